@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+// Tollgate: a git-backed workflow engine for the work of autonomous agents.
+//
+// Module diagram (arrows point down only):
+//
+//   tollgate (exe) ── TollgateCLI ── TollgateEngine ──┬── TollgateCore (pure)
+//   tollgate-bench ───────────────────┘               ├── GitKit ── CGit2 (libgit2)
+//                                                     └── GiteaKit ── HTTPKit ── CCurlShim (libcurl)
+import PackageDescription
+
+let package = Package(
+    name: "Tollgate",
+    products: [
+        .executable(name: "tollgate", targets: ["tollgate"]),
+        .executable(name: "tollgate-bench", targets: ["tollgate-bench"]),
+    ],
+    targets: [
+        // MARK: - System libraries
+
+        /** libgit2, found by pkg-config; every git operation goes through it. */
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        /** Typed, non-variadic wrappers around libcurl's setopt/getinfo. */
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+
+        // MARK: - Pure core
+
+        /** Values and machines: autonomy, job machine, config resolution, templates, critique. No I/O. */
+        .target(name: "TollgateCore"),
+
+        // MARK: - Adapters over C libraries
+
+        /** Repository, commits, branches, squash merges, compare-and-swap refs, push and fetch. */
+        .target(name: "GitKit", dependencies: ["CGit2"]),
+        /** An HTTP client on libcurl: one reused easy handle, timeouts, retries. */
+        .target(name: "HTTPKit", dependencies: ["CCurlShim"]),
+        /** Gitea's REST API subset as value types over any HTTPTransport. */
+        .target(name: "GiteaKit", dependencies: ["HTTPKit"]),
+
+        // MARK: - Shell
+
+        /** Ports, adapters, the job runner, the state branch, resource look-up. */
+        .target(name: "TollgateEngine", dependencies: ["TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
+        /** Argument parsing, one file per subcommand, exit codes and output. */
+        .target(name: "TollgateCLI", dependencies: ["TollgateEngine"]),
+        /** The `tollgate` executable: one file calling into TollgateCLI. */
+        .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
+        /** Benchmarks: in-process libgit2 against the git command line, and more. */
+        .executableTarget(
+            name: "tollgate-bench", dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
+
+        // MARK: - Tests
+
+        /** Helpers shared by the test targets: temp repos, goldens, processes. */
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateEngine", "TollgateCore", "GitKit"]),
+        .testTarget(
+            name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TollgateTestSupport"]),
+        .testTarget(
+            name: "GiteaKitTests", dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TollgateEngineTests",
+            dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "TollgateTestSupport"]),
+        .testTarget(
+            name: "TollgateCLITests",
+            dependencies: ["TollgateCLI", "TollgateEngine", "GitKit", "TollgateTestSupport", "tollgate"]),
+    ]
+)
+
+for target in package.targets where [.regular, .test, .executable].contains(target.type) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}
