@@ -1,0 +1,119 @@
+import Foundation
+
+/// One configuration key: its dotted name, the kind of value it takes, its default and a one-line doc.
+public struct ConfigKey: Sendable, Equatable {
+    /// The kind of value a key takes, with the bounds a value must respect.
+    public enum Kind: Sendable, Equatable {
+        case string
+        case int(ClosedRange<Int>)
+        case double(ClosedRange<Double>)
+        case bool
+        case choice([String])
+        case strings
+    }
+
+    /// The dotted name, as written in `--set` and in the flattened JSON (`agent.command`).
+    public let name: String
+    public let kind: Kind
+    public let defaultValue: ConfigValue
+    /// One line saying what the key does, shown in `docs/configuration.md`.
+    public let doc: String
+    /// Why the bounds are what they are, added to the error message of a value out of range.
+    public let limitNote: String?
+
+    public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue, doc: String, limitNote: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.doc = doc
+        self.limitNote = limitNote
+    }
+
+    /// What a value of this key may be, in words: `an integer of at least 1`, `one of: a, b`.
+    public var allowed: String {
+        let base: String
+        switch self.kind {
+        case .string: base = "a string"
+        case .bool: base = "true or false"
+        case .strings: base = "a list of strings (with --set: comma-separated)"
+        case .choice(let choices): base = "one of: " + choices.joined(separator: ", ")
+        case .int(let range):
+            base = Self.describe(range, noun: "an integer", lowest: Int.min, highest: Int.max)
+        case .double(let range):
+            base = Self.describe(range, noun: "a number", lowest: -Double.infinity, highest: Double.infinity)
+        }
+        if let note = self.limitNote { return "\(base) (\(note))" }
+        return base
+    }
+
+    /// Checks a value against this key's kind and bounds, converting between integer and number where exact.
+    ///
+    /// An integer is accepted for a number key (`1` for `1.0`), and a whole number for an integer key.
+    /// - Parameter source: the layer the value comes from, named in the error.
+    /// - Returns: the value in this key's kind.
+    /// - Throws: `ConfigError.invalidValue` naming the source, the key and what is allowed.
+    public func validate(_ value: ConfigValue, source: String) throws(ConfigError) -> ConfigValue {
+        switch (self.kind, value) {
+        case (.string, .string):
+            return value
+        case (.bool, .bool):
+            return value
+        case (.strings, .strings):
+            return value
+        case (.choice(let choices), .string(let text)) where choices.contains(text):
+            return value
+        case (.int(let range), .int(let number)) where range.contains(number):
+            return value
+        case (.int(let range), .double(let number)):
+            if let exact = Int(exactly: number), range.contains(exact) { return .int(exact) }
+        case (.double(let range), .double(let number)) where range.contains(number):
+            return value
+        case (.double(let range), .int(let number)) where range.contains(Double(number)):
+            return .double(Double(number))
+        default:
+            break
+        }
+        throw self.invalid(value.description, source: source)
+    }
+
+    /// Parses the text after `=` in `--set KEY=VALUE` by this key's kind, then validates it.
+    ///
+    /// Integers and numbers are parsed as such, booleans are `true` or `false`, lists are comma-separated
+    /// (an empty text is the empty list); strings and choices are taken as written.
+    /// - Throws: `ConfigError.invalidValue` when the text is not a value of this kind.
+    public func parse(_ text: String, source: String) throws(ConfigError) -> ConfigValue {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value: ConfigValue?
+        switch self.kind {
+        case .string, .choice:
+            value = .string(text)
+        case .int:
+            value = Int(trimmed).map(ConfigValue.int)
+        case .double:
+            value = Double(trimmed).flatMap { $0.isFinite ? ConfigValue.double($0) : nil }
+        case .bool:
+            value = trimmed == "true" ? .bool(true) : trimmed == "false" ? .bool(false) : nil
+        case .strings:
+            value = .strings(
+                trimmed.isEmpty ? [] : trimmed.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        }
+        guard let value else { throw self.invalid(ConfigValue.quoted(text), source: source) }
+        return try self.validate(value, source: source)
+    }
+
+    private func invalid(_ shown: String, source: String) -> ConfigError {
+        .invalidValue(source: source, key: self.name, value: shown, allowed: self.allowed)
+    }
+
+    private static func describe<T: Comparable>(
+        _ range: ClosedRange<T>, noun: String, lowest: T, highest: T
+    ) -> String {
+        switch (range.lowerBound == lowest, range.upperBound == highest) {
+        case (true, true): return noun
+        case (false, true): return "\(noun) of at least \(range.lowerBound)"
+        case (true, false): return "\(noun) of at most \(range.upperBound)"
+        case (false, false): return "\(noun) from \(range.lowerBound) to \(range.upperBound)"
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// One source of configuration values (a file, a flag, the defaults) and the values it sets.
+///
+/// Files are JSON objects; nested objects flatten to dotted keys, so `{"agent": {"command": "x"}}` and
+/// `{"agent.command": "x"}` are the same layer. A file may also carry the reserved top-level key
+/// `description` (a string): metadata shown in listings, never a setting.
+public struct ConfigLayer: Sendable, Equatable {
+    /// The source label of the schema defaults.
+    public static let defaultsSource = "defaults"
+    /// The reserved top-level key of a file's one-line description.
+    public static let descriptionKey = "description"
+
+    /// Where the values come from: `defaults`, a file such as `config/experts/coder.json`, `--set`, `job`.
+    public var source: String
+    /// The values, by dotted key.
+    public var values: [String: ConfigValue]
+    /// The file's `description`, if it has one.
+    public var description: String?
+
+    /// Creates a layer from values already typed; they are validated when the layer is resolved.
+    public init(source: String, values: [String: ConfigValue], description: String? = nil) {
+        self.source = source
+        self.values = values
+        self.description = description
+    }
+
+    /// Creates a one-value layer from the text of a flag, such as `--autonomy full`.
+    ///
+    /// - Throws: `ConfigError` when the key is unknown or the text is not a valid value for it.
+    public init(source: String, key: String, text: String, schema: ConfigSchema = .standard) throws(ConfigError) {
+        guard let schemaKey = schema.key(named: key) else {
+            throw .unknownKey(source: source, key: key, suggestion: schema.suggestion(for: key))
+        }
+        self.init(source: source, values: [key: try schemaKey.parse(text, source: source)])
+    }
+
+    /// Parses a JSON file's contents into a layer, validating every key and value.
+    ///
+    /// - Parameters:
+    ///   - data: the file's bytes.
+    ///   - source: the label named in errors and in resolved values, such as `config/defaults.json`.
+    /// - Throws: `ConfigError` for malformed JSON, a non-object, an unknown key, a bad value or a key set twice.
+    public init(json data: Data, source: String, schema: ConfigSchema = .standard) throws(ConfigError) {
+        let root: JSONNode
+        do {
+            root = try JSONDecoder().decode(JSONNode.self, from: data)
+        } catch {
+            throw .malformedJSON(source: source, detail: Self.parserMessage(error))
+        }
+        guard case .object(let members) = root else { throw .notAnObject(source: source) }
+
+        var description: String?
+        var flat: [String: JSONNode] = [:]
+        for (name, node) in members.sorted(by: { $0.key < $1.key }) {
+            if name == Self.descriptionKey {
+                guard case .string(let text) = node else {
+                    throw .invalidValue(
+                        source: source, key: name, value: node.shown, allowed: "a string (the file's description)")
+                }
+                description = text
+                continue
+            }
+            try Self.flatten(node, prefix: name, into: &flat, source: source)
+        }
+
+        var values: [String: ConfigValue] = [:]
+        for (key, node) in flat.sorted(by: { $0.key < $1.key }) {
+            guard let schemaKey = schema.key(named: key) else {
+                throw .unknownKey(source: source, key: key, suggestion: schema.suggestion(for: key))
+            }
+            guard let raw = node.configValue else {
+                throw .invalidValue(source: source, key: key, value: node.shown, allowed: schemaKey.allowed)
+            }
+            values[key] = try schemaKey.validate(raw, source: source)
+        }
+        self.init(source: source, values: values, description: description)
+    }
+
+    /// Parses `--set KEY=VALUE` arguments into one layer; a later assignment of the same key wins.
+    ///
+    /// Each value is parsed by its key's kind: integers, numbers, `true`/`false`, comma-separated lists.
+    /// - Throws: `ConfigError` for an argument without `=`, an unknown key or a bad value.
+    public init(assignments: [String], source: String = "--set", schema: ConfigSchema = .standard)
+        throws(ConfigError)
+    {
+        var values: [String: ConfigValue] = [:]
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                throw .missingEquals(source: source, argument: assignment)
+            }
+            let key = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
+            let text = String(assignment[assignment.index(after: equals)...])
+            guard let schemaKey = schema.key(named: key) else {
+                throw .unknownKey(source: source, key: key, suggestion: schema.suggestion(for: key))
+            }
+            values[key] = try schemaKey.parse(text, source: source)
+        }
+        self.init(source: source, values: values)
+    }
+
+    private static func flatten(
+        _ node: JSONNode, prefix: String, into flat: inout [String: JSONNode], source: String
+    ) throws(ConfigError) {
+        if case .object(let members) = node {
+            for (name, child) in members.sorted(by: { $0.key < $1.key }) {
+                try flatten(child, prefix: prefix + "." + name, into: &flat, source: source)
+            }
+            return
+        }
+        guard flat[prefix] == nil else { throw .duplicateKey(source: source, key: prefix) }
+        flat[prefix] = node
+    }
+
+    /// The most useful text of a JSON decoding error: the parser's own message, with line and column.
+    private static func parserMessage(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            if let underlying = context.underlyingError {
+                let nsError = underlying as NSError
+                if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
+                return String(describing: underlying)
+            }
+            return context.debugDescription
+        }
+        return String(describing: error)
+    }
+}
+
+/// Any JSON value, decoded without losing the difference between booleans, integers and numbers.
+private enum JSONNode: Decodable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONNode])
+    case object([String: JSONNode])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONNode].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONNode].self))
+        }
+    }
+
+    /// The node as a configuration value, or nil for null, objects and lists holding non-strings.
+    var configValue: ConfigValue? {
+        switch self {
+        case .bool(let value): return .bool(value)
+        case .int(let value): return .int(value)
+        case .double(let value): return .double(value)
+        case .string(let value): return .string(value)
+        case .array(let items):
+            var strings: [String] = []
+            for item in items {
+                guard case .string(let text) = item else { return nil }
+                strings.append(text)
+            }
+            return .strings(strings)
+        case .null, .object: return nil
+        }
+    }
+
+    /// The node as written in JSON, for error messages.
+    var shown: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .double(let value): return String(value)
+        case .string(let value): return ConfigValue.quoted(value)
+        case .array(let items): return "[" + items.map(\.shown).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.keys.sorted().map { ConfigValue.quoted($0) + ": …" }.joined(separator: ", ") + "}"
+        }
+    }
+}
