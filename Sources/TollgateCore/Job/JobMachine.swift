@@ -1,0 +1,223 @@
+/// The job's state machine: pure, fed what happened, answering with the events to record.
+///
+/// States are `JobState.status` × `JobState.next`:
+/// - `created`, next `preparePhase` → `started()` → `running`
+/// - `running`: `preparePhase` → `runAgent` → `commitRun` → `requestReview` or `merge` → `finishPhase` → next phase
+/// - `pending_review`, next `awaitVerdict` → `verdictRead(_:)` → `merge`, `runAgent` (feedback), `preparePhase` (redo)
+///   or `requestReview` again (a stale approval)
+/// - `failed`: `next` still names the step that failed; `retried()` → `running`
+/// - `completed`: `next` is nil.
+///
+/// The shell persists the state after every input, before doing the next step: that record is the intent.
+public struct JobMachine: Sendable, Equatable {
+    public private(set) var state: JobState
+
+    public init(state: JobState) {
+        self.state = state
+    }
+
+    // MARK: - Inputs
+
+    /// `run` was asked for a job that has not started.
+    public mutating func started() -> [JobEvent] {
+        precondition(state.status == .created, "Invalid state: started() in \(state.status)")
+        state.status = .running
+        return [event("job.started", ["autonomy": state.autonomy.rawValue, "next": describeNext()])]
+    }
+
+    /// `run` was asked again for a failed job: the failed step is tried again.
+    public mutating func retried() -> [JobEvent] {
+        guard state.status == .failed else { return [] }
+        let cause = state.failure ?? ""
+        state.status = .running
+        state.failure = nil
+        return [event("job.retried", ["previousFailure": cause, "next": describeNext()])]
+    }
+
+    /// The phase branch exists and is checked out.
+    public mutating func phasePrepared(base: String) -> [JobEvent] {
+        state.revision = 1
+        state.runs += 1
+        let mode: AgentMode = state.pendingFeedback.isEmpty ? .work : .feedback
+        state.next = .runAgent(run: state.runs, mode: mode)
+        return [
+            event(
+                "phase.started",
+                ["branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
+                 "base": base, "next": describeNext()])
+        ]
+    }
+
+    /// The agent run ended (or was found already ended in its recorded result).
+    public mutating func agentFinished(run: Int, report: AgentReport) -> [JobEvent] {
+        state.lastRun = report
+        state.next = .commitRun(run: run)
+        var data = ["run": "\(run)", "next": describeNext()]
+        if let failure = report.failure { data["failure"] = failure }
+        if let summary = report.outcome.summary { data["summary"] = summary }
+        if report.outcome.jobComplete == true { data["jobComplete"] = "true" }
+        if let addressed = report.outcome.addressed, !addressed.isEmpty {
+            data["addressed"] = addressed.sorted().joined(separator: ",")
+        }
+        for (index, warning) in report.warnings.enumerated() { data["warning\(index + 1)"] = warning }
+        if let usage = report.outcome.usage { add(usage) }
+        return [event(report.failure == nil ? "agent.finished" : "agent.failed", data)]
+    }
+
+    /// The run's work is committed on the phase branch at `head`; `guardReason` is an escalation the shell found
+    /// (a critique below threshold, say) that freezes a boundary the autonomy level would merge.
+    public mutating func runCommitted(run: Int, head: String, guardReason: String? = nil) -> [JobEvent] {
+        let report = state.lastRun ?? AgentReport()
+        var events = [event("revision.committed", ["run": "\(run)", "head": head, "branch": state.branch])]
+        if let failure = report.failure {
+            state.status = .failed
+            state.failure = "\(state.phase), run \(run): \(failure)"
+            state.runs += 1
+            state.next = .runAgent(run: state.runs, mode: state.pendingFeedback.isEmpty ? .work : .feedback)
+            state.lastRun = nil
+            events.append(event("job.failed", ["cause": state.failure ?? failure, "next": describeNext()]))
+            return events
+        }
+        state.answered = Array(Set(state.answered).union(state.pendingFeedback.map(\.id))).sorted()
+        state.pendingFeedback = []
+        state.jobComplete = report.outcome.jobComplete ?? false
+        state.lastRun = nil
+        let reason =
+            FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
+            ?? guardReason.map { FreezeRule.Reason.guardTripped($0) }
+        if let reason {
+            state.freezeReason = reason
+            state.next = .requestReview
+            events.append(event("boundary.freeze", ["reason": reason.description, "next": describeNext()]))
+        } else {
+            state.freezeReason = nil
+            state.next = .merge(approvers: [])
+            events.append(event("boundary.merge", ["next": describeNext()]))
+        }
+        return events
+    }
+
+    /// The review is open (or was asked again) for the branch head: the job freezes.
+    public mutating func reviewRequested(_ handle: ReviewHandle) -> [JobEvent] {
+        let reopened = state.review != nil
+        state.review = handle
+        state.status = .pendingReview
+        state.next = .awaitVerdict
+        return [
+            event(
+                reopened ? "review.rerequested" : "review.opened",
+                ["host": handle.host, "id": "\(handle.id)", "location": handle.location, "head": handle.head,
+                 "reason": state.freezeReason?.description ?? ""])
+        ]
+    }
+
+    /// The verdict on the open review was read.
+    public mutating func verdictRead(_ verdict: Verdict) -> [JobEvent] {
+        switch verdict {
+        case .pending:
+            return []
+        case .approved(let approvers):
+            state.status = .running
+            state.next = .merge(approvers: approvers)
+            return [event("verdict.approved", ["by": approvers.joined(separator: ","), "next": describeNext()])]
+        case .stale(let approvers, let head):
+            state.next = .requestReview
+            return [
+                event(
+                    "verdict.stale",
+                    ["by": approvers.joined(separator: ","), "head": head, "next": describeNext()])
+            ]
+        case .changesRequested(let items):
+            state.status = .running
+            state.pendingFeedback = items
+            state.revision += 1
+            state.runs += 1
+            state.next = .runAgent(run: state.runs, mode: .feedback)
+            return [
+                event(
+                    "verdict.changes_requested",
+                    ["items": "\(items.count)", "ids": items.map(\.id).joined(separator: ","),
+                     "next": describeNext()])
+            ]
+        case .closed(let items):
+            let closed = state.phase
+            state.status = .running
+            state.pendingFeedback = items
+            state.review = nil
+            state.phase = closed.redone
+            state.revision = 0
+            state.next = .preparePhase
+            return [
+                event(
+                    "verdict.closed",
+                    ["closedBranch": closed.branch, "redoBranch": state.branch, "items": "\(items.count)",
+                     "next": describeNext()])
+            ]
+        case .mergedOnHost:
+            state.status = .running
+            state.next = .finishPhase
+            return [event("verdict.merged_on_host", ["next": describeNext()])]
+        }
+    }
+
+    /// The phase branch landed on `main` as `commit`.
+    public mutating func phaseMerged(commit: String, approvers: [String]) -> [JobEvent] {
+        state.merged.append(MergedPhase(phase: state.phase, commit: commit, approvers: approvers))
+        state.next = .finishPhase
+        return [
+            event(
+                "phase.merged",
+                ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()])
+        ]
+    }
+
+    /// The merged branch is gone and the review closed: the next phase starts, or the job ends.
+    public mutating func phaseFinished() -> [JobEvent] {
+        let finished = state.phase
+        state.review = nil
+        state.freezeReason = nil
+        if state.jobComplete {
+            state.status = .completed
+            state.next = nil
+            return [event("job.completed", ["phases": "\(finished.number)"])]
+        }
+        if finished.number >= state.maxPhases {
+            state.status = .failed
+            state.failure = "the job reached maxPhases (\(state.maxPhases)) without the agent reporting it complete"
+            state.next = nil
+            return [event("job.failed", ["cause": state.failure ?? ""])]
+        }
+        state.phase = finished.successor
+        state.revision = 0
+        state.next = .preparePhase
+        return [event("phase.finished", ["branch": finished.branch, "next": describeNext()])]
+    }
+
+    /// A step failed in a way the user can fix (a git conflict, a host that is down); the step stays next.
+    public mutating func stepFailed(_ cause: String) -> [JobEvent] {
+        state.status = .failed
+        state.failure = cause
+        return [event("job.failed", ["cause": cause, "next": describeNext()])]
+    }
+
+    /// The job was cancelled by its owner.
+    public mutating func cancelled(reason: String) -> [JobEvent] {
+        state.status = .cancelled
+        state.next = nil
+        return [event("job.cancelled", ["reason": reason])]
+    }
+
+    // MARK: - Helpers
+
+    private func event(_ type: String, _ data: [String: String]) -> JobEvent {
+        JobEvent(type: type, phase: state.phase.number, revision: state.revision, data: data)
+    }
+
+    private func describeNext() -> String { state.next?.description ?? "none" }
+
+    private mutating func add(_ usage: AgentOutcome.Usage) {
+        state.usage.inputTokens = (state.usage.inputTokens ?? 0) + (usage.inputTokens ?? 0)
+        state.usage.outputTokens = (state.usage.outputTokens ?? 0) + (usage.outputTokens ?? 0)
+        state.usage.costUSD = (state.usage.costUSD ?? 0) + (usage.costUSD ?? 0)
+    }
+}

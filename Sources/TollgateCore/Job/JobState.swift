@@ -1,0 +1,103 @@
+/// A job's state as the state branch keeps it in `job.json` (with the resolved configuration beside it).
+///
+/// Versioned: readers look at `version` first. Collections are kept sorted so the file diffs cleanly.
+public struct JobState: Codable, Sendable, Equatable {
+    /// The version this build writes and reads.
+    public static let currentVersion = 1
+
+    public var version: Int
+    public var id: String
+    public var description: String
+    public var expert: String?
+    public var autonomy: AutonomyLevel
+    /// `local` or `gitea`.
+    public var reviewHost: String
+    public var maxPhases: Int
+    public var status: JobStatus
+    public var phase: PhaseRef
+    /// Agent passes over the current branch: 1 after the first run, +1 for each change request.
+    public var revision: Int
+    /// Agent runs started in the whole job; numbers each run.
+    public var runs: Int
+    /// The step the engine does next (the recorded intent); `nil` once the job is over.
+    public var next: Step?
+    /// The open review, while there is one.
+    public var review: ReviewHandle?
+    /// Why the current boundary froze.
+    public var freezeReason: FreezeRule.Reason?
+    /// Review items handed to the next agent run.
+    public var pendingFeedback: [FeedbackItem]
+    /// Ids of review items already handed to the agent, sorted.
+    public var answered: [String]
+    /// The last agent run's report, kept until its work is committed.
+    public var lastRun: AgentReport?
+    /// The current phase's agent reported the job complete.
+    public var jobComplete: Bool
+    /// Why the job failed, while it is failed.
+    public var failure: String?
+    /// Phases merged into `main`, in order.
+    public var merged: [MergedPhase]
+    /// Usage summed over the agent runs.
+    public var usage: AgentOutcome.Usage
+
+    public init(
+        id: String, description: String, expert: String?, autonomy: AutonomyLevel, reviewHost: String, maxPhases: Int
+    ) {
+        self.version = Self.currentVersion
+        self.id = id
+        self.description = description
+        self.expert = expert
+        self.autonomy = autonomy
+        self.reviewHost = reviewHost
+        self.maxPhases = maxPhases
+        self.status = .created
+        self.phase = .first
+        self.revision = 0
+        self.runs = 0
+        self.next = .preparePhase
+        self.review = nil
+        self.freezeReason = nil
+        self.pendingFeedback = []
+        self.answered = []
+        self.lastRun = nil
+        self.jobComplete = false
+        self.failure = nil
+        self.merged = []
+        self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)
+    }
+
+    /// The branch the current phase lives on.
+    public var branch: String { phase.branch }
+}
+
+/// Where an open review lives.
+public struct ReviewHandle: Codable, Sendable, Equatable {
+    /// `local` or `gitea`.
+    public var host: String
+    /// The review's number on its host (the pull request index on Gitea).
+    public var id: Int
+    /// A web address (Gitea) or a path a person can look at (local).
+    public var location: String
+    /// The head commit the review was last requested for.
+    public var head: String
+
+    public init(host: String, id: Int, location: String, head: String) {
+        self.host = host
+        self.id = id
+        self.location = location
+        self.head = head
+    }
+}
+
+/// A phase that landed on `main`.
+public struct MergedPhase: Codable, Sendable, Equatable {
+    public var phase: PhaseRef
+    public var commit: String
+    public var approvers: [String]
+
+    public init(phase: PhaseRef, commit: String, approvers: [String]) {
+        self.phase = phase
+        self.commit = commit
+        self.approvers = approvers
+    }
+}

@@ -1,0 +1,12 @@
+/// Where a job stands: `created → running → (pending_review ⇄ running)* → completed | failed | cancelled`.
+public enum JobStatus: String, Codable, Sendable, CaseIterable, Equatable {
+    case created
+    case running
+    case pendingReview = "pending_review"
+    case completed
+    case failed
+    case cancelled
+
+    /// Whether nothing more will happen to the job.
+    public var isFinal: Bool { self == .completed || self == .cancelled }
+}

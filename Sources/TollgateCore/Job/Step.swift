@@ -1,0 +1,38 @@
+/// The next thing the engine will do for a job: persisted before it is done (the intent), so that a process killed
+/// half-way repeats exactly this step, which is idempotent, and nothing else.
+public enum Step: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// Create the phase branch from `main` (or keep it) and check it out.
+    case preparePhase
+    /// Run the agent; `run` numbers agent runs within the job and keys the run's recorded result.
+    case runAgent(run: Int, mode: AgentMode)
+    /// Commit what the agent left in the working tree to the phase branch.
+    case commitRun(run: Int)
+    /// Open the review for the branch head, or ask again for a review of the new head.
+    case requestReview
+    /// Frozen: wait for a verdict on the open review.
+    case awaitVerdict
+    /// Squash-merge the phase branch into `main`.
+    case merge(approvers: [String])
+    /// Delete the merged branch, close the review, and move to the next phase or complete the job.
+    case finishPhase
+
+    public var description: String {
+        switch self {
+        case .preparePhase: "prepare-phase"
+        case .runAgent(let run, let mode): "run-agent(\(run), \(mode.rawValue))"
+        case .commitRun(let run): "commit-run(\(run))"
+        case .requestReview: "request-review"
+        case .awaitVerdict: "await-verdict"
+        case .merge: "merge"
+        case .finishPhase: "finish-phase"
+        }
+    }
+}
+
+/// What the agent is asked to do in a run.
+public enum AgentMode: String, Codable, Sendable, Equatable {
+    /// Do the phase's work.
+    case work
+    /// Answer review items on the same branch.
+    case feedback
+}
