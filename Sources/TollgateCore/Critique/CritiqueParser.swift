@@ -1,0 +1,659 @@
+import Foundation
+
+/// A streaming parser for a critic's stdout: bytes in, ``CritiqueEvent``s out.
+///
+/// It has the shape of a packet parser: ``append(_:)-(some Collection<UInt8>)`` hands it a chunk,
+/// ``next()`` returns the next event or `nil` when it needs more input, and ``finish()`` flushes what
+/// is left when the stream ends. The same stream yields the same events however it is split into chunks.
+///
+/// - ANSI escape sequences are removed before anything else, and every byte offset the parser reports
+///   (in warnings and errors) counts the bytes that remain.
+/// - Text before `<CRITIQUE_RUN>` and after `</CRITIQUE_RUN>` is ignored, as is text between tags.
+/// - The `version` attribute of `<CRITIQUE_RUN>` picks the grammar (``CritiqueProtocol``).
+/// - A fatal problem (``CritiqueParseError``) becomes one ``CritiqueEvent/degraded(_:)`` event; the
+///   parser then ignores the rest of the stream.
+///
+/// Memory stays bounded: the parser holds at most one block (`<PANELIST>`, `<ROUND_END>` or `<SHIP>`,
+/// tags included) or one tag of up to ``Options/maxBlockBytes`` bytes, plus the chunk being parsed.
+/// `<CRITIQUE_RUN>` and `<ROUND>` are containers whose contents stream through.
+///
+/// States: awaiting the run, inside the run (reading markup, text or a CDATA section), ended, failed.
+public struct CritiqueParser: Sendable {
+    /// The default limit on one block, 256 KiB: room for a large artifact, small enough for any machine.
+    public static let defaultMaxBlockBytes = 262_144
+
+    /// How many consumed bytes may sit at the front of the buffer before it is compacted.
+    ///
+    /// Dropping consumed bytes copies the rest of the buffer, so it is done in batches of this size.
+    static let compactionThreshold = 64 * 1024
+
+    /// Longest name compared with the protocol's tag names inside text; a longer name is plain text.
+    static let maxTagNameBytes = 64
+
+    /// What the parser needs to know beyond the stream itself.
+    public struct Options: Sendable, Equatable {
+        /// The most bytes one block or one tag may take (``CritiqueConfig/parserMaxBlockBytes``).
+        public var maxBlockBytes: Int
+        /// The panel's roles; a `<PANELIST>` with any other role is dropped with a warning.
+        public var roles: [PanelistRole]
+        /// The top of the score range; scores are clamped to `0...scale`.
+        public var scale: Double
+
+        /// Creates options.
+        public init(
+            maxBlockBytes: Int = CritiqueParser.defaultMaxBlockBytes, roles: [PanelistRole] = PanelistRole.standardPanel,
+            scale: Double = 10
+        ) {
+            self.maxBlockBytes = maxBlockBytes
+            self.roles = roles
+            self.scale = scale
+        }
+
+        /// The options a configuration implies.
+        public init(_ config: CritiqueConfig) {
+            self.init(maxBlockBytes: config.parserMaxBlockBytes, roles: config.panel, scale: config.scale)
+        }
+    }
+
+    /// The grammar of the protocol version the stream announced.
+    private enum Grammar: Sendable {
+        case v1(CritiqueGrammarV1)
+
+        init(_ version: CritiqueProtocol, options: Options, runTag: MarkupTag) {
+            switch version {
+            case .v1: self = .v1(CritiqueGrammarV1(roles: options.roles, scale: options.scale, runTag: runTag))
+            }
+        }
+
+        var textElements: [String: Bool] {
+            switch self {
+            case .v1: CritiqueGrammarV1.textElements
+            }
+        }
+
+        var blockElements: Set<String> {
+            switch self {
+            case .v1: CritiqueGrammarV1.blockElements
+            }
+        }
+
+        var knownTagBytes: [[UInt8]] {
+            switch self {
+            case .v1: CritiqueParser.v1TagBytes
+            }
+        }
+
+        mutating func opened(_ tag: MarkupTag) throws(CritiqueParseError) -> [CritiqueEvent] {
+            switch self {
+            case .v1(var grammar):
+                defer { self = .v1(grammar) }
+                return try grammar.opened(tag)
+            }
+        }
+
+        mutating func textClosed(_ name: String, value: String, at position: Int) throws(CritiqueParseError) {
+            switch self {
+            case .v1(var grammar):
+                defer { self = .v1(grammar) }
+                try grammar.textClosed(name, value: value, at: position)
+            }
+        }
+
+        mutating func closed(_ tag: MarkupTag) throws(CritiqueParseError) -> (events: [CritiqueEvent], runEnded: Bool) {
+            switch self {
+            case .v1(var grammar):
+                defer { self = .v1(grammar) }
+                return try grammar.closed(tag)
+            }
+        }
+    }
+
+    private static let v1TagBytes: [[UInt8]] = CritiqueGrammarV1.knownTags.map { Array($0.utf8) }
+
+    private enum Phase: Sendable {
+        case awaitingRun
+        case running
+        case ended
+        case failed
+    }
+
+    /// The text element being read: its name and the text and CDATA parts seen so far.
+    private struct Content: Sendable {
+        var name: String
+        var nameBytes: [UInt8]
+        var cdataAllowed: Bool
+        var position: Int
+        var parts: [Part] = []
+        var inCDATA = false
+
+        struct Part: Sendable {
+            var isCDATA: Bool
+            var bytes: [UInt8]
+        }
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, cdata: Bool) {
+            guard !bytes.isEmpty else { return }
+            if let last = self.parts.indices.last, self.parts[last].isCDATA == cdata {
+                self.parts[last].bytes.append(contentsOf: bytes)
+            } else {
+                self.parts.append(Part(isCDATA: cdata, bytes: Array(bytes)))
+            }
+        }
+
+        var byteCount: Int { self.parts.reduce(0) { $0 + $1.bytes.count } }
+
+        /// The element's value: CDATA verbatim with blank text around it dropped, or the trimmed text.
+        var value: String {
+            let hasCDATA = self.parts.contains { $0.isCDATA }
+            var value = ""
+            for part in self.parts {
+                let text = String(decoding: part.bytes, as: UTF8.self)
+                if part.isCDATA {
+                    value += text
+                } else if !hasCDATA || !text.allSatisfy(\.isWhitespace) {
+                    value += MarkupTag.decodeEntities(text)
+                }
+            }
+            return hasCDATA ? value : value.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// A tag whose closing `>` has not arrived yet; offsets are absolute.
+    private struct TagScan: Sendable {
+        var start: Int
+        var next: Int
+        var quote: UInt8?
+    }
+
+    private enum Step {
+        case progress
+        case needMore
+    }
+
+    private let options: Options
+    private var filter = ANSIEscapeFilter()
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    /// The absolute offset of `buffer[0]` in the filtered stream.
+    private var base = 0
+    private var phase: Phase = .awaitingRun
+    private var grammar: Grammar?
+    private var content: Content?
+    private var tagScan: TagScan?
+    /// The open block's name and the absolute offset of its `<`.
+    private var block: (name: String, position: Int)?
+    private var queue: [CritiqueEvent] = []
+    private var queueHead = 0
+    private var atEnd = false
+
+    /// Creates a parser.
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// The protocol version of the stream, once `<CRITIQUE_RUN>` has been read.
+    public private(set) var protocolVersion: CritiqueProtocol?
+
+    /// How many bytes the parser holds right now: unparsed input plus the open text element.
+    public var bufferedByteCount: Int {
+        (self.buffer.count - self.readIndex) + (self.content?.byteCount ?? 0)
+    }
+
+    // MARK: - Input
+
+    /// Appends a chunk of the critic's stdout.
+    public mutating func append(_ chunk: some Collection<UInt8>) {
+        guard self.phase == .awaitingRun || self.phase == .running, !self.atEnd else { return }
+        self.compactIfNeeded()
+        if self.filter.isIdle, !chunk.contains(0x1B) {
+            self.buffer.append(contentsOf: chunk)
+        } else {
+            self.filter.filter(chunk, into: &self.buffer)
+        }
+    }
+
+    /// Appends a chunk of the critic's stdout given as text.
+    public mutating func append(_ text: String) {
+        self.append(text.utf8)
+    }
+
+    /// Returns the next event, or `nil` when the parser needs more input (or the stream has ended).
+    public mutating func next() -> CritiqueEvent? {
+        while self.queueHead == self.queue.count {
+            self.queue.removeAll(keepingCapacity: true)
+            self.queueHead = 0
+            guard self.phase == .awaitingRun || self.phase == .running else { return nil }
+            if case .needMore = self.step() {
+                guard self.atEnd else { return nil }
+                self.streamEnded()
+            }
+        }
+        defer { self.queueHead += 1 }
+        return self.queue[self.queueHead]
+    }
+
+    /// Marks the end of the stream and returns every event still to come.
+    ///
+    /// A stream that ends inside an element, or that never opened `<CRITIQUE_RUN>`, ends with a
+    /// ``CritiqueEvent/degraded(_:)`` event.
+    public mutating func finish() -> [CritiqueEvent] {
+        self.atEnd = true
+        var events: [CritiqueEvent] = []
+        while let event = self.next() { events.append(event) }
+        return events
+    }
+
+    /// Parses a whole stream at once; the same as one `append` followed by `finish`.
+    public static func events(in text: String, options: Options = Options()) -> [CritiqueEvent] {
+        var parser = CritiqueParser(options: options)
+        parser.append(text)
+        return parser.finish()
+    }
+
+    // MARK: - Lexing
+
+    private mutating func step() -> Step {
+        do throws(CritiqueParseError) {
+            if self.tagScan != nil { return try self.continueTag() }
+            if let content = self.content {
+                return content.inCDATA ? try self.stepCDATA() : try self.stepContent()
+            }
+            return self.phase == .awaitingRun ? try self.stepAwaitingRun() : try self.stepMarkup()
+        } catch {
+            self.fail(error)
+            return .progress
+        }
+    }
+
+    private mutating func streamEnded() {
+        switch self.phase {
+        case .awaitingRun:
+            self.fail(CritiqueParseError(.missingRun, detail: "the stream ended without <CRITIQUE_RUN>"))
+        case .running:
+            let name = self.content?.name ?? self.block?.name ?? self.openName
+            let position = self.tagScan?.start ?? self.content?.position ?? self.block?.position
+            let detail =
+                self.tagScan != nil
+                ? "the stream ended inside a tag" : "the stream ended before </\(name)>"
+            self.fail(CritiqueParseError(.malformedBlock, position: position, detail: detail))
+        case .ended, .failed:
+            break
+        }
+    }
+
+    private var openName: String {
+        switch self.grammar {
+        case .v1(let grammar): grammar.innermostName
+        case nil: "CRITIQUE_RUN"
+        }
+    }
+
+    /// Before the run: skip everything up to `<CRITIQUE_RUN`.
+    private mutating func stepAwaitingRun() throws(CritiqueParseError) -> Step {
+        guard let lt = self.firstIndex(of: UInt8(ascii: "<"), from: self.readIndex) else {
+            self.readIndex = self.buffer.count
+            return .needMore
+        }
+        self.readIndex = lt
+        let pattern = Self.runOpenBytes
+        let available = self.buffer.count - lt
+        let compared = min(available, pattern.count)
+        guard self.buffer[lt..<(lt + compared)].elementsEqual(pattern[0..<compared]) else {
+            self.readIndex = lt + 1
+            return .progress
+        }
+        guard available > pattern.count else { return self.atEnd ? self.skipByte() : .needMore }
+        let after = self.buffer[lt + pattern.count]
+        guard MarkupTag.isSpace(after) || after == UInt8(ascii: ">") || after == UInt8(ascii: "/") else {
+            self.readIndex = lt + 1
+            return .progress
+        }
+        self.tagScan = TagScan(start: self.base + lt, next: self.base + lt + 1, quote: nil)
+        return .progress
+    }
+
+    private static let runOpenBytes = Array("<CRITIQUE_RUN".utf8)
+    private static let cdataOpenBytes = Array("<![CDATA[".utf8)
+
+    private mutating func skipByte() -> Step {
+        self.readIndex += 1
+        return .progress
+    }
+
+    /// Inside the run, between tags: find the next tag; text here is ignored.
+    private mutating func stepMarkup() throws(CritiqueParseError) -> Step {
+        guard let lt = self.firstIndex(of: UInt8(ascii: "<"), from: self.readIndex) else {
+            try self.checkBlock(through: self.buffer.count)
+            self.readIndex = self.buffer.count
+            return .needMore
+        }
+        try self.checkBlock(through: lt)
+        self.readIndex = lt
+        guard lt + 1 < self.buffer.count else { return self.atEnd ? self.skipByte() : .needMore }
+        let second = self.buffer[lt + 1]
+        if second == UInt8(ascii: "/") || MarkupTag.isNameStart(second) {
+            self.tagScan = TagScan(start: self.base + lt, next: self.base + lt + 1, quote: nil)
+            return .progress
+        }
+        if second == UInt8(ascii: "!") {
+            switch self.match(Self.cdataOpenBytes, at: lt) {
+            case .partial: return self.atEnd ? self.skipByte() : .needMore
+            case .full:
+                throw CritiqueParseError(
+                    .cdataOutOfPlace, position: self.base + lt,
+                    detail: "a CDATA section inside <\(self.openName)>; CDATA belongs in <ARTIFACT> or <NOTES>")
+            case .none:
+                throw CritiqueParseError(
+                    .malformedBlock, position: self.base + lt, detail: "unexpected \"<!\" inside <\(self.openName)>")
+            }
+        }
+        return self.skipByte()  // a lone "<" in chatter between tags
+    }
+
+    /// Scans a tag for its closing `>` (outside quotes), resuming where the last call stopped.
+    private mutating func continueTag() throws(CritiqueParseError) -> Step {
+        guard var scan = self.tagScan else { preconditionFailure("Invalid state: no tag being scanned") }
+        var index = scan.next - self.base
+        let end = self.buffer.count
+        var found: Int?
+        while index < end {
+            let byte = self.buffer[index]
+            if let quote = scan.quote {
+                if byte == quote { scan.quote = nil }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                scan.quote = byte
+            } else if byte == UInt8(ascii: ">") {
+                found = index
+                break
+            }
+            index += 1
+        }
+        let scannedEnd = self.base + (found.map { $0 + 1 } ?? index)
+        if scannedEnd - scan.start > self.options.maxBlockBytes {
+            throw CritiqueParseError(
+                .oversizeBlock, position: scan.start,
+                detail: "a tag longer than \(self.options.maxBlockBytes) bytes")
+        }
+        try self.checkBlock(through: scannedEnd - self.base)
+        guard let close = found else {
+            scan.next = self.base + index
+            self.tagScan = scan
+            return .needMore
+        }
+        self.tagScan = nil
+        let start = scan.start - self.base
+        let parsed = self.buffer.withUnsafeBufferPointer { pointer in
+            MarkupTag.parse(UnsafeBufferPointer(rebasing: pointer[start...close]), position: scan.start)
+        }
+        self.readIndex = close + 1
+        guard let tag = parsed else {
+            let text = String(decoding: self.buffer[start...min(close, start + 80)], as: UTF8.self)
+            throw CritiqueParseError(.malformedBlock, position: scan.start, detail: "malformed tag \(text)")
+        }
+        try self.handle(tag)
+        return .progress
+    }
+
+    /// Inside a text element: collect text until `</NAME>`, a CDATA section or a stray protocol tag.
+    private mutating func stepContent() throws(CritiqueParseError) -> Step {
+        guard var content = self.content else { preconditionFailure("Invalid state: no text element") }
+        let start = self.readIndex
+        let lt = self.firstIndex(of: UInt8(ascii: "<"), from: start) ?? self.buffer.count
+        try self.checkBlock(through: lt)
+        self.buffer.withUnsafeBufferPointer { content.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false) }
+        self.readIndex = lt
+        self.content = content
+        guard lt < self.buffer.count else { return .needMore }
+        switch self.classifyInContent(at: lt, content: content) {
+        case .needMore:
+            return self.atEnd ? self.literalLessThan(at: lt) : .needMore
+        case .literal:
+            return self.literalLessThan(at: lt)
+        case .cdata:
+            guard content.cdataAllowed else {
+                throw CritiqueParseError(
+                    .cdataOutOfPlace, position: self.base + lt,
+                    detail: "a CDATA section inside <\(content.name)>; CDATA belongs in <ARTIFACT> or <NOTES>")
+            }
+            try self.checkBlock(through: lt + Self.cdataOpenBytes.count)
+            self.readIndex = lt + Self.cdataOpenBytes.count
+            self.content?.inCDATA = true
+            return .progress
+        case .close(let end):
+            try self.checkBlock(through: end)
+            self.readIndex = end
+            self.content = nil
+            try self.withGrammar { grammar throws(CritiqueParseError) in
+                try grammar.textClosed(content.name, value: content.value, at: content.position)
+            }
+            return .progress
+        case .stray(let name, let isClose):
+            let found = isClose ? "</\(name)>" : "<\(name)>"
+            throw CritiqueParseError(
+                .malformedBlock, position: self.base + lt, detail: "\(found) inside <\(content.name)>; it was never closed")
+        }
+    }
+
+    private mutating func literalLessThan(at lt: Int) -> Step {
+        self.buffer.withUnsafeBufferPointer {
+            self.content?.append(UnsafeBufferPointer(rebasing: $0[lt..<(lt + 1)]), cdata: false)
+        }
+        self.readIndex = lt + 1
+        return .progress
+    }
+
+    /// Inside a CDATA section: collect bytes until `]]>`.
+    private mutating func stepCDATA() throws(CritiqueParseError) -> Step {
+        let start = self.readIndex
+        let end = self.buffer.count
+        var index = start
+        var terminator: Int?
+        while let bracket = self.firstIndex(of: UInt8(ascii: "]"), from: index) {
+            if bracket + 2 >= end {
+                index = bracket
+                break
+            }
+            if self.buffer[bracket + 1] == UInt8(ascii: "]") && self.buffer[bracket + 2] == UInt8(ascii: ">") {
+                terminator = bracket
+                break
+            }
+            index = bracket + 1
+        }
+        let contentEnd: Int
+        if let terminator {
+            contentEnd = terminator
+        } else {
+            // Keep a possible "]]" at the end of the buffer until the next byte tells what it is.
+            contentEnd = max(start, min(index, end - 2))
+        }
+        try self.checkBlock(through: terminator.map { $0 + 3 } ?? end)
+        self.buffer.withUnsafeBufferPointer {
+            self.content?.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
+        }
+        if let terminator {
+            self.readIndex = terminator + 3
+            self.content?.inCDATA = false
+            return .progress
+        }
+        self.readIndex = contentEnd
+        return .needMore
+    }
+
+    // MARK: - Tags
+
+    private mutating func handle(_ tag: MarkupTag) throws(CritiqueParseError) {
+        if self.phase == .awaitingRun {
+            try self.openRun(tag)
+            return
+        }
+        if tag.isClose {
+            try self.close(tag)
+            return
+        }
+        let events = try self.withGrammar { grammar throws(CritiqueParseError) in try grammar.opened(tag) }
+        self.queue += events
+        guard let grammar = self.grammar else { return }
+        if grammar.blockElements.contains(tag.name) { self.block = (tag.name, tag.position) }
+        if tag.isSelfClosing {
+            if grammar.textElements[tag.name] != nil {
+                try self.withGrammar { grammar throws(CritiqueParseError) in
+                    try grammar.textClosed(tag.name, value: "", at: tag.position)
+                }
+            } else {
+                try self.close(MarkupTag(name: tag.name, attributes: [:], isClose: true, isSelfClosing: false, position: tag.position))
+            }
+        } else if let cdataAllowed = grammar.textElements[tag.name] {
+            self.content = Content(
+                name: tag.name, nameBytes: Array(tag.name.utf8), cdataAllowed: cdataAllowed, position: tag.position)
+        }
+    }
+
+    private mutating func close(_ tag: MarkupTag) throws(CritiqueParseError) {
+        let result = try self.withGrammar { grammar throws(CritiqueParseError) in try grammar.closed(tag) }
+        if self.block?.name == tag.name { self.block = nil }
+        self.queue += result.events
+        if result.runEnded {
+            self.phase = .ended
+            self.buffer.removeAll()
+            self.readIndex = 0
+        }
+    }
+
+    private mutating func openRun(_ tag: MarkupTag) throws(CritiqueParseError) {
+        var version = CritiqueProtocol.v1
+        if let raw = tag.attributes["version"] {
+            guard let known = CritiqueProtocol(attribute: raw) else {
+                throw CritiqueParseError(
+                    .unsupportedVersion, position: tag.position,
+                    detail: "protocol version \"\(raw)\" is not supported (supported: "
+                        + CritiqueProtocol.allCases.map { String($0.rawValue) }.joined(separator: ", ") + ")")
+            }
+            version = known
+        } else {
+            self.queue.append(
+                .warning(
+                    CritiqueWarning(
+                        .versionMissing, position: tag.position, detail: "<CRITIQUE_RUN> has no version; 1 assumed")))
+        }
+        self.protocolVersion = version
+        self.grammar = Grammar(version, options: self.options, runTag: tag)
+        self.phase = .running
+        self.queue.append(
+            .runStarted(
+                CritiqueEvent.RunStart(
+                    version: version.rawValue,
+                    maxRounds: tag.attributes["maxRounds"].flatMap { Int($0) },
+                    threshold: tag.attributes["threshold"].flatMap { Double($0) },
+                    scale: tag.attributes["scale"].flatMap { Double($0) })))
+        if tag.isSelfClosing {
+            try self.close(MarkupTag(name: tag.name, attributes: [:], isClose: true, isSelfClosing: false, position: tag.position))
+        }
+    }
+
+    private mutating func withGrammar<Result>(
+        _ body: (inout Grammar) throws(CritiqueParseError) -> Result
+    ) throws(CritiqueParseError) -> Result {
+        guard var grammar = self.grammar else { preconditionFailure("Invalid state: no grammar inside the run") }
+        self.grammar = nil  // keep the grammar's storage uniquely referenced while it changes
+        defer { self.grammar = grammar }
+        return try body(&grammar)
+    }
+
+    // MARK: - Helpers
+
+    private mutating func fail(_ error: CritiqueParseError) {
+        self.phase = .failed
+        self.queue.append(.degraded(error))
+        self.buffer.removeAll()
+        self.readIndex = 0
+        self.content = nil
+        self.tagScan = nil
+        self.block = nil
+    }
+
+    /// Fails when the open block would extend past `index` (a buffer index) beyond the limit.
+    private func checkBlock(through index: Int) throws(CritiqueParseError) {
+        guard let block = self.block else { return }
+        if self.base + index - block.position > self.options.maxBlockBytes {
+            throw CritiqueParseError(
+                .oversizeBlock, position: block.position,
+                detail: "<\(block.name)> is longer than \(self.options.maxBlockBytes) bytes")
+        }
+    }
+
+    private func firstIndex(of byte: UInt8, from start: Int) -> Int? {
+        self.buffer.withUnsafeBufferPointer { pointer in
+            var index = start
+            let end = pointer.count
+            while index < end {
+                if pointer[index] == byte { return index }
+                index += 1
+            }
+            return nil
+        }
+    }
+
+    private enum Match {
+        case none
+        case partial
+        case full
+    }
+
+    private func match(_ pattern: [UInt8], at index: Int) -> Match {
+        let available = min(self.buffer.count - index, pattern.count)
+        guard self.buffer[index..<(index + available)].elementsEqual(pattern[0..<available]) else { return .none }
+        return available == pattern.count ? .full : .partial
+    }
+
+    private enum ContentToken {
+        case needMore
+        case literal
+        case cdata
+        case close(end: Int)
+        case stray(name: String, isClose: Bool)
+    }
+
+    /// Decides what a `<` inside a text element starts.
+    private func classifyInContent(at lt: Int, content: Content) -> ContentToken {
+        let end = self.buffer.count
+        guard lt + 1 < end else { return .needMore }
+        let second = self.buffer[lt + 1]
+        if second == UInt8(ascii: "!") {
+            switch self.match(Self.cdataOpenBytes, at: lt) {
+            case .none: return .literal
+            case .partial: return .needMore
+            case .full: return .cdata
+            }
+        }
+        let isClose = second == UInt8(ascii: "/")
+        let nameStart = lt + (isClose ? 2 : 1)
+        var index = nameStart
+        while index < end, MarkupTag.isNameByte(self.buffer[index]) {
+            index += 1
+            if index - nameStart > Self.maxTagNameBytes { return .literal }
+        }
+        guard index < end else { return .needMore }
+        guard index > nameStart else { return .literal }
+        let name = self.buffer[nameStart..<index]
+        if isClose && name.elementsEqual(content.nameBytes) {
+            var close = index
+            while close < end, MarkupTag.isSpace(self.buffer[close]) { close += 1 }
+            guard close < end else { return .needMore }
+            return self.buffer[close] == UInt8(ascii: ">") ? .close(end: close + 1) : .literal
+        }
+        let after = self.buffer[index]
+        let delimits =
+            MarkupTag.isSpace(after) || after == UInt8(ascii: ">") || (!isClose && after == UInt8(ascii: "/"))
+        guard delimits, self.grammar?.knownTagBytes.contains(where: { name.elementsEqual($0) }) == true else {
+            return .literal
+        }
+        return .stray(name: String(decoding: name, as: UTF8.self), isClose: isClose)
+    }
+
+    private mutating func compactIfNeeded() {
+        guard self.readIndex > Self.compactionThreshold, self.readIndex * 2 > self.buffer.count else { return }
+        self.buffer.removeSubrange(0..<self.readIndex)
+        self.base += self.readIndex
+        self.readIndex = 0
+    }
+}
