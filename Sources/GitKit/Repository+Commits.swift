@@ -1,0 +1,154 @@
+import Foundation
+internal import CGit2
+
+extension Repository {
+    // MARK: - Working tree
+
+    /// True when the working tree or the index differs from HEAD, counting untracked files that are not ignored.
+    public func hasUncommittedChanges() throws(GitError) -> Bool {
+        var options = git_status_options()
+        try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer?
+        try git("status") { git_status_list_new(&list, pointer, &options) }
+        defer { git_status_list_free(list) }
+        return git_status_list_entrycount(list) > 0
+    }
+
+    /// Stages everything and commits it on the current branch: `git add -A && git commit`.
+    ///
+    /// Additions, modifications and deletions are staged; `.gitignore` is respected. The commit's parent is the
+    /// current tip (none on an unborn branch), and the branch moves by compare-and-swap, so a concurrent move
+    /// throws `isModified` instead of being overwritten. With HEAD detached, HEAD itself moves.
+    /// - Returns: the new commit, or nil when the tree equals HEAD's and `allowEmpty` is false.
+    @discardableResult
+    public func commitWorkingTree(
+        message: String, author: Signature, committer: Signature, allowEmpty: Bool = false
+    ) throws(GitError) -> OID? {
+        let index = try repositoryIndex()
+        try git("read index") { git_index_read(index, 0) }
+        try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+        try git("write index") { git_index_write(index) }
+        var rawTree = git_oid()
+        try git("write tree") { git_index_write_tree(&rawTree, index) }
+        let tree = OID(rawTree)
+
+        let target = try symbolicHeadTarget() ?? "HEAD"
+        let tip = try resolve(reference: target)
+        if !allowEmpty {
+            if let tip, try treeID(ofCommit: tip) == tree { return nil }
+            if tip == nil, git_index_entrycount(index) == 0 { return nil }
+        }
+        let commit = try commit(
+            tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: author, committer: committer)
+        try updateReference(target, to: commit, expected: tip, message: "commit: \(Self.firstLine(of: message))")
+        return commit
+    }
+
+    // MARK: - Objects without a working tree
+
+    /// Writes a whole tree from file contents, without touching the index or the working tree.
+    ///
+    /// - Parameter files: contents by path; nested paths (`a/b/c.txt`) create subtrees.
+    /// - Returns: the id of the root tree.
+    public func writeTree(_ files: [String: Data]) throws(GitError) -> OID {
+        var root = PendingTree()
+        for (path, contents) in files {
+            let components = path.split(separator: "/").map(String.init)
+            guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
+                throw GitError(code: GIT_EINVALIDSPEC.rawValue, message: "invalid path \"\(path)\"", operation: "write tree")
+            }
+            var raw = git_oid()
+            let code = contents.withUnsafeBytes { bytes in
+                git_blob_create_from_buffer(&raw, pointer, bytes.baseAddress, bytes.count)
+            }
+            try git("write blob \(path)") { code }
+            guard root.insert(OID(raw), at: components[...]) else {
+                throw GitError(
+                    code: GIT_EEXISTS.rawValue, message: "\"\(path)\" is both a file and a directory",
+                    operation: "write tree")
+            }
+        }
+        return try write(root)
+    }
+
+    /// Writes a commit object; no reference moves (use `updateReference` for that).
+    ///
+    /// A message without a final newline gets one, as `git commit` does.
+    public func commit(
+        tree: OID, parents: [OID], message: String, author: Signature, committer: Signature
+    ) throws(GitError) -> OID {
+        var parentCommits: [OpaquePointer?] = []
+        defer { parentCommits.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var raw = parent.raw
+            var commit: OpaquePointer?
+            try git("look up commit \(parent)") { git_commit_lookup(&commit, pointer, &raw) }
+            parentCommits.append(commit)
+        }
+        let text = message.hasSuffix("\n") ? message : message + "\n"
+        var result = git_oid()
+        try withTree(tree) { (treeObject) throws(GitError) in
+            try withSignature(author) { (authorSignature) throws(GitError) in
+                try withSignature(committer) { (committerSignature) throws(GitError) in
+                    let count = parentCommits.count
+                    let code = parentCommits.withUnsafeMutableBufferPointer { buffer in
+                        git_commit_create(
+                            &result, pointer, nil, authorSignature, committerSignature, nil, text, treeObject,
+                            count, buffer.baseAddress)
+                    }
+                    try git("commit") { code }
+                }
+            }
+        }
+        return OID(result)
+    }
+
+    // MARK: - Helpers
+
+    /// The first line of a commit message, for reflog entries.
+    static func firstLine(of message: String) -> String {
+        String(message.prefix { !$0.isNewline })
+    }
+
+    /// Writes `tree` and its subtrees bottom-up; returns the root's id.
+    private func write(_ tree: PendingTree) throws(GitError) -> OID {
+        var builder: OpaquePointer?
+        try git("write tree") { git_treebuilder_new(&builder, pointer, nil) }
+        defer { git_treebuilder_free(builder) }
+        for (name, blob) in tree.files {
+            var raw = blob.raw
+            try git("write tree entry \(name)") {
+                git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_BLOB)
+            }
+        }
+        for (name, subtree) in tree.directories {
+            var raw = try write(subtree).raw
+            try git("write tree entry \(name)") {
+                git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_TREE)
+            }
+        }
+        var result = git_oid()
+        try git("write tree") { git_treebuilder_write(&result, builder) }
+        return OID(result)
+    }
+
+    /// A directory being assembled by `writeTree`: blobs and subdirectories by name.
+    private struct PendingTree {
+        var files: [String: OID] = [:]
+        var directories: [String: PendingTree] = [:]
+
+        /// Adds a blob at a relative path; false when a file and a directory would share a name.
+        mutating func insert(_ blob: OID, at path: ArraySlice<String>) -> Bool {
+            guard let name = path.first else { return false }
+            if path.count == 1 {
+                guard directories[name] == nil, files[name] == nil else { return false }
+                files[name] = blob
+                return true
+            }
+            guard files[name] == nil else { return false }
+            return directories[name, default: PendingTree()].insert(blob, at: path.dropFirst())
+        }
+    }
+}

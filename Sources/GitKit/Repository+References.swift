@@ -1,0 +1,161 @@
+internal import CGit2
+
+extension Repository {
+    // MARK: - Reading references
+
+    /// The commit a reference points at (symbolic references are followed); nil when absent or unborn.
+    ///
+    /// - Parameter name: a full reference name such as `refs/heads/main`, `refs/heads/tollgate/state` or `HEAD`.
+    public func resolve(reference name: String) throws(GitError) -> OID? {
+        var raw = git_oid()
+        let code = git_reference_name_to_id(&raw, pointer, name)
+        if code == GIT_ENOTFOUND.rawValue || code == GIT_EUNBORNBRANCH.rawValue { return nil }
+        try git("resolve \(name)") { code }
+        return OID(raw)
+    }
+
+    /// The tip of a local branch given by its short name (e.g. `phase-1-strategic`); nil when it does not exist.
+    public func branchTip(_ branch: String) throws(GitError) -> OID? {
+        try resolve(reference: Self.branchReference(branch))
+    }
+
+    /// The short names of all local branches, sorted.
+    public func branchNames() throws(GitError) -> [String] {
+        var iterator: OpaquePointer?
+        try git("list branches") { git_branch_iterator_new(&iterator, pointer, GIT_BRANCH_LOCAL) }
+        defer { git_branch_iterator_free(iterator) }
+        var names: [String] = []
+        while true {
+            var reference: OpaquePointer?
+            var type = GIT_BRANCH_LOCAL
+            let code = git_branch_next(&reference, &type, iterator)
+            if code == GIT_ITEROVER.rawValue { break }
+            try git("list branches") { code }
+            defer { git_reference_free(reference) }
+            if let shorthand = git_reference_shorthand(reference) {
+                names.append(String(cString: shorthand))
+            }
+        }
+        return names.sorted()
+    }
+
+    /// The branch HEAD is on (short name), also when that branch is unborn; nil when HEAD is detached.
+    public func currentBranch() throws(GitError) -> String? {
+        guard let target = try symbolicHeadTarget() else { return nil }
+        return target.hasPrefix(Self.branchPrefix) ? String(target.dropFirst(Self.branchPrefix.count)) : nil
+    }
+
+    // MARK: - Branches
+
+    /// Creates a local branch at `oid`; throws (`GIT_EEXISTS`) when a branch of that name exists.
+    public func createBranch(_ name: String, at oid: OID) throws(GitError) {
+        try withCommit(oid) { (commit) throws(GitError) in
+            var reference: OpaquePointer?
+            try git("create branch \(name)") { git_branch_create(&reference, pointer, name, commit, 0) }
+            git_reference_free(reference)
+        }
+    }
+
+    /// Deletes a local branch; returns false when it did not exist. Fails for the branch HEAD is on.
+    @discardableResult
+    public func deleteBranch(_ name: String) throws(GitError) -> Bool {
+        var reference: OpaquePointer?
+        guard try gitFound("delete branch \(name)", { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) })
+        else { return false }
+        defer { git_reference_free(reference) }
+        try git("delete branch \(name)") { git_branch_delete(reference) }
+        return true
+    }
+
+    /// Checks out a local branch and points HEAD at it.
+    ///
+    /// A safe checkout (the default) updates only files that are unmodified relative to HEAD and refuses
+    /// (`isConflict`) to overwrite local changes or untracked files; `force` overwrites them.
+    public func checkout(branch: String, force: Bool = false) throws(GitError) {
+        let reference = Self.branchReference(branch)
+        guard let tip = try resolve(reference: reference) else {
+            throw GitError(
+                code: GIT_ENOTFOUND.rawValue, message: "no branch named \(branch)", operation: "checkout \(branch)")
+        }
+        // Same tree as HEAD: a safe checkout would change no file, so only HEAD moves (as `git switch` does).
+        var unchanged = false
+        if !force, let head = try resolve(reference: "HEAD") {
+            unchanged = try treeID(ofCommit: head) == treeID(ofCommit: tip)
+        }
+        if !unchanged {
+            try checkoutCommit(tip, branch: branch, force: force)
+        }
+        try git("checkout \(branch)") { git_repository_set_head(pointer, reference) }
+    }
+
+    /// Moves the working tree and index to `tip`'s tree (HEAD's tree is the baseline).
+    private func checkoutCommit(_ tip: OID, branch: String, force: Bool) throws(GitError) {
+        try withCommit(tip) { (commit) throws(GitError) in
+            var options = git_checkout_options()
+            try git("checkout \(branch)") {
+                git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION))
+            }
+            options.checkout_strategy = force ? GIT_CHECKOUT_FORCE.rawValue : GIT_CHECKOUT_SAFE.rawValue
+            try git("checkout \(branch)") { git_checkout_tree(pointer, commit, &options) }
+        }
+    }
+
+    // MARK: - Compare-and-swap
+
+    /// Points reference `name` at `oid`, but only if it still has the value the caller saw.
+    ///
+    /// With `expected` nil the reference must not exist yet; otherwise it must point at `expected`. A lost race
+    /// throws an error with `isModified` and leaves the reference as it is.
+    /// - Parameter message: the reflog message.
+    public func updateReference(_ name: String, to oid: OID, expected: OID?, message: String) throws(GitError) {
+        let operation = "update \(name)"
+        var new = oid.raw
+        var reference: OpaquePointer?
+        defer { git_reference_free(reference) }
+        guard let expected else {
+            let code = git_reference_create(&reference, pointer, name, &new, 0, message)
+            if code == GIT_EEXISTS.rawValue {
+                throw GitError.last(code: code, operation: operation)
+                    .with(code: GIT_EMODIFIED.rawValue, message: "\(name) already exists")
+            }
+            try git(operation) { code }
+            return
+        }
+        var old = expected.raw
+        let code = git_reference_create_matching(&reference, pointer, name, &new, 1, &old, message)
+        if code == GIT_ENOTFOUND.rawValue {
+            throw GitError.last(code: code, operation: operation)
+                .with(code: GIT_EMODIFIED.rawValue, message: "\(name) does not exist (expected \(expected))")
+        }
+        try git(operation) { code }
+    }
+
+    /// Deletes a reference (any kind, full name); returns false when it did not exist.
+    @discardableResult
+    public func deleteReference(_ name: String) throws(GitError) -> Bool {
+        var reference: OpaquePointer?
+        guard try gitFound("delete \(name)", { git_reference_lookup(&reference, pointer, name) }) else {
+            return false
+        }
+        defer { git_reference_free(reference) }
+        try git("delete \(name)") { git_reference_delete(reference) }
+        return true
+    }
+
+    // MARK: - Helpers
+
+    static let branchPrefix = "refs/heads/"
+
+    /// The full reference name of a local branch.
+    static func branchReference(_ branch: String) -> String { branchPrefix + branch }
+
+    /// The reference HEAD points to when it is symbolic (e.g. `refs/heads/main`, possibly unborn); nil when detached.
+    func symbolicHeadTarget() throws(GitError) -> String? {
+        var head: OpaquePointer?
+        try git("read HEAD") { git_reference_lookup(&head, pointer, "HEAD") }
+        defer { git_reference_free(head) }
+        guard git_reference_type(head) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(head)
+        else { return nil }
+        return String(cString: target)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+internal import CGit2
+
+extension Repository {
+    /// Adds a remote with the default fetch refspec, or changes the URL of an existing one.
+    public func setRemote(name: String, url: String) throws(GitError) {
+        var remote: OpaquePointer?
+        if try gitFound("look up remote \(name)", { git_remote_lookup(&remote, pointer, name) }) {
+            git_remote_free(remote)
+            try git("set URL of remote \(name)") { git_remote_set_url(pointer, name, url) }
+        } else {
+            try git("add remote \(name)") { git_remote_create(&remote, pointer, name, url) }
+            git_remote_free(remote)
+        }
+    }
+
+    /// The URL of a remote; nil when there is no remote of that name.
+    public func remoteURL(name: String) throws(GitError) -> String? {
+        var remote: OpaquePointer?
+        guard try gitFound("look up remote \(name)", { git_remote_lookup(&remote, pointer, name) }) else {
+            return nil
+        }
+        defer { git_remote_free(remote) }
+        return git_remote_url(remote).map { String(cString: $0) }
+    }
+
+    /// Pushes refspecs (`refs/heads/a:refs/heads/a`, `+…` to force, `:refs/heads/b` to delete) to a remote.
+    ///
+    /// Credentials are offered once; if the server refuses them the push fails with `isAuthenticationFailure`.
+    /// A non-fast-forward update is refused before anything is sent (`isRejected`); references the server
+    /// refuses are thrown with `rejectedReferences` (libgit2 itself reports success for those).
+    public func push(remote name: String, refspecs: [String], credentials: Credentials?) throws(GitError) {
+        _ = sigpipeIgnored
+        let operation = "push to \(name)"
+        try withRemote(name, operation: operation) { (remote) throws(GitError) in
+            let session = RemoteSession(credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+            var options = git_push_options()
+            try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
+            session.install(into: &options.callbacks)
+            options.proxy_opts.type = GIT_PROXY_AUTO
+            try withExtendedLifetime(session) { () throws(GitError) in
+                try withStringArray(refspecs) { (array) throws(GitError) -> Void in
+                    try git(operation) { git_remote_push(remote, &array, &options) }
+                }
+            }
+            let rejected = session.rejectedReferences
+            guard rejected.isEmpty else {
+                let list = rejected.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+                throw GitError(
+                    code: GIT_ERROR.rawValue, klass: Int32(GIT_ERROR_REFERENCE.rawValue),
+                    message: "the remote rejected \(list)", operation: operation, rejectedReferences: rejected)
+            }
+        }
+    }
+
+    /// Fetches from a remote: the given refspecs, or the remote's configured ones when `refspecs` is empty.
+    ///
+    /// - Parameter prune: also delete remote-tracking references that no longer exist on the remote.
+    public func fetch(
+        remote name: String, refspecs: [String], credentials: Credentials?, prune: Bool = false
+    ) throws(GitError) {
+        _ = sigpipeIgnored
+        let operation = "fetch from \(name)"
+        try withRemote(name, operation: operation) { (remote) throws(GitError) in
+            let session = RemoteSession(credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+            var options = git_fetch_options()
+            try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
+            session.install(into: &options.callbacks)
+            options.proxy_opts.type = GIT_PROXY_AUTO
+            options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED
+            try withExtendedLifetime(session) { () throws(GitError) in
+                try withStringArray(refspecs) { (array) throws(GitError) -> Void in
+                    try git(operation) { git_remote_fetch(remote, &array, &options, nil) }
+                }
+            }
+        }
+    }
+
+    /// Looks up a remote, lends it to `body`, and frees it afterwards.
+    private func withRemote(
+        _ name: String, operation: String, _ body: (OpaquePointer?) throws(GitError) -> Void
+    ) throws(GitError) {
+        var remote: OpaquePointer?
+        try git(operation) { git_remote_lookup(&remote, pointer, name) }
+        defer { git_remote_free(remote) }
+        try body(remote)
+    }
+}
+
+/// Ignores SIGPIPE once per process: libgit2 1.5 writes to sockets without `MSG_NOSIGNAL`, so a server that
+/// closes the connection mid-push would otherwise kill the process.
+private let sigpipeIgnored: Void = {
+    _ = signal(SIGPIPE, SIG_IGN)
+}()

@@ -1,0 +1,119 @@
+internal import CGit2
+
+extension Repository {
+    /// Squashes `branch` into `target` as one new commit whose only parent is `target`'s tip.
+    ///
+    /// Steps: nothing new on the branch → `.upToDate`. If `target` has not moved since the branch point, the
+    /// result is the branch tip's tree (the fast path: no merge is computed). Otherwise a three-way merge of the
+    /// two tips runs in memory; conflicts are reported and nothing changes. When HEAD is on `target`, the working
+    /// tree is moved to the new tree (a safe checkout against the old one) before the reference moves, so a dirty
+    /// working tree stops the merge (`isConflict`) with `target` unmoved. `target` moves by compare-and-swap
+    /// (`isModified` if it moved meanwhile). The branch is kept; delete it or recreate it from the new tip, since
+    /// a squash leaves no ancestry link.
+    public func squashMerge(
+        branch: String, into target: String, message: String, author: Signature, committer: Signature
+    ) throws(GitError) -> SquashResult {
+        let operation = "squash merge of \(branch) into \(target)"
+        guard let ours = try branchTip(target) else {
+            throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no branch named \(target)", operation: operation)
+        }
+        guard let theirs = try branchTip(branch) else {
+            throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no branch named \(branch)", operation: operation)
+        }
+        if ours == theirs { return .upToDate }
+        let base = try mergeBase(ours, theirs)
+        if base == theirs { return .upToDate }
+
+        let oldTree = try treeID(ofCommit: ours)
+        let newTree: OID
+        let fastPath = base == ours
+        if fastPath {
+            newTree = try treeID(ofCommit: theirs)
+        } else {
+            switch try mergedTree(ours: ours, theirs: theirs, operation: operation) {
+            case .success(let tree): newTree = tree
+            case .failure(let conflicts): return .conflicts(conflicts.conflicts)
+            }
+        }
+        if newTree == oldTree { return .upToDate }
+
+        let squash = try commit(tree: newTree, parents: [ours], message: message, author: author, committer: committer)
+        let headOnTarget = try currentBranch() == target
+        if headOnTarget {
+            try checkout(tree: newTree, baseline: oldTree, operation: operation)
+        }
+        do {
+            try updateReference(
+                Self.branchReference(target), to: squash, expected: ours,
+                message: "squash: \(branch): \(Self.firstLine(of: message))")
+        } catch {
+            if headOnTarget {
+                // Put the working tree back where `target` still is; the original error is what matters.
+                try? checkout(tree: oldTree, baseline: newTree, operation: operation)
+            }
+            throw error
+        }
+        return .merged(squash, fastPath: fastPath)
+    }
+
+    // MARK: - Helpers
+
+    /// The conflicts of a three-way merge, carried as a `Result` failure.
+    private struct Conflicts: Error {
+        let conflicts: [MergeConflict]
+    }
+
+    /// Merges two commits in memory (rename detection on, as libgit2's default) and writes the result tree.
+    private func mergedTree(ours: OID, theirs: OID, operation: String) throws(GitError) -> Result<OID, Conflicts> {
+        var options = git_merge_options()
+        try git(operation) { git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)) }
+        return try withCommit(ours) { (oursCommit) throws(GitError) in
+            try withCommit(theirs) { (theirsCommit) throws(GitError) in
+                var index: OpaquePointer?
+                try git(operation) { git_merge_commits(&index, pointer, oursCommit, theirsCommit, &options) }
+                defer { git_index_free(index) }
+                if git_index_has_conflicts(index) != 0 {
+                    return .failure(Conflicts(conflicts: try conflicts(in: index, operation: operation)))
+                }
+                var tree = git_oid()
+                // `_to`: the merge index lives in memory and has no repository of its own.
+                try git(operation) { git_index_write_tree_to(&tree, index, pointer) }
+                return .success(OID(tree))
+            }
+        }
+    }
+
+    /// Lists the conflict entries of a merge index, by path. Any of the three sides may be missing.
+    private func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
+        var iterator: OpaquePointer?
+        try git(operation) { git_index_conflict_iterator_new(&iterator, index) }
+        defer { git_index_conflict_iterator_free(iterator) }
+        var result: [MergeConflict] = []
+        while true {
+            var ancestor: UnsafePointer<git_index_entry>?
+            var ours: UnsafePointer<git_index_entry>?
+            var theirs: UnsafePointer<git_index_entry>?
+            let code = git_index_conflict_next(&ancestor, &ours, &theirs, iterator)
+            if code == GIT_ITEROVER.rawValue { break }
+            try git(operation) { code }
+            guard let path = (ours ?? theirs ?? ancestor)?.pointee.path else { continue }
+            result.append(
+                MergeConflict(
+                    path: String(cString: path), ancestor: ancestor != nil, ours: ours != nil, theirs: theirs != nil))
+        }
+        return result.sorted { $0.path < $1.path }
+    }
+
+    /// Moves the working tree and index from `baseline` to `tree` with a safe checkout.
+    private func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
+        try withTree(tree) { (newTree) throws(GitError) in
+            try withTree(baseline) { (oldTree) throws(GitError) in
+                var options = git_checkout_options()
+                try git(operation) { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
+                options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+                options.baseline = oldTree
+                try git(operation) { git_checkout_tree(pointer, newTree, &options) }
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import GitKit
+
+/// Times a phase transition done in process with GitKit against the same steps run with the git command line.
+///
+/// The transition: create a branch from `main` and check it out, write an agent's changes (modify 5 files,
+/// add 2), commit the working tree, squash-merge into `main`, check out `main`, delete the branch. The squash
+/// step is also reported alone, to show that its cost does not grow with the workspace (fast path).
+enum GitBench {
+    /// Workspace sizes and how many timed iterations each gets (after one untimed warm-up).
+    static let scenarios: [(files: Int, iterations: Int)] = [(100, 15), (10_000, 5)]
+
+    static func run() throws {
+        print("## git: phase transition, GitKit (in process) vs git command line (posix_spawn)")
+        print("")
+        print("transition = create branch + checkout, modify 5 files + add 2, commit, squash into main,")
+        print("checkout main, delete branch. squash = GitKit squashMerge (HEAD on the branch) vs")
+        print("`git merge --squash` + `git commit` (HEAD on main). Medians in milliseconds.")
+        print("")
+        print(row("files", "runs", "step", "GitKit", "git CLI", "CLI/GitKit"))
+        for scenario in scenarios {
+            let root = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tollgate-bench-\(UUID().uuidString.prefix(8))", isDirectory: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            let inProcess = try measureInProcess(
+                at: root.appendingPathComponent("gitkit"), files: scenario.files, iterations: scenario.iterations)
+            let cli = try measureCommandLine(
+                at: root.appendingPathComponent("cli"), files: scenario.files, iterations: scenario.iterations)
+            for (step, ours, theirs) in [
+                ("transition", inProcess.transition, cli.transition), ("squash", inProcess.squash, cli.squash),
+            ] {
+                let ratio = median(theirs) / median(ours)
+                print(
+                    row(
+                        "\(scenario.files)", "\(scenario.iterations)", step, milliseconds(median(ours)),
+                        milliseconds(median(theirs)), String(format: "%.1f×", ratio)))
+            }
+        }
+        print("")
+    }
+
+    // MARK: - The two sides
+
+    /// Durations in seconds, one per timed iteration.
+    struct Timings {
+        var transition: [Double] = []
+        var squash: [Double] = []
+    }
+
+    static let author = Signature(name: "Bench Agent", email: "agent@example.com")
+
+    /// Runs the transition with GitKit on one long-lived `Repository`.
+    static func measureInProcess(at directory: URL, files: Int, iterations: Int) throws -> Timings {
+        let repository = try Repository.create(at: directory)
+        try writeWorkspace(at: directory, files: files)
+        _ = try repository.commitWorkingTree(message: "Initial workspace", author: author, committer: author)
+        var timings = Timings()
+        for iteration in 0...iterations {
+            let branch = "phase-\(iteration + 1)-tactical"
+            let start = ContinuousClock.now
+            guard let main = try repository.branchTip("main") else { throw BenchError("main has no commit") }
+            try repository.createBranch(branch, at: main)
+            try repository.checkout(branch: branch)
+            try writeAgentChanges(at: directory, files: files, iteration: iteration)
+            _ = try repository.commitWorkingTree(message: "Agent work", author: author, committer: author)
+            let squashStart = ContinuousClock.now
+            let result = try repository.squashMerge(
+                branch: branch, into: "main", message: "Phase \(iteration + 1) (tactical): bench", author: author,
+                committer: author)
+            let squashEnd = ContinuousClock.now
+            guard case .merged = result else { throw BenchError("squash merge gave \(result)") }
+            try repository.checkout(branch: "main")
+            try repository.deleteBranch(branch)
+            let end = ContinuousClock.now
+            if iteration > 0 {  // iteration 0 warms caches
+                timings.transition.append(seconds(end - start))
+                timings.squash.append(seconds(squashEnd - squashStart))
+            }
+        }
+        return timings
+    }
+
+    /// Runs the same transition with one git process per step.
+    static func measureCommandLine(at directory: URL, files: Int, iterations: Int) throws -> Timings {
+        let git = CommandLineGit(directory: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try git.run("init", "-q", "-b", "main")
+        try writeWorkspace(at: directory, files: files)
+        try git.run("add", "-A")
+        try git.run("commit", "-q", "-m", "Initial workspace")
+        var timings = Timings()
+        for iteration in 0...iterations {
+            let branch = "phase-\(iteration + 1)-tactical"
+            let start = ContinuousClock.now
+            try git.run("checkout", "-q", "-b", branch, "main")
+            try writeAgentChanges(at: directory, files: files, iteration: iteration)
+            try git.run("add", "-A")
+            try git.run("commit", "-q", "-m", "Agent work")
+            try git.run("checkout", "-q", "main")
+            let squashStart = ContinuousClock.now
+            try git.run("merge", "-q", "--squash", branch)
+            try git.run("commit", "-q", "-m", "Phase \(iteration + 1) (tactical): bench")
+            let squashEnd = ContinuousClock.now
+            try git.run("branch", "-q", "-D", branch)
+            let end = ContinuousClock.now
+            if iteration > 0 {
+                timings.transition.append(seconds(end - start))
+                timings.squash.append(seconds(squashEnd - squashStart))
+            }
+        }
+        return timings
+    }
+
+    // MARK: - Workspace contents (the same for both sides)
+
+    /// The relative path of file number `index`: 100 files per directory.
+    static func filePath(_ index: Int) -> String {
+        String(format: "src/d%03d/file%05d.txt", index / 100, index)
+    }
+
+    /// Writes the initial workspace of `files` small text files.
+    static func writeWorkspace(at directory: URL, files: Int) throws {
+        for index in 0..<files {
+            try write("file \(index)\n" + String(repeating: "line of text\n", count: 10), to: filePath(index), in: directory)
+        }
+    }
+
+    /// An agent's work in one phase: modifies five existing files and adds two new ones.
+    static func writeAgentChanges(at directory: URL, files: Int, iteration: Int) throws {
+        for offset in 0..<5 {
+            let index = (iteration * 5 + offset) * 7 % files
+            try write("file \(index), phase \(iteration)\n", to: filePath(index), in: directory)
+        }
+        try write("plan for phase \(iteration)\n", to: "notes/phase-\(iteration)-plan.md", in: directory)
+        try write("output of phase \(iteration)\n", to: "out/phase-\(iteration).txt", in: directory)
+    }
+
+    static func write(_ text: String, to relative: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    // MARK: - Figures
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        String(format: "%.2f ms", seconds * 1000)
+    }
+
+    static func row(_ cells: String...) -> String {
+        let widths = [7, 6, 12, 12, 12, 10]
+        return zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+}
+
+/// A failed benchmark step.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
