@@ -1,0 +1,62 @@
+import Foundation
+
+/// The Gitea REST operations Tollgate uses: repositories, pull requests, reviews, comments and merges.
+///
+/// ``GiteaClient`` implements it over any `HTTPTransport`; tests and the engine may supply fakes.
+/// Pull requests are addressed by `number` (the index in URLs), never by `id`.
+public protocol GiteaAPI: Sendable {
+    /// `GET /version`: the server's version.
+    func serverVersion() async throws(GiteaError) -> ServerVersion
+    /// Reads the version and throws `.unsupportedVersion` when it is older than `minimum` or unreadable.
+    func checkServerVersion(minimum: GiteaVersion) async throws(GiteaError) -> GiteaVersion
+    /// `GET /user`: the token's own account.
+    func currentUser() async throws(GiteaError) -> User
+
+    /// Creates a repository for the token's user, or in `organization` when given.
+    func createRepository(_ options: CreateRepositoryOptions, organization: String?) async throws(GiteaError)
+        -> Repository
+    /// `GET /repos/{owner}/{repo}`.
+    func repository(_ repo: RepoRef) async throws(GiteaError) -> Repository
+
+    /// Opens a pull request.
+    func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
+        -> PullRequest
+    /// Reads one pull request.
+    func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest
+    /// The pull request from `head` into `base` (open or not), or `nil` when there is none.
+    func pullRequest(base: String, head: String, in repo: RepoRef) async throws(GiteaError) -> PullRequest?
+    /// Changes a pull request's title, body or state.
+    func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
+        async throws(GiteaError) -> PullRequest
+
+    /// Requests (or re-requests) reviews; returns the new `REQUEST_REVIEW` rows (none for a user whose
+    /// latest review is already a request).
+    func requestReviewers(_ logins: [String], on number: Int64, in repo: RepoRef) async throws(GiteaError)
+        -> [PullReview]
+    /// Every review of a pull request, all pages, review requests and dismissed reviews included.
+    func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview]
+    /// Submits a review (as the token's user).
+    func createReview(_ options: CreatePullReviewOptions, on number: Int64, in repo: RepoRef)
+        async throws(GiteaError) -> PullReview
+    /// Dismisses an approval or change request (repository admins only).
+    func dismissReview(_ reviewID: Int64, on number: Int64, in repo: RepoRef, message: String)
+        async throws(GiteaError) -> PullReview
+    /// A review's inline comments, sorted by id.
+    func reviewComments(review reviewID: Int64, on number: Int64, in repo: RepoRef) async throws(GiteaError)
+        -> [PullReviewComment]
+
+    /// General comments, oldest first; only those updated at or after `since` when given.
+    func issueComments(on number: Int64, in repo: RepoRef, since: Date?) async throws(GiteaError) -> [Comment]
+    /// Posts `body` unless a comment carrying the hidden marker `<!-- tollgate:KEY -->` exists already.
+    func postComment(_ body: String, on number: Int64, in repo: RepoRef, idempotencyKey: String)
+        async throws(GiteaError) -> CommentPosting
+
+    /// Merges a pull request; retries while Gitea answers 405 "Please try again later".
+    ///
+    /// - Throws: `.headOutOfDate` when `headCommitID` is no longer the head; `.notAllowed` with Gitea's reason.
+    func merge(_ number: Int64, in repo: RepoRef, _ options: MergeOptions) async throws(GiteaError) -> MergeOutcome
+    /// `GET …/merge`: whether the pull request is merged (204) or not (404).
+    func isMerged(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> Bool
+    /// Deletes a branch; returns `false` when it did not exist.
+    func deleteBranch(_ branch: String, in repo: RepoRef) async throws(GiteaError) -> Bool
+}

@@ -1,0 +1,391 @@
+import Foundation
+import HTTPKit
+
+/// The Gitea REST client: ``GiteaAPI`` over any `HTTPTransport`, authenticated with `Authorization: token …`.
+///
+/// The client is a `Sendable` value holding only configuration; retries and timeouts belong to the
+/// transport (``CurlTransport`` in production). The token is sent only in the `Authorization` header and
+/// is removed from every error message.
+public struct GiteaClient: GiteaAPI {
+    /// The server's root URL, e.g. `https://gitea.example.com/` (the API lives under `api/v1`).
+    public let baseURL: URL
+    /// Items per page when listing (Gitea caps it at 50).
+    public let pageSize: Int
+    private let token: String
+    private let transport: any HTTPTransport
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - baseURL: The server's root URL (with any sub-path Gitea is served under).
+    ///   - token: An access token; never logged.
+    ///   - transport: How requests are sent.
+    ///   - pageSize: Items per page for listings, 1...50.
+    public init(baseURL: URL, token: String, transport: any HTTPTransport, pageSize: Int = 50) {
+        self.baseURL = baseURL
+        self.token = token
+        self.transport = transport
+        self.pageSize = min(max(pageSize, 1), 50)
+    }
+
+    // MARK: - Server
+
+    public func serverVersion() async throws(GiteaError) -> ServerVersion {
+        try await self.decode(ServerVersion.self, self.call(.get, "/version"))
+    }
+
+    public func checkServerVersion(minimum: GiteaVersion = .minimumSupported) async throws(GiteaError)
+        -> GiteaVersion
+    {
+        let reported = try await self.serverVersion()
+        guard let version = reported.giteaVersion else {
+            throw GiteaError(
+                kind: .unsupportedVersion, method: "GET", path: self.apiPath("/version"), status: 200,
+                message: "cannot read the server version \"\(reported.version)\"; Tollgate needs Gitea \(minimum) or later")
+        }
+        guard version >= minimum else {
+            throw GiteaError(
+                kind: .unsupportedVersion, method: "GET", path: self.apiPath("/version"), status: 200,
+                message: "the server runs Gitea \(reported.version); Tollgate needs Gitea \(minimum) or later")
+        }
+        return version
+    }
+
+    public func currentUser() async throws(GiteaError) -> User {
+        try await self.decode(User.self, self.call(.get, "/user"))
+    }
+
+    // MARK: - Repositories
+
+    public func createRepository(_ options: CreateRepositoryOptions, organization: String? = nil)
+        async throws(GiteaError) -> Repository
+    {
+        let path = organization.map { "/orgs/\(Self.segment($0))/repos" } ?? "/user/repos"
+        return try await self.decode(Repository.self, self.call(.post, path, body: options, expect: [201]))
+    }
+
+    public func repository(_ repo: RepoRef) async throws(GiteaError) -> Repository {
+        try await self.decode(Repository.self, self.call(.get, Self.repoPath(repo)))
+    }
+
+    // MARK: - Pull requests
+
+    public func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
+        -> PullRequest
+    {
+        try await self.decode(
+            PullRequest.self, self.call(.post, Self.repoPath(repo) + "/pulls", body: options, expect: [201]))
+    }
+
+    public func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest {
+        try await self.decode(PullRequest.self, self.call(.get, Self.pullPath(number, repo)))
+    }
+
+    public func pullRequest(base: String, head: String, in repo: RepoRef) async throws(GiteaError) -> PullRequest? {
+        do {
+            let path = Self.repoPath(repo) + "/pulls/\(Self.branch(base))/\(Self.branch(head))"
+            return try await self.decode(PullRequest.self, self.call(.get, path))
+        } catch where error.kind == .notFound {
+            return nil
+        }
+    }
+
+    public func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
+        async throws(GiteaError) -> PullRequest
+    {
+        // Gitea answers 201 to a PATCH of a pull request.
+        try await self.decode(
+            PullRequest.self, self.call(.patch, Self.pullPath(number, repo), body: options, expect: [200, 201]))
+    }
+
+    // MARK: - Reviews
+
+    public func requestReviewers(_ logins: [String], on number: Int64, in repo: RepoRef) async throws(GiteaError)
+        -> [PullReview]
+    {
+        struct Body: Encodable { var reviewers: [String] }
+        let path = Self.pullPath(number, repo) + "/requested_reviewers"
+        return try await self.decode(
+            [PullReview].self, self.call(.post, path, body: Body(reviewers: logins), expect: [200, 201]))
+    }
+
+    public func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview] {
+        let path = Self.pullPath(number, repo) + "/reviews"
+        var all: [PullReview] = []
+        var page = 1
+        while true {
+            let query = [URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)")]
+            let response = try await self.call(.get, path, query: query)
+            let items = try self.decode([PullReview].self, response)
+            all.append(contentsOf: items)
+            // Gitea hides other users' pending reviews after paging, so a page may be short while more
+            // follow; X-Total-Count (which counts them) decides when it is known, else an empty page does.
+            if items.isEmpty { break }
+            if let total = response.totalCount {
+                if page * self.pageSize >= total { break }
+            } else if items.count < self.pageSize {
+                break
+            }
+            page += 1
+            if page > 10_000 { break }  // a server that never ends its pages must not loop forever
+        }
+        var seen = Set<Int64>()
+        return all.filter { seen.insert($0.id).inserted }
+    }
+
+    public func createReview(_ options: CreatePullReviewOptions, on number: Int64, in repo: RepoRef)
+        async throws(GiteaError) -> PullReview
+    {
+        let path = Self.pullPath(number, repo) + "/reviews"
+        return try await self.decode(PullReview.self, self.call(.post, path, body: options, expect: [200, 201]))
+    }
+
+    public func dismissReview(_ reviewID: Int64, on number: Int64, in repo: RepoRef, message: String)
+        async throws(GiteaError) -> PullReview
+    {
+        struct Body: Encodable { var message: String }
+        let path = Self.pullPath(number, repo) + "/reviews/\(reviewID)/dismissals"
+        return try await self.decode(PullReview.self, self.call(.post, path, body: Body(message: message)))
+    }
+
+    public func reviewComments(review reviewID: Int64, on number: Int64, in repo: RepoRef) async throws(GiteaError)
+        -> [PullReviewComment]
+    {
+        let path = Self.pullPath(number, repo) + "/reviews/\(reviewID)/comments"
+        let comments = try await self.decode([PullReviewComment].self, self.call(.get, path))
+        return comments.sorted { $0.id < $1.id }
+    }
+
+    // MARK: - Comments
+
+    public func issueComments(on number: Int64, in repo: RepoRef, since: Date? = nil) async throws(GiteaError)
+        -> [Comment]
+    {
+        let path = Self.repoPath(repo) + "/issues/\(number)/comments"
+        var query: [URLQueryItem] = []
+        if let since {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            query.append(URLQueryItem(name: "since", value: formatter.string(from: since)))
+        }
+        let comments = try await self.decode([Comment].self, self.call(.get, path, query: query))
+        return comments.sorted { ($0.createdAt ?? .distantPast, $0.id) < ($1.createdAt ?? .distantPast, $1.id) }
+    }
+
+    /// The hidden marker that identifies a comment posted under `key`.
+    public static func marker(forKey key: String) -> String { "<!-- tollgate:\(key) -->" }
+
+    public func postComment(_ body: String, on number: Int64, in repo: RepoRef, idempotencyKey: String)
+        async throws(GiteaError) -> CommentPosting
+    {
+        let path = Self.repoPath(repo) + "/issues/\(number)/comments"
+        guard !idempotencyKey.isEmpty, !idempotencyKey.contains("-->"),
+            !idempotencyKey.contains(where: \.isNewline)
+        else {
+            throw GiteaError(
+                kind: .invalidArgument, method: "POST", path: self.apiPath(path),
+                message: "an idempotency key must be non-empty, on one line, and must not contain \"-->\"")
+        }
+        let marker = Self.marker(forKey: idempotencyKey)
+        if let existing = try await self.issueComments(on: number, in: repo).first(where: { $0.body.contains(marker) }) {
+            return .alreadyPresent(existing)
+        }
+        struct Body: Encodable { var body: String }
+        let text = body.hasSuffix("\n") ? body + "\n" + marker : body + "\n\n" + marker
+        return .posted(try await self.decode(Comment.self, self.call(.post, path, body: Body(body: text), expect: [201])))
+    }
+
+    // MARK: - Merging
+
+    public func merge(_ number: Int64, in repo: RepoRef, _ options: MergeOptions) async throws(GiteaError)
+        -> MergeOutcome
+    {
+        let path = Self.pullPath(number, repo) + "/merge"
+        do {
+            // With head_commit_id a repeated merge cannot land anything unseen, so it is safe to retry.
+            _ = try await self.call(
+                .post, path, body: options, expect: [200], isIdempotent: options.headCommitID != nil,
+                retryWhen: { response in
+                    response.status == 405 && Self.message(in: response.body) == "Please try again later"
+                })
+            return .merged
+        } catch where error.kind == .notAllowed {
+            if error.message.lowercased().contains("already merged") { return .alreadyMerged }
+            // Gitea up to 1.24 sends an empty message for "already merged": ask.
+            if error.message.isEmpty, try await self.isMerged(number, in: repo) { return .alreadyMerged }
+            throw error
+        }
+    }
+
+    public func isMerged(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> Bool {
+        do {
+            _ = try await self.call(.get, Self.pullPath(number, repo) + "/merge", expect: [204])
+            return true
+        } catch where error.kind == .notFound {
+            return false
+        }
+    }
+
+    public func deleteBranch(_ branch: String, in repo: RepoRef) async throws(GiteaError) -> Bool {
+        do {
+            _ = try await self.call(.delete, Self.repoPath(repo) + "/branches/\(Self.branch(branch))", expect: [204])
+            return true
+        } catch where error.kind == .notFound {
+            return false
+        }
+    }
+}
+
+// MARK: - Requests and responses
+
+extension GiteaClient {
+    private struct NoBody: Encodable {}
+
+    /// Sends one API request and returns the response when its status is in `expect`.
+    private func call(
+        _ method: HTTPMethod, _ path: String, query: [URLQueryItem] = [], expect: Set<Int> = [200],
+        isIdempotent: Bool? = nil, retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
+    ) async throws(GiteaError) -> HTTPResponse {
+        try await self.send(
+            method, path, query: query, body: nil, expect: expect, isIdempotent: isIdempotent, retryWhen: retryWhen)
+    }
+
+    private func call(
+        _ method: HTTPMethod, _ path: String, query: [URLQueryItem] = [], body: some Encodable,
+        expect: Set<Int> = [200], isIdempotent: Bool? = nil, retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
+    ) async throws(GiteaError) -> HTTPResponse {
+        let data: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            data = try encoder.encode(body)
+        } catch {
+            throw GiteaError(
+                kind: .invalidArgument, method: method.rawValue, path: self.apiPath(path),
+                message: "could not encode the request body: \(error)")
+        }
+        return try await self.send(
+            method, path, query: query, body: data, expect: expect, isIdempotent: isIdempotent, retryWhen: retryWhen)
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ path: String, query: [URLQueryItem], body: Data?, expect: Set<Int>,
+        isIdempotent: Bool?, retryWhen: (@Sendable (HTTPResponse) -> Bool)?
+    ) async throws(GiteaError) -> HTTPResponse {
+        let fullPath = self.apiPath(path)
+        guard var components = URLComponents(url: self.baseURL, resolvingAgainstBaseURL: false) else {
+            throw GiteaError(
+                kind: .invalidArgument, method: method.rawValue, path: fullPath, message: "the base URL is not valid")
+        }
+        components.percentEncodedPath = fullPath
+        components.queryItems = query.isEmpty ? nil : query
+        guard let url = components.url else {
+            throw GiteaError(
+                kind: .invalidArgument, method: method.rawValue, path: fullPath, message: "cannot build the URL")
+        }
+        var headers: HTTPHeaders = ["Accept": "application/json", "Authorization": "token \(self.token)"]
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let request = HTTPRequest(
+            method: method, url: url, headers: headers, body: body, isIdempotent: isIdempotent, retryWhen: retryWhen)
+        let response: HTTPResponse
+        do {
+            response = try await self.transport.send(request)
+        } catch {
+            throw GiteaError(
+                kind: .transport, method: method.rawValue, path: fullPath,
+                message: self.redact(error.description), transportError: error)
+        }
+        guard expect.contains(response.status) else {
+            let message = self.redact(Self.message(in: response.body) ?? Self.snippet(of: response.body))
+            throw GiteaError(
+                kind: GiteaError.kind(forStatus: response.status, message: message, isMerge: path.hasSuffix("/merge")),
+                method: method.rawValue, path: fullPath, status: response.status, message: message)
+        }
+        return response
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws(GiteaError) -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = Self.parseDate(text) else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 time: \(text)"))
+            }
+            return date
+        }
+        do {
+            return try decoder.decode(T.self, from: response.body)
+        } catch {
+            throw GiteaError(
+                kind: .decoding, method: "", path: "\(T.self)", status: response.status,
+                message: "could not read the answer as \(T.self): \(Self.describe(error))")
+        }
+    }
+
+    private func apiPath(_ path: String) -> String {
+        var base = self.baseURL.path
+        if base.hasSuffix("/") { base.removeLast() }
+        let encodedBase = base.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? base
+        return encodedBase + "/api/v1" + path
+    }
+
+    private func redact(_ text: String) -> String {
+        guard !self.token.isEmpty else { return text }
+        return text.replacingOccurrences(of: self.token, with: "[REDACTED]")
+    }
+
+    /// Gitea's `message` field from an error body, when there is one.
+    static func message(in body: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return nil }
+        return object["message"] as? String
+    }
+
+    private static func snippet(of body: Data) -> String {
+        let text = String(decoding: body.prefix(300), as: UTF8.self)
+        let plain = text.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+        return plain.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing \(Self.codingPath(context.codingPath + [key]))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+            return "\(Self.codingPath(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func codingPath(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    private static func parseDate(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    private static func segment(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove("/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// A branch name in a path: `/` is kept, because Gitea's branch routes take the rest of the path.
+    private static func branch(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+    }
+
+    private static func repoPath(_ repo: RepoRef) -> String {
+        "/repos/\(Self.segment(repo.owner))/\(Self.segment(repo.name))"
+    }
+
+    private static func pullPath(_ number: Int64, _ repo: RepoRef) -> String {
+        Self.repoPath(repo) + "/pulls/\(number)"
+    }
+}
