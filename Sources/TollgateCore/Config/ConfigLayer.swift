@@ -46,7 +46,7 @@ public struct ConfigLayer: Sendable, Equatable {
         do {
             root = try JSONDecoder().decode(JSONNode.self, from: data)
         } catch {
-            throw .malformedJSON(source: source, detail: Self.parserMessage(error))
+            throw .malformedJSON(source: source, detail: Self.parserMessage(for: data))
         }
         guard case .object(let members) = root else { throw .notAnObject(source: source) }
 
@@ -112,17 +112,29 @@ public struct ConfigLayer: Sendable, Equatable {
         flat[prefix] = node
     }
 
-    /// The most useful text of a JSON decoding error: the parser's own message, with line and column.
-    private static func parserMessage(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError {
-                let nsError = underlying as NSError
-                if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-                return String(describing: underlying)
+    /// The JSON parser's own account of what is wrong, with the place given as a line and column.
+    ///
+    /// `JSONDecoder` says only that the data is not valid JSON; `JSONSerialization` says where, as a
+    /// character offset, which is turned into `line L, column C` here.
+    private static func parserMessage(for data: Data) -> String {
+        let fallback = "the data is not valid JSON"
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return fallback
+        } catch {
+            guard var message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else {
+                return fallback
             }
-            return context.debugDescription
+            if let range = message.range(of: #"character \d+"#, options: .regularExpression),
+                let offset = Int(message[range].dropFirst("character ".count))
+            {
+                let prefix = Array(data.prefix(max(0, offset)))
+                let line = prefix.count { $0 == UInt8(ascii: "\n") } + 1
+                let column = prefix.count - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+                message.replaceSubrange(range, with: "line \(line), column \(column)")
+            }
+            return message
         }
-        return String(describing: error)
     }
 }
 

@@ -21,12 +21,17 @@ enum EditDistance {
 
     /// The candidate closest to `name`, if it is close enough to be a likely typo.
     ///
-    /// A candidate whose last dotted component equals `name` (`command` for `agent.command`) wins outright.
+    /// A candidate whose last dotted component equals `name` (`command` for `agent.command`) wins outright,
+    /// then the shortest candidate that starts with `name` (`agent.timeout` for `agent.timeoutSeconds`).
     /// Otherwise the nearest candidate within a third of the name's length (at least 2 edits) is returned;
     /// ties go to the alphabetically first.
     static func closest(to name: String, among candidates: [String]) -> String? {
         let suffixMatches = candidates.filter { $0.split(separator: ".").last.map(String.init) == name }
         if let match = suffixMatches.sorted().first { return match }
+        if name.count >= 3 {
+            let prefixMatches = candidates.filter { $0.hasPrefix(name) && $0 != name }
+            if let match = prefixMatches.min(by: { ($0.count, $0) < ($1.count, $1) }) { return match }
+        }
         let limit = max(2, name.count / 3)
         let scored = candidates.map { (candidate: $0, distance: between(name, $0)) }
             .filter { $0.distance <= limit }

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TollgateCore
+
+struct ResolvedConfigTests {
+    private let defaultsFile = ConfigLayer(
+        source: "config/defaults.json", values: ["autonomy": .string("partial"), "maxPhases": .int(12)])
+    private let expertFile = ConfigLayer(
+        source: "config/experts/debugger.json", values: ["autonomy": .string("full")])
+
+    @Test func schemaDefaultsFillEveryKey() throws {
+        let config = try ResolvedConfig(layers: [])
+        #expect(config.entries.count == ConfigSchema.standard.keys.count)
+        for key in ConfigSchema.standard.keys {
+            #expect(config[key.name] == ResolvedConfig.Entry(value: key.defaultValue, source: "defaults"))
+        }
+    }
+
+    /// Each row: the layers applied (by label), and the expected autonomy with the source it came from.
+    @Test(arguments: [
+        ([String](), "partial", "defaults"),
+        (["defaults.json"], "partial", "config/defaults.json"),
+        (["defaults.json", "expert"], "full", "config/experts/debugger.json"),
+        (["defaults.json", "expert", "--set"], "guided", "--set"),
+        (["defaults.json", "expert", "--set", "--autonomy"], "dependent", "--autonomy"),
+        (["defaults.json", "--autonomy", "expert"], "full", "config/experts/debugger.json"),
+    ])
+    func laterLayersWin(labels: [String], autonomy: String, source: String) throws {
+        let available: [String: ConfigLayer] = [
+            "defaults.json": self.defaultsFile,
+            "expert": self.expertFile,
+            "--set": try ConfigLayer(assignments: ["autonomy=guided", "maxPhases=3"]),
+            "--autonomy": try ConfigLayer(source: "--autonomy", key: "autonomy", text: "dependent"),
+        ]
+        let config = try ResolvedConfig(layers: labels.compactMap { available[$0] })
+        #expect(config.autonomy == autonomy)
+        #expect(config["autonomy"]?.source == source)
+    }
+
+    @Test func eachKeyKeepsTheSourceOfTheLastLayerThatSetIt() throws {
+        let config = try ResolvedConfig(layers: [
+            self.defaultsFile, self.expertFile, try ConfigLayer(assignments: ["agent.command=./run.sh"]),
+        ])
+        #expect(config["maxPhases"] == ResolvedConfig.Entry(value: .int(12), source: "config/defaults.json"))
+        #expect(config["autonomy"] == ResolvedConfig.Entry(value: .string("full"), source: "config/experts/debugger.json"))
+        #expect(config["agent.command"] == ResolvedConfig.Entry(value: .string("./run.sh"), source: "--set"))
+        #expect(config["agent.graceSeconds"] == ResolvedConfig.Entry(value: .int(5), source: "defaults"))
+    }
+
+    @Test func typedAccessorsReturnTheResolvedValues() throws {
+        let config = try ResolvedConfig(layers: [
+            try ConfigLayer(assignments: [
+                "agent.command=a b", "agent.timeoutSeconds=9", "critique.threshold=6", "critique.escalate=false",
+                "review.reviewers=x,y",
+            ])
+        ])
+        #expect(config.string("agent.command") == "a b")
+        #expect(config.int("agent.timeoutSeconds") == 9)
+        #expect(config.double("critique.threshold") == 6)
+        #expect(config.bool("critique.escalate") == false)
+        #expect(config.strings("review.reviewers") == ["x", "y"])
+    }
+
+    @Test func unvalidatedLayerValuesAreCheckedWhenResolved() {
+        let agentFlag = ConfigLayer(source: "--autonomy", values: ["autonomy": .string("sometimes")])
+        #expect(
+            throws: ConfigError.invalidValue(
+                source: "--autonomy", key: "autonomy", value: #""sometimes""#,
+                allowed: "one of: full, review, partial, guided, dependent")
+        ) {
+            try ResolvedConfig(layers: [agentFlag])
+        }
+        let job = ConfigLayer(source: "job", values: ["agent.timeout": .int(3)])
+        #expect(throws: ConfigError.unknownKey(source: "job", key: "agent.timeout", suggestion: "agent.timeoutSeconds")) {
+            try ResolvedConfig(layers: [job])
+        }
+    }
+
+    @Test func persistsAsSortedKeyToValueAndSource() throws {
+        let config = try ResolvedConfig(layers: [self.expertFile])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try #require(String(data: try encoder.encode(config), encoding: .utf8))
+        #expect(json.hasPrefix(#"{"agent.command":{"source":"defaults","value":"tollgate example-agent"},"#))
+        #expect(json.contains(#""autonomy":{"source":"config\/experts\/debugger.json","value":"full"}"#))
+        let keys = ConfigSchema.standard.keys.map(\.name)
+        let positions = keys.compactMap { json.range(of: "\"\($0)\":{")?.lowerBound }
+        #expect(positions.count == keys.count)
+        #expect(positions == positions.sorted())
+    }
+
+    @Test func decodingRestoresEachValuesKind() throws {
+        // JSON writes 8.0 as 8; the decoded value must still be a number for a number key.
+        let config = try ResolvedConfig(layers: [try ConfigLayer(assignments: ["critique.threshold=8", "critique.weights.designer=0"])])
+        let data = try JSONEncoder().encode(config)
+        let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: data)
+        #expect(decoded == config)
+        #expect(decoded.double("critique.threshold") == 8)
+        #expect(decoded["critique.threshold"]?.value == .double(8))
+    }
+
+    @Test func decodingFillsKeysMissingFromAnOlderFile() throws {
+        let json = #"{"autonomy": {"value": "review", "source": "job"}, "retired.key": {"value": 1, "source": "job"}}"#
+        let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: Data(json.utf8))
+        #expect(decoded["autonomy"] == ResolvedConfig.Entry(value: .string("review"), source: "job"))
+        #expect(decoded["maxPhases"] == ResolvedConfig.Entry(value: .int(20), source: "defaults"))
+        #expect(decoded["retired.key"]?.value == .int(1))
+    }
+
+    @Test func decodingRejectsAValueOfTheWrongKind() {
+        let json = #"{"maxPhases": {"value": "many", "source": "job"}}"#
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(ResolvedConfig.self, from: Data(json.utf8))
+        }
+    }
+
+    @Test func rendersAnAlignedTableWithSources() throws {
+        let config = try ResolvedConfig(layers: [self.defaultsFile, self.expertFile])
+        let lines = config.rendered().split(separator: "\n").map(String.init)
+        #expect(lines.count == ConfigSchema.standard.keys.count)
+        let autonomy = try #require(lines.first { $0.hasPrefix("autonomy ") })
+        #expect(autonomy.hasSuffix("  (config/experts/debugger.json)"))
+        #expect(autonomy.contains(#" = "full" "#))
+        let reviewers = try #require(lines.first { $0.hasPrefix("review.reviewers ") })
+        #expect(reviewers.contains(" = [] "))
+        #expect(reviewers.hasSuffix("(defaults)"))
+        // Every "=" and every "(" sits in the same column.
+        let equalsColumns = Set(lines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "=") ?? $0.endIndex) })
+        let sourceColumns = Set(lines.map { $0.distance(from: $0.startIndex, to: $0.lastIndex(of: "(") ?? $0.endIndex) })
+        #expect(equalsColumns.count == 1)
+        #expect(sourceColumns.count == 1)
+    }
+}
