@@ -81,6 +81,10 @@ public struct JobMachine: Sendable, Equatable {
         state.answered = Array(Set(state.answered).union(state.pendingFeedback.map(\.id))).sorted()
         state.pendingFeedback = []
         state.jobComplete = report.outcome.jobComplete ?? false
+        if state.phaseSummary == nil, let summary = report.outcome.summary, !summary.isEmpty {
+            state.phaseSummary = summary
+        }
+        if let details = report.outcome.details, !details.isEmpty { state.phaseDetails = details }
         state.lastRun = nil
         let reason =
             FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
@@ -111,8 +115,19 @@ public struct JobMachine: Sendable, Equatable {
         ]
     }
 
-    /// The verdict on the open review was read.
-    public mutating func verdictRead(_ verdict: Verdict) -> [JobEvent] {
+    /// The verdict on the open review was read; `pushedBy` names the people whose own commits are on the branch.
+    public mutating func verdictRead(_ verdict: Verdict, pushedBy: [String] = []) -> [JobEvent] {
+        if case .pending = verdict { return [] }
+        let newPushers = pushedBy.filter { !state.coauthors.contains($0) }
+        state.coauthors = (state.coauthors + newPushers).sorted()
+        var events: [JobEvent] = []
+        if !newPushers.isEmpty {
+            events.append(event("branch.reviewer_commits", ["by": newPushers.joined(separator: ", ")]))
+        }
+        return events + verdictActions(verdict)
+    }
+
+    private mutating func verdictActions(_ verdict: Verdict) -> [JobEvent] {
         switch verdict {
         case .pending:
             return []
@@ -146,6 +161,9 @@ public struct JobMachine: Sendable, Equatable {
             state.review = nil
             state.phase = closed.redone
             state.revision = 0
+            state.phaseSummary = nil
+            state.phaseDetails = nil
+            state.coauthors = []
             state.next = .preparePhase
             return [
                 event(
@@ -189,6 +207,9 @@ public struct JobMachine: Sendable, Equatable {
         }
         state.phase = finished.successor
         state.revision = 0
+        state.phaseSummary = nil
+        state.phaseDetails = nil
+        state.coauthors = []
         state.next = .preparePhase
         return [event("phase.finished", ["branch": finished.branch, "next": describeNext()])]
     }

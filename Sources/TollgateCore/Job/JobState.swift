@@ -33,6 +33,12 @@ public struct JobState: Codable, Sendable, Equatable {
     public var lastRun: AgentReport?
     /// The current phase's agent reported the job complete.
     public var jobComplete: Bool
+    /// The phase's one-line summary (from its first successful run) and latest retrospective.
+    public var phaseSummary: String?
+    public var phaseDetails: String?
+    /// People who pushed their own commits to the current phase branch during review (`Name <email>`), credited
+    /// with `Co-authored-by:` when the phase lands.
+    public var coauthors: [String]
     /// Why the job failed, while it is failed.
     public var failure: String?
     /// Phases merged into `main`, in order.
@@ -61,6 +67,9 @@ public struct JobState: Codable, Sendable, Equatable {
         self.answered = []
         self.lastRun = nil
         self.jobComplete = false
+        self.phaseSummary = nil
+        self.phaseDetails = nil
+        self.coauthors = []
         self.failure = nil
         self.merged = []
         self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)

@@ -1,0 +1,34 @@
+import Foundation
+import TollgateCore
+
+/// Runs the agent for one phase run: the port between the engine and whatever does the work.
+public protocol AgentRunner {
+    /// Runs the agent to its end and reports how it ended and what it said; never throws for the agent's own
+    /// failures (those are in the report), only when the run could not be attempted.
+    func run(_ invocation: AgentInvocation) throws -> AgentReport
+}
+
+/// Everything an agent run needs.
+public struct AgentInvocation: Sendable, Equatable {
+    public var command: String
+    /// The `TOLLGATE_*` variables of DESIGN §5 (the caller's own environment is added by the runner).
+    public var environment: [String: String]
+    public var directory: URL
+    public var outcomeFile: URL
+    public var logFile: URL
+    public var timeoutSeconds: Int
+    public var graceSeconds: Int
+
+    public init(
+        command: String, environment: [String: String], directory: URL, outcomeFile: URL, logFile: URL,
+        timeoutSeconds: Int, graceSeconds: Int
+    ) {
+        self.command = command
+        self.environment = environment
+        self.directory = directory
+        self.outcomeFile = outcomeFile
+        self.logFile = logFile
+        self.timeoutSeconds = timeoutSeconds
+        self.graceSeconds = graceSeconds
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import TollgateCore
+
+/// Runs `agent.command` with `/bin/sh -c` in the workspace, and reads the outcome it leaves.
+public struct ShellAgentRunner: AgentRunner {
+    /// Added to the agent's environment (this process's own, with the directory of the running tollgate first on
+    /// `PATH` so that `tollgate example-agent` resolves even when tollgate is not installed).
+    public var baseEnvironment: [String: String]
+
+    public init(baseEnvironment: [String: String] = ShellAgentRunner.defaultEnvironment()) {
+        self.baseEnvironment = baseEnvironment
+    }
+
+    public func run(_ invocation: AgentInvocation) throws -> AgentReport {
+        try? FileManager.default.removeItem(at: invocation.outcomeFile)
+        try FileManager.default.createDirectory(
+            at: invocation.logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let environment = baseEnvironment.merging(invocation.environment) { _, new in new }
+        let process = ChildProcess.shell(
+            invocation.command, environment: environment, directory: invocation.directory,
+            outputFile: invocation.logFile, timeoutSeconds: invocation.timeoutSeconds,
+            graceSeconds: invocation.graceSeconds)
+        let termination = try process.run()
+        var report = Self.readOutcome(at: invocation.outcomeFile)
+        switch termination {
+        case .exited(0):
+            // The contract: no outcome, or a malformed one, fails the run (its work is still committed).
+            if let problem = report.warnings.first {
+                report.failure = problem + "; the agent must write its outcome JSON to the file TOLLGATE_OUTCOME names"
+                report.warnings.removeFirst()
+            }
+        case .exited(127):
+            report.failure =
+                "the agent command was not found: `\(invocation.command)` (the shell exited 127). "
+                + "Check agent.command (`tollgate config`); log: \(invocation.logFile.path)"
+        case .exited(126):
+            report.failure =
+                "the agent command is not executable: `\(invocation.command)` (the shell exited 126). "
+                + "Check its permissions; log: \(invocation.logFile.path)"
+        case .timedOut(let seconds):
+            report.failure =
+                "the agent did not finish within agent.timeoutSeconds (\(seconds) s) and was stopped. "
+                + "Raise the limit with `--set agent.timeoutSeconds=N` at init; log: \(invocation.logFile.path)"
+        default:
+            report.failure = "the agent \(termination) (`\(invocation.command)`); log: \(invocation.logFile.path)"
+        }
+        return report
+    }
+
+    /// Reads the outcome JSON; a missing or malformed one comes back as a warning for the caller to weigh.
+    static func readOutcome(at url: URL) -> AgentReport {
+        guard let data = try? Data(contentsOf: url) else {
+            return AgentReport(warnings: ["the agent wrote no outcome to TOLLGATE_OUTCOME"])
+        }
+        do {
+            return AgentReport(outcome: try JSONDecoder().decode(AgentOutcome.self, from: data))
+        } catch {
+            return AgentReport(warnings: ["the agent's outcome is not valid JSON of the expected shape: \(error)"])
+        }
+    }
+
+    /// This process's environment with its own executable's directory first on `PATH`.
+    public static func defaultEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let directory = Bundle.main.executableURL?.deletingLastPathComponent().path {
+            environment["PATH"] = directory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        }
+        return environment
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// What the engine reports to a user: each case names the problem and what to do about it.
+public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notAJob(path: String)
+    case alreadyAJob(path: String)
+    case locked(path: String, holder: String)
+    case spawnFailed(command: String, reason: String)
+    case corruptState(path: String, reason: String)
+    case unsupportedStateVersion(found: Int, supported: Int)
+    case stateMoved
+    case nothingToReview(status: String)
+    case wrongHost(host: String, location: String)
+    case mergeConflict(branch: String, paths: [String])
+    case dirtyWorkspace(path: String, during: String)
+    case usage(String)
+    case host(String)
+
+    public var description: String {
+        switch self {
+        case .notAJob(let path):
+            "\(path) is not a Tollgate job (no tollgate/state branch in a git repository there). "
+                + "Create one with `tollgate init \(path)`, or pass the directory of an existing job."
+        case .alreadyAJob(let path):
+            "\(path) already holds a Tollgate job. Use `tollgate run \(path)` to continue it, or pick another directory."
+        case .locked(let path, let holder):
+            "another tollgate process (\(holder)) is working on the job in \(path). Wait for it to finish; "
+                + "if no such process exists any more, nothing needs cleaning: the lock is released with the process."
+        case .spawnFailed(let command, let reason):
+            "could not start `\(command)`: \(reason)."
+        case .corruptState(let path, let reason):
+            "the job state in \(path) cannot be read (\(reason)). Inspect it with `git log tollgate/state`."
+        case .unsupportedStateVersion(let found, let supported):
+            "the job state has version \(found), this tollgate reads version \(supported). Use a matching tollgate."
+        case .stateMoved:
+            "the job state changed under this process (another process advanced it). Run the command again."
+        case .nothingToReview(let status):
+            "nothing is open for review: the job is \(status). Reviews open when a job freezes (`tollgate status`)."
+        case .wrongHost(let host, let location):
+            "this job is reviewed on \(host): give your verdict there (\(location)), then run `tollgate resume`."
+        case .mergeConflict(let branch, let paths):
+            "\(branch) conflicts with main in \(paths.joined(separator: ", ")). Resolve it on the branch "
+                + "(commit the fix to \(branch)), then run `tollgate resume` again."
+        case .dirtyWorkspace(let path, let during):
+            "uncommitted changes in \(path) block \(during). Commit them to the current branch or remove them, "
+                + "then run the command again."
+        case .usage(let message):
+            message
+        case .host(let message):
+            message
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An exclusive `flock` on a file in the job's git directory: one tollgate process per job on a machine.
+///
+/// The kernel drops the lock when the process ends, however it ends, so a crash leaves nothing to clean up.
+public final class FileLock {
+    private let descriptor: Int32
+
+    /// Takes the lock or throws at once, naming the process that holds it.
+    public init(at url: URL, job: String) throws {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw EngineError.corruptState(path: url.path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = read(fd, &buffer, 64)
+            close(fd)
+            let holder = count > 0 ? "pid " + String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown pid"
+            throw EngineError.locked(path: job, holder: holder)
+        }
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+        descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
+
+@available(*, unavailable)
+extension FileLock: Sendable {}

@@ -1,0 +1,450 @@
+import Foundation
+import GitKit
+import TollgateCore
+
+/// The imperative shell around ``JobMachine``: executes the next step, feeds its result to the machine, records the
+/// new state, and repeats until the job freezes, completes or fails.
+///
+/// Every step is idempotent: before doing its side effect it looks whether the effect is already there (a branch,
+/// a recorded agent result, a commit carrying the run's trailer, an open review, a squash carrying the phase's
+/// trailer), so a process killed at any point and started again finishes the job with nothing duplicated.
+final class JobRunner {
+    /// Why `drive` returned.
+    enum Stop: Equatable {
+        case frozen(ReviewHandle, note: String?)
+        case completed
+        case failed(String)
+    }
+
+    let workspace: Workspace
+    let store: StateStore
+    let host: any ReviewHost
+    let agent: any AgentRunner
+    let templates: TemplateCatalog
+    let progress: (String) -> Void
+    let clock: () -> Date
+    private var machine: JobMachine
+    private var config: ResolvedConfig
+
+    init(
+        workspace: Workspace, store: StateStore, host: any ReviewHost, agent: any AgentRunner,
+        templates: TemplateCatalog, progress: @escaping (String) -> Void, clock: @escaping () -> Date = Date.init
+    ) throws {
+        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+        self.workspace = workspace
+        self.store = store
+        self.host = host
+        self.agent = agent
+        self.templates = templates
+        self.progress = progress
+        self.clock = clock
+        self.machine = JobMachine(state: document.job)
+        self.config = document.config
+    }
+
+    var state: JobState { machine.state }
+    private var repository: Repository { workspace.repository }
+
+    /// Runs steps until the job freezes, completes or fails. With `readVerdict`, a frozen job reads the verdict once.
+    func drive(readVerdict: Bool) throws -> Stop {
+        var mayReadVerdict = readVerdict
+        switch state.status {
+        case .created: try record(machine.started())
+        case .failed where state.next != nil:
+            progress("retrying after: \(state.failure ?? "an earlier failure")")
+            try record(machine.retried())
+        case .failed: return .failed(state.failure ?? "the job failed")
+        case .completed: return .completed
+        case .cancelled: return .failed("the job was cancelled")
+        case .running, .pendingReview: break
+        }
+        while let step = state.next {
+            if state.status == .failed { return .failed(state.failure ?? "the job failed") }
+            if step == .awaitVerdict {
+                guard mayReadVerdict, let review = state.review else { return frozenStop(note: nil) }
+                mayReadVerdict = false
+                if let note = try self.readVerdict(review) { return frozenStop(note: note) }
+                continue
+            }
+            do {
+                try execute(step)
+            } catch let error as EngineError where error.isUserFixable {
+                try record(machine.stepFailed(error.description))
+                return .failed(error.description)
+            }
+        }
+        switch state.status {
+        case .completed: return .completed
+        default: return .failed(state.failure ?? "the job stopped with status \(state.status.rawValue)")
+        }
+    }
+
+    private func frozenStop(note: String?) -> Stop {
+        guard let review = state.review else { return .failed("frozen without an open review") }
+        return .frozen(review, note: note)
+    }
+
+    // MARK: - Steps
+
+    private func execute(_ step: Step) throws {
+        switch step {
+        case .preparePhase: try preparePhase()
+        case .runAgent(let run, let mode): try runAgent(run: run, mode: mode)
+        case .commitRun(let run): try commitRun(run)
+        case .requestReview: try requestReview()
+        case .merge(let approvers): try merge(approvers: approvers)
+        case .finishPhase: try finishPhase()
+        case .awaitVerdict: preconditionFailure("await-verdict is handled by drive(readVerdict:)")
+        }
+    }
+
+    private func preparePhase() throws {
+        let branch = state.branch
+        guard let main = try repository.branchTip("main") else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "the workspace has no main branch")
+        }
+        if try repository.branchTip(branch) == nil {
+            try repository.createBranch(branch, at: main)
+        }
+        if try repository.currentBranch() != branch {
+            try checkout(branch, during: "starting \(state.phase)")
+        }
+        progress("\(state.phase) on \(branch)")
+        FaultPoint.afterBranch.trip()
+        try record(machine.phasePrepared(base: main.hex))
+    }
+
+    private func runAgent(run: Int, mode: AgentMode) throws {
+        let resultFile = workspace.runResult(run)
+        let report: AgentReport
+        if let data = try? Data(contentsOf: resultFile), let recorded = try? JSONDecoder().decode(AgentReport.self, from: data) {
+            report = recorded
+        } else {
+            if mode == .feedback, let review = state.review { try host.syncBranch(state.branch, review: review) }
+            if try repository.currentBranch() != state.branch {
+                try checkout(state.branch, during: "running the agent")
+            }
+            let invocation = try prepareInvocation(run: run, mode: mode)
+            progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
+            report = try agent.run(invocation)
+            try Workspace.writeAtomically(try JSONCoding.encoder.encode(report), to: resultFile)
+            FaultPoint.afterAgent.trip()
+        }
+        if let failure = report.failure { progress("  agent failed: \(failure)") }
+        try record(machine.agentFinished(run: run, report: report))
+    }
+
+    private func commitRun(_ run: Int) throws {
+        let report = state.lastRun ?? AgentReport()
+        let branch = state.branch
+        let head: OID
+        if let tip = try repository.branchTip(branch), Trailers.value("Tollgate-Run", in: try repository.commitInfo(tip).message) == "\(run)" {
+            head = tip
+        } else {
+            if try repository.currentBranch() != branch {
+                try checkout(branch, during: "committing the agent's work")
+            }
+            if report.failure == nil { try writeRetrospective(report) }
+            let summary = report.failure == nil
+                ? (report.outcome.summary ?? "agent run \(run)") : "agent run \(run) failed"
+            let message = """
+                \(state.phase.description.capitalizedFirst), revision \(state.revision): \(summary)
+
+                Tollgate-Job: \(state.id)
+                Tollgate-Phase: \(state.phase.label)
+                Tollgate-Revision: \(state.revision)
+                Tollgate-Run: \(run)
+
+                """
+            guard
+                let commit = try repository.commitWorkingTree(
+                    message: message, author: signature, committer: signature, allowEmpty: true)
+            else {
+                throw EngineError.corruptState(path: workspace.root.path, reason: "the agent's work could not be committed")
+            }
+            head = commit
+            FaultPoint.afterCommit.trip()
+        }
+        progress("  committed \(head.hex.prefix(10)) on \(branch)")
+        try record(machine.runCommitted(run: run, head: head.hex))
+    }
+
+    private func requestReview() throws {
+        let branch = state.branch
+        guard let head = try repository.branchTip(branch) else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing")
+        }
+        try host.publish(branches: [branch])
+        let request = ReviewRequest(
+            branch: branch, head: head.hex, title: squashTitle, body: try pullRequestBody(head: head),
+            reviewers: config.strings("review.reviewers"))
+        let handle = try host.requestReview(request, existing: state.review)
+        FaultPoint.afterReviewOpen.trip()
+        try record(machine.reviewRequested(handle))
+        progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
+    }
+
+    /// Reads the verdict and records it; returns a note when the job stays frozen.
+    private func readVerdict(_ review: ReviewHandle) throws -> String? {
+        let snapshot = try host.snapshot(of: review)
+        let verdict = Verdict.read(snapshot, bot: host.botName, answered: Set(state.answered))
+        let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
+        FaultPoint.afterVerdict.trip()
+        let events = machine.verdictRead(verdict, pushedBy: pushers)
+        if !events.isEmpty { try record(events) }
+        switch verdict {
+        case .pending(let waiting):
+            let who = waiting.isEmpty ? "a reviewer" : waiting.joined(separator: ", ")
+            return "no verdict yet: waiting for \(who) on \(review.location)"
+        case .stale(let approvers, let head):
+            progress(
+                "  the approval by \(approvers.joined(separator: ", ")) is for an older commit than \(head.prefix(10)): "
+                    + "not merging; asking for a review of the new head")
+            return nil
+        case .approved(let approvers): progress("  approved by \(approvers.joined(separator: ", "))")
+        case .changesRequested(let items): progress("  changes requested: \(items.count) item(s) for the agent")
+        case .closed: progress("  review closed without merging: redoing \(state.phase) on \(state.branch)")
+        case .mergedOnHost: progress("  merged on the host by hand")
+        }
+        return nil
+    }
+
+    private func merge(approvers: [String]) throws {
+        let branch = state.branch
+        let commit: OID
+        if let landed = try landedSquash() {
+            commit = landed
+        } else {
+            guard let head = try repository.branchTip(branch) else {
+                throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing before its merge")
+            }
+            let message = try squashMessage(approvers: approvers)
+            if let review = state.review,
+                let remote = try host.merge(review, title: squashTitle, message: message, head: head.hex)
+            {
+                guard let oid = OID(hex: remote) else { throw EngineError.host("the host reported a bad merge commit") }
+                commit = oid
+            } else {
+                if try repository.currentBranch() == "main" { try checkout(branch, during: "merging \(branch)") }
+                switch try repository.squashMerge(
+                    branch: branch, into: "main", message: message, author: signature, committer: signature)
+                {
+                case .merged(let oid, _):
+                    commit = oid
+                case .upToDate:
+                    // Nothing to land (the phase changed no file): still one squash commit, so main tells the story.
+                    guard let main = try repository.branchTip("main") else {
+                        throw EngineError.corruptState(path: workspace.root.path, reason: "main is missing")
+                    }
+                    let info = try repository.commitInfo(main)
+                    let oid = try repository.commit(
+                        tree: info.tree, parents: [main], message: message, author: signature, committer: signature)
+                    try repository.updateReference("refs/heads/main", to: oid, expected: main, message: "tollgate: squash")
+                    commit = oid
+                case .conflicts(let conflicts):
+                    throw EngineError.mergeConflict(branch: branch, paths: conflicts.map(\.path))
+                }
+                try host.publishMain()
+            }
+            FaultPoint.afterMerge.trip()
+        }
+        progress("  merged into main as \(commit.hex.prefix(10))")
+        try record(machine.phaseMerged(commit: commit.hex, approvers: approvers))
+    }
+
+    private func finishPhase() throws {
+        let branch = state.branch
+        if try repository.currentBranch() != "main" { try checkout("main", during: "finishing \(state.phase)") }
+        _ = try repository.deleteBranch(branch)
+        if let review = state.review, let landed = state.merged.last {
+            try host.markMerged(review, commit: landed.commit)
+        }
+        FaultPoint.afterFinish.trip()
+        try record(machine.phaseFinished())
+        if state.status == .completed { progress("job completed") }
+    }
+
+    // MARK: - Idempotency probes
+
+    /// The squash commit of the current phase, if it is already on `main`.
+    private func landedSquash() throws -> OID? {
+        guard let main = try repository.branchTip("main") else { return nil }
+        for commit in try repository.log(from: main, limit: 50) {
+            let message = commit.message
+            if Trailers.value("Tollgate-Job", in: message) == state.id
+                && Trailers.value("Tollgate-Phase", in: message) == state.phase.label
+            {
+                return commit.oid
+            }
+        }
+        return nil
+    }
+
+    /// Authors of commits on the branch between the reviewed head and `tip` that the engine did not make.
+    private func reviewerCommitAuthors(since reviewed: String, tip: String) throws -> [String] {
+        guard reviewed != tip, let tipOID = OID(hex: tip), let reviewedOID = OID(hex: reviewed) else { return [] }
+        guard (try? repository.commitInfo(tipOID)) != nil else { return [] }
+        var authors: [String] = []
+        for commit in try repository.log(from: tipOID, limit: 200) {
+            if commit.oid == reviewedOID { break }
+            if Trailers.value("Tollgate-Run", in: commit.message) != nil { continue }
+            let author = "\(commit.author.name) <\(commit.author.email)>"
+            if !authors.contains(author) { authors.append(author) }
+        }
+        return authors.sorted()
+    }
+
+    // MARK: - Agent invocation
+
+    private func prepareInvocation(run: Int, mode: AgentMode) throws -> AgentInvocation {
+        let feedbackFile = workspace.feedback(run)
+        let feedback = state.pendingFeedback
+        if !feedback.isEmpty {
+            try Workspace.writeAtomically(try JSONCoding.encoder.encode(feedback), to: feedbackFile)
+        }
+        let briefFile = workspace.brief(run)
+        try Workspace.writeAtomically(Data(try brief(mode: mode, run: run).utf8), to: briefFile)
+        var environment = [
+            "TOLLGATE_JOB": state.id,
+            "TOLLGATE_PHASE": "\(state.phase.number)",
+            "TOLLGATE_PHASE_TYPE": state.phase.type.rawValue,
+            "TOLLGATE_MODE": mode.rawValue,
+            "TOLLGATE_REVISION": "\(state.revision)",
+            "TOLLGATE_AUTONOMY": state.autonomy.rawValue,
+            "TOLLGATE_BRANCH": state.branch,
+            "TOLLGATE_BRIEF": briefFile.path,
+            "TOLLGATE_OUTCOME": workspace.outcome(run).path,
+            "TOLLGATE_WORKSPACE": workspace.root.path,
+        ]
+        if !feedback.isEmpty { environment["TOLLGATE_FEEDBACK"] = feedbackFile.path }
+        return AgentInvocation(
+            command: config.string("agent.command"), environment: environment, directory: workspace.root,
+            outcomeFile: workspace.outcome(run), logFile: workspace.log(run),
+            timeoutSeconds: config.int("agent.timeoutSeconds"), graceSeconds: config.int("agent.graceSeconds"))
+    }
+
+    private func brief(mode: AgentMode, run: Int) throws -> String {
+        let name: TemplateName =
+            mode == .feedback || !state.pendingFeedback.isEmpty
+            ? .briefFeedback : state.phase.type == .strategic ? .briefStrategic : .briefTactical
+        let freeze = FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: false)
+        let freezeNote =
+            freeze.map { "This phase stops for a human review when you finish (\($0))." }
+            ?? "This phase merges into main when you finish, unless you report the job complete."
+        let previous =
+            state.merged.isEmpty
+            ? "none yet"
+            : state.merged.map { "- \($0.phase): merged as \($0.commit.prefix(10))" }.joined(separator: "\n")
+        return try templates.render(
+            name,
+            [
+                "jobId": state.id, "description": state.description, "expert": state.expert ?? "none",
+                "autonomy": state.autonomy.rawValue, "phase": "\(state.phase.number)",
+                "phaseType": state.phase.type.rawValue, "revision": "\(state.revision)", "branch": state.branch,
+                "mode": mode.rawValue, "freezeNote": freezeNote,
+                "feedback": state.pendingFeedback.isEmpty
+                    ? "none" : state.pendingFeedback.map(\.markdown).joined(separator: "\n"),
+                "outcomePath": workspace.outcome(run).path, "previous": previous,
+            ])
+    }
+
+    private func writeRetrospective(_ report: AgentReport) throws {
+        let summary = report.outcome.summary ?? state.phaseSummary ?? "no summary given"
+        let details = report.outcome.details ?? state.phaseDetails ?? "_The agent left no retrospective for this phase._"
+        let text = try templates.render(
+            .retrospective,
+            [
+                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
+                "revision": "\(state.revision)", "summary": summary, "details": details,
+            ])
+        let url = workspace.root.appendingPathComponent("archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    // MARK: - Messages
+
+    private var squashTitle: String {
+        "Phase \(state.phase.number) (\(state.phase.type.rawValue)): \(state.phaseSummary ?? "\(state.phase) work")"
+    }
+
+    private func squashMessage(approvers: [String]) throws -> String {
+        var trailers = [
+            "Tollgate-Job: \(state.id)",
+            "Tollgate-Phase: \(state.phase.label)",
+            "Tollgate-Revision: \(state.revision)",
+        ]
+        trailers += approvers.map { "Reviewed-by: \($0)" }
+        trailers += state.coauthors.map { "Co-authored-by: \($0)" }
+        let text = try templates.render(
+            .squashMessage,
+            [
+                "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
+                "summary": state.phaseSummary ?? "\(state.phase) work",
+                "details": state.phaseDetails ?? "", "trailers": trailers.joined(separator: "\n"),
+            ])
+        return Trailers.normalized(text)
+    }
+
+    private func pullRequestBody(head: OID) throws -> String {
+        let main = try repository.branchTip("main")
+        let changed = try repository.changedPaths(from: main, to: head)
+        let files = changed.isEmpty ? "- (no file changed)" : changed.map { "- `\($0)`" }.joined(separator: "\n")
+        let lookAt =
+            state.phase.type == .strategic
+            ? "`plan.md` and `todos.yaml`: is this the right plan, and are the todos the right next steps?"
+            : "the outputs of the todos: are they complete and correct?"
+        let hint =
+            host.name == "local"
+            ? "`tollgate review \(workspace.root.path) approve` (or `request-changes --comment PATH:LINE:TEXT`, "
+                + "or `close`), then `tollgate resume \(workspace.root.path)`."
+            : "approve or request changes on this pull request (inline comments are handed to the agent), "
+                + "then run `tollgate resume` on the job."
+        return try templates.render(
+            .prBody,
+            [
+                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
+                "revision": "\(state.revision)", "branch": state.branch,
+                "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
+                "score": "no critique ran for this phase", "resumeHint": hint,
+            ])
+    }
+
+    // MARK: - Helpers
+
+    private var signature: Signature {
+        Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
+    }
+
+    private func checkout(_ branch: String, during: String) throws {
+        do {
+            try repository.checkout(branch: branch)
+        } catch {
+            if error.isConflict { throw EngineError.dirtyWorkspace(path: workspace.root.path, during: during) }
+            throw error
+        }
+    }
+
+    /// Records the machine's events with its new state as one state commit.
+    private func record(_ events: [JobEvent]) throws {
+        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+        var updated = document
+        updated.job = machine.state
+        try store.commit(updated, events: events, now: clock())
+    }
+}
+
+extension EngineError {
+    /// Failures a user fixes and then reruns: the job is marked failed with the cause instead of crashing.
+    var isUserFixable: Bool {
+        switch self {
+        case .mergeConflict, .dirtyWorkspace, .host: true
+        default: false
+        }
+    }
+}
+
+extension String {
+    /// The string with its first letter upper-cased.
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import GitKit
+import TollgateCore
+
+/// One command's hold on a job: the workspace, its state, its review host and the lock. The CLI's entry point into
+/// the engine.
+public final class JobSession {
+    /// How a `run` or `resume` ended, for the exit status.
+    public enum Result: Equatable, Sendable {
+        case completed
+        case frozen(ReviewHandle, note: String?)
+        case failed(String)
+    }
+
+    /// Builds the review host named by `review.host` (tests pass their own).
+    public typealias HostFactory = (_ name: String, _ context: HostContext) throws -> any ReviewHost
+
+    let workspace: Workspace
+    let store: StateStore
+    let host: any ReviewHost
+    let resources: ResourceBundle
+    private let lock: FileLock?
+
+    /// The job's state as last recorded.
+    public var state: JobState {
+        get throws {
+            guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+            return document.job
+        }
+    }
+
+    /// The resolved configuration stored with the job.
+    public var config: ResolvedConfig {
+        get throws {
+            guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+            return document.config
+        }
+    }
+
+    /// The evidence trail.
+    public var events: [RecordedEvent] { store.recordedEvents }
+
+    /// The workspace directory.
+    public var root: URL { workspace.root }
+
+    private init(
+        workspace: Workspace, store: StateStore, host: any ReviewHost, resources: ResourceBundle, lock: FileLock?
+    ) {
+        self.workspace = workspace
+        self.store = store
+        self.host = host
+        self.resources = resources
+        self.lock = lock
+    }
+
+    /// Opens the job in `directory`.
+    /// - Parameter exclusive: take the job's lock (every command that changes the job does).
+    public static func open(
+        at directory: URL, resources: ResourceBundle, exclusive: Bool, hostFactory: HostFactory? = nil
+    ) throws -> JobSession {
+        let workspace = try Workspace.open(at: directory.standardizedFileURL)
+        let lock = exclusive ? try FileLock(at: workspace.lockFile, job: workspace.root.path) : nil
+        let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
+        try store.load()
+        guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
+        let host = try makeHost(
+            document.config.string("review.host"),
+            HostContext(workspace: workspace, store: store, config: document.config, job: document.job),
+            factory: hostFactory)
+        return JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+    }
+
+    /// Creates a job in `directory`: the repository (or an existing one on `main`), `workspace.md` committed on
+    /// `main`, and the state branch. Rerun after a crash, it finishes what the first attempt started.
+    public static func create(
+        at directory: URL, options: JobOptions, resources: ResourceBundle, hostFactory: HostFactory? = nil,
+        now: Date = Date()
+    ) throws -> JobSession {
+        let root = directory.standardizedFileURL
+        // Resolve and check everything the user gave before touching the disk.
+        let config = try resolveConfig(options: options, resources: resources)
+        guard let autonomy = AutonomyLevel(rawValue: config.string("autonomy")) else {
+            throw EngineError.usage("autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let templates = try resources.templateCatalog()
+        let repository: Repository
+        if Repository.isRepository(at: root) {
+            repository = try Repository.open(at: root)
+            if StateStore.exists(in: repository) { throw EngineError.alreadyAJob(path: root.path) }
+            let branch = try repository.currentBranch()
+            guard branch == "main" || branch == nil else {
+                throw EngineError.usage(
+                    "\(root.path) is a git repository on branch \(branch ?? "?"); Tollgate merges phases into main. "
+                        + "Switch it to main (or create main there) and run init again.")
+            }
+        } else {
+            repository = try Repository.create(at: root)
+        }
+        let id = jobID(for: root)
+        let workspaceText = try templates.render(
+            .workspace,
+            [
+                "jobId": id, "description": options.description.isEmpty ? "(no description given)" : options.description,
+                "expert": options.expert ?? "none", "autonomy": autonomy.rawValue, "autonomyRule": autonomy.rule,
+                "reviewHost": config.string("review.host"),
+            ])
+        try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
+        let signature = Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
+        _ = try repository.commitWorkingTree(
+            message: "Start job \(id)\n\n\(options.description)\n\nTollgate-Job: \(id)\n", author: signature,
+            committer: signature)
+        let job = JobState(
+            id: id, description: options.description, expert: options.expert, autonomy: autonomy,
+            reviewHost: config.string("review.host"), maxPhases: config.int("maxPhases"))
+        let workspace = Workspace(root: root, repository: repository)
+        let lock = try FileLock(at: workspace.lockFile, job: root.path)
+        let store = StateStore(repository: repository, signature: signature)
+        let document = JobDocument(job: job, config: config)
+        let created = JobEvent(
+            type: "job.created", phase: nil, revision: nil,
+            data: [
+                "description": options.description, "expert": options.expert ?? "none",
+                "autonomy": autonomy.rawValue, "reviewHost": config.string("review.host"),
+            ])
+        let host = try makeHost(
+            config.string("review.host"), HostContext(workspace: workspace, store: store, config: config, job: job),
+            factory: hostFactory)
+        try host.prepareRepository()
+        try store.create(document, events: [created], now: now)
+        try host.publish(branches: ["main", StateStore.branch])
+        return JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+    }
+
+    /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
+    /// reads the verdict on its open review and acts on it.
+    public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
+        let runner = try JobRunner(
+            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(),
+            templates: try resources.templateCatalog(), progress: progress)
+        switch try runner.drive(readVerdict: readVerdict) {
+        case .completed: return .completed
+        case .failed(let cause): return .failed(cause)
+        case .frozen(let handle, let note): return .frozen(handle, note: note)
+        }
+    }
+
+    /// Records a reviewer's verdict on the open local review.
+    public func review(
+        _ action: LocalReviewHost.Action, reviewer: String, message: String?,
+        comments: [(path: String, line: Int, body: String)]
+    ) throws -> String {
+        let job = try state
+        guard job.status == .pendingReview, let handle = job.review else {
+            throw EngineError.nothingToReview(status: job.status.rawValue)
+        }
+        guard let local = host as? LocalReviewHost else {
+            throw EngineError.wrongHost(host: host.name, location: handle.location)
+        }
+        return try local.submit(action, on: handle, reviewer: reviewer, message: message, comments: comments)
+    }
+
+    // MARK: - Helpers
+
+    static let engineSignature = Signature(name: "Tollgate", email: "tollgate@localhost")
+
+    static func resolveConfig(options: JobOptions, resources: ResourceBundle) throws -> ResolvedConfig {
+        var layers = [try resources.defaultsLayer()]
+        if let expert = options.expert { layers.append(try resources.expertLayer(named: expert)) }
+        layers += try options.overrideLayers()
+        return try ResolvedConfig(layers: layers)
+    }
+
+    /// The job id: the directory's name, lower-cased, with anything but letters, digits, `-` and `_` as `-`.
+    static func jobID(for root: URL) -> String {
+        let name = root.lastPathComponent.lowercased()
+        let mapped = name.unicodeScalars.map { scalar -> Character in
+            let allowed = (scalar.properties.isAlphabetic && scalar.isASCII) || ("0"..."9").contains(scalar)
+                || scalar == "-" || scalar == "_"
+            return allowed ? Character(scalar) : "-"
+        }
+        let id = String(mapped).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return id.isEmpty ? "job" : id
+    }
+
+    static func makeHost(_ name: String, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost {
+        if name == "local" {
+            return LocalReviewHost(store: context.store, repository: context.workspace.repository)
+        }
+        if let factory { return try factory(name, context) }
+        throw EngineError.usage("the review host \(name) is not available in this build; use review.host=local")
+    }
+}
+
+/// What a review host needs to know about the job it serves.
+public struct HostContext {
+    let workspace: Workspace
+    let store: StateStore
+    public let config: ResolvedConfig
+    public let job: JobState
+
+    /// The workspace's repository root.
+    public var root: URL { workspace.root }
+}
+
+@available(*, unavailable)
+extension JobSession: Sendable {}

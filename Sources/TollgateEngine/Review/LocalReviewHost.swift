@@ -1,0 +1,153 @@
+import Foundation
+import GitKit
+import TollgateCore
+
+/// The embedded review host: reviews live in `reviews.json` on the state branch, verdicts come from
+/// `tollgate review`, and approved work is squashed locally. It follows the Gitea rules (latest verdict per reviewer,
+/// approvals valid for the head only, re-requests), so the engine behaves the same on either host.
+public final class LocalReviewHost: ReviewHost {
+    public let name = "local"
+    public let botName = "tollgate"
+
+    private let store: StateStore
+    private let repository: Repository
+    private let clock: () -> Date
+
+    init(store: StateStore, repository: Repository, clock: @escaping () -> Date = Date.init) {
+        self.store = store
+        self.repository = repository
+        self.clock = clock
+    }
+
+    public func prepareRepository() throws {}
+
+    public func publish(branches: [String]) throws {}
+
+    public func publishMain() throws {}
+
+    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) throws -> ReviewHandle {
+        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        if let index = book.reviews.lastIndex(where: { $0.branch == request.branch && $0.state == .open }) {
+            var review = book.reviews[index]
+            // Already requested for this head: a rerun after a crash finds it and does nothing more.
+            if review.head == request.head { return handle(for: review) }
+            // A new head: every reviewer who gave a verdict is asked again (a REQUEST_REVIEW row, as on Gitea).
+            review.head = request.head
+            let reviewers = Set(review.entries.filter { $0.kind != .comment }.map(\.reviewer)).union(request.reviewers)
+            for reviewer in reviewers.sorted() {
+                review.entries.append(
+                    ReviewEntry(
+                        id: book.takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: request.head))
+            }
+            book.reviews[index] = review
+            try save(book, note: "review.head_updated", review: review)
+            return handle(for: review)
+        }
+        var review = LocalReviewBook.Review(
+            number: (book.reviews.map(\.number).max() ?? 0) + 1, branch: request.branch, title: request.title,
+            body: request.body, state: .open, head: request.head, entries: [], comments: [], mergeCommit: nil)
+        for reviewer in request.reviewers.sorted() {
+            review.entries.append(
+                ReviewEntry(id: book.takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: request.head))
+        }
+        book.reviews.append(review)
+        try save(book, note: "review.created", review: review)
+        return handle(for: review)
+    }
+
+    public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
+        let book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        guard let index = book.index(of: handle.id) else {
+            throw EngineError.host("local review #\(handle.id) is missing from reviews.json on tollgate/state")
+        }
+        let review = book.reviews[index]
+        // The branch head is whatever the branch points at now: a reviewer's own commits move it.
+        let head = (try repository.branchTip(review.branch))?.hex ?? review.head
+        return ReviewSnapshot(state: review.state, head: head, reviews: review.entries, comments: review.comments)
+    }
+
+    public func syncBranch(_ branch: String, review handle: ReviewHandle) throws {}
+
+    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) throws -> String? { nil }
+
+    public func markMerged(_ handle: ReviewHandle, commit: String) throws {
+        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        guard let index = book.index(of: handle.id), book.reviews[index].state != .merged else { return }
+        book.reviews[index].state = .merged
+        book.reviews[index].mergeCommit = commit
+        try save(book, note: "review.merged", review: book.reviews[index])
+    }
+
+    // MARK: - Verdicts from `tollgate review`
+
+    /// A reviewer's action, as `tollgate review` takes it.
+    public enum Action: String, Sendable, CaseIterable {
+        case approve
+        case requestChanges = "request-changes"
+        case comment
+        case close
+    }
+
+    /// Records a reviewer's verdict on the open review; returns a line saying what was recorded.
+    func submit(
+        _ action: Action, on handle: ReviewHandle, reviewer: String, message: String?,
+        comments: [(path: String, line: Int, body: String)]
+    ) throws -> String {
+        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        guard let index = book.index(of: handle.id), book.reviews[index].state == .open else {
+            throw EngineError.nothingToReview(status: "not open for review")
+        }
+        var review = book.reviews[index]
+        let head = (try repository.branchTip(review.branch))?.hex ?? review.head
+        let body = message ?? ""
+        switch action {
+        case .close:
+            review.state = .closed
+            if !body.isEmpty { review.comments.append(GeneralComment(id: book.takeID(), author: reviewer, body: body)) }
+        case .approve, .requestChanges, .comment:
+            let kind: ReviewEntry.Kind =
+                action == .approve ? .approved : action == .requestChanges ? .changesRequested : .comment
+            if kind == .changesRequested && body.isEmpty && comments.isEmpty {
+                throw EngineError.usage(
+                    "request-changes needs --message TEXT or at least one --comment PATH:LINE:TEXT saying what to change")
+            }
+            if kind == .comment && body.isEmpty && comments.isEmpty {
+                throw EngineError.usage("comment needs --message TEXT or at least one --comment PATH:LINE:TEXT")
+            }
+            let id = book.takeID()
+            let inline = comments.map { InlineComment(id: book.takeID(), path: $0.path, line: $0.line, body: $0.body) }
+            review.entries.append(
+                ReviewEntry(id: id, reviewer: reviewer, kind: kind, body: body, commit: head, inline: inline))
+        }
+        book.reviews[index] = review
+        try save(book, note: "review.submitted", review: review, data: ["action": action.rawValue, "by": reviewer])
+        switch action {
+        case .approve: return "approved \(review.branch) at \(head.prefix(10)) as \(reviewer)"
+        case .requestChanges:
+            return "requested changes on \(review.branch) as \(reviewer) (\(comments.count) inline comment(s))"
+        case .comment: return "commented on \(review.branch) as \(reviewer)"
+        case .close: return "closed the review of \(review.branch) without merging"
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func handle(for review: LocalReviewBook.Review) -> ReviewHandle {
+        ReviewHandle(
+            host: name, id: review.number, location: "tollgate/state:reviews.json#\(review.number)", head: review.head)
+    }
+
+    private func save(
+        _ book: LocalReviewBook, note: String, review: LocalReviewBook.Review, data: [String: String] = [:]
+    ) throws {
+        guard let document = store.document else { throw EngineError.notAJob(path: "the workspace") }
+        var eventData = data
+        eventData["review"] = "\(review.number)"
+        eventData["branch"] = review.branch
+        eventData["head"] = review.head
+        let event = JobEvent(
+            type: note, phase: document.job.phase.number, revision: document.job.revision, data: eventData)
+        try store.commit(
+            document, events: [event], extraFiles: [LocalReviewBook.fileName: try book.encoded()], now: clock())
+    }
+}
