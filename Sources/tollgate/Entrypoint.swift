@@ -1,1 +1,15 @@
 import TollgateCLI
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The `tollgate` executable: everything lives in TollgateCLI.
+@main
+struct Entrypoint {
+    static func main() {
+        exit(CLI.main())
+    }
+}

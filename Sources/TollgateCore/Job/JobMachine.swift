@@ -84,7 +84,14 @@ public struct JobMachine: Sendable, Equatable {
         if state.phaseSummary == nil, let summary = report.outcome.summary, !summary.isEmpty {
             state.phaseSummary = summary
         }
-        if let details = report.outcome.details, !details.isEmpty { state.phaseDetails = details }
+        if let details = report.outcome.details, !details.isEmpty {
+            // A feedback revision adds to the phase's retrospective instead of replacing it.
+            if let earlier = state.phaseDetails, state.revision > 1 {
+                state.phaseDetails = earlier + "\n\nRevision \(state.revision): " + details
+            } else {
+                state.phaseDetails = details
+            }
+        }
         state.lastRun = nil
         let reason =
             FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)

@@ -1,0 +1,97 @@
+import Foundation
+import TollgateCore
+import TollgateEngine
+
+/// The command line: parses, runs one command, maps every outcome to an exit status.
+public enum CLI {
+    /// Runs the process's own command line and returns its exit status.
+    public static func main() -> Int32 {
+        ignoreSIGPIPE()
+        return run(arguments: Array(CommandLine.arguments.dropFirst()), output: .standard).rawValue
+    }
+
+    /// Runs one command line; the single place where errors become exit statuses.
+    public static func run(arguments: [String], output: Output) -> ExitCode {
+        let invocation: Invocation
+        do {
+            invocation = try Invocation.parse(arguments)
+        } catch {
+            output.err("tollgate: \(error.description)")
+            return .usage
+        }
+        do {
+            return try execute(invocation, output: output)
+        } catch let error as UsageError {
+            output.err("tollgate: \(error.description)")
+            return .usage
+        } catch let error as ConfigError {
+            output.err("tollgate: \(error.description)")
+            return isFromCommandLine(error) ? .usage : .failure
+        } catch let error as EngineError {
+            output.err("tollgate: \(error.description)")
+            if case .usage = error { return .usage }
+            return .failure
+        } catch {
+            output.err("tollgate: \(error)")
+            return .failure
+        }
+    }
+
+    static func execute(_ invocation: Invocation, output: Output) throws -> ExitCode {
+        let command = invocation.command
+        switch command {
+        case .help(let topic):
+            output.out(HelpText.text(for: topic))
+            return .success
+        case .exampleAgent:
+            return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)
+        default:
+            break
+        }
+        let resources = try ResourceBundle.locate(ResourceLocator(home: invocation.home))
+        switch command {
+        case .initJob(let directory, let options):
+            return try InitCommand.run(directory: url(directory), options: options, resources: resources, output: output)
+        case .run(let directory):
+            return try RunCommand.run(directory: url(directory), resume: false, resources: resources, output: output)
+        case .resume(let directory):
+            return try RunCommand.run(directory: url(directory), resume: true, resources: resources, output: output)
+        case .status(let directory, let json):
+            return try StatusCommand.run(directory: url(directory), json: json, resources: resources, output: output)
+        case .review(let directory, let action, let message, let comments, let reviewer):
+            return try ReviewCommand.run(
+                directory: url(directory), action: action, message: message, comments: comments,
+                reviewer: reviewer ?? defaultReviewer(), resources: resources, output: output)
+        case .log(let directory, let json):
+            return try LogCommand.run(directory: url(directory), json: json, resources: resources, output: output)
+        case .config(let directory):
+            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: false)
+            output.out(try session.config.rendered())
+            return .success
+        case .demo(let directory):
+            return try DemoCommand.run(directory: directory.map(url), home: invocation.home, resources: resources, output: output)
+        case .help, .exampleAgent:
+            return .success
+        }
+    }
+
+    static func url(_ path: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL
+    }
+
+    static func defaultReviewer() -> String {
+        let user = ProcessInfo.processInfo.environment["USER"] ?? ""
+        return user.isEmpty ? "reviewer" : user
+    }
+
+    /// A configuration error caused by `--set` or a flag rather than a file.
+    private static func isFromCommandLine(_ error: ConfigError) -> Bool {
+        error.description.contains("--set") || error.description.contains("--autonomy")
+            || error.description.contains("--agent") || error.description.contains("--review")
+    }
+
+    private static func ignoreSIGPIPE() {
+        signal(SIGPIPE, SIG_IGN)
+    }
+}

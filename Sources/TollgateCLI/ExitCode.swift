@@ -1,0 +1,11 @@
+/// The exit statuses scripts can rely on.
+public enum ExitCode: Int32, Sendable, Equatable {
+    /// Done: the job completed, or the command did its work.
+    case success = 0
+    /// A failure: the message says what and what to do.
+    case failure = 1
+    /// The job is frozen, awaiting a review.
+    case frozen = 3
+    /// The command line was wrong (`EX_USAGE`).
+    case usage = 64
+}

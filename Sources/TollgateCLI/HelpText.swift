@@ -1,0 +1,118 @@
+/// The `--help` text of tollgate and of each command.
+enum HelpText {
+    static let overview = """
+        tollgate: a git-backed workflow engine for the work of autonomous agents.
+
+        A job's workspace is a git repository. The agent works in phases (strategic: plan; tactical: execute), each
+        on its own branch phase-N-type; the autonomy level decides after which phases the job freezes for a review.
+        Approved work is squash-merged into main; requested changes go back to the agent on the same branch.
+
+        USAGE: tollgate <command> [options]
+
+        COMMANDS:
+          init DIR            create a job in DIR
+          run DIR             run phases until a freeze, completion or failure
+          resume DIR          read the verdict on the open review and act on it
+          status DIR          where the job stands (--json for scripts)
+          review DIR VERDICT  give a verdict on the local review: approve, request-changes, comment, close
+          log DIR             the job's evidence trail (--json for one event a line)
+          config DIR          the job's configuration, each value with its source
+          example-agent       the built-in deterministic agent (used as --agent "tollgate example-agent")
+          demo [DIR]          a whole job on embedded defaults, start to finish
+
+        EXIT STATUS: 0 done, 1 failure, 3 frozen awaiting review, 64 usage error.
+        Every command takes --help, and --home PATH (where config/ and Templates/ are).
+        """
+
+    static func text(for command: String?) -> String {
+        switch command {
+        case "init":
+            return """
+                USAGE: tollgate init DIR [--expert NAME] [--autonomy LEVEL] [--agent CMD] [--description TEXT]
+                                         [--review local|gitea] [--set KEY=VALUE]...
+
+                Creates a job in DIR: a git repository (or an existing one on main) with workspace.md committed on
+                main and the job's state on the branch tollgate/state. Nothing runs yet: `tollgate run DIR` does.
+
+                OPTIONS:
+                  --expert NAME        expert defaults from config/experts/NAME.json (debugger, researcher, writer,
+                                       coder, validator)
+                  --autonomy LEVEL     full, review, partial, guided or dependent (when the job freezes for review)
+                  --agent CMD          the agent command, run by /bin/sh -c in the workspace
+                                       (default: tollgate example-agent)
+                  --description TEXT   what the job is about; the agent reads it in its brief
+                  --review HOST        local (default) or gitea
+                  --set KEY=VALUE      any configuration key (repeatable); `tollgate config DIR` lists them
+                """
+        case "run":
+            return """
+                USAGE: tollgate run DIR
+
+                Runs phases until the job freezes for review (exit 3), completes (exit 0) or fails (exit 1). A failed
+                or interrupted job is continued from the step that did not finish; nothing that finished is redone.
+                """
+        case "resume":
+            return """
+                USAGE: tollgate resume DIR
+
+                Reads the verdict on the open review and acts on it: approved for the current head → squash-merge into
+                main and continue; approved for an older commit → ask again and stay frozen; changes requested → the
+                agent gets every comment on the same branch and the review is asked again; closed → the phase is redone
+                from main on phase-N-type-rev-M. No verdict yet → exit 3 and where the review is.
+                """
+        case "status":
+            return """
+                USAGE: tollgate status DIR [--json]
+
+                Where the job stands. With --json, one object: status (created, running, pending_review, completed,
+                failed, cancelled), phase, phaseType, revision, branch, autonomy, review (null, or host, id, location),
+                and more.
+                """
+        case "review":
+            return """
+                USAGE: tollgate review DIR approve|request-changes|comment|close [--message TEXT]
+                                       [--comment PATH:LINE:TEXT]... [--as NAME]
+
+                Gives a verdict on the job's open review on the local host (for Gitea jobs, review the pull request in
+                Gitea). Then run `tollgate resume DIR`.
+
+                OPTIONS:
+                  --message TEXT            the review's body (request-changes needs it or a --comment)
+                  --comment PATH:LINE:TEXT  an inline comment on line LINE of PATH (repeatable)
+                  --as NAME                 the reviewer's name (default: $USER, else "reviewer")
+                """
+        case "log":
+            return """
+                USAGE: tollgate log DIR [--json]
+
+                The job's evidence trail from tollgate/state: one event a line (seq, time, type, phase, revision, data).
+                """
+        case "config":
+            return """
+                USAGE: tollgate config DIR
+
+                The job's resolved configuration: every key with its value and where it came from (defaults,
+                config/defaults.json, the expert's file, --set, --autonomy, --agent).
+                """
+        case "example-agent":
+            return """
+                USAGE: tollgate example-agent
+
+                The built-in deterministic agent, run by the engine (--agent "tollgate example-agent"). It reads the
+                TOLLGATE_* environment: a strategic phase writes plan.md and todos.yaml, a tactical phase writes
+                outputs/<todo>.md for each todo, feedback mode answers every review item, and the third phase or a
+                later one reports the job complete. It writes its outcome JSON to $TOLLGATE_OUTCOME.
+                """
+        case "demo":
+            return """
+                USAGE: tollgate demo [DIR]
+
+                Runs a whole job with the example agent at guided autonomy on the local review host, playing the
+                reviewer: it requests changes with an inline comment on the first plan, approves the revision and the
+                later reviews, and ends completed. DIR defaults to a new folder in the system's temporary directory.
+                """
+        default:
+            return overview
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import TollgateCore
+import TollgateEngine
+
+/// `tollgate init DIR`: creates the job and says what to do next.
+enum InitCommand {
+    static func run(directory: URL, options: JobOptions, resources: ResourceBundle, output: Output) throws -> ExitCode {
+        let session = try JobSession.create(at: directory, options: options, resources: resources)
+        let state = try session.state
+        output.out("created job \(state.id) in \(directory.path)")
+        output.out("  autonomy \(state.autonomy.rawValue): \(state.autonomy.rule)")
+        output.out("  agent: \(try session.config.string("agent.command"))")
+        output.out("  review host: \(state.reviewHost)")
+        output.out("next: tollgate run \(directory.path)")
+        return .success
+    }
+}

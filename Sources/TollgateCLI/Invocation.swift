@@ -1,0 +1,206 @@
+import Foundation
+import TollgateCore
+import TollgateEngine
+
+/// A parsed command line: pure, so every rule of the contract is tested without running anything.
+public struct Invocation: Sendable, Equatable {
+    /// What to do.
+    public enum Command: Sendable, Equatable {
+        case help(topic: String?)
+        case initJob(directory: String, options: JobOptions)
+        case run(directory: String)
+        case resume(directory: String)
+        case status(directory: String, json: Bool)
+        case review(directory: String, action: LocalReviewHost.Action, message: String?, comments: [ReviewComment], reviewer: String?)
+        case log(directory: String, json: Bool)
+        case config(directory: String)
+        case exampleAgent
+        case demo(directory: String?)
+    }
+
+    /// An inline comment given as `PATH:LINE:TEXT`.
+    public struct ReviewComment: Sendable, Equatable {
+        public var path: String
+        public var line: Int
+        public var text: String
+
+        /// Parses `PATH:LINE:TEXT` (the text may itself hold colons).
+        public init(parsing spec: String) throws(UsageError) {
+            let parts = spec.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, !parts[0].isEmpty, let line = Int(parts[1]), line > 0,
+                !parts[2].trimmingCharacters(in: .whitespaces).isEmpty
+            else {
+                throw UsageError(
+                    "--comment must be PATH:LINE:TEXT with a line number from 1, e.g. --comment 'plan.md:3:Say why', "
+                        + "got '\(spec)'", command: "review")
+            }
+            self.path = String(parts[0])
+            self.line = line
+            self.text = String(parts[2])
+        }
+    }
+
+    public var command: Command
+    /// `--home`: where `config/` and `Templates/` are.
+    public var home: String?
+
+    /// The subcommands, in the order `--help` lists them.
+    public static let commands = ["init", "run", "resume", "status", "review", "log", "config", "example-agent", "demo"]
+
+    /// Parses the arguments after the program name.
+    public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+        guard let name = arguments.first else { return Invocation(command: .help(topic: nil), home: nil) }
+        if name == "--help" || name == "-h" || name == "help" {
+            let topic = arguments.dropFirst().first
+            if let topic, !commands.contains(topic) { throw UsageError("unknown command '\(topic)'") }
+            return Invocation(command: .help(topic: topic), home: nil)
+        }
+        guard commands.contains(name) else {
+            let hint = closest(to: name).map { " Did you mean '\($0)'?" } ?? ""
+            throw UsageError("unknown command '\(name)'.\(hint)")
+        }
+        var scanner = try OptionScanner(Array(arguments.dropFirst()), command: name)
+        if scanner.wantsHelp { return Invocation(command: .help(topic: name), home: nil) }
+        let home = try scanner.value("--home")
+        let command: Command
+        switch name {
+        case "init":
+            let options = JobOptions(
+                expert: try scanner.value("--expert"), autonomy: try scanner.value("--autonomy"),
+                agent: try scanner.value("--agent"), description: try scanner.value("--description") ?? "",
+                review: try scanner.value("--review"), assignments: try scanner.values("--set"))
+            for assignment in options.assignments where !assignment.contains("=") {
+                throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: name)
+            }
+            command = .initJob(directory: try scanner.directory(), options: options)
+        case "run": command = .run(directory: try scanner.directory())
+        case "resume": command = .resume(directory: try scanner.directory())
+        case "status": command = .status(directory: try scanner.directory(), json: scanner.flag("--json"))
+        case "log": command = .log(directory: try scanner.directory(), json: scanner.flag("--json"))
+        case "config": command = .config(directory: try scanner.directory())
+        case "review":
+            let message = try scanner.value("--message")
+            let comments = try scanner.values("--comment").map { spec throws(UsageError) in
+                try ReviewComment(parsing: spec)
+            }
+            let reviewer = try scanner.value("--as")
+            let positionals = scanner.positionals
+            guard positionals.count == 2 else {
+                throw UsageError(
+                    "review takes a job directory and one of approve, request-changes, comment, close", command: name)
+            }
+            guard let action = LocalReviewHost.Action(rawValue: positionals[1]) else {
+                throw UsageError(
+                    "unknown verdict '\(positionals[1])': use approve, request-changes, comment or close", command: name)
+            }
+            scanner.positionals = []
+            command = .review(
+                directory: positionals[0], action: action, message: message, comments: comments, reviewer: reviewer)
+        case "example-agent": command = .exampleAgent
+        case "demo":
+            let positionals = scanner.positionals
+            guard positionals.count <= 1 else { throw UsageError("demo takes at most one directory", command: name) }
+            scanner.positionals = []
+            command = .demo(directory: positionals.first)
+        default:
+            throw UsageError("unknown command '\(name)'")
+        }
+        try scanner.finish()
+        return Invocation(command: command, home: home)
+    }
+
+    private static func closest(to name: String) -> String? {
+        commands.first { $0.hasPrefix(String(name.prefix(3))) }
+    }
+}
+
+/// Splits `--name value`, `--name=value`, flags and positionals, and rejects anything the command does not take.
+struct OptionScanner {
+    /// Options that take a value, and flags, per command.
+    static let valueOptions: [String: Set<String>] = [
+        "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
+        "review": ["--message", "--comment", "--as", "--home"],
+    ]
+    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"]]
+
+    var positionals: [String] = []
+    private var values: [(String, String)] = []
+    private var flags: Set<String> = []
+    private var consumed: Set<String> = []
+    private let command: String
+    private(set) var wantsHelp = false
+
+    init(_ arguments: [String], command: String) throws(UsageError) {
+        self.command = command
+        let takesValue = Self.valueOptions[command, default: ["--home"]].union(["--home"])
+        let takesFlag = Self.flagOptions[command, default: []]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if argument == "--help" || argument == "-h" {
+                wantsHelp = true
+                continue
+            }
+            if argument == "--" {
+                positionals += arguments[index...]
+                break
+            }
+            guard argument.hasPrefix("--") else {
+                positionals.append(argument)
+                continue
+            }
+            var name = argument
+            var inline: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            if takesFlag.contains(name) {
+                guard inline == nil else { throw UsageError("\(name) takes no value", command: command) }
+                flags.insert(name)
+            } else if takesValue.contains(name) {
+                if let inline {
+                    values.append((name, inline))
+                } else {
+                    guard index < arguments.count else { throw UsageError("\(name) needs a value", command: command) }
+                    values.append((name, arguments[index]))
+                    index += 1
+                }
+            } else {
+                throw UsageError("unknown option '\(name)' for \(command)", command: command)
+            }
+        }
+    }
+
+    /// The single value of an option, if given; given twice is an error.
+    mutating func value(_ name: String) throws(UsageError) -> String? {
+        consumed.insert(name)
+        let found = values.filter { $0.0 == name }.map(\.1)
+        guard found.count <= 1 else { throw UsageError("\(name) was given more than once", command: command) }
+        return found.first
+    }
+
+    /// Every value of a repeatable option, in order.
+    mutating func values(_ name: String) throws(UsageError) -> [String] {
+        consumed.insert(name)
+        return values.filter { $0.0 == name }.map(\.1)
+    }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The one positional argument: the job directory.
+    mutating func directory() throws(UsageError) -> String {
+        guard positionals.count == 1 else {
+            throw UsageError(
+                positionals.isEmpty ? "\(command) needs a job directory" : "\(command) takes one job directory, got \(positionals.count) arguments",
+                command: command)
+        }
+        defer { positionals = [] }
+        return positionals[0]
+    }
+
+    func finish() throws(UsageError) {
+        if let extra = positionals.first { throw UsageError("unexpected argument '\(extra)'", command: command) }
+    }
+}

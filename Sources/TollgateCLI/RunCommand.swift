@@ -1,0 +1,53 @@
+import Foundation
+import TollgateCore
+import TollgateEngine
+
+/// `tollgate run DIR` and `tollgate resume DIR`: drive the job and report where it stopped.
+enum RunCommand {
+    static func run(directory: URL, resume: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
+        let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
+        let before = try session.state
+        if !resume, before.status == .pendingReview, let review = before.review {
+            output.out("job \(before.id) is frozen awaiting review of \(before.branch) (\(review.host) #\(review.id)).")
+            output.out(nextSteps(for: session, directory: directory))
+            return .frozen
+        }
+        if resume, before.status != .pendingReview {
+            output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
+        }
+        let result = try session.run(readVerdict: resume) { line in output.out(line) }
+        return report(result, session: session, directory: directory, output: output)
+    }
+
+    static func report(_ result: JobSession.Result, session: JobSession, directory: URL, output: Output) -> ExitCode {
+        switch result {
+        case .completed:
+            output.out("job completed: \(directory.path)")
+            return .success
+        case .frozen(let review, let note):
+            if let note { output.out(note) }
+            output.out("frozen awaiting review: \(review.host) review #\(review.id) of \((try? session.state.branch) ?? "") at \(review.head.prefix(10))")
+            output.out(nextSteps(for: session, directory: directory))
+            return .frozen
+        case .failed(let cause):
+            output.err("tollgate: job failed: \(cause)")
+            output.err("fix the cause, then `tollgate run \(directory.path)` continues from the step that failed.")
+            return .failure
+        }
+    }
+
+    static func nextSteps(for session: JobSession, directory: URL) -> String {
+        let path = directory.path
+        guard let review = try? session.state.review else { return "" }
+        if review.host == "local" {
+            return """
+                next: look at the branch (git -C \(path) diff main...\((try? session.state.branch) ?? "")), then
+                  tollgate review \(path) approve
+                  tollgate review \(path) request-changes --comment PATH:LINE:TEXT [--message TEXT]
+                  tollgate review \(path) close --message TEXT
+                and `tollgate resume \(path)`.
+                """
+        }
+        return "next: review \(review.location), then `tollgate resume \(path)`."
+    }
+}
