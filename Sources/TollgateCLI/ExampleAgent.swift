@@ -21,7 +21,7 @@ enum ExampleAgent {
         let revision = Int(environment["TOLLGATE_REVISION"] ?? "1") ?? 1
         var files = Files(root: root)
         var outcome: AgentOutcome
-        if environment["TOLLGATE_MODE"] == "feedback", let feedbackPath = environment["TOLLGATE_FEEDBACK"] {
+        if environment["TOLLGATE_MODE"] != "work", let feedbackPath = environment["TOLLGATE_FEEDBACK"] {
             let items = try JSONDecoder().decode([FeedbackItem].self, from: Data(contentsOf: URL(fileURLWithPath: feedbackPath)))
             if !files.exists(type == .strategic ? "plan.md" : "outputs") {
                 _ = try work(phase: phase, type: type, job: job, files: &files)

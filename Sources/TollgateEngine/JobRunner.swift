@@ -20,6 +20,7 @@ final class JobRunner {
     let store: StateStore
     let host: any ReviewHost
     let agent: any AgentRunner
+    let critic: (any PhaseCritic)?
     let templates: TemplateCatalog
     let progress: (String) -> Void
     let clock: () -> Date
@@ -28,13 +29,14 @@ final class JobRunner {
 
     init(
         workspace: Workspace, store: StateStore, host: any ReviewHost, agent: any AgentRunner,
-        templates: TemplateCatalog, progress: @escaping (String) -> Void, clock: @escaping () -> Date = Date.init
+        critic: (any PhaseCritic)? = nil, templates: TemplateCatalog, progress: @escaping (String) -> Void, clock: @escaping () -> Date = Date.init
     ) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         self.workspace = workspace
         self.store = store
         self.host = host
         self.agent = agent
+        self.critic = critic
         self.templates = templates
         self.progress = progress
         self.clock = clock
@@ -91,6 +93,7 @@ final class JobRunner {
         case .preparePhase: try preparePhase()
         case .runAgent(let run, let mode): try runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
+        case .critique(let run): try critique(run: run)
         case .requestReview: try requestReview()
         case .merge(let approvers): try merge(approvers: approvers)
         case .finishPhase: try finishPhase()
@@ -166,7 +169,66 @@ final class JobRunner {
             FaultPoint.afterCommit.trip()
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
-        try record(machine.runCommitted(run: run, head: head.hex))
+        let critiqued = report.failure == nil && CritiqueConfig(resolved: config).applies(to: state.phase.type)
+        try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued))
+    }
+
+    private func critique(run: Int) throws {
+        let settings = CritiqueConfig(resolved: config).applyingEnvironmentIfValid()
+        let result: PhaseCritique
+        if let landed = try committedCritique(run: run) {
+            result = landed
+        } else {
+            guard let critic else {
+                throw EngineError.usage("critique.enabled is set but this build has no critic; unset critique.enabled")
+            }
+            if try repository.currentBranch() != state.branch {
+                try checkout(state.branch, during: "critiquing \(state.phase)")
+            }
+            progress("  critique: \(settings.command)")
+            let request = CritiqueRequest(
+                phase: state.phase, revision: state.revision, root: workspace.root,
+                stateDirectory: workspace.critiqueState(phase: state.phase, revision: state.revision),
+                config: settings
+            ) { [self] iteration, items in
+                try self.revise(run: run, iteration: iteration, items: items)
+            }
+            result = try critic.critique(request)
+            let message = """
+                \(state.phase.description.capitalizedFirst), revision \(state.revision): critique \(result.status)
+
+                \(result.line)
+
+                Tollgate-Job: \(state.id)
+                Tollgate-Phase: \(state.phase.label)
+                Tollgate-Revision: \(state.revision)
+                Tollgate-Critique: \(run)
+
+                """
+            _ = try repository.commitWorkingTree(
+                message: message, author: signature, committer: signature, allowEmpty: true)
+            FaultPoint.afterCommit.trip()
+        }
+        progress("  \(result.line)")
+        try record(machine.critiqueFinished(result, escalate: settings.escalate))
+    }
+
+    /// The critique of this run, if its commit is already on the branch (a rerun after a crash).
+    private func committedCritique(run: Int) throws -> PhaseCritique? {
+        guard let tip = try repository.branchTip(state.branch) else { return nil }
+        let info = try repository.commitInfo(tip)
+        guard Trailers.value("Tollgate-Critique", in: info.message) == "\(run)" else { return nil }
+        let path = "critique/phase-\(state.phase.number)/rev-\(state.revision)/result.json"
+        guard let data = try repository.fileContents(path, at: tip) else { return nil }
+        return try JSONDecoder().decode(PhaseCritique.self, from: data)
+    }
+
+    /// One revise iteration of the critique loop: the agent in revise mode with the must-fix items.
+    private func revise(run: Int, iteration: Int, items: [FeedbackItem]) throws -> AgentReport {
+        let key = run * 10 + iteration
+        let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
+        progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
+        return try agent.run(invocation)
     }
 
     private func requestReview() throws {
@@ -296,14 +358,14 @@ final class JobRunner {
 
     // MARK: - Agent invocation
 
-    private func prepareInvocation(run: Int, mode: AgentMode) throws -> AgentInvocation {
+    private func prepareInvocation(run: Int, mode: AgentMode, items: [FeedbackItem]? = nil) throws -> AgentInvocation {
         let feedbackFile = workspace.feedback(run)
-        let feedback = state.pendingFeedback
+        let feedback = items ?? state.pendingFeedback
         if !feedback.isEmpty {
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(feedback), to: feedbackFile)
         }
         let briefFile = workspace.brief(run)
-        try Workspace.writeAtomically(Data(try brief(mode: mode, run: run).utf8), to: briefFile)
+        try Workspace.writeAtomically(Data(try brief(mode: mode, run: run, items: feedback).utf8), to: briefFile)
         var environment = [
             "TOLLGATE_JOB": state.id,
             "TOLLGATE_PHASE": "\(state.phase.number)",
@@ -323,9 +385,9 @@ final class JobRunner {
             timeoutSeconds: config.int("agent.timeoutSeconds"), graceSeconds: config.int("agent.graceSeconds"))
     }
 
-    private func brief(mode: AgentMode, run: Int) throws -> String {
+    private func brief(mode: AgentMode, run: Int, items: [FeedbackItem]) throws -> String {
         let name: TemplateName =
-            mode == .feedback || !state.pendingFeedback.isEmpty
+            mode != .work || !items.isEmpty
             ? .briefFeedback : state.phase.type == .strategic ? .briefStrategic : .briefTactical
         let freeze = FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: false)
         let freezeNote =
@@ -342,8 +404,7 @@ final class JobRunner {
                 "autonomy": state.autonomy.rawValue, "phase": "\(state.phase.number)",
                 "phaseType": state.phase.type.rawValue, "revision": "\(state.revision)", "branch": state.branch,
                 "mode": mode.rawValue, "freezeNote": freezeNote,
-                "feedback": state.pendingFeedback.isEmpty
-                    ? "none" : state.pendingFeedback.map(\.markdown).joined(separator: "\n"),
+                "feedback": items.isEmpty ? "none" : items.map(\.markdown).joined(separator: "\n"),
                 "outcomePath": workspace.outcome(run).path, "previous": previous,
             ])
     }
@@ -406,7 +467,7 @@ final class JobRunner {
                 "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
                 "revision": "\(state.revision)", "branch": state.branch,
                 "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
-                "score": "no critique ran for this phase", "resumeHint": hint,
+                "score": state.critique?.line ?? "no critique ran for this phase", "resumeHint": hint,
             ])
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import TollgateCore
 
 /// A job's workspace: the repository with its working tree, and the engine's private files in the git directory
 /// (briefs, run results, logs, the lock), which never enter a commit.
@@ -30,6 +31,10 @@ public final class Workspace {
     func brief(_ run: Int) -> URL { file("briefs/run-\(run).md") }
     func feedback(_ run: Int) -> URL { file("briefs/run-\(run).feedback.json") }
     func log(_ run: Int) -> URL { file("logs/run-\(run).log") }
+    func critiqueState(phase: PhaseRef, revision: Int) -> URL {
+        file("critique/phase-\(phase.number)-\(phase.type.rawValue)-\(phase.attempt)/rev-\(revision)/.keep")
+            .deletingLastPathComponent()
+    }
 
     private func file(_ relative: String) -> URL {
         let url = privateDirectory.appendingPathComponent(relative)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The job's state machine: pure, fed what happened, answering with the events to record.
 ///
 /// States are `JobState.status` × `JobState.next`:
@@ -66,7 +68,10 @@ public struct JobMachine: Sendable, Equatable {
 
     /// The run's work is committed on the phase branch at `head`; `guardReason` is an escalation the shell found
     /// (a critique below threshold, say) that freezes a boundary the autonomy level would merge.
-    public mutating func runCommitted(run: Int, head: String, guardReason: String? = nil) -> [JobEvent] {
+    /// With `critique`, the phase's artifacts are critiqued before the boundary is decided.
+    public mutating func runCommitted(run: Int, head: String, critique: Bool = false, guardReason: String? = nil)
+        -> [JobEvent]
+    {
         let report = state.lastRun ?? AgentReport()
         var events = [event("revision.committed", ["run": "\(run)", "head": head, "branch": state.branch])]
         if let failure = report.failure {
@@ -93,6 +98,30 @@ public struct JobMachine: Sendable, Equatable {
             }
         }
         state.lastRun = nil
+        if critique {
+            state.next = .critique(run: run)
+            events.append(event("critique.scheduled", ["run": "\(run)", "next": describeNext()]))
+            return events
+        }
+        return events + decideBoundary(guardReason: guardReason)
+    }
+
+    /// The phase's critique (and revision loop) finished; with `escalate`, a critique that did not pass freezes a
+    /// boundary the autonomy level would merge.
+    public mutating func critiqueFinished(_ critique: PhaseCritique, escalate: Bool) -> [JobEvent] {
+        state.critique = critique
+        var data = [
+            "status": critique.status, "openMustFix": "\(critique.openMustFix)",
+            "iterations": "\(critique.iterations)", "report": critique.report,
+        ]
+        if let composite = critique.composite { data["composite"] = String(format: "%.2f", composite) }
+        if let stop = critique.stopReason { data["stopReason"] = stop }
+        let events = [event("critique.finished", data)]
+        return events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil)
+    }
+
+    private mutating func decideBoundary(guardReason: String?) -> [JobEvent] {
+        var events: [JobEvent] = []
         let reason =
             FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
             ?? guardReason.map { FreezeRule.Reason.guardTripped($0) }
@@ -217,6 +246,7 @@ public struct JobMachine: Sendable, Equatable {
         state.phaseSummary = nil
         state.phaseDetails = nil
         state.coauthors = []
+        state.critique = nil
         state.next = .preparePhase
         return [event("phase.finished", ["branch": finished.branch, "next": describeNext()])]
     }

@@ -39,6 +39,8 @@ public struct JobState: Codable, Sendable, Equatable {
     /// People who pushed their own commits to the current phase branch during review (`Name <email>`), credited
     /// with `Co-authored-by:` when the phase lands.
     public var coauthors: [String]
+    /// The current phase's critique, once it ran.
+    public var critique: PhaseCritique?
     /// Why the job failed, while it is failed.
     public var failure: String?
     /// Phases merged into `main`, in order.
@@ -70,6 +72,7 @@ public struct JobState: Codable, Sendable, Equatable {
         self.phaseSummary = nil
         self.phaseDetails = nil
         self.coauthors = []
+        self.critique = nil
         self.failure = nil
         self.merged = []
         self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)

@@ -7,6 +7,8 @@ public enum Step: Codable, Sendable, Equatable, CustomStringConvertible {
     case runAgent(run: Int, mode: AgentMode)
     /// Commit what the agent left in the working tree to the phase branch.
     case commitRun(run: Int)
+    /// Critique the phase's artifacts, revising them in a bounded loop, and commit the reports on the branch.
+    case critique(run: Int)
     /// Open the review for the branch head, or ask again for a review of the new head.
     case requestReview
     /// Frozen: wait for a verdict on the open review.
@@ -21,6 +23,7 @@ public enum Step: Codable, Sendable, Equatable, CustomStringConvertible {
         case .preparePhase: "prepare-phase"
         case .runAgent(let run, let mode): "run-agent(\(run), \(mode.rawValue))"
         case .commitRun(let run): "commit-run(\(run))"
+        case .critique(let run): "critique(\(run))"
         case .requestReview: "request-review"
         case .awaitVerdict: "await-verdict"
         case .merge: "merge"
@@ -35,4 +38,6 @@ public enum AgentMode: String, Codable, Sendable, Equatable {
     case work
     /// Answer review items on the same branch.
     case feedback
+    /// Revise the phase's artifacts to answer a critique's must-fix items.
+    case revise
 }
