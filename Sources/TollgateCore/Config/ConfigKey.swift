@@ -21,7 +21,8 @@ public struct ConfigKey: Sendable, Equatable {
     /// Why the bounds are what they are, added to the error message of a value out of range.
     public let limitNote: String?
 
-    public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue, doc: String, limitNote: String? = nil) {
+    public init(_ name: String, _ kind: Kind, default defaultValue: ConfigValue, doc: String, limitNote: String? = nil)
+    {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
@@ -95,8 +96,10 @@ public struct ConfigKey: Sendable, Equatable {
             value = trimmed == "true" ? .bool(true) : trimmed == "false" ? .bool(false) : nil
         case .strings:
             value = .strings(
-                trimmed.isEmpty ? [] : trimmed.split(separator: ",", omittingEmptySubsequences: false)
-                    .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+                trimmed.isEmpty
+                    ? []
+                    : trimmed.split(separator: ",", omittingEmptySubsequences: false)
+                        .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
         }
         guard let value else { throw self.invalid(ConfigValue.quoted(text), source: source) }
         return try self.validate(value, source: source)

@@ -81,7 +81,9 @@ public struct ConfigLayer: Sendable, Equatable {
     ///
     /// Each value is parsed by its key's kind: integers, numbers, `true`/`false`, comma-separated lists.
     /// - Throws: `ConfigError` for an argument without `=`, an unknown key or a bad value.
-    public init(assignments: [String], source: String = "--set", schema: ConfigSchema = .standard)
+    public init(
+        assignments: [String], source: String = "--set", schema: ConfigSchema = .standard
+    )
         throws(ConfigError)
     {
         var values: [String: ConfigValue] = [:]

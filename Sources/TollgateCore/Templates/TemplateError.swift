@@ -16,7 +16,8 @@ public enum TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unclosedPlaceholder(let template, let line):
             return "\(template):\(line): \"{{\" is not closed by \"}}\""
         case .invalidPlaceholder(let template, let line, let text):
-            return "\(template):\(line): \(text) is not a placeholder; write {{name}} with a name of letters, digits and _"
+            return
+                "\(template):\(line): \(text) is not a placeholder; write {{name}} with a name of letters, digits and _"
         case .unknownPlaceholder(let template, let name, let allowed, let suggestion):
             let hint = suggestion.map { " (did you mean {{\($0)}}?)" } ?? ""
             return "\(template): unknown placeholder {{\(name)}}\(hint); allowed: " + allowed.joined(separator: ", ")

@@ -59,7 +59,8 @@ public struct ResourceLocator: Sendable {
             if resolved.standardizedFileURL != folders[0].standardizedFileURL { folders.append(resolved) }
             for folder in folders {
                 let share = folder.deletingLastPathComponent().appendingPathComponent("share/tollgate")
-                result.append(Candidate(origin: "next to the executable", url: share.standardizedFileURL, isExplicit: false))
+                result.append(
+                    Candidate(origin: "next to the executable", url: share.standardizedFileURL, isExplicit: false))
             }
         }
         if let root = Self.packageRoot(containing: URL(fileURLWithPath: self.sourceFile)) {

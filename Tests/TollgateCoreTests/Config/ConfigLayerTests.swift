@@ -3,7 +3,8 @@ import Testing
 import TollgateCore
 
 struct ConfigLayerTests {
-    private func layer(_ json: String, source: String = "config/experts/coder.json") throws(ConfigError) -> ConfigLayer {
+    private func layer(_ json: String, source: String = "config/experts/coder.json") throws(ConfigError) -> ConfigLayer
+    {
         try ConfigLayer(json: Data(json.utf8), source: source)
     }
 
@@ -17,7 +18,8 @@ struct ConfigLayerTests {
     }
 
     @Test func nestedObjectsFlattenToDottedKeys() throws {
-        let nested = try self.layer(#"{"agent": {"command": "x", "timeoutSeconds": 5}, "critique": {"weights": {"copy": 1}}}"#)
+        let nested = try self.layer(
+            #"{"agent": {"command": "x", "timeoutSeconds": 5}, "critique": {"weights": {"copy": 1}}}"#)
         let dotted = try self.layer(#"{"agent.command": "x", "agent.timeoutSeconds": 5, "critique.weights.copy": 1}"#)
         #expect(nested == dotted)
         #expect(nested.values["agent.command"] == .string("x"))
@@ -32,14 +34,18 @@ struct ConfigLayerTests {
         #expect(layer.description == "Writes code.")
         #expect(layer.values == ["autonomy": .string("full")])
         let error = self.error(#"{"description": 3}"#)
-        #expect(error?.description == #"config/experts/coder.json: "description" is 3; allowed: a string (the file's description)"#)
+        #expect(
+            error?.description
+                == #"config/experts/coder.json: "description" is 3; allowed: a string (the file's description)"#)
     }
 
     @Test func unknownKeyNamesFileAndSuggestsTheNearestKey() {
         let error = self.error(#"{"agent": {"comand": "x"}}"#)
-        #expect(error == .unknownKey(source: "config/experts/coder.json", key: "agent.comand", suggestion: "agent.command"))
         #expect(
-            error?.description == #"config/experts/coder.json: unknown key "agent.comand"; did you mean "agent.command"?"#)
+            error == .unknownKey(source: "config/experts/coder.json", key: "agent.comand", suggestion: "agent.command"))
+        #expect(
+            error?.description
+                == #"config/experts/coder.json: unknown key "agent.comand"; did you mean "agent.command"?"#)
     }
 
     @Test(arguments: [
@@ -49,7 +55,9 @@ struct ConfigLayerTests {
         ("gitea.URL", "gitea.url"),
     ])
     func suggestsTheKeyMeant(typed: String, meant: String) {
-        #expect(self.error(#"{"\#(typed)": 1}"#) == .unknownKey(source: "config/experts/coder.json", key: typed, suggestion: meant))
+        #expect(
+            self.error(#"{"\#(typed)": 1}"#)
+                == .unknownKey(source: "config/experts/coder.json", key: typed, suggestion: meant))
     }
 
     @Test func unknownKeyFarFromAnyKnownKeyPointsToTheDocs() {
@@ -175,7 +183,9 @@ struct ConfigLayerTests {
     }
 
     @Test func setOfAnUnknownKeySuggests() {
-        #expect(throws: ConfigError.unknownKey(source: "--set", key: "agent.timeout", suggestion: "agent.timeoutSeconds")) {
+        #expect(
+            throws: ConfigError.unknownKey(source: "--set", key: "agent.timeout", suggestion: "agent.timeoutSeconds")
+        ) {
             try ConfigLayer(assignments: ["agent.timeout=5"])
         }
     }

@@ -77,7 +77,10 @@ struct ConfigSchemaTests {
 
     @Test func negativeWeightsAreRejected() throws {
         let key = try #require(self.schema.key(named: "critique.weights.brand"))
-        #expect(throws: ConfigError.invalidValue(source: "t", key: key.name, value: "-0.1", allowed: "a number of at least 0.0")) {
+        #expect(
+            throws: ConfigError.invalidValue(
+                source: "t", key: key.name, value: "-0.1", allowed: "a number of at least 0.0")
+        ) {
             try key.validate(.double(-0.1), source: "t")
         }
     }
@@ -99,7 +102,8 @@ struct ConfigSchemaTests {
         var lines = ["| key | default | allowed | what it does |", "|---|---|---|---|"]
         for key in schema.keys {
             let cells = ["`\(key.name)`", "`\(key.defaultValue)`", key.allowed, key.doc]
-            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            lines.append(
+                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -110,8 +114,10 @@ struct ConfigSchemaTests {
         let expected = Self.keysTable(self.schema)
         let current = RepositoryFiles.section(of: text, between: Self.keysBegin, and: Self.keysEnd)
         if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] != nil, let current {
-            let updated = text.replacingOccurrences(of: Self.keysBegin + "\n" + current, with: Self.keysBegin + "\n" + expected)
-            try updated.write(to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
+            let updated = text.replacingOccurrences(
+                of: Self.keysBegin + "\n" + current, with: Self.keysBegin + "\n" + expected)
+            try updated.write(
+                to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
             Issue.record("Recorded the key table of \(path); re-run without RECORD_GOLDENS")
             return
         }

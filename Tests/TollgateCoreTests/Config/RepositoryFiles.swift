@@ -21,7 +21,8 @@ enum RepositoryFiles {
 
     /// The text between a begin marker line and an end marker, or nil when a marker is missing.
     static func section(of text: String, between begin: String, and end: String) -> String? {
-        guard let start = text.range(of: begin + "\n"), let stop = text.range(of: end, range: start.upperBound..<text.endIndex)
+        guard let start = text.range(of: begin + "\n"),
+            let stop = text.range(of: end, range: start.upperBound..<text.endIndex)
         else { return nil }
         return String(text[start.upperBound..<stop.lowerBound])
     }

@@ -42,7 +42,8 @@ struct ResolvedConfigTests {
             self.defaultsFile, self.expertFile, try ConfigLayer(assignments: ["agent.command=./run.sh"]),
         ])
         #expect(config["maxPhases"] == ResolvedConfig.Entry(value: .int(12), source: "config/defaults.json"))
-        #expect(config["autonomy"] == ResolvedConfig.Entry(value: .string("full"), source: "config/experts/debugger.json"))
+        #expect(
+            config["autonomy"] == ResolvedConfig.Entry(value: .string("full"), source: "config/experts/debugger.json"))
         #expect(config["agent.command"] == ResolvedConfig.Entry(value: .string("./run.sh"), source: "--set"))
         #expect(config["agent.graceSeconds"] == ResolvedConfig.Entry(value: .int(5), source: "defaults"))
     }
@@ -71,7 +72,8 @@ struct ResolvedConfigTests {
             try ResolvedConfig(layers: [agentFlag])
         }
         let job = ConfigLayer(source: "job", values: ["agent.timeout": .int(3)])
-        #expect(throws: ConfigError.unknownKey(source: "job", key: "agent.timeout", suggestion: "agent.timeoutSeconds")) {
+        #expect(throws: ConfigError.unknownKey(source: "job", key: "agent.timeout", suggestion: "agent.timeoutSeconds"))
+        {
             try ResolvedConfig(layers: [job])
         }
     }
@@ -91,7 +93,9 @@ struct ResolvedConfigTests {
 
     @Test func decodingRestoresEachValuesKind() throws {
         // JSON writes 8.0 as 8; the decoded value must still be a number for a number key.
-        let config = try ResolvedConfig(layers: [try ConfigLayer(assignments: ["critique.threshold=8", "critique.weights.designer=0"])])
+        let config = try ResolvedConfig(layers: [
+            try ConfigLayer(assignments: ["critique.threshold=8", "critique.weights.designer=0"])
+        ])
         let data = try JSONEncoder().encode(config)
         let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: data)
         #expect(decoded == config)
@@ -125,8 +129,10 @@ struct ResolvedConfigTests {
         #expect(reviewers.contains(" = [] "))
         #expect(reviewers.hasSuffix("(defaults)"))
         // Every "=" and every "(" sits in the same column.
-        let equalsColumns = Set(lines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "=") ?? $0.endIndex) })
-        let sourceColumns = Set(lines.map { $0.distance(from: $0.startIndex, to: $0.lastIndex(of: "(") ?? $0.endIndex) })
+        let equalsColumns = Set(
+            lines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "=") ?? $0.endIndex) })
+        let sourceColumns = Set(
+            lines.map { $0.distance(from: $0.startIndex, to: $0.lastIndex(of: "(") ?? $0.endIndex) })
         #expect(equalsColumns.count == 1)
         #expect(sourceColumns.count == 1)
     }

@@ -34,9 +34,10 @@ struct TemplateCatalogTests {
         let text = try RepositoryFiles.text("Templates/" + name.fileName)
         let template = try TemplateCatalog.load(name, text: text)
         #expect(!template.placeholders.isEmpty)
-        let values = Dictionary(uniqueKeysWithValues: name.allowedPlaceholders.compactMap { key in
-            Self.samples[key].map { (key, $0) }
-        })
+        let values = Dictionary(
+            uniqueKeysWithValues: name.allowedPlaceholders.compactMap { key in
+                Self.samples[key].map { (key, $0) }
+            })
         let rendered = try template.render(values)
         #expect(!rendered.contains("{{"), "\(name.fileName) left a placeholder unrendered")
         for placeholder in template.placeholders {
@@ -123,7 +124,9 @@ struct TemplateCatalogTests {
     static func placeholderTable() -> String {
         var lines = ["| template | placeholders |", "|---|---|"]
         for name in TemplateName.allCases {
-            lines.append("| `\(name.fileName)` | " + name.allowedPlaceholders.map { "`{{\($0)}}`" }.joined(separator: " ") + " |")
+            lines.append(
+                "| `\(name.fileName)` | " + name.allowedPlaceholders.map { "`{{\($0)}}`" }.joined(separator: " ") + " |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -135,7 +138,8 @@ struct TemplateCatalogTests {
         let current = RepositoryFiles.section(of: text, between: Self.begin, and: Self.end)
         if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] != nil, let current {
             let updated = text.replacingOccurrences(of: Self.begin + "\n" + current, with: Self.begin + "\n" + expected)
-            try updated.write(to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
+            try updated.write(
+                to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
             Issue.record("Recorded the template table of \(path); re-run without RECORD_GOLDENS")
             return
         }

@@ -8,7 +8,8 @@ struct ResourceLocatorTests {
         let url: URL
 
         init() throws {
-            self.url = FileManager.default.temporaryDirectory
+            self.url =
+                FileManager.default.temporaryDirectory
                 .appendingPathComponent("tollgate-locator-\(UUID().uuidString)").standardizedFileURL
             try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
         }
@@ -53,7 +54,8 @@ struct ResourceLocatorTests {
         _ = try scratch.file("src/Package.swift")
         return ResourceLocator(
             home: valid.contains("home") ? scratch.url.appendingPathComponent("home").path : nil,
-            environment: valid.contains("env") ? ["TOLLGATE_HOME": scratch.url.appendingPathComponent("env").path] : [:],
+            environment: valid.contains("env")
+                ? ["TOLLGATE_HOME": scratch.url.appendingPathComponent("env").path] : [:],
             executableURL: executable,
             sourceFile: sourceFile.path)
     }
@@ -145,7 +147,8 @@ struct ResourceLocatorTests {
         let scratch = try Scratch()
         try scratch.resourceFolder("home")
         let cwd = FileManager.default.currentDirectoryPath
-        let relative = cwd.split(separator: "/").map { _ in ".." }.joined(separator: "/")
+        let relative =
+            cwd.split(separator: "/").map { _ in ".." }.joined(separator: "/")
             + scratch.url.appendingPathComponent("home").path
         #expect(!relative.hasPrefix("/") || cwd == "/")
         let locator = ResourceLocator(home: relative, environment: [:], executableURL: nil, sourceFile: "/x.swift")
