@@ -1,0 +1,158 @@
+import Testing
+import TollgateCore
+
+struct RevisionLoopMachineTests {
+    typealias Machine = RevisionLoopMachine
+    static let original = "# Plan\n\n## Goals\n\n- one\n\n## Steps\n\n1. a\n2. b\n"
+    static let below = Machine.CritiqueOutcome(status: .belowThreshold, composite: 7.0, tokens: 100, latencyMs: 10)
+
+    static func revision(_ n: Int) -> String { Self.original + "\n## Revision \(n)\n\n- changed line \(n)\n- another \(n)\n" }
+    static func critique(_ composite: Double, shipped: Bool = false) -> Machine.CritiqueOutcome {
+        Machine.CritiqueOutcome(status: shipped ? .shipped : .belowThreshold, composite: composite, tokens: 50, latencyMs: 5)
+    }
+    static func finish(_ actions: [Machine.Action]) -> RevisionLoopSummary? {
+        guard case .finish(let summary) = actions.last else { return nil }
+        return summary
+    }
+
+    @Test func neverRunsMoreThanThreeIterationsWhateverIsConfigured() {
+        var machine = Machine(settings: .init(maxIterations: 10), original: Self.original, initialCritique: Self.below)
+        #expect(machine.started(remainingSeconds: 600) == [.revise(iteration: 1, base: 0)])
+        var revisions = 0
+        var actions: [Machine.Action] = []
+        for n in 1...3 {
+            revisions += 1
+            #expect(machine.revisionFinished(artifact: Self.revision(n), tokens: 10, latencyMs: 1).last == .critique(iteration: n))
+            actions = machine.critiqueFinished(Self.critique(7.0 + Double(n) / 10), remainingSeconds: 600)
+        }
+        let summary = Self.finish(actions)
+        #expect(revisions == 3)
+        #expect(summary?.stopReason == .exhausted && summary?.iterations == 3)
+        #expect(summary?.bestIteration == 3 && summary?.endComposite == 7.3 && summary?.startComposite == 7.0)
+        #expect(summary?.tokens == 100 + 3 * 10 + 3 * 50 && summary?.latencyMs == 10 + 3 * 1 + 3 * 5)
+    }
+
+    @Test func stopsEarlyWhenTheSecondIterationShips() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
+        #expect(machine.critiqueFinished(Self.critique(7.5), remainingSeconds: 600).last == .revise(iteration: 2, base: 1))
+        _ = machine.revisionFinished(artifact: Self.revision(2), tokens: 0, latencyMs: 0)
+        let summary = Self.finish(machine.critiqueFinished(Self.critique(8.6, shipped: true), remainingSeconds: 600))
+        #expect(summary?.stopReason == .shipped && summary?.iterations == 2 && summary?.bestIteration == 2)
+    }
+
+    @Test func blockingGateStopsTheLoopAndANonBlockingOneDoesNot() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
+        _ = machine.started(remainingSeconds: 600)
+        #expect(machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0).last == .runGates(iteration: 1))
+        #expect(machine.gatesFinished(.init(passed: false, blocking: false)).last == .critique(iteration: 1))
+        _ = machine.critiqueFinished(Self.critique(7.2), remainingSeconds: 600)
+        _ = machine.revisionFinished(artifact: Self.revision(2), tokens: 0, latencyMs: 0)
+        let summary = Self.finish(machine.gatesFinished(.init(passed: false, blocking: true)))
+        #expect(summary?.stopReason == .gateBlocked && summary?.bestIteration == 1)
+    }
+
+    @Test(arguments: [(19.9, RevisionLoopSummary.StopReason.timeBudget), (20.0, nil), (600, nil)])
+    func stopsWhenTheRemainingTimeIsUnderTheFloor(remaining: Double, reason: RevisionLoopSummary.StopReason?) {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        let actions = machine.started(remainingSeconds: remaining)
+        #expect(Self.finish(actions)?.stopReason == reason)
+        if reason == nil { #expect(actions == [.revise(iteration: 1, base: 0)]) }
+    }
+
+    @Test func stopsWhenTheTokenBudgetIsSpent() {
+        var machine = Machine(settings: .init(maxOutputTokens: 500), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 350, latencyMs: 0)
+        let summary = Self.finish(machine.critiqueFinished(Self.critique(7.1), remainingSeconds: 600))
+        #expect(summary?.stopReason == .tokenBudget && summary?.tokens == 500 && summary?.iterations == 1)
+    }
+
+    @Test func revisionThatBarelyChangesStopsTheLoop() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        let actions = machine.revisionFinished(artifact: Self.original + "\n\n", tokens: 5, latencyMs: 1)
+        guard case .persist(let record) = actions.first else {
+            Issue.record("expected the record first, got \(actions)")
+            return
+        }
+        #expect(record.similarity == 1)
+        #expect(Self.finish(actions)?.stopReason == .noChange)
+        #expect(Self.finish(actions)?.bestIteration == 0)
+    }
+
+    @Test func keepsTheBestIterationWhenScoresOscillate() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        var bases: [Int] = []
+        var last: [Machine.Action] = []
+        for (n, composite) in [(1, 7.8), (2, 6.9), (3, 7.8)] {
+            _ = machine.revisionFinished(artifact: Self.revision(n), tokens: 0, latencyMs: 0)
+            last = machine.critiqueFinished(Self.critique(composite), remainingSeconds: 600)
+            if case .revise(_, let base) = last.last { bases.append(base) }
+        }
+        #expect(bases == [1, 1])  // the regression in iteration 2 is not built upon
+        let summary = Self.finish(last)
+        #expect(summary?.bestIteration == 1 && summary?.endComposite == 7.8)
+    }
+
+    @Test func resumedLoopRerunsNothingThatFinished() {
+        // First run: iteration 1 completes, iteration 2 is revised, then the process is killed.
+        var first = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
+        var persisted: [Int: Machine.Iteration] = [:]
+        func keep(_ actions: [Machine.Action]) -> [Machine.Action] {
+            for case .persist(let record) in actions { persisted[record.iteration] = record }
+            return actions
+        }
+        _ = keep(first.started(remainingSeconds: 600))
+        _ = keep(first.revisionFinished(artifact: Self.revision(1), tokens: 100, latencyMs: 1000))
+        _ = keep(first.gatesFinished(.init(passed: true, latencyMs: 200)))
+        _ = keep(first.critiqueFinished(Self.critique(7.6), remainingSeconds: 500))
+        _ = keep(first.revisionFinished(artifact: Self.revision(2), tokens: 100, latencyMs: 1000))
+        // Killed here. The rebuilt machine asks only for iteration 2's gates.
+        var resumed = Machine(
+            settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true,
+            completed: persisted.values.sorted { $0.iteration < $1.iteration })
+        #expect(resumed.started(remainingSeconds: 300) == [.runGates(iteration: 2)])
+        #expect(resumed.gatesFinished(.init(passed: true)).last == .critique(iteration: 2))
+        let summary = Self.finish(resumed.critiqueFinished(Self.critique(8.4, shipped: true), remainingSeconds: 250))
+        #expect(summary?.stopReason == .shipped && summary?.iterations == 2 && summary?.bestIteration == 2)
+        #expect(summary?.tokens == 100 + 100 + 50 + 100 + 50)
+        #expect(summary?.latencyMs == 10 + 1000 + 200 + 5 + 1000 + 5)
+    }
+
+    @Test func resumingAFinishedLoopRunsNothing() {
+        let records = [
+            Machine.Iteration(iteration: 1, base: 0, artifact: Self.revision(1), critique: Self.critique(8.2, shipped: true))
+        ]
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, completed: records)
+        let actions = machine.started(remainingSeconds: 1)
+        #expect(actions.count == 1)
+        #expect(Self.finish(actions)?.stopReason == .shipped)
+    }
+
+    @Test func failedStepStopsWithAnErrorAndIsNotRetriedOnResume() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        let actions = machine.stepFailed(reason: "agent exited 1")
+        #expect(Self.finish(actions)?.stopReason == .error && Self.finish(actions)?.failure == "agent exited 1")
+        var resumed = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, completed: machine.iterations)
+        #expect(Self.finish(resumed.started(remainingSeconds: 600))?.stopReason == .error)
+    }
+
+    @Test func firstCritiqueThatShipsNeedsNoLoop() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.critique(9, shipped: true))
+        let summary = Self.finish(machine.started(remainingSeconds: 600))
+        #expect(summary?.stopReason == .shipped && summary?.iterations == 0 && summary?.bestIteration == 0)
+    }
+
+    @Test func degradedCritiqueStopsTheLoopKeepingTheBest() {
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
+        _ = machine.started(remainingSeconds: 600)
+        _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
+        let summary = Self.finish(
+            machine.critiqueFinished(.init(status: .degraded, composite: nil), remainingSeconds: 600))
+        #expect(summary?.stopReason == .error && summary?.bestIteration == 0 && summary?.endComposite == 7.0)
+    }
+}
