@@ -1,0 +1,318 @@
+import Foundation
+import Synchronization
+
+/// Starts and stops the Gitea-compatible test server (`Tests/GiteaServer/gitea_server.py`) for any test.
+///
+/// The server listens on 127.0.0.1 with an ephemeral port and serves git smart HTTP for
+/// `/{owner}/{repo}.git` and Gitea's REST subset under `/api/v1`. It starts with three users, each
+/// with an all-scopes token: ``bot`` (the engine's account, which opens pull requests), and the
+/// reviewers ``alice`` and ``bob``. Control calls (users, faults, the request log) go over the
+/// process's stdin/stdout, so they need no HTTP client; closing stdin stops the server, so it cannot
+/// outlive the test process. Every call blocks briefly; it is meant for tests only.
+public final class GiteaTestServer: Sendable {
+    /// A user and one of its API tokens.
+    public struct Account: Sendable, Equatable {
+        /// The login name.
+        public let login: String
+        /// An access token (also the git password).
+        public let token: String
+    }
+
+    /// One request the server answered (control calls excluded); `status` is 0 for a dropped connection.
+    public struct LoggedRequest: Sendable, Equatable {
+        /// The method, e.g. `GET`.
+        public let method: String
+        /// The path without the query, e.g. `/api/v1/version`.
+        public let path: String
+        /// The status sent.
+        public let status: Int
+    }
+
+    /// A failure to start or talk to the server.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let description: String
+    }
+
+    /// The server's root URL, `http://127.0.0.1:PORT/`; the API is under `api/v1`.
+    public let baseURL: URL
+    /// The port the server listens on.
+    public let port: Int
+    /// The directory holding the server's bare repositories (deleted by ``stop()``).
+    public let rootDirectory: URL
+    /// The engine's account: it opens pull requests and cannot approve them.
+    public let bot: Account
+    /// A human reviewer.
+    public let alice: Account
+    /// A second human reviewer.
+    public let bob: Account
+
+    private let channel: Mutex<Channel?>
+
+    /// The server script, next to this package's tests.
+    private static let scriptURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/GiteaServer/gitea_server.py")
+
+    /// Starts a server and waits until it listens.
+    ///
+    /// - Parameters:
+    ///   - version: The Gitea version it reports and emulates (error texts differ by version).
+    ///   - verbose: Log every request to the server's stderr file (`server.log` in the root directory).
+    public init(version: String = "1.26.3", verbose: Bool = false) throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let logURL = root.appendingPathComponent("server.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var arguments = [
+            "python3", Self.scriptURL.path, "--root", root.path, "--version", version,
+            "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
+        ]
+        if verbose { arguments.append("--verbose") }
+        process.arguments = arguments
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: logURL)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(at: root)
+            throw Failure(description: "cannot start the Gitea test server (python3 \(Self.scriptURL.path)): \(error)")
+        }
+        var channel = Channel(
+            process: process, input: input.fileHandleForWriting, output: output.fileHandleForReading, exited: exited,
+            logURL: logURL, root: root)
+
+        let ready: [String: Any]
+        do {
+            ready = try channel.readJSONLine()
+        } catch {
+            channel.shutDown()
+            throw error
+        }
+        guard let port = ready["port"] as? Int, let users = ready["users"] as? [String: String],
+            let botToken = users["tollgate-bot"], let aliceToken = users["alice"], let bobToken = users["bob"],
+            let baseURL = URL(string: "http://127.0.0.1:\(port)/")
+        else {
+            channel.shutDown()
+            throw Failure(description: "the Gitea test server sent an unexpected first line: \(ready)")
+        }
+        self.port = port
+        self.baseURL = baseURL
+        self.rootDirectory = root
+        self.bot = Account(login: "tollgate-bot", token: botToken)
+        self.alice = Account(login: "alice", token: aliceToken)
+        self.bob = Account(login: "bob", token: bobToken)
+        self.channel = Mutex(channel)
+    }
+
+    deinit {
+        self.stop()
+    }
+
+    /// Stops the server and deletes its repositories; later calls do nothing.
+    public func stop() {
+        self.channel.withLock { channel in
+            channel?.shutDown()
+            channel = nil
+        }
+    }
+
+    // MARK: - Accounts
+
+    /// Creates a user with one token.
+    ///
+    /// - Parameters:
+    ///   - login: The login name.
+    ///   - scopes: Token scopes such as `write:repository`, `read:issue`, or `all`.
+    ///   - admin: Whether the user is a site administrator.
+    public func createUser(_ login: String, scopes: [String] = ["all"], admin: Bool = false) throws -> Account {
+        let result = try self.control("users", ["login": login, "scopes": scopes, "admin": admin])
+        guard let token = result["token"] as? String else { throw Failure(description: "no token in \(result)") }
+        return Account(login: login, token: token)
+    }
+
+    /// Creates another token for an existing user.
+    public func createToken(for login: String, scopes: [String]) throws -> Account {
+        let result = try self.control("tokens", ["login": login, "scopes": scopes])
+        guard let token = result["token"] as? String else { throw Failure(description: "no token in \(result)") }
+        return Account(login: login, token: token)
+    }
+
+    /// Creates an organisation whose members may create repositories in it.
+    public func createOrganization(_ name: String, members: [String]) throws {
+        _ = try self.control("orgs", ["name": name, "members": members])
+    }
+
+    // MARK: - Faults
+
+    /// Makes the next `count` API requests (optionally only those whose path contains `pathContains`)
+    /// answer `status` with an HTML body, as a proxy in front of Gitea would.
+    public func failNextRequests(
+        _ count: Int, status: Int = 502, pathContains: String? = nil, method: String? = nil, retryAfter: Int? = nil
+    ) throws {
+        var args: [String: Any] = ["kind": "status", "count": count, "status": status]
+        if let pathContains { args["path"] = pathContains }
+        if let method { args["method"] = method }
+        if let retryAfter { args["retry_after"] = retryAfter }
+        _ = try self.control("faults", args)
+    }
+
+    /// Makes the server close the connection without answering the next `count` API requests.
+    public func dropNextConnections(_ count: Int, pathContains: String? = nil, method: String? = nil) throws {
+        var args: [String: Any] = ["kind": "drop", "count": count]
+        if let pathContains { args["path"] = pathContains }
+        if let method { args["method"] = method }
+        _ = try self.control("faults", args)
+    }
+
+    /// Makes the next `count` merge attempts answer 405 "Please try again later", as Gitea does while its
+    /// asynchronous conflict check runs after a push.
+    public func makeNextMergesBusy(_ count: Int) throws {
+        _ = try self.control("faults", ["merge_busy": count])
+    }
+
+    /// Removes every pending fault.
+    public func clearFaults() throws {
+        _ = try self.control("faults", ["clear": true])
+    }
+
+    /// Changes the version the server reports and emulates.
+    public func setReportedVersion(_ version: String) throws {
+        _ = try self.control("version", ["version": version])
+    }
+
+    /// Sets a repository's `default_delete_branch_after_merge`.
+    public func setDeleteBranchAfterMergeDefault(_ value: Bool, owner: String, name: String) throws {
+        _ = try self.control(
+            "repos/settings", ["owner": owner, "name": name, "default_delete_branch_after_merge": value])
+    }
+
+    // MARK: - Request log
+
+    /// Every API and git request answered since the start or the last ``resetRequestLog()``.
+    public func requests() throws -> [LoggedRequest] {
+        let result = try self.control("requests", [:])
+        let entries = result["requests"] as? [[String: Any]] ?? []
+        return entries.map {
+            LoggedRequest(
+                method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "",
+                status: $0["status"] as? Int ?? 0)
+        }
+    }
+
+    /// Forgets the requests logged so far.
+    public func resetRequestLog() throws {
+        _ = try self.control("requests/reset", [:])
+    }
+
+    // MARK: - Git
+
+    /// The smart-HTTP URL of a repository, without credentials.
+    public func repositoryURL(owner: String, name: String) -> URL {
+        self.baseURL.appendingPathComponent("\(owner)/\(name).git")
+    }
+
+    /// The smart-HTTP URL with `account`'s token as the password, for the git command line in tests.
+    public func authenticatedRepositoryURL(owner: String, name: String, account: Account) -> URL {
+        var components = URLComponents(url: self.repositoryURL(owner: owner, name: name), resolvingAgainstBaseURL: false)
+        components?.user = account.login
+        components?.password = account.token
+        return components?.url ?? self.repositoryURL(owner: owner, name: name)
+    }
+
+    /// The bare repository on disk, for inspecting results with git in tests.
+    public func bareRepositoryPath(owner: String, name: String) -> URL {
+        self.rootDirectory.appendingPathComponent("repositories/\(owner.lowercased())/\(name.lowercased()).git")
+    }
+
+    // MARK: - Control channel
+
+    /// Sends one control operation (see the script's `Server.control`) and returns its result.
+    public func control(_ operation: String, _ arguments: [String: Any]) throws -> [String: Any] {
+        let line = try JSONSerialization.data(withJSONObject: ["op": operation, "args": arguments])
+        return try self.channel.withLock { channel throws -> [String: Any] in
+            guard channel != nil else { throw Failure(description: "the Gitea test server is stopped") }
+            // A non-optional copy is mutated and written back, because Channel is a struct.
+            guard var open = channel else { throw Failure(description: "the Gitea test server is stopped") }
+            defer { channel = open }
+            try open.write(line + Data("\n".utf8))
+            let answer = try open.readJSONLine()
+            guard answer["ok"] as? Bool == true else {
+                throw Failure(description: "control \(operation) failed: \(answer["message"] ?? answer)")
+            }
+            return answer["result"] as? [String: Any] ?? [:]
+        }
+    }
+}
+
+/// The running process and its pipes; only used under the server's lock.
+private struct Channel {
+    let process: Process
+    let input: FileHandle
+    let output: FileHandle
+    let exited: DispatchSemaphore
+    let logURL: URL
+    let root: URL
+    var buffer = Data()
+
+    init(process: Process, input: FileHandle, output: FileHandle, exited: DispatchSemaphore, logURL: URL, root: URL) {
+        self.process = process
+        self.input = input
+        self.output = output
+        self.exited = exited
+        self.logURL = logURL
+        self.root = root
+    }
+
+    func write(_ data: Data) throws {
+        do {
+            try self.input.write(contentsOf: data)
+        } catch {
+            throw GiteaTestServer.Failure(description: "the Gitea test server stopped: \(self.logTail())")
+        }
+    }
+
+    mutating func readJSONLine() throws -> [String: Any] {
+        while true {
+            if let newline = self.buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = self.buffer[self.buffer.startIndex..<newline]
+                self.buffer.removeSubrange(self.buffer.startIndex...newline)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    throw GiteaTestServer.Failure(
+                        description: "unexpected output from the Gitea test server: \(String(decoding: line, as: UTF8.self))")
+                }
+                return object
+            }
+            let chunk = self.output.availableData
+            if chunk.isEmpty {
+                throw GiteaTestServer.Failure(description: "the Gitea test server exited: \(self.logTail())")
+            }
+            self.buffer.append(chunk)
+        }
+    }
+
+    func logTail() -> String {
+        let text = (try? String(contentsOf: self.logURL, encoding: .utf8)) ?? ""
+        return text.isEmpty ? "(no output)" : String(text.suffix(2000))
+    }
+
+    func shutDown() {
+        try? self.input.close()
+        if self.process.isRunning {
+            if self.exited.wait(timeout: .now() + 2) == .timedOut {
+                self.process.terminate()
+                _ = self.exited.wait(timeout: .now() + 5)
+            }
+        }
+        try? FileManager.default.removeItem(at: self.root)
+    }
+}
