@@ -16,6 +16,12 @@ public final class GiteaTestServer: Sendable {
         public let login: String
         /// An access token (also the git password).
         public let token: String
+
+        /// Creates an account value, e.g. one with a deliberately wrong token.
+        public init(login: String, token: String) {
+            self.login = login
+            self.token = token
+        }
     }
 
     /// One request the server answered (control calls excluded); `status` is 0 for a dropped connection.
