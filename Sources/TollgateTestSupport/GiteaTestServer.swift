@@ -235,6 +235,23 @@ public final class GiteaTestServer: Sendable {
         return components?.url ?? self.repositoryURL(owner: owner, name: name)
     }
 
+    /// Commits `files` onto `branch` directly in the server's repository, as a push by `author` would
+    /// (pull requests from that branch get the new head and their reviews go stale); returns the commit.
+    ///
+    /// A new branch starts from `start` (default: the repository's default branch).
+    @discardableResult
+    public func commit(
+        _ files: [String: String], to branch: String, owner: String, name: String, author: String? = nil,
+        message: String = "Update files", from start: String? = nil
+    ) throws -> String {
+        var args: [String: Any] = ["owner": owner, "name": name, "branch": branch, "files": files, "message": message]
+        if let author { args["author"] = author }
+        if let start { args["from"] = start }
+        let result = try self.control("commit", args)
+        guard let sha = result["sha"] as? String else { throw Failure(description: "no sha in \(result)") }
+        return sha
+    }
+
     /// The bare repository on disk, for inspecting results with git in tests.
     public func bareRepositoryPath(owner: String, name: String) -> URL {
         self.rootDirectory.appendingPathComponent("repositories/\(owner.lowercased())/\(name.lowercased()).git")

@@ -47,4 +47,17 @@ struct GitPushOverHTTPTests {
         #expect(!closed.merged)
         #expect(closed.head.ref == "refs/pull/\(pull.number)/head")
     }
+
+    @Test func aServerSideCommitActsLikeAPushByTheReviewer() async throws {
+        let fixture = try GiteaFixture()
+        let repo = try await fixture.makeRepository()
+        let pull = try await fixture.openPullRequest(in: repo)
+        _ = try await fixture.alice.createReview(CreatePullReviewOptions(event: .approved), on: pull.number, in: repo)
+        let sha = try fixture.server.commit(
+            ["plan.md": "# Plan, edited by alice\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name,
+            author: "alice", message: "Reviewer fix")
+        #expect(try fixture.bareGit(["log", "-1", "--format=%an %P", sha], repo: repo) == "alice \(pull.head.sha)")
+        #expect(try await fixture.bot.pullRequest(pull.number, in: repo).head.sha == sha)
+        #expect(try await fixture.bot.reviews(on: pull.number, in: repo).allSatisfy { $0.stale })
+    }
 }

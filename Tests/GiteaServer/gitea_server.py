@@ -724,21 +724,21 @@ class Handler(BaseHTTPRequestHandler):
                 env[variable] = self.headers[header]
         pushing = self.command == "POST" and rest == "/git-receive-pack"
         if pushing:
-            state.git_lock.acquire()
-        try:
-            before = state.git.branches(repo_path) if pushing else None
+            # Lock order everywhere is state.lock before git_lock; the push holds only git_lock while git
+            # runs, then applies Gitea's bookkeeping under state.lock.
+            with state.git_lock:
+                before = state.git.branches(repo_path)
+                proc = subprocess.run(["git", "http-backend"], input=body, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                after = state.git.branches(repo_path)
+            with state.lock:
+                for branch in sorted(set(before) | set(after)):
+                    if before.get(branch) != after.get(branch):
+                        state.branch_updated(repo, branch, before.get(branch), after.get(branch))
+                repo["updated"] = now_unix()
+        else:
             proc = subprocess.run(["git", "http-backend"], input=body, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            if pushing:
-                after = state.git.branches(repo_path)
-                with state.lock:
-                    for branch in sorted(set(before) | set(after)):
-                        if before.get(branch) != after.get(branch):
-                            state.branch_updated(repo, branch, before.get(branch), after.get(branch))
-                    repo["updated"] = now_unix()
-        finally:
-            if pushing:
-                state.git_lock.release()
         output = proc.stdout
         separator = output.find(b"\r\n\r\n")
         skip = 4
@@ -1282,6 +1282,9 @@ class Server(ThreadingHTTPServer):
         self.state = state
         self.verbose = verbose
 
+    def commit_files(self, args):
+        return commit_files_impl(self.state, args)
+
     def control(self, op, args):
         state = self.state
         with state.lock:
@@ -1320,6 +1323,8 @@ class Server(ThreadingHTTPServer):
             if op == "requests/reset":
                 state.log = []
                 return {"count": 0}
+            if op == "commit":
+                return {"sha": self.commit_files(args)}
             if op == "repos/settings":
                 repo = state.find_repo(args["owner"], args["name"])
                 if repo is None:
@@ -1328,6 +1333,39 @@ class Server(ThreadingHTTPServer):
                     repo["default_delete_branch_after_merge"] = bool(args["default_delete_branch_after_merge"])
                 return {"ok": True}
         raise ApiError(404, "unknown control operation: " + op)
+
+
+def commit_files_impl(state, args):
+    """Commits files onto a branch in a bare repository, as a push by `author` would, and returns the sha."""
+    repo = state.find_repo(args["owner"], args["name"])
+    if repo is None:
+        raise ApiError(404, "no such repository")
+    author = state.user(args.get("author") or repo["owner"]) or {"login": repo["owner"],
+                                                               "email": "%s@example.com" % repo["owner"]}
+    path = state.repo_path(repo)
+    branch = args["branch"]
+    with state.git_lock:
+        old = state.git.ref(path, "refs/heads/" + branch)
+        parent = old or state.git.ref(path, "refs/heads/" + (args.get("from") or repo["default_branch"]))
+        index = os.path.join(state.root, "index-%s" % secrets.token_hex(6))
+        env = {"GIT_INDEX_FILE": index}
+        try:
+            if parent:
+                state.git.run(path, "read-tree", parent, env=env)
+            for file_path, content in sorted(args.get("files", {}).items()):
+                blob = state.git.out(path, "hash-object", "-w", "--stdin", input=content.encode())
+                state.git.run(path, "update-index", "--add", "--cacheinfo", "100644,%s,%s" % (blob, file_path), env=env)
+            tree = state.git.out(path, "write-tree", env=env)
+        finally:
+            if os.path.exists(index):
+                os.remove(index)
+        parents = ["-p", parent] if parent else []
+        message = args.get("message") or "Update files"
+        sha = state.git.out(path, "commit-tree", tree, *parents, "-m", message,
+                            env=state.signature_env(author, author))
+        state.git.run(path, "update-ref", "refs/heads/" + branch, sha, old or "")
+        state.branch_updated(repo, branch, old, sha)
+    return sha
 
 
 def main():
