@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateEngine
+import TollgateTestSupport
+
+/// DESIGN §7: what a user sees with the git command line once a job completed.
+struct GitHistoryTests {
+    /// A guided job taken to the end: changes requested on the first plan, then approvals.
+    static func completedJob() throws -> LocalJob {
+        let job = try LocalJob("history", autonomy: .guided, completeAt: 3)
+        #expect(try job.run().isFrozen)
+        try job.review(.requestChanges, comments: [(path: "work/phase-1.txt", line: 1, body: "More detail")])
+        #expect(try job.resume().isFrozen)
+        try job.review(.approve, as: "ann")
+        #expect(try job.resume().isFrozen)  // phase 2 merged at once; phase 3 reports the job complete
+        try job.review(.approve, as: "bob")
+        #expect(try job.resume() == .completed)
+        return job
+    }
+
+    @Test func mainHasOneSingleParentSquashPerPhaseWithItsTrailers() throws {
+        let job = try Self.completedJob()
+        // Oldest first: the job's first commit, then one squash per merged phase.
+        let commits = try GitCLI.lines(["rev-list", "--reverse", "--parents", "main"], in: job.root)
+        #expect(commits.count == 4)
+        #expect(commits.first?.split(separator: " ").count == 1)
+        #expect(commits.dropFirst().allSatisfy { $0.split(separator: " ").count == 2 })
+
+        func trailer(_ key: String) throws -> [String] {
+            try job.git(["log", "--reverse", "--format=%(trailers:key=\(key),valueonly,separator=%x2C)", "main"])
+                .components(separatedBy: "\n").dropFirst().map { $0 }
+        }
+        #expect(try trailer("Tollgate-Job") == ["job", "job", "job"])
+        #expect(try trailer("Tollgate-Phase") == ["1-strategic", "2-tactical", "3-strategic"])
+        #expect(try trailer("Tollgate-Revision") == ["2", "1", "1"])
+        #expect(try trailer("Reviewed-by") == ["ann", "", "bob"])
+        #expect(
+            try job.git(["log", "--reverse", "--format=%s", "main"]).components(separatedBy: "\n").dropFirst().map { $0 }
+                == ["Phase 1 (strategic): Phase 1 strategic", "Phase 2 (tactical): Phase 2 tactical",
+                    "Phase 3 (strategic): Phase 3 strategic"])
+    }
+
+    @Test func noPhaseBranchIsLeftAndEveryPhaseHasItsRetrospective() throws {
+        let job = try Self.completedJob()
+        #expect(try job.git(["branch", "--list", "phase-*"]).isEmpty)
+        #expect(try job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "main")
+        #expect(try job.git(["status", "--porcelain"]).isEmpty)
+        let archive = try GitCLI.lines(["ls-tree", "--name-only", "main", "archive/"], in: job.root)
+        #expect(archive == ["archive/phase-1-strategic.md", "archive/phase-2-tactical.md", "archive/phase-3-strategic.md"])
+        let retrospective = try job.git(["show", "main:archive/phase-1-strategic.md"])
+        #expect(retrospective.contains("Did phase 1"))
+        // The agent's work of every phase and revision is on main.
+        #expect(try job.git(["show", "main:work/phase-1.txt"]).split(separator: "\n").count == 2)
+        #expect(try job.git(["cat-file", "-e", "main:work/phase-3.txt"]).isEmpty)
+        #expect(try job.git(["cat-file", "-e", "main:workspace.md"]).isEmpty)
+    }
+
+    @Test func theStateBranchTellsTheStoryWithAppendOnlyEvents() throws {
+        let job = try Self.completedJob()
+        let commits = try GitCLI.lines(["rev-list", "--reverse", "--parents", "tollgate/state"], in: job.root)
+        #expect(commits.count > 10)
+        #expect(commits.first?.split(separator: " ").count == 1)
+        #expect(commits.dropFirst().allSatisfy { $0.split(separator: " ").count == 2 })
+        #expect(try GitCLI.lines(["ls-tree", "--name-only", "tollgate/state"], in: job.root).contains("job.json"))
+
+        var previous = ""
+        for line in commits {
+            let commit = String(line.prefix(40))
+            let files = try GitCLI.lines(["ls-tree", "--name-only", commit], in: job.root)
+            #expect(files.contains("job.json") && files.contains("events.ndjson"), "state commit \(commit): \(files)")
+            let events = try job.git(["show", "\(commit):events.ndjson"])
+            #expect(events.hasPrefix(previous), "events.ndjson is only appended to")
+            #expect(events.count > previous.count, "every state commit records at least one event")
+            previous = events
+        }
+        let recorded = try job.events
+        let sequence = recorded.map(\.seq)
+        #expect(sequence == Array(1...recorded.count))
+        #expect(recorded.last?.type == "job.completed")
+        let job_json = try job.git(["show", "tollgate/state:job.json"])
+        #expect(job_json.contains("\"status\" : \"completed\""))
+        #expect(job_json.contains("\"version\" : 1"))
+        // Every state commit's title names what happened.
+        let titles = try GitCLI.lines(["log", "--reverse", "--format=%s", "tollgate/state"], in: job.root)
+        #expect(titles.first?.hasPrefix("job.created") == true)
+        #expect(titles.contains { $0.hasPrefix("phase.merged (phase 1)") })
+    }
+}
