@@ -1,4 +1,6 @@
-/// A user name and password (or token) for HTTP(S) remotes. Never printed: the description hides the password.
+/// A user name and password (or token) for HTTP(S) remotes.
+///
+/// Never printed: the description hides the password.
 public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The user name sent with Basic authentication.
     public var username: String

@@ -2,15 +2,15 @@ internal import CGit2
 
 /// A failed libgit2 operation: its return code, error class and message, and what GitKit was doing.
 public struct GitError: Error, Sendable, CustomStringConvertible {
-    /// libgit2's return code (`git_error_code`, e.g. -3 not found, -15 modified).
+    /// libgit2's return code (`git_error_code`): -3 is "not found", -15 "modified".
     public let code: Int32
     /// libgit2's error class (`git_error_t`), 0 when libgit2 gave none.
     public let klass: Int32
     /// The library's message (or GitKit's own, for checks made here).
     public let message: String
-    /// What was being done, e.g. "push" or "squash merge".
+    /// What was being done, such as "push to origin" or "checkout main".
     public let operation: String
-    /// For a push the remote refused: each rejected reference and the remote's reason. Empty otherwise.
+    /// For a push the remote refused: each rejected reference and the remote's reason; empty otherwise.
     public let rejectedReferences: [String: String]
 
     /// Creates an error; GitKit fills these from libgit2, tests and fakes may build their own.
@@ -30,7 +30,7 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     /// A compare-and-swap was lost: the reference no longer has the expected value (or, expected absent, exists).
     public var isModified: Bool { code == GIT_EMODIFIED.rawValue }
 
-    /// Local changes or merge conflicts prevented the operation (e.g. a safe checkout that would lose work).
+    /// Local changes or merge conflicts prevented the operation, such as a safe checkout that would lose work.
     public var isConflict: Bool {
         code == GIT_ECONFLICT.rawValue || code == GIT_EMERGECONFLICT.rawValue
     }

@@ -18,7 +18,7 @@ final class RemoteSession {
         self.expectedHost = remoteURL.flatMap { URL(string: $0)?.host?.lowercased() }
     }
 
-    /// Points a callbacks struct at this session. The session must outlive the call that uses them.
+    /// Points a callbacks struct at this session, which must outlive the call that uses them.
     func install(into callbacks: inout git_remote_callbacks) {
         callbacks.payload = Unmanaged.passUnretained(self).toOpaque()
         callbacks.credentials = { out, url, _, allowedTypes, payload in
@@ -47,7 +47,8 @@ final class RemoteSession {
             return fail("authentication failed for \(host ?? "the remote"): the credentials were refused")
         }
         guard host == expectedHost else {
-            return fail("refusing to send credentials to \(host ?? "an unknown host") (remote is \(expectedHost ?? "?"))")
+            return fail(
+                "refusing to send credentials to \(host ?? "an unknown host") (remote is \(expectedHost ?? "?"))")
         }
         guard allowedTypes & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
             return fail("the remote does not accept a user name and password")

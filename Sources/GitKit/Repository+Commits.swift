@@ -57,7 +57,8 @@ extension Repository {
         for (path, contents) in files {
             let components = path.split(separator: "/").map(String.init)
             guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
-                throw GitError(code: GIT_EINVALIDSPEC.rawValue, message: "invalid path \"\(path)\"", operation: "write tree")
+                throw GitError(
+                    code: GIT_EINVALIDSPEC.rawValue, message: "invalid path \"\(path)\"", operation: "write tree")
             }
             var raw = git_oid()
             let code = contents.withUnsafeBytes { bytes in

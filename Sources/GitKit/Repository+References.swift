@@ -14,7 +14,7 @@ extension Repository {
         return OID(raw)
     }
 
-    /// The tip of a local branch given by its short name (e.g. `phase-1-strategic`); nil when it does not exist.
+    /// The tip of a local branch given by its short name, such as `phase-1-strategic`; nil when it does not exist.
     public func branchTip(_ branch: String) throws(GitError) -> OID? {
         try resolve(reference: Self.branchReference(branch))
     }
@@ -56,7 +56,9 @@ extension Repository {
         }
     }
 
-    /// Deletes a local branch; returns false when it did not exist. Fails for the branch HEAD is on.
+    /// Deletes a local branch; returns false when it did not exist.
+    ///
+    /// Fails for the branch HEAD is on.
     @discardableResult
     public func deleteBranch(_ name: String) throws(GitError) -> Bool {
         var reference: OpaquePointer?
@@ -149,7 +151,7 @@ extension Repository {
     /// The full reference name of a local branch.
     static func branchReference(_ branch: String) -> String { branchPrefix + branch }
 
-    /// The reference HEAD points to when it is symbolic (e.g. `refs/heads/main`, possibly unborn); nil when detached.
+    /// The reference HEAD points to when it is symbolic, such as `refs/heads/main` (maybe unborn); nil when detached.
     func symbolicHeadTarget() throws(GitError) -> String? {
         var head: OpaquePointer?
         try git("read HEAD") { git_reference_lookup(&head, pointer, "HEAD") }

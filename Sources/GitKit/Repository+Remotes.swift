@@ -33,7 +33,8 @@ extension Repository {
         _ = sigpipeIgnored
         let operation = "push to \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
-            let session = RemoteSession(credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+            let session = RemoteSession(
+                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
             var options = git_push_options()
             try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
@@ -62,7 +63,8 @@ extension Repository {
         _ = sigpipeIgnored
         let operation = "fetch from \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
-            let session = RemoteSession(credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+            let session = RemoteSession(
+                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
             var options = git_fetch_options()
             try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)

@@ -83,7 +83,9 @@ extension Repository {
         }
     }
 
-    /// Lists the conflict entries of a merge index, by path. Any of the three sides may be missing.
+    /// Lists the conflict entries of a merge index, by path.
+    ///
+    /// Any of the three sides may be missing.
     private func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
         var iterator: OpaquePointer?
         try git(operation) { git_index_conflict_iterator_new(&iterator, index) }

@@ -6,7 +6,9 @@ public struct Signature: Sendable, Equatable {
     public var name: String
     /// The person's e-mail address.
     public var email: String
-    /// When; nil means "now" when a commit is written. Read commits always carry a date (seconds precision, UTC).
+    /// When; nil means "now" when a commit is written.
+    ///
+    /// Commits read back always carry a date, with seconds precision.
     public var date: Date?
 
     /// Creates a signature; leave `date` nil to stamp commits with the current time.

@@ -14,8 +14,9 @@ enum GitBench {
         print("## git: phase transition, GitKit (in process) vs git command line (posix_spawn)")
         print("")
         print("transition = create branch + checkout, modify 5 files + add 2, commit, squash into main,")
-        print("checkout main, delete branch. squash = GitKit squashMerge (HEAD on the branch) vs")
-        print("`git merge --squash` + `git commit` (HEAD on main). Medians in milliseconds.")
+        print("checkout main, delete branch. git steps = the transition minus the agent's file writes.")
+        print("squash = GitKit squashMerge (HEAD on the branch) vs `git merge --squash` + `git commit`")
+        print("(HEAD on main). Medians.")
         print("")
         print(row("files", "runs", "step", "GitKit", "git CLI", "CLI/GitKit"))
         for scenario in scenarios {
@@ -27,7 +28,9 @@ enum GitBench {
             let cli = try measureCommandLine(
                 at: root.appendingPathComponent("cli"), files: scenario.files, iterations: scenario.iterations)
             for (step, ours, theirs) in [
-                ("transition", inProcess.transition, cli.transition), ("squash", inProcess.squash, cli.squash),
+                ("transition", inProcess.transition, cli.transition),
+                ("git steps", inProcess.gitSteps, cli.gitSteps),
+                ("squash", inProcess.squash, cli.squash),
             ] {
                 let ratio = median(theirs) / median(ours)
                 print(
@@ -43,8 +46,20 @@ enum GitBench {
 
     /// Durations in seconds, one per timed iteration.
     struct Timings {
+        /// The whole transition, the agent's file writes included.
         var transition: [Double] = []
+        /// The transition without the agent's file writes: the git work alone.
+        var gitSteps: [Double] = []
+        /// The squash step alone.
         var squash: [Double] = []
+
+        mutating func record(
+            start: ContinuousClock.Instant, end: ContinuousClock.Instant, writes: Duration, squash: Duration
+        ) {
+            transition.append(GitBench.seconds(end - start))
+            gitSteps.append(GitBench.seconds(end - start - writes))
+            self.squash.append(GitBench.seconds(squash))
+        }
     }
 
     static let author = Signature(name: "Bench Agent", email: "agent@example.com")
@@ -61,7 +76,9 @@ enum GitBench {
             guard let main = try repository.branchTip("main") else { throw BenchError("main has no commit") }
             try repository.createBranch(branch, at: main)
             try repository.checkout(branch: branch)
+            let writesStart = ContinuousClock.now
             try writeAgentChanges(at: directory, files: files, iteration: iteration)
+            let writes = ContinuousClock.now - writesStart
             _ = try repository.commitWorkingTree(message: "Agent work", author: author, committer: author)
             let squashStart = ContinuousClock.now
             let result = try repository.squashMerge(
@@ -73,8 +90,7 @@ enum GitBench {
             try repository.deleteBranch(branch)
             let end = ContinuousClock.now
             if iteration > 0 {  // iteration 0 warms caches
-                timings.transition.append(seconds(end - start))
-                timings.squash.append(seconds(squashEnd - squashStart))
+                timings.record(start: start, end: end, writes: writes, squash: squashEnd - squashStart)
             }
         }
         return timings
@@ -93,7 +109,9 @@ enum GitBench {
             let branch = "phase-\(iteration + 1)-tactical"
             let start = ContinuousClock.now
             try git.run("checkout", "-q", "-b", branch, "main")
+            let writesStart = ContinuousClock.now
             try writeAgentChanges(at: directory, files: files, iteration: iteration)
+            let writes = ContinuousClock.now - writesStart
             try git.run("add", "-A")
             try git.run("commit", "-q", "-m", "Agent work")
             try git.run("checkout", "-q", "main")
@@ -104,8 +122,7 @@ enum GitBench {
             try git.run("branch", "-q", "-D", branch)
             let end = ContinuousClock.now
             if iteration > 0 {
-                timings.transition.append(seconds(end - start))
-                timings.squash.append(seconds(squashEnd - squashStart))
+                timings.record(start: start, end: end, writes: writes, squash: squashEnd - squashStart)
             }
         }
         return timings
@@ -121,7 +138,8 @@ enum GitBench {
     /// Writes the initial workspace of `files` small text files.
     static func writeWorkspace(at directory: URL, files: Int) throws {
         for index in 0..<files {
-            try write("file \(index)\n" + String(repeating: "line of text\n", count: 10), to: filePath(index), in: directory)
+            try writeFile(
+                "file \(index)\n" + String(repeating: "line of text\n", count: 10), to: filePath(index), in: directory)
         }
     }
 
@@ -129,16 +147,29 @@ enum GitBench {
     static func writeAgentChanges(at directory: URL, files: Int, iteration: Int) throws {
         for offset in 0..<5 {
             let index = (iteration * 5 + offset) * 7 % files
-            try write("file \(index), phase \(iteration)\n", to: filePath(index), in: directory)
+            try writeFile("file \(index), phase \(iteration)\n", to: filePath(index), in: directory)
         }
-        try write("plan for phase \(iteration)\n", to: "notes/phase-\(iteration)-plan.md", in: directory)
-        try write("output of phase \(iteration)\n", to: "out/phase-\(iteration).txt", in: directory)
+        try writeFile("plan for phase \(iteration)\n", to: "notes/phase-\(iteration)-plan.md", in: directory)
+        try writeFile("output of phase \(iteration)\n", to: "out/phase-\(iteration).txt", in: directory)
     }
 
-    static func write(_ text: String, to relative: String, in directory: URL) throws {
+    /// Writes a file the way an agent's tools usually do (open, truncate, write, close; no fsync).
+    ///
+    /// Foundation's `Data.write(to:)` calls fsync on Linux, which would add disk latency unrelated to git.
+    static func writeFile(_ text: String, to relative: String, in directory: URL) throws {
         let url = directory.appendingPathComponent(relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+        var descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if descriptor < 0, errno == ENOENT {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
+        guard descriptor >= 0 else { throw BenchError("cannot write \(relative): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else {
+            throw BenchError("short write to \(relative)")
+        }
     }
 
     // MARK: - Figures

@@ -4,7 +4,8 @@ import Testing
 
 /// Shared test values: fixed signatures (no user configuration involved) and small repository shortcuts.
 enum Fixture {
-    static let author = Signature(name: "Ada Author", email: "ada@example.com", date: Date(timeIntervalSince1970: 1_700_000_000))
+    static let author = Signature(
+        name: "Ada Author", email: "ada@example.com", date: Date(timeIntervalSince1970: 1_700_000_000))
     static let committer = Signature(
         name: "Cy Committer", email: "cy@example.com", date: Date(timeIntervalSince1970: 1_700_000_100))
 

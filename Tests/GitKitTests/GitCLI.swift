@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-/// Runs the git command line in tests, to check what GitKit wrote. Hermetic: no system or user configuration.
+/// Runs the git command line in tests, to check what GitKit wrote.
+///
+/// Hermetic: no system or user configuration.
 enum GitCLI {
     /// Runs `git <arguments>` in `directory` and returns its standard output without the final newline.
     ///

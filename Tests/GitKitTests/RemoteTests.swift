@@ -38,7 +38,8 @@ struct RemoteTests {
         try repository.updateReference("refs/heads/tollgate/state", to: state, expected: nil, message: "state")
 
         try repository.push(
-            remote: "origin", refspecs: ["refs/heads/main:refs/heads/main", "refs/heads/tollgate/state:refs/heads/tollgate/state"],
+            remote: "origin",
+            refspecs: ["refs/heads/main:refs/heads/main", "refs/heads/tollgate/state:refs/heads/tollgate/state"],
             credentials: nil)
         #expect(try GitCLI.run(["rev-parse", "main", "tollgate/state"], in: remote) == "\(main.hex)\n\(state.hex)")
 
@@ -62,7 +63,8 @@ struct RemoteTests {
 
         // Deleting a branch with a push also drops its remote-tracking reference, as `git push` does.
         try repository.push(remote: "origin", refspecs: [":refs/heads/tollgate/state"], credentials: nil)
-        #expect(try GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status != 0)
+        #expect(
+            try GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status != 0)
         #expect(try repository.resolve(reference: "refs/remotes/origin/tollgate/state") == nil)
 
         // A branch deleted on the remote by someone else is pruned only when asked.

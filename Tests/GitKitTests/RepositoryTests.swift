@@ -44,7 +44,8 @@ struct RepositoryTests {
             [".gitignore": "*.log\n", "a.txt": "alpha\n", "b.txt": "beta\n", "debug.log": "noise\n"], in: directory)
         #expect(try repository.hasUncommittedChanges())
         let first = try Fixture.commitAll(repository, "first")
-        #expect(try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) == ".gitignore\na.txt\nb.txt")
+        #expect(
+            try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) == ".gitignore\na.txt\nb.txt")
         #expect(try !repository.hasUncommittedChanges())
         #expect(try repository.commitInfo(first).parents.isEmpty)
 
@@ -66,15 +67,21 @@ struct RepositoryTests {
 
     @Test func reportsNothingToCommit() throws {
         let (directory, repository) = try Fixture.repository()
-        #expect(try repository.commitWorkingTree(message: "empty", author: Fixture.author, committer: Fixture.author) == nil)
+        #expect(
+            try repository.commitWorkingTree(message: "empty", author: Fixture.author, committer: Fixture.author) == nil
+        )
         try directory.write("ignored\n", to: "x.log")
         try directory.write("*.log\n", to: ".git/info/exclude")
-        #expect(try repository.commitWorkingTree(message: "empty", author: Fixture.author, committer: Fixture.author) == nil)
+        #expect(
+            try repository.commitWorkingTree(message: "empty", author: Fixture.author, committer: Fixture.author) == nil
+        )
         #expect(try repository.resolve(reference: "HEAD") == nil)
 
         try directory.write("content\n", to: "file.txt")
         let first = try Fixture.commitAll(repository, "first")
-        #expect(try repository.commitWorkingTree(message: "again", author: Fixture.author, committer: Fixture.author) == nil)
+        #expect(
+            try repository.commitWorkingTree(message: "again", author: Fixture.author, committer: Fixture.author) == nil
+        )
         #expect(try repository.branchTip("main") == first)
 
         let empty = try #require(
@@ -97,7 +104,9 @@ struct RepositoryTests {
         #expect(info.message == "Title line\n\nBody text.\n\nTollgate-Job: 42\n")
         let format = "--format=%an|%ae|%at|%cn|%ce|%ct|%s|%(trailers:key=Tollgate-Job,valueonly,separator=)"
         let cli = try GitCLI.run(["log", "-1", format], in: directory.url)
-        #expect(cli.trimmingCharacters(in: .whitespacesAndNewlines) == "Ada Author|ada@example.com|1700000000|Cy Committer|cy@example.com|1700000100|Title line|42")
+        #expect(
+            cli.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "Ada Author|ada@example.com|1700000000|Cy Committer|cy@example.com|1700000100|Title line|42")
 
         try directory.write("y\n", to: "y.txt")
         let before = Date()
@@ -190,7 +199,10 @@ struct RepositoryTests {
         #expect(try repository.fileContents("absent.txt", at: commit) == nil)
         #expect(try repository.fileContents("docs", at: commit) == nil)
         #expect(try repository.fileContents("docs/a/missing", at: commit) == nil)
-        #expect(try repository.changedPaths(from: nil, to: commit) == ["README.md", "docs/a/b.txt", "docs/c.txt", "empty.txt"])
+        #expect(
+            try repository.changedPaths(from: nil, to: commit) == [
+                "README.md", "docs/a/b.txt", "docs/c.txt", "empty.txt",
+            ])
 
         let next = try repository.commit(
             tree: try repository.writeTree(["README.md": Data("# Job 2\n".utf8)]), parents: [commit],
@@ -282,7 +294,10 @@ struct RepositoryTests {
         #expect(try repository.log(from: merge).count == 5)
         #expect(try repository.log(from: merge, firstParentOnly: false).count == 6)
         let all = try repository.log(from: merge, firstParentOnly: false).map(\.oid.hex)
-        #expect(Set(all) == Set(try GitCLI.run(["rev-list", merge.hex], in: directory.url).split(separator: "\n").map(String.init)))
+        #expect(
+            Set(all)
+                == Set(
+                    try GitCLI.run(["rev-list", merge.hex], in: directory.url).split(separator: "\n").map(String.init)))
         #expect(all.first == merge.hex)
     }
 
@@ -305,6 +320,8 @@ struct RepositoryTests {
         let credentials = Credentials(username: "bot", password: "s3cret-token")
         #expect(!"\(credentials)".contains("s3cret"))
         #expect(!String(reflecting: credentials).contains("s3cret"))
-        #expect(GitError(code: -1, message: "boom", operation: "push to origin").description == "git push to origin failed: boom")
+        #expect(
+            GitError(code: -1, message: "boom", operation: "push to origin").description
+                == "git push to origin failed: boom")
     }
 }
