@@ -8,14 +8,12 @@ import Foundation
 /// The sections of the benchmark, in the order `all` runs them.
 enum BenchSection: String, CaseIterable {
     case git
-    case gitea
 }
 
 /// Runs one section.
 func run(_ section: BenchSection) async throws {
     switch section {
     case .git: try GitBench.run()
-    case .gitea: try await GiteaBench.run()
     }
 }
 
