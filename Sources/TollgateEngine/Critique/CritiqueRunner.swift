@@ -1,0 +1,154 @@
+import Foundation
+import TollgateCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Runs a critic command over one artifact: its stdout streams through ``CritiqueParser`` into the ``Scoreboard`` as
+/// it comes, under a per-round and a total deadline.
+///
+/// The critic is run by `/bin/sh -c` in `directory`. It gets the artifact two ways: on standard input, and as a
+/// path in `TOLLGATE_CRITIQUE_ARTIFACT` (absolute; the file must not be changed). The settings that shape its output
+/// are in the environment under their override names (`TOLLGATE_CRITIQUE_MAX_ROUNDS`, `_THRESHOLD`, `_SCALE`,
+/// `_PANEL`, `_WEIGHT_<ROLE>`, `_ROUND_TIMEOUT_SECONDS`, `_TOTAL_TIMEOUT_SECONDS`, `_PROTOCOL_VERSION`), so a critic
+/// that reads them as overrides sees the configuration the scoreboard applies.
+///
+/// How a run ends, as events the transcript keeps (so a replay ends the same way):
+/// - the round clock (from the start, then from each `<ROUND>`) or the total clock runs out → `timed_out`, and the
+///   process group gets SIGTERM, then SIGKILL after the grace period;
+/// - the scoreboard asks to stop (the stream is unusable, or `maxRounds` is used up) → the critic is stopped;
+/// - the critic exits 0 → the parser is flushed (a stream cut mid-block is `degraded`);
+/// - the critic exits non-zero → `process_failed` (the run `failed` unless a round already shipped);
+/// - the critic is killed by SIGINT, SIGTERM or SIGHUP from elsewhere → `interrupted`; by another signal →
+///   `process_failed` with the negated signal number.
+public struct CritiqueRunner {
+    /// What one run produced.
+    public struct Outcome: Sendable, Equatable {
+        /// Every event the scoreboard saw, in order (the transcript's lines).
+        public var events: [CritiqueEvent]
+        /// The protocol version the stream announced (the configured one when it announced none).
+        public var protocolVersion: CritiqueProtocol
+        /// The scoreboard's summary.
+        public var summary: CritiqueSummary
+        /// The artifact the run keeps (the shipped round's, or the fallback's), if it carried one.
+        public var keptArtifact: String?
+        /// Milliseconds the run took.
+        public var latencyMs: Int
+
+        /// The transcript: the header line, then one event a line.
+        public func transcript() throws -> String {
+            try CritiqueTranscript.render(events, version: protocolVersion)
+        }
+    }
+
+    /// The variable that holds the artifact's absolute path.
+    public static let artifactVariable = "TOLLGATE_CRITIQUE_ARTIFACT"
+
+    public var config: CritiqueConfig
+    /// The environment the critic starts from (the runner adds its own variables).
+    public var environment: [String: String]
+    /// Seconds between SIGTERM and SIGKILL when the critic is stopped.
+    public var graceSeconds: Int
+
+    /// Creates a runner.
+    public init(config: CritiqueConfig, environment: [String: String], graceSeconds: Int = 2) {
+        self.config = config
+        self.environment = environment
+        self.graceSeconds = graceSeconds
+    }
+
+    /// The variables the runner adds to the critic's environment for `artifact`.
+    public func critiqueEnvironment(artifact: URL) -> [String: String] {
+        let prefix = CritiqueConfig.environmentPrefix
+        var variables = [
+            Self.artifactVariable: artifact.path,
+            prefix + "MAX_ROUNDS": "\(config.maxRounds)",
+            prefix + "THRESHOLD": "\(config.threshold)",
+            prefix + "SCALE": "\(config.scale)",
+            prefix + "PANEL": config.panel.map(\.rawValue).joined(separator: ","),
+            prefix + "ROUND_TIMEOUT_SECONDS": "\(config.roundTimeoutSeconds)",
+            prefix + "TOTAL_TIMEOUT_SECONDS": "\(config.totalTimeoutSeconds)",
+            prefix + "PROTOCOL_VERSION": "\(config.protocolVersion)",
+        ]
+        for (role, weight) in config.weights {
+            variables[prefix + "WEIGHT_" + role.rawValue.uppercased()] = "\(weight)"
+        }
+        return variables
+    }
+
+    /// Runs `config.command` over `artifact` in `directory`; the critic's stderr goes to `errorFile` (inherited when
+    /// nil).
+    ///
+    /// - Throws: `EngineError.spawnFailed` when the critic cannot be started at all; everything else the critic
+    ///   does is part of the outcome.
+    public func run(artifact: URL, directory: URL, errorFile: URL? = nil) throws -> Outcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let process = try StreamingChildProcess.shell(
+            config.command, environment: environment.merging(critiqueEnvironment(artifact: artifact)) { _, new in new },
+            directory: directory, input: artifact, errorFile: errorFile)
+        let totalDeadline = start + .seconds(config.totalTimeoutSeconds)
+        var roundDeadline = start + .seconds(config.roundTimeoutSeconds)
+        var parser = CritiqueParser(options: CritiqueParser.Options(config))
+        var scoreboard = Scoreboard(config: config)
+        var events: [CritiqueEvent] = []
+
+        /// Feeds one event; true when the critic must be stopped.
+        func feed(_ event: CritiqueEvent) -> Bool {
+            events.append(event)
+            if case .roundStarted = event { roundDeadline = clock.now + .seconds(config.roundTimeoutSeconds) }
+            return scoreboard.eventReceived(event).contains { action in
+                if case .stopCritic = action { return true }
+                return false
+            }
+        }
+
+        reading: while true {
+            switch process.read(until: min(roundDeadline, totalDeadline)) {
+            case .data(let bytes):
+                parser.append(bytes)
+                while let event = parser.next() {
+                    if feed(event) {
+                        process.terminate(graceSeconds: graceSeconds)
+                        break reading
+                    }
+                }
+            case .deadline:
+                _ = feed(.timedOut(clock.now >= totalDeadline ? .total : .round))
+                process.terminate(graceSeconds: graceSeconds)
+                break reading
+            case .endOfStream:
+                guard let termination = process.waitForExit(until: totalDeadline) else {
+                    _ = feed(.timedOut(.total))
+                    process.terminate(graceSeconds: graceSeconds)
+                    break reading
+                }
+                switch termination {
+                case .exited(0):
+                    for event in parser.finish() {
+                        if feed(event) { break }
+                    }
+                case .exited(let status):
+                    _ = feed(.processFailed(exitStatus: Int(status)))
+                case .signalled(let signal) where [SIGINT, SIGTERM, SIGHUP].contains(signal):
+                    _ = feed(.interrupted)
+                case .signalled(let signal):
+                    _ = feed(.processFailed(exitStatus: -Int(signal)))
+                case .timedOut:
+                    _ = feed(.timedOut(.total))
+                }
+                process.terminate(graceSeconds: 0)  // grandchildren still in the group
+                break reading
+            }
+        }
+        let elapsed = clock.now - start
+        let version = parser.protocolVersion ?? CritiqueProtocol(rawValue: config.protocolVersion) ?? .current
+        return Outcome(
+            events: events, protocolVersion: version, summary: scoreboard.summary,
+            keptArtifact: scoreboard.keptArtifact?.text,
+            latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+    }
+}

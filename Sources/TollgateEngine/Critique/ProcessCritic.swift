@@ -1,0 +1,278 @@
+import Foundation
+import TollgateCore
+
+/// The live ``PhaseCritic``: runs `critique.command` over each artifact of the phase and, when a critique does not
+/// pass, drives the revision loop (``RevisionLoopMachine``) with the agent in revise mode.
+///
+/// For each path in `critique.artifacts` that exists in the workspace, in order:
+/// 1. the first critique (``CritiqueRunner``); the artifact it keeps is written back to the working tree and linted
+///    (``ArtifactLint``: findings are must-fix items);
+/// 2. when it does not pass, up to 3 iterations of revise (the agent gets the must-fix items and lint findings as
+///    review items) → critique, stopping early on a pass, a revision with no change, the time or token budget, or
+///    an error;
+/// 3. the best iteration's artifact is written back, and the reports go to `critique/phase-N/rev-M/` (one
+///    artifact configured) or `critique/phase-N/rev-M/<artifact-slug>/` (several).
+///
+/// The phase's result (`result.json`, beside the reports) is the worst artifact's: an artifact that did not pass
+/// before one that did, then the lower composite; must-fix counts and iterations add up. With no configured artifact
+/// in the workspace the result is `failed`.
+///
+/// Every finished step is persisted under the request's state directory (``CritiqueLoopStore``), so a run killed at
+/// any point and started again re-runs only the step that was cut short.
+public struct ProcessCritic: PhaseCritic {
+    /// The environment critics start from.
+    public var environment: [String: String]
+    /// Seconds between SIGTERM and SIGKILL when a critic is stopped.
+    public var graceSeconds: Int
+
+    /// Creates a critic runner; critics inherit this process's environment with tollgate's directory first on `PATH`.
+    public init(environment: [String: String] = ShellAgentRunner.defaultEnvironment(), graceSeconds: Int = 2) {
+        self.environment = environment
+        self.graceSeconds = graceSeconds
+    }
+
+    public func critique(_ request: CritiqueRequest) throws -> PhaseCritique {
+        let reportRoot = request.root.appendingPathComponent(request.reportDirectory, isDirectory: true)
+        let configured = request.config.artifacts
+        let present = configured.filter { path in
+            guard Self.isInsideWorkspace(path) else { return false }
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(
+                atPath: request.root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }
+        guard !present.isEmpty else {
+            return try noArtifact(request, configured: configured, into: reportRoot)
+        }
+        var results: [ArtifactResult] = []
+        for path in present {
+            let folder =
+                configured.count == 1
+                ? reportRoot : reportRoot.appendingPathComponent(CritiqueLoopStore.slug(path), isDirectory: true)
+            let relative =
+                configured.count == 1
+                ? request.reportDirectory : request.reportDirectory + "/" + CritiqueLoopStore.slug(path)
+            results.append(try critique(path, request: request, folder: folder, relativeFolder: relative))
+        }
+        let result = Self.combined(results, request: request)
+        let document = CritiqueResultDocument(
+            result: result, artifacts: results.map(\.record),
+            tokens: results.reduce(0) { $0 + $1.loop.tokens }, latencyMs: results.reduce(0) { $0 + $1.loop.latencyMs })
+        try Workspace.writeAtomically(
+            try CritiqueDocuments.encoded(document), to: reportRoot.appendingPathComponent("result.json"))
+        if results.count > 1 {
+            try Workspace.writeAtomically(
+                Data(Self.index(results, request: request).utf8), to: reportRoot.appendingPathComponent("report.md"))
+        }
+        return result
+    }
+
+    // MARK: - One artifact
+
+    /// One artifact's critique and loop, as the phase result needs it.
+    struct ArtifactResult {
+        var path: String
+        var step: CritiqueStep?
+        var loop: RevisionLoopSummary
+        var report: String
+
+        var passed: Bool { step?.passed ?? false }
+
+        var record: CritiqueResultDocument.Artifact {
+            CritiqueResultDocument.Artifact(
+                path: path, status: (step?.status ?? .failed).rawValue, composite: step?.summary.composite,
+                openMustFix: step?.openMustFix ?? 0, lint: step?.lint ?? [], loop: loop, report: report)
+        }
+    }
+
+    private func critique(_ path: String, request: CritiqueRequest, folder: URL, relativeFolder: String) throws
+        -> ArtifactResult
+    {
+        let store = CritiqueLoopStore(stateDirectory: request.stateDirectory, artifact: path)
+        let file = request.root.appendingPathComponent(path)
+        let runner = CritiqueRunner(config: request.config, environment: environment, graceSeconds: graceSeconds)
+        var steps: [Int: CritiqueStep] = [:]
+
+        /// The finished critique `index` of `text`, run now unless an earlier run of the loop finished it.
+        func critiqueStep(_ index: Int, text: String) throws -> CritiqueStep {
+            if let done = try store.step(index) {
+                steps[index] = done
+                return done
+            }
+            try Self.write(text, to: file)
+            let folder = store.critiqueDirectory(index)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let outcome = try runner.run(
+                artifact: file, directory: request.root, errorFile: folder.appendingPathComponent("critic.log"))
+            let kept = outcome.keptArtifact
+            let lint = ArtifactLint.findings(in: kept ?? text, path: path, root: request.root)
+            let step = CritiqueStep(
+                summary: outcome.summary, lint: lint, critiqued: text, kept: kept, latencyMs: outcome.latencyMs)
+            try store.save(
+                step: step, index: index, transcript: try outcome.transcript(),
+                report: CritiqueDocuments.stepReport(step, artifact: path))
+            steps[index] = step
+            return step
+        }
+
+        let loop: RevisionLoopSummary
+        let iterations: [RevisionLoopMachine.Iteration]
+        if let finished = try store.loopSummary() {
+            loop = finished
+            iterations = try store.iterations()
+            for index in [0] + iterations.map(\.iteration) {
+                if let step = try store.step(index) { steps[index] = step }
+            }
+        } else {
+            let first = try critiqueStep(0, text: try Self.read(file))
+            try Self.write(first.text, to: file)
+            (loop, iterations) = try revisionLoop(
+                path: path, file: file, first: first, store: store, request: request, critiqueStep: critiqueStep)
+            try store.save(loop: loop)
+        }
+        let best = steps[loop.bestIteration] ?? steps[0]
+        if let best { try Self.write(best.text, to: file) }
+        let published = CritiqueDocuments.Published(
+            artifact: path, loop: loop, steps: steps, iterations: iterations, store: store)
+        try CritiqueDocuments.publish(published, into: folder, config: request.config)
+        return ArtifactResult(path: path, step: best, loop: loop, report: relativeFolder + "/report.md")
+    }
+
+    /// Drives the revision loop to its end; returns its summary and records.
+    private func revisionLoop(
+        path: String, file: URL, first: CritiqueStep, store: CritiqueLoopStore, request: CritiqueRequest,
+        critiqueStep: (Int, String) throws -> CritiqueStep
+    ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration]) {
+        let completed = try store.iterations()
+        var machine = RevisionLoopMachine(
+            settings: RevisionLoopMachine.Settings(request.config), original: first.critiqued,
+            initialCritique: first.outcome, completed: completed)
+        // The loop's clock: what earlier runs spent on its steps, plus this run's time.
+        let spentBefore = completed.reduce(0) { $0 + $1.revisionLatencyMs + ($1.critique?.latencyMs ?? 0) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        func remainingSeconds() -> Double {
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return Double(request.config.loopTimeoutSeconds) - Double(spentBefore) / 1000 - seconds
+        }
+        /// The text iteration `index` leaves: its critic's kept artifact, else its revision (0: the first critique's).
+        func text(of index: Int) throws -> String {
+            if let step = try store.step(index) { return step.text }
+            guard let artifact = machine.artifact(of: index) else {
+                throw EngineError.corruptState(
+                    path: store.directory.path, reason: "the critique loop has no artifact for iteration \(index)")
+            }
+            return artifact
+        }
+
+        var queue = machine.started(remainingSeconds: remainingSeconds())
+        while !queue.isEmpty {
+            let action = queue.removeFirst()
+            switch action {
+            case .persist(let record):
+                try store.save(iteration: record)
+            case .revise(let iteration, let base):
+                try Self.write(try text(of: base), to: file)
+                let items = (try store.step(base) ?? first).feedback(iteration: iteration, path: path)
+                let started = clock.now
+                let report = try request.revise(iteration, items)
+                let latency = Self.milliseconds(clock.now - started)
+                if let failure = report.failure {
+                    queue += machine.stepFailed(reason: "the agent's revision \(iteration) failed: \(failure)")
+                } else {
+                    let revised = (try? Self.read(file)) ?? ""
+                    queue += machine.revisionFinished(
+                        artifact: revised, tokens: report.outcome.usage?.outputTokens ?? 0, latencyMs: latency)
+                }
+            case .runGates:
+                queue += machine.gatesFinished(RevisionLoopMachine.GateOutcome(passed: true))
+            case .critique(let iteration):
+                guard let revised = machine.artifact(of: iteration) else {
+                    throw EngineError.corruptState(
+                        path: store.directory.path, reason: "iteration \(iteration) has no revised artifact")
+                }
+                let step = try critiqueStep(iteration, revised)
+                queue += machine.critiqueFinished(step.outcome, remainingSeconds: remainingSeconds())
+            case .finish(let summary):
+                return (summary, machine.iterations)
+            }
+        }
+        throw EngineError.corruptState(path: store.directory.path, reason: "the critique loop stopped without a summary")
+    }
+
+    // MARK: - The phase's result
+
+    static func combined(_ results: [ArtifactResult], request: CritiqueRequest) -> PhaseCritique {
+        let worst = results.min { lhs, rhs in
+            if lhs.passed != rhs.passed { return !lhs.passed }
+            return (lhs.step?.summary.composite ?? -1) < (rhs.step?.summary.composite ?? -1)
+        }
+        let report =
+            results.count == 1 ? (results.first?.report ?? request.reportDirectory + "/report.md")
+            : request.reportDirectory + "/report.md"
+        return PhaseCritique(
+            status: (worst?.step?.status ?? .failed).rawValue, composite: worst?.step?.summary.composite,
+            threshold: request.config.threshold, openMustFix: results.reduce(0) { $0 + ($1.step?.openMustFix ?? 0) },
+            iterations: results.reduce(0) { $0 + $1.loop.iterations }, stopReason: worst?.loop.stopReason.rawValue,
+            report: report)
+    }
+
+    private static func index(_ results: [ArtifactResult], request: CritiqueRequest) -> String {
+        var lines = [
+            "# Critique of phase \(request.phase.number), revision \(request.revision)", "",
+            "| Artifact | Status | Composite | Must-fix | Iterations | Stop reason | Report |",
+            "|---|---|---:|---:|---:|---|---|",
+        ]
+        for result in results {
+            let composite = result.step?.summary.composite.map { "\(Scoreboard.rounded($0))" } ?? "none"
+            let link = String(result.report.dropFirst(request.reportDirectory.count + 1))
+            lines.append(
+                "| `\(result.path)` | \(result.record.status) | \(composite) | \(result.record.openMustFix) | "
+                    + "\(result.loop.iterations) | \(result.loop.stopReason.rawValue) | [report](\(link)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func noArtifact(_ request: CritiqueRequest, configured: [String], into folder: URL) throws -> PhaseCritique {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let names = configured.map { "`\($0)`" }.joined(separator: ", ")
+        let report = """
+            # Critique of phase \(request.phase.number), revision \(request.revision)
+
+            Nothing was critiqued: none of the configured artifacts (\(names)) is a file in the workspace. \
+            Set `critique.artifacts` to the files the agent writes.
+
+            """
+        try Workspace.writeAtomically(Data(report.utf8), to: folder.appendingPathComponent("report.md"))
+        let loop = RevisionLoopSummary(
+            iterations: 0, startComposite: nil, endComposite: nil, tokens: 0, latencyMs: 0, stopReason: .error,
+            bestIteration: 0, failure: "no artifact to critique")
+        let result = PhaseCritique(
+            status: CritiqueStatus.failed.rawValue, composite: nil, threshold: request.config.threshold, openMustFix: 0,
+            iterations: 0, stopReason: loop.stopReason.rawValue, report: request.reportDirectory + "/report.md")
+        let document = CritiqueResultDocument(result: result, artifacts: [], tokens: 0, latencyMs: 0, loop: loop)
+        try Workspace.writeAtomically(try CritiqueDocuments.encoded(document), to: folder.appendingPathComponent("result.json"))
+        return result
+    }
+
+    // MARK: - Files
+
+    static func isInsideWorkspace(_ path: String) -> Bool {
+        let normalized = (path as NSString).standardizingPath
+        return !path.isEmpty && !path.hasPrefix("/") && normalized != ".." && !normalized.hasPrefix("../")
+    }
+
+    static func read(_ file: URL) throws -> String {
+        String(decoding: try Data(contentsOf: file), as: UTF8.self)
+    }
+
+    static func write(_ text: String, to file: URL) throws {
+        if (try? Data(contentsOf: file)) == Data(text.utf8) { return }
+        try Workspace.writeAtomically(Data(text.utf8), to: file)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
