@@ -135,7 +135,7 @@ public final class JobSession {
     /// reads the verdict on its open review and acts on it.
     public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
         let runner = try JobRunner(
-            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(),
+            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(), critic: ProcessCritic(),
             templates: try resources.templateCatalog(), progress: progress)
         switch try runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
