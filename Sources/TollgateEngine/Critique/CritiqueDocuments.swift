@@ -3,9 +3,9 @@ import TollgateCore
 
 /// Renders and writes the files a reviewer reads for one artifact's critique: `transcript.ndjson`, `summary.json`
 /// and `report.md`, plus every iteration's own three files under `iterations/<k>/` when the revision loop ran.
-enum CritiqueDocuments {
+public enum CritiqueDocuments {
     /// A critique run's report: the scoreboard's rounds, then the lint findings on the artifact it keeps.
-    static func stepReport(_ step: CritiqueStep, artifact: String) -> String {
+    public static func stepReport(_ step: CritiqueStep, artifact: String) -> String {
         CritiqueReport.render(step.summary, title: "Critique of `\(artifact)`") + "\n" + lintSection(step.lint)
     }
 

@@ -47,6 +47,12 @@ public struct CritiqueRunner {
     /// The variable that holds the artifact's absolute path.
     public static let artifactVariable = "TOLLGATE_CRITIQUE_ARTIFACT"
 
+    /// `environment` without the variables the runner sets for critics that are not settings, so that what is
+    /// left can be applied with ``CritiqueConfig/applyingEnvironment(_:)``.
+    public static func settingsEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { $0.key != artifactVariable }
+    }
+
     public var config: CritiqueConfig
     /// The environment the critic starts from (the runner adds its own variables).
     public var environment: [String: String]
