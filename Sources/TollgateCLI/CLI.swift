@@ -45,6 +45,8 @@ public enum CLI {
             return .success
         case .exampleAgent:
             return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)
+        case .critique(let critique): return try critique.run(output: output)
+        case .exampleCritic(let critic): return try critic.run(output: output)
         default:
             break
         }
@@ -70,7 +72,7 @@ public enum CLI {
             return .success
         case .demo(let directory):
             return try DemoCommand.run(directory: directory.map(url), home: invocation.home, resources: resources, output: output)
-        case .help, .exampleAgent:
+        case .help, .exampleAgent, .critique, .exampleCritic:
             return .success
         }
     }

@@ -19,6 +19,8 @@ enum HelpText {
           config DIR          the job's configuration, each value with its source
           example-agent       the built-in deterministic agent (used as --agent "tollgate example-agent")
           demo [DIR]          a whole job on embedded defaults, start to finish
+          critique FILE       run a critic over any file (critique replay TRANSCRIPT: rebuild its summary)
+          example-critic      the built-in deterministic critic (--set critique.command="tollgate example-critic")
 
         EXIT STATUS: 0 done, 1 failure, 3 frozen awaiting review, 64 usage error.
         Every command takes --help, and --home PATH (where config/ and Templates/ are).
@@ -111,6 +113,8 @@ enum HelpText {
                 reviewer: it requests changes with an inline comment on the first plan, approves the revision and the
                 later reviews, and ends completed. DIR defaults to a new folder in the system's temporary directory.
                 """
+        case "critique": return CritiqueCommand.help
+        case "example-critic": return ExampleCriticCommand.help
         default:
             return overview
         }

@@ -16,6 +16,8 @@ public struct Invocation: Sendable, Equatable {
         case config(directory: String)
         case exampleAgent
         case demo(directory: String?)
+        case critique(CritiqueCommand)
+        case exampleCritic(ExampleCriticCommand)
     }
 
     /// An inline comment given as `PATH:LINE:TEXT`.
@@ -45,7 +47,7 @@ public struct Invocation: Sendable, Equatable {
     public var home: String?
 
     /// The subcommands, in the order `--help` lists them.
-    public static let commands = ["init", "run", "resume", "status", "review", "log", "config", "example-agent", "demo"]
+    public static let commands = ["init", "run", "resume", "status", "review", "log", "config", "example-agent", "demo", "critique", "example-critic"]
 
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -97,6 +99,8 @@ public struct Invocation: Sendable, Equatable {
             command = .review(
                 directory: positionals[0], action: action, message: message, comments: comments, reviewer: reviewer)
         case "example-agent": command = .exampleAgent
+        case "critique": command = .critique(try CritiqueCommand.parse(&scanner))
+        case "example-critic": command = .exampleCritic(try ExampleCriticCommand.parse(&scanner))
         case "demo":
             let positionals = scanner.positionals
             guard positionals.count <= 1 else { throw UsageError("demo takes at most one directory", command: name) }
@@ -120,8 +124,9 @@ struct OptionScanner {
     static let valueOptions: [String: Set<String>] = [
         "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
         "review": ["--message", "--comment", "--as", "--home"],
+        "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
     ]
-    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"]]
+    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"], "critique": ["--json"]]
 
     var positionals: [String] = []
     private var values: [(String, String)] = []
