@@ -8,12 +8,16 @@ import Foundation
 /// The sections of the benchmark, in the order `all` runs them.
 enum BenchSection: String, CaseIterable {
     case git
+    case critique
+    case gitea
 }
 
 /// Runs one section.
 func run(_ section: BenchSection) async throws {
     switch section {
     case .git: try GitBench.run()
+    case .critique: try CritiqueBench.run()
+    case .gitea: try await GiteaBench.run()
     }
 }
 

@@ -1,0 +1,182 @@
+import Foundation
+import GiteaKit
+import HTTPKit
+
+/// Counts the HTTP requests and times the Gitea calls of a resume, against the Gitea-compatible test server.
+///
+/// Two resume-like sequences, each on its own pull request:
+/// - approve-and-merge: look the PR up by base and head, list its reviews, find the approval of the head,
+///   squash-merge with `head_commit_id`, confirm with `GET …/merge`;
+/// - nothing new: read the PR, list its reviews (a request is still open), read comments since the last
+///   round.
+/// Plus the round trip of one small GET on a kept-alive connection. The server is Python, so absolute times
+/// are the emulator's, not Gitea's; the request counts are what a real server would see.
+enum GiteaBench {
+    /// Timed runs per sequence (after one untimed warm-up).
+    static let iterations = 20
+
+    static func run() async throws {
+        print("## gitea: requests and time per resume, CurlTransport + GiteaClient against the test server")
+        print("")
+        guard FileManager.default.fileExists(atPath: BenchServer.scriptURL.path) else {
+            print("skipped: the test server script is not here (\(BenchServer.scriptURL.path)); run from the source tree")
+            print("")
+            return
+        }
+        let server = try BenchServer()
+        defer { server.stop() }
+        let transport = CurlTransport()
+        let reviewerTransport = CurlTransport()
+        let bot = GiteaClient(baseURL: server.baseURL, token: server.botToken, transport: transport)
+        let alice = GiteaClient(baseURL: server.baseURL, token: server.aliceToken, transport: reviewerTransport)
+        let repo = try await bot.createRepository(CreateRepositoryOptions(name: "bench", autoInit: true), organization: nil).ref
+
+        var merge: [(seconds: Double, requests: Int)] = []
+        var idle: [(seconds: Double, requests: Int)] = []
+        for index in 0...iterations {
+            // approve-and-merge
+            let branch = "phase-\(index)-tactical"
+            _ = try server.commit(["out-\(index).md": "result \(index)\n"], to: branch, owner: repo.owner, name: repo.name)
+            let opened = try await bot.createPullRequest(
+                CreatePullRequestOptions(head: branch, base: "main", title: "Phase \(index)"), in: repo)
+            _ = try await bot.requestReviewers(["alice"], on: opened.number, in: repo)
+            _ = try await alice.createReview(CreatePullReviewOptions(event: .approved), on: opened.number, in: repo)
+            let mergeRun = try await measure(transport) {
+                guard let pull = try await bot.pullRequest(base: "main", head: branch, in: repo) else {
+                    throw BenchServer.Failure(description: "pull request not found")
+                }
+                let reviews = try await bot.reviews(on: pull.number, in: repo)
+                guard case .approved = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                else { throw BenchServer.Failure(description: "expected an approval") }
+                _ = try await bot.merge(
+                    pull.number, in: repo, MergeOptions(title: "Phase \(index)", headCommitID: pull.head.sha))
+                guard try await bot.isMerged(pull.number, in: repo) else {
+                    throw BenchServer.Failure(description: "not merged")
+                }
+            }
+            // nothing new
+            let waitingBranch = "phase-\(index)-strategic"
+            _ = try server.commit(["plan-\(index).md": "plan\n"], to: waitingBranch, owner: repo.owner, name: repo.name)
+            let waiting = try await bot.createPullRequest(
+                CreatePullRequestOptions(head: waitingBranch, base: "main", title: "Waiting \(index)"), in: repo)
+            _ = try await bot.requestReviewers(["alice"], on: waiting.number, in: repo)
+            let since = Date()
+            let idleRun = try await measure(transport) {
+                let pull = try await bot.pullRequest(waiting.number, in: repo)
+                let reviews = try await bot.reviews(on: pull.number, in: repo)
+                guard case .waiting = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                else { throw BenchServer.Failure(description: "expected a pending request") }
+                _ = try await bot.issueComments(on: pull.number, in: repo, since: since)
+            }
+            if index > 0 {
+                merge.append(mergeRun)
+                idle.append(idleRun)
+            }
+        }
+        var pings: [Double] = []
+        for _ in 0..<100 {
+            pings.append(try await measure(transport) { _ = try await bot.serverVersion() }.seconds)
+        }
+
+        print("| sequence | runs | HTTP requests | median | p90 |")
+        print("|---|---|---|---|---|")
+        for (name, runs) in [("approve-and-merge", merge), ("nothing new", idle)] {
+            let requests = Set(runs.map(\.requests)).sorted().map(String.init).joined(separator: "/")
+            let times = runs.map(\.seconds)
+            print("| \(name) | \(runs.count) | \(requests) | \(format(percentile(times, 0.5))) | \(format(percentile(times, 0.9))) |")
+        }
+        print("| GET /version (keep-alive) | \(pings.count) | 1 | \(format(percentile(pings, 0.5))) | \(format(percentile(pings, 0.9))) |")
+        print("")
+    }
+
+    /// Runs `body` once and returns its wall time and the transport's request count for it.
+    private static func measure(
+        _ transport: CurlTransport, _ body: () async throws -> Void
+    ) async throws -> (seconds: Double, requests: Int) {
+        let before = transport.attemptCount
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await body()
+        let elapsed = clock.now - start
+        let (seconds, attoseconds) = elapsed.components
+        return (Double(seconds) + Double(attoseconds) / 1e18, transport.attemptCount - before)
+    }
+
+    private static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+    }
+
+    private static func format(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+}
+
+/// Runs `Tests/GiteaServer/gitea_server.py` for the benchmark, talking to its stdin/stdout control channel.
+private final class BenchServer {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static let scriptURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Tests/GiteaServer/gitea_server.py")
+
+    let baseURL: URL
+    let botToken: String
+    let aliceToken: String
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer = Data()
+
+    init() throws {
+        self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        self.process.arguments = ["python3", Self.scriptURL.path, "--user", "tollgate-bot", "--user", "alice"]
+        self.process.standardInput = self.input
+        self.process.standardOutput = self.output
+        try self.process.run()
+        var buffer = Data()
+        let ready = try Self.readLine(from: self.output.fileHandleForReading, buffer: &buffer)
+        guard let port = ready["port"] as? Int, let users = ready["users"] as? [String: String],
+            let bot = users["tollgate-bot"], let alice = users["alice"],
+            let url = URL(string: "http://127.0.0.1:\(port)/")
+        else { throw Failure(description: "unexpected first line from the test server: \(ready)") }
+        self.baseURL = url
+        self.botToken = bot
+        self.aliceToken = alice
+        self.buffer = buffer
+    }
+
+    func commit(_ files: [String: String], to branch: String, owner: String, name: String) throws -> String {
+        let request: [String: Any] = [
+            "op": "commit", "args": ["owner": owner, "name": name, "branch": branch, "files": files],
+        ]
+        try self.input.fileHandleForWriting.write(contentsOf: JSONSerialization.data(withJSONObject: request) + Data("\n".utf8))
+        let answer = try Self.readLine(from: self.output.fileHandleForReading, buffer: &self.buffer)
+        guard let result = answer["result"] as? [String: Any], let sha = result["sha"] as? String else {
+            throw Failure(description: "commit failed: \(answer)")
+        }
+        return sha
+    }
+
+    func stop() {
+        try? self.input.fileHandleForWriting.close()
+        self.process.waitUntilExit()
+    }
+
+    private static func readLine(from handle: FileHandle, buffer: inout Data) throws -> [String: Any] {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(buffer[buffer.startIndex..<newline])
+                buffer.removeSubrange(buffer.startIndex...newline)
+                guard let object = try JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                    throw Failure(description: "not a JSON object: \(String(decoding: line, as: UTF8.self))")
+                }
+                return object
+            }
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { throw Failure(description: "the test server exited") }
+            buffer.append(chunk)
+        }
+    }
+}
