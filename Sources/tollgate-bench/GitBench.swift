@@ -23,26 +23,48 @@ enum GitBench {
             let root = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tollgate-bench-\(UUID().uuidString.prefix(8))", isDirectory: true)
             defer { try? FileManager.default.removeItem(at: root) }
-            let inProcess = try measureInProcess(
-                at: root.appendingPathComponent("gitkit"), files: scenario.files, iterations: scenario.iterations)
-            let cli = try measureCommandLine(
-                at: root.appendingPathComponent("cli"), files: scenario.files, iterations: scenario.iterations)
-            for (step, ours, theirs) in [
-                ("transition", inProcess.transition, cli.transition),
-                ("git steps", inProcess.gitSteps, cli.gitSteps),
-                ("squash", inProcess.squash, cli.squash),
+            let inProcess = try inProcessSide(at: root.appendingPathComponent("gitkit"), files: scenario.files)
+            let commandLine = try commandLineSide(at: root.appendingPathComponent("cli"), files: scenario.files)
+            var ours = Timings()
+            var theirs = Timings()
+            // The sides take turns, and swap who goes first, so both see the same machine load.
+            for iteration in 0...scenario.iterations {
+                let first = iteration.isMultiple(of: 2) ? inProcess : commandLine
+                let second = iteration.isMultiple(of: 2) ? commandLine : inProcess
+                let firstSample = try first(iteration)
+                let secondSample = try second(iteration)
+                guard iteration > 0 else { continue }  // iteration 0 warms caches
+                let (oursSample, theirsSample) =
+                    iteration.isMultiple(of: 2) ? (firstSample, secondSample) : (secondSample, firstSample)
+                ours.record(oursSample)
+                theirs.record(theirsSample)
+            }
+            for (step, gitKit, cli) in [
+                ("transition", ours.transition, theirs.transition),
+                ("git steps", ours.gitSteps, theirs.gitSteps),
+                ("squash", ours.squash, theirs.squash),
             ] {
-                let ratio = median(theirs) / median(ours)
+                let ratio = median(cli) / median(gitKit)
                 print(
                     row(
-                        "\(scenario.files)", "\(scenario.iterations)", step, milliseconds(median(ours)),
-                        milliseconds(median(theirs)), String(format: "%.1f×", ratio)))
+                        "\(scenario.files)", "\(scenario.iterations)", step, milliseconds(median(gitKit)),
+                        milliseconds(median(cli)), String(format: "%.1f×", ratio)))
             }
         }
         print("")
     }
 
     // MARK: - The two sides
+
+    /// One timed transition.
+    struct Sample {
+        /// The whole transition.
+        var transition: Duration
+        /// The part spent writing the agent's files (the same work on both sides).
+        var writes: Duration
+        /// The squash step.
+        var squash: Duration
+    }
 
     /// Durations in seconds, one per timed iteration.
     struct Timings {
@@ -53,24 +75,21 @@ enum GitBench {
         /// The squash step alone.
         var squash: [Double] = []
 
-        mutating func record(
-            start: ContinuousClock.Instant, end: ContinuousClock.Instant, writes: Duration, squash: Duration
-        ) {
-            transition.append(GitBench.seconds(end - start))
-            gitSteps.append(GitBench.seconds(end - start - writes))
-            self.squash.append(GitBench.seconds(squash))
+        mutating func record(_ sample: Sample) {
+            transition.append(GitBench.seconds(sample.transition))
+            gitSteps.append(GitBench.seconds(sample.transition - sample.writes))
+            squash.append(GitBench.seconds(sample.squash))
         }
     }
 
     static let author = Signature(name: "Bench Agent", email: "agent@example.com")
 
-    /// Runs the transition with GitKit on one long-lived `Repository`.
-    static func measureInProcess(at directory: URL, files: Int, iterations: Int) throws -> Timings {
+    /// Sets up a workspace for GitKit; returns one transition, run on a single long-lived `Repository`.
+    static func inProcessSide(at directory: URL, files: Int) throws -> (Int) throws -> Sample {
         let repository = try Repository.create(at: directory)
         try writeWorkspace(at: directory, files: files)
         _ = try repository.commitWorkingTree(message: "Initial workspace", author: author, committer: author)
-        var timings = Timings()
-        for iteration in 0...iterations {
+        return { iteration in
             let branch = "phase-\(iteration + 1)-tactical"
             let start = ContinuousClock.now
             guard let main = try repository.branchTip("main") else { throw BenchError("main has no commit") }
@@ -88,24 +107,19 @@ enum GitBench {
             guard case .merged = result else { throw BenchError("squash merge gave \(result)") }
             try repository.checkout(branch: "main")
             try repository.deleteBranch(branch)
-            let end = ContinuousClock.now
-            if iteration > 0 {  // iteration 0 warms caches
-                timings.record(start: start, end: end, writes: writes, squash: squashEnd - squashStart)
-            }
+            return Sample(transition: ContinuousClock.now - start, writes: writes, squash: squashEnd - squashStart)
         }
-        return timings
     }
 
-    /// Runs the same transition with one git process per step.
-    static func measureCommandLine(at directory: URL, files: Int, iterations: Int) throws -> Timings {
+    /// Sets up a workspace for the git command line; returns one transition, one git process per step.
+    static func commandLineSide(at directory: URL, files: Int) throws -> (Int) throws -> Sample {
         let git = CommandLineGit(directory: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try git.run("init", "-q", "-b", "main")
         try writeWorkspace(at: directory, files: files)
         try git.run("add", "-A")
         try git.run("commit", "-q", "-m", "Initial workspace")
-        var timings = Timings()
-        for iteration in 0...iterations {
+        return { iteration in
             let branch = "phase-\(iteration + 1)-tactical"
             let start = ContinuousClock.now
             try git.run("checkout", "-q", "-b", branch, "main")
@@ -120,12 +134,8 @@ enum GitBench {
             try git.run("commit", "-q", "-m", "Phase \(iteration + 1) (tactical): bench")
             let squashEnd = ContinuousClock.now
             try git.run("branch", "-q", "-D", branch)
-            let end = ContinuousClock.now
-            if iteration > 0 {
-                timings.record(start: start, end: end, writes: writes, squash: squashEnd - squashStart)
-            }
+            return Sample(transition: ContinuousClock.now - start, writes: writes, squash: squashEnd - squashStart)
         }
-        return timings
     }
 
     // MARK: - Workspace contents (the same for both sides)
