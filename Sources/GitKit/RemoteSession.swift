@@ -1,5 +1,5 @@
-import Foundation
 internal import CGit2
+import Foundation
 
 /// The state of one push or fetch, handed to libgit2's callbacks as their payload.
 ///

@@ -1,5 +1,5 @@
-import Foundation
 internal import CGit2
+import Foundation
 
 extension Repository {
     /// Adds a remote with the default fetch refspec, or changes the URL of an existing one.
