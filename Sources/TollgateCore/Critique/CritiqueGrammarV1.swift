@@ -9,29 +9,47 @@ import Foundation
 /// States: between rounds (`round == nil`), inside a round (before and after its `<ROUND_END>`),
 /// inside a `<PANELIST>`, `<ROUND_END>` or `<SHIP>` block, inside a text element.
 struct CritiqueGrammarV1: Sendable {
-    /// Elements whose content is text; the value says whether a CDATA section may appear in them.
-    static let textElements: [String: Bool] = [
-        "NOTES": true, "ARTIFACT": true, "DIM": false, "MUST_FIX": false, "REASON": false, "SUMMARY": false,
-    ]
-    /// Elements the parser holds in memory until they close, so their size is bounded.
-    static let blockElements: Set<String> = ["PANELIST", "ROUND_END", "SHIP"]
     /// Every tag name of the protocol.
     static let knownTags: [String] = [
         "CRITIQUE_RUN", "ROUND", "PANELIST", "NOTES", "DIM", "MUST_FIX", "ARTIFACT", "ROUND_END", "REASON", "SHIP",
         "SUMMARY",
     ]
-    /// Which children each container element allows.
-    static let children: [String: Set<String>] = [
-        "CRITIQUE_RUN": ["ROUND", "SHIP"],
-        "ROUND": ["PANELIST", "ROUND_END"],
-        "PANELIST": ["NOTES", "DIM", "MUST_FIX", "ARTIFACT"],
-        "ROUND_END": ["REASON"],
-        "SHIP": ["ARTIFACT", "SUMMARY"],
-    ]
+
+    // The look-ups below are switches rather than sets: tag names are small strings, which compare
+    // faster than they hash, and these run once per tag.
+
+    /// Whether `name` is an element whose content is text; the value says whether CDATA may appear in it.
+    static func textElement(_ name: String) -> Bool? {
+        switch name {
+        case "NOTES", "ARTIFACT": true
+        case "DIM", "MUST_FIX", "REASON", "SUMMARY": false
+        default: nil
+        }
+    }
+
+    /// Whether `name` is a block the parser holds in memory until it closes (so its size is bounded).
+    static func isBlock(_ name: String) -> Bool {
+        switch name {
+        case "PANELIST", "ROUND_END", "SHIP": true
+        default: false
+        }
+    }
+
+    /// Whether the container `parent` allows the child `name`.
+    static func allows(_ name: String, in parent: String) -> Bool {
+        switch (parent, name) {
+        case ("CRITIQUE_RUN", "ROUND"), ("CRITIQUE_RUN", "SHIP"): true
+        case ("ROUND", "PANELIST"), ("ROUND", "ROUND_END"): true
+        case ("PANELIST", "NOTES"), ("PANELIST", "DIM"), ("PANELIST", "MUST_FIX"), ("PANELIST", "ARTIFACT"): true
+        case ("ROUND_END", "REASON"): true
+        case ("SHIP", "ARTIFACT"), ("SHIP", "SUMMARY"): true
+        default: false
+        }
+    }
 
     private struct OpenElement: Sendable {
         var name: String
-        var attributes: [String: String]
+        var attributes: MarkupTag.Attributes
         var position: Int
     }
 
@@ -76,7 +94,7 @@ struct CritiqueGrammarV1: Sendable {
             throw CritiqueParseError(
                 .malformedBlock, position: tag.position, detail: "unknown tag <\(tag.name)> inside <\(parent)>")
         }
-        guard Self.children[parent]?.contains(tag.name) == true else {
+        guard Self.allows(tag.name, in: parent) else {
             throw CritiqueParseError(
                 .malformedBlock, position: tag.position, detail: "<\(tag.name)> is not allowed inside <\(parent)>")
         }
@@ -333,7 +351,7 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func number(_ raw: String?, of what: String, at position: Int) -> Double? {
         guard let raw else { return nil }
-        guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+        guard let value = Double(raw) ?? Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
@@ -346,7 +364,7 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func count(_ raw: String?, of what: String, at position: Int) -> Int? {
         guard let raw else { return nil }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+        guard let value = Int(raw) ?? Int(raw.trimmingCharacters(in: .whitespaces)), value >= 0 else {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(

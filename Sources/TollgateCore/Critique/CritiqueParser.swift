@@ -55,59 +55,6 @@ public struct CritiqueParser: Sendable {
         }
     }
 
-    /// The grammar of the protocol version the stream announced.
-    private enum Grammar: Sendable {
-        case v1(CritiqueGrammarV1)
-
-        init(_ version: CritiqueProtocol, options: Options, runTag: MarkupTag) {
-            switch version {
-            case .v1: self = .v1(CritiqueGrammarV1(roles: options.roles, scale: options.scale, runTag: runTag))
-            }
-        }
-
-        var textElements: [String: Bool] {
-            switch self {
-            case .v1: CritiqueGrammarV1.textElements
-            }
-        }
-
-        var blockElements: Set<String> {
-            switch self {
-            case .v1: CritiqueGrammarV1.blockElements
-            }
-        }
-
-        var knownTagBytes: [[UInt8]] {
-            switch self {
-            case .v1: CritiqueParser.v1TagBytes
-            }
-        }
-
-        mutating func opened(_ tag: MarkupTag) throws(CritiqueParseError) -> [CritiqueEvent] {
-            switch self {
-            case .v1(var grammar):
-                defer { self = .v1(grammar) }
-                return try grammar.opened(tag)
-            }
-        }
-
-        mutating func textClosed(_ name: String, value: String, at position: Int) throws(CritiqueParseError) {
-            switch self {
-            case .v1(var grammar):
-                defer { self = .v1(grammar) }
-                try grammar.textClosed(name, value: value, at: position)
-            }
-        }
-
-        mutating func closed(_ tag: MarkupTag) throws(CritiqueParseError) -> (events: [CritiqueEvent], runEnded: Bool) {
-            switch self {
-            case .v1(var grammar):
-                defer { self = .v1(grammar) }
-                return try grammar.closed(tag)
-            }
-        }
-    }
-
     private static let v1TagBytes: [[UInt8]] = CritiqueGrammarV1.knownTags.map { Array($0.utf8) }
 
     private enum Phase: Sendable {
@@ -145,16 +92,21 @@ public struct CritiqueParser: Sendable {
         /// The element's value: CDATA verbatim with blank text around it dropped, or the trimmed text.
         var value: String {
             let hasCDATA = self.parts.contains { $0.isCDATA }
+            if !hasCDATA {
+                let bytes = self.parts.first?.bytes ?? []
+                let start = bytes.firstIndex { !MarkupTag.isSpace($0) } ?? bytes.endIndex
+                let end = bytes.lastIndex { !MarkupTag.isSpace($0) }.map { $0 + 1 } ?? start
+                return MarkupTag.decodeEntities(String(decoding: bytes[start..<max(start, end)], as: UTF8.self))
+            }
             var value = ""
             for part in self.parts {
-                let text = String(decoding: part.bytes, as: UTF8.self)
                 if part.isCDATA {
-                    value += text
-                } else if !hasCDATA || !text.allSatisfy(\.isWhitespace) {
-                    value += MarkupTag.decodeEntities(text)
+                    value += String(decoding: part.bytes, as: UTF8.self)
+                } else if !part.bytes.allSatisfy(MarkupTag.isSpace) {
+                    value += MarkupTag.decodeEntities(String(decoding: part.bytes, as: UTF8.self))
                 }
             }
-            return hasCDATA ? value : value.trimmingCharacters(in: .whitespacesAndNewlines)
+            return value
         }
     }
 
@@ -177,7 +129,10 @@ public struct CritiqueParser: Sendable {
     /// The absolute offset of `buffer[0]` in the filtered stream.
     private var base = 0
     private var phase: Phase = .awaitingRun
-    private var grammar: Grammar?
+    /// The v1 grammar, set once the stream announced version 1; a later version gets its own property,
+    /// and the `switch`es on ``protocolVersion`` below pick the one in use. (Kept as an optional
+    /// property rather than an enum payload so the grammar is changed in place, without copies.)
+    private var grammarV1: CritiqueGrammarV1?
     private var content: Content?
     private var tagScan: TagScan?
     /// The open block's name and the absolute offset of its `<`.
@@ -204,6 +159,14 @@ public struct CritiqueParser: Sendable {
     /// Appends a chunk of the critic's stdout.
     public mutating func append(_ chunk: some Collection<UInt8>) {
         guard self.phase == .awaitingRun || self.phase == .running, !self.atEnd else { return }
+        // Work on contiguous bytes: generic iteration across the module boundary is slow.
+        let appended: Void? = chunk.withContiguousStorageIfAvailable { bytes in self.appendBytes(bytes) }
+        if appended == nil {
+            Array(chunk).withUnsafeBufferPointer { bytes in self.appendBytes(bytes) }
+        }
+    }
+
+    private mutating func appendBytes(_ chunk: UnsafeBufferPointer<UInt8>) {
         self.compactIfNeeded()
         if self.filter.isIdle, !chunk.contains(0x1B) {
             self.buffer.append(contentsOf: chunk)
@@ -278,13 +241,6 @@ public struct CritiqueParser: Sendable {
             self.fail(CritiqueParseError(.malformedBlock, position: position, detail: detail))
         case .ended, .failed:
             break
-        }
-    }
-
-    private var openName: String {
-        switch self.grammar {
-        case .v1(let grammar): grammar.innermostName
-        case nil: "CRITIQUE_RUN"
         }
     }
 
@@ -396,13 +352,14 @@ public struct CritiqueParser: Sendable {
 
     /// Inside a text element: collect text until `</NAME>`, a CDATA section or a stray protocol tag.
     private mutating func stepContent() throws(CritiqueParseError) -> Step {
-        guard var content = self.content else { preconditionFailure("Invalid state: no text element") }
         let start = self.readIndex
         let lt = self.firstIndex(of: UInt8(ascii: "<"), from: start) ?? self.buffer.count
         try self.checkBlock(through: lt)
-        self.buffer.withUnsafeBufferPointer { content.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false) }
+        self.buffer.withUnsafeBufferPointer {
+            self.content?.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false)
+        }
         self.readIndex = lt
-        self.content = content
+        guard let content = self.content else { preconditionFailure("Invalid state: no text element") }
         guard lt < self.buffer.count else { return .needMore }
         switch self.classifyInContent(at: lt, content: content) {
         case .needMore:
@@ -423,9 +380,7 @@ public struct CritiqueParser: Sendable {
             try self.checkBlock(through: end)
             self.readIndex = end
             self.content = nil
-            try self.withGrammar { grammar throws(CritiqueParseError) in
-                try grammar.textClosed(content.name, value: content.value, at: content.position)
-            }
+            try self.grammarTextClosed(content.name, value: content.value, at: content.position)
             return .progress
         case .stray(let name, let isClose):
             let found = isClose ? "</\(name)>" : "<\(name)>"
@@ -490,26 +445,22 @@ public struct CritiqueParser: Sendable {
             try self.close(tag)
             return
         }
-        let events = try self.withGrammar { grammar throws(CritiqueParseError) in try grammar.opened(tag) }
-        self.queue += events
-        guard let grammar = self.grammar else { return }
-        if grammar.blockElements.contains(tag.name) { self.block = (tag.name, tag.position) }
+        self.queue += try self.grammarOpened(tag)
+        if self.isBlock(tag.name) { self.block = (tag.name, tag.position) }
         if tag.isSelfClosing {
-            if grammar.textElements[tag.name] != nil {
-                try self.withGrammar { grammar throws(CritiqueParseError) in
-                    try grammar.textClosed(tag.name, value: "", at: tag.position)
-                }
+            if self.textElement(tag.name) != nil {
+                try self.grammarTextClosed(tag.name, value: "", at: tag.position)
             } else {
-                try self.close(MarkupTag(name: tag.name, attributes: [:], isClose: true, isSelfClosing: false, position: tag.position))
+                try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
             }
-        } else if let cdataAllowed = grammar.textElements[tag.name] {
+        } else if let cdataAllowed = self.textElement(tag.name) {
             self.content = Content(
                 name: tag.name, nameBytes: Array(tag.name.utf8), cdataAllowed: cdataAllowed, position: tag.position)
         }
     }
 
     private mutating func close(_ tag: MarkupTag) throws(CritiqueParseError) {
-        let result = try self.withGrammar { grammar throws(CritiqueParseError) in try grammar.closed(tag) }
+        let result = try self.grammarClosed(tag)
         if self.block?.name == tag.name { self.block = nil }
         self.queue += result.events
         if result.runEnded {
@@ -536,7 +487,10 @@ public struct CritiqueParser: Sendable {
                         .versionMissing, position: tag.position, detail: "<CRITIQUE_RUN> has no version; 1 assumed")))
         }
         self.protocolVersion = version
-        self.grammar = Grammar(version, options: self.options, runTag: tag)
+        switch version {
+        case .v1:
+            self.grammarV1 = CritiqueGrammarV1(roles: self.options.roles, scale: self.options.scale, runTag: tag)
+        }
         self.phase = .running
         self.queue.append(
             .runStarted(
@@ -546,17 +500,58 @@ public struct CritiqueParser: Sendable {
                     threshold: tag.attributes["threshold"].flatMap { Double($0) },
                     scale: tag.attributes["scale"].flatMap { Double($0) })))
         if tag.isSelfClosing {
-            try self.close(MarkupTag(name: tag.name, attributes: [:], isClose: true, isSelfClosing: false, position: tag.position))
+            try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
         }
     }
 
-    private mutating func withGrammar<Result>(
-        _ body: (inout Grammar) throws(CritiqueParseError) -> Result
-    ) throws(CritiqueParseError) -> Result {
-        guard var grammar = self.grammar else { preconditionFailure("Invalid state: no grammar inside the run") }
-        self.grammar = nil  // keep the grammar's storage uniquely referenced while it changes
-        defer { self.grammar = grammar }
-        return try body(&grammar)
+    // MARK: - Dispatch on the protocol version
+
+    private var version: CritiqueProtocol {
+        guard let version = self.protocolVersion else { preconditionFailure("Invalid state: no version inside the run") }
+        return version
+    }
+
+    private func textElement(_ name: String) -> Bool? {
+        switch self.version {
+        case .v1: CritiqueGrammarV1.textElement(name)
+        }
+    }
+
+    private func isBlock(_ name: String) -> Bool {
+        switch self.version {
+        case .v1: CritiqueGrammarV1.isBlock(name)
+        }
+    }
+
+    private var knownTagBytes: [[UInt8]] {
+        switch self.version {
+        case .v1: Self.v1TagBytes
+        }
+    }
+
+    private var openName: String {
+        switch self.protocolVersion {
+        case .v1: self.grammarV1?.innermostName ?? "CRITIQUE_RUN"
+        case nil: "CRITIQUE_RUN"
+        }
+    }
+
+    private mutating func grammarOpened(_ tag: MarkupTag) throws(CritiqueParseError) -> [CritiqueEvent] {
+        switch self.version {
+        case .v1: try self.grammarV1?.opened(tag) ?? []
+        }
+    }
+
+    private mutating func grammarTextClosed(_ name: String, value: String, at position: Int) throws(CritiqueParseError) {
+        switch self.version {
+        case .v1: try self.grammarV1?.textClosed(name, value: value, at: position)
+        }
+    }
+
+    private mutating func grammarClosed(_ tag: MarkupTag) throws(CritiqueParseError) -> (events: [CritiqueEvent], runEnded: Bool) {
+        switch self.version {
+        case .v1: try self.grammarV1?.closed(tag) ?? ([], false)
+        }
     }
 
     // MARK: - Helpers
@@ -644,7 +639,7 @@ public struct CritiqueParser: Sendable {
         let after = self.buffer[index]
         let delimits =
             MarkupTag.isSpace(after) || after == UInt8(ascii: ">") || (!isClose && after == UInt8(ascii: "/"))
-        guard delimits, self.grammar?.knownTagBytes.contains(where: { name.elementsEqual($0) }) == true else {
+        guard delimits, self.knownTagBytes.contains(where: { name.elementsEqual($0) }) else {
             return .literal
         }
         return .stray(name: String(decoding: name, as: UTF8.self), isClose: isClose)

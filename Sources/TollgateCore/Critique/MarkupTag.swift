@@ -5,7 +5,7 @@ struct MarkupTag: Sendable, Equatable {
     /// The tag's name, such as `PANELIST`.
     var name: String
     /// The attributes in the order written; a repeated name keeps its first value.
-    var attributes: [String: String]
+    var attributes: Attributes
     /// Whether this is a closing tag (`</NAME>`).
     var isClose: Bool
     /// Whether the tag closes itself (`<NAME/>`).
@@ -26,7 +26,7 @@ struct MarkupTag: Sendable, Equatable {
         while index < end, Self.isNameByte(bytes[index]) { index += 1 }
         guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return nil }
         let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), as: UTF8.self)
-        var attributes: [String: String] = [:]
+        var attributes = Attributes()
         var isSelfClosing = false
         while true {
             while index < end, Self.isSpace(bytes[index]) { index += 1 }
@@ -54,10 +54,23 @@ struct MarkupTag: Sendable, Equatable {
             guard index < end else { return nil }
             let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<index]), as: UTF8.self)
             index += 1
-            if attributes[key] == nil { attributes[key] = Self.decodeEntities(raw) }
+            if attributes[key] == nil { attributes.pairs.append((key, Self.decodeEntities(raw))) }
         }
         return MarkupTag(
             name: name, attributes: attributes, isClose: isClose, isSelfClosing: isSelfClosing, position: position)
+    }
+
+    /// A tag's few attributes, looked up by a linear scan (cheaper than hashing for three or four).
+    struct Attributes: Sendable, Equatable {
+        var pairs: [(name: String, value: String)] = []
+
+        subscript(name: String) -> String? {
+            self.pairs.first { $0.name == name }?.value
+        }
+
+        static func == (lhs: Attributes, rhs: Attributes) -> Bool {
+            lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+        }
     }
 
     /// Whether `byte` may start a tag name (an ASCII letter).
@@ -78,7 +91,7 @@ struct MarkupTag: Sendable, Equatable {
 
     /// Replaces the five predefined XML entities (`&lt;` `&gt;` `&quot;` `&apos;` `&amp;`).
     static func decodeEntities(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<")
             .replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"")
