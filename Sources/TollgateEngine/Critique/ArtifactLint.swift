@@ -58,11 +58,10 @@ public enum ArtifactLint {
             if inFence { continue }
             for target in Self.linkTargets(in: line) {
                 guard let relative = Self.checkedPath(target) else { continue }
-                let resolved = directory.isEmpty ? relative : directory + "/" + relative
-                let normalized = (resolved as NSString).standardizingPath
-                let escapes = normalized == ".." || normalized.hasPrefix("../")
-                let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(normalized).path)
-                if escapes || !exists {
+                let normalized = Self.normalized(directory.isEmpty ? relative : directory + "/" + relative)
+                let escapes = normalized == nil
+                let exists = normalized.map { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }
+                if escapes || exists == false {
                     findings.append(
                         Finding(
                             rule: "broken-link", path: path, line: number,
@@ -137,6 +136,20 @@ public enum ArtifactLint {
         guard !path.isEmpty, !path.hasPrefix("/") else { return nil }
         if let colon = path.firstIndex(of: ":"), !path[..<colon].contains("/") { return nil }  // a scheme
         return path.removingPercentEncoding ?? path
+    }
+
+    /// `path` with `.` and `..` resolved; nil when it climbs above its start (out of the workspace).
+    static func normalized(_ path: String) -> String? {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." {
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return parts.joined(separator: "/")
     }
 
     private static func unwrapped(_ target: String) -> String {

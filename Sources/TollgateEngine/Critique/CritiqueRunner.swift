@@ -20,10 +20,13 @@ import TollgateCore
 /// - the round clock (from the start, then from each `<ROUND>`) or the total clock runs out → `timed_out`, and the
 ///   process group gets SIGTERM, then SIGKILL after the grace period;
 /// - the scoreboard asks to stop (the stream is unusable, or `maxRounds` is used up) → the critic is stopped;
+/// - `</CRITIQUE_RUN>` ends the reading; a critic still running `graceSeconds` later is stopped, which is not an
+///   error (its run is complete);
 /// - the critic exits 0 → the parser is flushed (a stream cut mid-block is `degraded`);
 /// - the critic exits non-zero → `process_failed` (the run `failed` unless a round already shipped);
-/// - the critic is killed by SIGINT, SIGTERM or SIGHUP from elsewhere → `interrupted`; by another signal →
-///   `process_failed` with the negated signal number.
+/// - the critic is killed by SIGINT, SIGTERM or SIGHUP from elsewhere (or exits 128 + one of them, as a shell does
+///   when such a signal stops its command) → `interrupted`; by another signal → `process_failed` with the negated
+///   signal number.
 public struct CritiqueRunner {
     /// What one run produced.
     public struct Outcome: Sendable, Equatable {
@@ -43,6 +46,9 @@ public struct CritiqueRunner {
             try CritiqueTranscript.render(events, version: protocolVersion)
         }
     }
+
+    /// The signals that mean someone stopped the critic (the run is `interrupted`, not `failed`).
+    static let stoppingSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// The variable that holds the artifact's absolute path.
     public static let artifactVariable = "TOLLGATE_CRITIQUE_ARTIFACT"
@@ -112,6 +118,8 @@ public struct CritiqueRunner {
             }
         }
 
+        var runFinished = false
+        var awaitExit = false
         reading: while true {
             switch process.read(until: min(roundDeadline, totalDeadline)) {
             case .data(let bytes):
@@ -121,34 +129,45 @@ public struct CritiqueRunner {
                         process.terminate(graceSeconds: graceSeconds)
                         break reading
                     }
+                    if event == .runFinished {
+                        // The run is complete: what a background process may still write is not read.
+                        runFinished = true
+                        awaitExit = true
+                        break reading
+                    }
                 }
             case .deadline:
                 _ = feed(.timedOut(clock.now >= totalDeadline ? .total : .round))
                 process.terminate(graceSeconds: graceSeconds)
                 break reading
             case .endOfStream:
-                guard let termination = process.waitForExit(until: totalDeadline) else {
-                    _ = feed(.timedOut(.total))
-                    process.terminate(graceSeconds: graceSeconds)
-                    break reading
-                }
+                awaitExit = true
+                break reading
+            }
+        }
+        if awaitExit {
+            let deadline = runFinished ? min(clock.now + .seconds(graceSeconds), totalDeadline) : totalDeadline
+            if let termination = process.waitForExit(until: deadline) {
                 switch termination {
                 case .exited(0):
                     for event in parser.finish() {
                         if feed(event) { break }
                     }
+                case .exited(let status) where Self.stoppingSignals.map({ 128 + $0 }).contains(status):
+                    _ = feed(.interrupted)  // the shell reports a command a signal stopped as 128 + the signal
                 case .exited(let status):
                     _ = feed(.processFailed(exitStatus: Int(status)))
-                case .signalled(let signal) where [SIGINT, SIGTERM, SIGHUP].contains(signal):
+                case .signalled(let signal) where Self.stoppingSignals.contains(signal):
                     _ = feed(.interrupted)
                 case .signalled(let signal):
                     _ = feed(.processFailed(exitStatus: -Int(signal)))
                 case .timedOut:
                     _ = feed(.timedOut(.total))
                 }
-                process.terminate(graceSeconds: 0)  // grandchildren still in the group
-                break reading
+            } else if !runFinished {
+                _ = feed(.timedOut(.total))
             }
+            process.terminate(graceSeconds: graceSeconds)  // a critic that lingers after its run, and grandchildren
         }
         let elapsed = clock.now - start
         let version = parser.protocolVersion ?? CritiqueProtocol(rawValue: config.protocolVersion) ?? .current

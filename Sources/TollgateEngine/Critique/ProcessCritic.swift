@@ -126,8 +126,16 @@ public struct ProcessCritic: PhaseCritic {
         } else {
             let first = try critiqueStep(0, text: try Self.read(file))
             try Self.write(first.text, to: file)
-            (loop, iterations) = try revisionLoop(
+            var finished: RevisionLoopSummary
+            (finished, iterations) = try revisionLoop(
                 path: path, file: file, first: first, store: store, request: request, critiqueStep: critiqueStep)
+            // A loop that stopped on a pass keeps the run that passed, even when an earlier one tied its composite
+            // (one that shipped with lint findings, say).
+            if finished.stopReason == .shipped, let passed = steps.filter({ $0.value.passed }).map(\.key).max() {
+                finished.bestIteration = passed
+                finished.endComposite = steps[passed]?.summary.composite
+            }
+            loop = finished
             try store.save(loop: loop)
         }
         let best = steps[loop.bestIteration] ?? steps[0]
@@ -259,8 +267,7 @@ public struct ProcessCritic: PhaseCritic {
     // MARK: - Files
 
     static func isInsideWorkspace(_ path: String) -> Bool {
-        let normalized = (path as NSString).standardizingPath
-        return !path.isEmpty && !path.hasPrefix("/") && normalized != ".." && !normalized.hasPrefix("../")
+        !path.isEmpty && !path.hasPrefix("/") && ArtifactLint.normalized(path) != nil
     }
 
     static func read(_ file: URL) throws -> String {

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateEngine
+import TollgateTestSupport
+
+/// The critique runner against real `/bin/sh` critics: streaming, deadlines, exits and what the critic is given.
+struct CritiqueRunnerTests {
+    let directory: TemporaryDirectory
+    let artifact: URL
+
+    init() throws {
+        directory = try TemporaryDirectory("critique-runner")
+        artifact = try directory.write("plan.md", "# Plan\n\n## Steps\n1. Do it.\n")
+    }
+
+    func runner(_ command: String, configure: (inout CritiqueConfig) -> Void = { _ in }) -> CritiqueRunner {
+        var config = CritiqueConfig.default
+        config.command = command
+        configure(&config)
+        return CritiqueRunner(config: config, environment: ["PATH": "/usr/bin:/bin"], graceSeconds: 1)
+    }
+
+    @Test func shipsARunThatMeetsTheShipRuleAndKeepsItsArtifact() throws {
+        let script = try CriticScript.printing(CriticScript.shipping("# Plan, revised\n"), in: directory)
+        let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .shipped)
+        #expect(outcome.summary.composite == 9)
+        #expect(outcome.keptArtifact == "# Plan, revised\n")
+        #expect(outcome.events.first == .runStarted(CritiqueEvent.RunStart(version: 1)))
+        #expect(outcome.events.last == .runFinished)
+        let lines = try outcome.transcript().split(separator: "\n")
+        #expect(lines.first?.contains("\"protocolVersion\":1") == true)
+        #expect(lines.count == outcome.events.count + 1)
+    }
+
+    @Test(arguments: [CritiqueConfig.FallbackPolicy.shipBest, .shipLast, .fail])
+    func appliesTheFallbackPolicyWhenNoRoundShips(policy: CritiqueConfig.FallbackPolicy) throws {
+        let script = try CriticScript.printing(CriticScript.neverShipping("# Plan"), in: directory)
+        let outcome = try runner(script) { $0.fallbackPolicy = policy }.run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .belowThreshold)
+        #expect(outcome.summary.rounds.map(\.composite) == [6, 7, 6.5])
+        switch policy {
+        case .shipBest: #expect(outcome.keptArtifact == "# Plan\n<!-- round 2 -->\n")
+        case .shipLast: #expect(outcome.keptArtifact == "# Plan\n<!-- round 3 -->\n")
+        case .fail: #expect(outcome.keptArtifact == nil)
+        }
+    }
+
+    @Test func stopsACriticThatHangsPastTheRoundTimeout() throws {
+        let stream = CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7]) + "<ROUND n=\"2\">\n"
+        let pidFile = directory.path("critic.pid")
+        let script = try CriticScript.printing(stream, in: directory, before: "echo $$ > \"\(pidFile.path)\"", after: "sleep 30")
+        let started = ContinuousClock.now
+        let outcome = try runner(script) { $0.roundTimeoutSeconds = 1 }.run(artifact: artifact, directory: directory.url)
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(5), "the runner took \(elapsed)")
+        #expect(outcome.summary.status == .timedOut)
+        #expect(outcome.events.last == .timedOut(.round))
+        #expect(outcome.summary.shippedRound == 1)
+        #expect(outcome.keptArtifact == "# Plan\n")
+        // The whole group is gone: the shell and its sleep.
+        let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(-pid, 0) == -1)
+    }
+
+    @Test func stopsACriticThatRunsPastTheTotalTimeout() throws {
+        let script = try CriticScript.printing(CriticScript.open, in: directory, after: "sleep 30")
+        let started = ContinuousClock.now
+        let outcome = try runner(script) {
+            $0.roundTimeoutSeconds = 20
+            $0.totalTimeoutSeconds = 1
+        }.run(artifact: artifact, directory: directory.url)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(outcome.events.last == .timedOut(.total))
+        #expect(outcome.summary.status == .timedOut)
+    }
+
+    @Test func aCriticExitingNonZeroMidStreamFailsTheRun() throws {
+        let stream = CriticScript.open + "<ROUND n=\"1\">\n<PANELIST role=\"critic\" score=\"8\">"
+        let script = try CriticScript.printing(stream, in: directory, after: "exit 3")
+        let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .failed)
+        #expect(outcome.events.last == .processFailed(exitStatus: 3))
+    }
+
+    @Test func aStreamCutMidBlockWithExitZeroIsDegraded() throws {
+        let stream = CriticScript.open + "<ROUND n=\"1\">\n<PANELIST role=\"critic\" score=\"8\">"
+        let script = try CriticScript.printing(stream, in: directory)
+        let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .degraded)
+        #expect(outcome.summary.composite == nil)
+    }
+
+    @Test func aCriticStoppedBySIGTERMFromElsewhereIsInterruptedAndKeepsTheBestRound() throws {
+        let stream = CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7])
+        let script = try CriticScript.printing(stream, in: directory, after: "kill -TERM $$")
+        let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .interrupted)
+        #expect(outcome.summary.shippedRound == 1)
+    }
+
+    @Test func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() throws {
+        let script = try CriticScript.printing(
+            CriticScript.shipping("# Plan\n"), in: directory, before: "sleep 30 &")
+        let started = ContinuousClock.now
+        let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(outcome.summary.status == .shipped)
+    }
+
+    @Test func givesTheCriticTheArtifactOnStdinAndByPathWithTheSettings() throws {
+        let capture = directory.path("capture")
+        let script = try CriticScript.printing(
+            CriticScript.shipping("x"), in: directory,
+            before: """
+                cat > "\(capture.path).stdin"
+                echo "$TOLLGATE_CRITIQUE_ARTIFACT|$TOLLGATE_CRITIQUE_THRESHOLD|$TOLLGATE_CRITIQUE_MAX_ROUNDS|$TOLLGATE_CRITIQUE_WEIGHT_CRITIC|$(pwd)" > "\(capture.path).env"
+                """)
+        _ = try runner(script) {
+            $0.threshold = 7.5
+            $0.maxRounds = 2
+        }.run(artifact: artifact, directory: directory.url)
+        #expect(try String(contentsOf: directory.path("capture.stdin"), encoding: .utf8) == "# Plan\n\n## Steps\n1. Do it.\n")
+        let env = try String(contentsOf: directory.path("capture.env"), encoding: .utf8)
+        #expect(env == "\(artifact.path)|7.5|2|0.4|\(directory.url.path)\n")
+    }
+
+    @Test func theCriticsSettingsEnvironmentReadsBackAsTheSameSettings() throws {
+        var config = CritiqueConfig.default
+        config.threshold = 6.5
+        config.weights[.brand] = 0.7
+        config.panel = [.critic, .brand]
+        let runner = CritiqueRunner(config: config, environment: [:])
+        let variables = runner.critiqueEnvironment(artifact: artifact)
+        #expect(variables[CritiqueRunner.artifactVariable] == artifact.path)
+        let readBack = try CritiqueConfig.default.applyingEnvironment(CritiqueRunner.settingsEnvironment(variables))
+        #expect(readBack.threshold == 6.5)
+        #expect(readBack.weight(of: .brand) == 0.7)
+        #expect(readBack.panel == [.critic, .brand])
+    }
+
+    @Test func aCommandThatIsNotFoundFailsTheRunWithStatus127() throws {
+        let outcome = try runner("no-such-critic-command-here").run(artifact: artifact, directory: directory.url)
+        #expect(outcome.summary.status == .failed)
+        #expect(outcome.events.last == .processFailed(exitStatus: 127))
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateEngine
+import TollgateTestSupport
+
+/// The revision loop driver against a real critic script and a scripted reviser standing in for the agent.
+struct ProcessCriticTests {
+    /// What the reviser saw, and how it answers.
+    final class Reviser {
+        var calls: [(iteration: Int, items: [FeedbackItem])] = []
+        var answer: (Int, [FeedbackItem]) throws -> AgentReport = { _, _ in AgentReport() }
+    }
+
+    struct Failure: Error {}
+
+    let directory: TemporaryDirectory
+    let root: URL
+    let counter: URL
+
+    init() throws {
+        directory = try TemporaryDirectory("process-critic")
+        root = directory.path("workspace")
+        counter = directory.path("critic-runs.txt")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    /// A critic that scores 9 when the artifact has a `## Risks` heading (and ships), else 6 with one must-fix item;
+    /// it carries the artifact it was given and appends a line to the counter file on every run. Run as
+    /// `/bin/sh <path>` (see ``CriticScript/printing(_:in:name:before:after:)``).
+    func criticScript(mustFixWithoutRisks: String = "Add a Risks section.") throws -> String {
+        "/bin/sh " + (try directory.write(
+            "critic.sh",
+            """
+            #!/bin/sh
+            echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> "\(counter.path)"
+            printf '<CRITIQUE_RUN version="1">\\n<ROUND n="1">\\n<PANELIST role="designer"><ARTIFACT mime="text/markdown"><![CDATA['
+            cat
+            printf ']]></ARTIFACT></PANELIST>\\n'
+            if grep -q '^## Risks' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=9; m=0; else s=6; m=1; fi
+            if grep -q 'version two' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=7; fi
+            printf '<PANELIST role="critic" score="%s" must_fix="%s">' $s $m
+            if [ $m = 1 ]; then printf '<MUST_FIX>\(mustFixWithoutRisks)</MUST_FIX>'; fi
+            printf '</PANELIST>\\n<PANELIST role="brand" score="%s"></PANELIST><PANELIST role="a11y" score="%s"></PANELIST>' $s $s
+            printf '<PANELIST role="copy" score="%s"></PANELIST>\\n<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n' $s
+
+            """
+        ).path)
+    }
+
+    func request(artifacts: [String] = ["plan.md"], reviser: Reviser, configure: (inout CritiqueConfig) -> Void = { _ in })
+        throws -> CritiqueRequest
+    {
+        var config = CritiqueConfig.default
+        config.enabled = true
+        config.command = try criticScript()
+        config.artifacts = artifacts
+        configure(&config)
+        return CritiqueRequest(
+            phase: PhaseRef(number: 1, type: .strategic), revision: 1, root: root,
+            stateDirectory: directory.path("state"), config: config
+        ) { iteration, items in
+            reviser.calls.append((iteration, items))
+            return try reviser.answer(iteration, items)
+        }
+    }
+
+    var critic: ProcessCritic { ProcessCritic(environment: ["PATH": "/usr/bin:/bin"], graceSeconds: 1) }
+
+    func criticRuns() -> Int {
+        ((try? String(contentsOf: counter, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    func file(_ path: String) throws -> String { try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) }
+
+    func write(_ path: String, _ text: String) throws {
+        try Data(text.utf8).write(to: root.appendingPathComponent(path))
+    }
+
+    @Test func revisesWithTheMustFixItemsUntilTheCritiqueShips() throws {
+        try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
+        let reviser = Reviser()
+        reviser.answer = { _, _ in
+            try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
+            return AgentReport(outcome: AgentOutcome(usage: AgentOutcome.Usage(outputTokens: 40)))
+        }
+        let result = try critic.critique(try request(reviser: reviser))
+
+        #expect(result.status == "shipped")
+        #expect(result.passed)
+        #expect(result.iterations == 1)
+        #expect(result.stopReason == "shipped")
+        #expect(result.composite == 9)
+        #expect(result.report == "critique/phase-1/rev-1/report.md")
+        #expect(criticRuns() == 2)
+        let items = try #require(reviser.calls.first?.items)
+        #expect(reviser.calls.map(\.iteration) == [1])
+        #expect(items.map(\.body) == ["Add a Risks section."])
+        #expect(items.first?.reviewer == "critique:critic")
+        #expect(items.first?.path == "plan.md")
+        #expect(try file("plan.md").contains("## Risks"))
+
+        let folder = root.appendingPathComponent("critique/phase-1/rev-1")
+        for name in ["transcript.ndjson", "summary.json", "report.md", "result.json", "iterations/0/report.md", "iterations/1/summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
+        }
+        let stored = try JSONDecoder().decode(PhaseCritique.self, from: Data(contentsOf: folder.appendingPathComponent("result.json")))
+        #expect(stored == result)
+        let summary = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as? [String: Any])
+        #expect(summary["status"] as? String == "shipped")
+        let loop = try #require(summary["loop"] as? [String: Any])
+        #expect(loop["startComposite"] as? Double == 6)
+        #expect(loop["endComposite"] as? Double == 9)
+        #expect(loop["tokens"] as? Int == 40)
+        #expect(loop["stopReason"] as? String == "shipped")
+        let report = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("## Revision loop"))
+        #expect(report.contains("[report](iterations/0/report.md)"))
+    }
+
+    @Test func aFirstCritiqueThatShipsRunsNoRevision() throws {
+        try write("plan.md", "# Plan\n\n## Risks\n- None known.\n")
+        let reviser = Reviser()
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.passed)
+        #expect(result.iterations == 0)
+        #expect(reviser.calls.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("critique/phase-1/rev-1/iterations").path))
+    }
+
+    @Test func aLoopCutShortResumesWithoutRerunningWhatFinished() throws {
+        try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
+        let reviser = Reviser()
+        reviser.answer = { _, _ in throw Failure() }  // the process dies during the revision
+        #expect(throws: Failure.self) { try critic.critique(try request(reviser: reviser)) }
+        #expect(criticRuns() == 1)
+
+        reviser.answer = { _, _ in
+            try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
+            return AgentReport()
+        }
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.passed)
+        #expect(criticRuns() == 2, "the first critique ran again")
+        #expect(reviser.calls.map(\.iteration) == [1, 1])
+
+        // Started again after the loop finished (the commit did not happen): nothing runs, the same result.
+        let again = try critic.critique(try request(reviser: reviser))
+        #expect(again == result)
+        #expect(criticRuns() == 2)
+        #expect(reviser.calls.count == 2)
+    }
+
+    @Test func keepsTheBestIterationWhenNoneShips() throws {
+        let original = "# Plan\n\nThe first attempt at a plan, with one step.\n"
+        try write("plan.md", original)
+        let reviser = Reviser()
+        let versions = [
+            "# Plan, version two\n\nA second take: different words, a different order, more detail.\n",
+            "# Another plan\n\nA third take that starts over from nothing at all and says other things.\n",
+            "# Plan four\n\nYet another rewrite, unlike the others, with its own sentences in it.\n",
+        ]
+        reviser.answer = { iteration, _ in
+            try self.write("plan.md", versions[iteration - 1])
+            return AgentReport()
+        }
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.status == "below_threshold")
+        #expect(!result.passed)
+        #expect(result.iterations == 3)
+        #expect(result.stopReason == "exhausted")
+        #expect(result.composite == 7)
+        #expect(criticRuns() == 4)
+        #expect(try file("plan.md") == versions[0], "the best iteration's artifact is kept")
+        // Each revision starts from the best artifact so far.
+        #expect(reviser.calls.map(\.iteration) == [1, 2, 3])
+    }
+
+    @Test func aRevisionWithNoChangeStopsTheLoop() throws {
+        try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
+        let reviser = Reviser()
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.stopReason == "no_change")
+        #expect(result.iterations == 1)
+        #expect(criticRuns() == 1)
+    }
+
+    @Test func aFailedRevisionStopsTheLoopWithAnError() throws {
+        try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
+        let reviser = Reviser()
+        reviser.answer = { _, _ in AgentReport(failure: "the agent exited with status 2") }
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.stopReason == "error")
+        #expect(!result.passed)
+        let document = try String(
+            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/result.json"), encoding: .utf8)
+        #expect(document.contains("the agent exited with status 2"))
+    }
+
+    @Test func lintFindingsAreMustFixItemsForTheAgent() throws {
+        try write("plan.md", "# Plan\n\n## Risks\n- TODO: name them.\n")
+        let reviser = Reviser()
+        reviser.answer = { _, _ in
+            try self.write("plan.md", "# Plan\n\n## Risks\n- The schedule slips: we check progress every day.\n")
+            return AgentReport()
+        }
+        let result = try critic.critique(try request(reviser: reviser))
+        #expect(result.passed)
+        #expect(result.iterations == 1)
+        let items = try #require(reviser.calls.first?.items)
+        #expect(items.map(\.reviewer) == ["lint"])
+        #expect(items.first?.line == 4)
+        let first = try String(
+            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/iterations/0/report.md"), encoding: .utf8)
+        #expect(first.contains("line 4, todo"))
+    }
+
+    @Test func lintFindingsOnTheKeptArtifactFailThePhase() throws {
+        try write("plan.md", "# Plan\n\n## Risks\n- Lorem ipsum.\n")
+        let result = try critic.critique(try request(reviser: Reviser()) { $0.maxIterations = 0 })
+        #expect(result.status == "below_threshold")
+        #expect(result.openMustFix == 1)
+        #expect(!result.passed)
+        #expect(result.stopReason == "exhausted")
+    }
+
+    @Test func withNoArtifactInTheWorkspaceTheCritiqueFails() throws {
+        let result = try critic.critique(try request(reviser: Reviser()))
+        #expect(result.status == "failed")
+        #expect(!result.passed)
+        #expect(criticRuns() == 0)
+        let report = try String(contentsOf: root.appendingPathComponent(result.report), encoding: .utf8)
+        #expect(report.contains("`plan.md`"))
+    }
+
+    @Test func severalArtifactsEachGetAFolderAndThePhaseTakesTheWorst() throws {
+        try write("plan.md", "# Plan\n\n## Risks\n- None known.\n")
+        try write("notes.md", "# Notes\n\nNothing yet.\n")
+        try write("ignored.md", "# Not configured\n")
+        let result = try critic.critique(
+            try request(artifacts: ["plan.md", "notes.md", "absent.md"], reviser: Reviser()) { $0.maxIterations = 0 })
+        #expect(result.status == "below_threshold")
+        #expect(result.composite == 6)
+        #expect(result.openMustFix == 1)
+        #expect(result.report == "critique/phase-1/rev-1/report.md")
+        #expect(criticRuns() == 2)
+        let folder = root.appendingPathComponent("critique/phase-1/rev-1")
+        for name in ["plan.md/summary.json", "notes.md/transcript.ndjson", "report.md", "result.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
+        }
+        let index = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(index.contains("[report](notes.md/report.md)"))
+        #expect(index.contains("| `plan.md` | shipped |"))
+    }
+}
