@@ -41,7 +41,8 @@ public struct GiteaClient: GiteaAPI {
         guard let version = reported.giteaVersion else {
             throw GiteaError(
                 kind: .unsupportedVersion, method: "GET", path: self.apiPath("/version"), status: 200,
-                message: "cannot read the server version \"\(reported.version)\"; Tollgate needs Gitea \(minimum) or later")
+                message:
+                    "cannot read the server version \"\(reported.version)\"; Tollgate needs Gitea \(minimum) or later")
         }
         guard version >= minimum else {
             throw GiteaError(
@@ -85,7 +86,7 @@ public struct GiteaClient: GiteaAPI {
         do {
             let path = Self.repoPath(repo) + "/pulls/\(Self.branch(base))/\(Self.branch(head))"
             return try await self.decode(PullRequest.self, self.call(.get, path))
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             return nil
         }
     }
@@ -114,7 +115,9 @@ public struct GiteaClient: GiteaAPI {
         var all: [PullReview] = []
         var page = 1
         while true {
-            let query = [URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)")]
+            let query = [
+                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
+            ]
             let response = try await self.call(.get, path, query: query)
             let items = try self.decode([PullReview].self, response)
             all.append(contentsOf: items)
@@ -187,12 +190,14 @@ public struct GiteaClient: GiteaAPI {
                 message: "an idempotency key must be non-empty, on one line, and must not contain \"-->\"")
         }
         let marker = Self.marker(forKey: idempotencyKey)
-        if let existing = try await self.issueComments(on: number, in: repo).first(where: { $0.body.contains(marker) }) {
+        if let existing = try await self.issueComments(on: number, in: repo).first(where: { $0.body.contains(marker) })
+        {
             return .alreadyPresent(existing)
         }
         struct Body: Encodable { var body: String }
         let text = body.hasSuffix("\n") ? body + "\n" + marker : body + "\n\n" + marker
-        return .posted(try await self.decode(Comment.self, self.call(.post, path, body: Body(body: text), expect: [201])))
+        return .posted(
+            try await self.decode(Comment.self, self.call(.post, path, body: Body(body: text), expect: [201])))
     }
 
     // MARK: - Merging
@@ -209,7 +214,7 @@ public struct GiteaClient: GiteaAPI {
                     response.status == 405 && Self.message(in: response.body) == "Please try again later"
                 })
             return .merged
-        } catch where error.kind == .notAllowed {
+        } catch  where error.kind == .notAllowed {
             if error.message.lowercased().contains("already merged") { return .alreadyMerged }
             // Gitea up to 1.24 sends an empty message for "already merged": ask.
             if error.message.isEmpty, try await self.isMerged(number, in: repo) { return .alreadyMerged }
@@ -221,7 +226,7 @@ public struct GiteaClient: GiteaAPI {
         do {
             _ = try await self.call(.get, Self.pullPath(number, repo) + "/merge", expect: [204])
             return true
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             return false
         }
     }
@@ -230,7 +235,7 @@ public struct GiteaClient: GiteaAPI {
         do {
             _ = try await self.call(.delete, Self.repoPath(repo) + "/branches/\(Self.branch(branch))", expect: [204])
             return true
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             return false
         }
     }

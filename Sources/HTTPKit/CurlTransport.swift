@@ -92,13 +92,15 @@ public final class CurlTransport: HTTPTransport {
             switch result {
             case .success(var response):
                 response.attempts = attempt
-                guard attempt < policy.maxAttempts, let wait = self.retryDelay(for: response, of: request, retry: attempt)
+                guard attempt < policy.maxAttempts,
+                    let wait = self.retryDelay(for: response, of: request, retry: attempt)
                 else { return response }
                 delay = wait
             case .failure(let error):
                 let retryable = error.isTransient && (request.isIdempotent || !error.requestSent)
                 guard attempt < policy.maxAttempts, retryable else {
-                    throw HTTPError(method: request.method, url: request.url, attempts: attempt, reason: .transport(error))
+                    throw HTTPError(
+                        method: request.method, url: request.url, attempts: attempt, reason: .transport(error))
                 }
                 delay = policy.backoff(beforeRetry: attempt, jitter: self.jitter())
             }

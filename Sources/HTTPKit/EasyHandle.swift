@@ -125,7 +125,8 @@ final class EasyHandle {
             let empty: CChar = 0
             return withUnsafePointer(to: empty) { emptyPointer in
                 let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyPointer
-                return ccurl_easy_setopt_pointer(self.handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                return ccurl_easy_setopt_pointer(
+                    self.handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
             }
         }
         try self.check(code)

@@ -37,7 +37,8 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         let tries = self.attempts == 1 ? "1 attempt" : "\(self.attempts) attempts"
         switch self.reason {
         case .transport(let error):
-            return "\(self.method) \(self.url) failed after \(tries): \(error.message) (curl \(error.code)); \(error.hint)"
+            return
+                "\(self.method) \(self.url) failed after \(tries): \(error.message) (curl \(error.code)); \(error.hint)"
         case .cancelled:
             return "\(self.method) \(self.url) was cancelled after \(tries)"
         }

@@ -229,7 +229,8 @@ public final class GiteaTestServer: Sendable {
 
     /// The smart-HTTP URL with `account`'s token as the password, for the git command line in tests.
     public func authenticatedRepositoryURL(owner: String, name: String, account: Account) -> URL {
-        var components = URLComponents(url: self.repositoryURL(owner: owner, name: name), resolvingAgainstBaseURL: false)
+        var components = URLComponents(
+            url: self.repositoryURL(owner: owner, name: name), resolvingAgainstBaseURL: false)
         components?.user = account.login
         components?.password = account.token
         return components?.url ?? self.repositoryURL(owner: owner, name: name)
@@ -311,7 +312,8 @@ private struct Channel {
                 self.buffer.removeSubrange(self.buffer.startIndex...newline)
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
                     throw GiteaTestServer.Failure(
-                        description: "unexpected output from the Gitea test server: \(String(decoding: line, as: UTF8.self))")
+                        description:
+                            "unexpected output from the Gitea test server: \(String(decoding: line, as: UTF8.self))")
                 }
                 return object
             }

@@ -19,7 +19,8 @@ enum GiteaBench {
         print("## gitea: requests and time per resume, CurlTransport + GiteaClient against the test server")
         print("")
         guard FileManager.default.fileExists(atPath: BenchServer.scriptURL.path) else {
-            print("skipped: the test server script is not here (\(BenchServer.scriptURL.path)); run from the source tree")
+            print(
+                "skipped: the test server script is not here (\(BenchServer.scriptURL.path)); run from the source tree")
             print("")
             return
         }
@@ -29,14 +30,17 @@ enum GiteaBench {
         let reviewerTransport = CurlTransport()
         let bot = GiteaClient(baseURL: server.baseURL, token: server.botToken, transport: transport)
         let alice = GiteaClient(baseURL: server.baseURL, token: server.aliceToken, transport: reviewerTransport)
-        let repo = try await bot.createRepository(CreateRepositoryOptions(name: "bench", autoInit: true), organization: nil).ref
+        let repo = try await bot.createRepository(
+            CreateRepositoryOptions(name: "bench", autoInit: true), organization: nil
+        ).ref
 
         var merge: [(seconds: Double, requests: Int)] = []
         var idle: [(seconds: Double, requests: Int)] = []
         for index in 0...iterations {
             // approve-and-merge
             let branch = "phase-\(index)-tactical"
-            _ = try server.commit(["out-\(index).md": "result \(index)\n"], to: branch, owner: repo.owner, name: repo.name)
+            _ = try server.commit(
+                ["out-\(index).md": "result \(index)\n"], to: branch, owner: repo.owner, name: repo.name)
             let opened = try await bot.createPullRequest(
                 CreatePullRequestOptions(head: branch, base: "main", title: "Phase \(index)"), in: repo)
             _ = try await bot.requestReviewers(["alice"], on: opened.number, in: repo)
@@ -83,9 +87,9 @@ enum GiteaBench {
         for (name, runs) in [("approve-and-merge", merge), ("nothing new", idle)] {
             let requests = Set(runs.map(\.requests)).sorted().map(String.init).joined(separator: "/")
             let times = runs.map(\.seconds)
-            print("| \(name) | \(runs.count) | \(requests) | \(format(percentile(times, 0.5))) | \(format(percentile(times, 0.9))) |")
+            print(row(name, runs.count, requests, times))
         }
-        print("| GET /version (keep-alive) | \(pings.count) | 1 | \(format(percentile(pings, 0.5))) | \(format(percentile(pings, 0.9))) |")
+        print(row("GET /version (keep-alive)", pings.count, "1", pings))
         print("")
     }
 
@@ -100,6 +104,10 @@ enum GiteaBench {
         let elapsed = clock.now - start
         let (seconds, attoseconds) = elapsed.components
         return (Double(seconds) + Double(attoseconds) / 1e18, transport.attemptCount - before)
+    }
+
+    private static func row(_ name: String, _ runs: Int, _ requests: String, _ times: [Double]) -> String {
+        "| \(name) | \(runs) | \(requests) | \(format(percentile(times, 0.5))) | \(format(percentile(times, 0.9))) |"
     }
 
     private static func percentile(_ values: [Double], _ fraction: Double) -> Double {
@@ -151,7 +159,8 @@ private final class BenchServer {
         let request: [String: Any] = [
             "op": "commit", "args": ["owner": owner, "name": name, "branch": branch, "files": files],
         ]
-        try self.input.fileHandleForWriting.write(contentsOf: JSONSerialization.data(withJSONObject: request) + Data("\n".utf8))
+        try self.input.fileHandleForWriting.write(
+            contentsOf: JSONSerialization.data(withJSONObject: request) + Data("\n".utf8))
         let answer = try Self.readLine(from: self.output.fileHandleForReading, buffer: &self.buffer)
         guard let result = answer["result"] as? [String: Any], let sha = result["sha"] as? String else {
             throw Failure(description: "commit failed: \(answer)")

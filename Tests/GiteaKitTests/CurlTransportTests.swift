@@ -61,7 +61,8 @@ struct CurlTransportTests {
     @Test func returnsTheLast502WhenRetriesRunOut() async throws {
         let fixture = try GiteaFixture()
         try fixture.server.failNextRequests(10, status: 502)
-        let response = try await fixture.transport(retry: RetryPolicy(maxAttempts: 3)).send(self.get(fixture, "api/v1/version"))
+        let response = try await fixture.transport(retry: RetryPolicy(maxAttempts: 3)).send(
+            self.get(fixture, "api/v1/version"))
         #expect(response.status == 502)
         #expect(response.attempts == 3)
     }
@@ -98,7 +99,8 @@ struct CurlTransportTests {
         try fixture.server.failNextRequests(1, status: 502, method: "POST")
         try fixture.server.resetRequestLog()
         let error = await expectGiteaError(.serverError) {
-            try await fixture.bot.createReview(CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
+            try await fixture.bot.createReview(
+                CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
         }
         #expect(error?.status == 502)
         #expect(error?.message == "Bad Gateway")
@@ -106,7 +108,8 @@ struct CurlTransportTests {
 
         try fixture.server.dropNextConnections(1, method: "POST")
         let dropped = await expectGiteaError(.transport) {
-            try await fixture.bot.createReview(CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
+            try await fixture.bot.createReview(
+                CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
         }
         #expect(dropped?.transportError?.attempts == 1)
     }

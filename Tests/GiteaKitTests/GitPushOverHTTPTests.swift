@@ -16,16 +16,24 @@ struct GitPushOverHTTPTests {
         let head = try fixture.git(["rev-parse", "HEAD"], in: clone)
 
         let anonymous = fixture.server.repositoryURL(owner: repo.owner, name: repo.name).absoluteString
-        #expect(throws: (any Error).self) { try fixture.git(["push", "-q", anonymous, "HEAD:refs/heads/anon"], in: clone) }
+        #expect(throws: (any Error).self) {
+            try fixture.git(["push", "-q", anonymous, "HEAD:refs/heads/anon"], in: clone)
+        }
         let wrong = fixture.server.authenticatedRepositoryURL(
             owner: repo.owner, name: repo.name, account: .init(login: "tollgate-bot", token: "not-a-token"))
-        #expect(throws: (any Error).self) { try fixture.git(["push", "-q", wrong.absoluteString, "HEAD:refs/heads/bad"], in: clone) }
+        #expect(throws: (any Error).self) {
+            try fixture.git(["push", "-q", wrong.absoluteString, "HEAD:refs/heads/bad"], in: clone)
+        }
         let readOnly = try fixture.server.createToken(for: "tollgate-bot", scopes: ["read:repository"])
-        let readOnlyURL = fixture.server.authenticatedRepositoryURL(owner: repo.owner, name: repo.name, account: readOnly)
-        #expect(throws: (any Error).self) { try fixture.git(["push", "-q", readOnlyURL.absoluteString, "HEAD:refs/heads/ro"], in: clone) }
+        let readOnlyURL = fixture.server.authenticatedRepositoryURL(
+            owner: repo.owner, name: repo.name, account: readOnly)
+        #expect(throws: (any Error).self) {
+            try fixture.git(["push", "-q", readOnlyURL.absoluteString, "HEAD:refs/heads/ro"], in: clone)
+        }
 
         // The token as the Basic password (the user name is not checked, as in Gitea).
-        let withToken = fixture.server.authenticatedRepositoryURL(owner: repo.owner, name: repo.name, account: fixture.server.alice)
+        let withToken = fixture.server.authenticatedRepositoryURL(
+            owner: repo.owner, name: repo.name, account: fixture.server.alice)
         try fixture.git(["push", "-q", withToken.absoluteString, "HEAD:refs/heads/phase-2-tactical"], in: clone)
         #expect(try fixture.bareGit(["rev-parse", "refs/heads/phase-2-tactical"], repo: repo) == head)
         #expect(try fixture.bareGit(["branch", "--list", "anon", "bad", "ro"], repo: repo).isEmpty)
@@ -41,7 +49,8 @@ struct GitPushOverHTTPTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
-        try fixture.git(["push", "-q", "origin", ":phase-1-strategic"], in: fixture.scratch.appendingPathComponent(repo.name))
+        try fixture.git(
+            ["push", "-q", "origin", ":phase-1-strategic"], in: fixture.scratch.appendingPathComponent(repo.name))
         let closed = try await fixture.bot.pullRequest(pull.number, in: repo)
         #expect(closed.state == .closed)
         #expect(!closed.merged)

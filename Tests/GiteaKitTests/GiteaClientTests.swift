@@ -53,7 +53,8 @@ struct GiteaClientTests {
     @Test func createsOrganizationRepositoriesForMembersOnly() async throws {
         let fixture = try GiteaFixture()
         try fixture.server.createOrganization("acme", members: ["tollgate-bot"])
-        let created = try await fixture.bot.createRepository(CreateRepositoryOptions(name: "jobs"), organization: "acme")
+        let created = try await fixture.bot.createRepository(
+            CreateRepositoryOptions(name: "jobs"), organization: "acme")
         #expect(created.fullName == "acme/jobs")
         #expect(created.owner?.login == "acme")
         await expectGiteaError(.forbidden) {
@@ -103,7 +104,8 @@ struct GiteaClientTests {
         }
         #expect(duplicate?.message.contains("pull request already exists for these targets") == true)
 
-        let edited = try await fixture.bot.editPullRequest(1, in: repo, EditPullRequestOptions(title: "Phase 1 (strategic)", body: "New"))
+        let edited = try await fixture.bot.editPullRequest(
+            1, in: repo, EditPullRequestOptions(title: "Phase 1 (strategic)", body: "New"))
         #expect(edited.title == "Phase 1 (strategic)")
         #expect(edited.body == "New")
         let closed = try await fixture.bot.editPullRequest(1, in: repo, EditPullRequestOptions(state: .closed))
@@ -119,7 +121,8 @@ struct GiteaClientTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let same = await expectGiteaError(.validation) {
-            try await fixture.bot.createPullRequest(CreatePullRequestOptions(head: "main", base: "main", title: "x"), in: repo)
+            try await fixture.bot.createPullRequest(
+                CreatePullRequestOptions(head: "main", base: "main", title: "x"), in: repo)
         }
         #expect(same?.message.contains("no changes between the head and the base") == true)
         await expectGiteaError(.notFound) {
@@ -127,7 +130,8 @@ struct GiteaClientTests {
                 CreatePullRequestOptions(head: "no-such-branch", base: "main", title: "x"), in: repo)
         }
         let untitled = await expectGiteaError(.validation) {
-            try await fixture.bot.createPullRequest(CreatePullRequestOptions(head: "x", base: "main", title: ""), in: repo)
+            try await fixture.bot.createPullRequest(
+                CreatePullRequestOptions(head: "x", base: "main", title: ""), in: repo)
         }
         #expect(untitled?.message == "[Title]: Required")
         await expectGiteaError(.notFound) { try await fixture.bot.pullRequest(42, in: repo) }
@@ -149,7 +153,9 @@ struct GiteaClientTests {
             try await fixture.bot.requestReviewers(["tollgate-bot"], on: pull.number, in: repo)
         }
         #expect(poster?.message.contains("poster of pr can't be reviewer") == true)
-        await expectGiteaError(.notFound) { try await fixture.bot.requestReviewers(["nobody"], on: pull.number, in: repo) }
+        await expectGiteaError(.notFound) {
+            try await fixture.bot.requestReviewers(["nobody"], on: pull.number, in: repo)
+        }
     }
 
     @Test func followsReviewPagesPastFifty() async throws {
@@ -178,7 +184,9 @@ struct GiteaClientTests {
         let pull = try await fixture.openPullRequest(in: repo)
         _ = try await fixture.bot.requestReviewers(["alice"], on: pull.number, in: repo)
         var reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
-        #expect(ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot") == .waiting(for: ["alice"]))
+        #expect(
+            ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                == .waiting(for: ["alice"]))
 
         let selfApproval = await expectGiteaError(.validation) {
             try await fixture.bot.createReview(CreatePullReviewOptions(event: .approved), on: pull.number, in: repo)
@@ -190,7 +198,9 @@ struct GiteaClientTests {
         #expect(approval.commitID == pull.head.sha)
         #expect(approval.official)
         reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
-        guard case .approved(let approvals) = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+        guard
+            case .approved(let approvals) = ReviewVerdict.evaluate(
+                reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
         else {
             Issue.record("expected an approval in \(reviews)")
             return
@@ -215,7 +225,8 @@ struct GiteaClientTests {
         #expect(ReviewVerdict.evaluate(reviews, headSHA: newHead, ignoring: "tollgate-bot") == .waiting(for: ["alice"]))
 
         let bodyless = await expectGiteaError(.validation) {
-            try await fixture.bob.createReview(CreatePullReviewOptions(event: .requestChanges), on: pull.number, in: repo)
+            try await fixture.bob.createReview(
+                CreatePullReviewOptions(event: .requestChanges), on: pull.number, in: repo)
         }
         #expect(bodyless?.message == "review event REQUEST_CHANGES requires a body")
         let changes = try await fixture.bob.createReview(
@@ -230,9 +241,10 @@ struct GiteaClientTests {
         #expect(changes.commentsCount == 3)
         reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
         #expect(
-            ReviewVerdict.evaluate(reviews, headSHA: newHead, ignoring: "tollgate-bot") == .changesRequested([
-                try #require(reviews.first { $0.id == changes.id })
-            ]))
+            ReviewVerdict.evaluate(reviews, headSHA: newHead, ignoring: "tollgate-bot")
+                == .changesRequested([
+                    try #require(reviews.first { $0.id == changes.id })
+                ]))
 
         let comments = try await fixture.bot.reviewComments(review: changes.id, on: pull.number, in: repo)
         #expect(comments.map(\.id) == comments.map(\.id).sorted())
@@ -273,14 +285,16 @@ struct GiteaClientTests {
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
         let before = Date().addingTimeInterval(-5)
-        let first = try await fixture.bot.postComment("Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
+        let first = try await fixture.bot.postComment(
+            "Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
         guard case .posted(let posted) = first else {
             Issue.record("expected a new comment, got \(first)")
             return
         }
         #expect(posted.body.hasPrefix("Frozen for review."))
         #expect(posted.body.hasSuffix("<!-- tollgate:job-1/p1/r1/freeze -->"))
-        let second = try await fixture.bot.postComment("Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
+        let second = try await fixture.bot.postComment(
+            "Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
         #expect(second == .alreadyPresent(posted))
         _ = try await fixture.alice.postComment("Human remark", on: pull.number, in: repo, idempotencyKey: "other")
 
@@ -288,7 +302,9 @@ struct GiteaClientTests {
         #expect(all.count == 2)
         #expect(all.map(\.user?.login) == ["tollgate-bot", "alice"])
         #expect(try await fixture.bot.issueComments(on: pull.number, in: repo, since: before).count == 2)
-        #expect(try await fixture.bot.issueComments(on: pull.number, in: repo, since: Date().addingTimeInterval(60)).isEmpty)
+        #expect(
+            try await fixture.bot.issueComments(on: pull.number, in: repo, since: Date().addingTimeInterval(60)).isEmpty
+        )
 
         await expectGiteaError(.invalidArgument) {
             try await fixture.bot.postComment("x", on: pull.number, in: repo, idempotencyKey: "bad-->key")
@@ -315,9 +331,15 @@ struct GiteaClientTests {
         #expect(try await fixture.bot.isMerged(pull.number, in: repo))
 
         let mainAfter = try fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
-        #expect(try fixture.bareGit(["rev-list", "--parents", "-n", "1", mainAfter], repo: repo) == "\(mainAfter) \(mainBefore)")
-        #expect(try fixture.bareGit(["log", "-1", "--format=%B", mainAfter], repo: repo) == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n")
-        #expect(try fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo) == fixture.bareGit(["rev-parse", "\(pull.head.sha)^{tree}"], repo: repo))
+        #expect(
+            try fixture.bareGit(["rev-list", "--parents", "-n", "1", mainAfter], repo: repo)
+                == "\(mainAfter) \(mainBefore)")
+        #expect(
+            try fixture.bareGit(["log", "-1", "--format=%B", mainAfter], repo: repo)
+                == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n")
+        #expect(
+            try fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo)
+                == fixture.bareGit(["rev-parse", "\(pull.head.sha)^{tree}"], repo: repo))
         #expect(try fixture.bareGit(["branch", "--list", "phase-1-strategic"], repo: repo).isEmpty)
 
         let merged = try await fixture.bot.pullRequest(pull.number, in: repo)
@@ -327,7 +349,9 @@ struct GiteaClientTests {
         #expect(merged.head.ref == "refs/pull/1/head")
 
         // Merging again is recognised, not an error.
-        #expect(try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha)) == .alreadyMerged)
+        #expect(
+            try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
+                == .alreadyMerged)
         // The branch is gone, so the fallback reports it missing.
         #expect(try await fixture.bot.deleteBranch("phase-1-strategic", in: repo) == false)
     }

@@ -12,12 +12,16 @@ struct GiteaSchemaTests {
         let good = Data(#"{"version": "1.26.3"}"#.utf8)
         #expect(validator.problems(in: good, schema: "ServerVersion.json").isEmpty)
         #expect(validator.problems(in: Data(#"{"version": 1}"#.utf8), schema: "ServerVersion.json").count == 1)
-        #expect(validator.problems(in: Data(#"{}"#.utf8), schema: "ServerVersion.json") == ["$: missing required version"])
+        #expect(
+            validator.problems(in: Data(#"{}"#.utf8), schema: "ServerVersion.json") == ["$: missing required version"])
         #expect(
             validator.problems(in: Data(#"{"version": "1", "extra": true}"#.utf8), schema: "ServerVersion.json")
                 == ["$: unexpected field extra"])
         let badReview = Data(#"[{"id": 1, "state": "MAYBE"}]"#.utf8)
-        #expect(validator.problems(in: badReview, schema: "PullReview.json", isArray: true).contains { $0.contains("MAYBE") })
+        #expect(
+            validator.problems(in: badReview, schema: "PullReview.json", isArray: true).contains {
+                $0.contains("MAYBE")
+            })
     }
 
     @Test func serverResponsesMatchGiteasDefinitions() async throws {
@@ -56,16 +60,20 @@ struct GiteaSchemaTests {
         }
 
         let unauthorized = try await transport.send(
-            HTTPRequest(method: .get, url: fixture.server.baseURL.appendingPathComponent("api/v1/user"), headers: ["Authorization": "token bad"]))
+            HTTPRequest(
+                method: .get, url: fixture.server.baseURL.appendingPathComponent("api/v1/user"),
+                headers: ["Authorization": "token bad"]))
         #expect(unauthorized.status == 401)
         #expect(validator.problems(in: unauthorized.body, schema: "APIError.json").isEmpty)
 
         _ = try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
-        let merged = try await self.get("\(base)/pulls/\(pull.number)", transport: transport, fixture: fixture, status: 200)
+        let merged = try await self.get(
+            "\(base)/pulls/\(pull.number)", transport: transport, fixture: fixture, status: 200)
         #expect(validator.problems(in: merged, schema: "PullRequest.json").isEmpty)
     }
 
-    private func get(_ path: String, transport: CurlTransport, fixture: GiteaFixture, status: Int) async throws -> Data {
+    private func get(_ path: String, transport: CurlTransport, fixture: GiteaFixture, status: Int) async throws -> Data
+    {
         let url = try #require(URL(string: fixture.server.baseURL.absoluteString + path))
         let response = try await transport.send(
             HTTPRequest(method: .get, url: url, headers: ["Authorization": "token \(fixture.server.bot.token)"]))

@@ -33,7 +33,8 @@ struct ReviewVerdictTests {
 
     @Test func latestReviewPerReviewerWins() {
         let reviews = [
-            Self.review(1, "alice", .requestChanges), Self.review(3, "alice", .approved), Self.review(2, "alice", .comment),
+            Self.review(1, "alice", .requestChanges), Self.review(3, "alice", .approved),
+            Self.review(2, "alice", .comment),
         ]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .approved([reviews[1]]))
     }
@@ -45,7 +46,9 @@ struct ReviewVerdictTests {
     }
 
     @Test func reRequestAfterAnApprovalWaits() {
-        let reviews = [Self.review(1, "alice", .approved, commit: "h1"), Self.review(2, "alice", .requestReview, commit: "")]
+        let reviews = [
+            Self.review(1, "alice", .approved, commit: "h1"), Self.review(2, "alice", .requestReview, commit: ""),
+        ]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .waiting(for: ["alice"]))
     }
 

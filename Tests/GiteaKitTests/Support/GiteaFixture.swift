@@ -31,7 +31,9 @@ final class GiteaFixture {
     func client(_ account: GiteaTestServer.Account, retry: RetryPolicy = RetryPolicy(), pageSize: Int = 50)
         -> GiteaClient
     {
-        GiteaClient(baseURL: self.server.baseURL, token: account.token, transport: self.transport(retry: retry), pageSize: pageSize)
+        GiteaClient(
+            baseURL: self.server.baseURL, token: account.token, transport: self.transport(retry: retry),
+            pageSize: pageSize)
     }
 
     var bot: GiteaClient { self.client(self.server.bot) }
@@ -42,7 +44,8 @@ final class GiteaFixture {
     func makeRepository(_ name: String = "job") async throws -> RepoRef {
         let repository = try await self.bot.createRepository(
             CreateRepositoryOptions(name: name, isPrivate: true, autoInit: true), organization: nil)
-        let url = self.server.authenticatedRepositoryURL(owner: self.server.bot.login, name: name, account: self.server.bot)
+        let url = self.server.authenticatedRepositoryURL(
+            owner: self.server.bot.login, name: name, account: self.server.bot)
         try self.git(["clone", "-q", url.absoluteString, name])
         return repository.ref
     }

@@ -40,7 +40,8 @@ struct JSONSchemaValidator {
         }
         if let options = schema["anyOf"] as? [[String: Any]] {
             let results = options.map { self.check(value, against: $0, at: path) }
-            return results.contains { $0.isEmpty } ? [] : ["\(path): matches none of anyOf (\(results.flatMap { $0 }.joined(separator: "; ")))"]
+            return results.contains { $0.isEmpty }
+                ? [] : ["\(path): matches none of anyOf (\(results.flatMap { $0 }.joined(separator: "; ")))"]
         }
         var problems: [String] = []
         if let types = Self.types(schema["type"]), !types.contains(Self.typeName(of: value)) {
