@@ -6,6 +6,10 @@ public enum GitCLI {
     /// A git command that exited with a non-zero status.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Runs `git <arguments>` in `directory` and returns its standard output without the final newline.

@@ -6,6 +6,10 @@ public final class Subprocess {
     /// A process that could not be started or did not end in time.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     private let process: Process

@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// What a user sees when something is wrong: the message names the problem and the exit status says what kind.
+struct BadInputTests {
+    // MARK: - Configuration
+
+    @Test func anUnknownKeyNamesItAndSuggestsTheRightOne() throws {
+        let job = try CLIJob("bad-key")
+        let result = try job.tollgate("init", job.path, "--set", "agent.comand=x")
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("agent.comand"))
+        #expect(result.stderr.contains("agent.command"))
+        // Checked before anything is written.
+        #expect(!FileManager.default.fileExists(atPath: job.path))
+    }
+
+    @Test func aBadAutonomyListsTheLevels() throws {
+        let job = try CLIJob("bad-autonomy")
+        let result = try job.tollgate("init", job.path, "--autonomy", "sometimes")
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("sometimes"))
+        for level in ["full", "review", "partial", "guided", "dependent"] { #expect(result.stderr.contains(level)) }
+        #expect(!FileManager.default.fileExists(atPath: job.path))
+    }
+
+    @Test func aBadValueInAConfigFileNamesTheFile() throws {
+        let job = try CLIJob("bad-file")
+        let home = job.directory.path("home")
+        let source = Self.packageRoot()
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config"), to: home.appendingPathComponent("config"))
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent("Templates"), to: home.appendingPathComponent("Templates"))
+        let defaults = home.appendingPathComponent("config/defaults.json")
+        let text = try String(contentsOf: defaults, encoding: .utf8)
+            .replacingOccurrences(of: "\"maxPhases\": 20", with: "\"maxPhases\": \"many\"")
+        #expect(text.contains("\"many\""))
+        try Data(text.utf8).write(to: defaults)
+
+        let result = try job.tollgate("init", job.path, "--home", home.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("defaults.json"))
+        #expect(result.stderr.contains("maxPhases"))
+        #expect(!FileManager.default.fileExists(atPath: job.path))
+    }
+
+    // MARK: - Jobs
+
+    @Test(arguments: ["run", "resume", "status", "log", "config"])
+    func aDirectoryThatIsNotAJobIsAFailure(_ command: String) throws {
+        let job = try CLIJob("not-a-job")
+        try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
+        let result = try job.tollgate(command, job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("is not a Tollgate job"))
+        #expect(result.stderr.contains("tollgate init"))
+    }
+
+    @Test func initTwiceIsRefused() throws {
+        let job = try CLIJob("init-twice")
+        try job.initialize([])
+        let again = try job.tollgate("init", job.path)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds a Tollgate job"))
+    }
+
+    @Test func aSecondRunWhileAnotherHoldsTheJobIsRefused() throws {
+        let job = try CLIJob("lock")
+        let started = job.directory.path("started")
+        let agent = try job.script(
+            "slow.sh",
+            AgentScript.custom(
+                """
+                touch "\(started.path)"
+                sleep 3
+                echo '{"summary": "slow"}' > "$TOLLGATE_OUTCOME"
+                """))
+        try job.initialize(["--autonomy", "guided", "--agent", agent])
+        let first = try job.binary.start(["run", job.path], directory: job.directory.url)
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: started.path) && waited < 200 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(FileManager.default.fileExists(atPath: started.path), "the first run never started its agent")
+
+        let second = try job.tollgate("run", job.path)
+        #expect(second.status == 1, "\(second)")
+        #expect(second.stderr.contains("another tollgate process"))
+        #expect(second.stderr.contains("pid \(first.pid)"))
+        #expect(first.isRunning)
+        // A reader is not kept out.
+        #expect(try job.tollgate("status", job.path).status == 0)
+
+        let firstResult = first.wait(timeout: 30)
+        #expect(firstResult.status == 3, "\(firstResult)")
+    }
+
+    @Test func reviewWhenNothingIsOpenSaysSo() throws {
+        let job = try CLIJob("review-nothing")
+        try job.initialize([])
+        let result = try job.tollgate("review", job.path, "approve")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("nothing is open for review"))
+        #expect(result.stderr.contains("created"))
+    }
+
+    @Test func aMalformedInlineCommentIsAUsageError() throws {
+        let job = try CLIJob("review-comment")
+        let result = try job.tollgate("review", job.path, "request-changes", "--comment", "plan.md-line-3")
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("PATH:LINE:TEXT"))
+    }
+
+    @Test func requestChangesWithoutAnyWordsIsAUsageError() throws {
+        let job = try CLIJob("review-empty")
+        let agent = try job.script("agent.sh", AgentScript.phases(completeAt: 3, capture: job.directory.path("capture")))
+        try job.initialize(["--autonomy", "guided", "--agent", agent])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let result = try job.tollgate("review", job.path, "request-changes")
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("--comment"))
+    }
+
+    // MARK: - The agent
+
+    @Test func anAgentCommandThatDoesNotExistFailsTheJobWithTheCause() throws {
+        let job = try CLIJob("agent-missing")
+        try job.initialize(["--agent", job.directory.path("no-such-agent").path])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("not found"))
+        #expect(result.stderr.contains("no-such-agent"))
+        let status = try job.status()
+        #expect(status["status"] as? String == "failed")
+        #expect((status["failure"] as? String)?.contains("not found") == true)
+        // The failed run is on the phase branch, as a commit of its own.
+        #expect(try job.git("log", "-1", "--format=%s", "phase-1-strategic").contains("failed"))
+    }
+
+    @Test func aFixedAgentContinuesWithoutRedoingEarlierPhases() throws {
+        let job = try CLIJob("agent-fixed")
+        let capture = job.directory.path("capture")
+        let later = job.directory.path("later.sh")
+        // Phase 1 works; from phase 2 the agent hands over to a script that does not exist yet.
+        let agent = try job.script(
+            "agent.sh",
+            """
+            #!/bin/sh
+            if [ "$TOLLGATE_PHASE" -ge 2 ]; then exec "\(later.path)"; fi
+            \(AgentScript.phases(completeAt: 3, capture: capture).replacingOccurrences(of: "#!/bin/sh\n", with: ""))
+            """)
+        try job.initialize(["--autonomy", "full", "--agent", agent])
+        let failed = try job.tollgate("run", job.path)
+        #expect(failed.status == 1, "\(failed)")
+        #expect(failed.stderr.contains("not found"))
+        let status = try job.status()
+        #expect(status["status"] as? String == "failed")
+        #expect(status["phase"] as? Int == 2)
+        #expect(status["mergedPhases"] as? Int == 1)
+
+        _ = try job.script("later.sh", AgentScript.phases(completeAt: 3, capture: capture))
+        let fixed = try job.tollgate("run", job.path)
+        #expect(fixed.status == 0, "\(fixed)")
+        #expect(fixed.stdout.contains("retrying"))
+        #expect(try job.status()["status"] as? String == "completed")
+        // Phase 1 ran once: one line in its file, one squash on main.
+        #expect(try job.git("show", "main:work/phase-1.txt").split(separator: "\n").count == 1)
+        #expect(try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main").split(separator: "\n").count == 1)
+        #expect(try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 2-tactical", "main").split(separator: "\n").count == 1)
+    }
+
+    @Test func anAgentExitingNonZeroFailsButItsFilesAreCommitted() throws {
+        let job = try CLIJob("agent-exit")
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.custom(
+                """
+                echo "half done" > partial.txt
+                exit 2
+                """))
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("exited with status 2"))
+        #expect(try job.git("show", "phase-1-strategic:partial.txt") == "half done")
+        #expect(try job.git("status", "--porcelain").isEmpty)
+        #expect(try job.status()["status"] as? String == "failed")
+    }
+
+    @Test func anAgentPastItsTimeoutIsStopped() throws {
+        let job = try CLIJob("agent-timeout")
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.custom(
+                """
+                echo "started" > started.txt
+                sleep 30
+                """))
+        try job.initialize([
+            "--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1",
+        ])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try job.tollgate("run", job.path, timeout: 25)
+        let elapsed = clock.now - start
+        #expect(result.status == 1, "\(result)")
+        #expect(elapsed < .seconds(8), "took \(elapsed)")
+        #expect(result.stderr.contains("agent.timeoutSeconds"))
+        #expect(result.stderr.contains("1 s"))
+        #expect(try job.git("show", "phase-1-strategic:started.txt") == "started")
+        #expect(try job.status()["status"] as? String == "failed")
+    }
+
+    @Test func anAgentThatLeavesNoOutcomeFails() throws {
+        let job = try CLIJob("agent-no-outcome")
+        let agent = try job.script("agent.sh", AgentScript.custom("echo work > work.txt"))
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("no outcome"))
+        #expect(result.stderr.contains("TOLLGATE_OUTCOME"))
+        #expect(try job.git("show", "phase-1-strategic:work.txt") == "work")
+    }
+
+    @Test func anAgentThatLeavesAMalformedOutcomeFails() throws {
+        let job = try CLIJob("agent-bad-outcome")
+        let agent = try job.script("agent.sh", AgentScript.custom("echo '{\"summary\": ' > \"$TOLLGATE_OUTCOME\""))
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("not valid JSON"))
+        let status = try job.status()
+        #expect((status["failure"] as? String)?.contains("not valid JSON") == true)
+    }
+
+    // MARK: - Helpers
+
+    static func packageRoot(filePath: String = #filePath) -> URL {
+        URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}

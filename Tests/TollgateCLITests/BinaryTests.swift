@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TollgateCLI
+import TollgateTestSupport
+
+/// The built executable, driven as a user drives it: the commands, their output and their exit statuses.
+struct BinaryTests {
+    @Test func aGuidedJobGoesFromInitToCompletedThroughReviews() throws {
+        let job = try CLIJob("cli-e2e")
+        let created = try job.tollgate(
+            "init", job.path, "--autonomy", "guided", "--agent", "tollgate example-agent", "--description", "Report")
+        #expect(created.status == 0, "\(created)")
+        #expect(created.stdout.contains("created job job"))
+        #expect(created.stdout.contains("tollgate run \(job.path)"))
+        #expect(try job.status()["status"] as? String == "created")
+
+        let run = try job.tollgate("run", job.path)
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stdout.contains("frozen awaiting review"))
+        #expect(run.stdout.contains("tollgate review \(job.path) approve"))
+
+        let status = try job.status()
+        #expect(status["status"] as? String == "pending_review")
+        #expect(status["phase"] as? Int == 1)
+        #expect(status["phaseType"] as? String == "strategic")
+        #expect(status["revision"] as? Int == 1)
+        #expect(status["branch"] as? String == "phase-1-strategic")
+        #expect(status["autonomy"] as? String == "guided")
+        let review = try #require(status["review"] as? [String: Any])
+        #expect(review["host"] as? String == "local")
+        #expect(review["id"] as? Int == 1)
+        #expect((review["path"] as? String)?.isEmpty == false)
+        #expect(review["head"] as? String == (try job.git("rev-parse", "phase-1-strategic")))
+
+        // A second run while frozen does nothing and says so.
+        let again = try job.tollgate("run", job.path)
+        #expect(again.status == 3)
+        #expect(again.stdout.contains("frozen awaiting review"))
+
+        let changes = try job.tollgate(
+            "review", job.path, "request-changes", "--comment", "plan.md:3:Name the audience", "--as", "ann")
+        #expect(changes.status == 0, "\(changes)")
+        #expect(changes.stdout.contains("requested changes"))
+        let revised = try job.tollgate("resume", job.path)
+        #expect(revised.status == 3, "\(revised)")
+        #expect(try job.status()["revision"] as? Int == 2)
+        #expect(try job.git("show", "phase-1-strategic:plan.md").contains("Name the audience"))
+
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        let toFinal = try job.tollgate("resume", job.path)
+        #expect(toFinal.status == 3, "\(toFinal)")
+        let final = try job.status()
+        #expect(final["phase"] as? Int == 3)
+        #expect((final["freezeReason"] as? String)?.contains("final review") == true)
+
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "bob").status == 0)
+        let done = try job.tollgate("resume", job.path)
+        #expect(done.status == 0, "\(done)")
+        #expect(done.stdout.contains("job completed"))
+        let completed = try job.status()
+        #expect(completed["status"] as? String == "completed")
+        #expect(completed["review"] is NSNull)
+        #expect(completed["mergedPhases"] as? Int == 3)
+
+        // After the end, run and resume say the job is done and exit 0.
+        #expect(try job.tollgate("run", job.path).status == 0)
+
+        let events = try job.events()
+        #expect(events.map { $0["seq"] as? Int } == (1...events.count).map { $0 })
+        #expect(events.last?["type"] as? String == "job.completed")
+        let text = try job.tollgate("log", job.path)
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("job.completed"))
+        let config = try job.tollgate("config", job.path)
+        #expect(config.status == 0)
+        #expect(config.stdout.contains("autonomy"))
+        #expect(config.stdout.contains("--autonomy"))
+    }
+
+    @Test func theDemoCompletesAJob() throws {
+        let job = try CLIJob("cli-demo")
+        let demo = try job.tollgate("demo", job.path, timeout: 120)
+        #expect(demo.status == 0, "\(demo)")
+        #expect(try job.status()["status"] as? String == "completed")
+        #expect(try job.git("branch", "--list", "phase-*").isEmpty)
+        // Not twice in the same directory.
+        let again = try job.tollgate("demo", job.path)
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("not empty"))
+    }
+
+    @Test(arguments: Invocation.commands)
+    func everyCommandHasHelp(_ command: String) throws {
+        let binary = try TollgateBinary()
+        let help = try binary.run([command, "--help"])
+        #expect(help.status == 0, "\(help)")
+        #expect(help.stdout.contains("USAGE: tollgate \(command)"))
+        let topic = try binary.run(["help", command])
+        #expect(topic.stdout == help.stdout)
+    }
+
+    @Test func theOverviewListsEveryCommandAndTheExitStatuses() throws {
+        let binary = try TollgateBinary()
+        for arguments in [["--help"], []] {
+            let help = try binary.run(arguments)
+            #expect(help.status == 0)
+            for command in Invocation.commands { #expect(help.stdout.contains("  \(command)")) }
+            #expect(help.stdout.contains("64 usage"))
+        }
+    }
+
+    @Test func anUnknownCommandIsAUsageError() throws {
+        let result = try TollgateBinary().run(["frobnicate", "x"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown command 'frobnicate'"))
+        #expect(result.stdout.isEmpty)
+    }
+}

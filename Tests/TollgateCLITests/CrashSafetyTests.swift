@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TollgateEngine
+import TollgateTestSupport
+
+/// DESIGN §6: a process killed at any fault point and started again finishes the same job, with the same `main`,
+/// the same events and the same files as a job that never crashed.
+struct CrashSafetyTests {
+    /// The commands of a guided job with the example agent, from init to completed, and the exit status each ends with.
+    static func script(_ path: String) -> [(arguments: [String], status: Int32)] {
+        [
+            (["init", path, "--autonomy", "guided", "--agent", "tollgate example-agent", "--description", "Crash"], 0),
+            (["run", path], 3),
+            (["review", path, "request-changes", "--comment", "plan.md:3:Name the risks", "--as", "ann"], 0),
+            (["resume", path], 3),
+            (["review", path, "approve", "--as", "ann"], 0),
+            (["resume", path], 3),
+            (["review", path, "approve", "--as", "ann"], 0),
+            (["resume", path], 0),
+        ]
+    }
+
+    /// What a finished job looks like, to compare.
+    struct Fingerprint: Equatable, Sendable {
+        var mainTree: String
+        var events: [String]
+        var files: [String: Data]
+        var branches: String
+    }
+
+    /// Runs the script; with `fault`, every command is first run with `TOLLGATE_FAULT` and rerun without it when the
+    /// fault ended it. Returns the fingerprint and how many commands the fault ended.
+    static func drive(_ job: CLIJob, fault: FaultPoint?) throws -> (Fingerprint, Int) {
+        var crashes = 0
+        for (arguments, expected) in script(job.path) {
+            var result: ProcessResult
+            if let fault {
+                result = try job.tollgate(arguments, environment: ["TOLLGATE_FAULT": fault.rawValue])
+                if result.status == FaultPoint.exitStatus {
+                    #expect(result.stderr.contains("fault injected at \(fault.rawValue)"))
+                    crashes += 1
+                    result = try job.tollgate(arguments)
+                }
+            } else {
+                result = try job.tollgate(arguments)
+            }
+            #expect(result.status == expected, "\(arguments.first ?? "") with fault \(fault?.rawValue ?? "none"): \(result)")
+        }
+        let events = try job.events().map { event in
+            "\(event["type"] as? String ?? "?") phase \(event["phase"] as? Int ?? 0) rev \(event["revision"] as? Int ?? 0)"
+        }
+        let fingerprint = Fingerprint(
+            mainTree: try job.git("rev-parse", "main^{tree}"), events: events, files: try job.workingTree(),
+            branches: try job.git("branch", "--format=%(refname:short)"))
+        return (fingerprint, crashes)
+    }
+
+    /// The job without faults, driven once for every fault point's test.
+    static let reference = Result { () throws -> Fingerprint in
+        let job = try CLIJob("crash-reference")
+        let (fingerprint, crashes) = try drive(job, fault: nil)
+        guard crashes == 0, try job.status()["status"] as? String == "completed" else {
+            throw GitCLI.Failure(description: "the reference job did not complete")
+        }
+        return fingerprint
+    }
+
+    @Test(arguments: FaultPoint.allCases)
+    func aJobKilledAtAFaultPointFinishesLikeOneThatWasNot(_ fault: FaultPoint) throws {
+        let expected = try Self.reference.get()
+
+        let job = try CLIJob("crash-\(fault.rawValue)")
+        let (actual, crashes) = try Self.drive(job, fault: fault)
+        #expect(crashes >= 1, "no command reached the fault point \(fault.rawValue)")
+        #expect(try job.status()["status"] as? String == "completed")
+        #expect(actual.mainTree == expected.mainTree)
+        #expect(actual.events == expected.events)
+        #expect(Set(actual.files.keys) == Set(expected.files.keys))
+        for (path, data) in expected.files where actual.files[path] != data {
+            Issue.record("\(path) differs after a crash at \(fault.rawValue)")
+        }
+        #expect(actual.branches == expected.branches)
+        // The answer to the review survived (the last plan rewrites plan.md itself).
+        #expect(actual.files["review-responses.md"].map { String(decoding: $0, as: UTF8.self).contains("Name the risks") } == true)
+    }
+}
