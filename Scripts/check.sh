@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The checks a change should pass before review: no warnings, the test suite, and the Swift 6 escape hatches
+# each carrying a SAFETY note. Formatting is advisory (`swift format lint`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== escape hatches without a SAFETY note"
+bad=0
+while IFS= read -r hit; do
+    file=${hit%%:*}; line=${hit#*:}; line=${line%%:*}
+    start=$(( line > 3 ? line - 3 : 1 ))
+    if ! sed -n "${start},$(( line + 3 ))p" "$file" | grep -q "SAFETY:"; then
+        echo "  $hit"; bad=1
+    fi
+done < <(grep -rn -E "@unchecked Sendable|nonisolated\(unsafe\)" Sources || true)
+if grep -rn -E "try!" Sources; then bad=1; fi
+[ "$bad" -eq 0 ] || { echo "fix the lines above"; exit 1; }
+
+echo "== build (warnings are errors)"
+swift build -Xswiftc -warnings-as-errors
+
+echo "== tests"
+swift test
+
+echo "== format (advisory)"
+swift format lint --recursive Sources Tests 2>&1 | tail -n 5 || true
