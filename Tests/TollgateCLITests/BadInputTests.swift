@@ -25,6 +25,24 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: job.path))
     }
 
+    @Test func anUnknownExpertIsAUsageErrorListingTheExperts() throws {
+        let job = try CLIJob("bad-expert")
+        let result = try job.tollgate("init", job.path, "--expert", "astronaut")
+        #expect(result.stderr.contains("astronaut"))
+        for expert in ["coder", "debugger", "researcher", "validator", "writer"] { #expect(result.stderr.contains(expert)) }
+        #expect(!FileManager.default.fileExists(atPath: job.path))
+        // A wrong value given on the command line is a usage error, like --autonomy sometimes.
+        #expect(result.status == 64, "\(result)")
+    }
+
+    @Test func aBadReviewHostIsAUsageError() throws {
+        let job = try CLIJob("bad-host")
+        let result = try job.tollgate("init", job.path, "--review", "gitlab")
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("local"))
+        #expect(result.stderr.contains("gitea"))
+    }
+
     @Test func aBadValueInAConfigFileNamesTheFile() throws {
         let job = try CLIJob("bad-file")
         let home = job.directory.path("home")

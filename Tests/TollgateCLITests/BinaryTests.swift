@@ -77,6 +77,59 @@ struct BinaryTests {
         #expect(config.stdout.contains("--autonomy"))
     }
 
+    @Test func aStaleApprovalIsNotMergedAndStatusSaysTheReviewWasAskedAgain() throws {
+        let job = try CLIJob("cli-stale")
+        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+
+        // Nothing decided yet: exit 3 and where the review is.
+        let undecided = try job.tollgate("resume", job.path)
+        #expect(undecided.status == 3, "\(undecided)")
+        #expect(undecided.stdout.contains("no verdict yet"))
+        #expect(undecided.stdout.contains("tollgate/state:reviews.json#1"))
+
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        try Data("A reviewer's note.\n".utf8).write(to: job.root.appendingPathComponent("note.md"))
+        let rita = (name: "Rita Reviewer", email: "rita@example.com")
+        try GitCLI.run(["add", "note.md"], in: job.root, author: rita)
+        try GitCLI.run(["commit", "-q", "-m", "A note"], in: job.root, author: rita)
+        let head = try job.git("rev-parse", "HEAD")
+
+        let stale = try job.tollgate("resume", job.path)
+        #expect(stale.status == 3, "\(stale)")
+        #expect(stale.stdout.contains("older commit"))
+        #expect(try job.git("log", "--format=%s", "main").contains("Phase 1") == false)
+        let status = try job.status()
+        #expect(status["status"] as? String == "pending_review")
+        #expect((status["review"] as? [String: Any])?["head"] as? String == head)
+        // A user who looks later must see that the review was asked again for the new head.
+        let text = try job.tollgate("status", job.path)
+        #expect(
+            text.stdout.contains("re-requested") || text.stdout.contains("asked again"),
+            "status does not say the review was re-requested:\n\(text.stdout)")
+
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        #expect(try job.tollgate("resume", job.path).status == 3)
+        let squash = try job.git("log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main")
+        #expect(squash.contains("Co-authored-by: Rita Reviewer <rita@example.com>"))
+        #expect(squash.contains("Reviewed-by: ann"))
+    }
+
+    @Test func aJobThatReachesMaxPhasesFails() throws {
+        let job = try CLIJob("cli-max-phases")
+        try job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent", "--set", "maxPhases=2"])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("maxPhases (2)"))
+        let status = try job.status()
+        #expect(status["status"] as? String == "failed")
+        #expect(status["mergedPhases"] as? Int == 2)
+        // Nothing more runs on a rerun.
+        let again = try job.tollgate("run", job.path)
+        #expect(again.status == 1)
+        #expect(try job.git("rev-list", "--count", "main") == "3")
+    }
+
     @Test func theDemoCompletesAJob() throws {
         let job = try CLIJob("cli-demo")
         let demo = try job.tollgate("demo", job.path, timeout: 120)
