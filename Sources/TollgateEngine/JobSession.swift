@@ -187,6 +187,7 @@ public final class JobSession {
             return LocalReviewHost(store: context.store, repository: context.workspace.repository)
         }
         if let factory { return try factory(name, context) }
+        if name == "gitea" { return GiteaReviewHost(context: context) }
         throw EngineError.usage("the review host \(name) is not available in this build; use review.host=local")
     }
 }

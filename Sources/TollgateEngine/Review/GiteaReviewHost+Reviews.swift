@@ -1,0 +1,181 @@
+import Foundation
+import GitKit
+import GiteaKit
+import TollgateCore
+
+extension GiteaReviewHost {
+    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) throws -> ReviewHandle {
+        let ref = try repoRef()
+        let bot = try bot()
+        var pull: PullRequest?
+        if let existing, existing.host == name {
+            let number = Int64(existing.id)
+            let found = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+            if found.state == .open && found.head.ref == request.branch { pull = found }
+        }
+        if pull == nil {
+            // A rerun after a crash finds the pull request the first attempt opened; an old closed one does not count.
+            let found = try call("looking for the pull request of \(request.branch)") {
+                try await $0.pullRequest(base: "main", head: request.branch, in: ref)
+            }
+            if let found, found.state == .open { pull = found }
+        }
+        let opened: PullRequest
+        if let pull {
+            opened = pull
+        } else {
+            let options = CreatePullRequestOptions(
+                head: request.branch, base: "main", title: request.title, body: request.body)
+            opened = try call("opening a pull request for \(request.branch)") {
+                try await $0.createPullRequest(options, in: ref)
+            }
+        }
+        let number = opened.number
+        // Ask every configured reviewer, and everyone who gave a verdict, whose latest word is not about this head.
+        let reviews = try call("reading the reviews of pull request #\(number)") { try await $0.reviews(on: number, in: ref) }
+        var latest: [String: PullReview] = [:]
+        for review in reviews.sorted(by: { $0.id < $1.id })
+        where !review.dismissed && [.approved, .requestChanges, .requestReview].contains(review.state) {
+            if let login = review.user?.login { latest[login] = review }
+        }
+        let people = Set(request.reviewers).union(latest.keys).subtracting([bot])
+        let ask = people.filter { login in
+            guard let review = latest[login] else { return true }
+            return review.state != .requestReview && review.commitID != request.head
+        }.sorted()
+        if !ask.isEmpty {
+            _ = try call("requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)") {
+                try await $0.requestReviewers(ask, on: number, in: ref)
+            }
+        }
+        return ReviewHandle(host: name, id: Int(number), location: opened.htmlURL, head: request.head)
+    }
+
+    public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
+        let ref = try repoRef()
+        _ = try bot()
+        let number = Int64(handle.id)
+        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let reviews = try call("reading the reviews of pull request #\(number)") {
+            try await $0.reviews(on: number, in: ref)
+        }
+        var entries: [ReviewEntry] = []
+        for review in reviews.sorted(by: { $0.id < $1.id }) {
+            var inline: [InlineComment] = []
+            if review.commentsCount > 0 {
+                let comments = try call("reading the comments of review \(review.id)") {
+                    try await $0.reviewComments(review: review.id, on: number, in: ref)
+                }
+                inline = comments.sorted { $0.id < $1.id }.map {
+                    InlineComment(id: Int($0.id), path: $0.path, line: $0.line, body: $0.body)
+                }
+            }
+            entries.append(
+                ReviewEntry(
+                    id: Int(review.id), reviewer: review.user?.login ?? "", kind: Self.kind(of: review.state),
+                    body: review.body, commit: review.commitID, dismissed: review.dismissed, inline: inline))
+        }
+        let comments = try call("reading the comments of pull request #\(number)") {
+            try await $0.issueComments(on: number, in: ref, since: nil)
+        }
+        let general = comments.sorted { $0.id < $1.id }.map {
+            GeneralComment(id: Int($0.id), author: $0.user?.login ?? "", body: $0.body)
+        }
+        let state: ReviewSnapshot.State = pull.merged ? .merged : pull.state == .closed ? .closed : .open
+        return ReviewSnapshot(state: state, head: pull.head.sha, reviews: entries, comments: general)
+    }
+
+    public func syncBranch(_ branch: String, review handle: ReviewHandle) throws {
+        guard let remote = try fetch(branch) else { return }
+        let local: OID?
+        do {
+            local = try repository.branchTip(branch)
+            if local == remote { return }
+            if let local, try repository.isAncestor(remote, of: local) { return }
+            // Fast-forward onto the reviewer's commits, or take the reviewer's branch when the two diverged.
+            try repository.updateReference(
+                "refs/heads/\(branch)", to: remote, expected: local, message: "tollgate: reviewer commits")
+            if try repository.currentBranch() == branch { try repository.checkout(branch: branch, force: true) }
+        } catch {
+            throw gitError(error, doing: "bringing the reviewers' commits on \(branch) into the workspace")
+        }
+    }
+
+    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) throws -> String? {
+        let ref = try repoRef()
+        let number = Int64(handle.id)
+        let merged = try call("checking whether pull request #\(number) is merged") {
+            try await $0.isMerged(number, in: ref)
+        }
+        if !merged {
+            // Gitea writes the title, a blank line, then the message field: send the body without the title so the
+            // landed commit reads exactly like a local squash, trailers last.
+            let options = MergeOptions(
+                style: .squash, title: title, message: Self.body(of: message, title: title),
+                deleteBranchAfterMerge: true, headCommitID: head)
+            do {
+                _ = try call("merging pull request #\(number)") { try await $0.merge(number, in: ref, options) }
+            } catch let error as EngineError {
+                throw EngineError.host(
+                    "\(error.description) The approval was for \(head.prefix(10)); run `tollgate resume` again once "
+                        + "Gitea accepts the merge.")
+            }
+            let confirmed = try call("confirming the merge of pull request #\(number)") {
+                try await $0.isMerged(number, in: ref)
+            }
+            guard confirmed else {
+                throw EngineError.host("Gitea accepted the merge of pull request #\(number) but does not report it merged")
+            }
+        }
+        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        guard let sha = pull.mergeCommitSHA, let commit = OID(hex: sha) else {
+            throw EngineError.host("Gitea reports pull request #\(number) merged but names no merge commit")
+        }
+        try adoptMain(commit)
+        return sha
+    }
+
+    public func markMerged(_ handle: ReviewHandle, commit: String) throws {
+        let ref = try repoRef()
+        let number = Int64(handle.id)
+        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let branch = pull.head.ref
+        _ = try call("deleting the merged branch \(branch)") { try await $0.deleteBranch(branch, in: ref) }
+    }
+
+    // MARK: - Helpers
+
+    /// Fetches Gitea's `main` and moves the local `main` to `commit` (compare-and-swap), checked out if HEAD is there.
+    private func adoptMain(_ commit: OID) throws {
+        do {
+            _ = try fetch("main")
+            let local = try repository.branchTip("main")
+            guard local != commit else { return }
+            try repository.updateReference("refs/heads/main", to: commit, expected: local, message: "tollgate: merged")
+            if try repository.currentBranch() == "main" { try repository.checkout(branch: "main", force: true) }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw gitError(error, doing: "moving the local main to Gitea's merge commit")
+        }
+    }
+
+    /// The message without its first line when that line is the title.
+    static func body(of message: String, title: String) -> String {
+        var lines = message.components(separatedBy: "\n")
+        guard lines.first == title else { return message }
+        lines.removeFirst()
+        while lines.first?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeFirst() }
+        return lines.joined(separator: "\n")
+    }
+
+    static func kind(of state: PullReview.State) -> ReviewEntry.Kind {
+        switch state {
+        case .approved: .approved
+        case .requestChanges: .changesRequested
+        case .requestReview: .reviewRequested
+        case .pending: .pending
+        default: .comment
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import GitKit
+import GiteaKit
+import HTTPKit
+import TollgateCore
+
+/// The Gitea review host: each phase is a pull request from its branch into `main`, reviewers give verdicts on
+/// Gitea, and Gitea squash-merges approved work.
+///
+/// The API token comes from the environment variable named by `gitea.tokenEnv` or from `gitea.tokenFile`; it is
+/// read on first use, sent only in the `Authorization` header and as the git password, and never written into a
+/// message, event, commit or remote URL.
+public final class GiteaReviewHost: ReviewHost {
+    public let name = "gitea"
+
+    /// The bot's login, once a call has asked the server who the token belongs to.
+    public var botName: String { botLogin ?? "" }
+
+    let config: ResolvedConfig
+    let repository: GitKit.Repository
+    let jobID: String
+    private let environment: [String: String]
+    private var botLogin: String?
+    private var cachedClient: GiteaClient?
+    private var cachedToken: String?
+
+    init(context: HostContext, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.config = context.config
+        self.repository = context.workspace.repository
+        self.jobID = context.job.id
+        self.environment = environment
+    }
+
+    // MARK: - ReviewHost
+
+    public func prepareRepository() throws {
+        let client = try client()
+        do {
+            _ = try AsyncBridge.run { () async throws(GiteaError) in try await client.checkServerVersion() }
+        } catch {
+            throw hostError(error, doing: "checking the Gitea version")
+        }
+        let bot = try bot()
+        let ref = try repoRef()
+        let found: GiteaKit.Repository
+        do {
+            found = try AsyncBridge.run { () async throws(GiteaError) in try await client.repository(ref) }
+        } catch where error.kind == .notFound {
+            let organization = ref.owner == bot ? nil : ref.owner
+            let options = CreateRepositoryOptions(
+                name: ref.name, description: "Tollgate job \(jobID)", isPrivate: true, autoInit: false,
+                defaultBranch: "main")
+            do {
+                found = try AsyncBridge.run { () async throws(GiteaError) in
+                    try await client.createRepository(options, organization: organization)
+                }
+            } catch where error.kind == .notFound {
+                throw EngineError.host(
+                    "the Gitea owner \(ref.owner) does not exist (or \(bot) cannot see it): check gitea.owner, "
+                        + "or create the organisation and add \(bot) to it")
+            } catch {
+                throw hostError(error, doing: "creating the repository \(ref) on Gitea")
+            }
+        } catch {
+            throw hostError(error, doing: "looking up the repository \(ref) on Gitea")
+        }
+        if let permissions = found.permissions, !permissions.push {
+            throw EngineError.host(
+                "\(bot) may not push to \(ref) on Gitea: give the account write access to the repository")
+        }
+        do {
+            try repository.setRemote(name: Self.remote, url: found.cloneURL)
+        } catch {
+            throw EngineError.host("could not point the remote \(Self.remote) at \(found.cloneURL): \(error)")
+        }
+    }
+
+    public func publish(branches: [String]) throws {
+        var names = branches
+        if !names.contains(StateStore.branch) { names.append(StateStore.branch) }
+        try push(names)
+    }
+
+    public func publishMain() throws {
+        try push(["main", StateStore.branch])
+    }
+
+    // MARK: - Plumbing shared with the review calls
+
+    static let remote = "origin"
+
+    /// The repository on Gitea: `gitea.owner` (the bot when empty) / `gitea.repo` (the job id when empty).
+    func repoRef() throws -> RepoRef {
+        let owner = config.string("gitea.owner")
+        let name = config.string("gitea.repo")
+        return RepoRef(owner: owner.isEmpty ? try bot() : owner, name: name.isEmpty ? jobID : name)
+    }
+
+    /// The token's own login, asked once.
+    func bot() throws -> String {
+        if let botLogin { return botLogin }
+        let client = try client()
+        do {
+            let user = try AsyncBridge.run { () async throws(GiteaError) in try await client.currentUser() }
+            botLogin = user.login
+            return user.login
+        } catch {
+            throw hostError(error, doing: "identifying the account of the Gitea token")
+        }
+    }
+
+    /// Calls the API, turning a Gitea failure into a message that names what was being done.
+    func call<T: Sendable>(
+        _ doing: String, _ operation: @escaping @Sendable (GiteaClient) async throws -> T
+    ) throws -> T {
+        let client = try client()
+        do {
+            return try AsyncBridge.run { () async throws in try await operation(client) }
+        } catch let error as GiteaError {
+            throw hostError(error, doing: doing)
+        }
+    }
+
+    /// Pushes branches to Gitea, never forced: a branch someone else moved is refused, not overwritten.
+    func push(_ branches: [String]) throws {
+        let credentials = try credentials()
+        let refspecs = branches.map { "refs/heads/\($0):refs/heads/\($0)" }
+        do {
+            try repository.push(remote: Self.remote, refspecs: refspecs, credentials: credentials)
+        } catch {
+            throw gitError(error, doing: "pushing \(branches.joined(separator: ", ")) to Gitea")
+        }
+    }
+
+    /// Fetches `branch` from Gitea into `refs/remotes/origin/<branch>` and returns its tip.
+    func fetch(_ branch: String) throws -> OID? {
+        let credentials = try credentials()
+        do {
+            try repository.fetch(
+                remote: Self.remote, refspecs: ["+refs/heads/\(branch):refs/remotes/\(Self.remote)/\(branch)"],
+                credentials: credentials)
+            return try repository.resolve(reference: "refs/remotes/\(Self.remote)/\(branch)")
+        } catch {
+            throw gitError(error, doing: "fetching \(branch) from Gitea")
+        }
+    }
+
+    func credentials() throws -> Credentials {
+        Credentials(username: try bot(), password: try token())
+    }
+
+    // MARK: - Token and client
+
+    private func client() throws -> GiteaClient {
+        if let cachedClient { return cachedClient }
+        let text = config.string("gitea.url")
+        guard !text.isEmpty, let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
+            throw EngineError.host(
+                "gitea.url is \(text.isEmpty ? "not set" : "not a URL (\(text))"): set it to the Gitea server, "
+                    + "e.g. --set gitea.url=https://gitea.example.com")
+        }
+        let caFile = config.string("gitea.caFile")
+        let transport = CurlTransport(
+            configuration: CurlTransport.Configuration(
+                timeout: .seconds(max(1, config.int("gitea.timeoutSeconds"))), caFile: caFile.isEmpty ? nil : caFile,
+                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify")))
+        let client = GiteaClient(baseURL: url, token: try token(), transport: transport)
+        cachedClient = client
+        return client
+    }
+
+    private func token() throws -> String {
+        if let cachedToken { return cachedToken }
+        let variable = config.string("gitea.tokenEnv").isEmpty ? "TOLLGATE_GITEA_TOKEN" : config.string("gitea.tokenEnv")
+        var token = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let file = config.string("gitea.tokenFile")
+        if token.isEmpty, !file.isEmpty {
+            token = try Self.readTokenFile(file)
+        }
+        guard !token.isEmpty else {
+            throw EngineError.host(
+                "no Gitea token: set the environment variable \(variable) to an access token of the bot account"
+                    + (file.isEmpty ? " (or gitea.tokenFile to a file holding it)" : " or put it in \(file)"))
+        }
+        cachedToken = token
+        return token
+    }
+
+    /// Reads a token file, refusing one that the group or others may read.
+    static func readTokenFile(_ path: String) throws -> String {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw EngineError.host("cannot read the Gitea token file \(path) (gitea.tokenFile): it does not exist")
+        }
+        let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+        guard mode & 0o077 == 0 else {
+            throw EngineError.host(
+                "the Gitea token file \(path) may be read by other users (mode \(String(mode, radix: 8))): "
+                    + "run `chmod 600 \(path)` so only its owner can read it")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw EngineError.host("cannot read the Gitea token file \(path) (gitea.tokenFile)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - Errors
+
+    /// A Gitea failure as a user-facing message: what was being done, what the server said, what to check.
+    func hostError(_ error: GiteaError, doing: String) -> EngineError {
+        let url = config.string("gitea.url")
+        let advice: String
+        switch error.kind {
+        case .unauthorized:
+            advice = "the token was refused: check that the token in the configured variable or file is the bot's "
+                + "current token"
+        case .forbidden:
+            advice = "the token lacks a permission or scope: Tollgate needs write:repository and write:issue, and "
+                + "write:user or write:organization to create repositories"
+        case .transport:
+            advice = "is the Gitea server at \(url) running and reachable?"
+        default:
+            advice = error.hint
+        }
+        return EngineError.host("\(doing) failed: \(redacted(error.description)). \(advice.capitalizedFirst).")
+    }
+
+    func gitError(_ error: any Error, doing: String) -> EngineError {
+        var advice = "is the Gitea server at \(config.string("gitea.url")) running, and may the bot push there?"
+        if let git = error as? GitError, git.isAuthenticationFailure {
+            advice = "the server refused the token for git: check the bot's token and its write:repository scope"
+        }
+        return EngineError.host("\(doing) failed: \(redacted(String(describing: error))). \(advice.capitalizedFirst)")
+    }
+
+    /// `text` with the token removed, whatever echoed it.
+    private func redacted(_ text: String) -> String {
+        guard let cachedToken, !cachedToken.isEmpty else { return text }
+        return text.replacingOccurrences(of: cachedToken, with: "<token>")
+    }
+}
