@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// Critique inside a job, through the built executable: the revision loop with the example agent and critic,
+/// escalation at full autonomy, and a loop killed mid-way and resumed.
+struct CritiqueJobTests {
+    static let exampleCritic = "critique.command=tollgate example-critic"
+
+    @Test func theFirstPlanFailsTheAgentRevisesAndTheCritiqueShipsOnMain() throws {
+        let job = try CLIJob("critique-loop")
+        try job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
+        let run = try job.tollgate("run", job.path)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("agent (revise, iteration 1)"))
+
+        let folder = "critique/phase-1/rev-1"
+        let files = try job.git("ls-tree", "-r", "--name-only", "main", folder).split(separator: "\n").map(String.init)
+        for name in ["transcript.ndjson", "summary.json", "report.md", "result.json"] {
+            #expect(files.contains("\(folder)/\(name)"), "\(name) is not on main: \(files)")
+        }
+        let first = try summary(job, "main:\(folder)/iterations/0/summary.json")
+        #expect(first["status"] as? String == "below_threshold")
+        #expect((first["rounds"] as? [[String: Any]])?.first?["decision"] as? String == "continue")
+        let kept = try summary(job, "main:\(folder)/summary.json")
+        #expect(kept["status"] as? String == "shipped")
+        let loop = try #require(kept["loop"] as? [String: Any])
+        #expect(loop["iterations"] as? Int == 1)
+        #expect(loop["stopReason"] as? String == "shipped")
+        #expect((loop["tokens"] as? Int ?? 0) > 0)
+        #expect(try job.git("show", "main:plan.md").contains("## Risks"))
+        #expect(try job.git("show", "main:\(folder)/transcript.ndjson").hasPrefix("{\"format\":\"tollgate-critique-transcript\""))
+        #expect(try job.git("show", "main:\(folder)/report.md").contains("## Round 1: composite"))
+
+        let finished = try job.events().filter { $0["type"] as? String == "critique.finished" }
+        let data = try #require(finished.first?["data"] as? [String: Any])
+        #expect(data["status"] as? String == "shipped")
+        #expect(data["iterations"] as? String == "1")
+        #expect(data["stopReason"] as? String == "shipped")
+    }
+
+    /// A critic whose every round scores 5 with a must-fix item. Scripts are run as `/bin/sh <path>`, never executed
+    /// themselves: one written while another test spawns a process could be held open by it ("text file busy").
+    func failingCritic(_ job: CLIJob) throws -> String {
+        "/bin/sh " + (try job.script(
+            "failing-critic.sh",
+            """
+            #!/bin/sh
+            printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA['
+            cat
+            printf ']]></ARTIFACT></PANELIST><PANELIST role="critic" score="5"><MUST_FIX>Start over.</MUST_FIX></PANELIST>'
+            printf '<PANELIST role="brand" score="5"></PANELIST><PANELIST role="a11y" score="5"></PANELIST><PANELIST role="copy" score="5"></PANELIST>'
+            printf '<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n'
+
+            """))
+    }
+
+    @Test func aCritiqueThatNeverPassesFreezesEvenAFullAutonomyJob() throws {
+        let job = try CLIJob("critique-escalate")
+        try job.initialize([
+            "--autonomy", "full", "--set", "critique.enabled=true", "--set", "critique.command=\(try failingCritic(job))",
+        ])
+        let run = try job.tollgate("run", job.path)
+        #expect(run.status == 3, "\(run)")
+        let status = try job.status()
+        #expect(status["status"] as? String == "pending_review")
+        let reason = try #require(status["freezeReason"] as? String)
+        #expect(reason.contains("critique"), "\(reason)")
+        let text = try job.tollgate("status", job.path)
+        #expect(text.stdout.contains("frozen:"))
+        #expect(try job.git("log", "--format=%B", "-1", "phase-1-strategic").contains("Tollgate-Critique: 1"))
+    }
+
+    @Test func withEscalationOffAFailingCritiqueStillMerges() throws {
+        let job = try CLIJob("critique-no-escalate")
+        try job.initialize([
+            "--autonomy", "full", "--set", "critique.enabled=true", "--set", "critique.command=\(try failingCritic(job))",
+            "--set", "critique.escalate=false",
+        ])
+        let run = try job.tollgate("run", job.path)
+        #expect(run.status == 0, "\(run)")
+        let result = try summary(job, "main:critique/phase-1/rev-1/result.json")
+        #expect(result["status"] as? String == "below_threshold")
+    }
+
+    @Test func aLoopKilledDuringACritiqueResumesWithoutRerunningWhatFinished() throws {
+        let job = try CLIJob("critique-kill")
+        let runs = job.directory.path("critic-runs.txt")
+        let hanging = job.directory.path("critic-hanging.pid")
+        let modes = job.directory.path("agent-modes.txt")
+        let critic = "/bin/sh " + (try job.script(
+            "critic.sh",
+            """
+            #!/bin/sh
+            n=0
+            if [ -f "\(runs.path)" ]; then n=$(wc -l < "\(runs.path)" | tr -d ' '); fi
+            echo run >> "\(runs.path)"
+            if [ "$n" = 1 ]; then
+              echo $$ > "\(hanging.path)"
+              sleep 60
+            fi
+            exec tollgate example-critic
+
+            """))
+        let agent = "/bin/sh " + (try job.script(
+            "agent.sh",
+            """
+            #!/bin/sh
+            echo "$TOLLGATE_PHASE $TOLLGATE_MODE" >> "\(modes.path)"
+            exec tollgate example-agent
+
+            """))
+        try job.initialize([
+            "--autonomy", "full", "--agent", agent, "--set", "critique.enabled=true", "--set", "critique.command=\(critic)",
+            "--set", "critique.roundTimeoutSeconds=120", "--set", "critique.totalTimeoutSeconds=240",
+        ])
+        let process = try job.binary.start(["run", job.path], directory: job.directory.url)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: hanging.path) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let text = try String(contentsOf: hanging, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let criticPID = try #require(Int32(text))
+        // The machine dies: tollgate and the critic it was waiting for. (The critic inherited descriptors by which
+        // the test learns that tollgate ended, so the wait returns only once both are gone.)
+        let group = getpgid(criticPID)
+        kill(process.pid, SIGKILL)
+        kill(group > 0 ? -group : criticPID, SIGKILL)
+        let killed = process.wait(timeout: 10)
+        #expect(killed.status == 128 + SIGKILL)
+        #expect(!killed.timedOut)
+
+        let resumed = try job.tollgate("run", job.path)
+        #expect(resumed.status == 0, "\(resumed)")
+        let critiques = try String(contentsOf: runs, encoding: .utf8).split(separator: "\n").count
+        let agentRuns = try String(contentsOf: modes, encoding: .utf8).split(separator: "\n").map(String.init)
+        // Phase 1: the first critique, the killed one and its rerun; phase 3: a first critique and one after the
+        // revision. Rerunning the finished first critique would make 6; rerunning the revision, a third revise.
+        #expect(critiques == 5)
+        #expect(agentRuns == ["1 work", "1 revise", "2 work", "3 work", "3 revise"])
+        #expect(try summary(job, "main:critique/phase-1/rev-1/summary.json")["status"] as? String == "shipped")
+    }
+
+    private func summary(_ job: CLIJob, _ object: String) throws -> [String: Any] {
+        let text = try job.git("show", object)
+        guard let value = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw GitCLI.Failure(description: "\(object) is not a JSON object")
+        }
+        return value
+    }
+}
