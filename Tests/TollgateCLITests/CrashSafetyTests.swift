@@ -35,11 +35,18 @@ struct CrashSafetyTests {
         for (arguments, expected) in script(job.path) {
             var result: ProcessResult
             if let fault {
+                // Killed at the point, the command is run again with the fault as long as each crash got further
+                // (a later hit of the same point in the same command), then once without it.
+                var refs = try Self.references(job)
                 result = try job.tollgate(arguments, environment: ["TOLLGATE_FAULT": fault.rawValue])
-                if result.status == FaultPoint.exitStatus {
+                while result.status == FaultPoint.exitStatus {
                     #expect(result.stderr.contains("fault injected at \(fault.rawValue)"))
                     crashes += 1
-                    result = try job.tollgate(arguments)
+                    let now = try Self.references(job)
+                    let progressed = now != refs && crashes < 40
+                    refs = now
+                    result = try job.tollgate(
+                        arguments, environment: progressed ? ["TOLLGATE_FAULT": fault.rawValue] : [:])
                 }
             } else {
                 result = try job.tollgate(arguments)
@@ -63,6 +70,14 @@ struct CrashSafetyTests {
             throw GitCLI.Failure(description: "the reference job did not complete")
         }
         return fingerprint
+    }
+
+    /// Every ref and the checked-out branch: what a crash that got further than the last one changed.
+    static func references(_ job: CLIJob) throws -> String {
+        guard FileManager.default.fileExists(atPath: job.root.appendingPathComponent(".git").path) else { return "" }
+        let refs = try GitCLI.runAllowingFailure(["for-each-ref", "--format=%(refname) %(objectname)"], in: job.root)
+        let head = try GitCLI.runAllowingFailure(["symbolic-ref", "-q", "HEAD"], in: job.root)
+        return refs.stdout + head.stdout
     }
 
     @Test(arguments: FaultPoint.allCases)
