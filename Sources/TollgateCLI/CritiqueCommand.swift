@@ -66,7 +66,8 @@ public struct CritiqueCommand: Sendable, Equatable {
             throw UsageError(
                 positionals.isEmpty
                     ? "critique needs the file to critique" : "critique takes one file, got \(positionals.count)",
-                command: "critique")
+                command: "critique"
+            )
         }
         return CritiqueCommand(mode: .file(positionals[0], command: command, out: out), json: json)
     }
@@ -89,7 +90,10 @@ public struct CritiqueCommand: Sendable, Equatable {
             do {
                 text = try String(contentsOf: CLI.url(path), encoding: .utf8)
             } catch {
-                throw UsageError("cannot read the transcript \(path): \(error.localizedDescription)", command: "critique")
+                throw UsageError(
+                    "cannot read the transcript \(path): \(error.localizedDescription)",
+                    command: "critique"
+                )
             }
             let summary: CritiqueSummary
             do {
@@ -103,7 +107,10 @@ public struct CritiqueCommand: Sendable, Equatable {
         case .file(let path, let command, let out):
             if let command { config.command = command }
             guard !config.command.isEmpty else {
-                throw UsageError("critique needs a critic: --command CMD (or TOLLGATE_CRITIQUE_COMMAND)", command: "critique")
+                throw UsageError(
+                    "critique needs a critic: --command CMD (or TOLLGATE_CRITIQUE_COMMAND)",
+                    command: "critique"
+                )
             }
             let file = CLI.url(path)
             var isDirectory: ObjCBool = false
@@ -119,16 +126,22 @@ public struct CritiqueCommand: Sendable, Equatable {
             let inside = file.path.hasPrefix(directory.path + "/")
             let relative = inside ? String(file.path.dropFirst(directory.path.count + 1)) : file.lastPathComponent
             let lint = ArtifactLint.findings(
-                in: outcome.keptArtifact ?? original, path: relative,
-                root: inside ? directory : file.deletingLastPathComponent())
+                in: outcome.keptArtifact ?? original,
+                path: relative,
+                root: inside ? directory : file.deletingLastPathComponent()
+            )
             if let out {
                 let folder = CLI.url(out)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 try Data(try outcome.transcript().utf8).write(to: folder.appendingPathComponent("transcript.ndjson"))
                 try outcome.summary.encodedJSON().write(to: folder.appendingPathComponent("summary.json"))
                 let step = CritiqueStep(
-                    summary: outcome.summary, lint: lint, critiqued: original, kept: outcome.keptArtifact,
-                    latencyMs: outcome.latencyMs)
+                    summary: outcome.summary,
+                    lint: lint,
+                    critiqued: original,
+                    kept: outcome.keptArtifact,
+                    latencyMs: outcome.latencyMs
+                )
                 try Data(CritiqueDocuments.stepReport(step, artifact: relative).utf8)
                     .write(to: folder.appendingPathComponent("report.md"))
             }
@@ -147,12 +160,16 @@ public struct CritiqueCommand: Sendable, Equatable {
         }
         let composite = summary.composite.map { "\(Scoreboard.rounded($0))" } ?? "none"
         output.out("critique \(summary.status.rawValue): composite \(composite) (ships from \(summary.threshold))")
-        output.out("open must-fix: \(summary.openMustFix.map(String.init) ?? "none")" + (lint.isEmpty ? "" : ", lint \(lint.count)"))
+        output.out(
+            "open must-fix: \(summary.openMustFix.map(String.init) ?? "none")"
+                + (lint.isEmpty ? "" : ", lint \(lint.count)")
+        )
         if let cause = summary.cause { output.out("why: \(cause)") }
         for round in summary.rounds {
             output.out(
                 "round \(round.n): composite \(Scoreboard.rounded(round.composite)), must-fix \(round.openMustFix), "
-                    + "\(round.decision.rawValue)")
+                    + "\(round.decision.rawValue)"
+            )
             for item in round.mustFix { output.out("  - \(item.role): \(item.text)") }
         }
         for warning in summary.warnings { output.out("warning: \(warning)") }

@@ -34,12 +34,17 @@ public struct ExampleCriticCommand: Sendable, Equatable {
         var rounds = 1
         if let roundsText {
             guard let value = Int(roundsText), value >= 1 else {
-                throw UsageError("--rounds takes a whole number of at least 1, got '\(roundsText)'", command: "example-critic")
+                throw UsageError(
+                    "--rounds takes a whole number of at least 1, got '\(roundsText)'",
+                    command: "example-critic"
+                )
             }
             rounds = value
         }
         let positionals = scanner.positionals
-        guard positionals.count <= 1 else { throw UsageError("example-critic takes at most one file", command: "example-critic") }
+        guard positionals.count <= 1 else {
+            throw UsageError("example-critic takes at most one file", command: "example-critic")
+        }
         scanner.positionals = []
         return ExampleCriticCommand(file: positionals.first, rounds: rounds)
     }
@@ -58,7 +63,10 @@ public struct ExampleCriticCommand: Sendable, Equatable {
             do {
                 data = try Data(contentsOf: CLI.url(path))
             } catch {
-                throw UsageError("cannot read the artifact \(path): \(error.localizedDescription)", command: "example-critic")
+                throw UsageError(
+                    "cannot read the artifact \(path): \(error.localizedDescription)",
+                    command: "example-critic"
+                )
             }
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()

@@ -36,19 +36,27 @@ public final class StreamingChildProcess {
     ///   - input: the file on standard input; `/dev/null` when nil.
     ///   - errorFile: where standard error goes (appended); inherited from this process when nil.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started.
-    public init(arguments: [String], environment: [String: String], directory: URL, input: URL?, errorFile: URL?) throws {
+    public init(arguments: [String], environment: [String: String], directory: URL, input: URL?, errorFile: URL?) throws
+    {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
             throw EngineError.spawnFailed(
-                command: arguments.joined(separator: " "), reason: "no pipe: \(String(cString: strerror(errno)))")
+                command: arguments.joined(separator: " "),
+                reason: "no pipe: \(String(cString: strerror(errno)))"
+            )
         }
         // Close-on-exec, so other processes spawned meanwhile do not inherit either end (dup2 clears it on fd 1).
         _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         do {
             self.pid = try Self.spawn(
-                arguments: arguments, environment: environment, directory: directory, input: input,
-                errorFile: errorFile, writeEnd: pipeEnds[1])
+                arguments: arguments,
+                environment: environment,
+                directory: directory,
+                input: input,
+                errorFile: errorFile,
+                writeEnd: pipeEnds[1]
+            )
         } catch {
             close(pipeEnds[0])
             close(pipeEnds[1])
@@ -69,11 +77,19 @@ public final class StreamingChildProcess {
 
     /// A shell command, run by `/bin/sh -c`.
     public static func shell(
-        _ command: String, environment: [String: String], directory: URL, input: URL?, errorFile: URL?
+        _ command: String,
+        environment: [String: String],
+        directory: URL,
+        input: URL?,
+        errorFile: URL?
     ) throws -> StreamingChildProcess {
         try StreamingChildProcess(
-            arguments: ["/bin/sh", "-c", command], environment: environment, directory: directory, input: input,
-            errorFile: errorFile)
+            arguments: ["/bin/sh", "-c", command],
+            environment: environment,
+            directory: directory,
+            input: input,
+            errorFile: errorFile
+        )
     }
 
     deinit {
@@ -126,8 +142,9 @@ public final class StreamingChildProcess {
         return termination
     }
 
-    /// Stops the process group: SIGTERM, then SIGKILL when the process has not exited after `graceSeconds`; returns
-    /// once the process is reaped. Standard output is closed, so grandchildren that keep it open cannot hold us.
+    /// Stops the process group: SIGTERM, a grace period, then SIGKILL.
+    ///
+    /// Returns once the process is reaped (SIGKILL follows when it has not exited `graceSeconds` after SIGTERM). Standard output is closed, so grandchildren that keep it open cannot hold us.
     @discardableResult
     public func terminate(graceSeconds: Int) -> ChildProcess.Termination? {
         if readDescriptor >= 0 {
@@ -153,7 +170,11 @@ public final class StreamingChildProcess {
     }
 
     private static func spawn(
-        arguments: [String], environment: [String: String], directory: URL, input: URL?, errorFile: URL?,
+        arguments: [String],
+        environment: [String: String],
+        directory: URL,
+        input: URL?,
+        errorFile: URL?,
         writeEnd: Int32
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
@@ -186,7 +207,10 @@ public final class StreamingChildProcess {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
         guard rc == 0 else {
-            throw EngineError.spawnFailed(command: arguments.joined(separator: " "), reason: String(cString: strerror(rc)))
+            throw EngineError.spawnFailed(
+                command: arguments.joined(separator: " "),
+                reason: String(cString: strerror(rc))
+            )
         }
         return pid
     }

@@ -42,13 +42,23 @@ public enum ArtifactLint {
             let number = index + 1
             if Self.containsWord("TODO", in: line) {
                 findings.append(
-                    Finding(rule: "todo", path: path, line: number, message: "a TODO marker is left in; finish or remove it"))
+                    Finding(
+                        rule: "todo",
+                        path: path,
+                        line: number,
+                        message: "a TODO marker is left in; finish or remove it"
+                    )
+                )
             }
             if line.lowercased().contains("lorem ipsum") {
                 findings.append(
                     Finding(
-                        rule: "lorem-ipsum", path: path, line: number,
-                        message: "placeholder text (\"lorem ipsum\"); replace it with real content"))
+                        rule: "lorem-ipsum",
+                        path: path,
+                        line: number,
+                        message: "placeholder text (\"lorem ipsum\"); replace it with real content"
+                    )
+                )
             }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
@@ -60,14 +70,20 @@ public enum ArtifactLint {
                 guard let relative = Self.checkedPath(target) else { continue }
                 let normalized = Self.normalized(directory.isEmpty ? relative : directory + "/" + relative)
                 let escapes = normalized == nil
-                let exists = normalized.map { FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path) }
+                let exists = normalized.map {
+                    FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path)
+                }
                 if escapes || exists == false {
                     findings.append(
                         Finding(
-                            rule: "broken-link", path: path, line: number,
+                            rule: "broken-link",
+                            path: path,
+                            line: number,
                             message: "the link to `\(target)` points to "
                                 + (escapes ? "a place outside the workspace" : "no file in the workspace")
-                                + "; fix the path or remove the link"))
+                                + "; fix the path or remove the link"
+                        )
+                    )
                 }
             }
         }

@@ -41,11 +41,18 @@ public enum CritiqueDocuments {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let bestIndex = published.steps[published.loop.bestIteration] == nil ? 0 : published.loop.bestIteration
         let source = published.store.critiqueDirectory(bestIndex)
-        try copy(source.appendingPathComponent("transcript.ndjson"), to: folder.appendingPathComponent("transcript.ndjson"))
+        try copy(
+            source.appendingPathComponent("transcript.ndjson"),
+            to: folder.appendingPathComponent("transcript.ndjson")
+        )
         if let best = published.best {
             let summary = SummaryDocument(
-                summary: best.summary, artifact: published.artifact, lint: best.lint, loop: published.loop,
-                keptIteration: bestIndex)
+                summary: best.summary,
+                artifact: published.artifact,
+                lint: best.lint,
+                loop: published.loop,
+                keptIteration: bestIndex
+            )
             try Workspace.writeAtomically(try encoded(summary), to: folder.appendingPathComponent("summary.json"))
             var report = stepReport(best, artifact: published.artifact)
             report += "\n" + loopSection(published, keptIteration: bestIndex, config: config)
@@ -59,7 +66,8 @@ public enum CritiqueDocuments {
             for name in ["transcript.ndjson", "summary.json", "report.md"] {
                 try copy(
                     published.store.critiqueDirectory(index).appendingPathComponent(name),
-                    to: target.appendingPathComponent(name))
+                    to: target.appendingPathComponent(name)
+                )
             }
         }
     }
@@ -71,7 +79,9 @@ public enum CritiqueDocuments {
         lines.append("| Iterations | \(loop.iterations) of at most \(config.effectiveMaxIterations) |")
         lines.append("| Stop reason | \(loop.stopReason.rawValue)\(loop.failure.map { ": " + $0 } ?? "") |")
         lines.append("| Composite | \(number(loop.startComposite)) at first, \(number(loop.endComposite)) kept |")
-        lines.append("| Kept | \(keptIteration == 0 ? "the first critique's artifact" : "iteration \(keptIteration)") |")
+        lines.append(
+            "| Kept | \(keptIteration == 0 ? "the first critique's artifact" : "iteration \(keptIteration)") |"
+        )
         lines.append("| Tokens | \(loop.tokens) |")
         lines.append("| Time | \(String(format: "%.1f", Double(loop.latencyMs) / 1000)) s |")
         guard published.steps.count > 1 else { return lines.joined(separator: "\n") + "\n" }
@@ -84,7 +94,8 @@ public enum CritiqueDocuments {
             let similarity = record?.similarity.map { "\($0)" } ?? "–"
             lines.append(
                 "| \(index) | \(base) | \(similarity) | \(step.status.rawValue) | \(number(step.summary.composite)) | "
-                    + "\(step.openMustFix) | [report](iterations/\(index)/report.md) |")
+                    + "\(step.openMustFix) | [report](iterations/\(index)/report.md) |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -24,7 +24,9 @@ struct CritiqueLoopStore {
         String(path.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "-" })
     }
 
-    func critiqueDirectory(_ index: Int) -> URL { directory.appendingPathComponent("critique-\(index)", isDirectory: true) }
+    func critiqueDirectory(_ index: Int) -> URL {
+        directory.appendingPathComponent("critique-\(index)", isDirectory: true)
+    }
 
     /// The finished critique `index`, if there is one.
     func step(_ index: Int) throws -> CritiqueStep? {
@@ -72,7 +74,10 @@ struct CritiqueLoopStore {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch {
-            throw EngineError.corruptState(path: url.path, reason: "the critique loop's record cannot be read: \(error)")
+            throw EngineError.corruptState(
+                path: url.path,
+                reason: "the critique loop's record cannot be read: \(error)"
+            )
         }
     }
 

@@ -100,8 +100,12 @@ public struct CritiqueRunner {
         let clock = ContinuousClock()
         let start = clock.now
         let process = try StreamingChildProcess.shell(
-            config.command, environment: environment.merging(critiqueEnvironment(artifact: artifact)) { _, new in new },
-            directory: directory, input: artifact, errorFile: errorFile)
+            config.command,
+            environment: environment.merging(critiqueEnvironment(artifact: artifact)) { _, new in new },
+            directory: directory,
+            input: artifact,
+            errorFile: errorFile
+        )
         let totalDeadline = start + .seconds(config.totalTimeoutSeconds)
         var roundDeadline = start + .seconds(config.roundTimeoutSeconds)
         var parser = CritiqueParser(options: CritiqueParser.Options(config))
@@ -172,8 +176,11 @@ public struct CritiqueRunner {
         let elapsed = clock.now - start
         let version = parser.protocolVersion ?? CritiqueProtocol(rawValue: config.protocolVersion) ?? .current
         return Outcome(
-            events: events, protocolVersion: version, summary: scoreboard.summary,
+            events: events,
+            protocolVersion: version,
+            summary: scoreboard.summary,
             keptArtifact: scoreboard.keptArtifact?.text,
-            latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+            latencyMs: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        )
     }
 }

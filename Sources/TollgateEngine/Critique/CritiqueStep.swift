@@ -22,7 +22,11 @@ public struct CritiqueStep: Sendable, Equatable, Codable {
 
     /// Creates a step.
     public init(
-        summary: CritiqueSummary, lint: [ArtifactLint.Finding], critiqued: String, kept: String?, latencyMs: Int,
+        summary: CritiqueSummary,
+        lint: [ArtifactLint.Finding],
+        critiqued: String,
+        kept: String?,
+        latencyMs: Int,
         tokens: Int = 0
     ) {
         self.summary = summary
@@ -50,7 +54,12 @@ public struct CritiqueStep: Sendable, Equatable, Codable {
     /// What the revision loop needs to know of this run.
     public var outcome: RevisionLoopMachine.CritiqueOutcome {
         RevisionLoopMachine.CritiqueOutcome(
-            status: status, composite: summary.composite, openMustFix: openMustFix, tokens: tokens, latencyMs: latencyMs)
+            status: status,
+            composite: summary.composite,
+            openMustFix: openMustFix,
+            tokens: tokens,
+            latencyMs: latencyMs
+        )
     }
 
     /// The round whose must-fix items the agent gets: the kept round, else the last one.
@@ -66,8 +75,14 @@ public struct CritiqueStep: Sendable, Equatable, Codable {
         func add(_ reviewer: String, _ body: String, line: Int? = nil) {
             items.append(
                 FeedbackItem(
-                    id: "critique-\(iteration)-\(items.count + 1)", kind: .comment, reviewer: reviewer, body: body,
-                    path: path, line: line))
+                    id: "critique-\(iteration)-\(items.count + 1)",
+                    kind: .comment,
+                    reviewer: reviewer,
+                    body: body,
+                    path: path,
+                    line: line
+                )
+            )
         }
         if let round = feedbackRound {
             for item in round.mustFix { add("critique:\(item.role)", item.text) }
@@ -81,13 +96,15 @@ public struct CritiqueStep: Sendable, Equatable, Codable {
         for finding in lint { add("lint", finding.message, line: finding.line) }
         if items.isEmpty {
             let composite = summary.composite.map { "\(Scoreboard.rounded($0))" } ?? "none"
-            var body = "The critique ended \(summary.status.rawValue) with composite \(composite); it ships from "
+            var body =
+                "The critique ended \(summary.status.rawValue) with composite \(composite); it ships from "
                 + "\(Scoreboard.rounded(summary.threshold)) with no open must-fix item."
             if let round = feedbackRound {
                 let weakest = round.panelists.flatMap(\.dimensions).filter { $0.score != nil }
                     .sorted { ($0.score ?? 0, $0.name) < ($1.score ?? 0, $1.name) }.prefix(3)
                 if !weakest.isEmpty {
-                    body += " Weakest points: "
+                    body +=
+                        " Weakest points: "
                         + weakest.map { "\($0.name) (\(Scoreboard.rounded($0.score ?? 0))): \($0.note)" }
                         .joined(separator: "; ") + "."
                 }

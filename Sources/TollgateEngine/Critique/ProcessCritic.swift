@@ -38,7 +38,9 @@ public struct ProcessCritic: PhaseCritic {
             guard Self.isInsideWorkspace(path) else { return false }
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(
-                atPath: request.root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                atPath: request.root.appendingPathComponent(path).path,
+                isDirectory: &isDirectory
+            )
                 && !isDirectory.boolValue
         }
         guard !present.isEmpty else {
@@ -56,13 +58,20 @@ public struct ProcessCritic: PhaseCritic {
         }
         let result = Self.combined(results, request: request)
         let document = CritiqueResultDocument(
-            result: result, artifacts: results.map(\.record),
-            tokens: results.reduce(0) { $0 + $1.loop.tokens }, latencyMs: results.reduce(0) { $0 + $1.loop.latencyMs })
+            result: result,
+            artifacts: results.map(\.record),
+            tokens: results.reduce(0) { $0 + $1.loop.tokens },
+            latencyMs: results.reduce(0) { $0 + $1.loop.latencyMs }
+        )
         try Workspace.writeAtomically(
-            try CritiqueDocuments.encoded(document), to: reportRoot.appendingPathComponent("result.json"))
+            try CritiqueDocuments.encoded(document),
+            to: reportRoot.appendingPathComponent("result.json")
+        )
         if results.count > 1 {
             try Workspace.writeAtomically(
-                Data(Self.index(results, request: request).utf8), to: reportRoot.appendingPathComponent("report.md"))
+                Data(Self.index(results, request: request).utf8),
+                to: reportRoot.appendingPathComponent("report.md")
+            )
         }
         return result
     }
@@ -80,8 +89,14 @@ public struct ProcessCritic: PhaseCritic {
 
         var record: CritiqueResultDocument.Artifact {
             CritiqueResultDocument.Artifact(
-                path: path, status: (step?.status ?? .failed).rawValue, composite: step?.summary.composite,
-                openMustFix: step?.openMustFix ?? 0, lint: step?.lint ?? [], loop: loop, report: report)
+                path: path,
+                status: (step?.status ?? .failed).rawValue,
+                composite: step?.summary.composite,
+                openMustFix: step?.openMustFix ?? 0,
+                lint: step?.lint ?? [],
+                loop: loop,
+                report: report
+            )
         }
     }
 
@@ -103,14 +118,25 @@ public struct ProcessCritic: PhaseCritic {
             let folder = store.critiqueDirectory(index)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let outcome = try runner.run(
-                artifact: file, directory: request.root, errorFile: folder.appendingPathComponent("critic.log"))
+                artifact: file,
+                directory: request.root,
+                errorFile: folder.appendingPathComponent("critic.log")
+            )
             let kept = outcome.keptArtifact
             let lint = ArtifactLint.findings(in: kept ?? text, path: path, root: request.root)
             let step = CritiqueStep(
-                summary: outcome.summary, lint: lint, critiqued: text, kept: kept, latencyMs: outcome.latencyMs)
+                summary: outcome.summary,
+                lint: lint,
+                critiqued: text,
+                kept: kept,
+                latencyMs: outcome.latencyMs
+            )
             try store.save(
-                step: step, index: index, transcript: try outcome.transcript(),
-                report: CritiqueDocuments.stepReport(step, artifact: path))
+                step: step,
+                index: index,
+                transcript: try outcome.transcript(),
+                report: CritiqueDocuments.stepReport(step, artifact: path)
+            )
             steps[index] = step
             return step
         }
@@ -128,7 +154,13 @@ public struct ProcessCritic: PhaseCritic {
             try Self.write(first.text, to: file)
             var finished: RevisionLoopSummary
             (finished, iterations) = try revisionLoop(
-                path: path, file: file, first: first, store: store, request: request, critiqueStep: critiqueStep)
+                path: path,
+                file: file,
+                first: first,
+                store: store,
+                request: request,
+                critiqueStep: critiqueStep
+            )
             // A loop that stopped on a pass keeps the run that passed, even when an earlier one tied its composite
             // (one that shipped with lint findings, say).
             if finished.stopReason == .shipped, let passed = steps.filter({ $0.value.passed }).map(\.key).max() {
@@ -141,20 +173,32 @@ public struct ProcessCritic: PhaseCritic {
         let best = steps[loop.bestIteration] ?? steps[0]
         if let best { try Self.write(best.text, to: file) }
         let published = CritiqueDocuments.Published(
-            artifact: path, loop: loop, steps: steps, iterations: iterations, store: store)
+            artifact: path,
+            loop: loop,
+            steps: steps,
+            iterations: iterations,
+            store: store
+        )
         try CritiqueDocuments.publish(published, into: folder, config: request.config)
         return ArtifactResult(path: path, step: best, loop: loop, report: relativeFolder + "/report.md")
     }
 
     /// Drives the revision loop to its end; returns its summary and records.
     private func revisionLoop(
-        path: String, file: URL, first: CritiqueStep, store: CritiqueLoopStore, request: CritiqueRequest,
+        path: String,
+        file: URL,
+        first: CritiqueStep,
+        store: CritiqueLoopStore,
+        request: CritiqueRequest,
         critiqueStep: (Int, String) throws -> CritiqueStep
     ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration]) {
         let completed = try store.iterations()
         var machine = RevisionLoopMachine(
-            settings: RevisionLoopMachine.Settings(request.config), original: first.critiqued,
-            initialCritique: first.outcome, completed: completed)
+            settings: RevisionLoopMachine.Settings(request.config),
+            original: first.critiqued,
+            initialCritique: first.outcome,
+            completed: completed
+        )
         // The loop's clock: what earlier runs spent on its steps, plus this run's time.
         let spentBefore = completed.reduce(0) { $0 + $1.revisionLatencyMs + ($1.critique?.latencyMs ?? 0) }
         let clock = ContinuousClock()
@@ -169,7 +213,9 @@ public struct ProcessCritic: PhaseCritic {
             if let step = try store.step(index) { return step.text }
             guard let artifact = machine.artifact(of: index) else {
                 throw EngineError.corruptState(
-                    path: store.directory.path, reason: "the critique loop has no artifact for iteration \(index)")
+                    path: store.directory.path,
+                    reason: "the critique loop has no artifact for iteration \(index)"
+                )
             }
             return artifact
         }
@@ -191,14 +237,19 @@ public struct ProcessCritic: PhaseCritic {
                 } else {
                     let revised = (try? Self.read(file)) ?? ""
                     queue += machine.revisionFinished(
-                        artifact: revised, tokens: report.outcome.usage?.outputTokens ?? 0, latencyMs: latency)
+                        artifact: revised,
+                        tokens: report.outcome.usage?.outputTokens ?? 0,
+                        latencyMs: latency
+                    )
                 }
             case .runGates:
                 queue += machine.gatesFinished(RevisionLoopMachine.GateOutcome(passed: true))
             case .critique(let iteration):
                 guard let revised = machine.artifact(of: iteration) else {
                     throw EngineError.corruptState(
-                        path: store.directory.path, reason: "iteration \(iteration) has no revised artifact")
+                        path: store.directory.path,
+                        reason: "iteration \(iteration) has no revised artifact"
+                    )
                 }
                 let step = try critiqueStep(iteration, revised)
                 queue += machine.critiqueFinished(step.outcome, remainingSeconds: remainingSeconds())
@@ -206,7 +257,10 @@ public struct ProcessCritic: PhaseCritic {
                 return (summary, machine.iterations)
             }
         }
-        throw EngineError.corruptState(path: store.directory.path, reason: "the critique loop stopped without a summary")
+        throw EngineError.corruptState(
+            path: store.directory.path,
+            reason: "the critique loop stopped without a summary"
+        )
     }
 
     // MARK: - The phase's result
@@ -217,13 +271,18 @@ public struct ProcessCritic: PhaseCritic {
             return (lhs.step?.summary.composite ?? -1) < (rhs.step?.summary.composite ?? -1)
         }
         let report =
-            results.count == 1 ? (results.first?.report ?? request.reportDirectory + "/report.md")
+            results.count == 1
+            ? (results.first?.report ?? request.reportDirectory + "/report.md")
             : request.reportDirectory + "/report.md"
         return PhaseCritique(
-            status: (worst?.step?.status ?? .failed).rawValue, composite: worst?.step?.summary.composite,
-            threshold: request.config.threshold, openMustFix: results.reduce(0) { $0 + ($1.step?.openMustFix ?? 0) },
-            iterations: results.reduce(0) { $0 + $1.loop.iterations }, stopReason: worst?.loop.stopReason.rawValue,
-            report: report)
+            status: (worst?.step?.status ?? .failed).rawValue,
+            composite: worst?.step?.summary.composite,
+            threshold: request.config.threshold,
+            openMustFix: results.reduce(0) { $0 + ($1.step?.openMustFix ?? 0) },
+            iterations: results.reduce(0) { $0 + $1.loop.iterations },
+            stopReason: worst?.loop.stopReason.rawValue,
+            report: report
+        )
     }
 
     private static func index(_ results: [ArtifactResult], request: CritiqueRequest) -> String {
@@ -237,12 +296,14 @@ public struct ProcessCritic: PhaseCritic {
             let link = String(result.report.dropFirst(request.reportDirectory.count + 1))
             lines.append(
                 "| `\(result.path)` | \(result.record.status) | \(composite) | \(result.record.openMustFix) | "
-                    + "\(result.loop.iterations) | \(result.loop.stopReason.rawValue) | [report](\(link)) |")
+                    + "\(result.loop.iterations) | \(result.loop.stopReason.rawValue) | [report](\(link)) |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func noArtifact(_ request: CritiqueRequest, configured: [String], into folder: URL) throws -> PhaseCritique {
+    private func noArtifact(_ request: CritiqueRequest, configured: [String], into folder: URL) throws -> PhaseCritique
+    {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let names = configured.map { "`\($0)`" }.joined(separator: ", ")
         let report = """
@@ -254,13 +315,29 @@ public struct ProcessCritic: PhaseCritic {
             """
         try Workspace.writeAtomically(Data(report.utf8), to: folder.appendingPathComponent("report.md"))
         let loop = RevisionLoopSummary(
-            iterations: 0, startComposite: nil, endComposite: nil, tokens: 0, latencyMs: 0, stopReason: .error,
-            bestIteration: 0, failure: "no artifact to critique")
+            iterations: 0,
+            startComposite: nil,
+            endComposite: nil,
+            tokens: 0,
+            latencyMs: 0,
+            stopReason: .error,
+            bestIteration: 0,
+            failure: "no artifact to critique"
+        )
         let result = PhaseCritique(
-            status: CritiqueStatus.failed.rawValue, composite: nil, threshold: request.config.threshold, openMustFix: 0,
-            iterations: 0, stopReason: loop.stopReason.rawValue, report: request.reportDirectory + "/report.md")
+            status: CritiqueStatus.failed.rawValue,
+            composite: nil,
+            threshold: request.config.threshold,
+            openMustFix: 0,
+            iterations: 0,
+            stopReason: loop.stopReason.rawValue,
+            report: request.reportDirectory + "/report.md"
+        )
         let document = CritiqueResultDocument(result: result, artifacts: [], tokens: 0, latencyMs: 0, loop: loop)
-        try Workspace.writeAtomically(try CritiqueDocuments.encoded(document), to: folder.appendingPathComponent("result.json"))
+        try Workspace.writeAtomically(
+            try CritiqueDocuments.encoded(document),
+            to: folder.appendingPathComponent("result.json")
+        )
         return result
     }
 

@@ -20,7 +20,14 @@ struct CritiqueCommandTests {
 
     @Test func aFileCritiqueAndTheReplayOfItsTranscriptPrintTheSameSummary() throws {
         let live = try tollgate(
-            "critique", "plan.md", "--command", "tollgate example-critic --rounds 3", "--json", "--out", "out")
+            "critique",
+            "plan.md",
+            "--command",
+            "tollgate example-critic --rounds 3",
+            "--json",
+            "--out",
+            "out"
+        )
         #expect(live.status == 0, "\(live)")
         let summary = try #require(JSONSerialization.jsonObject(with: Data(live.stdout.utf8)) as? [String: Any])
         #expect(summary["status"] as? String == "shipped")
@@ -52,11 +59,20 @@ struct CritiqueCommandTests {
 
     @Test func environmentOverridesApplyToTheRunAndTheReplay() throws {
         try directory.write(
-            "risks.md", "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- It slips: we check daily.\n")
+            "risks.md",
+            "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- It slips: we check daily.\n"
+        )
         let environment = ["TOLLGATE_CRITIQUE_THRESHOLD": "9"]
         let live = try tollgate(
-            "critique", "risks.md", "--command", "tollgate example-critic", "--json", "--out", "out",
-            environment: environment)
+            "critique",
+            "risks.md",
+            "--command",
+            "tollgate example-critic",
+            "--json",
+            "--out",
+            "out",
+            environment: environment
+        )
         #expect(live.status == 1, "\(live)")
         #expect(live.stdout.contains("\"status\" : \"below_threshold\""))
         let replay = try tollgate("critique", "replay", "out/transcript.ndjson", "--json", environment: environment)
@@ -78,7 +94,9 @@ struct CritiqueCommandTests {
 
     @Test func lintFindingsFailAShippedCritique() throws {
         try directory.write(
-            "todo.md", "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- TODO: list them.\n")
+            "todo.md",
+            "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- TODO: list them.\n"
+        )
         let result = try tollgate("critique", "todo.md", "--command", "tollgate example-critic", "--json")
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("\"status\" : \"shipped\""))
@@ -100,7 +118,9 @@ struct CritiqueCommandTests {
 
     @Test func parsesBothFormsOfTheCritiqueCommand() throws {
         let file = try Invocation.parse(["critique", "plan.md", "--command=cat", "--json"])
-        #expect(file.command == .critique(CritiqueCommand(mode: .file("plan.md", command: "cat", out: nil), json: true)))
+        #expect(
+            file.command == .critique(CritiqueCommand(mode: .file("plan.md", command: "cat", out: nil), json: true))
+        )
         let replay = try Invocation.parse(["critique", "replay", "t.ndjson"])
         #expect(replay.command == .critique(CritiqueCommand(mode: .replay(transcript: "t.ndjson"), json: false)))
         let critic = try Invocation.parse(["example-critic", "plan.md", "--rounds", "2"])
@@ -116,8 +136,12 @@ struct CritiqueCommandTests {
         try directory.write(
             "revised.md",
             try String(contentsOf: directory.path("plan.md"), encoding: .utf8)
-                + "## Risks\n- A step slips: each step is checked before the next.\n")
-        let revised = try tollgate("example-critic", environment: ["TOLLGATE_CRITIQUE_ARTIFACT": directory.path("revised.md").path])
+                + "## Risks\n- A step slips: each step is checked before the next.\n"
+        )
+        let revised = try tollgate(
+            "example-critic",
+            environment: ["TOLLGATE_CRITIQUE_ARTIFACT": directory.path("revised.md").path]
+        )
         #expect(revised.stdout.contains("<SHIP round=\"1\""))
         #expect(try tollgate("example-critic", "plan.md") == first, "deterministic")
     }

@@ -29,7 +29,11 @@ struct CritiqueJobTests {
         #expect(loop["stopReason"] as? String == "shipped")
         #expect((loop["tokens"] as? Int ?? 0) > 0)
         #expect(try job.git("show", "main:plan.md").contains("## Risks"))
-        #expect(try job.git("show", "main:\(folder)/transcript.ndjson").hasPrefix("{\"format\":\"tollgate-critique-transcript\""))
+        #expect(
+            try job.git("show", "main:\(folder)/transcript.ndjson").hasPrefix(
+                "{\"format\":\"tollgate-critique-transcript\""
+            )
+        )
         #expect(try job.git("show", "main:\(folder)/report.md").contains("## Round 1: composite"))
 
         let finished = try job.events().filter { $0["type"] as? String == "critique.finished" }
@@ -39,26 +43,31 @@ struct CritiqueJobTests {
         #expect(data["stopReason"] as? String == "shipped")
     }
 
-    /// A critic whose every round scores 5 with a must-fix item. Scripts are run as `/bin/sh <path>`, never executed
+    /// A critic whose every round scores 5 with a must-fix item.
+    ///
+    /// Scripts are run as `/bin/sh <path>`, never executed
     /// themselves: one written while another test spawns a process could be held open by it ("text file busy").
     func failingCritic(_ job: CLIJob) throws -> String {
-        "/bin/sh " + (try job.script(
-            "failing-critic.sh",
-            """
-            #!/bin/sh
-            printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA['
-            cat
-            printf ']]></ARTIFACT></PANELIST><PANELIST role="critic" score="5"><MUST_FIX>Start over.</MUST_FIX></PANELIST>'
-            printf '<PANELIST role="brand" score="5"></PANELIST><PANELIST role="a11y" score="5"></PANELIST><PANELIST role="copy" score="5"></PANELIST>'
-            printf '<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n'
+        "/bin/sh "
+            + (try job.script(
+                "failing-critic.sh",
+                """
+                #!/bin/sh
+                printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA['
+                cat
+                printf ']]></ARTIFACT></PANELIST><PANELIST role="critic" score="5"><MUST_FIX>Start over.</MUST_FIX></PANELIST>'
+                printf '<PANELIST role="brand" score="5"></PANELIST><PANELIST role="a11y" score="5"></PANELIST><PANELIST role="copy" score="5"></PANELIST>'
+                printf '<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n'
 
-            """))
+                """
+            ))
     }
 
     @Test func aCritiqueThatNeverPassesFreezesEvenAFullAutonomyJob() throws {
         let job = try CLIJob("critique-escalate")
         try job.initialize([
-            "--autonomy", "full", "--set", "critique.enabled=true", "--set", "critique.command=\(try failingCritic(job))",
+            "--autonomy", "full", "--set", "critique.enabled=true", "--set",
+            "critique.command=\(try failingCritic(job))",
         ])
         let run = try job.tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
@@ -74,7 +83,8 @@ struct CritiqueJobTests {
     @Test func withEscalationOffAFailingCritiqueStillMerges() throws {
         let job = try CLIJob("critique-no-escalate")
         try job.initialize([
-            "--autonomy", "full", "--set", "critique.enabled=true", "--set", "critique.command=\(try failingCritic(job))",
+            "--autonomy", "full", "--set", "critique.enabled=true", "--set",
+            "critique.command=\(try failingCritic(job))",
             "--set", "critique.escalate=false",
         ])
         let run = try job.tollgate("run", job.path)
@@ -88,30 +98,37 @@ struct CritiqueJobTests {
         let runs = job.directory.path("critic-runs.txt")
         let hanging = job.directory.path("critic-hanging.pid")
         let modes = job.directory.path("agent-modes.txt")
-        let critic = "/bin/sh " + (try job.script(
-            "critic.sh",
-            """
-            #!/bin/sh
-            n=0
-            if [ -f "\(runs.path)" ]; then n=$(wc -l < "\(runs.path)" | tr -d ' '); fi
-            echo run >> "\(runs.path)"
-            if [ "$n" = 1 ]; then
-              echo $$ > "\(hanging.path)"
-              sleep 60
-            fi
-            exec tollgate example-critic
+        let critic =
+            "/bin/sh "
+            + (try job.script(
+                "critic.sh",
+                """
+                #!/bin/sh
+                n=0
+                if [ -f "\(runs.path)" ]; then n=$(wc -l < "\(runs.path)" | tr -d ' '); fi
+                echo run >> "\(runs.path)"
+                if [ "$n" = 1 ]; then
+                  echo $$ > "\(hanging.path)"
+                  sleep 60
+                fi
+                exec tollgate example-critic
 
-            """))
-        let agent = "/bin/sh " + (try job.script(
-            "agent.sh",
-            """
-            #!/bin/sh
-            echo "$TOLLGATE_PHASE $TOLLGATE_MODE" >> "\(modes.path)"
-            exec tollgate example-agent
+                """
+            ))
+        let agent =
+            "/bin/sh "
+            + (try job.script(
+                "agent.sh",
+                """
+                #!/bin/sh
+                echo "$TOLLGATE_PHASE $TOLLGATE_MODE" >> "\(modes.path)"
+                exec tollgate example-agent
 
-            """))
+                """
+            ))
         try job.initialize([
-            "--autonomy", "full", "--agent", agent, "--set", "critique.enabled=true", "--set", "critique.command=\(critic)",
+            "--autonomy", "full", "--agent", agent, "--set", "critique.enabled=true", "--set",
+            "critique.command=\(critic)",
             "--set", "critique.roundTimeoutSeconds=120", "--set", "critique.totalTimeoutSeconds=240",
         ])
         let process = try job.binary.start(["run", job.path], directory: job.directory.url)

@@ -15,8 +15,16 @@ struct ArtifactLintTests {
 
     @Test func findsPlaceholderText() throws {
         let directory = try TemporaryDirectory("lint")
-        let findings = ArtifactLint.findings(in: "Intro\n\nLorem Ipsum dolor sit amet.\n", path: "a.md", root: directory.url)
-        #expect(findings == [ArtifactLint.Finding(rule: "lorem-ipsum", path: "a.md", line: 3, message: findings.first?.message ?? "")])
+        let findings = ArtifactLint.findings(
+            in: "Intro\n\nLorem Ipsum dolor sit amet.\n",
+            path: "a.md",
+            root: directory.url
+        )
+        #expect(
+            findings == [
+                ArtifactLint.Finding(rule: "lorem-ipsum", path: "a.md", line: 3, message: findings.first?.message ?? "")
+            ]
+        )
     }
 
     @Test func checksRelativeLinksAgainstTheWorkspace() throws {
@@ -41,7 +49,9 @@ struct ArtifactLintTests {
         try directory.write("README.md", "readme")
         #expect(ArtifactLint.findings(in: "[up](../README.md)", path: "docs/plan.md", root: directory.url).isEmpty)
         try directory.write("docs/my file.md", "x")
-        #expect(ArtifactLint.findings(in: "[spaced](<my%20file.md>)", path: "docs/plan.md", root: directory.url).isEmpty)
+        #expect(
+            ArtifactLint.findings(in: "[spaced](<my%20file.md>)", path: "docs/plan.md", root: directory.url).isEmpty
+        )
     }
 
     @Test func aCleanPlanHasNoFinding() throws {

@@ -43,16 +43,25 @@ enum CriticScript {
         var text = open
         for n in 1...rounds {
             let score = composites[(n - 1) % composites.count]
-            text += round(n, artifact: artifact + "\n<!-- round \(n) -->\n", scores: [score, score, score, score], mustFix: ["Say more."])
+            text += round(
+                n,
+                artifact: artifact + "\n<!-- round \(n) -->\n",
+                scores: [score, score, score, score],
+                mustFix: ["Say more."]
+            )
         }
         return text + close
     }
 
-    /// Writes `stream` next to the script and returns the command of a shell script that prints it after `before`
-    /// and then runs `after` (both shell lines). The script is run as `/bin/sh <path>`, never executed itself: a
-    /// script written while another test spawns a process could be held open by that child ("text file busy").
+    /// Writes a shell script that prints `stream` between the shell lines `before` and `after`; returns its command.
+    ///
+    /// The script is run as `/bin/sh <path>`, never executed itself: a script written while another test spawns a
+    /// process could be held open by that child ("text file busy").
     static func printing(
-        _ stream: String, in directory: TemporaryDirectory, name: String = "critic", before: String = "",
+        _ stream: String,
+        in directory: TemporaryDirectory,
+        name: String = "critic",
+        before: String = "",
         after: String = ""
     ) throws -> String {
         let streamFile = try directory.write("\(name).stream", stream)
@@ -64,7 +73,8 @@ enum CriticScript {
             cat "\(streamFile.path)"
             \(after)
 
-            """)
+            """
+        )
         return "/bin/sh \(script.path)"
     }
 }

@@ -37,7 +37,10 @@ struct CritiqueRunnerTests {
     @Test(arguments: [CritiqueConfig.FallbackPolicy.shipBest, .shipLast, .fail])
     func appliesTheFallbackPolicyWhenNoRoundShips(policy: CritiqueConfig.FallbackPolicy) throws {
         let script = try CriticScript.printing(CriticScript.neverShipping("# Plan"), in: directory)
-        let outcome = try runner(script) { $0.fallbackPolicy = policy }.run(artifact: artifact, directory: directory.url)
+        let outcome = try runner(script) { $0.fallbackPolicy = policy }.run(
+            artifact: artifact,
+            directory: directory.url
+        )
         #expect(outcome.summary.status == .belowThreshold)
         #expect(outcome.summary.rounds.map(\.composite) == [6, 7, 6.5])
         switch policy {
@@ -48,11 +51,20 @@ struct CritiqueRunnerTests {
     }
 
     @Test func stopsACriticThatHangsPastTheRoundTimeout() throws {
-        let stream = CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7]) + "<ROUND n=\"2\">\n"
+        let stream =
+            CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7]) + "<ROUND n=\"2\">\n"
         let pidFile = directory.path("critic.pid")
-        let script = try CriticScript.printing(stream, in: directory, before: "echo $$ > \"\(pidFile.path)\"", after: "sleep 30")
+        let script = try CriticScript.printing(
+            stream,
+            in: directory,
+            before: "echo $$ > \"\(pidFile.path)\"",
+            after: "sleep 30"
+        )
         let started = ContinuousClock.now
-        let outcome = try runner(script) { $0.roundTimeoutSeconds = 1 }.run(artifact: artifact, directory: directory.url)
+        let outcome = try runner(script) { $0.roundTimeoutSeconds = 1 }.run(
+            artifact: artifact,
+            directory: directory.url
+        )
         let elapsed = ContinuousClock.now - started
         #expect(elapsed < .seconds(5), "the runner took \(elapsed)")
         #expect(outcome.summary.status == .timedOut)
@@ -60,7 +72,9 @@ struct CritiqueRunnerTests {
         #expect(outcome.summary.shippedRound == 1)
         #expect(outcome.keptArtifact == "# Plan\n")
         // The whole group is gone: the shell and its sleep.
-        let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
         #expect(kill(-pid, 0) == -1)
     }
 
@@ -102,7 +116,10 @@ struct CritiqueRunnerTests {
 
     @Test func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() throws {
         let script = try CriticScript.printing(
-            CriticScript.shipping("# Plan\n"), in: directory, before: "sleep 30 &")
+            CriticScript.shipping("# Plan\n"),
+            in: directory,
+            before: "sleep 30 &"
+        )
         let started = ContinuousClock.now
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -112,16 +129,21 @@ struct CritiqueRunnerTests {
     @Test func givesTheCriticTheArtifactOnStdinAndByPathWithTheSettings() throws {
         let capture = directory.path("capture")
         let script = try CriticScript.printing(
-            CriticScript.shipping("x"), in: directory,
+            CriticScript.shipping("x"),
+            in: directory,
             before: """
                 cat > "\(capture.path).stdin"
                 echo "$TOLLGATE_CRITIQUE_ARTIFACT|$TOLLGATE_CRITIQUE_THRESHOLD|$TOLLGATE_CRITIQUE_MAX_ROUNDS|$TOLLGATE_CRITIQUE_WEIGHT_CRITIC|$(pwd)" > "\(capture.path).env"
-                """)
+                """
+        )
         _ = try runner(script) {
             $0.threshold = 7.5
             $0.maxRounds = 2
         }.run(artifact: artifact, directory: directory.url)
-        #expect(try String(contentsOf: directory.path("capture.stdin"), encoding: .utf8) == "# Plan\n\n## Steps\n1. Do it.\n")
+        #expect(
+            try String(contentsOf: directory.path("capture.stdin"), encoding: .utf8)
+                == "# Plan\n\n## Steps\n1. Do it.\n"
+        )
         let env = try String(contentsOf: directory.path("capture.env"), encoding: .utf8)
         #expect(env == "\(artifact.path)|7.5|2|0.4|\(directory.url.path)\n")
     }

@@ -25,30 +25,36 @@ struct ProcessCriticTests {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 
-    /// A critic that scores 9 when the artifact has a `## Risks` heading (and ships), else 6 with one must-fix item;
-    /// it carries the artifact it was given and appends a line to the counter file on every run. Run as
+    /// A critic that ships an artifact with a `## Risks` heading (9), and scores others 6 with one must-fix item.
+    ///
+    /// It carries the artifact it was given and appends a line to the counter file on every run. Run as
     /// `/bin/sh <path>` (see ``CriticScript/printing(_:in:name:before:after:)``).
     func criticScript(mustFixWithoutRisks: String = "Add a Risks section.") throws -> String {
-        "/bin/sh " + (try directory.write(
-            "critic.sh",
-            """
-            #!/bin/sh
-            echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> "\(counter.path)"
-            printf '<CRITIQUE_RUN version="1">\\n<ROUND n="1">\\n<PANELIST role="designer"><ARTIFACT mime="text/markdown"><![CDATA['
-            cat
-            printf ']]></ARTIFACT></PANELIST>\\n'
-            if grep -q '^## Risks' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=9; m=0; else s=6; m=1; fi
-            if grep -q 'version two' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=7; fi
-            printf '<PANELIST role="critic" score="%s" must_fix="%s">' $s $m
-            if [ $m = 1 ]; then printf '<MUST_FIX>\(mustFixWithoutRisks)</MUST_FIX>'; fi
-            printf '</PANELIST>\\n<PANELIST role="brand" score="%s"></PANELIST><PANELIST role="a11y" score="%s"></PANELIST>' $s $s
-            printf '<PANELIST role="copy" score="%s"></PANELIST>\\n<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n' $s
+        "/bin/sh "
+            + (try directory.write(
+                "critic.sh",
+                """
+                #!/bin/sh
+                echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> "\(counter.path)"
+                printf '<CRITIQUE_RUN version="1">\\n<ROUND n="1">\\n<PANELIST role="designer"><ARTIFACT mime="text/markdown"><![CDATA['
+                cat
+                printf ']]></ARTIFACT></PANELIST>\\n'
+                if grep -q '^## Risks' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=9; m=0; else s=6; m=1; fi
+                if grep -q 'version two' "$TOLLGATE_CRITIQUE_ARTIFACT"; then s=7; fi
+                printf '<PANELIST role="critic" score="%s" must_fix="%s">' $s $m
+                if [ $m = 1 ]; then printf '<MUST_FIX>\(mustFixWithoutRisks)</MUST_FIX>'; fi
+                printf '</PANELIST>\\n<PANELIST role="brand" score="%s"></PANELIST><PANELIST role="a11y" score="%s"></PANELIST>' $s $s
+                printf '<PANELIST role="copy" score="%s"></PANELIST>\\n<ROUND_END n="1"></ROUND_END></ROUND></CRITIQUE_RUN>\\n' $s
 
-            """
-        ).path)
+                """
+            ).path)
     }
 
-    func request(artifacts: [String] = ["plan.md"], reviser: Reviser, configure: (inout CritiqueConfig) -> Void = { _ in })
+    func request(
+        artifacts: [String] = ["plan.md"],
+        reviser: Reviser,
+        configure: (inout CritiqueConfig) -> Void = { _ in }
+    )
         throws -> CritiqueRequest
     {
         var config = CritiqueConfig.default
@@ -57,8 +63,11 @@ struct ProcessCriticTests {
         config.artifacts = artifacts
         configure(&config)
         return CritiqueRequest(
-            phase: PhaseRef(number: 1, type: .strategic), revision: 1, root: root,
-            stateDirectory: directory.path("state"), config: config
+            phase: PhaseRef(number: 1, type: .strategic),
+            revision: 1,
+            root: root,
+            stateDirectory: directory.path("state"),
+            config: config
         ) { iteration, items in
             reviser.calls.append((iteration, items))
             return try reviser.answer(iteration, items)
@@ -71,7 +80,9 @@ struct ProcessCriticTests {
         ((try? String(contentsOf: counter, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
-    func file(_ path: String) throws -> String { try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) }
+    func file(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
 
     func write(_ path: String, _ text: String) throws {
         try Data(text.utf8).write(to: root.appendingPathComponent(path))
@@ -101,13 +112,21 @@ struct ProcessCriticTests {
         #expect(try file("plan.md").contains("## Risks"))
 
         let folder = root.appendingPathComponent("critique/phase-1/rev-1")
-        for name in ["transcript.ndjson", "summary.json", "report.md", "result.json", "iterations/0/report.md", "iterations/1/summary.json"] {
+        for name in [
+            "transcript.ndjson", "summary.json", "report.md", "result.json", "iterations/0/report.md",
+            "iterations/1/summary.json",
+        ] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
         }
-        let stored = try JSONDecoder().decode(PhaseCritique.self, from: Data(contentsOf: folder.appendingPathComponent("result.json")))
+        let stored = try JSONDecoder().decode(
+            PhaseCritique.self,
+            from: Data(contentsOf: folder.appendingPathComponent("result.json"))
+        )
         #expect(stored == result)
         let summary = try #require(
-            JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as? [String: Any])
+            JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json")))
+                as? [String: Any]
+        )
         #expect(summary["status"] as? String == "shipped")
         let loop = try #require(summary["loop"] as? [String: Any])
         #expect(loop["startComposite"] as? Double == 6)
@@ -126,7 +145,11 @@ struct ProcessCriticTests {
         #expect(result.passed)
         #expect(result.iterations == 0)
         #expect(reviser.calls.isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("critique/phase-1/rev-1/iterations").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: root.appendingPathComponent("critique/phase-1/rev-1/iterations").path
+            )
+        )
     }
 
     @Test func aLoopCutShortResumesWithoutRerunningWhatFinished() throws {
@@ -194,7 +217,9 @@ struct ProcessCriticTests {
         #expect(result.stopReason == "error")
         #expect(!result.passed)
         let document = try String(
-            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/result.json"), encoding: .utf8)
+            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/result.json"),
+            encoding: .utf8
+        )
         #expect(document.contains("the agent exited with status 2"))
     }
 
@@ -212,7 +237,9 @@ struct ProcessCriticTests {
         #expect(items.map(\.reviewer) == ["lint"])
         #expect(items.first?.line == 4)
         let first = try String(
-            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/iterations/0/report.md"), encoding: .utf8)
+            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/iterations/0/report.md"),
+            encoding: .utf8
+        )
         #expect(first.contains("line 4, todo"))
     }
 
@@ -239,7 +266,8 @@ struct ProcessCriticTests {
         try write("notes.md", "# Notes\n\nNothing yet.\n")
         try write("ignored.md", "# Not configured\n")
         let result = try critic.critique(
-            try request(artifacts: ["plan.md", "notes.md", "absent.md"], reviser: Reviser()) { $0.maxIterations = 0 })
+            try request(artifacts: ["plan.md", "notes.md", "absent.md"], reviser: Reviser()) { $0.maxIterations = 0 }
+        )
         #expect(result.status == "below_threshold")
         #expect(result.composite == 6)
         #expect(result.openMustFix == 1)
