@@ -56,6 +56,11 @@ extension GiteaReviewHost {
         _ = try bot()
         let number = Int64(handle.id)
         let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        // Commits reviewers pushed come into the local branch now, so the engine credits them and merges exactly
+        // the head the reviewers approved.
+        if pull.state == .open, try repository.branchTip(pull.head.ref)?.hex != pull.head.sha {
+            try syncBranch(pull.head.ref, review: handle)
+        }
         let reviews = try call("reading the reviews of pull request #\(number)") {
             try await $0.reviews(on: number, in: ref)
         }
