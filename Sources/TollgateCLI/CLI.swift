@@ -70,6 +70,8 @@ public enum CLI {
             let session = try JobSession.open(at: url(directory), resources: resources, exclusive: false)
             output.out(try session.config.rendered())
             return .success
+        case .watch(let watch):
+            return try watch.run(resources: resources, output: output)
         case .demo(let directory):
             return try DemoCommand.run(directory: directory.map(url), home: invocation.home, resources: resources, output: output)
         case .help, .exampleAgent, .critique, .exampleCritic:

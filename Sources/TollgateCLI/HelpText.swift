@@ -13,6 +13,7 @@ enum HelpText {
           init DIR            create a job in DIR
           run DIR             run phases until a freeze, completion or failure
           resume DIR          read the verdict on the open review and act on it
+          watch ROOT          resume every job under ROOT that awaits a review (--once, --interval SECONDS)
           status DIR          where the job stands (--json for scripts)
           review DIR VERDICT  give a verdict on the local review: approve, request-changes, comment, close
           log DIR             the job's evidence trail (--json for one event a line)
@@ -61,6 +62,15 @@ enum HelpText {
                 main and continue; approved for an older commit → ask again and stay frozen; changes requested → the
                 agent gets every comment on the same branch and the review is asked again; closed → the phase is redone
                 from main on phase-N-type-rev-M. No verdict yet → exit 3 and where the review is.
+                """
+        case "watch":
+            return """
+                USAGE: tollgate watch ROOT [--interval SECONDS] [--once]
+
+                Every directory directly under ROOT that holds a job awaiting review is resumed: its verdict is read
+                and acted on, as `tollgate resume` does. One line per job; one job's failure does not stop the others.
+                Repeats every SECONDS (default 60) until stopped; with --once, one pass (for cron and scripts). Exit
+                status 0, or 1 when every job it resumed failed.
                 """
         case "status":
             return """

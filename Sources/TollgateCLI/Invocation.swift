@@ -18,6 +18,7 @@ public struct Invocation: Sendable, Equatable {
         case demo(directory: String?)
         case critique(CritiqueCommand)
         case exampleCritic(ExampleCriticCommand)
+        case watch(WatchCommand)
     }
 
     /// An inline comment given as `PATH:LINE:TEXT`.
@@ -47,7 +48,7 @@ public struct Invocation: Sendable, Equatable {
     public var home: String?
 
     /// The subcommands, in the order `--help` lists them.
-    public static let commands = ["init", "run", "resume", "status", "review", "log", "config", "example-agent", "demo", "critique", "example-critic"]
+    public static let commands = ["init", "run", "resume", "watch", "status", "review", "log", "config", "example-agent", "demo", "critique", "example-critic"]
 
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -99,6 +100,7 @@ public struct Invocation: Sendable, Equatable {
             command = .review(
                 directory: positionals[0], action: action, message: message, comments: comments, reviewer: reviewer)
         case "example-agent": command = .exampleAgent
+        case "watch": command = .watch(try WatchCommand.parse(&scanner))
         case "critique": command = .critique(try CritiqueCommand.parse(&scanner))
         case "example-critic": command = .exampleCritic(try ExampleCriticCommand.parse(&scanner))
         case "demo":
@@ -125,8 +127,9 @@ struct OptionScanner {
         "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
         "review": ["--message", "--comment", "--as", "--home"],
         "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
+        "watch": ["--interval", "--home"],
     ]
-    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"], "critique": ["--json"]]
+    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"]]
 
     var positionals: [String] = []
     private var values: [(String, String)] = []

@@ -1,0 +1,94 @@
+import Foundation
+import TollgateCore
+import TollgateEngine
+
+/// `tollgate watch ROOT [--interval SECONDS] [--once]`: resumes every job under ROOT that awaits a review.
+///
+/// Each directory directly under ROOT holding a job whose status is `pending_review` is resumed (its verdict read
+/// and acted on); one job's failure does not stop the others. One line per job and round.
+public struct WatchCommand: Sendable, Equatable {
+    /// The folder whose subdirectories are jobs.
+    public var root: String
+    /// Seconds between rounds; the default when nil.
+    public var interval: Int?
+    /// One round only.
+    public var once: Bool
+
+    public init(root: String, interval: Int?, once: Bool) {
+        self.root = root
+        self.interval = interval
+        self.once = once
+    }
+
+    /// The default seconds between rounds.
+    static let defaultInterval = 60
+
+    static func parse(_ scanner: inout OptionScanner) throws(UsageError) -> WatchCommand {
+        let intervalText = try scanner.value("--interval")
+        let once = scanner.flag("--once")
+        var interval: Int?
+        if let intervalText {
+            guard let seconds = Int(intervalText), seconds >= 1 else {
+                throw UsageError("--interval takes a whole number of seconds from 1, got '\(intervalText)'", command: "watch")
+            }
+            interval = seconds
+        }
+        let positionals = scanner.positionals
+        guard positionals.count == 1 else {
+            throw UsageError("watch takes one directory: the folder whose subdirectories are jobs", command: "watch")
+        }
+        scanner.positionals = []
+        return WatchCommand(root: positionals[0], interval: interval, once: once)
+    }
+
+    func run(resources: ResourceBundle, output: Output) throws -> ExitCode {
+        let rootURL = CLI.url(root)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw EngineError.usage("\(rootURL.path) is not a directory: give the folder that holds the job directories")
+        }
+        while true {
+            let outcome = round(in: rootURL, resources: resources, output: output)
+            if once { return outcome }
+            Thread.sleep(forTimeInterval: TimeInterval(interval ?? Self.defaultInterval))
+        }
+    }
+
+    /// One pass over the jobs; failure only when every job it resumed failed.
+    private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> ExitCode {
+        let entries =
+            (try? FileManager.default.contentsOfDirectory(
+                at: rootURL, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles])) ?? []
+        var resumed = 0
+        var failed = 0
+        for directory in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+            guard (try? directory.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true,
+                let waiting = try? JobSession.open(at: directory, resources: resources, exclusive: false),
+                let state = try? waiting.state, state.status == .pendingReview
+            else { continue }
+            resumed += 1
+            let name = directory.lastPathComponent
+            do {
+                let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
+                var note = ""
+                let result = try session.run(readVerdict: true) { line in note = line.trimmingCharacters(in: .whitespaces) }
+                switch result {
+                case .completed:
+                    output.out("\(name): completed")
+                case .frozen(let review, let waitingNote):
+                    let phase = (try? session.state.phase.label) ?? ""
+                    output.out("\(name): awaiting review of \(phase) (\(review.location)): \(waitingNote ?? note)")
+                case .failed(let cause):
+                    failed += 1
+                    output.out("\(name): failed: \(cause)")
+                }
+            } catch {
+                failed += 1
+                output.out("\(name): failed: \(error)")
+            }
+        }
+        if resumed == 0 { output.out("no job under \(rootURL.path) awaits a review") }
+        return resumed > 0 && failed == resumed ? .failure : .success
+    }
+}
