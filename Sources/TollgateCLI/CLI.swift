@@ -89,10 +89,14 @@ public enum CLI {
         return user.isEmpty ? "reviewer" : user
     }
 
-    /// A configuration error caused by `--set` or a flag rather than a file.
+    /// A configuration error caused by the command line (`--set`, a flag, `--expert`) rather than a file.
     private static func isFromCommandLine(_ error: ConfigError) -> Bool {
-        error.description.contains("--set") || error.description.contains("--autonomy")
-            || error.description.contains("--agent") || error.description.contains("--review")
+        switch error {
+        case .unknownExpert, .missingEquals: return true
+        case .unknownKey(let source, _, _), .invalidValue(let source, _, _, _), .duplicateKey(let source, _):
+            return source.hasPrefix("--")
+        case .malformedJSON, .notAnObject: return false
+        }
     }
 
     private static func ignoreSIGPIPE() {

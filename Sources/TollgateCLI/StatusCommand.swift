@@ -18,6 +18,12 @@ enum StatusCommand {
             output.out("  review: \(review.host) #\(review.id) at \(review.location) (head \(review.head.prefix(10)))")
         }
         if let reason = state.freezeReason, state.status == .pendingReview { output.out("  frozen: \(reason)") }
+        if state.status == .pendingReview, let review = state.review,
+            let last = session.events.last(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
+            last.type == "review.rerequested"
+        {
+            output.out("  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)")
+        }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         return .success
