@@ -1,0 +1,137 @@
+import Foundation
+import GiteaKit
+import HTTPKit
+import Testing
+import TollgateTestSupport
+
+/// Closed pull requests, stale approvals, `watch`, server faults and crashes at the Gitea side effects.
+extension GiteaEndToEndTests {
+    /// Runs the job to its first freeze and returns the pull request alice sees.
+    func frozenAtFirstReview() async throws -> PullRequest {
+        let created = try initialize()
+        #expect(created.status == 0, "\(created)")
+        let run = try tollgate("run", job.path)
+        #expect(run.status == 3, "\(run)")
+        return try #require(try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo))
+    }
+
+    func approve(_ pull: PullRequest) async throws {
+        let alice = client(server.alice)
+        let head = try await alice.pullRequest(pull.number, in: repo).head.sha
+        _ = try await alice.createReview(CreatePullReviewOptions(event: .approved, commitID: head), on: pull.number, in: repo)
+    }
+
+    func count(_ method: String, _ suffix: String, status: Int? = nil) throws -> Int {
+        try server.requests().filter {
+            $0.method == method && $0.path.hasSuffix(suffix) && (status == nil || $0.status == status)
+        }.count
+    }
+
+    @Test func aPullRequestClosedByHandRedoesThePhaseAsRevisionTwo() async throws {
+        defer { server.stop() }
+        let pull = try await frozenAtFirstReview()
+        let alice = client(server.alice)
+        _ = try await alice.postComment("Wrong direction entirely", on: pull.number, in: repo, idempotencyKey: "t1")
+        _ = try await alice.editPullRequest(pull.number, in: repo, EditPullRequestOptions(state: .closed))
+        let redo = try tollgate("resume", job.path)
+        #expect(redo.status == 3, "\(redo)")
+        let status = try job.status()
+        #expect(status["branch"] as? String == "phase-1-strategic-rev-2")
+        let second = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic-rev-2", in: repo))
+        #expect(second.number != pull.number && second.state == .open)
+        // The closing comment reached the agent, which answers every item in the files it commits.
+        let answered = try job.git("grep", "-l", "Wrong direction entirely", "phase-1-strategic-rev-2")
+        #expect(!answered.isEmpty)
+        #expect(try job.git("merge-base", "main", "phase-1-strategic-rev-2") == (try job.git("rev-parse", "main")))
+    }
+
+    @Test func anApprovalMadeStaleByAPushIsNotMerged() async throws {
+        defer { server.stop() }
+        let pull = try await frozenAtFirstReview()
+        try await approve(pull)
+        _ = try server.commit(
+            ["late.md": "late\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name, author: "bob",
+            message: "Late change")
+        let stale = try tollgate("resume", job.path)
+        #expect(stale.status == 3, "\(stale)")
+        #expect(try await client(server.alice).isMerged(pull.number, in: repo) == false)
+        #expect(try count("POST", "/pulls/\(pull.number)/merge") == 0)
+        let reviews = try await client(server.alice).reviews(on: pull.number, in: repo)
+        #expect(reviews.last?.state == .requestReview && reviews.last?.user?.login == "alice")
+    }
+
+    @Test func watchResumesTheJobWithAVerdictAndLeavesTheOther() async throws {
+        defer { server.stop() }
+        let root = job.directory.path("jobs")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        for name in ["ready", "waiting"] {
+            let path = root.appendingPathComponent(name).path
+            let created = try job.tollgate(
+                [
+                    "init", path, "--review", "gitea", "--autonomy", "guided", "--agent", "tollgate example-agent",
+                    "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
+                ], environment: botEnvironment)
+            #expect(created.status == 0, "\(created)")
+            #expect(try job.tollgate(["run", path], environment: botEnvironment).status == 3)
+        }
+        let alice = client(server.alice)
+        let ready = RepoRef(owner: server.bot.login, name: "ready")
+        let pull = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: ready))
+        _ = try await alice.createReview(
+            CreatePullReviewOptions(event: .approved, commitID: pull.head.sha), on: pull.number, in: ready)
+
+        let watch = try job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
+        #expect(watch.status == 0, "\(watch)")
+        let lines = watch.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "\(watch)")
+        #expect(lines.first?.hasPrefix("ready: awaiting review of 3-") == true, "\(watch)")
+        #expect(lines.last?.hasPrefix("waiting: awaiting review of 1-strategic") == true, "\(watch)")
+        #expect(lines.last?.contains("no verdict yet") == true, "\(watch)")
+        #expect(try await alice.isMerged(pull.number, in: ready))
+    }
+
+    @Test func aBurstOf502IsRetriedAndAMergeThatStaysBusyFailsTheJobUntilResumed() async throws {
+        defer { server.stop() }
+        try server.failNextRequests(2, status: 502, pathContains: "/pulls")
+        let pull = try await frozenAtFirstReview()
+        try await approve(pull)
+        try server.makeNextMergesBusy(50)
+        let busy = try tollgate("resume", job.path)
+        #expect(busy.status == 1, "\(busy)")
+        #expect(busy.stderr.contains("Please try again later"), "\(busy)")
+        #expect(try job.status()["status"] as? String == "failed")
+        try server.clearFaults()
+        let later = try tollgate("resume", job.path)
+        #expect(later.status == 3, "\(later)")
+        #expect(try await client(server.alice).isMerged(pull.number, in: repo))
+    }
+
+    @Test(arguments: ["after-branch", "after-commit", "after-review-open", "before-state-update"])
+    func aCrashBeforeTheFreezeLeavesOnePullRequest(fault: String) async throws {
+        defer { server.stop() }
+        #expect(try initialize().status == 0)
+        let crashed = try job.tollgate(["run", job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
+        #expect(crashed.status == 86, "\(crashed)")
+        let rerun = try tollgate("run", job.path)
+        #expect(rerun.status == 3, "\(rerun)")
+        #expect(try count("POST", "/pulls", status: 201) == 1)
+        #expect(try job.status()["status"] as? String == "pending_review")
+    }
+
+    @Test(arguments: ["after-verdict", "after-merge", "after-finish", "before-state-update"])
+    func aCrashAroundTheMergeMergesOnce(fault: String) async throws {
+        defer { server.stop() }
+        let pull = try await frozenAtFirstReview()
+        try await approve(pull)
+        let crashed = try job.tollgate(
+            ["resume", job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
+        #expect(crashed.status == 86, "\(crashed)")
+        let rerun = try tollgate("resume", job.path)
+        #expect(rerun.status == 3, "\(rerun)")
+        #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 200) == 1)
+        #expect(try job.status()["phase"] as? Int == 3)
+        let phaseOne = try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
+        #expect(phaseOne.split(separator: "\n").count == 1)
+        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+    }
+}
