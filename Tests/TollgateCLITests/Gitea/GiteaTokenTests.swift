@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// Where the token comes from, and what a token without the needed scope does at init.
+extension GiteaEndToEndTests {
+    func initialize(environment: [String: String], extra: [String] = []) throws -> ProcessResult {
+        try job.tollgate(
+            ["init", job.path, "--review", "gitea", "--set", "gitea.url=\(server.baseURL.absoluteString)"] + extra,
+            environment: environment)
+    }
+
+    @Test func aTokenWithoutTheWriteScopeIsRefusedAtInitWithTheScopeNamed() throws {
+        defer { server.stop() }
+        let limited = try server.createToken(for: server.bot.login, scopes: ["read:user", "read:repository"])
+        let result = try initialize(environment: ["TOLLGATE_GITEA_TOKEN": limited.token])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("scope"), "\(result)")
+        #expect(!result.stderr.contains(limited.token))
+        #expect((try? job.git("rev-parse", "--verify", "tollgate/state")) == nil)
+    }
+
+    @Test func aTokenFileReadableByOthersIsRefusedAndAnOwnerOnlyOneIsUsed() throws {
+        defer { server.stop() }
+        let file = try job.directory.write("token", server.bot.token + "\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+        let open = try initialize(environment: [:], extra: ["--set", "gitea.tokenFile=\(file.path)"])
+        #expect(open.status == 1, "\(open)")
+        #expect(open.stderr.contains("chmod 600"), "\(open)")
+        #expect(!open.stderr.contains(server.bot.token))
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        let created = try initialize(environment: [:], extra: ["--set", "gitea.tokenFile=\(file.path)"])
+        #expect(created.status == 0, "\(created)")
+        #expect(try remoteGit("rev-parse", "tollgate/state") == (try job.git("rev-parse", "tollgate/state")))
+        // The remote URL carries no token.
+        #expect(!(try job.git("remote", "get-url", "origin")).contains(server.bot.token))
+    }
+
+    @Test func aMissingTokenNamesTheVariable() throws {
+        defer { server.stop() }
+        let result = try initialize(environment: [:])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("TOLLGATE_GITEA_TOKEN"), "\(result)")
+    }
+}
