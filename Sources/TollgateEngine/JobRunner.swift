@@ -323,7 +323,11 @@ final class JobRunner {
         }
         FaultPoint.afterFinish.trip()
         try record(machine.phaseFinished())
-        if state.status == .completed { progress("job completed") }
+        if state.status == .completed {
+            // The host's copy of the job ends where the local one does (a no-op for the local host).
+            try host.publish(branches: ["main"])
+            progress("job completed")
+        }
     }
 
     // MARK: - Idempotency probes
