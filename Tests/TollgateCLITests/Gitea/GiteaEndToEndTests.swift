@@ -117,6 +117,7 @@ struct GiteaEndToEndTests {
         }
         #expect(try job.status()["status"] as? String == "completed")
         #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try remoteGit("rev-parse", "tollgate/state") == (try job.git("rev-parse", "tollgate/state")))
         let log = try job.git("log", "--format=%s", "main")
         #expect(log.components(separatedBy: "\n").filter { $0.hasPrefix("Phase ") }.count == 3)
     }
