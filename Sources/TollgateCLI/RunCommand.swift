@@ -31,7 +31,11 @@ enum RunCommand {
             return .frozen
         case .failed(let cause):
             output.err("tollgate: job failed: \(cause)")
-            output.err("fix the cause, then `tollgate run \(directory.path)` continues from the step that failed.")
+            if (try? session.state.next) == nil {
+                output.err("the job is over: nothing is left to run (see `tollgate log \(directory.path)`).")
+            } else {
+                output.err("fix the cause, then `tollgate run \(directory.path)` continues from the step that failed.")
+            }
             return .failure
         }
     }
