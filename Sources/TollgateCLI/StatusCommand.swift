@@ -24,6 +24,7 @@ enum StatusCommand {
         {
             output.out("  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)")
         }
+        if let critique = state.critique { output.out("  \(critique.line)") }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         return .success
@@ -60,6 +61,7 @@ enum StatusCommand {
         var failure: String?
         var next: String?
         var mergedPhases: Int
+        var critique: PhaseCritique?
 
         init(state: JobState) {
             job = state.id
@@ -81,6 +83,7 @@ enum StatusCommand {
             failure = state.failure
             next = state.next?.description
             mergedPhases = state.merged.count
+            critique = state.critique
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -99,11 +102,12 @@ enum StatusCommand {
             try container.encode(failure, forKey: .failure)
             try container.encode(next, forKey: .next)
             try container.encode(mergedPhases, forKey: .mergedPhases)
+            try container.encode(critique, forKey: .critique)  // null when no critique ran in this phase
         }
 
         enum CodingKeys: String, CodingKey {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
-                failure, next, mergedPhases
+                failure, next, mergedPhases, critique
         }
     }
 }
