@@ -1,6 +1,10 @@
 import Foundation
+import Synchronization
 
 /// Named places where `TOLLGATE_FAULT=<point>` ends the process abruptly, to prove a rerun finishes the job.
+///
+/// `TOLLGATE_FAULT=<point>@<n>` ends it at the n-th time the process reaches the point (the first when `@n` is
+/// absent), so a test can crash a command in its second phase, its second revision, or its second push.
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// The phase branch exists and is checked out; the state does not say so yet.
     case afterBranch = "after-branch"
@@ -8,8 +12,18 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case afterAgent = "after-agent"
     /// The agent's work is committed on the branch; the state does not say so yet.
     case afterCommit = "after-commit"
+    /// A critique of one artifact finished and its step is saved; the revision loop has not recorded it yet.
+    case afterCritiqueStep = "after-critique-step"
+    /// The agent finished a revision in the critique loop; the revision is not critiqued yet.
+    case afterRevision = "after-revision"
+    /// One iteration of the revision loop is recorded; the loop has not decided what comes next.
+    case afterIteration = "after-iteration"
+    /// Branches were pushed to the review host; nothing was opened or recorded yet.
+    case afterPush = "after-push"
     /// The review is open on the host; the job is not frozen in the state yet.
     case afterReviewOpen = "after-review-open"
+    /// The engine posted a comment on the review; the state does not record that yet.
+    case afterComment = "after-comment"
     /// The verdict was read; the state does not record it yet.
     case afterVerdict = "after-verdict"
     /// The squash commit is on `main`; the state does not say so yet.
@@ -19,13 +33,53 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// A state commit is written but the state ref has not moved.
     case beforeStateUpdate = "before-state-update"
 
+    /// Which runs reach a point: every job, only jobs whose phases are critiqued, or only jobs on a remote host.
+    public enum Reach: Sendable {
+        case everyJob, critique, remoteHost
+    }
+
+    public var reach: Reach {
+        switch self {
+        case .afterCritiqueStep, .afterRevision, .afterIteration: .critique
+        case .afterPush, .afterComment: .remoteHost
+        default: .everyJob
+        }
+    }
+
     /// The exit status of a process ended by a fault.
     public static let exitStatus: Int32 = 86
 
-    /// Ends the process at once if `TOLLGATE_FAULT` names this point.
+    /// What `TOLLGATE_FAULT` asks for: a point and the hit (1-based) at which to end the process.
+    public struct Spec: Sendable, Equatable {
+        public var point: FaultPoint
+        public var hit: Int
+
+        /// Reads `point` or `point@n`; nil when the text names no point or `n` is not a positive number.
+        public init?(_ text: String) {
+            let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let point = FaultPoint(rawValue: String(parts[0])) else { return nil }
+            var hit = 1
+            if parts.count == 2 {
+                guard let number = Int(parts[1]), number >= 1 else { return nil }
+                hit = number
+            }
+            self.point = point
+            self.hit = hit
+        }
+    }
+
+    private static let hits = Mutex<[FaultPoint: Int]>([:])
+    private static let spec: Spec? = ProcessInfo.processInfo.environment["TOLLGATE_FAULT"].flatMap(Spec.init)
+
+    /// Ends the process at once if `TOLLGATE_FAULT` names this point and this is the hit it names.
     public func trip() {
-        guard ProcessInfo.processInfo.environment["TOLLGATE_FAULT"] == rawValue else { return }
-        FileHandle.standardError.write(Data("tollgate: fault injected at \(rawValue)\n".utf8))
+        guard let spec = Self.spec, spec.point == self else { return }
+        let count = Self.hits.withLock { hits in
+            hits[self, default: 0] += 1
+            return hits[self, default: 0]
+        }
+        guard count == spec.hit else { return }
+        FileHandle.standardError.write(Data("tollgate: fault injected at \(rawValue)@\(count)\n".utf8))
         _exit(Self.exitStatus)
     }
 }
