@@ -41,6 +41,9 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     /// Authentication failed (the credentials were refused, or none were given).
     public var isAuthenticationFailure: Bool { code == GIT_EAUTH.rawValue }
 
+    /// An HTTPS remote's certificate was not trusted (see ``TransportSecurity``).
+    public var isCertificateFailure: Bool { code == GIT_ECERTIFICATE.rawValue }
+
     public var description: String { "git \(operation) failed: \(message)" }
 }
 

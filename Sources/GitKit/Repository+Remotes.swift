@@ -29,19 +29,29 @@ extension Repository {
     /// Credentials are offered once; if the server refuses them the push fails with `isAuthenticationFailure`.
     /// A non-fast-forward update is refused before anything is sent (`isRejected`); references the server
     /// refuses are thrown with `rejectedReferences` (libgit2 itself reports success for those).
-    public func push(remote name: String, refspecs: [String], credentials: Credentials?) throws(GitError) {
+    /// - Parameter security: How an HTTPS remote's certificate is verified; an untrusted one fails with
+    ///   `isCertificateFailure` and a message naming the URL, the problem and the settings that fix it.
+    public func push(
+        remote name: String, refspecs: [String], credentials: Credentials?,
+        security: TransportSecurity = .systemTrust
+    ) throws(GitError) {
         _ = sigpipeIgnored
         let operation = "push to \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
             let session = RemoteSession(
-                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) },
+                security: security)
             var options = git_push_options()
             try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
             options.proxy_opts.type = GIT_PROXY_AUTO
             try withExtendedLifetime(session) { () throws(GitError) in
                 try withStringArray(refspecs) { (array) throws(GitError) -> Void in
-                    try git(operation) { git_remote_push(remote, &array, &options) }
+                    do throws(GitError) {
+                        try git(operation) { git_remote_push(remote, &array, &options) }
+                    } catch {
+                        throw session.explain(error)
+                    }
                 }
             }
             let rejected = session.rejectedReferences
@@ -56,15 +66,19 @@ extension Repository {
 
     /// Fetches from a remote: the given refspecs, or the remote's configured ones when `refspecs` is empty.
     ///
-    /// - Parameter prune: also delete remote-tracking references that no longer exist on the remote.
+    /// - Parameters:
+    ///   - prune: Also delete remote-tracking references that no longer exist on the remote.
+    ///   - security: How an HTTPS remote's certificate is verified, as for ``push(remote:refspecs:credentials:security:)``.
     public func fetch(
-        remote name: String, refspecs: [String], credentials: Credentials?, prune: Bool = false
+        remote name: String, refspecs: [String], credentials: Credentials?, prune: Bool = false,
+        security: TransportSecurity = .systemTrust
     ) throws(GitError) {
         _ = sigpipeIgnored
         let operation = "fetch from \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
             let session = RemoteSession(
-                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) })
+                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) },
+                security: security)
             var options = git_fetch_options()
             try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
@@ -72,7 +86,11 @@ extension Repository {
             options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED
             try withExtendedLifetime(session) { () throws(GitError) in
                 try withStringArray(refspecs) { (array) throws(GitError) -> Void in
-                    try git(operation) { git_remote_fetch(remote, &array, &options, nil) }
+                    do throws(GitError) {
+                        try git(operation) { git_remote_fetch(remote, &array, &options, nil) }
+                    } catch {
+                        throw session.explain(error)
+                    }
                 }
             }
         }

@@ -1,0 +1,65 @@
+internal import CGit2
+import Foundation
+
+/// How a push or fetch verifies an HTTPS remote's certificate: extra certificate authorities, or no check at all.
+///
+/// By default the certificate must be trusted by the system's certificate authorities (those libgit2 loads).
+/// A `caFile` adds the authorities of a PEM file, e.g. a company's private CA, for this remote only: the system's
+/// authorities stay trusted, and other remotes in the same process are not affected. `insecureSkipTLSVerify`
+/// accepts any certificate, which lets anyone on the network path read the credentials; it is meant for test
+/// servers only. Neither setting matters for plain HTTP or local remotes.
+public struct TransportSecurity: Sendable, Equatable {
+    /// A PEM file of certificate authorities trusted in addition to the system's; nil for the system's only.
+    public var caFile: String?
+    /// Accept any certificate, even an expired, self-signed or mismatched one.
+    public var insecureSkipTLSVerify: Bool
+    /// Prepended to `caFile` and `insecureSkipTLSVerify` where an error names the settings that fix it,
+    /// e.g. `gitea.` when those settings come from the `gitea.*` configuration keys.
+    public var settingsPrefix: String
+
+    /// Creates the settings; the defaults verify against the system's certificate authorities only.
+    public init(caFile: String? = nil, insecureSkipTLSVerify: Bool = false, settingsPrefix: String = "") {
+        self.caFile = caFile
+        self.insecureSkipTLSVerify = insecureSkipTLSVerify
+        self.settingsPrefix = settingsPrefix
+    }
+
+    /// Verification against the system's certificate authorities only.
+    public static let systemTrust = TransportSecurity()
+
+    /// The error for a certificate that was not trusted: the remote, the problem, and the two settings that fix it.
+    ///
+    /// - Parameters:
+    ///   - remoteURL: The remote's URL; any user name or password in it is left out.
+    ///   - problem: What is wrong with the certificate, as the TLS library reported it.
+    ///   - operation: What GitKit was doing, e.g. "push to origin".
+    func untrustedCertificateError(remoteURL: String?, problem: String, operation: String) -> GitError {
+        let caFileSetting = settingsPrefix + "caFile"
+        let fix: String
+        if let caFile {
+            fix =
+                "check that \(caFileSetting) (\(caFile)) holds the certificate authority that signed it and that the "
+                + "certificate names this host"
+        } else {
+            fix =
+                "if the server uses a private certificate authority, set \(caFileSetting) to a PEM file holding it"
+        }
+        let message =
+            "the TLS certificate of \(Self.withoutUserInfo(remoteURL)) is not trusted: \(problem). To fix it, \(fix); "
+            + "only for a test server, \(settingsPrefix)insecureSkipTLSVerify=true turns the check off"
+        return GitError(
+            code: GIT_ECERTIFICATE.rawValue, klass: Int32(GIT_ERROR_SSL.rawValue), message: message,
+            operation: operation)
+    }
+
+    /// `url` without a user name or password, so a token written into a remote URL is never repeated.
+    private static func withoutUserInfo(_ url: String?) -> String {
+        guard let url else { return "the remote" }
+        guard var components = URLComponents(string: url), components.user != nil || components.password != nil else {
+            return url
+        }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "the remote"
+    }
+}
