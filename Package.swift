@@ -54,7 +54,8 @@ let package = Package(
         .target(name: "TollgateTestSupport", dependencies: ["TollgateEngine", "TollgateCore", "GitKit"]),
         .testTarget(
             name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit"]),
+        .testTarget(
+            name: "GitKitTests", dependencies: ["GitKit", "HTTPKit", "TollgateTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "GiteaKitTests", dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
             exclude: ["Fixtures"]),
