@@ -35,6 +35,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -1375,7 +1376,11 @@ def main():
     parser.add_argument("--user", action="append", default=[],
                         help="create a user at start: LOGIN, LOGIN:admin, or LOGIN:scope,scope (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     options = parser.parse_args()
+    if bool(options.tls_cert) != bool(options.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
 
     owns_root = options.root is None
     root = options.root or tempfile.mkdtemp(prefix="gitea-test-server-")
@@ -1383,7 +1388,15 @@ def main():
     state = State(root, options.version, url_holder)
     server = Server(state, options.verbose)
     port = server.server_address[1]
-    url_holder["root_url"] = "http://127.0.0.1:%d/" % port
+    scheme = "http"
+    if options.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(options.tls_cert, options.tls_key)
+        # The handshake happens on each connection's first read, in its handler thread: a client that never
+        # finishes it cannot hold up accept() for everyone else.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        scheme = "https"
+    url_holder["root_url"] = "%s://127.0.0.1:%d/" % (scheme, port)
 
     users = {}
     for spec in options.user:
