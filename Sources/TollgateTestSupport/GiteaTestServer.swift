@@ -40,7 +40,21 @@ public final class GiteaTestServer: Sendable {
         public let description: String
     }
 
-    /// The server's root URL, `http://127.0.0.1:PORT/`; the API is under `api/v1`.
+    /// The certificate and private key (PEM files) of a server that speaks HTTPS instead of plain HTTP.
+    public struct TLSIdentity: Sendable {
+        /// The server's certificate, optionally followed by intermediate certificates.
+        public let certificateFile: URL
+        /// The certificate's unencrypted private key.
+        public let keyFile: URL
+
+        /// Creates an identity from two PEM files.
+        public init(certificateFile: URL, keyFile: URL) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
+    }
+
+    /// The server's root URL, `http://127.0.0.1:PORT/` (`https` with a ``TLSIdentity``); the API is under `api/v1`.
     public let baseURL: URL
     /// The port the server listens on.
     public let port: Int
@@ -65,7 +79,8 @@ public final class GiteaTestServer: Sendable {
     /// - Parameters:
     ///   - version: The Gitea version it reports and emulates (error texts differ by version).
     ///   - verbose: Log every request to the server's stderr file (`server.log` in the root directory).
-    public init(version: String = "1.26.3", verbose: Bool = false) throws {
+    ///   - tls: Serve HTTPS with this certificate; plain HTTP when nil.
+    public init(version: String = "1.26.3", verbose: Bool = false, tls: TLSIdentity? = nil) throws {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -79,6 +94,7 @@ public final class GiteaTestServer: Sendable {
             "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
         ]
         if verbose { arguments.append("--verbose") }
+        if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
         process.arguments = arguments
         let input = Pipe()
         let output = Pipe()
@@ -106,7 +122,7 @@ public final class GiteaTestServer: Sendable {
         }
         guard let port = ready["port"] as? Int, let users = ready["users"] as? [String: String],
             let botToken = users["tollgate-bot"], let aliceToken = users["alice"], let bobToken = users["bob"],
-            let baseURL = URL(string: "http://127.0.0.1:\(port)/")
+            let baseURL = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/")
         else {
             channel.shutDown()
             throw Failure(description: "the Gitea test server sent an unexpected first line: \(ready)")
