@@ -24,7 +24,10 @@ enum StatusCommand {
         {
             output.out("  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)")
         }
-        if let critique = state.critique { output.out("  \(critique.line)") }
+        if let critique = state.critique {
+            output.out("  \(critique.line)")
+            output.out("  \(critique.loopLine)")
+        }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         return .success

@@ -5,7 +5,8 @@ import Foundation
 /// States are `JobState.status` × `JobState.next`:
 /// - `created`, next `preparePhase` → `started()` → `running`
 /// - `running`: `preparePhase` → `runAgent` → `commitRun` → `requestReview` or `merge` → `finishPhase` → next phase
-/// - `pending_review`, next `awaitVerdict` → `verdictRead(_:)` → `merge`, `runAgent` (feedback), `preparePhase` (redo)
+/// - `pending_review`, next `awaitVerdict` → `verdictRead(_:)` → `merge` (also after a merge by hand), `runAgent`
+///   (feedback), `preparePhase` (redo)
 ///   or `requestReview` again (a stale approval)
 /// - `failed`: `next` still names the step that failed; `retried()` → `running`
 /// - `completed`: `next` is nil.
@@ -110,13 +111,7 @@ public struct JobMachine: Sendable, Equatable {
     /// boundary the autonomy level would merge.
     public mutating func critiqueFinished(_ critique: PhaseCritique, escalate: Bool) -> [JobEvent] {
         state.critique = critique
-        var data = [
-            "status": critique.status, "openMustFix": "\(critique.openMustFix)",
-            "iterations": "\(critique.iterations)", "report": critique.report,
-        ]
-        if let composite = critique.composite { data["composite"] = String(format: "%.2f", composite) }
-        if let stop = critique.stopReason { data["stopReason"] = stop }
-        let events = [event("critique.finished", data)]
+        let events = [event("critique.finished", critique.eventData)]
         return events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil)
     }
 
@@ -208,8 +203,10 @@ public struct JobMachine: Sendable, Equatable {
                      "next": describeNext()])
             ]
         case .mergedOnHost:
+            // Someone merged on the host by hand: the merge step adopts the host's merge commit (nothing is merged
+            // twice), records it, and the phase finishes as if the engine had merged it.
             state.status = .running
-            state.next = .finishPhase
+            state.next = .merge(approvers: [])
             return [event("verdict.merged_on_host", ["next": describeNext()])]
         }
     }

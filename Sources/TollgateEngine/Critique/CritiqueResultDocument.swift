@@ -1,8 +1,8 @@
 import Foundation
 import TollgateCore
 
-/// `result.json`: the phase's ``PhaseCritique`` (what the engine reads back), with each artifact's figures and the
-/// loop's totals beside it.
+/// `result.json`: the phase's ``PhaseCritique`` (what the engine reads back: status, composites, tokens, latency),
+/// with each artifact's figures and, for a single artifact, its loop beside it.
 struct CritiqueResultDocument: Encodable {
     /// One artifact's part of the result.
     struct Artifact: Encodable {
@@ -17,29 +17,22 @@ struct CritiqueResultDocument: Encodable {
 
     var result: PhaseCritique
     var artifacts: [Artifact]
-    var tokens: Int
-    var latencyMs: Int
     /// The loop of the only artifact, or of none; several artifacts each carry their own.
     var loop: RevisionLoopSummary?
 
-    init(result: PhaseCritique, artifacts: [Artifact], tokens: Int, latencyMs: Int, loop: RevisionLoopSummary? = nil) {
+    init(result: PhaseCritique, artifacts: [Artifact], loop: RevisionLoopSummary? = nil) {
         self.result = result
         self.artifacts = artifacts
-        self.tokens = tokens
-        self.latencyMs = latencyMs
         self.loop = loop ?? (artifacts.count == 1 ? artifacts.first?.loop : nil)
     }
 
-    private enum Keys: String, CodingKey { case artifacts, tokens, latencyMs, loop, startComposite, endComposite }
+    private enum Keys: String, CodingKey { case artifacts, loop, endComposite }
 
     func encode(to encoder: any Encoder) throws {
         try result.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(artifacts, forKey: .artifacts)
-        try container.encode(tokens, forKey: .tokens)
-        try container.encode(latencyMs, forKey: .latencyMs)
         try container.encodeIfPresent(loop, forKey: .loop)
-        try container.encodeIfPresent(loop?.startComposite, forKey: .startComposite)
         try container.encodeIfPresent(loop?.endComposite, forKey: .endComposite)
     }
 }

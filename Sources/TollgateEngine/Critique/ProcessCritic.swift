@@ -57,12 +57,7 @@ public struct ProcessCritic: PhaseCritic {
             results.append(try critique(path, request: request, folder: folder, relativeFolder: relative))
         }
         let result = Self.combined(results, request: request)
-        let document = CritiqueResultDocument(
-            result: result,
-            artifacts: results.map(\.record),
-            tokens: results.reduce(0) { $0 + $1.loop.tokens },
-            latencyMs: results.reduce(0) { $0 + $1.loop.latencyMs }
-        )
+        let document = CritiqueResultDocument(result: result, artifacts: results.map(\.record))
         try Workspace.writeAtomically(
             try CritiqueDocuments.encoded(document),
             to: reportRoot.appendingPathComponent("result.json")
@@ -107,10 +102,15 @@ public struct ProcessCritic: PhaseCritic {
         let file = request.root.appendingPathComponent(path)
         let runner = CritiqueRunner(config: request.config, environment: environment, graceSeconds: graceSeconds)
         var steps: [Int: CritiqueStep] = [:]
+        // The loop's wall time: this run's, plus what the steps an earlier run finished took then.
+        let clock = ContinuousClock()
+        let start = clock.now
+        var reusedMs = 0
 
         /// The finished critique `index` of `text`, run now unless an earlier run of the loop finished it.
         func critiqueStep(_ index: Int, text: String) throws -> CritiqueStep {
             if let done = try store.step(index) {
+                if steps[index] == nil { reusedMs += done.latencyMs }
                 steps[index] = done
                 return done
             }
@@ -137,6 +137,7 @@ public struct ProcessCritic: PhaseCritic {
                 transcript: try outcome.transcript(),
                 report: CritiqueDocuments.stepReport(step, artifact: path)
             )
+            FaultPoint.afterCritiqueStep.trip()
             steps[index] = step
             return step
         }
@@ -153,7 +154,8 @@ public struct ProcessCritic: PhaseCritic {
             let first = try critiqueStep(0, text: try Self.read(file))
             try Self.write(first.text, to: file)
             var finished: RevisionLoopSummary
-            (finished, iterations) = try revisionLoop(
+            let revisionsReusedMs: Int
+            (finished, iterations, revisionsReusedMs) = try revisionLoop(
                 path: path,
                 file: file,
                 first: first,
@@ -161,6 +163,7 @@ public struct ProcessCritic: PhaseCritic {
                 request: request,
                 critiqueStep: critiqueStep
             )
+            finished.latencyMs = reusedMs + revisionsReusedMs + Self.milliseconds(clock.now - start)
             // A loop that stopped on a pass keeps the run that passed, even when an earlier one tied its composite
             // (one that shipped with lint findings, say).
             if finished.stopReason == .shipped, let passed = steps.filter({ $0.value.passed }).map(\.key).max() {
@@ -183,7 +186,8 @@ public struct ProcessCritic: PhaseCritic {
         return ArtifactResult(path: path, step: best, loop: loop, report: relativeFolder + "/report.md")
     }
 
-    /// Drives the revision loop to its end; returns its summary and records.
+    /// Drives the revision loop to its end; returns its summary, its records, and the milliseconds the revisions an
+    /// earlier run finished took (this run does not run them again).
     private func revisionLoop(
         path: String,
         file: URL,
@@ -191,8 +195,9 @@ public struct ProcessCritic: PhaseCritic {
         store: CritiqueLoopStore,
         request: CritiqueRequest,
         critiqueStep: (Int, String) throws -> CritiqueStep
-    ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration]) {
+    ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration], Int) {
         let completed = try store.iterations()
+        let revisionsReusedMs = completed.filter { $0.artifact != nil }.reduce(0) { $0 + $1.revisionLatencyMs }
         var machine = RevisionLoopMachine(
             settings: RevisionLoopMachine.Settings(request.config),
             original: first.critiqued,
@@ -226,6 +231,11 @@ public struct ProcessCritic: PhaseCritic {
             switch action {
             case .persist(let record):
                 try store.save(iteration: record)
+                if record.critique != nil || record.failure != nil {
+                    FaultPoint.afterIteration.trip()
+                } else if record.artifact != nil {
+                    FaultPoint.afterRevision.trip()
+                }
             case .revise(let iteration, let base):
                 try Self.write(try text(of: base), to: file)
                 let items = (try store.step(base) ?? first).feedback(iteration: iteration, path: path)
@@ -254,7 +264,7 @@ public struct ProcessCritic: PhaseCritic {
                 let step = try critiqueStep(iteration, revised)
                 queue += machine.critiqueFinished(step.outcome, remainingSeconds: remainingSeconds())
             case .finish(let summary):
-                return (summary, machine.iterations)
+                return (summary, machine.iterations, revisionsReusedMs)
             }
         }
         throw EngineError.corruptState(
@@ -281,7 +291,10 @@ public struct ProcessCritic: PhaseCritic {
             openMustFix: results.reduce(0) { $0 + ($1.step?.openMustFix ?? 0) },
             iterations: results.reduce(0) { $0 + $1.loop.iterations },
             stopReason: worst?.loop.stopReason.rawValue,
-            report: report
+            report: report,
+            startComposite: worst?.loop.startComposite,
+            tokens: results.reduce(0) { $0 + $1.loop.tokens },
+            latencyMs: results.reduce(0) { $0 + $1.loop.latencyMs }
         )
     }
 
@@ -333,7 +346,7 @@ public struct ProcessCritic: PhaseCritic {
             stopReason: loop.stopReason.rawValue,
             report: request.reportDirectory + "/report.md"
         )
-        let document = CritiqueResultDocument(result: result, artifacts: [], tokens: 0, latencyMs: 0, loop: loop)
+        let document = CritiqueResultDocument(result: result, artifacts: [], loop: loop)
         try Workspace.writeAtomically(
             try CritiqueDocuments.encoded(document),
             to: folder.appendingPathComponent("result.json")
