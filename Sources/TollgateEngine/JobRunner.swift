@@ -26,6 +26,8 @@ final class JobRunner {
     let clock: () -> Date
     private var machine: JobMachine
     private var config: ResolvedConfig
+    /// Why the job froze again in this drive, when the verdict alone does not say it (a merge refused by the host).
+    private var freezeNote: String?
 
     init(
         workspace: Workspace, store: StateStore, host: any ReviewHost, agent: any AgentRunner,
@@ -63,7 +65,7 @@ final class JobRunner {
         while let step = state.next {
             if state.status == .failed { return .failed(state.failure ?? "the job failed") }
             if step == .awaitVerdict {
-                guard mayReadVerdict, let review = state.review else { return frozenStop(note: nil) }
+                guard mayReadVerdict, let review = state.review else { return frozenStop(note: freezeNote) }
                 mayReadVerdict = false
                 if let note = try self.readVerdict(review) { return frozenStop(note: note) }
                 continue
@@ -83,6 +85,12 @@ final class JobRunner {
 
     private func frozenStop(note: String?) -> Stop {
         guard let review = state.review else { return .failed("frozen without an open review") }
+        // The freeze was recorded after the branches were pushed: the host's copy of the state catches up now.
+        do {
+            try host.publish(branches: [])
+        } catch {
+            progress("  warning: the job state is not published to the review host yet (\(error)); the next run does it")
+        }
         return .frozen(review, note: note)
     }
 
@@ -241,9 +249,26 @@ final class JobRunner {
             branch: branch, head: head.hex, title: squashTitle, body: try pullRequestBody(head: head),
             reviewers: config.strings("review.reviewers"))
         let handle = try host.requestReview(request, existing: state.review)
+        if handle.id == state.review?.id, let note = try revisionNote(head: head) {
+            try host.postNote(note.body, key: note.key, on: handle)
+        }
         FaultPoint.afterReviewOpen.trip()
         try record(machine.reviewRequested(handle))
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
+    }
+
+    /// What the last revision answered, for a review asked again after requested changes.
+    private func revisionNote(head: OID) throws -> RevisionNote? {
+        let run = state.runs
+        let items = (try? Data(contentsOf: workspace.feedback(run))).flatMap {
+            try? JSONDecoder().decode([FeedbackItem].self, from: $0)
+        }
+        let report = (try? Data(contentsOf: workspace.runResult(run))).flatMap {
+            try? JSONDecoder().decode(AgentReport.self, from: $0)
+        }
+        return RevisionNote(
+            job: state.id, phase: state.phase, revision: state.revision, head: head.hex, report: report,
+            items: items ?? [])
     }
 
     /// Reads the verdict and records it; returns a note when the job stays frozen.
@@ -281,9 +306,16 @@ final class JobRunner {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing before its merge")
             }
             let message = try squashMessage(approvers: approvers)
-            if let review = state.review,
-                let remote = try host.merge(review, title: squashTitle, message: message, head: head.hex)
-            {
+            var landedOnHost: String?
+            if let review = state.review {
+                do {
+                    landedOnHost = try host.merge(review, title: squashTitle, message: message, head: head.hex)
+                } catch let moved as ReviewHeadMoved {
+                    try approvalOutdated(moved, review: review, approvers: approvers)
+                    return
+                }
+            }
+            if let remote = landedOnHost {
                 guard let oid = OID(hex: remote) else { throw EngineError.host("the host reported a bad merge commit") }
                 commit = oid
             } else {
@@ -312,6 +344,19 @@ final class JobRunner {
         }
         progress("  merged into main as \(commit.hex.prefix(10))")
         try record(machine.phaseMerged(commit: commit.hex, approvers: approvers))
+    }
+
+    /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review
+    /// is asked again for the new head (which the host already fetched into the workspace).
+    private func approvalOutdated(_ moved: ReviewHeadMoved, review: ReviewHandle, approvers: [String]) throws {
+        let pushers = try reviewerCommitAuthors(since: review.head, tip: moved.head)
+        let who = approvers.isEmpty ? "the reviewers" : approvers.joined(separator: ", ")
+        let note =
+            "not merged: \(moved.description), so the approval by \(who) does not cover what would land; "
+            + "review was asked again for \(moved.head.prefix(10))"
+        freezeNote = note
+        progress("  \(note)")
+        try record(machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers))
     }
 
     private func finishPhase() throws {
@@ -471,7 +516,8 @@ final class JobRunner {
                 "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
                 "revision": "\(state.revision)", "branch": state.branch,
                 "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
-                "score": state.critique?.line ?? "no critique ran for this phase", "resumeHint": hint,
+                "score": state.critique?.line ?? "no critique ran for this phase",
+                "freezeReason": state.freezeReason?.description ?? "a review was asked for", "resumeHint": hint,
             ])
     }
 

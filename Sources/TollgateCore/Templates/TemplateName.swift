@@ -31,7 +31,7 @@ public enum TemplateName: String, Sendable, Hashable, CaseIterable, Comparable {
         case .prBody:
             return [
                 "jobId", "phase", "phaseType", "revision", "branch", "summary", "filesChanged", "lookAt", "score",
-                "resumeHint",
+                "freezeReason", "resumeHint",
             ]
         case .squashMessage:
             return ["phase", "phaseType", "summary", "details", "trailers"]

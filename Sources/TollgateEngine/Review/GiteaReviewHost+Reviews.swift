@@ -118,12 +118,18 @@ extension GiteaReviewHost {
             let options = MergeOptions(
                 style: .squash, title: title, message: Self.body(of: message, title: title),
                 deleteBranchAfterMerge: true, headCommitID: head)
+            let client = try client()
             do {
-                _ = try call("merging pull request #\(number)") { try await $0.merge(number, in: ref, options) }
-            } catch let error as EngineError {
+                _ = try AsyncBridge.run { () async throws(GiteaError) in try await client.merge(number, in: ref, options) }
+            } catch where error.kind == .headOutOfDate {
+                // Someone pushed between the verdict and the merge: the approval does not cover what would land.
+                let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+                try syncBranch(moved.head.ref, review: handle)
+                throw ReviewHeadMoved(approved: head, head: moved.head.sha)
+            } catch {
                 throw EngineError.host(
-                    "\(error.description) The approval was for \(head.prefix(10)); run `tollgate resume` again once "
-                        + "Gitea accepts the merge.")
+                    "\(hostError(error, doing: "merging pull request #\(number)").description) The approval was for "
+                        + "\(head.prefix(10)); run `tollgate resume` again once Gitea accepts the merge.")
             }
             let confirmed = try call("confirming the merge of pull request #\(number)") {
                 try await $0.isMerged(number, in: ref)
@@ -156,6 +162,12 @@ extension GiteaReviewHost {
             _ = try fetch("main")
             let local = try repository.branchTip("main")
             guard local != commit else { return }
+            if let local, !(try repository.isAncestor(local, of: commit)) {
+                throw EngineError.host(
+                    "Gitea's main at \(commit.hex.prefix(10)) does not contain the local main \(local.hex.prefix(10)): "
+                        + "the two diverged; bring the local commits onto Gitea's main by hand, then run "
+                        + "`tollgate resume` again")
+            }
             try repository.updateReference("refs/heads/main", to: commit, expected: local, message: "tollgate: merged")
             if try repository.currentBranch() == "main" { try repository.checkout(branch: "main", force: true) }
         } catch let error as EngineError {

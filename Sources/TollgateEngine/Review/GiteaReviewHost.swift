@@ -78,11 +78,20 @@ public final class GiteaReviewHost: ReviewHost {
     public func publish(branches: [String]) throws {
         var names = branches
         if !names.contains(StateStore.branch) { names.append(StateStore.branch) }
-        try push(names)
+        if try push(names) { FaultPoint.afterPush.trip() }
     }
 
     public func publishMain() throws {
-        try push(["main", StateStore.branch])
+        if try push(["main", StateStore.branch]) { FaultPoint.afterPush.trip() }
+    }
+
+    public func postNote(_ body: String, key: String, on handle: ReviewHandle) throws {
+        let ref = try repoRef()
+        let number = Int64(handle.id)
+        _ = try call("commenting on pull request #\(number)") {
+            try await $0.postComment(body, on: number, in: ref, idempotencyKey: key)
+        }
+        FaultPoint.afterComment.trip()
     }
 
     // MARK: - Plumbing shared with the review calls
@@ -122,14 +131,31 @@ public final class GiteaReviewHost: ReviewHost {
     }
 
     /// Pushes branches to Gitea, never forced: a branch someone else moved is refused, not overwritten.
-    func push(_ branches: [String]) throws {
+    ///
+    /// A branch whose remote-tracking reference (which a push or fetch leaves at what Gitea has) already equals the
+    /// local tip is left out, so publishing what is already there costs no round trip.
+    /// - Returns: whether anything was pushed.
+    @discardableResult
+    func push(_ branches: [String]) throws -> Bool {
+        let pending: [String]
+        do {
+            pending = try branches.filter { branch in
+                let local = try repository.branchTip(branch)
+                let pushed = try repository.resolve(reference: "refs/remotes/\(Self.remote)/\(branch)")
+                return local == nil || local != pushed
+            }
+        } catch {
+            throw gitError(error, doing: "reading the branches to push to Gitea")
+        }
+        guard !pending.isEmpty else { return false }
         let credentials = try credentials()
-        let refspecs = branches.map { "refs/heads/\($0):refs/heads/\($0)" }
+        let refspecs = pending.map { "refs/heads/\($0):refs/heads/\($0)" }
         do {
             try repository.push(remote: Self.remote, refspecs: refspecs, credentials: credentials)
         } catch {
-            throw gitError(error, doing: "pushing \(branches.joined(separator: ", ")) to Gitea")
+            throw gitError(error, doing: "pushing \(pending.joined(separator: ", ")) to Gitea")
         }
+        return true
     }
 
     /// Fetches `branch` from Gitea into `refs/remotes/origin/<branch>` and returns its tip.
@@ -151,7 +177,7 @@ public final class GiteaReviewHost: ReviewHost {
 
     // MARK: - Token and client
 
-    private func client() throws -> GiteaClient {
+    func client() throws -> GiteaClient {
         if let cachedClient { return cachedClient }
         let text = config.string("gitea.url")
         guard !text.isEmpty, let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {

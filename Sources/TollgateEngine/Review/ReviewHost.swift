@@ -36,6 +36,14 @@ public protocol ReviewHost: AnyObject {
 
     /// Publishes `main` after the engine squashed a phase locally without a review.
     func publishMain() throws
+
+    /// Posts `body` as a comment on the review, once per `key`: a rerun after a crash finds the earlier comment
+    /// and posts nothing. The local host keeps no such comments.
+    func postNote(_ body: String, key: String, on handle: ReviewHandle) throws
+}
+
+extension ReviewHost {
+    public func postNote(_ body: String, key: String, on handle: ReviewHandle) throws {}
 }
 
 /// What a freeze asks the host to open.
