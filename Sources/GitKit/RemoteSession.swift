@@ -84,7 +84,8 @@ final class RemoteSession {
         }
         var problem = "the server sent no X.509 certificate"
         if let certificate, certificate.pointee.cert_type == GIT_CERT_X509, let host {
-            let unbracketedHost = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+            let unbracketedHost =
+                host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
             let verdict = certificate.withMemoryRebound(to: git_cert_x509.self, capacity: 1) { x509 in
                 Self.verify(x509.pointee, caFile: caFile, host: unbracketedHost)
             }
@@ -116,8 +117,10 @@ final class RemoteSession {
             operation: error.operation)
     }
 
-    /// The certificate problem in libgit2's message, e.g. "The certificate is not correctly signed by the trusted
-    /// CA" from "the SSL certificate is invalid: 0x08 - The certificate is not correctly signed by the trusted CA".
+    /// The certificate problem in libgit2's message, after its code.
+    ///
+    /// For example "The certificate is not correctly signed by the trusted CA" from "the SSL certificate is
+    /// invalid: 0x08 - The certificate is not correctly signed by the trusted CA".
     private static func libgit2Problem(_ message: String) -> String {
         guard let dash = message.range(of: " - ") else { return oneLine(message) }
         return oneLine(String(message[dash.upperBound...]))

@@ -68,7 +68,7 @@ extension Repository {
     ///
     /// - Parameters:
     ///   - prune: Also delete remote-tracking references that no longer exist on the remote.
-    ///   - security: How an HTTPS remote's certificate is verified, as for ``push(remote:refspecs:credentials:security:)``.
+    ///   - security: How an HTTPS remote's certificate is verified, as for a push.
     public func fetch(
         remote name: String, refspecs: [String], credentials: Credentials?, prune: Bool = false,
         security: TransportSecurity = .systemTrust

@@ -13,13 +13,16 @@ public struct TransportSecurity: Sendable, Equatable {
     public var caFile: String?
     /// Accept any certificate, even an expired, self-signed or mismatched one.
     public var insecureSkipTLSVerify: Bool
-    /// Prepended to `caFile` and `insecureSkipTLSVerify` where an error names the settings that fix it,
-    /// e.g. `gitea.` when those settings come from the `gitea.*` configuration keys.
+    /// The prefix of the setting names that errors suggest (`caFile`, `insecureSkipTLSVerify`).
+    ///
+    /// For example `gitea.` when those settings come from the `gitea.*` configuration keys.
     public var settingsPrefix: String
 
     /// Creates the settings; the defaults verify against the system's certificate authorities only.
+    ///
+    /// An empty `caFile` counts as none, as an unset configuration value reads.
     public init(caFile: String? = nil, insecureSkipTLSVerify: Bool = false, settingsPrefix: String = "") {
-        self.caFile = caFile
+        self.caFile = caFile?.isEmpty == true ? nil : caFile
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
         self.settingsPrefix = settingsPrefix
     }
@@ -48,8 +51,11 @@ public struct TransportSecurity: Sendable, Equatable {
             "the TLS certificate of \(Self.withoutUserInfo(remoteURL)) is not trusted: \(problem). To fix it, \(fix); "
             + "only for a test server, \(settingsPrefix)insecureSkipTLSVerify=true turns the check off"
         return GitError(
-            code: GIT_ECERTIFICATE.rawValue, klass: Int32(GIT_ERROR_SSL.rawValue), message: message,
-            operation: operation)
+            code: GIT_ECERTIFICATE.rawValue,
+            klass: Int32(GIT_ERROR_SSL.rawValue),
+            message: message,
+            operation: operation
+        )
     }
 
     /// `url` without a user name or password, so a token written into a remote URL is never repeated.

@@ -151,7 +151,11 @@ public final class GiteaReviewHost: ReviewHost {
         let credentials = try credentials()
         let refspecs = pending.map { "refs/heads/\($0):refs/heads/\($0)" }
         do {
-            try repository.push(remote: Self.remote, refspecs: refspecs, credentials: credentials)
+            try repository.push(
+                remote: Self.remote, refspecs: refspecs, credentials: credentials,
+                security: TransportSecurity(
+                    caFile: config.string("gitea.caFile"),
+                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
         } catch {
             throw gitError(error, doing: "pushing \(pending.joined(separator: ", ")) to Gitea")
         }
@@ -164,7 +168,10 @@ public final class GiteaReviewHost: ReviewHost {
         do {
             try repository.fetch(
                 remote: Self.remote, refspecs: ["+refs/heads/\(branch):refs/remotes/\(Self.remote)/\(branch)"],
-                credentials: credentials)
+                credentials: credentials,
+                security: TransportSecurity(
+                    caFile: config.string("gitea.caFile"),
+                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
             return try repository.resolve(reference: "refs/remotes/\(Self.remote)/\(branch)")
         } catch {
             throw gitError(error, doing: "fetching \(branch) from Gitea")
