@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -64,77 +63,22 @@ public struct ChildProcess: Sendable {
     /// Runs the process to its end and says how it ended.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started at all.
     public func run() throws -> Termination {
-        let pid = try spawn()
-        let reaped = DispatchSemaphore(value: 0)
-        let status = StatusBox()
-        Thread.detachNewThread {
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
-            status.set(raw)
-            reaped.signal()
+        let pid = try ProcessLauncher.spawn(
+            arguments: arguments, environment: environment, directory: directory, input: nil,
+            output: outputFile.map { .file($0) } ?? .inherited, error: outputFile == nil ? .inherited : .standardOutput)
+        let reaper = ProcessReaper(pid: pid)
+        guard let timeoutSeconds else {
+            _ = reaper.wait(until: nil)
+            return reaper.termination ?? .exited(-1)
         }
-        var timedOut = false
-        if let timeoutSeconds {
-            if reaped.wait(timeout: .now() + .seconds(timeoutSeconds)) == .timedOut {
-                timedOut = true
-                kill(-pid, SIGTERM)
-                if reaped.wait(timeout: .now() + .seconds(graceSeconds)) == .timedOut {
-                    kill(-pid, SIGKILL)
-                    reaped.wait()
-                }
-            }
-        } else {
-            reaped.wait()
+        if reaper.wait(until: .now() + .seconds(timeoutSeconds)) {
+            return reaper.termination ?? .exited(-1)
         }
-        if timedOut, let timeoutSeconds { return .timedOut(seconds: timeoutSeconds) }
-        let raw = status.get()
-        if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
-        return .signalled(raw & 0x7f)
+        kill(-pid, SIGTERM)
+        if !reaper.wait(until: .now() + .seconds(graceSeconds)) {
+            kill(-pid, SIGKILL)
+            _ = reaper.wait(until: nil)
+        }
+        return .timedOut(seconds: timeoutSeconds)
     }
-
-    private func spawn() throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let outputFile {
-            posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
-
-        // posix_spawn has no portable "chdir" action; a tiny shell changes directory and then execs the command,
-        // rather than this process changing its own directory under other threads.
-        let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
-        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        var cEnvironment: [UnsafeMutablePointer<CChar>?] =
-            environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in cArguments { free(pointer) }
-            for pointer in cEnvironment { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
-        guard rc == 0 else {
-            throw EngineError.spawnFailed(command: arguments.joined(separator: " "), reason: String(cString: strerror(rc)))
-        }
-        return pid
-    }
-}
-
-/// The exit status handed from the reaping thread to the waiting caller.
-private final class StatusBox: Sendable {
-    private let value = Mutex<Int32>(0)
-
-    func set(_ raw: Int32) { value.withLock { $0 = raw } }
-
-    func get() -> Int32 { value.withLock { $0 } }
 }

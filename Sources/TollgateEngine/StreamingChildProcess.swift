@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -27,8 +26,7 @@ public final class StreamingChildProcess {
     /// The process id (also the id of its process group).
     public let pid: pid_t
     private var readDescriptor: Int32
-    private let reaped = DispatchSemaphore(value: 0)
-    private let status = ReapedStatus()
+    private let reaper: ProcessReaper
 
     /// Starts `arguments` in `directory` with exactly `environment`.
     ///
@@ -49,13 +47,13 @@ public final class StreamingChildProcess {
         _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         do {
-            self.pid = try Self.spawn(
+            self.pid = try ProcessLauncher.spawn(
                 arguments: arguments,
                 environment: environment,
                 directory: directory,
                 input: input,
-                errorFile: errorFile,
-                writeEnd: pipeEnds[1]
+                output: .descriptor(pipeEnds[1]),
+                error: errorFile.map { .file($0) } ?? .inherited
             )
         } catch {
             close(pipeEnds[0])
@@ -64,15 +62,7 @@ public final class StreamingChildProcess {
         }
         close(pipeEnds[1])
         self.readDescriptor = pipeEnds[0]
-        let pid = self.pid
-        let status = self.status
-        let reaped = self.reaped
-        Thread.detachNewThread {
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
-            status.set(raw)
-            reaped.signal()
-        }
+        self.reaper = ProcessReaper(pid: pid)
     }
 
     /// A shell command, run by `/bin/sh -c`.
@@ -94,7 +84,7 @@ public final class StreamingChildProcess {
 
     deinit {
         if readDescriptor >= 0 { close(readDescriptor) }
-        if status.get() == nil {
+        if reaper.termination == nil {
             kill(-pid, SIGKILL)
         }
     }
@@ -130,16 +120,15 @@ public final class StreamingChildProcess {
 
     /// Waits for the process to exit, at most until `deadline`; nil when it is still running then.
     public func waitForExit(until deadline: ContinuousClock.Instant?) -> ChildProcess.Termination? {
+        var limit: DispatchTime?
         if let deadline {
             let left = deadline - ContinuousClock.now
             let (seconds, attoseconds) = max(left, .zero).components
             let nanoseconds = Int(clamping: seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            guard reaped.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
-        } else {
-            reaped.wait()
+            limit = .now() + .nanoseconds(nanoseconds)
         }
-        reaped.signal()  // a later wait returns at once
-        return termination
+        guard reaper.wait(until: limit) else { return nil }
+        return reaper.termination
     }
 
     /// Stops the process group: SIGTERM, a grace period, then SIGKILL.
@@ -151,68 +140,15 @@ public final class StreamingChildProcess {
             close(readDescriptor)
             readDescriptor = -1
         }
-        if status.get() == nil {
+        if reaper.termination == nil {
             kill(-pid, SIGTERM)
-            if reaped.wait(timeout: .now() + .seconds(graceSeconds)) == .timedOut {
+            if !reaper.wait(until: .now() + .seconds(graceSeconds)) {
                 kill(-pid, SIGKILL)
-                reaped.wait()
+                _ = reaper.wait(until: nil)
             }
-            reaped.signal()
         }
         kill(-pid, SIGKILL)  // whatever is left of the group
-        return termination
-    }
-
-    private var termination: ChildProcess.Termination? {
-        guard let raw = status.get() else { return nil }
-        if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
-        return .signalled(raw & 0x7f)
-    }
-
-    private static func spawn(
-        arguments: [String],
-        environment: [String: String],
-        directory: URL,
-        input: URL?,
-        errorFile: URL?,
-        writeEnd: Int32
-    ) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        if let errorFile {
-            posix_spawn_file_actions_addopen(&actions, 2, errorFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
-
-        // As in ChildProcess: a tiny shell changes directory and execs the command, so this process keeps its own.
-        let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
-        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        var cEnvironment: [UnsafeMutablePointer<CChar>?] =
-            environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in cArguments { free(pointer) }
-            for pointer in cEnvironment { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
-        guard rc == 0 else {
-            throw EngineError.spawnFailed(
-                command: arguments.joined(separator: " "),
-                reason: String(cString: strerror(rc))
-            )
-        }
-        return pid
+        return reaper.termination
     }
 }
 
@@ -226,13 +162,4 @@ private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?,
     #else
         Darwin.read(descriptor, buffer, count)
     #endif
-}
-
-/// The raw wait status, handed from the reaping thread to the reader; nil until the process is reaped.
-private final class ReapedStatus: Sendable {
-    private let value = Mutex<Int32?>(nil)
-
-    func set(_ raw: Int32) { value.withLock { $0 = raw } }
-
-    func get() -> Int32? { value.withLock { $0 } }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Starts a command with `posix_spawn` in its own process group, in a given directory, with exactly the given
+/// environment and standard streams: the one place both ``ChildProcess`` and ``StreamingChildProcess`` spawn from.
+enum ProcessLauncher {
+    /// Where one of the child's standard output streams goes.
+    enum Sink {
+        /// This process's own stream.
+        case inherited
+        /// A file, created when missing and appended to.
+        case file(URL)
+        /// An open descriptor of this process (a pipe's write end).
+        case descriptor(Int32)
+        /// Wherever standard output goes (for standard error only).
+        case standardOutput
+    }
+
+    /// Spawns `arguments` and returns its process id, which is also the id of its new process group.
+    ///
+    /// Every signal is reset to its default and unblocked in the child.
+    /// - Throws: `EngineError.spawnFailed` when the process cannot be started.
+    static func spawn(
+        arguments: [String], environment: [String: String], directory: URL, input: URL?, output: Sink, error: Sink
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, input?.path ?? "/dev/null", O_RDONLY, 0)
+        for (descriptor, sink) in [(Int32(1), output), (Int32(2), error)] {
+            switch sink {
+            case .inherited: break
+            case .file(let url):
+                posix_spawn_file_actions_addopen(&actions, descriptor, url.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, descriptor)
+            case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, descriptor)
+            }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        // The child starts with every signal at its default action and none blocked, whatever this process (or
+        // the thread that spawns) ignores or blocks: an agent must die of the SIGTERM its deadline sends.
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        // posix_spawn has no portable "chdir" action; a tiny shell changes directory and then execs the command,
+        // rather than this process changing its own directory under other threads.
+        let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] =
+            environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in cArguments { free(pointer) }
+            for pointer in cEnvironment { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
+        guard rc == 0 else {
+            throw EngineError.spawnFailed(command: arguments.joined(separator: " "), reason: String(cString: strerror(rc)))
+        }
+        return pid
+    }
+}
+
+/// Reaps one child: a thread blocked in `waitpid` records the status and wakes whoever waits, so nothing polls
+/// (Foundation's `Process.waitUntilExit()` polls in 50 ms steps on Linux).
+final class ProcessReaper: Sendable {
+    private let reaped = DispatchSemaphore(value: 0)
+    private let status = Mutex<Int32?>(nil)
+
+    /// Starts the reaping thread; it keeps the reaper alive until the process is reaped.
+    init(pid: pid_t) {
+        Thread.detachNewThread { [self] in
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) == -1 && errno == EINTR {}
+            status.withLock { $0 = raw }
+            reaped.signal()
+        }
+    }
+
+    /// How the process ended; nil while it runs.
+    var termination: ChildProcess.Termination? {
+        guard let raw = status.withLock({ $0 }) else { return nil }
+        if raw & 0x7f == 0 { return .exited((raw >> 8) & 0xff) }
+        return .signalled(raw & 0x7f)
+    }
+
+    /// Waits until the process is reaped or `deadline` passes (for ever when nil); true when it was reaped.
+    /// Once reaped, every later wait returns at once.
+    func wait(until deadline: DispatchTime?) -> Bool {
+        if let deadline {
+            guard reaped.wait(timeout: deadline) == .success else { return false }
+        } else {
+            reaped.wait()
+        }
+        reaped.signal()
+        return true
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TollgateEngine
+import TollgateTestSupport
+
+/// The process layer under the agent and the critic: real `/bin/sh` children, their exit, their output, and the
+/// deadline that stops a whole process group.
+struct ChildProcessTests {
+    let directory: TemporaryDirectory
+    let environment = ["PATH": "/usr/bin:/bin"]
+
+    init() throws { directory = try TemporaryDirectory("process") }
+
+    @Test func anExitStatusAndTheWorkingDirectoryAreKept() throws {
+        let output = directory.path("out.log")
+        let process = ChildProcess.shell(
+            "pwd; echo err >&2; exit 7", environment: environment, directory: directory.url, outputFile: output)
+        #expect(try process.run() == .exited(7))
+        let text = try String(contentsOf: output, encoding: .utf8)
+        #expect(text == "\(directory.url.path)\nerr\n")
+    }
+
+    @Test func onlyTheGivenEnvironmentReachesTheChild() throws {
+        let output = directory.path("env.log")
+        let process = ChildProcess.shell(
+            "echo \"[$ONE][$HOME]\"", environment: environment.merging(["ONE": "1"]) { $1 }, directory: directory.url,
+            outputFile: output)
+        #expect(try process.run().succeeded)
+        #expect(try String(contentsOf: output, encoding: .utf8) == "[1][]\n")
+    }
+
+    @Test func aSignalIsReported() throws {
+        let process = ChildProcess.shell("kill -USR1 $$", environment: environment, directory: directory.url)
+        #expect(try process.run() == .signalled(SIGUSR1))
+    }
+
+    @Test func aProcessThatIgnoresSIGTERMIsKilledWithItsGroupAfterTheGrace() throws {
+        // The grandchild writes a file if it outlives the group's SIGKILL.
+        let marker = directory.path("survivor")
+        let process = ChildProcess.shell(
+            "trap '' TERM; (sleep 3; touch \(marker.path)) & sleep 30", environment: environment,
+            directory: directory.url, timeoutSeconds: 1, graceSeconds: 1)
+        let started = ContinuousClock.now
+        #expect(try process.run() == .timedOut(seconds: 1))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        Thread.sleep(forTimeInterval: 3)
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    @Test func aMissingDirectoryIsAFailedStartNotAHang() throws {
+        let process = ChildProcess.shell(
+            "true", environment: environment, directory: directory.path("missing"), timeoutSeconds: 5)
+        #expect(try process.run() != .exited(0))
+    }
+
+    @Test func streamingOutputArrivesBeforeTheProcessEnds() throws {
+        let child = try StreamingChildProcess.shell(
+            "echo first; sleep 30", environment: environment, directory: directory.url, input: nil, errorFile: nil)
+        let chunk = child.read(until: .now + .seconds(10))
+        #expect(chunk == .data(Array("first\n".utf8)))
+        #expect(child.read(until: .now + .milliseconds(100)) == .deadline)
+        #expect(child.waitForExit(until: .now + .milliseconds(50)) == nil)
+        #expect(child.terminate(graceSeconds: 1) == .signalled(SIGTERM))
+        #expect(child.read(until: nil) == .endOfStream)
+    }
+
+    @Test func streamingInputAndTheExitStatusAreSeen() throws {
+        let input = try directory.write("in.txt", "hello\n")
+        let errors = directory.path("err.log")
+        let child = try StreamingChildProcess.shell(
+            "tr a-z A-Z; echo oops >&2; exit 3", environment: environment, directory: directory.url, input: input,
+            errorFile: errors)
+        var bytes: [UInt8] = []
+        reading: while true {
+            switch child.read(until: .now + .seconds(10)) {
+            case .data(let chunk): bytes += chunk
+            case .endOfStream: break reading
+            case .deadline: Issue.record("no output within 10 s"); break reading
+            }
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "HELLO\n")
+        #expect(child.waitForExit(until: .now + .seconds(10)) == .exited(3))
+        #expect(child.waitForExit(until: nil) == .exited(3))
+        #expect(try String(contentsOf: errors, encoding: .utf8) == "oops\n")
+    }
+}
