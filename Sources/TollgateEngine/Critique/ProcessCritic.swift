@@ -163,6 +163,13 @@ public struct ProcessCritic: PhaseCritic {
                 request: request,
                 critiqueStep: critiqueStep
             )
+            // Critiques the machine replayed from an earlier run's records were not loaded by this run.
+            for index in iterations.map(\.iteration) where steps[index] == nil {
+                if let done = try store.step(index) {
+                    reusedMs += done.latencyMs
+                    steps[index] = done
+                }
+            }
             finished.latencyMs = reusedMs + revisionsReusedMs + Self.milliseconds(clock.now - start)
             // A loop that stopped on a pass keeps the run that passed, even when an earlier one tied its composite
             // (one that shipped with lint findings, say).

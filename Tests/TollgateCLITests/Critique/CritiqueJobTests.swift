@@ -78,6 +78,28 @@ struct CritiqueJobTests {
         let text = try job.tollgate("status", job.path)
         #expect(text.stdout.contains("frozen:"))
         #expect(try job.git("log", "--format=%B", "-1", "phase-1-strategic").contains("Tollgate-Critique: 1"))
+
+        // The loop ran every iteration (each revision answers the critic, none ships) and says what it cost.
+        let critique = try #require(status["critique"] as? [String: Any])
+        #expect(critique["iterations"] as? Int == 3)
+        #expect(critique["stopReason"] as? String == "exhausted")
+        #expect(critique["startComposite"] as? Double == 5)
+        #expect(critique["composite"] as? Double == 5)
+        let tokens = try #require(critique["tokens"] as? Int)
+        #expect(tokens > 0)
+        let latency = try #require(critique["latencyMs"] as? Int)
+        #expect(latency > 0)
+        #expect(text.stdout.contains("revision loop: 3 iteration(s), composite 5.0 → 5.0, \(tokens) token(s)"))
+        #expect(text.stdout.contains("stopped: exhausted"))
+        let finished = try job.events().filter { $0["type"] as? String == "critique.finished" }
+        #expect(finished.count == 1)
+        let data = try #require(finished.first?["data"] as? [String: String])
+        #expect(data["tokens"] == "\(tokens)")
+        #expect(data["latencyMs"] == "\(latency)")
+        #expect(data["startComposite"] == "5.00")
+        let report = try job.git("show", "phase-1-strategic:critique/phase-1/rev-1/report.md")
+        #expect(report.contains("| Tokens | \(tokens) |"))
+        #expect(report.contains("| Time | \(String(format: "%.1f", Double(latency) / 1000)) s |"))
     }
 
     @Test func withEscalationOffAFailingCritiqueStillMerges() throws {

@@ -92,6 +92,7 @@ struct ProcessCriticTests {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
         reviser.answer = { _, _ in
+            Thread.sleep(forTimeInterval: 0.05)  // so the loop's wall time visibly includes the revision
             try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
             return AgentReport(outcome: AgentOutcome(usage: AgentOutcome.Usage(outputTokens: 40)))
         }
@@ -102,6 +103,9 @@ struct ProcessCriticTests {
         #expect(result.iterations == 1)
         #expect(result.stopReason == "shipped")
         #expect(result.composite == 9)
+        #expect(result.startComposite == 6)
+        #expect(result.tokens == 40)
+        #expect(result.latencyMs >= 50 + (try stepLatencies()), "the loop's wall time: \(result.latencyMs) ms")
         #expect(result.report == "critique/phase-1/rev-1/report.md")
         #expect(criticRuns() == 2)
         let items = try #require(reviser.calls.first?.items)
@@ -173,6 +177,48 @@ struct ProcessCriticTests {
         #expect(again == result)
         #expect(criticRuns() == 2)
         #expect(reviser.calls.count == 2)
+    }
+
+    /// Milliseconds the finished critiques of `plan.md`'s loop took, as their persisted steps say.
+    func stepLatencies() throws -> Int {
+        let loop = directory.path("state/plan.md")
+        return try (0...3).reduce(0) { total, index in
+            let file = loop.appendingPathComponent("critique-\(index)/step.json")
+            guard let data = try? Data(contentsOf: file) else { return total }
+            return total + (try JSONDecoder().decode(CritiqueStep.self, from: data)).latencyMs
+        }
+    }
+
+    @Test func aLoopKilledBeforeItsSummaryKeepsTheIterationThatShippedWithoutRunningItAgain() throws {
+        let original = "# Plan\n\n## Steps\n1. Build it.\n"
+        try write("plan.md", original)
+        let reviser = Reviser()
+        reviser.answer = { _, _ in
+            try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
+            return AgentReport(outcome: AgentOutcome(usage: AgentOutcome.Usage(outputTokens: 40)))
+        }
+        let finished = try critic.critique(try request(reviser: reviser))
+        #expect(finished.passed)
+        // As if the process died once iteration 1 was recorded: no loop summary, the first plan in the tree.
+        try FileManager.default.removeItem(at: directory.path("state/plan.md/loop.json"))
+        try FileManager.default.removeItem(at: root.appendingPathComponent("critique"))
+        try write("plan.md", original)
+        reviser.answer = { _, _ in throw Failure() }
+
+        let resumed = try critic.critique(try request(reviser: reviser))
+        #expect(criticRuns() == 2, "a finished critique ran again")
+        #expect(reviser.calls.count == 1, "the finished revision ran again")
+        #expect(resumed.passed)
+        #expect(resumed.composite == 9)
+        #expect(resumed.startComposite == 6)
+        #expect(resumed.tokens == 40)
+        #expect(resumed.latencyMs >= (try stepLatencies()), "the earlier run's steps count in the loop's time")
+        #expect(try file("plan.md").contains("## Risks"), "the iteration that shipped is kept")
+        let summary = try String(
+            contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/summary.json"),
+            encoding: .utf8
+        )
+        #expect(summary.contains("\"keptIteration\" : 1"))
     }
 
     @Test func keepsTheBestIterationWhenNoneShips() throws {
