@@ -306,19 +306,24 @@ public struct ProcessCritic: PhaseCritic {
     }
 
     private static func index(_ results: [ArtifactResult], request: CritiqueRequest) -> String {
+        func seconds(_ milliseconds: Int) -> String { String(format: "%.1f s", Double(milliseconds) / 1000) }
         var lines = [
             "# Critique of phase \(request.phase.number), revision \(request.revision)", "",
-            "| Artifact | Status | Composite | Must-fix | Iterations | Stop reason | Report |",
-            "|---|---|---:|---:|---:|---|---|",
+            "| Artifact | Status | Composite | Must-fix | Iterations | Stop reason | Tokens | Time | Report |",
+            "|---|---|---:|---:|---:|---|---:|---:|---|",
         ]
         for result in results {
             let composite = result.step?.summary.composite.map { "\(Scoreboard.rounded($0))" } ?? "none"
             let link = String(result.report.dropFirst(request.reportDirectory.count + 1))
             lines.append(
                 "| `\(result.path)` | \(result.record.status) | \(composite) | \(result.record.openMustFix) | "
-                    + "\(result.loop.iterations) | \(result.loop.stopReason.rawValue) | [report](\(link)) |"
+                    + "\(result.loop.iterations) | \(result.loop.stopReason.rawValue) | \(result.loop.tokens) | "
+                    + "\(seconds(result.loop.latencyMs)) | [report](\(link)) |"
             )
         }
+        let tokens = results.reduce(0) { $0 + $1.loop.tokens }
+        let latency = results.reduce(0) { $0 + $1.loop.latencyMs }
+        lines += ["", "In all: \(tokens) token(s), \(seconds(latency))."]
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -326,5 +326,7 @@ struct ProcessCriticTests {
         let index = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(index.contains("[report](notes.md/report.md)"))
         #expect(index.contains("| `plan.md` | shipped |"))
+        #expect(index.contains("| Tokens | Time |"))
+        #expect(index.contains("In all: 0 token(s), \(String(format: "%.1f", Double(result.latencyMs) / 1000)) s."))
     }
 }
