@@ -6,10 +6,13 @@ import TollgateEngine
 ///
 /// Each directory directly under ROOT holding a job whose status is `pending_review` is resumed (its verdict read
 /// and acted on); one job's failure does not stop the others. One line per job and round.
+///
+/// Rounds are `--interval` seconds apart; without it, the smallest `gitea.pollIntervalSeconds` of the jobs under
+/// ROOT (each job's resolved configuration), or 60 seconds when ROOT holds no job.
 public struct WatchCommand: Sendable, Equatable {
     /// The folder whose subdirectories are jobs.
     public var root: String
-    /// Seconds between rounds; the default when nil.
+    /// Seconds between rounds; when nil, the jobs' `gitea.pollIntervalSeconds` decides.
     public var interval: Int?
     /// One round only.
     public var once: Bool
@@ -20,7 +23,7 @@ public struct WatchCommand: Sendable, Equatable {
         self.once = once
     }
 
-    /// The default seconds between rounds.
+    /// The seconds between rounds when neither `--interval` nor any job says.
     static let defaultInterval = 60
 
     static func parse(_ scanner: inout OptionScanner) throws(UsageError) -> WatchCommand {
@@ -49,24 +52,34 @@ public struct WatchCommand: Sendable, Equatable {
             throw EngineError.usage("\(rootURL.path) is not a directory: give the folder that holds the job directories")
         }
         while true {
-            let outcome = round(in: rootURL, resources: resources, output: output)
+            let (outcome, polls) = round(in: rootURL, resources: resources, output: output)
             if once { return outcome }
-            Thread.sleep(forTimeInterval: TimeInterval(interval ?? Self.defaultInterval))
+            Thread.sleep(forTimeInterval: TimeInterval(Self.pause(interval: interval, jobPolls: polls)))
         }
     }
 
-    /// One pass over the jobs; failure only when every job it resumed failed.
-    private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> ExitCode {
+    /// Seconds to wait before the next round: `--interval` when given, else the smallest of the jobs' poll intervals
+    /// (values below 1 are ignored), else ``defaultInterval``.
+    static func pause(interval: Int?, jobPolls: [Int]) -> Int {
+        if let interval { return interval }
+        return jobPolls.filter { $0 >= 1 }.min() ?? defaultInterval
+    }
+
+    /// One pass over the jobs; failure only when every job it resumed failed. Also returns the poll interval of
+    /// every job it found, waiting or not.
+    private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> (ExitCode, [Int]) {
         let entries =
             (try? FileManager.default.contentsOfDirectory(
                 at: rootURL, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles])) ?? []
         var resumed = 0
         var failed = 0
+        var polls: [Int] = []
         for directory in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             guard (try? directory.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true,
-                let waiting = try? JobSession.open(at: directory, resources: resources, exclusive: false),
-                let state = try? waiting.state, state.status == .pendingReview
+                let waiting = try? JobSession.open(at: directory, resources: resources, exclusive: false)
             else { continue }
+            if let config = try? waiting.config { polls.append(config.int("gitea.pollIntervalSeconds")) }
+            guard let state = try? waiting.state, state.status == .pendingReview else { continue }
             resumed += 1
             let name = directory.lastPathComponent
             do {
@@ -89,6 +102,6 @@ public struct WatchCommand: Sendable, Equatable {
             }
         }
         if resumed == 0 { output.out("no job under \(rootURL.path) awaits a review") }
-        return resumed > 0 && failed == resumed ? .failure : .success
+        return (resumed > 0 && failed == resumed ? .failure : .success, polls)
     }
 }

@@ -202,6 +202,17 @@ public final class GiteaTestServer: Sendable {
         _ = try self.control("faults", ["merge_busy": count])
     }
 
+    /// Makes the next merge attempt first commit `files` onto the pull request's head branch, as `author`, as if
+    /// someone pushed between the verdict and the merge (the merge then answers 409 "head out of date" when it
+    /// names the approved head).
+    public func pushBeforeNextMerge(
+        _ files: [String: String] = ["late.md": "pushed before the merge\n"], author: String = "bob",
+        message: String = "A late change"
+    ) throws {
+        _ = try self.control(
+            "faults", ["move_on_merge": ["files": files, "author": author, "message": message] as [String: Any]])
+    }
+
     /// Removes every pending fault.
     public func clearFaults() throws {
         _ = try self.control("faults", ["clear": true])
@@ -234,6 +245,31 @@ public final class GiteaTestServer: Sendable {
     /// Forgets the requests logged so far.
     public func resetRequestLog() throws {
         _ = try self.control("requests/reset", [:])
+    }
+
+    // MARK: - Webhooks
+
+    /// One webhook delivery the server made: which hook, the event headers it sent, and how the receiver answered.
+    public struct Delivery: Sendable, Equatable {
+        /// The hook's id.
+        public let hookID: Int
+        /// `X-Gitea-Event`, e.g. `pull_request_approved`.
+        public let event: String
+        /// `X-Gitea-Event-Type`, e.g. `pull_request_review_approved`.
+        public let eventType: String
+        /// The receiver's status code; 0 when the delivery failed before an answer.
+        public let status: Int
+    }
+
+    /// The webhook deliveries finished so far (deliveries run in the background, as Gitea's queue does).
+    public func webhookDeliveries() throws -> [Delivery] {
+        let result = try self.control("hooks/deliveries", [:])
+        let entries = result["deliveries"] as? [[String: Any]] ?? []
+        return entries.map {
+            Delivery(
+                hookID: $0["hook_id"] as? Int ?? 0, event: $0["event"] as? String ?? "",
+                eventType: $0["event_type"] as? String ?? "", status: $0["status"] as? Int ?? 0)
+        }
     }
 
     // MARK: - Git

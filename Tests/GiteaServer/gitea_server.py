@@ -16,12 +16,13 @@ What it serves:
 * Control operations for tests, both as ``/_test/...`` HTTP endpoints and as JSON lines on stdin
   (one request per line, one JSON answer per line on stdout): create users, tokens and organisations,
   inject faults (the next N API requests answer 502 or drop the connection; the next N merges answer
-  405 "Please try again later"), change the reported version, and read the request log.
+  405 "Please try again later"; the next merge finds a commit pushed to the head branch just before it),
+  change the reported version, and read the request log and the webhook deliveries.
   Closing stdin stops the server, so it never outlives the test process that started it.
 
 Simplifications (documented, deliberate): every user may read and write every repository (as if all
 were collaborators); the owner, site admins and organisation members are repository admins; webhooks
-are not implemented; branch protection does not exist; mergeability is computed synchronously (use the
+fire for review verdicts only (signed as Gitea signs them); branch protection does not exist; mergeability is computed synchronously (use the
 ``merge_busy`` fault to emulate Gitea's asynchronous "checking" state); the review comment's
 ``commit_id`` is the review's commit rather than the result of a blame.
 """
@@ -29,6 +30,8 @@ are not implemented; branch protection does not exist; mergeability is computed 
 import argparse
 import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -41,12 +44,23 @@ import sys
 import tempfile
 import threading
 import urllib.parse
+import urllib.error
+import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_PAGE_SIZE = 30  # [api] DEFAULT_PAGING_NUM
 MAX_PAGE_SIZE = 50  # [api] MAX_RESPONSE_ITEMS
 ALL_SCOPE_CATEGORIES = ("repository", "issue", "user", "organization")
 REVIEW_TYPES = ("APPROVED", "PENDING", "COMMENT", "REQUEST_CHANGES", "REQUEST_REVIEW")
+HOOK_TYPES = ("dingtalk", "discord", "gitea", "gogs", "msteams", "slack", "telegram", "feishu", "wechatwork",
+              "packagist")
+# Review verdicts as webhook events: (X-Gitea-Event, X-Gitea-Event-Type); PENDING reviews fire nothing.
+REVIEW_HOOK_EVENTS = {
+    "APPROVED": ("pull_request_approved", "pull_request_review_approved"),
+    "REQUEST_CHANGES": ("pull_request_rejected", "pull_request_review_rejected"),
+    "COMMENT": ("pull_request_comment", "pull_request_review_comment"),
+}
 MERGE_STYLES = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only", "manually-merged")
 
 
@@ -152,7 +166,7 @@ class State:
         self.git = Git(root)
         self.version = version
         self.url_holder = root_url_holder
-        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1}
+        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1}
         self.users = {}  # lower login -> user dict
         self.tokens = {}  # token -> {"login", "scopes"}
         self.orgs = {}  # lower name -> {"id", "name", "members": set(lower logins)}
@@ -162,7 +176,10 @@ class State:
         self.comments = {}  # comment id -> comment dict (issue and review comments share ids, as in Gitea)
         self.faults = []  # list of {"kind": "status"|"drop", "status", "count", "path", "method"}
         self.merge_busy = 0
+        self.move_on_merge = []  # pending "someone pushes right before the merge" faults: {"files", "author", ...}
         self.log = []  # {"method", "path", "status"}
+        self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
+        self.deliveries = []  # {"hook_id", "event", "event_type", "status", "error", "at"}
 
     # ---- ids, urls
 
@@ -485,6 +502,68 @@ class State:
             elif pr["base"] == branch and new is not None:
                 pr["merge_base"] = self.git.merge_base(path, new, pr["head_sha"])
 
+    # ---- webhooks
+
+    def hook_json(self, hook):
+        return {
+            "id": hook["id"], "type": hook["type"], "branch_filter": hook["branch_filter"],
+            "config": {"url": hook["url"], "content_type": hook["content_type"], "http_method": hook["http_method"]},
+            "events": hook["events"], "authorization_header": hook["authorization_header"], "active": hook["active"],
+            "updated_at": rfc3339(hook["updated"]), "created_at": rfc3339(hook["created"]),
+        }
+
+    def deliver_review_hooks(self, repo, pr, review):
+        """Sends the review's webhook to every active hook of the repository that asked for review events."""
+        event, event_type = REVIEW_HOOK_EVENTS[review["type"]]
+        hooks = [h for h in self.hooks.values() if h["repo"] == self.repo_key(repo) and h["active"]
+                 and ("pull_request" in h["events"] or "pull_request_review" in h["events"])]
+        if not hooks:
+            return
+        reviewer = self.user_json(self.user(review["reviewer"]))
+        payload = {"action": "reviewed", "number": pr["number"], "pull_request": self.pr_json(repo, pr),
+                   "requested_reviewer": reviewer, "repository": self.repo_json(repo), "sender": reviewer,
+                   "commit_id": "", "review": {"type": event_type, "content": review["body"]}}
+        for hook in hooks:
+            thread = threading.Thread(target=self.deliver, args=(hook, event, event_type, payload), daemon=True)
+            thread.start()
+
+    def deliver(self, hook, event, event_type, payload):
+        """One delivery, as Gitea's webhook queue makes it: signed body, event headers, a 5 s timeout."""
+        data = json.dumps(payload).encode()
+        if hook["content_type"] == "form":
+            data = urllib.parse.urlencode({"payload": data.decode()}).encode()
+        secret = hook["secret"].encode()
+        sha256 = hmac.new(secret, data, hashlib.sha256).hexdigest() if secret else ""
+        sha1 = hmac.new(secret, data, hashlib.sha1).hexdigest() if secret else ""
+        delivery = str(uuid.uuid4())
+        headers = {
+            "Content-Type": "application/json" if hook["content_type"] == "json"
+            else "application/x-www-form-urlencoded",
+            "User-Agent": "Go-http-client/1.1",
+            "X-Gitea-Delivery": delivery, "X-Gitea-Event": event, "X-Gitea-Event-Type": event_type,
+            "X-Gitea-Signature": sha256, "X-Gitea-Hook-Installation-Target-Type": "repository",
+            "X-Gogs-Delivery": delivery, "X-Gogs-Event": event, "X-Gogs-Event-Type": event_type,
+            "X-Gogs-Signature": sha256,
+            "X-Hub-Signature": "sha1=" + sha1 if sha1 else "", "X-Hub-Signature-256": "sha256=" + sha256 if sha256 else "",
+            "X-GitHub-Delivery": delivery, "X-GitHub-Event": event, "X-GitHub-Event-Type": event_type,
+            "X-GitHub-Hook-Installation-Target-Type": "repository",
+        }
+        if hook["authorization_header"]:
+            headers["Authorization"] = hook["authorization_header"]
+        request = urllib.request.Request(hook["url"], data=data, headers=headers,
+                                         method=hook["http_method"].upper())
+        record = {"hook_id": hook["id"], "delivery": delivery, "event": event, "event_type": event_type,
+                  "status": 0, "error": ""}
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                record["status"] = response.status
+        except urllib.error.HTTPError as error:
+            record["status"] = error.code
+        except (OSError, ValueError) as error:
+            record["error"] = str(error)
+        with self.lock:
+            self.deliveries.append(record)
+
     def close_pr(self, pr, _actor):
         stamp = now_unix()
         pr["state"] = "closed"
@@ -799,6 +878,9 @@ class Handler(BaseHTTPRequestHandler):
              "issue", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/branches/(?P<branch>.+)", self.delete_branch, "repository",
              True),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.list_hooks, "repository", False),
+            ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.create_hook, "repository", True),
+            ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks/(?P<id>\d+)", self.delete_hook, "repository", True),
         ]
         path_matched = False
         for route_method, pattern, handler, category, write in routes:
@@ -1037,6 +1119,12 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(405, "Please try again later")
         if not state.mergeable(repo, pr):
             raise ApiError(405, "Please try again later")
+        if state.move_on_merge:
+            # The `move_on_merge` fault: someone pushes to the head branch between the verdict and this merge.
+            push = state.move_on_merge.pop(0)
+            commit_files_impl(state, {"owner": repo["owner"], "name": repo["name"], "branch": pr["head"],
+                                      "files": push.get("files") or {"late.md": "pushed before the merge\n"},
+                                      "author": push.get("author"), "message": push.get("message")})
         expected = fields.get("headcommitid") or ""
         if expected and expected != pr["head_sha"]:
             raise ApiError(409, "head out of date")
@@ -1199,6 +1287,8 @@ class Handler(BaseHTTPRequestHandler):
                        "diff_hunk": hunk, "created": stamp, "updated": stamp}
             state.comments[comment["id"]] = comment
         pr["updated"] = now_unix()
+        if event != "PENDING":
+            state.deliver_review_hooks(repo, pr, review)
         self.send(200, state.review_json(repo, pr, review))
 
     def dismiss_review(self, login, args, query, body):
@@ -1272,6 +1362,51 @@ class Handler(BaseHTTPRequestHandler):
         self.send(204)
 
 
+    # ---- webhooks
+
+    def require_repo_admin(self, repo, login):
+        if not self.state.is_repo_admin(repo, login):
+            raise ApiError(403, "Must have admin permission for the repository")
+
+    def list_hooks(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        self.require_repo_admin(repo, login)
+        hooks = [h for h in sorted(state.hooks.values(), key=lambda h: h["id"]) if h["repo"] == state.repo_key(repo)]
+        self.send(200, [state.hook_json(h) for h in hooks], headers=self.paged_headers(len(hooks)))
+
+    def create_hook(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        self.require_repo_admin(repo, login)
+        if body.get("type") not in HOOK_TYPES:
+            raise ApiError(422, "Invalid hook type")
+        config = body.get("config")
+        if not isinstance(config, dict) or not config.get("url"):
+            raise ApiError(422, "Missing config option: url")
+        if config.get("content_type") not in ("json", "form"):
+            raise ApiError(422, "Invalid content type")
+        stamp = now_unix()
+        hook = {"id": state.new_id("hook"), "repo": state.repo_key(repo), "type": body["type"],
+                "url": config["url"], "content_type": config["content_type"], "secret": config.get("secret") or "",
+                "http_method": (config.get("http_method") or "post").lower(),
+                "events": list(body.get("events") or ["push"]), "active": bool(body.get("active", False)),
+                "branch_filter": body.get("branch_filter") or "",
+                "authorization_header": body.get("authorization_header") or "", "created": stamp, "updated": stamp}
+        state.hooks[hook["id"]] = hook
+        self.send(201, state.hook_json(hook))
+
+    def delete_hook(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        self.require_repo_admin(repo, login)
+        hook = state.hooks.get(int(args["id"]))
+        if hook is None or hook["repo"] != state.repo_key(repo):
+            raise ApiError(404)
+        del state.hooks[hook["id"]]
+        self.send(204)
+
+
 class Server(ThreadingHTTPServer):
     """The HTTP server plus the control operations shared by `/_test/` and stdin."""
 
@@ -1312,10 +1447,16 @@ class Server(ThreadingHTTPServer):
                              "method": args.get("method"), "prefix": args.get("prefix"),
                              "retry_after": args.get("retry_after")}
                     state.faults.append(fault)
+                if "move_on_merge" in args:
+                    state.move_on_merge.append(dict(args["move_on_merge"] or {}))
                 if args.get("clear"):
                     state.faults = []
                     state.merge_busy = 0
-                return {"faults": [f for f in state.faults if f["count"] > 0], "merge_busy": state.merge_busy}
+                    state.move_on_merge = []
+                return {"faults": [f for f in state.faults if f["count"] > 0], "merge_busy": state.merge_busy,
+                        "move_on_merge": len(state.move_on_merge)}
+            if op == "hooks/deliveries":
+                return {"deliveries": list(state.deliveries)}
             if op == "version":
                 state.version = args["version"]
                 return {"version": state.version}

@@ -21,6 +21,15 @@ extension GiteaEndToEndTests {
         _ = try await alice.createReview(CreatePullReviewOptions(event: .approved, commitID: head), on: pull.number, in: repo)
     }
 
+    /// `tollgate COMMAND` on the job killed at `fault`, then run again without the fault: it must end frozen.
+    func crashThenRerun(_ command: String, at fault: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let crashed = try job.tollgate(
+            [command, job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
+        #expect(crashed.status == 86, "\(crashed)", sourceLocation: sourceLocation)
+        let rerun = try tollgate(command, job.path)
+        #expect(rerun.status == 3, "\(rerun)", sourceLocation: sourceLocation)
+    }
+
     func count(_ method: String, _ suffix: String, status: Int? = nil) throws -> Int {
         try server.requests().filter {
             $0.method == method && $0.path.hasSuffix(suffix) && (status == nil || $0.status == status)
@@ -106,32 +115,32 @@ extension GiteaEndToEndTests {
         #expect(try await client(server.alice).isMerged(pull.number, in: repo))
     }
 
-    @Test(arguments: ["after-branch", "after-commit", "after-review-open", "before-state-update"])
+    @Test(arguments: ["after-branch", "after-commit", "after-push", "after-push@2", "after-review-open", "before-state-update"])
     func aCrashBeforeTheFreezeLeavesOnePullRequest(fault: String) async throws {
         defer { server.stop() }
         #expect(try initialize().status == 0)
-        let crashed = try job.tollgate(["run", job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
-        #expect(crashed.status == 86, "\(crashed)")
-        let rerun = try tollgate("run", job.path)
-        #expect(rerun.status == 3, "\(rerun)")
+        try crashThenRerun("run", at: fault)
         #expect(try count("POST", "/pulls", status: 201) == 1)
         #expect(try job.status()["status"] as? String == "pending_review")
+        try expectStatePublished()
     }
 
-    @Test(arguments: ["after-verdict", "after-merge", "after-finish", "before-state-update"])
+    /// `after-push` here is the push of `main` after the tactical phase merged locally, `@2` the push of the next
+    /// review's branch, `@3` the state pushed after the freeze.
+    @Test(arguments: [
+        "after-verdict", "after-merge", "after-finish", "before-state-update", "after-push", "after-push@2", "after-push@3",
+    ])
     func aCrashAroundTheMergeMergesOnce(fault: String) async throws {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
-        let crashed = try job.tollgate(
-            ["resume", job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
-        #expect(crashed.status == 86, "\(crashed)")
-        let rerun = try tollgate("resume", job.path)
-        #expect(rerun.status == 3, "\(rerun)")
+        try crashThenRerun("resume", at: fault)
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 200) == 1)
         #expect(try job.status()["phase"] as? Int == 3)
         let phaseOne = try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
         #expect(phaseOne.split(separator: "\n").count == 1)
         #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try count("POST", "/pulls", status: 201) == 2, "one pull request per review point")
+        try expectStatePublished()
     }
 }
