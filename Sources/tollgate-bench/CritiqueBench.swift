@@ -18,17 +18,26 @@ enum CritiqueBench {
     static let chunkBytes = 64 * 1024
     /// Scoreboard runs over a three-round transcript, for the per-event figures.
     static let scoreboardRuns = 20_000
+    /// The parser's throughput aim in a release build, in MB/s.
+    static let aimMegabytesPerSecond = 200.0
 
     static func run() throws {
         print("== critique")
-        try Self.parserThroughput(name: "tag-dense", rounds: Self.denseRounds, artifactLines: 8)
-        try Self.parserThroughput(name: "artifact-heavy", rounds: Self.heavyRounds, artifactLines: 3500)
+        let dense = try Self.parserThroughput(name: "tag-dense", rounds: Self.denseRounds, artifactLines: 8)
+        let heavy = try Self.parserThroughput(name: "artifact-heavy", rounds: Self.heavyRounds, artifactLines: 3500)
+        print(
+            String(
+                format: "parser throughput: tag-dense %.0f MB/s (%.2fx the %.0f MB/s aim), artifact-heavy %.0f MB/s (%.2fx the aim)",
+                dense, dense / Self.aimMegabytesPerSecond, Self.aimMegabytesPerSecond, heavy,
+                heavy / Self.aimMegabytesPerSecond))
         Self.scoreboardCost()
     }
 
     // MARK: - Parser
 
-    static func parserThroughput(name: String, rounds: Int, artifactLines: Int) throws {
+    /// Parses a generated transcript in chunks and prints the figures; returns the throughput in MB/s.
+    @discardableResult
+    static func parserThroughput(name: String, rounds: Int, artifactLines: Int) throws -> Double {
         var text = #"<CRITIQUE_RUN version="1" maxRounds="3" threshold="8.0" scale="10">"# + "\n"
         for n in 1...rounds { text += Self.round(n, artifactLines: artifactLines) }
         text += "</CRITIQUE_RUN>\n"
@@ -62,6 +71,7 @@ enum CritiqueBench {
             "parser memory (\(name)): peak buffered \(peakBuffered) bytes (\(bufferedAtQuarter) by the first quarter of the stream),"
                 + " limit \(CritiqueParser.defaultMaxBlockBytes); RSS \(rssBefore.map(String.init) ?? "?") KiB before,"
                 + " \(rssAfter.map(String.init) ?? "?") KiB after (the \(bytes.count / 1024) KiB input itself is held by the bench)")
+        return megabytes / seconds
     }
 
     static func round(_ n: Int, artifactLines: Int = 8) -> String {

@@ -53,15 +53,17 @@ struct CritiqueGrammarV1: Sendable {
         var position: Int
     }
 
+    // Roles are few, so the lists below are searched in order rather than hashed.
+
     private struct OpenRound: Sendable {
         var number: Int
         var ended = false
         var hasArtifact = false
-        var roles: Set<PanelistRole> = []
-        var mustFixByRole: [PanelistRole: [String]] = [:]
+        var roles: [PanelistRole] = []
+        var mustFixByRole: [(role: PanelistRole, items: [String])] = []
     }
 
-    private let roles: Set<PanelistRole>
+    private let roles: [PanelistRole]
     private let scale: Double
     private var stack: [OpenElement]
     private var lastRound = 0
@@ -77,7 +79,7 @@ struct CritiqueGrammarV1: Sendable {
 
     /// Starts a run whose `<CRITIQUE_RUN>` tag was at `position`.
     init(roles: [PanelistRole], scale: Double, runTag: MarkupTag) {
-        self.roles = Set(roles)
+        self.roles = roles
         self.scale = scale
         self.stack = [OpenElement(name: runTag.name, attributes: runTag.attributes, position: runTag.position)]
     }
@@ -87,20 +89,16 @@ struct CritiqueGrammarV1: Sendable {
 
     // MARK: - Open
 
-    /// Handles an opening tag.
-    mutating func opened(_ tag: MarkupTag) throws(CritiqueParseError) -> [CritiqueEvent] {
+    /// Handles an opening tag, appending the events it yields to `events`.
+    mutating func opened(_ tag: MarkupTag, into events: inout [CritiqueEvent]) throws(CritiqueParseError) {
         let parent = self.innermostName
-        guard Self.knownTags.contains(tag.name) else {
-            throw CritiqueParseError(
-                .malformedBlock, position: tag.position, detail: "unknown tag <\(tag.name)> inside <\(parent)>")
-        }
         guard Self.allows(tag.name, in: parent) else {
-            throw CritiqueParseError(
-                .malformedBlock, position: tag.position, detail: "<\(tag.name)> is not allowed inside <\(parent)>")
+            let what = Self.knownTags.contains(tag.name) ? "<\(tag.name)> is not allowed" : "unknown tag <\(tag.name)>"
+            throw CritiqueParseError(.malformedBlock, position: tag.position, detail: "\(what) inside <\(parent)>")
         }
         self.stack.append(OpenElement(name: tag.name, attributes: tag.attributes, position: tag.position))
         switch tag.name {
-        case "ROUND": return self.openRound(tag)
+        case "ROUND": self.openRound(tag, into: &events)
         case "PANELIST": try self.openPanelist(tag)
         case "ROUND_END": try self.openRoundEnd(tag)
         case "SHIP": self.openShip(tag)
@@ -112,11 +110,9 @@ struct CritiqueGrammarV1: Sendable {
             }
         default: break
         }
-        return []
     }
 
-    private mutating func openRound(_ tag: MarkupTag) -> [CritiqueEvent] {
-        var events: [CritiqueEvent] = []
+    private mutating func openRound(_ tag: MarkupTag, into events: inout [CritiqueEvent]) {
         let expected = self.lastRound + 1
         var number = expected
         if let raw = tag.attributes["n"], let given = Int(raw), given > self.lastRound {
@@ -132,7 +128,6 @@ struct CritiqueGrammarV1: Sendable {
         self.lastRound = number
         self.round = OpenRound(number: number)
         events.append(.roundStarted(round: number))
-        return events
     }
 
     private mutating func openPanelist(_ tag: MarkupTag) throws(CritiqueParseError) {
@@ -151,10 +146,10 @@ struct CritiqueGrammarV1: Sendable {
                 .duplicateRole, position: tag.position, round: round.number,
                 detail: "role \"\(role)\" appeared twice; the later block was dropped")
         } else {
-            round.roles.insert(role)
+            round.roles.append(role)
             self.round = round
         }
-        let score = self.score(tag.attributes["score"], of: "\(role)", at: tag.position)
+        let score = self.score(tag.attributes["score"], of: role.rawValue, at: tag.position)
         let declared = self.count(tag.attributes["must_fix"], of: "must_fix of \(role)", at: tag.position)
         self.panelist = CritiqueEvent.Panelist(round: round.number, role: role, score: score, declaredMustFix: declared)
     }
@@ -235,8 +230,9 @@ struct CritiqueGrammarV1: Sendable {
 
     // MARK: - Close
 
-    /// Handles a closing tag of a container or block element.
-    mutating func closed(_ tag: MarkupTag) throws(CritiqueParseError) -> (events: [CritiqueEvent], runEnded: Bool) {
+    /// Handles a closing tag of a container or block element, appending the events it yields to
+    /// `events`; returns whether it closed the run.
+    mutating func closed(_ tag: MarkupTag, into events: inout [CritiqueEvent]) throws(CritiqueParseError) -> Bool {
         guard let top = self.stack.last, top.name == tag.name else {
             throw CritiqueParseError(
                 .malformedBlock, position: tag.position,
@@ -245,65 +241,65 @@ struct CritiqueGrammarV1: Sendable {
         self.stack.removeLast()
         switch tag.name {
         case "PANELIST":
-            return (self.closePanelist(), false)
+            self.closePanelist(into: &events)
         case "ROUND_END":
             guard let end = self.roundEnd else { preconditionFailure("Invalid state: </ROUND_END> without a draft") }
             self.roundEnd = nil
-            return (try self.closeRound(end, at: tag.position), false)
+            try self.closeRound(end, at: tag.position, into: &events)
         case "ROUND":
             guard let round = self.round else { preconditionFailure("Invalid state: </ROUND> without a round") }
-            var events: [CritiqueEvent] = []
             if !round.ended {
                 events.append(
                     .warning(
                         CritiqueWarning(
                             .missingRoundEnd, position: tag.position, round: round.number,
                             detail: "round \(round.number) closed without <ROUND_END>; decision continue")))
-                events += try self.closeRound(CritiqueEvent.RoundEnd(round: round.number), at: tag.position)
+                try self.closeRound(CritiqueEvent.RoundEnd(round: round.number), at: tag.position, into: &events)
             }
             self.round = nil
-            return (events, false)
         case "SHIP":
-            return (self.closeShip(), false)
+            self.closeShip(into: &events)
         case "CRITIQUE_RUN":
             guard self.closedRounds > 0 else {
                 throw CritiqueParseError(
                     .missingArtifact, position: tag.position, detail: "the run closed without a round or an artifact")
             }
-            return ([.runFinished], true)
+            events.append(.runFinished)
+            return true
         default:
             preconditionFailure("Invalid state: </\(tag.name)> reached the grammar as a container")
         }
+        return false
     }
 
-    private mutating func closePanelist() -> [CritiqueEvent] {
-        var events = self.takeDeferred()
+    private mutating func closePanelist(into events: inout [CritiqueEvent]) {
         guard let panelist = self.panelist else { preconditionFailure("Invalid state: </PANELIST> without a draft") }
         self.panelist = nil
         if let dropped = self.panelistDropped {
             // A dropped block's own warnings would only repeat the reason it was dropped.
             self.panelistDropped = nil
-            return [.warning(dropped)]
+            self.deferred.removeAll(keepingCapacity: true)
+            events.append(.warning(dropped))
+            return
         }
+        self.takeDeferred(into: &events)
         if panelist.artifact != nil { self.round?.hasArtifact = true }
-        if !panelist.mustFix.isEmpty { self.round?.mustFixByRole[panelist.role] = panelist.mustFix }
+        if !panelist.mustFix.isEmpty { self.round?.mustFixByRole.append((panelist.role, panelist.mustFix)) }
         events.append(.panelist(panelist))
-        return events
     }
 
-    private mutating func closeRound(_ end: CritiqueEvent.RoundEnd, at position: Int) throws(CritiqueParseError)
-        -> [CritiqueEvent]
-    {
+    private mutating func closeRound(
+        _ end: CritiqueEvent.RoundEnd, at position: Int, into events: inout [CritiqueEvent]
+    ) throws(CritiqueParseError) {
         guard let round = self.round else { preconditionFailure("Invalid state: a round closed outside a round") }
         if self.closedRounds == 0 && !round.hasArtifact {
             throw CritiqueParseError(
                 .missingArtifact, position: position, detail: "round \(round.number) carried no <ARTIFACT>")
         }
         self.closedRounds += 1
-        var events = self.takeDeferred()
+        self.takeDeferred(into: &events)
         if end.decision == .continue {
-            let distinctTexts = Set(round.mustFixByRole.values.joined())
-            if round.mustFixByRole.count < 2 || distinctTexts.count < 2 {
+            if round.mustFixByRole.count < 2 || !Self.hasTwoDistinct(round.mustFixByRole.lazy.flatMap(\.items)) {
                 events.append(
                     .warning(
                         CritiqueWarning(
@@ -312,64 +308,77 @@ struct CritiqueGrammarV1: Sendable {
             }
         }
         events.append(.roundEnded(end))
-        return events
     }
 
-    private mutating func closeShip() -> [CritiqueEvent] {
-        var events = self.takeDeferred()
+    /// Whether `items` holds at least two different strings.
+    private static func hasTwoDistinct(_ items: some Sequence<String>) -> Bool {
+        var first: String?
+        for item in items {
+            guard let seen = first else {
+                first = item
+                continue
+            }
+            if item != seen { return true }
+        }
+        return false
+    }
+
+    private mutating func closeShip(into events: inout [CritiqueEvent]) {
         guard let ship = self.ship else { preconditionFailure("Invalid state: </SHIP> without a draft") }
         self.ship = nil
         if let dropped = self.shipDropped {
             self.shipDropped = nil
-            events = [.warning(dropped)]
+            self.deferred.removeAll(keepingCapacity: true)
+            events.append(.warning(dropped))
         } else {
+            self.takeDeferred(into: &events)
             events.append(.ship(ship))
         }
-        return events
     }
 
-    private mutating func takeDeferred() -> [CritiqueEvent] {
-        defer { self.deferred.removeAll() }
-        return self.deferred
+    private mutating func takeDeferred(into events: inout [CritiqueEvent]) {
+        guard !self.deferred.isEmpty else { return }
+        events += self.deferred
+        self.deferred.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Attribute values
 
     /// Reads a score, clamping it to `0...scale`; warnings are held until the block closes.
-    private mutating func score(_ raw: String?, of what: String, at position: Int) -> Double? {
-        guard let value = self.number(raw, of: "score of \(what)", at: position) else { return nil }
+    private mutating func score(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Double? {
+        guard let value = self.number(raw, of: "score of \(what())", at: position) else { return nil }
         let clamped = min(max(value, 0), self.scale)
         if clamped != value {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
                         .scoreClamped, position: position, round: self.round?.number,
-                        detail: "score \(value) of \(what) clamped to \(clamped)")))
+                        detail: "score \(value) of \(what()) clamped to \(clamped)")))
         }
         return clamped
     }
 
-    private mutating func number(_ raw: String?, of what: String, at position: Int) -> Double? {
+    private mutating func number(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Double? {
         guard let raw else { return nil }
         guard let value = Double(raw) ?? Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
                         .invalidScore, position: position, round: self.round?.number,
-                        detail: "\(what) \"\(raw)\" is not a number; ignored")))
+                        detail: "\(what()) \"\(raw)\" is not a number; ignored")))
             return nil
         }
         return value
     }
 
-    private mutating func count(_ raw: String?, of what: String, at position: Int) -> Int? {
+    private mutating func count(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Int? {
         guard let raw else { return nil }
         guard let value = Int(raw) ?? Int(raw.trimmingCharacters(in: .whitespaces)), value >= 0 else {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
                         .invalidScore, position: position, round: self.round?.number,
-                        detail: "\(what) \"\(raw)\" is not a count; ignored")))
+                        detail: "\(what()) \"\(raw)\" is not a count; ignored")))
             return nil
         }
         return value

@@ -64,49 +64,68 @@ public struct CritiqueParser: Sendable {
         case failed
     }
 
-    /// The text element being read: its name and the text and CDATA parts seen so far.
+    /// The text element being read: its name and where it stands. Its bytes are in
+    /// ``ContentText``, kept outside so their storage is reused from one element to the next.
     private struct Content: Sendable {
         var name: String
-        var nameBytes: [UInt8]
+        /// The name's bytes as a key, for spotting the closing tag (`nil` for names over 16 bytes).
+        var nameKey: MarkupTag.NameKey?
         var cdataAllowed: Bool
         var position: Int
-        var parts: [Part] = []
         var inCDATA = false
+    }
 
-        struct Part: Sendable {
-            var isCDATA: Bool
-            var bytes: [UInt8]
-        }
+    /// The bytes of the open text element, as a run of text and CDATA parts.
+    private struct ContentText: Sendable {
+        /// The parts' bytes, back to back.
+        var bytes: [UInt8] = []
+        /// Each part's kind and the index in `bytes` where it ends; neighbouring parts differ in kind.
+        var parts: [(isCDATA: Bool, end: Int)] = []
 
-        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>, cdata: Bool) {
-            guard !bytes.isEmpty else { return }
+        mutating func append(_ chunk: UnsafeBufferPointer<UInt8>, cdata: Bool) {
+            guard !chunk.isEmpty else { return }
+            self.bytes.append(contentsOf: chunk)
             if let last = self.parts.indices.last, self.parts[last].isCDATA == cdata {
-                self.parts[last].bytes.append(contentsOf: bytes)
+                self.parts[last].end = self.bytes.count
             } else {
-                self.parts.append(Part(isCDATA: cdata, bytes: Array(bytes)))
+                self.parts.append((cdata, self.bytes.count))
             }
         }
 
-        var byteCount: Int { self.parts.reduce(0) { $0 + $1.bytes.count } }
+        /// Forgets the element, keeping the storage.
+        mutating func clear() {
+            guard !self.bytes.isEmpty else { return }
+            self.bytes.removeAll(keepingCapacity: true)
+            self.parts.removeAll(keepingCapacity: true)
+        }
+
+        /// The value of an element whose whole content is `text`, without copying it first.
+        static func value(ofText text: UnsafeBufferPointer<UInt8>) -> String {
+            var start = 0
+            var end = text.count
+            while start < end, MarkupTag.isSpace(text[start]) { start += 1 }
+            while end > start, MarkupTag.isSpace(text[end - 1]) { end -= 1 }
+            return MarkupTag.decodedString(UnsafeBufferPointer(rebasing: text[start..<end]))
+        }
 
         /// The element's value: CDATA verbatim with blank text around it dropped, or the trimmed text.
         var value: String {
-            let hasCDATA = self.parts.contains { $0.isCDATA }
-            if !hasCDATA {
-                let bytes = self.parts.first?.bytes ?? []
-                let start = bytes.firstIndex { !MarkupTag.isSpace($0) } ?? bytes.endIndex
-                let end = bytes.lastIndex { !MarkupTag.isSpace($0) }.map { $0 + 1 } ?? start
-                return MarkupTag.decodeEntities(String(decoding: bytes[start..<max(start, end)], as: UTF8.self))
-            }
-            var value = ""
-            for part in self.parts {
-                if part.isCDATA {
-                    value += String(decoding: part.bytes, as: UTF8.self)
-                } else if !part.bytes.allSatisfy(MarkupTag.isSpace) {
-                    value += MarkupTag.decodeEntities(String(decoding: part.bytes, as: UTF8.self))
+            self.bytes.withUnsafeBufferPointer { bytes in
+                // Without CDATA the element is one text part.
+                guard self.parts.contains(where: { $0.isCDATA }) else { return Self.value(ofText: bytes) }
+                var value = ""
+                var start = 0
+                for part in self.parts {
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<part.end])
+                    if part.isCDATA {
+                        value += String(decoding: slice, as: UTF8.self)
+                    } else if !slice.allSatisfy(MarkupTag.isSpace) {
+                        value += MarkupTag.decodedString(slice)
+                    }
+                    start = part.end
                 }
+                return value
             }
-            return value
         }
     }
 
@@ -134,6 +153,7 @@ public struct CritiqueParser: Sendable {
     /// property rather than an enum payload so the grammar is changed in place, without copies.)
     private var grammarV1: CritiqueGrammarV1?
     private var content: Content?
+    private var contentText = ContentText()
     private var tagScan: TagScan?
     /// The open block's name and the absolute offset of its `<`.
     private var block: (name: String, position: Int)?
@@ -151,7 +171,7 @@ public struct CritiqueParser: Sendable {
 
     /// How many bytes the parser holds right now: unparsed input plus the open text element.
     public var bufferedByteCount: Int {
-        (self.buffer.count - self.readIndex) + (self.content?.byteCount ?? 0)
+        (self.buffer.count - self.readIndex) + (self.content == nil ? 0 : self.contentText.bytes.count)
     }
 
     // MARK: - Input
@@ -168,7 +188,7 @@ public struct CritiqueParser: Sendable {
 
     private mutating func appendBytes(_ chunk: UnsafeBufferPointer<UInt8>) {
         self.compactIfNeeded()
-        if self.filter.isIdle, !chunk.contains(0x1B) {
+        if self.filter.isIdle, !Self.contains(0x1B, in: chunk) {
             self.buffer.append(contentsOf: chunk)
         } else {
             self.filter.filter(chunk, into: &self.buffer)
@@ -312,17 +332,19 @@ public struct CritiqueParser: Sendable {
         var index = scan.next - self.base
         let end = self.buffer.count
         var found: Int?
-        while index < end {
-            let byte = self.buffer[index]
-            if let quote = scan.quote {
-                if byte == quote { scan.quote = nil }
-            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                scan.quote = byte
-            } else if byte == UInt8(ascii: ">") {
-                found = index
-                break
+        self.buffer.withUnsafeBufferPointer { bytes in
+            while index < end {
+                let byte = bytes[index]
+                if let quote = scan.quote {
+                    if byte == quote { scan.quote = nil }
+                } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                    scan.quote = byte
+                } else if byte == UInt8(ascii: ">") {
+                    found = index
+                    break
+                }
+                index += 1
             }
-            index += 1
         }
         let scannedEnd = self.base + (found.map { $0 + 1 } ?? index)
         if scannedEnd - scan.start > self.options.maxBlockBytes {
@@ -355,13 +377,25 @@ public struct CritiqueParser: Sendable {
         let start = self.readIndex
         let lt = self.firstIndex(of: UInt8(ascii: "<"), from: start) ?? self.buffer.count
         try self.checkBlock(through: lt)
+        guard let content = self.content else { preconditionFailure("Invalid state: no text element") }
+        let token = lt < self.buffer.count ? self.classifyInContent(at: lt, content: content) : .needMore
+        if case .close(let end) = token, self.contentText.bytes.isEmpty {
+            // The common case: the whole element is in the buffer, so its value is read in place.
+            try self.checkBlock(through: end)
+            self.readIndex = end
+            self.content = nil
+            let value = self.buffer.withUnsafeBufferPointer {
+                ContentText.value(ofText: UnsafeBufferPointer(rebasing: $0[start..<lt]))
+            }
+            try self.grammarTextClosed(content.name, value: value, at: content.position)
+            return .progress
+        }
         self.buffer.withUnsafeBufferPointer {
-            self.content?.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false)
+            self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false)
         }
         self.readIndex = lt
-        guard let content = self.content else { preconditionFailure("Invalid state: no text element") }
         guard lt < self.buffer.count else { return .needMore }
-        switch self.classifyInContent(at: lt, content: content) {
+        switch token {
         case .needMore:
             return self.atEnd ? self.literalLessThan(at: lt) : .needMore
         case .literal:
@@ -380,7 +414,9 @@ public struct CritiqueParser: Sendable {
             try self.checkBlock(through: end)
             self.readIndex = end
             self.content = nil
-            try self.grammarTextClosed(content.name, value: content.value, at: content.position)
+            let value = self.contentText.value
+            self.contentText.clear()
+            try self.grammarTextClosed(content.name, value: value, at: content.position)
             return .progress
         case .stray(let name, let isClose):
             let found = isClose ? "</\(name)>" : "<\(name)>"
@@ -391,7 +427,7 @@ public struct CritiqueParser: Sendable {
 
     private mutating func literalLessThan(at lt: Int) -> Step {
         self.buffer.withUnsafeBufferPointer {
-            self.content?.append(UnsafeBufferPointer(rebasing: $0[lt..<(lt + 1)]), cdata: false)
+            self.contentText.append(UnsafeBufferPointer(rebasing: $0[lt..<(lt + 1)]), cdata: false)
         }
         self.readIndex = lt + 1
         return .progress
@@ -423,7 +459,7 @@ public struct CritiqueParser: Sendable {
         }
         try self.checkBlock(through: terminator.map { $0 + 3 } ?? end)
         self.buffer.withUnsafeBufferPointer {
-            self.content?.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
+            self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
         }
         if let terminator {
             self.readIndex = terminator + 3
@@ -445,7 +481,7 @@ public struct CritiqueParser: Sendable {
             try self.close(tag)
             return
         }
-        self.queue += try self.grammarOpened(tag)
+        try self.grammarOpened(tag)
         if self.isBlock(tag.name) { self.block = (tag.name, tag.position) }
         if tag.isSelfClosing {
             if self.textElement(tag.name) != nil {
@@ -454,16 +490,16 @@ public struct CritiqueParser: Sendable {
                 try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
             }
         } else if let cdataAllowed = self.textElement(tag.name) {
+            self.contentText.clear()
             self.content = Content(
-                name: tag.name, nameBytes: Array(tag.name.utf8), cdataAllowed: cdataAllowed, position: tag.position)
+                name: tag.name, nameKey: MarkupTag.NameKey(tag.name), cdataAllowed: cdataAllowed, position: tag.position)
         }
     }
 
     private mutating func close(_ tag: MarkupTag) throws(CritiqueParseError) {
-        let result = try self.grammarClosed(tag)
+        let runEnded = try self.grammarClosed(tag)
         if self.block?.name == tag.name { self.block = nil }
-        self.queue += result.events
-        if result.runEnded {
+        if runEnded {
             self.phase = .ended
             self.buffer.removeAll()
             self.readIndex = 0
@@ -536,9 +572,9 @@ public struct CritiqueParser: Sendable {
         }
     }
 
-    private mutating func grammarOpened(_ tag: MarkupTag) throws(CritiqueParseError) -> [CritiqueEvent] {
+    private mutating func grammarOpened(_ tag: MarkupTag) throws(CritiqueParseError) {
         switch self.version {
-        case .v1: try self.grammarV1?.opened(tag) ?? []
+        case .v1: try self.grammarV1?.opened(tag, into: &self.queue)
         }
     }
 
@@ -548,9 +584,10 @@ public struct CritiqueParser: Sendable {
         }
     }
 
-    private mutating func grammarClosed(_ tag: MarkupTag) throws(CritiqueParseError) -> (events: [CritiqueEvent], runEnded: Bool) {
+    /// Hands a closing tag to the grammar; returns whether it ended the run.
+    private mutating func grammarClosed(_ tag: MarkupTag) throws(CritiqueParseError) -> Bool {
         switch self.version {
-        case .v1: try self.grammarV1?.closed(tag) ?? ([], false)
+        case .v1: try self.grammarV1?.closed(tag, into: &self.queue) ?? false
         }
     }
 
@@ -562,11 +599,13 @@ public struct CritiqueParser: Sendable {
         self.buffer.removeAll()
         self.readIndex = 0
         self.content = nil
+        self.contentText = ContentText()
         self.tagScan = nil
         self.block = nil
     }
 
     /// Fails when the open block would extend past `index` (a buffer index) beyond the limit.
+    @inline(__always)
     private func checkBlock(through index: Int) throws(CritiqueParseError) {
         guard let block = self.block else { return }
         if self.base + index - block.position > self.options.maxBlockBytes {
@@ -576,17 +615,21 @@ public struct CritiqueParser: Sendable {
         }
     }
 
+    @inline(__always)
     private func firstIndex(of byte: UInt8, from start: Int) -> Int? {
         self.buffer.withUnsafeBufferPointer { pointer in
-            var index = start
-            let end = pointer.count
-            while index < end {
-                if pointer[index] == byte { return index }
-                index += 1
-            }
-            return nil
+            guard start < pointer.count, let base = pointer.baseAddress,
+                let found = memchr(base + start, Int32(byte), pointer.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
         }
     }
+
+    private static func contains(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return memchr(base, Int32(byte), bytes.count) != nil
+    }
+
 
     private enum Match {
         case none
@@ -594,6 +637,7 @@ public struct CritiqueParser: Sendable {
         case full
     }
 
+    @inline(__always)
     private func match(_ pattern: [UInt8], at index: Int) -> Match {
         let available = min(self.buffer.count - index, pattern.count)
         guard self.buffer[index..<(index + available)].elementsEqual(pattern[0..<available]) else { return .none }
@@ -609,6 +653,7 @@ public struct CritiqueParser: Sendable {
     }
 
     /// Decides what a `<` inside a text element starts.
+    @inline(__always)
     private func classifyInContent(at lt: Int, content: Content) -> ContentToken {
         let end = self.buffer.count
         guard lt + 1 < end else { return .needMore }
@@ -630,7 +675,7 @@ public struct CritiqueParser: Sendable {
         guard index < end else { return .needMore }
         guard index > nameStart else { return .literal }
         let name = self.buffer[nameStart..<index]
-        if isClose && name.elementsEqual(content.nameBytes) {
+        if isClose && Self.isName(name, of: content) {
             var close = index
             while close < end, MarkupTag.isSpace(self.buffer[close]) { close += 1 }
             guard close < end else { return .needMore }
@@ -643,6 +688,12 @@ public struct CritiqueParser: Sendable {
             return .literal
         }
         return .stray(name: String(decoding: name, as: UTF8.self), isClose: isClose)
+    }
+
+    /// Whether the bytes `name` spell the name of the open text element.
+    private static func isName(_ name: ArraySlice<UInt8>, of content: Content) -> Bool {
+        guard let key = content.nameKey else { return name.elementsEqual(content.name.utf8) }
+        return name.withUnsafeBufferPointer { MarkupTag.NameKey($0) } == key
     }
 
     private mutating func compactIfNeeded() {

@@ -25,7 +25,7 @@ struct MarkupTag: Sendable, Equatable {
         let nameStart = index
         while index < end, Self.isNameByte(bytes[index]) { index += 1 }
         guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return nil }
-        let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), as: UTF8.self)
+        let name = Self.string(UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), interning: Self.knownNames)
         var attributes = Attributes()
         var isSelfClosing = false
         while true {
@@ -39,7 +39,7 @@ struct MarkupTag: Sendable, Equatable {
             let keyStart = index
             while index < end, Self.isNameByte(bytes[index]) { index += 1 }
             guard index > keyStart else { return nil }
-            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart..<index]), as: UTF8.self)
+            let key = Self.string(UnsafeBufferPointer(rebasing: bytes[keyStart..<index]), interning: Self.knownNames)
             while index < end, Self.isSpace(bytes[index]) { index += 1 }
             guard index < end, bytes[index] == UInt8(ascii: "=") else { return nil }
             index += 1
@@ -52,9 +52,12 @@ struct MarkupTag: Sendable, Equatable {
             let valueStart = index
             while index < end, bytes[index] != quote { index += 1 }
             guard index < end else { return nil }
-            let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<index]), as: UTF8.self)
+            let raw = UnsafeBufferPointer(rebasing: bytes[valueStart..<index])
             index += 1
-            if attributes[key] == nil { attributes.pairs.append((key, Self.decodeEntities(raw))) }
+            if attributes[key] == nil {
+                if attributes.pairs.isEmpty { attributes.pairs.reserveCapacity(Self.typicalAttributeCount) }
+                attributes.pairs.append((key, Self.decodedString(raw)))
+            }
         }
         return MarkupTag(
             name: name, attributes: attributes, isClose: isClose, isSelfClosing: isSelfClosing, position: position)
@@ -65,7 +68,9 @@ struct MarkupTag: Sendable, Equatable {
         var pairs: [(name: String, value: String)] = []
 
         subscript(name: String) -> String? {
-            self.pairs.first { $0.name == name }?.value
+            // Names differ in length more often than not, and lengths compare without a call.
+            let count = name.utf8.count
+            return self.pairs.first { $0.name.utf8.count == count && $0.name == name }?.value
         }
 
         static func == (lhs: Attributes, rhs: Attributes) -> Bool {
@@ -87,6 +92,64 @@ struct MarkupTag: Sendable, Equatable {
     /// Whether `byte` is XML white space.
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// Room reserved for a tag's attributes on the first one, so a tag needs one allocation for them.
+    static let typicalAttributeCount = 4
+
+    /// The tag and attribute names of the protocol, keyed by their bytes.
+    ///
+    /// A name read from the stream that equals one of these reuses the stored string, which costs no
+    /// allocation and no UTF-8 validation; the strings are the same either way.
+    static let knownNames: [(key: NameKey, string: String)] = (CritiqueGrammarV1.knownTags + [
+        "version", "maxRounds", "threshold", "scale", "n", "role", "score", "must_fix", "name", "mime",
+        "composite", "decision", "round", "status",
+    ]).compactMap { name in
+        Array(name.utf8).withUnsafeBufferPointer { NameKey($0) }.map { ($0, name) }
+    }
+
+    /// Up to 16 bytes of a name packed into two words, so that comparing names is comparing integers.
+    struct NameKey: Equatable, Sendable {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count: Int
+
+        /// The key of `bytes`; `nil` when they are longer than 16 bytes.
+        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard bytes.count <= 16 else { return nil }
+            self.count = bytes.count
+            var index = 0
+            while index < min(bytes.count, 8) {
+                self.low |= UInt64(bytes[index]) &<< (8 &* UInt64(index))
+                index += 1
+            }
+            while index < bytes.count {
+                self.high |= UInt64(bytes[index]) &<< (8 &* UInt64(index &- 8))
+                index += 1
+            }
+        }
+
+        /// The key of a string's UTF-8 bytes; `nil` when they are longer than 16 bytes.
+        init?(_ string: String) {
+            var string = string
+            guard let key = string.withUTF8({ NameKey($0) }) else { return nil }
+            self = key
+        }
+    }
+
+    /// The string for `bytes`: the stored copy from `table` when one matches, else a new string.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, interning table: [(key: NameKey, string: String)]) -> String {
+        if let key = NameKey(bytes), let entry = table.first(where: { $0.key == key }) { return entry.string }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The text of `bytes` with entities decoded; decoding is skipped when there is no `&`.
+    static func decodedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), bytes.count) != nil else {
+            return text
+        }
+        return Self.decodeEntities(text)
     }
 
     /// Replaces the five predefined XML entities (`&lt;` `&gt;` `&quot;` `&apos;` `&amp;`).
