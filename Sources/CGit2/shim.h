@@ -34,6 +34,18 @@ static inline int tollgate_certificate_names_address(const mbedtls_x509_crt *cer
     return 0;
 }
 
+/// Whether the DER certificate lists the IP address `host` among its subject alternative names (see above).
+static inline int tollgate_certificate_der_names_address(const unsigned char *der, size_t der_length,
+                                                         const char *host) {
+    mbedtls_x509_crt certificate;
+    mbedtls_x509_crt_init(&certificate);
+    int result = mbedtls_x509_crt_parse_der(&certificate, der, der_length) == 0
+                     ? tollgate_certificate_names_address(&certificate, host)
+                     : -1;
+    mbedtls_x509_crt_free(&certificate);
+    return result;
+}
+
 /// Verifies a server certificate (DER) for `host` against the certificate authorities in the PEM file `ca_file`.
 ///
 /// Checks the signature chain up to a certificate of the file, the validity period and the host name (or IP

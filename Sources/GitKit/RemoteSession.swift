@@ -19,6 +19,9 @@ final class RemoteSession {
     private var refusedCertificate = false
     /// What is wrong with the refused certificate when GitKit checked it; nil when libgit2's own message says.
     private var certificateProblem: String?
+    /// Whether the refused certificate names the IP address connected to, which libgit2's host-name check with
+    /// mbedTLS 2.28 misses (it then reports a name mismatch that is not there).
+    private var certificateNamesAddress = false
 
     init(credentials: Credentials?, remoteURL: String?, security: TransportSecurity) {
         self.credentials = credentials
@@ -78,18 +81,22 @@ final class RemoteSession {
     private func checkCertificate(_ certificate: UnsafeMutablePointer<git_cert>?, valid: Bool, host: String?) -> Int32 {
         if valid { return GIT_PASSTHROUGH.rawValue }
         if security.insecureSkipTLSVerify { return 0 }
+        let x509 = certificate.flatMap { certificate in
+            certificate.pointee.cert_type == GIT_CERT_X509
+                ? certificate.withMemoryRebound(to: git_cert_x509.self, capacity: 1) { $0.pointee } : nil
+        }
+        let host = host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
         guard let caFile = security.caFile else {
             refusedCertificate = true
+            if let data = x509?.data, let length = x509?.len, let host {
+                certificateNamesAddress =
+                    tollgate_certificate_der_names_address(data.assumingMemoryBound(to: UInt8.self), length, host) == 1
+            }
             return GIT_PASSTHROUGH.rawValue
         }
         var problem = "the server sent no X.509 certificate"
-        if let certificate, certificate.pointee.cert_type == GIT_CERT_X509, let host {
-            let unbracketedHost =
-                host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-            let verdict = certificate.withMemoryRebound(to: git_cert_x509.self, capacity: 1) { x509 in
-                Self.verify(x509.pointee, caFile: caFile, host: unbracketedHost)
-            }
-            guard let verdict else { return 0 }
+        if let x509, let host {
+            guard let verdict = Self.verify(x509, caFile: caFile, host: host) else { return 0 }
             problem = verdict
         }
         refusedCertificate = true
@@ -113,7 +120,7 @@ final class RemoteSession {
     func explain(_ error: GitError) -> GitError {
         guard refusedCertificate else { return error }
         return security.untrustedCertificateError(
-            remoteURL: remoteURL, problem: certificateProblem ?? Self.libgit2Problem(error.message),
+            remoteURL: remoteURL, problem: certificateProblem ?? libgit2Problem(error.message),
             operation: error.operation)
     }
 
@@ -121,15 +128,15 @@ final class RemoteSession {
     ///
     /// For example "The certificate is not correctly signed by the trusted CA" from "the SSL certificate is
     /// invalid: 0x08 - The certificate is not correctly signed by the trusted CA".
-    private static func libgit2Problem(_ message: String) -> String {
-        guard let dash = message.range(of: " - ") else { return oneLine(message) }
-        return oneLine(String(message[dash.upperBound...]))
+    private func libgit2Problem(_ message: String) -> String {
+        let problems = message.range(of: " - ").map { String(message[$0.upperBound...]) } ?? message
+        return Self.oneLine(problems) { !(certificateNamesAddress && $0.contains("Common Name (CN)")) }
     }
 
-    /// `text`'s non-empty lines, trimmed and joined with "; " (TLS libraries report one problem per line).
-    private static func oneLine(_ text: String) -> String {
+    /// `text`'s non-empty lines that pass `keep`, trimmed and joined with "; " (one problem per line).
+    private static func oneLine(_ text: String, keeping keep: (String) -> Bool = { _ in true }) -> String {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }.joined(separator: "; ")
+            .filter { !$0.isEmpty && keep($0) }.joined(separator: "; ")
     }
 
     /// Records `message` as libgit2's current error and returns `GIT_EAUTH`.
