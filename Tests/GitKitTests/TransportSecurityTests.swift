@@ -41,25 +41,28 @@ struct TransportSecurityTests {
             "https://\(host):\(server.port)/\(server.bot.login)/tls.git"
         }
 
+        /// The bot's credentials for git.
+        var credentials: Credentials { Credentials(username: server.bot.login, password: server.bot.token) }
+
         /// Pushes main to `remote` as the bot.
         func pushMain(to remote: String = "origin", _ security: TransportSecurity) throws(GitError) {
             try repository.push(
                 remote: remote, refspecs: ["refs/heads/main:refs/heads/main"],
-                credentials: Credentials(username: server.bot.login, password: server.bot.token), security: security)
+                credentials: credentials, security: security)
         }
 
         /// Fetches the configured refspecs of `remote` as the bot.
         func fetch(from remote: String = "origin", _ security: TransportSecurity) throws(GitError) {
             try repository.fetch(
                 remote: remote, refspecs: [],
-                credentials: Credentials(username: server.bot.login, password: server.bot.token), security: security)
+                credentials: credentials, security: security)
         }
 
         /// Creates the repository on the server through the REST API with the given TLS settings.
         func createRepository(caFile: String?, insecure: Bool = false) async throws -> HTTPResponse {
-            let transport = CurlTransport(
-                configuration: CurlTransport.Configuration(
-                    caFile: caFile, insecureSkipTLSVerify: insecure, retry: RetryPolicy(maxAttempts: 1)))
+            let settings = CurlTransport.Configuration(
+                caFile: caFile, insecureSkipTLSVerify: insecure, retry: RetryPolicy(maxAttempts: 1))
+            let transport = CurlTransport(configuration: settings)
             return try await transport.send(
                 HTTPRequest(
                     method: .post, url: server.baseURL.appendingPathComponent("api/v1/user/repos"),
