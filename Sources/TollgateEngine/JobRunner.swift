@@ -89,7 +89,8 @@ final class JobRunner {
         do {
             try host.publish(branches: [])
         } catch {
-            progress("  warning: the job state is not published to the review host yet (\(error)); the next run does it")
+            progress(
+                "  warning: the job state is not published to the review host yet (\(error)); the next run does it")
         }
         return .frozen(review, note: note)
     }

@@ -16,8 +16,12 @@ struct GiteaWebhookTests {
 
     /// `POST /repos/{o}/{r}/hooks` as `account`; returns the status and the decoded body.
     func createHook(
-        in repo: RepoRef, as account: GiteaTestServer.Account, url: String?, secret: String,
-        events: [String], active: Bool = true
+        in repo: RepoRef,
+        as account: GiteaTestServer.Account,
+        url: String?,
+        secret: String,
+        events: [String],
+        active: Bool = true
     ) async throws -> (status: Int, body: [String: Any]) {
         var config: [String: Any] = ["content_type": "json", "secret": secret]
         if let url { config["url"] = url }
@@ -27,8 +31,12 @@ struct GiteaWebhookTests {
         let endpoint = fixture.server.baseURL.appendingPathComponent("api/v1/repos/\(repo.owner)/\(repo.name)/hooks")
         let response = try await CurlTransport().send(
             HTTPRequest(
-                method: .post, url: endpoint,
-                headers: ["Authorization": "token \(account.token)", "Content-Type": "application/json"], body: body))
+                method: .post,
+                url: endpoint,
+                headers: ["Authorization": "token \(account.token)", "Content-Type": "application/json"],
+                body: body
+            )
+        )
         let decoded = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
         return (response.status, decoded)
     }
@@ -42,35 +50,63 @@ struct GiteaWebhookTests {
         let bot = fixture.server.bot
 
         let right = try await createHook(
-            in: repo, as: bot, url: receiver.url("/right"), secret: "s3cret", events: ["pull_request_review"])
+            in: repo,
+            as: bot,
+            url: receiver.url("/right"),
+            secret: "s3cret",
+            events: ["pull_request_review"]
+        )
         #expect(right.status == 201, "\(right.body)")
         #expect((right.body["config"] as? [String: Any])?["url"] as? String == receiver.url("/right"))
         #expect((right.body["config"] as? [String: Any])?["secret"] == nil, "the secret is never echoed")
         #expect(right.body["events"] as? [String] == ["pull_request_review"])
         // Signed with another secret: the receiver must see its signatures fail.
         #expect(
-            try await createHook(in: repo, as: bot, url: receiver.url("/wrong"), secret: "other", events: ["pull_request"])
-                .status == 201)
+            try await createHook(
+                in: repo,
+                as: bot,
+                url: receiver.url("/wrong"),
+                secret: "other",
+                events: ["pull_request"]
+            )
+            .status == 201
+        )
         #expect(
             try await createHook(
-                in: repo, as: bot, url: receiver.url("/inactive"), secret: "s3cret", events: ["pull_request"],
+                in: repo,
+                as: bot,
+                url: receiver.url("/inactive"),
+                secret: "s3cret",
+                events: ["pull_request"],
                 active: false
-            ).status == 201)
+            ).status == 201
+        )
         #expect(
             try await createHook(in: repo, as: bot, url: receiver.url("/push"), secret: "s3cret", events: ["push"])
-                .status == 201)
+                .status == 201
+        )
         // Only repository admins manage hooks; a hook needs a URL.
         #expect(
             try await createHook(in: repo, as: fixture.server.alice, url: receiver.url("/x"), secret: "", events: [])
-                .status == 403)
+                .status == 403
+        )
         #expect(try await createHook(in: repo, as: bot, url: nil, secret: "", events: []).status == 422)
 
         _ = try await fixture.alice.createReview(
-            CreatePullReviewOptions(event: .pending, body: "a draft"), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .pending, body: "a draft"),
+            on: pull.number,
+            in: repo
+        )
         _ = try await fixture.alice.createReview(
-            CreatePullReviewOptions(event: .approved, body: "Looks right"), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .approved, body: "Looks right"),
+            on: pull.number,
+            in: repo
+        )
         _ = try await fixture.bob.createReview(
-            CreatePullReviewOptions(event: .requestChanges, body: "Not yet"), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .requestChanges, body: "Not yet"),
+            on: pull.number,
+            in: repo
+        )
 
         // Two verdicts, each to the two active hooks that asked for review events.
         var deliveries: [HookReceiver.Delivery] = []
@@ -85,7 +121,9 @@ struct GiteaWebhookTests {
         #expect(Set(deliveries.map(\.path)) == ["/right", "/wrong"])
         let signed = deliveries.filter { $0.path == "/right" }
         #expect(signed.count == 2 && signed.allSatisfy { $0.giteaSignatureValid && $0.hubSignatureValid })
-        #expect(deliveries.filter { $0.path == "/wrong" }.allSatisfy { !$0.giteaSignatureValid && !$0.hubSignatureValid })
+        #expect(
+            deliveries.filter { $0.path == "/wrong" }.allSatisfy { !$0.giteaSignatureValid && !$0.hubSignatureValid }
+        )
 
         let approval = try #require(signed.first { $0.headers["x-gitea-event"] == "pull_request_approved" })
         #expect(approval.headers["x-gitea-event-type"] == "pull_request_review_approved")

@@ -120,7 +120,9 @@ extension GiteaReviewHost {
                 deleteBranchAfterMerge: true, headCommitID: head)
             let client = try client()
             do {
-                _ = try AsyncBridge.run { () async throws(GiteaError) in try await client.merge(number, in: ref, options) }
+                _ = try AsyncBridge.run { () async throws(GiteaError) in
+                    try await client.merge(number, in: ref, options)
+                }
             } catch where error.kind == .headOutOfDate {
                 // Someone pushed between the verdict and the merge: the approval does not cover what would land.
                 let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }

@@ -48,7 +48,8 @@ final class HookReceiver {
             if chunk.isEmpty { throw Failure(description: "the hook receiver exited before it listened") }
             buffer.append(chunk)
         }
-        guard let ready = try JSONSerialization.jsonObject(with: buffer) as? [String: Any], let port = ready["port"] as? Int
+        guard let ready = try JSONSerialization.jsonObject(with: buffer) as? [String: Any],
+            let port = ready["port"] as? Int
         else { throw Failure(description: "the hook receiver said \(String(decoding: buffer, as: UTF8.self))") }
         self.port = port
     }
@@ -69,10 +70,12 @@ final class HookReceiver {
                 throw Failure(description: "a bad record line: \(line)")
             }
             return Delivery(
-                path: object["path"] as? String ?? "", headers: object["headers"] as? [String: String] ?? [:],
+                path: object["path"] as? String ?? "",
+                headers: object["headers"] as? [String: String] ?? [:],
                 body: object["body"] as? String ?? "",
                 giteaSignatureValid: object["giteaSignatureValid"] as? Bool ?? false,
-                hubSignatureValid: object["hubSignatureValid"] as? Bool ?? false)
+                hubSignatureValid: object["hubSignatureValid"] as? Bool ?? false
+            )
         }
     }
 

@@ -115,7 +115,9 @@ extension GiteaEndToEndTests {
         #expect(try await client(server.alice).isMerged(pull.number, in: repo))
     }
 
-    @Test(arguments: ["after-branch", "after-commit", "after-push", "after-push@2", "after-review-open", "before-state-update"])
+    @Test(arguments: [
+        "after-branch", "after-commit", "after-push", "after-push@2", "after-review-open", "before-state-update",
+    ])
     func aCrashBeforeTheFreezeLeavesOnePullRequest(fault: String) async throws {
         defer { server.stop() }
         #expect(try initialize().status == 0)
@@ -128,7 +130,8 @@ extension GiteaEndToEndTests {
     /// `after-push` here is the push of `main` after the tactical phase merged locally, `@2` the push of the next
     /// review's branch, `@3` the state pushed after the freeze.
     @Test(arguments: [
-        "after-verdict", "after-merge", "after-finish", "before-state-update", "after-push", "after-push@2", "after-push@3",
+        "after-verdict", "after-merge", "after-finish", "before-state-update", "after-push", "after-push@2",
+        "after-push@3",
     ])
     func aCrashAroundTheMergeMergesOnce(fault: String) async throws {
         defer { server.stop() }

@@ -11,8 +11,13 @@ extension GiteaEndToEndTests {
     func requestChanges(_ pull: PullRequest) async throws {
         _ = try await client(server.alice).createReview(
             CreatePullReviewOptions(
-                event: .requestChanges, body: "Tighten the plan",
-                comments: [.init(path: "plan.md", body: "Name the audience", newLine: 1)]), on: pull.number, in: repo)
+                event: .requestChanges,
+                body: "Tighten the plan",
+                comments: [.init(path: "plan.md", body: "Name the audience", newLine: 1)]
+            ),
+            on: pull.number,
+            in: repo
+        )
     }
 
     /// The comments the engine posted on the pull request, found by their hidden idempotency marker.
@@ -117,7 +122,10 @@ extension GiteaEndToEndTests {
         try await approve(pull)
         let alice = client(server.alice)
         _ = try await alice.merge(
-            pull.number, in: repo, MergeOptions(style: .squash, title: "Merged by hand", deleteBranchAfterMerge: true))
+            pull.number,
+            in: repo,
+            MergeOptions(style: .squash, title: "Merged by hand", deleteBranchAfterMerge: true)
+        )
         let handMerge = try #require(try await alice.pullRequest(pull.number, in: repo).mergeCommitSHA)
 
         let resumed = try tollgate("resume", job.path)
@@ -144,12 +152,15 @@ extension GiteaEndToEndTests {
                 "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
                 "--set", "critique.enabled=true", "--set", "critique.command=\(critic)",
-            ], environment: botEnvironment)
+            ],
+            environment: botEnvironment
+        )
         #expect(created.status == 0, "\(created)")
         let run = try tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
         let pull = try #require(
-            try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo))
+            try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo)
+        )
         let body = try #require(pull.body)
         #expect(body.contains("critique below_threshold: composite 5.0 / threshold"), "\(body)")
         #expect(body.contains("1 open must-fix item(s)"), "\(body)")

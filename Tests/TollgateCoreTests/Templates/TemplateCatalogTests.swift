@@ -12,6 +12,7 @@ struct TemplateCatalogTests {
         "feedback": "- `plan.md:4` (alice): split this step", "outcomePath": "/tmp/outcome-3.json",
         "previous": "- phase 1 (strategic): planned the converter", "summary": "Planned the second half",
         "filesChanged": "- `plan.md`", "lookAt": "`plan.md`, the risks section", "score": "8.4",
+        "freezeReason": "autonomy guided: every plan is reviewed",
         "resumeHint": "Then run `tollgate resume`.", "details": "Details of the phase.",
         "trailers": "Tollgate-Job: job-7f3a\nTollgate-Phase: 3-strategic",
     ]
