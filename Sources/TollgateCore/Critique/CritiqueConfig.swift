@@ -123,17 +123,26 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         "MAX_OUTPUT_TOKENS", "SIMILARITY_STOP",
     ]
 
+    /// Variables under the prefix that tell a critic about its input rather than change a setting, without
+    /// the prefix: `ARTIFACT`, the artifact's path, which the engine sets for the critic process.
+    /// ``applyingEnvironment(_:)`` skips them, so a critic (or `tollgate critique`) started with them can
+    /// read its settings from its own environment.
+    public static let environmentInputNames = ["ARTIFACT"]
+
     /// Returns a copy with every `TOLLGATE_CRITIQUE_*` variable of `environment` applied.
     ///
-    /// Lists (`PHASE_TYPES`, `ARTIFACTS`, `PANEL`) are comma-separated; booleans are `true`/`false`,
+    /// The variables of ``environmentInputNames`` are not settings and are skipped. Lists (`PHASE_TYPES`, `ARTIFACTS`, `PANEL`) are comma-separated; booleans are `true`/`false`,
     /// `1`/`0` or `yes`/`no`; `WEIGHT_CRITIC=0.5` sets the critic's weight. Variables are applied in name
     /// order and the result is validated.
     ///
-    /// - Throws: ``CritiqueConfigError`` naming the variable and what it allows, for an unknown variable
-    ///   or a bad value.
+    /// - Throws: ``CritiqueConfigError`` naming the variable and what it allows, for a bad value, or for
+    ///   an unknown variable with the known one it most likely misspells.
     public func applyingEnvironment(_ environment: [String: String]) throws(CritiqueConfigError) -> CritiqueConfig {
         var config = self
-        let names = environment.keys.filter { $0.hasPrefix(Self.environmentPrefix) }.sorted()
+        let names = environment.keys.filter { variable in
+            variable.hasPrefix(Self.environmentPrefix)
+                && !Self.environmentInputNames.contains(String(variable.dropFirst(Self.environmentPrefix.count)))
+        }.sorted()
         for variable in names {
             guard let raw = environment[variable] else { continue }
             try config.apply(String(variable.dropFirst(Self.environmentPrefix.count)), raw, variable: variable)
@@ -220,8 +229,33 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
             }
             throw CritiqueConfigError(
                 source: variable, value: nil,
-                allowed: Self.environmentNames.map { Self.environmentPrefix + $0 }.joined(separator: ", "))
+                allowed: Self.environmentNames.map { Self.environmentPrefix + $0 }.joined(separator: ", "),
+                suggestion: self.closestEnvironmentName(to: name).map { Self.environmentPrefix + $0 })
         }
+    }
+
+    /// The override or input name nearest to the unknown `name` (both without the prefix), if it is
+    /// within a few typing mistakes; `WEIGHT_<ROLE>` stands for one name per role of the panel.
+    private func closestEnvironmentName(to name: String) -> String? {
+        let weights = Set(self.panel + PanelistRole.standardPanel).sorted().map { "WEIGHT_" + $0.rawValue.uppercased() }
+        let candidates = Self.environmentNames.filter { $0 != "WEIGHT_<ROLE>" } + weights + Self.environmentInputNames
+        let allowed = max(1, min(3, name.count / 4))
+        let scored = candidates.map { (name: $0, distance: Self.editDistance(Array(name.utf8), Array($0.utf8))) }
+        guard let best = scored.min(by: { $0.distance < $1.distance }), best.distance <= allowed else { return nil }
+        return best.name
+    }
+
+    /// The Levenshtein distance between two byte strings: the fewest insertions, deletions and substitutions.
+    private static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, byteA) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, byteB) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (byteA == byteB ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     // MARK: - Codable

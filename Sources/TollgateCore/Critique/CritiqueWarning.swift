@@ -37,6 +37,9 @@ public struct CritiqueWarning: Sendable, Equatable, Codable, CustomStringConvert
         case missingRoundEnd = "missing_round_end"
         /// A round arrived after the run had already shipped or used up `maxRounds`; it was ignored.
         case roundIgnored = "round_ignored"
+        /// The kept artifact failed a lint check (a `TODO` marker, placeholder text, a broken relative
+        /// link). The engine raises these, not the parser; ``CritiqueWarning/lint(_:line:)`` makes one.
+        case lint
     }
 
     /// What went wrong.
@@ -54,6 +57,14 @@ public struct CritiqueWarning: Sendable, Equatable, Codable, CustomStringConvert
         self.position = position
         self.round = round
         self.detail = detail
+    }
+
+    /// A lint finding in the kept artifact: `detail` says what is wrong, `line` (1-based) where, if known.
+    ///
+    /// A lint warning has no byte offset, since it concerns the artifact rather than the critic's
+    /// stream; the line goes into the detail so the report shows it.
+    public static func lint(_ detail: String, line: Int? = nil) -> CritiqueWarning {
+        CritiqueWarning(.lint, detail: line.map { "line \($0): \(detail)" } ?? detail)
     }
 
     public var description: String {

@@ -15,8 +15,9 @@
 /// - `exhausted` after ``Settings/maxIterations`` iterations, never more than 3 whatever is configured;
 /// - `error` when a step fails or a critique is degraded or failed.
 ///
-/// The best iteration is the one with the highest composite (the original counts as iteration 0;
-/// the earlier wins a tie). Every finished step is handed out as ``Action/persist(_:)``; a machine
+/// The best iteration is the one whose critique ranks first by ``CritiqueOutcome/ranks(above:)``: a
+/// shipped critique, then the higher composite, then fewer open must-fix items; the original counts as
+/// iteration 0 and the earlier iteration wins a full tie. Every finished step is handed out as ``Action/persist(_:)``; a machine
 /// built again from those records (``init(settings:original:initialCritique:hasGates:completed:)``)
 /// re-runs nothing that finished.
 ///
@@ -77,6 +78,26 @@ public struct RevisionLoopMachine: Sendable, Equatable {
             self.init(
                 status: summary.status, composite: summary.composite, openMustFix: summary.openMustFix, tokens: tokens,
                 latencyMs: latencyMs)
+        }
+
+        /// Whether this critique's artifact is strictly better to keep than `other`'s.
+        ///
+        /// In order: a shipped critique beats one that did not ship; then the higher composite wins (a
+        /// missing composite loses to any); then fewer open must-fix items win (an unknown count loses
+        /// to any known one). Equal on all three is a tie, and a tie is not "above": the loop keeps the
+        /// earlier iteration. Tokens, latency and the other statuses play no part.
+        public func ranks(above other: CritiqueOutcome) -> Bool {
+            let shipped = self.status == .shipped
+            if shipped != (other.status == .shipped) { return shipped }
+            if self.composite != other.composite {
+                guard let composite = self.composite else { return false }
+                return other.composite.map { composite > $0 } ?? true
+            }
+            if self.openMustFix != other.openMustFix {
+                guard let open = self.openMustFix else { return false }
+                return other.openMustFix.map { open < $0 } ?? true
+            }
+            return false
         }
     }
 
@@ -164,7 +185,8 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     private var records: [Iteration]
     private var replayed = 0
     private var bestIteration = 0
-    private var bestComposite: Double?
+    /// The critique of ``bestIteration`` (the first critique while the original is the best).
+    private var bestCritique: CritiqueOutcome
     private var tokens = 0
     private var latencyMs = 0
     private var state = State.ready
@@ -184,7 +206,7 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         self.original = original
         self.initial = initialCritique
         self.records = completed.sorted { $0.iteration < $1.iteration }
-        self.bestComposite = initialCritique.composite
+        self.bestCritique = initialCritique
         self.tokens = initialCritique.tokens
         self.latencyMs = initialCritique.latencyMs
     }
@@ -311,11 +333,12 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     private mutating func critiqueCounted(_ outcome: CritiqueOutcome, iteration: Int) -> RevisionLoopSummary.StopReason? {
         self.tokens += outcome.tokens
         self.latencyMs += outcome.latencyMs
-        if let composite = outcome.composite, outcome.status != .degraded, outcome.status != .failed {
-            if self.bestComposite.map({ composite > $0 }) ?? true {
-                self.bestComposite = composite
-                self.bestIteration = iteration
-            }
+        // A degraded or failed critique, or one without a composite, says nothing about the artifact.
+        if outcome.composite != nil, outcome.status != .degraded, outcome.status != .failed,
+            outcome.ranks(above: self.bestCritique)
+        {
+            self.bestCritique = outcome
+            self.bestIteration = iteration
         }
         switch outcome.status {
         case .shipped: return .shipped
@@ -345,7 +368,7 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     private mutating func finish(_ reason: RevisionLoopSummary.StopReason, failure: String? = nil) -> [Action] {
         let summary = RevisionLoopSummary(
             iterations: self.records.filter { $0.artifact != nil }.count, startComposite: self.initial.composite,
-            endComposite: self.bestComposite, tokens: self.tokens, latencyMs: self.latencyMs, stopReason: reason,
+            endComposite: self.bestCritique.composite, tokens: self.tokens, latencyMs: self.latencyMs, stopReason: reason,
             bestIteration: self.bestIteration, failure: failure)
         self.state = .finished(summary)
         return [.finish(summary)]

@@ -56,8 +56,42 @@ struct CritiqueConfigTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.source == "TOLLGATE_CRITIQUE_TRESHOLD" && error.value == nil)
-            #expect(error.description.contains("TOLLGATE_CRITIQUE_THRESHOLD"))
+            #expect(error.suggestion == "TOLLGATE_CRITIQUE_THRESHOLD")
+            #expect(error.description.contains("did you mean TOLLGATE_CRITIQUE_THRESHOLD?"))
         }
+    }
+
+    @Test(arguments: [
+        ("TOLLGATE_CRITIQUE_MAX_ROUND", "TOLLGATE_CRITIQUE_MAX_ROUNDS"),
+        ("TOLLGATE_CRITIQUE_WEIGTH_CRITIC", "TOLLGATE_CRITIQUE_WEIGHT_CRITIC"),
+        ("TOLLGATE_CRITIQUE_ARTEFACT", "TOLLGATE_CRITIQUE_ARTIFACT"),
+        ("TOLLGATE_CRITIQUE_COLOUR", nil),
+    ])
+    func misspeltOverrideIsAnErrorThatNamesTheLikelyOne(variable: String, suggestion: String?) {
+        #expect(throws: CritiqueConfigError.self) { try CritiqueConfig.default.applyingEnvironment([variable: "1"]) }
+        do {
+            _ = try CritiqueConfig.default.applyingEnvironment([variable: "1"])
+        } catch {
+            #expect(error.source == variable && error.suggestion == suggestion)
+        }
+    }
+
+    @Test func theEnvironmentTheEngineGivesACriticApplies() throws {
+        // What the engine's runner sets for a critic: the artifact's path and the settings that shape
+        // the critic's output, under their override names.
+        let environment = [
+            "TOLLGATE_CRITIQUE_ARTIFACT": "/tmp/workspace/plan.md",
+            "TOLLGATE_CRITIQUE_MAX_ROUNDS": "2", "TOLLGATE_CRITIQUE_THRESHOLD": "7.5",
+            "TOLLGATE_CRITIQUE_SCALE": "10.0", "TOLLGATE_CRITIQUE_PANEL": "designer,critic,brand,a11y,copy",
+            "TOLLGATE_CRITIQUE_ROUND_TIMEOUT_SECONDS": "90", "TOLLGATE_CRITIQUE_TOTAL_TIMEOUT_SECONDS": "240",
+            "TOLLGATE_CRITIQUE_PROTOCOL_VERSION": "1", "TOLLGATE_CRITIQUE_WEIGHT_CRITIC": "0.5",
+            "PATH": "/usr/bin",
+        ]
+        let config = try CritiqueConfig.default.applyingEnvironment(environment)
+        #expect(config.maxRounds == 2 && config.threshold == 7.5 && config.weight(of: .critic) == 0.5)
+        #expect(config.artifacts == CritiqueConfig.default.artifacts)
+        let onlyTheArtifact = try CritiqueConfig.default.applyingEnvironment(["TOLLGATE_CRITIQUE_ARTIFACT": "x.md"])
+        #expect(onlyTheArtifact == .default)
     }
 
     @Test func thresholdAboveTheScaleIsRejectedAfterOverrides() {

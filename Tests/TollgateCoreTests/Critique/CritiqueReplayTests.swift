@@ -46,6 +46,21 @@ struct CritiqueReplayTests {
         #expect(version == .v1 && decoded == events)
     }
 
+    @Test func lintWarningRoundTripsAndReachesTheReport() throws {
+        let finding = CritiqueWarning.lint("a TODO marker", line: 12)
+        #expect(finding == CritiqueWarning(.lint, detail: "line 12: a TODO marker"))
+        #expect(CritiqueWarning.lint("lorem ipsum").detail == "lorem ipsum")
+        let line = try CritiqueTranscript.line(for: .warning(finding))
+        #expect(line.contains(#""kind":"lint""#))
+        var events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
+        events.append(.warning(finding))
+        let (_, decoded) = try CritiqueTranscript.read(try CritiqueTranscript.render(events))
+        #expect(decoded == events)
+        let summary = CritiqueFixtures.summary(decoded)
+        #expect(summary.warnings.last == finding)
+        #expect(CritiqueReport.render(summary).contains("- lint: line 12: a TODO marker"))
+    }
+
     @Test func reportOfTheHappyRunMatchesItsGolden() throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
         let report = try CritiqueReplay.report(

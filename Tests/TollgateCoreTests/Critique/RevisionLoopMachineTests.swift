@@ -97,6 +97,68 @@ struct RevisionLoopMachineTests {
         #expect(summary?.bestIteration == 1 && summary?.endComposite == 7.8)
     }
 
+    // MARK: - Which iteration is best
+
+    typealias Outcome = Machine.CritiqueOutcome
+
+    static func outcome(_ status: CritiqueStatus, _ composite: Double?, mustFix: Int?) -> Outcome {
+        Outcome(status: status, composite: composite, openMustFix: mustFix)
+    }
+
+    /// (candidate, incumbent, whether the candidate replaces the incumbent).
+    static let rankings: [(Outcome, Outcome, Bool)] = [
+        // Shipped first, whatever the figures.
+        (outcome(.shipped, 8.2, mustFix: 0), outcome(.belowThreshold, 8.2, mustFix: 1), true),
+        (outcome(.shipped, 8.0, mustFix: 0), outcome(.belowThreshold, 9.1, mustFix: 1), true),
+        (outcome(.belowThreshold, 9.5, mustFix: 0), outcome(.shipped, 8.0, mustFix: 0), false),
+        // Then the composite.
+        (outcome(.belowThreshold, 7.9, mustFix: 3), outcome(.belowThreshold, 7.8, mustFix: 0), true),
+        (outcome(.belowThreshold, 7.7, mustFix: 0), outcome(.belowThreshold, 7.8, mustFix: 3), false),
+        (outcome(.belowThreshold, 6.0, mustFix: 2), outcome(.belowThreshold, nil, mustFix: 0), true),
+        (outcome(.belowThreshold, nil, mustFix: 0), outcome(.belowThreshold, 6.0, mustFix: 2), false),
+        // Then fewer open must-fix items; an unknown count loses to a known one.
+        (outcome(.belowThreshold, 7.8, mustFix: 1), outcome(.belowThreshold, 7.8, mustFix: 2), true),
+        (outcome(.belowThreshold, 7.8, mustFix: 2), outcome(.belowThreshold, 7.8, mustFix: 1), false),
+        (outcome(.belowThreshold, 7.8, mustFix: 4), outcome(.belowThreshold, 7.8, mustFix: nil), true),
+        (outcome(.belowThreshold, 7.8, mustFix: nil), outcome(.belowThreshold, 7.8, mustFix: 4), false),
+        // A full tie keeps the incumbent (the earlier iteration); other statuses count as not shipped.
+        (outcome(.belowThreshold, 7.8, mustFix: 1), outcome(.belowThreshold, 7.8, mustFix: 1), false),
+        (outcome(.shipped, 8.4, mustFix: 0), outcome(.shipped, 8.4, mustFix: 0), false),
+        (outcome(.timedOut, 7.8, mustFix: 1), outcome(.belowThreshold, 7.8, mustFix: 1), false),
+        (outcome(.interrupted, 7.9, mustFix: 1), outcome(.belowThreshold, 7.8, mustFix: 1), true),
+    ]
+
+    @Test(arguments: Self.rankings)
+    func critiquesRankShippedThenCompositeThenMustFix(candidate: Outcome, incumbent: Outcome, replaces: Bool) {
+        #expect(candidate.ranks(above: incumbent) == replaces)
+        // The order is strict: two outcomes never both rank above each other.
+        #expect(!(candidate.ranks(above: incumbent) && incumbent.ranks(above: candidate)))
+    }
+
+    @Test func shippedIterationWinsACompositeTie() {
+        let initial = Self.outcome(.belowThreshold, 8.2, mustFix: 1)
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: initial)
+        _ = machine.started(remainingSeconds: 600)
+        _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
+        let summary = Self.finish(machine.critiqueFinished(Self.outcome(.shipped, 8.2, mustFix: 0), remainingSeconds: 600))
+        #expect(summary?.stopReason == .shipped && summary?.bestIteration == 1 && summary?.endComposite == 8.2)
+    }
+
+    @Test func fewerMustFixItemsBreakACompositeTieAndAFullTieKeepsTheEarlier() {
+        let initial = Self.outcome(.belowThreshold, 7.0, mustFix: 3)
+        var machine = Machine(settings: .init(), original: Self.original, initialCritique: initial)
+        _ = machine.started(remainingSeconds: 600)
+        var bases: [Int] = []
+        var last: [Machine.Action] = []
+        for (n, mustFix) in [(1, 3), (2, 2), (3, 2)] {
+            _ = machine.revisionFinished(artifact: Self.revision(n), tokens: 0, latencyMs: 0)
+            last = machine.critiqueFinished(Self.outcome(.belowThreshold, 7.0, mustFix: mustFix), remainingSeconds: 600)
+            if case .revise(_, let base) = last.last { bases.append(base) }
+        }
+        #expect(bases == [0, 2])  // iteration 1 tied the original; iteration 2 had fewer must-fix items
+        #expect(Self.finish(last)?.bestIteration == 2)
+    }
+
     @Test func resumedLoopRerunsNothingThatFinished() {
         // First run: iteration 1 completes, iteration 2 is revised, then the process is killed.
         var first = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
