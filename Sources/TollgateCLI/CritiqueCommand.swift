@@ -75,7 +75,7 @@ public struct CritiqueCommand: Sendable, Equatable {
     /// The default settings with this process's `TOLLGATE_CRITIQUE_*` overrides.
     static func settings(environment: [String: String]) throws(UsageError) -> CritiqueConfig {
         do {
-            return try CritiqueConfig.default.applyingEnvironment(CritiqueRunner.settingsEnvironment(environment))
+            return try CritiqueConfig.default.applyingEnvironment(environment)
         } catch {
             throw UsageError("bad critique setting: \(error.description)", command: "critique")
         }

@@ -53,7 +53,7 @@ public struct ExampleCriticCommand: Sendable, Equatable {
         let environment = ProcessInfo.processInfo.environment
         var config: CritiqueConfig
         do {
-            config = try CritiqueConfig.default.applyingEnvironment(CritiqueRunner.settingsEnvironment(environment))
+            config = try CritiqueConfig.default.applyingEnvironment(environment)
         } catch {
             throw UsageError("bad critique setting: \(error.description)", command: "example-critic")
         }

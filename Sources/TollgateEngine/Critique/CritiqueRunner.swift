@@ -45,6 +45,15 @@ public struct CritiqueRunner {
         public func transcript() throws -> String {
             try CritiqueTranscript.render(events, version: protocolVersion)
         }
+
+        /// Records lint findings on the kept artifact as `lint` warnings: each goes into the summary's warnings and,
+        /// as a warning event, at the end of the transcript, so a replay of the transcript has them too. The status
+        /// is the scoreboard's, unchanged (the shell decides what findings mean for a pass).
+        public mutating func addLint(_ findings: [ArtifactLint.Finding]) {
+            let warnings = findings.map { CritiqueWarning.lint("\($0.rule): \($0.message)", line: $0.line) }
+            events += warnings.map(CritiqueEvent.warning)
+            summary.warnings += warnings
+        }
     }
 
     /// The signals that mean someone stopped the critic (the run is `interrupted`, not `failed`).
@@ -52,12 +61,6 @@ public struct CritiqueRunner {
 
     /// The variable that holds the artifact's absolute path.
     public static let artifactVariable = "TOLLGATE_CRITIQUE_ARTIFACT"
-
-    /// `environment` without the variables the runner sets for critics that are not settings, so that what is
-    /// left can be applied with ``CritiqueConfig/applyingEnvironment(_:)``.
-    public static func settingsEnvironment(_ environment: [String: String]) -> [String: String] {
-        environment.filter { $0.key != artifactVariable }
-    }
 
     public var config: CritiqueConfig
     /// The environment the critic starts from (the runner adds its own variables).

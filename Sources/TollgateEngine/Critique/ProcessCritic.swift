@@ -117,13 +117,14 @@ public struct ProcessCritic: PhaseCritic {
             try Self.write(text, to: file)
             let folder = store.critiqueDirectory(index)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let outcome = try runner.run(
+            var outcome = try runner.run(
                 artifact: file,
                 directory: request.root,
                 errorFile: folder.appendingPathComponent("critic.log")
             )
             let kept = outcome.keptArtifact
             let lint = ArtifactLint.findings(in: kept ?? text, path: path, root: request.root)
+            outcome.addLint(lint)
             let step = CritiqueStep(
                 summary: outcome.summary,
                 lint: lint,

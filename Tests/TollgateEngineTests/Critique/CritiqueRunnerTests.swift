@@ -156,7 +156,7 @@ struct CritiqueRunnerTests {
         let runner = CritiqueRunner(config: config, environment: [:])
         let variables = runner.critiqueEnvironment(artifact: artifact)
         #expect(variables[CritiqueRunner.artifactVariable] == artifact.path)
-        let readBack = try CritiqueConfig.default.applyingEnvironment(CritiqueRunner.settingsEnvironment(variables))
+        let readBack = try CritiqueConfig.default.applyingEnvironment(variables)
         #expect(readBack.threshold == 6.5)
         #expect(readBack.weight(of: .brand) == 0.7)
         #expect(readBack.panel == [.critic, .brand])

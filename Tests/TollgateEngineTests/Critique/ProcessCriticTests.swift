@@ -287,6 +287,27 @@ struct ProcessCriticTests {
             encoding: .utf8
         )
         #expect(first.contains("line 4, todo"))
+
+        // The finding is a lint warning of the first critique, in its summary and its transcript alike.
+        let folder = root.appendingPathComponent("critique/phase-1/rev-1/iterations/0")
+        let summary = try JSONDecoder().decode(
+            CritiqueSummary.self,
+            from: Data(contentsOf: folder.appendingPathComponent("summary.json"))
+        )
+        let lint = summary.warnings.filter { $0.kind == .lint }
+        #expect(lint.count == 1)
+        #expect(lint.first?.detail.hasPrefix("line 4: todo:") == true, "\(lint)")
+        #expect(summary.status == .shipped, "the scoreboard's status stays as the critic's rounds made it")
+        let transcript = try String(contentsOf: folder.appendingPathComponent("transcript.ndjson"), encoding: .utf8)
+        var config = CritiqueConfig.default
+        config.command = try criticScript()
+        #expect(try CritiqueReplay.summary(transcript: transcript, config: config) == summary)
+        // The revision has no finding, so no lint warning.
+        let kept = try JSONDecoder().decode(
+            CritiqueSummary.self,
+            from: Data(contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/summary.json"))
+        )
+        #expect(!kept.warnings.contains { $0.kind == .lint })
     }
 
     @Test func lintFindingsOnTheKeptArtifactFailThePhase() throws {
