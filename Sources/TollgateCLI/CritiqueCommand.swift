@@ -120,7 +120,7 @@ public struct CritiqueCommand: Sendable, Equatable {
             }
             let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let runner = CritiqueRunner(config: config, environment: ShellAgentRunner.defaultEnvironment())
-            let outcome = try runner.run(artifact: file, directory: directory)
+            var outcome = try runner.run(artifact: file, directory: directory)
             let original = String(decoding: try Data(contentsOf: file), as: UTF8.self)
             // Links resolve against the current directory when the file is under it, else against the file's folder.
             let inside = file.path.hasPrefix(directory.path + "/")
@@ -130,6 +130,7 @@ public struct CritiqueCommand: Sendable, Equatable {
                 path: relative,
                 root: inside ? directory : file.deletingLastPathComponent()
             )
+            outcome.addLint(lint)
             if let out {
                 let folder = CLI.url(out)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -97,10 +97,16 @@ struct CritiqueCommandTests {
             "todo.md",
             "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- TODO: list them.\n"
         )
-        let result = try tollgate("critique", "todo.md", "--command", "tollgate example-critic", "--json")
+        let result = try tollgate(
+            "critique", "todo.md", "--command", "tollgate example-critic", "--json", "--out", "todo-critique"
+        )
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("\"status\" : \"shipped\""))
         #expect(result.stderr.contains("lint: todo.md:10: todo"))
+        // The finding is also a lint warning of the run, which the transcript keeps for a replay.
+        #expect(result.stdout.contains("\"kind\" : \"lint\""), "\(result)")
+        let replay = try tollgate("critique", "replay", "todo-critique/transcript.ndjson", "--json")
+        #expect(replay.stdout == result.stdout)
     }
 
     @Test func theCommandLineIsChecked() throws {
