@@ -292,7 +292,7 @@ final class JobRunner {
         case .approved(let approvers): progress("  approved by \(approvers.joined(separator: ", "))")
         case .changesRequested(let items): progress("  changes requested: \(items.count) item(s) for the agent")
         case .closed: progress("  review closed without merging: redoing \(state.phase) on \(state.branch)")
-        case .mergedOnHost: progress("  merged on the host by hand")
+        case .mergedOnHost: progress("  merged on the host by hand: adopting the host's merge commit as main")
         }
         return nil
     }
@@ -355,8 +355,7 @@ final class JobRunner {
         let note =
             "not merged: \(moved.description), so the approval by \(who) does not cover what would land; "
             + "review was asked again for \(moved.head.prefix(10))"
-        freezeNote = note
-        progress("  \(note)")
+        freezeNote = note  // printed once, with the frozen stop
         try record(machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers))
     }
 

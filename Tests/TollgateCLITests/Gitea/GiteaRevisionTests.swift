@@ -93,6 +93,7 @@ extension GiteaEndToEndTests {
         #expect(refused.status == 3, "\(refused)")
         #expect(refused.stdout.contains("not merged: the branch moved"), "\(refused)")
         #expect(refused.stdout.contains("does not cover"), "\(refused)")
+        #expect(refused.stdout.components(separatedBy: "not merged:").count == 2, "said once: \(refused)")
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 409) == 1)
         let alice = client(server.alice)
         #expect(try await alice.isMerged(pull.number, in: repo) == false)
