@@ -141,6 +141,17 @@ struct GiteaWebhookTests {
         #expect(rejection.headers["x-gitea-event-type"] == "pull_request_review_rejected")
         #expect((rejection.payload["sender"] as? [String: Any])?["login"] as? String == "bob")
 
+        // The hooks list has Gitea's shape.
+        let listed = try await CurlTransport().send(
+            HTTPRequest(
+                method: .get,
+                url: fixture.server.baseURL.appendingPathComponent("api/v1/repos/\(repo.owner)/\(repo.name)/hooks"),
+                headers: ["Authorization": "token \(bot.token)"]))
+        #expect(listed.status == 200)
+        let problems = try JSONSchemaValidator().problems(in: listed.body, schema: "Hook.json", isArray: true)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect((try JSONSerialization.jsonObject(with: listed.body) as? [Any])?.count == 4)
+
         let logged = try fixture.server.webhookDeliveries()
         #expect(logged.count == 4 && logged.allSatisfy { $0.status == 200 })
     }
