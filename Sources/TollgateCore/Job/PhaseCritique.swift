@@ -25,8 +25,16 @@ public struct PhaseCritique: Codable, Sendable, Equatable {
     public var latencyMs: Int
 
     public init(
-        status: String, composite: Double?, threshold: Double, openMustFix: Int, iterations: Int, stopReason: String?,
-        report: String, startComposite: Double? = nil, tokens: Int = 0, latencyMs: Int = 0
+        status: String,
+        composite: Double?,
+        threshold: Double,
+        openMustFix: Int,
+        iterations: Int,
+        stopReason: String?,
+        report: String,
+        startComposite: Double? = nil,
+        tokens: Int = 0,
+        latencyMs: Int = 0
     ) {
         self.status = status
         self.composite = composite

@@ -46,9 +46,11 @@ public struct CritiqueRunner {
             try CritiqueTranscript.render(events, version: protocolVersion)
         }
 
-        /// Records lint findings on the kept artifact as `lint` warnings: each goes into the summary's warnings and,
-        /// as a warning event, at the end of the transcript, so a replay of the transcript has them too. The status
-        /// is the scoreboard's, unchanged (the shell decides what findings mean for a pass).
+        /// Records lint findings on the kept artifact as `lint` warnings.
+        ///
+        /// Each goes into the summary's warnings and, as a warning event, at the end of the transcript, so a replay
+        /// of the transcript has them too. The status is the scoreboard's, unchanged (the shell decides what
+        /// findings mean for a pass).
         public mutating func addLint(_ findings: [ArtifactLint.Finding]) {
             let warnings = findings.map { CritiqueWarning.lint("\($0.rule): \($0.message)", line: $0.line) }
             events += warnings.map(CritiqueEvent.warning)

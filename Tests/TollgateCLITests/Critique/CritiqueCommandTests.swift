@@ -98,7 +98,13 @@ struct CritiqueCommandTests {
             "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- TODO: list them.\n"
         )
         let result = try tollgate(
-            "critique", "todo.md", "--command", "tollgate example-critic", "--json", "--out", "todo-critique"
+            "critique",
+            "todo.md",
+            "--command",
+            "tollgate example-critic",
+            "--json",
+            "--out",
+            "todo-critique"
         )
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("\"status\" : \"shipped\""))

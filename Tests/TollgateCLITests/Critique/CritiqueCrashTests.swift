@@ -186,11 +186,15 @@ struct CritiqueCrashTests {
 
     /// Checks the loop's private records at the crash: the process ended where the case says.
     func checkPersisted(_ crash: Case, in job: CLIJob) throws {
-        let loop = job.root.appendingPathComponent(".git/tollgate/critique/phase-\(crash.phase)-strategic-1/rev-1/plan.md")
+        let loop = job.root.appendingPathComponent(
+            ".git/tollgate/critique/phase-\(crash.phase)-strategic-1/rev-1/plan.md"
+        )
         func exists(_ name: String) -> Bool {
             FileManager.default.fileExists(atPath: loop.appendingPathComponent(name).path)
         }
-        let record = try? JSONSerialization.jsonObject(with: Data(contentsOf: loop.appendingPathComponent("iteration-1.json")))
+        let record = try? JSONSerialization.jsonObject(
+            with: Data(contentsOf: loop.appendingPathComponent("iteration-1.json"))
+        )
         let iteration = record as? [String: Any]
         #expect(!exists("loop.json"), "the loop of phase \(crash.phase) already finished")
         switch crash.persisted {
