@@ -60,7 +60,8 @@ struct CritiqueGrammarV1: Sendable {
         var ended = false
         var hasArtifact = false
         var roles: [PanelistRole] = []
-        var mustFixByRole: [(role: PanelistRole, items: [String])] = []
+        /// The must-fix items of each panelist that raised any, in stream order.
+        var mustFixByRole: [[String]] = []
     }
 
     private let roles: [PanelistRole]
@@ -284,7 +285,7 @@ struct CritiqueGrammarV1: Sendable {
         }
         self.takeDeferred(into: &events)
         if panelist.artifact != nil { self.round?.hasArtifact = true }
-        if !panelist.mustFix.isEmpty { self.round?.mustFixByRole.append((panelist.role, panelist.mustFix)) }
+        if !panelist.mustFix.isEmpty { self.round?.mustFixByRole.append(panelist.mustFix) }
         events.append(.panelist(panelist))
     }
 
@@ -299,7 +300,7 @@ struct CritiqueGrammarV1: Sendable {
         self.closedRounds += 1
         self.takeDeferred(into: &events)
         if end.decision == .continue {
-            if round.mustFixByRole.count < 2 || !Self.hasTwoDistinct(round.mustFixByRole.lazy.flatMap(\.items)) {
+            if round.mustFixByRole.count < 2 || !Self.hasTwoDistinct(round.mustFixByRole.joined()) {
                 events.append(
                     .warning(
                         CritiqueWarning(

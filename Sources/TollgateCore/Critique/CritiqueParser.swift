@@ -80,7 +80,12 @@ public struct CritiqueParser: Sendable {
         /// The parts' bytes, back to back.
         var bytes: [UInt8] = []
         /// Each part's kind and the index in `bytes` where it ends; neighbouring parts differ in kind.
-        var parts: [(isCDATA: Bool, end: Int)] = []
+        var parts: [Part] = []
+
+        struct Part: Sendable {
+            var isCDATA: Bool
+            var end: Int
+        }
 
         mutating func append(_ chunk: UnsafeBufferPointer<UInt8>, cdata: Bool) {
             guard !chunk.isEmpty else { return }
@@ -88,7 +93,7 @@ public struct CritiqueParser: Sendable {
             if let last = self.parts.indices.last, self.parts[last].isCDATA == cdata {
                 self.parts[last].end = self.bytes.count
             } else {
-                self.parts.append((cdata, self.bytes.count))
+                self.parts.append(Part(isCDATA: cdata, end: self.bytes.count))
             }
         }
 
@@ -141,6 +146,20 @@ public struct CritiqueParser: Sendable {
         case needMore
     }
 
+    /// A block being read (`<PANELIST>`, `<ROUND_END>`, `<SHIP>`): its name and the absolute offset of its `<`.
+    private struct OpenBlock: Sendable {
+        var name: String
+        var position: Int
+
+        /// Fails when the block would reach the absolute offset `end` with more than `limit` bytes.
+        func check(through end: Int, limit: Int) throws(CritiqueParseError) {
+            if end - self.position > limit {
+                throw CritiqueParseError(
+                    .oversizeBlock, position: self.position, detail: "<\(self.name)> is longer than \(limit) bytes")
+            }
+        }
+    }
+
     private let options: Options
     private var filter = ANSIEscapeFilter()
     private var buffer: [UInt8] = []
@@ -155,8 +174,8 @@ public struct CritiqueParser: Sendable {
     private var content: Content?
     private var contentText = ContentText()
     private var tagScan: TagScan?
-    /// The open block's name and the absolute offset of its `<`.
-    private var block: (name: String, position: Int)?
+    /// The open block, if any.
+    private var block: OpenBlock?
     private var queue: [CritiqueEvent] = []
     private var queueHead = 0
     private var atEnd = false
@@ -266,7 +285,7 @@ public struct CritiqueParser: Sendable {
 
     /// Before the run: skip everything up to `<CRITIQUE_RUN`.
     private mutating func stepAwaitingRun() throws(CritiqueParseError) -> Step {
-        guard let lt = self.firstIndex(of: UInt8(ascii: "<"), from: self.readIndex) else {
+        guard let lt = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: self.readIndex) else {
             self.readIndex = self.buffer.count
             return .needMore
         }
@@ -298,12 +317,12 @@ public struct CritiqueParser: Sendable {
 
     /// Inside the run, between tags: find the next tag; text here is ignored.
     private mutating func stepMarkup() throws(CritiqueParseError) -> Step {
-        guard let lt = self.firstIndex(of: UInt8(ascii: "<"), from: self.readIndex) else {
-            try self.checkBlock(through: self.buffer.count)
+        guard let lt = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: self.readIndex) else {
+            try self.block?.check(through: self.base + self.buffer.count, limit: self.options.maxBlockBytes)
             self.readIndex = self.buffer.count
             return .needMore
         }
-        try self.checkBlock(through: lt)
+        try self.block?.check(through: self.base + lt, limit: self.options.maxBlockBytes)
         self.readIndex = lt
         guard lt + 1 < self.buffer.count else { return self.atEnd ? self.skipByte() : .needMore }
         let second = self.buffer[lt + 1]
@@ -312,7 +331,7 @@ public struct CritiqueParser: Sendable {
             return .progress
         }
         if second == UInt8(ascii: "!") {
-            switch self.match(Self.cdataOpenBytes, at: lt) {
+            switch Self.match(Self.cdataOpenBytes, in: self.buffer, at: lt) {
             case .partial: return self.atEnd ? self.skipByte() : .needMore
             case .full:
                 throw CritiqueParseError(
@@ -352,7 +371,7 @@ public struct CritiqueParser: Sendable {
                 .oversizeBlock, position: scan.start,
                 detail: "a tag longer than \(self.options.maxBlockBytes) bytes")
         }
-        try self.checkBlock(through: scannedEnd - self.base)
+        try self.block?.check(through: scannedEnd, limit: self.options.maxBlockBytes)
         guard let close = found else {
             scan.next = self.base + index
             self.tagScan = scan
@@ -375,13 +394,13 @@ public struct CritiqueParser: Sendable {
     /// Inside a text element: collect text until `</NAME>`, a CDATA section or a stray protocol tag.
     private mutating func stepContent() throws(CritiqueParseError) -> Step {
         let start = self.readIndex
-        let lt = self.firstIndex(of: UInt8(ascii: "<"), from: start) ?? self.buffer.count
-        try self.checkBlock(through: lt)
+        let lt = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: start) ?? self.buffer.count
+        try self.block?.check(through: self.base + lt, limit: self.options.maxBlockBytes)
         guard let content = self.content else { preconditionFailure("Invalid state: no text element") }
-        let token = lt < self.buffer.count ? self.classifyInContent(at: lt, content: content) : .needMore
+        let token = lt < self.buffer.count ? Self.classifyInContent(in: self.buffer, at: lt, content: content, version: self.protocolVersion) : .needMore
         if case .close(let end) = token, self.contentText.bytes.isEmpty {
             // The common case: the whole element is in the buffer, so its value is read in place.
-            try self.checkBlock(through: end)
+            try self.block?.check(through: self.base + end, limit: self.options.maxBlockBytes)
             self.readIndex = end
             self.content = nil
             let value = self.buffer.withUnsafeBufferPointer {
@@ -406,12 +425,12 @@ public struct CritiqueParser: Sendable {
                     .cdataOutOfPlace, position: self.base + lt,
                     detail: "a CDATA section inside <\(content.name)>; CDATA belongs in <ARTIFACT> or <NOTES>")
             }
-            try self.checkBlock(through: lt + Self.cdataOpenBytes.count)
+            try self.block?.check(through: self.base + (lt + Self.cdataOpenBytes.count), limit: self.options.maxBlockBytes)
             self.readIndex = lt + Self.cdataOpenBytes.count
             self.content?.inCDATA = true
             return .progress
         case .close(let end):
-            try self.checkBlock(through: end)
+            try self.block?.check(through: self.base + end, limit: self.options.maxBlockBytes)
             self.readIndex = end
             self.content = nil
             let value = self.contentText.value
@@ -439,7 +458,7 @@ public struct CritiqueParser: Sendable {
         let end = self.buffer.count
         var index = start
         var terminator: Int?
-        while let bracket = self.firstIndex(of: UInt8(ascii: "]"), from: index) {
+        while let bracket = Self.firstIndex(of: UInt8(ascii: "]"), in: self.buffer, from: index) {
             if bracket + 2 >= end {
                 index = bracket
                 break
@@ -457,7 +476,7 @@ public struct CritiqueParser: Sendable {
             // Keep a possible "]]" at the end of the buffer until the next byte tells what it is.
             contentEnd = max(start, min(index, end - 2))
         }
-        try self.checkBlock(through: terminator.map { $0 + 3 } ?? end)
+        try self.block?.check(through: self.base + (terminator.map { $0 + 3 } ?? end), limit: self.options.maxBlockBytes)
         self.buffer.withUnsafeBufferPointer {
             self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
         }
@@ -482,14 +501,14 @@ public struct CritiqueParser: Sendable {
             return
         }
         try self.grammarOpened(tag)
-        if self.isBlock(tag.name) { self.block = (tag.name, tag.position) }
+        if Self.isBlock(tag.name, version: self.protocolVersion) { self.block = OpenBlock(name: tag.name, position: tag.position) }
         if tag.isSelfClosing {
-            if self.textElement(tag.name) != nil {
+            if Self.textElement(tag.name, version: self.protocolVersion) != nil {
                 try self.grammarTextClosed(tag.name, value: "", at: tag.position)
             } else {
                 try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
             }
-        } else if let cdataAllowed = self.textElement(tag.name) {
+        } else if let cdataAllowed = Self.textElement(tag.name, version: self.protocolVersion) {
             self.contentText.clear()
             self.content = Content(
                 name: tag.name, nameKey: MarkupTag.NameKey(tag.name), cdataAllowed: cdataAllowed, position: tag.position)
@@ -547,21 +566,24 @@ public struct CritiqueParser: Sendable {
         return version
     }
 
-    private func textElement(_ name: String) -> Bool? {
-        switch self.version {
+    private static func textElement(_ name: String, version: CritiqueProtocol?) -> Bool? {
+        switch version {
         case .v1: CritiqueGrammarV1.textElement(name)
+        case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
 
-    private func isBlock(_ name: String) -> Bool {
-        switch self.version {
+    private static func isBlock(_ name: String, version: CritiqueProtocol?) -> Bool {
+        switch version {
         case .v1: CritiqueGrammarV1.isBlock(name)
+        case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
 
-    private var knownTagBytes: [[UInt8]] {
-        switch self.version {
+    private static func knownTagBytes(_ version: CritiqueProtocol?) -> [[UInt8]] {
+        switch version {
         case .v1: Self.v1TagBytes
+        case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
 
@@ -604,20 +626,11 @@ public struct CritiqueParser: Sendable {
         self.block = nil
     }
 
-    /// Fails when the open block would extend past `index` (a buffer index) beyond the limit.
-    @inline(__always)
-    private func checkBlock(through index: Int) throws(CritiqueParseError) {
-        guard let block = self.block else { return }
-        if self.base + index - block.position > self.options.maxBlockBytes {
-            throw CritiqueParseError(
-                .oversizeBlock, position: block.position,
-                detail: "<\(block.name)> is longer than \(self.options.maxBlockBytes) bytes")
-        }
-    }
+    // The helpers below are static and take what they read, so that calling them does not copy the
+    // parser (an unoptimised build copies `self` for every non-mutating method call).
 
-    @inline(__always)
-    private func firstIndex(of byte: UInt8, from start: Int) -> Int? {
-        self.buffer.withUnsafeBufferPointer { pointer in
+    private static func firstIndex(of byte: UInt8, in buffer: [UInt8], from start: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { pointer in
             guard start < pointer.count, let base = pointer.baseAddress,
                 let found = memchr(base + start, Int32(byte), pointer.count - start)
             else { return nil }
@@ -637,10 +650,9 @@ public struct CritiqueParser: Sendable {
         case full
     }
 
-    @inline(__always)
-    private func match(_ pattern: [UInt8], at index: Int) -> Match {
-        let available = min(self.buffer.count - index, pattern.count)
-        guard self.buffer[index..<(index + available)].elementsEqual(pattern[0..<available]) else { return .none }
+    private static func match(_ pattern: [UInt8], in buffer: [UInt8], at index: Int) -> Match {
+        let available = min(buffer.count - index, pattern.count)
+        guard buffer[index..<(index + available)].elementsEqual(pattern[0..<available]) else { return .none }
         return available == pattern.count ? .full : .partial
     }
 
@@ -653,13 +665,14 @@ public struct CritiqueParser: Sendable {
     }
 
     /// Decides what a `<` inside a text element starts.
-    @inline(__always)
-    private func classifyInContent(at lt: Int, content: Content) -> ContentToken {
-        let end = self.buffer.count
+    private static func classifyInContent(
+        in buffer: [UInt8], at lt: Int, content: Content, version: CritiqueProtocol?
+    ) -> ContentToken {
+        let end = buffer.count
         guard lt + 1 < end else { return .needMore }
-        let second = self.buffer[lt + 1]
+        let second = buffer[lt + 1]
         if second == UInt8(ascii: "!") {
-            switch self.match(Self.cdataOpenBytes, at: lt) {
+            switch Self.match(Self.cdataOpenBytes, in: buffer, at: lt) {
             case .none: return .literal
             case .partial: return .needMore
             case .full: return .cdata
@@ -668,23 +681,23 @@ public struct CritiqueParser: Sendable {
         let isClose = second == UInt8(ascii: "/")
         let nameStart = lt + (isClose ? 2 : 1)
         var index = nameStart
-        while index < end, MarkupTag.isNameByte(self.buffer[index]) {
+        while index < end, MarkupTag.isNameByte(buffer[index]) {
             index += 1
             if index - nameStart > Self.maxTagNameBytes { return .literal }
         }
         guard index < end else { return .needMore }
         guard index > nameStart else { return .literal }
-        let name = self.buffer[nameStart..<index]
+        let name = buffer[nameStart..<index]
         if isClose && Self.isName(name, of: content) {
             var close = index
-            while close < end, MarkupTag.isSpace(self.buffer[close]) { close += 1 }
+            while close < end, MarkupTag.isSpace(buffer[close]) { close += 1 }
             guard close < end else { return .needMore }
-            return self.buffer[close] == UInt8(ascii: ">") ? .close(end: close + 1) : .literal
+            return buffer[close] == UInt8(ascii: ">") ? .close(end: close + 1) : .literal
         }
-        let after = self.buffer[index]
+        let after = buffer[index]
         let delimits =
             MarkupTag.isSpace(after) || after == UInt8(ascii: ">") || (!isClose && after == UInt8(ascii: "/"))
-        guard delimits, self.knownTagBytes.contains(where: { name.elementsEqual($0) }) else {
+        guard delimits, Self.knownTagBytes(version).contains(where: { name.elementsEqual($0) }) else {
             return .literal
         }
         return .stray(name: String(decoding: name, as: UTF8.self), isClose: isClose)

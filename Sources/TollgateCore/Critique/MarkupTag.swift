@@ -56,37 +56,43 @@ struct MarkupTag: Sendable, Equatable {
             index += 1
             if attributes[key] == nil {
                 if attributes.pairs.isEmpty { attributes.pairs.reserveCapacity(Self.typicalAttributeCount) }
-                attributes.pairs.append((key, Self.decodedString(raw)))
+                attributes.pairs.append(Attribute(name: key, value: Self.decodedString(raw)))
             }
         }
         return MarkupTag(
             name: name, attributes: attributes, isClose: isClose, isSelfClosing: isSelfClosing, position: position)
     }
 
+    /// One `name="value"` of a tag, the value with its entities decoded.
+    struct Attribute: Sendable, Equatable {
+        var name: String
+        var value: String
+    }
+
     /// A tag's few attributes, looked up by a linear scan (cheaper than hashing for three or four).
     struct Attributes: Sendable, Equatable {
-        var pairs: [(name: String, value: String)] = []
+        var pairs: [Attribute] = []
 
         subscript(name: String) -> String? {
             // Names differ in length more often than not, and lengths compare without a call.
             let count = name.utf8.count
-            return self.pairs.first { $0.name.utf8.count == count && $0.name == name }?.value
-        }
-
-        static func == (lhs: Attributes, rhs: Attributes) -> Bool {
-            lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+            for pair in self.pairs where pair.name.utf8.count == count && pair.name == name { return pair.value }
+            return nil
         }
     }
 
     /// Whether `byte` may start a tag name (an ASCII letter).
+    ///
+    /// This and the tests below compare with plain integers (`0x41` is `A`): they run for every byte of
+    /// every tag, and ranges and `UInt8(ascii:)` are calls in an unoptimised build.
     static func isNameStart(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        let folded = byte | 0x20  // ASCII upper case to lower case; no other byte becomes a letter
+        return folded >= 0x61 && folded <= 0x7A
     }
 
     /// Whether `byte` may appear in a tag or attribute name.
     static func isNameByte(_ byte: UInt8) -> Bool {
-        Self.isNameStart(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
+        Self.isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D || byte == 0x3A
     }
 
     /// Whether `byte` is XML white space.
@@ -101,11 +107,22 @@ struct MarkupTag: Sendable, Equatable {
     ///
     /// A name read from the stream that equals one of these reuses the stored string, which costs no
     /// allocation and no UTF-8 validation; the strings are the same either way.
-    static let knownNames: [(key: NameKey, string: String)] = (CritiqueGrammarV1.knownTags + [
-        "version", "maxRounds", "threshold", "scale", "n", "role", "score", "must_fix", "name", "mime",
-        "composite", "decision", "round", "status",
-    ]).compactMap { name in
-        Array(name.utf8).withUnsafeBufferPointer { NameKey($0) }.map { ($0, name) }
+    static let knownNames = KnownNames(
+        CritiqueGrammarV1.knownTags + [
+            "version", "maxRounds", "threshold", "scale", "n", "role", "score", "must_fix", "name", "mime",
+            "composite", "decision", "round", "status",
+        ])
+
+    /// Names and their keys, in two arrays so that a search compares plain integers.
+    struct KnownNames: Sendable {
+        let keys: [NameKey]
+        let strings: [String]
+
+        init(_ names: [String]) {
+            let known = names.filter { NameKey($0) != nil }
+            self.keys = known.compactMap { NameKey($0) }
+            self.strings = known
+        }
     }
 
     /// Up to 16 bytes of a name packed into two words, so that comparing names is comparing integers.
@@ -138,8 +155,21 @@ struct MarkupTag: Sendable, Equatable {
     }
 
     /// The string for `bytes`: the stored copy from `table` when one matches, else a new string.
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>, interning table: [(key: NameKey, string: String)]) -> String {
-        if let key = NameKey(bytes), let entry = table.first(where: { $0.key == key }) { return entry.string }
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, interning table: KnownNames) -> String {
+        if let key = NameKey(bytes) {
+            let found = table.keys.withUnsafeBufferPointer { keys in
+                var index = 0
+                while index < keys.count {
+                    let candidate = keys[index]
+                    if candidate.low == key.low && candidate.high == key.high && candidate.count == key.count {
+                        return index
+                    }
+                    index += 1
+                }
+                return -1
+            }
+            if found >= 0 { return table.strings[found] }
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 

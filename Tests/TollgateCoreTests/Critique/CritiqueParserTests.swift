@@ -17,15 +17,34 @@ struct CritiqueParserTests {
 
     // MARK: - Chunk invariance
 
+    /// Splits each fixture in two at every offset where the parser stops mid-token, and at a seeded
+    /// sample of the others (see ``CritiqueFixtures/splitOffsets(_:seed:)``, which says why the rest
+    /// are equivalent); `TOLLGATE_CRITIQUE_ALL_SPLITS=1` splits at every offset.
     @Test(arguments: CritiqueFixtures.names)
     func splittingAnywhereGivesTheSameEvents(name: String) throws {
         let bytes = try CritiqueFixtures.input(name)
         let whole = CritiqueFixtures.events(bytes)
-        for offset in 0...bytes.count {
+        let seed = CritiqueFixtures.seed(name)
+        for offset in CritiqueFixtures.splitOffsets(bytes, seed: seed) {
             let split = CritiqueFixtures.events(bytes, splitAt: [offset])
-            #expect(split == whole, "split at byte \(offset) of \(name)")
+            #expect(split == whole, "split at byte \(offset) of \(name) (sample seed \(seed))")
             if split != whole { return }
         }
+    }
+
+    @Test func splitOffsetsKeepTheTokenBoundariesAndSampleTheRest() throws {
+        let text = String(repeating: "t", count: 100) + "<X>" + String(repeating: "t", count: 100) + "<![CDATA[c]]>é\u{1B}[1m"
+            + String(repeating: "u", count: 100)
+        let bytes = Array(text.utf8)
+        let offsets = Set(CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false))
+        // "<X>" at 100, "<![CDATA[" at 203, "]]>" at 213, "é" at 216 (two bytes), ESC at 218.
+        let required = [99, 100, 101, 102, 103, 202, 203, 207, 211, 212, 213, 214, 215, 216, 217, 218, 219, 221]
+        #expect(required.allSatisfy(offsets.contains), "missing \(required.filter { !offsets.contains($0) })")
+        #expect(offsets.contains(bytes.count) && offsets.contains(bytes.count - CritiqueFixtures.edgeBytes))
+        // Plain text between tokens is sampled, not split everywhere, and the sample repeats.
+        let plain = (110..<200).filter(offsets.contains).count
+        #expect(plain > 0 && plain < 90 / 2)
+        #expect(CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false) == CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false))
     }
 
     @Test(arguments: CritiqueFixtures.names)
