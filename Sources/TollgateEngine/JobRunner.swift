@@ -183,7 +183,7 @@ final class JobRunner {
     }
 
     private func critique(run: Int) throws {
-        let settings = CritiqueConfig(resolved: config).applyingEnvironmentIfValid()
+        let settings = try CritiqueConfig(resolved: config).applyingProcessEnvironment()
         let result: PhaseCritique
         if let landed = try committedCritique(run: run) {
             result = landed

@@ -30,9 +30,14 @@ extension CritiqueConfig {
 }
 
 extension CritiqueConfig {
-    /// The settings with `TOLLGATE_CRITIQUE_*` overrides of this process applied; invalid overrides are ignored
-    /// here (the `critique` command reports them).
-    func applyingEnvironmentIfValid() -> CritiqueConfig {
-        (try? applyingEnvironment(ProcessInfo.processInfo.environment)) ?? self
+    /// The settings with the `TOLLGATE_CRITIQUE_*` overrides of this process applied.
+    /// - Throws: `EngineError.usage` naming the variable and what it accepts, when an override is misspelt or
+    ///   out of range: a job does not run with settings other than the ones its user asked for.
+    func applyingProcessEnvironment() throws -> CritiqueConfig {
+        do {
+            return try applyingEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            throw EngineError.usage("\(error); fix or unset the variable, then run the command again")
+        }
     }
 }
