@@ -12,11 +12,15 @@ enum DemoCommand {
             throw EngineError.usage("\(root.path) is not empty; give `tollgate demo` a new directory (or none)")
         }
         let path = root.path
-        output.out("== tollgate demo: a guided job with the example agent, reviewed on the local host")
-        output.out("$ tollgate init \(path) --autonomy guided --agent \"tollgate example-agent\"")
+        output.out(
+            "== tollgate demo: a guided job with the example agent and critic, reviewed on the local host")
+        output.out(
+            "$ tollgate init \(path) --autonomy guided --agent \"tollgate example-agent\" "
+                + "--set critique.enabled=true --set \"critique.command=tollgate example-critic\"")
         let options = JobOptions(
             autonomy: "guided", agent: "tollgate example-agent",
-            description: "Write a short report in three steps (the demo job)")
+            description: "Write a short report in three steps (the demo job)",
+            assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"])
         // The session (and its lock) ends at once: each later command opens the job anew, as a user's would.
         _ = try JobSession.create(at: root, options: options, resources: resources)
 

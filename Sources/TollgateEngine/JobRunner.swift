@@ -236,6 +236,11 @@ final class JobRunner {
     private func revise(run: Int, iteration: Int, items: [FeedbackItem]) throws -> AgentReport {
         let key = run * 10 + iteration
         let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
+        if let first = items.first {
+            let text = first.body.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let shown = text.count > 72 ? text.prefix(71) + "…" : Substring(text)
+            progress("  critique did not ship: \(items.count) item(s) to revise, first: \(shown)")
+        }
         progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
         return try agent.run(invocation)
     }

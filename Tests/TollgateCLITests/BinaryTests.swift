@@ -136,6 +136,10 @@ struct BinaryTests {
         #expect(demo.status == 0, "\(demo)")
         #expect(try job.status()["status"] as? String == "completed")
         #expect(try job.git("branch", "--list", "phase-*").isEmpty)
+        // The critique loop shows: a first plan below the threshold, a revision, a plan that ships, on main.
+        #expect(demo.stdout.contains("critique did not ship"), "\(demo.stdout)")
+        #expect(demo.stdout.contains("critique shipped"))
+        #expect(try job.git("show", "main:critique/phase-1/rev-1/summary.json").contains("\"shipped\""))
         // Not twice in the same directory.
         let again = try job.tollgate("demo", job.path)
         #expect(again.status == 64)
