@@ -132,35 +132,37 @@ struct CritiqueGrammarV1: Sendable {
     }
 
     private mutating func openPanelist(_ tag: MarkupTag) throws(CritiqueParseError) {
-        guard var round = self.round, !round.ended else {
+        guard let round = self.round, !round.ended else {
             throw CritiqueParseError(
                 .malformedBlock, position: tag.position, detail: "<PANELIST> after <ROUND_END> in the same round")
         }
+        // Read what is needed from the round first: the role list is then appended to in place
+        // (`self.round?`), without a second reference to it that would make the append copy it.
         let role = PanelistRole(rawValue: tag.attributes["role"] ?? "")
+        let number = round.number
+        let seen = round.roles.contains(role)
         self.panelistDropped = nil
         if !self.roles.contains(role) {
             self.panelistDropped = CritiqueWarning(
-                .unknownRole, position: tag.position, round: round.number,
+                .unknownRole, position: tag.position, round: number,
                 detail: "role \"\(role)\" is not on the panel; block dropped")
-        } else if round.roles.contains(role) {
+        } else if seen {
             self.panelistDropped = CritiqueWarning(
-                .duplicateRole, position: tag.position, round: round.number,
+                .duplicateRole, position: tag.position, round: number,
                 detail: "role \"\(role)\" appeared twice; the later block was dropped")
         } else {
-            round.roles.append(role)
-            self.round = round
+            self.round?.roles.append(role)
         }
         let score = self.score(tag.attributes["score"], of: role.rawValue, at: tag.position)
         let declared = self.count(tag.attributes["must_fix"], of: "must_fix of \(role)", at: tag.position)
-        self.panelist = CritiqueEvent.Panelist(round: round.number, role: role, score: score, declaredMustFix: declared)
+        self.panelist = CritiqueEvent.Panelist(round: number, role: role, score: score, declaredMustFix: declared)
     }
 
     private mutating func openRoundEnd(_ tag: MarkupTag) throws(CritiqueParseError) {
-        guard var round = self.round, !round.ended else {
+        guard let round = self.round, !round.ended else {
             throw CritiqueParseError(.malformedBlock, position: tag.position, detail: "a second <ROUND_END> in a round")
         }
-        round.ended = true
-        self.round = round
+        self.round?.ended = true
         if let raw = tag.attributes["n"], Int(raw) != round.number {
             self.deferred.append(
                 .warning(
@@ -361,7 +363,9 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func number(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Double? {
         guard let raw else { return nil }
-        guard let value = Double(raw) ?? Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+        guard let value = Self.plainDecimal(raw) ?? Double(raw) ?? Double(raw.trimmingCharacters(in: .whitespaces)),
+            value.isFinite
+        else {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
@@ -370,6 +374,44 @@ struct CritiqueGrammarV1: Sendable {
             return nil
         }
         return value
+    }
+
+    /// Powers of ten that a `Double` holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
+    }
+
+    /// The value of a plain decimal such as `7.25` or `-2`, without the general number parser; `nil`
+    /// for anything else (signs other than `-`, exponents, spaces, more than 15 digits), which
+    /// `Double(_:)` then reads.
+    ///
+    /// The result is the same as `Double(_:)`'s: the digits, read as an integer, and the power of ten
+    /// are both exact in a `Double`, and one IEEE division of exact values is correctly rounded.
+    static func plainDecimal(_ raw: String) -> Double? {
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var negative = false
+        var seenPoint = false
+        for (index, byte) in raw.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0:
+                negative = true
+            case UInt8(ascii: "."):
+                guard !seenPoint, digits > 0 else { return nil }
+                seenPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if seenPoint { fractionDigits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+            default:
+                return nil
+            }
+        }
+        guard digits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
+        let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+        return negative ? -magnitude : magnitude
     }
 
     private mutating func count(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Int? {

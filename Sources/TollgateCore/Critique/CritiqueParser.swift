@@ -353,15 +353,21 @@ public struct CritiqueParser: Sendable {
         var found: Int?
         self.buffer.withUnsafeBufferPointer { bytes in
             while index < end {
-                let byte = bytes[index]
                 if let quote = scan.quote {
-                    if byte == quote { scan.quote = nil }
-                } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
-                    scan.quote = byte
-                } else if byte == UInt8(ascii: ">") {
+                    // Inside a quoted value only the closing quote matters.
+                    while index < end, bytes[index] != quote { index += 1 }
+                    if index < end {
+                        scan.quote = nil
+                        index += 1
+                    }
+                    continue
+                }
+                let byte = bytes[index]
+                if byte == UInt8(ascii: ">") {
                     found = index
                     break
                 }
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") { scan.quote = byte }
                 index += 1
             }
         }

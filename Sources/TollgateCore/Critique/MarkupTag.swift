@@ -113,15 +113,39 @@ struct MarkupTag: Sendable, Equatable {
             "composite", "decision", "round", "status",
         ])
 
-    /// Names and their keys, in two arrays so that a search compares plain integers.
+    /// Names by key in a small open-addressing hash table, so that a look-up hashes two words and
+    /// compares a slot or two instead of searching the list.
     struct KnownNames: Sendable {
-        let keys: [NameKey]
-        let strings: [String]
+        /// Slots in the table: a power of two, at least twice the number of names.
+        static let slotCount = 64
+        private var keys: [NameKey?]
+        private var strings: [String]
 
         init(_ names: [String]) {
-            let known = names.filter { NameKey($0) != nil }
-            self.keys = known.compactMap { NameKey($0) }
-            self.strings = known
+            self.keys = Array(repeating: nil, count: Self.slotCount)
+            self.strings = Array(repeating: "", count: Self.slotCount)
+            for name in names {
+                guard let key = NameKey(name), self.index(of: key) == nil else { continue }
+                var slot = key.slot(in: Self.slotCount)
+                while self.keys[slot] != nil { slot = (slot + 1) & (Self.slotCount - 1) }
+                self.keys[slot] = key
+                self.strings[slot] = name
+            }
+        }
+
+        /// The slot that holds `key`, if it is a known name.
+        func index(of key: NameKey) -> Int? {
+            var slot = key.slot(in: Self.slotCount)
+            while let stored = self.keys[slot] {
+                if stored == key { return slot }
+                slot = (slot + 1) & (Self.slotCount - 1)
+            }
+            return nil
+        }
+
+        /// The stored string for `key`, if it is a known name.
+        func string(for key: NameKey) -> String? {
+            self.index(of: key).map { self.strings[$0] }
         }
     }
 
@@ -146,6 +170,13 @@ struct MarkupTag: Sendable, Equatable {
             }
         }
 
+        /// The key's slot in a hash table of `count` slots (a power of two).
+        func slot(in count: Int) -> Int {
+            let mixed = (self.low ^ (self.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: self.count))
+                &* 0xBF58_476D_1CE4_E5B9
+            return Int(truncatingIfNeeded: mixed >> 32) & (count - 1)
+        }
+
         /// The key of a string's UTF-8 bytes; `nil` when they are longer than 16 bytes.
         init?(_ string: String) {
             var string = string
@@ -156,20 +187,7 @@ struct MarkupTag: Sendable, Equatable {
 
     /// The string for `bytes`: the stored copy from `table` when one matches, else a new string.
     static func string(_ bytes: UnsafeBufferPointer<UInt8>, interning table: KnownNames) -> String {
-        if let key = NameKey(bytes) {
-            let found = table.keys.withUnsafeBufferPointer { keys in
-                var index = 0
-                while index < keys.count {
-                    let candidate = keys[index]
-                    if candidate.low == key.low && candidate.high == key.high && candidate.count == key.count {
-                        return index
-                    }
-                    index += 1
-                }
-                return -1
-            }
-            if found >= 0 { return table.strings[found] }
-        }
+        if let key = NameKey(bytes), let known = table.string(for: key) { return known }
         return String(decoding: bytes, as: UTF8.self)
     }
 

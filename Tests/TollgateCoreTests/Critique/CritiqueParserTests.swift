@@ -118,6 +118,28 @@ struct CritiqueParserTests {
         #expect(clamped == (Double(raw) != expected))
     }
 
+    @Test func numbersReadTheSameAsTheStandardParser() {
+        // The parser reads plain decimals itself; every value must equal what Double(_:) reads.
+        var random = CritiqueFixtures.SplitMix64(seed: 42)
+        var raws = ["0", "-0", "7", "7.25", "0.1", "0.3", "9.999999999999999", "123456789012345", "1234567890123456",
+            "0.000000000000001", "-2.5", "007.50", "7.", ".5", "1e1", "+3", "1_0", "--1", "1.2.3"]
+        for _ in 0..<200 {
+            let digits = String(random.next() % 1_000_000_000_000)
+            let point = Int(random.next() % UInt64(digits.count + 1))
+            raws.append(point == 0 ? digits : String(digits.prefix(point)) + "." + digits.dropFirst(point))
+        }
+        for raw in raws {
+            let text = Self.oneRound().replacingOccurrences(of: #"composite="7""#, with: "composite=\"\(raw)\"")
+            let composite = CritiqueParser.events(in: text).lazy.compactMap { event -> Double?? in
+                if case .roundEnded(let end) = event { return end.composite }
+                return nil
+            }.first
+            let expected = Double(raw).flatMap { $0.isFinite ? $0 : nil }
+            #expect(composite == .some(expected), "composite=\"\(raw)\"")
+            if let expected, let read = composite ?? nil { #expect(read.sign == expected.sign, "sign of \(raw)") }
+        }
+    }
+
     @Test func nonNumericScoreIsIgnoredWithAWarning() {
         let events = CritiqueParser.events(in: Self.oneRound(criticScore: "great"))
         #expect(Self.panelist(.critic, in: events)?.score == nil)
