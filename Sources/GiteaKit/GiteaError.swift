@@ -103,7 +103,7 @@ public struct GiteaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .serverError: "the Gitea server failed; check its logs"
         case .unexpectedStatus: "the server answered in a way Tollgate does not expect; is this a Gitea server?"
         case .decoding: "the response did not look like Gitea's; is the base URL a Gitea server (1.22 or later)?"
-        case .transport: self.transportError?.curlError?.hint ?? "check the server URL and the network"
+        case .transport: self.transportError?.hint ?? "check the server URL and the network"
         case .unsupportedVersion: "upgrade Gitea to 1.22 or later"
         case .invalidArgument: "this is a bug in the caller"
         }

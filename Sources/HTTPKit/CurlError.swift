@@ -56,6 +56,10 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the server's certificate was not trusted (`CURLE_PEER_FAILED_VERIFICATION`), or the CA file could
+    /// not be read (`CURLE_SSL_CACERT_BADFILE`): the failures a CA file or skipping verification settles.
+    public var isCertificateRefusal: Bool { self.code == 60 || self.code == 77 }
+
     /// What the user should check, in one sentence.
     public var hint: String {
         switch self.kind {

@@ -21,7 +21,11 @@ public final class CurlTransport: HTTPTransport {
         public var connectTimeout: Duration
         /// The longest time for one whole attempt, connection included.
         public var timeout: Duration
-        /// A PEM file of certificate authorities to trust instead of the system's, e.g. for a private CA.
+        /// A PEM file of certificate authorities to trust, e.g. a private CA.
+        ///
+        /// It is libcurl's CA bundle for this transport. libcurl keeps its CA directory as well (on Debian and
+        /// Ubuntu `/etc/ssl/certs`, which holds the system's authorities), so a server with a public certificate
+        /// normally stays trusted too; on a build of libcurl without a CA directory the file is all it trusts.
         public var caFile: String?
         /// Turns off TLS certificate and host-name verification. Dangerous: anyone on the network path can
         /// read the token. Only for a test server with a self-signed certificate, and only when set explicitly.
@@ -30,6 +34,9 @@ public final class CurlTransport: HTTPTransport {
         public var retry: RetryPolicy
         /// The `User-Agent` header.
         public var userAgent: String
+        /// The prefix of the setting names a TLS error suggests (`caFile`, `insecureSkipTLSVerify`), e.g. `gitea.`
+        /// when those settings come from the `gitea.*` configuration keys.
+        public var settingsPrefix: String
 
         /// Creates a configuration; the defaults are a 10 s connect timeout, a 60 s total timeout, TLS
         /// verification on, and the default ``RetryPolicy``.
@@ -39,7 +46,8 @@ public final class CurlTransport: HTTPTransport {
             caFile: String? = nil,
             insecureSkipTLSVerify: Bool = false,
             retry: RetryPolicy = RetryPolicy(),
-            userAgent: String = "tollgate"
+            userAgent: String = "tollgate",
+            settingsPrefix: String = ""
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -47,6 +55,20 @@ public final class CurlTransport: HTTPTransport {
             self.insecureSkipTLSVerify = insecureSkipTLSVerify
             self.retry = retry
             self.userAgent = userAgent
+            self.settingsPrefix = settingsPrefix
+        }
+
+        /// What to do about a certificate that was not trusted: the two settings that fix it, by their names.
+        func untrustedCertificateHint() -> String {
+            let caSetting = self.settingsPrefix + "caFile"
+            let fix =
+                if let caFile {
+                    "check that \(caSetting) (\(caFile)) holds the certificate authority that signed the server's "
+                        + "certificate and that the certificate names this host"
+                } else {
+                    "if the server uses a private certificate authority, set \(caSetting) to a PEM file holding it"
+                }
+            return "\(fix); only for a test server, \(self.settingsPrefix)insecureSkipTLSVerify=true turns the check off"
         }
     }
 
@@ -99,8 +121,10 @@ public final class CurlTransport: HTTPTransport {
             case .failure(let error):
                 let retryable = error.isTransient && (request.isIdempotent || !error.requestSent)
                 guard attempt < policy.maxAttempts, retryable else {
+                    let hint = error.isCertificateRefusal ? self.configuration.untrustedCertificateHint() : nil
                     throw HTTPError(
-                        method: request.method, url: request.url, attempts: attempt, reason: .transport(error))
+                        method: request.method, url: request.url, attempts: attempt, reason: .transport(error),
+                        hint: hint)
                 }
                 delay = policy.backoff(beforeRetry: attempt, jitter: self.jitter())
             }

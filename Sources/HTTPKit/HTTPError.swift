@@ -18,13 +18,21 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public let attempts: Int
     /// What went wrong.
     public let reason: Reason
+    /// What the user should check, in one sentence; for a TLS failure it names the settings that fix it.
+    public let hint: String
 
     /// Creates an error, redacting `url`.
-    public init(method: HTTPMethod, url: URL, attempts: Int, reason: Reason) {
+    ///
+    /// - Parameter hint: What to check; nil for the libcurl error's own hint.
+    public init(method: HTTPMethod, url: URL, attempts: Int, reason: Reason, hint: String? = nil) {
         self.method = method
         self.url = Self.redacted(url)
         self.attempts = attempts
         self.reason = reason
+        switch reason {
+        case .transport(let error): self.hint = hint ?? error.hint
+        case .cancelled: self.hint = hint ?? ""
+        }
     }
 
     /// The libcurl error, when there is one.
@@ -38,7 +46,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self.reason {
         case .transport(let error):
             return
-                "\(self.method) \(self.url) failed after \(tries): \(error.message) (curl \(error.code)); \(error.hint)"
+                "\(self.method) \(self.url) failed after \(tries): \(error.message) (curl \(error.code)); \(self.hint)"
         case .cancelled:
             return "\(self.method) \(self.url) was cancelled after \(tries)"
         }

@@ -61,7 +61,8 @@ struct TransportSecurityTests {
         /// Creates the repository on the server through the REST API with the given TLS settings.
         func createRepository(caFile: String?, insecure: Bool = false) async throws -> HTTPResponse {
             let settings = CurlTransport.Configuration(
-                caFile: caFile, insecureSkipTLSVerify: insecure, retry: RetryPolicy(maxAttempts: 1))
+                caFile: caFile, insecureSkipTLSVerify: insecure, retry: RetryPolicy(maxAttempts: 1),
+                settingsPrefix: "gitea.")
             let transport = CurlTransport(configuration: settings)
             return try await transport.send(
                 HTTPRequest(
@@ -99,6 +100,9 @@ struct TransportSecurityTests {
         let setup = try Setup()
         let rest = await #expect(throws: HTTPError.self) { try await setup.createRepository(caFile: nil) }
         #expect(rest?.curlError?.kind == .tls)
+        #expect(rest?.description.contains("set gitea.caFile to a PEM file") == true)
+        #expect(rest?.description.contains("gitea.insecureSkipTLSVerify=true") == true)
+        #expect(rest?.description.contains(setup.server.bot.token) == false)
         #expect(try await setup.createRepository(caFile: Self.caFile).status == 201)
 
         let push = #expect(throws: GitError.self) { try setup.pushMain(Self.untrusted) }
@@ -134,6 +138,9 @@ struct TransportSecurityTests {
         #expect(error?.description.contains("check that gitea.caFile (\(Self.otherCAFile))") == true)
         #expect(error?.description.contains(setup.server.bot.token) == false)
         #expect(try setup.serverTip("main") == nil)
+
+        let rest = await #expect(throws: HTTPError.self) { try await setup.createRepository(caFile: Self.otherCAFile) }
+        #expect(rest?.description.contains("check that gitea.caFile (\(Self.otherCAFile))") == true)
     }
 
     @Test(arguments: ["127.0.0.1", "localhost"])

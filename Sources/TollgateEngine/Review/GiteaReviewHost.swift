@@ -196,7 +196,7 @@ public final class GiteaReviewHost: ReviewHost {
         let transport = CurlTransport(
             configuration: CurlTransport.Configuration(
                 timeout: .seconds(max(1, config.int("gitea.timeoutSeconds"))), caFile: caFile.isEmpty ? nil : caFile,
-                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify")))
+                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
         let client = GiteaClient(baseURL: url, token: try token(), transport: transport)
         cachedClient = client
         return client
@@ -245,20 +245,25 @@ public final class GiteaReviewHost: ReviewHost {
     /// A Gitea failure as a user-facing message: what was being done, what the server said, what to check.
     func hostError(_ error: GiteaError, doing: String) -> EngineError {
         let url = config.string("gitea.url")
-        let advice: String
+        // The description already ends with the error's own hint; say more only where the host knows better.
+        let advice: String?
         switch error.kind {
         case .unauthorized:
             advice = "the token was refused: check that the token in the configured variable or file is the bot's "
-                + "current token"
+                + "current token."
         case .forbidden:
             advice = "the token lacks a permission or scope: Tollgate needs write:repository and write:issue, and "
-                + "write:user or write:organization to create repositories"
+                + "write:user or write:organization to create repositories."
+        case .transport where error.transportError?.curlError?.isCertificateRefusal == true:
+            advice = nil
         case .transport:
             advice = "is the Gitea server at \(url) running and reachable?"
         default:
-            advice = error.hint
+            advice = nil
         }
-        return EngineError.host("\(doing) failed: \(redacted(error.description)). \(advice.capitalizedFirst).")
+        let text = "\(doing) failed: \(redacted(error.description))"
+        guard let advice else { return EngineError.host(text.hasSuffix(".") ? text : text + ".") }
+        return EngineError.host("\(text). \(advice.capitalizedFirst)")
     }
 
     func gitError(_ error: any Error, doing: String) -> EngineError {
