@@ -144,6 +144,7 @@ extension GiteaReviewHost {
         guard let sha = pull.mergeCommitSHA, let commit = OID(hex: sha) else {
             throw EngineError.host("Gitea reports pull request #\(number) merged but names no merge commit")
         }
+        mergedPulls[number] = pull
         try adoptMain(commit)
         return sha
     }
@@ -151,8 +152,16 @@ extension GiteaReviewHost {
     public func markMerged(_ handle: ReviewHandle, commit: String) throws {
         let ref = try repoRef()
         let number = Int64(handle.id)
-        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let pull: PullRequest
+        if let seen = mergedPulls[number] {
+            pull = seen
+        } else {
+            pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        }
+        // Once Gitea deleted the branch (`delete_branch_after_merge`), the head names `refs/pull/N/head`: nothing
+        // is left to delete. Otherwise the branch is deleted here, for a server that kept it.
         let branch = pull.head.ref
+        guard !branch.hasPrefix("refs/") else { return }
         _ = try call("deleting the merged branch \(branch)") { try await $0.deleteBranch(branch, in: ref) }
     }
 

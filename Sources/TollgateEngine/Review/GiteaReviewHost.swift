@@ -23,6 +23,8 @@ public final class GiteaReviewHost: ReviewHost {
     private var botLogin: String?
     private var cachedClient: GiteaClient?
     private var cachedToken: String?
+    /// Pull requests this process saw merged, by number, so the branch clean-up after a merge needs no second read.
+    var mergedPulls: [Int64: PullRequest] = [:]
 
     init(context: HostContext, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.config = context.config
