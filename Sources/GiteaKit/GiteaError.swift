@@ -89,8 +89,8 @@ public struct GiteaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized:
             "the API token is missing, wrong or revoked; check the configured token"
         case .forbidden:
-            "the token's user lacks permission here, or the token lacks a scope (Tollgate needs write:repository "
-                + "and write:issue, plus write:user or write:organization to create repositories)"
+            "the token's user lacks permission here, or the token lacks a scope (Tollgate needs write:repository, "
+                + "write:issue and read:user, plus write:user or write:organization to create repositories)"
         case .notFound:
             "check the owner, repository, number or branch; Gitea also answers 404 for a private repository "
                 + "the token's user cannot see, and when merging a closed pull request"

@@ -4,11 +4,13 @@ import HTTPKit
 
 /// Counts the HTTP requests and times the Gitea calls of a resume, against the Gitea-compatible test server.
 ///
-/// Two resume-like sequences, each on its own pull request:
-/// - approve-and-merge: look the PR up by base and head, list its reviews, find the approval of the head,
-///   squash-merge with `head_commit_id`, confirm with `GET …/merge`;
-/// - nothing new: read the PR, list its reviews (a request is still open), read comments since the last
-///   round.
+/// The API calls of two `tollgate resume` runs, made in the order `GiteaReviewHost` makes them (a test of the
+/// binary, `aResumeThatFindsNothingNewOrAnApprovalCostsFewRequests`, pins that order against the server's log),
+/// each on its own pull request:
+/// - approve-and-merge: who the token is, the PR, its reviews (the approval of the head), its comments; merged
+///   already?, the squash merge with `head_commit_id`, merged now?, the PR again for its merge commit. A fetch of
+///   `main` over git follows in the real run (3 git requests), not counted here;
+/// - nothing new: who the token is, the PR, its reviews (a request is still open), its comments.
 /// Plus the round trip of one small GET on a kept-alive connection. The server is Python, so absolute times
 /// are the emulator's, not Gitea's; the request counts are what a real server would see.
 enum GiteaBench {
@@ -46,17 +48,17 @@ enum GiteaBench {
             _ = try await bot.requestReviewers(["alice"], on: opened.number, in: repo)
             _ = try await alice.createReview(CreatePullReviewOptions(event: .approved), on: opened.number, in: repo)
             let mergeRun = try await measure(transport) {
-                guard let pull = try await bot.pullRequest(base: "main", head: branch, in: repo) else {
-                    throw BenchServer.Failure(description: "pull request not found")
-                }
-                let reviews = try await bot.reviews(on: pull.number, in: repo)
-                guard case .approved = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                let read = try await resumeReads(bot, pull: opened.number, in: repo)
+                guard case .approved = ReviewVerdict.evaluate(read.reviews, headSHA: read.pull.head.sha, ignoring: read.login)
                 else { throw BenchServer.Failure(description: "expected an approval") }
-                _ = try await bot.merge(
-                    pull.number, in: repo, MergeOptions(title: "Phase \(index)", headCommitID: pull.head.sha))
-                guard try await bot.isMerged(pull.number, in: repo) else {
-                    throw BenchServer.Failure(description: "not merged")
+                guard try await !bot.isMerged(opened.number, in: repo) else {
+                    throw BenchServer.Failure(description: "merged too early")
                 }
+                _ = try await bot.merge(
+                    opened.number, in: repo, MergeOptions(title: "Phase \(index)", headCommitID: read.pull.head.sha))
+                guard try await bot.isMerged(opened.number, in: repo),
+                    try await bot.pullRequest(opened.number, in: repo).mergeCommitSHA != nil
+                else { throw BenchServer.Failure(description: "not merged") }
             }
             // nothing new
             let waitingBranch = "phase-\(index)-strategic"
@@ -64,13 +66,10 @@ enum GiteaBench {
             let waiting = try await bot.createPullRequest(
                 CreatePullRequestOptions(head: waitingBranch, base: "main", title: "Waiting \(index)"), in: repo)
             _ = try await bot.requestReviewers(["alice"], on: waiting.number, in: repo)
-            let since = Date()
             let idleRun = try await measure(transport) {
-                let pull = try await bot.pullRequest(waiting.number, in: repo)
-                let reviews = try await bot.reviews(on: pull.number, in: repo)
-                guard case .waiting = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                let read = try await resumeReads(bot, pull: waiting.number, in: repo)
+                guard case .waiting = ReviewVerdict.evaluate(read.reviews, headSHA: read.pull.head.sha, ignoring: read.login)
                 else { throw BenchServer.Failure(description: "expected a pending request") }
-                _ = try await bot.issueComments(on: pull.number, in: repo, since: since)
             }
             if index > 0 {
                 merge.append(mergeRun)
@@ -91,6 +90,18 @@ enum GiteaBench {
         }
         print(row("GET /version (keep-alive)", pings.count, "1", pings))
         print("")
+    }
+
+    /// What every resume reads first, as `GiteaReviewHost.snapshot` does: the token's login, the pull request, its
+    /// reviews (no review here has inline comments, which cost one request per review), its comments.
+    private static func resumeReads(_ client: GiteaClient, pull number: Int64, in repo: RepoRef) async throws -> (
+        login: String, pull: PullRequest, reviews: [PullReview]
+    ) {
+        let login = try await client.currentUser().login
+        let pull = try await client.pullRequest(number, in: repo)
+        let reviews = try await client.reviews(on: number, in: repo)
+        _ = try await client.issueComments(on: number, in: repo)
+        return (login, pull, reviews)
     }
 
     /// Runs `body` once and returns its wall time and the transport's request count for it.

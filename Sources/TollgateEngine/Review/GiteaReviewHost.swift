@@ -254,8 +254,8 @@ public final class GiteaReviewHost: ReviewHost {
             advice = "the token was refused: check that the token in the configured variable or file is the bot's "
                 + "current token."
         case .forbidden:
-            advice = "the token lacks a permission or scope: Tollgate needs write:repository and write:issue, and "
-                + "write:user or write:organization to create repositories."
+            advice = "the token lacks a permission or scope: Tollgate needs write:repository, write:issue and read:user, "
+                + "and write:user or write:organization to create repositories."
         case .transport where error.transportError?.curlError?.isCertificateRefusal == true:
             advice = nil
         case .transport:

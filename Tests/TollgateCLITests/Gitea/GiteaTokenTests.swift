@@ -44,3 +44,32 @@ extension GiteaEndToEndTests {
         #expect(result.stderr.contains("TOLLGATE_GITEA_TOKEN"), "\(result)")
     }
 }
+
+/// The token scopes the README asks for are enough, and the message for a missing one names it.
+extension GiteaEndToEndTests {
+    @Test func theScopesTheREADMENamesRunAJobForAnOrganisationAndAMissingReadUserIsNamed() throws {
+        defer { server.stop() }
+        try server.createOrganization("reports", members: [server.bot.login])
+        let organisationScopes = ["write:repository", "write:issue", "read:user", "write:organization"]
+
+        let withoutUser = try server.createToken(for: server.bot.login, scopes: organisationScopes.filter { $0 != "read:user" })
+        let refused = try initialize(
+            environment: ["TOLLGATE_GITEA_TOKEN": withoutUser.token], extra: ["--set", "gitea.owner=reports"])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("read:user"), "\(refused)")
+        #expect(!refused.stderr.contains(withoutUser.token))
+
+        let enough = try server.createToken(for: server.bot.login, scopes: organisationScopes)
+        let environment = ["TOLLGATE_GITEA_TOKEN": enough.token]
+        let created = try job.tollgate(
+            [
+                "init", job.path, "--review", "gitea", "--agent", "tollgate example-agent",
+                "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "gitea.owner=reports",
+                "--set", "review.reviewers=alice",
+            ], environment: environment)
+        #expect(created.status == 0, "\(created)")
+        let run = try job.tollgate(["run", job.path], environment: environment)
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stdout.contains("/reports/job/pulls/1"), "\(run)")
+    }
+}
