@@ -44,8 +44,19 @@ extension GiteaReviewHost {
             return review.state != .requestReview && review.commitID != request.head
         }.sorted()
         if !ask.isEmpty {
-            _ = try call("requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)") {
-                try await $0.requestReviewers(ask, on: number, in: ref)
+            let client = try client()
+            let doing = "requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)"
+            do {
+                _ = try AsyncBridge.run { () async throws(GiteaError) in
+                    try await client.requestReviewers(ask, on: number, in: ref)
+                }
+            } catch where error.kind == .notFound || error.kind == .validation {
+                // Gitea names the login it does not know (404) or that cannot review here (422).
+                throw EngineError.host(
+                    "\(doing) failed: Gitea answered \(error.status ?? 0): \(error.message). Check review.reviewers: "
+                        + "each must be the login of a Gitea user, other than the bot, who can read \(ref)")
+            } catch {
+                throw hostError(error, doing: doing)
             }
         }
         return ReviewHandle(host: name, id: Int(number), location: opened.htmlURL, head: request.head)

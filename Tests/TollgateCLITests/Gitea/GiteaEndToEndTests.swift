@@ -141,6 +141,15 @@ struct GiteaEndToEndTests {
         #expect(result.stderr.contains("nobody-here"))
     }
 
+    @Test func aReviewerGiteaDoesNotKnowIsNamedWithTheKeyToFix() throws {
+        defer { server.stop() }
+        #expect(try initialize(extra: ["--set", "review.reviewers=alice,nobody-here"]).status == 0)
+        let run = try tollgate("run", job.path)
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("nobody-here") && run.stderr.contains("Check review.reviewers"), "\(run)")
+        #expect(!run.stderr.contains("check the owner, repository"), "\(run)")
+    }
+
     @Test func aServerThatIsDownIsNamed() throws {
         let url = server.baseURL.absoluteString
         server.stop()
