@@ -1,0 +1,53 @@
+import Foundation
+import GiteaKit
+import HTTPKit
+import Testing
+import TollgateTestSupport
+
+/// The token appears nowhere a job leaves traces: output, errors, the workspace's files, commits, the state branch,
+/// pull requests and comments on Gitea.
+extension GiteaEndToEndTests {
+    @Test func theTokenIsInNoOutputFileCommitEventOrCommentOfAJob() async throws {
+        defer { server.stop() }
+        let token = server.bot.token
+        var outputs: [ProcessResult] = []
+        let pull = try await frozenAtFirstReview()
+        try await requestChanges(pull)
+        outputs.append(try tollgate("resume", job.path))
+        // Failures on the way: a merge Gitea keeps refusing, then a server that echoes the request's header.
+        try await approve(pull)
+        try server.makeNextMergesBusy(10)
+        outputs.append(try tollgate("resume", job.path))
+        #expect(outputs.last?.status == 1, "\(outputs.last.map { "\($0)" } ?? "")")
+        try server.clearFaults()
+        outputs.append(try tollgate("resume", job.path))
+        outputs.append(try tollgate("status", job.path))
+        outputs.append(try tollgate("status", job.path, "--json"))
+        outputs.append(try job.tollgate(["resume", job.path], environment: ["TOLLGATE_GITEA_TOKEN": "x" + token]))
+        #expect(outputs.last?.status == 1, "a wrong token fails: \(outputs.last.map { "\($0)" } ?? "")")
+        for output in outputs {
+            #expect(!output.stdout.contains(token) && !output.stderr.contains(token), "\(output)")
+        }
+
+        // Every file of the workspace, .git included (its config, the run logs, briefs and results).
+        let files = try #require(FileManager.default.enumerator(at: job.root, includingPropertiesForKeys: nil))
+        var read = 0
+        for case let file as URL in files {
+            guard let data = FileManager.default.contents(atPath: file.path) else { continue }
+            read += 1
+            #expect(data.range(of: Data(token.utf8)) == nil, "the token is in \(file.path)")
+        }
+        #expect(read > 20)
+        // Every commit and its changes on every branch, the state branch's job.json and events included.
+        let history = try job.git("log", "--all", "-p", "--format=%H%n%B")
+        #expect(history.contains("Tollgate-Job:") && history.contains("\"type\""))
+        #expect(!history.contains(token))
+        // Pull requests and comments on Gitea, as a reviewer reads them.
+        let alice = client(server.alice)
+        for number in [pull.number, pull.number + 1] {
+            let request = try await alice.pullRequest(number, in: repo)
+            #expect(!request.title.contains(token) && !(request.body ?? "").contains(token))
+            for comment in try await alice.issueComments(on: number, in: repo) { #expect(!comment.body.contains(token)) }
+        }
+    }
+}
