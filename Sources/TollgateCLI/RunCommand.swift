@@ -8,6 +8,9 @@ enum RunCommand {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
         let before = try session.state
         if !resume, before.status == .pendingReview, let review = before.review {
+            // Reads no verdict; publishes the state to the review host when a push was lost at the freeze (free when
+            // the host already has it), so `run` catches up as `resume` does.
+            _ = try session.run(readVerdict: false) { line in output.out(line) }
             output.out("job \(before.id) is frozen awaiting review of \(before.branch) (\(review.host) #\(review.id)).")
             output.out(nextSteps(for: session, directory: directory))
             return .frozen

@@ -174,3 +174,27 @@ extension GiteaEndToEndTests {
         try expectStatePublished()
     }
 }
+
+/// A state push lost at the freeze (a crash or a network failure just after the freeze was recorded).
+extension GiteaEndToEndTests {
+    @Test func runOnAFrozenJobCatchesUpAStatePushThatWasLostAndStatusStaysOffline() async throws {
+        defer { server.stop() }
+        _ = try await frozenAtFirstReview()
+        let frozen = try job.git("rev-parse", "tollgate/state")
+        // As if the last state push never happened: Gitea and the remote-tracking branch one state behind.
+        let earlier = try job.git("rev-parse", "tollgate/state~1")
+        _ = try remoteGit("update-ref", "refs/heads/tollgate/state", earlier)
+        _ = try job.git("update-ref", "refs/remotes/origin/tollgate/state", earlier)
+
+        // status reads the local job only: no request to Gitea, nothing pushed.
+        try server.resetRequestLog()
+        #expect(try tollgate("status", job.path).status == 0)
+        #expect(try server.requests().isEmpty)
+        #expect(try remoteGit("rev-parse", "tollgate/state") == earlier)
+
+        let run = try tollgate("run", job.path)
+        #expect(run.status == 3, "\(run)")
+        #expect(try job.git("rev-parse", "tollgate/state") == frozen, "run records nothing new on a frozen job")
+        try expectStatePublished()
+    }
+}
