@@ -123,8 +123,9 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         "MAX_OUTPUT_TOKENS", "SIMILARITY_STOP",
     ]
 
-    /// Variables under the prefix that tell a critic about its input rather than change a setting, without
-    /// the prefix: `ARTIFACT`, the artifact's path, which the engine sets for the critic process.
+    /// Variables under the prefix that are inputs of a critic, not settings (named without the prefix).
+    ///
+    /// `ARTIFACT` holds the artifact's path; the engine sets it for the critic process.
     /// ``applyingEnvironment(_:)`` skips them, so a critic (or `tollgate critique`) started with them can
     /// read its settings from its own environment.
     public static let environmentInputNames = ["ARTIFACT"]
@@ -230,7 +231,8 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
             throw CritiqueConfigError(
                 source: variable, value: nil,
                 allowed: Self.environmentNames.map { Self.environmentPrefix + $0 }.joined(separator: ", "),
-                suggestion: self.closestEnvironmentName(to: name).map { Self.environmentPrefix + $0 })
+                suggestion: self.closestEnvironmentName(to: name).map { Self.environmentPrefix + $0 }
+            )
         }
     }
 

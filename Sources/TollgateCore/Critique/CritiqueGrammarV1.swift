@@ -144,11 +144,15 @@ struct CritiqueGrammarV1: Sendable {
         self.panelistDropped = nil
         if !self.roles.contains(role) {
             self.panelistDropped = CritiqueWarning(
-                .unknownRole, position: tag.position, round: number,
+                .unknownRole,
+                position: tag.position,
+                round: number,
                 detail: "role \"\(role)\" is not on the panel; block dropped")
         } else if seen {
             self.panelistDropped = CritiqueWarning(
-                .duplicateRole, position: tag.position, round: number,
+                .duplicateRole,
+                position: tag.position,
+                round: number,
                 detail: "role \"\(role)\" appeared twice; the later block was dropped")
         } else {
             self.round?.roles.append(role)
@@ -292,7 +296,9 @@ struct CritiqueGrammarV1: Sendable {
     }
 
     private mutating func closeRound(
-        _ end: CritiqueEvent.RoundEnd, at position: Int, into events: inout [CritiqueEvent]
+        _ end: CritiqueEvent.RoundEnd,
+        at position: Int,
+        into events: inout [CritiqueEvent]
     ) throws(CritiqueParseError) {
         guard let round = self.round else { preconditionFailure("Invalid state: a round closed outside a round") }
         if self.closedRounds == 0 && !round.hasArtifact {

@@ -155,7 +155,10 @@ public struct CritiqueParser: Sendable {
         func check(through end: Int, limit: Int) throws(CritiqueParseError) {
             if end - self.position > limit {
                 throw CritiqueParseError(
-                    .oversizeBlock, position: self.position, detail: "<\(self.name)> is longer than \(limit) bytes")
+                    .oversizeBlock,
+                    position: self.position,
+                    detail: "<\(self.name)> is longer than \(limit) bytes"
+                )
             }
         }
     }
@@ -403,7 +406,10 @@ public struct CritiqueParser: Sendable {
         let lt = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: start) ?? self.buffer.count
         try self.block?.check(through: self.base + lt, limit: self.options.maxBlockBytes)
         guard let content = self.content else { preconditionFailure("Invalid state: no text element") }
-        let token = lt < self.buffer.count ? Self.classifyInContent(in: self.buffer, at: lt, content: content, version: self.protocolVersion) : .needMore
+        let token =
+            lt < self.buffer.count
+            ? Self.classifyInContent(in: self.buffer, at: lt, content: content, version: self.protocolVersion)
+            : .needMore
         if case .close(let end) = token, self.contentText.bytes.isEmpty {
             // The common case: the whole element is in the buffer, so its value is read in place.
             try self.block?.check(through: self.base + end, limit: self.options.maxBlockBytes)
@@ -431,7 +437,10 @@ public struct CritiqueParser: Sendable {
                     .cdataOutOfPlace, position: self.base + lt,
                     detail: "a CDATA section inside <\(content.name)>; CDATA belongs in <ARTIFACT> or <NOTES>")
             }
-            try self.block?.check(through: self.base + (lt + Self.cdataOpenBytes.count), limit: self.options.maxBlockBytes)
+            try self.block?.check(
+                through: self.base + (lt + Self.cdataOpenBytes.count),
+                limit: self.options.maxBlockBytes
+            )
             self.readIndex = lt + Self.cdataOpenBytes.count
             self.content?.inCDATA = true
             return .progress
@@ -482,7 +491,10 @@ public struct CritiqueParser: Sendable {
             // Keep a possible "]]" at the end of the buffer until the next byte tells what it is.
             contentEnd = max(start, min(index, end - 2))
         }
-        try self.block?.check(through: self.base + (terminator.map { $0 + 3 } ?? end), limit: self.options.maxBlockBytes)
+        try self.block?.check(
+            through: self.base + (terminator.map { $0 + 3 } ?? end),
+            limit: self.options.maxBlockBytes
+        )
         self.buffer.withUnsafeBufferPointer {
             self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
         }
@@ -507,7 +519,9 @@ public struct CritiqueParser: Sendable {
             return
         }
         try self.grammarOpened(tag)
-        if Self.isBlock(tag.name, version: self.protocolVersion) { self.block = OpenBlock(name: tag.name, position: tag.position) }
+        if Self.isBlock(tag.name, version: self.protocolVersion) {
+            self.block = OpenBlock(name: tag.name, position: tag.position)
+        }
         if tag.isSelfClosing {
             if Self.textElement(tag.name, version: self.protocolVersion) != nil {
                 try self.grammarTextClosed(tag.name, value: "", at: tag.position)
@@ -517,7 +531,11 @@ public struct CritiqueParser: Sendable {
         } else if let cdataAllowed = Self.textElement(tag.name, version: self.protocolVersion) {
             self.contentText.clear()
             self.content = Content(
-                name: tag.name, nameKey: MarkupTag.NameKey(tag.name), cdataAllowed: cdataAllowed, position: tag.position)
+                name: tag.name,
+                nameKey: MarkupTag.NameKey(tag.name),
+                cdataAllowed: cdataAllowed,
+                position: tag.position
+            )
         }
     }
 
@@ -672,7 +690,10 @@ public struct CritiqueParser: Sendable {
 
     /// Decides what a `<` inside a text element starts.
     private static func classifyInContent(
-        in buffer: [UInt8], at lt: Int, content: Content, version: CritiqueProtocol?
+        in buffer: [UInt8],
+        at lt: Int,
+        content: Content,
+        version: CritiqueProtocol?
     ) -> ContentToken {
         let end = buffer.count
         guard lt + 1 < end else { return .needMore }

@@ -111,7 +111,8 @@ struct MarkupTag: Sendable, Equatable {
         CritiqueGrammarV1.knownTags + [
             "version", "maxRounds", "threshold", "scale", "n", "role", "score", "must_fix", "name", "mime",
             "composite", "decision", "round", "status",
-        ])
+        ]
+    )
 
     /// Names by key in a small open-addressing hash table, so that a look-up hashes two words and
     /// compares a slot or two instead of searching the list.
@@ -172,7 +173,8 @@ struct MarkupTag: Sendable, Equatable {
 
         /// The key's slot in a hash table of `count` slots (a power of two).
         func slot(in count: Int) -> Int {
-            let mixed = (self.low ^ (self.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: self.count))
+            let mixed =
+                (self.low ^ (self.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: self.count))
                 &* 0xBF58_476D_1CE4_E5B9
             return Int(truncatingIfNeeded: mixed >> 32) & (count - 1)
         }

@@ -368,7 +368,10 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     private mutating func finish(_ reason: RevisionLoopSummary.StopReason, failure: String? = nil) -> [Action] {
         let summary = RevisionLoopSummary(
             iterations: self.records.filter { $0.artifact != nil }.count, startComposite: self.initial.composite,
-            endComposite: self.bestCritique.composite, tokens: self.tokens, latencyMs: self.latencyMs, stopReason: reason,
+            endComposite: self.bestCritique.composite,
+            tokens: self.tokens,
+            latencyMs: self.latencyMs,
+            stopReason: reason,
             bestIteration: self.bestIteration, failure: failure)
         self.state = .finished(summary)
         return [.finish(summary)]

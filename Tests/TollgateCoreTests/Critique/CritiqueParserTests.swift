@@ -33,7 +33,8 @@ struct CritiqueParserTests {
     }
 
     @Test func splitOffsetsKeepTheTokenBoundariesAndSampleTheRest() throws {
-        let text = String(repeating: "t", count: 100) + "<X>" + String(repeating: "t", count: 100) + "<![CDATA[c]]>é\u{1B}[1m"
+        let text =
+            String(repeating: "t", count: 100) + "<X>" + String(repeating: "t", count: 100) + "<![CDATA[c]]>é\u{1B}[1m"
             + String(repeating: "u", count: 100)
         let bytes = Array(text.utf8)
         let offsets = Set(CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false))
@@ -44,7 +45,10 @@ struct CritiqueParserTests {
         // Plain text between tokens is sampled, not split everywhere, and the sample repeats.
         let plain = (110..<200).filter(offsets.contains).count
         #expect(plain > 0 && plain < 90 / 2)
-        #expect(CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false) == CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false))
+        #expect(
+            CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false)
+                == CritiqueFixtures.splitOffsets(bytes, seed: 7, all: false)
+        )
     }
 
     @Test(arguments: CritiqueFixtures.names)
@@ -121,8 +125,10 @@ struct CritiqueParserTests {
     @Test func numbersReadTheSameAsTheStandardParser() {
         // The parser reads plain decimals itself; every value must equal what Double(_:) reads.
         var random = CritiqueFixtures.SplitMix64(seed: 42)
-        var raws = ["0", "-0", "7", "7.25", "0.1", "0.3", "9.999999999999999", "123456789012345", "1234567890123456",
-            "0.000000000000001", "-2.5", "007.50", "7.", ".5", "1e1", "+3", "1_0", "--1", "1.2.3"]
+        var raws = [
+            "0", "-0", "7", "7.25", "0.1", "0.3", "9.999999999999999", "123456789012345", "1234567890123456",
+            "0.000000000000001", "-2.5", "007.50", "7.", ".5", "1e1", "+3", "1_0", "--1", "1.2.3",
+        ]
         for _ in 0..<200 {
             let digits = String(random.next() % 1_000_000_000_000)
             let point = Int(random.next() % UInt64(digits.count + 1))

@@ -140,7 +140,9 @@ struct RevisionLoopMachineTests {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: initial)
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
-        let summary = Self.finish(machine.critiqueFinished(Self.outcome(.shipped, 8.2, mustFix: 0), remainingSeconds: 600))
+        let summary = Self.finish(
+            machine.critiqueFinished(Self.outcome(.shipped, 8.2, mustFix: 0), remainingSeconds: 600)
+        )
         #expect(summary?.stopReason == .shipped && summary?.bestIteration == 1 && summary?.endComposite == 8.2)
     }
 
