@@ -109,12 +109,20 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         public var blocking: Bool
         /// Milliseconds the gates took.
         public var latencyMs: Int
+        /// The gate that failed (its name), if one did.
+        public var failedGate: String?
+        /// The end of the failed gate's output, if one failed.
+        public var outputTail: String?
 
         /// Creates a gate outcome.
-        public init(passed: Bool, blocking: Bool = true, latencyMs: Int = 0) {
+        public init(
+            passed: Bool, blocking: Bool = true, latencyMs: Int = 0, failedGate: String? = nil, outputTail: String? = nil
+        ) {
             self.passed = passed
             self.blocking = blocking
             self.latencyMs = latencyMs
+            self.failedGate = failedGate
+            self.outputTail = outputTail
         }
     }
 
