@@ -16,6 +16,8 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case afterCritiqueStep = "after-critique-step"
     /// The agent finished a revision in the critique loop; the revision is not critiqued yet.
     case afterRevision = "after-revision"
+    /// The gates of a revision ran and their outcome is recorded; the revision is not critiqued yet.
+    case afterGates = "after-gates"
     /// One iteration of the revision loop is recorded; the loop has not decided what comes next.
     case afterIteration = "after-iteration"
     /// Branches were pushed to the review host; nothing was opened or recorded yet.
@@ -40,7 +42,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
 
     public var reach: Reach {
         switch self {
-        case .afterCritiqueStep, .afterRevision, .afterIteration: .critique
+        case .afterCritiqueStep, .afterRevision, .afterGates, .afterIteration: .critique
         case .afterPush, .afterComment: .remoteHost
         default: .everyJob
         }
