@@ -198,7 +198,7 @@ final class JobRunner {
             let request = CritiqueRequest(
                 phase: state.phase, revision: state.revision, root: workspace.root,
                 stateDirectory: workspace.critiqueState(phase: state.phase, revision: state.revision),
-                config: settings
+                config: settings, gates: RevisionGates(resolved: config)
             ) { [self] iteration, items in
                 try self.revise(run: run, iteration: iteration, items: items)
             }

@@ -133,6 +133,15 @@ public struct ConfigSchema: Sendable, Equatable {
             "critique.escalate", .bool, default: .bool(true),
             doc: "Freeze for review when a critique does not ship, even where autonomy would auto-merge."),
         ConfigKey(
+            "critique.revision.gates", .strings, default: .strings([]),
+            doc: "Shell commands run by /bin/sh -c on each revision, before its critique; each passes on exit 0."),
+        ConfigKey(
+            "critique.revision.gatesBlocking", .bool, default: .bool(true),
+            doc: "A failing gate stops the loop (true), or becomes a must-fix item of the next revision (false)."),
+        ConfigKey(
+            "critique.revision.gateTimeoutSeconds", .int(1...Int.max), default: .int(120),
+            doc: "Seconds one gate may run before it is stopped and counts as failed."),
+        ConfigKey(
             "critique.revision.maxIterations", .int(1...3), default: .int(3),
             doc: "Most revise-then-critique iterations per artifact.",
             limitNote: "the hard cap is 3: the revision loop never runs more than 3 iterations"),

@@ -84,6 +84,7 @@ public enum CritiqueDocuments {
         )
         lines.append("| Tokens | \(loop.tokens) |")
         lines.append("| Time | \(String(format: "%.1f", Double(loop.latencyMs) / 1000)) s |")
+        lines += gatesSection(published.iterations)
         guard published.steps.count > 1 else { return lines.joined(separator: "\n") + "\n" }
         lines += ["", "| Iteration | Revised from | Similarity | Status | Composite | Must-fix | Report |"]
         lines.append("|---:|---:|---:|---|---:|---:|---|")
@@ -98,6 +99,25 @@ public enum CritiqueDocuments {
             )
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The lines on the gates of each iteration that ran them, with the end of a failed gate's output; none when
+    /// no gate ran.
+    static func gatesSection(_ iterations: [RevisionLoopMachine.Iteration]) -> [String] {
+        let gated = iterations.compactMap { record in record.gates.map { (record.iteration, $0) } }
+        guard !gated.isEmpty else { return [] }
+        var lines = ["", "### Gates", "", "| Iteration | Result | Failed gate | Time |", "|---:|---|---|---:|"]
+        for (iteration, gates) in gated {
+            let result = gates.passed ? "passed" : gates.blocking ? "failed (blocking)" : "failed (not blocking)"
+            let gate = gates.failedGate.map { "`\($0.replacingOccurrences(of: "|", with: "\\|"))`" } ?? "–"
+            let time = String(format: "%.1f s", Double(gates.latencyMs) / 1000)
+            lines.append("| \(iteration) | \(result) | \(gate) | \(time) |")
+        }
+        for (iteration, gates) in gated where !gates.passed {
+            guard let tail = gates.outputTail, !tail.isEmpty else { continue }
+            lines += ["", "Output of the failed gate of iteration \(iteration) (its end):", "", "```", tail, "```"]
+        }
+        return lines
     }
 
     static func encoded(_ value: some Encodable) throws -> Data {

@@ -9,6 +9,7 @@ import TollgateCore
 /// <artifact-slug>/critique-<k>/   transcript.ndjson, summary.json, report.md, critic.log, step.json
 ///                                 (k = 0 for the first critique, then the iteration it judged)
 /// <artifact-slug>/iteration-<n>.json   the loop's record of iteration n (RevisionLoopMachine.Iteration)
+/// <artifact-slug>/gates-<n>.log        the output of iteration n's gates, each after a `$ command` line
 /// <artifact-slug>/loop.json            the loop's summary, once it stopped
 /// ```
 /// `step.json` is written last, so a critique directory without it is an unfinished run and runs again.
@@ -66,6 +67,9 @@ struct CritiqueLoopStore {
     func save(loop summary: RevisionLoopSummary) throws {
         try write(summary, to: directory.appendingPathComponent("loop.json"))
     }
+
+    /// The log the gates of iteration `number` append their output to.
+    func gatesLog(_ number: Int) -> URL { directory.appendingPathComponent("gates-\(number).log") }
 
     private func iterationFile(_ number: Int) -> URL { directory.appendingPathComponent("iteration-\(number).json") }
 

@@ -22,11 +22,14 @@ public struct CritiqueRequest {
     /// Private to the engine (in the git directory): per-iteration results of the loop, for resumption.
     public var stateDirectory: URL
     public var config: CritiqueConfig
+    /// The gates run on each revision before its critique (none by default).
+    public var gates: RevisionGates
     /// Runs the agent in revise mode with the must-fix items of the last critique; returns its report.
     public var revise: (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
 
     public init(
         phase: PhaseRef, revision: Int, root: URL, stateDirectory: URL, config: CritiqueConfig,
+        gates: RevisionGates = .none,
         revise: @escaping (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
     ) {
         self.phase = phase
@@ -34,6 +37,7 @@ public struct CritiqueRequest {
         self.root = root
         self.stateDirectory = stateDirectory
         self.config = config
+        self.gates = gates
         self.revise = revise
     }
 

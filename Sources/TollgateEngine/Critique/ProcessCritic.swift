@@ -205,15 +205,21 @@ public struct ProcessCritic: PhaseCritic {
         critiqueStep: (Int, String) throws -> CritiqueStep
     ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration], Int) {
         let completed = try store.iterations()
-        let revisionsReusedMs = completed.filter { $0.artifact != nil }.reduce(0) { $0 + $1.revisionLatencyMs }
+        // Revisions and gates an earlier run finished: this run does not run them again.
+        let revisionsReusedMs = completed.filter { $0.artifact != nil }.reduce(0) {
+            $0 + $1.revisionLatencyMs + ($1.gates?.latencyMs ?? 0)
+        }
         var machine = RevisionLoopMachine(
             settings: RevisionLoopMachine.Settings(request.config),
             original: first.critiqued,
             initialCritique: first.outcome,
+            hasGates: !request.gates.isEmpty,
             completed: completed
         )
         // The loop's clock: what earlier runs spent on its steps, plus this run's time.
-        let spentBefore = completed.reduce(0) { $0 + $1.revisionLatencyMs + ($1.critique?.latencyMs ?? 0) }
+        let spentBefore = completed.reduce(0) {
+            $0 + $1.revisionLatencyMs + ($1.gates?.latencyMs ?? 0) + ($1.critique?.latencyMs ?? 0)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         func remainingSeconds() -> Double {
@@ -241,12 +247,17 @@ public struct ProcessCritic: PhaseCritic {
                 try store.save(iteration: record)
                 if record.critique != nil || record.failure != nil {
                     FaultPoint.afterIteration.trip()
+                } else if record.gates != nil {
+                    FaultPoint.afterGates.trip()
                 } else if record.artifact != nil {
                     FaultPoint.afterRevision.trip()
                 }
             case .revise(let iteration, let base):
                 try Self.write(try text(of: base), to: file)
-                let items = (try store.step(base) ?? first).feedback(iteration: iteration, path: path)
+                var items = (try store.step(base) ?? first).feedback(iteration: iteration, path: path)
+                if let gates = machine.iterations.first(where: { $0.iteration == base })?.gates {
+                    items += Self.gateFeedback(gates, iteration: iteration, path: path)
+                }
                 let started = clock.now
                 let report = try request.revise(iteration, items)
                 let latency = Self.milliseconds(clock.now - started)
@@ -260,8 +271,27 @@ public struct ProcessCritic: PhaseCritic {
                         latencyMs: latency
                     )
                 }
-            case .runGates:
-                queue += machine.gatesFinished(RevisionLoopMachine.GateOutcome(passed: true))
+            case .runGates(let iteration):
+                guard let revised = machine.artifact(of: iteration) else {
+                    throw EngineError.corruptState(
+                        path: store.directory.path,
+                        reason: "iteration \(iteration) has no revised artifact to run the gates on"
+                    )
+                }
+                try Self.write(revised, to: file)
+                var environment = self.environment
+                environment["TOLLGATE_PHASE"] = "\(request.phase.number)"
+                environment["TOLLGATE_PHASE_TYPE"] = request.phase.type.rawValue
+                environment["TOLLGATE_REVISION"] = "\(request.revision)"
+                let context = RevisionGates.Context(
+                    root: request.root,
+                    artifact: path,
+                    iteration: iteration,
+                    environment: environment,
+                    log: store.gatesLog(iteration),
+                    graceSeconds: graceSeconds
+                )
+                queue += machine.gatesFinished(try request.gates.run(context))
             case .critique(let iteration):
                 guard let revised = machine.artifact(of: iteration) else {
                     throw EngineError.corruptState(
@@ -271,7 +301,12 @@ public struct ProcessCritic: PhaseCritic {
                 }
                 let step = try critiqueStep(iteration, revised)
                 queue += machine.critiqueFinished(step.outcome, remainingSeconds: remainingSeconds())
-            case .finish(let summary):
+            case .finish(var summary):
+                if summary.stopReason == .gateBlocked, summary.failure == nil,
+                    let gates = machine.iterations.last(where: { $0.gates?.passed == false })?.gates
+                {
+                    summary.failure = "the gate `\(gates.failedGate ?? "?")` failed"
+                }
                 return (summary, machine.iterations, revisionsReusedMs)
             }
         }
@@ -279,6 +314,23 @@ public struct ProcessCritic: PhaseCritic {
             path: store.directory.path,
             reason: "the critique loop stopped without a summary"
         )
+    }
+
+    /// A failed non-blocking gate of the artifact being revised, as a must-fix item for the agent.
+    static func gateFeedback(_ gates: RevisionLoopMachine.GateOutcome, iteration: Int, path: String) -> [FeedbackItem] {
+        guard !gates.passed else { return [] }
+        var body = "The gate `\(gates.failedGate ?? "?")` failed on this artifact; make it pass."
+        if let tail = gates.outputTail, !tail.isEmpty { body += " Its output ended with:\n\n```\n\(tail)\n```" }
+        return [
+            FeedbackItem(
+                id: "critique-\(iteration)-gate",
+                kind: .comment,
+                reviewer: "gate",
+                body: body,
+                path: path,
+                line: nil
+            )
+        ]
     }
 
     // MARK: - The phase's result
