@@ -57,6 +57,9 @@ struct ConfigSchemaTests {
         ("critique.revision.loopTimeoutSeconds", .int(600)),
         ("critique.revision.floorSeconds", .int(20)),
         ("critique.revision.maxOutputTokens", .int(20_000)),
+        ("critique.revision.gates", .strings([])),
+        ("critique.revision.gatesBlocking", .bool(true)),
+        ("critique.revision.gateTimeoutSeconds", .int(120)),
     ])
     func defaultMatchesTheDesign(name: String, value: ConfigValue) throws {
         let key = try #require(self.schema.key(named: name))
@@ -67,7 +70,8 @@ struct ConfigSchemaTests {
         ("critique.maxRounds", 0, false), ("critique.maxRounds", 1, true), ("critique.maxRounds", 10, true),
         ("critique.maxRounds", 11, false), ("critique.revision.maxIterations", 3, true),
         ("critique.revision.maxIterations", 4, false), ("agent.graceSeconds", 0, true),
-        ("agent.graceSeconds", -1, false),
+        ("agent.graceSeconds", -1, false), ("critique.revision.gateTimeoutSeconds", 0, false),
+        ("critique.revision.gateTimeoutSeconds", 1, true),
     ])
     func integerBounds(name: String, value: Int, accepted: Bool) throws {
         let key = try #require(self.schema.key(named: name))

@@ -53,6 +53,7 @@ struct ProcessCriticTests {
     func request(
         artifacts: [String] = ["plan.md"],
         reviser: Reviser,
+        gates: RevisionGates = .none,
         configure: (inout CritiqueConfig) -> Void = { _ in }
     )
         throws -> CritiqueRequest
@@ -67,7 +68,8 @@ struct ProcessCriticTests {
             revision: 1,
             root: root,
             stateDirectory: directory.path("state"),
-            config: config
+            config: config,
+            gates: gates
         ) { iteration, items in
             reviser.calls.append((iteration, items))
             return try reviser.answer(iteration, items)
