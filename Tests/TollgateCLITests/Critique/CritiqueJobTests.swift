@@ -91,6 +91,14 @@ struct CritiqueJobTests {
         #expect(reason.contains("critique"), "\(reason)")
         let text = try job.tollgate("status", job.path)
         #expect(text.stdout.contains("frozen:"))
+        // The score and the open must-fix count, in status and in the local review's body.
+        let line = "critique below_threshold: composite 5.0 / threshold 8.0, 1 open must-fix item(s)"
+        #expect(text.stdout.contains(line), "\(text.stdout)")
+        let book = try JSONSerialization.jsonObject(with: Data(job.git("show", "tollgate/state:reviews.json").utf8))
+        let bodies = Self.strings(named: "body", in: book)
+        let body = try #require(bodies.first { $0.contains("critique score") }, "\(bodies)")
+        #expect(body.contains(line), "\(body)")
+        #expect(body.contains(reason), "the escalation reason: \(body)")
         #expect(try job.git("log", "--format=%B", "-1", "phase-1-strategic").contains("Tollgate-Critique: 1"))
 
         // The loop ran every iteration (each revision answers the critic, none ships) and says what it cost.
@@ -192,6 +200,17 @@ struct CritiqueJobTests {
         #expect(critiques == 5)
         #expect(agentRuns == ["1 work", "1 revise", "2 work", "3 work", "3 revise"])
         #expect(try summary(job, "main:critique/phase-1/rev-1/summary.json")["status"] as? String == "shipped")
+    }
+
+    /// Every string value under a key `name`, at any depth.
+    static func strings(named name: String, in value: Any) -> [String] {
+        if let object = value as? [String: Any] {
+            return object.flatMap { key, child in
+                key == name ? [child as? String].compactMap { $0 } : strings(named: name, in: child)
+            }
+        }
+        if let array = value as? [Any] { return array.flatMap { strings(named: name, in: $0) } }
+        return []
     }
 
     private func summary(_ job: CLIJob, _ object: String) throws -> [String: Any] {
