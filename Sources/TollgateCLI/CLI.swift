@@ -66,9 +66,15 @@ public enum CLI {
                 reviewer: reviewer ?? defaultReviewer(), resources: resources, output: output)
         case .log(let directory, let json):
             return try LogCommand.run(directory: url(directory), json: json, resources: resources, output: output)
-        case .config(let directory):
-            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: false)
-            output.out(try session.config.rendered())
+        case .config(let directory, let assignments):
+            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: !assignments.isEmpty)
+            guard !assignments.isEmpty else {
+                output.out(try session.config.rendered())
+                return .success
+            }
+            let changed = try session.configure(assignments: assignments)
+            if changed.isEmpty { output.out("nothing changed") }
+            for line in changed { output.out("set \(line)") }
             return .success
         case .watch(let watch):
             return try watch.run(resources: resources, output: output)
@@ -94,7 +100,7 @@ public enum CLI {
         switch error {
         case .unknownExpert, .missingEquals: return true
         case .unknownKey(let source, _, _), .invalidValue(let source, _, _, _), .duplicateKey(let source, _):
-            return source.hasPrefix("--")
+            return source.hasPrefix("--") || source == "config --set"
         case .malformedJSON, .notAnObject: return false
         }
     }

@@ -17,7 +17,7 @@ enum HelpText {
           status DIR          where the job stands (--json for scripts)
           review DIR VERDICT  give a verdict on the local review: approve, request-changes, comment, close
           log DIR             the job's evidence trail (--json for one event a line)
-          config DIR          the job's configuration, each value with its source
+          config DIR          the job's configuration, each value with its source; --set changes it
           example-agent       the built-in deterministic agent (used as --agent "tollgate example-agent")
           demo [DIR]          a whole job on embedded defaults, start to finish
           critique FILE       run a critic over any file (critique replay TRANSCRIPT: rebuild its summary)
@@ -101,10 +101,18 @@ enum HelpText {
                 """
         case "config":
             return """
-                USAGE: tollgate config DIR
+                USAGE: tollgate config DIR [--set KEY=VALUE]...
 
                 The job's resolved configuration: every key with its value and where it came from (defaults,
-                config/defaults.json, the expert's file, --set, --autonomy, --agent).
+                config/defaults.json, the expert's file, --set, --autonomy, --agent, config --set).
+
+                With --set, changes settings of an existing job (for example a reviewer's login, the agent's
+                timeout, or the autonomy level); the change is recorded as a config.changed event on tollgate/state
+                and the next run or resume uses it. review.host, gitea.url, gitea.owner and gitea.repo are fixed
+                when the job is created. A completed or cancelled job cannot change.
+
+                OPTIONS:
+                  --set KEY=VALUE   a key and its new value (repeatable)
                 """
         case "example-agent":
             return """

@@ -13,7 +13,7 @@ public struct Invocation: Sendable, Equatable {
         case status(directory: String, json: Bool)
         case review(directory: String, action: LocalReviewHost.Action, message: String?, comments: [ReviewComment], reviewer: String?)
         case log(directory: String, json: Bool)
-        case config(directory: String)
+        case config(directory: String, assignments: [String])
         case exampleAgent
         case demo(directory: String?)
         case critique(CritiqueCommand)
@@ -80,7 +80,12 @@ public struct Invocation: Sendable, Equatable {
         case "resume": command = .resume(directory: try scanner.directory())
         case "status": command = .status(directory: try scanner.directory(), json: scanner.flag("--json"))
         case "log": command = .log(directory: try scanner.directory(), json: scanner.flag("--json"))
-        case "config": command = .config(directory: try scanner.directory())
+        case "config":
+            let assignments = try scanner.values("--set")
+            for assignment in assignments where !assignment.contains("=") {
+                throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: name)
+            }
+            command = .config(directory: try scanner.directory(), assignments: assignments)
         case "review":
             let message = try scanner.value("--message")
             let comments = try scanner.values("--comment").map { spec throws(UsageError) in
@@ -127,7 +132,7 @@ struct OptionScanner {
         "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
         "review": ["--message", "--comment", "--as", "--home"],
         "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
-        "watch": ["--interval", "--home"],
+        "watch": ["--interval", "--home"], "config": ["--set", "--home"],
     ]
     static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"]]
 

@@ -159,6 +159,46 @@ public final class JobSession {
         return try local.submit(action, on: handle, reviewer: reviewer, message: message, comments: comments)
     }
 
+    /// Keys that say where the job's reviews live; changing them would strand an open review.
+    public static let keysFixedAtInit: Set<String> = ["review.host", "gitea.url", "gitea.owner", "gitea.repo"]
+
+    /// Changes settings of the job (`tollgate config DIR --set KEY=VALUE`): the new values are stored with the job
+    /// (source `config --set`) and recorded as one `config.changed` event; the next `run` or `resume` uses them.
+    /// Returns one line per key that changed, `key: old -> new`.
+    /// - Throws: `EngineError.usage` for a key fixed at init or a job that is over, `ConfigError` for an unknown
+    ///   key or a bad value; nothing is changed then.
+    public func configure(assignments: [String], now: Date = Date()) throws -> [String] {
+        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+        let job = document.job
+        guard job.status != .completed, job.status != .cancelled else {
+            throw EngineError.usage("the job is \(job.status.rawValue); its settings can no longer change")
+        }
+        let layer = try ConfigLayer(assignments: assignments, source: "config --set")
+        if let fixed = layer.values.keys.sorted().first(where: Self.keysFixedAtInit.contains) {
+            throw EngineError.usage(
+                "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it")
+        }
+        let updated = try document.config.overriding(with: layer)
+        var changes: [String: String] = [:]
+        var lines: [String] = []
+        for key in layer.values.keys.sorted() {
+            guard let old = document.config[key], let new = updated[key], old.value != new.value else { continue }
+            changes[key] = new.value.description
+            lines.append("\(key): \(old.value) -> \(new.value)")
+        }
+        guard !changes.isEmpty else { return [] }
+        guard let autonomy = AutonomyLevel(rawValue: updated.string("autonomy")) else {
+            throw EngineError.usage("autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var machine = JobMachine(state: job)
+        let events = machine.configured(changes, autonomy: autonomy, maxPhases: updated.int("maxPhases"))
+        var next = document
+        next.job = machine.state
+        next.config = updated
+        try store.commit(next, events: events, now: now)
+        return lines
+    }
+
     // MARK: - Helpers
 
     static let engineSignature = Signature(name: "Tollgate", email: "tollgate@localhost")

@@ -41,7 +41,10 @@ struct InvocationTests {
         Good(arguments: ["status", "--json", "d"], command: .status(directory: "d", json: true)),
         Good(arguments: ["log", "d", "--json"], command: .log(directory: "d", json: true)),
         Good(arguments: ["log", "d"], command: .log(directory: "d", json: false)),
-        Good(arguments: ["config", "d"], command: .config(directory: "d")),
+        Good(arguments: ["config", "d"], command: .config(directory: "d", assignments: [])),
+        Good(
+            arguments: ["config", "d", "--set", "a=1", "--set", "b=x=y"],
+            command: .config(directory: "d", assignments: ["a=1", "b=x=y"])),
         Good(
             arguments: ["review", "d", "approve"],
             command: .review(directory: "d", action: .approve, message: nil, comments: [], reviewer: nil)),
@@ -99,6 +102,7 @@ struct InvocationTests {
         Bad(arguments: ["status", "d", "--json=yes"], words: ["--json takes no value"]),
         Bad(arguments: ["log"], words: ["log needs a job directory"]),
         Bad(arguments: ["config", "d", "e"], words: ["config takes one job directory"]),
+        Bad(arguments: ["config", "d", "--set", "novalue"], words: ["--set takes KEY=VALUE", "novalue"]),
         Bad(arguments: ["review", "d"], words: ["approve, request-changes, comment, close"]),
         Bad(arguments: ["review", "d", "lgtm"], words: ["unknown verdict 'lgtm'"]),
         Bad(arguments: ["review", "d", "approve", "extra"], words: ["review takes a job directory"]),

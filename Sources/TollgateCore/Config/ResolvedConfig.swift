@@ -38,6 +38,22 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
         self.entries = entries
     }
 
+    /// This configuration with `layer` applied over it, as a later layer given at resolution would be.
+    ///
+    /// - Throws: `ConfigError` naming the layer's source when it has an unknown key or a bad value.
+    public func overriding(with layer: ConfigLayer, schema: ConfigSchema = .standard) throws(ConfigError)
+        -> ResolvedConfig
+    {
+        var copy = self
+        for (name, value) in layer.values.sorted(by: { $0.key < $1.key }) {
+            guard let key = schema.key(named: name) else {
+                throw .unknownKey(source: layer.source, key: name, suggestion: schema.suggestion(for: name))
+            }
+            copy.entries[name] = Entry(value: try key.validate(value, source: layer.source), source: layer.source)
+        }
+        return copy
+    }
+
     /// The entry of a key, or nil when the key is not known.
     public subscript(key: String) -> Entry? {
         self.entries[key]

@@ -255,6 +255,14 @@ public struct JobMachine: Sendable, Equatable {
         return [event("job.failed", ["cause": cause, "next": describeNext()])]
     }
 
+    /// The owner changed settings of the job (`tollgate config DIR --set`): `changes` maps each key to its new value
+    /// as text; `autonomy` and `maxPhases` are the job's own copies, which the state then follows.
+    public mutating func configured(_ changes: [String: String], autonomy: AutonomyLevel, maxPhases: Int) -> [JobEvent] {
+        state.autonomy = autonomy
+        state.maxPhases = maxPhases
+        return [event("config.changed", changes)]
+    }
+
     /// The job was cancelled by its owner.
     public mutating func cancelled(reason: String) -> [JobEvent] {
         state.status = .cancelled

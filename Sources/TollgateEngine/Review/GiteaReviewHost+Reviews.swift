@@ -54,7 +54,8 @@ extension GiteaReviewHost {
                 // Gitea names the login it does not know (404) or that cannot review here (422).
                 throw EngineError.host(
                     "\(doing) failed: Gitea answered \(error.status ?? 0): \(error.message). Check review.reviewers: "
-                        + "each must be the login of a Gitea user, other than the bot, who can read \(ref)")
+                        + "each must be the login of a Gitea user, other than the bot, who can read \(ref); "
+                        + "change them with `tollgate config DIR --set review.reviewers=LOGIN,…`")
             } catch {
                 throw hostError(error, doing: doing)
             }

@@ -8,6 +8,25 @@ struct ResolvedConfigTests {
     private let expertFile = ConfigLayer(
         source: "config/experts/debugger.json", values: ["autonomy": .string("full")])
 
+    @Test func anOverrideWinsWithItsSourceAndLeavesTheRestAlone() throws {
+        let resolved = try ResolvedConfig(layers: [defaultsFile, expertFile])
+        let changed = try resolved.overriding(
+            with: ConfigLayer(source: "config --set", values: ["autonomy": .string("guided")]))
+        #expect(changed["autonomy"] == ResolvedConfig.Entry(value: .string("guided"), source: "config --set"))
+        #expect(changed["maxPhases"] == resolved["maxPhases"])
+        #expect(changed.entries.count == resolved.entries.count)
+    }
+
+    @Test func anOverrideIsValidatedLikeALayer() throws {
+        let resolved = try ResolvedConfig(layers: [])
+        #expect(throws: ConfigError.self) {
+            try resolved.overriding(with: ConfigLayer(source: "config --set", values: ["autonomy": .string("often")]))
+        }
+        #expect(throws: ConfigError.self) {
+            try resolved.overriding(with: ConfigLayer(source: "config --set", values: ["no.such.key": .int(1)]))
+        }
+    }
+
     @Test func schemaDefaultsFillEveryKey() throws {
         let config = try ResolvedConfig(layers: [])
         #expect(config.entries.count == ConfigSchema.standard.keys.count)
