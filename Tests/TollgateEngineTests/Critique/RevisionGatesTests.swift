@@ -112,7 +112,9 @@ struct RevisionGatesTests {
             return AgentReport()
         }
         let command = gate(requiring: "^# Plan", message: "the plan lost its title")
-        let result = try base.critic.critique(try base.request(reviser: reviser, gates: RevisionGates(commands: [command])))
+        let result = try base.critic.critique(
+            try base.request(reviser: reviser, gates: RevisionGates(commands: [command]))
+        )
         #expect(result.stopReason == "gate_blocked")
         #expect(result.iterations == 2)
         #expect(result.composite == 7, "iteration 1 is the best so far")
