@@ -58,6 +58,23 @@ public final class CurlTransport: HTTPTransport {
             self.settingsPrefix = settingsPrefix
         }
 
+        /// What a timeout means: the limits that expired, and what to check or raise (by its setting's name when
+        /// the settings come from configuration keys, e.g. `gitea.timeoutSeconds`).
+        func timeoutHint() -> String {
+            let raise = self.settingsPrefix.isEmpty ? "the timeout" : self.settingsPrefix + "timeoutSeconds"
+            return "no answer within the timeout of \(Self.seconds(self.timeout)) (connecting: "
+                + "\(Self.seconds(self.connectTimeout))); check that the server is up and not overloaded and the "
+                + "network in between, or raise \(raise)"
+        }
+
+        /// A duration as people read it: `30 s`, or `1.5 s` when it is not whole seconds.
+        private static func seconds(_ duration: Duration) -> String {
+            let (whole, fraction) = duration.components
+            if fraction == 0 { return "\(whole) s" }
+            let value = Double(whole) + Double(fraction) / 1e18
+            return "\((value * 1000).rounded() / 1000) s"
+        }
+
         /// What to do about a certificate that was not trusted: the two settings that fix it, by their names.
         func untrustedCertificateHint() -> String {
             let caSetting = self.settingsPrefix + "caFile"
@@ -121,7 +138,10 @@ public final class CurlTransport: HTTPTransport {
             case .failure(let error):
                 let retryable = error.isTransient && (request.isIdempotent || !error.requestSent)
                 guard attempt < policy.maxAttempts, retryable else {
-                    let hint = error.isCertificateRefusal ? self.configuration.untrustedCertificateHint() : nil
+                    let hint =
+                        error.isCertificateRefusal
+                        ? self.configuration.untrustedCertificateHint()
+                        : error.kind == .timedOut ? self.configuration.timeoutHint() : nil
                     throw HTTPError(
                         method: request.method, url: request.url, attempts: attempt, reason: .transport(error),
                         hint: hint)

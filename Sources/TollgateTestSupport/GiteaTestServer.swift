@@ -32,6 +32,10 @@ public final class GiteaTestServer: Sendable {
         public let path: String
         /// The status sent.
         public let status: Int
+        /// The fault the server injected into this request (`status`, `drop` or `slow`), or nil.
+        ///
+        /// A `slow` request is logged when it arrives, with status 0; its late answer is not logged again.
+        public let fault: String?
     }
 
     /// A failure to start or talk to the server.
@@ -181,16 +185,43 @@ public final class GiteaTestServer: Sendable {
     public func failNextRequests(
         _ count: Int, status: Int = 502, pathContains: String? = nil, method: String? = nil, retryAfter: Int? = nil
     ) throws {
-        var args: [String: Any] = ["kind": "status", "count": count, "status": status]
-        if let pathContains { args["path"] = pathContains }
-        if let method { args["method"] = method }
-        if let retryAfter { args["retry_after"] = retryAfter }
-        _ = try self.control("faults", args)
+        var extra: [String: Any] = ["status": status]
+        if let retryAfter { extra["retry_after"] = retryAfter }
+        try self.injectFault("status", count: count, pathContains: pathContains, method: method, extra)
     }
 
     /// Makes the server close the connection without answering the next `count` API requests.
-    public func dropNextConnections(_ count: Int, pathContains: String? = nil, method: String? = nil) throws {
-        var args: [String: Any] = ["kind": "drop", "count": count]
+    ///
+    /// - Parameters:
+    ///   - pathPrefix: Which requests may be dropped: `/api/v1/` (API calls) unless given; `/` includes git's.
+    ///   - beforeBody: Close before reading the request's body, so a client still sending it (a large push)
+    ///     writes into a reset connection.
+    public func dropNextConnections(
+        _ count: Int, pathContains: String? = nil, method: String? = nil, pathPrefix: String? = nil,
+        beforeBody: Bool = false
+    ) throws {
+        var extra: [String: Any] = ["early": beforeBody]
+        if let pathPrefix { extra["prefix"] = pathPrefix }
+        try self.injectFault("drop", count: count, pathContains: pathContains, method: method, extra)
+    }
+
+    /// Makes the server wait `delay` before answering each of the next `count` API requests (optionally only
+    /// those whose path contains `pathContains`), as an overloaded Gitea would; a client with a shorter
+    /// timeout gives up first. Other requests are answered meanwhile.
+    public func slowNextRequests(
+        _ count: Int, delay: Duration, pathContains: String? = nil, method: String? = nil
+    ) throws {
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        try self.injectFault("slow", count: count, pathContains: pathContains, method: method, ["delay": seconds])
+    }
+
+    /// Sends a `faults` control call: the arguments all kinds share, plus the kind's own.
+    private func injectFault(
+        _ kind: String, count: Int, pathContains: String?, method: String?, _ extra: [String: Any]
+    ) throws {
+        var args = extra
+        args["kind"] = kind
+        args["count"] = count
         if let pathContains { args["path"] = pathContains }
         if let method { args["method"] = method }
         _ = try self.control("faults", args)
@@ -238,7 +269,7 @@ public final class GiteaTestServer: Sendable {
         return entries.map {
             LoggedRequest(
                 method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "",
-                status: $0["status"] as? Int ?? 0)
+                status: $0["status"] as? Int ?? 0, fault: $0["fault"] as? String)
         }
     }
 

@@ -15,7 +15,7 @@ What it serves:
   squash and merge commits made with real git in the bare repository, and branch deletion.
 * Control operations for tests, both as ``/_test/...`` HTTP endpoints and as JSON lines on stdin
   (one request per line, one JSON answer per line on stdout): create users, tokens and organisations,
-  inject faults (the next N API requests answer 502 or drop the connection; the next N merges answer
+  inject faults (the next N API requests answer 502, drop the connection or answer late; the next N merges answer
   405 "Please try again later"; the next merge finds a commit pushed to the head branch just before it),
   change the reported version, and read the request log and the webhook deliveries.
   Closing stdin stops the server, so it never outlives the test process that started it.
@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.parse
 import urllib.error
 import urllib.request
@@ -660,6 +661,11 @@ class Handler(BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         path = parsed.path
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        fault = None if path.startswith("/_test/") else self.take_fault(path)
+        if fault is not None and fault["kind"] == "drop" and fault.get("early"):
+            # Closed with the body unread: a client still sending it gets a reset (EPIPE on its next write).
+            self.drop_connection(path)
+            return
         body = self.read_body()
         if path.startswith("/_test/"):
             try:
@@ -670,25 +676,33 @@ class Handler(BaseHTTPRequestHandler):
             except ApiError as error:
                 self.send(error.status, {"message": error.message})
             return
-        fault = self.take_fault(path)
+        if fault is not None and fault["kind"] == "slow":
+            # Logged on arrival (status 0): the client may give up before the late answer, which is not logged again.
+            self.record(path, 0, "slow")
+            time.sleep(fault["delay"])
+            try:
+                self.route(path, parsed.query, query, body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            return
         if fault is not None:
             if fault["kind"] == "drop":
-                self.record(path, 0)
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                self.drop_connection(path)
                 return
             self.send(fault["status"], b"<html><body>Bad Gateway</body></html>", "text/html",
                       [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") is not None else [])
-            self.record(path, fault["status"])
+            self.record(path, fault["status"], "status")
             return
+        self.route(path, parsed.query, query, body)
+        self.record(path, self.status_sent)
+
+    def route(self, path, query_string, query, body):
+        """Answers an API or git request (faults already handled); sets ``status_sent``."""
         try:
             if path.startswith("/api/v1/") or path == "/api/v1":
                 self.api(path[len("/api/v1"):], query, body)
             elif re.match(r"^/[^/]+/[^/]+?(\.git)?/(info/refs|git-upload-pack|git-receive-pack|HEAD|objects/.*)$", path):
-                self.git_http(path, parsed.query, body)
+                self.git_http(path, query_string, body)
             else:
                 raise ApiError(404)
         except ApiError as error:
@@ -701,11 +715,22 @@ class Handler(BaseHTTPRequestHandler):
             import traceback
             traceback.print_exc()
             self.send(500, {"message": "", "url": self.state.root_url + "api/swagger"})
-        self.record(path, self.status_sent)
 
-    def record(self, path, status):
+    def drop_connection(self, path):
+        """Closes the connection without an answer (the `drop` fault), logged with status 0."""
+        self.record(path, 0, "drop")
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def record(self, path, status, fault=None):
+        entry = {"method": self.command, "path": path, "status": status}
+        if fault is not None:
+            entry["fault"] = fault
         with self.state.lock:
-            self.state.log.append({"method": self.command, "path": path, "status": status})
+            self.state.log.append(entry)
 
     def take_fault(self, path):
         with self.state.lock:
@@ -1445,7 +1470,8 @@ class Server(ThreadingHTTPServer):
                     fault = {"kind": args["kind"], "count": int(args.get("count", 1)),
                              "status": int(args.get("status", 502)), "path": args.get("path"),
                              "method": args.get("method"), "prefix": args.get("prefix"),
-                             "retry_after": args.get("retry_after")}
+                             "retry_after": args.get("retry_after"), "delay": float(args.get("delay", 0)),
+                             "early": bool(args.get("early", False))}
                     state.faults.append(fault)
                 if "move_on_merge" in args:
                     state.move_on_merge.append(dict(args["move_on_merge"] or {}))
