@@ -9,6 +9,10 @@ import TollgateCore
 ///   peak buffered bytes and the process's resident memory before and after, to show that memory stays
 ///   flat as the stream grows.
 /// - The scoreboard's cost per event, p50 and p99 in microseconds (the budget is 2 ms per event).
+///
+/// `tollgate-bench critique parser [rounds]` runs only the tag-dense parser figure, on `rounds` rounds
+/// (default ``denseRounds``): small enough to run under callgrind, whose instruction counts do not
+/// depend on the machine's load.
 enum CritiqueBench {
     /// Rounds in the tag-dense transcript; about 1.2 KiB each.
     static let denseRounds = 60_000
@@ -23,6 +27,12 @@ enum CritiqueBench {
 
     static func run() throws {
         print("== critique")
+        let arguments = Array(CommandLine.arguments.dropFirst(2))
+        if arguments.first == "parser" {
+            let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? Self.denseRounds
+            try Self.parserThroughput(name: "tag-dense", rounds: rounds, artifactLines: 8)
+            return
+        }
         let dense = try Self.parserThroughput(name: "tag-dense", rounds: Self.denseRounds, artifactLines: 8)
         let heavy = try Self.parserThroughput(name: "artifact-heavy", rounds: Self.heavyRounds, artifactLines: 3500)
         print(

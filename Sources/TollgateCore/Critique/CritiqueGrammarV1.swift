@@ -9,57 +9,55 @@ import Foundation
 /// States: between rounds (`round == nil`), inside a round (before and after its `<ROUND_END>`),
 /// inside a `<PANELIST>`, `<ROUND_END>` or `<SHIP>` block, inside a text element.
 struct CritiqueGrammarV1: Sendable {
-    /// Every tag name of the protocol.
-    static let knownTags: [String] = [
-        "CRITIQUE_RUN", "ROUND", "PANELIST", "NOTES", "DIM", "MUST_FIX", "ARTIFACT", "ROUND_END", "REASON", "SHIP",
-        "SUMMARY",
-    ]
+    typealias Name = MarkupTag.Name
 
-    // The look-ups below are switches rather than sets: tag names are small strings, which compare
-    // faster than they hash, and these run once per tag.
+    // The look-ups below are switches on ``MarkupTag/Name``, a one-byte enum: no string is made or
+    // compared for a tag the protocol knows.
+
+    /// Whether the tag `name` is one of this version's; names outside it are an error where they appear.
+    static func isKnown(_ name: Name) -> Bool {
+        name != .other
+    }
 
     /// Whether `name` is an element whose content is text; the value says whether CDATA may appear in it.
-    static func textElement(_ name: String) -> Bool? {
+    static func textElement(_ name: Name) -> Bool? {
         switch name {
-        case "NOTES", "ARTIFACT": true
-        case "DIM", "MUST_FIX", "REASON", "SUMMARY": false
+        case .notes, .artifact: true
+        case .dim, .mustFix, .reason, .summary: false
         default: nil
         }
     }
 
     /// Whether `name` is a block the parser holds in memory until it closes (so its size is bounded).
-    static func isBlock(_ name: String) -> Bool {
+    static func isBlock(_ name: Name) -> Bool {
         switch name {
-        case "PANELIST", "ROUND_END", "SHIP": true
+        case .panelist, .roundEnd, .ship: true
         default: false
         }
     }
 
     /// Whether the container `parent` allows the child `name`.
-    static func allows(_ name: String, in parent: String) -> Bool {
+    static func allows(_ name: Name, in parent: Name) -> Bool {
         switch (parent, name) {
-        case ("CRITIQUE_RUN", "ROUND"), ("CRITIQUE_RUN", "SHIP"): true
-        case ("ROUND", "PANELIST"), ("ROUND", "ROUND_END"): true
-        case ("PANELIST", "NOTES"), ("PANELIST", "DIM"), ("PANELIST", "MUST_FIX"), ("PANELIST", "ARTIFACT"): true
-        case ("ROUND_END", "REASON"): true
-        case ("SHIP", "ARTIFACT"), ("SHIP", "SUMMARY"): true
+        case (.critiqueRun, .round), (.critiqueRun, .ship): true
+        case (.round, .panelist), (.round, .roundEnd): true
+        case (.panelist, .notes), (.panelist, .dim), (.panelist, .mustFix), (.panelist, .artifact): true
+        case (.roundEnd, .reason): true
+        case (.ship, .artifact), (.ship, .summary): true
         default: false
         }
     }
 
+    /// An open element: its name and the offset of its `<`.
     private struct OpenElement: Sendable {
-        var name: String
-        var attributes: MarkupTag.Attributes
+        var name: Name
         var position: Int
     }
-
-    // Roles are few, so the lists below are searched in order rather than hashed.
 
     private struct OpenRound: Sendable {
         var number: Int
         var ended = false
         var hasArtifact = false
-        var roles: [PanelistRole] = []
         /// The must-fix items of each panelist that raised any, in stream order.
         var mustFixByRole: [[String]] = []
     }
@@ -70,168 +68,218 @@ struct CritiqueGrammarV1: Sendable {
     private var lastRound = 0
     private var closedRounds = 0
     private var round: OpenRound?
+    /// For each index in ``roles``, the first index whose role equals it as a string (a panel may list
+    /// canonically equivalent spellings; `==` on strings, and so the panel check, treats them as one).
+    private let firstEqualRole: [Int]
+    /// The UTF-8 bytes of each of ``roles``, to compare with the stream's bytes.
+    private let roleBytes: [[UInt8]]
+    /// Which of ``roles`` (by index) already had a block in the open round.
+    private var roleSeen: [Bool]
     private var panelist: CritiqueEvent.Panelist?
     private var panelistDropped: CritiqueWarning?
     private var roundEnd: CritiqueEvent.RoundEnd?
     private var ship: CritiqueEvent.Ship?
     private var shipDropped: CritiqueWarning?
     private var shipSeen = false
+    /// The open `<DIM>`'s name and score, read from its tag (a text element holds no other element).
+    private var dimension: (name: String, score: Double?) = ("", nil)
+    /// The open `<ARTIFACT>`'s `mime`.
+    private var artifactMime = ""
     private var deferred: [CritiqueEvent] = []
 
     /// Starts a run whose `<CRITIQUE_RUN>` tag was at `position`.
     init(roles: [PanelistRole], scale: Double, runTag: MarkupTag) {
         self.roles = roles
         self.scale = scale
-        self.stack = [OpenElement(name: runTag.name, attributes: runTag.attributes, position: runTag.position)]
+        self.firstEqualRole = roles.indices.map { index in roles.firstIndex(of: roles[index]) ?? index }
+        self.roleBytes = roles.map { Array($0.rawValue.utf8) }
+        self.roleSeen = Array(repeating: false, count: roles.count)
+        self.stack = [OpenElement(name: runTag.name, position: runTag.position)]
     }
 
-    /// Whether the innermost open element is a block (so its bytes count against the block limit).
-    var innermostName: String { self.stack.last?.name ?? "" }
+    /// The name of the innermost open element.
+    var innermost: Name { self.stack.last?.name ?? .other }
+
+    /// The name of the innermost open element, for messages.
+    var innermostName: String { self.innermost.text }
 
     // MARK: - Open
 
-    /// Handles an opening tag, appending the events it yields to `events`.
-    mutating func opened(_ tag: MarkupTag, into events: inout [CritiqueEvent]) throws(CritiqueParseError) {
-        let parent = self.innermostName
+    /// Handles an opening tag whose attribute values are in `bytes`, appending the events it yields to
+    /// `events`.
+    mutating func opened(
+        _ tag: MarkupTag,
+        bytes: [UInt8],
+        into events: inout [CritiqueEvent]
+    ) throws(CritiqueParseError) {
+        let parent = self.innermost
         guard Self.allows(tag.name, in: parent) else {
-            let what = Self.knownTags.contains(tag.name) ? "<\(tag.name)> is not allowed" : "unknown tag <\(tag.name)>"
-            throw CritiqueParseError(.malformedBlock, position: tag.position, detail: "\(what) inside <\(parent)>")
+            let what = Self.isKnown(tag.name) ? "<\(tag.nameText)> is not allowed" : "unknown tag <\(tag.nameText)>"
+            throw CritiqueParseError(
+                .malformedBlock, position: tag.position, detail: "\(what) inside <\(parent.text)>")
         }
-        self.stack.append(OpenElement(name: tag.name, attributes: tag.attributes, position: tag.position))
+        self.stack.append(OpenElement(name: tag.name, position: tag.position))
+        let values = MarkupAttributeValues(bytes: bytes)
         switch tag.name {
-        case "ROUND": self.openRound(tag, into: &events)
-        case "PANELIST": try self.openPanelist(tag)
-        case "ROUND_END": try self.openRoundEnd(tag)
-        case "SHIP": self.openShip(tag)
-        case "ARTIFACT":
-            if (parent == "PANELIST" && self.panelist?.artifact != nil) || (parent == "SHIP" && self.ship?.artifact != nil)
+        case .round: self.openRound(tag.attributes, values, at: tag.position, into: &events)
+        case .panelist: try self.openPanelist(tag.attributes, values, at: tag.position)
+        case .roundEnd: try self.openRoundEnd(tag.attributes, values, at: tag.position)
+        case .ship: self.openShip(tag.attributes, values, at: tag.position)
+        case .dim:
+            let name = values.string(tag.attributes.name) ?? ""
+            let score = self.score(values, tag.attributes.score, of: "dimension", at: tag.position)
+            self.dimension = (name, score)
+        case .artifact:
+            if (parent == .panelist && self.panelist?.artifact != nil) || (parent == .ship && self.ship?.artifact != nil)
             {
                 throw CritiqueParseError(
-                    .malformedBlock, position: tag.position, detail: "a second <ARTIFACT> inside <\(parent)>")
+                    .malformedBlock, position: tag.position, detail: "a second <ARTIFACT> inside <\(parent.text)>")
             }
+            self.artifactMime = values.string(tag.attributes.mime) ?? ""
         default: break
         }
     }
 
-    private mutating func openRound(_ tag: MarkupTag, into events: inout [CritiqueEvent]) {
+    private mutating func openRound(
+        _ attributes: MarkupTag.Attributes,
+        _ values: MarkupAttributeValues, at position: Int, into events: inout [CritiqueEvent]) {
         let expected = self.lastRound + 1
         var number = expected
-        if let raw = tag.attributes["n"], let given = Int(raw), given > self.lastRound {
+        if let given = values.integer(attributes.n), given > self.lastRound {
             number = given
         } else {
-            let given = tag.attributes["n"].map { "n=\"\($0)\"" } ?? "no n"
+            let given = values.string(attributes.n).map { "n=\"\($0)\"" } ?? "no n"
             events.append(
                 .warning(
                     CritiqueWarning(
-                        .roundRenumbered, position: tag.position, round: expected,
+                        .roundRenumbered, position: position, round: expected,
                         detail: "<ROUND> with \(given) after round \(self.lastRound); numbered \(expected)")))
         }
         self.lastRound = number
         self.round = OpenRound(number: number)
+        for index in self.roleSeen.indices where self.roleSeen[index] { self.roleSeen[index] = false }
         events.append(.roundStarted(round: number))
     }
 
-    private mutating func openPanelist(_ tag: MarkupTag) throws(CritiqueParseError) {
+    /// The index in ``roles`` of the role `span` names, or the role itself when it is not on the panel.
+    private func role(_ values: MarkupAttributeValues, _ span: MarkupTag.Span) -> (index: Int?, role: PanelistRole) {
+        if span.isPresent, let index = values.withBytes(span, { bytes -> Int? in
+            // A value with an entity is compared after decoding, below.
+            guard !bytes.contains(UInt8(ascii: "&")) else { return nil }
+            return self.roleBytes.firstIndex { role in role.withUnsafeBufferPointer { MarkupTag.equals($0, bytes) } }
+        }) {
+            // Same bytes make the same string; the first role equal to it as a string is the one used.
+            return (self.firstEqualRole[index], self.roles[index])
+        }
+        let role = PanelistRole(rawValue: values.string(span) ?? "")
+        return (self.roles.firstIndex(of: role), role)
+    }
+
+    private mutating func openPanelist(
+        _ attributes: MarkupTag.Attributes,
+        _ values: MarkupAttributeValues, at position: Int) throws(CritiqueParseError) {
         guard let round = self.round, !round.ended else {
             throw CritiqueParseError(
-                .malformedBlock, position: tag.position, detail: "<PANELIST> after <ROUND_END> in the same round")
+                .malformedBlock, position: position, detail: "<PANELIST> after <ROUND_END> in the same round")
         }
-        // Read what is needed from the round first: the role list is then appended to in place
-        // (`self.round?`), without a second reference to it that would make the append copy it.
-        let role = PanelistRole(rawValue: tag.attributes["role"] ?? "")
+        let (index, role) = self.role(values, attributes.role)
         let number = round.number
-        let seen = round.roles.contains(role)
         self.panelistDropped = nil
-        if !self.roles.contains(role) {
+        if let index {
+            if self.roleSeen[index] {
+                self.panelistDropped = CritiqueWarning(
+                    .duplicateRole,
+                    position: position,
+                    round: number,
+                    detail: "role \"\(role)\" appeared twice; the later block was dropped")
+            } else {
+                self.roleSeen[index] = true
+            }
+        } else {
             self.panelistDropped = CritiqueWarning(
                 .unknownRole,
-                position: tag.position,
+                position: position,
                 round: number,
                 detail: "role \"\(role)\" is not on the panel; block dropped")
-        } else if seen {
-            self.panelistDropped = CritiqueWarning(
-                .duplicateRole,
-                position: tag.position,
-                round: number,
-                detail: "role \"\(role)\" appeared twice; the later block was dropped")
-        } else {
-            self.round?.roles.append(role)
         }
-        let score = self.score(tag.attributes["score"], of: role.rawValue, at: tag.position)
-        let declared = self.count(tag.attributes["must_fix"], of: "must_fix of \(role)", at: tag.position)
+        let score = self.score(values, attributes.score, of: role.rawValue, at: position)
+        let declared = self.accept(values.count(attributes.mustFix), of: "must_fix of \(role)", as: "a count", at: position)
         self.panelist = CritiqueEvent.Panelist(round: number, role: role, score: score, declaredMustFix: declared)
     }
 
-    private mutating func openRoundEnd(_ tag: MarkupTag) throws(CritiqueParseError) {
+    private mutating func openRoundEnd(
+        _ attributes: MarkupTag.Attributes,
+        _ values: MarkupAttributeValues, at position: Int) throws(CritiqueParseError) {
         guard let round = self.round, !round.ended else {
-            throw CritiqueParseError(.malformedBlock, position: tag.position, detail: "a second <ROUND_END> in a round")
+            throw CritiqueParseError(.malformedBlock, position: position, detail: "a second <ROUND_END> in a round")
         }
         self.round?.ended = true
-        if let raw = tag.attributes["n"], Int(raw) != round.number {
+        if let raw = values.string(attributes.n), values.integer(attributes.n) != round.number {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
-                        .roundRenumbered, position: tag.position, round: round.number,
+                        .roundRenumbered, position: position, round: round.number,
                         detail: "<ROUND_END n=\"\(raw)\"> closes round \(round.number)")))
         }
         var decision = CritiqueDecision.continue
-        let rawDecision = tag.attributes["decision"] ?? ""
-        if let known = CritiqueDecision(rawValue: rawDecision) {
+        if let known = values.decision(attributes.decision) {
             decision = known
         } else {
+            let rawDecision = values.string(attributes.decision) ?? ""
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
-                        .unknownDecision, position: tag.position, round: round.number,
+                        .unknownDecision, position: position, round: round.number,
                         detail: "decision \"\(rawDecision)\" is not continue or ship; continue used")))
         }
         self.roundEnd = CritiqueEvent.RoundEnd(
             round: round.number,
-            composite: self.number(tag.attributes["composite"], of: "composite", at: tag.position),
-            mustFix: self.count(tag.attributes["must_fix"], of: "must_fix of <ROUND_END>", at: tag.position),
+            composite: self.number(values, attributes.composite, of: "composite", at: position),
+            mustFix: self.accept(
+                values.count(attributes.mustFix), of: "must_fix of <ROUND_END>", as: "a count", at: position),
             decision: decision)
     }
 
-    private mutating func openShip(_ tag: MarkupTag) {
+    private mutating func openShip(
+        _ attributes: MarkupTag.Attributes,
+        _ values: MarkupAttributeValues, at position: Int) {
         self.shipDropped = nil
         if self.shipSeen {
             self.shipDropped = CritiqueWarning(
-                .duplicateShip, position: tag.position, detail: "a second <SHIP> was dropped; the first one wins")
+                .duplicateShip, position: position, detail: "a second <SHIP> was dropped; the first one wins")
         }
         self.shipSeen = true
         self.ship = CritiqueEvent.Ship(
-            round: tag.attributes["round"].flatMap { Int($0) },
-            composite: self.number(tag.attributes["composite"], of: "composite of <SHIP>", at: tag.position),
-            status: tag.attributes["status"])
+            round: values.integer(attributes.round),
+            composite: self.number(values, attributes.composite, of: "composite of <SHIP>", at: position),
+            status: values.string(attributes.status))
     }
 
     // MARK: - Text
 
     /// Handles the close of a text element whose content was `value`.
-    mutating func textClosed(_ name: String, value: String, at position: Int) throws(CritiqueParseError) {
+    mutating func textClosed(_ name: Name, value: String, at position: Int) throws(CritiqueParseError) {
         guard let element = self.stack.popLast(), element.name == name else {
-            preconditionFailure("Invalid state: the lexer closed <\(name)> that the grammar did not open")
+            preconditionFailure("Invalid state: the lexer closed <\(name.text)> that the grammar did not open")
         }
-        let parent = self.innermostName
         switch name {
-        case "NOTES":
+        case .notes:
             let notes = self.panelist?.notes.map { $0 + "\n" + value } ?? value
             self.panelist?.notes = notes
-        case "DIM":
-            let score = self.score(element.attributes["score"], of: "dimension", at: element.position)
+        case .dim:
             self.panelist?.dimensions.append(
-                CritiqueEvent.Dimension(name: element.attributes["name"] ?? "", score: score, note: value))
-        case "MUST_FIX":
+                CritiqueEvent.Dimension(name: self.dimension.name, score: self.dimension.score, note: value))
+        case .mustFix:
             if !value.isEmpty { self.panelist?.mustFix.append(value) }
-        case "ARTIFACT":
-            let artifact = CritiqueEvent.Artifact(mime: element.attributes["mime"] ?? "", text: value)
-            if parent == "SHIP" { self.ship?.artifact = artifact } else { self.panelist?.artifact = artifact }
-        case "REASON":
+        case .artifact:
+            let artifact = CritiqueEvent.Artifact(mime: self.artifactMime, text: value)
+            if self.innermost == .ship { self.ship?.artifact = artifact } else { self.panelist?.artifact = artifact }
+        case .reason:
             self.roundEnd?.reason = value
-        case "SUMMARY":
+        case .summary:
             self.ship?.summary = value
         default:
-            preconditionFailure("Invalid state: <\(name)> is not a text element of protocol v1")
+            preconditionFailure("Invalid state: <\(name.text)> is not a text element of protocol v1")
         }
     }
 
@@ -243,17 +291,17 @@ struct CritiqueGrammarV1: Sendable {
         guard let top = self.stack.last, top.name == tag.name else {
             throw CritiqueParseError(
                 .malformedBlock, position: tag.position,
-                detail: "</\(tag.name)> does not close the open <\(self.innermostName)>")
+                detail: "</\(tag.nameText)> does not close the open <\(self.innermostName)>")
         }
         self.stack.removeLast()
         switch tag.name {
-        case "PANELIST":
+        case .panelist:
             self.closePanelist(into: &events)
-        case "ROUND_END":
+        case .roundEnd:
             guard let end = self.roundEnd else { preconditionFailure("Invalid state: </ROUND_END> without a draft") }
             self.roundEnd = nil
             try self.closeRound(end, at: tag.position, into: &events)
-        case "ROUND":
+        case .round:
             guard let round = self.round else { preconditionFailure("Invalid state: </ROUND> without a round") }
             if !round.ended {
                 events.append(
@@ -264,9 +312,9 @@ struct CritiqueGrammarV1: Sendable {
                 try self.closeRound(CritiqueEvent.RoundEnd(round: round.number), at: tag.position, into: &events)
             }
             self.round = nil
-        case "SHIP":
+        case .ship:
             self.closeShip(into: &events)
-        case "CRITIQUE_RUN":
+        case .critiqueRun:
             guard self.closedRounds > 0 else {
                 throw CritiqueParseError(
                     .missingArtifact, position: tag.position, detail: "the run closed without a round or an artifact")
@@ -274,7 +322,7 @@ struct CritiqueGrammarV1: Sendable {
             events.append(.runFinished)
             return true
         default:
-            preconditionFailure("Invalid state: </\(tag.name)> reached the grammar as a container")
+            preconditionFailure("Invalid state: </\(tag.nameText)> reached the grammar as a container")
         }
         return false
     }
@@ -354,8 +402,13 @@ struct CritiqueGrammarV1: Sendable {
     // MARK: - Attribute values
 
     /// Reads a score, clamping it to `0...scale`; warnings are held until the block closes.
-    private mutating func score(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Double? {
-        guard let value = self.number(raw, of: "score of \(what())", at: position) else { return nil }
+    private mutating func score(
+        _ values: MarkupAttributeValues,
+        _ span: MarkupTag.Span,
+        of what: @autoclosure () -> String,
+        at position: Int
+    ) -> Double? {
+        guard let value = self.number(values, span, of: "score of \(what())", at: position) else { return nil }
         let clamped = min(max(value, 0), self.scale)
         if clamped != value {
             self.deferred.append(
@@ -367,69 +420,37 @@ struct CritiqueGrammarV1: Sendable {
         return clamped
     }
 
-    private mutating func number(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Double? {
-        guard let raw else { return nil }
-        guard let value = Self.plainDecimal(raw) ?? Double(raw) ?? Double(raw.trimmingCharacters(in: .whitespaces)),
-            value.isFinite
-        else {
-            self.deferred.append(
-                .warning(
-                    CritiqueWarning(
-                        .invalidScore, position: position, round: self.round?.number,
-                        detail: "\(what()) \"\(raw)\" is not a number; ignored")))
+    /// The value of `reading`; an invalid value is ignored with a warning held until the block closes,
+    /// which calls it `what` and says it is not a `kind` (a number, a count).
+    private mutating func accept<Value>(
+        _ reading: MarkupAttributeValues.Reading<Value>,
+        of what: @autoclosure () -> String,
+        as kind: String,
+        at position: Int
+    ) -> Value? {
+        switch reading {
+        case .absent:
+            return nil
+        case .value(let value):
+            return value
+        case .invalid(let raw):
+            self.deferInvalidValue("\(what()) \"\(raw)\" is not \(kind); ignored", at: position)
             return nil
         }
-        return value
     }
 
-    /// Powers of ten that a `Double` holds exactly.
-    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
+    private mutating func number(
+        _ values: MarkupAttributeValues,
+        _ span: MarkupTag.Span,
+        of what: @autoclosure () -> String,
+        at position: Int
+    ) -> Double? {
+        self.accept(values.number(span), of: what(), as: "a number", at: position)
     }
 
-    /// The value of a plain decimal such as `7.25` or `-2`, without the general number parser; `nil`
-    /// for anything else (signs other than `-`, exponents, spaces, more than 15 digits), which
-    /// `Double(_:)` then reads.
-    ///
-    /// The result is the same as `Double(_:)`'s: the digits, read as an integer, and the power of ten
-    /// are both exact in a `Double`, and one IEEE division of exact values is correctly rounded.
-    static func plainDecimal(_ raw: String) -> Double? {
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var negative = false
-        var seenPoint = false
-        for (index, byte) in raw.utf8.enumerated() {
-            switch byte {
-            case UInt8(ascii: "-") where index == 0:
-                negative = true
-            case UInt8(ascii: "."):
-                guard !seenPoint, digits > 0 else { return nil }
-                seenPoint = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                digits += 1
-                if seenPoint { fractionDigits += 1 }
-                guard digits <= 15 else { return nil }
-                mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
-            default:
-                return nil
-            }
-        }
-        guard digits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
-        let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
-        return negative ? -magnitude : magnitude
-    }
-
-    private mutating func count(_ raw: String?, of what: @autoclosure () -> String, at position: Int) -> Int? {
-        guard let raw else { return nil }
-        guard let value = Int(raw) ?? Int(raw.trimmingCharacters(in: .whitespaces)), value >= 0 else {
-            self.deferred.append(
-                .warning(
-                    CritiqueWarning(
-                        .invalidScore, position: position, round: self.round?.number,
-                        detail: "\(what()) \"\(raw)\" is not a count; ignored")))
-            return nil
-        }
-        return value
+    /// Holds an ``CritiqueWarning/Kind/invalidScore`` warning until the block closes.
+    private mutating func deferInvalidValue(_ detail: String, at position: Int) {
+        self.deferred.append(
+            .warning(CritiqueWarning(.invalidScore, position: position, round: self.round?.number, detail: detail)))
     }
 }

@@ -55,8 +55,6 @@ public struct CritiqueParser: Sendable {
         }
     }
 
-    private static let v1TagBytes: [[UInt8]] = CritiqueGrammarV1.knownTags.map { Array($0.utf8) }
-
     private enum Phase: Sendable {
         case awaitingRun
         case running
@@ -67,9 +65,7 @@ public struct CritiqueParser: Sendable {
     /// The text element being read: its name and where it stands. Its bytes are in
     /// ``ContentText``, kept outside so their storage is reused from one element to the next.
     private struct Content: Sendable {
-        var name: String
-        /// The name's bytes as a key, for spotting the closing tag (`nil` for names over 16 bytes).
-        var nameKey: MarkupTag.NameKey?
+        var name: MarkupTag.Name
         var cdataAllowed: Bool
         var position: Int
         var inCDATA = false
@@ -148,7 +144,7 @@ public struct CritiqueParser: Sendable {
 
     /// A block being read (`<PANELIST>`, `<ROUND_END>`, `<SHIP>`): its name and the absolute offset of its `<`.
     private struct OpenBlock: Sendable {
-        var name: String
+        var name: MarkupTag.Name
         var position: Int
 
         /// Fails when the block would reach the absolute offset `end` with more than `limit` bytes.
@@ -157,7 +153,7 @@ public struct CritiqueParser: Sendable {
                 throw CritiqueParseError(
                     .oversizeBlock,
                     position: self.position,
-                    detail: "<\(self.name)> is longer than \(limit) bytes"
+                    detail: "<\(self.name.text)> is longer than \(limit) bytes"
                 )
             }
         }
@@ -275,7 +271,7 @@ public struct CritiqueParser: Sendable {
         case .awaitingRun:
             self.fail(CritiqueParseError(.missingRun, detail: "the stream ended without <CRITIQUE_RUN>"))
         case .running:
-            let name = self.content?.name ?? self.block?.name ?? self.openName
+            let name = self.content?.name.text ?? self.block?.name.text ?? self.openName
             let position = self.tagScan?.start ?? self.content?.position ?? self.block?.position
             let detail =
                 self.tagScan != nil
@@ -330,6 +326,24 @@ public struct CritiqueParser: Sendable {
         guard lt + 1 < self.buffer.count else { return self.atEnd ? self.skipByte() : .needMore }
         let second = self.buffer[lt + 1]
         if second == UInt8(ascii: "/") || MarkupTag.isNameStart(second) {
+            // The common case: the whole tag is in the buffer and reads in one pass. Anything else
+            // (a tag cut by the chunk's end, a syntax error) goes through the resumable scan, which
+            // reports it exactly as before.
+            var tag = MarkupTag(name: .other, position: self.base + lt)
+            let parsed = self.buffer.withUnsafeBufferPointer { bytes in
+                MarkupTag.parse(bytes, from: lt, limit: bytes.count, into: &tag)
+            }
+            if case .closed(let close) = parsed {
+                try Self.checkTag(
+                    from: self.base + lt,
+                    through: self.base + close + 1,
+                    block: self.block,
+                    limit: self.options.maxBlockBytes
+                )
+                self.readIndex = close + 1
+                try self.handle(tag)
+                return .progress
+            }
             self.tagScan = TagScan(start: self.base + lt, next: self.base + lt + 1, quote: nil)
             return .progress
         }
@@ -374,13 +388,12 @@ public struct CritiqueParser: Sendable {
                 index += 1
             }
         }
-        let scannedEnd = self.base + (found.map { $0 + 1 } ?? index)
-        if scannedEnd - scan.start > self.options.maxBlockBytes {
-            throw CritiqueParseError(
-                .oversizeBlock, position: scan.start,
-                detail: "a tag longer than \(self.options.maxBlockBytes) bytes")
-        }
-        try self.block?.check(through: scannedEnd, limit: self.options.maxBlockBytes)
+        try Self.checkTag(
+            from: scan.start,
+            through: self.base + (found.map { $0 + 1 } ?? index),
+            block: self.block,
+            limit: self.options.maxBlockBytes
+        )
         guard let close = found else {
             scan.next = self.base + index
             self.tagScan = scan
@@ -388,16 +401,33 @@ public struct CritiqueParser: Sendable {
         }
         self.tagScan = nil
         let start = scan.start - self.base
-        let parsed = self.buffer.withUnsafeBufferPointer { pointer in
-            MarkupTag.parse(UnsafeBufferPointer(rebasing: pointer[start...close]), position: scan.start)
+        var tag = MarkupTag(name: .other, position: scan.start)
+        let parsed = self.buffer.withUnsafeBufferPointer { bytes in
+            MarkupTag.parse(bytes, from: start, limit: close + 1, into: &tag)
         }
         self.readIndex = close + 1
-        guard let tag = parsed else {
+        guard case .closed(close) = parsed else {
             let text = String(decoding: self.buffer[start...min(close, start + 80)], as: UTF8.self)
             throw CritiqueParseError(.malformedBlock, position: scan.start, detail: "malformed tag \(text)")
         }
         try self.handle(tag)
         return .progress
+    }
+
+    /// Fails when a tag from the absolute offset `start` to `end` is longer than the block limit, or
+    /// makes the open block so.
+    ///
+    /// Static, and given what it reads, so that the call does not copy the parser.
+    private static func checkTag(
+        from start: Int,
+        through end: Int,
+        block: OpenBlock?,
+        limit: Int
+    ) throws(CritiqueParseError) {
+        if end - start > limit {
+            throw CritiqueParseError(.oversizeBlock, position: start, detail: "a tag longer than \(limit) bytes")
+        }
+        try block?.check(through: end, limit: limit)
     }
 
     /// Inside a text element: collect text until `</NAME>`, a CDATA section or a stray protocol tag.
@@ -435,7 +465,7 @@ public struct CritiqueParser: Sendable {
             guard content.cdataAllowed else {
                 throw CritiqueParseError(
                     .cdataOutOfPlace, position: self.base + lt,
-                    detail: "a CDATA section inside <\(content.name)>; CDATA belongs in <ARTIFACT> or <NOTES>")
+                    detail: "a CDATA section inside <\(content.name.text)>; CDATA belongs in <ARTIFACT> or <NOTES>")
             }
             try self.block?.check(
                 through: self.base + (lt + Self.cdataOpenBytes.count),
@@ -455,7 +485,8 @@ public struct CritiqueParser: Sendable {
         case .stray(let name, let isClose):
             let found = isClose ? "</\(name)>" : "<\(name)>"
             throw CritiqueParseError(
-                .malformedBlock, position: self.base + lt, detail: "\(found) inside <\(content.name)>; it was never closed")
+                .malformedBlock, position: self.base + lt,
+                detail: "\(found) inside <\(content.name.text)>; it was never closed")
         }
     }
 
@@ -526,16 +557,11 @@ public struct CritiqueParser: Sendable {
             if Self.textElement(tag.name, version: self.protocolVersion) != nil {
                 try self.grammarTextClosed(tag.name, value: "", at: tag.position)
             } else {
-                try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
+                try self.close(MarkupTag(name: tag.name, isClose: true, position: tag.position))
             }
         } else if let cdataAllowed = Self.textElement(tag.name, version: self.protocolVersion) {
             self.contentText.clear()
-            self.content = Content(
-                name: tag.name,
-                nameKey: MarkupTag.NameKey(tag.name),
-                cdataAllowed: cdataAllowed,
-                position: tag.position
-            )
+            self.content = Content(name: tag.name, cdataAllowed: cdataAllowed, position: tag.position)
         }
     }
 
@@ -551,7 +577,8 @@ public struct CritiqueParser: Sendable {
 
     private mutating func openRun(_ tag: MarkupTag) throws(CritiqueParseError) {
         var version = CritiqueProtocol.v1
-        if let raw = tag.attributes["version"] {
+        let values = MarkupAttributeValues(bytes: self.buffer)
+        if let raw = values.string(tag.attributes.version) {
             guard let known = CritiqueProtocol(attribute: raw) else {
                 throw CritiqueParseError(
                     .unsupportedVersion, position: tag.position,
@@ -575,11 +602,11 @@ public struct CritiqueParser: Sendable {
             .runStarted(
                 CritiqueEvent.RunStart(
                     version: version.rawValue,
-                    maxRounds: tag.attributes["maxRounds"].flatMap { Int($0) },
-                    threshold: tag.attributes["threshold"].flatMap { Double($0) },
-                    scale: tag.attributes["scale"].flatMap { Double($0) })))
+                    maxRounds: values.integer(tag.attributes.maxRounds),
+                    threshold: values.string(tag.attributes.threshold).flatMap { Double($0) },
+                    scale: values.string(tag.attributes.scale).flatMap { Double($0) })))
         if tag.isSelfClosing {
-            try self.close(MarkupTag(name: tag.name, attributes: MarkupTag.Attributes(), isClose: true, isSelfClosing: false, position: tag.position))
+            try self.close(MarkupTag(name: tag.name, isClose: true, position: tag.position))
         }
     }
 
@@ -590,23 +617,23 @@ public struct CritiqueParser: Sendable {
         return version
     }
 
-    private static func textElement(_ name: String, version: CritiqueProtocol?) -> Bool? {
+    private static func textElement(_ name: MarkupTag.Name, version: CritiqueProtocol?) -> Bool? {
         switch version {
         case .v1: CritiqueGrammarV1.textElement(name)
         case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
 
-    private static func isBlock(_ name: String, version: CritiqueProtocol?) -> Bool {
+    private static func isBlock(_ name: MarkupTag.Name, version: CritiqueProtocol?) -> Bool {
         switch version {
         case .v1: CritiqueGrammarV1.isBlock(name)
         case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
 
-    private static func knownTagBytes(_ version: CritiqueProtocol?) -> [[UInt8]] {
+    private static func isKnownTag(_ name: MarkupTag.Name, version: CritiqueProtocol?) -> Bool {
         switch version {
-        case .v1: Self.v1TagBytes
+        case .v1: CritiqueGrammarV1.isKnown(name)
         case nil: preconditionFailure("Invalid state: no version inside the run")
         }
     }
@@ -620,11 +647,11 @@ public struct CritiqueParser: Sendable {
 
     private mutating func grammarOpened(_ tag: MarkupTag) throws(CritiqueParseError) {
         switch self.version {
-        case .v1: try self.grammarV1?.opened(tag, into: &self.queue)
+        case .v1: try self.grammarV1?.opened(tag, bytes: self.buffer, into: &self.queue)
         }
     }
 
-    private mutating func grammarTextClosed(_ name: String, value: String, at position: Int) throws(CritiqueParseError) {
+    private mutating func grammarTextClosed(_ name: MarkupTag.Name, value: String, at position: Int) throws(CritiqueParseError) {
         switch self.version {
         case .v1: try self.grammarV1?.textClosed(name, value: value, at: position)
         }
@@ -715,7 +742,8 @@ public struct CritiqueParser: Sendable {
         guard index < end else { return .needMore }
         guard index > nameStart else { return .literal }
         let name = buffer[nameStart..<index]
-        if isClose && Self.isName(name, of: content) {
+        let known = name.withUnsafeBufferPointer { MarkupTag.Name($0) }
+        if isClose && known == content.name {
             var close = index
             while close < end, MarkupTag.isSpace(buffer[close]) { close += 1 }
             guard close < end else { return .needMore }
@@ -724,16 +752,8 @@ public struct CritiqueParser: Sendable {
         let after = buffer[index]
         let delimits =
             MarkupTag.isSpace(after) || after == UInt8(ascii: ">") || (!isClose && after == UInt8(ascii: "/"))
-        guard delimits, Self.knownTagBytes(version).contains(where: { name.elementsEqual($0) }) else {
-            return .literal
-        }
-        return .stray(name: String(decoding: name, as: UTF8.self), isClose: isClose)
-    }
-
-    /// Whether the bytes `name` spell the name of the open text element.
-    private static func isName(_ name: ArraySlice<UInt8>, of content: Content) -> Bool {
-        guard let key = content.nameKey else { return name.elementsEqual(content.name.utf8) }
-        return name.withUnsafeBufferPointer { MarkupTag.NameKey($0) } == key
+        guard delimits, Self.isKnownTag(known, version: version) else { return .literal }
+        return .stray(name: known.text, isClose: isClose)
     }
 
     private mutating func compactIfNeeded() {

@@ -1,84 +1,250 @@
 import Foundation
 
 /// One parsed tag of the critique markup: `<NAME a="1">`, `</NAME>` or `<NAME/>`.
-struct MarkupTag: Sendable, Equatable {
-    /// The tag's name, such as `PANELIST`.
-    var name: String
-    /// The attributes in the order written; a repeated name keeps its first value.
-    var attributes: Attributes
+///
+/// A tag holds no strings: its name is a ``Name`` and its attributes are ``Span``s of the parser's
+/// buffer, read (as numbers, names or strings) only by the grammar rule that needs them, while the
+/// buffer still holds the tag.
+struct MarkupTag: Sendable {
+    /// The tag's name, such as ``Name/panelist``; ``Name/other`` for a name outside the protocol.
+    var name: Name
+    /// The name as written when it is ``Name/other`` (only error messages use it), else empty.
+    var otherName: String = ""
+    /// The protocol's attributes that the tag carries; a repeated name keeps its first value.
+    var attributes = Attributes()
     /// Whether this is a closing tag (`</NAME>`).
-    var isClose: Bool
+    var isClose = false
     /// Whether the tag closes itself (`<NAME/>`).
-    var isSelfClosing: Bool
+    var isSelfClosing = false
     /// The byte offset of the tag's `<` in the filtered stream.
     var position: Int
 
-    /// Parses the bytes of a whole tag, from `<` to `>` inclusive; `nil` if the syntax is wrong.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, position: Int) -> MarkupTag? {
-        var index = bytes.startIndex + 1  // after "<"
-        let end = bytes.endIndex - 1  // at ">"
-        var isClose = false
-        if index < end, bytes[index] == UInt8(ascii: "/") {
-            isClose = true
+    /// The tag's name as written, for messages.
+    var nameText: String { self.name == .other ? self.otherName : self.name.text }
+
+    /// The tag names of the protocol. A later protocol version adds its own names here; each
+    /// grammar decides which of them it accepts.
+    enum Name: UInt8, Sendable {
+        case critiqueRun
+        case round
+        case panelist
+        case notes
+        case dim
+        case mustFix
+        case artifact
+        case roundEnd
+        case reason
+        case ship
+        case summary
+        /// Any other name.
+        case other
+
+        /// The name as written in the stream.
+        var text: String { self.bytes.description }
+
+        /// The name's bytes, for comparing with the stream without a string (empty for ``other``).
+        var bytes: StaticString {
+            switch self {
+            case .critiqueRun: "CRITIQUE_RUN"
+            case .round: "ROUND"
+            case .panelist: "PANELIST"
+            case .notes: "NOTES"
+            case .dim: "DIM"
+            case .mustFix: "MUST_FIX"
+            case .artifact: "ARTIFACT"
+            case .roundEnd: "ROUND_END"
+            case .reason: "REASON"
+            case .ship: "SHIP"
+            case .summary: "SUMMARY"
+            case .other: ""
+            }
+        }
+
+        /// The name `bytes` spell: the length and first byte pick the one candidate, which is then compared.
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let candidate: Name
+            switch (bytes.count, bytes.first ?? 0) {
+            case (3, 0x44): candidate = .dim  // D
+            case (4, 0x53): candidate = .ship  // S
+            case (5, 0x52): candidate = .round  // R
+            case (5, 0x4E): candidate = .notes  // N
+            case (6, 0x52): candidate = .reason  // R
+            case (7, 0x53): candidate = .summary  // S
+            case (8, 0x50): candidate = .panelist  // P
+            case (8, 0x4D): candidate = .mustFix  // M
+            case (8, 0x41): candidate = .artifact  // A
+            case (9, 0x52): candidate = .roundEnd  // R
+            case (12, 0x43): candidate = .critiqueRun  // C
+            default: candidate = .other
+            }
+            self = candidate != .other && MarkupTag.equals(bytes, candidate.bytes) ? candidate : .other
+        }
+    }
+
+    /// Where an attribute's value sits in the parser's buffer: the index of its first byte, just after
+    /// the opening quote (entities not decoded). The value ends at the next byte equal to that quote.
+    ///
+    /// One word, so that a tag stays small to copy; ``absent`` (index 0, where a value never starts)
+    /// stands for an attribute the tag does not carry.
+    struct Span: Sendable, Equatable {
+        var start: Int
+
+        /// The span of an attribute the tag does not carry.
+        static let absent = Span(start: 0)
+
+        /// Whether the tag carries the attribute.
+        var isPresent: Bool { self.start != 0 }
+    }
+
+    /// The values of the attribute names the protocol reads; other names are checked for syntax only.
+    struct Attributes: Sendable {
+        var version = Span.absent
+        var maxRounds = Span.absent
+        var threshold = Span.absent
+        var scale = Span.absent
+        var n = Span.absent
+        var role = Span.absent
+        var score = Span.absent
+        var mustFix = Span.absent
+        var name = Span.absent
+        var mime = Span.absent
+        var composite = Span.absent
+        var decision = Span.absent
+        var round = Span.absent
+        var status = Span.absent
+
+        /// Records `value` for the attribute named by `key`, unless the name is unknown or already set.
+        mutating func set(_ key: UnsafeBufferPointer<UInt8>, to value: Span) {
+            switch key.count {
+            case 1:
+                if key[0] == 0x6E { Self.keepFirst(&self.n, value) }  // n
+            case 4:
+                if MarkupTag.equals(key, "role") {
+                    Self.keepFirst(&self.role, value)
+                } else if MarkupTag.equals(key, "name") {
+                    Self.keepFirst(&self.name, value)
+                } else if MarkupTag.equals(key, "mime") {
+                    Self.keepFirst(&self.mime, value)
+                }
+            case 5:
+                if MarkupTag.equals(key, "score") {
+                    Self.keepFirst(&self.score, value)
+                } else if MarkupTag.equals(key, "scale") {
+                    Self.keepFirst(&self.scale, value)
+                } else if MarkupTag.equals(key, "round") {
+                    Self.keepFirst(&self.round, value)
+                }
+            case 6:
+                if MarkupTag.equals(key, "status") { Self.keepFirst(&self.status, value) }
+            case 7:
+                if MarkupTag.equals(key, "version") { Self.keepFirst(&self.version, value) }
+            case 8:
+                if MarkupTag.equals(key, "must_fix") {
+                    Self.keepFirst(&self.mustFix, value)
+                } else if MarkupTag.equals(key, "decision") {
+                    Self.keepFirst(&self.decision, value)
+                }
+            case 9:
+                if MarkupTag.equals(key, "composite") {
+                    Self.keepFirst(&self.composite, value)
+                } else if MarkupTag.equals(key, "maxRounds") {
+                    Self.keepFirst(&self.maxRounds, value)
+                } else if MarkupTag.equals(key, "threshold") {
+                    Self.keepFirst(&self.threshold, value)
+                }
+            default:
+                break
+            }
+        }
+
+        private static func keepFirst(_ slot: inout Span, _ value: Span) {
+            if !slot.isPresent { slot = value }
+        }
+    }
+
+    /// What ``parse(_:from:limit:into:)`` found.
+    enum ParseResult {
+        /// A whole tag whose `>` is at the index given.
+        case closed(at: Int)
+        /// The bytes up to `limit` are a valid start of a tag that has not ended yet.
+        case incomplete
+        /// The syntax is wrong.
+        case invalid
+    }
+
+    /// Parses the tag whose `<` is at `start` in `bytes` into `tag` (a new tag, its position set),
+    /// reading no further than `limit`.
+    ///
+    /// The tag ends at the first `>` outside a quoted value, the same `>` the parser's resumable scan
+    /// finds, so a tag parsed here in one piece reads exactly as one whose bytes arrived in parts.
+    /// (The tag is filled in place rather than returned: it is a few hundred bytes, and every copy counts.)
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        limit: Int,
+        into tag: inout MarkupTag
+    ) -> ParseResult {
+        var index = start + 1  // after "<"
+        if index < limit, bytes[index] == 0x2F {  // "/"
+            tag.isClose = true
             index += 1
         }
         let nameStart = index
-        while index < end, Self.isNameByte(bytes[index]) { index += 1 }
-        guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return nil }
-        let name = Self.string(UnsafeBufferPointer(rebasing: bytes[nameStart..<index]), interning: Self.knownNames)
-        var attributes = Attributes()
-        var isSelfClosing = false
+        while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
+        guard index < limit else { return .incomplete }
+        guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return .invalid }
+        let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
+        tag.name = Name(name)
+        if tag.name == .other { tag.otherName = String(decoding: name, as: UTF8.self) }
         while true {
-            while index < end, Self.isSpace(bytes[index]) { index += 1 }
-            if index == end { break }
-            if bytes[index] == UInt8(ascii: "/"), index + 1 == end, !isClose {
-                isSelfClosing = true
-                break
+            while index < limit, Self.isSpace(bytes[index]) { index += 1 }
+            guard index < limit else { return .incomplete }
+            let byte = bytes[index]
+            if byte == 0x3E { return .closed(at: index) }  // ">"
+            if byte == 0x2F, !tag.isClose {  // "/"
+                guard index + 1 < limit else { return .incomplete }
+                guard bytes[index + 1] == 0x3E else { return .invalid }
+                tag.isSelfClosing = true
+                return .closed(at: index + 1)
             }
-            guard !isClose else { return nil }
+            guard !tag.isClose else { return .invalid }
             let keyStart = index
-            while index < end, Self.isNameByte(bytes[index]) { index += 1 }
-            guard index > keyStart else { return nil }
-            let key = Self.string(UnsafeBufferPointer(rebasing: bytes[keyStart..<index]), interning: Self.knownNames)
-            while index < end, Self.isSpace(bytes[index]) { index += 1 }
-            guard index < end, bytes[index] == UInt8(ascii: "=") else { return nil }
+            while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
+            guard index < limit else { return .incomplete }
+            guard index > keyStart else { return .invalid }
+            let keyEnd = index
+            while index < limit, Self.isSpace(bytes[index]) { index += 1 }
+            guard index < limit else { return .incomplete }
+            guard bytes[index] == 0x3D else { return .invalid }  // "="
             index += 1
-            while index < end, Self.isSpace(bytes[index]) { index += 1 }
-            guard index < end, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
-                return nil
-            }
+            while index < limit, Self.isSpace(bytes[index]) { index += 1 }
+            guard index < limit else { return .incomplete }
             let quote = bytes[index]
+            guard quote == 0x22 || quote == 0x27 else { return .invalid }  // '"' or "'"
             index += 1
             let valueStart = index
-            while index < end, bytes[index] != quote { index += 1 }
-            guard index < end else { return nil }
-            let raw = UnsafeBufferPointer(rebasing: bytes[valueStart..<index])
+            while index < limit, bytes[index] != quote { index += 1 }
+            guard index < limit else { return .incomplete }
+            tag.attributes.set(UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd]), to: Span(start: valueStart))
             index += 1
-            if attributes[key] == nil {
-                if attributes.pairs.isEmpty { attributes.pairs.reserveCapacity(Self.typicalAttributeCount) }
-                attributes.pairs.append(Attribute(name: key, value: Self.decodedString(raw)))
-            }
         }
-        return MarkupTag(
-            name: name, attributes: attributes, isClose: isClose, isSelfClosing: isSelfClosing, position: position)
     }
 
-    /// One `name="value"` of a tag, the value with its entities decoded.
-    struct Attribute: Sendable, Equatable {
-        var name: String
-        var value: String
+    /// Whether `bytes` spell `text` (ASCII).
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        return text.withUTF8Buffer { Self.equals(bytes, $0) }
     }
 
-    /// A tag's few attributes, looked up by a linear scan (cheaper than hashing for three or four).
-    struct Attributes: Sendable, Equatable {
-        var pairs: [Attribute] = []
-
-        subscript(name: String) -> String? {
-            // Names differ in length more often than not, and lengths compare without a call.
-            let count = name.utf8.count
-            for pair in self.pairs where pair.name.utf8.count == count && pair.name == name { return pair.value }
-            return nil
+    /// Whether `a` and `b` hold the same bytes (a plain loop: names are a few bytes long).
+    static func equals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        var index = 0
+        while index < a.count {
+            if a[index] != b[index] { return false }
+            index += 1
         }
+        return true
     }
 
     /// Whether `byte` may start a tag name (an ASCII letter).
@@ -90,107 +256,21 @@ struct MarkupTag: Sendable, Equatable {
         return folded >= 0x61 && folded <= 0x7A
     }
 
-    /// Whether `byte` may appear in a tag or attribute name.
+    /// Whether `byte` may appear in a tag or attribute name: an ASCII letter or digit, `_`, `-` or `:`.
+    ///
+    /// One bit per byte value below 128, in two words, so the test is a shift and a mask.
     static func isNameByte(_ byte: UInt8) -> Bool {
-        Self.isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D || byte == 0x3A
+        // Bits 45 (-), 48...57 (digits) and 58 (:) of the bytes 0...63.
+        let low: UInt64 = 0x07FF_2000_0000_0000
+        // Bits 1...26 (A...Z), 31 (_) and 33...58 (a...z) of the bytes 64...127.
+        let high: UInt64 = 0x07FF_FFFE_87FF_FFFE
+        let word = byte < 64 ? low : high
+        return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 
     /// Whether `byte` is XML white space.
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-    }
-
-    /// Room reserved for a tag's attributes on the first one, so a tag needs one allocation for them.
-    static let typicalAttributeCount = 4
-
-    /// The tag and attribute names of the protocol, keyed by their bytes.
-    ///
-    /// A name read from the stream that equals one of these reuses the stored string, which costs no
-    /// allocation and no UTF-8 validation; the strings are the same either way.
-    static let knownNames = KnownNames(
-        CritiqueGrammarV1.knownTags + [
-            "version", "maxRounds", "threshold", "scale", "n", "role", "score", "must_fix", "name", "mime",
-            "composite", "decision", "round", "status",
-        ]
-    )
-
-    /// Names by key in a small open-addressing hash table, so that a look-up hashes two words and
-    /// compares a slot or two instead of searching the list.
-    struct KnownNames: Sendable {
-        /// Slots in the table: a power of two, at least twice the number of names.
-        static let slotCount = 64
-        private var keys: [NameKey?]
-        private var strings: [String]
-
-        init(_ names: [String]) {
-            self.keys = Array(repeating: nil, count: Self.slotCount)
-            self.strings = Array(repeating: "", count: Self.slotCount)
-            for name in names {
-                guard let key = NameKey(name), self.index(of: key) == nil else { continue }
-                var slot = key.slot(in: Self.slotCount)
-                while self.keys[slot] != nil { slot = (slot + 1) & (Self.slotCount - 1) }
-                self.keys[slot] = key
-                self.strings[slot] = name
-            }
-        }
-
-        /// The slot that holds `key`, if it is a known name.
-        func index(of key: NameKey) -> Int? {
-            var slot = key.slot(in: Self.slotCount)
-            while let stored = self.keys[slot] {
-                if stored == key { return slot }
-                slot = (slot + 1) & (Self.slotCount - 1)
-            }
-            return nil
-        }
-
-        /// The stored string for `key`, if it is a known name.
-        func string(for key: NameKey) -> String? {
-            self.index(of: key).map { self.strings[$0] }
-        }
-    }
-
-    /// Up to 16 bytes of a name packed into two words, so that comparing names is comparing integers.
-    struct NameKey: Equatable, Sendable {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        var count: Int
-
-        /// The key of `bytes`; `nil` when they are longer than 16 bytes.
-        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
-            guard bytes.count <= 16 else { return nil }
-            self.count = bytes.count
-            var index = 0
-            while index < min(bytes.count, 8) {
-                self.low |= UInt64(bytes[index]) &<< (8 &* UInt64(index))
-                index += 1
-            }
-            while index < bytes.count {
-                self.high |= UInt64(bytes[index]) &<< (8 &* UInt64(index &- 8))
-                index += 1
-            }
-        }
-
-        /// The key's slot in a hash table of `count` slots (a power of two).
-        func slot(in count: Int) -> Int {
-            let mixed =
-                (self.low ^ (self.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: self.count))
-                &* 0xBF58_476D_1CE4_E5B9
-            return Int(truncatingIfNeeded: mixed >> 32) & (count - 1)
-        }
-
-        /// The key of a string's UTF-8 bytes; `nil` when they are longer than 16 bytes.
-        init?(_ string: String) {
-            var string = string
-            guard let key = string.withUTF8({ NameKey($0) }) else { return nil }
-            self = key
-        }
-    }
-
-    /// The string for `bytes`: the stored copy from `table` when one matches, else a new string.
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>, interning table: KnownNames) -> String {
-        if let key = NameKey(bytes), let known = table.string(for: key) { return known }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The text of `bytes` with entities decoded; decoding is skipped when there is no `&`.
