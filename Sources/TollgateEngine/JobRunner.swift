@@ -404,6 +404,8 @@ final class JobRunner {
         for commit in try repository.log(from: tipOID, limit: 200) {
             if commit.oid == reviewedOID { break }
             if Trailers.value("Tollgate-Run", in: commit.message) != nil { continue }
+            // A branch the reviewer rewrote does not contain the reviewed head: its shared history is nobody's push.
+            if try repository.isAncestor(commit.oid, of: reviewedOID) { continue }
             let author = "\(commit.author.name) <\(commit.author.email)>"
             if !authors.contains(author) { authors.append(author) }
         }

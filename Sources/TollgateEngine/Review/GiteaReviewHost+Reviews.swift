@@ -109,7 +109,16 @@ extension GiteaReviewHost {
             local = try repository.branchTip(branch)
             if local == remote { return }
             if let local, try repository.isAncestor(remote, of: local) { return }
-            // Fast-forward onto the reviewer's commits, or take the reviewer's branch when the two diverged.
+            // Fast-forward onto the reviewer's commits, or take the reviewer's branch when the two diverged. A local
+            // tip the reviewer's branch does not contain (rewritten by the reviewer, or a commit Gitea never got)
+            // stays reachable under `refs/tollgate/replaced/<branch>/<sha>`, so nothing is lost.
+            if let local, try !repository.isAncestor(local, of: remote) {
+                let kept = "refs/tollgate/replaced/\(branch)/\(local.hex)"
+                if try repository.resolve(reference: kept) == nil {
+                    try repository.updateReference(
+                        kept, to: local, expected: nil, message: "tollgate: replaced by the reviewer's branch")
+                }
+            }
             try repository.updateReference(
                 "refs/heads/\(branch)", to: remote, expected: local, message: "tollgate: reviewer commits")
             if try repository.currentBranch() == branch { try repository.checkout(branch: branch, force: true) }
