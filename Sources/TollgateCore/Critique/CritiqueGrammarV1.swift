@@ -77,9 +77,13 @@ struct CritiqueGrammarV1: Sendable {
     private var roleSeen: [Bool]
     private var panelist: CritiqueEvent.Panelist?
     private var panelistDropped: CritiqueWarning?
+    /// Whether the open `<PANELIST>` carried an `<ARTIFACT>` (kept apart so the check copies nothing).
+    private var panelistHasArtifact = false
     private var roundEnd: CritiqueEvent.RoundEnd?
     private var ship: CritiqueEvent.Ship?
     private var shipDropped: CritiqueWarning?
+    /// Whether the open `<SHIP>` carried an `<ARTIFACT>`.
+    private var shipHasArtifact = false
     private var shipSeen = false
     /// The open `<DIM>`'s name and score, read from its tag (a text element holds no other element).
     private var dimension: (name: String, score: Double?) = ("", nil)
@@ -130,8 +134,7 @@ struct CritiqueGrammarV1: Sendable {
             let score = self.score(values, tag.attributes.score, of: "dimension", at: tag.position)
             self.dimension = (name, score)
         case .artifact:
-            if (parent == .panelist && self.panelist?.artifact != nil) || (parent == .ship && self.ship?.artifact != nil)
-            {
+            if (parent == .panelist && self.panelistHasArtifact) || (parent == .ship && self.shipHasArtifact) {
                 throw CritiqueParseError(
                     .malformedBlock, position: tag.position, detail: "a second <ARTIFACT> inside <\(parent.text)>")
             }
@@ -163,10 +166,12 @@ struct CritiqueGrammarV1: Sendable {
 
     /// The index in ``roles`` of the role `span` names, or the role itself when it is not on the panel.
     private func role(_ values: MarkupAttributeValues, _ span: MarkupTag.Span) -> (index: Int?, role: PanelistRole) {
+        // The closure captures the list, not `self`: capturing `self` would copy the whole grammar.
+        let roleBytes = self.roleBytes
         if span.isPresent, let index = values.withBytes(span, { bytes -> Int? in
             // A value with an entity is compared after decoding, below.
             guard !bytes.contains(UInt8(ascii: "&")) else { return nil }
-            return self.roleBytes.firstIndex { role in role.withUnsafeBufferPointer { MarkupTag.equals($0, bytes) } }
+            return roleBytes.firstIndex { role in role.withUnsafeBufferPointer { MarkupTag.equals($0, bytes) } }
         }) {
             // Same bytes make the same string; the first role equal to it as a string is the one used.
             return (self.firstEqualRole[index], self.roles[index])
@@ -205,6 +210,7 @@ struct CritiqueGrammarV1: Sendable {
         let score = self.score(values, attributes.score, of: role.rawValue, at: position)
         let declared = self.accept(values.count(attributes.mustFix), of: "must_fix of \(role)", as: "a count", at: position)
         self.panelist = CritiqueEvent.Panelist(round: number, role: role, score: score, declaredMustFix: declared)
+        self.panelistHasArtifact = false
     }
 
     private mutating func openRoundEnd(
@@ -249,6 +255,7 @@ struct CritiqueGrammarV1: Sendable {
                 .duplicateShip, position: position, detail: "a second <SHIP> was dropped; the first one wins")
         }
         self.shipSeen = true
+        self.shipHasArtifact = false
         self.ship = CritiqueEvent.Ship(
             round: values.integer(attributes.round),
             composite: self.number(values, attributes.composite, of: "composite of <SHIP>", at: position),
@@ -273,7 +280,13 @@ struct CritiqueGrammarV1: Sendable {
             if !value.isEmpty { self.panelist?.mustFix.append(value) }
         case .artifact:
             let artifact = CritiqueEvent.Artifact(mime: self.artifactMime, text: value)
-            if self.innermost == .ship { self.ship?.artifact = artifact } else { self.panelist?.artifact = artifact }
+            if self.innermost == .ship {
+                self.ship?.artifact = artifact
+                self.shipHasArtifact = true
+            } else {
+                self.panelist?.artifact = artifact
+                self.panelistHasArtifact = true
+            }
         case .reason:
             self.roundEnd?.reason = value
         case .summary:
@@ -298,8 +311,7 @@ struct CritiqueGrammarV1: Sendable {
         case .panelist:
             self.closePanelist(into: &events)
         case .roundEnd:
-            guard let end = self.roundEnd else { preconditionFailure("Invalid state: </ROUND_END> without a draft") }
-            self.roundEnd = nil
+            guard let end = self.roundEnd.take() else { preconditionFailure("Invalid state: </ROUND_END> without a draft") }
             try self.closeRound(end, at: tag.position, into: &events)
         case .round:
             guard let round = self.round else { preconditionFailure("Invalid state: </ROUND> without a round") }
@@ -328,8 +340,8 @@ struct CritiqueGrammarV1: Sendable {
     }
 
     private mutating func closePanelist(into events: inout [CritiqueEvent]) {
-        guard let panelist = self.panelist else { preconditionFailure("Invalid state: </PANELIST> without a draft") }
-        self.panelist = nil
+        // Taken rather than copied, so that its strings and arrays are neither retained nor released.
+        guard let panelist = self.panelist.take() else { preconditionFailure("Invalid state: </PANELIST> without a draft") }
         if let dropped = self.panelistDropped {
             // A dropped block's own warnings would only repeat the reason it was dropped.
             self.panelistDropped = nil
@@ -381,8 +393,7 @@ struct CritiqueGrammarV1: Sendable {
     }
 
     private mutating func closeShip(into events: inout [CritiqueEvent]) {
-        guard let ship = self.ship else { preconditionFailure("Invalid state: </SHIP> without a draft") }
-        self.ship = nil
+        guard let ship = self.ship.take() else { preconditionFailure("Invalid state: </SHIP> without a draft") }
         if let dropped = self.shipDropped {
             self.shipDropped = nil
             self.deferred.removeAll(keepingCapacity: true)

@@ -221,7 +221,7 @@ public struct CritiqueParser: Sendable {
     /// Returns the next event, or `nil` when the parser needs more input (or the stream has ended).
     public mutating func next() -> CritiqueEvent? {
         while self.queueHead == self.queue.count {
-            self.queue.removeAll(keepingCapacity: true)
+            if !self.queue.isEmpty { self.queue.removeAll(keepingCapacity: true) }
             self.queueHead = 0
             guard self.phase == .awaitingRun || self.phase == .running else { return nil }
             if case .needMore = self.step() {
@@ -229,8 +229,12 @@ public struct CritiqueParser: Sendable {
                 self.streamEnded()
             }
         }
-        defer { self.queueHead += 1 }
-        return self.queue[self.queueHead]
+        // Move the event out, leaving a placeholder that costs nothing to drop: a copy would retain
+        // its strings here and release them again when the queue is emptied.
+        var event = CritiqueEvent.runFinished
+        swap(&event, &self.queue[self.queueHead])
+        self.queueHead += 1
+        return event
     }
 
     /// Marks the end of the stream and returns every event still to come.

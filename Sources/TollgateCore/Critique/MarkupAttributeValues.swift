@@ -96,9 +96,27 @@ struct MarkupAttributeValues {
         return value
     }
 
-    /// Powers of ten that a `Double` holds exactly.
-    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
+    /// `10^exponent` for `0...15`, each exact in a `Double` (a switch of constants: no table to load
+    /// lazily on every call).
+    private static func exactPowerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        default: 1e15
+        }
     }
 
     /// The value of a plain decimal such as `7.25` or `-2`, without the general number parser; `nil`
@@ -134,7 +152,8 @@ struct MarkupAttributeValues {
             mantissa = mantissa * 10 + UInt64(digit)
         }
         guard digits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
-        let magnitude = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+        // At most 15 digits in all, so `fractionDigits` is at most 15.
+        let magnitude = Double(mantissa) / Self.exactPowerOfTen(fractionDigits)
         return negative ? -magnitude : magnitude
     }
 }
