@@ -58,8 +58,25 @@ struct CritiqueGrammarV1: Sendable {
         var number: Int
         var ended = false
         var hasArtifact = false
-        /// The must-fix items of each panelist that raised any, in stream order.
-        var mustFixByRole: [[String]] = []
+        /// How many panelists raised must-fix items.
+        var rolesWithMustFix = 0
+        /// The round's first must-fix item.
+        var firstMustFix: String?
+        /// Whether some must-fix item differs from the first.
+        var mustFixDiffer = false
+
+        /// Counts a kept panelist's must-fix items.
+        mutating func add(mustFix items: [String]) {
+            guard !items.isEmpty else { return }
+            self.rolesWithMustFix += 1
+            for item in items where !self.mustFixDiffer {
+                guard let first = self.firstMustFix else {
+                    self.firstMustFix = item
+                    continue
+                }
+                if item != first { self.mustFixDiffer = true }
+            }
+        }
     }
 
     private let roles: [PanelistRole]
@@ -120,7 +137,10 @@ struct CritiqueGrammarV1: Sendable {
         guard Self.allows(tag.name, in: parent) else {
             let what = Self.isKnown(tag.name) ? "<\(tag.nameText)> is not allowed" : "unknown tag <\(tag.nameText)>"
             throw CritiqueParseError(
-                .malformedBlock, position: tag.position, detail: "\(what) inside <\(parent.text)>")
+                .malformedBlock,
+                position: tag.position,
+                detail: "\(what) inside <\(parent.text)>"
+            )
         }
         self.stack.append(OpenElement(name: tag.name, position: tag.position))
         let values = MarkupAttributeValues(bytes: bytes)
@@ -136,7 +156,10 @@ struct CritiqueGrammarV1: Sendable {
         case .artifact:
             if (parent == .panelist && self.panelistHasArtifact) || (parent == .ship && self.shipHasArtifact) {
                 throw CritiqueParseError(
-                    .malformedBlock, position: tag.position, detail: "a second <ARTIFACT> inside <\(parent.text)>")
+                    .malformedBlock,
+                    position: tag.position,
+                    detail: "a second <ARTIFACT> inside <\(parent.text)>"
+                )
             }
             self.artifactMime = values.string(tag.attributes.mime) ?? ""
         default: break
@@ -145,7 +168,10 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func openRound(
         _ attributes: MarkupTag.Attributes,
-        _ values: MarkupAttributeValues, at position: Int, into events: inout [CritiqueEvent]) {
+        _ values: MarkupAttributeValues,
+        at position: Int,
+        into events: inout [CritiqueEvent]
+    ) {
         let expected = self.lastRound + 1
         var number = expected
         if let given = values.integer(attributes.n), given > self.lastRound {
@@ -155,8 +181,13 @@ struct CritiqueGrammarV1: Sendable {
             events.append(
                 .warning(
                     CritiqueWarning(
-                        .roundRenumbered, position: position, round: expected,
-                        detail: "<ROUND> with \(given) after round \(self.lastRound); numbered \(expected)")))
+                        .roundRenumbered,
+                        position: position,
+                        round: expected,
+                        detail: "<ROUND> with \(given) after round \(self.lastRound); numbered \(expected)"
+                    )
+                )
+            )
         }
         self.lastRound = number
         self.round = OpenRound(number: number)
@@ -168,11 +199,16 @@ struct CritiqueGrammarV1: Sendable {
     private func role(_ values: MarkupAttributeValues, _ span: MarkupTag.Span) -> (index: Int?, role: PanelistRole) {
         // The closure captures the list, not `self`: capturing `self` would copy the whole grammar.
         let roleBytes = self.roleBytes
-        if span.isPresent, let index = values.withBytes(span, { bytes -> Int? in
-            // A value with an entity is compared after decoding, below.
-            guard !bytes.contains(UInt8(ascii: "&")) else { return nil }
-            return roleBytes.firstIndex { role in role.withUnsafeBufferPointer { MarkupTag.equals($0, bytes) } }
-        }) {
+        if span.isPresent,
+            let index = values.withBytes(
+                span,
+                { bytes -> Int? in
+                    // A value with an entity is compared after decoding, below.
+                    guard !bytes.contains(UInt8(ascii: "&")) else { return nil }
+                    return roleBytes.firstIndex { role in role.withUnsafeBufferPointer { MarkupTag.equals($0, bytes) } }
+                }
+            )
+        {
             // Same bytes make the same string; the first role equal to it as a string is the one used.
             return (self.firstEqualRole[index], self.roles[index])
         }
@@ -182,13 +218,18 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func openPanelist(
         _ attributes: MarkupTag.Attributes,
-        _ values: MarkupAttributeValues, at position: Int) throws(CritiqueParseError) {
-        guard let round = self.round, !round.ended else {
+        _ values: MarkupAttributeValues,
+        at position: Int
+    ) throws(CritiqueParseError) {
+        // The round's fields are read one by one: binding the round would copy it.
+        guard let number = self.round?.number, self.round?.ended == false else {
             throw CritiqueParseError(
-                .malformedBlock, position: position, detail: "<PANELIST> after <ROUND_END> in the same round")
+                .malformedBlock,
+                position: position,
+                detail: "<PANELIST> after <ROUND_END> in the same round"
+            )
         }
         let (index, role) = self.role(values, attributes.role)
-        let number = round.number
         self.panelistDropped = nil
         if let index {
             if self.roleSeen[index] {
@@ -196,7 +237,8 @@ struct CritiqueGrammarV1: Sendable {
                     .duplicateRole,
                     position: position,
                     round: number,
-                    detail: "role \"\(role)\" appeared twice; the later block was dropped")
+                    detail: "role \"\(role)\" appeared twice; the later block was dropped"
+                )
             } else {
                 self.roleSeen[index] = true
             }
@@ -205,17 +247,25 @@ struct CritiqueGrammarV1: Sendable {
                 .unknownRole,
                 position: position,
                 round: number,
-                detail: "role \"\(role)\" is not on the panel; block dropped")
+                detail: "role \"\(role)\" is not on the panel; block dropped"
+            )
         }
         let score = self.score(values, attributes.score, of: role.rawValue, at: position)
-        let declared = self.accept(values.count(attributes.mustFix), of: "must_fix of \(role)", as: "a count", at: position)
+        let declared = self.accept(
+            values.count(attributes.mustFix),
+            of: "must_fix of \(role)",
+            as: "a count",
+            at: position
+        )
         self.panelist = CritiqueEvent.Panelist(round: number, role: role, score: score, declaredMustFix: declared)
         self.panelistHasArtifact = false
     }
 
     private mutating func openRoundEnd(
         _ attributes: MarkupTag.Attributes,
-        _ values: MarkupAttributeValues, at position: Int) throws(CritiqueParseError) {
+        _ values: MarkupAttributeValues,
+        at position: Int
+    ) throws(CritiqueParseError) {
         guard let round = self.round, !round.ended else {
             throw CritiqueParseError(.malformedBlock, position: position, detail: "a second <ROUND_END> in a round")
         }
@@ -224,8 +274,13 @@ struct CritiqueGrammarV1: Sendable {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
-                        .roundRenumbered, position: position, round: round.number,
-                        detail: "<ROUND_END n=\"\(raw)\"> closes round \(round.number)")))
+                        .roundRenumbered,
+                        position: position,
+                        round: round.number,
+                        detail: "<ROUND_END n=\"\(raw)\"> closes round \(round.number)"
+                    )
+                )
+            )
         }
         var decision = CritiqueDecision.continue
         if let known = values.decision(attributes.decision) {
@@ -235,31 +290,47 @@ struct CritiqueGrammarV1: Sendable {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
-                        .unknownDecision, position: position, round: round.number,
-                        detail: "decision \"\(rawDecision)\" is not continue or ship; continue used")))
+                        .unknownDecision,
+                        position: position,
+                        round: round.number,
+                        detail: "decision \"\(rawDecision)\" is not continue or ship; continue used"
+                    )
+                )
+            )
         }
         self.roundEnd = CritiqueEvent.RoundEnd(
             round: round.number,
             composite: self.number(values, attributes.composite, of: "composite", at: position),
             mustFix: self.accept(
-                values.count(attributes.mustFix), of: "must_fix of <ROUND_END>", as: "a count", at: position),
-            decision: decision)
+                values.count(attributes.mustFix),
+                of: "must_fix of <ROUND_END>",
+                as: "a count",
+                at: position
+            ),
+            decision: decision
+        )
     }
 
     private mutating func openShip(
         _ attributes: MarkupTag.Attributes,
-        _ values: MarkupAttributeValues, at position: Int) {
+        _ values: MarkupAttributeValues,
+        at position: Int
+    ) {
         self.shipDropped = nil
         if self.shipSeen {
             self.shipDropped = CritiqueWarning(
-                .duplicateShip, position: position, detail: "a second <SHIP> was dropped; the first one wins")
+                .duplicateShip,
+                position: position,
+                detail: "a second <SHIP> was dropped; the first one wins"
+            )
         }
         self.shipSeen = true
         self.shipHasArtifact = false
         self.ship = CritiqueEvent.Ship(
             round: values.integer(attributes.round),
             composite: self.number(values, attributes.composite, of: "composite of <SHIP>", at: position),
-            status: values.string(attributes.status))
+            status: values.string(attributes.status)
+        )
     }
 
     // MARK: - Text
@@ -275,7 +346,8 @@ struct CritiqueGrammarV1: Sendable {
             self.panelist?.notes = notes
         case .dim:
             self.panelist?.dimensions.append(
-                CritiqueEvent.Dimension(name: self.dimension.name, score: self.dimension.score, note: value))
+                CritiqueEvent.Dimension(name: self.dimension.name, score: self.dimension.score, note: value)
+            )
         case .mustFix:
             if !value.isEmpty { self.panelist?.mustFix.append(value) }
         case .artifact:
@@ -303,15 +375,19 @@ struct CritiqueGrammarV1: Sendable {
     mutating func closed(_ tag: MarkupTag, into events: inout [CritiqueEvent]) throws(CritiqueParseError) -> Bool {
         guard let top = self.stack.last, top.name == tag.name else {
             throw CritiqueParseError(
-                .malformedBlock, position: tag.position,
-                detail: "</\(tag.nameText)> does not close the open <\(self.innermostName)>")
+                .malformedBlock,
+                position: tag.position,
+                detail: "</\(tag.nameText)> does not close the open <\(self.innermostName)>"
+            )
         }
         self.stack.removeLast()
         switch tag.name {
         case .panelist:
             self.closePanelist(into: &events)
         case .roundEnd:
-            guard let end = self.roundEnd.take() else { preconditionFailure("Invalid state: </ROUND_END> without a draft") }
+            guard let end = self.roundEnd.take() else {
+                preconditionFailure("Invalid state: </ROUND_END> without a draft")
+            }
             try self.closeRound(end, at: tag.position, into: &events)
         case .round:
             guard let round = self.round else { preconditionFailure("Invalid state: </ROUND> without a round") }
@@ -319,8 +395,13 @@ struct CritiqueGrammarV1: Sendable {
                 events.append(
                     .warning(
                         CritiqueWarning(
-                            .missingRoundEnd, position: tag.position, round: round.number,
-                            detail: "round \(round.number) closed without <ROUND_END>; decision continue")))
+                            .missingRoundEnd,
+                            position: tag.position,
+                            round: round.number,
+                            detail: "round \(round.number) closed without <ROUND_END>; decision continue"
+                        )
+                    )
+                )
                 try self.closeRound(CritiqueEvent.RoundEnd(round: round.number), at: tag.position, into: &events)
             }
             self.round = nil
@@ -329,7 +410,10 @@ struct CritiqueGrammarV1: Sendable {
         case .critiqueRun:
             guard self.closedRounds > 0 else {
                 throw CritiqueParseError(
-                    .missingArtifact, position: tag.position, detail: "the run closed without a round or an artifact")
+                    .missingArtifact,
+                    position: tag.position,
+                    detail: "the run closed without a round or an artifact"
+                )
             }
             events.append(.runFinished)
             return true
@@ -341,7 +425,9 @@ struct CritiqueGrammarV1: Sendable {
 
     private mutating func closePanelist(into events: inout [CritiqueEvent]) {
         // Taken rather than copied, so that its strings and arrays are neither retained nor released.
-        guard let panelist = self.panelist.take() else { preconditionFailure("Invalid state: </PANELIST> without a draft") }
+        guard let panelist = self.panelist.take() else {
+            preconditionFailure("Invalid state: </PANELIST> without a draft")
+        }
         if let dropped = self.panelistDropped {
             // A dropped block's own warnings would only repeat the reason it was dropped.
             self.panelistDropped = nil
@@ -351,7 +437,7 @@ struct CritiqueGrammarV1: Sendable {
         }
         self.takeDeferred(into: &events)
         if panelist.artifact != nil { self.round?.hasArtifact = true }
-        if !panelist.mustFix.isEmpty { self.round?.mustFixByRole.append(panelist.mustFix) }
+        self.round?.add(mustFix: panelist.mustFix)
         events.append(.panelist(panelist))
     }
 
@@ -363,33 +449,28 @@ struct CritiqueGrammarV1: Sendable {
         guard let round = self.round else { preconditionFailure("Invalid state: a round closed outside a round") }
         if self.closedRounds == 0 && !round.hasArtifact {
             throw CritiqueParseError(
-                .missingArtifact, position: position, detail: "round \(round.number) carried no <ARTIFACT>")
+                .missingArtifact,
+                position: position,
+                detail: "round \(round.number) carried no <ARTIFACT>"
+            )
         }
         self.closedRounds += 1
         self.takeDeferred(into: &events)
         if end.decision == .continue {
-            if round.mustFixByRole.count < 2 || !Self.hasTwoDistinct(round.mustFixByRole.joined()) {
+            if round.rolesWithMustFix < 2 || !round.mustFixDiffer {
                 events.append(
                     .warning(
                         CritiqueWarning(
-                            .weakDebate, position: position, round: round.number,
-                            detail: "fewer than two panelists raised differing must-fix items")))
+                            .weakDebate,
+                            position: position,
+                            round: round.number,
+                            detail: "fewer than two panelists raised differing must-fix items"
+                        )
+                    )
+                )
             }
         }
         events.append(.roundEnded(end))
-    }
-
-    /// Whether `items` holds at least two different strings.
-    private static func hasTwoDistinct(_ items: some Sequence<String>) -> Bool {
-        var first: String?
-        for item in items {
-            guard let seen = first else {
-                first = item
-                continue
-            }
-            if item != seen { return true }
-        }
-        return false
     }
 
     private mutating func closeShip(into events: inout [CritiqueEvent]) {
@@ -425,8 +506,13 @@ struct CritiqueGrammarV1: Sendable {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(
-                        .scoreClamped, position: position, round: self.round?.number,
-                        detail: "score \(value) of \(what()) clamped to \(clamped)")))
+                        .scoreClamped,
+                        position: position,
+                        round: self.round?.number,
+                        detail: "score \(value) of \(what()) clamped to \(clamped)"
+                    )
+                )
+            )
         }
         return clamped
     }
@@ -462,6 +548,7 @@ struct CritiqueGrammarV1: Sendable {
     /// Holds an ``CritiqueWarning/Kind/invalidScore`` warning until the block closes.
     private mutating func deferInvalidValue(_ detail: String, at position: Int) {
         self.deferred.append(
-            .warning(CritiqueWarning(.invalidScore, position: position, round: self.round?.number, detail: detail)))
+            .warning(CritiqueWarning(.invalidScore, position: position, round: self.round?.number, detail: detail))
+        )
     }
 }

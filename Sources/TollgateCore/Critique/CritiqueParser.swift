@@ -41,7 +41,8 @@ public struct CritiqueParser: Sendable {
 
         /// Creates options.
         public init(
-            maxBlockBytes: Int = CritiqueParser.defaultMaxBlockBytes, roles: [PanelistRole] = PanelistRole.standardPanel,
+            maxBlockBytes: Int = CritiqueParser.defaultMaxBlockBytes,
+            roles: [PanelistRole] = PanelistRole.standardPanel,
             scale: Double = 10
         ) {
             self.maxBlockBytes = maxBlockBytes
@@ -62,8 +63,9 @@ public struct CritiqueParser: Sendable {
         case failed
     }
 
-    /// The text element being read: its name and where it stands. Its bytes are in
-    /// ``ContentText``, kept outside so their storage is reused from one element to the next.
+    /// The text element being read: its name and where it stands.
+    ///
+    /// Its bytes are in ``ContentText``, kept outside so their storage is reused from one element to the next.
     private struct Content: Sendable {
         var name: MarkupTag.Name
         var cdataAllowed: Bool
@@ -356,11 +358,16 @@ public struct CritiqueParser: Sendable {
             case .partial: return self.atEnd ? self.skipByte() : .needMore
             case .full:
                 throw CritiqueParseError(
-                    .cdataOutOfPlace, position: self.base + lt,
-                    detail: "a CDATA section inside <\(self.openName)>; CDATA belongs in <ARTIFACT> or <NOTES>")
+                    .cdataOutOfPlace,
+                    position: self.base + lt,
+                    detail: "a CDATA section inside <\(self.openName)>; CDATA belongs in <ARTIFACT> or <NOTES>"
+                )
             case .none:
                 throw CritiqueParseError(
-                    .malformedBlock, position: self.base + lt, detail: "unexpected \"<!\" inside <\(self.openName)>")
+                    .malformedBlock,
+                    position: self.base + lt,
+                    detail: "unexpected \"<!\" inside <\(self.openName)>"
+                )
             }
         }
         return self.skipByte()  // a lone "<" in chatter between tags
@@ -468,8 +475,10 @@ public struct CritiqueParser: Sendable {
         case .cdata:
             guard content.cdataAllowed else {
                 throw CritiqueParseError(
-                    .cdataOutOfPlace, position: self.base + lt,
-                    detail: "a CDATA section inside <\(content.name.text)>; CDATA belongs in <ARTIFACT> or <NOTES>")
+                    .cdataOutOfPlace,
+                    position: self.base + lt,
+                    detail: "a CDATA section inside <\(content.name.text)>; CDATA belongs in <ARTIFACT> or <NOTES>"
+                )
             }
             try self.block?.check(
                 through: self.base + (lt + Self.cdataOpenBytes.count),
@@ -489,8 +498,10 @@ public struct CritiqueParser: Sendable {
         case .stray(let name, let isClose):
             let found = isClose ? "</\(name)>" : "<\(name)>"
             throw CritiqueParseError(
-                .malformedBlock, position: self.base + lt,
-                detail: "\(found) inside <\(content.name.text)>; it was never closed")
+                .malformedBlock,
+                position: self.base + lt,
+                detail: "\(found) inside <\(content.name.text)>; it was never closed"
+            )
         }
     }
 
@@ -585,16 +596,23 @@ public struct CritiqueParser: Sendable {
         if let raw = values.string(tag.attributes.version) {
             guard let known = CritiqueProtocol(attribute: raw) else {
                 throw CritiqueParseError(
-                    .unsupportedVersion, position: tag.position,
+                    .unsupportedVersion,
+                    position: tag.position,
                     detail: "protocol version \"\(raw)\" is not supported (supported: "
-                        + CritiqueProtocol.allCases.map { String($0.rawValue) }.joined(separator: ", ") + ")")
+                        + CritiqueProtocol.allCases.map { String($0.rawValue) }.joined(separator: ", ") + ")"
+                )
             }
             version = known
         } else {
             self.queue.append(
                 .warning(
                     CritiqueWarning(
-                        .versionMissing, position: tag.position, detail: "<CRITIQUE_RUN> has no version; 1 assumed")))
+                        .versionMissing,
+                        position: tag.position,
+                        detail: "<CRITIQUE_RUN> has no version; 1 assumed"
+                    )
+                )
+            )
         }
         self.protocolVersion = version
         switch version {
@@ -608,7 +626,10 @@ public struct CritiqueParser: Sendable {
                     version: version.rawValue,
                     maxRounds: values.integer(tag.attributes.maxRounds),
                     threshold: values.string(tag.attributes.threshold).flatMap { Double($0) },
-                    scale: values.string(tag.attributes.scale).flatMap { Double($0) })))
+                    scale: values.string(tag.attributes.scale).flatMap { Double($0) }
+                )
+            )
+        )
         if tag.isSelfClosing {
             try self.close(MarkupTag(name: tag.name, isClose: true, position: tag.position))
         }
@@ -617,7 +638,9 @@ public struct CritiqueParser: Sendable {
     // MARK: - Dispatch on the protocol version
 
     private var version: CritiqueProtocol {
-        guard let version = self.protocolVersion else { preconditionFailure("Invalid state: no version inside the run") }
+        guard let version = self.protocolVersion else {
+            preconditionFailure("Invalid state: no version inside the run")
+        }
         return version
     }
 
@@ -655,7 +678,9 @@ public struct CritiqueParser: Sendable {
         }
     }
 
-    private mutating func grammarTextClosed(_ name: MarkupTag.Name, value: String, at position: Int) throws(CritiqueParseError) {
+    private mutating func grammarTextClosed(_ name: MarkupTag.Name, value: String, at position: Int)
+        throws(CritiqueParseError)
+    {
         switch self.version {
         case .v1: try self.grammarV1?.textClosed(name, value: value, at: position)
         }
@@ -697,7 +722,6 @@ public struct CritiqueParser: Sendable {
         guard let base = bytes.baseAddress else { return false }
         return memchr(base, Int32(byte), bytes.count) != nil
     }
-
 
     private enum Match {
         case none

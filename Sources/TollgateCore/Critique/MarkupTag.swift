@@ -22,8 +22,9 @@ struct MarkupTag: Sendable {
     /// The tag's name as written, for messages.
     var nameText: String { self.name == .other ? self.otherName : self.name.text }
 
-    /// The tag names of the protocol. A later protocol version adds its own names here; each
-    /// grammar decides which of them it accepts.
+    /// The tag names of the protocol.
+    ///
+    /// A later protocol version adds its own names here; each grammar decides which of them it accepts.
     enum Name: UInt8, Sendable {
         case critiqueRun
         case round
@@ -81,8 +82,10 @@ struct MarkupTag: Sendable {
         }
     }
 
-    /// Where an attribute's value sits in the parser's buffer: the index of its first byte, just after
-    /// the opening quote (entities not decoded). The value ends at the next byte equal to that quote.
+    /// Where an attribute's value sits in the parser's buffer.
+    ///
+    /// `start` is the index of its first byte, just after the opening quote (entities not decoded);
+    /// the value ends at the next byte equal to that quote.
     ///
     /// One word, so that a tag stays small to copy; ``absent`` (index 0, where a value never starts)
     /// stands for an attribute the tag does not carry.
@@ -258,14 +261,14 @@ struct MarkupTag: Sendable {
 
     /// Whether `byte` may appear in a tag or attribute name: an ASCII letter or digit, `_`, `-` or `:`.
     ///
-    /// One bit per byte value below 128, in two words, so the test is a shift and a mask.
+    /// One bit per byte value below 128, in two words, so the test is a shift and a mask, no branch.
     static func isNameByte(_ byte: UInt8) -> Bool {
         // Bits 45 (-), 48...57 (digits) and 58 (:) of the bytes 0...63.
         let low: UInt64 = 0x07FF_2000_0000_0000
         // Bits 1...26 (A...Z), 31 (_) and 33...58 (a...z) of the bytes 64...127.
         let high: UInt64 = 0x07FF_FFFE_87FF_FFFE
-        let word = byte < 64 ? low : high
-        return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
+        let word = byte < 64 ? low : (byte < 128 ? high : 0)
+        return (word >> UInt64(byte & 63)) & 1 != 0
     }
 
     /// Whether `byte` is XML white space.
