@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import TollgateCore
+
+/// Attribute values read the way the protocol defines them, whichever way the parser reads them.
+///
+/// The parser reads plain values (a known role, digits, a plain decimal) straight from the bytes and
+/// anything else through the entity-decoded string; these cases sit on the edge between the two.
+struct CritiqueAttributeTests {
+    @Test func spacingQuotesUnknownAndRepeatedAttributesFollowTheSyntax() throws {
+        // Blanks around `=`, single quotes, an attribute the protocol does not know, and a repeated
+        // name (the first value wins); a count with blanks around it reads as the trimmed number.
+        let panelist = #"<PANELIST  role = 'critic' tone="dry" score='7.5' score="2" must_fix=" 2 "></PANELIST>"#
+        let events = CritiqueParser.events(in: Self.run(panelists: panelist))
+        let critic = try #require(Self.panelist("critic", in: events))
+        #expect(critic.score == 7.5)
+        #expect(critic.declaredMustFix == 2)
+        #expect(Self.warnings(in: events).isEmpty)
+    }
+
+    @Test func greaterThanInsideAQuotedValueBelongsToTheValue() throws {
+        let panelist = #"<PANELIST role="critic" score="6"><DIM name="a>b" score='6'>n</DIM></PANELIST>"#
+        let critic = try #require(Self.panelist("critic", in: CritiqueParser.events(in: Self.run(panelists: panelist))))
+        #expect(critic.dimensions == [CritiqueEvent.Dimension(name: "a>b", score: 6, note: "n")])
+    }
+
+    @Test func entitiesAreDecodedBeforeAValueIsRead() throws {
+        let roles: [PanelistRole] = [.designer, .critic, "r&d"]
+        let panelists = #"""
+            <PANELIST role="r&amp;d" score="5"><DIM name="x &lt; y" score="5">n</DIM></PANELIST>
+            <PANELIST role="critic" score="&lt;7"></PANELIST>
+            """#
+        let events = CritiqueParser.events(in: Self.run(panelists: panelists), options: .init(roles: roles))
+        let research = try #require(Self.panelist("r&d", in: events))
+        #expect(research.dimensions.first?.name == "x < y")
+        #expect(Self.panelist("critic", in: events)?.score == nil)
+        let details = Self.warnings(in: events).map(\.detail)
+        #expect(details == [#"score of critic "<7" is not a number; ignored"#])
+    }
+
+    @Test func countsAndRoundNumbersReadAsIntDoes() throws {
+        // `Int("+2")` is 2 and `Int("-0")` is 0; a negative count is not a count.
+        let panelists = #"""
+            <PANELIST role="critic" score="7" must_fix="+2"></PANELIST>
+            <PANELIST role="brand" score="7" must_fix="-0"></PANELIST>
+            <PANELIST role="copy" score="7" must_fix="-1"></PANELIST>
+            """#
+        let events = CritiqueParser.events(in: Self.run(panelists: panelists, round: "+1"))
+        #expect(Self.panelist("critic", in: events)?.declaredMustFix == 2)
+        #expect(Self.panelist("brand", in: events)?.declaredMustFix == 0)
+        #expect(Self.panelist("copy", in: events)?.declaredMustFix == nil)
+        #expect(events.contains(.roundStarted(round: 1)))
+        let details = Self.warnings(in: events).map(\.detail)
+        #expect(details == [#"must_fix of copy "-1" is not a count; ignored"#])
+    }
+
+    @Test func aRoleSpelledAnotherCanonicalWayIsOnThePanel() throws {
+        // Roles compare as strings, and strings compare by canonical equivalence: "e" followed by a
+        // combining acute accent is the same role as the precomposed "é".
+        let roles: [PanelistRole] = [.designer, "caf\u{E9}"]
+        let panelist = "<PANELIST role=\"cafe\u{301}\" score=\"6\"></PANELIST>"
+        let events = CritiqueParser.events(in: Self.run(panelists: panelist), options: .init(roles: roles))
+        let kept = try #require(Self.panelist("caf\u{E9}", in: events))
+        #expect(kept.score == 6)
+        #expect(Self.warnings(in: events).allSatisfy { $0.kind != .unknownRole })
+    }
+
+    // MARK: - Helpers
+
+    /// A one-round run whose designer carries the artifact, with `panelists` after it.
+    static func run(panelists: String, round: String = "1") -> String {
+        """
+        <CRITIQUE_RUN version="1">
+        <ROUND n="\(round)">
+        <PANELIST role="designer"><ARTIFACT mime="text/plain"><![CDATA[draft]]></ARTIFACT></PANELIST>
+        \(panelists)
+        <ROUND_END n="1" composite="7" must_fix="0" decision="ship"></ROUND_END>
+        </ROUND>
+        </CRITIQUE_RUN>
+        """
+    }
+
+    static func panelist(_ role: PanelistRole, in events: [CritiqueEvent]) -> CritiqueEvent.Panelist? {
+        events.lazy.compactMap { event -> CritiqueEvent.Panelist? in
+            if case .panelist(let panelist) = event, panelist.role == role { return panelist }
+            return nil
+        }.first
+    }
+
+    static func warnings(in events: [CritiqueEvent]) -> [CritiqueWarning] {
+        events.compactMap { event in
+            if case .warning(let warning) = event { return warning }
+            return nil
+        }
+    }
+}
