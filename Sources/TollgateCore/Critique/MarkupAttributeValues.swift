@@ -13,10 +13,14 @@ struct MarkupAttributeValues {
     /// byte equal to the quote before it (the tag's parse found that quote in the buffer).
     func withBytes<Result>(_ span: MarkupTag.Span, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         self.bytes.withUnsafeBufferPointer { buffer in
-            let quote = buffer[span.start - 1]
-            var end = span.start
+            // The span comes from parsing this buffer, so it starts inside it, after the opening quote;
+            // the clamp keeps every access below inside the buffer whatever the span says.
+            let start = max(1, min(span.start, buffer.count))
+            guard start < buffer.count else { return body(UnsafeBufferPointer(rebasing: buffer[0..<0])) }
+            let quote = buffer[start - 1]
+            var end = start
             while end < buffer.count, buffer[end] != quote { end += 1 }
-            return body(UnsafeBufferPointer(rebasing: buffer[span.start..<end]))
+            return body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
         }
     }
 

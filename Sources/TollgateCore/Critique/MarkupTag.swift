@@ -187,6 +187,8 @@ struct MarkupTag: Sendable {
         limit: Int,
         into tag: inout MarkupTag
     ) -> ParseResult {
+        // Every read below is at an index below `limit`, so this keeps them all inside `bytes`.
+        precondition(start >= 0 && start < limit && limit <= bytes.count, "Invalid state: tag bounds")
         var index = start + 1  // after "<"
         if index < limit, bytes[index] == 0x2F {  // "/"
             tag.isClose = true
