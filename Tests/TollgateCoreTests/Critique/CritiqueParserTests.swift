@@ -17,9 +17,9 @@ struct CritiqueParserTests {
 
     // MARK: - Chunk invariance
 
-    /// Splits each fixture in two at every offset where the parser stops mid-token, and at a seeded
-    /// sample of the others (see ``CritiqueFixtures/splitOffsets(_:seed:)``, which says why the rest
-    /// are equivalent); `TOLLGATE_CRITIQUE_ALL_SPLITS=1` splits at every offset.
+    /// Splits each fixture in two at every byte offset; `TOLLGATE_CRITIQUE_SAMPLE_SPLITS=1` keeps only the
+    /// offsets where the parser stops mid-token and a seeded sample of the others (see
+    /// ``CritiqueFixtures/splitOffsets(_:seed:all:)``).
     @Test(arguments: CritiqueFixtures.names)
     func splittingAnywhereGivesTheSameEvents(name: String) throws {
         let bytes = try CritiqueFixtures.input(name)
