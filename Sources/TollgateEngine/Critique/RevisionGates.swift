@@ -5,8 +5,9 @@ import TollgateCore
 /// counts.
 ///
 /// Each gate is one command, named by its own text, run by `/bin/sh -c` in the workspace root with the critic's
-/// environment plus `TOLLGATE_ARTIFACT` (the artifact's absolute path), `TOLLGATE_ARTIFACT_PATH` (its path in the
-/// workspace) and `TOLLGATE_ITERATION` (the revision's number, from 1). A gate passes on exit status 0; any other
+/// environment (which the caller may extend, e.g. with `TOLLGATE_PHASE`) plus `TOLLGATE_ARTIFACT` (the artifact's
+/// absolute path), `TOLLGATE_ARTIFACT_PATH` (its path in the workspace), `TOLLGATE_ITERATION` (the revision's
+/// number, from 1) and `TOLLGATE_WORKSPACE` (the workspace root). A gate passes on exit status 0; any other
 /// status, a signal, or running past ``timeoutSeconds`` fails it. The gates run in order and stop at the first that
 /// fails. Their output (stdout and stderr) is appended to a log file, one `$ command` line before each gate's.
 public struct RevisionGates: Sendable, Equatable {
