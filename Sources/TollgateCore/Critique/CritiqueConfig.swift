@@ -132,9 +132,10 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
 
     /// Returns a copy with every `TOLLGATE_CRITIQUE_*` variable of `environment` applied.
     ///
-    /// The variables of ``environmentInputNames`` are not settings and are skipped. Lists (`PHASE_TYPES`, `ARTIFACTS`, `PANEL`) are comma-separated; booleans are `true`/`false`,
-    /// `1`/`0` or `yes`/`no`; `WEIGHT_CRITIC=0.5` sets the critic's weight. Variables are applied in name
-    /// order and the result is validated.
+    /// The variables of ``environmentInputNames`` are not settings and are skipped. Lists (`PHASE_TYPES`,
+    /// `ARTIFACTS`, `PANEL`) are comma-separated; booleans are `true`/`false`, `1`/`0` or `yes`/`no`;
+    /// `WEIGHT_CRITIC=0.5` sets the critic's weight. Variables are applied in name order and the result is
+    /// validated.
     ///
     /// - Throws: ``CritiqueConfigError`` naming the variable and what it allows, for a bad value, or for
     ///   an unknown variable with the known one it most likely misspells.

@@ -17,9 +17,9 @@
 ///
 /// The best iteration is the one whose critique ranks first by ``CritiqueOutcome/ranks(above:)``: a
 /// shipped critique, then the higher composite, then fewer open must-fix items; the original counts as
-/// iteration 0 and the earlier iteration wins a full tie. Every finished step is handed out as ``Action/persist(_:)``; a machine
-/// built again from those records (``init(settings:original:initialCritique:hasGates:completed:)``)
-/// re-runs nothing that finished.
+/// iteration 0 and the earlier iteration wins a full tie. Every finished step is handed out as
+/// ``Action/persist(_:)``; a machine built again from those records
+/// (``init(settings:original:initialCritique:hasGates:completed:)``) re-runs nothing that finished.
 ///
 /// States: ready, revising(n), gating(n), critiquing(n), finished.
 public struct RevisionLoopMachine: Sendable, Equatable {
