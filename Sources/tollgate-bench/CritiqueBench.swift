@@ -29,7 +29,11 @@ enum CritiqueBench {
         print("== critique")
         let arguments = Array(CommandLine.arguments.dropFirst(2))
         if arguments.first == "parser" {
-            let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? Self.denseRounds
+            let given = arguments.dropFirst().first
+            guard let rounds = given.map({ Int($0) }) ?? Self.denseRounds, rounds >= 1 else {
+                print("usage: tollgate-bench critique parser [rounds], rounds a whole number of at least 1")
+                exit(64)
+            }
             try Self.parserThroughput(name: "tag-dense", rounds: rounds, artifactLines: 8)
             return
         }
