@@ -69,8 +69,9 @@ enum HelpText {
 
                 Every directory directly under ROOT that holds a job awaiting review is resumed: its verdict is read
                 and acted on, as `tollgate resume` does. One line per job; one job's failure does not stop the others.
-                Repeats every SECONDS (default 60) until stopped; with --once, one pass (for cron and scripts). Exit
-                status 0, or 1 when every job it resumed failed.
+                Repeats every SECONDS until stopped; without --interval, every gitea.pollIntervalSeconds (the
+                smallest among the jobs under ROOT; 60 when there is none). With --once, one pass (for cron and
+                scripts). Exit status 0, or 1 when every job it resumed failed.
                 """
         case "status":
             return """
