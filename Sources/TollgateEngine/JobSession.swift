@@ -134,9 +134,11 @@ public final class JobSession {
     /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
     /// reads the verdict on its open review and acts on it.
     public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
+        let environment = Self.childEnvironment(config: try config)
         let runner = try JobRunner(
-            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(), critic: ProcessCritic(),
-            templates: try resources.templateCatalog(), progress: progress)
+            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(baseEnvironment: environment),
+            critic: ProcessCritic(environment: environment), templates: try resources.templateCatalog(),
+            progress: progress)
         switch try runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
@@ -200,6 +202,20 @@ public final class JobSession {
     }
 
     // MARK: - Helpers
+
+    /// The environment agents, critics and gates start from: this process's, without the Gitea token.
+    ///
+    /// A child that prints its environment (a failing gate's output goes into the committed critique report) must
+    /// not be able to carry the bot's token into a commit; children have no use for it.
+    static func childEnvironment(
+        config: ResolvedConfig, base: [String: String] = ShellAgentRunner.defaultEnvironment()
+    ) -> [String: String] {
+        var environment = base
+        for name in [config.string("gitea.tokenEnv"), "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
+            environment[name] = nil
+        }
+        return environment
+    }
 
     static let engineSignature = Signature(name: "Tollgate", email: "tollgate@localhost")
 

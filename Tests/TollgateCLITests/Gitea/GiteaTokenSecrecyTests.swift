@@ -50,4 +50,32 @@ extension GiteaEndToEndTests {
             for comment in try await alice.issueComments(on: number, in: repo) { #expect(!comment.body.contains(token)) }
         }
     }
+    /// Agents (and critics and gates, which start from the same environment) do not get the token: an agent that
+    /// writes its whole environment into the workspace commits no secret, even with `gitea.tokenEnv` renamed.
+    @Test func anAgentThatDumpsItsEnvironmentCommitsNoToken() async throws {
+        defer { server.stop() }
+        let token = server.bot.token
+        let agent = try job.script(
+            "env-agent.sh",
+            """
+            #!/bin/sh
+            env | sort > environment.txt
+            printf '{"summary": "dumped the environment", "jobComplete": true}' > "$TOLLGATE_OUTCOME"
+
+            """)
+        let environment = ["MY_GITEA_TOKEN": token]
+        let created = try job.tollgate(
+            [
+                "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "/bin/sh \(agent)",
+                "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "gitea.tokenEnv=MY_GITEA_TOKEN",
+            ], environment: environment)
+        #expect(created.status == 0, "\(created)")
+        let run = try job.tollgate(["run", job.path], environment: environment)
+        #expect(run.status == 0, "\(run)")
+        let dumped = try job.git("show", "main:environment.txt")
+        #expect(dumped.contains("TOLLGATE_PHASE="), "the agent's environment was written: \(dumped)")
+        #expect(!dumped.contains(token))
+        #expect(!dumped.contains("MY_GITEA_TOKEN"))
+        #expect(try !remoteGit("log", "--all", "-p").contains(token))
+    }
 }
