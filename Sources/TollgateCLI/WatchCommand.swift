@@ -75,9 +75,19 @@ public struct WatchCommand: Sendable, Equatable {
         var failed = 0
         var polls: [Int] = []
         for directory in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
-            guard (try? directory.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true,
-                let waiting = try? JobSession.open(at: directory, resources: resources, exclusive: false)
-            else { continue }
+            guard (try? directory.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true else { continue }
+            let waiting: JobSession
+            do {
+                waiting = try JobSession.open(at: directory, resources: resources, exclusive: false)
+            } catch EngineError.notAJob {
+                continue  // any other folder under ROOT
+            } catch {
+                // A job that cannot be read is named, not skipped in silence; the others go on.
+                resumed += 1
+                failed += 1
+                output.out("\(directory.lastPathComponent): cannot be read: \(error)")
+                continue
+            }
             if let config = try? waiting.config { polls.append(config.int("gitea.pollIntervalSeconds")) }
             guard let state = try? waiting.state, state.status == .pendingReview else { continue }
             resumed += 1
