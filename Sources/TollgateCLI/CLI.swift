@@ -100,7 +100,7 @@ public enum CLI {
         switch error {
         case .unknownExpert, .missingEquals: return true
         case .unknownKey(let source, _, _), .invalidValue(let source, _, _, _), .duplicateKey(let source, _):
-            return source.hasPrefix("--") || source == "config --set"
+            return source.hasPrefix("--") || source == ConfigLayer.configSetSource
         case .malformedJSON, .notAnObject: return false
         }
     }

@@ -255,7 +255,7 @@ final class JobRunner {
             branch: branch, head: head.hex, title: squashTitle, body: try pullRequestBody(head: head),
             reviewers: config.strings("review.reviewers"))
         let handle = try host.requestReview(request, existing: state.review)
-        if handle.id == state.review?.id, let note = try revisionNote(head: head) {
+        if handle.id == state.review?.id, let note = revisionNote(head: head) {
             try host.postNote(note.body, key: note.key, on: handle)
         }
         FaultPoint.afterReviewOpen.trip()
@@ -264,7 +264,10 @@ final class JobRunner {
     }
 
     /// What the last revision answered, for a review asked again after requested changes.
-    private func revisionNote(head: OID) throws -> RevisionNote? {
+    ///
+    /// The note only informs reviewers: a feedback or result file that is missing or unreadable (the private
+    /// `.git/tollgate` folder is not part of the job's record) leaves its part out rather than failing the freeze.
+    private func revisionNote(head: OID) -> RevisionNote? {
         let run = state.runs
         let items = (try? Data(contentsOf: workspace.feedback(run))).flatMap {
             try? JSONDecoder().decode([FeedbackItem].self, from: $0)

@@ -175,7 +175,7 @@ public final class JobSession {
         guard job.status != .completed, job.status != .cancelled else {
             throw EngineError.usage("the job is \(job.status.rawValue); its settings can no longer change")
         }
-        let layer = try ConfigLayer(assignments: assignments, source: "config --set")
+        let layer = try ConfigLayer(assignments: assignments, source: ConfigLayer.configSetSource)
         if let fixed = layer.values.keys.sorted().first(where: Self.keysFixedAtInit.contains) {
             throw EngineError.usage(
                 "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it")

@@ -8,6 +8,8 @@ import Foundation
 public struct ConfigLayer: Sendable, Equatable {
     /// The source label of the schema defaults.
     public static let defaultsSource = "defaults"
+    /// The source of values changed on an existing job by `tollgate config DIR --set`.
+    public static let configSetSource = "config --set"
     /// The reserved top-level key of a file's one-line description.
     public static let descriptionKey = "description"
 
