@@ -270,7 +270,8 @@ struct CritiqueGrammarV1: Sendable {
             throw CritiqueParseError(.malformedBlock, position: position, detail: "a second <ROUND_END> in a round")
         }
         self.round?.ended = true
-        if let raw = values.string(attributes.n), values.integer(attributes.n) != round.number {
+        // The number is read first: the raw string is made only for the warning.
+        if attributes.n.isPresent, values.integer(attributes.n) != round.number, let raw = values.string(attributes.n) {
             self.deferred.append(
                 .warning(
                     CritiqueWarning(

@@ -321,38 +321,68 @@ public struct CritiqueParser: Sendable {
     }
 
     /// Inside the run, between tags: find the next tag; text here is ignored.
+    ///
+    /// Reads a run of whole tags in one step: after a tag, it goes on to the next one for as long as
+    /// the next step would be this one again (still between tags, no event waiting), which is what
+    /// ``next()`` would do, without going back through it.
     private mutating func stepMarkup() throws(CritiqueParseError) -> Step {
-        guard let lt = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: self.readIndex) else {
-            try self.block?.check(through: self.base + self.buffer.count, limit: self.options.maxBlockBytes)
+        while true {
+            let step = try self.markupOnce()
+            guard case .progress = step, self.phase == .running, self.content == nil, self.tagScan == nil,
+                self.queueHead == self.queue.count
+            else { return step }
+        }
+    }
+
+    /// One step of ``stepMarkup()``: the next tag, or the text before it.
+    private mutating func markupOnce() throws(CritiqueParseError) -> Step {
+        let limit = self.options.maxBlockBytes
+        let lt: Int
+        if self.readIndex < self.buffer.count, self.buffer[self.readIndex] == UInt8(ascii: "<") {
+            lt = self.readIndex  // a tag right after the last one: no search
+        } else if let found = Self.firstIndex(of: UInt8(ascii: "<"), in: self.buffer, from: self.readIndex) {
+            lt = found
+        } else {
+            try self.block?.check(through: self.base + self.buffer.count, limit: limit)
             self.readIndex = self.buffer.count
             return .needMore
         }
-        try self.block?.check(through: self.base + lt, limit: self.options.maxBlockBytes)
         self.readIndex = lt
-        guard lt + 1 < self.buffer.count else { return self.atEnd ? self.skipByte() : .needMore }
-        let second = self.buffer[lt + 1]
-        if second == UInt8(ascii: "/") || MarkupTag.isNameStart(second) {
-            // The common case: the whole tag is in the buffer and reads in one pass. Anything else
-            // (a tag cut by the chunk's end, a syntax error) goes through the resumable scan, which
-            // reports it exactly as before.
-            var tag = MarkupTag(name: .other, position: self.base + lt)
-            let parsed = self.buffer.withUnsafeBufferPointer { bytes in
-                MarkupTag.parse(bytes, from: lt, limit: bytes.count, into: &tag)
-            }
-            if case .closed(let close) = parsed {
-                try Self.checkTag(
-                    from: self.base + lt,
-                    through: self.base + close + 1,
-                    block: self.block,
-                    limit: self.options.maxBlockBytes
-                )
-                self.readIndex = close + 1
-                try self.handle(tag)
+        if lt + 1 < self.buffer.count {
+            let second = self.buffer[lt + 1]
+            if second == UInt8(ascii: "/") || MarkupTag.isNameStart(second) {
+                // The common case: the whole tag is in the buffer and reads in one pass. Anything else
+                // (a tag cut by the chunk's end, a syntax error) goes through the resumable scan, which
+                // reports it exactly as before.
+                var tag = MarkupTag(name: .other, position: self.base + lt)
+                let parsed = self.buffer.withUnsafeBufferPointer { bytes in
+                    MarkupTag.parse(bytes, from: lt, limit: bytes.count, into: &tag)
+                }
+                if case .closed(let close) = parsed {
+                    let end = close + 1
+                    // One test for the usual case, where no limit is reached; the checks run one by one,
+                    // in their usual order, only when some limit is.
+                    if end - lt > limit || (self.block.map { self.base + end - $0.position > limit } ?? false) {
+                        try self.block?.check(through: self.base + lt, limit: limit)
+                        try Self.checkTag(
+                            from: self.base + lt,
+                            through: self.base + end,
+                            block: self.block,
+                            limit: limit
+                        )
+                    }
+                    self.readIndex = end
+                    try self.handle(tag)
+                    return .progress
+                }
+                try self.block?.check(through: self.base + lt, limit: limit)
+                self.tagScan = TagScan(start: self.base + lt, next: self.base + lt + 1, quote: nil)
                 return .progress
             }
-            self.tagScan = TagScan(start: self.base + lt, next: self.base + lt + 1, quote: nil)
-            return .progress
         }
+        try self.block?.check(through: self.base + lt, limit: limit)
+        guard lt + 1 < self.buffer.count else { return self.atEnd ? self.skipByte() : .needMore }
+        let second = self.buffer[lt + 1]
         if second == UInt8(ascii: "!") {
             switch Self.match(Self.cdataOpenBytes, in: self.buffer, at: lt) {
             case .partial: return self.atEnd ? self.skipByte() : .needMore
@@ -462,6 +492,24 @@ public struct CritiqueParser: Sendable {
             try self.grammarTextClosed(content.name, value: value, at: content.position)
             return .progress
         }
+        if case .cdata = token, content.cdataAllowed, self.contentText.bytes.isEmpty,
+            let whole = Self.elementWithCDATA(
+                in: self.buffer,
+                textStart: start,
+                cdataAt: lt,
+                content: content,
+                version: self.protocolVersion
+            )
+        {
+            // An element whose text and CDATA section are all in the buffer is read in place too. The
+            // block checks the slow path makes on the way all raise the same error, so one at the end
+            // stands for them.
+            try self.block?.check(through: self.base + whole.end, limit: self.options.maxBlockBytes)
+            self.readIndex = whole.end
+            self.content = nil
+            try self.grammarTextClosed(content.name, value: whole.value, at: content.position)
+            return .progress
+        }
         self.buffer.withUnsafeBufferPointer {
             self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<lt]), cdata: false)
         }
@@ -517,40 +565,75 @@ public struct CritiqueParser: Sendable {
     private mutating func stepCDATA() throws(CritiqueParseError) -> Step {
         let start = self.readIndex
         let end = self.buffer.count
-        var index = start
-        var terminator: Int?
-        while let bracket = Self.firstIndex(of: UInt8(ascii: "]"), in: self.buffer, from: index) {
-            if bracket + 2 >= end {
-                index = bracket
-                break
-            }
-            if self.buffer[bracket + 1] == UInt8(ascii: "]") && self.buffer[bracket + 2] == UInt8(ascii: ">") {
-                terminator = bracket
-                break
-            }
-            index = bracket + 1
-        }
+        let search = Self.cdataTerminator(in: self.buffer, from: start)
         let contentEnd: Int
-        if let terminator {
+        if let terminator = search.terminator {
             contentEnd = terminator
         } else {
             // Keep a possible "]]" at the end of the buffer until the next byte tells what it is.
-            contentEnd = max(start, min(index, end - 2))
+            contentEnd = max(start, min(search.stop, end - 2))
         }
         try self.block?.check(
-            through: self.base + (terminator.map { $0 + 3 } ?? end),
+            through: self.base + (search.terminator.map { $0 + 3 } ?? end),
             limit: self.options.maxBlockBytes
         )
         self.buffer.withUnsafeBufferPointer {
             self.contentText.append(UnsafeBufferPointer(rebasing: $0[start..<contentEnd]), cdata: true)
         }
-        if let terminator {
+        if let terminator = search.terminator {
             self.readIndex = terminator + 3
             self.content?.inCDATA = false
             return .progress
         }
         self.readIndex = contentEnd
         return .needMore
+    }
+
+    /// Where the `]]>` that ends a CDATA section whose content starts at `start` is, if the buffer
+    /// holds it; else `stop`, where the search stopped (the buffer's end, or a `]` too near it to tell).
+    private static func cdataTerminator(in buffer: [UInt8], from start: Int) -> (terminator: Int?, stop: Int) {
+        let end = buffer.count
+        var index = start
+        while let bracket = Self.firstIndex(of: UInt8(ascii: "]"), in: buffer, from: index) {
+            if bracket + 2 >= end { return (nil, bracket) }
+            if buffer[bracket + 1] == UInt8(ascii: "]") && buffer[bracket + 2] == UInt8(ascii: ">") {
+                return (bracket, bracket)
+            }
+            index = bracket + 1
+        }
+        return (nil, index)
+    }
+
+    /// The value and end of a text element that holds a non-empty CDATA section at `lt` and is whole in
+    /// the buffer, its text starting at `textStart`: what collecting its parts would give (each text
+    /// part that is not blank decoded, the CDATA verbatim), or `nil` when it is not that simple.
+    ///
+    /// An empty section is left to the slow path: there the text on both sides of it joins into one part.
+    private static func elementWithCDATA(
+        in buffer: [UInt8],
+        textStart: Int,
+        cdataAt lt: Int,
+        content: Content,
+        version: CritiqueProtocol?
+    ) -> (end: Int, value: String)? {
+        let cdataStart = lt + Self.cdataOpenBytes.count
+        guard let terminator = Self.cdataTerminator(in: buffer, from: cdataStart).terminator,
+            terminator > cdataStart
+        else { return nil }
+        let after = terminator + 3
+        guard let next = Self.firstIndex(of: UInt8(ascii: "<"), in: buffer, from: after),
+            case .close(let end) = Self.classifyInContent(in: buffer, at: next, content: content, version: version)
+        else { return nil }
+        let value = buffer.withUnsafeBufferPointer { bytes in
+            var value = ""
+            let before = UnsafeBufferPointer(rebasing: bytes[textStart..<lt])
+            if !before.allSatisfy(MarkupTag.isSpace) { value += MarkupTag.decodedString(before) }
+            value += String(decoding: UnsafeBufferPointer(rebasing: bytes[cdataStart..<terminator]), as: UTF8.self)
+            let trailing = UnsafeBufferPointer(rebasing: bytes[after..<next])
+            if !trailing.allSatisfy(MarkupTag.isSpace) { value += MarkupTag.decodedString(trailing) }
+            return value
+        }
+        return (end, value)
     }
 
     // MARK: - Tags
@@ -763,14 +846,21 @@ public struct CritiqueParser: Sendable {
         let isClose = second == UInt8(ascii: "/")
         let nameStart = lt + (isClose ? 2 : 1)
         var index = nameStart
-        while index < end, MarkupTag.isNameByte(buffer[index]) {
-            index += 1
-            if index - nameStart > Self.maxTagNameBytes { return .literal }
+        let known: MarkupTag.Name
+        let word = buffer.withUnsafeBufferPointer { MarkupNameWords($0, at: nameStart, limit: end)?.tagName }
+        if let word {
+            // A protocol name read a word at a time (its run of name bytes ends with it).
+            known = word.name
+            index = nameStart + word.count
+        } else {
+            while index < end, MarkupTag.isNameByte(buffer[index]) {
+                index += 1
+                if index - nameStart > Self.maxTagNameBytes { return .literal }
+            }
+            guard index < end else { return .needMore }
+            guard index > nameStart else { return .literal }
+            known = buffer[nameStart..<index].withUnsafeBufferPointer { MarkupTag.Name($0) }
         }
-        guard index < end else { return .needMore }
-        guard index > nameStart else { return .literal }
-        let name = buffer[nameStart..<index]
-        let known = name.withUnsafeBufferPointer { MarkupTag.Name($0) }
         if isClose && known == content.name {
             var close = index
             while close < end, MarkupTag.isSpace(buffer[close]) { close += 1 }

@@ -43,7 +43,7 @@ struct MarkupTag: Sendable {
         /// The name as written in the stream.
         var text: String { self.bytes.description }
 
-        /// The name's bytes, for comparing with the stream without a string (empty for ``other``).
+        /// The name as written, without making a string (empty for ``other``).
         var bytes: StaticString {
             switch self {
             case .critiqueRun: "CRITIQUE_RUN"
@@ -61,24 +61,10 @@ struct MarkupTag: Sendable {
             }
         }
 
-        /// The name `bytes` spell: the length and first byte pick the one candidate, which is then compared.
+        /// The name `bytes` spell.
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
-            let candidate: Name
-            switch (bytes.count, bytes.first ?? 0) {
-            case (3, 0x44): candidate = .dim  // D
-            case (4, 0x53): candidate = .ship  // S
-            case (5, 0x52): candidate = .round  // R
-            case (5, 0x4E): candidate = .notes  // N
-            case (6, 0x52): candidate = .reason  // R
-            case (7, 0x53): candidate = .summary  // S
-            case (8, 0x50): candidate = .panelist  // P
-            case (8, 0x4D): candidate = .mustFix  // M
-            case (8, 0x41): candidate = .artifact  // A
-            case (9, 0x52): candidate = .roundEnd  // R
-            case (12, 0x43): candidate = .critiqueRun  // C
-            default: candidate = .other
-            }
-            self = candidate != .other && MarkupTag.equals(bytes, candidate.bytes) ? candidate : .other
+            let known = MarkupNameWords(padding: bytes)?.tagName
+            self = known?.count == bytes.count ? known?.name ?? .other : .other
         }
     }
 
@@ -116,52 +102,54 @@ struct MarkupTag: Sendable {
         var round = Span.absent
         var status = Span.absent
 
-        /// Records `value` for the attribute named by `key`, unless the name is unknown or already set.
-        mutating func set(_ key: UnsafeBufferPointer<UInt8>, to value: Span) {
-            switch key.count {
-            case 1:
-                if key[0] == 0x6E { Self.keepFirst(&self.n, value) }  // n
-            case 4:
-                if MarkupTag.equals(key, "role") {
-                    Self.keepFirst(&self.role, value)
-                } else if MarkupTag.equals(key, "name") {
-                    Self.keepFirst(&self.name, value)
-                } else if MarkupTag.equals(key, "mime") {
-                    Self.keepFirst(&self.mime, value)
-                }
-            case 5:
-                if MarkupTag.equals(key, "score") {
-                    Self.keepFirst(&self.score, value)
-                } else if MarkupTag.equals(key, "scale") {
-                    Self.keepFirst(&self.scale, value)
-                } else if MarkupTag.equals(key, "round") {
-                    Self.keepFirst(&self.round, value)
-                }
-            case 6:
-                if MarkupTag.equals(key, "status") { Self.keepFirst(&self.status, value) }
-            case 7:
-                if MarkupTag.equals(key, "version") { Self.keepFirst(&self.version, value) }
-            case 8:
-                if MarkupTag.equals(key, "must_fix") {
-                    Self.keepFirst(&self.mustFix, value)
-                } else if MarkupTag.equals(key, "decision") {
-                    Self.keepFirst(&self.decision, value)
-                }
-            case 9:
-                if MarkupTag.equals(key, "composite") {
-                    Self.keepFirst(&self.composite, value)
-                } else if MarkupTag.equals(key, "maxRounds") {
-                    Self.keepFirst(&self.maxRounds, value)
-                } else if MarkupTag.equals(key, "threshold") {
-                    Self.keepFirst(&self.threshold, value)
-                }
-            default:
-                break
+        /// Records `value` for the attribute `key`, unless the name is unknown or already set.
+        mutating func set(_ key: AttributeKey, to value: Span) {
+            switch key {
+            case .version: Self.keepFirst(&self.version, value)
+            case .maxRounds: Self.keepFirst(&self.maxRounds, value)
+            case .threshold: Self.keepFirst(&self.threshold, value)
+            case .scale: Self.keepFirst(&self.scale, value)
+            case .n: Self.keepFirst(&self.n, value)
+            case .role: Self.keepFirst(&self.role, value)
+            case .score: Self.keepFirst(&self.score, value)
+            case .mustFix: Self.keepFirst(&self.mustFix, value)
+            case .name: Self.keepFirst(&self.name, value)
+            case .mime: Self.keepFirst(&self.mime, value)
+            case .composite: Self.keepFirst(&self.composite, value)
+            case .decision: Self.keepFirst(&self.decision, value)
+            case .round: Self.keepFirst(&self.round, value)
+            case .status: Self.keepFirst(&self.status, value)
+            case .other: break
             }
         }
 
         private static func keepFirst(_ slot: inout Span, _ value: Span) {
             if !slot.isPresent { slot = value }
+        }
+    }
+
+    /// The attribute names the protocol reads; ``other`` for any other name.
+    enum AttributeKey: UInt8, Sendable {
+        case version
+        case maxRounds
+        case threshold
+        case scale
+        case n
+        case role
+        case score
+        case mustFix
+        case name
+        case mime
+        case composite
+        case decision
+        case round
+        case status
+        case other
+
+        /// The key `bytes` spell.
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let known = MarkupNameWords(padding: bytes)?.attributeKey
+            self = known?.count == bytes.count ? known?.key ?? .other : .other
         }
     }
 
@@ -195,12 +183,18 @@ struct MarkupTag: Sendable {
             index += 1
         }
         let nameStart = index
-        while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
-        guard index < limit else { return .incomplete }
-        guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return .invalid }
-        let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
-        tag.name = Name(name)
-        if tag.name == .other { tag.otherName = String(decoding: name, as: UTF8.self) }
+        if let known = MarkupNameWords(bytes, at: nameStart, limit: limit)?.tagName {
+            // The common case, a protocol name read a word at a time; the run of name bytes ends with it.
+            tag.name = known.name
+            index = nameStart + known.count
+        } else {
+            while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
+            guard index < limit else { return .incomplete }
+            guard index > nameStart, Self.isNameStart(bytes[nameStart]) else { return .invalid }
+            let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<index])
+            tag.name = Name(name)
+            if tag.name == .other { tag.otherName = String(decoding: name, as: UTF8.self) }
+        }
         while true {
             while index < limit, Self.isSpace(bytes[index]) { index += 1 }
             guard index < limit else { return .incomplete }
@@ -214,10 +208,16 @@ struct MarkupTag: Sendable {
             }
             guard !tag.isClose else { return .invalid }
             let keyStart = index
-            while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
-            guard index < limit else { return .incomplete }
-            guard index > keyStart else { return .invalid }
-            let keyEnd = index
+            let key: AttributeKey
+            if let known = MarkupNameWords(bytes, at: keyStart, limit: limit)?.attributeKey {
+                key = known.key
+                index = keyStart + known.count
+            } else {
+                while index < limit, Self.isNameByte(bytes[index]) { index += 1 }
+                guard index < limit else { return .incomplete }
+                guard index > keyStart else { return .invalid }
+                key = AttributeKey(UnsafeBufferPointer(rebasing: bytes[keyStart..<index]))
+            }
             while index < limit, Self.isSpace(bytes[index]) { index += 1 }
             guard index < limit else { return .incomplete }
             guard bytes[index] == 0x3D else { return .invalid }  // "="
@@ -230,7 +230,7 @@ struct MarkupTag: Sendable {
             let valueStart = index
             while index < limit, bytes[index] != quote { index += 1 }
             guard index < limit else { return .incomplete }
-            tag.attributes.set(UnsafeBufferPointer(rebasing: bytes[keyStart..<keyEnd]), to: Span(start: valueStart))
+            tag.attributes.set(key, to: Span(start: valueStart))
             index += 1
         }
     }

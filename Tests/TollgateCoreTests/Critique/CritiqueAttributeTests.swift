@@ -65,6 +65,45 @@ struct CritiqueAttributeTests {
         #expect(Self.warnings(in: events).allSatisfy { $0.kind != .unknownRole })
     }
 
+    @Test func namesThatOnlyBeginWithAProtocolNameAreOtherNames() throws {
+        // The parser recognises the protocol's names a word at a time when enough bytes follow, and byte
+        // by byte near the end of the input; either way a longer name is another name. The padding
+        // after each tag keeps 16 bytes after every name, and splitting at every offset reads the same
+        // names byte by byte.
+        let pad = String(repeating: " ", count: 16)
+        let panelist = [
+            #"<PANELIST roles="x" role_="x" role="critic" scores="1" score="6" must_fixes="9" must_fix="1">"#,
+            #"<DIM names="no" name="yes" scored="1" score="6" nn="2" n="3">a</DIM>"#,
+            "<MUST_FIX>keep </MUST_FIXED> inside</MUST_FIX>",
+            "</PANELIST>",
+        ].joined(separator: pad)
+        let text = Self.run(panelists: panelist)
+        let events = CritiqueParser.events(in: text)
+        let critic = try #require(Self.panelist("critic", in: events))
+        #expect(critic.score == 6)
+        #expect(critic.declaredMustFix == 1)
+        #expect(critic.dimensions == [CritiqueEvent.Dimension(name: "yes", score: 6, note: "a")])
+        #expect(critic.mustFix == ["keep </MUST_FIXED> inside"])
+        let bytes = Array(text.utf8)
+        for offset in 1..<bytes.count {
+            var parser = CritiqueParser()
+            parser.append(bytes[..<offset])
+            var split: [CritiqueEvent] = []
+            while let event = parser.next() { split.append(event) }
+            parser.append(bytes[offset...])
+            split += parser.finish()
+            #expect(split == events, "split at byte \(offset)")
+            if split != events { return }
+        }
+        // A tag name that only begins like one of the protocol's is an unknown tag.
+        let unknown = CritiqueParser.events(in: Self.run(panelists: #"<PANELIST role="critic"><DIMS>"#))
+        guard case .degraded(let error) = unknown.last else {
+            Issue.record("expected a degraded run, got \(unknown)")
+            return
+        }
+        #expect(error.detail == "unknown tag <DIMS> inside <PANELIST>")
+    }
+
     // MARK: - Helpers
 
     /// A one-round run whose designer carries the artifact, with `panelists` after it.
