@@ -15,7 +15,11 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
 
     /// Creates an error; GitKit fills these from libgit2, tests and fakes may build their own.
     public init(
-        code: Int32, klass: Int32 = 0, message: String, operation: String, rejectedReferences: [String: String] = [:]
+        code: Int32,
+        klass: Int32 = 0,
+        message: String,
+        operation: String,
+        rejectedReferences: [String: String] = [:]
     ) {
         self.code = code
         self.klass = klass
@@ -66,8 +70,12 @@ extension GitError {
     /// A copy with another code (and message), keeping the class and operation.
     func with(code: Int32, message: String? = nil) -> GitError {
         GitError(
-            code: code, klass: klass, message: message ?? self.message, operation: operation,
-            rejectedReferences: rejectedReferences)
+            code: code,
+            klass: klass,
+            message: message ?? self.message,
+            operation: operation,
+            rejectedReferences: rejectedReferences
+        )
     }
 }
 

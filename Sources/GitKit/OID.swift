@@ -21,7 +21,9 @@ public struct OID: Hashable, Sendable, Codable, CustomStringConvertible {
         let text = try container.decode(String.self)
         guard let oid = OID(hex: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "expected 40 hexadecimal characters, got \"\(text)\"")
+                in: container,
+                debugDescription: "expected 40 hexadecimal characters, got \"\(text)\""
+            )
         }
         self = oid
     }

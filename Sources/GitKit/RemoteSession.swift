@@ -53,7 +53,9 @@ final class RemoteSession {
 
     /// Answers libgit2's request for credentials, failing with `GIT_EAUTH` and a clear message when it cannot.
     private func provideCredential(
-        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>, url: String?, allowedTypes: UInt32
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+        url: String?,
+        allowedTypes: UInt32
     ) -> Int32 {
         credentialRequests += 1
         let host = url.flatMap { URL(string: $0)?.host?.lowercased() }
@@ -65,7 +67,8 @@ final class RemoteSession {
         }
         guard host == expectedHost else {
             return fail(
-                "refusing to send credentials to \(host ?? "an unknown host") (remote is \(expectedHost ?? "?"))")
+                "refusing to send credentials to \(host ?? "an unknown host") (remote is \(expectedHost ?? "?"))"
+            )
         }
         guard allowedTypes & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
             return fail("the remote does not accept a user name and password")
@@ -110,7 +113,13 @@ final class RemoteSession {
         guard let data = certificate.data else { return "the server sent an empty certificate" }
         var reason = [CChar](repeating: 0, count: 512)
         let result = tollgate_verify_certificate(
-            data.assumingMemoryBound(to: UInt8.self), certificate.len, caFile, host, &reason, reason.count)
+            data.assumingMemoryBound(to: UInt8.self),
+            certificate.len,
+            caFile,
+            host,
+            &reason,
+            reason.count
+        )
         guard result != 0 else { return nil }
         let problem = oneLine(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         return problem.isEmpty ? "verification against \(caFile) failed" : problem
@@ -120,8 +129,10 @@ final class RemoteSession {
     func explain(_ error: GitError) -> GitError {
         guard refusedCertificate else { return error }
         return security.untrustedCertificateError(
-            remoteURL: remoteURL, problem: certificateProblem ?? libgit2Problem(error.message),
-            operation: error.operation)
+            remoteURL: remoteURL,
+            problem: certificateProblem ?? libgit2Problem(error.message),
+            operation: error.operation
+        )
     }
 
     /// The certificate problem in libgit2's message, after its code.

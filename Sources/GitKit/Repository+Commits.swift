@@ -24,7 +24,10 @@ extension Repository {
     /// - Returns: the new commit, or nil when the tree equals HEAD's and `allowEmpty` is false.
     @discardableResult
     public func commitWorkingTree(
-        message: String, author: Signature, committer: Signature, allowEmpty: Bool = false
+        message: String,
+        author: Signature,
+        committer: Signature,
+        allowEmpty: Bool = false
     ) throws(GitError) -> OID? {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
@@ -41,7 +44,12 @@ extension Repository {
             if tip == nil, git_index_entrycount(index) == 0 { return nil }
         }
         let commit = try commit(
-            tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: author, committer: committer)
+            tree: tree,
+            parents: tip.map { [$0] } ?? [],
+            message: message,
+            author: author,
+            committer: committer
+        )
         try updateReference(target, to: commit, expected: tip, message: "commit: \(Self.firstLine(of: message))")
         return commit
     }
@@ -58,7 +66,10 @@ extension Repository {
             let components = path.split(separator: "/").map(String.init)
             guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
                 throw GitError(
-                    code: GIT_EINVALIDSPEC.rawValue, message: "invalid path \"\(path)\"", operation: "write tree")
+                    code: GIT_EINVALIDSPEC.rawValue,
+                    message: "invalid path \"\(path)\"",
+                    operation: "write tree"
+                )
             }
             var raw = git_oid()
             let code = contents.withUnsafeBytes { bytes in
@@ -67,8 +78,10 @@ extension Repository {
             try git("write blob \(path)") { code }
             guard root.insert(OID(raw), at: components[...]) else {
                 throw GitError(
-                    code: GIT_EEXISTS.rawValue, message: "\"\(path)\" is both a file and a directory",
-                    operation: "write tree")
+                    code: GIT_EEXISTS.rawValue,
+                    message: "\"\(path)\" is both a file and a directory",
+                    operation: "write tree"
+                )
             }
         }
         return try write(root)
@@ -78,7 +91,11 @@ extension Repository {
     ///
     /// A message without a final newline gets one, as `git commit` does.
     public func commit(
-        tree: OID, parents: [OID], message: String, author: Signature, committer: Signature
+        tree: OID,
+        parents: [OID],
+        message: String,
+        author: Signature,
+        committer: Signature
     ) throws(GitError) -> OID {
         var parentCommits: [OpaquePointer?] = []
         defer { parentCommits.forEach { git_commit_free($0) } }
@@ -96,8 +113,17 @@ extension Repository {
                     let count = parentCommits.count
                     let code = parentCommits.withUnsafeMutableBufferPointer { buffer in
                         git_commit_create(
-                            &result, pointer, nil, authorSignature, committerSignature, nil, text, treeObject,
-                            count, buffer.baseAddress)
+                            &result,
+                            pointer,
+                            nil,
+                            authorSignature,
+                            committerSignature,
+                            nil,
+                            text,
+                            treeObject,
+                            count,
+                            buffer.baseAddress
+                        )
                     }
                     try git("commit") { code }
                 }

@@ -17,7 +17,8 @@ extension Repository {
                 message: git_commit_message(commit).map { String(cString: $0) } ?? "",
                 summary: git_commit_summary(commit).map { String(cString: $0) } ?? "",
                 author: Self.signature(git_commit_author(commit)),
-                committer: Self.signature(git_commit_committer(commit)))
+                committer: Self.signature(git_commit_committer(commit))
+            )
         }
     }
 
@@ -130,12 +131,14 @@ extension Repository {
         return Signature(
             name: raw.pointee.name.map { String(cString: $0) } ?? "",
             email: raw.pointee.email.map { String(cString: $0) } ?? "",
-            date: Date(timeIntervalSince1970: TimeInterval(raw.pointee.when.time)))
+            date: Date(timeIntervalSince1970: TimeInterval(raw.pointee.when.time))
+        )
     }
 
     /// Lends a tree (or nil for the empty tree) to `body`.
     private func withOptionalTree<T>(
-        _ oid: OID?, _ body: (OpaquePointer?) throws(GitError) -> T
+        _ oid: OID?,
+        _ body: (OpaquePointer?) throws(GitError) -> T
     ) throws(GitError) -> T {
         guard let oid else { return try body(nil) }
         return try withTree(oid) { (tree) throws(GitError) in try body(tree) }

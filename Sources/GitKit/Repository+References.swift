@@ -77,7 +77,10 @@ extension Repository {
         let reference = Self.branchReference(branch)
         guard let tip = try resolve(reference: reference) else {
             throw GitError(
-                code: GIT_ENOTFOUND.rawValue, message: "no branch named \(branch)", operation: "checkout \(branch)")
+                code: GIT_ENOTFOUND.rawValue,
+                message: "no branch named \(branch)",
+                operation: "checkout \(branch)"
+            )
         }
         // Same tree as HEAD: a safe checkout would change no file, so only HEAD moves (as `git switch` does).
         var unchanged = false

@@ -32,15 +32,19 @@ extension Repository {
     /// - Parameter security: How an HTTPS remote's certificate is verified; an untrusted one fails with
     ///   `isCertificateFailure` and a message naming the URL, the problem and the settings that fix it.
     public func push(
-        remote name: String, refspecs: [String], credentials: Credentials?,
+        remote name: String,
+        refspecs: [String],
+        credentials: Credentials?,
         security: TransportSecurity = .systemTrust
     ) throws(GitError) {
         _ = sigpipeIgnored
         let operation = "push to \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
             let session = RemoteSession(
-                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) },
-                security: security)
+                credentials: credentials,
+                remoteURL: git_remote_url(remote).map { String(cString: $0) },
+                security: security
+            )
             var options = git_push_options()
             try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
@@ -58,8 +62,12 @@ extension Repository {
             guard rejected.isEmpty else {
                 let list = rejected.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
                 throw GitError(
-                    code: GIT_ERROR.rawValue, klass: Int32(GIT_ERROR_REFERENCE.rawValue),
-                    message: "the remote rejected \(list)", operation: operation, rejectedReferences: rejected)
+                    code: GIT_ERROR.rawValue,
+                    klass: Int32(GIT_ERROR_REFERENCE.rawValue),
+                    message: "the remote rejected \(list)",
+                    operation: operation,
+                    rejectedReferences: rejected
+                )
             }
         }
     }
@@ -70,15 +78,20 @@ extension Repository {
     ///   - prune: Also delete remote-tracking references that no longer exist on the remote.
     ///   - security: How an HTTPS remote's certificate is verified, as for a push.
     public func fetch(
-        remote name: String, refspecs: [String], credentials: Credentials?, prune: Bool = false,
+        remote name: String,
+        refspecs: [String],
+        credentials: Credentials?,
+        prune: Bool = false,
         security: TransportSecurity = .systemTrust
     ) throws(GitError) {
         _ = sigpipeIgnored
         let operation = "fetch from \(name)"
         try withRemote(name, operation: operation) { (remote) throws(GitError) in
             let session = RemoteSession(
-                credentials: credentials, remoteURL: git_remote_url(remote).map { String(cString: $0) },
-                security: security)
+                credentials: credentials,
+                remoteURL: git_remote_url(remote).map { String(cString: $0) },
+                security: security
+            )
             var options = git_fetch_options()
             try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
@@ -98,7 +111,9 @@ extension Repository {
 
     /// Looks up a remote, lends it to `body`, and frees it afterwards.
     private func withRemote(
-        _ name: String, operation: String, _ body: (OpaquePointer?) throws(GitError) -> Void
+        _ name: String,
+        operation: String,
+        _ body: (OpaquePointer?) throws(GitError) -> Void
     ) throws(GitError) {
         var remote: OpaquePointer?
         try git(operation) { git_remote_lookup(&remote, pointer, name) }

@@ -11,7 +11,11 @@ extension Repository {
     /// (`isModified` if it moved meanwhile). The branch is kept; delete it or recreate it from the new tip, since
     /// a squash leaves no ancestry link.
     public func squashMerge(
-        branch: String, into target: String, message: String, author: Signature, committer: Signature
+        branch: String,
+        into target: String,
+        message: String,
+        author: Signature,
+        committer: Signature
     ) throws(GitError) -> SquashResult {
         let operation = "squash merge of \(branch) into \(target)"
         guard let ours = try branchTip(target) else {
@@ -44,8 +48,11 @@ extension Repository {
         }
         do {
             try updateReference(
-                Self.branchReference(target), to: squash, expected: ours,
-                message: "squash: \(branch): \(Self.firstLine(of: message))")
+                Self.branchReference(target),
+                to: squash,
+                expected: ours,
+                message: "squash: \(branch): \(Self.firstLine(of: message))"
+            )
         } catch {
             if headOnTarget {
                 // Put the working tree back where `target` still is; the original error is what matters.
@@ -101,7 +108,12 @@ extension Repository {
             guard let path = (ours ?? theirs ?? ancestor)?.pointee.path else { continue }
             result.append(
                 MergeConflict(
-                    path: String(cString: path), ancestor: ancestor != nil, ours: ours != nil, theirs: theirs != nil))
+                    path: String(cString: path),
+                    ancestor: ancestor != nil,
+                    ours: ours != nil,
+                    theirs: theirs != nil
+                )
+            )
         }
         return result.sorted { $0.path < $1.path }
     }

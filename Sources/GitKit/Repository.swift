@@ -81,7 +81,8 @@ public final class Repository {
 
     /// Looks up a commit, lends it to `body`, and frees it afterwards.
     func withCommit<T>(
-        _ oid: OID, _ body: (OpaquePointer) throws(GitError) -> T
+        _ oid: OID,
+        _ body: (OpaquePointer) throws(GitError) -> T
     ) throws(GitError) -> T {
         var raw = oid.raw
         var commit: OpaquePointer?
@@ -112,7 +113,8 @@ public final class Repository {
     ///
     /// With no date, the current time is used (`git_signature_now`); dates are written with a UTC offset of 0.
     func withSignature<T>(
-        _ signature: Signature, _ body: (UnsafeMutablePointer<git_signature>) throws(GitError) -> T
+        _ signature: Signature,
+        _ body: (UnsafeMutablePointer<git_signature>) throws(GitError) -> T
     ) throws(GitError) -> T {
         var raw: UnsafeMutablePointer<git_signature>?
         if let date = signature.date {
@@ -151,7 +153,8 @@ func gitFound(_ operation: @autoclosure () -> String, _ call: () -> Int32) throw
 
 /// Lends `strings` to libgit2 as a `git_strarray`, valid only inside `body`.
 func withStringArray<T>(
-    _ strings: [String], _ body: (inout git_strarray) throws(GitError) -> T
+    _ strings: [String],
+    _ body: (inout git_strarray) throws(GitError) -> T
 ) throws(GitError) -> T {
     let pointers = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: max(strings.count, 1))
     for (offset, string) in strings.enumerated() {

@@ -13,7 +13,10 @@ public struct CreateRepositoryOptions: Encodable, Sendable, Equatable {
 
     /// Creates options.
     public init(
-        name: String, description: String? = nil, isPrivate: Bool = true, autoInit: Bool = false,
+        name: String,
+        description: String? = nil,
+        isPrivate: Bool = true,
+        autoInit: Bool = false,
         defaultBranch: String? = "main"
     ) {
         self.name = name

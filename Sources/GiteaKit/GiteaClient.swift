@@ -40,14 +40,22 @@ public struct GiteaClient: GiteaAPI {
         let reported = try await self.serverVersion()
         guard let version = reported.giteaVersion else {
             throw GiteaError(
-                kind: .unsupportedVersion, method: "GET", path: self.apiPath("/version"), status: 200,
+                kind: .unsupportedVersion,
+                method: "GET",
+                path: self.apiPath("/version"),
+                status: 200,
                 message:
-                    "cannot read the server version \"\(reported.version)\"; Tollgate needs Gitea \(minimum) or later")
+                    "cannot read the server version \"\(reported.version)\"; Tollgate needs Gitea \(minimum) or later"
+            )
         }
         guard version >= minimum else {
             throw GiteaError(
-                kind: .unsupportedVersion, method: "GET", path: self.apiPath("/version"), status: 200,
-                message: "the server runs Gitea \(reported.version); Tollgate needs Gitea \(minimum) or later")
+                kind: .unsupportedVersion,
+                method: "GET",
+                path: self.apiPath("/version"),
+                status: 200,
+                message: "the server runs Gitea \(reported.version); Tollgate needs Gitea \(minimum) or later"
+            )
         }
         return version
     }
@@ -75,7 +83,9 @@ public struct GiteaClient: GiteaAPI {
         -> PullRequest
     {
         try await self.decode(
-            PullRequest.self, self.call(.post, Self.repoPath(repo) + "/pulls", body: options, expect: [201]))
+            PullRequest.self,
+            self.call(.post, Self.repoPath(repo) + "/pulls", body: options, expect: [201])
+        )
     }
 
     public func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest {
@@ -96,7 +106,9 @@ public struct GiteaClient: GiteaAPI {
     {
         // Gitea answers 201 to a PATCH of a pull request.
         try await self.decode(
-            PullRequest.self, self.call(.patch, Self.pullPath(number, repo), body: options, expect: [200, 201]))
+            PullRequest.self,
+            self.call(.patch, Self.pullPath(number, repo), body: options, expect: [200, 201])
+        )
     }
 
     // MARK: - Reviews
@@ -107,7 +119,9 @@ public struct GiteaClient: GiteaAPI {
         struct Body: Encodable { var reviewers: [String] }
         let path = Self.pullPath(number, repo) + "/requested_reviewers"
         return try await self.decode(
-            [PullReview].self, self.call(.post, path, body: Body(reviewers: logins), expect: [200, 201]))
+            [PullReview].self,
+            self.call(.post, path, body: Body(reviewers: logins), expect: [200, 201])
+        )
     }
 
     public func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview] {
@@ -186,8 +200,11 @@ public struct GiteaClient: GiteaAPI {
             !idempotencyKey.contains(where: \.isNewline)
         else {
             throw GiteaError(
-                kind: .invalidArgument, method: "POST", path: self.apiPath(path),
-                message: "an idempotency key must be non-empty, on one line, and must not contain \"-->\"")
+                kind: .invalidArgument,
+                method: "POST",
+                path: self.apiPath(path),
+                message: "an idempotency key must be non-empty, on one line, and must not contain \"-->\""
+            )
         }
         let marker = Self.marker(forKey: idempotencyKey)
         if let existing = try await self.issueComments(on: number, in: repo).first(where: { $0.body.contains(marker) })
@@ -197,7 +214,8 @@ public struct GiteaClient: GiteaAPI {
         struct Body: Encodable { var body: String }
         let text = body.hasSuffix("\n") ? body + "\n" + marker : body + "\n\n" + marker
         return .posted(
-            try await self.decode(Comment.self, self.call(.post, path, body: Body(body: text), expect: [201])))
+            try await self.decode(Comment.self, self.call(.post, path, body: Body(body: text), expect: [201]))
+        )
     }
 
     // MARK: - Merging
@@ -209,10 +227,15 @@ public struct GiteaClient: GiteaAPI {
         do {
             // With head_commit_id a repeated merge cannot land anything unseen, so it is safe to retry.
             _ = try await self.call(
-                .post, path, body: options, expect: [200], isIdempotent: options.headCommitID != nil,
+                .post,
+                path,
+                body: options,
+                expect: [200],
+                isIdempotent: options.headCommitID != nil,
                 retryWhen: { response in
                     response.status == 405 && Self.message(in: response.body) == "Please try again later"
-                })
+                }
+            )
             return .merged
         } catch  where error.kind == .notAllowed {
             if error.message.lowercased().contains("already merged") { return .alreadyMerged }
@@ -248,16 +271,32 @@ extension GiteaClient {
 
     /// Sends one API request and returns the response when its status is in `expect`.
     private func call(
-        _ method: HTTPMethod, _ path: String, query: [URLQueryItem] = [], expect: Set<Int> = [200],
-        isIdempotent: Bool? = nil, retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [URLQueryItem] = [],
+        expect: Set<Int> = [200],
+        isIdempotent: Bool? = nil,
+        retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
     ) async throws(GiteaError) -> HTTPResponse {
         try await self.send(
-            method, path, query: query, body: nil, expect: expect, isIdempotent: isIdempotent, retryWhen: retryWhen)
+            method,
+            path,
+            query: query,
+            body: nil,
+            expect: expect,
+            isIdempotent: isIdempotent,
+            retryWhen: retryWhen
+        )
     }
 
     private func call(
-        _ method: HTTPMethod, _ path: String, query: [URLQueryItem] = [], body: some Encodable,
-        expect: Set<Int> = [200], isIdempotent: Bool? = nil, retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [URLQueryItem] = [],
+        body: some Encodable,
+        expect: Set<Int> = [200],
+        isIdempotent: Bool? = nil,
+        retryWhen: (@Sendable (HTTPResponse) -> Bool)? = nil
     ) async throws(GiteaError) -> HTTPResponse {
         let data: Data
         do {
@@ -266,45 +305,82 @@ extension GiteaClient {
             data = try encoder.encode(body)
         } catch {
             throw GiteaError(
-                kind: .invalidArgument, method: method.rawValue, path: self.apiPath(path),
-                message: "could not encode the request body: \(error)")
+                kind: .invalidArgument,
+                method: method.rawValue,
+                path: self.apiPath(path),
+                message: "could not encode the request body: \(error)"
+            )
         }
         return try await self.send(
-            method, path, query: query, body: data, expect: expect, isIdempotent: isIdempotent, retryWhen: retryWhen)
+            method,
+            path,
+            query: query,
+            body: data,
+            expect: expect,
+            isIdempotent: isIdempotent,
+            retryWhen: retryWhen
+        )
     }
 
     private func send(
-        _ method: HTTPMethod, _ path: String, query: [URLQueryItem], body: Data?, expect: Set<Int>,
-        isIdempotent: Bool?, retryWhen: (@Sendable (HTTPResponse) -> Bool)?
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [URLQueryItem],
+        body: Data?,
+        expect: Set<Int>,
+        isIdempotent: Bool?,
+        retryWhen: (@Sendable (HTTPResponse) -> Bool)?
     ) async throws(GiteaError) -> HTTPResponse {
         let fullPath = self.apiPath(path)
         guard var components = URLComponents(url: self.baseURL, resolvingAgainstBaseURL: false) else {
             throw GiteaError(
-                kind: .invalidArgument, method: method.rawValue, path: fullPath, message: "the base URL is not valid")
+                kind: .invalidArgument,
+                method: method.rawValue,
+                path: fullPath,
+                message: "the base URL is not valid"
+            )
         }
         components.percentEncodedPath = fullPath
         components.queryItems = query.isEmpty ? nil : query
         guard let url = components.url else {
             throw GiteaError(
-                kind: .invalidArgument, method: method.rawValue, path: fullPath, message: "cannot build the URL")
+                kind: .invalidArgument,
+                method: method.rawValue,
+                path: fullPath,
+                message: "cannot build the URL"
+            )
         }
         var headers: HTTPHeaders = ["Accept": "application/json", "Authorization": "token \(self.token)"]
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let request = HTTPRequest(
-            method: method, url: url, headers: headers, body: body, isIdempotent: isIdempotent, retryWhen: retryWhen)
+            method: method,
+            url: url,
+            headers: headers,
+            body: body,
+            isIdempotent: isIdempotent,
+            retryWhen: retryWhen
+        )
         let response: HTTPResponse
         do {
             response = try await self.transport.send(request)
         } catch {
             throw GiteaError(
-                kind: .transport, method: method.rawValue, path: fullPath,
-                message: self.redact(error.description), transportError: error)
+                kind: .transport,
+                method: method.rawValue,
+                path: fullPath,
+                message: self.redact(error.description),
+                transportError: error
+            )
         }
         guard expect.contains(response.status) else {
             let message = self.redact(Self.message(in: response.body) ?? Self.snippet(of: response.body))
             throw GiteaError(
                 kind: GiteaError.kind(forStatus: response.status, message: message, isMerge: path.hasSuffix("/merge")),
-                method: method.rawValue, path: fullPath, status: response.status, message: message)
+                method: method.rawValue,
+                path: fullPath,
+                status: response.status,
+                message: message
+            )
         }
         return response
     }
@@ -315,7 +391,8 @@ extension GiteaClient {
             let text = try decoder.singleValueContainer().decode(String.self)
             guard let date = Self.parseDate(text) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 time: \(text)"))
+                    .init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 time: \(text)")
+                )
             }
             return date
         }
@@ -323,8 +400,12 @@ extension GiteaClient {
             return try decoder.decode(T.self, from: response.body)
         } catch {
             throw GiteaError(
-                kind: .decoding, method: "", path: "\(T.self)", status: response.status,
-                message: "could not read the answer as \(T.self): \(Self.describe(error))")
+                kind: .decoding,
+                method: "",
+                path: "\(T.self)",
+                status: response.status,
+                message: "could not read the answer as \(T.self): \(Self.describe(error))"
+            )
         }
     }
 

@@ -55,7 +55,11 @@ public struct GiteaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Creates an error.
     public init(
-        kind: Kind, method: String, path: String, status: Int? = nil, message: String,
+        kind: Kind,
+        method: String,
+        path: String,
+        status: Int? = nil,
+        message: String,
         transportError: HTTPError? = nil
     ) {
         self.kind = kind

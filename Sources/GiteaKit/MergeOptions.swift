@@ -26,7 +26,10 @@ public struct MergeOptions: Encodable, Sendable, Equatable {
 
     /// Creates options.
     public init(
-        style: Style = .squash, title: String? = nil, message: String? = nil, deleteBranchAfterMerge: Bool = true,
+        style: Style = .squash,
+        title: String? = nil,
+        message: String? = nil,
+        deleteBranchAfterMerge: Bool = true,
         headCommitID: String? = nil
     ) {
         self.style = style

@@ -52,8 +52,16 @@ public struct PullReview: Codable, Sendable, Equatable {
 
     /// Creates a review value (for tests and fakes).
     public init(
-        id: Int64, user: User?, state: State, body: String = "", commitID: String = "", stale: Bool = false,
-        official: Bool = false, dismissed: Bool = false, commentsCount: Int = 0, submittedAt: Date? = nil,
+        id: Int64,
+        user: User?,
+        state: State,
+        body: String = "",
+        commitID: String = "",
+        stale: Bool = false,
+        official: Bool = false,
+        dismissed: Bool = false,
+        commentsCount: Int = 0,
+        submittedAt: Date? = nil,
         htmlURL: String? = nil
     ) {
         self.id = id

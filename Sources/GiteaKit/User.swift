@@ -17,7 +17,11 @@ public struct User: Codable, Sendable, Equatable, Hashable {
 
     /// Creates a user value.
     public init(
-        id: Int64, login: String, fullName: String? = nil, email: String? = nil, isAdmin: Bool? = nil,
+        id: Int64,
+        login: String,
+        fullName: String? = nil,
+        email: String? = nil,
+        isAdmin: Bool? = nil,
         htmlURL: String? = nil
     ) {
         self.id = id

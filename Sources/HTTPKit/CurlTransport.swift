@@ -85,7 +85,8 @@ public final class CurlTransport: HTTPTransport {
                 } else {
                     "if the server uses a private certificate authority, set \(caSetting) to a PEM file holding it"
                 }
-            return "\(fix); only for a test server, \(self.settingsPrefix)insecureSkipTLSVerify=true turns the check off"
+            return
+                "\(fix); only for a test server, \(self.settingsPrefix)insecureSkipTLSVerify=true turns the check off"
         }
     }
 
@@ -143,8 +144,12 @@ public final class CurlTransport: HTTPTransport {
                         ? self.configuration.untrustedCertificateHint()
                         : error.kind == .timedOut ? self.configuration.timeoutHint() : nil
                     throw HTTPError(
-                        method: request.method, url: request.url, attempts: attempt, reason: .transport(error),
-                        hint: hint)
+                        method: request.method,
+                        url: request.url,
+                        attempts: attempt,
+                        reason: .transport(error),
+                        hint: hint
+                    )
                 }
                 delay = policy.backoff(beforeRetry: attempt, jitter: self.jitter())
             }
@@ -175,7 +180,8 @@ public final class CurlTransport: HTTPTransport {
             timeout: self.configuration.timeout,
             caFile: self.configuration.caFile,
             insecureSkipTLSVerify: self.configuration.insecureSkipTLSVerify,
-            userAgent: self.configuration.userAgent)
+            userAgent: self.configuration.userAgent
+        )
         let confined = self.confined
         return await withCheckedContinuation { continuation in
             self.queue.async {

@@ -59,7 +59,9 @@ final class EasyHandle {
     }
 
     private func configure(
-        _ request: HTTPRequest, settings: Settings, sink: ResponseSink,
+        _ request: HTTPRequest,
+        settings: Settings,
+        sink: ResponseSink,
         headerList: inout UnsafeMutablePointer<curl_slist>?
     ) throws(CurlError) {
         try self.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(self.errorBuffer))
@@ -104,8 +106,10 @@ final class EasyHandle {
             let line = field.value.isEmpty ? "\(field.name):" : "\(field.name): \(field.value)"
             guard let appended = curl_slist_append(headerList, line) else {
                 throw CurlError(
-                    code: Int(CURLE_OUT_OF_MEMORY.rawValue), message: "could not build the header list",
-                    requestSent: false)
+                    code: Int(CURLE_OUT_OF_MEMORY.rawValue),
+                    message: "could not build the header list",
+                    requestSent: false
+                )
             }
             headerList = appended
         }
@@ -126,7 +130,10 @@ final class EasyHandle {
             return withUnsafePointer(to: empty) { emptyPointer in
                 let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyPointer
                 return ccurl_easy_setopt_pointer(
-                    self.handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                    self.handle,
+                    CURLOPT_COPYPOSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: base)
+                )
             }
         }
         try self.check(code)

@@ -53,7 +53,12 @@ public enum CLI {
         let resources = try ResourceBundle.locate(ResourceLocator(home: invocation.home))
         switch command {
         case .initJob(let directory, let options):
-            return try InitCommand.run(directory: url(directory), options: options, resources: resources, output: output)
+            return try InitCommand.run(
+                directory: url(directory),
+                options: options,
+                resources: resources,
+                output: output
+            )
         case .run(let directory):
             return try RunCommand.run(directory: url(directory), resume: false, resources: resources, output: output)
         case .resume(let directory):
@@ -62,8 +67,14 @@ public enum CLI {
             return try StatusCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .review(let directory, let action, let message, let comments, let reviewer):
             return try ReviewCommand.run(
-                directory: url(directory), action: action, message: message, comments: comments,
-                reviewer: reviewer ?? defaultReviewer(), resources: resources, output: output)
+                directory: url(directory),
+                action: action,
+                message: message,
+                comments: comments,
+                reviewer: reviewer ?? defaultReviewer(),
+                resources: resources,
+                output: output
+            )
         case .log(let directory, let json):
             return try LogCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .config(let directory, let assignments):
@@ -79,7 +90,12 @@ public enum CLI {
         case .watch(let watch):
             return try watch.run(resources: resources, output: output)
         case .demo(let directory):
-            return try DemoCommand.run(directory: directory.map(url), home: invocation.home, resources: resources, output: output)
+            return try DemoCommand.run(
+                directory: directory.map(url),
+                home: invocation.home,
+                resources: resources,
+                output: output
+            )
         case .help, .exampleAgent, .critique, .exampleCritic:
             return .success
         }

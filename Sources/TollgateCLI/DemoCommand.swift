@@ -13,14 +13,18 @@ enum DemoCommand {
         }
         let path = root.path
         output.out(
-            "== tollgate demo: a guided job with the example agent and critic, reviewed on the local host")
+            "== tollgate demo: a guided job with the example agent and critic, reviewed on the local host"
+        )
         output.out(
             "$ tollgate init \(path) --autonomy guided --agent \"tollgate example-agent\" "
-                + "--set critique.enabled=true --set \"critique.command=tollgate example-critic\"")
+                + "--set critique.enabled=true --set \"critique.command=tollgate example-critic\""
+        )
         let options = JobOptions(
-            autonomy: "guided", agent: "tollgate example-agent",
+            autonomy: "guided",
+            agent: "tollgate example-agent",
             description: "Write a short report in three steps (the demo job)",
-            assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"])
+            assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"]
+        )
         // The session (and its lock) ends at once: each later command opens the job anew, as a user's would.
         _ = try JobSession.create(at: root, options: options, resources: resources)
 
@@ -49,19 +53,25 @@ enum DemoCommand {
     }
 
     /// Looks at the frozen job and gives the verdict a reviewer would: changes on the first plan, approval after.
-    private static func actAsReviewer(_ root: URL, firstReview: Bool, resources: ResourceBundle, output: Output) throws {
+    private static func actAsReviewer(_ root: URL, firstReview: Bool, resources: ResourceBundle, output: Output) throws
+    {
         let path = root.path
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
         let state = try session.state
         output.out(
-            "-- frozen: \(state.phase) on \(state.branch), revision \(state.revision), status \(state.status.rawValue)")
+            "-- frozen: \(state.phase) on \(state.branch), revision \(state.revision), status \(state.status.rawValue)"
+        )
         let line: String
         if firstReview {
             output.out(
-                "$ tollgate review \(path) request-changes --comment 'plan.md:7:Add the risks of this plan' --as demo-reviewer")
+                "$ tollgate review \(path) request-changes --comment 'plan.md:7:Add the risks of this plan' --as demo-reviewer"
+            )
             line = try session.review(
-                .requestChanges, reviewer: "demo-reviewer", message: "Good start; one thing is missing.",
-                comments: [(path: "plan.md", line: 7, body: "Add the risks of this plan")])
+                .requestChanges,
+                reviewer: "demo-reviewer",
+                message: "Good start; one thing is missing.",
+                comments: [(path: "plan.md", line: 7, body: "Add the risks of this plan")]
+            )
         } else {
             output.out("$ tollgate review \(path) approve --as demo-reviewer")
             line = try session.review(.approve, reviewer: "demo-reviewer", message: "Looks good.", comments: [])
@@ -69,7 +79,9 @@ enum DemoCommand {
         output.out("   \(line)")
     }
 
-    private static func drive(_ root: URL, resume: Bool, resources: ResourceBundle, output: Output) throws -> JobSession.Result {
+    private static func drive(_ root: URL, resume: Bool, resources: ResourceBundle, output: Output) throws
+        -> JobSession.Result
+    {
         output.out("$ tollgate \(resume ? "resume" : "run") \(root.path)")
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
         let result = try session.run(readVerdict: resume) { line in output.out("   \(line)") }

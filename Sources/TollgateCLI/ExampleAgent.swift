@@ -13,7 +13,8 @@ enum ExampleAgent {
         else {
             output.err(
                 "tollgate example-agent: run me through a job (--agent \"tollgate example-agent\"): "
-                    + "TOLLGATE_OUTCOME, TOLLGATE_PHASE and TOLLGATE_PHASE_TYPE must be set")
+                    + "TOLLGATE_OUTCOME, TOLLGATE_PHASE and TOLLGATE_PHASE_TYPE must be set"
+            )
             return .usage
         }
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -22,7 +23,10 @@ enum ExampleAgent {
         var files = Files(root: root)
         var outcome: AgentOutcome
         if environment["TOLLGATE_MODE"] != "work", let feedbackPath = environment["TOLLGATE_FEEDBACK"] {
-            let items = try JSONDecoder().decode([FeedbackItem].self, from: Data(contentsOf: URL(fileURLWithPath: feedbackPath)))
+            let items = try JSONDecoder().decode(
+                [FeedbackItem].self,
+                from: Data(contentsOf: URL(fileURLWithPath: feedbackPath))
+            )
             if !files.exists(type == .strategic ? "plan.md" : "outputs") {
                 _ = try work(phase: phase, type: type, job: job, files: &files)
             }
@@ -31,7 +35,11 @@ enum ExampleAgent {
         } else {
             outcome = try work(phase: phase, type: type, job: job, files: &files)
         }
-        outcome.usage = AgentOutcome.Usage(inputTokens: files.bytesRead / 4, outputTokens: files.bytesWritten / 4, costUSD: 0)
+        outcome.usage = AgentOutcome.Usage(
+            inputTokens: files.bytesRead / 4,
+            outputTokens: files.bytesWritten / 4,
+            costUSD: 0
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(outcome).write(to: URL(fileURLWithPath: outcomePath))
@@ -61,12 +69,14 @@ enum ExampleAgent {
                 ## Status
                 All steps are done: \(done.count) output(s) in `outputs/`. Nothing is left to plan.
 
-                """)
+                """
+            )
             try files.write("todos.yaml", "# No todos left: the job is complete.\ntodos: []\n")
             return AgentOutcome(
                 summary: "Close the job: every step of the plan is done",
                 details: "Reviewed the outputs of \(done.count) todo(s) against the goals; all are covered.",
-                jobComplete: true)
+                jobComplete: true
+            )
         case .strategic:
             try files.write(
                 "plan.md",
@@ -81,7 +91,8 @@ enum ExampleAgent {
                 2. Draft one output per todo.
                 3. Check the outputs against the goals.
 
-                """)
+                """
+            )
             try files.write(
                 "todos.yaml",
                 """
@@ -94,19 +105,26 @@ enum ExampleAgent {
                   - id: check
                     title: Check the outputs against the goals
 
-                """)
+                """
+            )
             return AgentOutcome(
                 summary: "Plan the work in three steps",
                 details: "Wrote `plan.md` (goals and steps) and `todos.yaml` with 3 todos for the next phase.",
-                jobComplete: false)
+                jobComplete: false
+            )
         case .tactical:
             let ids = try files.read("todos.yaml").map(todoIDs) ?? []
             for id in ids {
-                try files.write("outputs/\(id).md", "# \(id)\n\nDone in phase \(phase): the todo `\(id)` is carried out.\n")
+                try files.write(
+                    "outputs/\(id).md",
+                    "# \(id)\n\nDone in phase \(phase): the todo `\(id)` is carried out.\n"
+                )
             }
             return AgentOutcome(
                 summary: "Carry out \(ids.count) todo(s)",
-                details: "Wrote \(ids.map { "`outputs/\($0).md`" }.joined(separator: ", ")).", jobComplete: false)
+                details: "Wrote \(ids.map { "`outputs/\($0).md`" }.joined(separator: ", ")).",
+                jobComplete: false
+            )
         }
     }
 
@@ -125,7 +143,9 @@ enum ExampleAgent {
         if let plan = try files.read("plan.md"), !plan.contains("## Risks") {
             try files.write(
                 "plan.md",
-                plan + "## Risks\n- A reviewer's point is missed: every review item is answered in review-responses.md.\n")
+                plan
+                    + "## Risks\n- A reviewer's point is missed: every review item is answered in review-responses.md.\n"
+            )
         }
         var responses = try files.read("review-responses.md") ?? "# Responses to review\n"
         responses += "\n## Phase \(phase), revision \(revision)\n"
@@ -137,7 +157,8 @@ enum ExampleAgent {
         return AgentOutcome(
             summary: "Address \(items.count) review item(s)",
             details: "Answered every review item in `review-responses.md`; inline comments are answered in place.",
-            addressed: items.map(\.id))
+            addressed: items.map(\.id)
+        )
     }
 
     static func todoIDs(_ yaml: String) -> [String] {
@@ -156,7 +177,9 @@ enum ExampleAgent {
 
         init(root: URL) { self.root = root }
 
-        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path) }
+        func exists(_ path: String) -> Bool {
+            FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path)
+        }
 
         mutating func read(_ path: String) throws -> String? {
             let url = root.appendingPathComponent(path)
@@ -168,7 +191,10 @@ enum ExampleAgent {
 
         mutating func write(_ path: String, _ text: String) throws {
             let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try Data(text.utf8).write(to: url)
             bytesWritten += text.utf8.count
         }

@@ -11,7 +11,13 @@ public struct Invocation: Sendable, Equatable {
         case run(directory: String)
         case resume(directory: String)
         case status(directory: String, json: Bool)
-        case review(directory: String, action: LocalReviewHost.Action, message: String?, comments: [ReviewComment], reviewer: String?)
+        case review(
+            directory: String,
+            action: LocalReviewHost.Action,
+            message: String?,
+            comments: [ReviewComment],
+            reviewer: String?
+        )
         case log(directory: String, json: Bool)
         case config(directory: String, assignments: [String])
         case exampleAgent
@@ -35,7 +41,9 @@ public struct Invocation: Sendable, Equatable {
             else {
                 throw UsageError(
                     "--comment must be PATH:LINE:TEXT with a line number from 1, e.g. --comment 'plan.md:3:Say why', "
-                        + "got '\(spec)'", command: "review")
+                        + "got '\(spec)'",
+                    command: "review"
+                )
             }
             self.path = String(parts[0])
             self.line = line
@@ -48,7 +56,10 @@ public struct Invocation: Sendable, Equatable {
     public var home: String?
 
     /// The subcommands, in the order `--help` lists them.
-    public static let commands = ["init", "run", "resume", "watch", "status", "review", "log", "config", "example-agent", "demo", "critique", "example-critic"]
+    public static let commands = [
+        "init", "run", "resume", "watch", "status", "review", "log", "config", "example-agent", "demo", "critique",
+        "example-critic",
+    ]
 
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -69,9 +80,13 @@ public struct Invocation: Sendable, Equatable {
         switch name {
         case "init":
             let options = JobOptions(
-                expert: try scanner.value("--expert"), autonomy: try scanner.value("--autonomy"),
-                agent: try scanner.value("--agent"), description: try scanner.value("--description") ?? "",
-                review: try scanner.value("--review"), assignments: try scanner.values("--set"))
+                expert: try scanner.value("--expert"),
+                autonomy: try scanner.value("--autonomy"),
+                agent: try scanner.value("--agent"),
+                description: try scanner.value("--description") ?? "",
+                review: try scanner.value("--review"),
+                assignments: try scanner.values("--set")
+            )
             for assignment in options.assignments where !assignment.contains("=") {
                 throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: name)
             }
@@ -95,15 +110,24 @@ public struct Invocation: Sendable, Equatable {
             let positionals = scanner.positionals
             guard positionals.count == 2 else {
                 throw UsageError(
-                    "review takes a job directory and one of approve, request-changes, comment, close", command: name)
+                    "review takes a job directory and one of approve, request-changes, comment, close",
+                    command: name
+                )
             }
             guard let action = LocalReviewHost.Action(rawValue: positionals[1]) else {
                 throw UsageError(
-                    "unknown verdict '\(positionals[1])': use approve, request-changes, comment or close", command: name)
+                    "unknown verdict '\(positionals[1])': use approve, request-changes, comment or close",
+                    command: name
+                )
             }
             scanner.positionals = []
             command = .review(
-                directory: positionals[0], action: action, message: message, comments: comments, reviewer: reviewer)
+                directory: positionals[0],
+                action: action,
+                message: message,
+                comments: comments,
+                reviewer: reviewer
+            )
         case "example-agent": command = .exampleAgent
         case "watch": command = .watch(try WatchCommand.parse(&scanner))
         case "critique": command = .critique(try CritiqueCommand.parse(&scanner))
@@ -134,7 +158,9 @@ struct OptionScanner {
         "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
         "watch": ["--interval", "--home"], "config": ["--set", "--home"],
     ]
-    static let flagOptions: [String: Set<String>] = ["status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"]]
+    static let flagOptions: [String: Set<String>] = [
+        "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"],
+    ]
 
     var positionals: [String] = []
     private var values: [(String, String)] = []
@@ -206,8 +232,11 @@ struct OptionScanner {
     mutating func directory() throws(UsageError) -> String {
         guard positionals.count == 1 else {
             throw UsageError(
-                positionals.isEmpty ? "\(command) needs a job directory" : "\(command) takes one job directory, got \(positionals.count) arguments",
-                command: command)
+                positionals.isEmpty
+                    ? "\(command) needs a job directory"
+                    : "\(command) takes one job directory, got \(positionals.count) arguments",
+                command: command
+            )
         }
         defer { positionals = [] }
         return positionals[0]

@@ -13,5 +13,6 @@ public struct Output: Sendable {
     /// The process's own standard output and error, one line per call.
     public static let standard = Output(
         out: { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) },
-        err: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+        err: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    )
 }

@@ -5,13 +5,21 @@ import TollgateEngine
 /// `tollgate review DIR VERDICT`: a verdict on the local host's open review.
 enum ReviewCommand {
     static func run(
-        directory: URL, action: LocalReviewHost.Action, message: String?, comments: [Invocation.ReviewComment],
-        reviewer: String, resources: ResourceBundle, output: Output
+        directory: URL,
+        action: LocalReviewHost.Action,
+        message: String?,
+        comments: [Invocation.ReviewComment],
+        reviewer: String,
+        resources: ResourceBundle,
+        output: Output
     ) throws -> ExitCode {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
         let line = try session.review(
-            action, reviewer: reviewer, message: message,
-            comments: comments.map { (path: $0.path, line: $0.line, body: $0.text) })
+            action,
+            reviewer: reviewer,
+            message: message,
+            comments: comments.map { (path: $0.path, line: $0.line, body: $0.text) }
+        )
         output.out(line)
         output.out("next: tollgate resume \(directory.path)")
         return .success

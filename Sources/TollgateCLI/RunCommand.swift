@@ -29,7 +29,9 @@ enum RunCommand {
             return .success
         case .frozen(let review, let note):
             if let note { output.out(note) }
-            output.out("frozen awaiting review: \(review.host) review #\(review.id) of \((try? session.state.branch) ?? "") at \(review.head.prefix(10))")
+            output.out(
+                "frozen awaiting review: \(review.host) review #\(review.id) of \((try? session.state.branch) ?? "") at \(review.head.prefix(10))"
+            )
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
         case .failed(let cause):

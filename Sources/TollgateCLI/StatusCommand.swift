@@ -22,7 +22,9 @@ enum StatusCommand {
             let last = session.events.last(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
             last.type == "review.rerequested"
         {
-            output.out("  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)")
+            output.out(
+                "  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)"
+            )
         }
         if let critique = state.critique {
             output.out("  \(critique.line)")
@@ -78,9 +80,13 @@ enum StatusCommand {
             reviewHost = state.reviewHost
             review = state.review.map {
                 Review(
-                    host: $0.host, id: $0.id, location: $0.location,
+                    host: $0.host,
+                    id: $0.id,
+                    location: $0.location,
                     url: $0.location.hasPrefix("http") ? $0.location : nil,
-                    path: $0.location.hasPrefix("http") ? nil : $0.location, head: $0.head)
+                    path: $0.location.hasPrefix("http") ? nil : $0.location,
+                    head: $0.head
+                )
             }
             freezeReason = state.status == .pendingReview ? state.freezeReason?.description : nil
             failure = state.failure

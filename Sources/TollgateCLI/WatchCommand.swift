@@ -32,7 +32,10 @@ public struct WatchCommand: Sendable, Equatable {
         var interval: Int?
         if let intervalText {
             guard let seconds = Int(intervalText), seconds >= 1 else {
-                throw UsageError("--interval takes a whole number of seconds from 1, got '\(intervalText)'", command: "watch")
+                throw UsageError(
+                    "--interval takes a whole number of seconds from 1, got '\(intervalText)'",
+                    command: "watch"
+                )
             }
             interval = seconds
         }
@@ -49,7 +52,9 @@ public struct WatchCommand: Sendable, Equatable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue
         else {
-            throw EngineError.usage("\(rootURL.path) is not a directory: give the folder that holds the job directories")
+            throw EngineError.usage(
+                "\(rootURL.path) is not a directory: give the folder that holds the job directories"
+            )
         }
         while true {
             let (outcome, polls) = round(in: rootURL, resources: resources, output: output)
@@ -70,7 +75,10 @@ public struct WatchCommand: Sendable, Equatable {
     private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> (ExitCode, [Int]) {
         let entries =
             (try? FileManager.default.contentsOfDirectory(
-                at: rootURL, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles])) ?? []
+                at: rootURL,
+                includingPropertiesForKeys: [.isDirectoryKey],
+                options: [.skipsHiddenFiles]
+            )) ?? []
         var resumed = 0
         var failed = 0
         var polls: [Int] = []
@@ -95,7 +103,9 @@ public struct WatchCommand: Sendable, Equatable {
             do {
                 let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
                 var note = ""
-                let result = try session.run(readVerdict: true) { line in note = line.trimmingCharacters(in: .whitespaces) }
+                let result = try session.run(readVerdict: true) { line in
+                    note = line.trimmingCharacters(in: .whitespaces)
+                }
                 switch result {
                 case .completed:
                     output.out("\(name): completed")

@@ -39,8 +39,12 @@ public struct ChildProcess: Sendable {
     public var graceSeconds: Int
 
     public init(
-        arguments: [String], environment: [String: String], directory: URL, outputFile: URL? = nil,
-        timeoutSeconds: Int? = nil, graceSeconds: Int = 5
+        arguments: [String],
+        environment: [String: String],
+        directory: URL,
+        outputFile: URL? = nil,
+        timeoutSeconds: Int? = nil,
+        graceSeconds: Int = 5
     ) {
         self.arguments = arguments
         self.environment = environment
@@ -52,20 +56,34 @@ public struct ChildProcess: Sendable {
 
     /// A shell command, run by `/bin/sh -c` as DESIGN §5 says.
     public static func shell(
-        _ command: String, environment: [String: String], directory: URL, outputFile: URL? = nil,
-        timeoutSeconds: Int? = nil, graceSeconds: Int = 5
+        _ command: String,
+        environment: [String: String],
+        directory: URL,
+        outputFile: URL? = nil,
+        timeoutSeconds: Int? = nil,
+        graceSeconds: Int = 5
     ) -> ChildProcess {
         ChildProcess(
-            arguments: ["/bin/sh", "-c", command], environment: environment, directory: directory,
-            outputFile: outputFile, timeoutSeconds: timeoutSeconds, graceSeconds: graceSeconds)
+            arguments: ["/bin/sh", "-c", command],
+            environment: environment,
+            directory: directory,
+            outputFile: outputFile,
+            timeoutSeconds: timeoutSeconds,
+            graceSeconds: graceSeconds
+        )
     }
 
     /// Runs the process to its end and says how it ended.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started at all.
     public func run() throws -> Termination {
         let pid = try ProcessLauncher.spawn(
-            arguments: arguments, environment: environment, directory: directory, input: nil,
-            output: outputFile.map { .file($0) } ?? .inherited, error: outputFile == nil ? .inherited : .standardOutput)
+            arguments: arguments,
+            environment: environment,
+            directory: directory,
+            input: nil,
+            output: outputFile.map { .file($0) } ?? .inherited,
+            error: outputFile == nil ? .inherited : .standardOutput
+        )
         let reaper = ProcessReaper(pid: pid)
         guard let timeoutSeconds else {
             _ = reaper.wait(until: nil)

@@ -16,13 +16,20 @@ public final class FileLock {
     public init(at url: URL, job: String) throws {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw EngineError.corruptState(path: url.path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))")
+            throw EngineError.corruptState(
+                path: url.path,
+                reason: "cannot open the lock file: \(String(cString: strerror(errno)))"
+            )
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 64)
             let count = read(fd, &buffer, 64)
             close(fd)
-            let holder = count > 0 ? "pid " + String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown pid"
+            let holder =
+                count > 0
+                ? "pid "
+                    + String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                : "unknown pid"
             throw EngineError.locked(path: job, holder: holder)
         }
         ftruncate(fd, 0)

@@ -12,8 +12,12 @@ public struct JobOptions: Sendable, Equatable {
     public var assignments: [String]
 
     public init(
-        expert: String? = nil, autonomy: String? = nil, agent: String? = nil, description: String = "",
-        review: String? = nil, assignments: [String] = []
+        expert: String? = nil,
+        autonomy: String? = nil,
+        agent: String? = nil,
+        description: String = "",
+        review: String? = nil,
+        assignments: [String] = []
     ) {
         self.expert = expert
         self.autonomy = autonomy

@@ -30,8 +30,14 @@ final class JobRunner {
     private var freezeNote: String?
 
     init(
-        workspace: Workspace, store: StateStore, host: any ReviewHost, agent: any AgentRunner,
-        critic: (any PhaseCritic)? = nil, templates: TemplateCatalog, progress: @escaping (String) -> Void, clock: @escaping () -> Date = Date.init
+        workspace: Workspace,
+        store: StateStore,
+        host: any ReviewHost,
+        agent: any AgentRunner,
+        critic: (any PhaseCritic)? = nil,
+        templates: TemplateCatalog,
+        progress: @escaping (String) -> Void,
+        clock: @escaping () -> Date = Date.init
     ) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         self.workspace = workspace
@@ -90,7 +96,8 @@ final class JobRunner {
             try host.publish(branches: [])
         } catch {
             progress(
-                "  warning: the job state is not published to the review host yet (\(error)); the next run does it")
+                "  warning: the job state is not published to the review host yet (\(error)); the next run does it"
+            )
         }
         return .frozen(review, note: note)
     }
@@ -129,7 +136,9 @@ final class JobRunner {
     private func runAgent(run: Int, mode: AgentMode) throws {
         let resultFile = workspace.runResult(run)
         let report: AgentReport
-        if let data = try? Data(contentsOf: resultFile), let recorded = try? JSONDecoder().decode(AgentReport.self, from: data) {
+        if let data = try? Data(contentsOf: resultFile),
+            let recorded = try? JSONDecoder().decode(AgentReport.self, from: data)
+        {
             report = recorded
         } else {
             if mode == .feedback, let review = state.review { try host.syncBranch(state.branch, review: review) }
@@ -150,14 +159,17 @@ final class JobRunner {
         let report = state.lastRun ?? AgentReport()
         let branch = state.branch
         let head: OID
-        if let tip = try repository.branchTip(branch), Trailers.value("Tollgate-Run", in: try repository.commitInfo(tip).message) == "\(run)" {
+        if let tip = try repository.branchTip(branch),
+            Trailers.value("Tollgate-Run", in: try repository.commitInfo(tip).message) == "\(run)"
+        {
             head = tip
         } else {
             if try repository.currentBranch() != branch {
                 try checkout(branch, during: "committing the agent's work")
             }
             if report.failure == nil { try writeRetrospective(report) }
-            let summary = report.failure == nil
+            let summary =
+                report.failure == nil
                 ? (report.outcome.summary ?? "agent run \(run)") : "agent run \(run) failed"
             let message = """
                 \(state.phase.description.capitalizedFirst), revision \(state.revision): \(summary)
@@ -170,9 +182,16 @@ final class JobRunner {
                 """
             guard
                 let commit = try repository.commitWorkingTree(
-                    message: message, author: signature, committer: signature, allowEmpty: true)
+                    message: message,
+                    author: signature,
+                    committer: signature,
+                    allowEmpty: true
+                )
             else {
-                throw EngineError.corruptState(path: workspace.root.path, reason: "the agent's work could not be committed")
+                throw EngineError.corruptState(
+                    path: workspace.root.path,
+                    reason: "the agent's work could not be committed"
+                )
             }
             head = commit
             FaultPoint.afterCommit.trip()
@@ -196,9 +215,12 @@ final class JobRunner {
             }
             progress("  critique: \(settings.command)")
             let request = CritiqueRequest(
-                phase: state.phase, revision: state.revision, root: workspace.root,
+                phase: state.phase,
+                revision: state.revision,
+                root: workspace.root,
                 stateDirectory: workspace.critiqueState(phase: state.phase, revision: state.revision),
-                config: settings, gates: RevisionGates(resolved: config)
+                config: settings,
+                gates: RevisionGates(resolved: config)
             ) { [self] iteration, items in
                 try self.revise(run: run, iteration: iteration, items: items)
             }
@@ -215,7 +237,11 @@ final class JobRunner {
 
                 """
             _ = try repository.commitWorkingTree(
-                message: message, author: signature, committer: signature, allowEmpty: true)
+                message: message,
+                author: signature,
+                committer: signature,
+                allowEmpty: true
+            )
             FaultPoint.afterCommit.trip()
         }
         progress("  \(result.line)")
@@ -252,8 +278,12 @@ final class JobRunner {
         }
         try host.publish(branches: [branch])
         let request = ReviewRequest(
-            branch: branch, head: head.hex, title: squashTitle, body: try pullRequestBody(head: head),
-            reviewers: config.strings("review.reviewers"))
+            branch: branch,
+            head: head.hex,
+            title: squashTitle,
+            body: try pullRequestBody(head: head),
+            reviewers: config.strings("review.reviewers")
+        )
         let handle = try host.requestReview(request, existing: state.review)
         if handle.id == state.review?.id, let note = revisionNote(head: head) {
             try host.postNote(note.body, key: note.key, on: handle)
@@ -276,8 +306,13 @@ final class JobRunner {
             try? JSONDecoder().decode(AgentReport.self, from: $0)
         }
         return RevisionNote(
-            job: state.id, phase: state.phase, revision: state.revision, head: head.hex, report: report,
-            items: items ?? [])
+            job: state.id,
+            phase: state.phase,
+            revision: state.revision,
+            head: head.hex,
+            report: report,
+            items: items ?? []
+        )
     }
 
     /// Reads the verdict and records it; returns a note when the job stays frozen.
@@ -295,7 +330,8 @@ final class JobRunner {
         case .stale(let approvers, let head):
             progress(
                 "  the approval by \(approvers.joined(separator: ", ")) is for an older commit than \(head.prefix(10)): "
-                    + "not merging; asking for a review of the new head")
+                    + "not merging; asking for a review of the new head"
+            )
             return nil
         case .approved(let approvers): progress("  approved by \(approvers.joined(separator: ", "))")
         case .changesRequested(let items): progress("  changes requested: \(items.count) item(s) for the agent")
@@ -312,7 +348,10 @@ final class JobRunner {
             commit = landed
         } else {
             guard let head = try repository.branchTip(branch) else {
-                throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing before its merge")
+                throw EngineError.corruptState(
+                    path: workspace.root.path,
+                    reason: "\(branch) is missing before its merge"
+                )
             }
             let message = try squashMessage(approvers: approvers)
             var landedOnHost: String?
@@ -330,7 +369,12 @@ final class JobRunner {
             } else {
                 if try repository.currentBranch() == "main" { try checkout(branch, during: "merging \(branch)") }
                 switch try repository.squashMerge(
-                    branch: branch, into: "main", message: message, author: signature, committer: signature)
+                    branch: branch,
+                    into: "main",
+                    message: message,
+                    author: signature,
+                    committer: signature
+                )
                 {
                 case .merged(let oid, _):
                     commit = oid
@@ -341,8 +385,18 @@ final class JobRunner {
                     }
                     let info = try repository.commitInfo(main)
                     let oid = try repository.commit(
-                        tree: info.tree, parents: [main], message: message, author: signature, committer: signature)
-                    try repository.updateReference("refs/heads/main", to: oid, expected: main, message: "tollgate: squash")
+                        tree: info.tree,
+                        parents: [main],
+                        message: message,
+                        author: signature,
+                        committer: signature
+                    )
+                    try repository.updateReference(
+                        "refs/heads/main",
+                        to: oid,
+                        expected: main,
+                        message: "tollgate: squash"
+                    )
                     commit = oid
                 case .conflicts(let conflicts):
                     throw EngineError.mergeConflict(branch: branch, paths: conflicts.map(\.path))
@@ -439,9 +493,14 @@ final class JobRunner {
         ]
         if !feedback.isEmpty { environment["TOLLGATE_FEEDBACK"] = feedbackFile.path }
         return AgentInvocation(
-            command: config.string("agent.command"), environment: environment, directory: workspace.root,
-            outcomeFile: workspace.outcome(run), logFile: workspace.log(run),
-            timeoutSeconds: config.int("agent.timeoutSeconds"), graceSeconds: config.int("agent.graceSeconds"))
+            command: config.string("agent.command"),
+            environment: environment,
+            directory: workspace.root,
+            outcomeFile: workspace.outcome(run),
+            logFile: workspace.log(run),
+            timeoutSeconds: config.int("agent.timeoutSeconds"),
+            graceSeconds: config.int("agent.graceSeconds")
+        )
     }
 
     private func brief(mode: AgentMode, run: Int, items: [FeedbackItem]) throws -> String {
@@ -465,19 +524,24 @@ final class JobRunner {
                 "mode": mode.rawValue, "freezeNote": freezeNote,
                 "feedback": items.isEmpty ? "none" : items.map(\.markdown).joined(separator: "\n"),
                 "outcomePath": workspace.outcome(run).path, "previous": previous,
-            ])
+            ]
+        )
     }
 
     private func writeRetrospective(_ report: AgentReport) throws {
         let summary = report.outcome.summary ?? state.phaseSummary ?? "no summary given"
-        let details = report.outcome.details ?? state.phaseDetails ?? "_The agent left no retrospective for this phase._"
+        let details =
+            report.outcome.details ?? state.phaseDetails ?? "_The agent left no retrospective for this phase._"
         let text = try templates.render(
             .retrospective,
             [
                 "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
                 "revision": "\(state.revision)", "summary": summary, "details": details,
-            ])
-        let url = workspace.root.appendingPathComponent("archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md")
+            ]
+        )
+        let url = workspace.root.appendingPathComponent(
+            "archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md"
+        )
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
     }
@@ -502,7 +566,8 @@ final class JobRunner {
                 "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
                 "summary": state.phaseSummary ?? "\(state.phase) work",
                 "details": state.phaseDetails ?? "", "trailers": trailers.joined(separator: "\n"),
-            ])
+            ]
+        )
         return Trailers.normalized(text)
     }
 
@@ -528,7 +593,8 @@ final class JobRunner {
                 "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
                 "score": state.critique?.line ?? "no critique ran for this phase",
                 "freezeReason": state.freezeReason?.description ?? "a review was asked for", "resumeHint": hint,
-            ])
+            ]
+        )
     }
 
     // MARK: - Helpers

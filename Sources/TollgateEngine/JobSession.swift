@@ -44,7 +44,11 @@ public final class JobSession {
     public var root: URL { workspace.root }
 
     private init(
-        workspace: Workspace, store: StateStore, host: any ReviewHost, resources: ResourceBundle, lock: FileLock?
+        workspace: Workspace,
+        store: StateStore,
+        host: any ReviewHost,
+        resources: ResourceBundle,
+        lock: FileLock?
     ) {
         self.workspace = workspace
         self.store = store
@@ -56,7 +60,10 @@ public final class JobSession {
     /// Opens the job in `directory`.
     /// - Parameter exclusive: take the job's lock (every command that changes the job does).
     public static func open(
-        at directory: URL, resources: ResourceBundle, exclusive: Bool, hostFactory: HostFactory? = nil
+        at directory: URL,
+        resources: ResourceBundle,
+        exclusive: Bool,
+        hostFactory: HostFactory? = nil
     ) throws -> JobSession {
         let workspace = try Workspace.open(at: directory.standardizedFileURL)
         let lock = exclusive ? try FileLock(at: workspace.lockFile, job: workspace.root.path) : nil
@@ -66,21 +73,27 @@ public final class JobSession {
         let host = try makeHost(
             document.config.string("review.host"),
             HostContext(workspace: workspace, store: store, config: document.config, job: document.job),
-            factory: hostFactory)
+            factory: hostFactory
+        )
         return JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
     }
 
     /// Creates a job in `directory`: the repository (or an existing one on `main`), `workspace.md` committed on
     /// `main`, and the state branch. Rerun after a crash, it finishes what the first attempt started.
     public static func create(
-        at directory: URL, options: JobOptions, resources: ResourceBundle, hostFactory: HostFactory? = nil,
+        at directory: URL,
+        options: JobOptions,
+        resources: ResourceBundle,
+        hostFactory: HostFactory? = nil,
         now: Date = Date()
     ) throws -> JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
         let config = try resolveConfig(options: options, resources: resources)
         guard let autonomy = AutonomyLevel(rawValue: config.string("autonomy")) else {
-            throw EngineError.usage("autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw EngineError.usage(
+                "autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         let templates = try resources.templateCatalog()
         let repository: Repository
@@ -91,7 +104,8 @@ public final class JobSession {
             guard branch == "main" || branch == nil else {
                 throw EngineError.usage(
                     "\(root.path) is a git repository on branch \(branch ?? "?"); Tollgate merges phases into main. "
-                        + "Switch it to main (or create main there) and run init again.")
+                        + "Switch it to main (or create main there) and run init again."
+                )
             }
         } else {
             repository = try Repository.create(at: root)
@@ -100,31 +114,45 @@ public final class JobSession {
         let workspaceText = try templates.render(
             .workspace,
             [
-                "jobId": id, "description": options.description.isEmpty ? "(no description given)" : options.description,
+                "jobId": id,
+                "description": options.description.isEmpty ? "(no description given)" : options.description,
                 "expert": options.expert ?? "none", "autonomy": autonomy.rawValue, "autonomyRule": autonomy.rule,
                 "reviewHost": config.string("review.host"),
-            ])
+            ]
+        )
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
         let signature = Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
         _ = try repository.commitWorkingTree(
-            message: "Start job \(id)\n\n\(options.description)\n\nTollgate-Job: \(id)\n", author: signature,
-            committer: signature)
+            message: "Start job \(id)\n\n\(options.description)\n\nTollgate-Job: \(id)\n",
+            author: signature,
+            committer: signature
+        )
         let job = JobState(
-            id: id, description: options.description, expert: options.expert, autonomy: autonomy,
-            reviewHost: config.string("review.host"), maxPhases: config.int("maxPhases"))
+            id: id,
+            description: options.description,
+            expert: options.expert,
+            autonomy: autonomy,
+            reviewHost: config.string("review.host"),
+            maxPhases: config.int("maxPhases")
+        )
         let workspace = Workspace(root: root, repository: repository)
         let lock = try FileLock(at: workspace.lockFile, job: root.path)
         let store = StateStore(repository: repository, signature: signature)
         let document = JobDocument(job: job, config: config)
         let created = JobEvent(
-            type: "job.created", phase: nil, revision: nil,
+            type: "job.created",
+            phase: nil,
+            revision: nil,
             data: [
                 "description": options.description, "expert": options.expert ?? "none",
                 "autonomy": autonomy.rawValue, "reviewHost": config.string("review.host"),
-            ])
+            ]
+        )
         let host = try makeHost(
-            config.string("review.host"), HostContext(workspace: workspace, store: store, config: config, job: job),
-            factory: hostFactory)
+            config.string("review.host"),
+            HostContext(workspace: workspace, store: store, config: config, job: job),
+            factory: hostFactory
+        )
         try host.prepareRepository()
         try store.create(document, events: [created], now: now)
         try host.publish(branches: ["main", StateStore.branch])
@@ -136,9 +164,14 @@ public final class JobSession {
     public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
         let environment = Self.childEnvironment(config: try config)
         let runner = try JobRunner(
-            workspace: workspace, store: store, host: host, agent: ShellAgentRunner(baseEnvironment: environment),
-            critic: ProcessCritic(environment: environment), templates: try resources.templateCatalog(),
-            progress: progress)
+            workspace: workspace,
+            store: store,
+            host: host,
+            agent: ShellAgentRunner(baseEnvironment: environment),
+            critic: ProcessCritic(environment: environment),
+            templates: try resources.templateCatalog(),
+            progress: progress
+        )
         switch try runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
@@ -148,7 +181,9 @@ public final class JobSession {
 
     /// Records a reviewer's verdict on the open local review.
     public func review(
-        _ action: LocalReviewHost.Action, reviewer: String, message: String?,
+        _ action: LocalReviewHost.Action,
+        reviewer: String,
+        message: String?,
         comments: [(path: String, line: Int, body: String)]
     ) throws -> String {
         let job = try state
@@ -178,7 +213,8 @@ public final class JobSession {
         let layer = try ConfigLayer(assignments: assignments, source: ConfigLayer.configSetSource)
         if let fixed = layer.values.keys.sorted().first(where: Self.keysFixedAtInit.contains) {
             throw EngineError.usage(
-                "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it")
+                "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it"
+            )
         }
         let updated = try document.config.overriding(with: layer)
         var changes: [String: String] = [:]
@@ -190,7 +226,9 @@ public final class JobSession {
         }
         guard !changes.isEmpty else { return [] }
         guard let autonomy = AutonomyLevel(rawValue: updated.string("autonomy")) else {
-            throw EngineError.usage("autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw EngineError.usage(
+                "autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         var machine = JobMachine(state: job)
         let events = machine.configured(changes, autonomy: autonomy, maxPhases: updated.int("maxPhases"))
@@ -208,7 +246,8 @@ public final class JobSession {
     /// A child that prints its environment (a failing gate's output goes into the committed critique report) must
     /// not be able to carry the bot's token into a commit; children have no use for it.
     static func childEnvironment(
-        config: ResolvedConfig, base: [String: String] = ShellAgentRunner.defaultEnvironment()
+        config: ResolvedConfig,
+        base: [String: String] = ShellAgentRunner.defaultEnvironment()
     ) -> [String: String] {
         var environment = base
         for name in [config.string("gitea.tokenEnv"), "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
@@ -230,7 +269,8 @@ public final class JobSession {
     static func jobID(for root: URL) -> String {
         let name = root.lastPathComponent.lowercased()
         let mapped = name.unicodeScalars.map { scalar -> Character in
-            let allowed = (scalar.properties.isAlphabetic && scalar.isASCII) || ("0"..."9").contains(scalar)
+            let allowed =
+                (scalar.properties.isAlphabetic && scalar.isASCII) || ("0"..."9").contains(scalar)
                 || scalar == "-" || scalar == "_"
             return allowed ? Character(scalar) : "-"
         }

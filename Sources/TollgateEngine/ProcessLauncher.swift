@@ -26,7 +26,12 @@ enum ProcessLauncher {
     /// Every signal is reset to its default and unblocked in the child.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started.
     static func spawn(
-        arguments: [String], environment: [String: String], directory: URL, input: URL?, output: Sink, error: Sink
+        arguments: [String],
+        environment: [String: String],
+        directory: URL,
+        input: URL?,
+        output: Sink,
+        error: Sink
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -54,7 +59,9 @@ enum ProcessLauncher {
         sigemptyset(&unblocked)
         posix_spawnattr_setsigmask(&attributes, &unblocked)
         posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+            &attributes,
+            Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        )
 
         // posix_spawn has no portable "chdir" action; a tiny shell changes directory and then execs the command,
         // rather than this process changing its own directory under other threads.
@@ -69,7 +76,10 @@ enum ProcessLauncher {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
         guard rc == 0 else {
-            throw EngineError.spawnFailed(command: arguments.joined(separator: " "), reason: String(cString: strerror(rc)))
+            throw EngineError.spawnFailed(
+                command: arguments.joined(separator: " "),
+                reason: String(cString: strerror(rc))
+            )
         }
         return pid
     }

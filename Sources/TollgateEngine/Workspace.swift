@@ -39,7 +39,9 @@ public final class Workspace {
     private func file(_ relative: String) -> URL {
         let url = privateDirectory.appendingPathComponent(relative)
         try? FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         return url
     }
 

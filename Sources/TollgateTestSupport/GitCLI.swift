@@ -16,18 +16,24 @@ public enum GitCLI {
     /// - Throws: ``Failure`` when git exits with a non-zero status.
     @discardableResult
     public static func run(
-        _ arguments: [String], in directory: URL, author: (name: String, email: String) = ("CLI Author", "cli@example.com")
+        _ arguments: [String],
+        in directory: URL,
+        author: (name: String, email: String) = ("CLI Author", "cli@example.com")
     ) throws -> String {
         let result = try runAllowingFailure(arguments, in: directory, author: author)
         guard result.status == 0 else {
-            throw Failure(description: "git \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr)")
+            throw Failure(
+                description: "git \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr)"
+            )
         }
         return result.trimmedStdout
     }
 
     /// Runs `git <arguments>` in `directory`, whatever its exit status.
     public static func runAllowingFailure(
-        _ arguments: [String], in directory: URL, author: (name: String, email: String) = ("CLI Author", "cli@example.com")
+        _ arguments: [String],
+        in directory: URL,
+        author: (name: String, email: String) = ("CLI Author", "cli@example.com")
     ) throws -> ProcessResult {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
@@ -37,8 +43,12 @@ public enum GitCLI {
         environment["GIT_COMMITTER_NAME"] = author.name
         environment["GIT_COMMITTER_EMAIL"] = author.email
         return try Subprocess.run(
-            executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["git"] + arguments, environment: environment,
-            directory: directory, timeout: 60)
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["git"] + arguments,
+            environment: environment,
+            directory: directory,
+            timeout: 60
+        )
     }
 
     /// The lines of `git <arguments>`, empty ones left out.

@@ -114,8 +114,13 @@ public final class GiteaTestServer: Sendable {
             throw Failure(description: "cannot start the Gitea test server (python3 \(Self.scriptURL.path)): \(error)")
         }
         var channel = Channel(
-            process: process, input: input.fileHandleForWriting, output: output.fileHandleForReading, exited: exited,
-            logURL: logURL, root: root)
+            process: process,
+            input: input.fileHandleForWriting,
+            output: output.fileHandleForReading,
+            exited: exited,
+            logURL: logURL,
+            root: root
+        )
 
         let ready: [String: Any]
         do {
@@ -183,7 +188,11 @@ public final class GiteaTestServer: Sendable {
     /// Makes the next `count` API requests (optionally only those whose path contains `pathContains`)
     /// answer `status` with an HTML body, as a proxy in front of Gitea would.
     public func failNextRequests(
-        _ count: Int, status: Int = 502, pathContains: String? = nil, method: String? = nil, retryAfter: Int? = nil
+        _ count: Int,
+        status: Int = 502,
+        pathContains: String? = nil,
+        method: String? = nil,
+        retryAfter: Int? = nil
     ) throws {
         var extra: [String: Any] = ["status": status]
         if let retryAfter { extra["retry_after"] = retryAfter }
@@ -197,7 +206,10 @@ public final class GiteaTestServer: Sendable {
     ///   - beforeBody: Close before reading the request's body, so a client still sending it (a large push)
     ///     writes into a reset connection.
     public func dropNextConnections(
-        _ count: Int, pathContains: String? = nil, method: String? = nil, pathPrefix: String? = nil,
+        _ count: Int,
+        pathContains: String? = nil,
+        method: String? = nil,
+        pathPrefix: String? = nil,
         beforeBody: Bool = false
     ) throws {
         var extra: [String: Any] = ["early": beforeBody]
@@ -209,7 +221,10 @@ public final class GiteaTestServer: Sendable {
     /// those whose path contains `pathContains`), as an overloaded Gitea would; a client with a shorter
     /// timeout gives up first. Other requests are answered meanwhile.
     public func slowNextRequests(
-        _ count: Int, delay: Duration, pathContains: String? = nil, method: String? = nil
+        _ count: Int,
+        delay: Duration,
+        pathContains: String? = nil,
+        method: String? = nil
     ) throws {
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
         try self.injectFault("slow", count: count, pathContains: pathContains, method: method, ["delay": seconds])
@@ -217,7 +232,11 @@ public final class GiteaTestServer: Sendable {
 
     /// Sends a `faults` control call: the arguments all kinds share, plus the kind's own.
     private func injectFault(
-        _ kind: String, count: Int, pathContains: String?, method: String?, _ extra: [String: Any]
+        _ kind: String,
+        count: Int,
+        pathContains: String?,
+        method: String?,
+        _ extra: [String: Any]
     ) throws {
         var args = extra
         args["kind"] = kind
@@ -237,11 +256,14 @@ public final class GiteaTestServer: Sendable {
     /// someone pushed between the verdict and the merge (the merge then answers 409 "head out of date" when it
     /// names the approved head).
     public func pushBeforeNextMerge(
-        _ files: [String: String] = ["late.md": "pushed before the merge\n"], author: String = "bob",
+        _ files: [String: String] = ["late.md": "pushed before the merge\n"],
+        author: String = "bob",
         message: String = "A late change"
     ) throws {
         _ = try self.control(
-            "faults", ["move_on_merge": ["files": files, "author": author, "message": message] as [String: Any]])
+            "faults",
+            ["move_on_merge": ["files": files, "author": author, "message": message] as [String: Any]]
+        )
     }
 
     /// Removes every pending fault.
@@ -257,7 +279,9 @@ public final class GiteaTestServer: Sendable {
     /// Sets a repository's `default_delete_branch_after_merge`.
     public func setDeleteBranchAfterMergeDefault(_ value: Bool, owner: String, name: String) throws {
         _ = try self.control(
-            "repos/settings", ["owner": owner, "name": name, "default_delete_branch_after_merge": value])
+            "repos/settings",
+            ["owner": owner, "name": name, "default_delete_branch_after_merge": value]
+        )
     }
 
     // MARK: - Request log
@@ -268,8 +292,11 @@ public final class GiteaTestServer: Sendable {
         let entries = result["requests"] as? [[String: Any]] ?? []
         return entries.map {
             LoggedRequest(
-                method: $0["method"] as? String ?? "", path: $0["path"] as? String ?? "",
-                status: $0["status"] as? Int ?? 0, fault: $0["fault"] as? String)
+                method: $0["method"] as? String ?? "",
+                path: $0["path"] as? String ?? "",
+                status: $0["status"] as? Int ?? 0,
+                fault: $0["fault"] as? String
+            )
         }
     }
 
@@ -298,8 +325,11 @@ public final class GiteaTestServer: Sendable {
         let entries = result["deliveries"] as? [[String: Any]] ?? []
         return entries.map {
             Delivery(
-                hookID: $0["hook_id"] as? Int ?? 0, event: $0["event"] as? String ?? "",
-                eventType: $0["event_type"] as? String ?? "", status: $0["status"] as? Int ?? 0)
+                hookID: $0["hook_id"] as? Int ?? 0,
+                event: $0["event"] as? String ?? "",
+                eventType: $0["event_type"] as? String ?? "",
+                status: $0["status"] as? Int ?? 0
+            )
         }
     }
 
@@ -313,7 +343,9 @@ public final class GiteaTestServer: Sendable {
     /// The smart-HTTP URL with `account`'s token as the password, for the git command line in tests.
     public func authenticatedRepositoryURL(owner: String, name: String, account: Account) -> URL {
         var components = URLComponents(
-            url: self.repositoryURL(owner: owner, name: name), resolvingAgainstBaseURL: false)
+            url: self.repositoryURL(owner: owner, name: name),
+            resolvingAgainstBaseURL: false
+        )
         components?.user = account.login
         components?.password = account.token
         return components?.url ?? self.repositoryURL(owner: owner, name: name)
@@ -325,8 +357,13 @@ public final class GiteaTestServer: Sendable {
     /// A new branch starts from `start` (default: the repository's default branch).
     @discardableResult
     public func commit(
-        _ files: [String: String], to branch: String, owner: String, name: String, author: String? = nil,
-        message: String = "Update files", from start: String? = nil
+        _ files: [String: String],
+        to branch: String,
+        owner: String,
+        name: String,
+        author: String? = nil,
+        message: String = "Update files",
+        from start: String? = nil
     ) throws -> String {
         var args: [String: Any] = ["owner": owner, "name": name, "branch": branch, "files": files, "message": message]
         if let author { args["author"] = author }
@@ -396,7 +433,8 @@ private struct Channel {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
                     throw GiteaTestServer.Failure(
                         description:
-                            "unexpected output from the Gitea test server: \(String(decoding: line, as: UTF8.self))")
+                            "unexpected output from the Gitea test server: \(String(decoding: line, as: UTF8.self))"
+                    )
                 }
                 return object
             }

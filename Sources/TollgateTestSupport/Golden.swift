@@ -32,7 +32,9 @@ public enum Golden {
     ///   - name: the golden's path relative to the `Fixtures` folder next to the test file.
     ///   - filePath: the test file; its folder holds `Fixtures`.
     public static func assertMatches(
-        _ actual: String, golden name: String, filePath: StaticString = #filePath,
+        _ actual: String,
+        golden name: String,
+        filePath: StaticString = #filePath,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         try Self.assertMatches(actual, at: Self.url(name, filePath: filePath), sourceLocation: sourceLocation)
@@ -40,16 +42,21 @@ public enum Golden {
 
     /// Expects `actual` to equal the golden file at `url`; records it (and fails) when missing or re-recording.
     public static func assertMatches(
-        _ actual: String, at url: URL, sourceLocation: SourceLocation = #_sourceLocation
+        _ actual: String,
+        at url: URL,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let name = url.lastPathComponent
         guard !Self.isRecording, FileManager.default.fileExists(atPath: url.path) else {
             try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try actual.write(to: url, atomically: true, encoding: .utf8)
             Issue.record(
                 "Recorded golden \(name); check it, then re-run without \(Self.recordVariable)",
-                sourceLocation: sourceLocation)
+                sourceLocation: sourceLocation
+            )
             return
         }
         let expected = try String(contentsOf: url, encoding: .utf8)

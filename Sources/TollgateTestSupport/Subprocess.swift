@@ -21,7 +21,8 @@ public final class Subprocess {
     /// Starts `executable` with `arguments`, exactly `environment`, in `directory`; standard input is empty.
     public init(executable: URL, arguments: [String], environment: [String: String], directory: URL) throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "tollgate-subprocess-\(UUID().uuidString)")
+            "tollgate-subprocess-\(UUID().uuidString)"
+        )
         stdoutFile = scratch.appendingPathExtension("out")
         stderrFile = scratch.appendingPathExtension("err")
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
@@ -75,7 +76,11 @@ public final class Subprocess {
 
     /// Runs a process to its end.
     public static func run(
-        executable: URL, arguments: [String], environment: [String: String], directory: URL, timeout: Double = 60
+        executable: URL,
+        arguments: [String],
+        environment: [String: String],
+        directory: URL,
+        timeout: Double = 60
     ) throws -> ProcessResult {
         try Subprocess(executable: executable, arguments: arguments, environment: environment, directory: directory)
             .wait(timeout: timeout)

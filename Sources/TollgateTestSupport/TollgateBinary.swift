@@ -25,18 +25,26 @@ public struct TollgateBinary: Sendable {
     ///   - directory: the working directory; the system's temporary directory when nil.
     ///   - timeout: seconds after which the process is killed (the result says so).
     public func run(
-        _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil, timeout: Double = 60
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: URL? = nil,
+        timeout: Double = 60
     ) throws -> ProcessResult {
         try start(arguments, environment: extra, directory: directory).wait(timeout: timeout)
     }
 
     /// Starts `tollgate <arguments>` and returns at once; ``Subprocess/wait(timeout:)`` collects the result.
     public func start(
-        _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: URL? = nil
     ) throws -> Subprocess {
         try Subprocess(
-            executable: url, arguments: arguments, environment: environment.merging(extra) { _, new in new },
-            directory: directory ?? FileManager.default.temporaryDirectory)
+            executable: url,
+            arguments: arguments,
+            environment: environment.merging(extra) { _, new in new },
+            directory: directory ?? FileManager.default.temporaryDirectory
+        )
     }
 
     /// The places the executable is looked for, in order: `$TOLLGATE_TEST_BINARY`, the folder of the running test
@@ -68,12 +76,14 @@ public struct TollgateBinary: Sendable {
         let candidates = Self.candidates()
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            {
                 return candidate
             }
         }
         throw Subprocess.Failure(
             description: "the tollgate executable was not found; build it (`swift build --product tollgate`). Tried: "
-                + candidates.map(\.path).joined(separator: ", "))
+                + candidates.map(\.path).joined(separator: ", ")
+        )
     }
 }

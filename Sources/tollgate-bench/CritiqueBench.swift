@@ -85,17 +85,27 @@ enum CritiqueBench {
         let megabytes = Double(bytes.count) / 1_000_000
         print(
             String(
-                format: "parser (\(name)): %.1f MB in %.3f s = %.0f MB/s, %d events (%.2f M events/s)", megabytes, seconds,
-                megabytes / seconds, events, Double(events) / seconds / 1_000_000))
+                format: "parser (\(name)): %.1f MB in %.3f s = %.0f MB/s, %d events (%.2f M events/s)",
+                megabytes,
+                seconds,
+                megabytes / seconds,
+                events,
+                Double(events) / seconds / 1_000_000
+            )
+        )
         print(
             "parser memory (\(name)): peak buffered \(peakBuffered) bytes (\(bufferedAtQuarter) by the first quarter of the stream),"
                 + " limit \(CritiqueParser.defaultMaxBlockBytes); RSS \(rssBefore.map(String.init) ?? "?") KiB before,"
-                + " \(rssAfter.map(String.init) ?? "?") KiB after (the \(bytes.count / 1024) KiB input itself is held by the bench)")
+                + " \(rssAfter.map(String.init) ?? "?") KiB after (the \(bytes.count / 1024) KiB input itself is held by the bench)"
+        )
         return megabytes / seconds
     }
 
     static func round(_ n: Int, artifactLines: Int = 8) -> String {
-        let artifact = String(repeating: "- a line of the plan under review, long enough to matter\n", count: artifactLines)
+        let artifact = String(
+            repeating: "- a line of the plan under review, long enough to matter\n",
+            count: artifactLines
+        )
         return """
             <ROUND n="\(n)">
             <PANELIST role="designer"><NOTES>Draft \(n).</NOTES><ARTIFACT mime="text/markdown"><![CDATA[\(artifact)]]></ARTIFACT></PANELIST>
@@ -138,13 +148,23 @@ enum CritiqueBench {
         perSummary.sort()
         print(
             String(
-                format: "scoreboard: %d events x %d runs: p50 %.2f us, p99 %.2f us, max %.1f us per event (budget 2000 us)",
-                events.count, Self.scoreboardRuns, Self.percentile(perEvent, 0.50), Self.percentile(perEvent, 0.99),
-                perEvent.last ?? 0))
+                format:
+                    "scoreboard: %d events x %d runs: p50 %.2f us, p99 %.2f us, max %.1f us per event (budget 2000 us)",
+                events.count,
+                Self.scoreboardRuns,
+                Self.percentile(perEvent, 0.50),
+                Self.percentile(perEvent, 0.99),
+                perEvent.last ?? 0
+            )
+        )
         print(
             String(
-                format: "scoreboard summary: p50 %.2f us, p99 %.2f us (checksum %d)", Self.percentile(perSummary, 0.50),
-                Self.percentile(perSummary, 0.99), statuses))
+                format: "scoreboard summary: p50 %.2f us, p99 %.2f us (checksum %d)",
+                Self.percentile(perSummary, 0.50),
+                Self.percentile(perSummary, 0.99),
+                statuses
+            )
+        )
     }
 
     // MARK: - Helpers

@@ -47,8 +47,14 @@ enum GitBench {
                 let ratio = median(cli) / median(gitKit)
                 print(
                     row(
-                        "\(scenario.files)", "\(scenario.iterations)", step, milliseconds(median(gitKit)),
-                        milliseconds(median(cli)), String(format: "%.1f×", ratio)))
+                        "\(scenario.files)",
+                        "\(scenario.iterations)",
+                        step,
+                        milliseconds(median(gitKit)),
+                        milliseconds(median(cli)),
+                        String(format: "%.1f×", ratio)
+                    )
+                )
             }
         }
         print("")
@@ -101,8 +107,12 @@ enum GitBench {
             _ = try repository.commitWorkingTree(message: "Agent work", author: author, committer: author)
             let squashStart = ContinuousClock.now
             let result = try repository.squashMerge(
-                branch: branch, into: "main", message: "Phase \(iteration + 1) (tactical): bench", author: author,
-                committer: author)
+                branch: branch,
+                into: "main",
+                message: "Phase \(iteration + 1) (tactical): bench",
+                author: author,
+                committer: author
+            )
             let squashEnd = ContinuousClock.now
             guard case .merged = result else { throw BenchError("squash merge gave \(result)") }
             try repository.checkout(branch: "main")
@@ -149,7 +159,10 @@ enum GitBench {
     static func writeWorkspace(at directory: URL, files: Int) throws {
         for index in 0..<files {
             try writeFile(
-                "file \(index)\n" + String(repeating: "line of text\n", count: 10), to: filePath(index), in: directory)
+                "file \(index)\n" + String(repeating: "line of text\n", count: 10),
+                to: filePath(index),
+                in: directory
+            )
         }
     }
 
@@ -171,7 +184,9 @@ enum GitBench {
         var descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if descriptor < 0, errno == ENOENT {
             try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
         guard descriptor >= 0 else { throw BenchError("cannot write \(relative): \(String(cString: strerror(errno)))") }

@@ -22,7 +22,8 @@ enum GiteaBench {
         print("")
         guard FileManager.default.fileExists(atPath: BenchServer.scriptURL.path) else {
             print(
-                "skipped: the test server script is not here (\(BenchServer.scriptURL.path)); run from the source tree")
+                "skipped: the test server script is not here (\(BenchServer.scriptURL.path)); run from the source tree"
+            )
             print("")
             return
         }
@@ -33,7 +34,8 @@ enum GiteaBench {
         let bot = GiteaClient(baseURL: server.baseURL, token: server.botToken, transport: transport)
         let alice = GiteaClient(baseURL: server.baseURL, token: server.aliceToken, transport: reviewerTransport)
         let repo = try await bot.createRepository(
-            CreateRepositoryOptions(name: "bench", autoInit: true), organization: nil
+            CreateRepositoryOptions(name: "bench", autoInit: true),
+            organization: nil
         ).ref
 
         var merge: [(seconds: Double, requests: Int)] = []
@@ -42,20 +44,34 @@ enum GiteaBench {
             // approve-and-merge
             let branch = "phase-\(index)-tactical"
             _ = try server.commit(
-                ["out-\(index).md": "result \(index)\n"], to: branch, owner: repo.owner, name: repo.name)
+                ["out-\(index).md": "result \(index)\n"],
+                to: branch,
+                owner: repo.owner,
+                name: repo.name
+            )
             let opened = try await bot.createPullRequest(
-                CreatePullRequestOptions(head: branch, base: "main", title: "Phase \(index)"), in: repo)
+                CreatePullRequestOptions(head: branch, base: "main", title: "Phase \(index)"),
+                in: repo
+            )
             _ = try await bot.requestReviewers(["alice"], on: opened.number, in: repo)
             _ = try await alice.createReview(CreatePullReviewOptions(event: .approved), on: opened.number, in: repo)
             let mergeRun = try await measure(transport) {
                 let read = try await resumeReads(bot, pull: opened.number, in: repo)
-                guard case .approved = ReviewVerdict.evaluate(read.reviews, headSHA: read.pull.head.sha, ignoring: read.login)
+                guard
+                    case .approved = ReviewVerdict.evaluate(
+                        read.reviews,
+                        headSHA: read.pull.head.sha,
+                        ignoring: read.login
+                    )
                 else { throw BenchServer.Failure(description: "expected an approval") }
                 guard try await !bot.isMerged(opened.number, in: repo) else {
                     throw BenchServer.Failure(description: "merged too early")
                 }
                 _ = try await bot.merge(
-                    opened.number, in: repo, MergeOptions(title: "Phase \(index)", headCommitID: read.pull.head.sha))
+                    opened.number,
+                    in: repo,
+                    MergeOptions(title: "Phase \(index)", headCommitID: read.pull.head.sha)
+                )
                 guard try await bot.isMerged(opened.number, in: repo),
                     try await bot.pullRequest(opened.number, in: repo).mergeCommitSHA != nil
                 else { throw BenchServer.Failure(description: "not merged") }
@@ -64,11 +80,18 @@ enum GiteaBench {
             let waitingBranch = "phase-\(index)-strategic"
             _ = try server.commit(["plan-\(index).md": "plan\n"], to: waitingBranch, owner: repo.owner, name: repo.name)
             let waiting = try await bot.createPullRequest(
-                CreatePullRequestOptions(head: waitingBranch, base: "main", title: "Waiting \(index)"), in: repo)
+                CreatePullRequestOptions(head: waitingBranch, base: "main", title: "Waiting \(index)"),
+                in: repo
+            )
             _ = try await bot.requestReviewers(["alice"], on: waiting.number, in: repo)
             let idleRun = try await measure(transport) {
                 let read = try await resumeReads(bot, pull: waiting.number, in: repo)
-                guard case .waiting = ReviewVerdict.evaluate(read.reviews, headSHA: read.pull.head.sha, ignoring: read.login)
+                guard
+                    case .waiting = ReviewVerdict.evaluate(
+                        read.reviews,
+                        headSHA: read.pull.head.sha,
+                        ignoring: read.login
+                    )
                 else { throw BenchServer.Failure(description: "expected a pending request") }
             }
             if index > 0 {
@@ -106,7 +129,8 @@ enum GiteaBench {
 
     /// Runs `body` once and returns its wall time and the transport's request count for it.
     private static func measure(
-        _ transport: CurlTransport, _ body: () async throws -> Void
+        _ transport: CurlTransport,
+        _ body: () async throws -> Void
     ) async throws -> (seconds: Double, requests: Int) {
         let before = transport.attemptCount
         let clock = ContinuousClock()
@@ -171,7 +195,8 @@ private final class BenchServer {
             "op": "commit", "args": ["owner": owner, "name": name, "branch": branch, "files": files],
         ]
         try self.input.fileHandleForWriting.write(
-            contentsOf: JSONSerialization.data(withJSONObject: request) + Data("\n".utf8))
+            contentsOf: JSONSerialization.data(withJSONObject: request) + Data("\n".utf8)
+        )
         let answer = try Self.readLine(from: self.output.fileHandleForReading, buffer: &self.buffer)
         guard let result = answer["result"] as? [String: Any], let sha = result["sha"] as? String else {
             throw Failure(description: "commit failed: \(answer)")

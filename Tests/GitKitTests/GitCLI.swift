@@ -10,7 +10,9 @@ enum GitCLI {
     /// Records an issue and throws when git exits with a non-zero status.
     @discardableResult
     static func run(
-        _ arguments: [String], in directory: URL, sourceLocation: SourceLocation = #_sourceLocation
+        _ arguments: [String],
+        in directory: URL,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> String {
         let result = try runAllowingFailure(arguments, in: directory)
         guard result.status == 0 else {
@@ -23,7 +25,8 @@ enum GitCLI {
 
     /// Runs `git <arguments>` in `directory` and returns its exit status, standard output and standard error.
     static func runAllowingFailure(
-        _ arguments: [String], in directory: URL
+        _ arguments: [String],
+        in directory: URL
     ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

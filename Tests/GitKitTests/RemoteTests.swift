@@ -33,14 +33,19 @@ struct RemoteTests {
         try repository.setRemote(name: "origin", url: remote.path)
         let main = try #require(try repository.branchTip("main"))
         let state = try repository.commit(
-            tree: try repository.writeTree(["job.json": Data("{}".utf8)]), parents: [], message: "state",
-            author: Fixture.author, committer: Fixture.committer)
+            tree: try repository.writeTree(["job.json": Data("{}".utf8)]),
+            parents: [],
+            message: "state",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         try repository.updateReference("refs/heads/tollgate/state", to: state, expected: nil, message: "state")
 
         try repository.push(
             remote: "origin",
             refspecs: ["refs/heads/main:refs/heads/main", "refs/heads/tollgate/state:refs/heads/tollgate/state"],
-            credentials: nil)
+            credentials: nil
+        )
         #expect(try GitCLI.run(["rev-parse", "main", "tollgate/state"], in: remote) == "\(main.hex)\n\(state.hex)")
 
         // Someone else pushes to main with the command line.
@@ -64,7 +69,8 @@ struct RemoteTests {
         // Deleting a branch with a push also drops its remote-tracking reference, as `git push` does.
         try repository.push(remote: "origin", refspecs: [":refs/heads/tollgate/state"], credentials: nil)
         #expect(
-            try GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status != 0)
+            try GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status != 0
+        )
         #expect(try repository.resolve(reference: "refs/remotes/origin/tollgate/state") == nil)
 
         // A branch deleted on the remote by someone else is pruned only when asked.
@@ -113,8 +119,10 @@ struct RemoteTests {
 
         let error = #expect(throws: GitError.self) {
             try repository.push(
-                remote: "origin", refspecs: ["refs/heads/main:refs/heads/main"],
-                credentials: Credentials(username: "bot", password: "wrong-token"))
+                remote: "origin",
+                refspecs: ["refs/heads/main:refs/heads/main"],
+                credentials: Credentials(username: "bot", password: "wrong-token")
+            )
         }
         #expect(error?.isAuthenticationFailure == true)
         #expect(error?.message.contains("authentication failed for 127.0.0.1") == true)

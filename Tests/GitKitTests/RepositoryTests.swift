@@ -41,11 +41,14 @@ struct RepositoryTests {
     @Test func commitsAdditionsModificationsAndDeletionsRespectingGitignore() throws {
         let (directory, repository) = try Fixture.repository()
         try Fixture.write(
-            [".gitignore": "*.log\n", "a.txt": "alpha\n", "b.txt": "beta\n", "debug.log": "noise\n"], in: directory)
+            [".gitignore": "*.log\n", "a.txt": "alpha\n", "b.txt": "beta\n", "debug.log": "noise\n"],
+            in: directory
+        )
         #expect(try repository.hasUncommittedChanges())
         let first = try Fixture.commitAll(repository, "first")
         #expect(
-            try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) == ".gitignore\na.txt\nb.txt")
+            try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) == ".gitignore\na.txt\nb.txt"
+        )
         #expect(try !repository.hasUncommittedChanges())
         #expect(try repository.commitInfo(first).parents.isEmpty)
 
@@ -86,7 +89,12 @@ struct RepositoryTests {
 
         let empty = try #require(
             try repository.commitWorkingTree(
-                message: "allowed", author: Fixture.author, committer: Fixture.author, allowEmpty: true))
+                message: "allowed",
+                author: Fixture.author,
+                committer: Fixture.author,
+                allowEmpty: true
+            )
+        )
         let info = try repository.commitInfo(empty)
         #expect(info.parents == [first])
         #expect(info.tree == (try repository.commitInfo(first)).tree)
@@ -106,14 +114,18 @@ struct RepositoryTests {
         let cli = try GitCLI.run(["log", "-1", format], in: directory.url)
         #expect(
             cli.trimmingCharacters(in: .whitespacesAndNewlines)
-                == "Ada Author|ada@example.com|1700000000|Cy Committer|cy@example.com|1700000100|Title line|42")
+                == "Ada Author|ada@example.com|1700000000|Cy Committer|cy@example.com|1700000100|Title line|42"
+        )
 
         try directory.write("y\n", to: "y.txt")
         let before = Date()
         let now = try #require(
             try repository.commitWorkingTree(
-                message: "now", author: Signature(name: "N", email: "n@example.com"),
-                committer: Signature(name: "N", email: "n@example.com")))
+                message: "now",
+                author: Signature(name: "N", email: "n@example.com"),
+                committer: Signature(name: "N", email: "n@example.com")
+            )
+        )
         let stamped = try #require(try repository.commitInfo(now).author.date)
         #expect(abs(stamped.timeIntervalSince(before)) < 5)
     }
@@ -186,13 +198,19 @@ struct RepositoryTests {
         ]
         let tree = try repository.writeTree(files)
         let commit = try repository.commit(
-            tree: tree, parents: [], message: "state", author: Fixture.author, committer: Fixture.committer)
+            tree: tree,
+            parents: [],
+            message: "state",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         #expect(try repository.resolve(reference: "HEAD") == nil)  // no reference moved
         #expect(try repository.commitInfo(commit).tree == tree)
         #expect(try repository.filePaths(at: commit) == ["README.md", "docs/a/b.txt", "docs/c.txt", "empty.txt"])
         #expect(
             try GitCLI.run(["ls-tree", "-r", "--name-only", commit.hex], in: directory.url)
-                == "README.md\ndocs/a/b.txt\ndocs/c.txt\nempty.txt")
+                == "README.md\ndocs/a/b.txt\ndocs/c.txt\nempty.txt"
+        )
         for (path, contents) in files {
             #expect(try repository.fileContents(path, at: commit) == contents)
         }
@@ -202,11 +220,16 @@ struct RepositoryTests {
         #expect(
             try repository.changedPaths(from: nil, to: commit) == [
                 "README.md", "docs/a/b.txt", "docs/c.txt", "empty.txt",
-            ])
+            ]
+        )
 
         let next = try repository.commit(
-            tree: try repository.writeTree(["README.md": Data("# Job 2\n".utf8)]), parents: [commit],
-            message: "state 2", author: Fixture.author, committer: Fixture.committer)
+            tree: try repository.writeTree(["README.md": Data("# Job 2\n".utf8)]),
+            parents: [commit],
+            message: "state 2",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         #expect(try repository.commitInfo(next).parents == [commit])
         #expect(try GitCLI.run(["rev-parse", "\(next.hex)^"], in: directory.url) == commit.hex)
 
@@ -221,9 +244,19 @@ struct RepositoryTests {
         let tree = try repository.writeTree(["job.json": Data("{}".utf8)])
         let cli = directory.url
         let one = try repository.commit(
-            tree: tree, parents: [], message: "one", author: Fixture.author, committer: Fixture.committer)
+            tree: tree,
+            parents: [],
+            message: "one",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         let two = try repository.commit(
-            tree: tree, parents: [one], message: "two", author: Fixture.author, committer: Fixture.committer)
+            tree: tree,
+            parents: [one],
+            message: "two",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         let state = "refs/heads/tollgate/state"
 
         let absent = #expect(throws: GitError.self) {
@@ -267,11 +300,13 @@ struct RepositoryTests {
         #expect(try repository.log(from: tip, limit: 2).map(\.oid) == Array(commits.reversed().prefix(2)))
         #expect(
             try repository.log(from: tip).map(\.oid.hex).joined(separator: "\n")
-                == GitCLI.run(["rev-list", "HEAD"], in: directory.url))
+                == GitCLI.run(["rev-list", "HEAD"], in: directory.url)
+        )
         #expect(try repository.changedPaths(from: commits[0], to: commits[1]) == ["file0.txt"])
         #expect(
             try repository.changedPaths(from: commits[0], to: tip).joined(separator: "\n")
-                == GitCLI.run(["diff", "--name-only", commits[0].hex, tip.hex], in: directory.url))
+                == GitCLI.run(["diff", "--name-only", commits[0].hex, tip.hex], in: directory.url)
+        )
         #expect(try repository.isAncestor(commits[0], of: tip))
         #expect(try repository.isAncestor(tip, of: tip))
         #expect(try !repository.isAncestor(tip, of: commits[0]))
@@ -284,20 +319,30 @@ struct RepositoryTests {
         #expect(try !repository.isAncestor(side, of: tip))
 
         let orphan = try repository.commit(
-            tree: try repository.writeTree(["x": Data()]), parents: [], message: "orphan", author: Fixture.author,
-            committer: Fixture.committer)
+            tree: try repository.writeTree(["x": Data()]),
+            parents: [],
+            message: "orphan",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         #expect(try repository.mergeBase(orphan, tip) == nil)
 
         let merge = try repository.commit(
-            tree: try repository.commitInfo(tip).tree, parents: [tip, side], message: "merge",
-            author: Fixture.author, committer: Fixture.committer)
+            tree: try repository.commitInfo(tip).tree,
+            parents: [tip, side],
+            message: "merge",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
         #expect(try repository.log(from: merge).count == 5)
         #expect(try repository.log(from: merge, firstParentOnly: false).count == 6)
         let all = try repository.log(from: merge, firstParentOnly: false).map(\.oid.hex)
         #expect(
             Set(all)
                 == Set(
-                    try GitCLI.run(["rev-list", merge.hex], in: directory.url).split(separator: "\n").map(String.init)))
+                    try GitCLI.run(["rev-list", merge.hex], in: directory.url).split(separator: "\n").map(String.init)
+                )
+        )
         #expect(all.first == merge.hex)
     }
 
@@ -322,6 +367,7 @@ struct RepositoryTests {
         #expect(!String(reflecting: credentials).contains("s3cret"))
         #expect(
             GitError(code: -1, message: "boom", operation: "push to origin").description
-                == "git push to origin failed: boom")
+                == "git push to origin failed: boom"
+        )
     }
 }

@@ -20,7 +20,12 @@ struct SquashMergeTests {
         -> SquashResult
     {
         try repository.squashMerge(
-            branch: "phase", into: "main", message: message, author: Fixture.author, committer: Fixture.committer)
+            branch: "phase",
+            into: "main",
+            message: message,
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
     }
 
     @Test func takesTheBranchTreeWhenMainHasNotMoved() throws {
@@ -137,7 +142,8 @@ struct SquashMergeTests {
                     MergeConflict(path: "a.txt", ancestor: true, ours: true, theirs: true),
                     MergeConflict(path: "both.txt", ancestor: false, ours: true, theirs: true),
                     MergeConflict(path: "c.txt", ancestor: true, ours: false, theirs: true),
-                ]))
+                ])
+        )
         #expect(try repository.branchTip("main") == mainTip)
         #expect(try repository.branchTip("phase") == phaseTip)
         #expect(directory.read("a.txt") == "a1\na2 main\na3\n")
@@ -170,7 +176,12 @@ struct SquashMergeTests {
         let (directory, repository, _) = try Self.repositoryOnPhaseBranch()
         let error = #expect(throws: GitError.self) {
             try repository.squashMerge(
-                branch: "absent", into: "main", message: "m", author: Fixture.author, committer: Fixture.committer)
+                branch: "absent",
+                into: "main",
+                message: "m",
+                author: Fixture.author,
+                committer: Fixture.committer
+            )
         }
         #expect(error?.isNotFound == true)
         #expect(Repository.isRepository(at: directory.url))

@@ -28,7 +28,9 @@ final class TemporaryDirectory {
     func write(_ text: String, to relative: String) throws {
         let file = path(relative)
         try FileManager.default.createDirectory(
-            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: file.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: file)
     }
 

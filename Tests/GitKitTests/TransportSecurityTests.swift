@@ -29,7 +29,9 @@ struct TransportSecurityTests {
             server = try GiteaTestServer(
                 tls: GiteaTestServer.TLSIdentity(
                     certificateFile: fixtures.appendingPathComponent("\(certificate).pem"),
-                    keyFile: fixtures.appendingPathComponent("\(certificate).key")))
+                    keyFile: fixtures.appendingPathComponent("\(certificate).key")
+                )
+            )
             repository = try Repository.create(at: directory.path("work"))
             try directory.write("first\n", to: "work/file.txt")
             main = try Fixture.commitAll(repository, "first")
@@ -47,35 +49,49 @@ struct TransportSecurityTests {
         /// Pushes main to `remote` as the bot.
         func pushMain(to remote: String = "origin", _ security: TransportSecurity) throws(GitError) {
             try repository.push(
-                remote: remote, refspecs: ["refs/heads/main:refs/heads/main"],
-                credentials: credentials, security: security)
+                remote: remote,
+                refspecs: ["refs/heads/main:refs/heads/main"],
+                credentials: credentials,
+                security: security
+            )
         }
 
         /// Fetches the configured refspecs of `remote` as the bot.
         func fetch(from remote: String = "origin", _ security: TransportSecurity) throws(GitError) {
             try repository.fetch(
-                remote: remote, refspecs: [],
-                credentials: credentials, security: security)
+                remote: remote,
+                refspecs: [],
+                credentials: credentials,
+                security: security
+            )
         }
 
         /// Creates the repository on the server through the REST API with the given TLS settings.
         func createRepository(caFile: String?, insecure: Bool = false) async throws -> HTTPResponse {
             let settings = CurlTransport.Configuration(
-                caFile: caFile, insecureSkipTLSVerify: insecure, retry: RetryPolicy(maxAttempts: 1),
-                settingsPrefix: "gitea.")
+                caFile: caFile,
+                insecureSkipTLSVerify: insecure,
+                retry: RetryPolicy(maxAttempts: 1),
+                settingsPrefix: "gitea."
+            )
             let transport = CurlTransport(configuration: settings)
             return try await transport.send(
                 HTTPRequest(
-                    method: .post, url: server.baseURL.appendingPathComponent("api/v1/user/repos"),
+                    method: .post,
+                    url: server.baseURL.appendingPathComponent("api/v1/user/repos"),
                     headers: ["Authorization": "token \(server.bot.token)", "Content-Type": "application/json"],
-                    body: Data(#"{"name": "tls"}"#.utf8)))
+                    body: Data(#"{"name": "tls"}"#.utf8)
+                )
+            )
         }
 
         /// The tip of `branch` in the server's bare repository, read with the git command line; nil when absent.
         func serverTip(_ branch: String) throws -> String? {
             let bare = server.bareRepositoryPath(owner: server.bot.login, name: "tls")
             let result = try GitCLI.runAllowingFailure(
-                ["rev-parse", "--verify", "-q", "refs/heads/\(branch)"], in: bare)
+                ["rev-parse", "--verify", "-q", "refs/heads/\(branch)"],
+                in: bare
+            )
             return result.status == 0 ? result.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
         }
     }
@@ -89,8 +105,12 @@ struct TransportSecurityTests {
 
         // A reviewer's commit on the server comes back by fetch, through the host name rather than the address.
         let reviewed = try setup.server.commit(
-            ["review.txt": "from a reviewer\n"], to: "main", owner: setup.server.bot.login, name: "tls",
-            author: "alice")
+            ["review.txt": "from a reviewer\n"],
+            to: "main",
+            owner: setup.server.bot.login,
+            name: "tls",
+            author: "alice"
+        )
         try setup.repository.setRemote(name: "origin", url: setup.url(host: "localhost"))
         try setup.fetch(Self.trusted)
         #expect(try setup.repository.resolve(reference: "refs/remotes/origin/main")?.hex == reviewed)

@@ -30,7 +30,9 @@ struct CurlTransportTests {
         for index in 1...3 {
             try fixture.push(["f\(index).txt": "\(index)\n"], to: "branch-\(index)", in: repo)
             _ = try await fixture.bot.createPullRequest(
-                CreatePullRequestOptions(head: "branch-\(index)", base: "main", title: "PR \(index)"), in: repo)
+                CreatePullRequestOptions(head: "branch-\(index)", base: "main", title: "PR \(index)"),
+                in: repo
+            )
         }
         var request = self.get(fixture, "api/v1/repos/tollgate-bot/job/pulls", token: fixture.server.bot.token)
         request.url = try #require(URL(string: request.url.absoluteString + "?limit=1&page=2"))
@@ -62,7 +64,8 @@ struct CurlTransportTests {
         let fixture = try GiteaFixture()
         try fixture.server.failNextRequests(10, status: 502)
         let response = try await fixture.transport(retry: RetryPolicy(maxAttempts: 3)).send(
-            self.get(fixture, "api/v1/version"))
+            self.get(fixture, "api/v1/version")
+        )
         #expect(response.status == 502)
         #expect(response.attempts == 3)
     }
@@ -100,7 +103,10 @@ struct CurlTransportTests {
         try fixture.server.resetRequestLog()
         let error = await expectGiteaError(.serverError) {
             try await fixture.bot.createReview(
-                CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .comment, body: "x"),
+                on: pull.number,
+                in: repo
+            )
         }
         #expect(error?.status == 502)
         #expect(error?.message == "Bad Gateway")
@@ -109,7 +115,10 @@ struct CurlTransportTests {
         try fixture.server.dropNextConnections(1, method: "POST")
         let dropped = await expectGiteaError(.transport) {
             try await fixture.bot.createReview(
-                CreatePullReviewOptions(event: .comment, body: "x"), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .comment, body: "x"),
+                on: pull.number,
+                in: repo
+            )
         }
         #expect(dropped?.transportError?.attempts == 1)
     }
@@ -121,8 +130,11 @@ struct CurlTransportTests {
         let transport = fixture.transport(retry: RetryPolicy(maxAttempts: 3))
         let secret = "s3cr3t-token-value"
         let request = HTTPRequest(
-            method: .post, url: url.appendingPathComponent("api/v1/user/repos"),
-            headers: ["Authorization": "token \(secret)"], body: Data("{}".utf8))
+            method: .post,
+            url: url.appendingPathComponent("api/v1/user/repos"),
+            headers: ["Authorization": "token \(secret)"],
+            body: Data("{}".utf8)
+        )
         do {
             let response = try await transport.send(request)
             Issue.record("expected a failure, got \(response.status)")

@@ -11,13 +11,21 @@ struct CurlTransportTimeoutTests {
     private func transport(_ fixture: GiteaFixture, timeout: Duration = .seconds(1), attempts: Int) -> CurlTransport {
         CurlTransport(
             configuration: .init(
-                connectTimeout: .seconds(1), timeout: timeout, retry: RetryPolicy(maxAttempts: attempts),
-                settingsPrefix: "gitea."),
-            sleep: fixture.sleeps.sleep)
+                connectTimeout: .seconds(1),
+                timeout: timeout,
+                retry: RetryPolicy(maxAttempts: attempts),
+                settingsPrefix: "gitea."
+            ),
+            sleep: fixture.sleeps.sleep
+        )
     }
 
     private func version(_ url: URL) -> HTTPRequest {
-        HTTPRequest(method: .get, url: url.appendingPathComponent("api/v1/version"), headers: ["Accept": "application/json"])
+        HTTPRequest(
+            method: .get,
+            url: url.appendingPathComponent("api/v1/version"),
+            headers: ["Accept": "application/json"]
+        )
     }
 
     @Test func aRequestSlowerThanTheTotalTimeoutFailsNamingTheRequestAndTheTimeoutAfterItsRetries() async throws {
@@ -75,8 +83,10 @@ struct CurlTransportTimeoutTests {
         let fixture = try GiteaFixture()
         try fixture.server.slowNextRequests(3, delay: .seconds(4), pathContains: "/version")
         let client = GiteaClient(
-            baseURL: fixture.server.baseURL, token: fixture.server.bot.token,
-            transport: self.transport(fixture, attempts: 1))
+            baseURL: fixture.server.baseURL,
+            token: fixture.server.bot.token,
+            transport: self.transport(fixture, attempts: 1)
+        )
         let error = await expectGiteaError(.transport) { try await client.serverVersion() }
         let text = error.map { "\($0)" } ?? ""
         #expect(text.contains("GET "))
@@ -92,8 +102,12 @@ struct CurlTransportTimeoutTests {
         let url = try #require(URL(string: "http://127.0.0.1:\(listener.port)/"))
         let transport = CurlTransport(
             configuration: .init(
-                connectTimeout: .seconds(1), timeout: .seconds(30), retry: RetryPolicy(maxAttempts: 2)),
-            sleep: fixture.sleeps.sleep)
+                connectTimeout: .seconds(1),
+                timeout: .seconds(30),
+                retry: RetryPolicy(maxAttempts: 2)
+            ),
+            sleep: fixture.sleeps.sleep
+        )
         let started = ContinuousClock.now
         do {
             let response = try await transport.send(self.version(url))

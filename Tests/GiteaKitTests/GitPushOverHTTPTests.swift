@@ -20,20 +20,29 @@ struct GitPushOverHTTPTests {
             try fixture.git(["push", "-q", anonymous, "HEAD:refs/heads/anon"], in: clone)
         }
         let wrong = fixture.server.authenticatedRepositoryURL(
-            owner: repo.owner, name: repo.name, account: .init(login: "tollgate-bot", token: "not-a-token"))
+            owner: repo.owner,
+            name: repo.name,
+            account: .init(login: "tollgate-bot", token: "not-a-token")
+        )
         #expect(throws: (any Error).self) {
             try fixture.git(["push", "-q", wrong.absoluteString, "HEAD:refs/heads/bad"], in: clone)
         }
         let readOnly = try fixture.server.createToken(for: "tollgate-bot", scopes: ["read:repository"])
         let readOnlyURL = fixture.server.authenticatedRepositoryURL(
-            owner: repo.owner, name: repo.name, account: readOnly)
+            owner: repo.owner,
+            name: repo.name,
+            account: readOnly
+        )
         #expect(throws: (any Error).self) {
             try fixture.git(["push", "-q", readOnlyURL.absoluteString, "HEAD:refs/heads/ro"], in: clone)
         }
 
         // The token as the Basic password (the user name is not checked, as in Gitea).
         let withToken = fixture.server.authenticatedRepositoryURL(
-            owner: repo.owner, name: repo.name, account: fixture.server.alice)
+            owner: repo.owner,
+            name: repo.name,
+            account: fixture.server.alice
+        )
         try fixture.git(["push", "-q", withToken.absoluteString, "HEAD:refs/heads/phase-2-tactical"], in: clone)
         #expect(try fixture.bareGit(["rev-parse", "refs/heads/phase-2-tactical"], repo: repo) == head)
         #expect(try fixture.bareGit(["branch", "--list", "anon", "bad", "ro"], repo: repo).isEmpty)
@@ -50,7 +59,9 @@ struct GitPushOverHTTPTests {
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
         try fixture.git(
-            ["push", "-q", "origin", ":phase-1-strategic"], in: fixture.scratch.appendingPathComponent(repo.name))
+            ["push", "-q", "origin", ":phase-1-strategic"],
+            in: fixture.scratch.appendingPathComponent(repo.name)
+        )
         let closed = try await fixture.bot.pullRequest(pull.number, in: repo)
         #expect(closed.state == .closed)
         #expect(!closed.merged)
@@ -63,8 +74,13 @@ struct GitPushOverHTTPTests {
         let pull = try await fixture.openPullRequest(in: repo)
         _ = try await fixture.alice.createReview(CreatePullReviewOptions(event: .approved), on: pull.number, in: repo)
         let sha = try fixture.server.commit(
-            ["plan.md": "# Plan, edited by alice\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name,
-            author: "alice", message: "Reviewer fix")
+            ["plan.md": "# Plan, edited by alice\n"],
+            to: "phase-1-strategic",
+            owner: repo.owner,
+            name: repo.name,
+            author: "alice",
+            message: "Reviewer fix"
+        )
         #expect(try fixture.bareGit(["log", "-1", "--format=%an %P", sha], repo: repo) == "alice \(pull.head.sha)")
         #expect(try await fixture.bot.pullRequest(pull.number, in: repo).head.sha == sha)
         #expect(try await fixture.bot.reviews(on: pull.number, in: repo).allSatisfy { $0.stale })

@@ -34,7 +34,9 @@ struct GiteaClientTests {
     @Test func createsUserRepositoriesAndRefusesDuplicates() async throws {
         let fixture = try GiteaFixture()
         let created = try await fixture.bot.createRepository(
-            CreateRepositoryOptions(name: "job-1", isPrivate: true, autoInit: true), organization: nil)
+            CreateRepositoryOptions(name: "job-1", isPrivate: true, autoInit: true),
+            organization: nil
+        )
         #expect(created.fullName == "tollgate-bot/job-1")
         #expect(created.defaultBranch == "main")
         #expect(created.isPrivate)
@@ -54,7 +56,9 @@ struct GiteaClientTests {
         let fixture = try GiteaFixture()
         try fixture.server.createOrganization("acme", members: ["tollgate-bot"])
         let created = try await fixture.bot.createRepository(
-            CreateRepositoryOptions(name: "jobs"), organization: "acme")
+            CreateRepositoryOptions(name: "jobs"),
+            organization: "acme"
+        )
         #expect(created.fullName == "acme/jobs")
         #expect(created.owner?.login == "acme")
         await expectGiteaError(.forbidden) {
@@ -82,7 +86,9 @@ struct GiteaClientTests {
         let repo = try await fixture.makeRepository()
         let head = try fixture.push(["plan.md": "# Plan\n"], to: "phase-1-strategic", in: repo)
         let created = try await fixture.bot.createPullRequest(
-            CreatePullRequestOptions(head: "phase-1-strategic", base: "main", title: "Phase 1", body: "Body"), in: repo)
+            CreatePullRequestOptions(head: "phase-1-strategic", base: "main", title: "Phase 1", body: "Body"),
+            in: repo
+        )
         #expect(created.number == 1)
         #expect(created.state == .open)
         #expect(!created.merged)
@@ -100,12 +106,17 @@ struct GiteaClientTests {
 
         let duplicate = await expectGiteaError(.conflict) {
             try await fixture.bot.createPullRequest(
-                CreatePullRequestOptions(head: "phase-1-strategic", base: "main", title: "Again"), in: repo)
+                CreatePullRequestOptions(head: "phase-1-strategic", base: "main", title: "Again"),
+                in: repo
+            )
         }
         #expect(duplicate?.message.contains("pull request already exists for these targets") == true)
 
         let edited = try await fixture.bot.editPullRequest(
-            1, in: repo, EditPullRequestOptions(title: "Phase 1 (strategic)", body: "New"))
+            1,
+            in: repo,
+            EditPullRequestOptions(title: "Phase 1 (strategic)", body: "New")
+        )
         #expect(edited.title == "Phase 1 (strategic)")
         #expect(edited.body == "New")
         let closed = try await fixture.bot.editPullRequest(1, in: repo, EditPullRequestOptions(state: .closed))
@@ -122,16 +133,22 @@ struct GiteaClientTests {
         let repo = try await fixture.makeRepository()
         let same = await expectGiteaError(.validation) {
             try await fixture.bot.createPullRequest(
-                CreatePullRequestOptions(head: "main", base: "main", title: "x"), in: repo)
+                CreatePullRequestOptions(head: "main", base: "main", title: "x"),
+                in: repo
+            )
         }
         #expect(same?.message.contains("no changes between the head and the base") == true)
         await expectGiteaError(.notFound) {
             try await fixture.bot.createPullRequest(
-                CreatePullRequestOptions(head: "no-such-branch", base: "main", title: "x"), in: repo)
+                CreatePullRequestOptions(head: "no-such-branch", base: "main", title: "x"),
+                in: repo
+            )
         }
         let untitled = await expectGiteaError(.validation) {
             try await fixture.bot.createPullRequest(
-                CreatePullRequestOptions(head: "x", base: "main", title: ""), in: repo)
+                CreatePullRequestOptions(head: "x", base: "main", title: ""),
+                in: repo
+            )
         }
         #expect(untitled?.message == "[Title]: Required")
         await expectGiteaError(.notFound) { try await fixture.bot.pullRequest(42, in: repo) }
@@ -165,7 +182,10 @@ struct GiteaClientTests {
         for index in 1...53 {
             let author = index.isMultiple(of: 2) ? fixture.alice : fixture.bob
             _ = try await author.createReview(
-                CreatePullReviewOptions(event: .comment, body: "note \(index)"), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .comment, body: "note \(index)"),
+                on: pull.number,
+                in: repo
+            )
         }
         try fixture.server.resetRequestLog()
         let reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
@@ -186,7 +206,8 @@ struct GiteaClientTests {
         var reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
         #expect(
             ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
-                == .waiting(for: ["alice"]))
+                == .waiting(for: ["alice"])
+        )
 
         let selfApproval = await expectGiteaError(.validation) {
             try await fixture.bot.createReview(CreatePullReviewOptions(event: .approved), on: pull.number, in: repo)
@@ -194,13 +215,19 @@ struct GiteaClientTests {
         #expect(selfApproval?.message == "approve your own pull is not allowed")
 
         let approval = try await fixture.alice.createReview(
-            CreatePullReviewOptions(event: .approved, body: "LGTM"), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .approved, body: "LGTM"),
+            on: pull.number,
+            in: repo
+        )
         #expect(approval.commitID == pull.head.sha)
         #expect(approval.official)
         reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
         guard
             case .approved(let approvals) = ReviewVerdict.evaluate(
-                reviews, headSHA: pull.head.sha, ignoring: "tollgate-bot")
+                reviews,
+                headSHA: pull.head.sha,
+                ignoring: "tollgate-bot"
+            )
         else {
             Issue.record("expected an approval in \(reviews)")
             return
@@ -226,25 +253,33 @@ struct GiteaClientTests {
 
         let bodyless = await expectGiteaError(.validation) {
             try await fixture.bob.createReview(
-                CreatePullReviewOptions(event: .requestChanges), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .requestChanges),
+                on: pull.number,
+                in: repo
+            )
         }
         #expect(bodyless?.message == "review event REQUEST_CHANGES requires a body")
         let changes = try await fixture.bob.createReview(
             CreatePullReviewOptions(
-                event: .requestChanges, body: "Needs work",
+                event: .requestChanges,
+                body: "Needs work",
                 comments: [
                     .init(path: "plan.md", body: "second", newLine: 3),
                     .init(path: "plan.md", body: "first", newLine: 1),
                     .init(path: "README.md", body: "removed line", oldLine: 1),
-                ]),
-            on: pull.number, in: repo)
+                ]
+            ),
+            on: pull.number,
+            in: repo
+        )
         #expect(changes.commentsCount == 3)
         reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
         #expect(
             ReviewVerdict.evaluate(reviews, headSHA: newHead, ignoring: "tollgate-bot")
                 == .changesRequested([
                     try #require(reviews.first { $0.id == changes.id })
-                ]))
+                ])
+        )
 
         let comments = try await fixture.bot.reviewComments(review: changes.id, on: pull.number, in: repo)
         #expect(comments.map(\.id) == comments.map(\.id).sorted())
@@ -258,7 +293,9 @@ struct GiteaClientTests {
         await expectGiteaError(.serverError) {
             try await fixture.bob.createReview(
                 CreatePullReviewOptions(event: .comment, comments: [.init(path: "plan.md", body: "?", newLine: 99)]),
-                on: pull.number, in: repo)
+                on: pull.number,
+                in: repo
+            )
         }
     }
 
@@ -267,7 +304,10 @@ struct GiteaClientTests {
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
         let changes = try await fixture.alice.createReview(
-            CreatePullReviewOptions(event: .requestChanges, body: "No"), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .requestChanges, body: "No"),
+            on: pull.number,
+            in: repo
+        )
         await expectGiteaError(.forbidden) {
             try await fixture.bob.dismissReview(changes.id, on: pull.number, in: repo, message: "not admin")
         }
@@ -286,7 +326,11 @@ struct GiteaClientTests {
         let pull = try await fixture.openPullRequest(in: repo)
         let before = Date().addingTimeInterval(-5)
         let first = try await fixture.bot.postComment(
-            "Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
+            "Frozen for review.",
+            on: pull.number,
+            in: repo,
+            idempotencyKey: "job-1/p1/r1/freeze"
+        )
         guard case .posted(let posted) = first else {
             Issue.record("expected a new comment, got \(first)")
             return
@@ -294,7 +338,11 @@ struct GiteaClientTests {
         #expect(posted.body.hasPrefix("Frozen for review."))
         #expect(posted.body.hasSuffix("<!-- tollgate:job-1/p1/r1/freeze -->"))
         let second = try await fixture.bot.postComment(
-            "Frozen for review.", on: pull.number, in: repo, idempotencyKey: "job-1/p1/r1/freeze")
+            "Frozen for review.",
+            on: pull.number,
+            in: repo,
+            idempotencyKey: "job-1/p1/r1/freeze"
+        )
         #expect(second == .alreadyPresent(posted))
         _ = try await fixture.alice.postComment("Human remark", on: pull.number, in: repo, idempotencyKey: "other")
 
@@ -323,23 +371,30 @@ struct GiteaClientTests {
         #expect(try await fixture.bot.isMerged(pull.number, in: repo) == false)
 
         let outcome = try await fixture.bot.merge(
-            pull.number, in: repo,
+            pull.number,
+            in: repo,
             MergeOptions(
-                title: "Phase 1 (strategic): the plan", message: "Details.\n\nTollgate-Job: j1",
-                headCommitID: pull.head.sha))
+                title: "Phase 1 (strategic): the plan",
+                message: "Details.\n\nTollgate-Job: j1",
+                headCommitID: pull.head.sha
+            )
+        )
         #expect(outcome == .merged)
         #expect(try await fixture.bot.isMerged(pull.number, in: repo))
 
         let mainAfter = try fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
         #expect(
             try fixture.bareGit(["rev-list", "--parents", "-n", "1", mainAfter], repo: repo)
-                == "\(mainAfter) \(mainBefore)")
+                == "\(mainAfter) \(mainBefore)"
+        )
         #expect(
             try fixture.bareGit(["log", "-1", "--format=%B", mainAfter], repo: repo)
-                == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n")
+                == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n"
+        )
         #expect(
             try fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo)
-                == fixture.bareGit(["rev-parse", "\(pull.head.sha)^{tree}"], repo: repo))
+                == fixture.bareGit(["rev-parse", "\(pull.head.sha)^{tree}"], repo: repo)
+        )
         #expect(try fixture.bareGit(["branch", "--list", "phase-1-strategic"], repo: repo).isEmpty)
 
         let merged = try await fixture.bot.pullRequest(pull.number, in: repo)
@@ -351,7 +406,8 @@ struct GiteaClientTests {
         // Merging again is recognised, not an error.
         #expect(
             try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
-                == .alreadyMerged)
+                == .alreadyMerged
+        )
         // The branch is gone, so the fallback reports it missing.
         #expect(try await fixture.bot.deleteBranch("phase-1-strategic", in: repo) == false)
     }

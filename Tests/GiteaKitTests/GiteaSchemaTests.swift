@@ -13,15 +13,18 @@ struct GiteaSchemaTests {
         #expect(validator.problems(in: good, schema: "ServerVersion.json").isEmpty)
         #expect(validator.problems(in: Data(#"{"version": 1}"#.utf8), schema: "ServerVersion.json").count == 1)
         #expect(
-            validator.problems(in: Data(#"{}"#.utf8), schema: "ServerVersion.json") == ["$: missing required version"])
+            validator.problems(in: Data(#"{}"#.utf8), schema: "ServerVersion.json") == ["$: missing required version"]
+        )
         #expect(
             validator.problems(in: Data(#"{"version": "1", "extra": true}"#.utf8), schema: "ServerVersion.json")
-                == ["$: unexpected field extra"])
+                == ["$: unexpected field extra"]
+        )
         let badReview = Data(#"[{"id": 1, "state": "MAYBE"}]"#.utf8)
         #expect(
             validator.problems(in: badReview, schema: "PullReview.json", isArray: true).contains {
                 $0.contains("MAYBE")
-            })
+            }
+        )
     }
 
     @Test func serverResponsesMatchGiteasDefinitions() async throws {
@@ -33,8 +36,13 @@ struct GiteaSchemaTests {
         _ = try await fixture.bot.requestReviewers(["bob"], on: pull.number, in: repo)
         let review = try await fixture.alice.createReview(
             CreatePullReviewOptions(
-                event: .approved, body: "ok", comments: [.init(path: "plan.md", body: "nice", newLine: 1)]),
-            on: pull.number, in: repo)
+                event: .approved,
+                body: "ok",
+                comments: [.init(path: "plan.md", body: "nice", newLine: 1)]
+            ),
+            on: pull.number,
+            in: repo
+        )
         _ = try await fixture.bot.postComment("hello", on: pull.number, in: repo, idempotencyKey: "k")
 
         let transport = fixture.transport()
@@ -61,14 +69,21 @@ struct GiteaSchemaTests {
 
         let unauthorized = try await transport.send(
             HTTPRequest(
-                method: .get, url: fixture.server.baseURL.appendingPathComponent("api/v1/user"),
-                headers: ["Authorization": "token bad"]))
+                method: .get,
+                url: fixture.server.baseURL.appendingPathComponent("api/v1/user"),
+                headers: ["Authorization": "token bad"]
+            )
+        )
         #expect(unauthorized.status == 401)
         #expect(validator.problems(in: unauthorized.body, schema: "APIError.json").isEmpty)
 
         _ = try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
         let merged = try await self.get(
-            "\(base)/pulls/\(pull.number)", transport: transport, fixture: fixture, status: 200)
+            "\(base)/pulls/\(pull.number)",
+            transport: transport,
+            fixture: fixture,
+            status: 200
+        )
         #expect(validator.problems(in: merged, schema: "PullRequest.json").isEmpty)
     }
 
@@ -76,7 +91,8 @@ struct GiteaSchemaTests {
     {
         let url = try #require(URL(string: fixture.server.baseURL.absoluteString + path))
         let response = try await transport.send(
-            HTTPRequest(method: .get, url: url, headers: ["Authorization": "token \(fixture.server.bot.token)"]))
+            HTTPRequest(method: .get, url: url, headers: ["Authorization": "token \(fixture.server.bot.token)"])
+        )
         #expect(response.status == status, "\(path)")
         return response.body
     }

@@ -146,7 +146,9 @@ struct GiteaWebhookTests {
             HTTPRequest(
                 method: .get,
                 url: fixture.server.baseURL.appendingPathComponent("api/v1/repos/\(repo.owner)/\(repo.name)/hooks"),
-                headers: ["Authorization": "token \(bot.token)"]))
+                headers: ["Authorization": "token \(bot.token)"]
+            )
+        )
         #expect(listed.status == 200)
         let problems = try JSONSchemaValidator().problems(in: listed.body, schema: "Hook.json", isArray: true)
         #expect(problems.isEmpty, "\(problems)")

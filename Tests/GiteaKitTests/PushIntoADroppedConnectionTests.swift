@@ -29,16 +29,26 @@ struct PushIntoADroppedConnectionTests {
 
         let repository = try Repository.open(at: clone)
         try repository.setRemote(
-            name: "gitea", url: fixture.server.repositoryURL(owner: repo.owner, name: repo.name).absoluteString)
+            name: "gitea",
+            url: fixture.server.repositoryURL(owner: repo.owner, name: repo.name).absoluteString
+        )
         let credentials = Credentials(username: fixture.server.bot.login, password: fixture.server.bot.token)
         try fixture.server.dropNextConnections(
-            1, pathContains: "git-receive-pack", method: "POST", pathPrefix: "/", beforeBody: true)
+            1,
+            pathContains: "git-receive-pack",
+            method: "POST",
+            pathPrefix: "/",
+            beforeBody: true
+        )
         try fixture.server.resetRequestLog()
 
         var failure: GitError?
         do {
             try repository.push(
-                remote: "gitea", refspecs: ["refs/heads/main:refs/heads/big"], credentials: credentials)
+                remote: "gitea",
+                refspecs: ["refs/heads/main:refs/heads/big"],
+                credentials: credentials
+            )
         } catch {
             failure = error
         }

@@ -6,7 +6,11 @@ struct ReviewVerdictTests {
     private static let head = "h2"
 
     private static func review(
-        _ id: Int64, _ login: String, _ state: PullReview.State, commit: String = head, dismissed: Bool = false
+        _ id: Int64,
+        _ login: String,
+        _ state: PullReview.State,
+        commit: String = head,
+        dismissed: Bool = false
     ) -> PullReview {
         PullReview(id: id, user: User(id: id, login: login), state: state, commitID: commit, dismissed: dismissed)
     }

@@ -29,7 +29,9 @@ struct BadInputTests {
         let job = try CLIJob("bad-expert")
         let result = try job.tollgate("init", job.path, "--expert", "astronaut")
         #expect(result.stderr.contains("astronaut"))
-        for expert in ["coder", "debugger", "researcher", "validator", "writer"] { #expect(result.stderr.contains(expert)) }
+        for expert in ["coder", "debugger", "researcher", "validator", "writer"] {
+            #expect(result.stderr.contains(expert))
+        }
         #expect(!FileManager.default.fileExists(atPath: job.path))
         // A wrong value given on the command line is a usage error, like --autonomy sometimes.
         #expect(result.status == 64, "\(result)")
@@ -47,9 +49,14 @@ struct BadInputTests {
         let job = try CLIJob("bad-file")
         let home = job.directory.path("home")
         let source = Self.packageRoot()
-        try FileManager.default.copyItem(at: source.appendingPathComponent("config"), to: home.appendingPathComponent("config"))
         try FileManager.default.copyItem(
-            at: source.appendingPathComponent("Templates"), to: home.appendingPathComponent("Templates"))
+            at: source.appendingPathComponent("config"),
+            to: home.appendingPathComponent("config")
+        )
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent("Templates"),
+            to: home.appendingPathComponent("Templates")
+        )
         let defaults = home.appendingPathComponent("config/defaults.json")
         let text = try String(contentsOf: defaults, encoding: .utf8)
             .replacingOccurrences(of: "\"maxPhases\": 20", with: "\"maxPhases\": \"many\"")
@@ -93,7 +100,9 @@ struct BadInputTests {
                 touch "\(started.path)"
                 sleep 3
                 echo '{"summary": "slow"}' > "$TOLLGATE_OUTCOME"
-                """))
+                """
+            )
+        )
         try job.initialize(["--autonomy", "guided", "--agent", agent])
         let first = try job.binary.start(["run", job.path], directory: job.directory.url)
         var waited = 0
@@ -133,7 +142,10 @@ struct BadInputTests {
 
     @Test func requestChangesWithoutAnyWordsIsAUsageError() throws {
         let job = try CLIJob("review-empty")
-        let agent = try job.script("agent.sh", AgentScript.phases(completeAt: 3, capture: job.directory.path("capture")))
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.phases(completeAt: 3, capture: job.directory.path("capture"))
+        )
         try job.initialize(["--autonomy", "guided", "--agent", agent])
         #expect(try job.tollgate("run", job.path).status == 3)
         let result = try job.tollgate("review", job.path, "request-changes")
@@ -168,7 +180,8 @@ struct BadInputTests {
             #!/bin/sh
             if [ "$TOLLGATE_PHASE" -ge 2 ]; then exec "\(later.path)"; fi
             \(AgentScript.phases(completeAt: 3, capture: capture).replacingOccurrences(of: "#!/bin/sh\n", with: ""))
-            """)
+            """
+        )
         try job.initialize(["--autonomy", "full", "--agent", agent])
         let failed = try job.tollgate("run", job.path)
         #expect(failed.status == 1, "\(failed)")
@@ -185,8 +198,14 @@ struct BadInputTests {
         #expect(try job.status()["status"] as? String == "completed")
         // Phase 1 ran once: one line in its file, one squash on main.
         #expect(try job.git("show", "main:work/phase-1.txt").split(separator: "\n").count == 1)
-        #expect(try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main").split(separator: "\n").count == 1)
-        #expect(try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 2-tactical", "main").split(separator: "\n").count == 1)
+        #expect(
+            try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main").split(separator: "\n").count
+                == 1
+        )
+        #expect(
+            try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 2-tactical", "main").split(separator: "\n").count
+                == 1
+        )
     }
 
     @Test func anAgentExitingNonZeroFailsButItsFilesAreCommitted() throws {
@@ -197,7 +216,9 @@ struct BadInputTests {
                 """
                 echo "half done" > partial.txt
                 exit 2
-                """))
+                """
+            )
+        )
         try job.initialize(["--agent", agent])
         let result = try job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
@@ -215,7 +236,9 @@ struct BadInputTests {
                 """
                 echo "started" > started.txt
                 sleep 30
-                """))
+                """
+            )
+        )
         try job.initialize([
             "--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1",
         ])
@@ -256,6 +279,7 @@ struct BadInputTests {
     // MARK: - Helpers
 
     static func packageRoot(filePath: String = #filePath) -> URL {
-        URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 }

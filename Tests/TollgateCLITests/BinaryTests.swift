@@ -8,7 +8,15 @@ struct BinaryTests {
     @Test func aGuidedJobGoesFromInitToCompletedThroughReviews() throws {
         let job = try CLIJob("cli-e2e")
         let created = try job.tollgate(
-            "init", job.path, "--autonomy", "guided", "--agent", "tollgate example-agent", "--description", "Report")
+            "init",
+            job.path,
+            "--autonomy",
+            "guided",
+            "--agent",
+            "tollgate example-agent",
+            "--description",
+            "Report"
+        )
         #expect(created.status == 0, "\(created)")
         #expect(created.stdout.contains("created job job"))
         #expect(created.stdout.contains("tollgate run \(job.path)"))
@@ -38,7 +46,14 @@ struct BinaryTests {
         #expect(again.stdout.contains("frozen awaiting review"))
 
         let changes = try job.tollgate(
-            "review", job.path, "request-changes", "--comment", "plan.md:3:Name the audience", "--as", "ann")
+            "review",
+            job.path,
+            "request-changes",
+            "--comment",
+            "plan.md:3:Name the audience",
+            "--as",
+            "ann"
+        )
         #expect(changes.status == 0, "\(changes)")
         #expect(changes.stdout.contains("requested changes"))
         let revised = try job.tollgate("resume", job.path)
@@ -106,7 +121,8 @@ struct BinaryTests {
         let text = try job.tollgate("status", job.path)
         #expect(
             text.stdout.contains("re-requested") || text.stdout.contains("asked again"),
-            "status does not say the review was re-requested:\n\(text.stdout)")
+            "status does not say the review was re-requested:\n\(text.stdout)"
+        )
 
         #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
         #expect(try job.tollgate("resume", job.path).status == 3)

@@ -46,19 +46,27 @@ struct CrashSafetyTests {
                     let progressed = now != refs && crashes < 40
                     refs = now
                     result = try job.tollgate(
-                        arguments, environment: progressed ? ["TOLLGATE_FAULT": fault.rawValue] : [:])
+                        arguments,
+                        environment: progressed ? ["TOLLGATE_FAULT": fault.rawValue] : [:]
+                    )
                 }
             } else {
                 result = try job.tollgate(arguments)
             }
-            #expect(result.status == expected, "\(arguments.first ?? "") with fault \(fault?.rawValue ?? "none"): \(result)")
+            #expect(
+                result.status == expected,
+                "\(arguments.first ?? "") with fault \(fault?.rawValue ?? "none"): \(result)"
+            )
         }
         let events = try job.events().map { event in
             "\(event["type"] as? String ?? "?") phase \(event["phase"] as? Int ?? 0) rev \(event["revision"] as? Int ?? 0)"
         }
         let fingerprint = Fingerprint(
-            mainTree: try job.git("rev-parse", "main^{tree}"), events: events, files: try job.workingTree(),
-            branches: try job.git("branch", "--format=%(refname:short)"))
+            mainTree: try job.git("rev-parse", "main^{tree}"),
+            events: events,
+            files: try job.workingTree(),
+            branches: try job.git("branch", "--format=%(refname:short)")
+        )
         return (fingerprint, crashes)
     }
 
@@ -96,6 +104,9 @@ struct CrashSafetyTests {
         }
         #expect(actual.branches == expected.branches)
         // The answer to the review survived (the last plan rewrites plan.md itself).
-        #expect(actual.files["review-responses.md"].map { String(decoding: $0, as: UTF8.self).contains("Name the risks") } == true)
+        #expect(
+            actual.files["review-responses.md"].map { String(decoding: $0, as: UTF8.self).contains("Name the risks") }
+                == true
+        )
     }
 }

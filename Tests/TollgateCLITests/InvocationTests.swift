@@ -30,9 +30,16 @@ struct InvocationTests {
             command: .initJob(
                 directory: "d",
                 options: JobOptions(
-                    expert: "coder", autonomy: "guided", agent: "sh agent.sh", description: "Write it", review: "local",
-                    assignments: ["maxPhases=4", "agent.timeoutSeconds=9"])),
-            home: "/opt/tg"),
+                    expert: "coder",
+                    autonomy: "guided",
+                    agent: "sh agent.sh",
+                    description: "Write it",
+                    review: "local",
+                    assignments: ["maxPhases=4", "agent.timeoutSeconds=9"]
+                )
+            ),
+            home: "/opt/tg"
+        ),
         Good(arguments: ["run", "d"], command: .run(directory: "d")),
         Good(arguments: ["run", "--home=/h", "d"], command: .run(directory: "d"), home: "/h"),
         Good(arguments: ["run", "--", "--odd-dir"], command: .run(directory: "--odd-dir")),
@@ -44,13 +51,16 @@ struct InvocationTests {
         Good(arguments: ["config", "d"], command: .config(directory: "d", assignments: [])),
         Good(
             arguments: ["config", "d", "--set", "a=1", "--set", "b=x=y"],
-            command: .config(directory: "d", assignments: ["a=1", "b=x=y"])),
+            command: .config(directory: "d", assignments: ["a=1", "b=x=y"])
+        ),
         Good(
             arguments: ["review", "d", "approve"],
-            command: .review(directory: "d", action: .approve, message: nil, comments: [], reviewer: nil)),
+            command: .review(directory: "d", action: .approve, message: nil, comments: [], reviewer: nil)
+        ),
         Good(
             arguments: ["review", "d", "close", "--message", "start over", "--as", "ann"],
-            command: .review(directory: "d", action: .close, message: "start over", comments: [], reviewer: "ann")),
+            command: .review(directory: "d", action: .close, message: "start over", comments: [], reviewer: "ann")
+        ),
         Good(arguments: ["example-agent"], command: .exampleAgent),
         Good(arguments: ["demo"], command: .demo(directory: nil)),
         Good(arguments: ["demo", "/tmp/x"], command: .demo(directory: "/tmp/x")),
@@ -92,7 +102,10 @@ struct InvocationTests {
         Bad(arguments: ["init", "a", "b"], words: ["one job directory", "2"]),
         Bad(arguments: ["init", "d", "--set", "maxPhases"], words: ["--set takes KEY=VALUE", "maxPhases"]),
         Bad(arguments: ["init", "d", "--autonomy"], words: ["--autonomy needs a value"]),
-        Bad(arguments: ["init", "d", "--autonomy", "full", "--autonomy", "guided"], words: ["--autonomy", "more than once"]),
+        Bad(
+            arguments: ["init", "d", "--autonomy", "full", "--autonomy", "guided"],
+            words: ["--autonomy", "more than once"]
+        ),
         Bad(arguments: ["init", "d", "--bogus", "x"], words: ["unknown option '--bogus'", "init"]),
         Bad(arguments: ["init", "d", "--json"], words: ["unknown option '--json'"]),
         Bad(arguments: ["run"], words: ["run needs a job directory"]),
@@ -107,7 +120,10 @@ struct InvocationTests {
         Bad(arguments: ["review", "d", "lgtm"], words: ["unknown verdict 'lgtm'"]),
         Bad(arguments: ["review", "d", "approve", "extra"], words: ["review takes a job directory"]),
         Bad(arguments: ["review", "d", "approve", "--as"], words: ["--as needs a value"]),
-        Bad(arguments: ["review", "d", "request-changes", "--comment", "plan.md:x:text"], words: ["PATH:LINE:TEXT", "plan.md:x:text"]),
+        Bad(
+            arguments: ["review", "d", "request-changes", "--comment", "plan.md:x:text"],
+            words: ["PATH:LINE:TEXT", "plan.md:x:text"]
+        ),
         Bad(arguments: ["review", "d", "request-changes", "--comment", "plan.md:0:text"], words: ["PATH:LINE:TEXT"]),
         Bad(arguments: ["review", "d", "request-changes", "--comment", ":3:text"], words: ["PATH:LINE:TEXT"]),
         Bad(arguments: ["review", "d", "request-changes", "--comment", "plan.md:3:  "], words: ["PATH:LINE:TEXT"]),

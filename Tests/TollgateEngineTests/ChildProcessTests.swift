@@ -14,7 +14,11 @@ struct ChildProcessTests {
     @Test func anExitStatusAndTheWorkingDirectoryAreKept() throws {
         let output = directory.path("out.log")
         let process = ChildProcess.shell(
-            "pwd; echo err >&2; exit 7", environment: environment, directory: directory.url, outputFile: output)
+            "pwd; echo err >&2; exit 7",
+            environment: environment,
+            directory: directory.url,
+            outputFile: output
+        )
         #expect(try process.run() == .exited(7))
         let text = try String(contentsOf: output, encoding: .utf8)
         #expect(text == "\(directory.url.path)\nerr\n")
@@ -23,8 +27,11 @@ struct ChildProcessTests {
     @Test func onlyTheGivenEnvironmentReachesTheChild() throws {
         let output = directory.path("env.log")
         let process = ChildProcess.shell(
-            "echo \"[$ONE][$HOME]\"", environment: environment.merging(["ONE": "1"]) { $1 }, directory: directory.url,
-            outputFile: output)
+            "echo \"[$ONE][$HOME]\"",
+            environment: environment.merging(["ONE": "1"]) { $1 },
+            directory: directory.url,
+            outputFile: output
+        )
         #expect(try process.run().succeeded)
         #expect(try String(contentsOf: output, encoding: .utf8) == "[1][]\n")
     }
@@ -38,8 +45,12 @@ struct ChildProcessTests {
         // The grandchild writes a file if it outlives the group's SIGKILL.
         let marker = directory.path("survivor")
         let process = ChildProcess.shell(
-            "trap '' TERM; (sleep 3; touch \(marker.path)) & sleep 30", environment: environment,
-            directory: directory.url, timeoutSeconds: 1, graceSeconds: 1)
+            "trap '' TERM; (sleep 3; touch \(marker.path)) & sleep 30",
+            environment: environment,
+            directory: directory.url,
+            timeoutSeconds: 1,
+            graceSeconds: 1
+        )
         let started = ContinuousClock.now
         #expect(try process.run() == .timedOut(seconds: 1))
         #expect(ContinuousClock.now - started < .seconds(10))
@@ -49,13 +60,22 @@ struct ChildProcessTests {
 
     @Test func aMissingDirectoryIsAFailedStartNotAHang() throws {
         let process = ChildProcess.shell(
-            "true", environment: environment, directory: directory.path("missing"), timeoutSeconds: 5)
+            "true",
+            environment: environment,
+            directory: directory.path("missing"),
+            timeoutSeconds: 5
+        )
         #expect(try process.run() != .exited(0))
     }
 
     @Test func streamingOutputArrivesBeforeTheProcessEnds() throws {
         let child = try StreamingChildProcess.shell(
-            "echo first; sleep 30", environment: environment, directory: directory.url, input: nil, errorFile: nil)
+            "echo first; sleep 30",
+            environment: environment,
+            directory: directory.url,
+            input: nil,
+            errorFile: nil
+        )
         let chunk = child.read(until: .now + .seconds(10))
         #expect(chunk == .data(Array("first\n".utf8)))
         #expect(child.read(until: .now + .milliseconds(100)) == .deadline)
@@ -68,8 +88,12 @@ struct ChildProcessTests {
         let input = try directory.write("in.txt", "hello\n")
         let errors = directory.path("err.log")
         let child = try StreamingChildProcess.shell(
-            "tr a-z A-Z; echo oops >&2; exit 3", environment: environment, directory: directory.url, input: input,
-            errorFile: errors)
+            "tr a-z A-Z; echo oops >&2; exit 3",
+            environment: environment,
+            directory: directory.url,
+            input: input,
+            errorFile: errors
+        )
         var bytes: [UInt8] = []
         reading: while true {
             switch child.read(until: .now + .seconds(10)) {

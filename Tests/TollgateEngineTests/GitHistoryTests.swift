@@ -36,9 +36,14 @@ struct GitHistoryTests {
         #expect(try trailer("Tollgate-Revision") == ["2", "1", "1"])
         #expect(try trailer("Reviewed-by") == ["ann", "", "bob"])
         #expect(
-            try job.git(["log", "--reverse", "--format=%s", "main"]).components(separatedBy: "\n").dropFirst().map { $0 }
-                == ["Phase 1 (strategic): Phase 1 strategic", "Phase 2 (tactical): Phase 2 tactical",
-                    "Phase 3 (strategic): Phase 3 strategic"])
+            try job.git(["log", "--reverse", "--format=%s", "main"]).components(separatedBy: "\n").dropFirst().map {
+                $0
+            }
+                == [
+                    "Phase 1 (strategic): Phase 1 strategic", "Phase 2 (tactical): Phase 2 tactical",
+                    "Phase 3 (strategic): Phase 3 strategic",
+                ]
+        )
     }
 
     @Test func noPhaseBranchIsLeftAndEveryPhaseHasItsRetrospective() throws {
@@ -47,7 +52,9 @@ struct GitHistoryTests {
         #expect(try job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "main")
         #expect(try job.git(["status", "--porcelain"]).isEmpty)
         let archive = try GitCLI.lines(["ls-tree", "--name-only", "main", "archive/"], in: job.root)
-        #expect(archive == ["archive/phase-1-strategic.md", "archive/phase-2-tactical.md", "archive/phase-3-strategic.md"])
+        #expect(
+            archive == ["archive/phase-1-strategic.md", "archive/phase-2-tactical.md", "archive/phase-3-strategic.md"]
+        )
         let retrospective = try job.git(["show", "main:archive/phase-1-strategic.md"])
         #expect(retrospective.contains("Did phase 1"))
         // The agent's work of every phase and revision is on main.

@@ -25,7 +25,9 @@ struct ResumeTests {
         #expect(state.merged.first?.approvers == ["ann"])
         // phase 1 landed as one squash commit whose tree is the reviewed head's tree.
         #expect(try job.git(["rev-parse", "main^{tree}"]) == (try job.git(["rev-parse", "\(reviewedHead)^{tree}"])))
-        #expect(try job.git(["log", "-1", "--format=%(trailers:key=Tollgate-Phase,valueonly)", "main"]) == "1-strategic")
+        #expect(
+            try job.git(["log", "-1", "--format=%(trailers:key=Tollgate-Phase,valueonly)", "main"]) == "1-strategic"
+        )
         #expect(try job.git(["branch", "--list", "phase-1-strategic"]).isEmpty)
         // Phase 2 started from the new main.
         #expect(try job.git(["rev-parse", "phase-2-tactical^"]) == (try job.git(["rev-parse", "main"])))
@@ -48,7 +50,7 @@ struct ResumeTests {
         let state = try job.state
         #expect(state.status == .pendingReview)
         #expect(state.merged.isEmpty)
-        #expect(try job.git(["log", "--format=%s", "main"]) .contains("Phase") == false)
+        #expect(try job.git(["log", "--format=%s", "main"]).contains("Phase") == false)
         #expect(state.review?.head == newHead)
         #expect(state.coauthors == ["Rita Reviewer <rita@example.com>"])
         let newEvents = try job.events.dropFirst(eventsBefore).map(\.type)
@@ -79,8 +81,12 @@ struct ResumeTests {
         let opened = try job.run()
         #expect(opened.isFrozen)
         try job.review(
-            .requestChanges, message: "Two points to fix.",
-            comments: [(path: "work/phase-1.txt", line: 1, body: "Say why"), (path: "workspace.md", line: 3, body: "Too long")])
+            .requestChanges,
+            message: "Two points to fix.",
+            comments: [
+                (path: "work/phase-1.txt", line: 1, body: "Say why"), (path: "workspace.md", line: 3, body: "Too long"),
+            ]
+        )
         let result = try job.resume()
 
         #expect(result.isFrozen)
@@ -113,7 +119,11 @@ struct ResumeTests {
         // Answered items are not handed over again: approving now merges revision 2.
         try job.review(.approve)
         _ = try job.resume()
-        #expect(try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains("Tollgate-Revision: 2"))
+        #expect(
+            try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
+                "Tollgate-Revision: 2"
+            )
+        )
     }
 
     @Test func aClosedReviewRedoesThePhaseFromMainWithTheClosingComment() throws {
@@ -142,7 +152,11 @@ struct ResumeTests {
 
         try job.review(.approve)
         _ = try job.resume()
-        #expect(try job.git(["log", "-1", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains("Reviewed-by: ann"))
+        #expect(
+            try job.git(["log", "-1", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
+                "Reviewed-by: ann"
+            )
+        )
     }
 
     @Test func nothingDecidedLeavesTheJobFrozenAndSaysWhereTheReviewIs() throws {

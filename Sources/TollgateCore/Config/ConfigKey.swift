@@ -99,7 +99,8 @@ public struct ConfigKey: Sendable, Equatable {
                 trimmed.isEmpty
                     ? []
                     : trimmed.split(separator: ",", omittingEmptySubsequences: false)
-                        .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+                        .map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            )
         }
         guard let value else { throw self.invalid(ConfigValue.quoted(text), source: source) }
         return try self.validate(value, source: source)
@@ -110,7 +111,10 @@ public struct ConfigKey: Sendable, Equatable {
     }
 
     private static func describe<T: Comparable>(
-        _ range: ClosedRange<T>, noun: String, lowest: T, highest: T
+        _ range: ClosedRange<T>,
+        noun: String,
+        lowest: T,
+        highest: T
     ) -> String {
         switch (range.lowerBound == lowest, range.upperBound == highest) {
         case (true, true): return noun

@@ -58,7 +58,11 @@ public struct ConfigLayer: Sendable, Equatable {
             if name == Self.descriptionKey {
                 guard case .string(let text) = node else {
                     throw .invalidValue(
-                        source: source, key: name, value: node.shown, allowed: "a string (the file's description)")
+                        source: source,
+                        key: name,
+                        value: node.shown,
+                        allowed: "a string (the file's description)"
+                    )
                 }
                 description = text
                 continue
@@ -84,7 +88,9 @@ public struct ConfigLayer: Sendable, Equatable {
     /// Each value is parsed by its key's kind: integers, numbers, `true`/`false`, comma-separated lists.
     /// - Throws: `ConfigError` for an argument without `=`, an unknown key or a bad value.
     public init(
-        assignments: [String], source: String = "--set", schema: ConfigSchema = .standard
+        assignments: [String],
+        source: String = "--set",
+        schema: ConfigSchema = .standard
     )
         throws(ConfigError)
     {
@@ -104,7 +110,10 @@ public struct ConfigLayer: Sendable, Equatable {
     }
 
     private static func flatten(
-        _ node: JSONNode, prefix: String, into flat: inout [String: JSONNode], source: String
+        _ node: JSONNode,
+        prefix: String,
+        into flat: inout [String: JSONNode],
+        source: String
     ) throws(ConfigError) {
         if case .object(let members) = node {
             for (name, child) in members.sorted(by: { $0.key < $1.key }) {

@@ -25,134 +25,258 @@ public struct ConfigSchema: Sendable, Equatable {
     public var defaultsLayer: ConfigLayer {
         ConfigLayer(
             source: ConfigLayer.defaultsSource,
-            values: Dictionary(uniqueKeysWithValues: self.keys.map { ($0.name, $0.defaultValue) }))
+            values: Dictionary(uniqueKeysWithValues: self.keys.map { ($0.name, $0.defaultValue) })
+        )
     }
 
     /// The keys of Tollgate, as documented in `docs/configuration.md`.
     public static let standard = ConfigSchema(keys: [
         ConfigKey(
-            "autonomy", .choice(["full", "review", "partial", "guided", "dependent"]), default: .string("partial"),
-            doc: "When the job stops for a human review: never (full) up to after every phase (dependent)."),
+            "autonomy",
+            .choice(["full", "review", "partial", "guided", "dependent"]),
+            default: .string("partial"),
+            doc: "When the job stops for a human review: never (full) up to after every phase (dependent)."
+        ),
         ConfigKey(
-            "agent.command", .string, default: .string("tollgate example-agent"),
-            doc: "The agent, run by /bin/sh -c in the workspace root on the phase branch."),
+            "agent.command",
+            .string,
+            default: .string("tollgate example-agent"),
+            doc: "The agent, run by /bin/sh -c in the workspace root on the phase branch."
+        ),
         ConfigKey(
-            "agent.timeoutSeconds", .int(1...Int.max), default: .int(1800),
-            doc: "Seconds an agent run may take before it is sent SIGTERM and the phase fails."),
+            "agent.timeoutSeconds",
+            .int(1...Int.max),
+            default: .int(1800),
+            doc: "Seconds an agent run may take before it is sent SIGTERM and the phase fails."
+        ),
         ConfigKey(
-            "agent.graceSeconds", .int(0...Int.max), default: .int(5),
-            doc: "Seconds between SIGTERM and SIGKILL when an agent run times out."),
+            "agent.graceSeconds",
+            .int(0...Int.max),
+            default: .int(5),
+            doc: "Seconds between SIGTERM and SIGKILL when an agent run times out."
+        ),
         ConfigKey(
-            "maxPhases", .int(1...Int.max), default: .int(20),
-            doc: "The most phases a job may run; reaching it fails the job."),
+            "maxPhases",
+            .int(1...Int.max),
+            default: .int(20),
+            doc: "The most phases a job may run; reaching it fails the job."
+        ),
         ConfigKey(
-            "review.host", .choice(["local", "gitea"]), default: .string("local"),
-            doc: "Where reviews happen: the built-in local host or a Gitea server."),
+            "review.host",
+            .choice(["local", "gitea"]),
+            default: .string("local"),
+            doc: "Where reviews happen: the built-in local host or a Gitea server."
+        ),
         ConfigKey(
-            "review.reviewers", .strings, default: .strings([]),
-            doc: "Users asked to review each pull request (Gitea user names)."),
+            "review.reviewers",
+            .strings,
+            default: .strings([]),
+            doc: "Users asked to review each pull request (Gitea user names)."
+        ),
         ConfigKey(
-            "git.authorName", .string, default: .string("Tollgate"),
-            doc: "Author and committer name of the commits Tollgate makes."),
+            "git.authorName",
+            .string,
+            default: .string("Tollgate"),
+            doc: "Author and committer name of the commits Tollgate makes."
+        ),
         ConfigKey(
-            "git.authorEmail", .string, default: .string("tollgate@localhost"),
-            doc: "Author and committer email of the commits Tollgate makes."),
+            "git.authorEmail",
+            .string,
+            default: .string("tollgate@localhost"),
+            doc: "Author and committer email of the commits Tollgate makes."
+        ),
         ConfigKey(
-            "gitea.url", .string, default: .string(""),
-            doc: "Base URL of the Gitea server, such as https://gitea.example.com."),
+            "gitea.url",
+            .string,
+            default: .string(""),
+            doc: "Base URL of the Gitea server, such as https://gitea.example.com."
+        ),
         ConfigKey(
-            "gitea.owner", .string, default: .string(""),
-            doc: "User or organisation that owns the job repositories on Gitea."),
+            "gitea.owner",
+            .string,
+            default: .string(""),
+            doc: "User or organisation that owns the job repositories on Gitea."
+        ),
         ConfigKey(
-            "gitea.repo", .string, default: .string(""),
-            doc: "Repository name on Gitea; empty means the job id."),
+            "gitea.repo",
+            .string,
+            default: .string(""),
+            doc: "Repository name on Gitea; empty means the job id."
+        ),
         ConfigKey(
-            "gitea.tokenEnv", .string, default: .string("TOLLGATE_GITEA_TOKEN"),
-            doc: "Environment variable that holds the Gitea access token."),
+            "gitea.tokenEnv",
+            .string,
+            default: .string("TOLLGATE_GITEA_TOKEN"),
+            doc: "Environment variable that holds the Gitea access token."
+        ),
         ConfigKey(
-            "gitea.tokenFile", .string, default: .string(""),
-            doc: "File holding the Gitea token, readable by its owner only; used when the variable is unset."),
+            "gitea.tokenFile",
+            .string,
+            default: .string(""),
+            doc: "File holding the Gitea token, readable by its owner only; used when the variable is unset."
+        ),
         ConfigKey(
-            "gitea.caFile", .string, default: .string(""),
-            doc: "PEM file of extra certificate authorities to trust for the Gitea server."),
+            "gitea.caFile",
+            .string,
+            default: .string(""),
+            doc: "PEM file of extra certificate authorities to trust for the Gitea server."
+        ),
         ConfigKey(
-            "gitea.insecureSkipTLSVerify", .bool, default: .bool(false),
-            doc: "Skip TLS certificate checks for Gitea. Only for throwaway test servers."),
+            "gitea.insecureSkipTLSVerify",
+            .bool,
+            default: .bool(false),
+            doc: "Skip TLS certificate checks for Gitea. Only for throwaway test servers."
+        ),
         ConfigKey(
-            "gitea.timeoutSeconds", .int(1...Int.max), default: .int(30),
-            doc: "Seconds one request to Gitea may take."),
+            "gitea.timeoutSeconds",
+            .int(1...Int.max),
+            default: .int(30),
+            doc: "Seconds one request to Gitea may take."
+        ),
         ConfigKey(
-            "gitea.pollIntervalSeconds", .int(1...Int.max), default: .int(60),
-            doc: "Seconds between checks of a frozen job's review when waiting for a verdict."),
+            "gitea.pollIntervalSeconds",
+            .int(1...Int.max),
+            default: .int(60),
+            doc: "Seconds between checks of a frozen job's review when waiting for a verdict."
+        ),
         ConfigKey(
-            "critique.enabled", .bool, default: .bool(false),
-            doc: "Run the critique panel on the artifacts of the phase types below."),
+            "critique.enabled",
+            .bool,
+            default: .bool(false),
+            doc: "Run the critique panel on the artifacts of the phase types below."
+        ),
         ConfigKey(
-            "critique.command", .string, default: .string(""),
-            doc: "The critic, run by /bin/sh -c; its stdout speaks critique protocol v1."),
+            "critique.command",
+            .string,
+            default: .string(""),
+            doc: "The critic, run by /bin/sh -c; its stdout speaks critique protocol v1."
+        ),
         ConfigKey(
-            "critique.threshold", .double(0...10), default: .double(8.0),
-            doc: "Composite score from which an artifact ships."),
+            "critique.threshold",
+            .double(0...10),
+            default: .double(8.0),
+            doc: "Composite score from which an artifact ships."
+        ),
         ConfigKey(
-            "critique.maxRounds", .int(1...10), default: .int(3),
-            doc: "Most critique rounds before the fallback policy decides."),
+            "critique.maxRounds",
+            .int(1...10),
+            default: .int(3),
+            doc: "Most critique rounds before the fallback policy decides."
+        ),
         ConfigKey(
-            "critique.weights.critic", .double(0...Double.infinity), default: .double(0.4),
-            doc: "Weight of the critic panelist in the composite score."),
+            "critique.weights.critic",
+            .double(0...Double.infinity),
+            default: .double(0.4),
+            doc: "Weight of the critic panelist in the composite score."
+        ),
         ConfigKey(
-            "critique.weights.brand", .double(0...Double.infinity), default: .double(0.2),
-            doc: "Weight of the brand panelist in the composite score."),
+            "critique.weights.brand",
+            .double(0...Double.infinity),
+            default: .double(0.2),
+            doc: "Weight of the brand panelist in the composite score."
+        ),
         ConfigKey(
-            "critique.weights.a11y", .double(0...Double.infinity), default: .double(0.2),
-            doc: "Weight of the accessibility panelist in the composite score."),
+            "critique.weights.a11y",
+            .double(0...Double.infinity),
+            default: .double(0.2),
+            doc: "Weight of the accessibility panelist in the composite score."
+        ),
         ConfigKey(
-            "critique.weights.copy", .double(0...Double.infinity), default: .double(0.2),
-            doc: "Weight of the copy panelist in the composite score."),
+            "critique.weights.copy",
+            .double(0...Double.infinity),
+            default: .double(0.2),
+            doc: "Weight of the copy panelist in the composite score."
+        ),
         ConfigKey(
-            "critique.weights.designer", .double(0...Double.infinity), default: .double(0.0),
-            doc: "Weight of the designer panelist (0: its score is shown but not counted)."),
+            "critique.weights.designer",
+            .double(0...Double.infinity),
+            default: .double(0.0),
+            doc: "Weight of the designer panelist (0: its score is shown but not counted)."
+        ),
         ConfigKey(
-            "critique.roundTimeoutSeconds", .int(1...Int.max), default: .int(90),
-            doc: "Seconds one critique round may take."),
+            "critique.roundTimeoutSeconds",
+            .int(1...Int.max),
+            default: .int(90),
+            doc: "Seconds one critique round may take."
+        ),
         ConfigKey(
-            "critique.totalTimeoutSeconds", .int(1...Int.max), default: .int(240),
-            doc: "Seconds a whole critique run may take."),
+            "critique.totalTimeoutSeconds",
+            .int(1...Int.max),
+            default: .int(240),
+            doc: "Seconds a whole critique run may take."
+        ),
         ConfigKey(
-            "critique.parserMaxBlockBytes", .int(1024...Int.max), default: .int(262_144),
-            doc: "Largest single block the critique parser buffers before it rejects the stream."),
+            "critique.parserMaxBlockBytes",
+            .int(1024...Int.max),
+            default: .int(262_144),
+            doc: "Largest single block the critique parser buffers before it rejects the stream."
+        ),
         ConfigKey(
-            "critique.fallbackPolicy", .choice(["ship_best", "ship_last", "fail"]), default: .string("ship_best"),
-            doc: "What happens when no round ships: keep the best round, the last one, or fail."),
+            "critique.fallbackPolicy",
+            .choice(["ship_best", "ship_last", "fail"]),
+            default: .string("ship_best"),
+            doc: "What happens when no round ships: keep the best round, the last one, or fail."
+        ),
         ConfigKey(
-            "critique.phaseTypes", .strings, default: .strings(["strategic"]),
-            doc: "Phase types whose artifacts are critiqued (strategic, tactical)."),
+            "critique.phaseTypes",
+            .strings,
+            default: .strings(["strategic"]),
+            doc: "Phase types whose artifacts are critiqued (strategic, tactical)."
+        ),
         ConfigKey(
-            "critique.artifacts", .strings, default: .strings(["plan.md"]),
-            doc: "Workspace files the critic reviews."),
+            "critique.artifacts",
+            .strings,
+            default: .strings(["plan.md"]),
+            doc: "Workspace files the critic reviews."
+        ),
         ConfigKey(
-            "critique.escalate", .bool, default: .bool(true),
-            doc: "Freeze for review when a critique does not ship, even where autonomy would auto-merge."),
+            "critique.escalate",
+            .bool,
+            default: .bool(true),
+            doc: "Freeze for review when a critique does not ship, even where autonomy would auto-merge."
+        ),
         ConfigKey(
-            "critique.revision.gates", .strings, default: .strings([]),
-            doc: "Shell commands run by /bin/sh -c on each revision, before its critique; each passes on exit 0."),
+            "critique.revision.gates",
+            .strings,
+            default: .strings([]),
+            doc: "Shell commands run by /bin/sh -c on each revision, before its critique; each passes on exit 0."
+        ),
         ConfigKey(
-            "critique.revision.gatesBlocking", .bool, default: .bool(true),
-            doc: "A failing gate stops the loop (true), or becomes a must-fix item of the next revision (false)."),
+            "critique.revision.gatesBlocking",
+            .bool,
+            default: .bool(true),
+            doc: "A failing gate stops the loop (true), or becomes a must-fix item of the next revision (false)."
+        ),
         ConfigKey(
-            "critique.revision.gateTimeoutSeconds", .int(1...Int.max), default: .int(120),
-            doc: "Seconds one gate may run before it is stopped and counts as failed."),
+            "critique.revision.gateTimeoutSeconds",
+            .int(1...Int.max),
+            default: .int(120),
+            doc: "Seconds one gate may run before it is stopped and counts as failed."
+        ),
         ConfigKey(
-            "critique.revision.maxIterations", .int(1...3), default: .int(3),
+            "critique.revision.maxIterations",
+            .int(1...3),
+            default: .int(3),
             doc: "Most revise-then-critique iterations per artifact.",
-            limitNote: "the hard cap is 3: the revision loop never runs more than 3 iterations"),
+            limitNote: "the hard cap is 3: the revision loop never runs more than 3 iterations"
+        ),
         ConfigKey(
-            "critique.revision.loopTimeoutSeconds", .int(1...Int.max), default: .int(600),
-            doc: "Seconds the whole revision loop may take."),
+            "critique.revision.loopTimeoutSeconds",
+            .int(1...Int.max),
+            default: .int(600),
+            doc: "Seconds the whole revision loop may take."
+        ),
         ConfigKey(
-            "critique.revision.floorSeconds", .int(0...Int.max), default: .int(20),
-            doc: "Seconds that must remain in the loop's budget to start another iteration."),
+            "critique.revision.floorSeconds",
+            .int(0...Int.max),
+            default: .int(20),
+            doc: "Seconds that must remain in the loop's budget to start another iteration."
+        ),
         ConfigKey(
-            "critique.revision.maxOutputTokens", .int(1...Int.max), default: .int(20_000),
-            doc: "Output tokens the revision loop may spend in total."),
+            "critique.revision.maxOutputTokens",
+            .int(1...Int.max),
+            default: .int(20_000),
+            doc: "Output tokens the revision loop may spend in total."
+        ),
     ])
 }

@@ -20,7 +20,9 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
             self = .strings(value)
         } else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "expected a string, number, boolean or list of strings")
+                in: container,
+                debugDescription: "expected a string, number, boolean or list of strings"
+            )
         }
     }
 

@@ -132,7 +132,10 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
                     entry.value = try key.validate(entry.value, source: entry.source)
                 } catch {
                     throw DecodingError.dataCorruptedError(
-                        forKey: codingKey, in: container, debugDescription: error.description)
+                        forKey: codingKey,
+                        in: container,
+                        debugDescription: error.description
+                    )
                 }
             }
             entries[codingKey.stringValue] = entry

@@ -39,7 +39,10 @@ public struct AgentOutcome: Codable, Sendable, Equatable {
     public var usage: Usage?
 
     public init(
-        summary: String? = nil, details: String? = nil, jobComplete: Bool? = nil, addressed: [String]? = nil,
+        summary: String? = nil,
+        details: String? = nil,
+        jobComplete: Bool? = nil,
+        addressed: [String]? = nil,
         usage: Usage? = nil
     ) {
         self.summary = summary

@@ -17,7 +17,8 @@ public enum AutonomyLevel: String, Codable, Sendable, CaseIterable, Equatable {
         case .full: "never stops for review: every phase is merged at once and the job completes on its own"
         case .review: "runs on its own and stops once, for a final review, when the agent reports the job complete"
         case .partial: "stops for review after the first plan (phase 1) and for the final review"
-        case .guided: "stops for review after every strategic phase and for the final review; tactical phases merge at once"
+        case .guided:
+            "stops for review after every strategic phase and for the final review; tactical phases merge at once"
         case .dependent: "stops for review after every phase"
         }
     }

@@ -46,8 +46,11 @@ public struct JobMachine: Sendable, Equatable {
         return [
             event(
                 "phase.started",
-                ["branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
-                 "base": base, "next": describeNext()])
+                [
+                    "branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
+                    "base": base, "next": describeNext(),
+                ]
+            )
         ]
     }
 
@@ -141,8 +144,11 @@ public struct JobMachine: Sendable, Equatable {
         return [
             event(
                 reopened ? "review.rerequested" : "review.opened",
-                ["host": handle.host, "id": "\(handle.id)", "location": handle.location, "head": handle.head,
-                 "reason": state.freezeReason?.description ?? ""])
+                [
+                    "host": handle.host, "id": "\(handle.id)", "location": handle.location, "head": handle.head,
+                    "reason": state.freezeReason?.description ?? "",
+                ]
+            )
         ]
     }
 
@@ -171,7 +177,8 @@ public struct JobMachine: Sendable, Equatable {
             return [
                 event(
                     "verdict.stale",
-                    ["by": approvers.joined(separator: ","), "head": head, "next": describeNext()])
+                    ["by": approvers.joined(separator: ","), "head": head, "next": describeNext()]
+                )
             ]
         case .changesRequested(let items):
             state.status = .running
@@ -182,8 +189,11 @@ public struct JobMachine: Sendable, Equatable {
             return [
                 event(
                     "verdict.changes_requested",
-                    ["items": "\(items.count)", "ids": items.map(\.id).joined(separator: ","),
-                     "next": describeNext()])
+                    [
+                        "items": "\(items.count)", "ids": items.map(\.id).joined(separator: ","),
+                        "next": describeNext(),
+                    ]
+                )
             ]
         case .closed(let items):
             let closed = state.phase
@@ -199,8 +209,11 @@ public struct JobMachine: Sendable, Equatable {
             return [
                 event(
                     "verdict.closed",
-                    ["closedBranch": closed.branch, "redoBranch": state.branch, "items": "\(items.count)",
-                     "next": describeNext()])
+                    [
+                        "closedBranch": closed.branch, "redoBranch": state.branch, "items": "\(items.count)",
+                        "next": describeNext(),
+                    ]
+                )
             ]
         case .mergedOnHost:
             // Someone merged on the host by hand: the merge step adopts the host's merge commit (nothing is merged
@@ -218,7 +231,8 @@ public struct JobMachine: Sendable, Equatable {
         return [
             event(
                 "phase.merged",
-                ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()])
+                ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()]
+            )
         ]
     }
 
@@ -257,7 +271,8 @@ public struct JobMachine: Sendable, Equatable {
 
     /// The owner changed settings of the job (`tollgate config DIR --set`): `changes` maps each key to its new value
     /// as text; `autonomy` and `maxPhases` are the job's own copies, which the state then follows.
-    public mutating func configured(_ changes: [String: String], autonomy: AutonomyLevel, maxPhases: Int) -> [JobEvent] {
+    public mutating func configured(_ changes: [String: String], autonomy: AutonomyLevel, maxPhases: Int) -> [JobEvent]
+    {
         state.autonomy = autonomy
         state.maxPhases = maxPhases
         return [event("config.changed", changes)]

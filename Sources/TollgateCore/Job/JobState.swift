@@ -49,7 +49,12 @@ public struct JobState: Codable, Sendable, Equatable {
     public var usage: AgentOutcome.Usage
 
     public init(
-        id: String, description: String, expert: String?, autonomy: AutonomyLevel, reviewHost: String, maxPhases: Int
+        id: String,
+        description: String,
+        expert: String?,
+        autonomy: AutonomyLevel,
+        reviewHost: String,
+        maxPhases: Int
     ) {
         self.version = Self.currentVersion
         self.id = id

@@ -46,7 +46,12 @@ public struct ReviewEntry: Codable, Sendable, Equatable {
     public var inline: [InlineComment]
 
     public init(
-        id: Int, reviewer: String, kind: Kind, body: String, commit: String, dismissed: Bool = false,
+        id: Int,
+        reviewer: String,
+        kind: Kind,
+        body: String,
+        commit: String,
+        dismissed: Bool = false,
         inline: [InlineComment] = []
     ) {
         self.id = id

@@ -51,21 +51,31 @@ public enum Verdict: Sendable, Equatable {
     public static func feedback(in snapshot: ReviewSnapshot, bot: String, answered: Set<String>) -> [FeedbackItem] {
         var items: [FeedbackItem] = []
         for review in snapshot.reviews.sorted(by: { $0.id < $1.id })
-        where review.reviewer != bot && !review.dismissed && review.kind != .reviewRequested && review.kind != .pending {
+        where review.reviewer != bot && !review.dismissed && review.kind != .reviewRequested && review.kind != .pending
+        {
             let body = review.body.trimmingWhitespace()
             if !body.isEmpty {
-                items.append(FeedbackItem(id: "review-\(review.id)", kind: .review, reviewer: review.reviewer, body: body))
+                items.append(
+                    FeedbackItem(id: "review-\(review.id)", kind: .review, reviewer: review.reviewer, body: body)
+                )
             }
             for comment in review.inline.sorted(by: { $0.id < $1.id }) {
                 items.append(
                     FeedbackItem(
-                        id: "inline-\(comment.id)", kind: .inline, reviewer: review.reviewer, body: comment.body,
-                        path: comment.path, line: comment.line))
+                        id: "inline-\(comment.id)",
+                        kind: .inline,
+                        reviewer: review.reviewer,
+                        body: comment.body,
+                        path: comment.path,
+                        line: comment.line
+                    )
+                )
             }
         }
         for comment in snapshot.comments.sorted(by: { $0.id < $1.id }) where comment.author != bot {
             items.append(
-                FeedbackItem(id: "comment-\(comment.id)", kind: .comment, reviewer: comment.author, body: comment.body))
+                FeedbackItem(id: "comment-\(comment.id)", kind: .comment, reviewer: comment.author, body: comment.body)
+            )
         }
         return items.filter { !answered.contains($0.id) }
     }

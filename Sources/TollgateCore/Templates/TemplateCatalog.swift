@@ -23,8 +23,11 @@ public struct TemplateCatalog: Sendable, Equatable {
         let allowed = name.allowedPlaceholders
         for placeholder in template.placeholders where !allowed.contains(placeholder) {
             throw .unknownPlaceholder(
-                template: name.fileName, name: placeholder, allowed: allowed,
-                suggestion: EditDistance.closest(to: placeholder, among: allowed))
+                template: name.fileName,
+                name: placeholder,
+                allowed: allowed,
+                suggestion: EditDistance.closest(to: placeholder, among: allowed)
+            )
         }
         return template
     }

@@ -20,8 +20,13 @@ public struct AgentInvocation: Sendable, Equatable {
     public var graceSeconds: Int
 
     public init(
-        command: String, environment: [String: String], directory: URL, outcomeFile: URL, logFile: URL,
-        timeoutSeconds: Int, graceSeconds: Int
+        command: String,
+        environment: [String: String],
+        directory: URL,
+        outcomeFile: URL,
+        logFile: URL,
+        timeoutSeconds: Int,
+        graceSeconds: Int
     ) {
         self.command = command
         self.environment = environment

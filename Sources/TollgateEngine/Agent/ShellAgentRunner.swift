@@ -14,12 +14,18 @@ public struct ShellAgentRunner: AgentRunner {
     public func run(_ invocation: AgentInvocation) throws -> AgentReport {
         try? FileManager.default.removeItem(at: invocation.outcomeFile)
         try FileManager.default.createDirectory(
-            at: invocation.logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: invocation.logFile.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         let environment = baseEnvironment.merging(invocation.environment) { _, new in new }
         let process = ChildProcess.shell(
-            invocation.command, environment: environment, directory: invocation.directory,
-            outputFile: invocation.logFile, timeoutSeconds: invocation.timeoutSeconds,
-            graceSeconds: invocation.graceSeconds)
+            invocation.command,
+            environment: environment,
+            directory: invocation.directory,
+            outputFile: invocation.logFile,
+            timeoutSeconds: invocation.timeoutSeconds,
+            graceSeconds: invocation.graceSeconds
+        )
         let termination = try process.run()
         var report = Self.readOutcome(at: invocation.outcomeFile)
         switch termination {

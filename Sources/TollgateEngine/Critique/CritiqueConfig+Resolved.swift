@@ -26,7 +26,9 @@ extension CritiqueConfig {
     }
 
     /// Whether phases of `type` are critiqued.
-    public func applies(to type: PhaseType) -> Bool { enabled && !command.isEmpty && phaseTypes.contains(type.rawValue) }
+    public func applies(to type: PhaseType) -> Bool {
+        enabled && !command.isEmpty && phaseTypes.contains(type.rawValue)
+    }
 }
 
 extension CritiqueConfig {

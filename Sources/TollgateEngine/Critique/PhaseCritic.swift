@@ -28,7 +28,11 @@ public struct CritiqueRequest {
     public var revise: (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
 
     public init(
-        phase: PhaseRef, revision: Int, root: URL, stateDirectory: URL, config: CritiqueConfig,
+        phase: PhaseRef,
+        revision: Int,
+        root: URL,
+        stateDirectory: URL,
+        config: CritiqueConfig,
         gates: RevisionGates = .none,
         revise: @escaping (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
     ) {

@@ -51,7 +51,8 @@ public struct ResourceLocator: Sendable {
         }
         if let home = self.environment[Self.environmentVariable], !home.isEmpty {
             result.append(
-                Candidate(origin: "$" + Self.environmentVariable, url: Self.absolute(home), isExplicit: true))
+                Candidate(origin: "$" + Self.environmentVariable, url: Self.absolute(home), isExplicit: true)
+            )
         }
         if let executable = self.executableURL {
             var folders = [executable.deletingLastPathComponent()]
@@ -60,7 +61,8 @@ public struct ResourceLocator: Sendable {
             for folder in folders {
                 let share = folder.deletingLastPathComponent().appendingPathComponent("share/tollgate")
                 result.append(
-                    Candidate(origin: "next to the executable", url: share.standardizedFileURL, isExplicit: false))
+                    Candidate(origin: "next to the executable", url: share.standardizedFileURL, isExplicit: false)
+                )
             }
         }
         if let root = Self.packageRoot(containing: URL(fileURLWithPath: self.sourceFile)) {

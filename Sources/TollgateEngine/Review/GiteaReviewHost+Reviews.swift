@@ -25,14 +25,20 @@ extension GiteaReviewHost {
             opened = pull
         } else {
             let options = CreatePullRequestOptions(
-                head: request.branch, base: "main", title: request.title, body: request.body)
+                head: request.branch,
+                base: "main",
+                title: request.title,
+                body: request.body
+            )
             opened = try call("opening a pull request for \(request.branch)") {
                 try await $0.createPullRequest(options, in: ref)
             }
         }
         let number = opened.number
         // Ask every configured reviewer, and everyone who gave a verdict, whose latest word is not about this head.
-        let reviews = try call("reading the reviews of pull request #\(number)") { try await $0.reviews(on: number, in: ref) }
+        let reviews = try call("reading the reviews of pull request #\(number)") {
+            try await $0.reviews(on: number, in: ref)
+        }
         var latest: [String: PullReview] = [:]
         for review in reviews.sorted(by: { $0.id < $1.id })
         where !review.dismissed && [.approved, .requestChanges, .requestReview].contains(review.state) {
@@ -50,12 +56,13 @@ extension GiteaReviewHost {
                 _ = try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.requestReviewers(ask, on: number, in: ref)
                 }
-            } catch where error.kind == .notFound || error.kind == .validation {
+            } catch  where error.kind == .notFound || error.kind == .validation {
                 // Gitea names the login it does not know (404) or that cannot review here (422).
                 throw EngineError.host(
                     "\(doing) failed: Gitea answered \(error.status ?? 0): \(error.message). Check review.reviewers: "
                         + "each must be the login of a Gitea user, other than the bot, who can read \(ref); "
-                        + "change them with `tollgate config DIR --set review.reviewers=LOGIN,…`")
+                        + "change them with `tollgate config DIR --set review.reviewers=LOGIN,…`"
+                )
             } catch {
                 throw hostError(error, doing: doing)
             }
@@ -89,8 +96,15 @@ extension GiteaReviewHost {
             }
             entries.append(
                 ReviewEntry(
-                    id: Int(review.id), reviewer: review.user?.login ?? "", kind: Self.kind(of: review.state),
-                    body: review.body, commit: review.commitID, dismissed: review.dismissed, inline: inline))
+                    id: Int(review.id),
+                    reviewer: review.user?.login ?? "",
+                    kind: Self.kind(of: review.state),
+                    body: review.body,
+                    commit: review.commitID,
+                    dismissed: review.dismissed,
+                    inline: inline
+                )
+            )
         }
         let comments = try call("reading the comments of pull request #\(number)") {
             try await $0.issueComments(on: number, in: ref, since: nil)
@@ -116,11 +130,19 @@ extension GiteaReviewHost {
                 let kept = "refs/tollgate/replaced/\(branch)/\(local.hex)"
                 if try repository.resolve(reference: kept) == nil {
                     try repository.updateReference(
-                        kept, to: local, expected: nil, message: "tollgate: replaced by the reviewer's branch")
+                        kept,
+                        to: local,
+                        expected: nil,
+                        message: "tollgate: replaced by the reviewer's branch"
+                    )
                 }
             }
             try repository.updateReference(
-                "refs/heads/\(branch)", to: remote, expected: local, message: "tollgate: reviewer commits")
+                "refs/heads/\(branch)",
+                to: remote,
+                expected: local,
+                message: "tollgate: reviewer commits"
+            )
             if try repository.currentBranch() == branch { try repository.checkout(branch: branch, force: true) }
         } catch {
             throw gitError(error, doing: "bringing the reviewers' commits on \(branch) into the workspace")
@@ -137,14 +159,18 @@ extension GiteaReviewHost {
             // Gitea writes the title, a blank line, then the message field: send the body without the title so the
             // landed commit reads exactly like a local squash, trailers last.
             let options = MergeOptions(
-                style: .squash, title: title, message: Self.body(of: message, title: title),
-                deleteBranchAfterMerge: true, headCommitID: head)
+                style: .squash,
+                title: title,
+                message: Self.body(of: message, title: title),
+                deleteBranchAfterMerge: true,
+                headCommitID: head
+            )
             let client = try client()
             do {
                 _ = try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.merge(number, in: ref, options)
                 }
-            } catch where error.kind == .headOutOfDate {
+            } catch  where error.kind == .headOutOfDate {
                 // Someone pushed between the verdict and the merge: the approval does not cover what would land.
                 let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
                 try syncBranch(moved.head.ref, review: handle)
@@ -152,13 +178,16 @@ extension GiteaReviewHost {
             } catch {
                 throw EngineError.host(
                     "\(hostError(error, doing: "merging pull request #\(number)").description) The approval was for "
-                        + "\(head.prefix(10)); run `tollgate resume` again once Gitea accepts the merge.")
+                        + "\(head.prefix(10)); run `tollgate resume` again once Gitea accepts the merge."
+                )
             }
             let confirmed = try call("confirming the merge of pull request #\(number)") {
                 try await $0.isMerged(number, in: ref)
             }
             guard confirmed else {
-                throw EngineError.host("Gitea accepted the merge of pull request #\(number) but does not report it merged")
+                throw EngineError.host(
+                    "Gitea accepted the merge of pull request #\(number) but does not report it merged"
+                )
             }
         }
         let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
@@ -198,7 +227,8 @@ extension GiteaReviewHost {
                 throw EngineError.host(
                     "Gitea's main at \(commit.hex.prefix(10)) does not contain the local main \(local.hex.prefix(10)): "
                         + "the two diverged; bring the local commits onto Gitea's main by hand, then run "
-                        + "`tollgate resume` again")
+                        + "`tollgate resume` again"
+                )
             }
             try repository.updateReference("refs/heads/main", to: commit, expected: local, message: "tollgate: merged")
             if try repository.currentBranch() == "main" { try repository.checkout(branch: "main", force: true) }

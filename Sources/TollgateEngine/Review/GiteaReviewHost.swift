@@ -47,19 +47,24 @@ public final class GiteaReviewHost: ReviewHost {
         let found: GiteaKit.Repository
         do {
             found = try AsyncBridge.run { () async throws(GiteaError) in try await client.repository(ref) }
-        } catch where error.kind == .notFound {
+        } catch  where error.kind == .notFound {
             let organization = ref.owner == bot ? nil : ref.owner
             let options = CreateRepositoryOptions(
-                name: ref.name, description: "Tollgate job \(jobID)", isPrivate: true, autoInit: false,
-                defaultBranch: "main")
+                name: ref.name,
+                description: "Tollgate job \(jobID)",
+                isPrivate: true,
+                autoInit: false,
+                defaultBranch: "main"
+            )
             do {
                 found = try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.createRepository(options, organization: organization)
                 }
-            } catch where error.kind == .notFound {
+            } catch  where error.kind == .notFound {
                 throw EngineError.host(
                     "the Gitea owner \(ref.owner) does not exist (or \(bot) cannot see it): check gitea.owner, "
-                        + "or create the organisation and add \(bot) to it")
+                        + "or create the organisation and add \(bot) to it"
+                )
             } catch {
                 throw hostError(error, doing: "creating the repository \(ref) on Gitea")
             }
@@ -68,7 +73,8 @@ public final class GiteaReviewHost: ReviewHost {
         }
         if let permissions = found.permissions, !permissions.push {
             throw EngineError.host(
-                "\(bot) may not push to \(ref) on Gitea: give the account write access to the repository")
+                "\(bot) may not push to \(ref) on Gitea: give the account write access to the repository"
+            )
         }
         do {
             try repository.setRemote(name: Self.remote, url: found.cloneURL)
@@ -122,7 +128,8 @@ public final class GiteaReviewHost: ReviewHost {
 
     /// Calls the API, turning a Gitea failure into a message that names what was being done.
     func call<T: Sendable>(
-        _ doing: String, _ operation: @escaping @Sendable (GiteaClient) async throws -> T
+        _ doing: String,
+        _ operation: @escaping @Sendable (GiteaClient) async throws -> T
     ) throws -> T {
         let client = try client()
         do {
@@ -154,10 +161,15 @@ public final class GiteaReviewHost: ReviewHost {
         let refspecs = pending.map { "refs/heads/\($0):refs/heads/\($0)" }
         do {
             try repository.push(
-                remote: Self.remote, refspecs: refspecs, credentials: credentials,
+                remote: Self.remote,
+                refspecs: refspecs,
+                credentials: credentials,
                 security: TransportSecurity(
                     caFile: config.string("gitea.caFile"),
-                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
+                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                    settingsPrefix: "gitea."
+                )
+            )
         } catch {
             throw gitError(error, doing: "pushing \(pending.joined(separator: ", ")) to Gitea")
         }
@@ -169,11 +181,15 @@ public final class GiteaReviewHost: ReviewHost {
         let credentials = try credentials()
         do {
             try repository.fetch(
-                remote: Self.remote, refspecs: ["+refs/heads/\(branch):refs/remotes/\(Self.remote)/\(branch)"],
+                remote: Self.remote,
+                refspecs: ["+refs/heads/\(branch):refs/remotes/\(Self.remote)/\(branch)"],
                 credentials: credentials,
                 security: TransportSecurity(
                     caFile: config.string("gitea.caFile"),
-                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
+                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                    settingsPrefix: "gitea."
+                )
+            )
             return try repository.resolve(reference: "refs/remotes/\(Self.remote)/\(branch)")
         } catch {
             throw gitError(error, doing: "fetching \(branch) from Gitea")
@@ -192,13 +208,18 @@ public final class GiteaReviewHost: ReviewHost {
         guard !text.isEmpty, let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
             throw EngineError.host(
                 "gitea.url is \(text.isEmpty ? "not set" : "not a URL (\(text))"): set it to the Gitea server, "
-                    + "e.g. --set gitea.url=https://gitea.example.com")
+                    + "e.g. --set gitea.url=https://gitea.example.com"
+            )
         }
         let caFile = config.string("gitea.caFile")
         let transport = CurlTransport(
             configuration: CurlTransport.Configuration(
-                timeout: .seconds(max(1, config.int("gitea.timeoutSeconds"))), caFile: caFile.isEmpty ? nil : caFile,
-                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"), settingsPrefix: "gitea."))
+                timeout: .seconds(max(1, config.int("gitea.timeoutSeconds"))),
+                caFile: caFile.isEmpty ? nil : caFile,
+                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                settingsPrefix: "gitea."
+            )
+        )
         let client = GiteaClient(baseURL: url, token: try token(), transport: transport)
         cachedClient = client
         return client
@@ -206,7 +227,8 @@ public final class GiteaReviewHost: ReviewHost {
 
     private func token() throws -> String {
         if let cachedToken { return cachedToken }
-        let variable = config.string("gitea.tokenEnv").isEmpty ? "TOLLGATE_GITEA_TOKEN" : config.string("gitea.tokenEnv")
+        let variable =
+            config.string("gitea.tokenEnv").isEmpty ? "TOLLGATE_GITEA_TOKEN" : config.string("gitea.tokenEnv")
         var token = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let file = config.string("gitea.tokenFile")
         if token.isEmpty, !file.isEmpty {
@@ -215,7 +237,8 @@ public final class GiteaReviewHost: ReviewHost {
         guard !token.isEmpty else {
             throw EngineError.host(
                 "no Gitea token: set the environment variable \(variable) to an access token of the bot account"
-                    + (file.isEmpty ? " (or gitea.tokenFile to a file holding it)" : " or put it in \(file)"))
+                    + (file.isEmpty ? " (or gitea.tokenFile to a file holding it)" : " or put it in \(file)")
+            )
         }
         cachedToken = token
         return token
@@ -233,7 +256,8 @@ public final class GiteaReviewHost: ReviewHost {
         guard mode & 0o077 == 0 else {
             throw EngineError.host(
                 "the Gitea token file \(path) may be read by other users (mode \(String(mode, radix: 8))): "
-                    + "run `chmod 600 \(path)` so only its owner can read it")
+                    + "run `chmod 600 \(path)` so only its owner can read it"
+            )
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
         else {
@@ -251,10 +275,12 @@ public final class GiteaReviewHost: ReviewHost {
         let advice: String?
         switch error.kind {
         case .unauthorized:
-            advice = "the token was refused: check that the token in the configured variable or file is the bot's "
+            advice =
+                "the token was refused: check that the token in the configured variable or file is the bot's "
                 + "current token."
         case .forbidden:
-            advice = "the token lacks a permission or scope: Tollgate needs write:repository, write:issue and read:user, "
+            advice =
+                "the token lacks a permission or scope: Tollgate needs write:repository, write:issue and read:user, "
                 + "and write:user or write:organization to create repositories."
         case .transport where error.transportError?.curlError?.isCertificateRefusal == true:
             advice = nil

@@ -37,18 +37,39 @@ public final class LocalReviewHost: ReviewHost {
             for reviewer in reviewers.sorted() {
                 review.entries.append(
                     ReviewEntry(
-                        id: book.takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: request.head))
+                        id: book.takeID(),
+                        reviewer: reviewer,
+                        kind: .reviewRequested,
+                        body: "",
+                        commit: request.head
+                    )
+                )
             }
             book.reviews[index] = review
             try save(book, note: "review.head_updated", review: review)
             return handle(for: review)
         }
         var review = LocalReviewBook.Review(
-            number: (book.reviews.map(\.number).max() ?? 0) + 1, branch: request.branch, title: request.title,
-            body: request.body, state: .open, head: request.head, entries: [], comments: [], mergeCommit: nil)
+            number: (book.reviews.map(\.number).max() ?? 0) + 1,
+            branch: request.branch,
+            title: request.title,
+            body: request.body,
+            state: .open,
+            head: request.head,
+            entries: [],
+            comments: [],
+            mergeCommit: nil
+        )
         for reviewer in request.reviewers.sorted() {
             review.entries.append(
-                ReviewEntry(id: book.takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: request.head))
+                ReviewEntry(
+                    id: book.takeID(),
+                    reviewer: reviewer,
+                    kind: .reviewRequested,
+                    body: "",
+                    commit: request.head
+                )
+            )
         }
         book.reviews.append(review)
         try save(book, note: "review.created", review: review)
@@ -90,7 +111,10 @@ public final class LocalReviewHost: ReviewHost {
 
     /// Records a reviewer's verdict on the open review; returns a line saying what was recorded.
     func submit(
-        _ action: Action, on handle: ReviewHandle, reviewer: String, message: String?,
+        _ action: Action,
+        on handle: ReviewHandle,
+        reviewer: String,
+        message: String?,
         comments: [(path: String, line: Int, body: String)]
     ) throws -> String {
         var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
@@ -109,7 +133,8 @@ public final class LocalReviewHost: ReviewHost {
                 action == .approve ? .approved : action == .requestChanges ? .changesRequested : .comment
             if kind == .changesRequested && body.isEmpty && comments.isEmpty {
                 throw EngineError.usage(
-                    "request-changes needs --message TEXT or at least one --comment PATH:LINE:TEXT saying what to change")
+                    "request-changes needs --message TEXT or at least one --comment PATH:LINE:TEXT saying what to change"
+                )
             }
             if kind == .comment && body.isEmpty && comments.isEmpty {
                 throw EngineError.usage("comment needs --message TEXT or at least one --comment PATH:LINE:TEXT")
@@ -117,7 +142,8 @@ public final class LocalReviewHost: ReviewHost {
             let id = book.takeID()
             let inline = comments.map { InlineComment(id: book.takeID(), path: $0.path, line: $0.line, body: $0.body) }
             review.entries.append(
-                ReviewEntry(id: id, reviewer: reviewer, kind: kind, body: body, commit: head, inline: inline))
+                ReviewEntry(id: id, reviewer: reviewer, kind: kind, body: body, commit: head, inline: inline)
+            )
         }
         book.reviews[index] = review
         try save(book, note: "review.submitted", review: review, data: ["action": action.rawValue, "by": reviewer])
@@ -134,11 +160,18 @@ public final class LocalReviewHost: ReviewHost {
 
     private func handle(for review: LocalReviewBook.Review) -> ReviewHandle {
         ReviewHandle(
-            host: name, id: review.number, location: "tollgate/state:reviews.json#\(review.number)", head: review.head)
+            host: name,
+            id: review.number,
+            location: "tollgate/state:reviews.json#\(review.number)",
+            head: review.head
+        )
     }
 
     private func save(
-        _ book: LocalReviewBook, note: String, review: LocalReviewBook.Review, data: [String: String] = [:]
+        _ book: LocalReviewBook,
+        note: String,
+        review: LocalReviewBook.Review,
+        data: [String: String] = [:]
     ) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: "the workspace") }
         var eventData = data
@@ -146,8 +179,16 @@ public final class LocalReviewHost: ReviewHost {
         eventData["branch"] = review.branch
         eventData["head"] = review.head
         let event = JobEvent(
-            type: note, phase: document.job.phase.number, revision: document.job.revision, data: eventData)
+            type: note,
+            phase: document.job.phase.number,
+            revision: document.job.revision,
+            data: eventData
+        )
         try store.commit(
-            document, events: [event], extraFiles: [LocalReviewBook.fileName: try book.encoded()], now: clock())
+            document,
+            events: [event],
+            extraFiles: [LocalReviewBook.fileName: try book.encoded()],
+            now: clock()
+        )
     }
 }

@@ -57,7 +57,9 @@ public final class StateStore {
 
     /// Records a new state and its events as one commit on top of the one this store last saw.
     /// - Parameter extraFiles: other files of the branch to replace (the local host's reviews).
-    func commit(_ document: JobDocument, events newEvents: [JobEvent], extraFiles: [String: Data] = [:], now: Date) throws {
+    func commit(_ document: JobDocument, events newEvents: [JobEvent], extraFiles: [String: Data] = [:], now: Date)
+        throws
+    {
         let stamp = Self.timestamp(now)
         var events = self.events
         var lines = files["events.ndjson"] ?? Data()
@@ -75,8 +77,12 @@ public final class StateStore {
         let message = Self.message(for: newEvents, job: document.job)
         let stampedSignature = Signature(name: signature.name, email: signature.email, date: now)
         let commit = try repository.commit(
-            tree: tree, parents: tip.map { [$0] } ?? [], message: message, author: stampedSignature,
-            committer: stampedSignature)
+            tree: tree,
+            parents: tip.map { [$0] } ?? [],
+            message: message,
+            author: stampedSignature,
+            committer: stampedSignature
+        )
         FaultPoint.beforeStateUpdate.trip()
         do {
             try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(message)")

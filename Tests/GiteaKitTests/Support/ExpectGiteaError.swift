@@ -4,7 +4,8 @@ import Testing
 /// Runs `body`, expects it to throw a `GiteaError` of `kind`, and returns the error for further checks.
 @discardableResult
 func expectGiteaError<T>(
-    _ kind: GiteaError.Kind, sourceLocation: SourceLocation = #_sourceLocation,
+    _ kind: GiteaError.Kind,
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ body: () async throws -> T
 ) async -> GiteaError? {
     do {

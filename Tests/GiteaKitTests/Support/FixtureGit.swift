@@ -36,7 +36,8 @@ enum FixtureGit {
         guard process.terminationStatus == 0 else {
             throw Failure(
                 description: "git \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): "
-                    + String(decoding: errData, as: UTF8.self))
+                    + String(decoding: errData, as: UTF8.self)
+            )
         }
         return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }

@@ -24,7 +24,8 @@ final class GiteaFixture {
     func transport(retry: RetryPolicy = RetryPolicy()) -> CurlTransport {
         CurlTransport(
             configuration: .init(connectTimeout: .seconds(5), timeout: .seconds(30), retry: retry),
-            sleep: self.sleeps.sleep)
+            sleep: self.sleeps.sleep
+        )
     }
 
     /// A client for `account` on this server.
@@ -32,8 +33,11 @@ final class GiteaFixture {
         -> GiteaClient
     {
         GiteaClient(
-            baseURL: self.server.baseURL, token: account.token, transport: self.transport(retry: retry),
-            pageSize: pageSize)
+            baseURL: self.server.baseURL,
+            token: account.token,
+            transport: self.transport(retry: retry),
+            pageSize: pageSize
+        )
     }
 
     var bot: GiteaClient { self.client(self.server.bot) }
@@ -43,9 +47,14 @@ final class GiteaFixture {
     /// Creates `name` for the bot with an initial commit on `main` and clones it into the scratch folder.
     func makeRepository(_ name: String = "job") async throws -> RepoRef {
         let repository = try await self.bot.createRepository(
-            CreateRepositoryOptions(name: name, isPrivate: true, autoInit: true), organization: nil)
+            CreateRepositoryOptions(name: name, isPrivate: true, autoInit: true),
+            organization: nil
+        )
         let url = self.server.authenticatedRepositoryURL(
-            owner: self.server.bot.login, name: name, account: self.server.bot)
+            owner: self.server.bot.login,
+            name: name,
+            account: self.server.bot
+        )
         try self.git(["clone", "-q", url.absoluteString, name])
         return repository.ref
     }
@@ -66,7 +75,9 @@ final class GiteaFixture {
         for (path, content) in files {
             let file = clone.appendingPathComponent(path)
             try FileManager.default.createDirectory(
-                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: file.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try content.write(to: file, atomically: true, encoding: .utf8)
         }
         try self.git(["add", "-A"], in: clone)
@@ -82,7 +93,8 @@ final class GiteaFixture {
         try self.push(files ?? ["plan.md": "# Plan\n\nline two\nline three\n"], to: branch, in: repo)
         return try await self.bot.createPullRequest(
             CreatePullRequestOptions(head: branch, base: "main", title: "Phase 1 (strategic)", body: "The plan."),
-            in: repo)
+            in: repo
+        )
     }
 
     /// Runs git in the scratch folder (or `directory`).

@@ -75,13 +75,14 @@ struct CritiqueGateTests {
         let killed = try job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": "after-gates@1"])
         #expect(killed.status == FaultPoint.exitStatus, "\(killed)")
         #expect(try Self.gateRuns(job) == ["1 1"])
-        let record = try JSONSerialization.jsonObject(
-            with: Data(
-                contentsOf: job.root.appendingPathComponent(
-                    ".git/tollgate/critique/phase-1-strategic-1/rev-1/plan.md/iteration-1.json"
+        let record =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: job.root.appendingPathComponent(
+                        ".git/tollgate/critique/phase-1-strategic-1/rev-1/plan.md/iteration-1.json"
+                    )
                 )
-            )
-        ) as? [String: Any]
+            ) as? [String: Any]
         #expect((record?["gates"] as? [String: Any])?["passed"] as? Bool == true)
         #expect(record?["critique"] == nil)
 

@@ -27,8 +27,14 @@ extension GiteaEndToEndTests {
         let clone = try aliceClone()
         try GitCLI.run(["checkout", "-q", "phase-1-strategic"], in: clone)
         try "# Plan by alice\n\nShorter.\n".write(
-            to: clone.appendingPathComponent("plan.md"), atomically: true, encoding: .utf8)
-        try GitCLI.run(["commit", "-q", "-a", "--amend", "--author=alice <alice@example.com>", "-m", "Rewrite the plan"], in: clone)
+            to: clone.appendingPathComponent("plan.md"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try GitCLI.run(
+            ["commit", "-q", "-a", "--amend", "--author=alice <alice@example.com>", "-m", "Rewrite the plan"],
+            in: clone
+        )
         try GitCLI.run(["push", "-q", "--force", "origin", "phase-1-strategic"], in: clone)
         let rewritten = try GitCLI.run(["rev-parse", "HEAD"], in: clone)
         #expect((try? remoteGit("merge-base", "--is-ancestor", engineHead, rewritten)) == nil, "the branches diverged")
@@ -52,7 +58,10 @@ extension GiteaEndToEndTests {
         // Approved and merged: alice is credited for her commit, and nobody else is.
         let approvedHead = try await alice.pullRequest(pull.number, in: repo).head.sha
         _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: approvedHead), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .approved, commitID: approvedHead),
+            on: pull.number,
+            in: repo
+        )
         let merged = try tollgate("resume", job.path)
         #expect([0, 3].contains(merged.status), "\(merged)")
         #expect(try await alice.isMerged(pull.number, in: repo))
@@ -78,8 +87,13 @@ extension GiteaEndToEndTests {
         let localOnly = try job.git("rev-parse", "HEAD")
         // ... and alice pushes her own commit onto Gitea's branch.
         let pushed = try server.commit(
-            ["notes.md": "from alice\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name,
-            author: "alice", message: "Add notes")
+            ["notes.md": "from alice\n"],
+            to: "phase-1-strategic",
+            owner: repo.owner,
+            name: repo.name,
+            author: "alice",
+            message: "Add notes"
+        )
         try await requestChanges(pull)
 
         let revised = try tollgate("resume", job.path)

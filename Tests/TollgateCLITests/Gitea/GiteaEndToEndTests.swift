@@ -29,7 +29,9 @@ struct GiteaEndToEndTests {
                 "init", job.path, "--review", "gitea", "--autonomy", "guided", "--agent", "tollgate example-agent",
                 "--description", "Report", "--set", "gitea.url=\(server.baseURL.absoluteString)",
                 "--set", "review.reviewers=alice",
-            ] + extra, environment: botEnvironment)
+            ] + extra,
+            environment: botEnvironment
+        )
     }
 
     func tollgate(_ arguments: String...) throws -> ProcessResult {
@@ -52,9 +54,11 @@ struct GiteaEndToEndTests {
         let alice = client(server.alice)
         let first = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
         #expect(first.state == .open)
-        #expect(try await alice.reviews(on: first.number, in: repo).contains {
-            $0.state == .requestReview && $0.user?.login == "alice"
-        })
+        #expect(
+            try await alice.reviews(on: first.number, in: repo).contains {
+                $0.state == .requestReview && $0.user?.login == "alice"
+            }
+        )
         // The state branch travels with the phase branches.
         let remoteState = try remoteGit("rev-parse", "tollgate/state")
         #expect((try? job.git("merge-base", "--is-ancestor", remoteState, "tollgate/state")) != nil)
@@ -62,11 +66,16 @@ struct GiteaEndToEndTests {
         // Changes requested with inline comments on plan.md.
         _ = try await alice.createReview(
             CreatePullReviewOptions(
-                event: .requestChanges, body: "Two things",
+                event: .requestChanges,
+                body: "Two things",
                 comments: [
                     .init(path: "plan.md", body: "Name the audience", newLine: 3),
                     .init(path: "plan.md", body: "Say why", newLine: 1),
-                ]), on: first.number, in: repo)
+                ]
+            ),
+            on: first.number,
+            in: repo
+        )
         let revised = try tollgate("resume", job.path)
         #expect(revised.status == 3, "\(revised)")
         #expect(try job.status()["revision"] as? Int == 2)
@@ -81,14 +90,22 @@ struct GiteaEndToEndTests {
 
         // A reviewer's own commit on the branch is kept and credited.
         _ = try server.commit(
-            ["notes.md": "from alice\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name,
-            author: "alice", message: "Add notes")
+            ["notes.md": "from alice\n"],
+            to: "phase-1-strategic",
+            owner: repo.owner,
+            name: repo.name,
+            author: "alice",
+            message: "Add notes"
+        )
         let afterPush = try tollgate("resume", job.path)
         #expect(afterPush.status == 3, "\(afterPush)")
 
         let head = try await alice.pullRequest(first.number, in: repo).head.sha
         _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: head), on: first.number, in: repo)
+            CreatePullReviewOptions(event: .approved, commitID: head),
+            on: first.number,
+            in: repo
+        )
         let toFinal = try tollgate("resume", job.path)
         #expect(toFinal.status == 3, "\(toFinal)")
         #expect(try await alice.isMerged(first.number, in: repo))
@@ -111,7 +128,10 @@ struct GiteaEndToEndTests {
             let branch = try #require(try job.status()["branch"] as? String)
             let pull = try #require(try await alice.pullRequest(base: "main", head: branch, in: repo))
             _ = try await alice.createReview(
-                CreatePullReviewOptions(event: .approved, commitID: pull.head.sha), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .approved, commitID: pull.head.sha),
+                on: pull.number,
+                in: repo
+            )
             let next = try tollgate("resume", job.path)
             #expect([0, 3].contains(next.status), "\(next)")
         }
@@ -127,7 +147,9 @@ struct GiteaEndToEndTests {
         let result = try job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--set", "gitea.url=\(server.baseURL.absoluteString)",
-            ], environment: ["TOLLGATE_GITEA_TOKEN": "wrong-token-123"])
+            ],
+            environment: ["TOLLGATE_GITEA_TOKEN": "wrong-token-123"]
+        )
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("token"))
         #expect(!result.stderr.contains("wrong-token-123"))
@@ -154,7 +176,9 @@ struct GiteaEndToEndTests {
         let url = server.baseURL.absoluteString
         server.stop()
         let result = try job.tollgate(
-            ["init", job.path, "--review", "gitea", "--set", "gitea.url=\(url)"], environment: botEnvironment)
+            ["init", job.path, "--review", "gitea", "--set", "gitea.url=\(url)"],
+            environment: botEnvironment
+        )
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("running and reachable"))
     }

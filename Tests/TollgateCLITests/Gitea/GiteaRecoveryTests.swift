@@ -12,19 +12,27 @@ extension GiteaEndToEndTests {
         #expect(created.status == 0, "\(created)")
         let run = try tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
-        return try #require(try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo))
+        return try #require(
+            try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo)
+        )
     }
 
     func approve(_ pull: PullRequest) async throws {
         let alice = client(server.alice)
         let head = try await alice.pullRequest(pull.number, in: repo).head.sha
-        _ = try await alice.createReview(CreatePullReviewOptions(event: .approved, commitID: head), on: pull.number, in: repo)
+        _ = try await alice.createReview(
+            CreatePullReviewOptions(event: .approved, commitID: head),
+            on: pull.number,
+            in: repo
+        )
     }
 
     /// `tollgate COMMAND` on the job killed at `fault`, then run again without the fault: it must end frozen.
     func crashThenRerun(_ command: String, at fault: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let crashed = try job.tollgate(
-            [command, job.path], environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 })
+            [command, job.path],
+            environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 }
+        )
         #expect(crashed.status == 86, "\(crashed)", sourceLocation: sourceLocation)
         let rerun = try tollgate(command, job.path)
         #expect(rerun.status == 3, "\(rerun)", sourceLocation: sourceLocation)
@@ -59,8 +67,13 @@ extension GiteaEndToEndTests {
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
         _ = try server.commit(
-            ["late.md": "late\n"], to: "phase-1-strategic", owner: repo.owner, name: repo.name, author: "bob",
-            message: "Late change")
+            ["late.md": "late\n"],
+            to: "phase-1-strategic",
+            owner: repo.owner,
+            name: repo.name,
+            author: "bob",
+            message: "Late change"
+        )
         let stale = try tollgate("resume", job.path)
         #expect(stale.status == 3, "\(stale)")
         #expect(try await client(server.alice).isMerged(pull.number, in: repo) == false)
@@ -79,7 +92,9 @@ extension GiteaEndToEndTests {
                 [
                     "init", path, "--review", "gitea", "--autonomy", "guided", "--agent", "tollgate example-agent",
                     "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
-                ], environment: botEnvironment)
+                ],
+                environment: botEnvironment
+            )
             #expect(created.status == 0, "\(created)")
             #expect(try job.tollgate(["run", path], environment: botEnvironment).status == 3)
         }
@@ -87,7 +102,10 @@ extension GiteaEndToEndTests {
         let ready = RepoRef(owner: server.bot.login, name: "ready")
         let pull = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: ready))
         _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: pull.head.sha), on: pull.number, in: ready)
+            CreatePullReviewOptions(event: .approved, commitID: pull.head.sha),
+            on: pull.number,
+            in: ready
+        )
 
         let watch = try job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
         #expect(watch.status == 0, "\(watch)")

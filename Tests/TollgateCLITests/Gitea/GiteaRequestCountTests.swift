@@ -27,7 +27,8 @@ extension GiteaEndToEndTests {
             try loggedRequests() == [
                 "GET /api/v1/user", "GET \(api)/pulls/\(pull.number)", "GET \(api)/pulls/\(pull.number)/reviews",
                 "GET \(api)/issues/\(pull.number)/comments",
-            ])
+            ]
+        )
 
         // An approval: the same four reads, then merged already?, merge, merged now?, the merge commit, and a fetch
         // of main (git's discovery, then upload-pack); what follows is the next phase's own work.
@@ -45,7 +46,9 @@ extension GiteaEndToEndTests {
                 "POST \(api)/pulls/\(pull.number)/merge", "GET \(api)/pulls/\(pull.number)/merge",
                 "GET \(api)/pulls/\(pull.number)", "GET /\(repo.owner)/\(repo.name).git/info/refs",
                 "GET /\(repo.owner)/\(repo.name).git/info/refs", "POST /\(repo.owner)/\(repo.name).git/git-upload-pack",
-            ], "\(requests)")
+            ],
+            "\(requests)"
+        )
         // Gitea deleted the branch with the merge: no request tries again, under the name Gitea then reports.
         #expect(!requests.contains { $0.hasPrefix("DELETE") }, "\(requests)")
         #expect(try remoteGit("branch", "--list", "phase-1-strategic").isEmpty)

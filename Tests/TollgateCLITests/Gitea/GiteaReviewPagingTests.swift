@@ -17,10 +17,16 @@ extension GiteaEndToEndTests {
 
         // Alice approves early, so page 1 holds an approval of the current head ...
         _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: pull.head.sha), on: pull.number, in: repo)
+            CreatePullReviewOptions(event: .approved, commitID: pull.head.sha),
+            on: pull.number,
+            in: repo
+        )
         for index in 1...55 {
             _ = try await bob.createReview(
-                CreatePullReviewOptions(event: .comment, body: "Remark \(index)"), on: pull.number, in: repo)
+                CreatePullReviewOptions(event: .comment, body: "Remark \(index)"),
+                on: pull.number,
+                in: repo
+            )
         }
         // ... and changes her mind after the fiftieth review: her latest verdict is on page 2.
         try await requestChanges(pull)

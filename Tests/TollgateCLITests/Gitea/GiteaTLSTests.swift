@@ -16,7 +16,9 @@ struct GiteaTLSTests {
         server = try GiteaTestServer(
             tls: GiteaTestServer.TLSIdentity(
                 certificateFile: Self.fixtures.appendingPathComponent("server.pem"),
-                keyFile: Self.fixtures.appendingPathComponent("server.key")))
+                keyFile: Self.fixtures.appendingPathComponent("server.key")
+            )
+        )
         job = try CLIJob("gitea-tls")
     }
 
@@ -25,7 +27,9 @@ struct GiteaTLSTests {
             [
                 "init", job.path, "--review", "gitea", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
-            ] + extra, environment: ["TOLLGATE_GITEA_TOKEN": server.bot.token])
+            ] + extra,
+            environment: ["TOLLGATE_GITEA_TOKEN": server.bot.token]
+        )
     }
 
     @Test func anUntrustedCertificateNamesTheSettingsAndTheCAFileMakesTheJobWork() throws {
@@ -46,6 +50,9 @@ struct GiteaTLSTests {
         let run = try job.tollgate(["run", job.path], environment: ["TOLLGATE_GITEA_TOKEN": server.bot.token])
         #expect(run.status == 3, "\(run)")
         let bare = server.bareRepositoryPath(owner: server.bot.login, name: "job")
-        #expect(try GitCLI.run(["rev-parse", "phase-1-strategic"], in: bare) == (try job.git("rev-parse", "phase-1-strategic")))
+        #expect(
+            try GitCLI.run(["rev-parse", "phase-1-strategic"], in: bare)
+                == (try job.git("rev-parse", "phase-1-strategic"))
+        )
     }
 }

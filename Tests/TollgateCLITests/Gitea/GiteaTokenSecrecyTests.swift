@@ -47,7 +47,9 @@ extension GiteaEndToEndTests {
         for number in [pull.number, pull.number + 1] {
             let request = try await alice.pullRequest(number, in: repo)
             #expect(!request.title.contains(token) && !(request.body ?? "").contains(token))
-            for comment in try await alice.issueComments(on: number, in: repo) { #expect(!comment.body.contains(token)) }
+            for comment in try await alice.issueComments(on: number, in: repo) {
+                #expect(!comment.body.contains(token))
+            }
         }
     }
     /// Agents (and critics and gates, which start from the same environment) do not get the token: an agent that
@@ -62,13 +64,16 @@ extension GiteaEndToEndTests {
             env | sort > environment.txt
             printf '{"summary": "dumped the environment", "jobComplete": true}' > "$TOLLGATE_OUTCOME"
 
-            """)
+            """
+        )
         let environment = ["MY_GITEA_TOKEN": token]
         let created = try job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "/bin/sh \(agent)",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "gitea.tokenEnv=MY_GITEA_TOKEN",
-            ], environment: environment)
+            ],
+            environment: environment
+        )
         #expect(created.status == 0, "\(created)")
         let run = try job.tollgate(["run", job.path], environment: environment)
         #expect(run.status == 0, "\(run)")

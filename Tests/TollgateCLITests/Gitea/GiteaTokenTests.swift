@@ -7,7 +7,8 @@ extension GiteaEndToEndTests {
     func initialize(environment: [String: String], extra: [String] = []) throws -> ProcessResult {
         try job.tollgate(
             ["init", job.path, "--review", "gitea", "--set", "gitea.url=\(server.baseURL.absoluteString)"] + extra,
-            environment: environment)
+            environment: environment
+        )
     }
 
     @Test func aTokenWithoutTheWriteScopeIsRefusedAtInitWithTheScopeNamed() throws {
@@ -52,9 +53,14 @@ extension GiteaEndToEndTests {
         try server.createOrganization("reports", members: [server.bot.login])
         let organisationScopes = ["write:repository", "write:issue", "read:user", "write:organization"]
 
-        let withoutUser = try server.createToken(for: server.bot.login, scopes: organisationScopes.filter { $0 != "read:user" })
+        let withoutUser = try server.createToken(
+            for: server.bot.login,
+            scopes: organisationScopes.filter { $0 != "read:user" }
+        )
         let refused = try initialize(
-            environment: ["TOLLGATE_GITEA_TOKEN": withoutUser.token], extra: ["--set", "gitea.owner=reports"])
+            environment: ["TOLLGATE_GITEA_TOKEN": withoutUser.token],
+            extra: ["--set", "gitea.owner=reports"]
+        )
         #expect(refused.status == 1, "\(refused)")
         #expect(refused.stderr.contains("read:user"), "\(refused)")
         #expect(!refused.stderr.contains(withoutUser.token))
@@ -66,7 +72,9 @@ extension GiteaEndToEndTests {
                 "init", job.path, "--review", "gitea", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "gitea.owner=reports",
                 "--set", "review.reviewers=alice",
-            ], environment: environment)
+            ],
+            environment: environment
+        )
         #expect(created.status == 0, "\(created)")
         let run = try job.tollgate(["run", job.path], environment: environment)
         #expect(run.status == 3, "\(run)")

@@ -19,12 +19,16 @@ final class CLIJob {
 
     /// `tollgate <arguments>`, run from the temporary directory.
     @discardableResult
-    func tollgate(_ arguments: String..., environment: [String: String] = [:], timeout: Double = 60) throws -> ProcessResult {
+    func tollgate(_ arguments: String..., environment: [String: String] = [:], timeout: Double = 60) throws
+        -> ProcessResult
+    {
         try tollgate(arguments, environment: environment, timeout: timeout)
     }
 
     @discardableResult
-    func tollgate(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws -> ProcessResult {
+    func tollgate(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws
+        -> ProcessResult
+    {
         try binary.run(arguments, environment: environment, directory: directory.url, timeout: timeout)
     }
 
@@ -70,7 +74,8 @@ final class CLIJob {
     func workingTree() throws -> [String: Data] {
         var files: [String: Data] = [:]
         let base = root.standardizedFileURL.path + "/"
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        else {
             return files
         }
         for case let url as URL in walker {

@@ -19,7 +19,8 @@ struct ConfigLayerTests {
 
     @Test func nestedObjectsFlattenToDottedKeys() throws {
         let nested = try self.layer(
-            #"{"agent": {"command": "x", "timeoutSeconds": 5}, "critique": {"weights": {"copy": 1}}}"#)
+            #"{"agent": {"command": "x", "timeoutSeconds": 5}, "critique": {"weights": {"copy": 1}}}"#
+        )
         let dotted = try self.layer(#"{"agent.command": "x", "agent.timeoutSeconds": 5, "critique.weights.copy": 1}"#)
         #expect(nested == dotted)
         #expect(nested.values["agent.command"] == .string("x"))
@@ -36,16 +37,19 @@ struct ConfigLayerTests {
         let error = self.error(#"{"description": 3}"#)
         #expect(
             error?.description
-                == #"config/experts/coder.json: "description" is 3; allowed: a string (the file's description)"#)
+                == #"config/experts/coder.json: "description" is 3; allowed: a string (the file's description)"#
+        )
     }
 
     @Test func unknownKeyNamesFileAndSuggestsTheNearestKey() {
         let error = self.error(#"{"agent": {"comand": "x"}}"#)
         #expect(
-            error == .unknownKey(source: "config/experts/coder.json", key: "agent.comand", suggestion: "agent.command"))
+            error == .unknownKey(source: "config/experts/coder.json", key: "agent.comand", suggestion: "agent.command")
+        )
         #expect(
             error?.description
-                == #"config/experts/coder.json: unknown key "agent.comand"; did you mean "agent.command"?"#)
+                == #"config/experts/coder.json: unknown key "agent.comand"; did you mean "agent.command"?"#
+        )
     }
 
     @Test(arguments: [
@@ -57,7 +61,8 @@ struct ConfigLayerTests {
     func suggestsTheKeyMeant(typed: String, meant: String) {
         #expect(
             self.error(#"{"\#(typed)": 1}"#)
-                == .unknownKey(source: "config/experts/coder.json", key: typed, suggestion: meant))
+                == .unknownKey(source: "config/experts/coder.json", key: typed, suggestion: meant)
+        )
     }
 
     @Test func unknownKeyFarFromAnyKnownKeyPointsToTheDocs() {
@@ -77,10 +82,12 @@ struct ConfigLayerTests {
     @Test func outOfRangeNamesTheRange() {
         #expect(
             self.error(#"{"critique": {"threshold": 11}}"#)?.description
-                == #"config/experts/coder.json: "critique.threshold" is 11; allowed: a number from 0.0 to 10.0"#)
+                == #"config/experts/coder.json: "critique.threshold" is 11; allowed: a number from 0.0 to 10.0"#
+        )
         #expect(
             self.error(#"{"agent": {"timeoutSeconds": 0}}"#)?.description
-                == #"config/experts/coder.json: "agent.timeoutSeconds" is 0; allowed: an integer of at least 1"#)
+                == #"config/experts/coder.json: "agent.timeoutSeconds" is 0; allowed: an integer of at least 1"#
+        )
     }
 
     @Test func revisionIterationsAboveThreeCiteTheHardCap() {
@@ -131,7 +138,8 @@ struct ConfigLayerTests {
     @Test func sameKeyNestedAndDottedIsAnError() {
         #expect(
             self.error(#"{"agent": {"command": "a"}, "agent.command": "b"}"#)
-                == .duplicateKey(source: "config/experts/coder.json", key: "agent.command"))
+                == .duplicateKey(source: "config/experts/coder.json", key: "agent.command")
+        )
     }
 
     // MARK: - --set
@@ -152,7 +160,8 @@ struct ConfigLayerTests {
                 "review.reviewers": .strings(["alice", "bob"]),
                 "critique.artifacts": .strings([]),
                 "agent.command": .string("make -j2 a=b"),
-            ])
+            ]
+        )
     }
 
     @Test func laterSetOfTheSameKeyWins() throws {
@@ -166,7 +175,8 @@ struct ConfigLayerTests {
         }
         #expect(
             ConfigError.missingEquals(source: "--set", argument: "autonomy").description
-                == #"--set "autonomy": expected KEY=VALUE, such as --set autonomy=full"#)
+                == #"--set "autonomy": expected KEY=VALUE, such as --set autonomy=full"#
+        )
     }
 
     @Test(arguments: [
@@ -195,8 +205,11 @@ struct ConfigLayerTests {
         #expect(layer == ConfigLayer(source: "--autonomy", values: ["autonomy": .string("dependent")]))
         #expect(
             throws: ConfigError.invalidValue(
-                source: "--autonomy", key: "autonomy", value: #""none""#,
-                allowed: "one of: full, review, partial, guided, dependent")
+                source: "--autonomy",
+                key: "autonomy",
+                value: #""none""#,
+                allowed: "one of: full, review, partial, guided, dependent"
+            )
         ) {
             try ConfigLayer(source: "--autonomy", key: "autonomy", text: "none")
         }

@@ -83,7 +83,11 @@ struct ConfigSchemaTests {
         let key = try #require(self.schema.key(named: "critique.weights.brand"))
         #expect(
             throws: ConfigError.invalidValue(
-                source: "t", key: key.name, value: "-0.1", allowed: "a number of at least 0.0")
+                source: "t",
+                key: key.name,
+                value: "-0.1",
+                allowed: "a number of at least 0.0"
+            )
         ) {
             try key.validate(.double(-0.1), source: "t")
         }
@@ -107,7 +111,8 @@ struct ConfigSchemaTests {
         for key in schema.keys {
             let cells = ["`\(key.name)`", "`\(key.defaultValue)`", key.allowed, key.doc]
             lines.append(
-                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -119,9 +124,14 @@ struct ConfigSchemaTests {
         let current = RepositoryFiles.section(of: text, between: Self.keysBegin, and: Self.keysEnd)
         if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] != nil, let current {
             let updated = text.replacingOccurrences(
-                of: Self.keysBegin + "\n" + current, with: Self.keysBegin + "\n" + expected)
+                of: Self.keysBegin + "\n" + current,
+                with: Self.keysBegin + "\n" + expected
+            )
             try updated.write(
-                to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
+                to: RepositoryFiles.root().appendingPathComponent(path),
+                atomically: true,
+                encoding: .utf8
+            )
             Issue.record("Recorded the key table of \(path); re-run without RECORD_GOLDENS")
             return
         }

@@ -4,14 +4,19 @@ import TollgateCore
 
 struct ResolvedConfigTests {
     private let defaultsFile = ConfigLayer(
-        source: "config/defaults.json", values: ["autonomy": .string("partial"), "maxPhases": .int(12)])
+        source: "config/defaults.json",
+        values: ["autonomy": .string("partial"), "maxPhases": .int(12)]
+    )
     private let expertFile = ConfigLayer(
-        source: "config/experts/debugger.json", values: ["autonomy": .string("full")])
+        source: "config/experts/debugger.json",
+        values: ["autonomy": .string("full")]
+    )
 
     @Test func anOverrideWinsWithItsSourceAndLeavesTheRestAlone() throws {
         let resolved = try ResolvedConfig(layers: [defaultsFile, expertFile])
         let changed = try resolved.overriding(
-            with: ConfigLayer(source: "config --set", values: ["autonomy": .string("guided")]))
+            with: ConfigLayer(source: "config --set", values: ["autonomy": .string("guided")])
+        )
         #expect(changed["autonomy"] == ResolvedConfig.Entry(value: .string("guided"), source: "config --set"))
         #expect(changed["maxPhases"] == resolved["maxPhases"])
         #expect(changed.entries.count == resolved.entries.count)
@@ -62,7 +67,8 @@ struct ResolvedConfigTests {
         ])
         #expect(config["maxPhases"] == ResolvedConfig.Entry(value: .int(12), source: "config/defaults.json"))
         #expect(
-            config["autonomy"] == ResolvedConfig.Entry(value: .string("full"), source: "config/experts/debugger.json"))
+            config["autonomy"] == ResolvedConfig.Entry(value: .string("full"), source: "config/experts/debugger.json")
+        )
         #expect(config["agent.command"] == ResolvedConfig.Entry(value: .string("./run.sh"), source: "--set"))
         #expect(config["agent.graceSeconds"] == ResolvedConfig.Entry(value: .int(5), source: "defaults"))
     }
@@ -85,8 +91,11 @@ struct ResolvedConfigTests {
         let agentFlag = ConfigLayer(source: "--autonomy", values: ["autonomy": .string("sometimes")])
         #expect(
             throws: ConfigError.invalidValue(
-                source: "--autonomy", key: "autonomy", value: #""sometimes""#,
-                allowed: "one of: full, review, partial, guided, dependent")
+                source: "--autonomy",
+                key: "autonomy",
+                value: #""sometimes""#,
+                allowed: "one of: full, review, partial, guided, dependent"
+            )
         ) {
             try ResolvedConfig(layers: [agentFlag])
         }
@@ -149,9 +158,11 @@ struct ResolvedConfigTests {
         #expect(reviewers.hasSuffix("(defaults)"))
         // Every "=" and every "(" sits in the same column.
         let equalsColumns = Set(
-            lines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "=") ?? $0.endIndex) })
+            lines.map { $0.distance(from: $0.startIndex, to: $0.firstIndex(of: "=") ?? $0.endIndex) }
+        )
         let sourceColumns = Set(
-            lines.map { $0.distance(from: $0.startIndex, to: $0.lastIndex(of: "(") ?? $0.endIndex) })
+            lines.map { $0.distance(from: $0.startIndex, to: $0.lastIndex(of: "(") ?? $0.endIndex) }
+        )
         #expect(equalsColumns.count == 1)
         #expect(sourceColumns.count == 1)
     }

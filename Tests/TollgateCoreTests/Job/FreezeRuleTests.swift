@@ -42,7 +42,9 @@ struct FreezeRuleTests {
         // 5 levels × 4 phases × 2; the table must have 40 rows and 13 freezes for the autonomy levels' own reasons
         // plus the final review for the 4 levels other than full.
         #expect(Self.rows.count == 40)
-        let freezes = Self.rows.filter { FreezeRule.decide(level: $0.level, phase: $0.phase, jobComplete: $0.jobComplete) != nil }
+        let freezes = Self.rows.filter {
+            FreezeRule.decide(level: $0.level, phase: $0.phase, jobComplete: $0.jobComplete) != nil
+        }
         #expect(freezes.count == 7 + 16)
     }
 
@@ -50,7 +52,9 @@ struct FreezeRuleTests {
         let redone = PhaseRef.first.redone
         #expect(redone.branch == "phase-1-strategic-rev-2")
         #expect(FreezeRule.decide(level: .partial, phase: redone, jobComplete: false) == .autonomy(.partial))
-        #expect(FreezeRule.decide(level: .partial, phase: PhaseRef(number: 5, type: .strategic), jobComplete: false) == nil)
+        #expect(
+            FreezeRule.decide(level: .partial, phase: PhaseRef(number: 5, type: .strategic), jobComplete: false) == nil
+        )
     }
 
     @Test func describesEachReasonForPeople() {

@@ -4,17 +4,28 @@ import TollgateCore
 /// The job machine, event by event: what each input does to the status and the next step, and what it records.
 struct JobMachineTests {
     static func machine(
-        _ level: AutonomyLevel = .guided, maxPhases: Int = 20, status: JobStatus = .created
+        _ level: AutonomyLevel = .guided,
+        maxPhases: Int = 20,
+        status: JobStatus = .created
     ) -> JobMachine {
         var state = JobState(
-            id: "job-1", description: "test", expert: nil, autonomy: level, reviewHost: "local", maxPhases: maxPhases)
+            id: "job-1",
+            description: "test",
+            expert: nil,
+            autonomy: level,
+            reviewHost: "local",
+            maxPhases: maxPhases
+        )
         state.status = status
         return JobMachine(state: state)
     }
 
     /// A machine that ran phase `phase`'s agent once and is about to commit its work.
     static func afterAgent(
-        _ level: AutonomyLevel, phase: Int = 1, maxPhases: Int = 20, outcome: AgentOutcome = AgentOutcome(summary: "s")
+        _ level: AutonomyLevel,
+        phase: Int = 1,
+        maxPhases: Int = 20,
+        outcome: AgentOutcome = AgentOutcome(summary: "s")
     ) -> JobMachine {
         var machine = Self.machine(level, maxPhases: maxPhases)
         _ = machine.started()
@@ -118,7 +129,8 @@ struct JobMachineTests {
         _ = machine.phasePrepared(base: "b")
         let report = AgentReport(
             outcome: AgentOutcome(summary: "plan", usage: .init(inputTokens: 10, outputTokens: 5, costUSD: 0.5)),
-            warnings: ["odd"])
+            warnings: ["odd"]
+        )
         let events = machine.agentFinished(run: 1, report: report)
         #expect(events.map(\.type) == ["agent.finished"])
         #expect(events.first?.data["warning1"] == "odd")
@@ -150,20 +162,36 @@ struct JobMachineTests {
         BoundaryRow(level: .full, phase: 2, jobComplete: true, freezes: nil),
         // A guard escalates a boundary the level would merge…
         BoundaryRow(
-            level: .review, phase: 1, jobComplete: false, guardReason: "critique 5.0 below 8.0",
-            freezes: .guardTripped("critique 5.0 below 8.0")),
+            level: .review,
+            phase: 1,
+            jobComplete: false,
+            guardReason: "critique 5.0 below 8.0",
+            freezes: .guardTripped("critique 5.0 below 8.0")
+        ),
         BoundaryRow(
-            level: .guided, phase: 2, jobComplete: false, guardReason: "soft budget cap",
-            freezes: .guardTripped("soft budget cap")),
+            level: .guided,
+            phase: 2,
+            jobComplete: false,
+            guardReason: "soft budget cap",
+            freezes: .guardTripped("soft budget cap")
+        ),
         // …and does not replace the level's own reason where the level freezes anyway.
         BoundaryRow(
-            level: .guided, phase: 1, jobComplete: false, guardReason: "critique", freezes: .autonomy(.guided)),
+            level: .guided,
+            phase: 1,
+            jobComplete: false,
+            guardReason: "critique",
+            freezes: .autonomy(.guided)
+        ),
     ]
 
     @Test(arguments: boundaries)
     func runCommittedFreezesOrMergesByTheAutonomyRule(_ row: BoundaryRow) {
         var machine = Self.afterAgent(
-            row.level, phase: row.phase, outcome: AgentOutcome(summary: "done", jobComplete: row.jobComplete))
+            row.level,
+            phase: row.phase,
+            outcome: AgentOutcome(summary: "done", jobComplete: row.jobComplete)
+        )
         let events = machine.runCommitted(run: machine.state.runs, head: "head", guardReason: row.guardReason)
         #expect(events.first?.type == "revision.committed")
         #expect(events.first?.data["head"] == "head")
@@ -186,7 +214,10 @@ struct JobMachineTests {
         _ = machine.runCommitted(run: 1, head: "h1")
         _ = machine.reviewRequested(Self.handle)
         _ = machine.verdictRead(.changesRequested(Self.items))
-        _ = machine.agentFinished(run: 2, report: AgentReport(outcome: AgentOutcome(summary: "Fix it", details: "second")))
+        _ = machine.agentFinished(
+            run: 2,
+            report: AgentReport(outcome: AgentOutcome(summary: "Fix it", details: "second"))
+        )
         _ = machine.runCommitted(run: 2, head: "h2")
         #expect(machine.state.phaseSummary == "Plan it")
         #expect(machine.state.phaseDetails == "first\n\nRevision 2: second")

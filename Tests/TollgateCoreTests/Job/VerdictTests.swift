@@ -6,16 +6,31 @@ struct VerdictTests {
     static let head = "head-2"
 
     static func snapshot(
-        _ reviews: [ReviewEntry], comments: [GeneralComment] = [], state: ReviewSnapshot.State = .open
+        _ reviews: [ReviewEntry],
+        comments: [GeneralComment] = [],
+        state: ReviewSnapshot.State = .open
     ) -> ReviewSnapshot {
         ReviewSnapshot(state: state, head: head, reviews: reviews, comments: comments)
     }
 
     static func entry(
-        _ id: Int, _ reviewer: String, _ kind: ReviewEntry.Kind, body: String = "", commit: String = head,
-        dismissed: Bool = false, inline: [InlineComment] = []
+        _ id: Int,
+        _ reviewer: String,
+        _ kind: ReviewEntry.Kind,
+        body: String = "",
+        commit: String = head,
+        dismissed: Bool = false,
+        inline: [InlineComment] = []
     ) -> ReviewEntry {
-        ReviewEntry(id: id, reviewer: reviewer, kind: kind, body: body, commit: commit, dismissed: dismissed, inline: inline)
+        ReviewEntry(
+            id: id,
+            reviewer: reviewer,
+            kind: kind,
+            body: body,
+            commit: commit,
+            dismissed: dismissed,
+            inline: inline
+        )
     }
 
     static func read(_ snapshot: ReviewSnapshot, answered: Set<String> = []) -> Verdict {
@@ -43,7 +58,9 @@ struct VerdictTests {
 
     @Test func theLatestIsByIdNotByPosition() {
         // Listed out of order: the review with the higher id is the later one.
-        let snapshot = Self.snapshot([Self.entry(9, "ann", .approved), Self.entry(4, "ann", .changesRequested, body: "x")])
+        let snapshot = Self.snapshot([
+            Self.entry(9, "ann", .approved), Self.entry(4, "ann", .changesRequested, body: "x"),
+        ])
         #expect(Self.read(snapshot) == .approved(by: ["ann"]))
     }
 
@@ -75,7 +92,8 @@ struct VerdictTests {
         #expect(Self.read(approvedByBot) == .pending(waitingFor: []))
         let objectedByBot = Self.snapshot(
             [Self.entry(1, "tollgate", .changesRequested, body: "bot"), Self.entry(2, "ann", .approved)],
-            comments: [GeneralComment(id: 3, author: "tollgate", body: "opened")])
+            comments: [GeneralComment(id: 3, author: "tollgate", body: "opened")]
+        )
         #expect(Self.read(objectedByBot) == .approved(by: ["ann"]))
         #expect(Verdict.feedback(in: objectedByBot, bot: "tollgate", answered: []).isEmpty)
     }
@@ -87,7 +105,8 @@ struct VerdictTests {
         ])
         #expect(
             Self.read(snapshot)
-                == .changesRequested([FeedbackItem(id: "review-2", kind: .review, reviewer: "bob", body: "fix")]))
+                == .changesRequested([FeedbackItem(id: "review-2", kind: .review, reviewer: "bob", body: "fix")])
+        )
     }
 
     @Test func anOutstandingReviewRequestKeepsTheReviewPending() {
@@ -114,11 +133,14 @@ struct VerdictTests {
 
     @Test func aClosedReviewIsClosedWithItsComments() {
         let snapshot = Self.snapshot(
-            [Self.entry(1, "ann", .approved)], comments: [GeneralComment(id: 2, author: "ann", body: "start over")],
-            state: .closed)
+            [Self.entry(1, "ann", .approved)],
+            comments: [GeneralComment(id: 2, author: "ann", body: "start over")],
+            state: .closed
+        )
         #expect(
             Self.read(snapshot)
-                == .closed([FeedbackItem(id: "comment-2", kind: .comment, reviewer: "ann", body: "start over")]))
+                == .closed([FeedbackItem(id: "comment-2", kind: .comment, reviewer: "ann", body: "start over")])
+        )
     }
 
     @Test func aReviewMergedByHandIsMergedOnHost() {
@@ -130,31 +152,45 @@ struct VerdictTests {
             [
                 Self.entry(1, "ann", .changesRequested, body: "old point", commit: "head-1"),
                 Self.entry(
-                    5, "ann", .changesRequested, body: "new point",
-                    inline: [InlineComment(id: 6, path: "a.md", line: 1, body: "here")]),
+                    5,
+                    "ann",
+                    .changesRequested,
+                    body: "new point",
+                    inline: [InlineComment(id: 6, path: "a.md", line: 1, body: "here")]
+                ),
             ],
-            comments: [GeneralComment(id: 3, author: "bob", body: "seen")])
+            comments: [GeneralComment(id: 3, author: "bob", body: "seen")]
+        )
         let verdict = Self.read(snapshot, answered: ["review-1", "comment-3"])
         #expect(
             verdict
                 == .changesRequested([
                     FeedbackItem(id: "review-5", kind: .review, reviewer: "ann", body: "new point"),
                     FeedbackItem(id: "inline-6", kind: .inline, reviewer: "ann", body: "here", path: "a.md", line: 1),
-                ]))
+                ])
+        )
     }
 
     @Test func feedbackComesInOrderWithInlineCommentsSortedById() {
         let snapshot = Self.snapshot(
             [
                 Self.entry(
-                    2, "ann", .changesRequested, body: "  see inline  \n",
+                    2,
+                    "ann",
+                    .changesRequested,
+                    body: "  see inline  \n",
                     inline: [
                         InlineComment(id: 9, path: "b.md", line: 1, body: "second"),
                         InlineComment(id: 4, path: "a.md", line: 7, body: "first"),
-                    ]),
+                    ]
+                ),
                 Self.entry(1, "bob", .comment, body: ""),
             ],
-            comments: [GeneralComment(id: 12, author: "cid", body: "later"), GeneralComment(id: 11, author: "cid", body: "earlier")])
+            comments: [
+                GeneralComment(id: 12, author: "cid", body: "later"),
+                GeneralComment(id: 11, author: "cid", body: "earlier"),
+            ]
+        )
         let items = Verdict.feedback(in: snapshot, bot: "tollgate", answered: [])
         #expect(items.map(\.id) == ["review-2", "inline-4", "inline-9", "comment-11", "comment-12"])
         // Review bodies are trimmed; an empty body makes no item.

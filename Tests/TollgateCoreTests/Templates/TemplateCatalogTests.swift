@@ -38,7 +38,8 @@ struct TemplateCatalogTests {
         let values = Dictionary(
             uniqueKeysWithValues: name.allowedPlaceholders.compactMap { key in
                 Self.samples[key].map { (key, $0) }
-            })
+            }
+        )
         let rendered = try template.render(values)
         #expect(!rendered.contains("{{"), "\(name.fileName) left a placeholder unrendered")
         for placeholder in template.placeholders {
@@ -83,8 +84,11 @@ struct TemplateCatalogTests {
 
     @Test func unknownPlaceholderNamesTemplateNameAndAllowedOnes() {
         let error = TemplateError.unknownPlaceholder(
-            template: "workspace.md", name: "jobID", allowed: TemplateName.workspace.allowedPlaceholders,
-            suggestion: "jobId")
+            template: "workspace.md",
+            name: "jobID",
+            allowed: TemplateName.workspace.allowedPlaceholders,
+            suggestion: "jobId"
+        )
         #expect(throws: error) {
             try TemplateCatalog.load(.workspace, text: "# {{jobID}}")
         }
@@ -140,7 +144,10 @@ struct TemplateCatalogTests {
         if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] != nil, let current {
             let updated = text.replacingOccurrences(of: Self.begin + "\n" + current, with: Self.begin + "\n" + expected)
             try updated.write(
-                to: RepositoryFiles.root().appendingPathComponent(path), atomically: true, encoding: .utf8)
+                to: RepositoryFiles.root().appendingPathComponent(path),
+                atomically: true,
+                encoding: .utf8
+            )
             Issue.record("Recorded the template table of \(path); re-run without RECORD_GOLDENS")
             return
         }

@@ -8,7 +8,8 @@ struct TemplateTests {
             template.segments == [
                 .text("Job "), .placeholder("jobId"), .text(": "), .placeholder("description"), .text(".\n"),
                 .placeholder("jobId"),
-            ])
+            ]
+        )
         #expect(template.placeholders == ["jobId", "description"])
     }
 
@@ -29,7 +30,8 @@ struct TemplateTests {
         }
         #expect(
             TemplateError.unclosedPlaceholder(template: "t.md", line: 3).description
-                == #"t.md:3: "{{" is not closed by "}}""#)
+                == #"t.md:3: "{{" is not closed by "}}""#
+        )
     }
 
     @Test(arguments: ["{{}}", "{{ }}", "{{job id}}", "{{1st}}", "{{a-b}}", "{{a {{b}}"])
@@ -56,6 +58,7 @@ struct TemplateTests {
         }
         #expect(
             TemplateError.missingValues(template: "pr-body.md", names: ["a", "c"]).description
-                == "pr-body.md: no value for {{a}}, {{c}}")
+                == "pr-body.md: no value for {{a}}, {{c}}"
+        )
     }
 }

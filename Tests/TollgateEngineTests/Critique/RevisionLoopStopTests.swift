@@ -63,7 +63,8 @@ struct RevisionLoopStopTests {
     }
 
     /// A plan of 20 lines: a title and 19 steps.
-    static let twentyLines = (["# Plan"] + (1...19).map { "- Step \($0): do part \($0) of the work." })
+    static let twentyLines =
+        (["# Plan"] + (1...19).map { "- Step \($0): do part \($0) of the work." })
         .joined(separator: "\n") + "\n"
 
     /// One changed line in 20 is exactly 95 % similar (2·19 / 40) and goes on; one added line is 97.6 % and stops.

@@ -20,7 +20,8 @@ struct ResourceBundleTests {
                 // Copy what a link points to, never the link: the tests write into the copy.
                 try FileManager.default.copyItem(
                     at: bundle.root.appendingPathComponent(folder).resolvingSymlinksInPath(),
-                    to: self.url.appendingPathComponent(folder))
+                    to: self.url.appendingPathComponent(folder)
+                )
             }
         }
 
@@ -76,7 +77,8 @@ struct ResourceBundleTests {
                 try ConfigLayer(assignments: ["autonomy=guided", "maxPhases=4"]),
                 try ConfigLayer(source: "--autonomy", key: "autonomy", text: "dependent"),
                 ConfigLayer(source: "--agent", values: ["agent.command": .string("./agent.sh")]),
-            ])
+            ]
+        )
         #expect(config["autonomy"] == ResolvedConfig.Entry(value: .string("dependent"), source: "--autonomy"))
         #expect(config["maxPhases"] == ResolvedConfig.Entry(value: .int(4), source: "--set"))
         #expect(config["agent.command"] == ResolvedConfig.Entry(value: .string("./agent.sh"), source: "--agent"))
@@ -84,13 +86,16 @@ struct ResourceBundleTests {
 
     @Test func unknownExpertListsTheAvailableOnes() throws {
         let error = ConfigError.unknownExpert(
-            name: "painter", available: ["coder", "debugger", "researcher", "validator", "writer"])
+            name: "painter",
+            available: ["coder", "debugger", "researcher", "validator", "writer"]
+        )
         #expect(throws: error) {
             try self.realBundle().resolveConfig(expert: "painter")
         }
         #expect(
             error.description
-                == #"unknown expert "painter"; available experts: coder, debugger, researcher, validator, writer"#)
+                == #"unknown expert "painter"; available experts: coder, debugger, researcher, validator, writer"#
+        )
         #expect(throws: ConfigError.self) {
             try self.realBundle().expertLayer(named: "../defaults")
         }
@@ -107,7 +112,10 @@ struct ResourceBundleTests {
         let bundle = ResourceBundle(root: copy.url)
         #expect(
             throws: ConfigError.unknownKey(
-                source: "config/experts/coder.json", key: "agent.timeout", suggestion: "agent.timeoutSeconds")
+                source: "config/experts/coder.json",
+                key: "agent.timeout",
+                suggestion: "agent.timeoutSeconds"
+            )
         ) {
             try bundle.resolveConfig(expert: "coder")
         }

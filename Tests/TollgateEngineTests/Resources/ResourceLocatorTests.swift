@@ -23,13 +23,17 @@ struct ResourceLocatorTests {
         func resourceFolder(_ relative: String, defaults: Bool = true, templates: Bool = true) throws -> URL {
             let folder = self.url.appendingPathComponent(relative)
             try FileManager.default.createDirectory(
-                at: folder.appendingPathComponent("config"), withIntermediateDirectories: true)
+                at: folder.appendingPathComponent("config"),
+                withIntermediateDirectories: true
+            )
             if defaults {
                 try Data("{}".utf8).write(to: folder.appendingPathComponent("config/defaults.json"))
             }
             if templates {
                 try FileManager.default.createDirectory(
-                    at: folder.appendingPathComponent("Templates"), withIntermediateDirectories: true)
+                    at: folder.appendingPathComponent("Templates"),
+                    withIntermediateDirectories: true
+                )
             }
             return folder.standardizedFileURL
         }
@@ -38,7 +42,9 @@ struct ResourceLocatorTests {
         func file(_ relative: String) throws -> URL {
             let file = self.url.appendingPathComponent(relative)
             try FileManager.default.createDirectory(
-                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                at: file.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try Data().write(to: file)
             return file
         }
@@ -57,7 +63,8 @@ struct ResourceLocatorTests {
             environment: valid.contains("env")
                 ? ["TOLLGATE_HOME": scratch.url.appendingPathComponent("env").path] : [:],
             executableURL: executable,
-            sourceFile: sourceFile.path)
+            sourceFile: sourceFile.path
+        )
     }
 
     /// Each row: which places are given and valid, and which one must win.
@@ -77,7 +84,8 @@ struct ResourceLocatorTests {
         let scratch = try Scratch()
         let locator = try self.fourPlaces(scratch, valid: ["home", "env", "prefix/share/tollgate", "src"])
         #expect(
-            locator.candidates().map(\.origin) == ["--home", "$TOLLGATE_HOME", "next to the executable", "source tree"])
+            locator.candidates().map(\.origin) == ["--home", "$TOLLGATE_HOME", "next to the executable", "source tree"]
+        )
     }
 
     @Test func homeThatLacksTheFoldersIsAnErrorNotAFallBack() throws {
@@ -86,8 +94,11 @@ struct ResourceLocatorTests {
         try scratch.resourceFolder("home", templates: false)
         _ = try scratch.file("src/Package.swift")
         let locator = ResourceLocator(
-            home: scratch.url.appendingPathComponent("home").path, environment: [:], executableURL: nil,
-            sourceFile: try scratch.file("src/Sources/X/Y.swift").path)
+            home: scratch.url.appendingPathComponent("home").path,
+            environment: [:],
+            executableURL: nil,
+            sourceFile: try scratch.file("src/Sources/X/Y.swift").path
+        )
         let home = scratch.url.appendingPathComponent("home").path
         #expect(throws: ResourceError.notFound(tried: ["--home: \(home) (no Templates/)"])) {
             try locator.locate()
@@ -100,8 +111,10 @@ struct ResourceLocatorTests {
         _ = try scratch.file("src/Package.swift")
         let missing = scratch.url.appendingPathComponent("nowhere").path
         let locator = ResourceLocator(
-            environment: ["TOLLGATE_HOME": missing], executableURL: nil,
-            sourceFile: try scratch.file("src/Sources/X/Y.swift").path)
+            environment: ["TOLLGATE_HOME": missing],
+            executableURL: nil,
+            sourceFile: try scratch.file("src/Sources/X/Y.swift").path
+        )
         #expect(throws: ResourceError.notFound(tried: ["$TOLLGATE_HOME: \(missing) (no such folder)"])) {
             try locator.locate()
         }
@@ -112,8 +125,10 @@ struct ResourceLocatorTests {
         try scratch.resourceFolder("src", defaults: false, templates: false)
         _ = try scratch.file("src/Package.swift")
         let locator = ResourceLocator(
-            environment: [:], executableURL: try scratch.file("prefix/bin/tollgate"),
-            sourceFile: try scratch.file("src/Sources/X/Y.swift").path)
+            environment: [:],
+            executableURL: try scratch.file("prefix/bin/tollgate"),
+            sourceFile: try scratch.file("src/Sources/X/Y.swift").path
+        )
         do {
             _ = try locator.locate()
             Issue.record("expected an error")
@@ -125,7 +140,8 @@ struct ResourceLocatorTests {
                     == .notFound(tried: [
                         "next to the executable: \(share) (no such folder)",
                         "source tree: \(source) (no config/defaults.json and no Templates/)",
-                    ]))
+                    ])
+            )
             #expect(error.description.contains("TOLLGATE_HOME"))
             #expect(error.description.contains(share))
         }
@@ -136,7 +152,9 @@ struct ResourceLocatorTests {
         let real = try scratch.resourceFolder("opt/share/tollgate")
         let executable = try scratch.file("opt/bin/tollgate")
         try FileManager.default.createDirectory(
-            at: scratch.url.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
+            at: scratch.url.appendingPathComponent("usr/bin"),
+            withIntermediateDirectories: true
+        )
         let link = scratch.url.appendingPathComponent("usr/bin/tollgate")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: executable)
         let locator = ResourceLocator(environment: [:], executableURL: link, sourceFile: "/nonexistent/file.swift")

@@ -18,7 +18,10 @@ final class LocalJob {
 
     /// Creates the job with the phases script agent (complete from `completeAt`), or with `agent` when given.
     init(
-        _ label: String, autonomy: AutonomyLevel, completeAt: Int = 3, agent: String? = nil,
+        _ label: String,
+        autonomy: AutonomyLevel,
+        completeAt: Int = 3,
+        agent: String? = nil,
         assignments: [String] = []
     ) throws {
         directory = try TemporaryDirectory(label)
@@ -30,11 +33,18 @@ final class LocalJob {
             command = agent
         } else {
             let script = try directory.write(
-                "agent.sh", AgentScript.phases(completeAt: completeAt, capture: capture), executable: true)
+                "agent.sh",
+                AgentScript.phases(completeAt: completeAt, capture: capture),
+                executable: true
+            )
             command = script.path
         }
         let options = JobOptions(
-            autonomy: autonomy.rawValue, agent: command, description: "A test job", assignments: assignments)
+            autonomy: autonomy.rawValue,
+            agent: command,
+            description: "A test job",
+            assignments: assignments
+        )
         _ = try JobSession.create(at: root, options: options, resources: resources)
     }
 
@@ -57,7 +67,9 @@ final class LocalJob {
     /// `tollgate review`.
     @discardableResult
     func review(
-        _ action: LocalReviewHost.Action, as reviewer: String = "ann", message: String? = nil,
+        _ action: LocalReviewHost.Action,
+        as reviewer: String = "ann",
+        message: String? = nil,
         comments: [(path: String, line: Int, body: String)] = []
     ) throws -> String {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
@@ -91,7 +103,9 @@ final class LocalJob {
     /// The `TOLLGATE_*` environment the agent saw in a run.
     func capturedEnvironment(phase: Int, revision: Int, branch: String) throws -> [String: String] {
         let text = try String(
-            contentsOf: capture.appendingPathComponent("env-\(phase)-\(revision)-\(branch).txt"), encoding: .utf8)
+            contentsOf: capture.appendingPathComponent("env-\(phase)-\(revision)-\(branch).txt"),
+            encoding: .utf8
+        )
         var environment: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let equals = line.firstIndex(of: "=") else { continue }
