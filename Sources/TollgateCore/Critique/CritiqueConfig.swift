@@ -84,7 +84,11 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         }
         try check(self.scale > 0 && self.scale.isFinite, "scale", self.scale, "a number above 0")
         try check(
-            (0...self.scale).contains(self.threshold), "threshold", self.threshold, "a number from 0 to \(self.scale)")
+            (0...self.scale).contains(self.threshold),
+            "threshold",
+            self.threshold,
+            "a number from 0 to \(self.scale)"
+        )
         try check(self.maxRounds >= 1, "maxRounds", self.maxRounds, "a whole number of at least 1")
         try check(!self.panel.isEmpty, "panel", self.panel, "at least one role")
         try check(Set(self.panel).count == self.panel.count, "panel", self.panel, "roles without repeats")
@@ -94,10 +98,17 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         try check(self.roundTimeoutSeconds >= 1, "roundTimeoutSeconds", self.roundTimeoutSeconds, "at least 1")
         try check(self.totalTimeoutSeconds >= 1, "totalTimeoutSeconds", self.totalTimeoutSeconds, "at least 1")
         try check(
-            self.parserMaxBlockBytes >= 1024, "parserMaxBlockBytes", self.parserMaxBlockBytes, "at least 1024 bytes")
+            self.parserMaxBlockBytes >= 1024,
+            "parserMaxBlockBytes",
+            self.parserMaxBlockBytes,
+            "at least 1024 bytes"
+        )
         try check(
-            CritiqueProtocol(rawValue: self.protocolVersion) != nil, "protocolVersion", self.protocolVersion,
-            CritiqueProtocol.allCases.map { String($0.rawValue) }.joined(separator: ", "))
+            CritiqueProtocol(rawValue: self.protocolVersion) != nil,
+            "protocolVersion",
+            self.protocolVersion,
+            CritiqueProtocol.allCases.map { String($0.rawValue) }.joined(separator: ", ")
+        )
         for type in self.phaseTypes {
             try check(["strategic", "tactical"].contains(type), "phaseTypes", type, "strategic or tactical")
         }
@@ -106,7 +117,11 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         try check(self.loopFloorSeconds >= 0, "loopFloorSeconds", self.loopFloorSeconds, "at least 0")
         try check(self.maxOutputTokens >= 1, "maxOutputTokens", self.maxOutputTokens, "at least 1")
         try check(
-            (0...1).contains(self.similarityStop), "similarityStop", self.similarityStop, "a number from 0 to 1")
+            (0...1).contains(self.similarityStop),
+            "similarityStop",
+            self.similarityStop,
+            "a number from 0 to 1"
+        )
         return self
     }
 
@@ -153,8 +168,10 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
             return try config.validated()
         } catch {
             throw CritiqueConfigError(
-                source: "\(error.source) (after \(names.joined(separator: ", ")))", value: error.value,
-                allowed: error.allowed)
+                source: "\(error.source) (after \(names.joined(separator: ", ")))",
+                value: error.value,
+                allowed: error.allowed
+            )
         }
     }
 
@@ -196,7 +213,8 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
             self.artifacts = files
         case "ESCALATE": self.escalate = try bool()
         case "THRESHOLD": self.threshold = try double(0...Double.greatestFiniteMagnitude, "a number of at least 0")
-        case "SCALE": self.scale = try double(Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, "a number above 0")
+        case "SCALE":
+            self.scale = try double(Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, "a number above 0")
         case "MAX_ROUNDS": self.maxRounds = try int(1...Int.max, "a whole number of at least 1")
         case "PANEL":
             let roles = list().map(PanelistRole.init(rawValue:))
@@ -204,9 +222,12 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
                 throw bad("a comma-separated list of distinct roles, such as designer,critic,brand,a11y,copy")
             }
             self.panel = roles
-        case "ROUND_TIMEOUT_SECONDS": self.roundTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
-        case "TOTAL_TIMEOUT_SECONDS": self.totalTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
-        case "PARSER_MAX_BLOCK_BYTES": self.parserMaxBlockBytes = try int(1024...Int.max, "a whole number of bytes, at least 1024")
+        case "ROUND_TIMEOUT_SECONDS":
+            self.roundTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
+        case "TOTAL_TIMEOUT_SECONDS":
+            self.totalTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
+        case "PARSER_MAX_BLOCK_BYTES":
+            self.parserMaxBlockBytes = try int(1024...Int.max, "a whole number of bytes, at least 1024")
         case "FALLBACK_POLICY":
             guard let policy = FallbackPolicy(rawValue: value) else {
                 throw bad(FallbackPolicy.allCases.map(\.rawValue).joined(separator: ", "))
@@ -219,7 +240,8 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
             self.protocolVersion = version.rawValue
         case "MAX_ITERATIONS":
             self.maxIterations = try int(0...Int.max, "a whole number of at least 0 (at most 3 are ever run)")
-        case "LOOP_TIMEOUT_SECONDS": self.loopTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
+        case "LOOP_TIMEOUT_SECONDS":
+            self.loopTimeoutSeconds = try int(1...Int.max, "a whole number of seconds, at least 1")
         case "LOOP_FLOOR_SECONDS": self.loopFloorSeconds = try int(0...Int.max, "a whole number of seconds, at least 0")
         case "MAX_OUTPUT_TOKENS": self.maxOutputTokens = try int(1...Int.max, "a whole number of tokens, at least 1")
         case "SIMILARITY_STOP": self.similarityStop = try double(0...1, "a number from 0 to 1")
@@ -230,7 +252,8 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
                 return
             }
             throw CritiqueConfigError(
-                source: variable, value: nil,
+                source: variable,
+                value: nil,
                 allowed: Self.environmentNames.map { Self.environmentPrefix + $0 }.joined(separator: ", "),
                 suggestion: self.closestEnvironmentName(to: name).map { Self.environmentPrefix + $0 }
             )
@@ -281,9 +304,11 @@ public struct CritiqueConfig: Sendable, Equatable, Codable {
         let all = try decoder.container(keyedBy: AnyKey.self)
         for key in all.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
             throw DecodingError.dataCorruptedError(
-                forKey: key, in: all,
+                forKey: key,
+                in: all,
                 debugDescription: "unknown critique key '\(key.stringValue)'; known keys: "
-                    + CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
+                    + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var config = CritiqueConfig()

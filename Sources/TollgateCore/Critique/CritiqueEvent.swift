@@ -101,8 +101,14 @@ public enum CritiqueEvent: Sendable, Equatable, Codable {
 
         /// Creates a panelist block.
         public init(
-            round: Int, role: PanelistRole, score: Double? = nil, declaredMustFix: Int? = nil, notes: String? = nil,
-            dimensions: [Dimension] = [], mustFix: [String] = [], artifact: Artifact? = nil
+            round: Int,
+            role: PanelistRole,
+            score: Double? = nil,
+            declaredMustFix: Int? = nil,
+            notes: String? = nil,
+            dimensions: [Dimension] = [],
+            mustFix: [String] = [],
+            artifact: Artifact? = nil
         ) {
             self.round = round
             self.role = role
@@ -133,7 +139,10 @@ public enum CritiqueEvent: Sendable, Equatable, Codable {
 
         /// Creates a round end.
         public init(
-            round: Int, composite: Double? = nil, mustFix: Int? = nil, decision: CritiqueDecision = .continue,
+            round: Int,
+            composite: Double? = nil,
+            mustFix: Int? = nil,
+            decision: CritiqueDecision = .continue,
             reason: String? = nil
         ) {
             self.round = round
@@ -159,7 +168,10 @@ public enum CritiqueEvent: Sendable, Equatable, Codable {
 
         /// Creates a ship block.
         public init(
-            round: Int? = nil, composite: Double? = nil, status: String? = nil, artifact: Artifact? = nil,
+            round: Int? = nil,
+            composite: Double? = nil,
+            status: String? = nil,
+            artifact: Artifact? = nil,
             summary: String? = nil
         ) {
             self.round = round
@@ -218,7 +230,10 @@ public enum CritiqueEvent: Sendable, Equatable, Codable {
         case "process_failed": self = .processFailed(exitStatus: try fields.decode(Int.self, forKey: .exitStatus))
         default:
             throw DecodingError.dataCorruptedError(
-                forKey: .type, in: container, debugDescription: "unknown critique event type '\(type)'")
+                forKey: .type,
+                in: container,
+                debugDescription: "unknown critique event type '\(type)'"
+            )
         }
     }
 

@@ -14,7 +14,8 @@ public enum CritiqueReplay {
     }
 
     /// The summary of the run `transcript` records.
-    public static func summary(transcript: String, config: CritiqueConfig) throws(CritiqueParseError) -> CritiqueSummary {
+    public static func summary(transcript: String, config: CritiqueConfig) throws(CritiqueParseError) -> CritiqueSummary
+    {
         try Self.scoreboard(transcript: transcript, config: config).summary
     }
 

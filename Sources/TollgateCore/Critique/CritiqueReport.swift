@@ -22,7 +22,9 @@ public enum CritiqueReport {
         )
         if let reason = summary.degradedReason { lines.append("| Degraded | \(Self.cell(reason.description)) |") }
         for round in summary.rounds {
-            lines += ["", "## Round \(round.n): composite \(Self.number(round.composite)), \(round.decision.rawValue)", ""]
+            lines += [
+                "", "## Round \(round.n): composite \(Self.number(round.composite)), \(round.decision.rawValue)", "",
+            ]
             lines.append("| Panelist | Weight | Score | Must-fix |")
             lines.append("|---|---:|---:|---:|")
             for panelist in round.panelists {

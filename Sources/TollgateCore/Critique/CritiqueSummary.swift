@@ -53,8 +53,14 @@ public struct CritiqueSummary: Sendable, Equatable, Codable {
 
         /// Creates a round.
         public init(
-            n: Int, composite: Double, streamComposite: Double? = nil, openMustFix: Int, panelists: [Panelist],
-            mustFix: [MustFix], decision: CritiqueDecision, reason: String? = nil
+            n: Int,
+            composite: Double,
+            streamComposite: Double? = nil,
+            openMustFix: Int,
+            panelists: [Panelist],
+            mustFix: [MustFix],
+            decision: CritiqueDecision,
+            reason: String? = nil
         ) {
             self.n = n
             self.composite = composite
@@ -84,8 +90,12 @@ public struct CritiqueSummary: Sendable, Equatable, Codable {
 
         /// Creates a panelist result.
         public init(
-            role: PanelistRole, score: Double?, missing: Bool = false, weight: Double,
-            dimensions: [CritiqueEvent.Dimension] = [], notes: String? = nil
+            role: PanelistRole,
+            score: Double?,
+            missing: Bool = false,
+            weight: Double,
+            dimensions: [CritiqueEvent.Dimension] = [],
+            notes: String? = nil
         ) {
             self.role = role
             self.score = score

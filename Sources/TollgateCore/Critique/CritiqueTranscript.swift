@@ -56,7 +56,9 @@ public enum CritiqueTranscript {
     /// Reads a transcript back into its version and events; blank lines are skipped.
     ///
     /// - Throws: ``CritiqueParseError`` (`malformed_block` naming the line, or `unsupported_version`).
-    public static func read(_ text: String) throws(CritiqueParseError) -> (version: CritiqueProtocol, events: [CritiqueEvent]) {
+    public static func read(_ text: String) throws(CritiqueParseError) -> (
+        version: CritiqueProtocol, events: [CritiqueEvent]
+    ) {
         let decoder = JSONDecoder()
         var version: CritiqueProtocol?
         var events: [CritiqueEvent] = []
@@ -66,12 +68,15 @@ public enum CritiqueTranscript {
             guard version != nil else {
                 guard let header = try? decoder.decode(Header.self, from: data), header.format == Self.format else {
                     throw CritiqueParseError(
-                        .malformedBlock, detail: "line \(index + 1): expected the transcript header first")
+                        .malformedBlock,
+                        detail: "line \(index + 1): expected the transcript header first"
+                    )
                 }
                 guard let supported = CritiqueProtocol(rawValue: header.protocolVersion) else {
                     throw CritiqueParseError(
                         .unsupportedVersion,
-                        detail: "transcript protocol version \(header.protocolVersion) is not supported")
+                        detail: "transcript protocol version \(header.protocolVersion) is not supported"
+                    )
                 }
                 version = supported
                 continue

@@ -65,22 +65,35 @@ public enum ExampleCritic {
         if found.risks == 0 { copyFixes.append("Give each risk one plain sentence on what you will do if it happens.") }
         if !found.hasTitle { copyFixes.append("Open with a \"# \" title that names the job.") }
         let critic = Verdict(
-            role: .critic, score: found.risks > 0 ? min(9, structure) : min(7, structure),
+            role: .critic,
+            score: found.risks > 0 ? min(9, structure) : min(7, structure),
             dimensions: [
-                ("structure", structure, found.steps > 0 ? "Goals and numbered steps are in place." : "The plan lacks its skeleton."),
+                (
+                    "structure", structure,
+                    found.steps > 0 ? "Goals and numbered steps are in place." : "The plan lacks its skeleton."
+                ),
                 ("risk", risk, found.risks > 0 ? "Risks are named with a way to notice them." : "No risks are named."),
-            ], mustFix: criticFixes)
+            ],
+            mustFix: criticFixes
+        )
         let brand = Verdict(
-            role: .brand, score: (found.hasTitle ? 8 : 6) + (found.risks > 0 ? 0.5 : 0),
-            dimensions: [("voice", found.hasTitle ? 8 : 6, "Plain, direct headings.")], mustFix: [])
+            role: .brand,
+            score: (found.hasTitle ? 8 : 6) + (found.risks > 0 ? 0.5 : 0),
+            dimensions: [("voice", found.hasTitle ? 8 : 6, "Plain, direct headings.")],
+            mustFix: []
+        )
         let a11y = Verdict(
-            role: .a11y, score: found.unnumberedSteps == 0 && found.steps > 0 ? 8 : 6,
+            role: .a11y,
+            score: found.unnumberedSteps == 0 && found.steps > 0 ? 8 : 6,
             dimensions: [("scannability", found.steps > 0 ? 8 : 5, "Numbered steps read well with a screen reader.")],
-            mustFix: a11yFixes)
+            mustFix: a11yFixes
+        )
         let copy = Verdict(
-            role: .copy, score: found.risks > 0 ? 8.5 : 7.5,
+            role: .copy,
+            score: found.risks > 0 ? 8.5 : 7.5,
             dimensions: [("clarity", found.risks > 0 ? 8.5 : 7.5, "Short sentences; the fallbacks are spelled out.")],
-            mustFix: copyFixes)
+            mustFix: copyFixes
+        )
         return [critic, brand, a11y, copy]
     }
 
@@ -90,7 +103,9 @@ public enum ExampleCritic {
         var text = plan.hasSuffix("\n") || plan.isEmpty ? plan : plan + "\n"
         if !found.hasTitle { text = "# Plan\n\n" + text }
         if found.goals == 0 { text += "\n## Goals\n\n- Deliver what the brief asks for.\n" }
-        if found.steps == 0 { text += "\n## Steps\n\n1. Do the work the goals describe.\n2. Check it against the goals.\n" }
+        if found.steps == 0 {
+            text += "\n## Steps\n\n1. Do the work the goals describe.\n2. Check it against the goals.\n"
+        }
         if found.risks == 0 {
             text += "\n## Risks\n\n"
             text += "- A step takes longer than planned: each step is checked before the next one starts.\n"
@@ -113,9 +128,11 @@ public enum ExampleCritic {
         out += "</NOTES>\n<ARTIFACT mime=\"text/markdown\"><![CDATA[" + Self.cdata(artifact) + "]]></ARTIFACT>\n"
         out += "</PANELIST>\n"
         for verdict in verdicts {
-            out += "<PANELIST role=\"\(verdict.role)\" score=\"\(verdict.score)\" must_fix=\"\(verdict.mustFix.count)\">\n"
+            out +=
+                "<PANELIST role=\"\(verdict.role)\" score=\"\(verdict.score)\" must_fix=\"\(verdict.mustFix.count)\">\n"
             for dimension in verdict.dimensions {
-                out += "<DIM name=\"\(dimension.name)\" score=\"\(dimension.score)\">\(Self.escaped(dimension.note))</DIM>\n"
+                out +=
+                    "<DIM name=\"\(dimension.name)\" score=\"\(dimension.score)\">\(Self.escaped(dimension.note))</DIM>\n"
             }
             for item in verdict.mustFix { out += "<MUST_FIX>\(Self.escaped(item))</MUST_FIX>\n" }
             out += "</PANELIST>\n"
@@ -146,7 +163,9 @@ public enum ExampleCritic {
                 out += "<SHIP round=\"\(number)\" composite=\"\(composite)\" status=\"shipped\">\n"
                 out += "<ARTIFACT mime=\"text/markdown\"><![CDATA[" + Self.cdata(draft) + "]]></ARTIFACT>\n"
                 out += "<SUMMARY>"
-                out += number == 1 ? "The plan shipped as written." : "The designer added the missing sections; the plan shipped."
+                out +=
+                    number == 1
+                    ? "The plan shipped as written." : "The designer added the missing sections; the plan shipped."
                 out += "</SUMMARY>\n</SHIP>\n"
                 break
             }

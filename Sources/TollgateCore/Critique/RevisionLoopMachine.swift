@@ -35,8 +35,12 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         public var similarityStop: Double
 
         /// Creates settings; `maxIterations` is capped at 3.
-        public init(maxIterations: Int = 3, floorSeconds: Double = 20, maxOutputTokens: Int = 20_000, similarityStop: Double = 0.95)
-        {
+        public init(
+            maxIterations: Int = 3,
+            floorSeconds: Double = 20,
+            maxOutputTokens: Int = 20_000,
+            similarityStop: Double = 0.95
+        ) {
             self.maxIterations = min(max(maxIterations, 0), CritiqueConfig.hardMaxIterations)
             self.floorSeconds = floorSeconds
             self.maxOutputTokens = maxOutputTokens
@@ -46,8 +50,11 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         /// The settings a configuration implies.
         public init(_ config: CritiqueConfig) {
             self.init(
-                maxIterations: config.maxIterations, floorSeconds: Double(config.loopFloorSeconds),
-                maxOutputTokens: config.maxOutputTokens, similarityStop: config.similarityStop)
+                maxIterations: config.maxIterations,
+                floorSeconds: Double(config.loopFloorSeconds),
+                maxOutputTokens: config.maxOutputTokens,
+                similarityStop: config.similarityStop
+            )
         }
     }
 
@@ -65,7 +72,13 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         public var latencyMs: Int
 
         /// Creates an outcome.
-        public init(status: CritiqueStatus, composite: Double?, openMustFix: Int? = nil, tokens: Int = 0, latencyMs: Int = 0) {
+        public init(
+            status: CritiqueStatus,
+            composite: Double?,
+            openMustFix: Int? = nil,
+            tokens: Int = 0,
+            latencyMs: Int = 0
+        ) {
             self.status = status
             self.composite = composite
             self.openMustFix = openMustFix
@@ -76,8 +89,12 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         /// The outcome of a critique run from its summary.
         public init(summary: CritiqueSummary, tokens: Int = 0, latencyMs: Int = 0) {
             self.init(
-                status: summary.status, composite: summary.composite, openMustFix: summary.openMustFix, tokens: tokens,
-                latencyMs: latencyMs)
+                status: summary.status,
+                composite: summary.composite,
+                openMustFix: summary.openMustFix,
+                tokens: tokens,
+                latencyMs: latencyMs
+            )
         }
 
         /// Whether this critique's artifact is strictly better to keep than `other`'s.
@@ -116,7 +133,11 @@ public struct RevisionLoopMachine: Sendable, Equatable {
 
         /// Creates a gate outcome.
         public init(
-            passed: Bool, blocking: Bool = true, latencyMs: Int = 0, failedGate: String? = nil, outputTail: String? = nil
+            passed: Bool,
+            blocking: Bool = true,
+            latencyMs: Int = 0,
+            failedGate: String? = nil,
+            outputTail: String? = nil
         ) {
             self.passed = passed
             self.blocking = blocking
@@ -149,8 +170,15 @@ public struct RevisionLoopMachine: Sendable, Equatable {
 
         /// Creates a record.
         public init(
-            iteration: Int, base: Int, artifact: String? = nil, revisionTokens: Int = 0, revisionLatencyMs: Int = 0,
-            similarity: Double? = nil, gates: GateOutcome? = nil, critique: CritiqueOutcome? = nil, failure: String? = nil
+            iteration: Int,
+            base: Int,
+            artifact: String? = nil,
+            revisionTokens: Int = 0,
+            revisionLatencyMs: Int = 0,
+            similarity: Double? = nil,
+            gates: GateOutcome? = nil,
+            critique: CritiqueOutcome? = nil,
+            failure: String? = nil
         ) {
             self.iteration = iteration
             self.base = base
@@ -206,7 +234,10 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     ///   - completed: the records persisted by an earlier run of this loop, in order; their finished
     ///     steps are not run again.
     public init(
-        settings: Settings, original: String, initialCritique: CritiqueOutcome, hasGates: Bool = false,
+        settings: Settings,
+        original: String,
+        initialCritique: CritiqueOutcome,
+        hasGates: Bool = false,
         completed: [Iteration] = []
     ) {
         self.settings = settings
@@ -309,8 +340,11 @@ public struct RevisionLoopMachine: Sendable, Equatable {
         var record = self.record(iteration)
         record.critique = outcome
         self.store(record)
-        if let stop = self.critiqueCounted(outcome, iteration: iteration) { return [.persist(record)] + self.finish(stop) }
-        return [.persist(record)] + self.beginIteration(iteration + 1, remainingSeconds: remainingSeconds, resuming: false)
+        if let stop = self.critiqueCounted(outcome, iteration: iteration) {
+            return [.persist(record)] + self.finish(stop)
+        }
+        return [.persist(record)]
+            + self.beginIteration(iteration + 1, remainingSeconds: remainingSeconds, resuming: false)
     }
 
     /// The current step failed (the agent, a gate or the critic could not run); the loop stops.
@@ -338,7 +372,8 @@ public struct RevisionLoopMachine: Sendable, Equatable {
     }
 
     /// Counts a finished critique; returns the stop reason it implies, if any.
-    private mutating func critiqueCounted(_ outcome: CritiqueOutcome, iteration: Int) -> RevisionLoopSummary.StopReason? {
+    private mutating func critiqueCounted(_ outcome: CritiqueOutcome, iteration: Int) -> RevisionLoopSummary.StopReason?
+    {
         self.tokens += outcome.tokens
         self.latencyMs += outcome.latencyMs
         // A degraded or failed critique, or one without a composite, says nothing about the artifact.
@@ -375,12 +410,15 @@ public struct RevisionLoopMachine: Sendable, Equatable {
 
     private mutating func finish(_ reason: RevisionLoopSummary.StopReason, failure: String? = nil) -> [Action] {
         let summary = RevisionLoopSummary(
-            iterations: self.records.filter { $0.artifact != nil }.count, startComposite: self.initial.composite,
+            iterations: self.records.filter { $0.artifact != nil }.count,
+            startComposite: self.initial.composite,
             endComposite: self.bestCritique.composite,
             tokens: self.tokens,
             latencyMs: self.latencyMs,
             stopReason: reason,
-            bestIteration: self.bestIteration, failure: failure)
+            bestIteration: self.bestIteration,
+            failure: failure
+        )
         self.state = .finished(summary)
         return [.finish(summary)]
     }

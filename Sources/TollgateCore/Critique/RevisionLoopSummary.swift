@@ -37,8 +37,14 @@ public struct RevisionLoopSummary: Sendable, Equatable, Codable {
 
     /// Creates a summary.
     public init(
-        iterations: Int, startComposite: Double?, endComposite: Double?, tokens: Int, latencyMs: Int,
-        stopReason: StopReason, bestIteration: Int, failure: String? = nil
+        iterations: Int,
+        startComposite: Double?,
+        endComposite: Double?,
+        tokens: Int,
+        latencyMs: Int,
+        stopReason: StopReason,
+        bestIteration: Int,
+        failure: String? = nil
     ) {
         self.iterations = iterations
         self.startComposite = startComposite

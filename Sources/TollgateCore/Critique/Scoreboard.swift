@@ -103,15 +103,22 @@ public struct Scoreboard: Sendable, Equatable {
         if let shipped = self.shippedByRule {
             self.warnings.append(
                 CritiqueWarning(
-                    .roundIgnored, round: number, detail: "round \(number) came after round \(shipped) shipped; ignored"))
+                    .roundIgnored,
+                    round: number,
+                    detail: "round \(number) came after round \(shipped) shipped; ignored"
+                )
+            )
             self.open = OpenRound(number: number, counted: false)
             return []
         }
         if self.rounds.count >= self.config.maxRounds {
             self.warnings.append(
                 CritiqueWarning(
-                    .roundIgnored, round: number,
-                    detail: "round \(number) is beyond maxRounds \(self.config.maxRounds); ignored"))
+                    .roundIgnored,
+                    round: number,
+                    detail: "round \(number) is beyond maxRounds \(self.config.maxRounds); ignored"
+                )
+            )
             self.open = OpenRound(number: number, counted: false)
             return [.stopCritic(reason: "maxRounds \(self.config.maxRounds) reached")]
         }
@@ -127,14 +134,20 @@ public struct Scoreboard: Sendable, Equatable {
             if let round = ship.round, round != shipped {
                 self.warnings.append(
                     CritiqueWarning(
-                        .shipMismatch, round: round,
-                        detail: "the critic shipped \(claimed) but round \(shipped) met the ship rule"))
+                        .shipMismatch,
+                        round: round,
+                        detail: "the critic shipped \(claimed) but round \(shipped) met the ship rule"
+                    )
+                )
             }
         } else {
             self.warnings.append(
                 CritiqueWarning(
-                    .shipMismatch, round: ship.round,
-                    detail: "the critic shipped \(claimed) but no round met the ship rule"))
+                    .shipMismatch,
+                    round: ship.round,
+                    detail: "the critic shipped \(claimed) but no round met the ship rule"
+                )
+            )
         }
     }
 
@@ -178,7 +191,13 @@ public struct Scoreboard: Sendable, Equatable {
                 if let score = given.score { present[role] = score }
                 panelists.append(
                     CritiqueSummary.Panelist(
-                        role: role, score: given.score, weight: weight, dimensions: given.dimensions, notes: given.notes))
+                        role: role,
+                        score: given.score,
+                        weight: weight,
+                        dimensions: given.dimensions,
+                        notes: given.notes
+                    )
+                )
                 mustFix += given.mustFix.map { CritiqueSummary.MustFix(role: role, text: $0) }
                 openMustFix += given.mustFixCount
             } else if weight > 0 {
@@ -187,14 +206,20 @@ public struct Scoreboard: Sendable, Equatable {
                 panelists.append(CritiqueSummary.Panelist(role: role, score: 0, missing: true, weight: weight))
                 self.warnings.append(
                     CritiqueWarning(
-                        .missingRole, round: open.number,
-                        detail: "\(role) is missing from round \(open.number); it scores 0 and counts one open must-fix"))
+                        .missingRole,
+                        round: open.number,
+                        detail: "\(role) is missing from round \(open.number); it scores 0 and counts one open must-fix"
+                    )
+                )
             } else {
                 panelists.append(CritiqueSummary.Panelist(role: role, score: nil, missing: true, weight: weight))
                 self.warnings.append(
                     CritiqueWarning(
-                        .missingRole, round: open.number,
-                        detail: "\(role) is missing from round \(open.number); it weighs 0, so nothing changes"))
+                        .missingRole,
+                        round: open.number,
+                        detail: "\(role) is missing from round \(open.number); it weighs 0, so nothing changes"
+                    )
+                )
             }
         }
         let composite = Self.rounded(Self.composite(of: present, weights: self.config.weights))
@@ -203,24 +228,41 @@ public struct Scoreboard: Sendable, Equatable {
         if let claimed = end.composite, abs(claimed - composite) > Self.compositeTolerance + 1e-9 {
             self.warnings.append(
                 CritiqueWarning(
-                    .compositeMismatch, round: open.number,
-                    detail: "the critic's composite \(claimed) differs from the recomputed \(composite); \(composite) used"))
+                    .compositeMismatch,
+                    round: open.number,
+                    detail:
+                        "the critic's composite \(claimed) differs from the recomputed \(composite); \(composite) used"
+                )
+            )
         }
         if let claimed = end.mustFix, claimed != openMustFix {
             self.warnings.append(
                 CritiqueWarning(
-                    .mustFixMismatch, round: open.number,
-                    detail: "the critic counted \(claimed) open must-fix; the scoreboard counts \(openMustFix)"))
+                    .mustFixMismatch,
+                    round: open.number,
+                    detail: "the critic counted \(claimed) open must-fix; the scoreboard counts \(openMustFix)"
+                )
+            )
         }
         if end.decision != decision {
             self.warnings.append(
                 CritiqueWarning(
-                    .decisionOverridden, round: open.number,
-                    detail: "the critic decided \(end.decision) but the ship rule says \(decision)"))
+                    .decisionOverridden,
+                    round: open.number,
+                    detail: "the critic decided \(end.decision) but the ship rule says \(decision)"
+                )
+            )
         }
         return CritiqueSummary.Round(
-            n: open.number, composite: composite, streamComposite: end.composite, openMustFix: openMustFix,
-            panelists: panelists, mustFix: mustFix, decision: decision, reason: end.reason)
+            n: open.number,
+            composite: composite,
+            streamComposite: end.composite,
+            openMustFix: openMustFix,
+            panelists: panelists,
+            mustFix: mustFix,
+            decision: decision,
+            reason: end.reason
+        )
     }
 
     // MARK: - Outcome
@@ -299,10 +341,20 @@ public struct Scoreboard: Sendable, Equatable {
         }
         let reported = status == .degraded || status == .failed ? nil : (kept ?? self.bestRound)
         return CritiqueSummary(
-            protocolVersion: self.protocolVersion, status: status, composite: reported?.composite,
-            openMustFix: reported?.openMustFix, shippedRound: kept?.n, threshold: self.config.threshold,
-            scale: self.config.scale, maxRounds: self.config.maxRounds, fallbackPolicy: self.config.fallbackPolicy,
-            rounds: self.rounds, warnings: self.warnings, degradedReason: degradedReason, cause: cause)
+            protocolVersion: self.protocolVersion,
+            status: status,
+            composite: reported?.composite,
+            openMustFix: reported?.openMustFix,
+            shippedRound: kept?.n,
+            threshold: self.config.threshold,
+            scale: self.config.scale,
+            maxRounds: self.config.maxRounds,
+            fallbackPolicy: self.config.fallbackPolicy,
+            rounds: self.rounds,
+            warnings: self.warnings,
+            degradedReason: degradedReason,
+            cause: cause
+        )
     }
 
     /// The artifact in force at `round`: the latest one a panelist carried in that round or before.

@@ -102,14 +102,18 @@ struct CritiqueConfigTests {
 
     @Test(arguments: [(0, 0), (1, 1), (3, 3), (4, 3), (100, 3)])
     func iterationsAreHardCappedAtThree(configured: Int, effective: Int) throws {
-        let config = try CritiqueConfig.default.applyingEnvironment(["TOLLGATE_CRITIQUE_MAX_ITERATIONS": "\(configured)"])
+        let config = try CritiqueConfig.default.applyingEnvironment([
+            "TOLLGATE_CRITIQUE_MAX_ITERATIONS": "\(configured)"
+        ])
         #expect(config.effectiveMaxIterations == effective)
         #expect(RevisionLoopMachine.Settings(config).maxIterations == effective)
     }
 
     @Test func decodingFillsDefaultsAndRejectsUnknownKeys() throws {
         let partial = try JSONDecoder().decode(
-            CritiqueConfig.self, from: Data(#"{"threshold": 7, "weights": {"critic": 1}}"#.utf8))
+            CritiqueConfig.self,
+            from: Data(#"{"threshold": 7, "weights": {"critic": 1}}"#.utf8)
+        )
         #expect(partial.threshold == 7 && partial.weights == [.critic: 1] && partial.maxRounds == 3)
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(CritiqueConfig.self, from: Data(#"{"treshold": 7}"#.utf8))

@@ -10,7 +10,9 @@ struct CritiqueParserTests {
     func fixtureYieldsItsGoldenEventsAndSummary(name: String) throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input(name))
         try Golden.assertMatches(
-            try CritiqueTranscript.render(events), at: CritiqueFixtures.url("\(name).events.txt"))
+            try CritiqueTranscript.render(events),
+            at: CritiqueFixtures.url("\(name).events.txt")
+        )
         let summary = String(decoding: try CritiqueFixtures.summary(events).encodedJSON(), as: UTF8.self)
         try Golden.assertMatches(summary, at: CritiqueFixtures.url("\(name).summary.json"))
     }
@@ -54,7 +56,9 @@ struct CritiqueParserTests {
     @Test(arguments: CritiqueFixtures.names)
     func feedingOneByteAtATimeGivesTheSameEvents(name: String) throws {
         let bytes = try CritiqueFixtures.input(name)
-        #expect(CritiqueFixtures.events(bytes, splitAt: Array(1..<max(1, bytes.count))) == CritiqueFixtures.events(bytes))
+        #expect(
+            CritiqueFixtures.events(bytes, splitAt: Array(1..<max(1, bytes.count))) == CritiqueFixtures.events(bytes)
+        )
     }
 
     @Test func threeWaySplitsGiveTheSameEvents() throws {
@@ -84,7 +88,10 @@ struct CritiqueParserTests {
         }
         #expect(critic.role == .critic && critic.score == 6.4 && critic.declaredMustFix == 2)
         #expect(critic.mustFix == ["Number the steps.", "Name at least one risk."])
-        #expect(critic.dimensions.first == CritiqueEvent.Dimension(name: "structure", score: 6, note: "Steps are bullets, not a sequence."))
+        #expect(
+            critic.dimensions.first
+                == CritiqueEvent.Dimension(name: "structure", score: 6, note: "Steps are bullets, not a sequence.")
+        )
     }
 
     @Test func artifactKeepsItsCDATAVerbatim() {
@@ -155,7 +162,11 @@ struct CritiqueParserTests {
     @Test func unknownDecisionBecomesContinueWithAWarning() {
         let text = Self.oneRound(decision: "perhaps")
         let events = CritiqueParser.events(in: text)
-        #expect(events.contains(.roundEnded(CritiqueEvent.RoundEnd(round: 1, composite: 7, mustFix: 0, decision: .continue))))
+        #expect(
+            events.contains(
+                .roundEnded(CritiqueEvent.RoundEnd(round: 1, composite: 7, mustFix: 0, decision: .continue))
+            )
+        )
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .unknownDecision } else { false } })
     }
 
@@ -163,13 +174,22 @@ struct CritiqueParserTests {
         let weak = CritiqueParser.events(in: Self.oneRound(critic: "<MUST_FIX>A.</MUST_FIX>"))
         #expect(weak.contains { if case .warning(let w) = $0 { w.kind == .weakDebate } else { false } })
         let strong = CritiqueParser.events(
-            in: Self.oneRound(critic: "<MUST_FIX>A.</MUST_FIX>", extra: #"<PANELIST role="copy" score="7"><MUST_FIX>B.</MUST_FIX></PANELIST>"#))
+            in: Self.oneRound(
+                critic: "<MUST_FIX>A.</MUST_FIX>",
+                extra: #"<PANELIST role="copy" score="7"><MUST_FIX>B.</MUST_FIX></PANELIST>"#
+            )
+        )
         #expect(!strong.contains { if case .warning(let w) = $0 { w.kind == .weakDebate } else { false } })
     }
 
     @Test func missingVersionAssumesVersionOneWithAWarning() {
         let events = CritiqueParser.events(in: Self.oneRound().replacing(#" version="1""#, with: ""))
-        #expect(events.first == .warning(CritiqueWarning(.versionMissing, position: 0, detail: "<CRITIQUE_RUN> has no version; 1 assumed")))
+        #expect(
+            events.first
+                == .warning(
+                    CritiqueWarning(.versionMissing, position: 0, detail: "<CRITIQUE_RUN> has no version; 1 assumed")
+                )
+        )
         #expect(events.contains(.runStarted(CritiqueEvent.RunStart(version: 1, maxRounds: 3))))
     }
 
@@ -185,19 +205,26 @@ struct CritiqueParserTests {
 
     @Test func streamWithoutARunDegrades() {
         let events = CritiqueParser.events(in: "Sorry, I cannot critique this. <b>bold</b>")
-        #expect(events == [.degraded(CritiqueParseError(.missingRun, detail: "the stream ended without <CRITIQUE_RUN>"))])
+        #expect(
+            events == [.degraded(CritiqueParseError(.missingRun, detail: "the stream ended without <CRITIQUE_RUN>"))]
+        )
     }
 
     @Test func chatterAroundTheRunIsIgnored() {
         let plain = CritiqueParser.events(in: Self.oneRound())
-        let noisy = CritiqueParser.events(in: "Here is my review <3 of it:\n" + Self.oneRound() + "\nHope that helps! <END>")
+        let noisy = CritiqueParser.events(
+            in: "Here is my review <3 of it:\n" + Self.oneRound() + "\nHope that helps! <END>"
+        )
         #expect(plain.filter { $0.typeName != "warning" } == noisy.filter { $0.typeName != "warning" })
     }
 
     @Test func errorsPointAtTheOffendingByte() {
         let cases: [(String, CritiqueParseError.Kind)] = [
             (#"<CRITIQUE_RUN version="1"><ROUND n="1">1️⃣<![CDATA[x]]></ROUND></CRITIQUE_RUN>"#, .cdataOutOfPlace),
-            (#"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic"><DIM name="a">x1️⃣</PANELIST>"#, .malformedBlock),
+            (
+                #"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic"><DIM name="a">x1️⃣</PANELIST>"#,
+                .malformedBlock
+            ),
             (#"<CRITIQUE_RUN version="1"><ROUND n="1">1️⃣<FINDING severity="high"></ROUND>"#, .malformedBlock),
             (#"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic">1️⃣</ROUND>"#, .malformedBlock),
             (#"intro 1️⃣<CRITIQUE_RUN version="9">"#, .unsupportedVersion),
@@ -253,7 +280,8 @@ struct CritiqueParserTests {
     }
 
     @Test func selfClosingTagsOpenAndClose() {
-        let text = #"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT mime="x"><![CDATA[a]]></ARTIFACT></PANELIST><PANELIST role="critic" score="7"/><ROUND_END n="1" decision="continue"/></ROUND></CRITIQUE_RUN>"#
+        let text =
+            #"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT mime="x"><![CDATA[a]]></ARTIFACT></PANELIST><PANELIST role="critic" score="7"/><ROUND_END n="1" decision="continue"/></ROUND></CRITIQUE_RUN>"#
         let events = CritiqueParser.events(in: text)
         #expect(Self.panelist(.critic, in: events) == CritiqueEvent.Panelist(round: 1, role: .critic, score: 7))
         #expect(events.last == .runFinished)
@@ -261,7 +289,9 @@ struct CritiqueParserTests {
 
     @Test func roundNumbersThatDoNotIncreaseAreRenumbered() {
         let text = Self.oneRound() + ""
-        let twice = text.replacing("</CRITIQUE_RUN>", with: "") + #"<ROUND n="1"><ROUND_END n="1" decision="continue"/></ROUND></CRITIQUE_RUN>"#
+        let twice =
+            text.replacing("</CRITIQUE_RUN>", with: "")
+            + #"<ROUND n="1"><ROUND_END n="1" decision="continue"/></ROUND></CRITIQUE_RUN>"#
         let events = CritiqueParser.events(in: twice)
         #expect(events.contains(.roundStarted(round: 2)))
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .roundRenumbered } else { false } })
@@ -276,7 +306,10 @@ struct CritiqueParserTests {
     // MARK: - Helpers
 
     static func oneRound(
-        criticScore: String = "7", critic: String = "", extra: String = "", decision: String = "continue"
+        criticScore: String = "7",
+        critic: String = "",
+        extra: String = "",
+        decision: String = "continue"
     ) -> String {
         """
         <CRITIQUE_RUN version="1" maxRounds="3">

@@ -18,14 +18,21 @@ struct CritiqueReplayTests {
         let live = CritiqueFixtures.summary(events)
         #expect(live.status == .timedOut)
         let replayed = try CritiqueReplay.summary(
-            transcript: try CritiqueTranscript.render(events), config: CritiqueFixtures.config)
+            transcript: try CritiqueTranscript.render(events),
+            config: CritiqueFixtures.config
+        )
         #expect(replayed == live)
     }
 
     @Test func transcriptStartsWithTheProtocolVersion() throws {
         let text = try CritiqueTranscript.render([.roundStarted(round: 1)])
-        #expect(text == "{\"format\":\"tollgate-critique-transcript\",\"protocolVersion\":1}\n{\"round\":1,\"type\":\"round_started\"}\n")
-        #expect(throws: CritiqueParseError.self) { try CritiqueTranscript.read("{\"round\":1,\"type\":\"round_started\"}\n") }
+        #expect(
+            text
+                == "{\"format\":\"tollgate-critique-transcript\",\"protocolVersion\":1}\n{\"round\":1,\"type\":\"round_started\"}\n"
+        )
+        #expect(throws: CritiqueParseError.self) {
+            try CritiqueTranscript.read("{\"round\":1,\"type\":\"round_started\"}\n")
+        }
         #expect(throws: CritiqueParseError.self) {
             try CritiqueTranscript.read("{\"format\":\"tollgate-critique-transcript\",\"protocolVersion\":7}\n")
         }
@@ -34,8 +41,18 @@ struct CritiqueReplayTests {
     @Test func everyEventKindRoundTripsThroughJSON() throws {
         let events: [CritiqueEvent] = [
             .runStarted(.init(version: 1, maxRounds: 3, threshold: 8, scale: 10)), .roundStarted(round: 1),
-            .panelist(.init(round: 1, role: .critic, score: 6.5, declaredMustFix: 1, notes: "n",
-                dimensions: [.init(name: "d", score: 5, note: "x")], mustFix: ["m"], artifact: .init(mime: "t", text: "a"))),
+            .panelist(
+                .init(
+                    round: 1,
+                    role: .critic,
+                    score: 6.5,
+                    declaredMustFix: 1,
+                    notes: "n",
+                    dimensions: [.init(name: "d", score: 5, note: "x")],
+                    mustFix: ["m"],
+                    artifact: .init(mime: "t", text: "a")
+                )
+            ),
             .roundEnded(.init(round: 1, composite: 6.5, mustFix: 1, decision: .continue, reason: "r")),
             .ship(.init(round: 1, composite: 6.5, status: "shipped", artifact: nil, summary: "s")), .runFinished,
             .warning(CritiqueWarning(.weakDebate, position: 3, round: 1, detail: "w")),
@@ -64,7 +81,9 @@ struct CritiqueReplayTests {
     @Test func reportOfTheHappyRunMatchesItsGolden() throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
         let report = try CritiqueReplay.report(
-            transcript: try CritiqueTranscript.render(events), config: CritiqueFixtures.config)
+            transcript: try CritiqueTranscript.render(events),
+            config: CritiqueFixtures.config
+        )
         try Golden.assertMatches(report, at: CritiqueFixtures.url("happy_three_rounds.report.md"))
     }
 

@@ -6,9 +6,16 @@ struct RevisionLoopMachineTests {
     static let original = "# Plan\n\n## Goals\n\n- one\n\n## Steps\n\n1. a\n2. b\n"
     static let below = Machine.CritiqueOutcome(status: .belowThreshold, composite: 7.0, tokens: 100, latencyMs: 10)
 
-    static func revision(_ n: Int) -> String { Self.original + "\n## Revision \(n)\n\n- changed line \(n)\n- another \(n)\n" }
+    static func revision(_ n: Int) -> String {
+        Self.original + "\n## Revision \(n)\n\n- changed line \(n)\n- another \(n)\n"
+    }
     static func critique(_ composite: Double, shipped: Bool = false) -> Machine.CritiqueOutcome {
-        Machine.CritiqueOutcome(status: shipped ? .shipped : .belowThreshold, composite: composite, tokens: 50, latencyMs: 5)
+        Machine.CritiqueOutcome(
+            status: shipped ? .shipped : .belowThreshold,
+            composite: composite,
+            tokens: 50,
+            latencyMs: 5
+        )
     }
     static func finish(_ actions: [Machine.Action]) -> RevisionLoopSummary? {
         guard case .finish(let summary) = actions.last else { return nil }
@@ -22,7 +29,10 @@ struct RevisionLoopMachineTests {
         var actions: [Machine.Action] = []
         for n in 1...3 {
             revisions += 1
-            #expect(machine.revisionFinished(artifact: Self.revision(n), tokens: 10, latencyMs: 1).last == .critique(iteration: n))
+            #expect(
+                machine.revisionFinished(artifact: Self.revision(n), tokens: 10, latencyMs: 1).last
+                    == .critique(iteration: n)
+            )
             actions = machine.critiqueFinished(Self.critique(7.0 + Double(n) / 10), remainingSeconds: 600)
         }
         let summary = Self.finish(actions)
@@ -36,7 +46,9 @@ struct RevisionLoopMachineTests {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
-        #expect(machine.critiqueFinished(Self.critique(7.5), remainingSeconds: 600).last == .revise(iteration: 2, base: 1))
+        #expect(
+            machine.critiqueFinished(Self.critique(7.5), remainingSeconds: 600).last == .revise(iteration: 2, base: 1)
+        )
         _ = machine.revisionFinished(artifact: Self.revision(2), tokens: 0, latencyMs: 0)
         let summary = Self.finish(machine.critiqueFinished(Self.critique(8.6, shipped: true), remainingSeconds: 600))
         #expect(summary?.stopReason == .shipped && summary?.iterations == 2 && summary?.bestIteration == 2)
@@ -45,7 +57,10 @@ struct RevisionLoopMachineTests {
     @Test func blockingGateStopsTheLoopAndANonBlockingOneDoesNot() {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
         _ = machine.started(remainingSeconds: 600)
-        #expect(machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0).last == .runGates(iteration: 1))
+        #expect(
+            machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0).last
+                == .runGates(iteration: 1)
+        )
         #expect(machine.gatesFinished(.init(passed: false, blocking: false)).last == .critique(iteration: 1))
         _ = machine.critiqueFinished(Self.critique(7.2), remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(2), tokens: 0, latencyMs: 0)
@@ -62,7 +77,11 @@ struct RevisionLoopMachineTests {
     }
 
     @Test func stopsWhenTheTokenBudgetIsSpent() {
-        var machine = Machine(settings: .init(maxOutputTokens: 500), original: Self.original, initialCritique: Self.below)
+        var machine = Machine(
+            settings: .init(maxOutputTokens: 500),
+            original: Self.original,
+            initialCritique: Self.below
+        )
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 350, latencyMs: 0)
         let summary = Self.finish(machine.critiqueFinished(Self.critique(7.1), remainingSeconds: 600))
@@ -176,8 +195,12 @@ struct RevisionLoopMachineTests {
         _ = keep(first.revisionFinished(artifact: Self.revision(2), tokens: 100, latencyMs: 1000))
         // Killed here. The rebuilt machine asks only for iteration 2's gates.
         var resumed = Machine(
-            settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true,
-            completed: persisted.values.sorted { $0.iteration < $1.iteration })
+            settings: .init(),
+            original: Self.original,
+            initialCritique: Self.below,
+            hasGates: true,
+            completed: persisted.values.sorted { $0.iteration < $1.iteration }
+        )
         #expect(resumed.started(remainingSeconds: 300) == [.runGates(iteration: 2)])
         #expect(resumed.gatesFinished(.init(passed: true)).last == .critique(iteration: 2))
         let summary = Self.finish(resumed.critiqueFinished(Self.critique(8.4, shipped: true), remainingSeconds: 250))
@@ -188,9 +211,19 @@ struct RevisionLoopMachineTests {
 
     @Test func resumingAFinishedLoopRunsNothing() {
         let records = [
-            Machine.Iteration(iteration: 1, base: 0, artifact: Self.revision(1), critique: Self.critique(8.2, shipped: true))
+            Machine.Iteration(
+                iteration: 1,
+                base: 0,
+                artifact: Self.revision(1),
+                critique: Self.critique(8.2, shipped: true)
+            )
         ]
-        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, completed: records)
+        var machine = Machine(
+            settings: .init(),
+            original: Self.original,
+            initialCritique: Self.below,
+            completed: records
+        )
         let actions = machine.started(remainingSeconds: 1)
         #expect(actions.count == 1)
         #expect(Self.finish(actions)?.stopReason == .shipped)
@@ -201,12 +234,21 @@ struct RevisionLoopMachineTests {
         _ = machine.started(remainingSeconds: 600)
         let actions = machine.stepFailed(reason: "agent exited 1")
         #expect(Self.finish(actions)?.stopReason == .error && Self.finish(actions)?.failure == "agent exited 1")
-        var resumed = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, completed: machine.iterations)
+        var resumed = Machine(
+            settings: .init(),
+            original: Self.original,
+            initialCritique: Self.below,
+            completed: machine.iterations
+        )
         #expect(Self.finish(resumed.started(remainingSeconds: 600))?.stopReason == .error)
     }
 
     @Test func firstCritiqueThatShipsNeedsNoLoop() {
-        var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.critique(9, shipped: true))
+        var machine = Machine(
+            settings: .init(),
+            original: Self.original,
+            initialCritique: Self.critique(9, shipped: true)
+        )
         let summary = Self.finish(machine.started(remainingSeconds: 600))
         #expect(summary?.stopReason == .shipped && summary?.iterations == 0 && summary?.bestIteration == 0)
     }
@@ -216,7 +258,8 @@ struct RevisionLoopMachineTests {
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
         let summary = Self.finish(
-            machine.critiqueFinished(.init(status: .degraded, composite: nil), remainingSeconds: 600))
+            machine.critiqueFinished(.init(status: .degraded, composite: nil), remainingSeconds: 600)
+        )
         #expect(summary?.stopReason == .error && summary?.bestIteration == 0 && summary?.endComposite == 7.0)
     }
 }

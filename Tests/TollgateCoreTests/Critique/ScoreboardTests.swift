@@ -27,7 +27,9 @@ struct ScoreboardTests {
     @Test func missingScoringRoleScoresZeroAndAddsAMustFix() {
         var scoreboard = Scoreboard(config: .default)
         let actions = Self.feed(
-            &scoreboard, Self.round(1, scores: [.critic: 9, .brand: 9, .a11y: 9], mustFix: [:], decision: .ship))
+            &scoreboard,
+            Self.round(1, scores: [.critic: 9, .brand: 9, .a11y: 9], mustFix: [:], decision: .ship)
+        )
         guard case .roundScored(let round) = actions.last else {
             Issue.record("expected a scored round, got \(actions)")
             return
@@ -36,7 +38,10 @@ struct ScoreboardTests {
         #expect(round.composite == 7.2)
         #expect(round.openMustFix == 1)
         #expect(round.decision == .continue)
-        #expect(round.panelists.first { $0.role == .copy } == CritiqueSummary.Panelist(role: .copy, score: 0, missing: true, weight: 0.2))
+        #expect(
+            round.panelists.first { $0.role == .copy }
+                == CritiqueSummary.Panelist(role: .copy, score: 0, missing: true, weight: 0.2)
+        )
         let kinds = scoreboard.summary.warnings.map(\.kind)
         #expect(kinds.contains(.missingRole) && kinds.contains(.decisionOverridden))
     }
@@ -67,32 +72,99 @@ struct ScoreboardTests {
         Script(description: "ships in round 1", composites: [8.5], status: .shipped, kept: 1, composite: 8.5),
         Script(description: "ships in round 3", composites: [6, 7, 8], status: .shipped, kept: 3, composite: 8),
         Script(
-            description: "threshold met but must-fix open", composites: [9, 9, 9], mustFix: [1, 1, 1],
-            status: .belowThreshold, kept: 1, composite: 9),
-        Script(description: "ship_best keeps the best round", composites: [6, 7.5, 7], status: .belowThreshold, kept: 2, composite: 7.5),
-        Script(description: "ship_best keeps the earlier of a tie", composites: [7, 6, 7], status: .belowThreshold, kept: 1, composite: 7),
-        Script(description: "ship_last keeps the last round", policy: .shipLast, composites: [6, 7.5, 7], status: .belowThreshold, kept: 3, composite: 7),
-        Script(description: "fail keeps nothing", policy: .fail, composites: [6, 7.5, 7], status: .belowThreshold, kept: nil, composite: 7.5),
+            description: "threshold met but must-fix open",
+            composites: [9, 9, 9],
+            mustFix: [1, 1, 1],
+            status: .belowThreshold,
+            kept: 1,
+            composite: 9
+        ),
         Script(
-            description: "a round timeout keeps the best so far", composites: [6, 7], tail: [.timedOut(.round)],
-            status: .timedOut, kept: 2, composite: 7),
+            description: "ship_best keeps the best round",
+            composites: [6, 7.5, 7],
+            status: .belowThreshold,
+            kept: 2,
+            composite: 7.5
+        ),
         Script(
-            description: "a total timeout before any round keeps nothing", composites: [], tail: [.timedOut(.total)],
-            status: .timedOut, kept: nil, composite: nil),
+            description: "ship_best keeps the earlier of a tie",
+            composites: [7, 6, 7],
+            status: .belowThreshold,
+            kept: 1,
+            composite: 7
+        ),
         Script(
-            description: "an interrupt keeps the best so far", composites: [7, 6], tail: [.interrupted, .processFailed(exitStatus: -15)],
-            status: .interrupted, kept: 1, composite: 7),
+            description: "ship_last keeps the last round",
+            policy: .shipLast,
+            composites: [6, 7.5, 7],
+            status: .belowThreshold,
+            kept: 3,
+            composite: 7
+        ),
         Script(
-            description: "a crash before shipping fails", composites: [6], tail: [.processFailed(exitStatus: 2)],
-            status: .failed, kept: nil, composite: nil),
+            description: "fail keeps nothing",
+            policy: .fail,
+            composites: [6, 7.5, 7],
+            status: .belowThreshold,
+            kept: nil,
+            composite: 7.5
+        ),
         Script(
-            description: "a crash after a round shipped still ships", composites: [9], tail: [.processFailed(exitStatus: 2)],
-            status: .shipped, kept: 1, composite: 9),
+            description: "a round timeout keeps the best so far",
+            composites: [6, 7],
+            tail: [.timedOut(.round)],
+            status: .timedOut,
+            kept: 2,
+            composite: 7
+        ),
         Script(
-            description: "degraded keeps nothing", composites: [6],
+            description: "a total timeout before any round keeps nothing",
+            composites: [],
+            tail: [.timedOut(.total)],
+            status: .timedOut,
+            kept: nil,
+            composite: nil
+        ),
+        Script(
+            description: "an interrupt keeps the best so far",
+            composites: [7, 6],
+            tail: [.interrupted, .processFailed(exitStatus: -15)],
+            status: .interrupted,
+            kept: 1,
+            composite: 7
+        ),
+        Script(
+            description: "a crash before shipping fails",
+            composites: [6],
+            tail: [.processFailed(exitStatus: 2)],
+            status: .failed,
+            kept: nil,
+            composite: nil
+        ),
+        Script(
+            description: "a crash after a round shipped still ships",
+            composites: [9],
+            tail: [.processFailed(exitStatus: 2)],
+            status: .shipped,
+            kept: 1,
+            composite: 9
+        ),
+        Script(
+            description: "degraded keeps nothing",
+            composites: [6],
             tail: [.degraded(CritiqueParseError(.malformedBlock, detail: "x")), .timedOut(.total)],
-            status: .degraded, kept: nil, composite: nil),
-        Script(description: "a timeout after degraded stays degraded", composites: [], tail: [.degraded(CritiqueParseError(.oversizeBlock, detail: "x"))], status: .degraded, kept: nil, composite: nil),
+            status: .degraded,
+            kept: nil,
+            composite: nil
+        ),
+        Script(
+            description: "a timeout after degraded stays degraded",
+            composites: [],
+            tail: [.degraded(CritiqueParseError(.oversizeBlock, detail: "x"))],
+            status: .degraded,
+            kept: nil,
+            composite: nil
+        ),
         Script(description: "no round at all fails", composites: [], status: .failed, kept: nil, composite: nil),
     ]
 
@@ -173,8 +245,11 @@ struct ScoreboardTests {
 
     static func uniformRound(_ n: Int, score: Double, mustFix: Int = 0, artifact: String? = nil) -> [CritiqueEvent] {
         var events = Self.round(
-            n, scores: [.critic: score, .brand: score, .a11y: score, .copy: score],
-            mustFix: mustFix > 0 ? [.critic: mustFix] : [:], decision: score >= 8 && mustFix == 0 ? .ship : .continue)
+            n,
+            scores: [.critic: score, .brand: score, .a11y: score, .copy: score],
+            mustFix: mustFix > 0 ? [.critic: mustFix] : [:],
+            decision: score >= 8 && mustFix == 0 ? .ship : .continue
+        )
         if let artifact, case .panelist(var designer) = events[1] {
             designer.artifact = CritiqueEvent.Artifact(mime: "text/plain", text: artifact)
             events[1] = .panelist(designer)
@@ -183,9 +258,14 @@ struct ScoreboardTests {
     }
 
     static func round(
-        _ n: Int, scores: [PanelistRole: Double], mustFix: [PanelistRole: Int], decision: CritiqueDecision
+        _ n: Int,
+        scores: [PanelistRole: Double],
+        mustFix: [PanelistRole: Int],
+        decision: CritiqueDecision
     ) -> [CritiqueEvent] {
-        var events: [CritiqueEvent] = [.roundStarted(round: n), .panelist(CritiqueEvent.Panelist(round: n, role: .designer))]
+        var events: [CritiqueEvent] = [
+            .roundStarted(round: n), .panelist(CritiqueEvent.Panelist(round: n, role: .designer)),
+        ]
         for role in [PanelistRole.critic, .brand, .a11y, .copy] {
             guard let score = scores[role] else { continue }
             let fixes = (0..<(mustFix[role] ?? 0)).map { "fix \($0)" }
