@@ -38,6 +38,7 @@ public enum GitCLI {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        environment["GIT_TERMINAL_PROMPT"] = "0"  // a push that needs credentials fails instead of asking
         environment["GIT_AUTHOR_NAME"] = author.name
         environment["GIT_AUTHOR_EMAIL"] = author.email
         environment["GIT_COMMITTER_NAME"] = author.name

@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Remotes, push and fetch against a local bare repository, and credential handling against a refusing server.
 struct RemoteTests {

@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Opening, committing, branches, checkout, trees and compare-and-swap, checked against the git command line.
 struct RepositoryTests {

@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Squash merges: the fast path, a three-way merge, conflicts, and the working tree when HEAD is on the target.
 struct SquashMergeTests {

@@ -92,7 +92,7 @@ struct TransportSecurityTests {
                 ["rev-parse", "--verify", "-q", "refs/heads/\(branch)"],
                 in: bare
             )
-            return result.status == 0 ? result.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+            return result.status == 0 ? result.trimmedStdout : nil
         }
     }
 

@@ -388,8 +388,9 @@ struct GiteaClientTests {
                 == "\(mainAfter) \(mainBefore)"
         )
         #expect(
-            try fixture.bareGit(["log", "-1", "--format=%B", mainAfter], repo: repo)
-                == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n"
+            // The `|` marks the message's end, so its final newline is compared too.
+            try fixture.bareGit(["log", "-1", "--format=%B|", mainAfter], repo: repo)
+                == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n|"
         )
         #expect(
             try fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo)

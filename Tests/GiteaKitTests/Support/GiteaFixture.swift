@@ -100,12 +100,12 @@ final class GiteaFixture {
     /// Runs git in the scratch folder (or `directory`).
     @discardableResult
     func git(_ arguments: [String], in directory: URL? = nil) throws -> String {
-        try FixtureGit.run(arguments, in: directory ?? self.scratch, home: self.scratch)
+        try GitCLI.run(arguments, in: directory ?? self.scratch)
     }
 
     /// Runs git against the server's bare repository for `repo`.
     func bareGit(_ arguments: [String], repo: RepoRef) throws -> String {
         let path = self.server.bareRepositoryPath(owner: repo.owner, name: repo.name)
-        return try FixtureGit.run(["--git-dir", path.path] + arguments, in: self.scratch, home: self.scratch)
+        return try GitCLI.run(["--git-dir", path.path] + arguments, in: self.scratch)
     }
 }
