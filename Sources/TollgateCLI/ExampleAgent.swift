@@ -49,27 +49,35 @@ enum ExampleAgent {
 
     // MARK: - Work
 
+    /// The plan every strategic phase starts from: goals and steps.
+    static func plan(for job: String) -> String {
+        """
+        # Plan for \(job)
+
+        ## Goals
+        - Deliver the outputs the job asks for, checked against this plan.
+
+        ## Steps
+        1. Gather the material the job needs.
+        2. Draft one output per todo.
+        3. Check the outputs against the goals.
+
+        """
+    }
+
     static func work(phase: Int, type: PhaseType, job: String, files: inout Files) throws -> AgentOutcome {
         switch type {
         case .strategic where phase >= completingPhase:
             let done = try files.read("todos.yaml").map(todoIDs) ?? []
             try files.write(
                 "plan.md",
-                """
-                # Plan for \(job)
+                plan(for: job)
+                    + """
 
-                ## Goals
-                - Deliver the outputs the job asks for, checked against this plan.
+                    ## Status
+                    All steps are done: \(done.count) output(s) in `outputs/`. Nothing is left to plan.
 
-                ## Steps
-                1. Gather the material the job needs.
-                2. Draft one output per todo.
-                3. Check the outputs against the goals.
-
-                ## Status
-                All steps are done: \(done.count) output(s) in `outputs/`. Nothing is left to plan.
-
-                """
+                    """
             )
             try files.write("todos.yaml", "# No todos left: the job is complete.\ntodos: []\n")
             return AgentOutcome(
@@ -78,21 +86,7 @@ enum ExampleAgent {
                 jobComplete: true
             )
         case .strategic:
-            try files.write(
-                "plan.md",
-                """
-                # Plan for \(job)
-
-                ## Goals
-                - Deliver the outputs the job asks for, checked against this plan.
-
-                ## Steps
-                1. Gather the material the job needs.
-                2. Draft one output per todo.
-                3. Check the outputs against the goals.
-
-                """
-            )
+            try files.write("plan.md", plan(for: job))
             try files.write(
                 "todos.yaml",
                 """

@@ -39,4 +39,12 @@ struct LocalReviewBook: Codable, Sendable, Equatable {
     }
 
     func index(of number: Int) -> Int? { reviews.firstIndex { $0.number == number } }
+
+    /// Adds a REQUEST_REVIEW row for each of `reviewers` (in name order) to `review`, for the commit `head`.
+    mutating func request(_ reviewers: some Sequence<String>, on review: inout Review, at head: String) {
+        for reviewer in reviewers.sorted() {
+            review.entries.append(
+                ReviewEntry(id: takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: head))
+        }
+    }
 }

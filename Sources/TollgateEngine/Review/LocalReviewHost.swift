@@ -34,17 +34,7 @@ public final class LocalReviewHost: ReviewHost {
             // A new head: every reviewer who gave a verdict is asked again (a REQUEST_REVIEW row, as on Gitea).
             review.head = request.head
             let reviewers = Set(review.entries.filter { $0.kind != .comment }.map(\.reviewer)).union(request.reviewers)
-            for reviewer in reviewers.sorted() {
-                review.entries.append(
-                    ReviewEntry(
-                        id: book.takeID(),
-                        reviewer: reviewer,
-                        kind: .reviewRequested,
-                        body: "",
-                        commit: request.head
-                    )
-                )
-            }
+            book.request(reviewers, on: &review, at: request.head)
             book.reviews[index] = review
             try save(book, note: "review.head_updated", review: review)
             return handle(for: review)
@@ -60,17 +50,7 @@ public final class LocalReviewHost: ReviewHost {
             comments: [],
             mergeCommit: nil
         )
-        for reviewer in request.reviewers.sorted() {
-            review.entries.append(
-                ReviewEntry(
-                    id: book.takeID(),
-                    reviewer: reviewer,
-                    kind: .reviewRequested,
-                    body: "",
-                    commit: request.head
-                )
-            )
-        }
+        book.request(request.reviewers, on: &review, at: request.head)
         book.reviews.append(review)
         try save(book, note: "review.created", review: review)
         return handle(for: review)
