@@ -56,12 +56,7 @@ extension GiteaEndToEndTests {
         #expect(!keeping.isEmpty, "the engine's replaced commit \(engineHead) is kept under a reference")
 
         // Approved and merged: alice is credited for her commit, and nobody else is.
-        let approvedHead = try await alice.pullRequest(pull.number, in: repo).head.sha
-        _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: approvedHead),
-            on: pull.number,
-            in: repo
-        )
+        try await approve(pull)
         let merged = try tollgate("resume", job.path)
         #expect([0, 3].contains(merged.status), "\(merged)")
         #expect(try await alice.isMerged(pull.number, in: repo))

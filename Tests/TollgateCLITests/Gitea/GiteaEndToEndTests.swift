@@ -100,12 +100,7 @@ struct GiteaEndToEndTests {
         let afterPush = try tollgate("resume", job.path)
         #expect(afterPush.status == 3, "\(afterPush)")
 
-        let head = try await alice.pullRequest(first.number, in: repo).head.sha
-        _ = try await alice.createReview(
-            CreatePullReviewOptions(event: .approved, commitID: head),
-            on: first.number,
-            in: repo
-        )
+        try await approve(first)
         let toFinal = try tollgate("resume", job.path)
         #expect(toFinal.status == 3, "\(toFinal)")
         #expect(try await alice.isMerged(first.number, in: repo))

@@ -17,6 +17,7 @@ extension GiteaEndToEndTests {
         )
     }
 
+    /// Alice approves the pull request's current head on Gitea.
     func approve(_ pull: PullRequest) async throws {
         let alice = client(server.alice)
         let head = try await alice.pullRequest(pull.number, in: repo).head.sha
