@@ -37,38 +37,26 @@ extension Repository {
         credentials: Credentials?,
         security: TransportSecurity = .systemTrust
     ) throws(GitError) {
-        _ = sigpipeIgnored
         let operation = "push to \(name)"
-        try withRemote(name, operation: operation) { (remote) throws(GitError) in
-            let session = RemoteSession(
-                credentials: credentials,
-                remoteURL: git_remote_url(remote).map { String(cString: $0) },
-                security: security
-            )
+        let session = try transfer(
+            remote: name, operation: operation, refspecs: refspecs, credentials: credentials, security: security
+        ) { (remote, session, array) throws(GitError) in
             var options = git_push_options()
             try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
             options.proxy_opts.type = GIT_PROXY_AUTO
-            try withExtendedLifetime(session) { () throws(GitError) in
-                try withStringArray(refspecs) { (array) throws(GitError) -> Void in
-                    do throws(GitError) {
-                        try git(operation) { git_remote_push(remote, &array, &options) }
-                    } catch {
-                        throw session.explain(error)
-                    }
-                }
-            }
-            let rejected = session.rejectedReferences
-            guard rejected.isEmpty else {
-                let list = rejected.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
-                throw GitError(
-                    code: GIT_ERROR.rawValue,
-                    klass: Int32(GIT_ERROR_REFERENCE.rawValue),
-                    message: "the remote rejected \(list)",
-                    operation: operation,
-                    rejectedReferences: rejected
-                )
-            }
+            try git(operation) { git_remote_push(remote, &array, &options) }
+        }
+        let rejected = session.rejectedReferences
+        guard rejected.isEmpty else {
+            let list = rejected.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+            throw GitError(
+                code: GIT_ERROR.rawValue,
+                klass: Int32(GIT_ERROR_REFERENCE.rawValue),
+                message: "the remote rejected \(list)",
+                operation: operation,
+                rejectedReferences: rejected
+            )
         }
     }
 
@@ -84,41 +72,50 @@ extension Repository {
         prune: Bool = false,
         security: TransportSecurity = .systemTrust
     ) throws(GitError) {
-        _ = sigpipeIgnored
         let operation = "fetch from \(name)"
-        try withRemote(name, operation: operation) { (remote) throws(GitError) in
-            let session = RemoteSession(
-                credentials: credentials,
-                remoteURL: git_remote_url(remote).map { String(cString: $0) },
-                security: security
-            )
+        try transfer(
+            remote: name, operation: operation, refspecs: refspecs, credentials: credentials, security: security
+        ) { (remote, session, array) throws(GitError) in
             var options = git_fetch_options()
             try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
             session.install(into: &options.callbacks)
             options.proxy_opts.type = GIT_PROXY_AUTO
             options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_PRUNE_UNSPECIFIED
-            try withExtendedLifetime(session) { () throws(GitError) in
-                try withStringArray(refspecs) { (array) throws(GitError) -> Void in
-                    do throws(GitError) {
-                        try git(operation) { git_remote_fetch(remote, &array, &options, nil) }
-                    } catch {
-                        throw session.explain(error)
-                    }
-                }
-            }
+            try git(operation) { git_remote_fetch(remote, &array, &options, nil) }
         }
     }
 
-    /// Looks up a remote, lends it to `body`, and frees it afterwards.
-    private func withRemote(
-        _ name: String,
+    /// Looks up a remote and lends `body` a session (credentials offered once, the certificate policy, rejected
+    /// references recorded) and the refspecs as a C array; a libgit2 failure is explained by the session
+    /// (authentication, certificate). Returns the session, for what the server said about each reference.
+    @discardableResult
+    private func transfer(
+        remote name: String,
         operation: String,
-        _ body: (OpaquePointer?) throws(GitError) -> Void
-    ) throws(GitError) {
+        refspecs: [String],
+        credentials: Credentials?,
+        security: TransportSecurity,
+        _ body: (OpaquePointer?, RemoteSession, inout git_strarray) throws(GitError) -> Void
+    ) throws(GitError) -> RemoteSession {
+        _ = sigpipeIgnored
         var remote: OpaquePointer?
         try git(operation) { git_remote_lookup(&remote, pointer, name) }
         defer { git_remote_free(remote) }
-        try body(remote)
+        let session = RemoteSession(
+            credentials: credentials,
+            remoteURL: git_remote_url(remote).map { String(cString: $0) },
+            security: security
+        )
+        try withExtendedLifetime(session) { () throws(GitError) in
+            try withStringArray(refspecs) { (array) throws(GitError) -> Void in
+                do throws(GitError) {
+                    try body(remote, session, &array)
+                } catch {
+                    throw session.explain(error)
+                }
+            }
+        }
+        return session
     }
 }
 
