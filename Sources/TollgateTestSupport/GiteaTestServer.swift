@@ -30,6 +30,8 @@ public final class GiteaTestServer: Sendable {
         public let method: String
         /// The path without the query, e.g. `/api/v1/version`.
         public let path: String
+        /// The query string, without the `?` (empty when there is none).
+        public let query: String
         /// The status sent.
         public let status: Int
         /// The fault the server injected into this request (`status`, `drop` or `slow`), or nil.
@@ -294,6 +296,7 @@ public final class GiteaTestServer: Sendable {
             LoggedRequest(
                 method: $0["method"] as? String ?? "",
                 path: $0["path"] as? String ?? "",
+                query: $0["query"] as? String ?? "",
                 status: $0["status"] as? Int ?? 0,
                 fault: $0["fault"] as? String
             )

@@ -726,7 +726,8 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def record(self, path, status, fault=None):
-        entry = {"method": self.command, "path": path, "status": status}
+        entry = {"method": self.command, "path": path, "status": status,
+                 "query": urllib.parse.urlsplit(self.path).query}
         if fault is not None:
             entry["fault"] = fault
         with self.state.lock:
