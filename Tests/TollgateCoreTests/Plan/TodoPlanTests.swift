@@ -194,3 +194,55 @@ struct TodoPlanTests {
         #expect(Self.diamond.blocked(byFailed: []) == [])
     }
 }
+
+/// Hostile input: every fixture cut and spliced with YAML's special characters, thousands of times. The reader
+/// must answer each with a plan, no plan or errors that have a position, and never trap.
+struct TodoPlanMutationTests {
+    /// A fixed-seed generator, so a failure names a case that reproduces.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces: [String] = [
+        "\t", " ", "  ", "\n", "- ", ": ", ":", "#", " #", "[", "]", ",", "{", "}", "\"", "'", "\\", "|", ">", "|-",
+        "&a",
+        "*a", "!", "%", "?", "---", "...", "é", "\u{FEFF}", "\r\n", "todos:", "id: x", "dependsOn: [", "\\u12",
+    ]
+
+    @Test func answersEveryMutatedFixtureWithoutTrapping() throws {
+        var random = SplitMix(state: 2026)
+        let fixtures = try TodoPlanTests.inputs.map { try String(contentsOf: $0, encoding: .utf8) }
+        #expect(!fixtures.isEmpty)
+        var outcomes = [0, 0, 0]
+        for _ in 0..<3000 {
+            var characters = Array(fixtures[Int.random(in: 0..<fixtures.count, using: &random)])
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let at = Int.random(in: 0...characters.count, using: &random)
+                if Bool.random(using: &random), at < characters.count {
+                    characters.removeSubrange(at..<min(characters.count, at + Int.random(in: 1...6, using: &random)))
+                } else {
+                    characters.insert(contentsOf: Self.pieces.randomElement(using: &random) ?? "", at: at)
+                }
+            }
+            let text = String(characters)
+            switch TodoPlan.read(text) {
+            case .noPlan: outcomes[0] += 1
+            case .plan(let plan):
+                outcomes[1] += 1
+                #expect(plan.todos.allSatisfy { PlanTodo.isValidID($0.id) && !$0.title.isEmpty }, "\(text)")
+            case .invalid(let errors):
+                outcomes[2] += 1
+                #expect(!errors.isEmpty && errors.allSatisfy { $0.line > 0 && $0.column > 0 }, "\(errors) for \(text)")
+            }
+        }
+        // The mutations must reach all three answers, or they test too little.
+        #expect(outcomes.allSatisfy { $0 > 0 }, "\(outcomes)")
+    }
+}
