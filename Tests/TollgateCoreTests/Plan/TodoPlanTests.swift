@@ -195,8 +195,9 @@ struct TodoPlanTests {
     }
 }
 
-/// Hostile input: every fixture cut and spliced with YAML's special characters, thousands of times. The reader
-/// must answer each with a plan, no plan or errors that have a position, and never trap.
+/// Hostile input: every fixture cut and spliced with YAML's special characters, thousands of times.
+///
+/// The reader must answer each with a plan, no plan or errors that have a position, and never trap.
 struct TodoPlanMutationTests {
     /// A fixed-seed generator, so a failure names a case that reproduces.
     struct SplitMix: RandomNumberGenerator {
