@@ -81,7 +81,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
             return hits[self, default: 0]
         }
         guard count == spec.hit else { return }
-        FileHandle.standardError.write(Data("tollgate: fault injected at \(rawValue)@\(count)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("tollgate: fault injected at \(rawValue)@\(count)\n".utf8))
         _exit(Self.exitStatus)
     }
 }
