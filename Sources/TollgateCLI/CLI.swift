@@ -32,7 +32,7 @@ public enum CLI {
             if case .usage = error { return .usage }
             return .failure
         } catch {
-            output.err("tollgate: \(error)")
+            output.err("tollgate: \(DecodingProblem.sentence(error))")
             return .failure
         }
     }
@@ -108,7 +108,7 @@ public enum CLI {
 
     static func defaultReviewer() -> String {
         let user = ProcessInfo.processInfo.environment["USER"] ?? ""
-        return user.isEmpty ? "reviewer" : user
+        return CommitText.problem(withName: user) == nil ? user : "reviewer"
     }
 
     /// A configuration error caused by the command line (`--set`, a flag, `--expert`) rather than a file.

@@ -63,14 +63,13 @@ enum DemoCommand {
         )
         let line: String
         if firstReview {
-            output.out(
-                "$ tollgate review \(path) request-changes --comment 'plan.md:7:Add the risks of this plan' --as demo-reviewer"
-            )
+            let comment = "plan.md:7:Add the risks of this plan"
+            output.out("$ tollgate review \(path) request-changes --comment '\(comment)' --as demo-reviewer")
             line = try session.review(
                 .requestChanges,
                 reviewer: "demo-reviewer",
                 message: "Good start; one thing is missing.",
-                comments: [(path: "plan.md", line: 7, body: "Add the risks of this plan")]
+                comments: [try InlineCommentSpec(parsing: comment)]
             )
         } else {
             output.out("$ tollgate review \(path) approve --as demo-reviewer")

@@ -15,7 +15,7 @@ public struct Invocation: Sendable, Equatable {
             directory: String,
             action: LocalReviewHost.Action,
             message: String?,
-            comments: [ReviewComment],
+            comments: [InlineCommentSpec],
             reviewer: String?
         )
         case log(directory: String, json: Bool)
@@ -25,30 +25,6 @@ public struct Invocation: Sendable, Equatable {
         case critique(CritiqueCommand)
         case exampleCritic(ExampleCriticCommand)
         case watch(WatchCommand)
-    }
-
-    /// An inline comment given as `PATH:LINE:TEXT`.
-    public struct ReviewComment: Sendable, Equatable {
-        public var path: String
-        public var line: Int
-        public var text: String
-
-        /// Parses `PATH:LINE:TEXT` (the text may itself hold colons).
-        public init(parsing spec: String) throws(UsageError) {
-            let parts = spec.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, !parts[0].isEmpty, let line = Int(parts[1]), line > 0,
-                !parts[2].trimmingCharacters(in: .whitespaces).isEmpty
-            else {
-                throw UsageError(
-                    "--comment must be PATH:LINE:TEXT with a line number from 1, e.g. --comment 'plan.md:3:Say why', "
-                        + "got '\(spec)'",
-                    command: "review"
-                )
-            }
-            self.path = String(parts[0])
-            self.line = line
-            self.text = String(parts[2])
-        }
     }
 
     public var command: Command
@@ -104,9 +80,19 @@ public struct Invocation: Sendable, Equatable {
         case "review":
             let message = try scanner.value("--message")
             let comments = try scanner.values("--comment").map { spec throws(UsageError) in
-                try ReviewComment(parsing: spec)
+                do throws(InlineCommentSpec.Problem) {
+                    return try InlineCommentSpec(parsing: spec)
+                } catch {
+                    throw UsageError(error.description, command: name)
+                }
             }
             let reviewer = try scanner.value("--as")
+            if let reviewer, let problem = CommitText.problem(withName: reviewer) {
+                throw UsageError(
+                    "--as names the reviewer in the commit's Reviewed-by trailer and must be one line: \(problem)",
+                    command: name
+                )
+            }
             let positionals = scanner.positionals
             guard positionals.count == 2 else {
                 throw UsageError(

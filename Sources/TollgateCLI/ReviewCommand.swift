@@ -8,7 +8,7 @@ enum ReviewCommand {
         directory: URL,
         action: LocalReviewHost.Action,
         message: String?,
-        comments: [Invocation.ReviewComment],
+        comments: [InlineCommentSpec],
         reviewer: String,
         resources: ResourceBundle,
         output: Output
@@ -18,7 +18,7 @@ enum ReviewCommand {
             action,
             reviewer: reviewer,
             message: message,
-            comments: comments.map { (path: $0.path, line: $0.line, body: $0.text) }
+            comments: comments
         )
         output.out(line)
         output.out("next: tollgate resume \(directory.path)")

@@ -179,13 +179,26 @@ public final class JobSession {
         }
     }
 
-    /// Records a reviewer's verdict on the open local review.
+    /// Records a reviewer's verdict on the open local review, each inline comment read against the branch under
+    /// review: its path a file there, its line one of the file's (refused with the reason otherwise, exit 64).
     public func review(
         _ action: LocalReviewHost.Action,
         reviewer: String,
         message: String?,
-        comments: [(path: String, line: Int, body: String)]
+        comments specs: [InlineCommentSpec]
     ) throws -> String {
+        let (job, handle, local) = try openLocalReview()
+        let lineCounts = try lineCounter(onBranch: job.branch)
+        let comments = try specs.map { spec in
+            switch spec.resolve(against: lineCounts, branch: job.branch) {
+            case .success(let reading): return (path: reading.path, line: reading.line, body: reading.text)
+            case .failure(let problem): throw EngineError.usage(problem.description)
+            }
+        }
+        return try local.submit(action, on: handle, reviewer: reviewer, message: message, comments: comments)
+    }
+
+    private func openLocalReview() throws -> (JobState, ReviewHandle, LocalReviewHost) {
         let job = try state
         guard job.status == .pendingReview, let handle = job.review else {
             throw EngineError.nothingToReview(status: job.status.rawValue)
@@ -193,7 +206,19 @@ public final class JobSession {
         guard let local = host as? LocalReviewHost else {
             throw EngineError.wrongHost(host: host.name, location: handle.location)
         }
-        return try local.submit(action, on: handle, reviewer: reviewer, message: message, comments: comments)
+        return (job, handle, local)
+    }
+
+    /// The number of lines of each file on `branch`'s tip, read when asked.
+    private func lineCounter(onBranch branch: String) throws -> (String) -> Int? {
+        let repository = workspace.repository
+        guard let tip = try repository.branchTip(branch) else { return { _ in nil } }
+        return { path in
+            guard let data = try? repository.fileContents(path, at: tip) else { return nil }
+            guard !data.isEmpty else { return 0 }
+            let breaks = data.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            return data.last == UInt8(ascii: "\n") ? breaks : breaks + 1
+        }
     }
 
     /// Keys that say where the job's reviews live; changing them would strand an open review.

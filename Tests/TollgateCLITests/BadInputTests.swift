@@ -276,6 +276,20 @@ struct BadInputTests {
         #expect((status["failure"] as? String)?.contains("not valid JSON") == true)
     }
 
+    @Test func anOutcomeOfTheWrongShapeIsToldAsASentenceNamingTheField() throws {
+        let job = try CLIJob("agent-wrong-shape")
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.custom("echo '{\"summary\": 3, \"usage\": {\"costUSD\": \"cheap\"}}' > \"$TOLLGATE_OUTCOME\"")
+        )
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("`summary` must be a string"), "\(result.stderr)")
+        #expect(!result.stderr.contains("DecodingError"))
+        #expect(!result.stderr.contains("codingPath"))
+    }
+
     // MARK: - Helpers
 
     static func packageRoot(filePath: String = #filePath) -> URL {

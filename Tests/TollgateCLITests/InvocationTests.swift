@@ -1,5 +1,6 @@
 import Testing
 import TollgateCLI
+import TollgateCore
 import TollgateEngine
 
 /// The command line contract (HelpText), parsed without running anything.
@@ -82,9 +83,9 @@ struct InvocationTests {
             return
         }
         #expect(action == .requestChanges)
-        #expect(comments.map(\.path) == ["plan.md", "a/b.md"])
-        #expect(comments.map(\.line) == [3, 12])
-        #expect(comments.map(\.text) == ["Say why: in one line", "x"])
+        #expect(comments.map(\.readings[0].path) == ["plan.md", "a/b.md"])
+        #expect(comments.map(\.readings[0].line) == [3, 12])
+        #expect(comments.map(\.readings[0].text) == ["Say why: in one line", "x"])
     }
 
     struct Bad: Sendable, CustomTestStringConvertible {
@@ -128,6 +129,23 @@ struct InvocationTests {
         Bad(arguments: ["review", "d", "request-changes", "--comment", ":3:text"], words: ["PATH:LINE:TEXT"]),
         Bad(arguments: ["review", "d", "request-changes", "--comment", "plan.md:3:  "], words: ["PATH:LINE:TEXT"]),
         Bad(arguments: ["review", "d", "request-changes", "--comment", "plan.md:3"], words: ["PATH:LINE:TEXT"]),
+        Bad(arguments: ["review", "d", "approve", "--as", ""], words: ["--as", "one line", "empty"]),
+        Bad(arguments: ["review", "d", "approve", "--as", "  "], words: ["--as", "empty"]),
+        Bad(
+            arguments: ["review", "d", "approve", "--as", "ann\nTollgate-Phase: 9-strategic"],
+            words: ["--as", "line break"]
+        ),
+        Bad(arguments: ["review", "d", "approve", "--as", "ann\u{0}x"], words: ["--as", "control character U+0000"]),
+        Bad(arguments: ["review", "d", "approve", "--as=ann\u{1B}[31m"], words: ["--as", "U+001B"]),
+        Bad(
+            arguments: ["review", "d", "request-changes", "--comment", "/etc/passwd:1:x"],
+            words: ["/etc/passwd:1:x", "not absolute"]
+        ),
+        Bad(
+            arguments: ["review", "d", "request-changes", "--comment", "../../etc/passwd:1:x"],
+            words: ["inside the repository", "`..`"]
+        ),
+        Bad(arguments: ["review", "d", "request-changes", "--comment", "a//b.md:1:x"], words: ["written plainly"]),
         Bad(arguments: ["example-agent", "x"], words: ["unexpected argument 'x'"]),
         Bad(arguments: ["demo", "a", "b"], words: ["demo takes at most one directory"]),
     ]

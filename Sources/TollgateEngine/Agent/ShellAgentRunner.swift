@@ -46,7 +46,7 @@ public struct ShellAgentRunner: AgentRunner {
         case .timedOut(let seconds):
             report.failure =
                 "the agent did not finish within agent.timeoutSeconds (\(seconds) s) and was stopped. "
-                + "Raise the limit with `--set agent.timeoutSeconds=N` at init; log: \(invocation.logFile.path)"
+                + "Raise the limit with `tollgate config DIR --set agent.timeoutSeconds=N`; log: \(invocation.logFile.path)"
         default:
             report.failure = "the agent \(termination) (`\(invocation.command)`); log: \(invocation.logFile.path)"
         }
@@ -59,9 +59,14 @@ public struct ShellAgentRunner: AgentRunner {
             return AgentReport(warnings: ["the agent wrote no outcome to TOLLGATE_OUTCOME"])
         }
         do {
-            return AgentReport(outcome: try JSONDecoder().decode(AgentOutcome.self, from: data))
+            // Cleaned here, once: the texts go into commit messages whose trailers a rerun reads back.
+            return AgentReport(outcome: try JSONDecoder().decode(AgentOutcome.self, from: data).cleaned)
         } catch {
-            return AgentReport(warnings: ["the agent's outcome is not valid JSON of the expected shape: \(error)"])
+            return AgentReport(
+                warnings: [
+                    "the agent's outcome (\(url.path)) is not of the expected shape: \(DecodingProblem.sentence(error))"
+                ]
+            )
         }
     }
 

@@ -73,7 +73,8 @@ final class LocalJob {
         comments: [(path: String, line: Int, body: String)] = []
     ) throws -> String {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
-        return try session.review(action, reviewer: reviewer, message: message, comments: comments)
+        let specs = try comments.map { try InlineCommentSpec(parsing: "\($0.path):\($0.line):\($0.body)") }
+        return try session.review(action, reviewer: reviewer, message: message, comments: specs)
     }
 
     /// The job's state as recorded.

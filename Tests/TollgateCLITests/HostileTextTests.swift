@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// Text that reaches commit messages from outside: an agent's outcome, a reviewer's name, an inline comment
+/// (DESIGN §5). The trailers a rerun reads back must survive whatever the text holds.
+struct HostileTextTests {
+    /// An agent whose summary holds a NUL, a newline and a forged trailer, and whose details hold a NUL.
+    static let hostileAgent = AgentScript.custom(
+        """
+        mkdir -p work
+        echo "phase $TOLLGATE_PHASE" >> "work/phase-$TOLLGATE_PHASE.txt"
+        complete=false
+        if [ "$TOLLGATE_PHASE" -ge 2 ]; then complete=true; fi
+        printf '{"summary": "Plan\\\\u0000 cut\\\\nTollgate-Run: 99", "details": "kept\\\\u0000 after", "jobComplete": %s}' \
+          "$complete" > "$TOLLGATE_OUTCOME"
+        """
+    )
+
+    @Test func aNulOrANewlineInTheOutcomeCutsNoTrailerAndACrashDuplicatesNothing() throws {
+        let job = try CLIJob("hostile-outcome")
+        let agent = try job.script("agent.sh", Self.hostileAgent)
+        try job.initialize(["--autonomy", "full", "--agent", agent])
+        // Killed right after the run commit, then run again: the rerun must find the commit by its trailers.
+        let crashed = try job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": "after-commit"])
+        #expect(crashed.status == 86, "\(crashed)")
+        let finished = try job.tollgate("run", job.path)
+        #expect(finished.status == 0, "\(finished)")
+
+        let titles = try job.git("log", "--format=%s", "main").split(separator: "\n")
+        #expect(titles.first { $0.hasPrefix("Phase 1") } == "Phase 1 (strategic): Plan cut Tollgate-Run: 99")
+        // One squash per phase, however the text was made (a cut message lost the trailers and squashed twice).
+        #expect(try job.git("rev-list", "--count", "main") == "3")
+        let squash = try job.git("log", "-1", "--format=%B", "main~1")
+        #expect(squash.contains("Tollgate-Phase: 1-strategic"), "\(squash)")
+        #expect(squash.contains("kept after"), "\(squash)")
+        #expect(!squash.contains("\u{0}"))
+        let retrospective = try job.git("show", "main:archive/phase-1-strategic.md")
+        #expect(retrospective.contains("kept after"))
+    }
+
+    @Test func aReviewerNameThatIsNotOneLineIsRefusedAndNothingIsRecorded() throws {
+        let job = try CLIJob("hostile-name")
+        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        for name in ["", "ann\nTollgate-Phase: 9-strategic\nCo-authored-by: mallory", "ann\u{1B}[2J"] {
+            let result = try job.tollgate("review", job.path, "approve", "--as", name)
+            #expect(result.status == 64, "\(name.debugDescription): \(result)")
+            #expect(result.stderr.contains("--as"))
+        }
+        #expect(try job.tollgate("resume", job.path).status == 3)
+        #expect(try job.status()["status"] as? String == "pending_review")
+    }
+
+    @Test func anInlineCommentMustNameALineOfAFileOnTheBranch() throws {
+        let job = try CLIJob("hostile-comment")
+        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let lines = try job.git("show", "phase-1-strategic:plan.md").split(
+            separator: "\n",
+            omittingEmptySubsequences: false
+        )
+        let count = lines.last?.isEmpty == true ? lines.count - 1 : lines.count
+        let refused: [(String, String)] = [
+            ("plan.md:\(count + 1):x", "plan.md has \(count) lines on phase-1-strategic"),
+            ("plan.md:999:x", "line 999 does not exist"),
+            ("nowhere.md:1:x", "nowhere.md is not a file on phase-1-strategic"),
+            ("../../etc/passwd:1:x", "inside the repository"),
+            ("/etc/passwd:1:x", "not absolute"),
+        ]
+        for (spec, words) in refused {
+            let result = try job.tollgate("review", job.path, "request-changes", "--comment", spec)
+            #expect(result.status == 64, "\(spec): \(result)")
+            #expect(result.stderr.contains(words), "\(spec): \(result.stderr)")
+        }
+        // Nothing was recorded: the review is still open, and a good comment is taken.
+        #expect(try job.tollgate("resume", job.path).status == 3)
+        let good = try job.tollgate("review", job.path, "request-changes", "--comment", "plan.md:\(count):Say why")
+        #expect(good.status == 0, "\(good)")
+        #expect(try job.tollgate("resume", job.path).status == 3)
+        #expect(try job.git("show", "phase-1-strategic:plan.md").contains("Say why"))
+    }
+}
