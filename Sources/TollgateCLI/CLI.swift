@@ -7,7 +7,10 @@ public enum CLI {
     /// Runs the process's own command line and returns its exit status.
     public static func main() -> Int32 {
         ignoreSIGPIPE()
-        return run(arguments: Array(CommandLine.arguments.dropFirst()), output: .standard).rawValue
+        ProcessGroups.installInterruptHandlers()
+        let status = run(arguments: Array(CommandLine.arguments.dropFirst()), output: .standard)
+        if let signal = ProcessGroups.interruption { return ExitCode.interrupted(by: signal).rawValue }
+        return status.rawValue
     }
 
     /// Runs one command line; the single place where errors become exit statuses.
@@ -78,7 +81,12 @@ public enum CLI {
         case .log(let directory, let json):
             return try LogCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .config(let directory, let assignments):
-            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: !assignments.isEmpty)
+            let session = try JobSession.open(
+                at: url(directory),
+                resources: resources,
+                exclusive: !assignments.isEmpty,
+                output: output
+            )
             guard !assignments.isEmpty else {
                 output.out(try session.config.rendered())
                 return .success
@@ -123,5 +131,27 @@ public enum CLI {
 
     private static func ignoreSIGPIPE() {
         signal(SIGPIPE, SIG_IGN)
+    }
+}
+
+extension JobSession {
+    /// Opens the job for a command and tells the user on standard error what opening it did (a process group left
+    /// by a killed tollgate ended, say).
+    static func open(at directory: URL, resources: ResourceBundle, exclusive: Bool, output: Output) throws -> JobSession
+    {
+        let session = try JobSession.open(at: directory, resources: resources, exclusive: exclusive)
+        for note in session.notes { output.err("tollgate: \(note)") }
+        return session
+    }
+}
+
+extension ExitCode {
+    /// The status for a tollgate interrupted by `signal`: 128 + the signal, as a shell reports it.
+    static func interrupted(by signal: Int32) -> ExitCode {
+        switch signal {
+        case SIGTERM: .interruptedByTERM
+        case SIGHUP: .interruptedByHUP
+        default: .interruptedByINT
+        }
     }
 }

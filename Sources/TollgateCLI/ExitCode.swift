@@ -8,4 +8,8 @@ public enum ExitCode: Int32, Sendable, Equatable {
     case frozen = 3
     /// The command line was wrong (`EX_USAGE`).
     case usage = 64
+    /// Tollgate was interrupted by SIGINT (128 + 2, as a shell reports it); SIGTERM and SIGHUP give 143 and 129.
+    case interruptedByINT = 130
+    case interruptedByTERM = 143
+    case interruptedByHUP = 129
 }

@@ -13,7 +13,7 @@ enum ReviewCommand {
         resources: ResourceBundle,
         output: Output
     ) throws -> ExitCode {
-        let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
+        let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let line = try session.review(
             action,
             reviewer: reviewer,

@@ -5,7 +5,7 @@ import TollgateEngine
 /// `tollgate run DIR` and `tollgate resume DIR`: drive the job and report where it stopped.
 enum RunCommand {
     static func run(directory: URL, resume: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
-        let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
+        let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
         if !resume, before.status == .pendingReview, let review = before.review {
             // Reads no verdict; publishes the state to the review host when a push was lost at the freeze (free when

@@ -101,7 +101,7 @@ public struct WatchCommand: Sendable, Equatable {
             resumed += 1
             let name = directory.lastPathComponent
             do {
-                let session = try JobSession.open(at: directory, resources: resources, exclusive: true)
+                let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
                 var note = ""
                 let result = try session.run(readVerdict: true) { line in
                     note = line.trimmingCharacters(in: .whitespaces)

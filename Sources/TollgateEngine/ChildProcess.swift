@@ -17,12 +17,16 @@ public struct ChildProcess: Sendable {
         case signalled(Int32)
         /// Killed by us after the deadline.
         case timedOut(seconds: Int)
+        /// Ended by us because tollgate itself was interrupted by `signal`.
+        case interrupted(signal: Int32)
 
         public var description: String {
             switch self {
             case .exited(let code): "exited with status \(code)"
             case .signalled(let signal): "was killed by signal \(signal)"
             case .timedOut(let seconds): "did not finish within \(seconds) s and was stopped"
+            case .interrupted(let signal):
+                "was stopped because tollgate was interrupted (\(ProcessGroups.name(of: signal)))"
             }
         }
 
@@ -37,6 +41,9 @@ public struct ChildProcess: Sendable {
     /// Seconds before the process group gets SIGTERM; nil waits for ever. Stdin is always /dev/null.
     public var timeoutSeconds: Int?
     public var graceSeconds: Int
+    /// Where the group's id and start time are kept while it runs, for the next command to end it should this
+    /// process be killed outright (DESIGN §5); nil keeps no record.
+    public var runtimeRecord: URL?
 
     public init(
         arguments: [String],
@@ -44,7 +51,8 @@ public struct ChildProcess: Sendable {
         directory: URL,
         outputFile: URL? = nil,
         timeoutSeconds: Int? = nil,
-        graceSeconds: Int = 5
+        graceSeconds: Int = 5,
+        runtimeRecord: URL? = nil
     ) {
         self.arguments = arguments
         self.environment = environment
@@ -52,6 +60,7 @@ public struct ChildProcess: Sendable {
         self.outputFile = outputFile
         self.timeoutSeconds = timeoutSeconds
         self.graceSeconds = graceSeconds
+        self.runtimeRecord = runtimeRecord
     }
 
     /// A shell command, run by `/bin/sh -c` as DESIGN §5 says.
@@ -61,7 +70,8 @@ public struct ChildProcess: Sendable {
         directory: URL,
         outputFile: URL? = nil,
         timeoutSeconds: Int? = nil,
-        graceSeconds: Int = 5
+        graceSeconds: Int = 5,
+        runtimeRecord: URL? = nil
     ) -> ChildProcess {
         ChildProcess(
             arguments: ["/bin/sh", "-c", command],
@@ -69,11 +79,13 @@ public struct ChildProcess: Sendable {
             directory: directory,
             outputFile: outputFile,
             timeoutSeconds: timeoutSeconds,
-            graceSeconds: graceSeconds
+            graceSeconds: graceSeconds,
+            runtimeRecord: runtimeRecord
         )
     }
 
-    /// Runs the process to its end and says how it ended.
+    /// Runs the process to its end and says how it ended. Whatever the leader leaves running in its group is
+    /// ended with it (SIGTERM, the grace period, SIGKILL), so no background child outlives the run.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started at all.
     public func run() throws -> Termination {
         let pid = try ProcessLauncher.spawn(
@@ -84,19 +96,31 @@ public struct ChildProcess: Sendable {
             output: outputFile.map { .file($0) } ?? .inherited,
             error: outputFile == nil ? .inherited : .standardOutput
         )
+        ProcessGroups.register(pid)
+        if let runtimeRecord {
+            try? Data(ProcessGroups.runtimeRecord(for: pid).utf8).write(to: runtimeRecord, options: .atomic)
+        }
+        defer {
+            ProcessGroups.end(group: pid, graceSeconds: graceSeconds)
+            ProcessGroups.unregister(pid)
+            if let runtimeRecord { try? FileManager.default.removeItem(at: runtimeRecord) }
+        }
         let reaper = ProcessReaper(pid: pid)
-        guard let timeoutSeconds else {
-            _ = reaper.wait(until: nil)
-            return reaper.termination ?? .exited(-1)
-        }
-        if reaper.wait(until: .now() + .seconds(timeoutSeconds)) {
-            return reaper.termination ?? .exited(-1)
-        }
-        kill(-pid, SIGTERM)
-        if !reaper.wait(until: .now() + .seconds(graceSeconds)) {
+        let termination: Termination
+        if let timeoutSeconds, !reaper.wait(until: .now() + .seconds(timeoutSeconds)) {
+            kill(-pid, SIGTERM)
+            if !reaper.wait(until: .now() + .seconds(graceSeconds)) {
+                kill(-pid, SIGKILL)
+                _ = reaper.wait(until: nil)
+            }
+            // The grace period is over: whatever of the group ignored SIGTERM goes now.
             kill(-pid, SIGKILL)
+            termination = .timedOut(seconds: timeoutSeconds)
+        } else {
             _ = reaper.wait(until: nil)
+            termination = reaper.termination ?? .exited(-1)
         }
-        return .timedOut(seconds: timeoutSeconds)
+        if let signal = ProcessGroups.interruption { return .interrupted(signal: signal) }
+        return termination
     }
 }

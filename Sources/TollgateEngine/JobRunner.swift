@@ -70,6 +70,11 @@ final class JobRunner {
         }
         while let step = state.next {
             if state.status == .failed { return .failed(state.failure ?? "the job failed") }
+            if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
+                // The interrupted agent's work is committed (the step above is let through) and every step so
+                // far is recorded: a later run goes on from this one.
+                return .failed("tollgate was interrupted (\(ProcessGroups.name(of: signal))) before \(step)")
+            }
             if step == .awaitVerdict {
                 guard mayReadVerdict, let review = state.review else { return frozenStop(note: freezeNote) }
                 mayReadVerdict = false
@@ -499,7 +504,8 @@ final class JobRunner {
             outcomeFile: workspace.outcome(run),
             logFile: workspace.log(run),
             timeoutSeconds: config.int("agent.timeoutSeconds"),
-            graceSeconds: config.int("agent.graceSeconds")
+            graceSeconds: config.int("agent.graceSeconds"),
+            runtimeRecord: workspace.agentGroupRecord
         )
     }
 

@@ -20,6 +20,8 @@ public final class JobSession {
     let host: any ReviewHost
     let resources: ResourceBundle
     private let lock: FileLock?
+    /// What opening the job did that the user should hear about (a survivor ended), one sentence each.
+    public private(set) var notes: [String] = []
 
     /// The job's state as last recorded.
     public var state: JobState {
@@ -67,6 +69,12 @@ public final class JobSession {
     ) throws -> JobSession {
         let workspace = try Workspace.open(at: directory.standardizedFileURL)
         let lock = exclusive ? try FileLock(at: workspace.lockFile, job: workspace.root.path) : nil
+        // With the lock held, no tollgate of this job runs: an agent group on record was left by one killed
+        // outright, and it ends before anything runs again (never two agents on one job).
+        var notes: [String] = []
+        if lock != nil, let ended = ProcessGroups.endSurvivors(recordedAt: workspace.agentGroupRecord) {
+            notes.append(ended)
+        }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
         try store.load()
         guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
@@ -75,7 +83,9 @@ public final class JobSession {
             HostContext(workspace: workspace, store: store, config: document.config, job: document.job),
             factory: hostFactory
         )
-        return JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+        let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+        session.notes = notes
+        return session
     }
 
     /// Creates a job in `directory`: the repository (or an existing one on `main`), `workspace.md` committed on

@@ -9,6 +9,14 @@ import Foundation
 /// Starts a command with `posix_spawn` in its own process group, in a given directory, with exactly the given
 /// environment and standard streams: the one place both ``ChildProcess`` and ``StreamingChildProcess`` spawn from.
 enum ProcessLauncher {
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34 and later), looked up at run time: Swift's Glibc
+    /// module does not declare it, and an older C library simply lacks it.
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private static let closeFrom: CloseFrom? = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0),  // RTLD_DEFAULT
+        "posix_spawn_file_actions_addclosefrom_np"
+    ).map { unsafeBitCast($0, to: CloseFrom.self) }
+
     /// Where one of the child's standard output streams goes.
     enum Sink {
         /// This process's own stream.
@@ -46,6 +54,10 @@ enum ProcessLauncher {
             case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, descriptor)
             }
         }
+        // Nothing but the three standard streams reaches the child: a descriptor inherited from whoever started
+        // tollgate (a pipe its parent waits on) would otherwise be held open by the agent and its background
+        // children after tollgate is gone.
+        _ = closeFrom?(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -63,7 +63,11 @@ public final class StreamingChildProcess {
         close(pipeEnds[1])
         self.readDescriptor = pipeEnds[0]
         self.reaper = ProcessReaper(pid: pid)
+        ProcessGroups.register(pid)
     }
+
+    /// The signal that interrupted tollgate while this process ran, if one did (the group was ended for it).
+    public var interruption: Int32? { ProcessGroups.interruption }
 
     /// A shell command, run by `/bin/sh -c`.
     public static func shell(
@@ -84,9 +88,9 @@ public final class StreamingChildProcess {
 
     deinit {
         if readDescriptor >= 0 { close(readDescriptor) }
-        if reaper.termination == nil {
-            kill(-pid, SIGKILL)
-        }
+        // Whatever is left of the group, leader or not, goes with the value.
+        kill(-pid, SIGKILL)
+        ProcessGroups.unregister(pid)
     }
 
     /// Waits for the next chunk of standard output, at most until `deadline` (for ever when nil).

@@ -26,6 +26,9 @@ public final class Workspace {
 
     var lockFile: URL { repository.gitDirectory.appendingPathComponent("tollgate.lock") }
 
+    /// The running agent's process group and start time (`<git dir>/tollgate/agent-group`), there while it runs.
+    var agentGroupRecord: URL { file("agent-group") }
+
     func runResult(_ run: Int) -> URL { file("runs/run-\(run).json") }
     func outcome(_ run: Int) -> URL { file("runs/run-\(run).outcome.json") }
     func brief(_ run: Int) -> URL { file("briefs/run-\(run).md") }

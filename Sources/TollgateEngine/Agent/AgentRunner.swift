@@ -18,6 +18,8 @@ public struct AgentInvocation: Sendable, Equatable {
     public var logFile: URL
     public var timeoutSeconds: Int
     public var graceSeconds: Int
+    /// Where the agent's process group is recorded while it runs (DESIGN §5); nil keeps no record.
+    public var runtimeRecord: URL?
 
     public init(
         command: String,
@@ -26,7 +28,8 @@ public struct AgentInvocation: Sendable, Equatable {
         outcomeFile: URL,
         logFile: URL,
         timeoutSeconds: Int,
-        graceSeconds: Int
+        graceSeconds: Int,
+        runtimeRecord: URL? = nil
     ) {
         self.command = command
         self.environment = environment
@@ -35,5 +38,6 @@ public struct AgentInvocation: Sendable, Equatable {
         self.logFile = logFile
         self.timeoutSeconds = timeoutSeconds
         self.graceSeconds = graceSeconds
+        self.runtimeRecord = runtimeRecord
     }
 }

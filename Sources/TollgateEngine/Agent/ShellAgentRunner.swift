@@ -24,7 +24,8 @@ public struct ShellAgentRunner: AgentRunner {
             directory: invocation.directory,
             outputFile: invocation.logFile,
             timeoutSeconds: invocation.timeoutSeconds,
-            graceSeconds: invocation.graceSeconds
+            graceSeconds: invocation.graceSeconds,
+            runtimeRecord: invocation.runtimeRecord
         )
         let termination = try process.run()
         var report = Self.readOutcome(at: invocation.outcomeFile)
@@ -46,7 +47,11 @@ public struct ShellAgentRunner: AgentRunner {
         case .timedOut(let seconds):
             report.failure =
                 "the agent did not finish within agent.timeoutSeconds (\(seconds) s) and was stopped. "
-                + "Raise the limit with `tollgate config DIR --set agent.timeoutSeconds=N`; log: \(invocation.logFile.path)"
+                + "Raise the limit with `tollgate config \(ShellQuoting.quoted(invocation.directory.path)) --set agent.timeoutSeconds=N`; log: \(invocation.logFile.path)"
+        case .interrupted(let signal):
+            report.failure =
+                "tollgate was interrupted (\(ProcessGroups.name(of: signal))) and stopped the agent with its process "
+                + "group; `tollgate run \(ShellQuoting.quoted(invocation.directory.path))` runs the phase again; log: \(invocation.logFile.path)"
         default:
             report.failure = "the agent \(termination) (`\(invocation.command)`); log: \(invocation.logFile.path)"
         }

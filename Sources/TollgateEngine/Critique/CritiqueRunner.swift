@@ -157,7 +157,7 @@ public struct CritiqueRunner {
         if awaitExit {
             let deadline = runFinished ? min(clock.now + .seconds(graceSeconds), totalDeadline) : totalDeadline
             if let termination = process.waitForExit(until: deadline) {
-                switch termination {
+                switch process.interruption.map({ ChildProcess.Termination.interrupted(signal: $0) }) ?? termination {
                 case .exited(0):
                     for event in parser.finish() {
                         if feed(event) { break }
@@ -172,6 +172,8 @@ public struct CritiqueRunner {
                     _ = feed(.processFailed(exitStatus: -Int(signal)))
                 case .timedOut:
                     _ = feed(.timedOut(.total))
+                case .interrupted:
+                    _ = feed(.interrupted)
                 }
             } else if !runFinished {
                 _ = feed(.timedOut(.total))

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// DESIGN §5, process hygiene: an agent's whole process group ends with its run, with a timeout, with an
+/// interrupted tollgate, and (through the runtime record) after a tollgate killed outright; never two agents on
+/// one job, and never a signal to a recycled id.
+struct ProcessHygieneTests {
+    /// An agent that ignores SIGTERM, starts a background child that writes `late.txt` after `lateAfter` seconds,
+    /// records both process ids in `pids` (outside the workspace), then sleeps `sleep` seconds or writes its
+    /// outcome at once.
+    static func stubbornAgent(pids: URL, lateAfter: Int, sleep: Int?) -> String {
+        let tail =
+            sleep.map { "sleep \($0)" } ?? #"echo '{"summary": "done early"}' > "$TOLLGATE_OUTCOME""#
+        return AgentScript.custom(
+            """
+            trap '' TERM
+            (trap '' TERM; sleep \(lateAfter); echo late > late.txt) &
+            echo "$$ $!" > "\(pids.path)"
+            \(tail)
+            """
+        )
+    }
+
+    /// Whether process `pid` exists and is not a zombie.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return false }
+        return !stat[stat.index(after: end)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
+    /// The process ids the agent wrote, waiting for them up to 10 s.
+    static func agentPIDs(_ file: URL) throws -> [Int32] {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: file, encoding: .utf8), text.hasSuffix("\n") {
+                return text.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
+            }
+            usleep(20_000)
+        }
+        throw Subprocess.Failure(description: "the agent never wrote \(file.path)")
+    }
+
+    @Test func aTimeoutEndsAnAgentThatIgnoresSIGTERMAndItsBackgroundChild() throws {
+        let job = try CLIJob("hygiene-timeout")
+        let pids = job.directory.path("pids")
+        let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 3, sleep: 60))
+        try job.initialize(["--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1"])
+        let started = Date()
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("did not finish within agent.timeoutSeconds (1 s)"))
+        #expect(Date().timeIntervalSince(started) < 10)
+        let ids = try Self.agentPIDs(pids)
+        #expect(ids.count == 2)
+        for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) of the agent's group survived the timeout") }
+        usleep(3_500_000)
+        #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("late.txt").path))
+    }
+
+    @Test func aBackgroundChildDoesNotOutliveItsAgentNorReachTheNextCommit() throws {
+        let job = try CLIJob("hygiene-background")
+        let pids = job.directory.path("pids")
+        let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 2, sleep: nil))
+        try job.initialize(["--agent", agent, "--autonomy", "guided", "--set", "agent.graceSeconds=1"])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 3, "\(result)")
+        for pid in try Self.agentPIDs(pids) { #expect(!Self.isAlive(pid), "process \(pid) outlived its agent") }
+        usleep(2_500_000)
+        #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("late.txt").path))
+        #expect(try !job.git("ls-tree", "-r", "--name-only", "phase-1-strategic").contains("late.txt"))
+    }
+
+    @Test(arguments: [(SIGINT, 130), (SIGTERM, 143), (SIGHUP, 129)] as [(Int32, Int32)])
+    func anInterruptedTollgateEndsTheAgentsGroupAndRecordsTheRun(_ signal: Int32, _ status: Int32) throws {
+        let job = try CLIJob("hygiene-interrupt")
+        let pids = job.directory.path("pids")
+        let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 60, sleep: 60))
+        try job.initialize(["--agent", agent, "--autonomy", "guided"])
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        let ids = try Self.agentPIDs(pids)
+        kill(running.pid, signal)
+        let result = running.wait(timeout: 30)
+        #expect(result.status == status, "\(result)")
+        #expect(result.stdout.contains("tollgate was interrupted"), "\(result)")
+        for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) outlived the interrupted tollgate") }
+        let state = try job.status()
+        #expect(state["status"] as? String == "failed")
+        #expect((state["failure"] as? String)?.contains("interrupted") == true)
+        // The next run runs the phase again, with a second run number.
+        #expect(try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent").status == 0)
+        let rerun = try job.tollgate("run", job.path)
+        #expect(rerun.status == 3, "\(rerun)")
+        #expect(try job.status()["status"] as? String == "pending_review")
+    }
+
+    @Test func theNextCommandEndsTheAgentOfATollgateKilledOutright() throws {
+        let job = try CLIJob("hygiene-kill9")
+        let pids = job.directory.path("pids")
+        let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 60, sleep: 60))
+        try job.initialize(["--agent", agent, "--set", "agent.graceSeconds=1"])
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        let ids = try Self.agentPIDs(pids)
+        kill(running.pid, SIGKILL)
+        _ = running.wait(timeout: 10)
+        // Without the next command, the agent would run on: the test's premise.
+        for pid in ids { #expect(Self.isAlive(pid)) }
+        let next = try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent")
+        #expect(next.status == 0, "\(next)")
+        #expect(next.stderr.contains("left running by a tollgate that was killed"), "\(next)")
+        for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) survived the next command") }
+    }
+
+    @Test func aRecordedIdNowUsedByAnotherProcessIsLeftAlone() throws {
+        let job = try CLIJob("hygiene-recycled")
+        try job.initialize(["--agent", "tollgate example-agent"])
+        // An unrelated process group (its leader made one of its own, without forking): the record names its id
+        // with another start time.
+        let stranger = try Subprocess(
+            executable: URL(fileURLWithPath: "/usr/bin/python3"),
+            arguments: ["-c", "import os, time; os.setpgid(0, 0); time.sleep(30)"],
+            environment: ["PATH": "/usr/bin:/bin"],
+            directory: job.directory.url
+        )
+        defer {
+            kill(stranger.pid, SIGKILL)
+            _ = stranger.wait(timeout: 5)
+        }
+        usleep(200_000)
+        let record = job.root.appendingPathComponent(".git/tollgate/agent-group")
+        try FileManager.default.createDirectory(
+            at: record.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        try "\(stranger.pid) 1\n".write(to: record, atomically: true, encoding: .utf8)
+        let next = try job.tollgate("config", job.path, "--set", "agent.timeoutSeconds=60")
+        #expect(next.status == 0, "\(next)")
+        #expect(!next.stderr.contains("ended process group"))
+        #expect(Self.isAlive(stranger.pid))
+        #expect(!FileManager.default.fileExists(atPath: record.path))
+    }
+}
