@@ -18,7 +18,8 @@ extension Repository {
 
     /// Stages everything and commits it on the current branch: `git add -A && git commit`.
     ///
-    /// Additions, modifications and deletions are staged; `.gitignore` is respected. The commit's parent is the
+    /// Additions, modifications and deletions are staged; `.gitignore` is respected, except under the paths in
+    /// `forcing` (`git add --force`), whose files are committed whatever it says. The commit's parent is the
     /// current tip (none on an unborn branch), and the branch moves by compare-and-swap, so a concurrent move
     /// throws `isModified` instead of being overwritten. With HEAD detached, HEAD itself moves.
     /// - Returns: the new commit, or nil when the tree equals HEAD's and `allowEmpty` is false.
@@ -27,11 +28,17 @@ extension Repository {
         message: String,
         author: Signature,
         committer: Signature,
-        allowEmpty: Bool = false
+        allowEmpty: Bool = false,
+        forcing forced: [String] = []
     ) throws(GitError) -> OID? {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
         try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+        for path in forcedFiles(under: forced) {
+            // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
+            // the index ("invalid path: 'archive/'", libgit2 1.5).
+            try git("add --force \(path)") { git_index_add_bypath(index, path) }
+        }
         try git("write index") { git_index_write(index) }
         var rawTree = git_oid()
         try git("write tree") { git_index_write_tree(&rawTree, index) }
@@ -52,6 +59,28 @@ extension Repository {
         )
         try updateReference(target, to: commit, expected: tip, message: "commit: \(Self.firstLine(of: message))")
         return commit
+    }
+
+    /// The regular files and symbolic links under the working tree's folders `folders`, as repository paths.
+    private func forcedFiles(under folders: [String]) -> [String] {
+        guard let root = workingDirectory?.standardizedFileURL, !folders.isEmpty else { return [] }
+        var paths: [String] = []
+        let keys: [URLResourceKey] = [.isRegularFileKey, .isSymbolicLinkKey]
+        for folder in folders {
+            let base = root.appendingPathComponent(folder, isDirectory: true)
+            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: keys) else {
+                continue
+            }
+            for case let url as URL in walker {
+                guard let values = try? url.resourceValues(forKeys: Set(keys)),
+                    values.isRegularFile == true || values.isSymbolicLink == true
+                else { continue }
+                let full = url.standardizedFileURL.path
+                guard full.hasPrefix(root.path + "/") else { continue }
+                paths.append(String(full.dropFirst(root.path.count + 1)))
+            }
+        }
+        return paths.sorted()
     }
 
     // MARK: - Objects without a working tree

@@ -39,6 +39,33 @@ extension Repository {
         return names.sorted()
     }
 
+    /// Every direct reference (branches, tags, notes, remote-tracking and private refs) with the commit or object it
+    /// points at, by full name; symbolic references such as `HEAD` are left out.
+    public func references() throws(GitError) -> [String: OID] {
+        var iterator: OpaquePointer?
+        try git("list references") { git_reference_iterator_new(&iterator, pointer) }
+        defer { git_reference_iterator_free(iterator) }
+        var found: [String: OID] = [:]
+        while true {
+            var reference: OpaquePointer?
+            let code = git_reference_next(&reference, iterator)
+            if code == GIT_ITEROVER.rawValue { break }
+            try git("list references") { code }
+            defer { git_reference_free(reference) }
+            guard git_reference_type(reference) == GIT_REFERENCE_DIRECT, let name = git_reference_name(reference),
+                let target = git_reference_target(reference)
+            else { continue }
+            found[String(cString: name)] = OID(target.pointee)
+        }
+        return found
+    }
+
+    /// Points HEAD at local branch `branch` without touching the index or the working tree (`git symbolic-ref
+    /// HEAD refs/heads/<branch>`): what is in the tree is then a change against that branch.
+    public func pointHead(atBranch branch: String) throws(GitError) {
+        try git("point HEAD at \(branch)") { git_repository_set_head(pointer, Self.branchReference(branch)) }
+    }
+
     /// The branch HEAD is on (short name), also when that branch is unborn; nil when HEAD is detached.
     public func currentBranch() throws(GitError) -> String? {
         guard let target = try symbolicHeadTarget() else { return nil }
@@ -155,7 +182,7 @@ extension Repository {
     static func branchReference(_ branch: String) -> String { branchPrefix + branch }
 
     /// The reference HEAD points to when it is symbolic, such as `refs/heads/main` (maybe unborn); nil when detached.
-    func symbolicHeadTarget() throws(GitError) -> String? {
+    public func symbolicHeadTarget() throws(GitError) -> String? {
         var head: OpaquePointer?
         try git("read HEAD") { git_reference_lookup(&head, pointer, "HEAD") }
         defer { git_reference_free(head) }

@@ -140,7 +140,7 @@ final class JobRunner {
 
     private func runAgent(run: Int, mode: AgentMode) throws {
         let resultFile = workspace.runResult(run)
-        let report: AgentReport
+        var report: AgentReport
         if let data = try? Data(contentsOf: resultFile),
             let recorded = try? JSONDecoder().decode(AgentReport.self, from: data)
         {
@@ -152,12 +152,84 @@ final class JobRunner {
             }
             let invocation = try prepareInvocation(run: run, mode: mode)
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
+            let refsBefore = try referencesBeforeRun(run)
             report = try agent.run(invocation)
+            if let misuse = try restoreReferences(refsBefore, run: run) {
+                report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
+            }
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(report), to: resultFile)
             FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
         try record(machine.agentFinished(run: run, report: report))
+    }
+
+    /// The references as they were before run `run`, kept in the run's private files so that a run started again
+    /// after a crash compares with the same snapshot.
+    private func referencesBeforeRun(_ run: Int) throws -> [String: String] {
+        let file = workspace.referenceSnapshot(run)
+        if let data = try? Data(contentsOf: file),
+            let saved = try? JSONDecoder().decode([String: String].self, from: data)
+        {
+            return saved
+        }
+        let current = try repository.references().mapValues(\.hex)
+        try Workspace.writeAtomically(try JSONCoding.encoder.encode(current), to: file)
+        return current
+    }
+
+    /// Undoes what the agent did to references other than its phase branch (DESIGN §5): each moved or created
+    /// one is kept under the quarantine and put back, HEAD goes back on the phase branch (the working tree stays as
+    /// the agent left it, so its work is committed there). Returns the run's failure when there was anything to
+    /// undo.
+    private func restoreReferences(_ before: [String: String], run: Int) throws -> String? {
+        let branch = state.branch
+        let after = try repository.references().mapValues(\.hex)
+        let changes = RefGuard.changes(before: before, after: after, phaseBranch: branch)
+        var headElsewhere: String?
+        let headTarget = try repository.symbolicHeadTarget()
+        if headTarget != "refs/heads/" + branch {
+            if let headTarget {
+                headElsewhere = RefGuard.displayName(headTarget)
+            } else {
+                let detached = try repository.resolve(reference: "HEAD")
+                headElsewhere = "the detached commit \(detached?.hex.prefix(10) ?? "(none)")"
+                if let detached, detached.hex != after["refs/heads/" + branch] {
+                    try keep(detached, as: "\(RefGuard.quarantinePrefix)run-\(run)/HEAD")
+                }
+            }
+        }
+        for change in changes {
+            if let quarantine = change.quarantineName(run: run), let new = after[change.name].flatMap(OID.init(hex:)) {
+                try keep(new, as: quarantine)
+            }
+            switch change.kind {
+            case .moved(let from, _), .deleted(let from):
+                guard let old = OID(hex: from) else { continue }
+                let current = after[change.name].flatMap(OID.init(hex:))
+                try repository.updateReference(change.name, to: old, expected: current, message: "tollgate: put back")
+            case .created:
+                try repository.deleteReference(change.name)
+            }
+        }
+        if headElsewhere != nil { try repository.pointHead(atBranch: branch) }
+        guard
+            let failure = RefGuard.failure(
+                changes: changes,
+                headElsewhere: headElsewhere,
+                phaseBranch: branch,
+                run: run
+            )
+        else { return nil }
+        progress("  \(failure)")
+        return failure
+    }
+
+    /// Points quarantine reference `name` at `oid` (whatever it pointed at before: a rerun keeps the same).
+    private func keep(_ oid: OID, as name: String) throws {
+        let existing = try repository.resolve(reference: name)
+        guard existing != oid else { return }
+        try repository.updateReference(name, to: oid, expected: existing, message: "tollgate: quarantine")
     }
 
     private func commitRun(_ run: Int) throws {
@@ -190,7 +262,8 @@ final class JobRunner {
                     message: message,
                     author: signature,
                     committer: signature,
-                    allowEmpty: true
+                    allowEmpty: true,
+                    forcing: Workspace.engineFolders
                 )
             else {
                 throw EngineError.corruptState(
@@ -245,7 +318,8 @@ final class JobRunner {
                 message: message,
                 author: signature,
                 committer: signature,
-                allowEmpty: true
+                allowEmpty: true,
+                forcing: Workspace.engineFolders
             )
             FaultPoint.afterCommit.trip()
         }
@@ -273,7 +347,12 @@ final class JobRunner {
             progress("  critique did not ship: \(items.count) item(s) to revise, first: \(shown)")
         }
         progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
-        return try agent.run(invocation)
+        let refsBefore = try referencesBeforeRun(key)
+        var report = try agent.run(invocation)
+        if let misuse = try restoreReferences(refsBefore, run: key) {
+            report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
+        }
+        return report
     }
 
     private func requestReview() throws {

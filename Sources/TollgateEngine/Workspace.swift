@@ -29,7 +29,11 @@ public final class Workspace {
     /// The running agent's process group and start time (`<git dir>/tollgate/agent-group`), there while it runs.
     var agentGroupRecord: URL { file("agent-group") }
 
+    /// The folders the engine writes into the working tree, committed whatever `.gitignore` says.
+    static let engineFolders = ["archive", "critique", "verify"]
+
     func runResult(_ run: Int) -> URL { file("runs/run-\(run).json") }
+    func referenceSnapshot(_ run: Int) -> URL { file("runs/run-\(run).refs.json") }
     func outcome(_ run: Int) -> URL { file("runs/run-\(run).outcome.json") }
     func brief(_ run: Int) -> URL { file("briefs/run-\(run).md") }
     func feedback(_ run: Int) -> URL { file("briefs/run-\(run).feedback.json") }

@@ -106,6 +106,8 @@ struct ProcessHygieneTests {
         try job.initialize(["--agent", agent, "--set", "agent.graceSeconds=1"])
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let ids = try Self.agentPIDs(pids)
+        // The record is written right after the spawn; on a loaded machine the agent can be quicker.
+        _ = try Self.agentPIDs(job.root.appendingPathComponent(".git/tollgate/agent-group"))
         kill(running.pid, SIGKILL)
         _ = running.wait(timeout: 10)
         // Without the next command, the agent would run on: the test's premise.
