@@ -77,6 +77,44 @@ public struct GiteaClient: GiteaAPI {
         try await self.decode(Repository.self, self.call(.get, Self.repoPath(repo)))
     }
 
+    // MARK: - Collaborators
+
+    public func collaboratorPermission(of login: String, in repo: RepoRef) async throws(GiteaError)
+        -> CollaboratorPermission
+    {
+        try await self.decode(
+            CollaboratorPermission.self,
+            self.call(.get, Self.collaboratorPath(login, repo) + "/permission")
+        )
+    }
+
+    public func addCollaborator(_ login: String, level: AccessLevel, in repo: RepoRef) async throws(GiteaError) {
+        let path = Self.collaboratorPath(login, repo)
+        guard [.read, .write, .admin].contains(level) else {
+            throw GiteaError(
+                kind: .invalidArgument,
+                method: "PUT",
+                path: self.apiPath(path),
+                message: "a collaborator's level is read, write or admin, not \(level.rawValue)"
+            )
+        }
+        struct Body: Encodable { var permission: String }
+        _ = try await self.call(.put, path, body: Body(permission: level.rawValue), expect: [204])
+    }
+
+    public func removeCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) {
+        _ = try await self.call(.delete, Self.collaboratorPath(login, repo), expect: [204])
+    }
+
+    public func isCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) -> Bool {
+        do {
+            _ = try await self.call(.get, Self.collaboratorPath(login, repo), expect: [204])
+            return true
+        } catch  where error.kind == .notFound {
+            return false
+        }
+    }
+
     // MARK: - Pull requests
 
     public func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
@@ -469,6 +507,10 @@ extension GiteaClient {
 
     private static func repoPath(_ repo: RepoRef) -> String {
         "/repos/\(Self.segment(repo.owner))/\(Self.segment(repo.name))"
+    }
+
+    private static func collaboratorPath(_ login: String, _ repo: RepoRef) -> String {
+        Self.repoPath(repo) + "/collaborators/\(Self.segment(login))"
     }
 
     private static func pullPath(_ number: Int64, _ repo: RepoRef) -> String {

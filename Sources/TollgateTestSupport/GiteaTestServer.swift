@@ -6,7 +6,8 @@ import Synchronization
 /// The server listens on 127.0.0.1 with an ephemeral port and serves git smart HTTP for
 /// `/{owner}/{repo}.git` and Gitea's REST subset under `/api/v1`. It starts with three users, each
 /// with an all-scopes token: ``bot`` (the engine's account, which opens pull requests), and the
-/// reviewers ``alice`` and ``bob``. Control calls (users, faults, the request log) go over the
+/// reviewers ``alice`` and ``bob``. Permissions are Gitea's: a private repository is visible to its owner,
+/// collaborators, site admins and the owning organisation's teams that hold it only. Control calls (users, faults, the request log) go over the
 /// process's stdin/stdout, so they need no HTTP client; closing stdin stops the server, so it cannot
 /// outlive the test process. Every call blocks briefly; it is meant for tests only.
 public final class GiteaTestServer: Sendable {
@@ -180,9 +181,38 @@ public final class GiteaTestServer: Sendable {
         return Account(login: login, token: token)
     }
 
-    /// Creates an organisation whose members may create repositories in it.
+    /// Creates an organisation; `members` form its Owners team (owners of every repository, may create more).
     public func createOrganization(_ name: String, members: [String]) throws {
         _ = try self.control("orgs", ["name": name, "members": members])
+    }
+
+    /// Gives `login` `permission` (`read`, `write` or `admin`) on a repository as its owner would, or ends their
+    /// collaboration when `permission` is nil.
+    public func setCollaborator(_ login: String, permission: String?, owner: String, name: String) throws {
+        var args: [String: Any] = ["owner": owner, "name": name, "login": login]
+        if let permission { args["permission"] = permission }
+        _ = try self.control("collaborators", args)
+    }
+
+    /// Adds a team to an organisation: its members get `permission` (`read`, `write` or `admin`) on the named
+    /// repositories, or on every one with `includesAllRepositories`.
+    public func createTeam(
+        _ name: String,
+        in organization: String,
+        permission: String,
+        members: [String],
+        repositories: [String] = [],
+        includesAllRepositories: Bool = false,
+        canCreateRepositories: Bool = false
+    ) throws {
+        _ = try self.control(
+            "teams",
+            [
+                "org": organization, "name": name, "permission": permission, "members": members,
+                "repos": repositories, "includes_all_repositories": includesAllRepositories,
+                "can_create_org_repo": canCreateRepositories,
+            ]
+        )
     }
 
     // MARK: - Faults

@@ -50,21 +50,23 @@ extension GiteaReviewHost {
             return review.state != .requestReview && review.commitID != request.head
         }.sorted()
         if !ask.isEmpty {
+            // A configured reviewer new to this pull request may not see the private repository yet: Gitea would
+            // refuse to ask them. Anyone with a review row here was let in before.
+            let reviewed = Set(reviews.compactMap { $0.user?.login })
+            let newcomers = ask.filter { request.reviewers.contains($0) && !reviewed.contains($0) }
+            let unchecked = try grantReviewAccess(to: newcomers, in: ref)
             let client = try client()
-            let doing = "requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)"
             do {
                 _ = try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.requestReviewers(ask, on: number, in: ref)
                 }
             } catch  where error.kind == .notFound || error.kind == .validation {
-                // Gitea names the login it does not know (404) or that cannot review here (422).
-                throw EngineError.host(
-                    "\(doing) failed: Gitea answered \(error.status ?? 0): \(error.message). Check review.reviewers: "
-                        + "each must be the login of a Gitea user, other than the bot, who can read \(ref); "
-                        + "change them with `tollgate config DIR --set review.reviewers=LOGIN,…`"
-                )
+                throw reviewRequestRefusal(error, asking: ask, unchecked: unchecked, in: ref)
             } catch {
-                throw hostError(error, doing: doing)
+                throw hostError(
+                    error,
+                    doing: "requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)"
+                )
             }
         }
         return ReviewHandle(host: name, id: Int(number), location: opened.htmlURL, head: request.head)

@@ -67,6 +67,7 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
+        try server.setCollaborator("bob", permission: "write", owner: repo.owner, name: repo.name)
         _ = try server.commit(
             ["late.md": "late\n"],
             to: "phase-1-strategic",
