@@ -37,6 +37,8 @@ public protocol GiteaAPI: Sendable {
     func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest
     /// The pull request from `head` into `base` (open or not), or `nil` when there is none.
     func pullRequest(base: String, head: String, in repo: RepoRef) async throws(GiteaError) -> PullRequest?
+    /// Every pull request in `state` (`nil`: all), all pages, newest first.
+    func pullRequests(in repo: RepoRef, state: PullRequest.State?) async throws(GiteaError) -> [PullRequest]
     /// Changes a pull request's title, body or state.
     func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
         async throws(GiteaError) -> PullRequest

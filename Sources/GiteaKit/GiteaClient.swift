@@ -139,6 +139,13 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    public func pullRequests(in repo: RepoRef, state: PullRequest.State?) async throws(GiteaError) -> [PullRequest] {
+        let query = [URLQueryItem(name: "state", value: state?.rawValue ?? "all")]
+        let all = try await self.everyPage(PullRequest.self, Self.repoPath(repo) + "/pulls", query: query)
+        var seen = Set<Int64>()
+        return all.filter { seen.insert($0.number).inserted }
+    }
+
     public func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
         async throws(GiteaError) -> PullRequest
     {
@@ -163,27 +170,7 @@ public struct GiteaClient: GiteaAPI {
     }
 
     public func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview] {
-        let path = Self.pullPath(number, repo) + "/reviews"
-        var all: [PullReview] = []
-        var page = 1
-        while true {
-            let query = [
-                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
-            ]
-            let response = try await self.call(.get, path, query: query)
-            let items = try self.decode([PullReview].self, response)
-            all.append(contentsOf: items)
-            // Gitea hides other users' pending reviews after paging, so a page may be short while more
-            // follow; X-Total-Count (which counts them) decides when it is known, else an empty page does.
-            if items.isEmpty { break }
-            if let total = response.totalCount {
-                if page * self.pageSize >= total { break }
-            } else if items.count < self.pageSize {
-                break
-            }
-            page += 1
-            if page > 10_000 { break }  // a server that never ends its pages must not loop forever
-        }
+        let all = try await self.everyPage(PullReview.self, Self.pullPath(number, repo) + "/reviews")
         var seen = Set<Int64>()
         return all.filter { seen.insert($0.id).inserted }
     }
@@ -421,6 +408,35 @@ extension GiteaClient {
             )
         }
         return response
+    }
+
+    /// Every item of a paged listing (`page`, `limit`), page after page.
+    ///
+    /// Gitea filters some listings after paging (other users' pending reviews), so a page may be short while more
+    /// follow; `X-Total-Count` (which counts what was filtered) decides when it is known, else an empty or short
+    /// page does.
+    private func everyPage<T: Decodable>(_ type: T.Type, _ path: String, query: [URLQueryItem] = [])
+        async throws(GiteaError) -> [T]
+    {
+        var all: [T] = []
+        var page = 1
+        while true {
+            let paging = [
+                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
+            ]
+            let response = try await self.call(.get, path, query: query + paging)
+            let items = try self.decode([T].self, response)
+            all.append(contentsOf: items)
+            if items.isEmpty { break }
+            if let total = response.totalCount {
+                if page * self.pageSize >= total { break }
+            } else if items.count < self.pageSize {
+                break
+            }
+            page += 1
+            if page > 10_000 { break }  // a server that never ends its pages must not loop forever
+        }
+        return all
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws(GiteaError) -> T {

@@ -30,9 +30,7 @@ extension GiteaReviewHost {
                 title: request.title,
                 body: request.body
             )
-            opened = try call("opening a pull request for \(request.branch)") {
-                try await $0.createPullRequest(options, in: ref)
-            }
+            opened = try openPullRequest(options, in: ref)
         }
         let number = opened.number
         // Ask every configured reviewer, and everyone who gave a verdict, whose latest word is not about this head.
@@ -218,6 +216,36 @@ extension GiteaReviewHost {
     }
 
     // MARK: - Helpers
+
+    /// Opens a pull request, or adopts the open one Gitea says exists already for the same branches.
+    ///
+    /// `GET /pulls/{base}/{head}` has no ORDER BY (models/issues/pull.go `GetPullRequestByBaseHeadInfo`): with an old
+    /// closed pull request and an open one for the same branches it may return the closed one, and creating then
+    /// answers 409. The 409 names the open one's number; should it not, the open pull requests are searched.
+    private func openPullRequest(_ options: CreatePullRequestOptions, in ref: RepoRef) throws -> PullRequest {
+        let client = try client()
+        let doing = "opening a pull request for \(options.head)"
+        do {
+            return try AsyncBridge.run { () async throws(GiteaError) in
+                try await client.createPullRequest(options, in: ref)
+            }
+        } catch  where error.kind == .conflict {
+            let matches = { (pull: PullRequest) in
+                pull.state == .open && pull.head.ref == options.head && pull.base.ref == options.base
+            }
+            if let number = error.existingPullRequestNumber {
+                let named = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+                if matches(named) { return named }
+            }
+            let open = try call("listing the open pull requests of \(ref)") {
+                try await $0.pullRequests(in: ref, state: .open)
+            }
+            if let found = open.first(where: matches) { return found }
+            throw hostError(error, doing: doing)
+        } catch {
+            throw hostError(error, doing: doing)
+        }
+    }
 
     /// Fetches Gitea's `main` and moves the local `main` to `commit` (compare-and-swap), checked out if HEAD is there.
     private func adoptMain(_ commit: OID) throws {
