@@ -249,6 +249,13 @@ public final class GiteaTestServer: Sendable {
         try self.injectFault("drop", count: count, pathContains: pathContains, method: method, extra)
     }
 
+    /// Makes the server carry out the next `count` API requests (optionally only those whose path contains
+    /// `pathContains`) and then close the connection before answering, as when a proxy or the network loses the
+    /// answer: the client cannot tell whether its request took effect.
+    public func loseNextAnswers(_ count: Int, pathContains: String? = nil, method: String? = nil) throws {
+        try self.injectFault("lose", count: count, pathContains: pathContains, method: method, [:])
+    }
+
     /// Makes the server wait `delay` before answering each of the next `count` API requests (optionally only
     /// those whose path contains `pathContains`), as an overloaded Gitea would; a client with a shorter
     /// timeout gives up first. Other requests are answered meanwhile.

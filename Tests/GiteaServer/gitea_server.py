@@ -33,6 +33,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
@@ -749,6 +750,16 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             return
+        if fault is not None and fault["kind"] == "lose":
+            # The request is carried out and its answer lost: the connection closes before a byte of it is sent.
+            real = self.wfile
+            self.wfile = io.BytesIO()
+            try:
+                self.route(path, parsed.query, query, body)
+            finally:
+                self.wfile = real
+            self.drop_connection(path, "lose", self.status_sent)
+            return
         if fault is not None:
             if fault["kind"] == "drop":
                 self.drop_connection(path)
@@ -780,9 +791,9 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self.send(500, {"message": "", "url": self.state.root_url + "api/swagger"})
 
-    def drop_connection(self, path):
-        """Closes the connection without an answer (the `drop` fault), logged with status 0."""
-        self.record(path, 0, "drop")
+    def drop_connection(self, path, fault="drop", status=0):
+        """Closes the connection without an answer (the `drop` and `lose` faults), logged with `status`."""
+        self.record(path, status, fault)
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -1230,6 +1241,10 @@ class Handler(BaseHTTPRequestHandler):
         if style not in MERGE_STYLES:
             raise ApiError(422, "[Do]: In")
         if pr["merged"]:
+            # routers/api/v1/repo/pull.go MergePullRequest, ErrHasMerged: up to 1.24
+            # ctx.Error(405, "PR already merged", "") sends an empty message; from 1.25 this text.
+            if version_tuple(state.version) < (1, 25, 0):
+                raise ApiError(405, "")
             raise ApiError(405, "The PR is already merged")
         if pr["state"] != "open":
             raise ApiError(404)
