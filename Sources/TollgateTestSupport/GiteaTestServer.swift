@@ -87,7 +87,11 @@ public final class GiteaTestServer: Sendable {
     ///   - version: The Gitea version it reports and emulates (error texts differ by version).
     ///   - verbose: Log every request to the server's stderr file (`server.log` in the root directory).
     ///   - tls: Serve HTTPS with this certificate; plain HTTP when nil.
-    public init(version: String = "1.26.3", verbose: Bool = false, tls: TLSIdentity? = nil) throws {
+    ///   - rootURL: The `ROOT_URL` the server builds the URLs it reports from (`clone_url`, `html_url`), as a Gitea
+    ///     behind a proxy or in a container reports a wrong one; its own address when nil.
+    public init(version: String = "1.26.3", verbose: Bool = false, tls: TLSIdentity? = nil, rootURL: String? = nil)
+        throws
+    {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -101,6 +105,7 @@ public final class GiteaTestServer: Sendable {
             "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
         ]
         if verbose { arguments.append("--verbose") }
+        if let rootURL { arguments += ["--root-url", rootURL] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
         process.arguments = arguments
         let input = Pipe()

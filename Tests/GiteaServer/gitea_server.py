@@ -1774,6 +1774,9 @@ def main():
     parser.add_argument("--user", action="append", default=[],
                         help="create a user at start: LOGIN, LOGIN:admin, or LOGIN:scope,scope (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--root-url", help="the ROOT_URL to build reported URLs from (clone_url, html_url, Link), as "
+                                           "a Gitea behind a proxy or in a container reports one that is wrong from "
+                                           "outside (default: the address it listens on)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     options = parser.parse_args()
@@ -1795,6 +1798,8 @@ def main():
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         scheme = "https"
     url_holder["root_url"] = "%s://127.0.0.1:%d/" % (scheme, port)
+    if options.root_url:
+        url_holder["root_url"] = options.root_url if options.root_url.endswith("/") else options.root_url + "/"
 
     users = {}
     for spec in options.user:

@@ -67,7 +67,9 @@ extension GiteaReviewHost {
                 )
             }
         }
-        return ReviewHandle(host: name, id: Int(number), location: opened.htmlURL, head: request.head)
+        // The page's address as people reach Gitea (gitea.url), whatever Gitea's ROOT_URL says.
+        let location = try serverURL(opened.htmlURL, repository: "\(ref.owner)/\(ref.name)")
+        return ReviewHandle(host: name, id: Int(number), location: location, head: request.head)
     }
 
     public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
