@@ -89,9 +89,15 @@ public final class GiteaTestServer: Sendable {
     ///   - tls: Serve HTTPS with this certificate; plain HTTP when nil.
     ///   - rootURL: The `ROOT_URL` the server builds the URLs it reports from (`clone_url`, `html_url`), as a Gitea
     ///     behind a proxy or in a container reports a wrong one; its own address when nil.
-    public init(version: String = "1.26.3", verbose: Bool = false, tls: TLSIdentity? = nil, rootURL: String? = nil)
-        throws
-    {
+    ///   - mergeCheckDelay: Seconds a pull request is "checking" (`mergeable: false`, merges answer 405 "Please try
+    ///     again later") after it is opened and after each push to its head or base; the server's default when nil.
+    public init(
+        version: String = "1.26.3",
+        verbose: Bool = false,
+        tls: TLSIdentity? = nil,
+        rootURL: String? = nil,
+        mergeCheckDelay: Double? = nil
+    ) throws {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -106,6 +112,7 @@ public final class GiteaTestServer: Sendable {
         ]
         if verbose { arguments.append("--verbose") }
         if let rootURL { arguments += ["--root-url", rootURL] }
+        if let mergeCheckDelay { arguments += ["--merge-check-delay", "\(mergeCheckDelay)"] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
         process.arguments = arguments
         let input = Pipe()
@@ -290,10 +297,16 @@ public final class GiteaTestServer: Sendable {
         _ = try self.control("faults", args)
     }
 
-    /// Makes the next `count` merge attempts answer 405 "Please try again later", as Gitea does while its
-    /// asynchronous conflict check runs after a push.
+    /// Makes the next `count` merge attempts answer 405 "Please try again later" whatever the pull request's
+    /// `mergeable` says, as a push landing between a client's check and its merge would.
     public func makeNextMergesBusy(_ count: Int) throws {
         _ = try self.control("faults", ["merge_busy": count])
+    }
+
+    /// Sets how long pull requests opened or pushed to from now on stay "checking" (Gitea's asynchronous
+    /// mergeability check): `mergeable: false`, and merges answer 405 "Please try again later".
+    public func setMergeCheckDelay(_ seconds: Double) throws {
+        _ = try self.control("mergeability", ["delay": seconds])
     }
 
     /// Makes the next merge attempt first commit `files` onto the pull request's head branch, as `author`, as if

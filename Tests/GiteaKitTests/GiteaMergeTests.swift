@@ -4,7 +4,8 @@ import HTTPKit
 import Testing
 import TollgateTestSupport
 
-/// Merging as Gitea answers it across versions: the already-merged answer, and a merge whose answer was lost.
+/// Merging as Gitea answers it: the already-merged answer across versions, a merge whose answer was lost, and the
+/// asynchronous mergeability check.
 @Suite(.timeLimit(.minutes(2)))
 struct GiteaMergeTests {
     /// routers/api/v1/repo/pull.go MergePullRequest, ErrHasMerged: 1.24 sends `ctx.Error(405, "PR already merged",
@@ -48,5 +49,33 @@ struct GiteaMergeTests {
         let merges = try fixture.server.requests().filter { $0.path.hasSuffix("/merge") }
         #expect(merges.map { "\($0.method) \($0.status)" } == ["POST 200", "POST 405", "GET 204"], "\(merges)")
         #expect(merges.first?.fault == "lose")
+    }
+
+    /// services/pull/check.go and models/issues/pull.go Mergeable: after a pull request is opened, and after a push
+    /// to its head or to its base, Gitea checks it in a queue; meanwhile `mergeable` is false and a merge answers
+    /// 405 "Please try again later" (CheckPullMergeable, ErrIsChecking).
+    @Test func aPullRequestIsCheckingAfterItOpensAndAfterEveryPushToItsHeadOrBase() async throws {
+        let fixture = try GiteaFixture(mergeCheckDelay: 30)
+        let repo = try await fixture.makeRepository()
+        let pull = try await fixture.openPullRequest(in: repo)
+        let once = fixture.client(fixture.server.bot, retry: .never)
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == false)
+        let busy = await expectGiteaError(.notAllowed) {
+            try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
+        }
+        #expect(busy?.message == "Please try again later")
+
+        try fixture.server.setMergeCheckDelay(0)  // the check ends
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == true)
+        try fixture.server.setMergeCheckDelay(30)
+        _ = try fixture.server.commit(["base.md": "on main\n"], to: "main", owner: repo.owner, name: repo.name)
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == false, "a push to the base")
+        try fixture.server.setMergeCheckDelay(0)
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == true)
+        try fixture.server.setMergeCheckDelay(30)
+        let head = try fixture.push(["plan.md": "# Plan\n\nagain\n"], to: "phase-1-strategic", in: repo)
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == false, "a push to the head")
+        try fixture.server.setMergeCheckDelay(0)
+        #expect(try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: head)) == .merged)
     }
 }

@@ -22,10 +22,11 @@ What it serves:
 
 Permissions are Gitea's (see README.md): a private repository is visible to its owner, collaborators, site
 admins and the owning organisation's teams that hold it only, through REST and git alike; pushing, merging and
-deleting branches need write. Simplifications (documented, deliberate): webhooks
-fire for review verdicts only (signed as Gitea signs them); branch protection does not exist; mergeability is computed synchronously (use the
-``merge_busy`` fault to emulate Gitea's asynchronous "checking" state); the review comment's
-``commit_id`` is the review's commit rather than the result of a blame.
+deleting branches need write. Mergeability is computed asynchronously as Gitea's queue does: after a pull request
+is opened and after every push to its head or base it is "checking" for ``--merge-check-delay`` seconds
+(``mergeable: false``, merges answer 405 "Please try again later"). Simplifications (documented, deliberate):
+webhooks fire for review verdicts only (signed as Gitea signs them); branch protection does not exist; the review
+comment's ``commit_id`` is the review's commit rather than the result of a blame.
 """
 
 import argparse
@@ -65,6 +66,7 @@ REVIEW_HOOK_EVENTS = {
     "COMMENT": ("pull_request_comment", "pull_request_review_comment"),
 }
 MERGE_STYLES = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only", "manually-merged")
+DEFAULT_MERGE_CHECK_DELAY = 0.5
 # perm.AccessMode (models/perm/access_mode.go): None < Read < Write < Admin < Owner, by index.
 ACCESS_MODES = ("none", "read", "write", "admin", "owner")
 NONE, READ, WRITE, ADMIN, OWNER = range(5)
@@ -205,6 +207,9 @@ class State:
         self.comments = {}  # comment id -> comment dict (issue and review comments share ids, as in Gitea)
         self.faults = []  # list of {"kind": "status"|"drop", "status", "count", "path", "method"}
         self.merge_busy = 0
+        # Seconds a pull request stays "checking" after it is opened and after a push to its head or base
+        # (services/pull/check.go: the check runs in a queue, and meanwhile the status is PullRequestStatusChecking).
+        self.merge_check_delay = DEFAULT_MERGE_CHECK_DELAY
         self.move_on_merge = []  # pending "someone pushes right before the merge" faults: {"files", "author", ...}
         self.log = []  # {"method", "path", "status"}
         self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
@@ -404,8 +409,15 @@ class State:
                 return pr
         return None
 
+    def start_merge_check(self, pr):
+        """Puts the pull request in Gitea's "checking" state until the (emulated) queue has tested it."""
+        pr["checked_at"] = time.monotonic() + self.merge_check_delay
+
     def mergeable(self, repo, pr):
+        """PullRequest.Mergeable (models/issues/pull.go): false while checking, on conflict, and when merged."""
         if pr["merged"] or pr["state"] != "open":
+            return False
+        if time.monotonic() < pr.get("checked_at", 0):
             return False
         path = self.repo_path(repo)
         base = self.git.ref(path, "refs/heads/" + pr["base"])
@@ -564,8 +576,11 @@ class State:
                 if diff_changed:
                     for review in self.reviews_of(pr):
                         review["stale"] = review["commit_id"] != new
+                self.start_merge_check(pr)
             elif pr["base"] == branch and new is not None:
+                # A push to the base re-tests every pull request into it (AddTestPullRequestTask).
                 pr["merge_base"] = self.git.merge_base(path, new, pr["head_sha"])
+                self.start_merge_check(pr)
 
     # ---- webhooks
 
@@ -1170,6 +1185,7 @@ class Handler(BaseHTTPRequestHandler):
             "closed_at": None, "head_deleted": False, "content_version": 0,
         }
         state.prs[pr["id"]] = pr
+        state.start_merge_check(pr)  # services/pull/pull.go NewPullRequest queues the check
         state.git.run(path, "update-ref", "refs/pull/%d/head" % number, head_sha)
         for name in reviewers:
             if self.review_request_error(repo, pr, login, state.user(name)) is not None:
@@ -1216,6 +1232,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(404)
                 pr["state"] = "open"
                 pr["closed_at"] = None
+                state.start_merge_check(pr)
         if body.get("title"):
             pr["title"] = body["title"]
         if "body" in body and body["body"] is not None:
@@ -1253,17 +1270,19 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(405, "User not allowed to merge PR")
         if pr["title"].startswith(("WIP:", "[WIP]")):
             raise ApiError(405, "Work in progress PRs cannot be merged")
-        if state.merge_busy > 0:
-            state.merge_busy -= 1
-            raise ApiError(405, "Please try again later")
-        if not state.mergeable(repo, pr):
-            raise ApiError(405, "Please try again later")
         if state.move_on_merge:
-            # The `move_on_merge` fault: someone pushes to the head branch between the verdict and this merge.
+            # The `move_on_merge` fault: someone pushes to the head branch between the verdict and this merge,
+            # so the pull request is checking again and, once checked, the approved head is out of date.
             push = state.move_on_merge.pop(0)
             commit_files_impl(state, {"owner": repo["owner"], "name": repo["name"], "branch": pr["head"],
                                       "files": push.get("files") or {"late.md": "pushed before the merge\n"},
                                       "author": push.get("author"), "message": push.get("message")})
+        if state.merge_busy > 0:
+            state.merge_busy -= 1
+            raise ApiError(405, "Please try again later")
+        if not state.mergeable(repo, pr):
+            # CheckPullMergeable: ErrNotMergeableState / ErrIsChecking, both this answer.
+            raise ApiError(405, "Please try again later")
         expected = fields.get("headcommitid") or ""
         if expected and expected != pr["head_sha"]:
             raise ApiError(409, "head out of date")
@@ -1298,6 +1317,8 @@ class Handler(BaseHTTPRequestHandler):
         stamp = now_unix()
         pr.update({"merged": True, "merged_at": stamp, "merged_by": login, "merge_commit_sha": commit,
                    "state": "closed", "closed_at": stamp, "updated": stamp})
+        with state.git_lock:
+            state.branch_updated(repo, pr["base"], base_sha, commit)  # the merge is a push to the base
         delete = fields.get("deletebranchaftermerge")
         if delete is None:
             delete = repo["default_delete_branch_after_merge"]
@@ -1697,6 +1718,14 @@ class Server(ThreadingHTTPServer):
                         "move_on_merge": len(state.move_on_merge)}
             if op == "hooks/deliveries":
                 return {"deliveries": list(state.deliveries)}
+            if op == "mergeability":
+                if "delay" in args:
+                    state.merge_check_delay = max(0.0, float(args["delay"]))
+                    # Checks under way end no later than the new delay allows, as a queue that got faster.
+                    latest = time.monotonic() + state.merge_check_delay
+                    for pr in state.prs.values():
+                        pr["checked_at"] = min(pr.get("checked_at", 0), latest)
+                return {"delay": state.merge_check_delay}
             if op == "version":
                 state.version = args["version"]
                 return {"version": state.version}
@@ -1774,6 +1803,9 @@ def main():
     parser.add_argument("--user", action="append", default=[],
                         help="create a user at start: LOGIN, LOGIN:admin, or LOGIN:scope,scope (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--merge-check-delay", type=float, default=DEFAULT_MERGE_CHECK_DELAY,
+                        help="seconds a pull request is 'checking' (mergeable false, merges answer 405) after it is "
+                             "opened and after each push to its head or base (default %(default)s)")
     parser.add_argument("--root-url", help="the ROOT_URL to build reported URLs from (clone_url, html_url, Link), as "
                                            "a Gitea behind a proxy or in a container reports one that is wrong from "
                                            "outside (default: the address it listens on)")
@@ -1787,6 +1819,7 @@ def main():
     root = options.root or tempfile.mkdtemp(prefix="gitea-test-server-")
     url_holder = {"root_url": ""}
     state = State(root, options.version, url_holder)
+    state.merge_check_delay = max(0.0, options.merge_check_delay)
     server = Server(state, options.verbose)
     port = server.server_address[1]
     scheme = "http"

@@ -167,22 +167,7 @@ extension GiteaReviewHost {
                 deleteBranchAfterMerge: true,
                 headCommitID: head
             )
-            let client = try client()
-            do {
-                _ = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.merge(number, in: ref, options)
-                }
-            } catch  where error.kind == .headOutOfDate {
-                // Someone pushed between the verdict and the merge: the approval does not cover what would land.
-                let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
-                try syncBranch(moved.head.ref, review: handle)
-                throw ReviewHeadMoved(approved: head, head: moved.head.sha)
-            } catch {
-                throw EngineError.host(
-                    "\(hostError(error, doing: "merging pull request #\(number)").description) The approval was for "
-                        + "\(head.prefix(10)); run `tollgate resume` again once Gitea accepts the merge."
-                )
-            }
+            try mergeOnceChecked(number, options, handle: handle, in: ref)
             let confirmed = try call("confirming the merge of pull request #\(number)") {
                 try await $0.isMerged(number, in: ref)
             }

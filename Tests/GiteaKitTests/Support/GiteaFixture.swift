@@ -9,8 +9,10 @@ final class GiteaFixture {
     let sleeps = SleepRecorder()
     let scratch: URL
 
-    init(version: String = "1.26.3") throws {
-        self.server = try GiteaTestServer(version: version)
+    /// Starts a server; its pull requests are checked for mergeability at once unless `mergeCheckDelay` says
+    /// otherwise (this fixture's transport records its backoff instead of sleeping, so it could not wait).
+    init(version: String = "1.26.3", mergeCheckDelay: Double = 0) throws {
+        self.server = try GiteaTestServer(version: version, mergeCheckDelay: mergeCheckDelay)
         self.scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-fixture-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: self.scratch, withIntermediateDirectories: true)
