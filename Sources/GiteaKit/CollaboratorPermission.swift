@@ -5,7 +5,7 @@
 public struct CollaboratorPermission: Codable, Sendable, Equatable {
     /// The user's level; `none` when they may not see the repository.
     public var level: AccessLevel
-    /// The name of the user's role, e.g. `write`.
+    /// The name of the user's role, such as `write`.
     public var roleName: String?
     /// The user asked about.
     public var user: User?

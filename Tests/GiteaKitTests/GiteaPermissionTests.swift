@@ -3,8 +3,9 @@ import GiteaKit
 import Testing
 import TollgateTestSupport
 
-/// Gitea's permissions, as the test server enforces them and the client reads and grants them. Each test names the
-/// Gitea source of the rule it pins (paths in go-gitea/gitea).
+/// Gitea's permissions, as the test server enforces them and the client reads and grants them.
+///
+/// Each test names the Gitea source of the rule it pins (paths in go-gitea/gitea).
 @Suite(.timeLimit(.minutes(2)))
 struct GiteaPermissionTests {
     /// A repository of the bot's with no collaborator, and carol, a user nobody let in.

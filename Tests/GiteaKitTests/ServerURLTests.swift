@@ -6,7 +6,7 @@ import Testing
 struct ServerURLTests {
     static let configured = URL(string: "https://gitea.example.com/")
 
-    /// (what Gitea reported, the configured address, the repository, the URL to use)
+    /// Examples: what Gitea reported, the configured address, the repository, and the URL to use.
     static let cases: [(String, String, String, String)] = [
         // A container's ROOT_URL: the host and port are wrong, the path right.
         (
