@@ -18,6 +18,18 @@ public protocol GiteaAPI: Sendable {
     /// `GET /repos/{owner}/{repo}`.
     func repository(_ repo: RepoRef) async throws(GiteaError) -> Repository
 
+    /// `GET …/collaborators/{login}/permission`: the user's access from every source (owner, collaboration,
+    /// teams, site admin). Only repository admins, site admins and the user themself may ask (else `.forbidden`);
+    /// `.notFound` when there is no such user.
+    func collaboratorPermission(of login: String, in repo: RepoRef) async throws(GiteaError) -> CollaboratorPermission
+    /// `PUT …/collaborators/{login}`: makes the user a collaborator at `level` (`read`, `write` or `admin`), or
+    /// changes their level. Needs repository admin (`.forbidden` otherwise); `.validation` for an unknown user.
+    func addCollaborator(_ login: String, level: AccessLevel, in repo: RepoRef) async throws(GiteaError)
+    /// `DELETE …/collaborators/{login}`: ends the user's collaboration (repository admins only).
+    func removeCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError)
+    /// `GET …/collaborators/{login}`: whether the user is a collaborator (access through teams does not count).
+    func isCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) -> Bool
+
     /// Opens a pull request.
     func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
         -> PullRequest
@@ -25,6 +37,8 @@ public protocol GiteaAPI: Sendable {
     func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest
     /// The pull request from `head` into `base` (open or not), or `nil` when there is none.
     func pullRequest(base: String, head: String, in repo: RepoRef) async throws(GiteaError) -> PullRequest?
+    /// Every pull request in `state` (`nil`: all), all pages, newest first.
+    func pullRequests(in repo: RepoRef, state: PullRequest.State?) async throws(GiteaError) -> [PullRequest]
     /// Changes a pull request's title, body or state.
     func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
         async throws(GiteaError) -> PullRequest

@@ -77,6 +77,44 @@ public struct GiteaClient: GiteaAPI {
         try await self.decode(Repository.self, self.call(.get, Self.repoPath(repo)))
     }
 
+    // MARK: - Collaborators
+
+    public func collaboratorPermission(of login: String, in repo: RepoRef) async throws(GiteaError)
+        -> CollaboratorPermission
+    {
+        try await self.decode(
+            CollaboratorPermission.self,
+            self.call(.get, Self.collaboratorPath(login, repo) + "/permission")
+        )
+    }
+
+    public func addCollaborator(_ login: String, level: AccessLevel, in repo: RepoRef) async throws(GiteaError) {
+        let path = Self.collaboratorPath(login, repo)
+        guard [.read, .write, .admin].contains(level) else {
+            throw GiteaError(
+                kind: .invalidArgument,
+                method: "PUT",
+                path: self.apiPath(path),
+                message: "a collaborator's level is read, write or admin, not \(level.rawValue)"
+            )
+        }
+        struct Body: Encodable { var permission: String }
+        _ = try await self.call(.put, path, body: Body(permission: level.rawValue), expect: [204])
+    }
+
+    public func removeCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) {
+        _ = try await self.call(.delete, Self.collaboratorPath(login, repo), expect: [204])
+    }
+
+    public func isCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) -> Bool {
+        do {
+            _ = try await self.call(.get, Self.collaboratorPath(login, repo), expect: [204])
+            return true
+        } catch  where error.kind == .notFound {
+            return false
+        }
+    }
+
     // MARK: - Pull requests
 
     public func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
@@ -99,6 +137,13 @@ public struct GiteaClient: GiteaAPI {
         } catch  where error.kind == .notFound {
             return nil
         }
+    }
+
+    public func pullRequests(in repo: RepoRef, state: PullRequest.State?) async throws(GiteaError) -> [PullRequest] {
+        let query = [URLQueryItem(name: "state", value: state?.rawValue ?? "all")]
+        let all = try await self.everyPage(PullRequest.self, Self.repoPath(repo) + "/pulls", query: query)
+        var seen = Set<Int64>()
+        return all.filter { seen.insert($0.number).inserted }
     }
 
     public func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
@@ -125,27 +170,7 @@ public struct GiteaClient: GiteaAPI {
     }
 
     public func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview] {
-        let path = Self.pullPath(number, repo) + "/reviews"
-        var all: [PullReview] = []
-        var page = 1
-        while true {
-            let query = [
-                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
-            ]
-            let response = try await self.call(.get, path, query: query)
-            let items = try self.decode([PullReview].self, response)
-            all.append(contentsOf: items)
-            // Gitea hides other users' pending reviews after paging, so a page may be short while more
-            // follow; X-Total-Count (which counts them) decides when it is known, else an empty page does.
-            if items.isEmpty { break }
-            if let total = response.totalCount {
-                if page * self.pageSize >= total { break }
-            } else if items.count < self.pageSize {
-                break
-            }
-            page += 1
-            if page > 10_000 { break }  // a server that never ends its pages must not loop forever
-        }
+        let all = try await self.everyPage(PullReview.self, Self.pullPath(number, repo) + "/reviews")
         var seen = Set<Int64>()
         return all.filter { seen.insert($0.id).inserted }
     }
@@ -385,6 +410,35 @@ extension GiteaClient {
         return response
     }
 
+    /// Every item of a paged listing (`page`, `limit`), page after page.
+    ///
+    /// Gitea filters some listings after paging (other users' pending reviews), so a page may be short while more
+    /// follow; `X-Total-Count` (which counts what was filtered) decides when it is known, else an empty or short
+    /// page does.
+    private func everyPage<T: Decodable>(_ type: T.Type, _ path: String, query: [URLQueryItem] = [])
+        async throws(GiteaError) -> [T]
+    {
+        var all: [T] = []
+        var page = 1
+        while true {
+            let paging = [
+                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
+            ]
+            let response = try await self.call(.get, path, query: query + paging)
+            let items = try self.decode([T].self, response)
+            all.append(contentsOf: items)
+            if items.isEmpty { break }
+            if let total = response.totalCount {
+                if page * self.pageSize >= total { break }
+            } else if items.count < self.pageSize {
+                break
+            }
+            page += 1
+            if page > 10_000 { break }  // a server that never ends its pages must not loop forever
+        }
+        return all
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ response: HTTPResponse) throws(GiteaError) -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -469,6 +523,10 @@ extension GiteaClient {
 
     private static func repoPath(_ repo: RepoRef) -> String {
         "/repos/\(Self.segment(repo.owner))/\(Self.segment(repo.name))"
+    }
+
+    private static func collaboratorPath(_ login: String, _ repo: RepoRef) -> String {
+        Self.repoPath(repo) + "/collaborators/\(Self.segment(login))"
     }
 
     private static func pullPath(_ number: Int64, _ repo: RepoRef) -> String {

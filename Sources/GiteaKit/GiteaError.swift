@@ -1,3 +1,4 @@
+import Foundation
 import HTTPKit
 
 /// A failed Gitea call: which request, what status, Gitea's own `message`, and what to check.
@@ -85,6 +86,17 @@ public struct GiteaError: Error, Sendable, Equatable, CustomStringConvertible {
         case 500...599: .serverError
         default: .unexpectedStatus
         }
+    }
+
+    /// The number of the open pull request that a 409 on creating one names, when Gitea's message holds it.
+    ///
+    /// Gitea answers `pull request already exists for these targets [id: 7, issue_id: 3, head_repo_id: …]`
+    /// (`ErrPullRequestAlreadyExists` in models/issues/pull.go), where `issue_id` is the pull request's number.
+    public var existingPullRequestNumber: Int64? {
+        guard self.kind == .conflict, self.message.contains("already exists"),
+            let range = self.message.range(of: #"issue_id: \d+"#, options: .regularExpression)
+        else { return nil }
+        return Int64(self.message[range].dropFirst("issue_id: ".count))
     }
 
     /// What the user should check, in one sentence.

@@ -11,6 +11,7 @@ enum InitCommand {
         output.out("  autonomy \(state.autonomy.rawValue): \(state.autonomy.rule)")
         output.out("  agent: \(try session.config.string("agent.command"))")
         output.out("  review host: \(state.reviewHost)")
+        for warning in session.warnings { output.err("warning: \(warning)") }
         output.out("next: tollgate run \(directory.path)")
         return .success
     }

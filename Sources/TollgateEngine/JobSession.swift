@@ -22,6 +22,8 @@ public final class JobSession {
     private let lock: FileLock?
     /// What opening the job did that the user should hear about (a survivor ended), one sentence each.
     public private(set) var notes: [String] = []
+    /// What the user should know about how the job was set up (from ``create(at:options:resources:hostFactory:now:)``).
+    public private(set) var warnings: [String] = []
 
     /// The job's state as last recorded.
     public var state: JobState {
@@ -163,10 +165,12 @@ public final class JobSession {
             HostContext(workspace: workspace, store: store, config: config, job: job),
             factory: hostFactory
         )
-        try host.prepareRepository()
+        let warnings = try host.prepareRepository()
         try store.create(document, events: [created], now: now)
         try host.publish(branches: ["main", StateStore.branch])
-        return JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+        let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
+        session.warnings = warnings
+        return session
     }
 
     /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first

@@ -6,7 +6,8 @@ import Synchronization
 /// The server listens on 127.0.0.1 with an ephemeral port and serves git smart HTTP for
 /// `/{owner}/{repo}.git` and Gitea's REST subset under `/api/v1`. It starts with three users, each
 /// with an all-scopes token: ``bot`` (the engine's account, which opens pull requests), and the
-/// reviewers ``alice`` and ``bob``. Control calls (users, faults, the request log) go over the
+/// reviewers ``alice`` and ``bob``. Permissions are Gitea's: a private repository is visible to its owner,
+/// collaborators, site admins and the owning organisation's teams that hold it only. Control calls (users, faults, the request log) go over the
 /// process's stdin/stdout, so they need no HTTP client; closing stdin stops the server, so it cannot
 /// outlive the test process. Every call blocks briefly; it is meant for tests only.
 public final class GiteaTestServer: Sendable {
@@ -86,7 +87,17 @@ public final class GiteaTestServer: Sendable {
     ///   - version: The Gitea version it reports and emulates (error texts differ by version).
     ///   - verbose: Log every request to the server's stderr file (`server.log` in the root directory).
     ///   - tls: Serve HTTPS with this certificate; plain HTTP when nil.
-    public init(version: String = "1.26.3", verbose: Bool = false, tls: TLSIdentity? = nil) throws {
+    ///   - rootURL: The `ROOT_URL` the server builds the URLs it reports from (`clone_url`, `html_url`), as a Gitea
+    ///     behind a proxy or in a container reports a wrong one; its own address when nil.
+    ///   - mergeCheckDelay: Seconds a pull request is "checking" (`mergeable: false`, merges answer 405 "Please try
+    ///     again later") after it is opened and after each push to its head or base; the server's default when nil.
+    public init(
+        version: String = "1.26.3",
+        verbose: Bool = false,
+        tls: TLSIdentity? = nil,
+        rootURL: String? = nil,
+        mergeCheckDelay: Double? = nil
+    ) throws {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -100,6 +111,8 @@ public final class GiteaTestServer: Sendable {
             "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
         ]
         if verbose { arguments.append("--verbose") }
+        if let rootURL { arguments += ["--root-url", rootURL] }
+        if let mergeCheckDelay { arguments += ["--merge-check-delay", "\(mergeCheckDelay)"] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
         process.arguments = arguments
         let input = Pipe()
@@ -180,9 +193,38 @@ public final class GiteaTestServer: Sendable {
         return Account(login: login, token: token)
     }
 
-    /// Creates an organisation whose members may create repositories in it.
+    /// Creates an organisation; `members` form its Owners team (owners of every repository, may create more).
     public func createOrganization(_ name: String, members: [String]) throws {
         _ = try self.control("orgs", ["name": name, "members": members])
+    }
+
+    /// Gives `login` `permission` (`read`, `write` or `admin`) on a repository as its owner would, or ends their
+    /// collaboration when `permission` is nil.
+    public func setCollaborator(_ login: String, permission: String?, owner: String, name: String) throws {
+        var args: [String: Any] = ["owner": owner, "name": name, "login": login]
+        if let permission { args["permission"] = permission }
+        _ = try self.control("collaborators", args)
+    }
+
+    /// Adds a team to an organisation: its members get `permission` (`read`, `write` or `admin`) on the named
+    /// repositories, or on every one with `includesAllRepositories`.
+    public func createTeam(
+        _ name: String,
+        in organization: String,
+        permission: String,
+        members: [String],
+        repositories: [String] = [],
+        includesAllRepositories: Bool = false,
+        canCreateRepositories: Bool = false
+    ) throws {
+        _ = try self.control(
+            "teams",
+            [
+                "org": organization, "name": name, "permission": permission, "members": members,
+                "repos": repositories, "includes_all_repositories": includesAllRepositories,
+                "can_create_org_repo": canCreateRepositories,
+            ]
+        )
     }
 
     // MARK: - Faults
@@ -219,6 +261,13 @@ public final class GiteaTestServer: Sendable {
         try self.injectFault("drop", count: count, pathContains: pathContains, method: method, extra)
     }
 
+    /// Makes the server carry out the next `count` API requests (optionally only those whose path contains
+    /// `pathContains`) and then close the connection before answering, as when a proxy or the network loses the
+    /// answer: the client cannot tell whether its request took effect.
+    public func loseNextAnswers(_ count: Int, pathContains: String? = nil, method: String? = nil) throws {
+        try self.injectFault("lose", count: count, pathContains: pathContains, method: method, [:])
+    }
+
     /// Makes the server wait `delay` before answering each of the next `count` API requests (optionally only
     /// those whose path contains `pathContains`), as an overloaded Gitea would; a client with a shorter
     /// timeout gives up first. Other requests are answered meanwhile.
@@ -248,10 +297,16 @@ public final class GiteaTestServer: Sendable {
         _ = try self.control("faults", args)
     }
 
-    /// Makes the next `count` merge attempts answer 405 "Please try again later", as Gitea does while its
-    /// asynchronous conflict check runs after a push.
+    /// Makes the next `count` merge attempts answer 405 "Please try again later" whatever the pull request's
+    /// `mergeable` says, as a push landing between a client's check and its merge would.
     public func makeNextMergesBusy(_ count: Int) throws {
         _ = try self.control("faults", ["merge_busy": count])
+    }
+
+    /// Sets how long pull requests opened or pushed to from now on stay "checking" (Gitea's asynchronous
+    /// mergeability check): `mergeable: false`, and merges answer 405 "Please try again later".
+    public func setMergeCheckDelay(_ seconds: Double) throws {
+        _ = try self.control("mergeability", ["delay": seconds])
     }
 
     /// Makes the next merge attempt first commit `files` onto the pull request's head branch, as `author`, as if

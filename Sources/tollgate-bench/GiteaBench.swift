@@ -37,6 +37,8 @@ enum GiteaBench {
             CreateRepositoryOptions(name: "bench", autoInit: true),
             organization: nil
         ).ref
+        // As Tollgate does before asking her to review: the reviewer may write.
+        try await bot.addCollaborator("alice", level: .write, in: repo)
 
         var merge: [(seconds: Double, requests: Int)] = []
         var idle: [(seconds: Double, requests: Int)] = []

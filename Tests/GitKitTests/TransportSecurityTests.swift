@@ -104,6 +104,7 @@ struct TransportSecurityTests {
         #expect(try setup.serverTip("main") == setup.main.hex)
 
         // A reviewer's commit on the server comes back by fetch, through the host name rather than the address.
+        try setup.server.setCollaborator("alice", permission: "write", owner: setup.server.bot.login, name: "tls")
         let reviewed = try setup.server.commit(
             ["review.txt": "from a reviewer\n"],
             to: "main",

@@ -111,6 +111,7 @@ struct GiteaClientTests {
             )
         }
         #expect(duplicate?.message.contains("pull request already exists for these targets") == true)
+        #expect(duplicate?.existingPullRequestNumber == 1)
 
         let edited = try await fixture.bot.editPullRequest(
             1,
@@ -126,6 +127,19 @@ struct GiteaClientTests {
         #expect(try await fixture.bot.pullRequest(base: "main", head: "phase-1-strategic", in: repo)?.state == .closed)
         let reopened = try await fixture.bot.editPullRequest(1, in: repo, EditPullRequestOptions(state: .open))
         #expect(reopened.state == .open)
+    }
+
+    @Test func listsPullRequestsByStateAcrossPages() async throws {
+        let fixture = try GiteaFixture()
+        let repo = try await fixture.makeRepository()
+        for index in 1...3 {
+            _ = try await fixture.openPullRequest(in: repo, branch: "phase-\(index)-tactical")
+        }
+        _ = try await fixture.bot.editPullRequest(2, in: repo, EditPullRequestOptions(state: .closed))
+        let small = fixture.client(fixture.server.bot, pageSize: 1)
+        #expect(try await small.pullRequests(in: repo, state: .open).map(\.number) == [3, 1])
+        #expect(try await small.pullRequests(in: repo, state: .closed).map(\.number) == [2])
+        #expect(try await fixture.bot.pullRequests(in: repo, state: nil).map(\.number) == [3, 2, 1])
     }
 
     @Test func refusesInvalidPullRequests() async throws {

@@ -58,6 +58,9 @@ struct GiteaSchemaTests {
             ("\(base)/pulls/\(pull.number)/reviews/\(review.id)", "PullReview.json", false, 200),
             ("\(base)/pulls/\(pull.number)/reviews/\(review.id)/comments", "PullReviewComment.json", true, 200),
             ("\(base)/issues/\(pull.number)/comments", "Comment.json", true, 200),
+            ("\(base)/collaborators", "User.json", true, 200),
+            ("\(base)/collaborators/alice/permission", "RepoCollaboratorPermission.json", false, 200),
+            ("\(base)/collaborators/nobody", "APIError.json", false, 422),
             ("\(base)/pulls/99", "APIError.json", false, 404),
             ("\(base)/pulls/\(pull.number)/merge", "APIError.json", false, 404),
         ]

@@ -8,7 +8,7 @@ What it serves:
 
 * Git smart HTTP for ``/{owner}/{repo}.git/...`` through ``git http-backend`` (CGI), with Basic
   auth where the password (or the user name) is an API token, chunked request bodies included.
-  Pushing needs a token with ``write:repository``; reading a public repository needs no token.
+  Pushing needs a token with ``write:repository`` and write access; reading a public repository needs no token.
 * The REST subset of Gitea's ``/api/v1`` that Tollgate uses, emulating Gitea 1.26 by default
   (``--version``): status codes, error bodies, pagination, token scopes, review semantics
   (REQUEST_REVIEW rows, ``official``, ``stale`` after a push, dismissals, no self-approval),
@@ -20,11 +20,13 @@ What it serves:
   change the reported version, and read the request log and the webhook deliveries.
   Closing stdin stops the server, so it never outlives the test process that started it.
 
-Simplifications (documented, deliberate): every user may read and write every repository (as if all
-were collaborators); the owner, site admins and organisation members are repository admins; webhooks
-fire for review verdicts only (signed as Gitea signs them); branch protection does not exist; mergeability is computed synchronously (use the
-``merge_busy`` fault to emulate Gitea's asynchronous "checking" state); the review comment's
-``commit_id`` is the review's commit rather than the result of a blame.
+Permissions are Gitea's (see README.md): a private repository is visible to its owner, collaborators, site
+admins and the owning organisation's teams that hold it only, through REST and git alike; pushing, merging and
+deleting branches need write. Mergeability is computed asynchronously as Gitea's queue does: after a pull request
+is opened and after every push to its head or base it is "checking" for ``--merge-check-delay`` seconds
+(``mergeable: false``, merges answer 405 "Please try again later"). Simplifications (documented, deliberate):
+webhooks fire for review verdicts only (signed as Gitea signs them); branch protection does not exist; the review
+comment's ``commit_id`` is the review's commit rather than the result of a blame.
 """
 
 import argparse
@@ -32,6 +34,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
@@ -63,6 +66,25 @@ REVIEW_HOOK_EVENTS = {
     "COMMENT": ("pull_request_comment", "pull_request_review_comment"),
 }
 MERGE_STYLES = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only", "manually-merged")
+DEFAULT_MERGE_CHECK_DELAY = 0.5
+# perm.AccessMode (models/perm/access_mode.go): None < Read < Write < Admin < Owner, by index.
+ACCESS_MODES = ("none", "read", "write", "admin", "owner")
+NONE, READ, WRITE, ADMIN, OWNER = range(5)
+# reqAdmin and reqRepoWriter (routers/api/v1/api.go) answer 403 with these texts.
+NOT_REPO_ADMIN = "user should be an owner or a collaborator with admin write of a repository"
+NOT_REPO_WRITER = "user should have a permission to write to a repo"
+
+
+# Gitea's pre-receive hook refuses every ref of a pusher who may read but not write; cmd/hook.go prints
+# "Gitea: <message>" to the client (git shows it as "remote: Gitea: ..." and "pre-receive hook declined").
+PRE_RECEIVE_HOOK = """#!/bin/sh
+cat >/dev/null
+if [ "$GITEA_STANDIN_CAN_WRITE" != "1" ]; then
+    echo "Gitea: User permission denied for writing." >&2
+    exit 1
+fi
+exit 0
+"""
 
 
 class ApiError(Exception):
@@ -165,18 +187,29 @@ class State:
         self.repos_root = os.path.join(root, "repositories")
         os.makedirs(self.repos_root, exist_ok=True)
         self.git = Git(root)
+        self.hooks_dir = os.path.join(root, "hooks")
+        os.makedirs(self.hooks_dir, exist_ok=True)
+        hook = os.path.join(self.hooks_dir, "pre-receive")
+        with open(hook, "w") as handle:
+            handle.write(PRE_RECEIVE_HOOK)
+        os.chmod(hook, 0o755)
         self.version = version
         self.url_holder = root_url_holder
         self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1}
         self.users = {}  # lower login -> user dict
         self.tokens = {}  # token -> {"login", "scopes"}
-        self.orgs = {}  # lower name -> {"id", "name", "members": set(lower logins)}
+        # lower name -> {"id", "name", "members": set(lower logins) (the Owners team), "teams": {lower name: team}};
+        # a team is {"name", "permission", "members": set, "includes_all": bool, "repos": set of repo keys}
+        self.orgs = {}
         self.repos = {}  # (lower owner, lower name) -> repo dict
         self.prs = {}  # pr id -> pr dict
         self.reviews = {}  # review id -> review dict
         self.comments = {}  # comment id -> comment dict (issue and review comments share ids, as in Gitea)
         self.faults = []  # list of {"kind": "status"|"drop", "status", "count", "path", "method"}
         self.merge_busy = 0
+        # Seconds a pull request stays "checking" after it is opened and after a push to its head or base
+        # (services/pull/check.go: the check runs in a queue, and meanwhile the status is PullRequestStatusChecking).
+        self.merge_check_delay = DEFAULT_MERGE_CHECK_DELAY
         self.move_on_merge = []  # pending "someone pushes right before the merge" faults: {"files", "author", ...}
         self.log = []  # {"method", "path", "status"}
         self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
@@ -263,7 +296,7 @@ class State:
                 "id": self.new_id("repo"), "owner": owner_name, "owner_key": owner_key, "name": name,
                 "description": option.get("description") or "", "private": bool(option.get("private")),
                 "default_branch": default_branch, "created": created, "updated": created,
-                "default_delete_branch_after_merge": False, "next_index": 1,
+                "default_delete_branch_after_merge": False, "next_index": 1, "collaborators": {},
             }
             path = self.repo_path(repo)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -279,6 +312,10 @@ class State:
                 commit = self.git.out(path, "commit-tree", tree, "-m", "Initial commit", env=env)
                 self.git.run(path, "update-ref", "refs/heads/" + default_branch, commit)
             self.repos[key] = repo
+            creator = (option.get("_creator") or "").lower()
+            if owner_key in self.orgs and creator and self.access_mode(repo, creator) < ADMIN:
+                # services/repository/create.go: "Make creator repo admin if it wasn't assigned automatically".
+                repo["collaborators"][creator] = "admin"
             return repo
 
     def signature_env(self, author, committer):
@@ -292,20 +329,41 @@ class State:
     def find_repo(self, owner, name):
         return self.repos.get((owner.lower(), name.lower()))
 
-    def is_repo_admin(self, repo, login):
-        user = self.user(login)
+    def access_mode(self, repo, login):
+        """The user's access to the repository, as Gitea's GetUserRepoPermission computes it.
+
+        models/perm/access/repo_permission.go: an anonymous user gets nothing of a private repository and read of a
+        public one; a site admin and the owner get owner; otherwise the collaboration's mode, for an organisation's
+        repository raised by the user's teams that hold it (a member of the Owners team gets owner), and at least
+        read of a public repository.
+        """
+        public = NONE if repo["private"] else READ
+        user = self.user(login) if login else None
         if user is None:
-            return False
-        if user["is_admin"] or user["login"].lower() == repo["owner_key"]:
-            return True
+            return public
+        key = user["login"].lower()
+        if user["is_admin"] or key == repo["owner_key"]:
+            return OWNER
+        mode = max(public, ACCESS_MODES.index(repo["collaborators"].get(key, "none")))
         org = self.orgs.get(repo["owner_key"])
-        return bool(org and user["login"].lower() in org["members"])
+        if org is not None:
+            if key in org["members"]:
+                return OWNER
+            for team in org["teams"].values():
+                if key in team["members"] and (team["includes_all"] or self.repo_key(repo) in team["repos"]):
+                    # Team.HasAdminAccess (models/organization/team.go) makes an admin team's members owners.
+                    team_mode = ACCESS_MODES.index(team["permission"])
+                    mode = max(mode, OWNER if team_mode >= ADMIN else team_mode)
+        return mode
+
+    def is_repo_admin(self, repo, login):
+        return self.access_mode(repo, login) >= ADMIN
 
     def repo_json(self, repo, login=None):
         root = self.root_url
         full = "%s/%s" % (repo["owner"], repo["name"])
         branches = self.git.branches(self.repo_path(repo))
-        admin = self.is_repo_admin(repo, login) if login else False
+        mode = self.access_mode(repo, login)
         open_prs = sum(1 for pr in self.prs.values() if pr["repo_key"] == self.repo_key(repo) and pr["state"] == "open")
         return {
             "id": repo["id"], "owner": self.owner_json(repo["owner_key"]), "name": repo["name"], "full_name": full,
@@ -318,7 +376,7 @@ class State:
             "release_counter": 0, "default_branch": repo["default_branch"], "archived": False,
             "created_at": rfc3339(repo["created"]), "updated_at": rfc3339(repo["updated"]),
             "archived_at": "1970-01-01T00:00:00Z",
-            "permissions": {"admin": admin, "push": login is not None, "pull": True},
+            "permissions": {"admin": mode >= ADMIN, "push": mode >= WRITE, "pull": mode >= READ},
             "has_code": True, "has_issues": True,
             "internal_tracker": {"enable_time_tracker": True, "allow_only_contributors_to_track_time": True,
                                  "enable_issue_dependencies": True},
@@ -351,8 +409,15 @@ class State:
                 return pr
         return None
 
+    def start_merge_check(self, pr):
+        """Puts the pull request in Gitea's "checking" state until the (emulated) queue has tested it."""
+        pr["checked_at"] = time.monotonic() + self.merge_check_delay
+
     def mergeable(self, repo, pr):
+        """PullRequest.Mergeable (models/issues/pull.go): false while checking, on conflict, and when merged."""
         if pr["merged"] or pr["state"] != "open":
+            return False
+        if time.monotonic() < pr.get("checked_at", 0):
             return False
         path = self.repo_path(repo)
         base = self.git.ref(path, "refs/heads/" + pr["base"])
@@ -449,6 +514,17 @@ class State:
         self.reviews[review["id"]] = review
         return review
 
+    def is_official_reviewer(self, repo, login):
+        """IsOfficialReviewer (models/issues/review.go) without branch protection, Gitea >= 1.21: code write."""
+        return self.access_mode(repo, login) >= WRITE
+
+    def add_review_request(self, repo, pr, login):
+        """AddReviewRequest: a REQUEST_REVIEW row, official for a writer, whose older reviews then stop being so."""
+        official = self.is_official_reviewer(repo, login)
+        if official:
+            self.clear_official(pr, login)
+        return self.add_review(pr, self.user(login)["login"], "REQUEST_REVIEW", "", "", official)
+
     def clear_official(self, pr, reviewer):
         for review in self.reviews_of(pr):
             if review["reviewer"].lower() == reviewer.lower():
@@ -500,8 +576,11 @@ class State:
                 if diff_changed:
                     for review in self.reviews_of(pr):
                         review["stale"] = review["commit_id"] != new
+                self.start_merge_check(pr)
             elif pr["base"] == branch and new is not None:
+                # A push to the base re-tests every pull request into it (AddTestPullRequestTask).
                 pr["merge_base"] = self.git.merge_base(path, new, pr["head_sha"])
+                self.start_merge_check(pr)
 
     # ---- webhooks
 
@@ -658,6 +737,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         self.status_sent = 0
+        self.login = None
         parsed = urllib.parse.urlsplit(self.path)
         path = parsed.path
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
@@ -684,6 +764,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.route(path, parsed.query, query, body)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
+            return
+        if fault is not None and fault["kind"] == "lose":
+            # The request is carried out and its answer lost: the connection closes before a byte of it is sent.
+            real = self.wfile
+            self.wfile = io.BytesIO()
+            try:
+                self.route(path, parsed.query, query, body)
+            finally:
+                self.wfile = real
+            self.drop_connection(path, "lose", self.status_sent)
             return
         if fault is not None:
             if fault["kind"] == "drop":
@@ -716,9 +806,9 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             self.send(500, {"message": "", "url": self.state.root_url + "api/swagger"})
 
-    def drop_connection(self, path):
-        """Closes the connection without an answer (the `drop` fault), logged with status 0."""
-        self.record(path, 0, "drop")
+    def drop_connection(self, path, fault="drop", status=0):
+        """Closes the connection without an answer (the `drop` and `lose` faults), logged with `status`."""
+        self.record(path, status, fault)
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -800,7 +890,8 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             repo = state.find_repo(owner, name)
         if repo is None:
-            raise ApiError(404)
+            self.send(404, b"Repository not found", "text/plain")
+            return
         service = urllib.parse.parse_qs(query_string).get("service", [""])[0]
         writing = rest == "/git-receive-pack" or service == "git-receive-pack"
         token = self.credentials({})
@@ -815,6 +906,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(403, b"token does not have at least one of required scope(s), required=[write:repository]\n",
                           "text/plain")
                 return
+        with state.lock:
+            mode = state.access_mode(repo, entry["login"] if entry else None)
+        if mode < READ:
+            # routers/web/repo/githttp.go httpBase: a doer without access is told the repository does not exist.
+            self.send(404, b"Repository not found", "text/plain")
+            return
         repo_path = state.repo_path(repo)
         env = dict(state.git.env)
         env.update({
@@ -824,6 +921,10 @@ class Handler(BaseHTTPRequestHandler):
             "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),
             "REMOTE_ADDR": "127.0.0.1", "REMOTE_USER": entry["login"] if entry else "",
             "SERVER_PROTOCOL": "HTTP/1.1", "GATEWAY_INTERFACE": "CGI/1.1",
+            # With proc-receive (git >= 2.29) Gitea lets a reader start a push and refuses its refs in the
+            # pre-receive hook (routers/private/hook_pre_receive.go: "User permission denied for writing.").
+            "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath", "GIT_CONFIG_VALUE_0": state.hooks_dir,
+            "GITEA_STANDIN_CAN_WRITE": "1" if mode >= WRITE else "0",
         })
         for header, variable in (("Content-Encoding", "HTTP_CONTENT_ENCODING"), ("Git-Protocol", "GIT_PROTOCOL")):
             if self.headers.get(header):
@@ -904,6 +1005,16 @@ class Handler(BaseHTTPRequestHandler):
              "issue", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/branches/(?P<branch>.+)", self.delete_branch, "repository",
              True),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators", self.list_collaborators, "repository",
+             False),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)", self.is_collaborator,
+             "repository", False),
+            ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)", self.add_collaborator,
+             "repository", True),
+            ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)", self.delete_collaborator,
+             "repository", True),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)/permission",
+             self.collaborator_permission, "repository", False),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.list_hooks, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.create_hook, "repository", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks/(?P<id>\d+)", self.delete_hook, "repository", True),
@@ -929,6 +1040,7 @@ class Handler(BaseHTTPRequestHandler):
                 if not isinstance(body, dict):
                     raise ApiError(422, "invalid JSON body")
             with state.lock:
+                self.login = entry["login"]
                 handler(entry["login"], match.groupdict(), query, body)
             return
         if path_matched:
@@ -938,8 +1050,13 @@ class Handler(BaseHTTPRequestHandler):
     # helpers
 
     def load_repo(self, args):
+        """The repository of the path, or Gitea's 404 when it is missing or the caller cannot see it.
+
+        repoAssignment (routers/api/v1/api.go) answers NotFound when the doer has no access at all, so a private
+        repository is indistinguishable from a missing one.
+        """
         repo = self.state.find_repo(args["o"], args["r"])
-        if repo is None:
+        if repo is None or self.state.access_mode(repo, getattr(self, "login", None)) < READ:
             raise ApiError(404, errors=["repository does not exist [id: 0, uid: 0, owner_name: %s, name: %s]"
                                         % (args["o"], args["r"])])
         return repo
@@ -1005,7 +1122,8 @@ class Handler(BaseHTTPRequestHandler):
         if org is None:
             raise ApiError(404, errors=["user redirect does not exist [name: %s]" % args["org"]])
         user = self.state.user(login)
-        if login.lower() not in org["members"] and not user["is_admin"]:
+        creators = [t for t in org["teams"].values() if t["can_create_org_repo"] and login.lower() in t["members"]]
+        if login.lower() not in org["members"] and not creators and not user["is_admin"]:
             raise ApiError(403, "User is not allowed to create repositories in this organization.")
         body["_creator"] = login
         repo = self.state.create_repo(args["org"].lower(), body)
@@ -1067,12 +1185,13 @@ class Handler(BaseHTTPRequestHandler):
             "closed_at": None, "head_deleted": False, "content_version": 0,
         }
         state.prs[pr["id"]] = pr
+        state.start_merge_check(pr)  # services/pull/pull.go NewPullRequest queues the check
         state.git.run(path, "update-ref", "refs/pull/%d/head" % number, head_sha)
         for name in reviewers:
-            if name.lower() == login.lower():
+            if self.review_request_error(repo, pr, login, state.user(name)) is not None:
                 # Gitea adds review requests after inserting the PR, so this 500 leaves the PR created.
                 raise ApiError(500, "")
-            state.add_review(pr, state.user(name)["login"], "REQUEST_REVIEW", "", "", True)
+            state.add_review_request(repo, pr, name)
         self.send(201, state.pr_json(repo, pr))
 
     def get_pr(self, login, args, query, body):
@@ -1096,6 +1215,9 @@ class Handler(BaseHTTPRequestHandler):
     def edit_pr(self, login, args, query, body):
         state = self.state
         repo, pr = self.load_pr(args)
+        if login.lower() != pr["poster"].lower() and state.access_mode(repo, login) < WRITE:
+            # EditPullRequest (routers/api/v1/repo/pull.go): neither the poster nor a writer, a bare 403.
+            raise ApiError(403, raw=b"")
         if "state" in body and body["state"] not in (None, pr["state"]):
             if pr["merged"]:
                 raise ApiError(412, "cannot change state of this pull request, it was already merged")
@@ -1110,6 +1232,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(404)
                 pr["state"] = "open"
                 pr["closed_at"] = None
+                state.start_merge_check(pr)
         if body.get("title"):
             pr["title"] = body["title"]
         if "body" in body and body["body"] is not None:
@@ -1135,22 +1258,31 @@ class Handler(BaseHTTPRequestHandler):
         if style not in MERGE_STYLES:
             raise ApiError(422, "[Do]: In")
         if pr["merged"]:
+            # routers/api/v1/repo/pull.go MergePullRequest, ErrHasMerged: up to 1.24
+            # ctx.Error(405, "PR already merged", "") sends an empty message; from 1.25 this text.
+            if version_tuple(state.version) < (1, 25, 0):
+                raise ApiError(405, "")
             raise ApiError(405, "The PR is already merged")
         if pr["state"] != "open":
             raise ApiError(404)
+        if state.access_mode(repo, login) < WRITE:
+            # IsUserAllowedToMerge (services/pull/check.go CheckPullMergeable): code write, no branch protection.
+            raise ApiError(405, "User not allowed to merge PR")
         if pr["title"].startswith(("WIP:", "[WIP]")):
             raise ApiError(405, "Work in progress PRs cannot be merged")
-        if state.merge_busy > 0:
-            state.merge_busy -= 1
-            raise ApiError(405, "Please try again later")
-        if not state.mergeable(repo, pr):
-            raise ApiError(405, "Please try again later")
         if state.move_on_merge:
-            # The `move_on_merge` fault: someone pushes to the head branch between the verdict and this merge.
+            # The `move_on_merge` fault: someone pushes to the head branch between the verdict and this merge,
+            # so the pull request is checking again and, once checked, the approved head is out of date.
             push = state.move_on_merge.pop(0)
             commit_files_impl(state, {"owner": repo["owner"], "name": repo["name"], "branch": pr["head"],
                                       "files": push.get("files") or {"late.md": "pushed before the merge\n"},
                                       "author": push.get("author"), "message": push.get("message")})
+        if state.merge_busy > 0:
+            state.merge_busy -= 1
+            raise ApiError(405, "Please try again later")
+        if not state.mergeable(repo, pr):
+            # CheckPullMergeable: ErrNotMergeableState / ErrIsChecking, both this answer.
+            raise ApiError(405, "Please try again later")
         expected = fields.get("headcommitid") or ""
         if expected and expected != pr["head_sha"]:
             raise ApiError(409, "head out of date")
@@ -1185,6 +1317,8 @@ class Handler(BaseHTTPRequestHandler):
         stamp = now_unix()
         pr.update({"merged": True, "merged_at": stamp, "merged_by": login, "merge_commit_sha": commit,
                    "state": "closed", "closed_at": stamp, "updated": stamp})
+        with state.git_lock:
+            state.branch_updated(repo, pr["base"], base_sha, commit)  # the merge is a push to the base
         delete = fields.get("deletebranchaftermerge")
         if delete is None:
             delete = repo["default_delete_branch_after_merge"]
@@ -1197,6 +1331,32 @@ class Handler(BaseHTTPRequestHandler):
             pr["head_deleted"] = True
         self.send(200)
 
+    def review_request_error(self, repo, pr, doer, reviewer):
+        """Why Gitea refuses to ask `reviewer` for a review, or None (services/issue/review_request.go
+        isValidReviewRequest, in its order). The error's user_id is the doer's, as in Gitea."""
+        state = self.state
+        suffix = " [user_id: %d, repo_id: %d]" % (state.user(doer)["id"], repo["id"])
+        if state.access_mode(repo, reviewer["login"]) < READ:
+            return "Reviewer can't read" + suffix
+        if reviewer["login"].lower() == pr["poster"].lower():
+            return "poster of pr can't be reviewer" + suffix
+        if not self.can_change_review_requests(repo, pr, doer):
+            latest = [r for r in state.reviews_of(pr) if r["reviewer"].lower() == reviewer["login"].lower()]
+            if not (doer.lower() == reviewer["login"].lower() and latest and latest[-1]["type"] == "APPROVED"):
+                return "Doer can't choose reviewer" + suffix
+        return None
+
+    def can_change_review_requests(self, repo, pr, doer):
+        """CanDoerChangeReviewRequests: the poster, the owner, a collaborator, or a member of a team holding it."""
+        state = self.state
+        key = doer.lower()
+        if key in (pr["poster"].lower(), repo["owner_key"]) or key in repo["collaborators"]:
+            return True
+        org = state.orgs.get(repo["owner_key"])
+        return bool(org and (key in org["members"] or any(
+            key in t["members"] and (t["includes_all"] or state.repo_key(repo) in t["repos"])
+            for t in org["teams"].values())))
+
     def request_reviewers(self, login, args, query, body):
         state = self.state
         repo, pr = self.load_pr(args)
@@ -1207,9 +1367,9 @@ class Handler(BaseHTTPRequestHandler):
             user = state.user(name)
             if user is None:
                 raise ApiError(404, "user doesn't exist: %s" % name)
-            if user["login"].lower() == pr["poster"].lower():
-                raise ApiError(422, "poster of pr can't be reviewer [user_id: %d, repo_id: %d]"
-                               % (user["id"], repo["id"]))
+            refusal = self.review_request_error(repo, pr, login, user)
+            if refusal is not None:
+                raise ApiError(422, refusal)
             users.append(user)
         created = []
         for user in users:
@@ -1217,8 +1377,7 @@ class Handler(BaseHTTPRequestHandler):
                       and r["type"] != "PENDING"]
             if latest and latest[-1]["type"] == "REQUEST_REVIEW":
                 continue
-            state.clear_official(pr, user["login"])
-            created.append(state.add_review(pr, user["login"], "REQUEST_REVIEW", "", "", True))
+            created.append(state.add_review_request(repo, pr, user["login"]))
         self.send(201, [state.review_json(repo, pr, r) for r in created])
 
     def cancel_review_requests(self, login, args, query, body):
@@ -1300,9 +1459,11 @@ class Handler(BaseHTTPRequestHandler):
             hunk = "@@ -%d,%d +%d,%d @@\n" % (start, len(hunk_lines), start, len(hunk_lines)) + "\n".join(
                 sign + text_line for text_line in hunk_lines)
             prepared.append((item, file_path, new_line, old_line, hunk))
-        if event in ("APPROVED", "REQUEST_CHANGES"):
+        # SubmitReview (models/issues/review.go): a verdict is official when its author is an official reviewer, and
+        # only then are the author's older reviews made unofficial.
+        official = event in ("APPROVED", "REQUEST_CHANGES") and state.is_official_reviewer(repo, login)
+        if official:
             state.clear_official(pr, login)
-        official = event in ("APPROVED", "REQUEST_CHANGES")
         review = state.add_review(pr, state.user(login)["login"], event, text, commit_id, official,
                                   stale=commit_id != pr["head_sha"])
         for item, file_path, new_line, old_line, hunk in prepared:
@@ -1372,6 +1533,8 @@ class Handler(BaseHTTPRequestHandler):
     def delete_branch(self, login, args, query, body):
         state = self.state
         repo = self.load_repo(args)
+        if state.access_mode(repo, login) < WRITE:
+            raise ApiError(403, NOT_REPO_WRITER)  # reqRepoWriter(unit.TypeCode) on DELETE /branches/*
         branch = urllib.parse.unquote(args["branch"])
         if branch == repo["default_branch"]:
             raise ApiError(403, "can not delete default branch")
@@ -1388,11 +1551,69 @@ class Handler(BaseHTTPRequestHandler):
         self.send(204)
 
 
+    # ---- collaborators (routers/api/v1/repo/collaborators.go; routes and checks in routers/api/v1/api.go)
+
+    def collaborator_user(self, args, status=422):
+        """The path's user; Gitea answers an unknown one 422 (404 on /permission) with ErrUserNotExist's text."""
+        name = urllib.parse.unquote(args["c"])
+        user = self.state.user(name)
+        if user is None:
+            raise ApiError(status, "user does not exist [uid: 0, name: %s]" % name)
+        return user
+
+    def list_collaborators(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        users = sorted((state.users[k] for k in repo["collaborators"] if k in state.users), key=lambda u: u["id"])
+        page, limit = self.page_args(query)
+        chunk = users[(page - 1) * limit:page * limit]
+        self.send(200, [state.user_json(u) for u in chunk], headers=self.paged_headers(len(users)))
+
+    def is_collaborator(self, login, args, query, body):
+        repo = self.load_repo(args)
+        user = self.collaborator_user(args)
+        if user["login"].lower() not in repo["collaborators"]:
+            raise ApiError(404)
+        self.send(204)
+
+    def add_collaborator(self, login, args, query, body):
+        repo = self.load_repo(args)
+        self.require_repo_admin(repo, login)
+        user = self.collaborator_user(args)
+        permission = body.get("permission")
+        if permission is None:
+            permission = "write"  # AddOrUpdateCollaborator: no permission means write
+        if permission not in ("read", "write", "admin"):
+            # perm.ParseAccessMode gives none, which repo_service.AddOrUpdateCollaborator refuses: a 500.
+            raise ApiError(500, "")
+        repo["collaborators"][user["login"].lower()] = permission
+        self.send(204)
+
+    def delete_collaborator(self, login, args, query, body):
+        repo = self.load_repo(args)
+        self.require_repo_admin(repo, login)
+        user = self.collaborator_user(args)
+        repo["collaborators"].pop(user["login"].lower(), None)
+        self.send(204)
+
+    def collaborator_permission(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        name = urllib.parse.unquote(args["c"])
+        doer = state.user(login)
+        if not doer["is_admin"] and name.lower() != login.lower() and not state.is_repo_admin(repo, login):
+            raise ApiError(403, "Only admins can query all permissions, repo admins can query all repo permissions, "
+                                "collaborators can query only their own")
+        user = self.collaborator_user(args, status=404)
+        mode = ACCESS_MODES[state.access_mode(repo, user["login"])]
+        self.send(200, {"permission": mode, "role_name": mode, "user": state.user_json(user)})
+
     # ---- webhooks
 
     def require_repo_admin(self, repo, login):
+        """reqAdmin (routers/api/v1/api.go): a repository admin (owner, admin collaborator or team) or site admin."""
         if not self.state.is_repo_admin(repo, login):
-            raise ApiError(403, "Must have admin permission for the repository")
+            raise ApiError(403, NOT_REPO_ADMIN)
 
     def list_hooks(self, login, args, query, body):
         state = self.state
@@ -1462,8 +1683,21 @@ class Server(ThreadingHTTPServer):
                 if name.lower() in state.orgs or name.lower() in state.users:
                     raise ApiError(422, "name already taken")
                 state.orgs[name.lower()] = {"id": state.new_id("user"), "name": name, "created": now_unix(),
-                                            "members": {m.lower() for m in args.get("members", [])}}
+                                            "members": {m.lower() for m in args.get("members", [])}, "teams": {}}
                 return {"name": name}
+            if op == "teams":
+                org = state.orgs.get(args["org"].lower())
+                if org is None:
+                    raise ApiError(404, "no such organisation")
+                permission = args.get("permission", "read")
+                if permission not in ("read", "write", "admin"):
+                    raise ApiError(422, "permission is read, write or admin")
+                repos = {(org["name"].lower(), r.lower()) for r in args.get("repos", [])}
+                org["teams"][args["name"].lower()] = {
+                    "name": args["name"], "permission": permission, "members": {m.lower() for m in args.get("members", [])},
+                    "includes_all": bool(args.get("includes_all_repositories", False)), "repos": repos,
+                    "can_create_org_repo": bool(args.get("can_create_org_repo", False))}
+                return {"name": args["name"]}
             if op == "faults":
                 if "merge_busy" in args:
                     state.merge_busy = int(args["merge_busy"])
@@ -1484,6 +1718,14 @@ class Server(ThreadingHTTPServer):
                         "move_on_merge": len(state.move_on_merge)}
             if op == "hooks/deliveries":
                 return {"deliveries": list(state.deliveries)}
+            if op == "mergeability":
+                if "delay" in args:
+                    state.merge_check_delay = max(0.0, float(args["delay"]))
+                    # Checks under way end no later than the new delay allows, as a queue that got faster.
+                    latest = time.monotonic() + state.merge_check_delay
+                    for pr in state.prs.values():
+                        pr["checked_at"] = min(pr.get("checked_at", 0), latest)
+                return {"delay": state.merge_check_delay}
             if op == "version":
                 state.version = args["version"]
                 return {"version": state.version}
@@ -1494,6 +1736,19 @@ class Server(ThreadingHTTPServer):
                 return {"count": 0}
             if op == "commit":
                 return {"sha": self.commit_files(args)}
+            if op == "collaborators":
+                # What the repository's owner does with PUT (or, without a permission, DELETE) /collaborators.
+                repo = state.find_repo(args["owner"], args["name"])
+                user = state.user(args["login"])
+                if repo is None or user is None:
+                    raise ApiError(404, "no such repository or user")
+                if args.get("permission"):
+                    if args["permission"] not in ("read", "write", "admin"):
+                        raise ApiError(422, "permission is read, write or admin")
+                    repo["collaborators"][user["login"].lower()] = args["permission"]
+                else:
+                    repo["collaborators"].pop(user["login"].lower(), None)
+                return {"collaborators": dict(repo["collaborators"])}
             if op == "repos/settings":
                 repo = state.find_repo(args["owner"], args["name"])
                 if repo is None:
@@ -1509,6 +1764,10 @@ def commit_files_impl(state, args):
     repo = state.find_repo(args["owner"], args["name"])
     if repo is None:
         raise ApiError(404, "no such repository")
+    if args.get("author") and state.access_mode(repo, args["author"]) < WRITE:
+        # As a push by that user: one who may not write is refused (see PRE_RECEIVE_HOOK).
+        raise ApiError(403, "Gitea: User permission denied for writing. (%s may not push to %s/%s)"
+                       % (args["author"], repo["owner"], repo["name"]))
     author = state.user(args.get("author") or repo["owner"]) or {"login": repo["owner"],
                                                                "email": "%s@example.com" % repo["owner"]}
     path = state.repo_path(repo)
@@ -1544,6 +1803,12 @@ def main():
     parser.add_argument("--user", action="append", default=[],
                         help="create a user at start: LOGIN, LOGIN:admin, or LOGIN:scope,scope (repeatable)")
     parser.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    parser.add_argument("--merge-check-delay", type=float, default=DEFAULT_MERGE_CHECK_DELAY,
+                        help="seconds a pull request is 'checking' (mergeable false, merges answer 405) after it is "
+                             "opened and after each push to its head or base (default %(default)s)")
+    parser.add_argument("--root-url", help="the ROOT_URL to build reported URLs from (clone_url, html_url, Link), as "
+                                           "a Gitea behind a proxy or in a container reports one that is wrong from "
+                                           "outside (default: the address it listens on)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     options = parser.parse_args()
@@ -1554,6 +1819,7 @@ def main():
     root = options.root or tempfile.mkdtemp(prefix="gitea-test-server-")
     url_holder = {"root_url": ""}
     state = State(root, options.version, url_holder)
+    state.merge_check_delay = max(0.0, options.merge_check_delay)
     server = Server(state, options.verbose)
     port = server.server_address[1]
     scheme = "http"
@@ -1565,6 +1831,8 @@ def main():
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         scheme = "https"
     url_holder["root_url"] = "%s://127.0.0.1:%d/" % (scheme, port)
+    if options.root_url:
+        url_holder["root_url"] = options.root_url if options.root_url.endswith("/") else options.root_url + "/"
 
     users = {}
     for spec in options.user:

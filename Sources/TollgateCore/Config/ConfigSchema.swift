@@ -134,6 +134,12 @@ public struct ConfigSchema: Sendable, Equatable {
             doc: "Seconds one request to Gitea may take."
         ),
         ConfigKey(
+            "gitea.mergeWaitSeconds",
+            .int(0...86_400),
+            default: .int(120),
+            doc: "Longest wait for Gitea's mergeability check before a merge; 0 tries once."
+        ),
+        ConfigKey(
             "gitea.pollIntervalSeconds",
             .int(1...Int.max),
             default: .int(60),

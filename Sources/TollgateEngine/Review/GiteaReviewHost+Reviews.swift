@@ -30,9 +30,7 @@ extension GiteaReviewHost {
                 title: request.title,
                 body: request.body
             )
-            opened = try call("opening a pull request for \(request.branch)") {
-                try await $0.createPullRequest(options, in: ref)
-            }
+            opened = try openPullRequest(options, in: ref)
         }
         let number = opened.number
         // Ask every configured reviewer, and everyone who gave a verdict, whose latest word is not about this head.
@@ -50,24 +48,28 @@ extension GiteaReviewHost {
             return review.state != .requestReview && review.commitID != request.head
         }.sorted()
         if !ask.isEmpty {
+            // A configured reviewer new to this pull request may not see the private repository yet: Gitea would
+            // refuse to ask them. Anyone with a review row here was let in before.
+            let reviewed = Set(reviews.compactMap { $0.user?.login })
+            let newcomers = ask.filter { request.reviewers.contains($0) && !reviewed.contains($0) }
+            let unchecked = try grantReviewAccess(to: newcomers, in: ref)
             let client = try client()
-            let doing = "requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)"
             do {
                 _ = try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.requestReviewers(ask, on: number, in: ref)
                 }
             } catch  where error.kind == .notFound || error.kind == .validation {
-                // Gitea names the login it does not know (404) or that cannot review here (422).
-                throw EngineError.host(
-                    "\(doing) failed: Gitea answered \(error.status ?? 0): \(error.message). Check review.reviewers: "
-                        + "each must be the login of a Gitea user, other than the bot, who can read \(ref); "
-                        + "change them with `tollgate config DIR --set review.reviewers=LOGIN,…`"
-                )
+                throw reviewRequestRefusal(error, asking: ask, unchecked: unchecked, in: ref)
             } catch {
-                throw hostError(error, doing: doing)
+                throw hostError(
+                    error,
+                    doing: "requesting reviews from \(ask.joined(separator: ", ")) on pull request #\(number)"
+                )
             }
         }
-        return ReviewHandle(host: name, id: Int(number), location: opened.htmlURL, head: request.head)
+        // The page's address as people reach Gitea (gitea.url), whatever Gitea's ROOT_URL says.
+        let location = try serverURL(opened.htmlURL, repository: "\(ref.owner)/\(ref.name)")
+        return ReviewHandle(host: name, id: Int(number), location: location, head: request.head)
     }
 
     public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
@@ -165,22 +167,7 @@ extension GiteaReviewHost {
                 deleteBranchAfterMerge: true,
                 headCommitID: head
             )
-            let client = try client()
-            do {
-                _ = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.merge(number, in: ref, options)
-                }
-            } catch  where error.kind == .headOutOfDate {
-                // Someone pushed between the verdict and the merge: the approval does not cover what would land.
-                let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
-                try syncBranch(moved.head.ref, review: handle)
-                throw ReviewHeadMoved(approved: head, head: moved.head.sha)
-            } catch {
-                throw EngineError.host(
-                    "\(hostError(error, doing: "merging pull request #\(number)").description) The approval was for "
-                        + "\(head.prefix(10)); run `tollgate resume` again once Gitea accepts the merge."
-                )
-            }
+            try mergeOnceChecked(number, options, handle: handle, in: ref)
             let confirmed = try call("confirming the merge of pull request #\(number)") {
                 try await $0.isMerged(number, in: ref)
             }
@@ -216,6 +203,36 @@ extension GiteaReviewHost {
     }
 
     // MARK: - Helpers
+
+    /// Opens a pull request, or adopts the open one Gitea says exists already for the same branches.
+    ///
+    /// `GET /pulls/{base}/{head}` has no ORDER BY (models/issues/pull.go `GetPullRequestByBaseHeadInfo`): with an old
+    /// closed pull request and an open one for the same branches it may return the closed one, and creating then
+    /// answers 409. The 409 names the open one's number; should it not, the open pull requests are searched.
+    private func openPullRequest(_ options: CreatePullRequestOptions, in ref: RepoRef) throws -> PullRequest {
+        let client = try client()
+        let doing = "opening a pull request for \(options.head)"
+        do {
+            return try AsyncBridge.run { () async throws(GiteaError) in
+                try await client.createPullRequest(options, in: ref)
+            }
+        } catch  where error.kind == .conflict {
+            let matches = { (pull: PullRequest) in
+                pull.state == .open && pull.head.ref == options.head && pull.base.ref == options.base
+            }
+            if let number = error.existingPullRequestNumber {
+                let named = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+                if matches(named) { return named }
+            }
+            let open = try call("listing the open pull requests of \(ref)") {
+                try await $0.pullRequests(in: ref, state: .open)
+            }
+            if let found = open.first(where: matches) { return found }
+            throw hostError(error, doing: doing)
+        } catch {
+            throw hostError(error, doing: doing)
+        }
+    }
 
     /// Fetches Gitea's `main` and moves the local `main` to `commit` (compare-and-swap), checked out if HEAD is there.
     private func adoptMain(_ commit: OID) throws {

@@ -35,7 +35,7 @@ public final class GiteaReviewHost: ReviewHost {
 
     // MARK: - ReviewHost
 
-    public func prepareRepository() throws {
+    public func prepareRepository() throws -> [String] {
         let client = try client()
         do {
             _ = try AsyncBridge.run { () async throws(GiteaError) in try await client.checkServerVersion() }
@@ -76,11 +76,29 @@ public final class GiteaReviewHost: ReviewHost {
                 "\(bot) may not push to \(ref) on Gitea: give the account write access to the repository"
             )
         }
+        // Git goes where the user reaches Gitea (gitea.url), not to the address Gitea builds from its ROOT_URL.
+        let url = try serverURL(found.cloneURL, repository: found.fullName)
         do {
-            try repository.setRemote(name: Self.remote, url: found.cloneURL)
+            try repository.setRemote(name: Self.remote, url: url)
         } catch {
-            throw EngineError.host("could not point the remote \(Self.remote) at \(found.cloneURL): \(error)")
+            throw EngineError.host("could not point the remote \(Self.remote) at \(url): \(error)")
         }
+        guard let root = ServerURL.root(of: found.cloneURL, repository: found.fullName),
+            root.lowercased() != client.baseURL.absoluteString.lowercased()
+        else { return [] }
+        return [
+            "Gitea reports its address as \(root) (its ROOT_URL setting) but gitea.url is "
+                + "\(config.string("gitea.url")): Tollgate pushes to \(url) and links to gitea.url; set ROOT_URL in "
+                + "Gitea's app.ini to the address people reach it at, so Gitea's own pages and mails link there too"
+        ]
+    }
+
+    /// A URL Gitea reported, on the server as the user configured it in `gitea.url`.
+    func serverURL(_ reported: String, repository fullName: String) throws -> String {
+        guard let url = ServerURL.rebase(reported, onto: try client().baseURL, repository: fullName) else {
+            throw EngineError.host("Gitea reported \(reported) for \(fullName), which is not a URL")
+        }
+        return url
     }
 
     public func publish(branches: [String]) throws {

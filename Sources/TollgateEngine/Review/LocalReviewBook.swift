@@ -44,7 +44,8 @@ struct LocalReviewBook: Codable, Sendable, Equatable {
     mutating func request(_ reviewers: some Sequence<String>, on review: inout Review, at head: String) {
         for reviewer in reviewers.sorted() {
             review.entries.append(
-                ReviewEntry(id: takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: head))
+                ReviewEntry(id: takeID(), reviewer: reviewer, kind: .reviewRequested, body: "", commit: head)
+            )
         }
     }
 }

@@ -19,7 +19,7 @@ public final class LocalReviewHost: ReviewHost {
         self.clock = clock
     }
 
-    public func prepareRepository() throws {}
+    public func prepareRepository() throws -> [String] { [] }
 
     public func publish(branches: [String]) throws {}
 

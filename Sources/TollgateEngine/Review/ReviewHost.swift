@@ -12,7 +12,8 @@ public protocol ReviewHost: AnyObject {
     var botName: String { get }
 
     /// Makes sure the host has a repository for the job (Gitea creates or adopts one; nothing for the local host).
-    func prepareRepository() throws
+    /// - Returns: warnings for the user about what was found (e.g. a server that reports another address).
+    func prepareRepository() throws -> [String]
 
     /// Makes local branches visible on the host (a push for Gitea; nothing for the local host).
     func publish(branches: [String]) throws

@@ -9,8 +9,10 @@ final class GiteaFixture {
     let sleeps = SleepRecorder()
     let scratch: URL
 
-    init(version: String = "1.26.3") throws {
-        self.server = try GiteaTestServer(version: version)
+    /// Starts a server; its pull requests are checked for mergeability at once unless `mergeCheckDelay` says
+    /// otherwise (this fixture's transport records its backoff instead of sleeping, so it could not wait).
+    init(version: String = "1.26.3", mergeCheckDelay: Double = 0) throws {
+        self.server = try GiteaTestServer(version: version, mergeCheckDelay: mergeCheckDelay)
         self.scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("gitea-fixture-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: self.scratch, withIntermediateDirectories: true)
@@ -44,12 +46,16 @@ final class GiteaFixture {
     var alice: GiteaClient { self.client(self.server.alice) }
     var bob: GiteaClient { self.client(self.server.bob) }
 
-    /// Creates `name` for the bot with an initial commit on `main` and clones it into the scratch folder.
-    func makeRepository(_ name: String = "job") async throws -> RepoRef {
+    /// Creates the private repository `name` for the bot with an initial commit on `main`, gives `collaborators`
+    /// write access (as Tollgate gives its reviewers), and clones it into the scratch folder.
+    func makeRepository(_ name: String = "job", collaborators: [String] = ["alice", "bob"]) async throws -> RepoRef {
         let repository = try await self.bot.createRepository(
             CreateRepositoryOptions(name: name, isPrivate: true, autoInit: true),
             organization: nil
         )
+        for login in collaborators {
+            try await self.bot.addCollaborator(login, level: .write, in: repository.ref)
+        }
         let url = self.server.authenticatedRepositoryURL(
             owner: self.server.bot.login,
             name: name,

@@ -49,9 +49,12 @@ struct GiteaEndToEndTests {
         #expect(created.status == 0, "\(created)")
         #expect(!created.stdout.contains(server.bot.token) && !created.stderr.contains(server.bot.token))
 
+        // The repository is private: alice, no collaborator of it, cannot see it until Tollgate lets her in.
+        let alice = client(server.alice)
+        await #expect(throws: GiteaError.self) { try await alice.repository(repo) }
         let run = try tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
-        let alice = client(server.alice)
+        #expect(try await alice.collaboratorPermission(of: "alice", in: repo).level == .write)
         let first = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
         #expect(first.state == .open)
         #expect(
@@ -131,6 +134,9 @@ struct GiteaEndToEndTests {
             #expect([0, 3].contains(next.status), "\(next)")
         }
         #expect(try job.status()["status"] as? String == "completed")
+        // Bob was never named as a reviewer: the repository stays invisible to him.
+        let hidden = await #expect(throws: GiteaError.self) { try await client(server.bob).repository(repo) }
+        #expect(hidden?.kind == .notFound)
         #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
         #expect(try remoteGit("rev-parse", "tollgate/state") == (try job.git("rev-parse", "tollgate/state")))
         let log = try job.git("log", "--format=%s", "main")

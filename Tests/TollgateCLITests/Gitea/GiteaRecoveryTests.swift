@@ -67,6 +67,7 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
+        try server.setCollaborator("bob", permission: "write", owner: repo.owner, name: repo.name)
         _ = try server.commit(
             ["late.md": "late\n"],
             to: "phase-1-strategic",
@@ -123,10 +124,12 @@ extension GiteaEndToEndTests {
         try server.failNextRequests(2, status: 502, pathContains: "/pulls")
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
-        try server.makeNextMergesBusy(50)
+        try server.makeNextMergesBusy(500)
+        #expect(try tollgate("config", job.path, "--set", "gitea.mergeWaitSeconds=1").status == 0)
         let busy = try tollgate("resume", job.path)
         #expect(busy.status == 1, "\(busy)")
         #expect(busy.stderr.contains("Please try again later"), "\(busy)")
+        #expect(busy.stderr.contains("gitea.mergeWaitSeconds"), "\(busy)")
         #expect(try job.status()["status"] as? String == "failed")
         try server.clearFaults()
         let later = try tollgate("resume", job.path)

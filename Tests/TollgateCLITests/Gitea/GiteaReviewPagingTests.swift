@@ -12,6 +12,8 @@ extension GiteaEndToEndTests {
         #expect(try initialize().status == 0)
         #expect(try tollgate("run", job.path).status == 3)
         let alice = client(server.alice)
+        // Bob is no reviewer of the job; the owner let him read the repository to comment.
+        try server.setCollaborator("bob", permission: "read", owner: repo.owner, name: repo.name)
         let bob = client(server.bob)
         let pull = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
 

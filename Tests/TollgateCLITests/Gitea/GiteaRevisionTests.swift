@@ -87,6 +87,8 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
+        // Bob, whom the owner let in to push, pushes before the merge.
+        try server.setCollaborator("bob", permission: "write", owner: repo.owner, name: repo.name)
         try server.pushBeforeNextMerge(["late.md": "late\n"], author: "bob", message: "A late change")
 
         let refused = try tollgate("resume", job.path)

@@ -36,6 +36,7 @@ struct ConfigSchemaTests {
         ("gitea.caFile", .string("")),
         ("gitea.insecureSkipTLSVerify", .bool(false)),
         ("gitea.timeoutSeconds", .int(30)),
+        ("gitea.mergeWaitSeconds", .int(120)),
         ("gitea.pollIntervalSeconds", .int(60)),
         ("critique.enabled", .bool(false)),
         ("critique.command", .string("")),

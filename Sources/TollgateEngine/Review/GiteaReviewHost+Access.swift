@@ -1,0 +1,87 @@
+import Foundation
+import GiteaKit
+
+/// Reviewers' access to the job's repository: Gitea hides a private repository from everyone the owner did not let
+/// in, and refuses to ask such a user for a review (422 `Reviewer can't read`).
+extension GiteaReviewHost {
+    /// The least access that lets a reviewer do everything a review asks of them: read the pull request, give an
+    /// official verdict, and push commits to its branch.
+    static let reviewerLevel = AccessLevel.write
+
+    /// Gives each of `logins` write access to the repository unless they have it already, before they are asked to
+    /// review.
+    ///
+    /// Asks Gitea each user's access (from every source: collaboration, organisation teams, site admin), and adds
+    /// those below write as collaborators with write. When the bot may not read other users' access (it is not an
+    /// admin of the repository), nothing can be checked or granted: those logins are returned, and the review
+    /// request decides.
+    /// - Returns: the logins whose access could not be checked.
+    /// - Throws: an ``EngineError`` naming the login and the missing right when Gitea refuses the grant, or when
+    ///   Gitea does not know the login.
+    func grantReviewAccess(to logins: [String], in ref: RepoRef) throws -> [String] {
+        let bot = try bot()
+        let client = try client()
+        var unchecked: [String] = []
+        for login in logins {
+            let permission: CollaboratorPermission
+            do {
+                permission = try AsyncBridge.run { () async throws(GiteaError) in
+                    try await client.collaboratorPermission(of: login, in: ref)
+                }
+            } catch  where error.kind == .forbidden {
+                unchecked.append(login)
+                continue
+            } catch  where error.kind == .notFound {
+                throw EngineError.host(
+                    "Gitea has no user \(login) (GET …/collaborators/\(login)/permission answered 404). "
+                        + Self.reviewersAdvice(ref)
+                )
+            } catch {
+                throw hostError(error, doing: "reading \(login)'s access to \(ref)")
+            }
+            guard permission.level < Self.reviewerLevel else { continue }
+            do {
+                try AsyncBridge.run { () async throws(GiteaError) in
+                    try await client.addCollaborator(login, level: Self.reviewerLevel, in: ref)
+                }
+            } catch  where error.kind == .forbidden || error.kind == .validation {
+                throw EngineError.host(
+                    "\(bot) cannot give \(login) write access to \(ref) on Gitea (Gitea answered \(error.status ?? 0): "
+                        + "\(error.message)). \(login) has \(permission.level.rawValue) access and needs write to "
+                        + "review the pull request and push to its branch: make \(bot) an admin of \(ref) (the owner, "
+                        + "or a member of an organisation team with admin access, with a token holding "
+                        + "write:repository), or give \(login) write access on Gitea yourself, then run the command "
+                        + "again."
+                )
+            } catch {
+                throw hostError(error, doing: "giving \(login) write access to \(ref)")
+            }
+        }
+        return unchecked
+    }
+
+    /// The message for a review request Gitea refused (404 an unknown login, 422 one who cannot be a reviewer).
+    func reviewRequestRefusal(_ error: GiteaError, asking: [String], unchecked: [String], in ref: RepoRef)
+        -> EngineError
+    {
+        let doing = "requesting reviews from \(asking.joined(separator: ", ")) on \(ref)"
+        let answer = "Gitea answered \(error.status ?? 0): \(error.message)"
+        if error.kind == .validation, error.message.hasPrefix("Reviewer can't read") {
+            let who = unchecked.isEmpty ? asking : unchecked
+            return EngineError.host(
+                "\(doing) failed: \(answer). \(who.joined(separator: ", ")) cannot read \(ref), and \(botName) may "
+                    + "not grant access because it is not an admin of the repository: give "
+                    + "\(who.joined(separator: ", ")) write access to \(ref) on Gitea (or make \(botName) an admin of "
+                    + "it), then run the command again."
+            )
+        }
+        return EngineError.host("\(doing) failed: \(answer). " + Self.reviewersAdvice(ref))
+    }
+
+    /// What to check when a configured reviewer is not one Gitea accepts.
+    static func reviewersAdvice(_ ref: RepoRef) -> String {
+        "Check review.reviewers: each must be the login of a Gitea user other than the bot; Tollgate gives each "
+            + "write access to \(ref) before asking them. Change them with "
+            + "`tollgate config DIR --set review.reviewers=LOGIN,…`"
+    }
+}
