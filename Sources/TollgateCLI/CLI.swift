@@ -46,6 +46,9 @@ public enum CLI {
         case .help(let topic):
             output.out(HelpText.text(for: topic))
             return .success
+        case .version:
+            output.out("tollgate \(TollgateVersion.current) (job state version \(JobState.currentVersion))")
+            return .success
         case .exampleAgent:
             return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)
         case .critique(let critique): return try critique.run(output: output)
@@ -104,7 +107,7 @@ public enum CLI {
                 resources: resources,
                 output: output
             )
-        case .help, .exampleAgent, .critique, .exampleCritic:
+        case .help, .version, .exampleAgent, .critique, .exampleCritic:
             return .success
         }
     }

@@ -10,7 +10,7 @@ enum HelpText {
         USAGE: tollgate <command> [options]
 
         COMMANDS:
-          init DIR            create a job in DIR
+          init [DIR]          create a job in DIR
           run DIR             run phases until a freeze, completion or failure
           resume DIR          read the verdict on the open review and act on it
           watch ROOT          resume every job under ROOT that awaits a review (--once, --interval SECONDS)
@@ -23,8 +23,12 @@ enum HelpText {
           critique FILE       run a critic over any file (critique replay TRANSCRIPT: rebuild its summary)
           example-critic      the built-in deterministic critic (--set critique.command="tollgate example-critic")
 
-        EXIT STATUS: 0 done, 1 failure, 3 frozen awaiting review, 64 usage error.
-        Every command takes --help, and --home PATH (where config/ and Templates/ are).
+        DIR is the job's directory; it defaults to the current directory.
+
+        EXIT STATUS: 0 done, 1 failure, 3 frozen awaiting review, 64 usage error, 128+N interrupted by signal N
+        (130 for Ctrl-C).
+        Every command takes --help, and --home PATH (where config/ and Templates/ are). `tollgate --version` prints
+        the version.
         """
 
     static func text(for command: String?) -> String {

@@ -7,6 +7,7 @@ public struct Invocation: Sendable, Equatable {
     /// What to do.
     public enum Command: Sendable, Equatable {
         case help(topic: String?)
+        case version
         case initJob(directory: String, options: JobOptions)
         case run(directory: String)
         case resume(directory: String)
@@ -40,6 +41,10 @@ public struct Invocation: Sendable, Equatable {
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         guard let name = arguments.first else { return Invocation(command: .help(topic: nil), home: nil) }
+        if name == "--version" || name == "-V" || name == "version" {
+            guard arguments.count == 1 else { throw UsageError("--version takes no argument") }
+            return Invocation(command: .version, home: nil)
+        }
         if name == "--help" || name == "-h" || name == "help" {
             let topic = arguments.dropFirst().first
             if let topic, !commands.contains(topic) { throw UsageError("unknown command '\(topic)'") }
@@ -93,22 +98,24 @@ public struct Invocation: Sendable, Equatable {
                     command: name
                 )
             }
+            // `review [DIR] VERDICT`: the directory defaults to the current one, as for every command.
             let positionals = scanner.positionals
-            guard positionals.count == 2 else {
+            guard positionals.count == 1 || positionals.count == 2, let verdict = positionals.last else {
                 throw UsageError(
-                    "review takes a job directory and one of approve, request-changes, comment, close",
+                    "review takes a job directory (default: the current one) and one of approve, request-changes, "
+                        + "comment, close",
                     command: name
                 )
             }
-            guard let action = LocalReviewHost.Action(rawValue: positionals[1]) else {
+            guard let action = LocalReviewHost.Action(rawValue: verdict) else {
                 throw UsageError(
-                    "unknown verdict '\(positionals[1])': use approve, request-changes, comment or close",
+                    "unknown verdict '\(verdict)': use approve, request-changes, comment or close",
                     command: name
                 )
             }
             scanner.positionals = []
             command = .review(
-                directory: positionals[0],
+                directory: positionals.count == 2 ? positionals[0] : ".",
                 action: action,
                 message: message,
                 comments: comments,
@@ -214,18 +221,16 @@ struct OptionScanner {
 
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
-    /// The one positional argument: the job directory.
+    /// The one positional argument, the job directory: the current directory when none is given.
     mutating func directory() throws(UsageError) -> String {
-        guard positionals.count == 1 else {
+        guard positionals.count <= 1 else {
             throw UsageError(
-                positionals.isEmpty
-                    ? "\(command) needs a job directory"
-                    : "\(command) takes one job directory, got \(positionals.count) arguments",
+                "\(command) takes one job directory, got \(positionals.count) arguments",
                 command: command
             )
         }
         defer { positionals = [] }
-        return positionals[0]
+        return positionals.first ?? "."
     }
 
     func finish() throws(UsageError) {

@@ -16,7 +16,24 @@ enum RunCommand {
             return .frozen
         }
         if resume, before.status != .pendingReview {
-            output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
+            let path = ShellQuoting.quoted(directory.path)
+            switch before.status {
+            case .created:
+                output.err(
+                    "tollgate: job \(before.id) has not started, so no review is open and resume changes nothing. "
+                        + "Start it with `tollgate run \(path)`."
+                )
+                return .failure
+            case .completed:
+                output.out("job \(before.id) is completed: nothing is left to resume.")
+                return .success
+            case .cancelled:
+                output.err("tollgate: job \(before.id) was cancelled: nothing is left to resume.")
+                return .failure
+            case .running, .failed, .pendingReview:
+                // A resume cut short (a crash, Ctrl-C) is finished by running resume again (DESIGN §6).
+                output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
+            }
         }
         let result = try session.run(readVerdict: resume) { line in output.out(line) }
         return report(result, session: session, directory: directory, output: output)

@@ -15,6 +15,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case dirtyWorkspace(path: String, during: String)
     case usage(String)
     case host(String)
+    /// The job's state does not allow what was asked (not a usage error: the same command works on another job).
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -24,8 +26,9 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .alreadyAJob(let path):
             "\(path) already holds a Tollgate job. Use `tollgate run \(path)` to continue it, or pick another directory."
         case .locked(let path, let holder):
-            "another tollgate process (\(holder)) is working on the job in \(path). Wait for it to finish; "
-                + "if no such process exists any more, nothing needs cleaning: the lock is released with the process."
+            "another tollgate process (\(holder)) is working on the job in \(path). Wait for it to finish "
+                + "(`tollgate status \(path)` shows what it does); if no such process exists any more, nothing needs "
+                + "cleaning: the lock is released with the process."
         case .spawnFailed(let command, let reason):
             "could not start `\(command)`: \(reason)."
         case .corruptState(let path, let reason):
@@ -47,6 +50,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .usage(let message):
             message
         case .host(let message):
+            message
+        case .refused(let message):
             message
         }
     }

@@ -29,7 +29,7 @@ public final class FileLock {
                 count > 0
                 ? "pid "
                     + String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                : "unknown pid"
+                : "it is just starting and has not written its pid yet"
             throw EngineError.locked(path: job, holder: holder)
         }
         ftruncate(fd, 0)

@@ -517,7 +517,6 @@ final class JobRunner {
         if state.status == .completed {
             // The host's copy of the job ends where the local one does (a no-op for the local host).
             try host.publish(branches: ["main"])
-            progress("job completed")
         }
     }
 

@@ -247,7 +247,7 @@ public final class JobSession {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let job = document.job
         guard job.status != .completed, job.status != .cancelled else {
-            throw EngineError.usage("the job is \(job.status.rawValue); its settings can no longer change")
+            throw EngineError.refused("the job is \(job.status.rawValue); its settings can no longer change")
         }
         let layer = try ConfigLayer(assignments: assignments, source: ConfigLayer.configSetSource)
         if let fixed = layer.values.keys.sorted().first(where: Self.keysFixedAtInit.contains) {
@@ -304,18 +304,8 @@ public final class JobSession {
         return try ResolvedConfig(layers: layers)
     }
 
-    /// The job id: the directory's name, lower-cased, with anything but letters, digits, `-` and `_` as `-`.
-    static func jobID(for root: URL) -> String {
-        let name = root.lastPathComponent.lowercased()
-        let mapped = name.unicodeScalars.map { scalar -> Character in
-            let allowed =
-                (scalar.properties.isAlphabetic && scalar.isASCII) || ("0"..."9").contains(scalar)
-                || scalar == "-" || scalar == "_"
-            return allowed ? Character(scalar) : "-"
-        }
-        let id = String(mapped).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        return id.isEmpty ? "job" : id
-    }
+    /// The job id, made from the directory's name (``JobID/make(from:)``).
+    static func jobID(for root: URL) -> String { JobID.make(from: root.lastPathComponent) }
 
     static func makeHost(_ name: String, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost {
         if name == "local" {

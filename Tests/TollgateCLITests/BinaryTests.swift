@@ -144,6 +144,13 @@ struct BinaryTests {
         let again = try job.tollgate("run", job.path)
         #expect(again.status == 1)
         #expect(try job.git("rev-list", "--count", "main") == "3")
+        // Raised, the job goes on from where it stopped.
+        let raised = try job.tollgate("config", job.path, "--set", "maxPhases=5")
+        #expect(raised.status == 0, "\(raised)")
+        let goesOn = try job.tollgate("run", job.path)
+        #expect(goesOn.status == 0, "\(goesOn)")
+        #expect(try job.status()["status"] as? String == "completed")
+        #expect(goesOn.stdout.components(separatedBy: "job completed").count == 2, "said once: \(goesOn.stdout)")
     }
 
     @Test func theDemoCompletesAJob() throws {

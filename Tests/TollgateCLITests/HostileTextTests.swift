@@ -81,3 +81,52 @@ struct HostileTextTests {
         #expect(try job.git("show", "phase-1-strategic:plan.md").contains("Say why"))
     }
 }
+
+/// `resume` acts on a verdict; on a job that has none to read it says so, and changes nothing where there is
+/// nothing to continue.
+struct ResumeWithoutAReviewTests {
+    @Test func resumeOnAJobThatHasNotStartedChangesNothing() throws {
+        let job = try CLIJob("resume-created")
+        try job.initialize(["--agent", "tollgate example-agent"])
+        let stateBefore = try job.git("rev-parse", "tollgate/state")
+        let result = try job.tollgate("resume", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("has not started"))
+        #expect(result.stderr.contains("tollgate run \(job.path)"))
+        #expect(try job.git("rev-parse", "tollgate/state") == stateBefore)
+        #expect(try job.status()["status"] as? String == "created")
+    }
+
+    @Test func theSettingsOfACompletedJobAreRefusedAsAStateNotAUsageError() throws {
+        let job = try CLIJob("config-completed")
+        try job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 0)
+        let result = try job.tollgate("config", job.path, "--set", "maxPhases=9")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("completed; its settings can no longer change"))
+        let resumed = try job.tollgate("resume", job.path)
+        #expect(resumed.status == 0)
+        #expect(resumed.stdout.contains("nothing is left to resume"))
+    }
+
+    @Test func theVersionIsPrinted() throws {
+        let job = try CLIJob("version")
+        let result = try job.tollgate("--version")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("tollgate "))
+    }
+
+    @Test func everyCommandTakesTheCurrentDirectoryAsTheJob() throws {
+        let job = try CLIJob("dot")
+        try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
+        let created = try job.binary.run(
+            ["init", "--agent", "tollgate example-agent", "--autonomy", "guided"],
+            directory: job.root
+        )
+        #expect(created.status == 0, "\(created)")
+        #expect(try job.binary.run(["run"], directory: job.root).status == 3)
+        #expect(try job.binary.run(["review", "approve", "--as", "ann"], directory: job.root).status == 0)
+        #expect(try job.binary.run(["resume"], directory: job.root).status == 3)
+        #expect((try job.status()["mergedPhases"] as? Int) == 1)
+    }
+}

@@ -22,6 +22,18 @@ struct InvocationTests {
         Good(arguments: ["run", "--help"], command: .help(topic: "run")),
         Good(arguments: ["review", "d", "approve", "-h"], command: .help(topic: "review")),
         Good(arguments: ["init", "d"], command: .initJob(directory: "d", options: JobOptions())),
+        // DIR defaults to the current directory.
+        Good(arguments: ["init"], command: .initJob(directory: ".", options: JobOptions())),
+        Good(arguments: ["run"], command: .run(directory: ".")),
+        Good(arguments: ["resume"], command: .resume(directory: ".")),
+        Good(arguments: ["status", "--json"], command: .status(directory: ".", json: true)),
+        Good(arguments: ["log"], command: .log(directory: ".", json: false)),
+        Good(
+            arguments: ["review", "approve", "--as", "ann"],
+            command: .review(directory: ".", action: .approve, message: nil, comments: [], reviewer: "ann")
+        ),
+        Good(arguments: ["--version"], command: .version),
+        Good(arguments: ["-V"], command: .version),
         Good(
             arguments: [
                 "init", "--expert", "coder", "d", "--autonomy=guided", "--agent", "sh agent.sh", "--description",
@@ -99,7 +111,6 @@ struct InvocationTests {
         Bad(arguments: ["frobnicate"], words: ["unknown command 'frobnicate'", "tollgate --help"]),
         Bad(arguments: ["statu", "d"], words: ["unknown command 'statu'", "Did you mean 'status'"]),
         Bad(arguments: ["help", "nope"], words: ["unknown command 'nope'"]),
-        Bad(arguments: ["init"], words: ["init needs a job directory", "tollgate init --help"]),
         Bad(arguments: ["init", "a", "b"], words: ["one job directory", "2"]),
         Bad(arguments: ["init", "d", "--set", "maxPhases"], words: ["--set takes KEY=VALUE", "maxPhases"]),
         Bad(arguments: ["init", "d", "--autonomy"], words: ["--autonomy needs a value"]),
@@ -109,16 +120,15 @@ struct InvocationTests {
         ),
         Bad(arguments: ["init", "d", "--bogus", "x"], words: ["unknown option '--bogus'", "init"]),
         Bad(arguments: ["init", "d", "--json"], words: ["unknown option '--json'"]),
-        Bad(arguments: ["run"], words: ["run needs a job directory"]),
         Bad(arguments: ["run", "a", "b"], words: ["run takes one job directory"]),
-        Bad(arguments: ["resume"], words: ["resume needs a job directory"]),
         Bad(arguments: ["run", "d", "--json"], words: ["unknown option '--json'", "run"]),
         Bad(arguments: ["status", "d", "--json=yes"], words: ["--json takes no value"]),
-        Bad(arguments: ["log"], words: ["log needs a job directory"]),
         Bad(arguments: ["config", "d", "e"], words: ["config takes one job directory"]),
         Bad(arguments: ["config", "d", "--set", "novalue"], words: ["--set takes KEY=VALUE", "novalue"]),
-        Bad(arguments: ["review", "d"], words: ["approve, request-changes, comment, close"]),
         Bad(arguments: ["review", "d", "lgtm"], words: ["unknown verdict 'lgtm'"]),
+        Bad(arguments: ["review"], words: ["approve, request-changes, comment, close"]),
+        Bad(arguments: ["review", "lgtm"], words: ["unknown verdict 'lgtm'"]),
+        Bad(arguments: ["--version", "x"], words: ["--version takes no argument"]),
         Bad(arguments: ["review", "d", "approve", "extra"], words: ["review takes a job directory"]),
         Bad(arguments: ["review", "d", "approve", "--as"], words: ["--as needs a value"]),
         Bad(

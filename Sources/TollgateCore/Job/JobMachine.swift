@@ -247,11 +247,16 @@ public struct JobMachine: Sendable, Equatable {
             return [event("job.completed", ["phases": "\(finished.number)"])]
         }
         if finished.number >= state.maxPhases {
+            // The finish stays next: raising maxPhases (`tollgate config DIR --set maxPhases=N`) lets a run go on.
             state.status = .failed
-            state.failure = "the job reached maxPhases (\(state.maxPhases)) without the agent reporting it complete"
-            state.next = nil
-            return [event("job.failed", ["cause": state.failure ?? ""])]
+            state.failure =
+                "the job reached maxPhases (\(state.maxPhases)) without the agent reporting it complete; "
+                + "raise it with `tollgate config DIR --set maxPhases=N` and run again to go on"
+            state.next = .finishPhase
+            return [event("job.failed", ["cause": state.failure ?? "", "next": describeNext()])]
         }
+        // The event is about the phase that finished: its number and last revision, taken before they move on.
+        var finishedEvent = event("phase.finished", ["branch": finished.branch])
         state.phase = finished.successor
         state.revision = 0
         state.phaseSummary = nil
@@ -259,7 +264,8 @@ public struct JobMachine: Sendable, Equatable {
         state.coauthors = []
         state.critique = nil
         state.next = .preparePhase
-        return [event("phase.finished", ["branch": finished.branch, "next": describeNext()])]
+        finishedEvent.data["next"] = describeNext()
+        return [finishedEvent]
     }
 
     /// A step failed in a way the user can fix (a git conflict, a host that is down); the step stays next.

@@ -314,8 +314,14 @@ struct JobMachineTests {
         #expect(merged.map(\.type) == ["phase.merged"])
         #expect(machine.state.merged == [MergedPhase(phase: .first, commit: "c1", approvers: ["ann"])])
         #expect(machine.state.next == .finishPhase)
+        let revision = machine.state.revision
         let finished = machine.phaseFinished()
         #expect(finished.map(\.type) == ["phase.finished"])
+        // The event is the finished phase's: its number and revision, not the next one's.
+        #expect(finished.first?.phase == 1)
+        #expect(finished.first?.revision == revision)
+        #expect(revision > 0)
+        #expect(finished.first?.data["branch"] == "phase-1-strategic")
         #expect(machine.state.phase == PhaseRef(number: 2, type: .tactical))
         #expect(machine.state.branch == "phase-2-tactical")
         #expect(machine.state.revision == 0)
@@ -342,8 +348,17 @@ struct JobMachineTests {
         #expect(events.map(\.type) == ["job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.failure?.contains("maxPhases (3)") == true)
-        #expect(machine.state.next == nil)
+        #expect(machine.state.failure?.contains("--set maxPhases=N") == true)
         #expect(machine.state.merged.count == 3)
+        // The finish stays next, so raising maxPhases lets the job go on; unchanged, it fails the same way.
+        #expect(machine.state.next == .finishPhase)
+        _ = machine.retried()
+        #expect(machine.phaseFinished().map(\.type) == ["job.failed"])
+        _ = machine.configured(["maxPhases": "5"], autonomy: .full, maxPhases: 5)
+        _ = machine.retried()
+        #expect(machine.phaseFinished().map(\.type) == ["phase.finished"])
+        #expect(machine.state.phase.number == 4)
+        #expect(machine.state.status == .running)
     }
 
     @Test func aPhaseBelowMaxPhasesGoesOn() {
