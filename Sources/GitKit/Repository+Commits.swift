@@ -16,6 +16,40 @@ extension Repository {
         return git_status_list_entrycount(list) > 0
     }
 
+    /// The paths that differ from HEAD in the index or the working tree, untracked ones included (ignored ones not),
+    /// sorted, at most `limit` of them: what `git status --porcelain` lists.
+    public func uncommittedPaths(limit: Int = 20) throws(GitError) -> [String] {
+        var options = git_status_options()
+        try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer?
+        try git("status") { git_status_list_new(&list, pointer, &options) }
+        defer { git_status_list_free(list) }
+        var paths: [String] = []
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index) else { continue }
+            let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
+            guard let delta, let path = delta.pointee.new_file.path ?? delta.pointee.old_file.path else { continue }
+            paths.append(String(cString: path))
+        }
+        return Array(paths.sorted().prefix(limit))
+    }
+
+    /// Makes the index match `commit`'s tree (empty when nil), leaving the working tree alone: `git reset --mixed`.
+    public func resetIndex(toCommit commit: OID?) throws(GitError) {
+        let index = try repositoryIndex()
+        if let commit {
+            let tree = try treeID(ofCommit: commit)
+            _ = try withTree(tree) { (root) throws(GitError) in
+                try git("reset the index") { git_index_read_tree(index, root) }
+            }
+        } else {
+            try git("reset the index") { git_index_clear(index) }
+        }
+        try git("write index") { git_index_write(index) }
+    }
+
     /// Stages everything and commits it on the current branch: `git add -A && git commit`.
     ///
     /// Additions, modifications and deletions are staged; `.gitignore` is respected, except under the paths in

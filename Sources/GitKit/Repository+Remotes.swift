@@ -39,7 +39,11 @@ extension Repository {
     ) throws(GitError) {
         let operation = "push to \(name)"
         let session = try transfer(
-            remote: name, operation: operation, refspecs: refspecs, credentials: credentials, security: security
+            remote: name,
+            operation: operation,
+            refspecs: refspecs,
+            credentials: credentials,
+            security: security
         ) { (remote, session, array) throws(GitError) in
             var options = git_push_options()
             try git(operation) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
@@ -74,7 +78,11 @@ extension Repository {
     ) throws(GitError) {
         let operation = "fetch from \(name)"
         try transfer(
-            remote: name, operation: operation, refspecs: refspecs, credentials: credentials, security: security
+            remote: name,
+            operation: operation,
+            refspecs: refspecs,
+            credentials: credentials,
+            security: security
         ) { (remote, session, array) throws(GitError) in
             var options = git_fetch_options()
             try git(operation) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }

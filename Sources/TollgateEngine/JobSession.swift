@@ -108,20 +108,6 @@ public final class JobSession {
             )
         }
         let templates = try resources.templateCatalog()
-        let repository: Repository
-        if Repository.isRepository(at: root) {
-            repository = try Repository.open(at: root)
-            if StateStore.exists(in: repository) { throw EngineError.alreadyAJob(path: root.path) }
-            let branch = try repository.currentBranch()
-            guard branch == "main" || branch == nil else {
-                throw EngineError.usage(
-                    "\(root.path) is a git repository on branch \(branch ?? "?"); Tollgate merges phases into main. "
-                        + "Switch it to main (or create main there) and run init again."
-                )
-            }
-        } else {
-            repository = try Repository.create(at: root)
-        }
         let id = jobID(for: root)
         let workspaceText = try templates.render(
             .workspace,
@@ -132,6 +118,47 @@ public final class JobSession {
                 "reviewHost": config.string("review.host"),
             ]
         )
+        let preflight = try InitPreflight.check(root: root, workspaceText: workspaceText)
+        var repository: Repository?
+        do {
+            let opened = preflight.repositoryExisted ? try Repository.open(at: root) : try Repository.create(at: root)
+            repository = opened
+            let session = try create(
+                in: opened,
+                root: root,
+                id: id,
+                workspaceText: workspaceText,
+                autonomy: autonomy,
+                config: config,
+                options: options,
+                resources: resources,
+                hostFactory: hostFactory,
+                now: now
+            )
+            if preflight.adoptedFiles > 0 {
+                let files = preflight.adoptedFiles == 1 ? "1 file" : "\(preflight.adoptedFiles) files"
+                session.warnings.append("the first commit took in the \(files) already in \(root.path)")
+            }
+            return session
+        } catch {
+            preflight.undo(repository: repository)
+            throw error
+        }
+    }
+
+    /// The writing half of ``create(at:options:resources:hostFactory:now:)``, once the folder passed the checks.
+    private static func create(
+        in repository: Repository,
+        root: URL,
+        id: String,
+        workspaceText: String,
+        autonomy: AutonomyLevel,
+        config: ResolvedConfig,
+        options: JobOptions,
+        resources: ResourceBundle,
+        hostFactory: HostFactory?,
+        now: Date
+    ) throws -> JobSession {
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
         let signature = Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
         _ = try repository.commitWorkingTree(

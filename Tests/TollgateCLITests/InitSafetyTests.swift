@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// `init` takes none of the user's files by surprise, and a failed `init` leaves the folder as it found it.
+struct InitSafetyTests {
+    /// Every file of `directory` (`.git` included) with its contents: what must not change.
+    static func snapshot(_ directory: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let base = directory.standardizedFileURL.path + "/"
+        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
+            return files
+        }
+        for case let url as URL in walker {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            let relative = url.standardizedFileURL.path.replacingOccurrences(of: base, with: "")
+            files[relative] = isDirectory.boolValue ? Data() : try Data(contentsOf: url)
+        }
+        return files
+    }
+
+    @Test func uncommittedChangesInTheRepositoryAreRefusedNotCommitted() throws {
+        let job = try CLIJob("init-dirty")
+        try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
+        try job.git("init", "-q", "-b", "main")
+        try "one\n".write(to: job.root.appendingPathComponent("tracked.txt"), atomically: true, encoding: .utf8)
+        try job.git("add", "tracked.txt")
+        try job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "mine")
+        try "changed\n".write(to: job.root.appendingPathComponent("tracked.txt"), atomically: true, encoding: .utf8)
+        try "new\n".write(to: job.root.appendingPathComponent("untracked.txt"), atomically: true, encoding: .utf8)
+        let before = try Self.snapshot(job.root)
+        let result = try job.tollgate("init", job.path, "--agent", "tollgate example-agent")
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("uncommitted changes (tracked.txt, untracked.txt)"), "\(result.stderr)")
+        #expect(result.stderr.contains("git stash -u"))
+        #expect(try Self.snapshot(job.root) == before)
+        // Once they are committed, init goes ahead on top of the user's history.
+        try job.git("add", "-A")
+        try job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "more")
+        #expect(try job.tollgate("init", job.path, "--agent", "tollgate example-agent").status == 0)
+        #expect(try job.git("rev-list", "--count", "main") == "3")
+    }
+
+    @Test func aWorkspaceMdOfTheUsersIsNotOverwritten() throws {
+        let job = try CLIJob("init-workspace-md")
+        try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
+        try "my own notes\n".write(
+            to: job.root.appendingPathComponent("workspace.md"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let result = try job.tollgate("init", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("already holds a workspace.md of its own"))
+        #expect(
+            try String(contentsOf: job.root.appendingPathComponent("workspace.md"), encoding: .utf8) == "my own notes\n"
+        )
+        #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent(".git").path))
+    }
+
+    @Test(arguments: ["vendor", "jobs/one"])
+    func aFolderHoldingRepositoriesIsRefused(_ nested: String) throws {
+        let job = try CLIJob("init-nested")
+        let inner = job.root.appendingPathComponent(nested)
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        try GitCLI.run(["init", "-q"], in: inner)
+        let before = try Self.snapshot(job.root)
+        let result = try job.tollgate("init", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("holds git repositories of its own (\(nested)/)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("invalid path"))
+        #expect(try Self.snapshot(job.root) == before)
+    }
+
+    @Test func aFailedInitLeavesNothingBehindAndTheNextOneWorks() throws {
+        let job = try CLIJob("init-undo")
+        let failed = try job.tollgate("init", job.path, "--review", "gitea")
+        #expect(failed.status != 0, "\(failed)")
+        #expect(failed.stderr.contains("gitea.url"))
+        #expect(!FileManager.default.fileExists(atPath: job.path))
+        // In a folder of the user's (not a repository), the folder and its files are as they were.
+        try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
+        try "data\n".write(to: job.root.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let before = try Self.snapshot(job.root)
+        #expect(try job.tollgate("init", job.path, "--review", "gitea").status != 0)
+        #expect(try Self.snapshot(job.root) == before)
+        let created = try job.tollgate("init", job.path, "--agent", "tollgate example-agent")
+        #expect(created.status == 0, "\(created)")
+        #expect(created.stderr.contains("took in the 1 file already in"))
+        #expect(try job.git("show", "main:notes.txt") == "data")
+    }
+}
