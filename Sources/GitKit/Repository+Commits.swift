@@ -6,14 +6,7 @@ extension Repository {
 
     /// True when the working tree or the index differs from HEAD, counting untracked files that are not ignored.
     public func hasUncommittedChanges() throws(GitError) -> Bool {
-        var options = git_status_options()
-        try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
-        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try git("status") { git_status_list_new(&list, pointer, &options) }
-        defer { git_status_list_free(list) }
-        return git_status_list_entrycount(list) > 0
+        try !uncommittedPaths(limit: 1).isEmpty
     }
 
     /// The paths that differ from HEAD in the index or the working tree, untracked ones included (ignored ones not),
