@@ -60,6 +60,21 @@ extension Repository {
         return found
     }
 
+    /// The commits reference `name` pointed at, newest first, from its reflog (empty when it has none).
+    public func reflog(of name: String) throws(GitError) -> [OID] {
+        var log: OpaquePointer?
+        try git("read the reflog of \(name)") { git_reflog_read(&log, pointer, name) }
+        defer { git_reflog_free(log) }
+        var commits: [OID] = []
+        for index in 0..<git_reflog_entrycount(log) {
+            guard let entry = git_reflog_entry_byindex(log, index), let id = git_reflog_entry_id_new(entry) else {
+                continue
+            }
+            commits.append(OID(id.pointee))
+        }
+        return commits
+    }
+
     /// Points HEAD at local branch `branch` without touching the index or the working tree (`git symbolic-ref
     /// HEAD refs/heads/<branch>`): what is in the tree is then a change against that branch.
     public func pointHead(atBranch branch: String) throws(GitError) {

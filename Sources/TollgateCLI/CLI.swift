@@ -35,7 +35,7 @@ public enum CLI {
             if case .usage = error { return .usage }
             return .failure
         } catch {
-            output.err("tollgate: \(DecodingProblem.sentence(error))")
+            output.err("tollgate: \(sentence(for: error))")
             return .failure
         }
     }
@@ -110,6 +110,18 @@ public enum CLI {
         case .help, .version, .exampleAgent, .critique, .exampleCritic:
             return .success
         }
+    }
+
+    /// An unexpected error told as a sentence: a file that cannot be read or written names the file and the
+    /// system's reason (not `NSCocoaErrorDomain Code=4`), a decoding error names the field.
+    static func sentence(for error: any Error) -> String {
+        let described = error as NSError
+        if described.domain == NSCocoaErrorDomain, let path = described.userInfo[NSFilePathErrorKey] as? String {
+            let underlying = described.userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? "error \(described.code)"
+            return "cannot use \(path): \(reason). Check that the job's directory and its .git are still there."
+        }
+        return DecodingProblem.sentence(error)
     }
 
     static func url(_ path: String) -> URL {

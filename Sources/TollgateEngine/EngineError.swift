@@ -8,6 +8,9 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case spawnFailed(command: String, reason: String)
     case corruptState(path: String, reason: String)
     case unsupportedStateVersion(found: Int, supported: Int)
+    /// The state branch or the repository was changed by something other than tollgate; `reason` says how to
+    /// recover.
+    case stateDamaged(path: String, reason: String)
     case stateMoved
     case nothingToReview(status: String)
     case wrongHost(host: String, location: String)
@@ -33,6 +36,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             "could not start `\(command)`: \(reason)."
         case .corruptState(let path, let reason):
             "the job state in \(path) cannot be read (\(reason)). Inspect it with `git log tollgate/state`."
+        case .stateDamaged(let path, let reason):
+            "the job in \(path) is damaged: \(reason)"
         case .unsupportedStateVersion(let found, let supported):
             "the job state has version \(found), this tollgate reads version \(supported). Use a matching tollgate."
         case .stateMoved:

@@ -154,6 +154,7 @@ final class JobRunner {
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
             let refsBefore = try referencesBeforeRun(run)
             report = try agent.run(invocation)
+            try checkRepositoryIsThere()
             if let misuse = try restoreReferences(refsBefore, run: run) {
                 report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
             }
@@ -162,6 +163,20 @@ final class JobRunner {
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
         try record(machine.agentFinished(run: run, report: report))
+    }
+
+    /// Fails the command when the agent removed the repository (`rm -rf .git`): nothing of the job can be recorded
+    /// in this working tree any more.
+    private func checkRepositoryIsThere() throws {
+        let head = repository.gitDirectory.appendingPathComponent("HEAD")
+        guard !FileManager.default.fileExists(atPath: head.path) else { return }
+        throw EngineError.stateDamaged(
+            path: workspace.root.path,
+            reason: "the agent removed the repository (\(repository.gitDirectory.path) is gone), with the job's "
+                + "history and state. The agent's files are still in the working tree. If the job was published "
+                + "(review.host=gitea), clone its repository again and continue there; otherwise restore .git from "
+                + "a backup."
+        )
     }
 
     /// The references as they were before run `run`, kept in the run's private files so that a run started again

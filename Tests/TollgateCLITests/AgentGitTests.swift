@@ -81,4 +81,32 @@ struct AgentGitTests {
         #expect(files.contains("archive/phase-1-strategic.md"), "\(files)")
         #expect(try job.git("show", "phase-1-strategic:archive/phase-1-strategic.md").contains("What the agent did."))
     }
+
+    @Test func aStateBranchMovedByHandSaysHowToPutItBack() throws {
+        let job = try CLIJob("state-moved")
+        try job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let good = try job.git("rev-parse", "tollgate/state")
+        try job.git("update-ref", "refs/heads/tollgate/state", "main")
+        for command in [["status", job.path], ["run", job.path], ["log", job.path]] {
+            let result = try job.tollgate(command)
+            #expect(result.status == 1, "\(command): \(result)")
+            #expect(result.stderr.contains("not a job state"), "\(result.stderr)")
+            #expect(result.stderr.contains("update-ref refs/heads/tollgate/state \(good)"), "\(result.stderr)")
+        }
+        // The command it names is the way back.
+        try job.git("update-ref", "refs/heads/tollgate/state", good)
+        #expect(try job.status()["status"] as? String == "pending_review")
+    }
+
+    @Test func anAgentThatRemovesTheRepositoryIsToldAsSuch() throws {
+        let job = try CLIJob("agent-rm-git")
+        let agent = try job.script("agent.sh", Self.agent("echo kept > kept.txt; rm -rf .git"))
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("the agent removed the repository"), "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+        #expect(FileManager.default.fileExists(atPath: job.root.appendingPathComponent("kept.txt").path))
+    }
 }

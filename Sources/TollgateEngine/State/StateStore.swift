@@ -39,7 +39,7 @@ public final class StateStore {
             if let data = try repository.fileContents(file, at: tip) { files[file] = data }
         }
         guard let job = files["job.json"] else {
-            throw EngineError.corruptState(path: path, reason: "tollgate/state has no job.json")
+            throw EngineError.stateDamaged(path: path, reason: Self.damage(at: tip, in: repository))
         }
         self.document = try JobDocument.decode(job, path: path)
         self.events = try Self.decodeEvents(files["events.ndjson"] ?? Data(), path: path)
