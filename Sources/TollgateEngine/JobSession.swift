@@ -203,6 +203,8 @@ public final class JobSession {
     /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
     /// reads the verdict on its open review and acts on it.
     public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
+        let job = try state
+        if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
         let runner = try JobRunner(
             workspace: workspace,
@@ -218,6 +220,22 @@ public final class JobSession {
         case .failed(let cause): return .failed(cause)
         case .frozen(let handle, let note): return .frozen(handle, note: note)
         }
+    }
+
+    /// While a phase is frozen its work is all committed: edits in the working tree are nobody's (not the agent's,
+    /// not reviewed), and acting on the verdict would sweep them into the next agent commit. They are refused,
+    /// named, and left where they are.
+    private func checkNothingWasLeftInTheTree(of job: JobState) throws {
+        let dirty = try workspace.repository.uncommittedPaths(limit: 50)
+        guard !dirty.isEmpty else { return }
+        let shown = dirty.prefix(5).joined(separator: ", ") + (dirty.count > 5 ? " and \(dirty.count - 5) more" : "")
+        let path = ShellQuoting.quoted(workspace.root.path)
+        throw EngineError.refused(
+            "the working tree has changes made while \(job.branch) was frozen for review (\(shown)); acting on the "
+                + "verdict would sweep them into the next agent commit, unreviewed. Commit them to \(job.branch) for "
+                + "the reviewer to see (`git -C \(path) add -A && git -C \(path) commit`), or set them aside "
+                + "(`git -C \(path) stash -u`), then run `tollgate resume \(path)` again. Nothing was changed."
+        )
     }
 
     /// Records a reviewer's verdict on the open local review, each inline comment read against the branch under

@@ -91,3 +91,28 @@ struct InitSafetyTests {
         #expect(try job.git("show", "main:notes.txt") == "data")
     }
 }
+
+/// Edits made in the working tree while a phase is frozen are nobody's work: they are named, not swept into the
+/// next agent commit, and nothing of them is lost.
+struct FrozenTreeTests {
+    @Test func editsWhileFrozenStopResumeAndStayWhereTheyAre() throws {
+        let job = try CLIJob("frozen-edits")
+        try job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        try "edited by hand\n".write(to: job.root.appendingPathComponent("plan.md"), atomically: true, encoding: .utf8)
+        try "mine\n".write(to: job.root.appendingPathComponent("scratch.txt"), atomically: true, encoding: .utf8)
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        let refused = try job.tollgate("resume", job.path)
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("plan.md, scratch.txt"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("stash -u"))
+        #expect(try job.status()["status"] as? String == "pending_review")
+        #expect(try String(contentsOf: job.root.appendingPathComponent("scratch.txt"), encoding: .utf8) == "mine\n")
+        // Set aside, the verdict is acted on, and the edits are in no commit.
+        try job.git("stash", "-u")
+        let resumed = try job.tollgate("resume", job.path)
+        #expect(resumed.status == 3, "\(resumed)")
+        #expect(try job.git("log", "--branches", "--format=%H", "--", "scratch.txt").isEmpty)
+        #expect(try job.git("stash", "list").contains("stash@{0}"))
+    }
+}
