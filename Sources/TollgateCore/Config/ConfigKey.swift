@@ -10,6 +10,12 @@ public struct ConfigKey: Sendable, Equatable {
         case bool
         case choice([String])
         case strings
+        /// A string that must not be empty or only white space (a command that must run).
+        case nonEmptyString
+        /// A list of names, each non-empty and given once (user logins).
+        case names
+        /// A list whose every item is one of these.
+        case choices([String])
     }
 
     /// The dotted name, as written in `--set` and in the flattened JSON (`agent.command`).
@@ -38,6 +44,10 @@ public struct ConfigKey: Sendable, Equatable {
         case .bool: base = "true or false"
         case .strings: base = "a list of strings (with --set: comma-separated)"
         case .choice(let choices): base = "one of: " + choices.joined(separator: ", ")
+        case .nonEmptyString: base = "a non-empty string"
+        case .names: base = "a list of names, each non-empty and given once (with --set: comma-separated)"
+        case .choices(let choices):
+            base = "a list of: " + choices.joined(separator: ", ") + " (with --set: comma-separated)"
         case .int(let range):
             base = Self.describe(range, noun: "an integer", lowest: Int.min, highest: Int.max)
         case .double(let range):
@@ -63,6 +73,13 @@ public struct ConfigKey: Sendable, Equatable {
             return value
         case (.choice(let choices), .string(let text)) where choices.contains(text):
             return value
+        case (.nonEmptyString, .string(let text)) where !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty:
+            return value
+        case (.names, .strings(let names)):
+            let clean = names.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.contains(" ") }
+            if clean && Set(names).count == names.count { return value }
+        case (.choices(let choices), .strings(let items)) where items.allSatisfy(choices.contains):
+            return value
         case (.int(let range), .int(let number)) where range.contains(number):
             return value
         case (.int(let range), .double(let number)):
@@ -86,7 +103,7 @@ public struct ConfigKey: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let value: ConfigValue?
         switch self.kind {
-        case .string, .choice:
+        case .string, .choice, .nonEmptyString:
             value = .string(text)
         case .int:
             value = Int(trimmed).map(ConfigValue.int)
@@ -94,7 +111,7 @@ public struct ConfigKey: Sendable, Equatable {
             value = Double(trimmed).flatMap { $0.isFinite ? ConfigValue.double($0) : nil }
         case .bool:
             value = trimmed == "true" ? .bool(true) : trimmed == "false" ? .bool(false) : nil
-        case .strings:
+        case .strings, .names, .choices:
             value = .strings(
                 trimmed.isEmpty
                     ? []

@@ -51,6 +51,9 @@ public struct ConfigLayer: Sendable, Equatable {
             throw .malformedJSON(source: source, detail: Self.parserMessage(for: data))
         }
         guard case .object(let members) = root else { throw .notAnObject(source: source) }
+        // A JSON object may name a key twice and a decoder keeps one of them without a word; a config file that
+        // does so says two things, so it is refused.
+        if let repeated = JSONDuplicateKeys.first(in: data) { throw .duplicateKey(source: source, key: repeated) }
 
         var description: String?
         var flat: [String: JSONNode] = [:]
@@ -210,5 +213,58 @@ private enum JSONNode: Decodable, Equatable {
         case .object(let members):
             return "{" + members.keys.sorted().map { ConfigValue.quoted($0) + ": …" }.joined(separator: ", ") + "}"
         }
+    }
+}
+
+/// Finds a key given twice in one JSON object, by a scan of the text (no decoder reports it).
+public enum JSONDuplicateKeys {
+    /// The dotted path of the first key given twice in the same object, or nil.
+    public static func first(in data: Data) -> String? {
+        struct Level {
+            var isObject: Bool
+            var keys: Set<String> = []
+            var expectingKey: Bool
+            var name: String
+        }
+        var stack: [Level] = []
+        var pendingKey: String?
+        let bytes = [UInt8](data)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                var end = index + 1
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                let text = String(decoding: bytes[(index + 1)..<min(end, bytes.count)], as: UTF8.self)
+                if var top = stack.last, top.isObject, top.expectingKey {
+                    if top.keys.contains(text) {
+                        return (stack.map(\.name).filter { !$0.isEmpty } + [text]).joined(separator: ".")
+                    }
+                    top.keys.insert(text)
+                    top.expectingKey = false
+                    stack[stack.count - 1] = top
+                    pendingKey = text
+                }
+                index = end + 1
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let name = stack.last?.isObject == true ? (pendingKey ?? "") : ""
+                stack.append(
+                    Level(isObject: byte == UInt8(ascii: "{"), expectingKey: byte == UInt8(ascii: "{"), name: name)
+                )
+                pendingKey = nil
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = stack.popLast()
+            case UInt8(ascii: ","):
+                if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true }
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
     }
 }

@@ -39,7 +39,7 @@ public struct ConfigSchema: Sendable, Equatable {
         ),
         ConfigKey(
             "agent.command",
-            .string,
+            .nonEmptyString,
             default: .string("tollgate example-agent"),
             doc: "The agent, run by /bin/sh -c in the workspace root on the phase branch."
         ),
@@ -69,7 +69,7 @@ public struct ConfigSchema: Sendable, Equatable {
         ),
         ConfigKey(
             "review.reviewers",
-            .strings,
+            .names,
             default: .strings([]),
             doc: "Users asked to review each pull request (Gitea user names)."
         ),
@@ -225,7 +225,7 @@ public struct ConfigSchema: Sendable, Equatable {
         ),
         ConfigKey(
             "critique.phaseTypes",
-            .strings,
+            .choices(["strategic", "tactical"]),
             default: .strings(["strategic"]),
             doc: "Phase types whose artifacts are critiqued (strategic, tactical)."
         ),

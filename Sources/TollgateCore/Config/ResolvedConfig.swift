@@ -36,6 +36,21 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
             }
         }
         self.entries = entries
+        try self.checkTogether()
+    }
+
+    /// Rules across keys: critique switched on needs a critic to run.
+    private func checkTogether() throws(ConfigError) {
+        guard case .bool(true)? = self.entries["critique.enabled"]?.value,
+            case .string(let command)? = self.entries["critique.command"]?.value,
+            command.allSatisfy(\.isWhitespace)
+        else { return }
+        throw .invalidValue(
+            source: self.entries["critique.enabled"]?.source ?? ConfigLayer.defaultsSource,
+            key: "critique.command",
+            value: ConfigValue.quoted(command),
+            allowed: "a command when critique.enabled is true (e.g. critique.command=\"tollgate example-critic\")"
+        )
     }
 
     /// This configuration with `layer` applied over it, as a later layer given at resolution would be.
@@ -51,6 +66,7 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
             }
             copy.entries[name] = Entry(value: try key.validate(value, source: layer.source), source: layer.source)
         }
+        try copy.checkTogether()
         return copy
     }
 
