@@ -12,7 +12,7 @@ enum InitCommand {
         output.out("  agent: \(try session.config.string("agent.command"))")
         output.out("  review host: \(state.reviewHost)")
         for warning in session.warnings { output.err("warning: \(warning)") }
-        output.out("next: tollgate run \(directory.path)")
+        output.out("next: tollgate run \(ShellQuoting.quoted(directory.path))")
         return .success
     }
 }

@@ -54,16 +54,21 @@ enum RunCommand {
         case .failed(let cause):
             output.err("tollgate: job failed: \(cause)")
             if (try? session.state.next) == nil {
-                output.err("the job is over: nothing is left to run (see `tollgate log \(directory.path)`).")
+                output.err(
+                    "the job is over: nothing is left to run (see `tollgate log \(ShellQuoting.quoted(directory.path))`)."
+                )
             } else {
-                output.err("fix the cause, then `tollgate run \(directory.path)` continues from the step that failed.")
+                output.err(
+                    "fix the cause, then `tollgate run \(ShellQuoting.quoted(directory.path))` continues from the step "
+                        + "that failed."
+                )
             }
             return .failure
         }
     }
 
     static func nextSteps(for session: JobSession, directory: URL) -> String {
-        let path = directory.path
+        let path = ShellQuoting.quoted(directory.path)
         guard let review = try? session.state.review else { return "" }
         if review.host == "local" {
             return """

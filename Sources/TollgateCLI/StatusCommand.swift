@@ -7,8 +7,13 @@ enum StatusCommand {
     static func run(directory: URL, json: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: false)
         let state = try session.state
+        let process = session.workingProcess
+        let command = nextCommand(state, directory: directory, working: process != nil)
         if json {
-            output.out(try encode(Status(state: state)))
+            var status = Status(state: state)
+            status.nextCommand = command
+            status.process = process.map { Status.Process(pid: Int($0), log: session.latestAgentLog?.path) }
+            output.out(try encode(status))
             return .success
         }
         output.out("job \(state.id): \(state.status.rawValue)")
@@ -32,7 +37,40 @@ enum StatusCommand {
         }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
+        if let process {
+            let pid = process.isEmpty ? "a tollgate process" : "tollgate process \(process)"
+            let log = session.latestAgentLog.map { "; agent log: \(ShellQuoting.quoted($0.path))" } ?? ""
+            output.out("  working now: \(pid)\(log)")
+        } else if state.status == .running {
+            output.out(
+                "  no tollgate process works on it: the last one stopped mid-step (killed or crashed); "
+                    + "nothing is lost"
+            )
+        }
+        if let command { output.out("next: \(command)") }
         return .success
+    }
+
+    /// What to type next, as a command to copy; nil when nothing is left to do.
+    static func nextCommand(_ state: JobState, directory: URL, working: Bool) -> String? {
+        let path = ShellQuoting.quoted(directory.path)
+        if working { return "wait for it (`tollgate status \(path)` again), or `tollgate log \(path)` to follow" }
+        switch state.status {
+        case .created: return "tollgate run \(path)"
+        case .running: return "tollgate run \(path) (it goes on from the step recorded last)"
+        case .pendingReview:
+            guard let review = state.review else { return "tollgate resume \(path)" }
+            if review.host == "local" {
+                return
+                    "give a verdict (`tollgate review \(path) approve`, or `request-changes --comment PATH:LINE:TEXT`), "
+                    + "then `tollgate resume \(path)`"
+            }
+            return "review \(review.location), then `tollgate resume \(path)`"
+        case .failed:
+            return state.next == nil
+                ? nil : "fix the cause above, then `tollgate run \(path)` goes on from the step that failed"
+        case .completed, .cancelled: return nil
+        }
     }
 
     static func encode(_ value: some Encodable) throws -> String {
@@ -67,6 +105,15 @@ enum StatusCommand {
         var next: String?
         var mergedPhases: Int
         var critique: PhaseCritique?
+        /// What to type next (nil: nothing is left to do).
+        var nextCommand: String?
+        /// The tollgate process working on the job now, if one is.
+        var process: Process?
+
+        struct Process: Encodable {
+            var pid: Int?
+            var log: String?
+        }
 
         init(state: JobState) {
             job = state.id
@@ -112,11 +159,13 @@ enum StatusCommand {
             try container.encode(next, forKey: .next)
             try container.encode(mergedPhases, forKey: .mergedPhases)
             try container.encode(critique, forKey: .critique)  // null when no critique ran in this phase
+            try container.encode(nextCommand, forKey: .nextCommand)
+            try container.encode(process, forKey: .process)  // null when no tollgate process works on the job
         }
 
         enum CodingKeys: String, CodingKey {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
-                failure, next, mergedPhases, critique
+                failure, next, mergedPhases, critique, nextCommand, process
         }
     }
 }

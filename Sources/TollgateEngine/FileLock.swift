@@ -38,6 +38,22 @@ public final class FileLock {
         descriptor = fd
     }
 
+    /// The pid written by the process that holds the lock at `url` now, or nil when no process holds it. Takes the
+    /// lock for an instant to find out, so it is free again on return.
+    public static func holder(at url: URL) -> String? {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(fd, &buffer, 64)
+        let pid = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
+        return pid.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -47,6 +47,19 @@ public final class JobSession {
     /// The workspace directory.
     public var root: URL { workspace.root }
 
+    /// Whether a tollgate process works on the job now: its pid (empty when not written yet), or nil when none.
+    public var workingProcess: String? { FileLock.holder(at: workspace.lockFile) }
+
+    /// The log of the job's latest agent run, if one ran.
+    public var latestAgentLog: URL? {
+        guard let runs = try? state.runs, runs > 0 else { return nil }
+        for run in stride(from: runs, through: 1, by: -1) {
+            let log = workspace.privateDirectory.appendingPathComponent("logs/run-\(run).log")
+            if FileManager.default.fileExists(atPath: log.path) { return log }
+        }
+        return nil
+    }
+
     private init(
         workspace: Workspace,
         store: StateStore,

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `status` says what to type next, and tells a job a process works on from one whose process died.
+struct StatusNextTests {
+    @Test func eachStateNamesItsNextCommand() throws {
+        let job = try CLIJob("status-next")
+        try job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
+        #expect((try job.status()["nextCommand"] as? String) == "tollgate run \(job.path)")
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let frozen = try job.tollgate("status", job.path)
+        #expect(frozen.stdout.contains("next: give a verdict (`tollgate review \(job.path) approve`"), "\(frozen)")
+        #expect(try job.status()["process"] is NSNull)
+    }
+
+    @Test func aPathIsQuotedForTheShell() throws {
+        let job = try CLIJob("status-quoted")
+        let spaced = job.directory.path("my job")
+        #expect(try job.tollgate("init", spaced.path, "--agent", "tollgate example-agent").status == 0)
+        let status = try job.tollgate("status", spaced.path)
+        #expect(status.stdout.contains("next: tollgate run '\(spaced.path)'"), "\(status)")
+    }
+
+    @Test func aRunningJobShowsItsProcessAndADeadOneSaysSo() throws {
+        let job = try CLIJob("status-process")
+        let pids = job.directory.path("pids")
+        let agent = try job.script("agent.sh", AgentScript.custom("echo $$ > \"\(pids.path)\"\nsleep 30"))
+        try job.initialize(["--agent", agent])
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        _ = try ProcessHygieneTests.agentPIDs(pids)
+        let during = try job.status()
+        let process = try #require(during["process"] as? [String: Any], "\(during)")
+        #expect(process["pid"] as? Int == Int(running.pid))
+        #expect((process["log"] as? String)?.hasSuffix("run-1.log") == true)
+        #expect((during["nextCommand"] as? String)?.hasPrefix("wait for it") == true)
+        kill(running.pid, SIGKILL)
+        _ = running.wait(timeout: 10)
+        let after = try job.tollgate("status", job.path)
+        #expect(after.stdout.contains("no tollgate process works on it"), "\(after)")
+        #expect(after.stdout.contains("next: tollgate run \(job.path)"))
+        // The survivor is ended by the next command that takes the job.
+        #expect(try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent").status == 0)
+    }
+}
