@@ -66,9 +66,21 @@ public enum CLI {
                 output: output
             )
         case .run(let directory):
-            return try RunCommand.run(directory: url(directory), resume: false, resources: resources, output: output)
+            return try RunCommand.run(
+                directory: url(directory),
+                resume: false,
+                live: invocation.quiet ? nil : LiveProgress(output: output),
+                resources: resources,
+                output: output
+            )
         case .resume(let directory):
-            return try RunCommand.run(directory: url(directory), resume: true, resources: resources, output: output)
+            return try RunCommand.run(
+                directory: url(directory),
+                resume: true,
+                live: invocation.quiet ? nil : LiveProgress(output: output),
+                resources: resources,
+                output: output
+            )
         case .status(let directory, let json):
             return try StatusCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .review(let directory, let action, let message, let comments, let reviewer):

@@ -31,6 +31,14 @@ public struct Invocation: Sendable, Equatable {
     public var command: Command
     /// `--home`: where `config/` and `Templates/` are.
     public var home: String?
+    /// `--quiet` (run, resume): no live progress while an agent runs.
+    public var quiet: Bool = false
+
+    public init(command: Command, home: String?, quiet: Bool = false) {
+        self.command = command
+        self.home = home
+        self.quiet = quiet
+    }
 
     /// The subcommands, in the order `--help` lists them.
     public static let commands = [
@@ -134,7 +142,7 @@ public struct Invocation: Sendable, Equatable {
             throw UsageError("unknown command '\(name)'")
         }
         try scanner.finish()
-        return Invocation(command: command, home: home)
+        return Invocation(command: command, home: home, quiet: scanner.flag("--quiet"))
     }
 
     private static func closest(to name: String) -> String? {
@@ -152,7 +160,8 @@ struct OptionScanner {
         "watch": ["--interval", "--home"], "config": ["--set", "--home"],
     ]
     static let flagOptions: [String: Set<String>] = [
-        "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"],
+        "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"], "run": ["--quiet"],
+        "resume": ["--quiet"],
     ]
 
     var positionals: [String] = []

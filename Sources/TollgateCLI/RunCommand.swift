@@ -4,7 +4,9 @@ import TollgateEngine
 
 /// `tollgate run DIR` and `tollgate resume DIR`: drive the job and report where it stopped.
 enum RunCommand {
-    static func run(directory: URL, resume: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
+    static func run(directory: URL, resume: Bool, live: LiveProgress?, resources: ResourceBundle, output: Output)
+        throws -> ExitCode
+    {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
         if !resume, before.status == .pendingReview, let review = before.review {
@@ -35,7 +37,11 @@ enum RunCommand {
                 output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
             }
         }
-        let result = try session.run(readVerdict: resume) { line in output.out(line) }
+        let result = try session.run(readVerdict: resume, heartbeat: live?.beat) { line in
+            live?.clear()
+            output.out(line)
+        }
+        live?.clear()
         return report(result, session: session, directory: directory, output: output)
     }
 

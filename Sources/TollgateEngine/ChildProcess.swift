@@ -44,6 +44,9 @@ public struct ChildProcess: Sendable {
     /// Where the group's id and start time are kept while it runs, for the next command to end it should this
     /// process be killed outright (DESIGN §5); nil keeps no record.
     public var runtimeRecord: URL?
+    /// Called every `heartbeatSeconds` while the process runs, with the time since it started.
+    public var heartbeat: (@Sendable (Duration) -> Void)?
+    public var heartbeatSeconds: Double = 1
 
     public init(
         arguments: [String],
@@ -107,7 +110,7 @@ public struct ChildProcess: Sendable {
         }
         let reaper = ProcessReaper(pid: pid)
         let termination: Termination
-        if let timeoutSeconds, !reaper.wait(until: .now() + .seconds(timeoutSeconds)) {
+        if let timeoutSeconds, !wait(for: reaper, deadline: .now() + .seconds(timeoutSeconds)) {
             kill(-pid, SIGTERM)
             if !reaper.wait(until: .now() + .seconds(graceSeconds)) {
                 kill(-pid, SIGKILL)
@@ -117,10 +120,25 @@ public struct ChildProcess: Sendable {
             kill(-pid, SIGKILL)
             termination = .timedOut(seconds: timeoutSeconds)
         } else {
-            _ = reaper.wait(until: nil)
+            _ = wait(for: reaper, deadline: nil)
             termination = reaper.termination ?? .exited(-1)
         }
         if let signal = ProcessGroups.interruption { return .interrupted(signal: signal) }
         return termination
+    }
+
+    /// Waits for the process until `deadline` (for ever when nil), beating the heartbeat meanwhile; true when it
+    /// ended.
+    private func wait(for reaper: ProcessReaper, deadline: DispatchTime?) -> Bool {
+        guard let heartbeat else { return reaper.wait(until: deadline) }
+        let started = ContinuousClock.now
+        let interval = DispatchTimeInterval.milliseconds(Int(heartbeatSeconds * 1000))
+        while true {
+            let beat = DispatchTime.now() + interval
+            let until = deadline.map { min($0, beat) } ?? beat
+            if reaper.wait(until: until) { return true }
+            if let deadline, DispatchTime.now() >= deadline { return false }
+            heartbeat(ContinuousClock.now - started)
+        }
     }
 }

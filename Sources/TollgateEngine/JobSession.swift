@@ -215,7 +215,13 @@ public final class JobSession {
 
     /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
     /// reads the verdict on its open review and acts on it.
-    public func run(readVerdict: Bool, progress: @escaping (String) -> Void) throws -> Result {
+    /// - Parameter heartbeat: told about once a second while an agent runs: the time it has run and its last
+    ///   line of output.
+    public func run(
+        readVerdict: Bool,
+        heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
+        progress: @escaping (String) -> Void
+    ) throws -> Result {
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
@@ -223,7 +229,7 @@ public final class JobSession {
             workspace: workspace,
             store: store,
             host: host,
-            agent: ShellAgentRunner(baseEnvironment: environment),
+            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat),
             critic: ProcessCritic(environment: environment),
             templates: try resources.templateCatalog(),
             progress: progress

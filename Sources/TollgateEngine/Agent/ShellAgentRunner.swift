@@ -6,9 +6,15 @@ public struct ShellAgentRunner: AgentRunner {
     /// Added to the agent's environment (this process's own, with the directory of the running tollgate first on
     /// `PATH` so that `tollgate example-agent` resolves even when tollgate is not installed).
     public var baseEnvironment: [String: String]
+    /// Told, about once a second while the agent runs, the time it has run and the last line of its log.
+    public var heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)?
 
-    public init(baseEnvironment: [String: String] = ShellAgentRunner.defaultEnvironment()) {
+    public init(
+        baseEnvironment: [String: String] = ShellAgentRunner.defaultEnvironment(),
+        heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil
+    ) {
         self.baseEnvironment = baseEnvironment
+        self.heartbeat = heartbeat
     }
 
     public func run(_ invocation: AgentInvocation) throws -> AgentReport {
@@ -18,7 +24,7 @@ public struct ShellAgentRunner: AgentRunner {
             withIntermediateDirectories: true
         )
         let environment = baseEnvironment.merging(invocation.environment) { _, new in new }
-        let process = ChildProcess.shell(
+        var process = ChildProcess.shell(
             invocation.command,
             environment: environment,
             directory: invocation.directory,
@@ -27,6 +33,10 @@ public struct ShellAgentRunner: AgentRunner {
             graceSeconds: invocation.graceSeconds,
             runtimeRecord: invocation.runtimeRecord
         )
+        if let heartbeat {
+            let log = invocation.logFile
+            process.heartbeat = { elapsed in heartbeat(elapsed, LogTail.lines(of: log, count: 1).last) }
+        }
         let termination = try process.run()
         var report = Self.readOutcome(at: invocation.outcomeFile)
         switch termination {
@@ -52,8 +62,15 @@ public struct ShellAgentRunner: AgentRunner {
             report.failure =
                 "tollgate was interrupted (\(ProcessGroups.name(of: signal))) and stopped the agent with its process "
                 + "group; `tollgate run \(ShellQuoting.quoted(invocation.directory.path))` runs the phase again; log: \(invocation.logFile.path)"
-        default:
+        case .exited, .signalled:
             report.failure = "the agent \(termination) (`\(invocation.command)`); log: \(invocation.logFile.path)"
+        }
+        if report.failure != nil, termination != .exited(0) {
+            let tail = LogTail.lines(of: invocation.logFile, count: 5)
+            if !tail.isEmpty {
+                report.failure? +=
+                    "\nlast lines of the agent's output:\n" + tail.map { "  | " + $0 }.joined(separator: "\n")
+            }
         }
         return report
     }
@@ -82,5 +99,19 @@ public struct ShellAgentRunner: AgentRunner {
             environment["PATH"] = directory + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         }
         return environment
+    }
+}
+
+/// The last lines of a log file, read from its end (a long log is not read whole), each made one clean line.
+enum LogTail {
+    static func lines(of url: URL, count: Int, window: Int = 8192) -> [String] {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return [] }
+        let start = size > UInt64(window) ? size - UInt64(window) : 0
+        guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return [] }
+        var lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        if start > 0, !lines.isEmpty { lines.removeFirst() }  // cut mid-line
+        return lines.compactMap(CommitText.line).suffix(count).map { $0 }
     }
 }
