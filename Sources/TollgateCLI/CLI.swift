@@ -65,18 +65,12 @@ public enum CLI {
                 resources: resources,
                 output: output
             )
-        case .run(let directory):
+        case .run(let directory), .resume(let directory):
+            var resume = false
+            if case .resume = command { resume = true }
             return try RunCommand.run(
                 directory: url(directory),
-                resume: false,
-                live: invocation.quiet ? nil : LiveProgress(output: output),
-                resources: resources,
-                output: output
-            )
-        case .resume(let directory):
-            return try RunCommand.run(
-                directory: url(directory),
-                resume: true,
+                resume: resume,
                 live: invocation.quiet ? nil : LiveProgress(output: output),
                 resources: resources,
                 output: output
