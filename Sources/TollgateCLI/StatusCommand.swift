@@ -7,8 +7,14 @@ enum StatusCommand {
     static func run(directory: URL, json: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: false)
         let state = try session.state
-        let process = session.workingProcess
-        let command = nextCommand(state, directory: directory, working: process != nil)
+        let process = session.isClone ? nil : session.workingProcess
+        var command = nextCommand(state, directory: directory, working: process != nil)
+        if session.isClone {
+            command =
+                state.status == .completed || state.status == .cancelled
+                ? nil
+                : "the job goes on in its own workspace; review its pull requests there (this clone is read only)"
+        }
         if json {
             var status = Status(state: state)
             status.nextCommand = command
@@ -16,7 +22,9 @@ enum StatusCommand {
             output.out(try encode(status))
             return .success
         }
-        output.out("job \(state.id): \(state.status.rawValue)")
+        output.out(
+            "job \(state.id): \(state.status.rawValue)\(session.isClone ? " (a clone: read from origin/tollgate/state)" : "")"
+        )
         output.out("  \(state.phase), revision \(state.revision), branch \(state.branch)")
         output.out("  autonomy \(state.autonomy.rawValue); review host \(state.reviewHost)")
         if let review = state.review {

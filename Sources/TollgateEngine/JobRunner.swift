@@ -375,7 +375,14 @@ final class JobRunner {
         guard let head = try repository.branchTip(branch) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing")
         }
-        try host.publish(branches: [branch])
+        // What the reviewer is shown stays reachable (and in a clone) after the branch is merged and deleted.
+        try RevisionsBranch.record(
+            head,
+            label: "\(state.phase), revision \(state.revision)",
+            in: repository,
+            signature: signature
+        )
+        try host.publish(branches: [branch, RevisionsBranch.branch])
         let request = ReviewRequest(
             branch: branch,
             head: head.hex,

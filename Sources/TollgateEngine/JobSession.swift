@@ -22,6 +22,8 @@ public final class JobSession {
     private let lock: FileLock?
     /// What opening the job did that the user should hear about (a survivor ended), one sentence each.
     public private(set) var notes: [String] = []
+    /// The job was opened in a `git clone` of it, read only from the remote's state.
+    public private(set) var isClone = false
     /// What the user should know about how the job was set up (from ``create(at:options:resources:hostFactory:now:)``).
     public private(set) var warnings: [String] = []
 
@@ -83,6 +85,14 @@ public final class JobSession {
         hostFactory: HostFactory? = nil
     ) throws -> JobSession {
         let workspace = try Workspace.open(at: directory.standardizedFileURL)
+        let clone = StateStore.isClone(workspace.repository)
+        if clone && exclusive {
+            throw EngineError.refused(
+                "\(workspace.root.path) is a clone of a job (its state is origin/\(StateStore.branch)): "
+                    + "`tollgate status` and `tollgate log` read it here, but the job goes on in its own workspace "
+                    + "(review its pull requests, then run `tollgate resume` there)."
+            )
+        }
         let lock = exclusive ? try FileLock(at: workspace.lockFile, job: workspace.root.path) : nil
         // With the lock held, no tollgate of this job runs: an agent group on record was left by one killed
         // outright, and it ends before anything runs again (never two agents on one job).
@@ -91,6 +101,7 @@ public final class JobSession {
             notes.append(ended)
         }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
+        if clone { store.readReference = StateStore.cloneReference }
         try store.load()
         guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
         let host = try makeHost(
@@ -100,6 +111,7 @@ public final class JobSession {
         )
         let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
         session.notes = notes
+        session.isClone = clone
         return session
     }
 

@@ -11,6 +11,11 @@ public final class StateStore {
     public static let reference = "refs/heads/tollgate/state"
     /// The short name, as users type it.
     public static let branch = "tollgate/state"
+    /// Where a `git clone` of a published job has the state (DESIGN §6: a clone can be inspected).
+    public static let cloneReference = "refs/remotes/origin/tollgate/state"
+
+    /// The reference the state is read from: the state branch, or in a clone the remote's copy (read only).
+    var readReference = StateStore.reference
 
     let repository: Repository
     let signature: Signature
@@ -30,10 +35,15 @@ public final class StateStore {
         ((try? repository.resolve(reference: reference)) ?? nil) != nil
     }
 
+    /// Whether the repository is a clone of a job: the remote's state is there, no local one.
+    static func isClone(_ repository: Repository) -> Bool {
+        !exists(in: repository) && ((try? repository.resolve(reference: cloneReference)) ?? nil) != nil
+    }
+
     /// Reads the current state from the branch tip.
     func load() throws {
         let path = repository.workingDirectory?.path ?? repository.gitDirectory.path
-        guard let tip = try repository.resolve(reference: Self.reference) else { throw EngineError.notAJob(path: path) }
+        guard let tip = try repository.resolve(reference: readReference) else { throw EngineError.notAJob(path: path) }
         var files: [String: Data] = [:]
         for file in try repository.filePaths(at: tip) {
             if let data = try repository.fileContents(file, at: tip) { files[file] = data }
