@@ -523,7 +523,17 @@ class State:
         official = self.is_official_reviewer(repo, login)
         if official:
             self.clear_official(pr, login)
+        self.clear_review_requests(pr, login, "REQUEST_REVIEW")
         return self.add_review(pr, self.user(login)["login"], "REQUEST_REVIEW", "", "", official)
+
+    def clear_review_requests(self, pr, reviewer, kind):
+        """CreateReview: any review but a pending one deletes the user's REQUEST_REVIEW rows ("make sure user
+        review requests are cleared"), so a submitted review ends the request and a new request replaces the old."""
+        if kind == "PENDING":
+            return
+        for review in self.reviews_of(pr):
+            if review["reviewer"].lower() == reviewer.lower() and review["type"] == "REQUEST_REVIEW":
+                del self.reviews[review["id"]]
 
     def clear_official(self, pr, reviewer):
         for review in self.reviews_of(pr):
@@ -993,6 +1003,8 @@ class Handler(BaseHTTPRequestHandler):
              True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)", self.get_review,
              "repository", False),
+            ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)",
+             self.submit_pending_review, "repository", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)/comments",
              self.list_review_comments, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)/dismissals",
@@ -1218,12 +1230,21 @@ class Handler(BaseHTTPRequestHandler):
         if login.lower() != pr["poster"].lower() and state.access_mode(repo, login) < WRITE:
             # EditPullRequest (routers/api/v1/repo/pull.go): neither the poster nor a writer, a bare 403.
             raise ApiError(403, raw=b"")
-        if "state" in body and body["state"] not in (None, pr["state"]):
+        # EditPullRequest changes the title and body before it looks at the state, so they stay when the state
+        # is refused below.
+        if body.get("title"):
+            pr["title"] = body["title"]
+        if "body" in body and body["body"] is not None:
+            pr["body"] = body["body"]
+            pr["content_version"] += 1
+        if body.get("state") is not None:
             if pr["merged"]:
+                # `if form.State != nil { if pr.HasMerged { 412 } }`: any state, "closed" included, whatever
+                # the merged pull request's state already is.
                 raise ApiError(412, "cannot change state of this pull request, it was already merged")
-            if body["state"] == "closed":
+            if body["state"] == "closed" and pr["state"] != "closed":
                 state.close_pr(pr, login)
-            elif body["state"] == "open":
+            elif body["state"] == "open" and pr["state"] != "open":
                 for other in state.prs_of(repo):
                     if other is not pr and other["state"] == "open" and other["head"] == pr["head"] \
                             and other["base"] == pr["base"]:
@@ -1233,11 +1254,6 @@ class Handler(BaseHTTPRequestHandler):
                 pr["state"] = "open"
                 pr["closed_at"] = None
                 state.start_merge_check(pr)
-        if body.get("title"):
-            pr["title"] = body["title"]
-        if "body" in body and body["body"] is not None:
-            pr["body"] = body["body"]
-            pr["content_version"] += 1
         pr["updated"] = now_unix()
         self.send(201, state.pr_json(repo, pr))
 
@@ -1373,8 +1389,11 @@ class Handler(BaseHTTPRequestHandler):
             users.append(user)
         created = []
         for user in users:
-            latest = [r for r in state.reviews_of(pr) if r["reviewer"].lower() == user["login"].lower()
-                      and r["type"] != "PENDING"]
+            # AddReviewRequest: skipped when the reviewer's latest review by id among APPROVED, REQUEST_CHANGES and
+            # REQUEST_REVIEW (GetReviewByIssueIDAndUserID; COMMENT is not one) is already a request.
+            latest = sorted((r for r in state.reviews_of(pr) if r["reviewer"].lower() == user["login"].lower()
+                             and r["type"] in ("APPROVED", "REQUEST_CHANGES", "REQUEST_REVIEW")),
+                            key=lambda r: r["id"])
             if latest and latest[-1]["type"] == "REQUEST_REVIEW":
                 continue
             created.append(state.add_review_request(repo, pr, user["login"]))
@@ -1422,16 +1441,15 @@ class Handler(BaseHTTPRequestHandler):
         items.sort(key=lambda c: (c["path"], -(c["position"] or c["original_position"]), c["id"]))
         self.send(200, [state.review_comment_json(repo, pr, c) for c in items])
 
-    def create_review(self, login, args, query, body):
-        state = self.state
-        repo, pr = self.load_pr(args)
-        if pr["state"] != "open":
-            raise ApiError(422, "can't submit review for a closed or merged PR")
-        event = (body.get("event") or "").upper()
+    def review_type(self, pr, login, event, text, has_comments):
+        """preparePullReviewType (routers/api/v1/repo/pull_review.go): the review type of `event`, or a 422."""
+        given = event or ""
+        event = given.upper()
         if event not in ("APPROVED", "REQUEST_CHANGES", "COMMENT"):
-            event = "PENDING"
-        text = (body.get("body") or "").strip()
-        comments = body.get("comments") or []
+            # Anything else is a pending review, which needs a body like a change request.
+            if not text:
+                raise ApiError(422, "review event %s requires a body" % given)
+            return "PENDING"
         is_poster = login.lower() == pr["poster"].lower()
         if event == "APPROVED" and is_poster:
             raise ApiError(422, "approve your own pull is not allowed")
@@ -1439,43 +1457,120 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(422, "reject your own pull is not allowed")
         if event == "REQUEST_CHANGES" and not text:
             raise ApiError(422, "review event REQUEST_CHANGES requires a body")
-        if event == "COMMENT" and not text and not comments:
+        if event == "COMMENT" and not text and not has_comments:
             raise ApiError(422, "review event COMMENT requires a body or a comment")
-        commit_id = body.get("commit_id") or pr["head_sha"]
-        path = state.repo_path(repo)
-        prepared = []
-        for item in comments:
-            file_path = item.get("path") or ""
-            new_line = int(item.get("new_position") or 0)
-            old_line = int(item.get("old_position") or 0)
-            side_commit = commit_id if new_line > 0 else (pr["merge_base"] or commit_id)
-            lines = state.git.file_lines(path, side_commit, file_path)
-            line = new_line or old_line
-            if lines is None or line <= 0 or line > len(lines):
-                raise ApiError(500, "")
+        return event
+
+    def pending_review(self, pr, login):
+        """GetCurrentReview: the user's pending review of the pull request, or None."""
+        for review in self.state.reviews_of(pr):
+            if review["type"] == "PENDING" and review["reviewer"].lower() == login.lower():
+                return review
+        return None
+
+    def add_code_comment(self, repo, pr, review, item, commit_id):
+        """CreateCodeComment (services/pull/review.go) into `review`. A path the commit lacks, or a line past its
+        end, is no error: Gitea's blame answers "no such path" / "has only N lines", which it lets pass, and the
+        diff of a file the pull request does not touch is empty (tests/integration/api_pull_review_test.go posts
+        comments on files the pull request does not change). The stored line is the old one when given."""
+        state = self.state
+        file_path = item.get("path") or ""
+        new_line = int(item.get("new_position") or 0)
+        old_line = int(item.get("old_position") or 0)
+        if old_line > 0:
+            new_line = 0
+        side_commit = commit_id if old_line <= 0 else (pr["merge_base"] or commit_id)
+        lines = state.git.file_lines(state.repo_path(repo), side_commit, file_path) or []
+        line = new_line or old_line
+        hunk = ""
+        if 0 < line <= len(lines):
             start = max(1, line - 3)
             hunk_lines = lines[start - 1:line]
             sign = "+" if new_line > 0 else "-"
             hunk = "@@ -%d,%d +%d,%d @@\n" % (start, len(hunk_lines), start, len(hunk_lines)) + "\n".join(
                 sign + text_line for text_line in hunk_lines)
-            prepared.append((item, file_path, new_line, old_line, hunk))
-        # SubmitReview (models/issues/review.go): a verdict is official when its author is an official reviewer, and
-        # only then are the author's older reviews made unofficial.
-        official = event in ("APPROVED", "REQUEST_CHANGES") and state.is_official_reviewer(repo, login)
-        if official:
+        stamp = now_unix()
+        comment = {"id": state.new_id("comment"), "kind": "review", "pr_id": pr["id"], "review_id": review["id"],
+                   "user": review["reviewer"], "body": item.get("body") or "", "path": file_path,
+                   "position": new_line, "original_position": old_line, "commit_id": commit_id,
+                   "diff_hunk": hunk, "created": stamp, "updated": stamp}
+        state.comments[comment["id"]] = comment
+
+    def submit_review(self, repo, pr, login, kind, text, commit_id):
+        """SubmitReview (services/pull/review.go and models/issues/review.go): the user's pending review becomes
+        the submitted one, keeping its id; without one a review is created."""
+        state = self.state
+        if kind in ("APPROVED", "REQUEST_CHANGES") and pr["state"] != "open":
+            # ErrSubmitReviewOnClosedPR, checked for verdicts only: a comment review on a closed (or merged) pull
+            # request is allowed.
+            raise ApiError(422, "can't submit review for a closed or merged PR")
+        stale = kind in ("APPROVED", "REQUEST_CHANGES") and commit_id != pr["head_sha"]
+        official = False
+        reviewer = state.user(login)["login"]
+        if kind in ("APPROVED", "REQUEST_CHANGES"):
+            # "Only reviewers latest review of type approve and reject shall count as official": every older
+            # review of the user's stops being official, whatever this one is.
             state.clear_official(pr, login)
-        review = state.add_review(pr, state.user(login)["login"], event, text, commit_id, official,
-                                  stale=commit_id != pr["head_sha"])
-        for item, file_path, new_line, old_line, hunk in prepared:
-            stamp = now_unix()
-            comment = {"id": state.new_id("comment"), "kind": "review", "pr_id": pr["id"], "review_id": review["id"],
-                       "user": review["reviewer"], "body": item.get("body") or "", "path": file_path,
-                       "position": new_line, "original_position": old_line, "commit_id": commit_id,
-                       "diff_hunk": hunk, "created": stamp, "updated": stamp}
-            state.comments[comment["id"]] = comment
+            official = state.is_official_reviewer(repo, login)
+        review = self.pending_review(pr, login)
+        if review is None:
+            if kind != "APPROVED" and not text:
+                raise ApiError(500, "Review content is empty")
+            state.clear_review_requests(pr, login, kind)
+            if kind in ("APPROVED", "REQUEST_CHANGES"):
+                # CreateReview: "make sure if the created review gets dismissed no old review surface" (gitea
+                # issue #28542, TestAPIPullReviewStayDismissed): the user's older verdicts are dismissed.
+                for other in state.reviews_of(pr):
+                    if other["reviewer"].lower() == login.lower() and other["type"] in ("APPROVED", "REQUEST_CHANGES"):
+                        other["dismissed"] = True
+            review = state.add_review(pr, reviewer, kind, text, commit_id, official, stale=stale)
+        else:
+            has_code = any(c.get("review_id") == review["id"] for c in state.comments.values())
+            if kind != "APPROVED" and not has_code and not text:
+                raise ApiError(500, "Review content is empty")
+            if version_tuple(state.version) >= (1, 27):
+                # go-gitea/gitea#37809 (issue #37808): a submitted pending review clears the user's review request
+                # as a created one does; before it the request row stayed. It reached the 1.26 branch as #37815 in
+                # an unknown patch release, so the stand-in keeps the older, harsher behaviour for every 1.26.
+                state.clear_review_requests(pr, login, kind)
+            review.update({"type": kind, "body": text, "commit_id": commit_id, "stale": stale, "official": official,
+                           "updated": now_unix()})
         pr["updated"] = now_unix()
-        if event != "PENDING":
+        if kind != "PENDING":
             state.deliver_review_hooks(repo, pr, review)
+        return review
+
+    def create_review(self, login, args, query, body):
+        state = self.state
+        repo, pr = self.load_pr(args)
+        text = (body.get("body") or "").strip()
+        comments = body.get("comments") or []
+        kind = self.review_type(pr, login, body.get("event"), text, bool(comments))
+        commit_id = body.get("commit_id") or pr["head_sha"]
+        if comments:
+            # CreatePullReview: each comment goes into the user's pending review (created when there is none)
+            # before the review is submitted, so the comments stay in it when the submission is refused.
+            pending = self.pending_review(pr, login)
+            if pending is None:
+                pending = state.add_review(pr, state.user(login)["login"], "PENDING", "", commit_id, False)
+            for item in comments:
+                self.add_code_comment(repo, pr, pending, item, commit_id)
+        review = self.submit_review(repo, pr, login, kind, text, commit_id)
+        self.send(200, state.review_json(repo, pr, review))
+
+    def submit_pending_review(self, login, args, query, body):
+        """SubmitPullReview (POST …/reviews/{id}): only a pending review; the verdict's comments are the review's
+        own, but the handler passes `len(review.Comments)`, which it never loads, so a COMMENT needs a body."""
+        state = self.state
+        repo, pr = self.load_pr(args)
+        review = self.find_review(pr, args, login)
+        if review["type"] != "PENDING":
+            raise ApiError(422, "only a pending review can be submitted")
+        text = (body.get("body") or "").strip()
+        kind = self.review_type(pr, login, body.get("event"), text, False)
+        if kind == "PENDING":
+            raise ApiError(422, "review stay pending")
+        review = self.submit_review(repo, pr, review["reviewer"], kind, text, pr["head_sha"])
         self.send(200, state.review_json(repo, pr, review))
 
     def dismiss_review(self, login, args, query, body):
