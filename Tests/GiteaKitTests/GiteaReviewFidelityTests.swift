@@ -16,7 +16,7 @@ struct GiteaReviewFidelityTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
-        try await fixture.bot.merge(pull.number, in: repo, MergeOptions(style: .squash, headCommitID: pull.head.sha))
+        _ = try await fixture.bot.merge(pull.number, in: repo, MergeOptions(style: .squash, headCommitID: pull.head.sha))
         for state in [PullRequest.State.closed, .open] {
             let refused = await expectGiteaError(.preconditionFailed) {
                 try await fixture.bot.editPullRequest(pull.number, in: repo, EditPullRequestOptions(state: state))

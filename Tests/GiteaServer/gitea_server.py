@@ -195,7 +195,7 @@ class State:
         os.chmod(hook, 0o755)
         self.version = version
         self.url_holder = root_url_holder
-        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1}
+        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1, "team": 1}
         self.users = {}  # lower login -> user dict
         self.tokens = {}  # token -> {"login", "scopes"}
         # lower name -> {"id", "name", "members": set(lower logins) (the Owners team), "teams": {lower name: team}};
@@ -1027,6 +1027,11 @@ class Handler(BaseHTTPRequestHandler):
              "repository", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)/permission",
              self.collaborator_permission, "repository", False),
+            ("GET", r"/orgs/(?P<org>[^/]+)/teams", self.list_org_teams, "organization", False),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams/(?P<team>[^/]+)", self.repo_team, "repository", False),
+            ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams/(?P<team>[^/]+)", self.add_repo_team, "repository",
+             True),
+            ("PUT", r"/teams/(?P<id>\d+)/members/(?P<u>[^/]+)", self.add_team_member, "organization", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.list_hooks, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.create_hook, "repository", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks/(?P<id>\d+)", self.delete_hook, "repository", True),
@@ -1710,6 +1715,87 @@ class Handler(BaseHTTPRequestHandler):
         if not self.state.is_repo_admin(repo, login):
             raise ApiError(403, NOT_REPO_ADMIN)
 
+    # ---- organisation teams (routers/api/v1/org/team.go, routers/api/v1/repo/teams.go)
+
+    def team_json(self, org, team):
+        organization = {"id": org["id"], "name": org["name"], "username": org["name"], "full_name": org["name"],
+                        "email": "", "avatar_url": "", "description": "", "website": "", "location": "",
+                        "visibility": "public", "repo_admin_change_team_access": True}
+        return {"id": team["id"], "name": team["name"], "description": "", "organization": organization,
+                "includes_all_repositories": team["includes_all"], "permission": team["permission"],
+            "units": ["repo.code", "repo.issues", "repo.pulls", "repo.releases", "repo.wiki"],
+            "units_map": {u: team["permission"] for u in ("repo.code", "repo.issues", "repo.pulls", "repo.releases",
+                                                          "repo.wiki")},
+            "can_create_org_repo": team["can_create_org_repo"]}
+
+    def org_role(self, org, login):
+        """"owner" for the Owners team's members and site admins, "member" for any team's, else None."""
+        user = self.state.user(login)
+        key = login.lower()
+        if (user and user["is_admin"]) or key in org["members"]:
+            return "owner"
+        if any(key in t["members"] for t in org["teams"].values()):
+            return "member"
+        return None
+
+    def list_org_teams(self, login, args, query, body):
+        """GET /orgs/{org}/teams: reqOrgMembership ("Must be an organization member"); paged, no Link header."""
+        org = self.state.orgs.get(args["org"].lower())
+        if org is None:
+            raise ApiError(404)
+        if self.org_role(org, login) is None:
+            raise ApiError(403, "Must be an organization member")
+        teams = sorted(org["teams"].values(), key=lambda t: t["id"])
+        page, limit = self.page_args(query)
+        chunk = teams[(page - 1) * limit:page * limit]
+        self.send(200, [self.team_json(org, t) for t in chunk], headers=self.paged_headers(len(teams)))
+
+    def repo_team_lookup(self, args):
+        repo = self.load_repo(args)
+        org = self.state.orgs.get(repo["owner_key"])
+        if org is None:
+            # changeRepoTeam / IsTeam: "repo is not owned by an organization".
+            raise ApiError(405, "repo is not owned by an organization")
+        team = org["teams"].get(args["team"].lower())
+        if team is None:
+            raise ApiError(404)
+        return repo, org, team
+
+    def repo_team(self, login, args, query, body):
+        """GET /repos/{o}/{r}/teams/{team}: the team when it holds the repository, else 404."""
+        repo, org, team = self.repo_team_lookup(args)
+        if not (team["includes_all"] or self.state.repo_key(repo) in team["repos"]):
+            raise ApiError(404)
+        self.send(200, self.team_json(org, team))
+
+    def add_repo_team(self, login, args, query, body):
+        """PUT /repos/{o}/{r}/teams/{team} (reqAdmin): 204, or 422 when the team already holds it."""
+        repo, org, team = self.repo_team_lookup(args)
+        self.require_repo_admin(repo, login)
+        key = self.state.repo_key(repo)
+        if team["includes_all"] or key in team["repos"]:
+            raise ApiError(422, "team '%s' is already added to repo" % team["name"])
+        team["repos"].add(key)
+        self.send(204)
+
+    def add_team_member(self, login, args, query, body):
+        """PUT /teams/{id}/members/{username}: reqTeamMembership, then reqOrgOwnership; 404 for an unknown user."""
+        state = self.state
+        found = [(org, t) for org in state.orgs.values() for t in org["teams"].values() if t["id"] == int(args["id"])]
+        if not found:
+            raise ApiError(404)
+        org, team = found[0]
+        role = self.org_role(org, login)
+        if role != "owner" and login.lower() not in team["members"]:
+            raise ApiError(403, "Must be a team member")
+        if role != "owner":
+            raise ApiError(403, "Must be an organization owner")
+        user = state.user(args["u"])
+        if user is None:
+            raise ApiError(404)
+        team["members"].add(user["login"].lower())
+        self.send(204)
+
     def list_hooks(self, login, args, query, body):
         state = self.state
         repo = self.load_repo(args)
@@ -1789,7 +1875,7 @@ class Server(ThreadingHTTPServer):
                     raise ApiError(422, "permission is read, write or admin")
                 repos = {(org["name"].lower(), r.lower()) for r in args.get("repos", [])}
                 org["teams"][args["name"].lower()] = {
-                    "name": args["name"], "permission": permission, "members": {m.lower() for m in args.get("members", [])},
+                    "id": state.new_id("team"), "name": args["name"], "permission": permission, "members": {m.lower() for m in args.get("members", [])},
                     "includes_all": bool(args.get("includes_all_repositories", False)), "repos": repos,
                     "can_create_org_repo": bool(args.get("can_create_org_repo", False))}
                 return {"name": args["name"]}
