@@ -120,6 +120,40 @@ public final class GiteaReviewHost: ReviewHost {
         FaultPoint.afterComment.trip()
     }
 
+    public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
+        throws
+    {
+        guard !findings.items.isEmpty else { return }
+        let ref = try repoRef()
+        let bot = try bot()
+        let number = Int64(handle.id)
+        let marker = GiteaClient.marker(forKey: key)
+        // Idempotent as every post: a rerun finds the review by its hidden marker and posts nothing.
+        let reviews = try call("reading the reviews of pull request #\(number)") {
+            try await $0.reviews(on: number, in: ref)
+        }
+        if reviews.contains(where: { $0.user?.login.lowercased() == bot.lowercased() && $0.body.contains(marker) }) {
+            return
+        }
+        let comments = findings.items.map {
+            CreatePullReviewOptions.InlineComment(
+                path: $0.path,
+                body: CritiqueFindings.comment($0),
+                newLine: $0.line ?? 1
+            )
+        }
+        let options = CreatePullReviewOptions(
+            event: .comment,
+            body: summary + "\n\n" + marker,
+            commitID: handle.head,
+            comments: comments
+        )
+        _ = try call("posting the critique on pull request #\(number)") {
+            try await $0.createReview(options, on: number, in: ref)
+        }
+        FaultPoint.afterComment.trip()
+    }
+
     // MARK: - Plumbing shared with the review calls
 
     static let remote = "origin"
