@@ -20,6 +20,7 @@ public final class GiteaReviewHost: ReviewHost {
     let repository: GitKit.Repository
     let jobID: String
     private let environment: [String: String]
+    private let accounts: GiteaAccounts?
     private var botLogin: String?
     private var cachedClient: GiteaClient?
     private var cachedToken: String?
@@ -31,6 +32,7 @@ public final class GiteaReviewHost: ReviewHost {
         self.repository = context.workspace.repository
         self.jobID = context.job.id
         self.environment = environment
+        self.accounts = context.accounts
     }
 
     // MARK: - ReviewHost
@@ -169,9 +171,16 @@ public final class GiteaReviewHost: ReviewHost {
     func bot() throws -> String {
         if let botLogin { return botLogin }
         let client = try client()
+        let token = try token()
+        // The same server and token name the same account for every job of a watch round: asked once a round.
+        if let known = accounts?.login(server: client.baseURL, token: token) {
+            botLogin = known
+            return known
+        }
         do {
             let user = try AsyncBridge.run { () async throws(GiteaError) in try await client.currentUser() }
             botLogin = user.login
+            accounts?.remember(user.login, server: client.baseURL, token: token)
             return user.login
         } catch {
             throw hostError(error, doing: "identifying the account of the Gitea token")
