@@ -377,7 +377,7 @@ final class JobRunner {
             !findings.items.isEmpty
         {
             try host.postCritique(
-                findings,
+                findings.anchored(in: workspace.root),
                 summary: findings.summary(phase: state.phase, revision: state.revision),
                 key: "\(state.id)/\(state.phase.label)/critique-\(state.revision)",
                 on: handle

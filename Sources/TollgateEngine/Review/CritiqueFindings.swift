@@ -77,6 +77,28 @@ public struct CritiqueFindings: Sendable, Equatable {
         return CritiqueFindings(reportDirectory: directory, items: items)
     }
 
+    /// The findings with every line checked against the artifact in the working tree at `root`: a line the file
+    /// does not have (the critic miscounted, or the file changed) is dropped, so the item goes on the first line.
+    public func anchored(in root: URL) -> CritiqueFindings {
+        var lineCounts: [String: Int] = [:]
+        func lines(of path: String) -> Int {
+            if let known = lineCounts[path] { return known }
+            let text = (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)) ?? ""
+            let count =
+                text.split(separator: "\n", omittingEmptySubsequences: false).count
+                - (text.hasSuffix("\n") ? 1 : 0)
+            lineCounts[path] = count
+            return count
+        }
+        var copy = self
+        copy.items = items.map { item in
+            var item = item
+            if let line = item.line, line > lines(of: item.path) { item.line = nil }
+            return item
+        }
+        return copy
+    }
+
     /// The review's text: what the items are and where the whole report is.
     public func summary(phase: PhaseRef, revision: Int) -> String {
         let files = Set(items.map(\.path)).sorted().map { "`\($0)`" }.joined(separator: ", ")

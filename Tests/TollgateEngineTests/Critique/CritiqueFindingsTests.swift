@@ -39,5 +39,9 @@ struct CritiqueFindingsTests {
         #expect(findings.items.map(\.line) == [3, 5])
         #expect(findings.items.map(\.role) == ["critic", "lint"])
         #expect(findings.summary(phase: phase, revision: 1).contains("2 must-fix item(s) on `plan.md`"))
+
+        // Against the artifact: plan.md has 4 lines, so line 5 is no line of it and the item goes on the first.
+        try Data("# Plan\n\ntwo\nthree\n".utf8).write(to: root.appendingPathComponent("plan.md"))
+        #expect(findings.anchored(in: root).items.map(\.line) == [3, nil])
     }
 }
