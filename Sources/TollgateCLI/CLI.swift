@@ -137,6 +137,7 @@ public enum CLI {
 extension JobSession {
     /// Opens the job for a command and tells the user on standard error what opening it did (a process group left
     /// by a killed tollgate ended, say).
+    ///
     /// `accounts`, when given, are shared with the other jobs of the same `watch` round.
     static func open(
         at directory: URL,

@@ -16,7 +16,8 @@ struct GiteaReviewFidelityTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
-        _ = try await fixture.bot.merge(pull.number, in: repo, MergeOptions(style: .squash, headCommitID: pull.head.sha))
+        let squash = MergeOptions(style: .squash, headCommitID: pull.head.sha)
+        _ = try await fixture.bot.merge(pull.number, in: repo, squash)
         for state in [PullRequest.State.closed, .open] {
             let refused = await expectGiteaError(.preconditionFailed) {
                 try await fixture.bot.editPullRequest(pull.number, in: repo, EditPullRequestOptions(state: state))
@@ -94,9 +95,11 @@ struct GiteaReviewFidelityTests {
         #expect(verdict.id == draft.id && verdict.state == .requestChanges)
     }
 
+    /// A comment review is allowed on a closed pull request; a verdict is not.
+    ///
     /// services/pull/review.go SubmitReview: ErrSubmitReviewOnClosedPR (422) is for approvals and change requests
-    /// only; a COMMENT review on a closed or merged pull request is allowed. The inline comments of a refused
-    /// verdict were already made, in the user's pending review (routers/api/v1/repo/pull_review.go).
+    /// only. The inline comments of a refused verdict were already made, in the user's pending review
+    /// (routers/api/v1/repo/pull_review.go).
     @Test func aCommentReviewIsAllowedOnAClosedPullRequest() async throws {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
@@ -158,6 +161,8 @@ struct GiteaReviewFidelityTests {
         #expect(comments.allSatisfy { $0.commitID == pull.head.sha })
     }
 
+    /// A submitted review ends the reviewer's review request.
+    ///
     /// models/issues/review.go CreateReview ("make sure user review requests are cleared"): a submitted review,
     /// a comment included, deletes the reviewer's REQUEST_REVIEW row, so the pull request no longer lists them as
     /// requested; a pending one does not. Submitting a pending review (as every review with inline comments is)

@@ -17,6 +17,7 @@ struct RevisionNote: Sendable, Equatable {
     }
 
     /// The note for the revision that `report` ended, answering `items`; nil when the revision answered no review.
+    ///
     /// `critique` says what became of the must-fix items the critic posted on the previous revision.
     init?(
         job: String,
