@@ -115,6 +115,33 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    // MARK: - Teams
+
+    /// Every team of `organization` (`GET /orgs/{org}/teams`, for members of the organisation).
+    public func teams(of organization: String) async throws(GiteaError) -> [Team] {
+        try await self.everyPage(Team.self, "/orgs/\(Self.segment(organization))/teams")
+    }
+
+    /// Whether the team named `team` holds `repo` (`GET /repos/{owner}/{repo}/teams/{team}`: 200 or 404).
+    public func teamHoldsRepository(_ team: String, _ repo: RepoRef) async throws(GiteaError) -> Bool {
+        do {
+            _ = try await self.call(.get, Self.repoPath(repo) + "/teams/\(Self.segment(team))")
+            return true
+        } catch  where error.kind == .notFound {
+            return false
+        }
+    }
+
+    /// Gives the team named `team` access to `repo` (`PUT /repos/{owner}/{repo}/teams/{team}`, repository admins).
+    public func addTeam(_ team: String, to repo: RepoRef) async throws(GiteaError) {
+        _ = try await self.call(.put, Self.repoPath(repo) + "/teams/\(Self.segment(team))", expect: [204])
+    }
+
+    /// Adds `login` to the team `teamID` (`PUT /teams/{id}/members/{username}`, organisation owners).
+    public func addTeamMember(_ login: String, toTeam teamID: Int64) async throws(GiteaError) {
+        _ = try await self.call(.put, "/teams/\(teamID)/members/\(Self.segment(login))", expect: [204])
+    }
+
     // MARK: - Pull requests
 
     public func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)

@@ -158,9 +158,21 @@ public enum CLI {
 extension JobSession {
     /// Opens the job for a command and tells the user on standard error what opening it did (a process group left
     /// by a killed tollgate ended, say).
-    static func open(at directory: URL, resources: ResourceBundle, exclusive: Bool, output: Output) throws -> JobSession
-    {
-        let session = try JobSession.open(at: directory, resources: resources, exclusive: exclusive)
+    ///
+    /// `accounts`, when given, are shared with the other jobs of the same `watch` round.
+    static func open(
+        at directory: URL,
+        resources: ResourceBundle,
+        exclusive: Bool,
+        output: Output,
+        accounts: GiteaAccounts? = nil
+    ) throws -> JobSession {
+        let session = try JobSession.open(
+            at: directory,
+            resources: resources,
+            exclusive: exclusive,
+            accounts: accounts
+        )
         for note in session.notes { output.err("tollgate: \(note)") }
         return session
     }

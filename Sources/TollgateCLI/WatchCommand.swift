@@ -82,6 +82,9 @@ public struct WatchCommand: Sendable, Equatable {
         var resumed = 0
         var failed = 0
         var polls: [Int] = []
+        // Who a token belongs to does not depend on the job: asked once a round (a new round asks again, so a token
+        // changed between rounds is seen).
+        let accounts = GiteaAccounts()
         for directory in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             guard (try? directory.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true else { continue }
             let waiting: JobSession
@@ -101,7 +104,13 @@ public struct WatchCommand: Sendable, Equatable {
             resumed += 1
             let name = directory.lastPathComponent
             do {
-                let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
+                let session = try JobSession.open(
+                    at: directory,
+                    resources: resources,
+                    exclusive: true,
+                    output: output,
+                    accounts: accounts
+                )
                 var note = ""
                 let result = try session.run(readVerdict: true) { line in
                     note = line.trimmingCharacters(in: .whitespaces)

@@ -394,6 +394,17 @@ final class JobRunner {
         if handle.id == state.review?.id, let note = revisionNote(head: head) {
             try host.postNote(note.body, key: note.key, on: handle)
         }
+        // One ledger for human and machine review: the critic's must-fix items on the lines they name.
+        if let findings = CritiqueFindings.read(root: workspace.root, phase: state.phase, revision: state.revision),
+            !findings.items.isEmpty
+        {
+            try host.postCritique(
+                findings.anchored(in: workspace.root),
+                summary: findings.summary(phase: state.phase, revision: state.revision),
+                key: "\(state.id)/\(state.phase.label)/critique-\(state.revision)",
+                on: handle
+            )
+        }
         FaultPoint.afterReviewOpen.trip()
         try record(machine.reviewRequested(handle))
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
@@ -411,13 +422,20 @@ final class JobRunner {
         let report = (try? Data(contentsOf: workspace.runResult(run))).flatMap {
             try? JSONDecoder().decode(AgentReport.self, from: $0)
         }
+        let root = workspace.root
         return RevisionNote(
             job: state.id,
             phase: state.phase,
             revision: state.revision,
             head: head.hex,
             report: report,
-            items: items ?? []
+            items: items ?? [],
+            critique: CritiqueFindings.read(root: root, phase: state.phase, revision: state.revision - 1).map {
+                RevisionNote.CritiqueProgress(
+                    before: $0.items.count,
+                    after: CritiqueFindings.read(root: root, phase: state.phase, revision: state.revision)?.items.count
+                )
+            }
         )
     }
 

@@ -82,7 +82,8 @@ public final class JobSession {
         at directory: URL,
         resources: ResourceBundle,
         exclusive: Bool,
-        hostFactory: HostFactory? = nil
+        hostFactory: HostFactory? = nil,
+        accounts: GiteaAccounts? = nil
     ) throws -> JobSession {
         let workspace = try Workspace.open(at: directory.standardizedFileURL)
         let clone = StateStore.isClone(workspace.repository)
@@ -106,7 +107,13 @@ public final class JobSession {
         guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
         let host = try makeHost(
             document.config.string("review.host"),
-            HostContext(workspace: workspace, store: store, config: document.config, job: document.job),
+            HostContext(
+                workspace: workspace,
+                store: store,
+                config: document.config,
+                job: document.job,
+                accounts: accounts
+            ),
             factory: hostFactory
         )
         let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
@@ -399,6 +406,8 @@ public struct HostContext {
     let store: StateStore
     public let config: ResolvedConfig
     public let job: JobState
+    /// Accounts learnt by earlier jobs of this process (a `watch` round), or nil to ask for each job.
+    var accounts: GiteaAccounts? = nil
 
     /// The workspace's repository root.
     public var root: URL { workspace.root }

@@ -16,6 +16,8 @@ import HTTPKit
 enum GiteaBench {
     /// Timed runs per sequence (after one untimed warm-up).
     static let iterations = 20
+    /// Idle jobs in the measured `watch` round.
+    static let watchedJobs = 5
 
     static func run() async throws {
         print("## gitea: requests and time per resume, CurlTransport + GiteaClient against the test server")
@@ -101,6 +103,35 @@ enum GiteaBench {
                 idle.append(idleRun)
             }
         }
+        // A `watch --once` round over idle jobs: who the token is once a round (GiteaAccounts), then each job's own
+        // reads (`aWatchRoundOverIdleJobsAsksWhoTheTokenIsOnce` pins this against the binary).
+        var idlePulls: [Int64] = []
+        for index in 0..<watchedJobs {
+            let branch = "watched-\(index)"
+            _ = try server.commit(["watch-\(index).md": "plan\n"], to: branch, owner: repo.owner, name: repo.name)
+            let pull = try await bot.createPullRequest(
+                CreatePullRequestOptions(head: branch, base: "main", title: "Watched \(index)"),
+                in: repo
+            )
+            _ = try await bot.requestReviewers(["alice"], on: pull.number, in: repo)
+            idlePulls.append(pull.number)
+        }
+        var rounds: [(seconds: Double, requests: Int)] = []
+        for _ in 0...iterations {
+            rounds.append(
+                try await measure(transport) {
+                    let login = try await bot.currentUser().login
+                    for number in idlePulls {
+                        let pull = try await bot.pullRequest(number, in: repo)
+                        let reviews = try await bot.reviews(on: number, in: repo)
+                        _ = try await bot.issueComments(on: number, in: repo)
+                        guard case .waiting = ReviewVerdict.evaluate(reviews, headSHA: pull.head.sha, ignoring: login)
+                        else { throw BenchServer.Failure(description: "expected a pending request") }
+                    }
+                }
+            )
+        }
+        rounds.removeFirst()
         var pings: [Double] = []
         for _ in 0..<100 {
             pings.append(try await measure(transport) { _ = try await bot.serverVersion() }.seconds)
@@ -114,6 +145,18 @@ enum GiteaBench {
             print(row(name, runs.count, requests, times))
         }
         print(row("GET /version (keep-alive)", pings.count, "1", pings))
+        let perRound = Set(rounds.map(\.requests)).sorted()
+        let perJob = perRound.map { String(format: "%.2f", Double($0) / Double(watchedJobs)) }.joined(separator: "/")
+        print(
+            row(
+                "watch round, \(watchedJobs) idle jobs",
+                rounds.count,
+                perRound.map(String.init).joined(separator: "/"),
+                rounds.map(\.seconds)
+            )
+        )
+        print("")
+        print("watch: \(perJob) requests per idle job per round (3 per job and 1 `GET /user` per round)")
         print("")
     }
 

@@ -128,7 +128,7 @@ struct GiteaPermissionTests {
     }
 
     /// models/issues/review.go SubmitReview and IsOfficialReviewer (>= 1.21): a reader's verdict counts as a
-    /// review but is not official; a writer's is, and only then are the writer's older reviews made unofficial.
+    /// review but is not official; a writer's is (and either makes the user's older reviews unofficial).
     @Test func onlyAWritersVerdictIsOfficial() async throws {
         let (fixture, repo, carol) = try await privateRepository()
         try await fixture.bot.addCollaborator("carol", level: .read, in: repo)

@@ -195,7 +195,7 @@ class State:
         os.chmod(hook, 0o755)
         self.version = version
         self.url_holder = root_url_holder
-        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1}
+        self.next_id = {"user": 1, "repo": 1, "pr": 1, "review": 1, "comment": 1, "hook": 1, "team": 1}
         self.users = {}  # lower login -> user dict
         self.tokens = {}  # token -> {"login", "scopes"}
         # lower name -> {"id", "name", "members": set(lower logins) (the Owners team), "teams": {lower name: team}};
@@ -523,7 +523,17 @@ class State:
         official = self.is_official_reviewer(repo, login)
         if official:
             self.clear_official(pr, login)
+        self.clear_review_requests(pr, login, "REQUEST_REVIEW")
         return self.add_review(pr, self.user(login)["login"], "REQUEST_REVIEW", "", "", official)
+
+    def clear_review_requests(self, pr, reviewer, kind):
+        """CreateReview: any review but a pending one deletes the user's REQUEST_REVIEW rows ("make sure user
+        review requests are cleared"), so a submitted review ends the request and a new request replaces the old."""
+        if kind == "PENDING":
+            return
+        for review in self.reviews_of(pr):
+            if review["reviewer"].lower() == reviewer.lower() and review["type"] == "REQUEST_REVIEW":
+                del self.reviews[review["id"]]
 
     def clear_official(self, pr, reviewer):
         for review in self.reviews_of(pr):
@@ -993,6 +1003,8 @@ class Handler(BaseHTTPRequestHandler):
              True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)", self.get_review,
              "repository", False),
+            ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)",
+             self.submit_pending_review, "repository", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)/comments",
              self.list_review_comments, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/pulls/(?P<n>\d+)/reviews/(?P<id>\d+)/dismissals",
@@ -1015,6 +1027,11 @@ class Handler(BaseHTTPRequestHandler):
              "repository", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators/(?P<c>[^/]+)/permission",
              self.collaborator_permission, "repository", False),
+            ("GET", r"/orgs/(?P<org>[^/]+)/teams", self.list_org_teams, "organization", False),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams/(?P<team>[^/]+)", self.repo_team, "repository", False),
+            ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams/(?P<team>[^/]+)", self.add_repo_team, "repository",
+             True),
+            ("PUT", r"/teams/(?P<id>\d+)/members/(?P<u>[^/]+)", self.add_team_member, "organization", True),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.list_hooks, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.create_hook, "repository", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks/(?P<id>\d+)", self.delete_hook, "repository", True),
@@ -1218,12 +1235,21 @@ class Handler(BaseHTTPRequestHandler):
         if login.lower() != pr["poster"].lower() and state.access_mode(repo, login) < WRITE:
             # EditPullRequest (routers/api/v1/repo/pull.go): neither the poster nor a writer, a bare 403.
             raise ApiError(403, raw=b"")
-        if "state" in body and body["state"] not in (None, pr["state"]):
+        # EditPullRequest changes the title and body before it looks at the state, so they stay when the state
+        # is refused below.
+        if body.get("title"):
+            pr["title"] = body["title"]
+        if "body" in body and body["body"] is not None:
+            pr["body"] = body["body"]
+            pr["content_version"] += 1
+        if body.get("state") is not None:
             if pr["merged"]:
+                # `if form.State != nil { if pr.HasMerged { 412 } }`: any state, "closed" included, whatever
+                # the merged pull request's state already is.
                 raise ApiError(412, "cannot change state of this pull request, it was already merged")
-            if body["state"] == "closed":
+            if body["state"] == "closed" and pr["state"] != "closed":
                 state.close_pr(pr, login)
-            elif body["state"] == "open":
+            elif body["state"] == "open" and pr["state"] != "open":
                 for other in state.prs_of(repo):
                     if other is not pr and other["state"] == "open" and other["head"] == pr["head"] \
                             and other["base"] == pr["base"]:
@@ -1233,11 +1259,6 @@ class Handler(BaseHTTPRequestHandler):
                 pr["state"] = "open"
                 pr["closed_at"] = None
                 state.start_merge_check(pr)
-        if body.get("title"):
-            pr["title"] = body["title"]
-        if "body" in body and body["body"] is not None:
-            pr["body"] = body["body"]
-            pr["content_version"] += 1
         pr["updated"] = now_unix()
         self.send(201, state.pr_json(repo, pr))
 
@@ -1373,8 +1394,11 @@ class Handler(BaseHTTPRequestHandler):
             users.append(user)
         created = []
         for user in users:
-            latest = [r for r in state.reviews_of(pr) if r["reviewer"].lower() == user["login"].lower()
-                      and r["type"] != "PENDING"]
+            # AddReviewRequest: skipped when the reviewer's latest review by id among APPROVED, REQUEST_CHANGES and
+            # REQUEST_REVIEW (GetReviewByIssueIDAndUserID; COMMENT is not one) is already a request.
+            latest = sorted((r for r in state.reviews_of(pr) if r["reviewer"].lower() == user["login"].lower()
+                             and r["type"] in ("APPROVED", "REQUEST_CHANGES", "REQUEST_REVIEW")),
+                            key=lambda r: r["id"])
             if latest and latest[-1]["type"] == "REQUEST_REVIEW":
                 continue
             created.append(state.add_review_request(repo, pr, user["login"]))
@@ -1422,16 +1446,15 @@ class Handler(BaseHTTPRequestHandler):
         items.sort(key=lambda c: (c["path"], -(c["position"] or c["original_position"]), c["id"]))
         self.send(200, [state.review_comment_json(repo, pr, c) for c in items])
 
-    def create_review(self, login, args, query, body):
-        state = self.state
-        repo, pr = self.load_pr(args)
-        if pr["state"] != "open":
-            raise ApiError(422, "can't submit review for a closed or merged PR")
-        event = (body.get("event") or "").upper()
+    def review_type(self, pr, login, event, text, has_comments):
+        """preparePullReviewType (routers/api/v1/repo/pull_review.go): the review type of `event`, or a 422."""
+        given = event or ""
+        event = given.upper()
         if event not in ("APPROVED", "REQUEST_CHANGES", "COMMENT"):
-            event = "PENDING"
-        text = (body.get("body") or "").strip()
-        comments = body.get("comments") or []
+            # Anything else is a pending review, which needs a body like a change request.
+            if not text:
+                raise ApiError(422, "review event %s requires a body" % given)
+            return "PENDING"
         is_poster = login.lower() == pr["poster"].lower()
         if event == "APPROVED" and is_poster:
             raise ApiError(422, "approve your own pull is not allowed")
@@ -1439,43 +1462,120 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(422, "reject your own pull is not allowed")
         if event == "REQUEST_CHANGES" and not text:
             raise ApiError(422, "review event REQUEST_CHANGES requires a body")
-        if event == "COMMENT" and not text and not comments:
+        if event == "COMMENT" and not text and not has_comments:
             raise ApiError(422, "review event COMMENT requires a body or a comment")
-        commit_id = body.get("commit_id") or pr["head_sha"]
-        path = state.repo_path(repo)
-        prepared = []
-        for item in comments:
-            file_path = item.get("path") or ""
-            new_line = int(item.get("new_position") or 0)
-            old_line = int(item.get("old_position") or 0)
-            side_commit = commit_id if new_line > 0 else (pr["merge_base"] or commit_id)
-            lines = state.git.file_lines(path, side_commit, file_path)
-            line = new_line or old_line
-            if lines is None or line <= 0 or line > len(lines):
-                raise ApiError(500, "")
+        return event
+
+    def pending_review(self, pr, login):
+        """GetCurrentReview: the user's pending review of the pull request, or None."""
+        for review in self.state.reviews_of(pr):
+            if review["type"] == "PENDING" and review["reviewer"].lower() == login.lower():
+                return review
+        return None
+
+    def add_code_comment(self, repo, pr, review, item, commit_id):
+        """CreateCodeComment (services/pull/review.go) into `review`. A path the commit lacks, or a line past its
+        end, is no error: Gitea's blame answers "no such path" / "has only N lines", which it lets pass, and the
+        diff of a file the pull request does not touch is empty (tests/integration/api_pull_review_test.go posts
+        comments on files the pull request does not change). The stored line is the old one when given."""
+        state = self.state
+        file_path = item.get("path") or ""
+        new_line = int(item.get("new_position") or 0)
+        old_line = int(item.get("old_position") or 0)
+        if old_line > 0:
+            new_line = 0
+        side_commit = commit_id if old_line <= 0 else (pr["merge_base"] or commit_id)
+        lines = state.git.file_lines(state.repo_path(repo), side_commit, file_path) or []
+        line = new_line or old_line
+        hunk = ""
+        if 0 < line <= len(lines):
             start = max(1, line - 3)
             hunk_lines = lines[start - 1:line]
             sign = "+" if new_line > 0 else "-"
             hunk = "@@ -%d,%d +%d,%d @@\n" % (start, len(hunk_lines), start, len(hunk_lines)) + "\n".join(
                 sign + text_line for text_line in hunk_lines)
-            prepared.append((item, file_path, new_line, old_line, hunk))
-        # SubmitReview (models/issues/review.go): a verdict is official when its author is an official reviewer, and
-        # only then are the author's older reviews made unofficial.
-        official = event in ("APPROVED", "REQUEST_CHANGES") and state.is_official_reviewer(repo, login)
-        if official:
+        stamp = now_unix()
+        comment = {"id": state.new_id("comment"), "kind": "review", "pr_id": pr["id"], "review_id": review["id"],
+                   "user": review["reviewer"], "body": item.get("body") or "", "path": file_path,
+                   "position": new_line, "original_position": old_line, "commit_id": commit_id,
+                   "diff_hunk": hunk, "created": stamp, "updated": stamp}
+        state.comments[comment["id"]] = comment
+
+    def submit_review(self, repo, pr, login, kind, text, commit_id):
+        """SubmitReview (services/pull/review.go and models/issues/review.go): the user's pending review becomes
+        the submitted one, keeping its id; without one a review is created."""
+        state = self.state
+        if kind in ("APPROVED", "REQUEST_CHANGES") and pr["state"] != "open":
+            # ErrSubmitReviewOnClosedPR, checked for verdicts only: a comment review on a closed (or merged) pull
+            # request is allowed.
+            raise ApiError(422, "can't submit review for a closed or merged PR")
+        stale = kind in ("APPROVED", "REQUEST_CHANGES") and commit_id != pr["head_sha"]
+        official = False
+        reviewer = state.user(login)["login"]
+        if kind in ("APPROVED", "REQUEST_CHANGES"):
+            # "Only reviewers latest review of type approve and reject shall count as official": every older
+            # review of the user's stops being official, whatever this one is.
             state.clear_official(pr, login)
-        review = state.add_review(pr, state.user(login)["login"], event, text, commit_id, official,
-                                  stale=commit_id != pr["head_sha"])
-        for item, file_path, new_line, old_line, hunk in prepared:
-            stamp = now_unix()
-            comment = {"id": state.new_id("comment"), "kind": "review", "pr_id": pr["id"], "review_id": review["id"],
-                       "user": review["reviewer"], "body": item.get("body") or "", "path": file_path,
-                       "position": new_line, "original_position": old_line, "commit_id": commit_id,
-                       "diff_hunk": hunk, "created": stamp, "updated": stamp}
-            state.comments[comment["id"]] = comment
+            official = state.is_official_reviewer(repo, login)
+        review = self.pending_review(pr, login)
+        if review is None:
+            if kind != "APPROVED" and not text:
+                raise ApiError(500, "Review content is empty")
+            state.clear_review_requests(pr, login, kind)
+            if kind in ("APPROVED", "REQUEST_CHANGES"):
+                # CreateReview: "make sure if the created review gets dismissed no old review surface" (gitea
+                # issue #28542, TestAPIPullReviewStayDismissed): the user's older verdicts are dismissed.
+                for other in state.reviews_of(pr):
+                    if other["reviewer"].lower() == login.lower() and other["type"] in ("APPROVED", "REQUEST_CHANGES"):
+                        other["dismissed"] = True
+            review = state.add_review(pr, reviewer, kind, text, commit_id, official, stale=stale)
+        else:
+            has_code = any(c.get("review_id") == review["id"] for c in state.comments.values())
+            if kind != "APPROVED" and not has_code and not text:
+                raise ApiError(500, "Review content is empty")
+            if version_tuple(state.version) >= (1, 27):
+                # go-gitea/gitea#37809 (issue #37808): a submitted pending review clears the user's review request
+                # as a created one does; before it the request row stayed. It reached the 1.26 branch as #37815 in
+                # an unknown patch release, so the stand-in keeps the older, harsher behaviour for every 1.26.
+                state.clear_review_requests(pr, login, kind)
+            review.update({"type": kind, "body": text, "commit_id": commit_id, "stale": stale, "official": official,
+                           "updated": now_unix()})
         pr["updated"] = now_unix()
-        if event != "PENDING":
+        if kind != "PENDING":
             state.deliver_review_hooks(repo, pr, review)
+        return review
+
+    def create_review(self, login, args, query, body):
+        state = self.state
+        repo, pr = self.load_pr(args)
+        text = (body.get("body") or "").strip()
+        comments = body.get("comments") or []
+        kind = self.review_type(pr, login, body.get("event"), text, bool(comments))
+        commit_id = body.get("commit_id") or pr["head_sha"]
+        if comments:
+            # CreatePullReview: each comment goes into the user's pending review (created when there is none)
+            # before the review is submitted, so the comments stay in it when the submission is refused.
+            pending = self.pending_review(pr, login)
+            if pending is None:
+                pending = state.add_review(pr, state.user(login)["login"], "PENDING", "", commit_id, False)
+            for item in comments:
+                self.add_code_comment(repo, pr, pending, item, commit_id)
+        review = self.submit_review(repo, pr, login, kind, text, commit_id)
+        self.send(200, state.review_json(repo, pr, review))
+
+    def submit_pending_review(self, login, args, query, body):
+        """SubmitPullReview (POST …/reviews/{id}): only a pending review; the verdict's comments are the review's
+        own, but the handler passes `len(review.Comments)`, which it never loads, so a COMMENT needs a body."""
+        state = self.state
+        repo, pr = self.load_pr(args)
+        review = self.find_review(pr, args, login)
+        if review["type"] != "PENDING":
+            raise ApiError(422, "only a pending review can be submitted")
+        text = (body.get("body") or "").strip()
+        kind = self.review_type(pr, login, body.get("event"), text, False)
+        if kind == "PENDING":
+            raise ApiError(422, "review stay pending")
+        review = self.submit_review(repo, pr, review["reviewer"], kind, text, pr["head_sha"])
         self.send(200, state.review_json(repo, pr, review))
 
     def dismiss_review(self, login, args, query, body):
@@ -1615,6 +1715,87 @@ class Handler(BaseHTTPRequestHandler):
         if not self.state.is_repo_admin(repo, login):
             raise ApiError(403, NOT_REPO_ADMIN)
 
+    # ---- organisation teams (routers/api/v1/org/team.go, routers/api/v1/repo/teams.go)
+
+    def team_json(self, org, team):
+        organization = {"id": org["id"], "name": org["name"], "username": org["name"], "full_name": org["name"],
+                        "email": "", "avatar_url": "", "description": "", "website": "", "location": "",
+                        "visibility": "public", "repo_admin_change_team_access": True}
+        return {"id": team["id"], "name": team["name"], "description": "", "organization": organization,
+                "includes_all_repositories": team["includes_all"], "permission": team["permission"],
+            "units": ["repo.code", "repo.issues", "repo.pulls", "repo.releases", "repo.wiki"],
+            "units_map": {u: team["permission"] for u in ("repo.code", "repo.issues", "repo.pulls", "repo.releases",
+                                                          "repo.wiki")},
+            "can_create_org_repo": team["can_create_org_repo"]}
+
+    def org_role(self, org, login):
+        """"owner" for the Owners team's members and site admins, "member" for any team's, else None."""
+        user = self.state.user(login)
+        key = login.lower()
+        if (user and user["is_admin"]) or key in org["members"]:
+            return "owner"
+        if any(key in t["members"] for t in org["teams"].values()):
+            return "member"
+        return None
+
+    def list_org_teams(self, login, args, query, body):
+        """GET /orgs/{org}/teams: reqOrgMembership ("Must be an organization member"); paged, no Link header."""
+        org = self.state.orgs.get(args["org"].lower())
+        if org is None:
+            raise ApiError(404)
+        if self.org_role(org, login) is None:
+            raise ApiError(403, "Must be an organization member")
+        teams = sorted(org["teams"].values(), key=lambda t: t["id"])
+        page, limit = self.page_args(query)
+        chunk = teams[(page - 1) * limit:page * limit]
+        self.send(200, [self.team_json(org, t) for t in chunk], headers=self.paged_headers(len(teams)))
+
+    def repo_team_lookup(self, args):
+        repo = self.load_repo(args)
+        org = self.state.orgs.get(repo["owner_key"])
+        if org is None:
+            # changeRepoTeam / IsTeam: "repo is not owned by an organization".
+            raise ApiError(405, "repo is not owned by an organization")
+        team = org["teams"].get(args["team"].lower())
+        if team is None:
+            raise ApiError(404)
+        return repo, org, team
+
+    def repo_team(self, login, args, query, body):
+        """GET /repos/{o}/{r}/teams/{team}: the team when it holds the repository, else 404."""
+        repo, org, team = self.repo_team_lookup(args)
+        if not (team["includes_all"] or self.state.repo_key(repo) in team["repos"]):
+            raise ApiError(404)
+        self.send(200, self.team_json(org, team))
+
+    def add_repo_team(self, login, args, query, body):
+        """PUT /repos/{o}/{r}/teams/{team} (reqAdmin): 204, or 422 when the team already holds it."""
+        repo, org, team = self.repo_team_lookup(args)
+        self.require_repo_admin(repo, login)
+        key = self.state.repo_key(repo)
+        if team["includes_all"] or key in team["repos"]:
+            raise ApiError(422, "team '%s' is already added to repo" % team["name"])
+        team["repos"].add(key)
+        self.send(204)
+
+    def add_team_member(self, login, args, query, body):
+        """PUT /teams/{id}/members/{username}: reqTeamMembership, then reqOrgOwnership; 404 for an unknown user."""
+        state = self.state
+        found = [(org, t) for org in state.orgs.values() for t in org["teams"].values() if t["id"] == int(args["id"])]
+        if not found:
+            raise ApiError(404)
+        org, team = found[0]
+        role = self.org_role(org, login)
+        if role != "owner" and login.lower() not in team["members"]:
+            raise ApiError(403, "Must be a team member")
+        if role != "owner":
+            raise ApiError(403, "Must be an organization owner")
+        user = state.user(args["u"])
+        if user is None:
+            raise ApiError(404)
+        team["members"].add(user["login"].lower())
+        self.send(204)
+
     def list_hooks(self, login, args, query, body):
         state = self.state
         repo = self.load_repo(args)
@@ -1694,7 +1875,7 @@ class Server(ThreadingHTTPServer):
                     raise ApiError(422, "permission is read, write or admin")
                 repos = {(org["name"].lower(), r.lower()) for r in args.get("repos", [])}
                 org["teams"][args["name"].lower()] = {
-                    "name": args["name"], "permission": permission, "members": {m.lower() for m in args.get("members", [])},
+                    "id": state.new_id("team"), "name": args["name"], "permission": permission, "members": {m.lower() for m in args.get("members", [])},
                     "includes_all": bool(args.get("includes_all_repositories", False)), "repos": repos,
                     "can_create_org_repo": bool(args.get("can_create_org_repo", False))}
                 return {"name": args["name"]}

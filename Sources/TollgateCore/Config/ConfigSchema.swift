@@ -140,6 +140,12 @@ public struct ConfigSchema: Sendable, Equatable {
             doc: "Longest wait for Gitea's mergeability check before a merge; 0 tries once."
         ),
         ConfigKey(
+            "gitea.reviewerTeam",
+            .string,
+            default: .string(""),
+            doc: "Team of the owning organisation that reviewers join for access; empty adds them as collaborators."
+        ),
+        ConfigKey(
             "gitea.pollIntervalSeconds",
             .int(1...Int.max),
             default: .int(60),

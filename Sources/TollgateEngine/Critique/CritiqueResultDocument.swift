@@ -10,6 +10,8 @@ struct CritiqueResultDocument: Encodable {
         var status: String
         var composite: Double?
         var openMustFix: Int
+        /// The panel's must-fix items of the round kept, as the critic wrote them (what reviewers are shown inline).
+        var mustFix: [CritiqueFindings.Item]
         var lint: [ArtifactLint.Finding]
         var loop: RevisionLoopSummary
         var report: String

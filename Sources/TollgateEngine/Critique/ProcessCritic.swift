@@ -88,6 +88,9 @@ public struct ProcessCritic: PhaseCritic {
                 status: (step?.status ?? .failed).rawValue,
                 composite: step?.summary.composite,
                 openMustFix: step?.openMustFix ?? 0,
+                mustFix: (step?.feedbackRound?.mustFix ?? []).map {
+                    CritiqueFindings.Item(path: path, role: $0.role.rawValue, text: $0.text)
+                },
                 lint: step?.lint ?? [],
                 loop: loop,
                 report: report

@@ -1,5 +1,6 @@
 import Foundation
 import GiteaKit
+import TollgateCore
 
 /// Reviewers' access to the job's repository: Gitea hides a private repository from everyone the owner did not let
 /// in, and refuses to ask such a user for a review (422 `Reviewer can't read`).
@@ -40,6 +41,11 @@ extension GiteaReviewHost {
                 throw hostError(error, doing: "reading \(login)'s access to \(ref)")
             }
             guard permission.level < Self.reviewerLevel else { continue }
+            let team = config.string("gitea.reviewerTeam")
+            if !team.isEmpty {
+                try addToReviewerTeam(login, level: permission.level, team: team, in: ref)
+                continue
+            }
             do {
                 try AsyncBridge.run { () async throws(GiteaError) in
                     try await client.addCollaborator(login, level: Self.reviewerLevel, in: ref)
@@ -58,6 +64,85 @@ extension GiteaReviewHost {
             }
         }
         return unchecked
+    }
+
+    /// Gives `login` access to `ref` through the organisation team `name` (`gitea.reviewerTeam`): the team is looked
+    /// up among the organisation's, must give write access or more, is given the repository unless it holds it (or
+    /// all of them), and gets `login` as a member.
+    ///
+    /// - Throws: an ``EngineError`` naming the team when the owner is no organisation, the team does not exist or
+    ///   gives too little, or the bot may not change it.
+    func addToReviewerTeam(_ login: String, level: AccessLevel, team name: String, in ref: RepoRef) throws {
+        let bot = try bot()
+        let client = try client()
+        let setting = "gitea.reviewerTeam is \(name)"
+        let teams: [Team]
+        do {
+            teams = try AsyncBridge.run { () async throws(GiteaError) in try await client.teams(of: ref.owner) }
+        } catch  where error.kind == .notFound {
+            throw EngineError.host(
+                "\(setting), but \(ref.owner) is not an organisation on Gitea (GET /orgs/\(ref.owner)/teams answered "
+                    + "404): teams belong to organisations. Set gitea.reviewerTeam to \"\" to give reviewers access "
+                    + "as collaborators, or set gitea.owner to the organisation."
+            )
+        } catch  where error.kind == .forbidden {
+            throw EngineError.host(
+                "\(setting), but \(bot) may not list the teams of \(ref.owner) (Gitea answered 403: \(error.message)): "
+                    + "make \(bot) an owner of the organisation \(ref.owner), with a token holding write:organization."
+            )
+        } catch {
+            throw hostError(error, doing: "listing the teams of \(ref.owner)")
+        }
+        guard let team = teams.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            let known = teams.map(\.name).sorted()
+            throw EngineError.host(
+                "\(setting), but the organisation \(ref.owner) has no team \(name) (its teams: "
+                    + "\(known.isEmpty ? "none" : known.joined(separator: ", "))): create the team on Gitea with write "
+                    + "access, or set gitea.reviewerTeam to one of them "
+                    + "(`tollgate config DIR --set gitea.reviewerTeam=NAME`)."
+            )
+        }
+        guard team.permission >= Self.reviewerLevel else {
+            throw EngineError.host(
+                "\(setting), but the team \(team.name) of \(ref.owner) gives \(team.permission.rawValue) access, and "
+                    + "reviewers need write to give official verdicts and push to the pull request's branch: give the "
+                    + "team write access on Gitea, or name another team in gitea.reviewerTeam."
+            )
+        }
+        do {
+            try AsyncBridge.run { () async throws(GiteaError) in
+                if team.includesAllRepositories { return }
+                if try await client.teamHoldsRepository(team.name, ref) { return }
+                try await client.addTeam(team.name, to: ref)
+            }
+        } catch  where error.kind == .forbidden || error.kind == .notAllowed || error.kind == .validation {
+            throw EngineError.host(
+                "\(bot) cannot give the team \(team.name) (gitea.reviewerTeam) access to \(ref) (Gitea answered "
+                    + "\(error.status ?? 0): \(error.message)): make \(bot) an admin of \(ref), or add the repository to "
+                    + "the team on Gitea yourself, then run the command again."
+            )
+        } catch {
+            throw hostError(error, doing: "giving the team \(team.name) access to \(ref)")
+        }
+        do {
+            try AsyncBridge.run { () async throws(GiteaError) in
+                try await client.addTeamMember(login, toTeam: team.id)
+            }
+        } catch  where error.kind == .forbidden {
+            throw EngineError.host(
+                "\(bot) cannot add \(login) to the team \(team.name) of \(ref.owner) (gitea.reviewerTeam; Gitea "
+                    + "answered 403: \(error.message)). \(login) has \(level.rawValue) access to \(ref) and needs write: "
+                    + "make \(bot) an owner of \(ref.owner), or add \(login) to \(team.name) on Gitea yourself, then run "
+                    + "the command again."
+            )
+        } catch  where error.kind == .notFound {
+            throw EngineError.host(
+                "Gitea has no user \(login) (PUT /teams/\(team.id)/members/\(login) answered 404). "
+                    + Self.reviewersAdvice(ref)
+            )
+        } catch {
+            throw hostError(error, doing: "adding \(login) to the team \(team.name) of \(ref.owner)")
+        }
     }
 
     /// The message for a review request Gitea refused (404 an unknown login, 422 one who cannot be a reviewer).

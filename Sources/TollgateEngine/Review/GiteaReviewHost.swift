@@ -20,6 +20,7 @@ public final class GiteaReviewHost: ReviewHost {
     let repository: GitKit.Repository
     let jobID: String
     private let environment: [String: String]
+    private let accounts: GiteaAccounts?
     private var botLogin: String?
     private var cachedClient: GiteaClient?
     private var cachedToken: String?
@@ -31,6 +32,7 @@ public final class GiteaReviewHost: ReviewHost {
         self.repository = context.workspace.repository
         self.jobID = context.job.id
         self.environment = environment
+        self.accounts = context.accounts
     }
 
     // MARK: - ReviewHost
@@ -120,6 +122,40 @@ public final class GiteaReviewHost: ReviewHost {
         FaultPoint.afterComment.trip()
     }
 
+    public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
+        throws
+    {
+        guard !findings.items.isEmpty else { return }
+        let ref = try repoRef()
+        let bot = try bot()
+        let number = Int64(handle.id)
+        let marker = GiteaClient.marker(forKey: key)
+        // Idempotent as every post: a rerun finds the review by its hidden marker and posts nothing.
+        let reviews = try call("reading the reviews of pull request #\(number)") {
+            try await $0.reviews(on: number, in: ref)
+        }
+        if reviews.contains(where: { $0.user?.login.lowercased() == bot.lowercased() && $0.body.contains(marker) }) {
+            return
+        }
+        let comments = findings.items.map {
+            CreatePullReviewOptions.InlineComment(
+                path: $0.path,
+                body: CritiqueFindings.comment($0),
+                newLine: $0.line ?? 1
+            )
+        }
+        let options = CreatePullReviewOptions(
+            event: .comment,
+            body: summary + "\n\n" + marker,
+            commitID: handle.head,
+            comments: comments
+        )
+        _ = try call("posting the critique on pull request #\(number)") {
+            try await $0.createReview(options, on: number, in: ref)
+        }
+        FaultPoint.afterComment.trip()
+    }
+
     // MARK: - Plumbing shared with the review calls
 
     static let remote = "origin"
@@ -135,9 +171,16 @@ public final class GiteaReviewHost: ReviewHost {
     func bot() throws -> String {
         if let botLogin { return botLogin }
         let client = try client()
+        let token = try token()
+        // The same server and token name the same account for every job of a watch round: asked once a round.
+        if let known = accounts?.login(server: client.baseURL, token: token) {
+            botLogin = known
+            return known
+        }
         do {
             let user = try AsyncBridge.run { () async throws(GiteaError) in try await client.currentUser() }
             botLogin = user.login
+            accounts?.remember(user.login, server: client.baseURL, token: token)
             return user.login
         } catch {
             throw hostError(error, doing: "identifying the account of the Gitea token")

@@ -41,10 +41,18 @@ public protocol ReviewHost: AnyObject {
     /// Posts `body` as a comment on the review, once per `key`: a rerun after a crash finds the earlier comment
     /// and posts nothing. The local host keeps no such comments.
     func postNote(_ body: String, key: String, on handle: ReviewHandle) throws
+
+    /// Posts the critic's must-fix items as one comment review with an inline comment per item, on the line it names
+    /// (else the file's first line), once per `key`, as `postNote` posts. The local host shows the critique in the
+    /// review's body only.
+    func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle) throws
 }
 
 extension ReviewHost {
     public func postNote(_ body: String, key: String, on handle: ReviewHandle) throws {}
+    public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
+        throws
+    {}
 }
 
 /// What a freeze asks the host to open.
