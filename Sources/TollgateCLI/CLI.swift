@@ -104,6 +104,10 @@ public enum CLI {
             if changed.isEmpty { output.out("nothing changed") }
             for line in changed { output.out("set \(line)") }
             return .success
+        case .cancel(let directory, let message):
+            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: true, output: output)
+            for line in try session.cancel(message: message) { output.out(line) }
+            return .success
         case .watch(let watch):
             return try watch.run(resources: resources, output: output)
         case .demo(let directory):

@@ -18,6 +18,7 @@ enum HelpText {
           review DIR VERDICT  give a verdict on the local review: approve, request-changes, comment, close
           log DIR             the job's evidence trail (--json for one event a line)
           config DIR          the job's configuration, each value with its source; --set changes it
+          cancel DIR          end the job: its open review is closed, every branch kept (--message TEXT)
           example-agent       the built-in deterministic agent (used as --agent "tollgate example-agent")
           demo [DIR]          a whole job on embedded defaults, start to finish
           critique FILE       run a critic over any file (critique replay TRANSCRIPT: rebuild its summary)
@@ -103,6 +104,17 @@ enum HelpText {
                 USAGE: tollgate log DIR [--json]
 
                 The job's evidence trail from tollgate/state: one event a line (seq, time, type, phase, revision, data).
+                """
+        case "cancel":
+            return """
+                USAGE: tollgate cancel DIR [--message TEXT]
+
+                Ends the job: its open review (a local review or a Gitea pull request) is closed with a note saying
+                why, every branch is kept, and the job becomes cancelled. Nothing runs after it; `status` and `log`
+                still show the whole job. A completed or cancelled job cannot be cancelled.
+
+                OPTIONS:
+                  --message TEXT       why the job ends (one line; in the event and on the closed review)
                 """
         case "config":
             return """

@@ -21,6 +21,7 @@ public struct Invocation: Sendable, Equatable {
         )
         case log(directory: String, json: Bool)
         case config(directory: String, assignments: [String])
+        case cancel(directory: String, message: String?)
         case exampleAgent
         case demo(directory: String?)
         case critique(CritiqueCommand)
@@ -42,7 +43,8 @@ public struct Invocation: Sendable, Equatable {
 
     /// The subcommands, in the order `--help` lists them.
     public static let commands = [
-        "init", "run", "resume", "watch", "status", "review", "log", "config", "example-agent", "demo", "critique",
+        "init", "run", "resume", "watch", "status", "review", "log", "config", "cancel", "example-agent", "demo",
+        "critique",
         "example-critic",
     ]
 
@@ -129,6 +131,9 @@ public struct Invocation: Sendable, Equatable {
                 comments: comments,
                 reviewer: reviewer
             )
+        case "cancel":
+            let message = try scanner.value("--message")
+            command = .cancel(directory: try scanner.directory(), message: message)
         case "example-agent": command = .exampleAgent
         case "watch": command = .watch(try WatchCommand.parse(&scanner))
         case "critique": command = .critique(try CritiqueCommand.parse(&scanner))
@@ -157,7 +162,7 @@ struct OptionScanner {
         "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
         "review": ["--message", "--comment", "--as", "--home"],
         "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
-        "watch": ["--interval", "--home"], "config": ["--set", "--home"],
+        "watch": ["--interval", "--home"], "config": ["--set", "--home"], "cancel": ["--message", "--home"],
     ]
     static let flagOptions: [String: Set<String>] = [
         "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"], "run": ["--quiet"],

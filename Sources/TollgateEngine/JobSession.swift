@@ -361,6 +361,30 @@ public final class JobSession {
         return lines
     }
 
+    /// Ends the job (`tollgate cancel`): its open review is closed with `message`, every branch is kept, and the
+    /// job becomes `cancelled`. Returns what was done, a line each.
+    public func cancel(message: String?, now: Date = Date()) throws -> [String] {
+        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+        let job = document.job
+        guard job.status != .completed, job.status != .cancelled else {
+            throw EngineError.refused("the job is \(job.status.rawValue) already: there is nothing to cancel")
+        }
+        let reason = message.flatMap(CommitText.line) ?? "cancelled by its owner"
+        var lines: [String] = []
+        if let review = job.review {
+            try host.close(review, note: "Tollgate: the job was cancelled (\(reason)). The branch is kept.")
+            lines.append("closed \(review.host) review #\(review.id) of \(job.branch) (the branch is kept)")
+        }
+        var machine = JobMachine(state: try state)
+        let events = machine.cancelled(reason: reason)
+        var next = store.document ?? document
+        next.job = machine.state
+        try store.commit(next, events: events, now: now)
+        try? host.publish(branches: [])
+        lines.append("cancelled job \(job.id): \(reason)")
+        return lines
+    }
+
     // MARK: - Helpers
 
     /// The environment agents, critics and gates start from: this process's, without the Gitea token.

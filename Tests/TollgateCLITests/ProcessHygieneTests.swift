@@ -55,6 +55,7 @@ struct ProcessHygieneTests {
         let result = try job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("did not finish within agent.timeoutSeconds (1 s)"))
+        #expect(result.stderr.contains("tollgate config \(job.path) --set agent.timeoutSeconds=N"), "\(result.stderr)")
         #expect(Date().timeIntervalSince(started) < 10)
         let ids = try Self.agentPIDs(pids)
         #expect(ids.count == 2)
@@ -145,5 +146,34 @@ struct ProcessHygieneTests {
         #expect(!next.stderr.contains("ended process group"))
         #expect(Self.isAlive(stranger.pid))
         #expect(!FileManager.default.fileExists(atPath: record.path))
+    }
+
+    @Test func aLockHeldByAProcessThatHasNotWrittenItsPidIsToldPlainly() throws {
+        let job = try CLIJob("lock-no-pid")
+        try job.initialize(["--agent", "tollgate example-agent"])
+        let lock = job.root.appendingPathComponent(".git/tollgate.lock")
+        let ready = job.directory.path("locked")
+        let holder = try Subprocess(
+            executable: URL(fileURLWithPath: "/usr/bin/python3"),
+            arguments: [
+                "-c",
+                "import fcntl, sys, time; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); "
+                    + "open(sys.argv[2], 'w').write('\\n'); time.sleep(30)",
+                lock.path, ready.path,
+            ],
+            environment: ["PATH": "/usr/bin:/bin"],
+            directory: job.directory.url
+        )
+        defer {
+            kill(holder.pid, SIGKILL)
+            _ = holder.wait(timeout: 5)
+        }
+        _ = try Self.agentPIDs(ready)
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("has not written its pid yet"), "\(result.stderr)")
+        #expect(!result.stderr.contains("unknown pid"))
+        let status = try job.status()
+        #expect(status["process"] is [String: Any], "\(status)")
     }
 }

@@ -47,3 +47,31 @@ struct StatusNextTests {
         #expect(try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent").status == 0)
     }
 }
+
+/// `tollgate cancel DIR`: the job ends, its open review is closed, every branch is kept (DESIGN §2).
+struct CancelTests {
+    @Test func aFrozenJobIsCancelledWithItsReviewClosedAndItsBranchKept() throws {
+        let job = try CLIJob("cancel-local")
+        try job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let head = try job.git("rev-parse", "phase-1-strategic")
+        let result = try job.tollgate("cancel", job.path, "--message", "not needed any more")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("closed local review #1 of phase-1-strategic"))
+        let status = try job.status()
+        #expect(status["status"] as? String == "cancelled")
+        #expect(status["nextCommand"] is NSNull)
+        #expect(try job.git("rev-parse", "phase-1-strategic") == head)
+        #expect(try job.git("show", "tollgate/state:reviews.json").contains("\"closed\""))
+        let events = try job.events().compactMap { $0["type"] as? String }
+        #expect(events.suffix(2) == ["review.closed", "job.cancelled"])
+        // Over is over: run, resume and cancel say so, and change nothing.
+        let state = try job.git("rev-parse", "tollgate/state")
+        #expect(try job.tollgate("run", job.path).status == 1)
+        #expect(try job.tollgate("resume", job.path).status == 1)
+        let again = try job.tollgate("cancel", job.path)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("cancelled already"))
+        #expect(try job.git("rev-parse", "tollgate/state") == state)
+    }
+}

@@ -186,6 +186,17 @@ extension GiteaReviewHost {
         return sha
     }
 
+    public func close(_ handle: ReviewHandle, note: String) throws {
+        let ref = try repoRef()
+        let number = Int64(handle.id)
+        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        guard pull.state == .open else { return }
+        try postNote(note, key: "cancel-\(handle.id)", on: handle)
+        _ = try call("closing pull request #\(number)") {
+            try await $0.editPullRequest(number, in: ref, EditPullRequestOptions(state: .closed))
+        }
+    }
+
     public func markMerged(_ handle: ReviewHandle, commit: String) throws {
         let ref = try repoRef()
         let number = Int64(handle.id)

@@ -79,6 +79,14 @@ public final class LocalReviewHost: ReviewHost {
         try save(book, note: "review.merged", review: book.reviews[index])
     }
 
+    public func close(_ handle: ReviewHandle, note: String) throws {
+        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        guard let index = book.index(of: handle.id), book.reviews[index].state == .open else { return }
+        book.reviews[index].state = .closed
+        book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: "tollgate", body: note))
+        try save(book, note: "review.closed", review: book.reviews[index])
+    }
+
     // MARK: - Verdicts from `tollgate review`
 
     /// A reviewer's action, as `tollgate review` takes it.

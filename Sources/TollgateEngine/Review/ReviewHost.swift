@@ -38,6 +38,9 @@ public protocol ReviewHost: AnyObject {
     /// Publishes `main` after the engine squashed a phase locally without a review.
     func publishMain() throws
 
+    /// Closes the open review without merging, saying why (`tollgate cancel`); closing a closed one does nothing.
+    func close(_ handle: ReviewHandle, note: String) throws
+
     /// Posts `body` as a comment on the review, once per `key`: a rerun after a crash finds the earlier comment
     /// and posts nothing. The local host keeps no such comments.
     func postNote(_ body: String, key: String, on handle: ReviewHandle) throws
