@@ -72,11 +72,11 @@ public enum RefGuard {
             "the agent changed git state it must leave alone: \(did.joined(separator: "; ")). "
             + "An agent commits on \(phaseBranch) only; "
         text += head == nil ? "" : "HEAD is back on \(phaseBranch) (the working tree as the agent left it), "
-        text += changes.isEmpty ? "" : "every reference is put back"
+        text += changes.isEmpty ? "" : "each reference is as it was before the run"
         if changes.contains(where: { $0.quarantineName(run: run) != nil }) || head != nil {
             text +=
                 ", and its commits are kept under \(quarantinePrefix)run-\(run)/ "
-                + "(`git log --all --source \(quarantinePrefix)run-\(run)/`)"
+                + "(`git log --source --glob='\(quarantinePrefix)run-\(run)/*'`)"
         }
         return text
     }

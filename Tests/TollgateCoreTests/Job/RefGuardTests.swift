@@ -51,7 +51,8 @@ struct RefGuardTests {
         #expect(text.contains("left HEAD on main instead of phase-1-strategic"))
         #expect(text.contains("moved main from aaaaaaaaaa to cccccccccc"))
         #expect(text.contains("deleted tag v1 (was bbbbbbbbbb)"))
-        #expect(text.contains("put back"))
+        #expect(text.contains("as it was before the run"))
+        #expect(text.contains("git log --source --glob='refs/tollgate/quarantine/run-2/*'"))
         #expect(text.contains("refs/tollgate/quarantine/run-2/"))
     }
 }
