@@ -58,6 +58,13 @@ enum RunCommand {
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
         case .failed(let cause):
+            if let signal = ProcessGroups.interruption {
+                output.err(
+                    "tollgate: interrupted (\(ProcessGroups.name(of: signal))): the agent was stopped and every finished "
+                        + "step is recorded; `tollgate run \(ShellQuoting.quoted(directory.path))` goes on."
+                )
+                return .interruptedByINT  // CLI.main reports 128 + the signal that came
+            }
             output.err("tollgate: job failed: \(cause)")
             if (try? session.state.next) == nil {
                 output.err(

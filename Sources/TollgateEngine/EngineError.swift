@@ -18,6 +18,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case dirtyWorkspace(path: String, during: String)
     case usage(String)
     case host(String)
+    /// Tollgate was interrupted by `signal` during a step, which is not recorded: the next run does it again.
+    case interrupted(signal: Int32)
     /// The job's state does not allow what was asked (not a usage error: the same command works on another job).
     case refused(String)
 
@@ -58,6 +60,8 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
             message
         case .refused(let message):
             message
+        case .interrupted(let signal):
+            "tollgate was interrupted (\(ProcessGroups.name(of: signal))); every finished step is recorded"
         }
     }
 }

@@ -83,6 +83,8 @@ final class JobRunner {
             }
             do {
                 try execute(step)
+            } catch EngineError.interrupted(let signal) {
+                return .failed(EngineError.interrupted(signal: signal).description)
             } catch let error as EngineError where error.isUserFixable {
                 try record(machine.stepFailed(error.description))
                 return .failed(error.description)
@@ -318,6 +320,8 @@ final class JobRunner {
                 try self.revise(run: run, iteration: iteration, items: items)
             }
             result = try critic.critique(request)
+            // A critique cut short by Ctrl-C is not a verdict on the work: it is done again by the next run.
+            if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
             let message = """
                 \(state.phase.description.capitalizedFirst), revision \(state.revision): critique \(result.status)
 
@@ -354,6 +358,7 @@ final class JobRunner {
 
     /// One revise iteration of the critique loop: the agent in revise mode with the must-fix items.
     private func revise(run: Int, iteration: Int, items: [FeedbackItem]) throws -> AgentReport {
+        if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         let key = run * 10 + iteration
         let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
         if let first = items.first {

@@ -176,4 +176,28 @@ struct ProcessHygieneTests {
         let status = try job.status()
         #expect(status["process"] is [String: Any], "\(status)")
     }
+
+    @Test func aCritiqueInterruptedIsDoneAgainByTheNextRunNotRevisedAgainst() throws {
+        let job = try CLIJob("hygiene-critique")
+        let pids = job.directory.path("pids")
+        let critic = try job.script("critic.sh", AgentScript.custom("echo \"$$\" > \"\(pids.path)\"\nsleep 60"))
+        try job.initialize([
+            "--agent", "tollgate example-agent", "--autonomy", "guided", "--set", "critique.enabled=true", "--set",
+            "critique.command=\(critic)",
+        ])
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        let ids = try Self.agentPIDs(pids)
+        kill(running.pid, SIGINT)
+        let result = running.wait(timeout: 30)
+        #expect(result.status == 130, "\(result)")
+        #expect(result.stderr.contains("interrupted (SIGINT)"), "\(result)")
+        for pid in ids { #expect(!Self.isAlive(pid), "the critic \(pid) outlived the interrupted tollgate") }
+        #expect(try job.status()["next"] as? String == "critique(1)")
+        #expect(
+            try job.tollgate("config", job.path, "--set", "critique.command=tollgate example-critic").status == 0
+        )
+        let rerun = try job.tollgate("run", job.path)
+        #expect(rerun.status == 3, "\(rerun)")
+        #expect(!rerun.stdout.contains("ended interrupted"), "\(rerun.stdout)")
+    }
 }

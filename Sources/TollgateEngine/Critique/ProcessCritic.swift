@@ -125,6 +125,9 @@ public struct ProcessCritic: PhaseCritic {
                 directory: request.root,
                 errorFile: folder.appendingPathComponent("critic.log")
             )
+            // A critic stopped because tollgate was interrupted said nothing about the artifact: nothing of it is
+            // kept, so the next run critiques again instead of revising against "interrupted".
+            if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
             let kept = outcome.keptArtifact
             let lint = ArtifactLint.findings(in: kept ?? text, path: path, root: request.root)
             outcome.addLint(lint)
