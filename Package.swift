@@ -41,7 +41,7 @@ let package = Package(
         /** Ports, adapters, the job runner, the state branch, resource look-up. */
         .target(name: "TollgateEngine", dependencies: ["TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
         /** Argument parsing, one file per subcommand, exit codes and output. */
-        .target(name: "TollgateCLI", dependencies: ["TollgateEngine"]),
+        .target(name: "TollgateCLI", dependencies: ["TollgateEngine", "TollgateCore"]),
         /** The `tollgate` executable: one file calling into TollgateCLI. */
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         /** Benchmarks: in-process libgit2 against the git command line, and more. */
@@ -51,7 +51,7 @@ let package = Package(
         // MARK: - Tests
 
         /** Helpers shared by the test targets: temp repos, goldens, processes. */
-        .target(name: "TollgateTestSupport", dependencies: ["TollgateEngine", "TollgateCore", "GitKit"]),
+        .target(name: "TollgateTestSupport"),
         .testTarget(
             name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"], exclude: ["Fixtures"]),
         .testTarget(
@@ -61,10 +61,12 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TollgateEngineTests",
-            dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "TollgateTestSupport"]),
+            dependencies: ["TollgateEngine", "TollgateCore", "TollgateTestSupport"]),
         .testTarget(
             name: "TollgateCLITests",
-            dependencies: ["TollgateCLI", "TollgateEngine", "GitKit", "TollgateTestSupport", "tollgate"]),
+            dependencies: [
+                "TollgateCLI", "TollgateEngine", "TollgateCore", "GiteaKit", "HTTPKit", "TollgateTestSupport", "tollgate",
+            ]),
     ]
 )
 
