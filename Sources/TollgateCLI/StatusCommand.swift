@@ -19,7 +19,7 @@ enum StatusCommand {
         }
         if let reason = state.freezeReason, state.status == .pendingReview { output.out("  frozen: \(reason)") }
         if state.status == .pendingReview, let review = state.review,
-            let last = session.events.last(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
+            let last = try session.lastEvent(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
             last.type == "review.rerequested"
         {
             output.out(

@@ -41,8 +41,13 @@ public final class JobSession {
         }
     }
 
-    /// The evidence trail.
-    public var events: [RecordedEvent] { store.recordedEvents }
+    /// The whole evidence trail, read from the state branch's history (only `tollgate log` needs it).
+    public var events: [RecordedEvent] { get throws { try store.trail() } }
+
+    /// The latest event that satisfies `predicate`, read back from the tip only as far as it is.
+    public func lastEvent(where predicate: (RecordedEvent) -> Bool) throws -> RecordedEvent? {
+        try store.lastEvent(where: predicate)
+    }
 
     /// The workspace directory.
     public var root: URL { workspace.root }

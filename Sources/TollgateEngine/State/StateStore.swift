@@ -2,21 +2,35 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// The orphan branch `tollgate/state`: `job.json`, `events.ndjson` and the local host's `reviews.json`.
+/// The orphan branch `tollgate/state`: `job.json` (the current document), the local host's `reviews.json`, and the
+/// events, each carried by the message of the state commit that recorded it.
 ///
 /// Every change is one commit whose parent is the previous state, and the ref moves by compare-and-swap, so two
 /// processes cannot both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
+///
+/// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most two entries, and a commit whose
+/// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, so the 300th
+/// phase costs what the 3rd did. Reading the job (``load()``) reads the tip only; the whole trail (``trail()``, for
+/// `tollgate log`) is the first-parent history, which a clone has. `git log tollgate/state` reads as the story.
+///
+/// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition. It
+/// is still read: the next transition drops the file from the tree (migrating the job), and the trail of a migrated
+/// job is the `events.ndjson` of its last layout-1 commit followed by the events of the commits after it.
 public final class StateStore {
     /// The full name of the state branch.
     public static let reference = "refs/heads/tollgate/state"
     /// The short name, as users type it.
     public static let branch = "tollgate/state"
+    /// The trailer that carries one event in a state commit's message.
+    static let eventTrailer = "Tollgate-Event: "
+    /// Layout 1's file of every event.
+    static let legacyEventsFile = "events.ndjson"
 
     let repository: Repository
     let signature: Signature
     private(set) var tip: OID?
+    /// The tip's files (never `events.ndjson`, which the next commit leaves out).
     private(set) var files: [String: Data] = [:]
-    private(set) var events: [RecordedEvent] = []
     /// The job and its configuration as last read or written.
     public private(set) var document: JobDocument?
 
@@ -30,19 +44,23 @@ public final class StateStore {
         ((try? repository.resolve(reference: reference)) ?? nil) != nil
     }
 
-    /// Reads the current state from the branch tip.
+    /// Reads the current state from the branch tip: its files, never its history.
     func load() throws {
-        let path = repository.workingDirectory?.path ?? repository.gitDirectory.path
         guard let tip = try repository.resolve(reference: Self.reference) else { throw EngineError.notAJob(path: path) }
         var files: [String: Data] = [:]
-        for file in try repository.filePaths(at: tip) {
+        for file in try repository.filePaths(at: tip) where file != Self.legacyEventsFile {
             if let data = try repository.fileContents(file, at: tip) { files[file] = data }
         }
         guard let job = files["job.json"] else {
             throw EngineError.corruptState(path: path, reason: "tollgate/state has no job.json")
         }
-        self.document = try JobDocument.decode(job, path: path)
-        self.events = try Self.decodeEvents(files["events.ndjson"] ?? Data(), path: path)
+        var document = try JobDocument.decode(job, path: path)
+        if document.version == 1 {
+            // Layout 1 counts its events by its events.ndjson, read this once: the next commit migrates the job.
+            let legacy = try repository.fileContents(Self.legacyEventsFile, at: tip) ?? Data()
+            document.eventCount = try Self.decodeEvents(legacy, path: path).last?.seq ?? 0
+        }
+        self.document = document
         self.files = files
         self.tip = tip
     }
@@ -51,7 +69,7 @@ public final class StateStore {
     func create(_ document: JobDocument, events: [JobEvent], now: Date) throws {
         self.tip = nil
         self.files = [:]
-        self.events = []
+        self.document = nil
         try commit(document, events: events, extraFiles: [:], now: now)
     }
 
@@ -61,20 +79,19 @@ public final class StateStore {
         throws
     {
         let stamp = Self.timestamp(now)
-        var events = self.events
-        var lines = files["events.ndjson"] ?? Data()
-        for event in newEvents {
-            let recorded = RecordedEvent(seq: (events.last?.seq ?? 0) + 1, at: stamp, event: event)
-            events.append(recorded)
-            lines.append(try JSONCoding.lineEncoder.encode(recorded))
-            lines.append(0x0A)
+        var stored = document
+        stored.version = JobDocument.currentVersion
+        var seq = self.document?.eventCount ?? 0
+        let recorded = newEvents.map { event in
+            seq += 1
+            return RecordedEvent(seq: seq, at: stamp, event: event)
         }
+        stored.eventCount = seq
         var files = self.files
-        files["job.json"] = try document.encoded()
-        files["events.ndjson"] = lines
+        files["job.json"] = try stored.encoded()
         for (name, data) in extraFiles { files[name] = data }
         let tree = try repository.writeTree(files)
-        let message = Self.message(for: newEvents, job: document.job)
+        let message = try Self.message(for: recorded, job: stored.job)
         let stampedSignature = Signature(name: signature.name, email: signature.email, date: now)
         let commit = try repository.commit(
             tree: tree,
@@ -85,22 +102,60 @@ public final class StateStore {
         )
         FaultPoint.beforeStateUpdate.trip()
         do {
-            try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(message)")
+            let title = message.prefix { !$0.isNewline }
+            try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(title)")
         } catch {
             if error.isModified { throw EngineError.stateMoved }
             throw error
         }
         self.tip = commit
         self.files = files
-        self.events = events
-        self.document = document
+        self.document = stored
+    }
+
+    // MARK: - The trail
+
+    /// The whole evidence trail, oldest first: every state commit's events, read from the history.
+    ///
+    /// Only `tollgate log` asks for it; everything else reads the tip (``load()``) or the last few commits
+    /// (``lastEvent(where:)``).
+    public func trail() throws -> [RecordedEvent] {
+        var newestFirst: [[RecordedEvent]] = []
+        try walkBack { events in
+            newestFirst.append(events)
+            return true
+        }
+        return newestFirst.reversed().flatMap { $0 }
+    }
+
+    /// The latest event that satisfies `predicate`, found by reading back from the tip only as far as it is.
+    public func lastEvent(where predicate: (RecordedEvent) -> Bool) throws -> RecordedEvent? {
+        var found: RecordedEvent?
+        try walkBack { events in
+            found = events.last(where: predicate)
+            return found == nil
+        }
+        return found
+    }
+
+    /// Calls `body` with each state commit's events, newest commit first, while it returns true; a layout-1 commit
+    /// gives its whole `events.ndjson` and ends the walk.
+    private func walkBack(_ body: ([RecordedEvent]) throws -> Bool) throws {
+        var next = tip
+        while let oid = next {
+            let commit = try repository.commitInfo(oid)
+            let events = try Self.events(inMessage: commit.message, path: path)
+            if events.isEmpty, let legacy = try repository.fileContents(Self.legacyEventsFile, at: oid) {
+                _ = try body(try Self.decodeEvents(legacy, path: path))
+                return
+            }
+            guard try body(events) else { return }
+            next = commit.parents.first
+        }
     }
 
     /// A file of the state branch other than the job and the events.
     func file(_ name: String) -> Data? { files[name] }
-
-    /// The evidence trail.
-    public var recordedEvents: [RecordedEvent] { events }
 
     // MARK: - Helpers
 
@@ -110,7 +165,7 @@ public final class StateStore {
             do {
                 events.append(try JSONDecoder().decode(RecordedEvent.self, from: Data(line)))
             } catch {
-                throw EngineError.corruptState(path: path, reason: "events.ndjson has a bad line: \(error)")
+                throw EngineError.corruptState(path: path, reason: "\(legacyEventsFile) has a bad line: \(error)")
             }
         }
         return events
@@ -122,21 +177,60 @@ public final class StateStore {
         return formatter.string(from: date)
     }
 
-    /// `git log tollgate/state` reads as the job's story: one line per transition.
-    static func message(for events: [JobEvent], job: JobState) -> String {
-        guard let first = events.first else { return "state: \(job.status.rawValue)" }
-        var title = first.type
-        if let phase = first.phase, first.type != "job.created" { title += " (phase \(phase))" }
-        for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
-            if let value = first.data[key], !value.isEmpty {
-                title += ": \(value)"
-                break
+    /// `git log tollgate/state` reads as the job's story: a title naming the first event, the other events' types
+    /// and where the job stands, then one trailer per event with the event itself, one JSON line each.
+    ///
+    /// Title and body are folded onto single lines, so the trailers are always the message's last paragraph and
+    /// nothing an agent or a reviewer wrote can pass for one.
+    static func message(for events: [RecordedEvent], job: JobState) throws -> String {
+        var title = "state: \(job.status.rawValue)"
+        if let first = events.first {
+            title = first.type
+            if let phase = first.phase, first.type != "job.created" { title += " (phase \(phase))" }
+            for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
+                if let value = first.data[key], !value.isEmpty {
+                    title += ": \(value)"
+                    break
+                }
             }
         }
         var body = events.dropFirst().map(\.type)
         body.append("status: \(job.status.rawValue), next: \(job.next?.description ?? "none")")
-        return "\(title.prefix(100))\n\n\(body.joined(separator: "\n"))\n"
+        var message = "\(oneLine(String(title.prefix(100))))\n\n\(body.map(oneLine).joined(separator: "\n"))\n"
+        if !events.isEmpty { message += "\n" }
+        for event in events {
+            message += eventTrailer + String(decoding: try JSONCoding.lineEncoder.encode(event), as: UTF8.self) + "\n"
+        }
+        return message
     }
+
+    /// The events a state commit's message carries: its last paragraph's `Tollgate-Event` trailers.
+    static func events(inMessage message: String, path: String) throws -> [RecordedEvent] {
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+        var end = lines.endIndex
+        while end > lines.startIndex, lines[end - 1].isEmpty { end -= 1 }
+        var start = end
+        while start > lines.startIndex, !lines[start - 1].isEmpty { start -= 1 }
+        var events: [RecordedEvent] = []
+        for line in lines[start..<end] where line.hasPrefix(eventTrailer) {
+            do {
+                events.append(
+                    try JSONDecoder().decode(RecordedEvent.self, from: Data(line.dropFirst(eventTrailer.count).utf8))
+                )
+            } catch {
+                throw EngineError.corruptState(path: path, reason: "a state commit has a bad event trailer: \(error)")
+            }
+        }
+        return events
+    }
+
+    /// `text` with every line break as a space.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+
+    /// The workspace, for messages.
+    private var path: String { repository.workingDirectory?.path ?? repository.gitDirectory.path }
 }
 
 @available(*, unavailable)
