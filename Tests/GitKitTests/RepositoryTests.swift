@@ -165,6 +165,25 @@ struct RepositoryTests {
         #expect(missing?.isNotFound == true)
     }
 
+    @Test func deletingABranchRemovesItsSettingsAndNoOthers() throws {
+        let (directory, repository) = try Fixture.repository()
+        try directory.write("one\n", to: "file.txt")
+        let first = try Fixture.commitAll(repository, "first")
+        try repository.createBranch("phase-1", at: first)
+        try repository.createBranch("phase-10", at: first)
+        for arguments in [
+            ["branch.phase-1.remote", "origin"], ["branch.phase-1.merge", "refs/heads/phase-1"],
+            ["--add", "branch.phase-1.note", "a"], ["--add", "branch.phase-1.note", "b"],
+            ["branch.phase-10.remote", "origin"],
+        ] {
+            try GitCLI.run(["config"] + arguments, in: directory.url)
+        }
+        #expect(try repository.deleteBranch("phase-1"))
+        #expect(try repository.branchNames() == ["main", "phase-10"])
+        let settings = try GitCLI.run(["config", "--local", "--get-regexp", "^branch\\."], in: directory.url)
+        #expect(settings == "branch.phase-10.remote origin")
+    }
+
     @Test func safeCheckoutRefusesToOverwriteLocalChanges() throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("v1\n", to: "file.txt")
