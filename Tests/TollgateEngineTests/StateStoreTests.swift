@@ -50,17 +50,28 @@ struct StateStoreTests {
     // MARK: - Flat cost
 
     @Test func aTransitionWritesTheNewDocumentAndOneCommitNeverTheTrail() throws {
-        let job = try LocalJob("state-flat", autonomy: .full, completeAt: 8)
+        let job = try LocalJob("state-flat", autonomy: .full, completeAt: 12)
         #expect(try job.run() == .completed)
         let commits = try GitCLI.lines(["rev-list", "tollgate/state"], in: job.root)
-        #expect(commits.count > 30)
+        #expect(commits.count > 50)
         for commit in commits {
-            // Objects this commit added: itself, its root tree, and job.json (reviews.json too on the local host).
+            // Objects this commit added: itself, its root tree, job.json (reviews.json too on the local host), and
+            // when ten more phases have merged, the file that takes them out of job.json and its folder.
             let range = commits.last == commit ? [commit] : [commit, "^\(commit)^"]
             let added = try GitCLI.lines(["rev-list", "--objects"] + range, in: job.root)
-            #expect(added.count <= 4, "state commit \(commit) added \(added.count) objects: \(added)")
+            #expect(added.count <= 6, "state commit \(commit) added \(added.count) objects: \(added)")
             #expect(added.allSatisfy { !$0.contains("events") }, "\(added)")
         }
+        // The first ten merged phases left job.json for a file of their own; the job reads all twelve.
+        #expect(
+            try GitCLI.lines(["ls-tree", "-r", "--name-only", "tollgate/state"], in: job.root)
+                == ["job.json", "merged/00001-00010.json"]
+        )
+        let document = try job.git(["show", "tollgate/state:job.json"])
+        #expect(document.contains("\"mergedInFiles\" : 10"))
+        let state = try job.state
+        #expect(state.merged.map(\.phase.number) == Array(1...12))
+        #expect(try job.git(["show", "tollgate/state:merged/00001-00010.json"]).contains(state.merged[9].commit))
     }
 
     @Test func statusReviewAndResumeReadTheTipNotTheHistory() throws {

@@ -4,8 +4,9 @@ import TollgateCore
 /// `job.json` on the state branch: the job's state and its resolved configuration, each value with its source.
 ///
 /// Readers decode ``VersionProbe`` first and refuse a version they do not know. Version 2 keeps the events in the
-/// state commits' messages (``StateStore``) and counts them here; version 1 kept them all in `events.ndjson` beside
-/// this file. A version 1 document is read, and written back as version 2 by the next transition.
+/// state commits' messages (``StateStore``) and counts them here, and all but the last few merged phases in
+/// `merged/*.json` beside it; version 1 kept every event in `events.ndjson` and every merged phase here. A version 1
+/// document is read, and written back as version 2 by the next transition.
 public struct JobDocument: Codable, Sendable, Equatable {
     /// The version this build writes.
     public static let currentVersion = 2
@@ -17,12 +18,16 @@ public struct JobDocument: Codable, Sendable, Equatable {
     public var config: ResolvedConfig
     /// How many events the trail holds: the last one's `seq` (set by the store when it records events).
     public var eventCount: Int
+    /// On the branch: how many of the first merged phases live in `merged/*.json` rather than in `job.merged` (set
+    /// by the store, which reads them back into `job.merged`; in memory `job.merged` always holds every one).
+    public var mergedInFiles: Int
 
     public init(job: JobState, config: ResolvedConfig) {
         self.version = Self.currentVersion
         self.job = job
         self.config = config
         self.eventCount = 0
+        self.mergedInFiles = 0
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +37,7 @@ public struct JobDocument: Codable, Sendable, Equatable {
         self.config = try container.decode(ResolvedConfig.self, forKey: .config)
         // Version 1 has no count: the store counts the lines of its events.ndjson.
         self.eventCount = try container.decodeIfPresent(Int.self, forKey: .eventCount) ?? 0
+        self.mergedInFiles = try container.decodeIfPresent(Int.self, forKey: .mergedInFiles) ?? 0
     }
 
     /// Only the version, read before anything else.

@@ -8,9 +8,10 @@ import TollgateCore
 /// Every change is one commit whose parent is the previous state, and the ref moves by compare-and-swap, so two
 /// processes cannot both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
 ///
-/// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most two entries, and a commit whose
-/// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, so the 300th
-/// phase costs what the 3rd did. Reading the job (``load()``) reads the tip only; the whole trail (``trail()``, for
+/// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most three entries, and a commit whose
+/// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, and merged
+/// phases move out of `job.json` ten at a time into `merged/00001-00010.json`, … (written once, never again), so
+/// `job.json` stays small and the 300th phase costs what the 3rd did. Reading the job (``load()``) reads the tip only; the whole trail (``trail()``, for
 /// `tollgate log`) is the first-parent history, which a clone has. `git log tollgate/state` reads as the story.
 ///
 /// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition. It
@@ -25,6 +26,10 @@ public final class StateStore {
     static let eventTrailer = "Tollgate-Event: "
     /// Layout 1's file of every event.
     static let legacyEventsFile = "events.ndjson"
+    /// The folder of merged phases moved out of `job.json`.
+    static let mergedFolder = "merged/"
+    /// Merged phases per file of ``mergedFolder``: also how many at most stay in `job.json`.
+    static let mergedPerFile = 10
 
     let repository: Repository
     let signature: Signature
@@ -55,6 +60,9 @@ public final class StateStore {
             throw EngineError.corruptState(path: path, reason: "tollgate/state has no job.json")
         }
         var document = try JobDocument.decode(job, path: path)
+        document.job.merged =
+            try Self.mergedInFiles(files, count: document.mergedInFiles, path: path)
+            + document.job.merged
         if document.version == 1 {
             // Layout 1 counts its events by its events.ndjson, read this once: the next commit migrates the job.
             let legacy = try repository.fileContents(Self.legacyEventsFile, at: tip) ?? Data()
@@ -88,7 +96,19 @@ public final class StateStore {
         }
         stored.eventCount = seq
         var files = self.files
-        files["job.json"] = try stored.encoded()
+        var onBranch = stored
+        let merged = stored.job.merged
+        onBranch.mergedInFiles = merged.count - merged.count % Self.mergedPerFile
+        onBranch.job.merged = Array(merged[onBranch.mergedInFiles...])
+        for start in stride(from: 0, to: onBranch.mergedInFiles, by: Self.mergedPerFile) {
+            let name = Self.mergedFile(from: start + 1, to: start + Self.mergedPerFile)
+            if files[name] == nil {
+                files[name] = try Self.lines(
+                    JSONCoding.encoder.encode(Array(merged[start..<start + Self.mergedPerFile]))
+                )
+            }
+        }
+        files["job.json"] = try onBranch.encoded()
         for (name, data) in extraFiles { files[name] = data }
         let tree = try repository.writeTree(files)
         let message = try Self.message(for: recorded, job: stored.job)
@@ -158,6 +178,38 @@ public final class StateStore {
     func file(_ name: String) -> Data? { files[name] }
 
     // MARK: - Helpers
+
+    /// The file of merged phases `first` through `last` (numbered from 1 in merge order).
+    static func mergedFile(from first: Int, to last: Int) -> String {
+        mergedFolder + String(format: "%05d-%05d.json", first, last)
+    }
+
+    /// The first `count` merged phases, read from the files of ``mergedFolder`` in order.
+    static func mergedInFiles(_ files: [String: Data], count: Int, path: String) throws -> [MergedPhase] {
+        var merged: [MergedPhase] = []
+        for name in files.keys.sorted() where name.hasPrefix(mergedFolder) {
+            guard let data = files[name] else { continue }
+            do {
+                merged += try JSONDecoder().decode([MergedPhase].self, from: data)
+            } catch {
+                throw EngineError.corruptState(path: path, reason: "\(name) does not decode: \(error)")
+            }
+        }
+        guard merged.count == count else {
+            throw EngineError.corruptState(
+                path: path,
+                reason: "job.json counts \(count) merged phases in \(mergedFolder), the files hold \(merged.count)"
+            )
+        }
+        return merged
+    }
+
+    /// `data` with a final newline.
+    static func lines(_ data: Data) -> Data {
+        var data = data
+        data.append(0x0A)
+        return data
+    }
 
     static func decodeEvents(_ data: Data, path: String) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
