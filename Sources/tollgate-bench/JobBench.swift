@@ -108,6 +108,7 @@ enum JobBench {
             }
             print(line)
         }
+        try phaseCost(binary: binary, home: home)
         print("reading the job back (whole process): status, log --json")
         for entry in trailReads {
             print(
@@ -116,6 +117,57 @@ enum JobBench {
             )
         }
         print("")
+    }
+
+    /// Runs a 300-phase job in three `tollgate run` legs and prints what one phase of the first and of the last leg
+    /// cost: CPU time (the process and its agents, which machine load barely moves) and wall time.
+    ///
+    /// The agent fails once at phases 11 and 291, which ends a leg (the job fails and `run` retries the step), so
+    /// the legs are phases 1-10 (and the failed attempt at 11) and 291-300; both start a process and open the job.
+    static func phaseCost(binary: URL, home: URL) throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tollgate-bench-legs-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let job = root.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
+        let agent = root.appendingPathComponent("agent.sh")
+        let stops = root.appendingPathComponent("stops")
+        try Data("11\n291\n".utf8).write(to: stops)
+        try Data(agentScript(lastPhase: 300, failingOnceAt: stops).utf8).write(to: agent)
+        guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+        try GitBench.writeWorkspace(at: job, files: workspaceFiles)
+        let environment = hermeticEnvironment()
+        func tollgate(_ arguments: String...) throws -> Spawn.Result {
+            try Spawn.run([binary.path] + arguments + ["--home", home.path], environment: environment)
+        }
+        let created = try tollgate(
+            "init",
+            job.path,
+            "--autonomy",
+            "full",
+            "--agent",
+            agent.path,
+            "--set",
+            "maxPhases=10"
+        )
+        guard created.status == 0 else { throw BenchError("tollgate init exited with \(created.status)") }
+        var legs: [(phases: ClosedRange<Int>, result: Spawn.Result)] = []
+        for (phases, status) in [(1...10, Int32(1)), (11...290, 1), (291...300, 0)] {
+            let leg = try tollgate("run", job.path)
+            guard leg.status == status else { throw BenchError("tollgate run (\(phases)) exited with \(leg.status)") }
+            legs.append((phases, leg))
+        }
+        print("cost of one phase in a 300-phase job run in three legs (each a process; CPU = tollgate + agents):")
+        for (phases, result) in [legs[0], legs[2]] {
+            let count = Double(phases.count)
+            print(
+                "  phases \(phases.lowerBound)-\(phases.upperBound): CPU \(GitBench.milliseconds(result.cpuSeconds / count)), "
+                    + "wall \(GitBench.milliseconds(result.seconds / count)) a phase"
+            )
+        }
+        let early = legs[0].result.cpuSeconds / Double(legs[0].phases.count)
+        let late = legs[2].result.cpuSeconds / Double(legs[2].phases.count)
+        print(String(format: "  phase ~300 vs phase ~10 (CPU): %+.0f %%", (late / early - 1) * 100))
     }
 
     // MARK: - The git command line side
@@ -154,20 +206,28 @@ enum JobBench {
 
     // MARK: - Helpers
 
-    /// The agent both sides run: one file a phase, the job complete at `lastPhase`.
-    static func agentScript(lastPhase: Int) -> String {
-        """
-        #!/bin/sh
-        set -e
-        n="$TOLLGATE_PHASE"
-        mkdir -p out
-        echo "output of phase $n ($TOLLGATE_PHASE_TYPE)" > "out/phase-$n.txt"
-        complete=false
-        if [ "$n" -ge \(lastPhase) ]; then complete=true; fi
-        printf '{"summary": "Phase %s", "details": "Wrote out/phase-%s.txt.", "jobComplete": %s}\\n' \\
-          "$n" "$n" "$complete" > "$TOLLGATE_OUTCOME"
+    /// The agent both sides run: one file a phase, the job complete at `lastPhase`; with `failingOnceAt`, a file of
+    /// phase numbers, it fails the first run of each of those phases.
+    static func agentScript(lastPhase: Int, failingOnceAt stops: URL? = nil) -> String {
+        var stop = ""
+        if let stops {
+            stop = """
+                if grep -qx "$n" "\(stops.path)" && [ ! -e "\(stops.path).$n" ]; then : > "\(stops.path).$n"; exit 1; fi
 
-        """
+                """
+        }
+        return """
+            #!/bin/sh
+            set -e
+            n="$TOLLGATE_PHASE"
+            \(stop)mkdir -p out
+            echo "output of phase $n ($TOLLGATE_PHASE_TYPE)" > "out/phase-$n.txt"
+            complete=false
+            if [ "$n" -ge \(lastPhase) ]; then complete=true; fi
+            printf '{"summary": "Phase %s", "details": "Wrote out/phase-%s.txt.", "jobComplete": %s}\\n' \\
+              "$n" "$n" "$complete" > "$TOLLGATE_OUTCOME"
+
+            """
     }
 
     /// This process's environment without `TOLLGATE_*` and with no system or user git configuration.

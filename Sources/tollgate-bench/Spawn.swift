@@ -8,6 +8,8 @@ enum Spawn {
         var seconds: Double
         /// The process's peak resident set size.
         var maxResidentBytes: Int
+        /// User and system CPU time of the process and the children it waited for.
+        var cpuSeconds: Double
     }
 
     /// Runs `argv` (the first element a path, or a name looked up in `PATH`) to its end; standard output goes to `output`, or nowhere.
@@ -36,7 +38,8 @@ enum Spawn {
         return Result(
             status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
             seconds: seconds,
-            maxResidentBytes: Int(usage.ru_maxrss) * 1024
+            maxResidentBytes: Int(usage.ru_maxrss) * 1024,
+            cpuSeconds: [usage.ru_utime, usage.ru_stime].reduce(0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
         )
     }
 }

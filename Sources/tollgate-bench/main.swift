@@ -31,5 +31,11 @@ guard let sections else {
     exit(64)
 }
 for section in sections {
-    try await run(section)
+    do {
+        try await run(section)
+    } catch {
+        // exit() flushes standard output, so the figures printed before the failure are kept.
+        print("tollgate-bench \(section.rawValue): \(error)")
+        exit(1)
+    }
 }
