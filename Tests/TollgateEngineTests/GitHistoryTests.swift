@@ -110,7 +110,22 @@ struct GitHistoryTests {
                 in: clone
             ).map { try JSONDecoder().decode(RecordedEvent.self, from: Data($0.utf8)) }
         }
-        #expect(fromClone == (try job.events))
+        let trail = try job.events
+        #expect(fromClone == trail)
+        // tollgate reads the job there from origin/tollgate/state, and does not advance it.
+        let session = try JobSession.open(at: clone, resources: job.resources, exclusive: false)
+        #expect(try session.state.status == .completed)
+        #expect(try session.events == trail)
+
+        let frozen = try LocalJob("history-clone", autonomy: .guided)
+        #expect(try frozen.run().isFrozen)
+        let frozenClone = frozen.directory.path("clone")
+        _ = try GitCLI.run(["clone", "--quiet", frozen.root.path, frozenClone.path], in: frozen.directory.url)
+        let reader = try JobSession.open(at: frozenClone, resources: frozen.resources, exclusive: false)
+        #expect(try reader.state.status == .pendingReview)
+        let refused = #expect(throws: EngineError.self) { try reader.configure(assignments: ["maxPhases=9"]) }
+        #expect(refused?.description.contains("a clone") == true)
+        #expect(try GitCLI.lines(["branch", "--list", "tollgate/state"], in: frozenClone).isEmpty)
     }
 
     /// The events a state commit's message carries, read with the git command line.

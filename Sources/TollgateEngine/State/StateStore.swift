@@ -44,14 +44,26 @@ public final class StateStore {
         self.signature = signature
     }
 
-    /// Whether the repository holds a job.
+    /// Where a clone of a workspace has the job: `origin`'s branch, read (never written) when there is no local one.
+    static let cloneReference = "refs/remotes/origin/tollgate/state"
+
+    /// Whether the repository holds a job, on its own state branch or, in a clone, on `origin`'s.
     static func exists(in repository: Repository) -> Bool {
-        ((try? repository.resolve(reference: reference)) ?? nil) != nil
+        [reference, cloneReference].contains { ((try? repository.resolve(reference: $0)) ?? nil) != nil }
     }
+
+    /// The job was read from `origin/tollgate/state` (a clone): it can be shown, not advanced.
+    private(set) var isClone = false
 
     /// Reads the current state from the branch tip: its files, never its history.
     func load() throws {
-        guard let tip = try repository.resolve(reference: Self.reference) else { throw EngineError.notAJob(path: path) }
+        var tip = try repository.resolve(reference: Self.reference)
+        isClone = false
+        if tip == nil, let cloned = try repository.resolve(reference: Self.cloneReference) {
+            tip = cloned
+            isClone = true
+        }
+        guard let tip else { throw EngineError.notAJob(path: path) }
         var files: [String: Data] = [:]
         for file in try repository.filePaths(at: tip) where file != Self.legacyEventsFile {
             if let data = try repository.fileContents(file, at: tip) { files[file] = data }
@@ -86,6 +98,12 @@ public final class StateStore {
     func commit(_ document: JobDocument, events newEvents: [JobEvent], extraFiles: [String: Data] = [:], now: Date)
         throws
     {
+        guard !isClone else {
+            throw EngineError.usage(
+                "\(path) has the job only as origin/\(Self.branch) (a clone): status and log read it; to work on "
+                    + "the job here, run `git branch \(Self.branch) origin/\(Self.branch)` first"
+            )
+        }
         let stamp = Self.timestamp(now)
         var stored = document
         stored.version = JobDocument.currentVersion
