@@ -148,7 +148,7 @@ enum JobBench {
             "--agent",
             agent.path,
             "--set",
-            "maxPhases=10"
+            "maxPhases=301"
         )
         guard created.status == 0 else { throw BenchError("tollgate init exited with \(created.status)") }
         var legs: [(phases: ClosedRange<Int>, result: Spawn.Result)] = []
