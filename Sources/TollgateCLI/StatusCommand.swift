@@ -32,6 +32,10 @@ enum StatusCommand {
         }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
+        if session.isClone {
+            output.out("  read from origin/tollgate/state (a clone); to continue the job here, first run")
+            output.out("  `git branch tollgate/state origin/tollgate/state`")
+        }
         return .success
     }
 

@@ -44,6 +44,9 @@ public final class JobSession {
     /// The whole evidence trail, read from the state branch's history (only `tollgate log` needs it).
     public var events: [RecordedEvent] { get throws { try store.trail() } }
 
+    /// The job was read from `origin/tollgate/state` (a clone of its workspace): it can be shown, not advanced.
+    public var isClone: Bool { store.isClone }
+
     /// The latest event that satisfies `predicate`, read back from the tip only as far as it is.
     public func lastEvent(where predicate: (RecordedEvent) -> Bool) throws -> RecordedEvent? {
         try store.lastEvent(where: predicate)

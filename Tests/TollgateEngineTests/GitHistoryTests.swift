@@ -115,6 +115,7 @@ struct GitHistoryTests {
         // tollgate reads the job there from origin/tollgate/state, and does not advance it.
         let session = try JobSession.open(at: clone, resources: job.resources, exclusive: false)
         #expect(try session.state.status == .completed)
+        #expect(session.isClone)
         #expect(try session.events == trail)
 
         let frozen = try LocalJob("history-clone", autonomy: .guided)

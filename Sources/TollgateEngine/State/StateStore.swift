@@ -2,8 +2,8 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// The orphan branch `tollgate/state`: `job.json` (the current document), the local host's `reviews.json`, and the
-/// events, each carried by the message of the state commit that recorded it.
+/// The orphan branch `tollgate/state`: `job.json` (the current document), merged phases ten to a file in `merged/`,
+/// the local host's `reviews.json`, and the events, each carried by the message of the state commit that recorded it.
 ///
 /// Every change is one commit whose parent is the previous state, and the ref moves by compare-and-swap, so two
 /// processes cannot both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
@@ -11,8 +11,9 @@ import TollgateCore
 /// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most three entries, and a commit whose
 /// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, and merged
 /// phases move out of `job.json` ten at a time into `merged/00001-00010.json`, … (written once, never again), so
-/// `job.json` stays small and the 300th phase costs what the 3rd did. Reading the job (``load()``) reads the tip only; the whole trail (``trail()``, for
-/// `tollgate log`) is the first-parent history, which a clone has. `git log tollgate/state` reads as the story.
+/// `job.json` stays small and the 300th phase costs what the 3rd did. Reading the job (``load()``) reads the tip
+/// only; the whole trail (``trail()``, for `tollgate log`) is the first-parent history, which a clone has
+/// (``cloneReference``). `git log tollgate/state` reads as the story. See `docs/state.md`.
 ///
 /// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition. It
 /// is still read: the next transition drops the file from the tree (migrating the job), and the trail of a migrated
