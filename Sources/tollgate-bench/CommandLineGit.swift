@@ -20,10 +20,13 @@ struct CommandLineGit {
     }()
 
     /// Runs `git -C <directory> <arguments>`, with standard output discarded; throws unless it exits with 0.
-    func run(_ arguments: String...) throws {
+    /// - Returns: the CPU seconds the process used.
+    @discardableResult
+    func run(_ arguments: String...) throws -> Double {
         let result = try Spawn.run(["git", "-C", directory.path] + arguments, environment: environment)
         guard result.status == 0 else {
             throw BenchError("git \(arguments.joined(separator: " ")) failed (exit status \(result.status))")
         }
+        return result.cpuSeconds
     }
 }

@@ -33,6 +33,7 @@ enum JobBench {
         print(row("phases", "tollgate", "git CLI", "CLI/tg", "state commits", "peak RSS", ".git tg / CLI"))
         var perPhase: [(phases: Int, early: Double?, late: Double?)] = []
         var trailReads: [(phases: Int, status: Double, log: Double)] = []
+        var commandLineCPU: [Double] = []
         for phases in lengths {
             let root = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
@@ -81,7 +82,8 @@ enum JobBench {
             // git command line
             let plain = root.appendingPathComponent("cli/job")
             try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
-            let cliSeconds = try commandLineJob(at: plain, phases: phases, agent: agent, scratch: root)
+            let (cliSeconds, cliCPU) = try commandLineJob(at: plain, phases: phases, agent: agent, scratch: root)
+            if phases >= 300 { commandLineCPU = cliCPU }
             let theirSize = try diskUsage(plain.appendingPathComponent(".git"))
 
             print(
@@ -109,6 +111,15 @@ enum JobBench {
             print(line)
         }
         try phaseCost(binary: binary, home: home)
+        if commandLineCPU.count >= 300 {
+            let early = commandLineCPU[0..<10].reduce(0, +) / 10
+            let late = commandLineCPU[290..<300].reduce(0, +) / 10
+            print(
+                "  git CLI, same work (300-phase job): phases 1-10 CPU \(GitBench.milliseconds(early)), "
+                    + "phases 291-300 CPU \(GitBench.milliseconds(late)) a phase"
+                    + String(format: " (%+.0f %%)", (late / early - 1) * 100)
+            )
+        }
         print("reading the job back (whole process): status, log --json")
         for entry in trailReads {
             print(
@@ -161,7 +172,8 @@ enum JobBench {
         for (phases, result) in [legs[0], legs[2]] {
             let count = Double(phases.count)
             print(
-                "  phases \(phases.lowerBound)-\(phases.upperBound): CPU \(GitBench.milliseconds(result.cpuSeconds / count)), "
+                "  phases \(phases.lowerBound)-\(phases.upperBound): "
+                    + "CPU \(GitBench.milliseconds(result.cpuSeconds / count)), "
                     + "wall \(GitBench.milliseconds(result.seconds / count)) a phase"
             )
         }
@@ -172,8 +184,14 @@ enum JobBench {
 
     // MARK: - The git command line side
 
-    /// Runs the same job with the git command line; returns the seconds it took (the workspace setup excluded).
-    static func commandLineJob(at directory: URL, phases: Int, agent: URL, scratch: URL) throws -> Double {
+    /// Runs the same job with the git command line; returns the seconds it took (the workspace setup excluded) and
+    /// the CPU seconds of each phase (git and the agent).
+    static func commandLineJob(
+        at directory: URL,
+        phases: Int,
+        agent: URL,
+        scratch: URL
+    ) throws -> (seconds: Double, cpuPerPhase: [Double]) {
         let git = CommandLineGit(directory: directory)
         try git.run("init", "-q", "-b", "main")
         try GitBench.writeWorkspace(at: directory, files: workspaceFiles)
@@ -181,10 +199,11 @@ enum JobBench {
         try git.run("commit", "-q", "-m", "Start job")
         let outcome = scratch.appendingPathComponent("cli-outcome.json")
         let start = ContinuousClock.now
+        var cpuPerPhase: [Double] = []
         for phase in 1...phases {
             let type = phase.isMultiple(of: 2) ? "tactical" : "strategic"
             let branch = "phase-\(phase)-\(type)"
-            try git.run("checkout", "-q", "-b", branch, "main")
+            var cpu = try git.run("checkout", "-q", "-b", branch, "main")
             var environment = hermeticEnvironment()
             environment["TOLLGATE_PHASE"] = "\(phase)"
             environment["TOLLGATE_PHASE_TYPE"] = type
@@ -194,14 +213,16 @@ enum JobBench {
                 environment: environment
             )
             guard ran.status == 0 else { throw BenchError("the agent exited with \(ran.status)") }
-            try git.run("add", "-A")
-            try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)) work")
-            try git.run("checkout", "-q", "main")
-            try git.run("merge", "-q", "--squash", branch)
-            try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)): bench")
-            try git.run("branch", "-q", "-D", branch)
+            cpu += ran.cpuSeconds
+            cpu += try git.run("add", "-A")
+            cpu += try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)) work")
+            cpu += try git.run("checkout", "-q", "main")
+            cpu += try git.run("merge", "-q", "--squash", branch)
+            cpu += try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)): bench")
+            cpu += try git.run("branch", "-q", "-D", branch)
+            cpuPerPhase.append(cpu)
         }
-        return GitBench.seconds(ContinuousClock.now - start)
+        return (GitBench.seconds(ContinuousClock.now - start), cpuPerPhase)
     }
 
     // MARK: - Helpers

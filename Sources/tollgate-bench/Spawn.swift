@@ -12,7 +12,8 @@ enum Spawn {
         var cpuSeconds: Double
     }
 
-    /// Runs `argv` (the first element a path, or a name looked up in `PATH`) to its end; standard output goes to `output`, or nowhere.
+    /// Runs `argv` (the first element a path, or a name looked up in `PATH`) to its end; standard output goes to
+    /// `output`, or nowhere.
     static func run(_ argv: [String], environment: [String: String], output: URL? = nil) throws -> Result {
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
