@@ -61,7 +61,7 @@ extension Repository {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
         try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
-        for path in forcedFiles(under: forced) {
+        for path in try forcedFiles(under: forced) {
             // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
             // the index ("invalid path: 'archive/'", libgit2 1.5).
             try git("add --force \(path)") { git_index_add_bypath(index, path) }
@@ -88,24 +88,33 @@ extension Repository {
         return commit
     }
 
-    /// The regular files and symbolic links under the working tree's folders `folders`, as repository paths.
-    private func forcedFiles(under folders: [String]) -> [String] {
-        guard let root = workingDirectory?.standardizedFileURL, !folders.isEmpty else { return [] }
+    /// The files under the working tree's folders `folders` that `.gitignore` keeps out and the index does not track
+    /// yet, as repository paths: the ones `git_index_add_all` skipped.
+    ///
+    /// Asked of libgit2's status (which compares with the index's stat cache) rather than by listing and adding every
+    /// file, so the cost does not grow with the files already committed there (a long job's `archive/` has one per
+    /// phase).
+    private func forcedFiles(under folders: [String]) throws(GitError) -> [String] {
+        guard workingDirectory != nil, !folders.isEmpty else { return [] }
+        var options = git_status_options()
+        try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
+        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
+        options.flags =
+            GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_RECURSE_IGNORED_DIRS.rawValue
+            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        var list: OpaquePointer?
+        try withStringArray(folders.map { "\($0)/" }) { (pathspec) throws(GitError) in
+            options.pathspec = pathspec
+            try git("status") { git_status_list_new(&list, pointer, &options) }
+        }
+        defer { git_status_list_free(list) }
         var paths: [String] = []
-        let keys: [URLResourceKey] = [.isRegularFileKey, .isSymbolicLinkKey]
-        for folder in folders {
-            let base = root.appendingPathComponent(folder, isDirectory: true)
-            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: keys) else {
-                continue
-            }
-            for case let url as URL in walker {
-                guard let values = try? url.resourceValues(forKeys: Set(keys)),
-                    values.isRegularFile == true || values.isSymbolicLink == true
-                else { continue }
-                let full = url.standardizedFileURL.path
-                guard full.hasPrefix(root.path + "/") else { continue }
-                paths.append(String(full.dropFirst(root.path.count + 1)))
-            }
+        for index in 0..<git_status_list_entrycount(list) {
+            guard let entry = git_status_byindex(list, index)?.pointee,
+                entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0,
+                let path = entry.index_to_workdir?.pointee.new_file.path
+            else { continue }
+            paths.append(String(cString: path))
         }
         return paths.sorted()
     }

@@ -6,7 +6,7 @@ import TollgateEngine
 enum LogCommand {
     static func run(directory: URL, json: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: false)
-        for event in session.events {
+        for event in try session.events {
             if json {
                 output.out(try StatusCommand.encode(event))
                 continue

@@ -13,7 +13,8 @@ enum StatusCommand {
             command =
                 state.status == .completed || state.status == .cancelled
                 ? nil
-                : "the job goes on in its own workspace; review its pull requests there (this clone is read only)"
+                : "the job goes on in its own workspace (this clone is read only); to take it over here, "
+                    + "`git branch tollgate/state origin/tollgate/state`"
         }
         if json {
             var status = Status(state: state)
@@ -32,7 +33,7 @@ enum StatusCommand {
         }
         if let reason = state.freezeReason, state.status == .pendingReview { output.out("  frozen: \(reason)") }
         if state.status == .pendingReview, let review = state.review,
-            let last = session.events.last(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
+            let last = try session.lastEvent(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
             last.type == "review.rerequested"
         {
             output.out(

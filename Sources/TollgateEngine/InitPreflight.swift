@@ -33,13 +33,13 @@ struct InitPreflight {
             throw EngineError.usage("\(root.path) is a file, not a directory: give init a directory for the job")
         }
         if Repository.isRepository(at: root), let repository = try? Repository.open(at: root) {
-            if StateStore.exists(in: repository) { throw EngineError.alreadyAJob(path: root.path) }
             if StateStore.isClone(repository) {
                 throw EngineError.refused(
                     "\(root.path) is a clone of a job (it has origin/\(StateStore.branch)); init would start a second "
                         + "job on top. `tollgate status \(root.path)` shows the job; start a new one in another directory."
                 )
             }
+            if StateStore.exists(in: repository) { throw EngineError.alreadyAJob(path: root.path) }
         }
         let workspaceFile = root.appendingPathComponent("workspace.md")
         let existingWorkspace = try? String(contentsOf: workspaceFile, encoding: .utf8)

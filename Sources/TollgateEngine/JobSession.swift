@@ -22,8 +22,6 @@ public final class JobSession {
     private let lock: FileLock?
     /// What opening the job did that the user should hear about (a survivor ended), one sentence each.
     public private(set) var notes: [String] = []
-    /// The job was opened in a `git clone` of it, read only from the remote's state.
-    public private(set) var isClone = false
     /// What the user should know about how the job was set up (from ``create(at:options:resources:hostFactory:now:)``).
     public private(set) var warnings: [String] = []
 
@@ -43,8 +41,16 @@ public final class JobSession {
         }
     }
 
-    /// The evidence trail.
-    public var events: [RecordedEvent] { store.recordedEvents }
+    /// The whole evidence trail, read from the state branch's history (only `tollgate log` needs it).
+    public var events: [RecordedEvent] { get throws { try store.trail() } }
+
+    /// The job was read from `origin/tollgate/state` (a clone of its workspace): it can be shown, not advanced.
+    public var isClone: Bool { store.isClone }
+
+    /// The latest event that satisfies `predicate`, read back from the tip only as far as it is.
+    public func lastEvent(where predicate: (RecordedEvent) -> Bool) throws -> RecordedEvent? {
+        try store.lastEvent(where: predicate)
+    }
 
     /// The workspace directory.
     public var root: URL { workspace.root }
@@ -91,7 +97,8 @@ public final class JobSession {
             throw EngineError.refused(
                 "\(workspace.root.path) is a clone of a job (its state is origin/\(StateStore.branch)): "
                     + "`tollgate status` and `tollgate log` read it here, but the job goes on in its own workspace "
-                    + "(review its pull requests, then run `tollgate resume` there)."
+                    + "(review its pull requests, then run `tollgate resume` there). To take the job over here instead, "
+                    + "run `git branch \(StateStore.branch) origin/\(StateStore.branch)` first."
             )
         }
         let lock = exclusive ? try FileLock(at: workspace.lockFile, job: workspace.root.path) : nil
@@ -102,7 +109,6 @@ public final class JobSession {
             notes.append(ended)
         }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
-        if clone { store.readReference = StateStore.cloneReference }
         try store.load()
         guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
         let host = try makeHost(
@@ -118,7 +124,6 @@ public final class JobSession {
         )
         let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
         session.notes = notes
-        session.isClone = clone
         return session
     }
 

@@ -17,7 +17,7 @@ public final class Workspace {
     static func open(at root: URL) throws -> Workspace {
         guard Repository.isRepository(at: root) else { throw EngineError.notAJob(path: root.path) }
         let repository = try Repository.open(at: root)
-        guard StateStore.exists(in: repository) || StateStore.isClone(repository) else {
+        guard StateStore.exists(in: repository) else {
             throw EngineError.notAJob(path: root.path)
         }
         return Workspace(root: root, repository: repository)

@@ -10,6 +10,7 @@ enum BenchSection: String, CaseIterable {
     case git
     case critique
     case gitea
+    case job
 }
 
 /// Runs one section.
@@ -18,6 +19,7 @@ func run(_ section: BenchSection) async throws {
     case .git: try GitBench.run()
     case .critique: try CritiqueBench.run()
     case .gitea: try await GiteaBench.run()
+    case .job: try JobBench.run()
     }
 }
 
@@ -29,5 +31,11 @@ guard let sections else {
     exit(64)
 }
 for section in sections {
-    try await run(section)
+    do {
+        try await run(section)
+    } catch {
+        // exit() flushes standard output, so the figures printed before the failure are kept.
+        print("tollgate-bench \(section.rawValue): \(error)")
+        exit(1)
+    }
 }

@@ -165,6 +165,53 @@ struct RepositoryTests {
         #expect(missing?.isNotFound == true)
     }
 
+    @Test func forcedFoldersAreCommittedWhateverGitignoreSays() throws {
+        let (directory, repository) = try Fixture.repository()
+        try Fixture.write(
+            [
+                ".gitignore": "*\n!.gitignore\n", "archive/a.md": "one\n", "archive/deep/b.md": "deep\n",
+                "other/c.txt": "noise\n",
+            ],
+            in: directory
+        )
+        func commit() throws -> OID? {
+            try repository.commitWorkingTree(
+                message: "work",
+                author: Fixture.author,
+                committer: Fixture.committer,
+                forcing: ["archive"]
+            )
+        }
+        func files() throws -> String { try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) }
+        #expect(try commit() != nil)
+        #expect(try files() == ".gitignore\narchive/a.md\narchive/deep/b.md")
+        // A tracked file there is updated, a new one added; with nothing changed there is nothing to commit.
+        try Fixture.write(["archive/a.md": "two\n", "archive/new.md": "new\n"], in: directory)
+        #expect(try commit() != nil)
+        #expect(try files() == ".gitignore\narchive/a.md\narchive/deep/b.md\narchive/new.md")
+        #expect(try GitCLI.run(["show", "HEAD:archive/a.md"], in: directory.url) == "two")
+        #expect(try commit() == nil)
+    }
+
+    @Test func deletingABranchRemovesItsSettingsAndNoOthers() throws {
+        let (directory, repository) = try Fixture.repository()
+        try directory.write("one\n", to: "file.txt")
+        let first = try Fixture.commitAll(repository, "first")
+        try repository.createBranch("phase-1", at: first)
+        try repository.createBranch("phase-10", at: first)
+        for arguments in [
+            ["branch.phase-1.remote", "origin"], ["branch.phase-1.merge", "refs/heads/phase-1"],
+            ["--add", "branch.phase-1.note", "a"], ["--add", "branch.phase-1.note", "b"],
+            ["branch.phase-10.remote", "origin"],
+        ] {
+            try GitCLI.run(["config"] + arguments, in: directory.url)
+        }
+        #expect(try repository.deleteBranch("phase-1"))
+        #expect(try repository.branchNames() == ["main", "phase-10"])
+        let settings = try GitCLI.run(["config", "--local", "--get-regexp", "^branch\\."], in: directory.url)
+        #expect(settings == "branch.phase-10.remote origin")
+    }
+
     @Test func safeCheckoutRefusesToOverwriteLocalChanges() throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("v1\n", to: "file.txt")

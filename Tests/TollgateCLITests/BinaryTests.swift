@@ -131,6 +131,22 @@ struct BinaryTests {
         #expect(squash.contains("Reviewed-by: ann"))
     }
 
+    @Test func statusAndLogWorkOnACloneAndSayHowToContinue() throws {
+        let job = try CLIJob("cli-clone")
+        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        let clone = job.directory.path("clone")
+        try GitCLI.run(["clone", "--quiet", job.path, clone.path], in: job.directory.url)
+        let status = try job.tollgate("status", clone.path)
+        #expect(status.status == 0, "\(status)")
+        #expect(status.stdout.contains("pending_review") && status.stdout.contains("a clone"), "\(status.stdout)")
+        #expect(status.stdout.contains("git branch tollgate/state origin/tollgate/state"))
+        let log = try job.tollgate("log", clone.path, "--json")
+        #expect(log.status == 0, "\(log)")
+        #expect(log.stdout == (try job.tollgate("log", job.path, "--json")).stdout)
+        #expect(log.stdout.split(separator: "\n").count > 5)
+    }
+
     @Test func aJobThatReachesMaxPhasesFails() throws {
         let job = try CLIJob("cli-max-phases")
         try job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent", "--set", "maxPhases=2"])

@@ -63,34 +63,75 @@ struct GitHistoryTests {
         #expect(try job.git(["cat-file", "-e", "main:workspace.md"]).isEmpty)
     }
 
-    @Test func theStateBranchTellsTheStoryWithAppendOnlyEvents() throws {
+    @Test func theStateBranchTellsTheStoryOneEventTrailerAtATime() throws {
         let job = try Self.completedJob()
         let commits = try GitCLI.lines(["rev-list", "--reverse", "--parents", "tollgate/state"], in: job.root)
         #expect(commits.count > 10)
         #expect(commits.first?.split(separator: " ").count == 1)
         #expect(commits.dropFirst().allSatisfy { $0.split(separator: " ").count == 2 })
-        #expect(try GitCLI.lines(["ls-tree", "--name-only", "tollgate/state"], in: job.root).contains("job.json"))
 
-        var previous = ""
+        var fromGit: [RecordedEvent] = []
         for line in commits {
             let commit = String(line.prefix(40))
+            // The tree holds the current document (and the local host's reviews), never the trail.
             let files = try GitCLI.lines(["ls-tree", "--name-only", commit], in: job.root)
-            #expect(files.contains("job.json") && files.contains("events.ndjson"), "state commit \(commit): \(files)")
-            let events = try job.git(["show", "\(commit):events.ndjson"])
-            #expect(events.hasPrefix(previous), "events.ndjson is only appended to")
-            #expect(events.count > previous.count, "every state commit records at least one event")
-            previous = events
+            #expect(files.contains("job.json"), "state commit \(commit): \(files)")
+            #expect(Set(files).isSubset(of: ["job.json", "reviews.json"]), "state commit \(commit): \(files)")
+            let events = try Self.eventTrailers(of: commit, in: job)
+            #expect(!events.isEmpty, "every state commit records at least one event")
+            fromGit += events
         }
+        // `tollgate log` and the commits' trailers tell the same story, in order.
         let recorded = try job.events
+        #expect(fromGit == recorded)
         let sequence = recorded.map(\.seq)
         #expect(sequence == Array(1...recorded.count))
+        #expect(recorded.first?.type == "job.created")
         #expect(recorded.last?.type == "job.completed")
         let job_json = try job.git(["show", "tollgate/state:job.json"])
         #expect(job_json.contains("\"status\" : \"completed\""))
-        #expect(job_json.contains("\"version\" : 1"))
+        #expect(job_json.contains("\"version\" : 2"))
+        #expect(job_json.contains("\"eventCount\" : \(recorded.count)"))
         // Every state commit's title names what happened.
         let titles = try GitCLI.lines(["log", "--reverse", "--format=%s", "tollgate/state"], in: job.root)
         #expect(titles.first?.hasPrefix("job.created") == true)
         #expect(titles.contains { $0.hasPrefix("phase.merged (phase 1)") })
+    }
+
+    @Test func aCloneHoldsTheWholeStory() throws {
+        let job = try Self.completedJob()
+        let clone = job.directory.path("clone")
+        _ = try GitCLI.run(["clone", "--quiet", job.root.path, clone.path], in: job.directory.url)
+        let commits = try GitCLI.lines(["rev-list", "--reverse", "origin/tollgate/state"], in: clone)
+        var fromClone: [RecordedEvent] = []
+        for commit in commits {
+            fromClone += try GitCLI.lines(
+                ["show", "-s", "--format=%(trailers:key=Tollgate-Event,valueonly)", commit],
+                in: clone
+            ).map { try JSONDecoder().decode(RecordedEvent.self, from: Data($0.utf8)) }
+        }
+        let trail = try job.events
+        #expect(fromClone == trail)
+        // tollgate reads the job there from origin/tollgate/state, and does not advance it.
+        let session = try JobSession.open(at: clone, resources: job.resources, exclusive: false)
+        #expect(try session.state.status == .completed)
+        #expect(session.isClone)
+        #expect(try session.events == trail)
+
+        let frozen = try LocalJob("history-clone", autonomy: .guided)
+        #expect(try frozen.run().isFrozen)
+        let frozenClone = frozen.directory.path("clone")
+        _ = try GitCLI.run(["clone", "--quiet", frozen.root.path, frozenClone.path], in: frozen.directory.url)
+        let reader = try JobSession.open(at: frozenClone, resources: frozen.resources, exclusive: false)
+        #expect(try reader.state.status == .pendingReview)
+        let refused = #expect(throws: EngineError.self) { try reader.configure(assignments: ["maxPhases=9"]) }
+        #expect(refused?.description.contains("a clone") == true)
+        #expect(try GitCLI.lines(["branch", "--list", "tollgate/state"], in: frozenClone).isEmpty)
+    }
+
+    /// The events a state commit's message carries, read with the git command line.
+    static func eventTrailers(of commit: String, in job: LocalJob) throws -> [RecordedEvent] {
+        try GitCLI.lines(["show", "-s", "--format=%(trailers:key=Tollgate-Event,valueonly)", commit], in: job.root)
+            .map { try JSONDecoder().decode(RecordedEvent.self, from: Data($0.utf8)) }
     }
 }

@@ -3,16 +3,41 @@ import TollgateCore
 
 /// `job.json` on the state branch: the job's state and its resolved configuration, each value with its source.
 ///
-/// Readers decode ``VersionProbe`` first and refuse a version they do not know.
+/// Readers decode ``VersionProbe`` first and refuse a version they do not know. Version 2 keeps the events in the
+/// state commits' messages (``StateStore``) and counts them here, and all but the last few merged phases in
+/// `merged/*.json` beside it; version 1 kept every event in `events.ndjson` and every merged phase here. A version 1
+/// document is read, and written back as version 2 by the next transition.
 public struct JobDocument: Codable, Sendable, Equatable {
+    /// The version this build writes.
+    public static let currentVersion = 2
+    /// The versions this build reads.
+    static let readableVersions = 1...currentVersion
+
     public var version: Int
     public var job: JobState
     public var config: ResolvedConfig
+    /// How many events the trail holds: the last one's `seq` (set by the store when it records events).
+    public var eventCount: Int
+    /// On the branch: how many of the first merged phases live in `merged/*.json` rather than in `job.merged` (set
+    /// by the store, which reads them back into `job.merged`; in memory `job.merged` always holds every one).
+    public var mergedInFiles: Int
 
     public init(job: JobState, config: ResolvedConfig) {
-        self.version = JobState.currentVersion
+        self.version = Self.currentVersion
         self.job = job
         self.config = config
+        self.eventCount = 0
+        self.mergedInFiles = 0
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.version = try container.decode(Int.self, forKey: .version)
+        self.job = try container.decode(JobState.self, forKey: .job)
+        self.config = try container.decode(ResolvedConfig.self, forKey: .config)
+        // Version 1 has no count: the store counts the lines of its events.ndjson.
+        self.eventCount = try container.decodeIfPresent(Int.self, forKey: .eventCount) ?? 0
+        self.mergedInFiles = try container.decodeIfPresent(Int.self, forKey: .mergedInFiles) ?? 0
     }
 
     /// Only the version, read before anything else.
@@ -34,8 +59,8 @@ public struct JobDocument: Codable, Sendable, Equatable {
         } catch {
             throw EngineError.corruptState(path: path, reason: "job.json has no readable version: \(error)")
         }
-        guard probe.version == JobState.currentVersion else {
-            throw EngineError.unsupportedStateVersion(found: probe.version, supported: JobState.currentVersion)
+        guard readableVersions.contains(probe.version) else {
+            throw EngineError.unsupportedStateVersion(found: probe.version, supported: currentVersion)
         }
         do {
             return try JSONDecoder().decode(JobDocument.self, from: data)
@@ -53,7 +78,7 @@ enum JSONCoding {
         return encoder
     }()
 
-    /// One line per value, for `events.ndjson`.
+    /// One line per value: an event in a state commit's message, a line of `tollgate log --json`.
     static let lineEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -2,26 +2,41 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// The orphan branch `tollgate/state`: `job.json`, `events.ndjson` and the local host's `reviews.json`.
+/// The orphan branch `tollgate/state`: `job.json` (the current document), merged phases ten to a file in `merged/`,
+/// the local host's `reviews.json`, and the events, each carried by the message of the state commit that recorded it.
 ///
 /// Every change is one commit whose parent is the previous state, and the ref moves by compare-and-swap, so two
 /// processes cannot both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
+///
+/// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most three entries, and a commit whose
+/// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, and merged
+/// phases move out of `job.json` ten at a time into `merged/00001-00010.json`, … (written once, never again), so
+/// `job.json` stays small and the 300th phase costs what the 3rd did. Reading the job (``load()``) reads the tip
+/// only; the whole trail (``trail()``, for `tollgate log`) is the first-parent history, which a clone has
+/// (``cloneReference``). `git log tollgate/state` reads as the story. See `docs/state.md`.
+///
+/// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition. It
+/// is still read: the next transition drops the file from the tree (migrating the job), and the trail of a migrated
+/// job is the `events.ndjson` of its last layout-1 commit followed by the events of the commits after it.
 public final class StateStore {
     /// The full name of the state branch.
     public static let reference = "refs/heads/tollgate/state"
     /// The short name, as users type it.
     public static let branch = "tollgate/state"
-    /// Where a `git clone` of a published job has the state (DESIGN §6: a clone can be inspected).
-    public static let cloneReference = "refs/remotes/origin/tollgate/state"
-
-    /// The reference the state is read from: the state branch, or in a clone the remote's copy (read only).
-    var readReference = StateStore.reference
+    /// The trailer that carries one event in a state commit's message.
+    static let eventTrailer = "Tollgate-Event: "
+    /// Layout 1's file of every event.
+    static let legacyEventsFile = "events.ndjson"
+    /// The folder of merged phases moved out of `job.json`.
+    static let mergedFolder = "merged/"
+    /// Merged phases per file of ``mergedFolder``: also how many at most stay in `job.json`.
+    static let mergedPerFile = 10
 
     let repository: Repository
     let signature: Signature
     private(set) var tip: OID?
+    /// The tip's files (never `events.ndjson`, which the next commit leaves out).
     private(set) var files: [String: Data] = [:]
-    private(set) var events: [RecordedEvent] = []
     /// The job and its configuration as last read or written.
     public private(set) var document: JobDocument?
 
@@ -30,29 +45,49 @@ public final class StateStore {
         self.signature = signature
     }
 
-    /// Whether the repository holds a job.
+    /// Where a clone of a workspace has the job: `origin`'s branch, read (never written) when there is no local one.
+    static let cloneReference = "refs/remotes/origin/tollgate/state"
+
+    /// Whether the repository holds a job, on its own state branch or, in a clone, on `origin`'s.
     static func exists(in repository: Repository) -> Bool {
-        ((try? repository.resolve(reference: reference)) ?? nil) != nil
+        [reference, cloneReference].contains { ((try? repository.resolve(reference: $0)) ?? nil) != nil }
     }
 
-    /// Whether the repository is a clone of a job: the remote's state is there, no local one.
+    /// The job was read from `origin/tollgate/state` (a clone): it can be shown, not advanced.
+    private(set) var isClone = false
+
+    /// Whether the repository is a clone of a job: `origin`'s state is there, no local one.
     static func isClone(_ repository: Repository) -> Bool {
-        !exists(in: repository) && ((try? repository.resolve(reference: cloneReference)) ?? nil) != nil
+        ((try? repository.resolve(reference: reference)) ?? nil) == nil
+            && ((try? repository.resolve(reference: cloneReference)) ?? nil) != nil
     }
 
-    /// Reads the current state from the branch tip.
+    /// Reads the current state from the branch tip: its files, never its history.
     func load() throws {
-        let path = repository.workingDirectory?.path ?? repository.gitDirectory.path
-        guard let tip = try repository.resolve(reference: readReference) else { throw EngineError.notAJob(path: path) }
+        var tip = try repository.resolve(reference: Self.reference)
+        isClone = false
+        if tip == nil, let cloned = try repository.resolve(reference: Self.cloneReference) {
+            tip = cloned
+            isClone = true
+        }
+        guard let tip else { throw EngineError.notAJob(path: path) }
         var files: [String: Data] = [:]
-        for file in try repository.filePaths(at: tip) {
+        for file in try repository.filePaths(at: tip) where file != Self.legacyEventsFile {
             if let data = try repository.fileContents(file, at: tip) { files[file] = data }
         }
         guard let job = files["job.json"] else {
             throw EngineError.stateDamaged(path: path, reason: Self.damage(at: tip, in: repository))
         }
-        self.document = try JobDocument.decode(job, path: path)
-        self.events = try Self.decodeEvents(files["events.ndjson"] ?? Data(), path: path)
+        var document = try JobDocument.decode(job, path: path)
+        document.job.merged =
+            try Self.mergedInFiles(files, count: document.mergedInFiles, path: path)
+            + document.job.merged
+        if document.version == 1 {
+            // Layout 1 counts its events by its events.ndjson, read this once: the next commit migrates the job.
+            let legacy = try repository.fileContents(Self.legacyEventsFile, at: tip) ?? Data()
+            document.eventCount = try Self.decodeEvents(legacy, path: path).last?.seq ?? 0
+        }
+        self.document = document
         self.files = files
         self.tip = tip
     }
@@ -61,7 +96,7 @@ public final class StateStore {
     func create(_ document: JobDocument, events: [JobEvent], now: Date) throws {
         self.tip = nil
         self.files = [:]
-        self.events = []
+        self.document = nil
         try commit(document, events: events, extraFiles: [:], now: now)
     }
 
@@ -70,21 +105,38 @@ public final class StateStore {
     func commit(_ document: JobDocument, events newEvents: [JobEvent], extraFiles: [String: Data] = [:], now: Date)
         throws
     {
-        let stamp = Self.timestamp(now)
-        var events = self.events
-        var lines = files["events.ndjson"] ?? Data()
-        for event in newEvents {
-            let recorded = RecordedEvent(seq: (events.last?.seq ?? 0) + 1, at: stamp, event: event)
-            events.append(recorded)
-            lines.append(try JSONCoding.lineEncoder.encode(recorded))
-            lines.append(0x0A)
+        guard !isClone else {
+            throw EngineError.usage(
+                "\(path) has the job only as origin/\(Self.branch) (a clone): status and log read it; to work on "
+                    + "the job here, run `git branch \(Self.branch) origin/\(Self.branch)` first"
+            )
         }
+        let stamp = Self.timestamp(now)
+        var stored = document
+        stored.version = JobDocument.currentVersion
+        var seq = self.document?.eventCount ?? 0
+        let recorded = newEvents.map { event in
+            seq += 1
+            return RecordedEvent(seq: seq, at: stamp, event: event)
+        }
+        stored.eventCount = seq
         var files = self.files
-        files["job.json"] = try document.encoded()
-        files["events.ndjson"] = lines
+        var onBranch = stored
+        let merged = stored.job.merged
+        onBranch.mergedInFiles = merged.count - merged.count % Self.mergedPerFile
+        onBranch.job.merged = Array(merged[onBranch.mergedInFiles...])
+        for start in stride(from: 0, to: onBranch.mergedInFiles, by: Self.mergedPerFile) {
+            let name = Self.mergedFile(from: start + 1, to: start + Self.mergedPerFile)
+            if files[name] == nil {
+                files[name] = try Self.lines(
+                    JSONCoding.encoder.encode(Array(merged[start..<start + Self.mergedPerFile]))
+                )
+            }
+        }
+        files["job.json"] = try onBranch.encoded()
         for (name, data) in extraFiles { files[name] = data }
         let tree = try repository.writeTree(files)
-        let message = Self.message(for: newEvents, job: document.job)
+        let message = try Self.message(for: recorded, job: stored.job)
         let stampedSignature = Signature(name: signature.name, email: signature.email, date: now)
         let commit = try repository.commit(
             tree: tree,
@@ -95,24 +147,94 @@ public final class StateStore {
         )
         FaultPoint.beforeStateUpdate.trip()
         do {
-            try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(message)")
+            let title = message.prefix { !$0.isNewline }
+            try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(title)")
         } catch {
             if error.isModified { throw EngineError.stateMoved }
             throw error
         }
         self.tip = commit
         self.files = files
-        self.events = events
-        self.document = document
+        self.document = stored
+    }
+
+    // MARK: - The trail
+
+    /// The whole evidence trail, oldest first: every state commit's events, read from the history.
+    ///
+    /// Only `tollgate log` asks for it; everything else reads the tip (``load()``) or the last few commits
+    /// (``lastEvent(where:)``).
+    public func trail() throws -> [RecordedEvent] {
+        var newestFirst: [[RecordedEvent]] = []
+        try walkBack { events in
+            newestFirst.append(events)
+            return true
+        }
+        return newestFirst.reversed().flatMap { $0 }
+    }
+
+    /// The latest event that satisfies `predicate`, found by reading back from the tip only as far as it is.
+    public func lastEvent(where predicate: (RecordedEvent) -> Bool) throws -> RecordedEvent? {
+        var found: RecordedEvent?
+        try walkBack { events in
+            found = events.last(where: predicate)
+            return found == nil
+        }
+        return found
+    }
+
+    /// Calls `body` with each state commit's events, newest commit first, while it returns true; a layout-1 commit
+    /// gives its whole `events.ndjson` and ends the walk.
+    private func walkBack(_ body: ([RecordedEvent]) throws -> Bool) throws {
+        var next = tip
+        while let oid = next {
+            let commit = try repository.commitInfo(oid)
+            let events = try Self.events(inMessage: commit.message, path: path)
+            if events.isEmpty, let legacy = try repository.fileContents(Self.legacyEventsFile, at: oid) {
+                _ = try body(try Self.decodeEvents(legacy, path: path))
+                return
+            }
+            guard try body(events) else { return }
+            next = commit.parents.first
+        }
     }
 
     /// A file of the state branch other than the job and the events.
     func file(_ name: String) -> Data? { files[name] }
 
-    /// The evidence trail.
-    public var recordedEvents: [RecordedEvent] { events }
-
     // MARK: - Helpers
+
+    /// The file of merged phases `first` through `last` (numbered from 1 in merge order).
+    static func mergedFile(from first: Int, to last: Int) -> String {
+        mergedFolder + String(format: "%05d-%05d.json", first, last)
+    }
+
+    /// The first `count` merged phases, read from the files of ``mergedFolder`` in order.
+    static func mergedInFiles(_ files: [String: Data], count: Int, path: String) throws -> [MergedPhase] {
+        var merged: [MergedPhase] = []
+        for name in files.keys.sorted() where name.hasPrefix(mergedFolder) {
+            guard let data = files[name] else { continue }
+            do {
+                merged += try JSONDecoder().decode([MergedPhase].self, from: data)
+            } catch {
+                throw EngineError.corruptState(path: path, reason: "\(name) does not decode: \(error)")
+            }
+        }
+        guard merged.count == count else {
+            throw EngineError.corruptState(
+                path: path,
+                reason: "job.json counts \(count) merged phases in \(mergedFolder), the files hold \(merged.count)"
+            )
+        }
+        return merged
+    }
+
+    /// `data` with a final newline.
+    static func lines(_ data: Data) -> Data {
+        var data = data
+        data.append(0x0A)
+        return data
+    }
 
     static func decodeEvents(_ data: Data, path: String) throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
@@ -120,7 +242,7 @@ public final class StateStore {
             do {
                 events.append(try JSONDecoder().decode(RecordedEvent.self, from: Data(line)))
             } catch {
-                throw EngineError.corruptState(path: path, reason: "events.ndjson has a bad line: \(error)")
+                throw EngineError.corruptState(path: path, reason: "\(legacyEventsFile) has a bad line: \(error)")
             }
         }
         return events
@@ -132,21 +254,60 @@ public final class StateStore {
         return formatter.string(from: date)
     }
 
-    /// `git log tollgate/state` reads as the job's story: one line per transition.
-    static func message(for events: [JobEvent], job: JobState) -> String {
-        guard let first = events.first else { return "state: \(job.status.rawValue)" }
-        var title = first.type
-        if let phase = first.phase, first.type != "job.created" { title += " (phase \(phase))" }
-        for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
-            if let value = first.data[key], !value.isEmpty {
-                title += ": \(value)"
-                break
+    /// `git log tollgate/state` reads as the job's story: a title naming the first event, the other events' types
+    /// and where the job stands, then one trailer per event with the event itself, one JSON line each.
+    ///
+    /// Title and body are folded onto single lines, so the trailers are always the message's last paragraph and
+    /// nothing an agent or a reviewer wrote can pass for one.
+    static func message(for events: [RecordedEvent], job: JobState) throws -> String {
+        var title = "state: \(job.status.rawValue)"
+        if let first = events.first {
+            title = first.type
+            if let phase = first.phase, first.type != "job.created" { title += " (phase \(phase))" }
+            for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
+                if let value = first.data[key], !value.isEmpty {
+                    title += ": \(value)"
+                    break
+                }
             }
         }
         var body = events.dropFirst().map(\.type)
         body.append("status: \(job.status.rawValue), next: \(job.next?.description ?? "none")")
-        return "\(title.prefix(100))\n\n\(body.joined(separator: "\n"))\n"
+        var message = "\(oneLine(String(title.prefix(100))))\n\n\(body.map(oneLine).joined(separator: "\n"))\n"
+        if !events.isEmpty { message += "\n" }
+        for event in events {
+            message += eventTrailer + String(decoding: try JSONCoding.lineEncoder.encode(event), as: UTF8.self) + "\n"
+        }
+        return message
     }
+
+    /// The events a state commit's message carries: its last paragraph's `Tollgate-Event` trailers.
+    static func events(inMessage message: String, path: String) throws -> [RecordedEvent] {
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+        var end = lines.endIndex
+        while end > lines.startIndex, lines[end - 1].isEmpty { end -= 1 }
+        var start = end
+        while start > lines.startIndex, !lines[start - 1].isEmpty { start -= 1 }
+        var events: [RecordedEvent] = []
+        for line in lines[start..<end] where line.hasPrefix(eventTrailer) {
+            do {
+                events.append(
+                    try JSONDecoder().decode(RecordedEvent.self, from: Data(line.dropFirst(eventTrailer.count).utf8))
+                )
+            } catch {
+                throw EngineError.corruptState(path: path, reason: "a state commit has a bad event trailer: \(error)")
+            }
+        }
+        return events
+    }
+
+    /// `text` with every line break as a space.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+
+    /// The workspace, for messages.
+    private var path: String { repository.workingDirectory?.path ?? repository.gitDirectory.path }
 }
 
 @available(*, unavailable)

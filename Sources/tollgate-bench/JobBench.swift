@@ -1,0 +1,330 @@
+import Foundation
+import GitKit
+
+/// Times whole jobs at `full` autonomy (10, 100 and 300 phases) run by the `tollgate` binary, against the git command
+/// line doing the same branch, commit, squash and delete work with the same agent, in one run.
+///
+/// Each job starts from a 100-file workspace; the agent (a `/bin/sh` script, the same on both sides) writes one file
+/// a phase and reports the job complete at the last phase. Per-phase cost comes from the job's own trail (the
+/// `phase.started` times of `tollgate log --json`); peak RSS is the `tollgate run` process's own (`wait4`).
+enum JobBench {
+    /// Job lengths, in phases.
+    static let lengths = [10, 100, 300]
+    /// Files in the workspace every job starts from.
+    static let workspaceFiles = 100
+    /// Phases whose cost is compared (a median over each window): around phase 10 and around phase 300.
+    ///
+    /// A phase's cost is the time from its start to the next phase's start.
+    static let earlyWindow = 5...9
+    static let lateWindow = 290...299
+
+    static func run() throws {
+        let binary = try tollgateBinary()
+        let home = repositoryRoot()
+        print("## job: whole full-autonomy jobs, tollgate binary vs git command line")
+        print("")
+        var load = [0.0, 0.0, 0.0]
+        if getloadavg(&load, 3) == 3 {
+            print(String(format: "load average before: %.2f %.2f %.2f", load[0], load[1], load[2]))
+        }
+        print("job = \(workspaceFiles)-file workspace; per phase: branch from main, agent writes one file, commit,")
+        print("squash into main, delete the branch. git CLI = the same steps and the same agent, one git process each.")
+        print("")
+        print(row("phases", "tollgate", "git CLI", "CLI/tg", "state commits", "peak RSS", ".git tg / CLI"))
+        var perPhase: [(phases: Int, early: Double?, late: Double?)] = []
+        var trailReads: [(phases: Int, status: Double, log: Double)] = []
+        var commandLineCPU: [Double] = []
+        for phases in lengths {
+            let root = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let agent = root.appendingPathComponent("agent.sh")
+            try Data(agentScript(lastPhase: phases).utf8).write(to: agent)
+            guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+
+            // tollgate
+            let job = root.appendingPathComponent("tollgate/job")
+            try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
+            try GitBench.writeWorkspace(at: job, files: workspaceFiles)
+            let environment = hermeticEnvironment()
+            let initRun = try Spawn.run(
+                [
+                    binary.path, "init", job.path, "--home", home.path, "--autonomy", "full", "--agent", agent.path,
+                    "--description", "bench job", "--set", "maxPhases=\(phases + 1)",
+                ],
+                environment: environment
+            )
+            guard initRun.status == 0 else { throw BenchError("tollgate init exited with \(initRun.status)") }
+            let jobRun = try Spawn.run([binary.path, "run", job.path, "--home", home.path], environment: environment)
+            guard jobRun.status == 0 else { throw BenchError("tollgate run exited with \(jobRun.status)") }
+            let status = try Spawn.run(
+                [binary.path, "status", job.path, "--home", home.path],
+                environment: environment
+            )
+            let logFile = root.appendingPathComponent("log.ndjson")
+            let log = try Spawn.run(
+                [binary.path, "log", job.path, "--json", "--home", home.path],
+                environment: environment,
+                output: logFile
+            )
+            guard status.status == 0, log.status == 0 else { throw BenchError("tollgate status or log failed") }
+            trailReads.append((phases, status.seconds, log.seconds))
+            let starts = try phaseStarts(in: Data(contentsOf: logFile))
+            perPhase.append((phases, medianPhase(starts, in: earlyWindow), medianPhase(starts, in: lateWindow)))
+            let repository = try Repository.open(at: job)
+            guard let tip = try repository.resolve(reference: "refs/heads/tollgate/state") else {
+                throw BenchError("the job has no tollgate/state")
+            }
+            let stateCommits = try repository.log(from: tip).count
+            let ourSize = try diskUsage(job.appendingPathComponent(".git"))
+
+            // git command line
+            let plain = root.appendingPathComponent("cli/job")
+            try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
+            let (cliSeconds, cliCPU) = try commandLineJob(at: plain, phases: phases, agent: agent, scratch: root)
+            if phases >= 300 { commandLineCPU = cliCPU }
+            let theirSize = try diskUsage(plain.appendingPathComponent(".git"))
+
+            print(
+                row(
+                    "\(phases)",
+                    String(format: "%.2f s", jobRun.seconds),
+                    String(format: "%.2f s", cliSeconds),
+                    String(format: "%.2f×", cliSeconds / jobRun.seconds),
+                    String(format: "%d (%.1f/phase)", stateCommits, Double(stateCommits) / Double(phases)),
+                    megabytes(jobRun.maxResidentBytes),
+                    "\(megabytes(ourSize)) / \(megabytes(theirSize))"
+                )
+            )
+        }
+        print("")
+        print("cost of one phase (median of the phases around it, from the trail's phase.started times):")
+        for entry in perPhase {
+            let early = entry.early.map(GitBench.milliseconds) ?? "-"
+            let late = entry.late.map(GitBench.milliseconds) ?? "-"
+            var line = "  \(entry.phases) phases: phases \(earlyWindow.lowerBound)-\(earlyWindow.upperBound) \(early)"
+            if entry.late != nil { line += ", phases \(lateWindow.lowerBound)-\(lateWindow.upperBound) \(late)" }
+            if let early = entry.early, let late = entry.late {
+                line += String(format: " (%+.0f %%)", (late / early - 1) * 100)
+            }
+            print(line)
+        }
+        try phaseCost(binary: binary, home: home)
+        if commandLineCPU.count >= 300 {
+            let early = commandLineCPU[0..<10].reduce(0, +) / 10
+            let late = commandLineCPU[290..<300].reduce(0, +) / 10
+            print(
+                "  git CLI, same work (300-phase job): phases 1-10 CPU \(GitBench.milliseconds(early)), "
+                    + "phases 291-300 CPU \(GitBench.milliseconds(late)) a phase"
+                    + String(format: " (%+.0f %%)", (late / early - 1) * 100)
+            )
+        }
+        print("reading the job back (whole process): status, log --json")
+        for entry in trailReads {
+            print(
+                "  \(entry.phases) phases: status \(GitBench.milliseconds(entry.status)), "
+                    + "log \(GitBench.milliseconds(entry.log))"
+            )
+        }
+        print("")
+    }
+
+    /// Runs a 300-phase job in three `tollgate run` legs and prints what one phase of the first and of the last leg
+    /// cost: CPU time (the process and its agents, which machine load barely moves) and wall time.
+    ///
+    /// The agent fails once at phases 11 and 291, which ends a leg (the job fails and `run` retries the step), so
+    /// the legs are phases 1-10 (and the failed attempt at 11) and 291-300; both start a process and open the job.
+    static func phaseCost(binary: URL, home: URL) throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tollgate-bench-legs-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let job = root.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
+        let agent = root.appendingPathComponent("agent.sh")
+        let stops = root.appendingPathComponent("stops")
+        try Data("11\n291\n".utf8).write(to: stops)
+        try Data(agentScript(lastPhase: 300, failingOnceAt: stops).utf8).write(to: agent)
+        guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+        try GitBench.writeWorkspace(at: job, files: workspaceFiles)
+        let environment = hermeticEnvironment()
+        func tollgate(_ arguments: String...) throws -> Spawn.Result {
+            try Spawn.run([binary.path] + arguments + ["--home", home.path], environment: environment)
+        }
+        let created = try tollgate(
+            "init",
+            job.path,
+            "--autonomy",
+            "full",
+            "--agent",
+            agent.path,
+            "--set",
+            "maxPhases=301"
+        )
+        guard created.status == 0 else { throw BenchError("tollgate init exited with \(created.status)") }
+        var legs: [(phases: ClosedRange<Int>, result: Spawn.Result)] = []
+        for (phases, status) in [(1...10, Int32(1)), (11...290, 1), (291...300, 0)] {
+            let leg = try tollgate("run", job.path)
+            guard leg.status == status else { throw BenchError("tollgate run (\(phases)) exited with \(leg.status)") }
+            legs.append((phases, leg))
+        }
+        print("cost of one phase in a 300-phase job run in three legs (each a process; CPU = tollgate + agents):")
+        for (phases, result) in [legs[0], legs[2]] {
+            let count = Double(phases.count)
+            print(
+                "  phases \(phases.lowerBound)-\(phases.upperBound): "
+                    + "CPU \(GitBench.milliseconds(result.cpuSeconds / count)), "
+                    + "wall \(GitBench.milliseconds(result.seconds / count)) a phase"
+            )
+        }
+        let early = legs[0].result.cpuSeconds / Double(legs[0].phases.count)
+        let late = legs[2].result.cpuSeconds / Double(legs[2].phases.count)
+        print(String(format: "  phase ~300 vs phase ~10 (CPU): %+.0f %%", (late / early - 1) * 100))
+    }
+
+    // MARK: - The git command line side
+
+    /// Runs the same job with the git command line; returns the seconds it took (the workspace setup excluded) and
+    /// the CPU seconds of each phase (git and the agent).
+    static func commandLineJob(
+        at directory: URL,
+        phases: Int,
+        agent: URL,
+        scratch: URL
+    ) throws -> (seconds: Double, cpuPerPhase: [Double]) {
+        let git = CommandLineGit(directory: directory)
+        try git.run("init", "-q", "-b", "main")
+        try GitBench.writeWorkspace(at: directory, files: workspaceFiles)
+        try git.run("add", "-A")
+        try git.run("commit", "-q", "-m", "Start job")
+        let outcome = scratch.appendingPathComponent("cli-outcome.json")
+        let start = ContinuousClock.now
+        var cpuPerPhase: [Double] = []
+        for phase in 1...phases {
+            let type = phase.isMultiple(of: 2) ? "tactical" : "strategic"
+            let branch = "phase-\(phase)-\(type)"
+            var cpu = try git.run("checkout", "-q", "-b", branch, "main")
+            var environment = hermeticEnvironment()
+            environment["TOLLGATE_PHASE"] = "\(phase)"
+            environment["TOLLGATE_PHASE_TYPE"] = type
+            environment["TOLLGATE_OUTCOME"] = outcome.path
+            let ran = try Spawn.run(
+                ["/bin/sh", "-c", "cd \"$1\" && exec \"$2\"", "sh", directory.path, agent.path],
+                environment: environment
+            )
+            guard ran.status == 0 else { throw BenchError("the agent exited with \(ran.status)") }
+            cpu += ran.cpuSeconds
+            cpu += try git.run("add", "-A")
+            cpu += try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)) work")
+            cpu += try git.run("checkout", "-q", "main")
+            cpu += try git.run("merge", "-q", "--squash", branch)
+            cpu += try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)): bench")
+            cpu += try git.run("branch", "-q", "-D", branch)
+            cpuPerPhase.append(cpu)
+        }
+        return (GitBench.seconds(ContinuousClock.now - start), cpuPerPhase)
+    }
+
+    // MARK: - Helpers
+
+    /// The agent both sides run: one file a phase, the job complete at `lastPhase`; with `failingOnceAt`, a file of
+    /// phase numbers, it fails the first run of each of those phases.
+    static func agentScript(lastPhase: Int, failingOnceAt stops: URL? = nil) -> String {
+        var stop = ""
+        if let stops {
+            stop = """
+                if grep -qx "$n" "\(stops.path)" && [ ! -e "\(stops.path).$n" ]; then : > "\(stops.path).$n"; exit 1; fi
+
+                """
+        }
+        return """
+            #!/bin/sh
+            set -e
+            n="$TOLLGATE_PHASE"
+            \(stop)mkdir -p out
+            echo "output of phase $n ($TOLLGATE_PHASE_TYPE)" > "out/phase-$n.txt"
+            complete=false
+            if [ "$n" -ge \(lastPhase) ]; then complete=true; fi
+            printf '{"summary": "Phase %s", "details": "Wrote out/phase-%s.txt.", "jobComplete": %s}\\n' \\
+              "$n" "$n" "$complete" > "$TOLLGATE_OUTCOME"
+
+            """
+    }
+
+    /// This process's environment without `TOLLGATE_*` and with no system or user git configuration.
+    static func hermeticEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TOLLGATE_") }
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        return environment
+    }
+
+    /// The `tollgate` executable built beside this one.
+    static func tollgateBinary() throws -> URL {
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        let binary = executable.deletingLastPathComponent().appendingPathComponent("tollgate")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw BenchError("no tollgate beside \(executable.path); build it first (swift build -c release)")
+        }
+        return binary
+    }
+
+    /// The source tree's root (where `config/` and `Templates/` are), from this file's path.
+    static func repositoryRoot(filePath: String = #filePath) -> URL {
+        URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+
+    /// The `at` time of each `phase.started` event, by phase (the first start of each).
+    static func phaseStarts(in log: Data) throws -> [Int: Date] {
+        struct Line: Decodable {
+            var type: String
+            var at: String
+            var phase: Int?
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var starts: [Int: Date] = [:]
+        for line in log.split(separator: 0x0A) where !line.isEmpty {
+            let event = try JSONDecoder().decode(Line.self, from: Data(line))
+            guard event.type == "phase.started", let phase = event.phase, starts[phase] == nil,
+                let date = formatter.date(from: event.at)
+            else { continue }
+            starts[phase] = date
+        }
+        return starts
+    }
+
+    /// The median time from one phase's start to the next one's, over the phases of `window`; nil when the job is
+    /// shorter than the window.
+    static func medianPhase(_ starts: [Int: Date], in window: ClosedRange<Int>) -> Double? {
+        let durations = window.compactMap { phase -> Double? in
+            guard let start = starts[phase], let end = starts[phase + 1] else { return nil }
+            return end.timeIntervalSince(start)
+        }
+        return durations.count == window.count ? GitBench.median(durations) : nil
+    }
+
+    /// Bytes on disk under `directory` (allocated blocks, as `du` counts them).
+    static func diskUsage(_ directory: URL) throws -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: directory.path) else {
+            throw BenchError("cannot list \(directory.path)")
+        }
+        var total = 0
+        while let relative = walker.nextObject() as? String {
+            var info = stat()
+            guard lstat(directory.appendingPathComponent(relative).path, &info) == 0 else { continue }
+            total += Int(info.st_blocks) * 512
+        }
+        return total
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_048_576)
+    }
+
+    static func row(_ cells: String...) -> String {
+        let widths = [7, 10, 10, 8, 20, 10, 16]
+        return zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Starts a process with `posix_spawn` and waits for it with `wait4`, for its exit status, time and peak RSS.
+enum Spawn {
+    struct Result {
+        /// The exit status; 128 + the signal for a process a signal ended.
+        var status: Int32
+        var seconds: Double
+        /// The process's peak resident set size.
+        var maxResidentBytes: Int
+        /// User and system CPU time of the process and the children it waited for.
+        var cpuSeconds: Double
+    }
+
+    /// Runs `argv` (the first element a path, or a name looked up in `PATH`) to its end; standard output goes to
+    /// `output`, or nowhere.
+    static func run(_ argv: [String], environment: [String: String], output: URL? = nil) throws -> Result {
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output?.path ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let start = ContinuousClock.now
+        var pid = pid_t()
+        let code = posix_spawnp(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        guard code == 0 else { throw BenchError("cannot start \(argv[0]): \(String(cString: strerror(code)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchError("wait4 failed: \(String(cString: strerror(errno)))") }
+        }
+        let seconds = GitBench.seconds(ContinuousClock.now - start)
+        let signal = status & 0x7f
+        return Result(
+            status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+            seconds: seconds,
+            maxResidentBytes: Int(usage.ru_maxrss) * 1024,
+            cpuSeconds: [usage.ru_utime, usage.ru_stime].reduce(0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+        )
+    }
+}
