@@ -204,6 +204,7 @@ final class JobRunner {
         let after = try repository.references().mapValues(\.hex)
         let changes = RefGuard.changes(before: before, after: after, phaseBranch: branch)
         var headElsewhere: String?
+        var keptHead = false
         let headTarget = try repository.symbolicHeadTarget()
         if headTarget != "refs/heads/" + branch {
             if let headTarget {
@@ -213,6 +214,7 @@ final class JobRunner {
                 headElsewhere = "the detached commit \(detached?.hex.prefix(10) ?? "(none)")"
                 if let detached, detached.hex != after["refs/heads/" + branch] {
                     try keep(detached, as: "\(RefGuard.quarantinePrefix)run-\(run)/HEAD")
+                    keptHead = true
                 }
             }
         }
@@ -234,6 +236,7 @@ final class JobRunner {
             let failure = RefGuard.failure(
                 changes: changes,
                 headElsewhere: headElsewhere,
+                keptHead: keptHead,
                 phaseBranch: branch,
                 run: run
             )

@@ -109,4 +109,19 @@ struct AgentGitTests {
         #expect(!result.stderr.contains("NSCocoaErrorDomain"))
         #expect(FileManager.default.fileExists(atPath: job.root.appendingPathComponent("kept.txt").path))
     }
+
+    @Test func aDeletedPhaseBranchIsPutBackAndTheWorkLandsOnIt() throws {
+        let job = try CLIJob("agent-git-delete-phase")
+        let agent = try job.script(
+            "agent.sh",
+            Self.agent("\(Self.git) checkout -q main; \(Self.git) branch -D \"$TOLLGATE_BRANCH\"; echo w > w.txt")
+        )
+        try job.initialize(["--agent", agent])
+        let result = try job.tollgate("run", job.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("deleted phase-1-strategic"), "\(result.stderr)")
+        // The run's commit sits on the branch as it was, not on a new root.
+        #expect(try job.git("rev-list", "--count", "phase-1-strategic") == "2")
+        #expect(try job.git("show", "phase-1-strategic:w.txt") == "w")
+    }
 }

@@ -38,25 +38,32 @@ public enum RefGuard {
         }
     }
 
-    /// The changes between `before` and `after` (full name → object id) to every reference but `phaseBranch`'s
-    /// and the quarantine's, sorted by name.
+    /// The changes between `before` and `after` (full name → object id) to every reference but the quarantine's,
+    /// sorted by name. The phase branch may move, but not go away.
     public static func changes(before: [String: String], after: [String: String], phaseBranch: String) -> [Change] {
         let allowed = "refs/heads/" + phaseBranch
-        let names = Set(before.keys).union(after.keys).filter { $0 != allowed && !$0.hasPrefix(quarantinePrefix) }
+        let names = Set(before.keys).union(after.keys).filter { !$0.hasPrefix(quarantinePrefix) }
         return names.sorted().compactMap { name in
             switch (before[name], after[name]) {
-            case (let old?, let new?) where old != new: Change(name: name, kind: .moved(from: old, to: new))
-            case (nil, let new?): Change(name: name, kind: .created(to: new))
+            case (let old?, let new?) where old != new && name != allowed:
+                Change(name: name, kind: .moved(from: old, to: new))
+            case (nil, let new?) where name != allowed: Change(name: name, kind: .created(to: new))
             case (let old?, nil): Change(name: name, kind: .deleted(from: old))
             default: nil
             }
         }
     }
 
-    /// The run's failure: what the agent did, that it was undone, and where its commits are. `head` is where HEAD
-    /// pointed after the run when that was not the phase branch (a branch name, or a commit id when detached).
-    public static func failure(changes: [Change], headElsewhere head: String?, phaseBranch: String, run: Int) -> String?
-    {
+    /// The run's failure: what the agent did, what was undone, and where its commits are. `head` is where HEAD
+    /// pointed after the run when that was not the phase branch (a branch name, or a commit id when detached);
+    /// `keptHead` says the detached commit was quarantined.
+    public static func failure(
+        changes: [Change],
+        headElsewhere head: String?,
+        keptHead: Bool = false,
+        phaseBranch: String,
+        run: Int
+    ) -> String? {
         guard !changes.isEmpty || head != nil else { return nil }
         var did: [String] = []
         if let head { did.append("left HEAD on \(head) instead of \(phaseBranch)") }
@@ -68,17 +75,21 @@ public enum RefGuard {
             case .deleted(let from): did.append("deleted \(short) (was \(from.prefix(10)))")
             }
         }
-        var text =
-            "the agent changed git state it must leave alone: \(did.joined(separator: "; ")). "
-            + "An agent commits on \(phaseBranch) only; "
-        text += head == nil ? "" : "HEAD is back on \(phaseBranch) (the working tree as the agent left it), "
-        text += changes.isEmpty ? "" : "each reference is as it was before the run"
-        if changes.contains(where: { $0.quarantineName(run: run) != nil }) || head != nil {
-            text +=
-                ", and its commits are kept under \(quarantinePrefix)run-\(run)/ "
-                + "(`git log --source --glob='\(quarantinePrefix)run-\(run)/*'`)"
+        var sentences = [
+            "the agent changed git state it must leave alone: \(did.joined(separator: "; ")).",
+            "An agent commits on \(phaseBranch) only.",
+        ]
+        if head != nil {
+            sentences.append("HEAD is back on \(phaseBranch), with the working tree as the agent left it.")
         }
-        return text
+        if !changes.isEmpty { sentences.append("Each reference is as it was before the run.") }
+        if keptHead || changes.contains(where: { $0.quarantineName(run: run) != nil }) {
+            sentences.append(
+                "The agent's commits are kept under \(quarantinePrefix)run-\(run)/ "
+                    + "(`git log --source --glob='\(quarantinePrefix)run-\(run)/*'`)."
+            )
+        }
+        return sentences.joined(separator: " ")
     }
 
     /// `refs/heads/main` as `main`, `refs/tags/v1` as `tag v1`, others in full.

@@ -26,6 +26,25 @@ struct RefGuardTests {
         )
     }
 
+    @Test func thePhaseBranchMayNotGoAway() {
+        let before = ["refs/heads/main": Self.a, "refs/heads/phase-1-strategic": Self.b]
+        let changes = RefGuard.changes(
+            before: before,
+            after: ["refs/heads/main": Self.a],
+            phaseBranch: "phase-1-strategic"
+        )
+        #expect(changes == [.init(name: "refs/heads/phase-1-strategic", kind: .deleted(from: Self.b))])
+    }
+
+    @Test func aHeadLeftOnABranchSaysNothingOfAQuarantine() throws {
+        let text = try #require(
+            RefGuard.failure(changes: [], headElsewhere: "main", phaseBranch: "phase-1-strategic", run: 1)
+        )
+        #expect(!text.contains("quarantine"))
+        #expect(!text.contains(", ,"))
+        #expect(text.hasSuffix("with the working tree as the agent left it."))
+    }
+
     @Test func nothingChangedIsNoFailure() {
         let refs = ["refs/heads/main": Self.a, "refs/heads/phase-2-tactical": Self.b]
         #expect(RefGuard.changes(before: refs, after: refs, phaseBranch: "phase-2-tactical").isEmpty)
