@@ -5,7 +5,20 @@ import TollgateEngine
 /// `tollgate status DIR [--json]`.
 enum StatusCommand {
     static func run(directory: URL, json: Bool, resources: ResourceBundle, output: Output) throws -> ExitCode {
-        let session = try JobSession.open(at: directory, resources: resources, exclusive: false)
+        let session: JobSession
+        do {
+            session = try JobSession.open(at: directory, resources: resources, exclusive: false)
+        } catch EngineError.notAJob(let path) {
+            // A folder of jobs (DESIGN §10, jobs root): one line a job, the ones awaiting a person marked.
+            let jobs = JobsRoot.jobs(in: directory, resources: resources)
+            guard !jobs.isEmpty else { throw EngineError.notAJob(path: path) }
+            if json {
+                output.out(try encode(["jobs": jobs]))
+            } else {
+                output.out(JobsRoot.table(jobs))
+            }
+            return .success
+        }
         let state = try session.state
         let process = session.isClone ? nil : session.workingProcess
         var command = nextCommand(state, directory: directory, working: process != nil)
@@ -176,5 +189,57 @@ enum StatusCommand {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
                 failure, next, mergedPhases, critique, nextCommand, process
         }
+    }
+}
+
+/// `tollgate status ROOT`: the jobs in the direct subdirectories of a folder that is not a job itself.
+enum JobsRoot {
+    struct Entry: Encodable {
+        struct Review: Encodable { var url: String? }
+        var dir: String
+        var id: String
+        var status: String
+        var phase: Int
+        var review: Review?
+        var needsResponse: Bool
+    }
+
+    static func jobs(in root: URL, resources: ResourceBundle) -> [Entry] {
+        let entries =
+            (try? FileManager.default.contentsOfDirectory(
+                at: root,
+                includingPropertiesForKeys: [.isDirectoryKey],
+                options: [.skipsHiddenFiles]
+            )) ?? []
+        return entries.sorted { $0.lastPathComponent < $1.lastPathComponent }.compactMap { directory in
+            guard let session = try? JobSession.open(at: directory, resources: resources, exclusive: false),
+                let state = try? session.state
+            else { return nil }
+            let url = state.review.map(\.location).flatMap { $0.hasPrefix("http") ? $0 : nil }
+            return Entry(
+                dir: directory.lastPathComponent,
+                id: state.id,
+                status: state.status.rawValue,
+                phase: state.phase.number,
+                review: state.review.map { _ in Entry.Review(url: url) },
+                // Someone must act: give a verdict, or fix what failed.
+                needsResponse: state.status == .pendingReview || (state.status == .failed && state.next != nil)
+            )
+        }
+    }
+
+    static func table(_ jobs: [Entry]) -> String {
+        let width = max(3, jobs.map(\.dir.count).max() ?? 0)
+        var lines = ["\("dir".padding(toLength: width, withPad: " ", startingAt: 0))  status          phase  review"]
+        for job in jobs {
+            let review = job.review.map { $0.url ?? "local" } ?? "-"
+            let flag = job.needsResponse ? "  NEEDS RESPONSE" : ""
+            lines.append(
+                "\(job.dir.padding(toLength: width, withPad: " ", startingAt: 0))  "
+                    + "\(job.status.padding(toLength: 14, withPad: " ", startingAt: 0))  "
+                    + "\(String(job.phase).padding(toLength: 5, withPad: " ", startingAt: 0))  \(review)\(flag)"
+            )
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -75,3 +75,43 @@ struct CancelTests {
         #expect(try job.git("rev-parse", "tollgate/state") == state)
     }
 }
+
+/// `tollgate status ROOT` over a folder of jobs marks the ones awaiting a person (DESIGN §10, jobs root).
+struct JobsRootStatusTests {
+    @Test func aFolderOfJobsIsListedWithTheOnesAwaitingAPersonMarked() throws {
+        let job = try CLIJob("jobs-root")
+        let root = job.directory.path("jobs")
+        for name in ["alpha", "beta"] {
+            let created = try job.tollgate(
+                "init",
+                root.appendingPathComponent(name).path,
+                "--agent",
+                "tollgate example-agent",
+                "--autonomy",
+                "guided"
+            )
+            #expect(created.status == 0, "\(created)")
+        }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("notes"),
+            withIntermediateDirectories: true
+        )
+        #expect(try job.tollgate("run", root.appendingPathComponent("alpha").path).status == 3)
+        let table = try job.tollgate("status", root.path)
+        #expect(table.status == 0, "\(table)")
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(table.stdout)")
+        #expect(lines.first { $0.hasPrefix("alpha") }?.hasSuffix("NEEDS RESPONSE") == true)
+        #expect(lines.first { $0.hasPrefix("beta") }?.contains("created") == true)
+        #expect(lines.first { $0.hasPrefix("beta") }?.contains("NEEDS RESPONSE") == false)
+        let json = try job.tollgate("status", root.path, "--json")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let jobs = try #require(object?["jobs"] as? [[String: Any]])
+        #expect(jobs.map { $0["dir"] as? String } == ["alpha", "beta"])
+        #expect(jobs.map { $0["needsResponse"] as? Bool } == [true, false])
+        // A folder holding no job is still not a job.
+        let empty = try job.tollgate("status", root.appendingPathComponent("notes").path)
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("is not a Tollgate job"))
+    }
+}
