@@ -118,8 +118,9 @@ struct CurlTransportTimeoutTests {
             #expect(error.attempts == 2)
             #expect("\(error)".contains("(connecting: 1 s)"))
             #expect("\(error)".contains("raise the timeout"))
-            // The 1 s connect limit applied, not the 30 s total one (two attempts would take a minute).
-            #expect(elapsed >= .milliseconds(1900) && elapsed < .seconds(20))
+            // The 1 s connect limit applied to each of the two attempts (the message names the connect phase and its
+            // limit, not the 30 s total). No upper bound on the wall clock: a loaded machine only makes it longer.
+            #expect(elapsed >= .milliseconds(1900))
         }
     }
 }
