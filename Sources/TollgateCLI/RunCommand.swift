@@ -58,23 +58,19 @@ enum RunCommand {
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
         case .failed(let cause):
+            let path = ShellQuoting.quoted(directory.path)
             if let signal = ProcessGroups.interruption {
                 output.err(
                     "tollgate: interrupted (\(ProcessGroups.name(of: signal))): the agent was stopped and every finished "
-                        + "step is recorded; `tollgate run \(ShellQuoting.quoted(directory.path))` goes on."
+                        + "step is recorded; `tollgate run \(path)` goes on."
                 )
-                return .interruptedByINT  // CLI.main reports 128 + the signal that came
+                return .interrupted(by: signal)
             }
             output.err("tollgate: job failed: \(cause)")
             if (try? session.state.next) == nil {
-                output.err(
-                    "the job is over: nothing is left to run (see `tollgate log \(ShellQuoting.quoted(directory.path))`)."
-                )
+                output.err("the job is over: nothing is left to run (see `tollgate log \(path)`).")
             } else {
-                output.err(
-                    "fix the cause, then `tollgate run \(ShellQuoting.quoted(directory.path))` continues from the step "
-                        + "that failed."
-                )
+                output.err("fix the cause, then `tollgate run \(path)` continues from the step that failed.")
             }
             return .failure
         }

@@ -71,9 +71,9 @@ final class JobRunner {
         while let step = state.next {
             if state.status == .failed { return .failed(state.failure ?? "the job failed") }
             if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
-                // The interrupted agent's work is committed (the step above is let through) and every step so
-                // far is recorded: a later run goes on from this one.
-                return .failed("tollgate was interrupted (\(ProcessGroups.name(of: signal))) before \(step)")
+                // The interrupted agent's work is committed (that step is let through) and every step so far is
+                // recorded: a later run goes on from this one.
+                return .failed(EngineError.interrupted(signal: signal).description)
             }
             if step == .awaitVerdict {
                 guard mayReadVerdict, let review = state.review else { return frozenStop(note: freezeNote) }

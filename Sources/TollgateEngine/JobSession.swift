@@ -62,7 +62,8 @@ public final class JobSession {
     public var latestAgentLog: URL? {
         guard let runs = try? state.runs, runs > 0 else { return nil }
         for run in stride(from: runs, through: 1, by: -1) {
-            let log = workspace.privateDirectory.appendingPathComponent("logs/run-\(run).log")
+            // Not `workspace.log(run)`, which makes the folder: status only looks.
+            let log = workspace.privateDirectory.appendingPathComponent(Workspace.logName(run))
             if FileManager.default.fileExists(atPath: log.path) { return log }
         }
         return nil

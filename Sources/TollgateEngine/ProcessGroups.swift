@@ -74,10 +74,10 @@ public enum ProcessGroups {
         }
     }
 
-    /// Records `group` as live; signals already received end it at once.
+    /// Records `group` as live. One started after tollgate was interrupted gets no grace: it is killed at once.
     static func register(_ group: pid_t) {
         live.withLock { _ = $0.insert(group) }
-        if interruption != nil { kill(-group, SIGTERM) }
+        if interruption != nil { kill(-group, SIGKILL) }
     }
 
     static func unregister(_ group: pid_t) {

@@ -39,7 +39,9 @@ public final class Workspace {
     func outcome(_ run: Int) -> URL { file("runs/run-\(run).outcome.json") }
     func brief(_ run: Int) -> URL { file("briefs/run-\(run).md") }
     func feedback(_ run: Int) -> URL { file("briefs/run-\(run).feedback.json") }
-    func log(_ run: Int) -> URL { file("logs/run-\(run).log") }
+    func log(_ run: Int) -> URL { file(Self.logName(run)) }
+    /// Where run `run`'s log is, relative to ``privateDirectory``.
+    static func logName(_ run: Int) -> String { "logs/run-\(run).log" }
     func critiqueState(phase: PhaseRef, revision: Int) -> URL {
         file("critique/phase-\(phase.number)-\(phase.type.rawValue)-\(phase.attempt)/rev-\(revision)/.keep")
             .deletingLastPathComponent()

@@ -45,7 +45,8 @@ public struct ConfigKey: Sendable, Equatable {
         case .strings: base = "a list of strings (with --set: comma-separated)"
         case .choice(let choices): base = "one of: " + choices.joined(separator: ", ")
         case .nonEmptyString: base = "a non-empty string"
-        case .names: base = "a list of names, each non-empty and given once (with --set: comma-separated)"
+        case .names:
+            base = "a list of names, each non-empty, without spaces and given once (with --set: comma-separated)"
         case .choices(let choices):
             base = "a list of: " + choices.joined(separator: ", ") + " (with --set: comma-separated)"
         case .int(let range):

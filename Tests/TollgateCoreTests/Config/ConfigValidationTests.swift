@@ -8,7 +8,8 @@ struct ConfigValidationTests {
         ("agent.command=", "a non-empty string"), ("agent.command=   ", "a non-empty string"),
         ("critique.phaseTypes=bogus", "a list of: strategic, tactical"),
         ("critique.phaseTypes=strategic,", "a list of: strategic, tactical"),
-        ("review.reviewers=a,,b,", "each non-empty and given once"), ("review.reviewers=ann,ann", "given once"),
+        ("review.reviewers=a,,b,", "each non-empty"), ("review.reviewers=ann,ann", "given once"),
+        ("review.reviewers=ann smith", "without spaces"),
         ("critique.enabled=true", "a command when critique.enabled is true"),
     ])
     func aValueThatCannotWorkIsRefused(_ assignment: String, _ allowed: String) {
