@@ -95,7 +95,9 @@ extension Repository {
 
     /// Looks up a remote and lends `body` a session (credentials offered once, the certificate policy, rejected
     /// references recorded) and the refspecs as a C array; a libgit2 failure is explained by the session
-    /// (authentication, certificate). Returns the session, for what the server said about each reference.
+    /// (authentication, certificate).
+    ///
+    /// Returns the session, for what the server said about each reference.
     @discardableResult
     private func transfer(
         remote name: String,

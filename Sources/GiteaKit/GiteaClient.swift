@@ -7,7 +7,7 @@ import HTTPKit
 /// transport (``CurlTransport`` in production). The token is sent only in the `Authorization` header and
 /// is removed from every error message.
 public struct GiteaClient: GiteaAPI {
-    /// The server's root URL, e.g. `https://gitea.example.com/` (the API lives under `api/v1`).
+    /// The server's root URL, for example `https://gitea.example.com/` (the API lives under `api/v1`).
     public let baseURL: URL
     /// Items per page when listing (Gitea caps it at 50).
     public let pageSize: Int

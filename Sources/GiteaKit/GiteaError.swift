@@ -43,9 +43,9 @@ public struct GiteaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The kind of failure.
     public let kind: Kind
-    /// The request method, e.g. `POST`.
+    /// The request method, for example `POST`.
     public let method: String
-    /// The API path, e.g. `/api/v1/repos/o/r/pulls/3/merge`.
+    /// The API path, for example `/api/v1/repos/o/r/pulls/3/merge`.
     public let path: String
     /// The HTTP status, when a response arrived.
     public let status: Int?

@@ -2,9 +2,9 @@
 public struct GiteaVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The major number (1 for every Gitea so far).
     public var major: Int
-    /// The minor number, e.g. 22 in 1.22.3.
+    /// The minor number, for example 22 in 1.22.3.
     public var minor: Int
-    /// The patch number, e.g. 3 in 1.22.3.
+    /// The patch number, for example 3 in 1.22.3.
     public var patch: Int
 
     /// Creates a version.

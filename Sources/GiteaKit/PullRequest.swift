@@ -40,7 +40,9 @@ public struct PullRequest: Codable, Sendable, Equatable {
     public var state: State
     /// Whether the pull request was merged.
     public var merged: Bool
-    /// Whether Gitea's conflict check passed; false while checking. Ignores approvals and protection.
+    /// Whether Gitea's conflict check passed; false while checking.
+    ///
+    /// Ignores approvals and protection.
     public var mergeable: Bool?
     /// When it was merged.
     public var mergedAt: Date?

@@ -12,7 +12,7 @@ public struct Repository: Codable, Sendable, Equatable {
 
     /// The repository's numeric id.
     public var id: Int64
-    /// The repository name, e.g. `job-42`.
+    /// The repository name, for example `job-42`.
     public var name: String
     /// `owner/name`.
     public var fullName: String
@@ -22,7 +22,7 @@ public struct Repository: Codable, Sendable, Equatable {
     public var isPrivate: Bool
     /// Whether the repository has no commits yet.
     public var isEmpty: Bool?
-    /// The default branch, e.g. `main`.
+    /// The default branch, for example `main`.
     public var defaultBranch: String
     /// The HTTP(S) clone URL.
     public var cloneURL: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The answer of `GET /api/v1/version`, e.g. `{"version": "1.26.3"}`.
+/// The answer of `GET /api/v1/version`, for example `{"version": "1.26.3"}`.
 public struct ServerVersion: Codable, Sendable, Equatable {
     /// The version string as the server reports it.
     public var version: String

@@ -4,7 +4,7 @@
 public struct User: Codable, Sendable, Equatable, Hashable {
     /// The account's numeric id (`-1` for the ghost user of a deleted account).
     public var id: Int64
-    /// The login name, e.g. `alice`.
+    /// The login name, for example `alice`.
     public var login: String
     /// The display name; empty when not set.
     public var fullName: String?

@@ -20,7 +20,7 @@ public struct CurlError: Error, Sendable, Equatable, CustomStringConvertible {
         case other
     }
 
-    /// libcurl's raw `CURLcode` value (e.g. 7 for `CURLE_COULDNT_CONNECT`).
+    /// libcurl's raw `CURLcode` value (for example 7 for `CURLE_COULDNT_CONNECT`).
     public let code: Int
     /// libcurl's description of the code, plus the detail from its error buffer when there is one.
     public let message: String

@@ -21,20 +21,23 @@ public final class CurlTransport: HTTPTransport {
         public var connectTimeout: Duration
         /// The longest time for one whole attempt, connection included.
         public var timeout: Duration
-        /// A PEM file of certificate authorities to trust, e.g. a private CA.
+        /// A PEM file of certificate authorities to trust, for example a private CA.
         ///
         /// It is libcurl's CA bundle for this transport. libcurl keeps its CA directory as well (on Debian and
         /// Ubuntu `/etc/ssl/certs`, which holds the system's authorities), so a server with a public certificate
         /// normally stays trusted too; on a build of libcurl without a CA directory the file is all it trusts.
         public var caFile: String?
-        /// Turns off TLS certificate and host-name verification. Dangerous: anyone on the network path can
-        /// read the token. Only for a test server with a self-signed certificate, and only when set explicitly.
+        /// Turns off TLS certificate and host-name verification.
+        ///
+        /// Dangerous: anyone on the network path can read the token. Only for a test server with a self-signed
+        /// certificate, and only when set explicitly.
         public var insecureSkipTLSVerify: Bool
         /// How to retry.
         public var retry: RetryPolicy
         /// The `User-Agent` header.
         public var userAgent: String
-        /// The prefix of the setting names a TLS error suggests (`caFile`, `insecureSkipTLSVerify`), e.g. `gitea.`
+        /// The prefix of the setting names a TLS error suggests (`caFile`, `insecureSkipTLSVerify`), for example
+        /// `gitea.`
         /// when those settings come from the `gitea.*` configuration keys.
         public var settingsPrefix: String
 
@@ -59,7 +62,7 @@ public final class CurlTransport: HTTPTransport {
         }
 
         /// What a timeout means: the limits that expired, and what to check or raise (by its setting's name when
-        /// the settings come from configuration keys, e.g. `gitea.timeoutSeconds`).
+        /// the settings come from configuration keys, for example `gitea.timeoutSeconds`).
         func timeoutHint() -> String {
             let raise = self.settingsPrefix.isEmpty ? "the timeout" : self.settingsPrefix + "timeoutSeconds"
             return "no answer within the timeout of \(Self.seconds(self.timeout)) (connecting: "

@@ -6,7 +6,9 @@ public struct HTTPRequest: Sendable {
     public var method: HTTPMethod
     /// The absolute URL, query included.
     public var url: URL
-    /// Request headers. `Authorization` is sent but never appears in errors or logs.
+    /// Request headers.
+    ///
+    /// `Authorization` is sent but never appears in errors or logs.
     public var headers: HTTPHeaders
     /// The request body, or `nil` for none.
     public var body: Data?
@@ -17,7 +19,7 @@ public struct HTTPRequest: Sendable {
     /// could not be made), unless the caller sets this to `true`.
     public var isIdempotent: Bool
     /// A caller-supplied rule that marks a response as transient, so the transport retries it even though
-    /// its status is not one retried by default (e.g. Gitea's merge answering 405 "Please try again later").
+    /// its status is not one retried by default (for example Gitea's merge answering 405 "Please try again later").
     ///
     /// The caller vouches that repeating the request is safe when this returns `true`.
     public var retryWhen: (@Sendable (HTTPResponse) -> Bool)?

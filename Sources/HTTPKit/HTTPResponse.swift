@@ -2,7 +2,7 @@ import Foundation
 
 /// One HTTP response: status, headers and body, with typed access to the headers a REST client reads.
 public struct HTTPResponse: Sendable, Equatable {
-    /// The status code of the final response, e.g. 200.
+    /// The status code of the final response, for example 200.
     public var status: Int
     /// The response headers of the final response (interim 100 responses are dropped).
     public var headers: HTTPHeaders
@@ -27,7 +27,7 @@ public struct HTTPResponse: Sendable, Equatable {
         self.headers["X-Total-Count"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
-    /// The targets of the `Link` header (RFC 8288) keyed by `rel`, e.g. `links["next"]`.
+    /// The targets of the `Link` header (RFC 8288) keyed by `rel`, for example `links["next"]`.
     public var links: [String: URL] {
         var result: [String: URL] = [:]
         for line in self.headers.values(for: "Link") {

@@ -1,8 +1,10 @@
 import Foundation
 import TollgateCore
 
-/// `tollgate example-agent`: the built-in agent. Deterministic: the same phase, mode and feedback give the same
-/// files and outcome, so the demo and the tests can compare results byte for byte.
+/// `tollgate example-agent`: the built-in agent.
+///
+/// Deterministic: the same phase, mode and feedback give the same files and outcome, so the demo and the tests can
+/// compare results byte for byte.
 enum ExampleAgent {
     /// The phase from which the agent reports the job complete.
     static let completingPhase = 3

@@ -70,8 +70,9 @@ public struct WatchCommand: Sendable, Equatable {
         return jobPolls.filter { $0 >= 1 }.min() ?? defaultInterval
     }
 
-    /// One pass over the jobs; failure only when every job it resumed failed. Also returns the poll interval of
-    /// every job it found, waiting or not.
+    /// One pass over the jobs; failure only when every job it resumed failed.
+    ///
+    /// Also returns the poll interval of every job it found, waiting or not.
     private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> (ExitCode, [Int]) {
         let entries =
             (try? FileManager.default.contentsOfDirectory(

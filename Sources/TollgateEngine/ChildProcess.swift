@@ -38,7 +38,9 @@ public struct ChildProcess: Sendable {
     public var directory: URL
     /// Where stdout and stderr go (appended); nil inherits ours.
     public var outputFile: URL?
-    /// Seconds before the process group gets SIGTERM; nil waits for ever. Stdin is always /dev/null.
+    /// Seconds before the process group gets SIGTERM; nil waits for ever.
+    ///
+    /// Stdin is always /dev/null.
     public var timeoutSeconds: Int?
     public var graceSeconds: Int
     /// Where the group's id and start time are kept while it runs, for the next command to end it should this
@@ -87,8 +89,10 @@ public struct ChildProcess: Sendable {
         )
     }
 
-    /// Runs the process to its end and says how it ended. Whatever the leader leaves running in its group is
-    /// ended with it (SIGTERM, the grace period, SIGKILL), so no background child outlives the run.
+    /// Runs the process to its end and says how it ended.
+    ///
+    /// Whatever the leader leaves running in its group is ended with it (SIGTERM, the grace period, SIGKILL), so no
+    /// background child outlives the run.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started at all.
     public func run() throws -> Termination {
         let pid = try ProcessLauncher.spawn(

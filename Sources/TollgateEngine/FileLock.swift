@@ -38,8 +38,9 @@ public final class FileLock {
         descriptor = fd
     }
 
-    /// The pid written by the process that holds the lock at `url` now, or nil when no process holds it. Takes the
-    /// lock for an instant to find out, so it is free again on return.
+    /// The pid written by the process that holds the lock at `url` now, or nil when no process holds it.
+    ///
+    /// Takes the lock for an instant to find out, so it is free again on return.
     public static func holder(at url: URL) -> String? {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }

@@ -104,7 +104,9 @@ struct InitPreflight {
     }
 
     /// Takes back what init wrote: the repository it made (or `main` and the state branch it moved), and its
-    /// `workspace.md`. Best effort: each part is tried, whatever the others do.
+    /// `workspace.md`.
+    ///
+    /// Best effort: each part is tried, whatever the others do.
     func undo(repository: Repository?) {
         let manager = FileManager.default
         if !directoryExisted {

@@ -55,7 +55,9 @@ final class JobRunner {
     var state: JobState { machine.state }
     private var repository: Repository { workspace.repository }
 
-    /// Runs steps until the job freezes, completes or fails. With `readVerdict`, a frozen job reads the verdict once.
+    /// Runs steps until the job freezes, completes or fails.
+    ///
+    /// With `readVerdict`, a frozen job reads the verdict once.
     func drive(readVerdict: Bool) throws -> Stop {
         var mayReadVerdict = readVerdict
         switch state.status {
@@ -197,8 +199,9 @@ final class JobRunner {
 
     /// Undoes what the agent did to references other than its phase branch (DESIGN §5): each moved or created
     /// one is kept under the quarantine and put back, HEAD goes back on the phase branch (the working tree stays as
-    /// the agent left it, so its work is committed there). Returns the run's failure when there was anything to
-    /// undo.
+    /// the agent left it, so its work is committed there).
+    ///
+    /// Returns the run's failure when there was anything to undo.
     private func restoreReferences(_ before: [String: String], run: Int) throws -> String? {
         let branch = state.branch
         let after = try repository.references().mapValues(\.hex)

@@ -2,8 +2,9 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// One command's hold on a job: the workspace, its state, its review host and the lock. The CLI's entry point into
-/// the engine.
+/// One command's hold on a job: the workspace, its state, its review host and the lock.
+///
+/// The CLI's entry point into the engine.
 public final class JobSession {
     /// How a `run` or `resume` ended, for the exit status.
     public enum Result: Equatable, Sendable {
@@ -129,7 +130,9 @@ public final class JobSession {
     }
 
     /// Creates a job in `directory`: the repository (or an existing one on `main`), `workspace.md` committed on
-    /// `main`, and the state branch. Rerun after a crash, it finishes what the first attempt started.
+    /// `main`, and the state branch.
+    ///
+    /// Rerun after a crash, it finishes what the first attempt started.
     public static func create(
         at directory: URL,
         options: JobOptions,
@@ -238,8 +241,9 @@ public final class JobSession {
         return session
     }
 
-    /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
-    /// reads the verdict on its open review and acts on it.
+    /// Runs phases until the job freezes, completes or fails.
+    ///
+    /// With `readVerdict` (resume), a frozen job first reads the verdict on its open review and acts on it.
     /// - Parameter heartbeat: told about once a second while an agent runs: the time it has run and its last
     ///   line of output.
     public func run(
@@ -267,8 +271,9 @@ public final class JobSession {
     }
 
     /// While a phase is frozen its work is all committed: edits in the working tree are nobody's (not the agent's,
-    /// not reviewed), and acting on the verdict would sweep them into the next agent commit. They are refused,
-    /// named, and left where they are.
+    /// not reviewed), and acting on the verdict would sweep them into the next agent commit.
+    ///
+    /// They are refused, named, and left where they are.
     private func checkNothingWasLeftInTheTree(of job: JobState) throws {
         let dirty = try workspace.repository.uncommittedPaths(limit: 50)
         guard !dirty.isEmpty else { return }
@@ -329,6 +334,7 @@ public final class JobSession {
 
     /// Changes settings of the job (`tollgate config DIR --set KEY=VALUE`): the new values are stored with the job
     /// (source `config --set`) and recorded as one `config.changed` event; the next `run` or `resume` uses them.
+    ///
     /// Returns one line per key that changed, `key: old -> new`.
     /// - Throws: `EngineError.usage` for a key fixed at init or a job that is over, `ConfigError` for an unknown
     ///   key or a bad value; nothing is changed then.
@@ -368,7 +374,9 @@ public final class JobSession {
     }
 
     /// Ends the job (`tollgate cancel`): its open review is closed with `message`, every branch is kept, and the
-    /// job becomes `cancelled`. Returns what was done, a line each.
+    /// job becomes `cancelled`.
+    ///
+    /// Returns what was done, a line each.
     public func cancel(message: String?, now: Date = Date()) throws -> [String] {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let job = document.job

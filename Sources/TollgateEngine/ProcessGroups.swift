@@ -74,7 +74,9 @@ public enum ProcessGroups {
         }
     }
 
-    /// Records `group` as live. One started after tollgate was interrupted gets no grace: it is killed at once.
+    /// Records `group` as live.
+    ///
+    /// One started after tollgate was interrupted gets no grace: it is killed at once.
     static func register(_ group: pid_t) {
         live.withLock { _ = $0.insert(group) }
         if interruption != nil { kill(-group, SIGKILL) }
@@ -90,7 +92,9 @@ public enum ProcessGroups {
     }
 
     /// Ends what is left of `group` after its leader exited: SIGTERM, up to `graceSeconds` for the members to go,
-    /// then SIGKILL. The members are not our children, so their end is watched with `kill(-group, 0)`.
+    /// then SIGKILL.
+    ///
+    /// The members are not our children, so their end is watched with `kill(-group, 0)`.
     static func end(group: pid_t, graceSeconds: Int) {
         guard exists(group) else { return }
         kill(-group, SIGTERM)
@@ -120,10 +124,11 @@ public enum ProcessGroups {
         return UInt64(fields[19])
     }
 
-    /// Ends the group a killed tollgate left running, as recorded in `file`, and removes the record. Returns a
-    /// sentence for the user when something was ended. A recorded id whose leader now has another start time
-    /// belongs to an unrelated process and is left alone (an id is not reused while its group lives, so a group
-    /// whose leader is gone but which still has members is the recorded one).
+    /// Ends the group a killed tollgate left running, as recorded in `file`, and removes the record.
+    ///
+    /// Returns a sentence for the user when something was ended. A recorded id whose leader now has another start time
+    /// belongs to an unrelated process and is left alone (an id is not reused while its group lives, so a group whose
+    /// leader is gone but which still has members is the recorded one).
     public static func endSurvivors(recordedAt file: URL, graceSeconds: Int = 5) -> String? {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
         defer { try? FileManager.default.removeItem(at: file) }

@@ -31,6 +31,7 @@ final class ProcessReaper: Sendable {
     }
 
     /// Waits until the process is reaped or `deadline` passes (for ever when nil); true when it was reaped.
+    ///
     /// Once reaped, every later wait returns at once.
     func wait(until deadline: DispatchTime?) -> Bool {
         if let deadline {

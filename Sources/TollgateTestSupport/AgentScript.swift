@@ -1,7 +1,9 @@
 import Foundation
 
-/// Small `/bin/sh` agents for tests, written into a test's own directory. Each follows the agent contract: it reads
-/// the `TOLLGATE_*` environment, writes files in the workspace, and leaves its outcome JSON at `$TOLLGATE_OUTCOME`.
+/// Small `/bin/sh` agents for tests, written into a test's own directory.
+///
+/// Each follows the agent contract: it reads the `TOLLGATE_*` environment, writes files in the workspace, and leaves
+/// its outcome JSON at `$TOLLGATE_OUTCOME`.
 public enum AgentScript {
     /// An agent that works through the phases: it appends a line to `work/phase-N.txt` (so every run changes the
     /// tree), copies its feedback file and environment into `capture` (outside the workspace) as

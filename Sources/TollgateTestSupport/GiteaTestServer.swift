@@ -18,7 +18,7 @@ public final class GiteaTestServer: Sendable {
         /// An access token (also the git password).
         public let token: String
 
-        /// Creates an account value, e.g. one with a deliberately wrong token.
+        /// Creates an account value, for example one with a deliberately wrong token.
         public init(login: String, token: String) {
             self.login = login
             self.token = token
@@ -27,9 +27,9 @@ public final class GiteaTestServer: Sendable {
 
     /// One request the server answered (control calls excluded); `status` is 0 for a dropped connection.
     public struct LoggedRequest: Sendable, Equatable {
-        /// The method, e.g. `GET`.
+        /// The method, for example `GET`.
         public let method: String
-        /// The path without the query, e.g. `/api/v1/version`.
+        /// The path without the query, for example `/api/v1/version`.
         public let path: String
         /// The query string, without the `?` (empty when there is none).
         public let query: String
@@ -270,7 +270,9 @@ public final class GiteaTestServer: Sendable {
 
     /// Makes the server wait `delay` before answering each of the next `count` API requests (optionally only
     /// those whose path contains `pathContains`), as an overloaded Gitea would; a client with a shorter
-    /// timeout gives up first. Other requests are answered meanwhile.
+    /// timeout gives up first.
+    ///
+    /// Other requests are answered meanwhile.
     public func slowNextRequests(
         _ count: Int,
         delay: Duration,
@@ -369,9 +371,9 @@ public final class GiteaTestServer: Sendable {
     public struct Delivery: Sendable, Equatable {
         /// The hook's id.
         public let hookID: Int
-        /// `X-Gitea-Event`, e.g. `pull_request_approved`.
+        /// `X-Gitea-Event`, for example `pull_request_approved`.
         public let event: String
-        /// `X-Gitea-Event-Type`, e.g. `pull_request_review_approved`.
+        /// `X-Gitea-Event-Type`, for example `pull_request_review_approved`.
         public let eventType: String
         /// The receiver's status code; 0 when the delivery failed before an answer.
         public let status: Int

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TollgateTestSupport
 
-/// DESIGN §5: the agent's git is checked after each run. Only the phase branch may move; HEAD must end on it;
-/// what the agent did elsewhere is put back, its commits quarantined, and the run fails naming it. Engine files
-/// are committed whatever the agent's `.gitignore` says.
+/// DESIGN §5: the agent's git is checked after each run.
+///
+/// Only the phase branch may move; HEAD must end on it; what the agent did elsewhere is put back, its commits
+/// quarantined, and the run fails naming it. Engine files are committed whatever the agent's `.gitignore` says.
 struct AgentGitTests {
     static let git = "git -c user.name=agent -c user.email=agent@example.invalid"
 

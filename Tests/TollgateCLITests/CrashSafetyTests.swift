@@ -29,7 +29,9 @@ struct CrashSafetyTests {
     }
 
     /// Runs the script; with `fault`, every command is first run with `TOLLGATE_FAULT` and rerun without it when the
-    /// fault ended it. Returns the fingerprint and how many commands the fault ended.
+    /// fault ended it.
+    ///
+    /// Returns the fingerprint and how many commands the fault ended.
     static func drive(_ job: CLIJob, fault: FaultPoint?) throws -> (Fingerprint, Int) {
         var crashes = 0
         for (arguments, expected) in script(job.path) {

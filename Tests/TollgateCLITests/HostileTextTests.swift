@@ -3,7 +3,9 @@ import Testing
 import TollgateTestSupport
 
 /// Text that reaches commit messages from outside: an agent's outcome, a reviewer's name, an inline comment
-/// (DESIGN §5). The trailers a rerun reads back must survive whatever the text holds.
+/// (DESIGN §5).
+///
+/// The trailers a rerun reads back must survive whatever the text holds.
 struct HostileTextTests {
     /// An agent whose summary holds a NUL, a newline and a forged trailer, and whose details hold a NUL.
     static let hostileAgent = AgentScript.custom(

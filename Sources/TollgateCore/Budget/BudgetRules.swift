@@ -63,9 +63,11 @@ public enum BudgetRules {
         }
     }
 
-    /// Reserves `reservation` for run `key` if it fits under every hard cap. A reservation still open under `key`
-    /// (its run was killed before it reported) is first counted as spent. Seconds need no reservation of their own:
-    /// the agent's timeout is shortened to what is left (``timeout(_:caps:account:)``).
+    /// Reserves `reservation` for run `key` if it fits under every hard cap.
+    ///
+    /// A reservation still open under `key` (its run was killed before it reported) is first counted as spent. Seconds
+    /// need no reservation of their own: the agent's timeout is shortened to what is left
+    /// (``timeout(_:caps:account:)``).
     public static func admit(
         _ key: String,
         reservation: [BudgetUnit: Double],
@@ -108,8 +110,9 @@ public enum BudgetRules {
         public var warnings: [String]
     }
 
-    /// Settles run `key`: its reservation is released and `usage` charged. A unit with a cap that the run did not
-    /// report is charged its reservation, with a warning.
+    /// Settles run `key`: its reservation is released and `usage` charged.
+    ///
+    /// A unit with a cap that the run did not report is charged its reservation, with a warning.
     public static func charge(
         _ key: String,
         usage: [BudgetUnit: Double],

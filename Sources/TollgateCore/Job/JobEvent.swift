@@ -1,6 +1,6 @@
 /// One entry of the job's evidence trail, before the store gives it a sequence number and a time.
 public struct JobEvent: Codable, Sendable, Equatable {
-    /// Dotted, e.g. `phase.started`, `review.requested`, `phase.merged`.
+    /// Dotted, for example `phase.started`, `review.requested`, `phase.merged`.
     public var type: String
     public var phase: Int?
     public var revision: Int?

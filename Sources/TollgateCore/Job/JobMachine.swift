@@ -72,6 +72,7 @@ public struct JobMachine: Sendable, Equatable {
 
     /// The run's work is committed on the phase branch at `head`; `guardReason` is an escalation the shell found
     /// (a critique below threshold, say) that freezes a boundary the autonomy level would merge.
+    ///
     /// With `critique`, the phase's artifacts are critiqued before the boundary is decided.
     public mutating func runCommitted(run: Int, head: String, critique: Bool = false, guardReason: String? = nil)
         -> [JobEvent]

@@ -4,7 +4,7 @@ public struct PhaseRef: Codable, Sendable, Equatable, Hashable, CustomStringConv
     public var number: Int
     /// Strategic or tactical.
     public var type: PhaseType
-    /// 1 for the first attempt; a phase whose review was closed is redone from `main` as attempt 2, 3, …
+    /// 1 for the first attempt; a phase whose review was closed is redone from `main` as attempt 2, then 3, and so on.
     public var attempt: Int
 
     public init(number: Int, type: PhaseType, attempt: Int = 1) {

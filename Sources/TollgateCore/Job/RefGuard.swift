@@ -39,7 +39,9 @@ public enum RefGuard {
     }
 
     /// The changes between `before` and `after` (full name → object id) to every reference but the quarantine's,
-    /// sorted by name. The phase branch may move, but not go away.
+    /// sorted by name.
+    ///
+    /// The phase branch may move, but not go away.
     public static func changes(before: [String: String], after: [String: String], phaseBranch: String) -> [Change] {
         let allowed = "refs/heads/" + phaseBranch
         let names = Set(before.keys).union(after.keys).filter { !$0.hasPrefix(quarantinePrefix) }
@@ -54,9 +56,10 @@ public enum RefGuard {
         }
     }
 
-    /// The run's failure: what the agent did, what was undone, and where its commits are. `head` is where HEAD
-    /// pointed after the run when that was not the phase branch (a branch name, or a commit id when detached);
-    /// `keptHead` says the detached commit was quarantined.
+    /// The run's failure: what the agent did, what was undone, and where its commits are.
+    ///
+    /// `head` is where HEAD pointed after the run when that was not the phase branch (a branch name, or a commit id
+    /// when detached); `keptHead` says the detached commit was quarantined.
     public static func failure(
         changes: [Change],
         headElsewhere head: String?,

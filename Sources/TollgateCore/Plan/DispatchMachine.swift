@@ -1,7 +1,8 @@
 /// The dispatch of a plan's todos as tasks (DESIGN §10), as a pure machine: it is told what happened (a task
-/// started, finished, landed or conflicted) and answers what to do next. The shell runs agents in worktrees,
-/// merges, and records each event; a dispatch killed at any point is rebuilt from the recorded task states and
-/// goes on without running a finished task again.
+/// started, finished, landed or conflicted) and answers what to do next.
+///
+/// The shell runs agents in worktrees, merges, and records each event; a dispatch killed at any point is rebuilt from
+/// the recorded task states and goes on without running a finished task again.
 public struct DispatchMachine: Sendable, Equatable {
     /// A task's state: `queued → running → done | error | conflict`, or `blocked` when a dependency did not finish.
     public enum TaskState: String, Sendable, Codable, Equatable {

@@ -10,7 +10,9 @@ public enum CommitText {
     public static let maximumLineLength = 200
 
     /// One line: control characters dropped, line breaks and runs of white space made one space, trimmed, and
-    /// at most ``maximumLineLength`` characters. Nil when nothing is left.
+    /// at most ``maximumLineLength`` characters.
+    ///
+    /// Nil when nothing is left.
     public static func line(_ text: String) -> String? {
         var result = ""
         var pendingSpace = false
@@ -32,7 +34,9 @@ public enum CommitText {
     }
 
     /// A block of lines: `\r\n` and lone `\r` made `\n`, every other control character but the tab dropped,
-    /// trailing white space of each line trimmed. Nil when nothing but white space is left.
+    /// trailing white space of each line trimmed.
+    ///
+    /// Nil when nothing but white space is left.
     public static func block(_ text: String) -> String? {
         var lines: [String] = []
         var current = ""

@@ -3,8 +3,10 @@ import GitKit
 import TollgateCore
 
 /// The embedded review host: reviews live in `reviews.json` on the state branch, verdicts come from
-/// `tollgate review`, and approved work is squashed locally. It follows the Gitea rules (latest verdict per reviewer,
-/// approvals valid for the head only, re-requests), so the engine behaves the same on either host.
+/// `tollgate review`, and approved work is squashed locally.
+///
+/// It follows the Gitea rules (latest verdict per reviewer, approvals valid for the head only, re-requests), so the
+/// engine behaves the same on either host.
 public final class LocalReviewHost: ReviewHost {
     public let name = "local"
     public let botName = "tollgate"

@@ -2,10 +2,11 @@ import Foundation
 import GitKit
 
 /// `tollgate/revisions`: every head a reviewer was shown, kept reachable from a branch that `git clone` fetches
-/// (DESIGN §6). A phase branch is deleted once merged and a revision replaced by the next one is reachable from
-/// nothing, so `git gc` could prune what `reviews.json` names and a clone would lack it. Each reviewed head
-/// becomes the second parent of a commit on this branch (its tree is the head's own: no new objects), so the
-/// branch's history lists them in order.
+/// (DESIGN §6).
+///
+/// A phase branch is deleted once merged and a revision replaced by the next one is reachable from nothing, so `git gc`
+/// could prune what `reviews.json` names and a clone would lack it. Each reviewed head becomes the second parent of a
+/// commit on this branch (its tree is the head's own: no new objects), so the branch's history lists them in order.
 enum RevisionsBranch {
     static let branch = "tollgate/revisions"
     static let reference = "refs/heads/" + branch

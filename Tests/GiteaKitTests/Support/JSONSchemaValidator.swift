@@ -21,7 +21,7 @@ struct JSONSchemaValidator {
         }
     }
 
-    /// The names of the schema files, e.g. `PullRequest.json`.
+    /// The names of the schema files, for example `PullRequest.json`.
     var schemaNames: [String] { self.cache.keys.sorted() }
 
     /// The problems found validating `data` against `schema` (a file name); empty when it conforms.
