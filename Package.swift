@@ -4,8 +4,11 @@
 // Module diagram (arrows point down only):
 //
 //   tollgate (exe) ── TollgateCLI ── TollgateEngine ──┬── TollgateCore (pure)
-//   tollgate-bench ───────────────────┘               ├── GitKit ── CGit2 (libgit2)
+//                                                     ├── GitKit ── CGit2 (libgit2)
 //                                                     └── GiteaKit ── HTTPKit ── CCurlShim (libcurl)
+//   tollgate-bench ── TollgateCore, GitKit, GiteaKit, HTTPKit (and the built `tollgate` binary)
+//
+// Each target's dependencies are exactly the modules its files import (`Scripts/lint.sh` checks this).
 import PackageDescription
 
 let package = Package(
@@ -46,33 +49,48 @@ let package = Package(
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         /** Benchmarks: in-process libgit2 against the git command line, and more. */
         .executableTarget(
-            name: "tollgate-bench", dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
+            name: "tollgate-bench",
+            dependencies: ["TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]
+        ),
 
         // MARK: - Tests
 
         /** Helpers shared by the test targets: temp repos, goldens, processes. */
         .target(name: "TollgateTestSupport"),
         .testTarget(
-            name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"], exclude: ["Fixtures"]),
+            name: "TollgateCoreTests",
+            dependencies: ["TollgateCore", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
-            name: "GitKitTests", dependencies: ["GitKit", "HTTPKit", "TollgateTestSupport"], exclude: ["Fixtures"]),
+            name: "GitKitTests",
+            dependencies: ["GitKit", "HTTPKit", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
-            name: "GiteaKitTests", dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
-            exclude: ["Fixtures"]),
+            name: "GiteaKitTests",
+            dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "TollgateEngineTests",
-            dependencies: ["TollgateEngine", "TollgateCore", "TollgateTestSupport"]),
+            dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "TollgateTestSupport"]
+        ),
+        // `tollgate` is not imported: the dependency builds the binary these tests run.
         .testTarget(
             name: "TollgateCLITests",
             dependencies: [
-                "TollgateCLI", "TollgateEngine", "TollgateCore", "GiteaKit", "HTTPKit", "TollgateTestSupport", "tollgate",
-            ]),
+                "TollgateCLI", "TollgateEngine", "TollgateCore", "GiteaKit", "HTTPKit", "TollgateTestSupport",
+                "tollgate",
+            ]
+        ),
     ]
 )
 
 for target in package.targets where [.regular, .test, .executable].contains(target.type) {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("MemberImportVisibility"),
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The checks a change should pass before review: no warnings, the test suite, and the Swift 6 escape hatches
-# each carrying a SAFETY note. Formatting is advisory (`swift format lint`).
+# each carrying a SAFETY note, and the fast lint (`Scripts/lint.sh`: formatting, Package.swift's dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+Scripts/lint.sh
 
 echo "== escape hatches without a SAFETY note"
 bad=0
@@ -21,6 +23,3 @@ swift build -Xswiftc -warnings-as-errors
 
 echo "== tests"
 swift test
-
-echo "== format (advisory)"
-swift format lint --recursive Sources Tests 2>&1 | tail -n 5 || true
