@@ -97,7 +97,7 @@ public enum CLI {
                 output: output
             )
             guard !assignments.isEmpty else {
-                output.out(try session.config.rendered())
+                output.out(try session.effectiveConfig(environment: ProcessInfo.processInfo.environment).rendered())
                 return .success
             }
             let changed = try session.configure(assignments: assignments)
@@ -144,12 +144,14 @@ public enum CLI {
         return CommitText.problem(withName: user) == nil ? user : "reviewer"
     }
 
-    /// A configuration error caused by the command line (`--set`, a flag, `--expert`) rather than a file.
+    /// A configuration error caused by the command line (`--set`, a flag, `--expert`) or a `TOLLGATE_CRITIQUE_*`
+    /// variable rather than a file.
     private static func isFromCommandLine(_ error: ConfigError) -> Bool {
         switch error {
-        case .unknownExpert, .missingEquals: return true
+        case .unknownExpert, .missingEquals, .unknownVariable: return true
         case .unknownKey(let source, _, _), .invalidValue(let source, _, _, _), .duplicateKey(let source, _):
             return source.hasPrefix("--") || source == ConfigLayer.configSetSource
+                || ConfigLayer.isEnvironment(source)
         case .malformedJSON, .notAnObject: return false
         }
     }

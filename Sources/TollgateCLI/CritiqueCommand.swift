@@ -72,18 +72,18 @@ public struct CritiqueCommand: Sendable, Equatable {
         return CritiqueCommand(mode: .file(positionals[0], command: command, out: out), json: json)
     }
 
-    /// The default settings with this process's `TOLLGATE_CRITIQUE_*` overrides.
-    static func settings(environment: [String: String]) throws(UsageError) -> CritiqueConfig {
+    /// The schema's defaults with the `TOLLGATE_CRITIQUE_*` variables of `environment` over them.
+    static func settings(environment: [String: String], command: String) throws(UsageError) -> CritiqueConfig {
         do {
-            return try CritiqueConfig.default.applyingEnvironment(environment)
+            return CritiqueConfig(try ResolvedConfig(layers: ConfigLayer.environment(environment)))
         } catch {
-            throw UsageError("bad critique setting: \(error.description)", command: "critique")
+            throw UsageError("bad critique setting: \(error.description)", command: command)
         }
     }
 
     func run(output: Output) throws -> ExitCode {
         let environment = ProcessInfo.processInfo.environment
-        var config = try Self.settings(environment: environment)
+        var config = try Self.settings(environment: environment, command: "critique")
         switch mode {
         case .replay(let path):
             let text: String

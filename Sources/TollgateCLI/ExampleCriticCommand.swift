@@ -51,12 +51,7 @@ public struct ExampleCriticCommand: Sendable, Equatable {
 
     func run(output: Output) throws -> ExitCode {
         let environment = ProcessInfo.processInfo.environment
-        var config: CritiqueConfig
-        do {
-            config = try CritiqueConfig.default.applyingEnvironment(environment)
-        } catch {
-            throw UsageError("bad critique setting: \(error.description)", command: "example-critic")
-        }
+        var config = try CritiqueCommand.settings(environment: environment, command: "example-critic")
         config.maxRounds = min(rounds, config.maxRounds)
         let data: Data
         if let path = file ?? environment[CritiqueRunner.artifactVariable].flatMap({ $0.isEmpty ? nil : $0 }) {

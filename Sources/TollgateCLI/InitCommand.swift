@@ -9,7 +9,7 @@ enum InitCommand {
         let state = try session.state
         output.out("created job \(state.id) in \(directory.path)")
         output.out("  autonomy \(state.autonomy.rawValue): \(state.autonomy.rule)")
-        output.out("  agent: \(try session.config.string("agent.command"))")
+        output.out("  agent: \(try session.config[ConfigKeys.agentCommand])")
         output.out("  review host: \(state.reviewHost)")
         for warning in session.warnings { output.err("warning: \(warning)") }
         output.out("next: tollgate run \(ShellQuoting.quoted(directory.path))")

@@ -100,7 +100,7 @@ public struct WatchCommand: Sendable, Equatable {
                 output.out("\(directory.lastPathComponent): cannot be read: \(error)")
                 continue
             }
-            if let config = try? waiting.config { polls.append(config.int("gitea.pollIntervalSeconds")) }
+            if let config = try? waiting.config { polls.append(config[ConfigKeys.giteaPollIntervalSeconds]) }
             guard let state = try? waiting.state, state.status == .pendingReview else { continue }
             resumed += 1
             let name = directory.lastPathComponent

@@ -298,12 +298,12 @@ final class JobRunner {
             FaultPoint.afterCommit.trip()
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
-        let critiqued = report.failure == nil && CritiqueConfig(resolved: config).applies(to: state.phase.type)
+        let critiqued = report.failure == nil && CritiqueConfig(config).applies(to: state.phase.type)
         try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued))
     }
 
     private func critique(run: Int) throws {
-        let settings = try CritiqueConfig(resolved: config).applyingProcessEnvironment()
+        let settings = CritiqueConfig(config)
         let result: PhaseCritique
         if let landed = try committedCritique(run: run) {
             result = landed
@@ -399,7 +399,7 @@ final class JobRunner {
             head: head.hex,
             title: squashTitle,
             body: try pullRequestBody(head: head),
-            reviewers: config.strings("review.reviewers")
+            reviewers: config[ConfigKeys.reviewReviewers]
         )
         let handle = try host.requestReview(request, existing: state.review)
         if handle.id == state.review?.id, let note = revisionNote(head: head) {
@@ -627,13 +627,13 @@ final class JobRunner {
         ]
         if !feedback.isEmpty { environment["TOLLGATE_FEEDBACK"] = feedbackFile.path }
         return AgentInvocation(
-            command: config.string("agent.command"),
+            command: config[ConfigKeys.agentCommand],
             environment: environment,
             directory: workspace.root,
             outcomeFile: workspace.outcome(run),
             logFile: workspace.log(run),
-            timeoutSeconds: config.int("agent.timeoutSeconds"),
-            graceSeconds: config.int("agent.graceSeconds"),
+            timeoutSeconds: config[ConfigKeys.agentTimeoutSeconds],
+            graceSeconds: config[ConfigKeys.agentGraceSeconds],
             runtimeRecord: workspace.agentGroupRecord
         )
     }
@@ -735,7 +735,7 @@ final class JobRunner {
     // MARK: - Helpers
 
     private var signature: Signature {
-        Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
+        Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
     }
 
     private func checkout(_ branch: String, during: String) throws {

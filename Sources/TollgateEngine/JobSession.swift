@@ -114,7 +114,7 @@ public final class JobSession {
         try store.load()
         guard let document = store.document else { throw EngineError.notAJob(path: directory.path) }
         let host = try makeHost(
-            document.config.string("review.host"),
+            document.config[ConfigKeys.reviewHost],
             HostContext(
                 workspace: workspace,
                 store: store,
@@ -142,12 +142,8 @@ public final class JobSession {
     ) throws -> JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
-        let config = try resolveConfig(options: options, resources: resources)
-        guard let autonomy = AutonomyLevel(rawValue: config.string("autonomy")) else {
-            throw EngineError.usage(
-                "autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))"
-            )
-        }
+        let config = try resources.resolveConfig(options: options, environment: ProcessInfo.processInfo.environment)
+        let autonomy = config[ConfigKeys.autonomy]
         let templates = try resources.templateCatalog()
         let id = jobID(for: root)
         let workspaceText = try templates.render(
@@ -156,7 +152,7 @@ public final class JobSession {
                 "jobId": id,
                 "description": options.description.isEmpty ? "(no description given)" : options.description,
                 "expert": options.expert ?? "none", "autonomy": autonomy.rawValue, "autonomyRule": autonomy.rule,
-                "reviewHost": config.string("review.host"),
+                "reviewHost": config[ConfigKeys.reviewHost].rawValue,
             ]
         )
         let preflight = try InitPreflight.check(root: root, workspaceText: workspaceText)
@@ -201,7 +197,7 @@ public final class JobSession {
         now: Date
     ) throws -> JobSession {
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
-        let signature = Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
+        let signature = Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
         _ = try repository.commitWorkingTree(
             message: "Start job \(id)\n\n\(options.description)\n\nTollgate-Job: \(id)\n",
             author: signature,
@@ -212,8 +208,8 @@ public final class JobSession {
             description: options.description,
             expert: options.expert,
             autonomy: autonomy,
-            reviewHost: config.string("review.host"),
-            maxPhases: config.int("maxPhases")
+            reviewHost: config[ConfigKeys.reviewHost].rawValue,
+            maxPhases: config[ConfigKeys.maxPhases]
         )
         let workspace = Workspace(root: root, repository: repository)
         let lock = try FileLock(at: workspace.lockFile, job: root.path)
@@ -225,11 +221,11 @@ public final class JobSession {
             revision: nil,
             data: [
                 "description": options.description, "expert": options.expert ?? "none",
-                "autonomy": autonomy.rawValue, "reviewHost": config.string("review.host"),
+                "autonomy": autonomy.rawValue, "reviewHost": config[ConfigKeys.reviewHost].rawValue,
             ]
         )
         let host = try makeHost(
-            config.string("review.host"),
+            config[ConfigKeys.reviewHost],
             HostContext(workspace: workspace, store: store, config: config, job: job),
             factory: hostFactory
         )
@@ -251,6 +247,7 @@ public final class JobSession {
         heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
         progress: @escaping (String) -> Void
     ) throws -> Result {
+        try applyEnvironment(ProcessInfo.processInfo.environment)
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
@@ -329,50 +326,6 @@ public final class JobSession {
         }
     }
 
-    /// Keys that say where the job's reviews live; changing them would strand an open review.
-    public static let keysFixedAtInit: Set<String> = ["review.host", "gitea.url", "gitea.owner", "gitea.repo"]
-
-    /// Changes settings of the job (`tollgate config DIR --set KEY=VALUE`): the new values are stored with the job
-    /// (source `config --set`) and recorded as one `config.changed` event; the next `run` or `resume` uses them.
-    ///
-    /// Returns one line per key that changed, `key: old -> new`.
-    /// - Throws: `EngineError.usage` for a key fixed at init or a job that is over, `ConfigError` for an unknown
-    ///   key or a bad value; nothing is changed then.
-    public func configure(assignments: [String], now: Date = Date()) throws -> [String] {
-        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
-        let job = document.job
-        guard job.status != .completed, job.status != .cancelled else {
-            throw EngineError.refused("the job is \(job.status.rawValue); its settings can no longer change")
-        }
-        let layer = try ConfigLayer(assignments: assignments, source: ConfigLayer.configSetSource)
-        if let fixed = layer.values.keys.sorted().first(where: Self.keysFixedAtInit.contains) {
-            throw EngineError.usage(
-                "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it"
-            )
-        }
-        let updated = try document.config.overriding(with: layer)
-        var changes: [String: String] = [:]
-        var lines: [String] = []
-        for key in layer.values.keys.sorted() {
-            guard let old = document.config[key], let new = updated[key], old.value != new.value else { continue }
-            changes[key] = new.value.description
-            lines.append("\(key): \(old.value) -> \(new.value)")
-        }
-        guard !changes.isEmpty else { return [] }
-        guard let autonomy = AutonomyLevel(rawValue: updated.string("autonomy")) else {
-            throw EngineError.usage(
-                "autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))"
-            )
-        }
-        var machine = JobMachine(state: job)
-        let events = machine.configured(changes, autonomy: autonomy, maxPhases: updated.int("maxPhases"))
-        var next = document
-        next.job = machine.state
-        next.config = updated
-        try store.commit(next, events: events, now: now)
-        return lines
-    }
-
     /// Ends the job (`tollgate cancel`): its open review is closed with `message`, every branch is kept, and the
     /// job becomes `cancelled`.
     ///
@@ -410,7 +363,7 @@ public final class JobSession {
         base: [String: String] = ShellAgentRunner.defaultEnvironment()
     ) -> [String: String] {
         var environment = base
-        for name in [config.string("gitea.tokenEnv"), "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
+        for name in [config[ConfigKeys.giteaTokenEnv], "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
             environment[name] = nil
         }
         return environment
@@ -418,23 +371,15 @@ public final class JobSession {
 
     static let engineSignature = Signature(name: "Tollgate", email: "tollgate@localhost")
 
-    static func resolveConfig(options: JobOptions, resources: ResourceBundle) throws -> ResolvedConfig {
-        var layers = [try resources.defaultsLayer()]
-        if let expert = options.expert { layers.append(try resources.expertLayer(named: expert)) }
-        layers += try options.overrideLayers()
-        return try ResolvedConfig(layers: layers)
-    }
-
     /// The job id, made from the directory's name (``JobID/make(from:)``).
     static func jobID(for root: URL) -> String { JobID.make(from: root.lastPathComponent) }
 
-    static func makeHost(_ name: String, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost {
-        if name == "local" {
-            return LocalReviewHost(store: context.store, repository: context.workspace.repository)
+    static func makeHost(_ kind: ReviewHostKind, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost
+    {
+        switch kind {
+        case .local: return LocalReviewHost(store: context.store, repository: context.workspace.repository)
+        case .gitea: return try factory?(kind.rawValue, context) ?? GiteaReviewHost(context: context)
         }
-        if let factory { return try factory(name, context) }
-        if name == "gitea" { return GiteaReviewHost(context: context) }
-        throw EngineError.usage("the review host \(name) is not available in this build; use review.host=local")
     }
 }
 

@@ -34,6 +34,33 @@ struct ConfigCommandTests {
         #expect((changed.first?["data"] as? [String: Any])?["autonomy"] as? String == "\"full\"")
     }
 
+    /// A `TOLLGATE_CRITIQUE_*` variable is a layer like any other: `config` shows it as the value's source, and a
+    /// run stores it with the job and records it, so the job says what its critiques ran with.
+    @Test func aCritiqueVariableIsShownAsTheSourceAndRecordedByTheRun() throws {
+        let job = try guidedJob("config-environment")
+        let environment = ["TOLLGATE_CRITIQUE_THRESHOLD": "7.5"]
+        func thresholdLine(_ output: String) -> String? {
+            output.split(separator: "\n").first { $0.hasPrefix("critique.threshold ") }.map(String.init)
+        }
+        let before = try job.git("rev-parse", "tollgate/state")
+        let shown = try job.tollgate("config", job.path, environment: environment)
+        let line = try #require(thresholdLine(shown.stdout), "\(shown)")
+        #expect(line.contains("7.5") && line.contains("(TOLLGATE_CRITIQUE_THRESHOLD)"), "\(line)")
+        #expect(try job.git("rev-parse", "tollgate/state") == before, "showing records nothing")
+        let plain = try #require(thresholdLine(try job.tollgate("config", job.path).stdout))
+        #expect(plain.contains("8.0") && !plain.contains("TOLLGATE_"), "\(plain)")
+
+        #expect(try job.tollgate("run", job.path, environment: environment).status == 3)
+        let changed = try job.events().filter { $0["type"] as? String == "config.changed" }
+        let data = try #require(changed.first?["data"] as? [String: Any])
+        #expect(changed.count == 1)
+        #expect(data["critique.threshold"] as? String == "7.5")
+        #expect(data["source"] as? String == "TOLLGATE_CRITIQUE_THRESHOLD")
+        // Stored with the job: without the variable, the job keeps what it ran with.
+        let kept = try #require(thresholdLine(try job.tollgate("config", job.path).stdout))
+        #expect(kept.contains("7.5") && kept.contains("(TOLLGATE_CRITIQUE_THRESHOLD)"), "\(kept)")
+    }
+
     @Test func theSameValueAgainChangesNothingAndRecordsNothing() throws {
         let job = try guidedJob("config-same")
         let before = try job.git("rev-parse", "tollgate/state")

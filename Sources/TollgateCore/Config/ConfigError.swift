@@ -12,6 +12,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicateKey(source: String, key: String)
     /// A `--set` argument without `=`.
     case missingEquals(source: String, argument: String)
+    /// A `TOLLGATE_CRITIQUE_*` variable that names no setting, with the variable it most likely misspells.
+    case unknownVariable(name: String, suggestion: String?)
     /// An expert with no file in `config/experts/`.
     case unknownExpert(name: String, available: [String])
 
@@ -30,6 +32,9 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(source): \"\(key)\" is set twice"
         case .missingEquals(let source, let argument):
             return "\(source) \(ConfigValue.quoted(argument)): expected KEY=VALUE, such as \(source) autonomy=full"
+        case .unknownVariable(let name, let suggestion):
+            let hint = suggestion.map { "did you mean \($0)?" } ?? "docs/configuration.md lists the variables."
+            return "the environment variable \(name) is not a setting; \(hint) Fix its name or unset it."
         case .unknownExpert(let name, let available):
             let list = available.isEmpty ? "(none found)" : available.joined(separator: ", ")
             return "unknown expert \"\(name)\"; available experts: \(list)"

@@ -19,55 +19,64 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
     /// Every value by dotted key; holds every key of the schema it was resolved with.
     public private(set) var entries: [String: Entry]
 
+    /// Every key at its schema default, each with the source `defaults`.
+    public static let defaults = ResolvedConfig(defaultsOf: .standard)
+
+    private init(defaultsOf schema: ConfigSchema) {
+        self.entries = Dictionary(
+            uniqueKeysWithValues: schema.keys.map {
+                ($0.name, Entry(value: $0.defaultValue, source: ConfigLayer.defaultsSource))
+            }
+        )
+    }
+
     /// Resolves layers over the schema's defaults; a later layer wins over an earlier one.
     ///
     /// - Throws: `ConfigError` naming the layer's source when a layer has an unknown key or a bad value.
     public init(layers: [ConfigLayer], schema: ConfigSchema = .standard) throws(ConfigError) {
-        var entries: [String: Entry] = [:]
-        for key in schema.keys {
-            entries[key.name] = Entry(value: key.defaultValue, source: ConfigLayer.defaultsSource)
-        }
+        self.init(defaultsOf: schema)
+        self = try self.overriding(with: layers, schema: schema)
+    }
+
+    /// Rules across keys: critique switched on needs a critic to run.
+    private func checkTogether() throws(ConfigError) {
+        let command = self[ConfigKeys.critiqueCommand]
+        guard self[ConfigKeys.critiqueEnabled], command.allSatisfy(\.isWhitespace) else { return }
+        throw .invalidValue(
+            source: self[entry: ConfigKeys.critiqueEnabled].source,
+            key: ConfigKeys.critiqueCommand.name,
+            value: ConfigValue.quoted(command),
+            allowed:
+                "a command when critique.enabled is true (for example critique.command=\"tollgate example-critic\")"
+        )
+    }
+
+    /// This configuration with `layers` applied over it in order, as later layers given at resolution would be.
+    ///
+    /// - Throws: `ConfigError` naming a layer's source when it has an unknown key or a bad value.
+    public func overriding(with layers: [ConfigLayer], schema: ConfigSchema = .standard) throws(ConfigError)
+        -> ResolvedConfig
+    {
+        var copy = self
         for layer in layers {
             for (name, value) in layer.values.sorted(by: { $0.key < $1.key }) {
                 guard let key = schema.key(named: name) else {
                     throw .unknownKey(source: layer.source, key: name, suggestion: schema.suggestion(for: name))
                 }
-                entries[name] = Entry(value: try key.validate(value, source: layer.source), source: layer.source)
+                copy.entries[name] = Entry(value: try key.validate(value, source: layer.source), source: layer.source)
             }
         }
-        self.entries = entries
-        try self.checkTogether()
+        try copy.checkTogether()
+        return copy
     }
 
-    /// Rules across keys: critique switched on needs a critic to run.
-    private func checkTogether() throws(ConfigError) {
-        guard case .bool(true)? = self.entries["critique.enabled"]?.value,
-            case .string(let command)? = self.entries["critique.command"]?.value,
-            command.allSatisfy(\.isWhitespace)
-        else { return }
-        throw .invalidValue(
-            source: self.entries["critique.enabled"]?.source ?? ConfigLayer.defaultsSource,
-            key: "critique.command",
-            value: ConfigValue.quoted(command),
-            allowed: "a command when critique.enabled is true (e.g. critique.command=\"tollgate example-critic\")"
-        )
-    }
-
-    /// This configuration with `layer` applied over it, as a later layer given at resolution would be.
+    /// This configuration with `layer` applied over it.
     ///
     /// - Throws: `ConfigError` naming the layer's source when it has an unknown key or a bad value.
     public func overriding(with layer: ConfigLayer, schema: ConfigSchema = .standard) throws(ConfigError)
         -> ResolvedConfig
     {
-        var copy = self
-        for (name, value) in layer.values.sorted(by: { $0.key < $1.key }) {
-            guard let key = schema.key(named: name) else {
-                throw .unknownKey(source: layer.source, key: name, suggestion: schema.suggestion(for: name))
-            }
-            copy.entries[name] = Entry(value: try key.validate(value, source: layer.source), source: layer.source)
-        }
-        try copy.checkTogether()
-        return copy
+        try self.overriding(with: [layer], schema: schema)
     }
 
     /// The entry of a key, or nil when the key is not known.
@@ -75,39 +84,14 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
         self.entries[key]
     }
 
-    /// The value of a string or choice key.
-    public func string(_ key: String) -> String {
-        guard case .string(let value) = self.required(key) else { Self.wrongKind(key, "string") }
-        return value
+    /// The value of a key, typed; a key this configuration was not resolved with reads as its default.
+    public subscript<Value>(setting: Setting<Value>) -> Value {
+        setting.value(from: self.entries[setting.name]?.value)
     }
 
-    /// The value of an integer key.
-    public func int(_ key: String) -> Int {
-        guard case .int(let value) = self.required(key) else { Self.wrongKind(key, "int") }
-        return value
-    }
-
-    /// The value of a number key.
-    public func double(_ key: String) -> Double {
-        guard case .double(let value) = self.required(key) else { Self.wrongKind(key, "double") }
-        return value
-    }
-
-    /// The value of a boolean key.
-    public func bool(_ key: String) -> Bool {
-        guard case .bool(let value) = self.required(key) else { Self.wrongKind(key, "bool") }
-        return value
-    }
-
-    /// The value of a list key.
-    public func strings(_ key: String) -> [String] {
-        guard case .strings(let value) = self.required(key) else { Self.wrongKind(key, "strings") }
-        return value
-    }
-
-    /// The autonomy level's raw value: `full`, `review`, `partial`, `guided` or `dependent`.
-    public var autonomy: String {
-        self.string("autonomy")
+    /// The value of a key and the source of the layer that set it.
+    public subscript<Value>(entry setting: Setting<Value>) -> Entry {
+        self.entries[setting.name] ?? Entry(value: setting.key.defaultValue, source: ConfigLayer.defaultsSource)
     }
 
     /// The values as a table for `tollgate config`: one `key = value  (source)` line a key, sorted by key.
@@ -164,23 +148,6 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
         for (key, entry) in self.entries.sorted(by: { $0.key < $1.key }) {
             try container.encode(entry, forKey: Key(stringValue: key))
         }
-    }
-
-    // MARK: - Private
-
-    private func required(_ key: String) -> ConfigValue {
-        guard let entry = self.entries[key] else {
-            // A key name is a constant in the code, checked against the schema by the tests; no user input
-            // reaches here (resolution and decoding fill in every schema key).
-            preconditionFailure("unknown configuration key \"\(key)\": add it to ConfigSchema.standard")
-        }
-        return entry.value
-    }
-
-    private static func wrongKind(_ key: String, _ kind: String) -> Never {
-        // Resolution and decoding validate every schema key's value against its kind, so only a caller
-        // asking for the wrong kind (a bug in the code, not in the user's configuration) gets here.
-        preconditionFailure("configuration key \"\(key)\" is not of kind \(kind)")
     }
 }
 

@@ -1,5 +1,5 @@
 /// How much a job is left to itself: decides at which phase boundaries the engine freezes for review.
-public enum AutonomyLevel: String, Codable, Sendable, CaseIterable, Equatable {
+public enum AutonomyLevel: String, Codable, Sendable, CaseIterable, Equatable, ConfigChoice {
     /// Never stops; every phase is squash-merged at once and the job completes on its own.
     case full
     /// Stops once, for the final review after the agent reports the job complete.

@@ -1,5 +1,5 @@
 /// The kind of a phase: phases alternate, starting with a strategic one.
-public enum PhaseType: String, Codable, Sendable, CaseIterable, Equatable {
+public enum PhaseType: String, Codable, Sendable, CaseIterable, Equatable, ConfigChoice {
     /// Planning and retrospective: `plan.md`, `todos.yaml`.
     case strategic
     /// Execution of the todos of the plan before it.

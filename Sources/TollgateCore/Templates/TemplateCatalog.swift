@@ -33,11 +33,11 @@ public struct TemplateCatalog: Sendable, Equatable {
     }
 
     /// The parsed template of this name.
-    public func template(_ name: TemplateName) -> Template {
-        guard let template = self.templates[name] else {
-            // The initializer stores a template for every case of TemplateName or throws.
-            preconditionFailure("TemplateCatalog holds no \(name.fileName)")
-        }
+    ///
+    /// - Throws: `TemplateError.missingTemplate`, which the initializer (it stores every `TemplateName` or throws)
+    ///   rules out; an error rather than a crash all the same.
+    public func template(_ name: TemplateName) throws(TemplateError) -> Template {
+        guard let template = self.templates[name] else { throw .missingTemplate(name.fileName) }
         return template
     }
 

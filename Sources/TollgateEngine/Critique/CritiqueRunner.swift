@@ -12,9 +12,9 @@ import TollgateCore
 ///
 /// The critic is run by `/bin/sh -c` in `directory`. It gets the artifact two ways: on standard input, and as a
 /// path in `TOLLGATE_CRITIQUE_ARTIFACT` (absolute; the file must not be changed). The settings that shape its output
-/// are in the environment under their override names (`TOLLGATE_CRITIQUE_MAX_ROUNDS`, `_THRESHOLD`, `_SCALE`,
-/// `_PANEL`, `_WEIGHT_<ROLE>`, `_ROUND_TIMEOUT_SECONDS`, `_TOTAL_TIMEOUT_SECONDS`, `_PROTOCOL_VERSION`), so a critic
-/// that reads them as overrides sees the configuration the scoreboard applies.
+/// are in the environment under their keys' variables (`TOLLGATE_CRITIQUE_MAX_ROUNDS`, `_THRESHOLD`,
+/// `_WEIGHTS_<ROLE>`, `_ROUND_TIMEOUT_SECONDS`, `_TOTAL_TIMEOUT_SECONDS`), with protocol v1's `_SCALE`, `_PANEL` and
+/// `_PROTOCOL_VERSION`, so a critic that reads its settings from the environment sees those the scoreboard applies.
 ///
 /// How a run ends, as events the transcript keeps (so a replay ends the same way):
 /// - the round clock (from the start, then from each `<ROUND>`) or the total clock runs out → `timed_out`, and the
@@ -79,20 +79,20 @@ public struct CritiqueRunner {
 
     /// The variables the runner adds to the critic's environment for `artifact`.
     public func critiqueEnvironment(artifact: URL) -> [String: String] {
-        let prefix = CritiqueConfig.environmentPrefix
         var variables = [
             Self.artifactVariable: artifact.path,
-            prefix + "MAX_ROUNDS": "\(config.maxRounds)",
-            prefix + "THRESHOLD": "\(config.threshold)",
-            prefix + "SCALE": "\(config.scale)",
-            prefix + "PANEL": config.panel.map(\.rawValue).joined(separator: ","),
-            prefix + "ROUND_TIMEOUT_SECONDS": "\(config.roundTimeoutSeconds)",
-            prefix + "TOTAL_TIMEOUT_SECONDS": "\(config.totalTimeoutSeconds)",
-            prefix + "PROTOCOL_VERSION": "\(config.protocolVersion)",
+            "TOLLGATE_CRITIQUE_SCALE": "\(config.scale)",
+            "TOLLGATE_CRITIQUE_PANEL": config.panel.map(\.rawValue).joined(separator: ","),
+            "TOLLGATE_CRITIQUE_PROTOCOL_VERSION": "\(config.protocolVersion)",
         ]
-        for (role, weight) in config.weights {
-            variables[prefix + "WEIGHT_" + role.rawValue.uppercased()] = "\(weight)"
+        func set<Value>(_ setting: Setting<Value>, _ text: String) {
+            if let name = ConfigLayer.environmentVariable(for: setting.key) { variables[name] = text }
         }
+        set(ConfigKeys.critiqueMaxRounds, "\(config.maxRounds)")
+        set(ConfigKeys.critiqueThreshold, "\(config.threshold)")
+        set(ConfigKeys.critiqueRoundTimeoutSeconds, "\(config.roundTimeoutSeconds)")
+        set(ConfigKeys.critiqueTotalTimeoutSeconds, "\(config.totalTimeoutSeconds)")
+        for (role, key) in CritiqueConfig.weightKeys { set(key, "\(config.weight(of: role))") }
         return variables
     }
 

@@ -35,11 +35,11 @@ public struct RevisionGates: Sendable, Equatable {
     /// `gateTimeoutSeconds`); blank commands are dropped.
     public init(resolved config: ResolvedConfig) {
         self.init(
-            commands: config.strings("critique.revision.gates").filter {
+            commands: config[ConfigKeys.critiqueRevisionGates].filter {
                 !$0.trimmingCharacters(in: .whitespaces).isEmpty
             },
-            blocking: config.bool("critique.revision.gatesBlocking"),
-            timeoutSeconds: config.int("critique.revision.gateTimeoutSeconds")
+            blocking: config[ConfigKeys.critiqueRevisionGatesBlocking],
+            timeoutSeconds: config[ConfigKeys.critiqueRevisionGateTimeoutSeconds]
         )
     }
 

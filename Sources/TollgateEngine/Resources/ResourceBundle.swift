@@ -60,14 +60,16 @@ public struct ResourceBundle: Sendable {
         }
     }
 
-    /// Resolves a job's configuration: defaults ← `config/defaults.json` ← the expert's file ← overrides.
+    /// The configuration of a new job, the one way it is resolved: the schema's defaults, `config/defaults.json`,
+    /// the expert's file, the job's `--set` options and flags, then the `TOLLGATE_CRITIQUE_*` variables of
+    /// `environment`, which win (as they do over a stored job's settings at each run).
     ///
-    /// - Parameters:
-    ///   - expert: the expert's name.
-    ///   - overrides: the job's own layers, in order: `--set`, then `--autonomy` and `--agent`.
-    /// - Throws: `ConfigError` or `ResourceError`, naming the file or flag at fault.
-    public func resolveConfig(expert: String, overrides: [ConfigLayer] = []) throws -> ResolvedConfig {
-        let layers = [try self.defaultsLayer(), try self.expertLayer(named: expert)] + overrides
+    /// - Throws: `ConfigError` or `ResourceError`, naming the file, flag or variable at fault.
+    public func resolveConfig(options: JobOptions, environment: [String: String]) throws -> ResolvedConfig {
+        var layers = [try self.defaultsLayer()]
+        if let expert = options.expert { layers.append(try self.expertLayer(named: expert)) }
+        layers += try options.overrideLayers()
+        layers += try ConfigLayer.environment(environment)
         return try ResolvedConfig(layers: layers)
     }
 

@@ -41,7 +41,7 @@ extension GiteaReviewHost {
                 throw hostError(error, doing: "reading \(login)'s access to \(ref)")
             }
             guard permission.level < Self.reviewerLevel else { continue }
-            let team = config.string("gitea.reviewerTeam")
+            let team = config[ConfigKeys.giteaReviewerTeam]
             if !team.isEmpty {
                 try addToReviewerTeam(login, level: permission.level, team: team, in: ref)
                 continue

@@ -22,7 +22,7 @@ extension GiteaReviewHost {
     func mergeOnceChecked(_ number: Int64, _ options: MergeOptions, handle: ReviewHandle, in ref: RepoRef) throws {
         let client = try client()
         let clock = ContinuousClock()
-        let wait = Duration.seconds(max(0, config.int("gitea.mergeWaitSeconds")))
+        let wait = Duration.seconds(max(0, config[ConfigKeys.giteaMergeWaitSeconds]))
         let deadline = clock.now.advanced(by: wait)
         var pause = Self.firstMergePause
         while true {

@@ -90,7 +90,7 @@ public final class GiteaReviewHost: ReviewHost {
         else { return [] }
         return [
             "Gitea reports its address as \(root) (its ROOT_URL setting) but gitea.url is "
-                + "\(config.string("gitea.url")): Tollgate pushes to \(url) and links to gitea.url; set ROOT_URL in "
+                + "\(config[ConfigKeys.giteaUrl]): Tollgate pushes to \(url) and links to gitea.url; set ROOT_URL in "
                 + "Gitea's app.ini to the address people reach it at, so Gitea's own pages and mails link there too"
         ]
     }
@@ -162,8 +162,8 @@ public final class GiteaReviewHost: ReviewHost {
 
     /// The repository on Gitea: `gitea.owner` (the bot when empty) / `gitea.repo` (the job id when empty).
     func repoRef() throws -> RepoRef {
-        let owner = config.string("gitea.owner")
-        let name = config.string("gitea.repo")
+        let owner = config[ConfigKeys.giteaOwner]
+        let name = config[ConfigKeys.giteaRepo]
         return RepoRef(owner: owner.isEmpty ? try bot() : owner, name: name.isEmpty ? jobID : name)
     }
 
@@ -226,8 +226,8 @@ public final class GiteaReviewHost: ReviewHost {
                 refspecs: refspecs,
                 credentials: credentials,
                 security: TransportSecurity(
-                    caFile: config.string("gitea.caFile"),
-                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                    caFile: config[ConfigKeys.giteaCaFile],
+                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
                     settingsPrefix: "gitea."
                 )
             )
@@ -246,8 +246,8 @@ public final class GiteaReviewHost: ReviewHost {
                 refspecs: ["+refs/heads/\(branch):refs/remotes/\(Self.remote)/\(branch)"],
                 credentials: credentials,
                 security: TransportSecurity(
-                    caFile: config.string("gitea.caFile"),
-                    insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                    caFile: config[ConfigKeys.giteaCaFile],
+                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
                     settingsPrefix: "gitea."
                 )
             )
@@ -265,19 +265,19 @@ public final class GiteaReviewHost: ReviewHost {
 
     func client() throws -> GiteaClient {
         if let cachedClient { return cachedClient }
-        let text = config.string("gitea.url")
+        let text = config[ConfigKeys.giteaUrl]
         guard !text.isEmpty, let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
             throw EngineError.host(
                 "gitea.url is \(text.isEmpty ? "not set" : "not a URL (\(text))"): set it to the Gitea server, "
                     + "e.g. --set gitea.url=https://gitea.example.com"
             )
         }
-        let caFile = config.string("gitea.caFile")
+        let caFile = config[ConfigKeys.giteaCaFile]
         let transport = CurlTransport(
             configuration: CurlTransport.Configuration(
-                timeout: .seconds(max(1, config.int("gitea.timeoutSeconds"))),
+                timeout: .seconds(max(1, config[ConfigKeys.giteaTimeoutSeconds])),
                 caFile: caFile.isEmpty ? nil : caFile,
-                insecureSkipTLSVerify: config.bool("gitea.insecureSkipTLSVerify"),
+                insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
                 settingsPrefix: "gitea."
             )
         )
@@ -289,9 +289,9 @@ public final class GiteaReviewHost: ReviewHost {
     private func token() throws -> String {
         if let cachedToken { return cachedToken }
         let variable =
-            config.string("gitea.tokenEnv").isEmpty ? "TOLLGATE_GITEA_TOKEN" : config.string("gitea.tokenEnv")
+            config[ConfigKeys.giteaTokenEnv].isEmpty ? "TOLLGATE_GITEA_TOKEN" : config[ConfigKeys.giteaTokenEnv]
         var token = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let file = config.string("gitea.tokenFile")
+        let file = config[ConfigKeys.giteaTokenFile]
         if token.isEmpty, !file.isEmpty {
             token = try Self.readTokenFile(file)
         }
@@ -331,7 +331,7 @@ public final class GiteaReviewHost: ReviewHost {
 
     /// A Gitea failure as a user-facing message: what was being done, what the server said, what to check.
     func hostError(_ error: GiteaError, doing: String) -> EngineError {
-        let url = config.string("gitea.url")
+        let url = config[ConfigKeys.giteaUrl]
         // The description already ends with the error's own hint; say more only where the host knows better.
         let advice: String?
         switch error.kind {
@@ -356,7 +356,7 @@ public final class GiteaReviewHost: ReviewHost {
     }
 
     func gitError(_ error: any Error, doing: String) -> EngineError {
-        var advice = "is the Gitea server at \(config.string("gitea.url")) running, and may the bot push there?"
+        var advice = "is the Gitea server at \(config[ConfigKeys.giteaUrl]) running, and may the bot push there?"
         if let git = error as? GitError, git.isAuthenticationFailure {
             advice = "the server refused the token for git: check the bot's token and its write:repository scope"
         }

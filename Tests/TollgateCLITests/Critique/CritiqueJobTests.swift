@@ -43,15 +43,17 @@ struct CritiqueJobTests {
         #expect(data["stopReason"] as? String == "shipped")
     }
 
-    @Test func aMisspeltCritiqueOverrideStopsTheJobWithTheVariableNamedAndARerunFinishesIt() throws {
+    @Test func aMisspeltCritiqueOverrideStopsTheRunBeforeAnythingRunsAndARerunFinishesIt() throws {
         let job = try CLIJob("critique-bad-override")
         try job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
+        let before = try job.git("rev-parse", "tollgate/state")
         let bad = try job.tollgate("run", job.path, environment: ["TOLLGATE_CRITIQUE_TRESHOLD": "9"])
         #expect(bad.status == 64, "a usage error: \(bad)")
         #expect(bad.stderr.contains("TOLLGATE_CRITIQUE_TRESHOLD"), "\(bad.stderr)")
         #expect(bad.stderr.contains("TOLLGATE_CRITIQUE_THRESHOLD"), "the likely intended name: \(bad.stderr)")
-        // Nothing is lost: the agent's committed work stays, and a rerun without the typo critiques it.
-        #expect(try job.git("log", "--format=%s", "-1", "phase-1-strategic").isEmpty == false)
+        // The settings are read before anything runs: no agent ran, nothing was recorded, and a rerun without the
+        // typo runs the job.
+        #expect(try job.git("rev-parse", "tollgate/state") == before)
         let rerun = try job.tollgate("run", job.path)
         #expect(rerun.status == 0, "\(rerun)")
         #expect(try job.status()["status"] as? String == "completed")

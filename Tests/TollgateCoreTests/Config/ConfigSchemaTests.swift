@@ -11,6 +11,27 @@ struct ConfigSchemaTests {
         #expect(Set(names).count == names.count)
     }
 
+    /// Every typed constant of `ConfigKeys` is in `ConfigKeys.all` (and so in the schema) once: a constant left out
+    /// would never be resolved and would always read as its default.
+    @Test func everyTypedKeyIsInTheSchema() throws {
+        let source = try RepositoryFiles.text("Sources/TollgateCore/Config/ConfigKeys.swift")
+        let constants = source.split(separator: "\n").compactMap { line -> String? in
+            let words = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
+            guard words.count > 4, words[0] == "public", words[1] == "static", words[2] == "let",
+                words[4] == "=", words.count > 5, words[5].hasPrefix("Setting<")
+            else { return nil }
+            return String(words[3])
+        }
+        let listed = source.split(separator: "\n").compactMap { line -> String? in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasSuffix(".key,") else { return nil }
+            return String(trimmed.dropLast(".key,".count))
+        }
+        #expect(constants.count == self.schema.keys.count && !constants.isEmpty)
+        #expect(listed == constants)
+        #expect(ConfigKeys.all.map(\.name).sorted() == self.schema.keys.map(\.name))
+    }
+
     @Test func everyDefaultIsAValidValueOfItsKey() throws {
         for key in self.schema.keys {
             #expect(try key.validate(key.defaultValue, source: "defaults") == key.defaultValue, "\(key.name)")
@@ -108,9 +129,10 @@ struct ConfigSchemaTests {
 
     /// The table of keys in `docs/configuration.md`, as the schema says it should read.
     static func keysTable(_ schema: ConfigSchema) -> String {
-        var lines = ["| key | default | allowed | what it does |", "|---|---|---|---|"]
+        var lines = ["| key | default | allowed | what it does | variable |", "|---|---|---|---|---|"]
         for key in schema.keys {
-            let cells = ["`\(key.name)`", "`\(key.defaultValue)`", key.allowed, key.doc]
+            let variable = ConfigLayer.environmentVariable(for: key).map { "`\($0)`" } ?? ""
+            let cells = ["`\(key.name)`", "`\(key.defaultValue)`", key.allowed, key.doc, variable]
             lines.append(
                 "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
             )

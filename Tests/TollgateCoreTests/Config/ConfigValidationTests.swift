@@ -36,7 +36,7 @@ struct ConfigValidationTests {
             assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"],
             source: "--set"
         )
-        #expect(try ResolvedConfig(layers: [layer]).bool("critique.enabled"))
+        #expect(try ResolvedConfig(layers: [layer])[ConfigKeys.critiqueEnabled])
     }
 
     @Test(arguments: [

@@ -57,7 +57,7 @@ struct ResolvedConfigTests {
             "--autonomy": try ConfigLayer(source: "--autonomy", key: "autonomy", text: "dependent"),
         ]
         let config = try ResolvedConfig(layers: labels.compactMap { available[$0] })
-        #expect(config.autonomy == autonomy)
+        #expect(config[ConfigKeys.autonomy].rawValue == autonomy)
         #expect(config["autonomy"]?.source == source)
     }
 
@@ -80,11 +80,11 @@ struct ResolvedConfigTests {
                 "review.reviewers=x,y",
             ])
         ])
-        #expect(config.string("agent.command") == "a b")
-        #expect(config.int("agent.timeoutSeconds") == 9)
-        #expect(config.double("critique.threshold") == 6)
-        #expect(config.bool("critique.escalate") == false)
-        #expect(config.strings("review.reviewers") == ["x", "y"])
+        #expect(config[ConfigKeys.agentCommand] == "a b")
+        #expect(config[ConfigKeys.agentTimeoutSeconds] == 9)
+        #expect(config[ConfigKeys.critiqueThreshold] == 6)
+        #expect(config[ConfigKeys.critiqueEscalate] == false)
+        #expect(config[ConfigKeys.reviewReviewers] == ["x", "y"])
     }
 
     @Test func unvalidatedLayerValuesAreCheckedWhenResolved() {
@@ -127,7 +127,7 @@ struct ResolvedConfigTests {
         let data = try JSONEncoder().encode(config)
         let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: data)
         #expect(decoded == config)
-        #expect(decoded.double("critique.threshold") == 8)
+        #expect(decoded[ConfigKeys.critiqueThreshold] == 8)
         #expect(decoded["critique.threshold"]?.value == .double(8))
     }
 

@@ -133,7 +133,7 @@ struct CritiqueRunnerTests {
             in: directory,
             before: """
                 cat > "\(capture.path).stdin"
-                echo "$TOLLGATE_CRITIQUE_ARTIFACT|$TOLLGATE_CRITIQUE_THRESHOLD|$TOLLGATE_CRITIQUE_MAX_ROUNDS|$TOLLGATE_CRITIQUE_WEIGHT_CRITIC|$(pwd)" > "\(capture.path).env"
+                echo "$TOLLGATE_CRITIQUE_ARTIFACT|$TOLLGATE_CRITIQUE_THRESHOLD|$TOLLGATE_CRITIQUE_MAX_ROUNDS|$TOLLGATE_CRITIQUE_WEIGHTS_CRITIC|$(pwd)" > "\(capture.path).env"
                 """
         )
         _ = try runner(script) {
@@ -156,10 +156,11 @@ struct CritiqueRunnerTests {
         let runner = CritiqueRunner(config: config, environment: [:])
         let variables = runner.critiqueEnvironment(artifact: artifact)
         #expect(variables[CritiqueRunner.artifactVariable] == artifact.path)
-        let readBack = try CritiqueConfig.default.applyingEnvironment(variables)
+        let readBack = CritiqueConfig(try ResolvedConfig(layers: ConfigLayer.environment(variables)))
         #expect(readBack.threshold == 6.5)
         #expect(readBack.weight(of: .brand) == 0.7)
-        #expect(readBack.panel == [.critic, .brand])
+        // The panel is protocol v1's, not a setting: the critic is told it, and reading settings skips it.
+        #expect(variables["TOLLGATE_CRITIQUE_PANEL"] == "critic,brand")
     }
 
     @Test func aCommandThatIsNotFoundFailsTheRunWithStatus127() throws {

@@ -57,8 +57,8 @@ struct ResourceBundleTests {
         ("validator", "review"),
     ])
     func expertResolvesToItsAutonomy(expert: String, autonomy: String) throws {
-        let config = try self.realBundle().resolveConfig(expert: expert)
-        #expect(config.autonomy == autonomy)
+        let config = try self.realBundle().resolveConfig(options: JobOptions(expert: expert), environment: [:])
+        #expect(config[ConfigKeys.autonomy].rawValue == autonomy)
         #expect(config["autonomy"]?.source == "config/experts/\(expert).json")
         #expect(config["agent.command"]?.source == "config/defaults.json")
         #expect(config["critique.revision.floorSeconds"]?.source == "defaults")
@@ -72,16 +72,21 @@ struct ResourceBundleTests {
 
     @Test func overridesWinInOrder() throws {
         let config = try self.realBundle().resolveConfig(
-            expert: "debugger",
-            overrides: [
-                try ConfigLayer(assignments: ["autonomy=guided", "maxPhases=4"]),
-                try ConfigLayer(source: "--autonomy", key: "autonomy", text: "dependent"),
-                ConfigLayer(source: "--agent", values: ["agent.command": .string("./agent.sh")]),
-            ]
+            options: JobOptions(
+                expert: "debugger",
+                autonomy: "dependent",
+                agent: "./agent.sh",
+                assignments: ["autonomy=guided", "maxPhases=4", "critique.threshold=6"]
+            ),
+            environment: ["TOLLGATE_CRITIQUE_THRESHOLD": "7.5", "TOLLGATE_HOME": "/elsewhere"]
         )
         #expect(config["autonomy"] == ResolvedConfig.Entry(value: .string("dependent"), source: "--autonomy"))
         #expect(config["maxPhases"] == ResolvedConfig.Entry(value: .int(4), source: "--set"))
         #expect(config["agent.command"] == ResolvedConfig.Entry(value: .string("./agent.sh"), source: "--agent"))
+        #expect(
+            config["critique.threshold"]
+                == ResolvedConfig.Entry(value: .double(7.5), source: "TOLLGATE_CRITIQUE_THRESHOLD")
+        )
     }
 
     @Test func unknownExpertListsTheAvailableOnes() throws {
@@ -90,7 +95,7 @@ struct ResourceBundleTests {
             available: ["coder", "debugger", "researcher", "validator", "writer"]
         )
         #expect(throws: error) {
-            try self.realBundle().resolveConfig(expert: "painter")
+            try self.realBundle().resolveConfig(options: JobOptions(expert: "painter"), environment: [:])
         }
         #expect(
             error.description
@@ -103,7 +108,7 @@ struct ResourceBundleTests {
 
     @Test func realTemplatesLoad() throws {
         let catalog = try self.realBundle().templateCatalog()
-        #expect(catalog.template(.workspace).placeholders.contains("jobId"))
+        #expect(try catalog.template(.workspace).placeholders.contains("jobId"))
     }
 
     @Test func brokenExpertFileIsNamedRelativeToTheFolder() throws {
@@ -117,7 +122,7 @@ struct ResourceBundleTests {
                 suggestion: "agent.timeoutSeconds"
             )
         ) {
-            try bundle.resolveConfig(expert: "coder")
+            try bundle.resolveConfig(options: JobOptions(expert: "coder"), environment: [:])
         }
         try copy.write("config/defaults.json", "{ not json")
         #expect(throws: ConfigError.self) {

@@ -1,0 +1,7 @@
+/// Where a job's reviews happen (`review.host`).
+public enum ReviewHostKind: String, Codable, Sendable, CaseIterable, Equatable, ConfigChoice {
+    /// The embedded host: reviews on the state branch, verdicts from `tollgate review`.
+    case local
+    /// A Gitea server: pull requests and their reviews.
+    case gitea
+}
