@@ -13,18 +13,12 @@ public struct TransportSecurity: Sendable, Equatable {
     public var caFile: String?
     /// Accept any certificate, even an expired, self-signed or mismatched one.
     public var insecureSkipTLSVerify: Bool
-    /// The prefix of the setting names that errors suggest (`caFile`, `insecureSkipTLSVerify`).
-    ///
-    /// For example `gitea.` when those settings come from the `gitea.*` configuration keys.
-    public var settingsPrefix: String
-
     /// Creates the settings; the defaults verify against the system's certificate authorities only.
     ///
     /// An empty `caFile` counts as none, as an unset configuration value reads.
-    public init(caFile: String? = nil, insecureSkipTLSVerify: Bool = false, settingsPrefix: String = "") {
+    public init(caFile: String? = nil, insecureSkipTLSVerify: Bool = false) {
         self.caFile = caFile?.isEmpty == true ? nil : caFile
         self.insecureSkipTLSVerify = insecureSkipTLSVerify
-        self.settingsPrefix = settingsPrefix
     }
 
     /// Verification against the system's certificate authorities only.
@@ -35,21 +29,19 @@ public struct TransportSecurity: Sendable, Equatable {
     /// - Parameters:
     ///   - remoteURL: The remote's URL; any user name or password in it is left out.
     ///   - problem: What is wrong with the certificate, as the TLS library reported it.
-    ///   - operation: What GitKit was doing, e.g. "push to origin".
+    ///   - operation: What GitKit was doing, for example "push to origin".
     func untrustedCertificateError(remoteURL: String?, problem: String, operation: String) -> GitError {
-        let caFileSetting = settingsPrefix + "caFile"
         let fix: String
         if let caFile {
             fix =
-                "check that \(caFileSetting) (\(caFile)) holds the certificate authority that signed it and that the "
+                "check that the CA file (\(caFile)) holds the certificate authority that signed it and that the "
                 + "certificate names this host"
         } else {
-            fix =
-                "if the server uses a private certificate authority, set \(caFileSetting) to a PEM file holding it"
+            fix = "if the server uses a private certificate authority, trust a CA file (PEM) holding it"
         }
         let message =
             "the TLS certificate of \(Self.withoutUserInfo(remoteURL)) is not trusted: \(problem). To fix it, \(fix); "
-            + "only for a test server, \(settingsPrefix)insecureSkipTLSVerify=true turns the check off"
+            + "only for a test server, skipping TLS verification turns the check off"
         return GitError(
             code: GIT_ECERTIFICATE.rawValue,
             klass: Int32(GIT_ERROR_SSL.rawValue),

@@ -1,12 +1,13 @@
 import Foundation
 import HTTPKit
 
-/// The Gitea REST client: ``GiteaAPI`` over any `HTTPTransport`, authenticated with `Authorization: token …`.
+/// The Gitea REST operations Tollgate uses (repositories, pull requests, reviews, comments and merges) over any
+/// `HTTPTransport`, authenticated with `Authorization: token …`.
 ///
 /// The client is a `Sendable` value holding only configuration; retries and timeouts belong to the
 /// transport (``CurlTransport`` in production). The token is sent only in the `Authorization` header and
-/// is removed from every error message.
-public struct GiteaClient: GiteaAPI {
+/// is removed from every error message. Pull requests are addressed by `number` (the index in URLs), never by `id`.
+public struct GiteaClient: Sendable {
     /// The server's root URL, for example `https://gitea.example.com/` (the API lives under `api/v1`).
     public let baseURL: URL
     /// Items per page when listing (Gitea caps it at 50).
@@ -30,10 +31,12 @@ public struct GiteaClient: GiteaAPI {
 
     // MARK: - Server
 
+    /// `GET /version`: the server's version.
     public func serverVersion() async throws(GiteaError) -> ServerVersion {
         try await self.decode(ServerVersion.self, self.call(.get, "/version"))
     }
 
+    /// Reads the version and throws `.unsupportedVersion` when it is older than `minimum` or unreadable.
     public func checkServerVersion(minimum: GiteaVersion = .minimumSupported) async throws(GiteaError)
         -> GiteaVersion
     {
@@ -60,12 +63,14 @@ public struct GiteaClient: GiteaAPI {
         return version
     }
 
+    /// `GET /user`: the token's own account.
     public func currentUser() async throws(GiteaError) -> User {
         try await self.decode(User.self, self.call(.get, "/user"))
     }
 
     // MARK: - Repositories
 
+    /// Creates a repository for the token's user, or in `organization` when given.
     public func createRepository(_ options: CreateRepositoryOptions, organization: String? = nil)
         async throws(GiteaError) -> Repository
     {
@@ -73,12 +78,18 @@ public struct GiteaClient: GiteaAPI {
         return try await self.decode(Repository.self, self.call(.post, path, body: options, expect: [201]))
     }
 
+    /// `GET /repos/{owner}/{repo}`.
     public func repository(_ repo: RepoRef) async throws(GiteaError) -> Repository {
         try await self.decode(Repository.self, self.call(.get, Self.repoPath(repo)))
     }
 
     // MARK: - Collaborators
 
+    /// `GET …/collaborators/{login}/permission`: the user's access from every source (owner, collaboration,
+    /// teams, site admin).
+    ///
+    /// Only repository admins, site admins and the user themself may ask (else `.forbidden`); `.notFound` when there is
+    /// no such user.
     public func collaboratorPermission(of login: String, in repo: RepoRef) async throws(GiteaError)
         -> CollaboratorPermission
     {
@@ -88,6 +99,10 @@ public struct GiteaClient: GiteaAPI {
         )
     }
 
+    /// `PUT …/collaborators/{login}`: makes the user a collaborator at `level` (`read`, `write` or `admin`), or
+    /// changes their level.
+    ///
+    /// Needs repository admin (`.forbidden` otherwise); `.validation` for an unknown user.
     public func addCollaborator(_ login: String, level: AccessLevel, in repo: RepoRef) async throws(GiteaError) {
         let path = Self.collaboratorPath(login, repo)
         guard [.read, .write, .admin].contains(level) else {
@@ -102,10 +117,12 @@ public struct GiteaClient: GiteaAPI {
         _ = try await self.call(.put, path, body: Body(permission: level.rawValue), expect: [204])
     }
 
+    /// `DELETE …/collaborators/{login}`: ends the user's collaboration (repository admins only).
     public func removeCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) {
         _ = try await self.call(.delete, Self.collaboratorPath(login, repo), expect: [204])
     }
 
+    /// `GET …/collaborators/{login}`: whether the user is a collaborator (access through teams does not count).
     public func isCollaborator(_ login: String, in repo: RepoRef) async throws(GiteaError) -> Bool {
         do {
             _ = try await self.call(.get, Self.collaboratorPath(login, repo), expect: [204])
@@ -144,6 +161,7 @@ public struct GiteaClient: GiteaAPI {
 
     // MARK: - Pull requests
 
+    /// Opens a pull request.
     public func createPullRequest(_ options: CreatePullRequestOptions, in repo: RepoRef) async throws(GiteaError)
         -> PullRequest
     {
@@ -153,10 +171,12 @@ public struct GiteaClient: GiteaAPI {
         )
     }
 
+    /// Reads one pull request.
     public func pullRequest(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> PullRequest {
         try await self.decode(PullRequest.self, self.call(.get, Self.pullPath(number, repo)))
     }
 
+    /// The pull request from `head` into `base` (open or not), or `nil` when there is none.
     public func pullRequest(base: String, head: String, in repo: RepoRef) async throws(GiteaError) -> PullRequest? {
         do {
             let path = Self.repoPath(repo) + "/pulls/\(Self.branch(base))/\(Self.branch(head))"
@@ -166,6 +186,7 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    /// Every pull request in `state` (`nil`: all), all pages, newest first.
     public func pullRequests(in repo: RepoRef, state: PullRequest.State?) async throws(GiteaError) -> [PullRequest] {
         let query = [URLQueryItem(name: "state", value: state?.rawValue ?? "all")]
         let all = try await self.everyPage(PullRequest.self, Self.repoPath(repo) + "/pulls", query: query)
@@ -173,6 +194,7 @@ public struct GiteaClient: GiteaAPI {
         return all.filter { seen.insert($0.number).inserted }
     }
 
+    /// Changes a pull request's title, body or state.
     public func editPullRequest(_ number: Int64, in repo: RepoRef, _ options: EditPullRequestOptions)
         async throws(GiteaError) -> PullRequest
     {
@@ -185,6 +207,8 @@ public struct GiteaClient: GiteaAPI {
 
     // MARK: - Reviews
 
+    /// Requests (or re-requests) reviews; returns the new `REQUEST_REVIEW` rows (none for a user whose
+    /// latest review is already a request).
     public func requestReviewers(_ logins: [String], on number: Int64, in repo: RepoRef) async throws(GiteaError)
         -> [PullReview]
     {
@@ -196,12 +220,14 @@ public struct GiteaClient: GiteaAPI {
         )
     }
 
+    /// Every review of a pull request, all pages, review requests and dismissed reviews included.
     public func reviews(on number: Int64, in repo: RepoRef) async throws(GiteaError) -> [PullReview] {
         let all = try await self.everyPage(PullReview.self, Self.pullPath(number, repo) + "/reviews")
         var seen = Set<Int64>()
         return all.filter { seen.insert($0.id).inserted }
     }
 
+    /// Submits a review (as the token's user).
     public func createReview(_ options: CreatePullReviewOptions, on number: Int64, in repo: RepoRef)
         async throws(GiteaError) -> PullReview
     {
@@ -209,6 +235,7 @@ public struct GiteaClient: GiteaAPI {
         return try await self.decode(PullReview.self, self.call(.post, path, body: options, expect: [200, 201]))
     }
 
+    /// Dismisses an approval or change request (repository admins only).
     public func dismissReview(_ reviewID: Int64, on number: Int64, in repo: RepoRef, message: String)
         async throws(GiteaError) -> PullReview
     {
@@ -217,6 +244,7 @@ public struct GiteaClient: GiteaAPI {
         return try await self.decode(PullReview.self, self.call(.post, path, body: Body(message: message)))
     }
 
+    /// A review's inline comments, sorted by id.
     public func reviewComments(review reviewID: Int64, on number: Int64, in repo: RepoRef) async throws(GiteaError)
         -> [PullReviewComment]
     {
@@ -227,6 +255,7 @@ public struct GiteaClient: GiteaAPI {
 
     // MARK: - Comments
 
+    /// General comments, oldest first; only those updated at or after `since` when given.
     public func issueComments(on number: Int64, in repo: RepoRef, since: Date? = nil) async throws(GiteaError)
         -> [Comment]
     {
@@ -241,24 +270,24 @@ public struct GiteaClient: GiteaAPI {
         return comments.sorted { ($0.createdAt ?? .distantPast, $0.id) < ($1.createdAt ?? .distantPast, $1.id) }
     }
 
-    /// The hidden marker that identifies a comment posted under `key`.
-    public static func marker(forKey key: String) -> String { "<!-- tollgate:\(key) -->" }
-
-    public func postComment(_ body: String, on number: Int64, in repo: RepoRef, idempotencyKey: String)
+    /// Posts `body` on issue or pull request `number` with `marker` as its last line, unless a comment holding
+    /// `marker` is there already (then that comment is returned and nothing is posted): a retried post never
+    /// doubles.
+    ///
+    /// The marker is the caller's (a hidden HTML comment such as `<!-- app:key -->` keeps it out of sight).
+    /// - Throws: `GiteaError` of kind `invalidArgument` for an empty marker or one of more than one line.
+    public func postComment(_ body: String, on number: Int64, in repo: RepoRef, marker: String)
         async throws(GiteaError) -> CommentPosting
     {
         let path = Self.repoPath(repo) + "/issues/\(number)/comments"
-        guard !idempotencyKey.isEmpty, !idempotencyKey.contains("-->"),
-            !idempotencyKey.contains(where: \.isNewline)
-        else {
+        guard !marker.trimmingCharacters(in: .whitespaces).isEmpty, !marker.contains(where: \.isNewline) else {
             throw GiteaError(
                 kind: .invalidArgument,
                 method: "POST",
                 path: self.apiPath(path),
-                message: "an idempotency key must be non-empty, on one line, and must not contain \"-->\""
+                message: "a comment's marker must be one non-empty line"
             )
         }
-        let marker = Self.marker(forKey: idempotencyKey)
         if let existing = try await self.issueComments(on: number, in: repo).first(where: { $0.body.contains(marker) })
         {
             return .alreadyPresent(existing)
@@ -272,6 +301,9 @@ public struct GiteaClient: GiteaAPI {
 
     // MARK: - Merging
 
+    /// Merges a pull request; retries while Gitea answers 405 "Please try again later".
+    ///
+    /// - Throws: `.headOutOfDate` when `headCommitID` is no longer the head; `.notAllowed` with Gitea's reason.
     public func merge(_ number: Int64, in repo: RepoRef, _ options: MergeOptions) async throws(GiteaError)
         -> MergeOutcome
     {
@@ -297,6 +329,7 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    /// `GET …/merge`: whether the pull request is merged (204) or not (404).
     public func isMerged(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> Bool {
         do {
             _ = try await self.call(.get, Self.pullPath(number, repo) + "/merge", expect: [204])
@@ -306,6 +339,7 @@ public struct GiteaClient: GiteaAPI {
         }
     }
 
+    /// Deletes a branch; returns `false` when it did not exist.
     public func deleteBranch(_ branch: String, in repo: RepoRef) async throws(GiteaError) -> Bool {
         do {
             _ = try await self.call(.delete, Self.repoPath(repo) + "/branches/\(Self.branch(branch))", expect: [204])

@@ -36,11 +36,6 @@ public final class CurlTransport: HTTPTransport {
         public var retry: RetryPolicy
         /// The `User-Agent` header.
         public var userAgent: String
-        /// The prefix of the setting names a TLS error suggests (`caFile`, `insecureSkipTLSVerify`), for example
-        /// `gitea.`
-        /// when those settings come from the `gitea.*` configuration keys.
-        public var settingsPrefix: String
-
         /// Creates a configuration; the defaults are a 10 s connect timeout, a 60 s total timeout, TLS
         /// verification on, and the default ``RetryPolicy``.
         public init(
@@ -49,8 +44,7 @@ public final class CurlTransport: HTTPTransport {
             caFile: String? = nil,
             insecureSkipTLSVerify: Bool = false,
             retry: RetryPolicy = RetryPolicy(),
-            userAgent: String = "tollgate",
-            settingsPrefix: String = ""
+            userAgent: String = "tollgate"
         ) {
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -58,16 +52,13 @@ public final class CurlTransport: HTTPTransport {
             self.insecureSkipTLSVerify = insecureSkipTLSVerify
             self.retry = retry
             self.userAgent = userAgent
-            self.settingsPrefix = settingsPrefix
         }
 
-        /// What a timeout means: the limits that expired, and what to check or raise (by its setting's name when
-        /// the settings come from configuration keys, for example `gitea.timeoutSeconds`).
+        /// What a timeout means: the limits that expired, and what to check or raise.
         func timeoutHint() -> String {
-            let raise = self.settingsPrefix.isEmpty ? "the timeout" : self.settingsPrefix + "timeoutSeconds"
-            return "no answer within the timeout of \(Self.seconds(self.timeout)) (connecting: "
+            "no answer within the timeout of \(Self.seconds(self.timeout)) (connecting: "
                 + "\(Self.seconds(self.connectTimeout))); check that the server is up and not overloaded and the "
-                + "network in between, or raise \(raise)"
+                + "network in between, or raise the timeout"
         }
 
         /// A duration as people read it: `30 s`, or `1.5 s` when it is not whole seconds.
@@ -78,18 +69,16 @@ public final class CurlTransport: HTTPTransport {
             return "\((value * 1000).rounded() / 1000) s"
         }
 
-        /// What to do about a certificate that was not trusted: the two settings that fix it, by their names.
+        /// What to do about a certificate that was not trusted, in terms of this configuration's two settings.
         func untrustedCertificateHint() -> String {
-            let caSetting = self.settingsPrefix + "caFile"
             let fix =
                 if let caFile {
-                    "check that \(caSetting) (\(caFile)) holds the certificate authority that signed the server's "
+                    "check that the CA file (\(caFile)) holds the certificate authority that signed the server's "
                         + "certificate and that the certificate names this host"
                 } else {
-                    "if the server uses a private certificate authority, set \(caSetting) to a PEM file holding it"
+                    "if the server uses a private certificate authority, trust a CA file (PEM) holding it"
                 }
-            return
-                "\(fix); only for a test server, \(self.settingsPrefix)insecureSkipTLSVerify=true turns the check off"
+            return "\(fix); only for a test server, skipping TLS verification turns the check off"
         }
     }
 

@@ -13,8 +13,7 @@ struct CurlTransportTimeoutTests {
             configuration: .init(
                 connectTimeout: .seconds(1),
                 timeout: timeout,
-                retry: RetryPolicy(maxAttempts: attempts),
-                settingsPrefix: "gitea."
+                retry: RetryPolicy(maxAttempts: attempts)
             ),
             sleep: fixture.sleeps.sleep
         )
@@ -44,7 +43,7 @@ struct CurlTransportTimeoutTests {
             #expect(text.contains("GET \(fixture.server.baseURL.absoluteString)api/v1/version failed after 2 attempts"))
             #expect(text.contains("timeout of 1 s"))
             #expect(text.contains("check that the server is up"))
-            #expect(text.contains("raise gitea.timeoutSeconds"))
+            #expect(text.contains("raise the timeout"))
             // Each attempt waited out the 1 s limit (the server would have answered after 4 s).
             #expect(elapsed >= .milliseconds(1900))
         }

@@ -352,22 +352,22 @@ struct GiteaClientTests {
             "Frozen for review.",
             on: pull.number,
             in: repo,
-            idempotencyKey: "job-1/p1/r1/freeze"
+            marker: "<!-- app:job-1/p1/r1/freeze -->"
         )
         guard case .posted(let posted) = first else {
             Issue.record("expected a new comment, got \(first)")
             return
         }
         #expect(posted.body.hasPrefix("Frozen for review."))
-        #expect(posted.body.hasSuffix("<!-- tollgate:job-1/p1/r1/freeze -->"))
+        #expect(posted.body.hasSuffix("<!-- app:job-1/p1/r1/freeze -->"))
         let second = try await fixture.bot.postComment(
             "Frozen for review.",
             on: pull.number,
             in: repo,
-            idempotencyKey: "job-1/p1/r1/freeze"
+            marker: "<!-- app:job-1/p1/r1/freeze -->"
         )
         #expect(second == .alreadyPresent(posted))
-        _ = try await fixture.alice.postComment("Human remark", on: pull.number, in: repo, idempotencyKey: "other")
+        _ = try await fixture.alice.postComment("Human remark", on: pull.number, in: repo, marker: "<!-- other -->")
 
         let all = try await fixture.bot.issueComments(on: pull.number, in: repo, since: nil)
         #expect(all.count == 2)
@@ -378,7 +378,10 @@ struct GiteaClientTests {
         )
 
         await expectGiteaError(.invalidArgument) {
-            try await fixture.bot.postComment("x", on: pull.number, in: repo, idempotencyKey: "bad-->key")
+            try await fixture.bot.postComment("x", on: pull.number, in: repo, marker: "two\nlines")
+        }
+        await expectGiteaError(.invalidArgument) {
+            try await fixture.bot.postComment("x", on: pull.number, in: repo, marker: " ")
         }
         // Gitea answers 500, not 404, for comments on an unknown index.
         await expectGiteaError(.serverError) { try await fixture.bot.issueComments(on: 99, in: repo, since: nil) }
@@ -511,7 +514,7 @@ struct GiteaClientTests {
         #expect(try await client.pullRequest(pull.number, in: repo).number == pull.number)
         // …but comments on a pull request need the issue scope.
         let error = await expectGiteaError(.forbidden) {
-            try await client.postComment("hello", on: pull.number, in: repo, idempotencyKey: "k")
+            try await client.postComment("hello", on: pull.number, in: repo, marker: "<!-- k -->")
         }
         #expect(error?.message.contains("required=[read:issue]") == true)
         #expect(error.map { "\($0)" }?.contains(readOnly.token) == false)

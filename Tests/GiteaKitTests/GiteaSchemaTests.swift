@@ -43,7 +43,7 @@ struct GiteaSchemaTests {
             on: pull.number,
             in: repo
         )
-        _ = try await fixture.bot.postComment("hello", on: pull.number, in: repo, idempotencyKey: "k")
+        _ = try await fixture.bot.postComment("hello", on: pull.number, in: repo, marker: "<!-- k -->")
 
         let transport = fixture.transport()
         let base = "api/v1/repos/\(repo.owner)/\(repo.name)"

@@ -117,7 +117,7 @@ public final class GiteaReviewHost: ReviewHost {
         let ref = try repoRef()
         let number = Int64(handle.id)
         _ = try call("commenting on pull request #\(number)") {
-            try await $0.postComment(body, on: number, in: ref, idempotencyKey: key)
+            try await $0.postComment(body, on: number, in: ref, marker: CommentMarker.forKey(key))
         }
         FaultPoint.afterComment.trip()
     }
@@ -129,7 +129,7 @@ public final class GiteaReviewHost: ReviewHost {
         let ref = try repoRef()
         let bot = try bot()
         let number = Int64(handle.id)
-        let marker = GiteaClient.marker(forKey: key)
+        let marker = CommentMarker.forKey(key)
         // Idempotent as every post: a rerun finds the review by its hidden marker and posts nothing.
         let reviews = try call("reading the reviews of pull request #\(number)") {
             try await $0.reviews(on: number, in: ref)
@@ -227,8 +227,7 @@ public final class GiteaReviewHost: ReviewHost {
                 credentials: credentials,
                 security: TransportSecurity(
                     caFile: config[ConfigKeys.giteaCaFile],
-                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
-                    settingsPrefix: "gitea."
+                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify]
                 )
             )
         } catch {
@@ -247,8 +246,7 @@ public final class GiteaReviewHost: ReviewHost {
                 credentials: credentials,
                 security: TransportSecurity(
                     caFile: config[ConfigKeys.giteaCaFile],
-                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
-                    settingsPrefix: "gitea."
+                    insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify]
                 )
             )
             return try repository.resolve(reference: "refs/remotes/\(Self.remote)/\(branch)")
@@ -277,8 +275,7 @@ public final class GiteaReviewHost: ReviewHost {
             configuration: CurlTransport.Configuration(
                 timeout: .seconds(max(1, config[ConfigKeys.giteaTimeoutSeconds])),
                 caFile: caFile.isEmpty ? nil : caFile,
-                insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify],
-                settingsPrefix: "gitea."
+                insecureSkipTLSVerify: config[ConfigKeys.giteaInsecureSkipTLSVerify]
             )
         )
         let client = GiteaClient(baseURL: url, token: try token(), transport: transport)
@@ -344,7 +341,11 @@ public final class GiteaReviewHost: ReviewHost {
                 "the token lacks a permission or scope: Tollgate needs write:repository, write:issue and read:user, "
                 + "and write:user or write:organization to create repositories."
         case .transport where error.transportError?.curlError?.isCertificateRefusal == true:
-            advice = nil
+            advice = certificateAdvice()
+        case .transport where error.transportError?.curlError?.kind == .timedOut:
+            advice =
+                "is the Gitea server at \(url) up and not overloaded? If it is slow, raise "
+                + "\(ConfigKeys.giteaTimeoutSeconds.name) (now \(config[ConfigKeys.giteaTimeoutSeconds]) s)."
         case .transport:
             advice = "is the Gitea server at \(url) running and reachable?"
         default:
@@ -359,8 +360,23 @@ public final class GiteaReviewHost: ReviewHost {
         var advice = "is the Gitea server at \(config[ConfigKeys.giteaUrl]) running, and may the bot push there?"
         if let git = error as? GitError, git.isAuthenticationFailure {
             advice = "the server refused the token for git: check the bot's token and its write:repository scope"
+        } else if let git = error as? GitError, git.isCertificateFailure {
+            advice = certificateAdvice()
         }
         return EngineError.host("\(doing) failed: \(redacted(String(describing: error))). \(advice.capitalizedFirst)")
+    }
+
+    /// What to set when the server's certificate was not trusted, by the configuration keys' names (the adapters
+    /// only say that a CA file or skipping verification would settle it).
+    private func certificateAdvice() -> String {
+        let caFile = config[ConfigKeys.giteaCaFile]
+        let insecure = "only for a test server, \(ConfigKeys.giteaInsecureSkipTLSVerify.name)=true turns the check off."
+        if caFile.isEmpty {
+            return "if the server uses a private certificate authority, set \(ConfigKeys.giteaCaFile.name) to a PEM "
+                + "file holding it; \(insecure)"
+        }
+        return "check that \(ConfigKeys.giteaCaFile.name) (\(caFile)) holds the certificate authority that signed "
+            + "the server's certificate and that the certificate names this host; \(insecure)"
     }
 
     /// `text` with the token removed, whatever echoed it.

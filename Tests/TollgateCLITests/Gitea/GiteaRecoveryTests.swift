@@ -49,7 +49,7 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         let alice = client(server.alice)
-        _ = try await alice.postComment("Wrong direction entirely", on: pull.number, in: repo, idempotencyKey: "t1")
+        _ = try await alice.postComment("Wrong direction entirely", on: pull.number, in: repo, marker: "<!-- t1 -->")
         _ = try await alice.editPullRequest(pull.number, in: repo, EditPullRequestOptions(state: .closed))
         let redo = try tollgate("resume", job.path)
         #expect(redo.status == 3, "\(redo)")
