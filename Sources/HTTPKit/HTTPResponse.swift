@@ -19,9 +19,6 @@ public struct HTTPResponse: Sendable, Equatable {
         self.attempts = attempts
     }
 
-    /// Whether the status is in 200...299.
-    public var isSuccess: Bool { (200...299).contains(self.status) }
-
     /// The `X-Total-Count` header as a number, when present and valid.
     public var totalCount: Int? {
         self.headers["X-Total-Count"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -16,7 +16,7 @@ extension JobSession {
     /// Returns one line per key that changed, `key: old -> new`.
     /// - Throws: `EngineError.usage` for a key fixed at init or a job that is over, `ConfigError` for an unknown
     ///   key or a bad value; nothing is changed then.
-    public func configure(assignments: [String], now: Date = Date()) throws -> [String] {
+    public func configure(assignments: [String]) throws -> [String] {
         let job = try state
         guard job.status != .completed, job.status != .cancelled else {
             throw EngineError.refused("the job is \(job.status.rawValue); its settings can no longer change")
@@ -27,7 +27,7 @@ extension JobSession {
                 "\(fixed) is fixed when the job is created (reviews already live there); start a new job to change it"
             )
         }
-        return try change(with: [layer], now: now)
+        return try change(with: [layer])
     }
 
     /// Stores the settings the `TOLLGATE_CRITIQUE_*` variables of `environment` give, where they differ from the
@@ -39,11 +39,11 @@ extension JobSession {
     /// - Returns: one line per key that changed, `key: old -> new (VARIABLE)`.
     /// - Throws: `ConfigError` for a variable that names no setting or a value its key does not allow.
     @discardableResult
-    public func applyEnvironment(_ environment: [String: String], now: Date = Date()) throws -> [String] {
+    public func applyEnvironment(_ environment: [String: String]) throws -> [String] {
         let layers = try ConfigLayer.environment(environment)
         let job = try state
         guard !layers.isEmpty, job.status != .completed, job.status != .cancelled else { return [] }
-        return try change(with: layers, now: now)
+        return try change(with: layers)
     }
 
     /// The job's settings with the `TOLLGATE_CRITIQUE_*` variables of `environment` over them: what `tollgate config
@@ -64,7 +64,7 @@ extension JobSession {
     }
 
     /// Applies `layers` over the stored settings, and stores and records what changed (value or source).
-    private func change(with layers: [ConfigLayer], now: Date) throws -> [String] {
+    private func change(with layers: [ConfigLayer]) throws -> [String] {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let updated = try document.config.overriding(with: Self.changing(document.config, layers))
         var changes: [String: String] = [:]
@@ -88,7 +88,7 @@ extension JobSession {
         var next = document
         next.job = machine.state
         next.config = updated
-        try store.commit(next, events: events, now: now)
+        try store.commit(next, events: events, now: Date())
         return lines
     }
 }

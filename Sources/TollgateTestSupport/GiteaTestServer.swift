@@ -335,14 +335,6 @@ public final class GiteaTestServer: Sendable {
         _ = try self.control("version", ["version": version])
     }
 
-    /// Sets a repository's `default_delete_branch_after_merge`.
-    public func setDeleteBranchAfterMergeDefault(_ value: Bool, owner: String, name: String) throws {
-        _ = try self.control(
-            "repos/settings",
-            ["owner": owner, "name": name, "default_delete_branch_after_merge": value]
-        )
-    }
-
     // MARK: - Request log
 
     /// Every API and git request answered since the start or the last ``resetRequestLog()``.

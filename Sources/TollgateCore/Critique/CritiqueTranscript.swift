@@ -33,11 +33,6 @@ public enum CritiqueTranscript {
         return encoder
     }
 
-    /// The header line, without its newline.
-    public static func headerLine(version: CritiqueProtocol = .current) throws -> String {
-        String(decoding: try Self.encoder().encode(Header(version: version)), as: UTF8.self)
-    }
-
     /// One event's line, without its newline (for appending to a transcript as events arrive).
     public static func line(for event: CritiqueEvent) throws -> String {
         String(decoding: try Self.encoder().encode(event), as: UTF8.self)

@@ -370,6 +370,4 @@ public struct Scoreboard: Sendable, Equatable {
         return self.artifact(forRound: round)
     }
 
-    /// The `<SUMMARY>` text of the first `<SHIP>` block, if any.
-    public var shipSummary: String? { self.ship?.summary }
 }
