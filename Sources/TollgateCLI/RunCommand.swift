@@ -79,7 +79,7 @@ enum RunCommand {
     static func nextSteps(for session: JobSession, directory: URL) -> String {
         let path = ShellQuoting.quoted(directory.path)
         guard let review = try? session.state.review else { return "" }
-        if review.host == "local" {
+        if review.host == .local {
             return """
                 next: look at the branch (git -C \(path) diff main...\((try? session.state.branch) ?? "")), then
                   tollgate review \(path) approve

@@ -46,8 +46,10 @@ enum StatusCommand {
         }
         if let reason = state.freezeReason, state.status == .pendingReview { output.out("  frozen: \(reason)") }
         if state.status == .pendingReview, let review = state.review,
-            let last = try session.lastEvent(where: { $0.type.hasPrefix("review.") || $0.type.hasPrefix("verdict.") }),
-            last.type == "review.rerequested"
+            let last = try session.lastEvent(where: {
+                $0.type.rawValue.hasPrefix("review.") || $0.type.rawValue.hasPrefix("verdict.")
+            }),
+            last.type == .reviewRerequested
         {
             output.out(
                 "  review re-requested for the new head \(review.head.prefix(10)) (an earlier verdict was for an older commit)"
@@ -82,7 +84,7 @@ enum StatusCommand {
         case .running: return "tollgate run \(path) (it goes on from the step recorded last)"
         case .pendingReview:
             guard let review = state.review else { return "tollgate resume \(path)" }
-            if review.host == "local" {
+            if review.host == .local {
                 return
                     "give a verdict (`tollgate review \(path) approve`, or `request-changes --comment PATH:LINE:TEXT`), "
                     + "then `tollgate resume \(path)`"
@@ -146,10 +148,10 @@ enum StatusCommand {
             revision = state.revision
             branch = state.branch
             autonomy = state.autonomy.rawValue
-            reviewHost = state.reviewHost
+            reviewHost = state.reviewHost.rawValue
             review = state.review.map {
                 Review(
-                    host: $0.host,
+                    host: $0.host.rawValue,
                     id: $0.id,
                     location: $0.location,
                     url: $0.location.hasPrefix("http") ? $0.location : nil,

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 /// What the engine reports to a user: each case names the problem and what to do about it.
 public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -13,7 +14,7 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case stateDamaged(path: String, reason: String)
     case stateMoved
     case nothingToReview(status: String)
-    case wrongHost(host: String, location: String)
+    case wrongHost(host: ReviewHostKind, location: String)
     case mergeConflict(branch: String, paths: [String])
     case dirtyWorkspace(path: String, during: String)
     case usage(String)

@@ -715,7 +715,7 @@ final class JobRunner {
             ? "`plan.md` and `todos.yaml`: is this the right plan, and are the todos the right next steps?"
             : "the outputs of the todos: are they complete and correct?"
         let hint =
-            host.name == "local"
+            host.name == .local
             ? "`tollgate review \(workspace.root.path) approve` (or `request-changes --comment PATH:LINE:TEXT`, "
                 + "or `close`), then `tollgate resume \(workspace.root.path)`."
             : "approve or request changes on this pull request (inline comments are handed to the agent), "

@@ -208,7 +208,7 @@ public final class JobSession {
             description: options.description,
             expert: options.expert,
             autonomy: autonomy,
-            reviewHost: config[ConfigKeys.reviewHost].rawValue,
+            reviewHost: config[ConfigKeys.reviewHost],
             maxPhases: config[ConfigKeys.maxPhases]
         )
         let workspace = Workspace(root: root, repository: repository)
@@ -216,7 +216,7 @@ public final class JobSession {
         let store = StateStore(repository: repository, signature: signature)
         let document = JobDocument(job: job, config: config)
         let created = JobEvent(
-            type: "job.created",
+            type: .jobCreated,
             phase: nil,
             revision: nil,
             data: [

@@ -84,7 +84,7 @@ struct StateStoreTests {
 
         let session = try JobSession.open(at: job.root, resources: job.resources, exclusive: false)
         #expect(try session.state.status == .pendingReview)
-        #expect(try session.lastEvent(where: { $0.type.hasPrefix("review.") })?.type == "review.opened")
+        #expect(try session.lastEvent(where: { $0.type.rawValue.hasPrefix("review.") })?.type == "review.opened")
         try job.review(.approve)
         #expect(try job.resume().isFrozen)
         #expect(try job.state.merged.count == 2)
@@ -123,7 +123,7 @@ struct StateStoreTests {
         #expect(try job.events == trail)
         #expect(try job.state.status == .pendingReview)
         let session = try JobSession.open(at: job.root, resources: job.resources, exclusive: false)
-        #expect(try session.lastEvent(where: { $0.type.hasPrefix("review.") })?.type == "review.opened")
+        #expect(try session.lastEvent(where: { $0.type.rawValue.hasPrefix("review.") })?.type == "review.opened")
 
         // The next transition migrates it: events.ndjson leaves the tree, job.json is version 2 and counts on.
         try job.review(.approve)

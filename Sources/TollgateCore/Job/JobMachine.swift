@@ -25,7 +25,7 @@ public struct JobMachine: Sendable, Equatable {
     public mutating func started() -> [JobEvent] {
         precondition(state.status == .created, "Invalid state: started() in \(state.status)")
         state.status = .running
-        return [event("job.started", ["autonomy": state.autonomy.rawValue, "next": describeNext()])]
+        return [event(.jobStarted, ["autonomy": state.autonomy.rawValue, "next": describeNext()])]
     }
 
     /// `run` was asked again for a failed job: the failed step is tried again.
@@ -34,7 +34,7 @@ public struct JobMachine: Sendable, Equatable {
         let cause = state.failure ?? ""
         state.status = .running
         state.failure = nil
-        return [event("job.retried", ["previousFailure": cause, "next": describeNext()])]
+        return [event(.jobRetried, ["previousFailure": cause, "next": describeNext()])]
     }
 
     /// The phase branch exists and is checked out.
@@ -45,7 +45,7 @@ public struct JobMachine: Sendable, Equatable {
         state.next = .runAgent(run: state.runs, mode: mode)
         return [
             event(
-                "phase.started",
+                .phaseStarted,
                 [
                     "branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
                     "base": base, "next": describeNext(),
@@ -67,7 +67,7 @@ public struct JobMachine: Sendable, Equatable {
         }
         for (index, warning) in report.warnings.enumerated() { data["warning\(index + 1)"] = warning }
         if let usage = report.outcome.usage { add(usage) }
-        return [event(report.failure == nil ? "agent.finished" : "agent.failed", data)]
+        return [event(report.failure == nil ? .agentFinished : .agentFailed, data)]
     }
 
     /// The run's work is committed on the phase branch at `head`; `guardReason` is an escalation the shell found
@@ -78,14 +78,14 @@ public struct JobMachine: Sendable, Equatable {
         -> [JobEvent]
     {
         let report = state.lastRun ?? AgentReport()
-        var events = [event("revision.committed", ["run": "\(run)", "head": head, "branch": state.branch])]
+        var events = [event(.revisionCommitted, ["run": "\(run)", "head": head, "branch": state.branch])]
         if let failure = report.failure {
             state.status = .failed
             state.failure = "\(state.phase), run \(run): \(failure)"
             state.runs += 1
             state.next = .runAgent(run: state.runs, mode: state.pendingFeedback.isEmpty ? .work : .feedback)
             state.lastRun = nil
-            events.append(event("job.failed", ["cause": state.failure ?? failure, "next": describeNext()]))
+            events.append(event(.jobFailed, ["cause": state.failure ?? failure, "next": describeNext()]))
             return events
         }
         state.answered = Array(Set(state.answered).union(state.pendingFeedback.map(\.id))).sorted()
@@ -105,7 +105,7 @@ public struct JobMachine: Sendable, Equatable {
         state.lastRun = nil
         if critique {
             state.next = .critique(run: run)
-            events.append(event("critique.scheduled", ["run": "\(run)", "next": describeNext()]))
+            events.append(event(.critiqueScheduled, ["run": "\(run)", "next": describeNext()]))
             return events
         }
         return events + decideBoundary(guardReason: guardReason)
@@ -115,7 +115,7 @@ public struct JobMachine: Sendable, Equatable {
     /// boundary the autonomy level would merge.
     public mutating func critiqueFinished(_ critique: PhaseCritique, escalate: Bool) -> [JobEvent] {
         state.critique = critique
-        let events = [event("critique.finished", critique.eventData)]
+        let events = [event(.critiqueFinished, critique.eventData)]
         return events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil)
     }
 
@@ -127,11 +127,11 @@ public struct JobMachine: Sendable, Equatable {
         if let reason {
             state.freezeReason = reason
             state.next = .requestReview
-            events.append(event("boundary.freeze", ["reason": reason.description, "next": describeNext()]))
+            events.append(event(.boundaryFreeze, ["reason": reason.description, "next": describeNext()]))
         } else {
             state.freezeReason = nil
             state.next = .merge(approvers: [])
-            events.append(event("boundary.merge", ["next": describeNext()]))
+            events.append(event(.boundaryMerge, ["next": describeNext()]))
         }
         return events
     }
@@ -144,9 +144,10 @@ public struct JobMachine: Sendable, Equatable {
         state.next = .awaitVerdict
         return [
             event(
-                reopened ? "review.rerequested" : "review.opened",
+                reopened ? .reviewRerequested : .reviewOpened,
                 [
-                    "host": handle.host, "id": "\(handle.id)", "location": handle.location, "head": handle.head,
+                    "host": handle.host.rawValue, "id": "\(handle.id)", "location": handle.location,
+                    "head": handle.head,
                     "reason": state.freezeReason?.description ?? "",
                 ]
             )
@@ -172,12 +173,12 @@ public struct JobMachine: Sendable, Equatable {
         case .approved(let approvers):
             state.status = .running
             state.next = .merge(approvers: approvers)
-            return [event("verdict.approved", ["by": approvers.joined(separator: ","), "next": describeNext()])]
+            return [event(.verdictApproved, ["by": approvers.joined(separator: ","), "next": describeNext()])]
         case .stale(let approvers, let head):
             state.next = .requestReview
             return [
                 event(
-                    "verdict.stale",
+                    .verdictStale,
                     ["by": approvers.joined(separator: ","), "head": head, "next": describeNext()]
                 )
             ]
@@ -209,7 +210,7 @@ public struct JobMachine: Sendable, Equatable {
             state.next = .preparePhase
             return [
                 event(
-                    "verdict.closed",
+                    .verdictClosed,
                     [
                         "closedBranch": closed.branch, "redoBranch": state.branch, "items": "\(items.count)",
                         "next": describeNext(),
@@ -231,7 +232,7 @@ public struct JobMachine: Sendable, Equatable {
         state.next = .finishPhase
         return [
             event(
-                "phase.merged",
+                .phaseMerged,
                 ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()]
             )
         ]
@@ -245,7 +246,7 @@ public struct JobMachine: Sendable, Equatable {
         if state.jobComplete {
             state.status = .completed
             state.next = nil
-            return [event("job.completed", ["phases": "\(finished.number)"])]
+            return [event(.jobCompleted, ["phases": "\(finished.number)"])]
         }
         if finished.number >= state.maxPhases {
             // The finish stays next: raising maxPhases (`tollgate config DIR --set maxPhases=N`) lets a run go on.
@@ -254,10 +255,10 @@ public struct JobMachine: Sendable, Equatable {
                 "the job reached maxPhases (\(state.maxPhases)) without the agent reporting it complete; "
                 + "raise it with `tollgate config DIR --set maxPhases=N` and run again to go on"
             state.next = .finishPhase
-            return [event("job.failed", ["cause": state.failure ?? "", "next": describeNext()])]
+            return [event(.jobFailed, ["cause": state.failure ?? "", "next": describeNext()])]
         }
         // The event is about the phase that finished: its number and last revision, taken before they move on.
-        var finishedEvent = event("phase.finished", ["branch": finished.branch])
+        var finishedEvent = event(.phaseFinished, ["branch": finished.branch])
         state.phase = finished.successor
         state.revision = 0
         state.phaseSummary = nil
@@ -273,7 +274,7 @@ public struct JobMachine: Sendable, Equatable {
     public mutating func stepFailed(_ cause: String) -> [JobEvent] {
         state.status = .failed
         state.failure = cause
-        return [event("job.failed", ["cause": cause, "next": describeNext()])]
+        return [event(.jobFailed, ["cause": cause, "next": describeNext()])]
     }
 
     /// The owner changed settings of the job (`tollgate config DIR --set`): `changes` maps each key to its new value
@@ -282,19 +283,19 @@ public struct JobMachine: Sendable, Equatable {
     {
         state.autonomy = autonomy
         state.maxPhases = maxPhases
-        return [event("config.changed", changes)]
+        return [event(.configChanged, changes)]
     }
 
     /// The job was cancelled by its owner.
     public mutating func cancelled(reason: String) -> [JobEvent] {
         state.status = .cancelled
         state.next = nil
-        return [event("job.cancelled", ["reason": reason])]
+        return [event(.jobCancelled, ["reason": reason])]
     }
 
     // MARK: - Helpers
 
-    private func event(_ type: String, _ data: [String: String]) -> JobEvent {
+    private func event(_ type: JobEventType, _ data: [String: String]) -> JobEvent {
         JobEvent(type: type, phase: state.phase.number, revision: state.revision, data: data)
     }
 

@@ -11,7 +11,7 @@ public struct JobState: Codable, Sendable, Equatable {
     public var expert: String?
     public var autonomy: AutonomyLevel
     /// `local` or `gitea`.
-    public var reviewHost: String
+    public var reviewHost: ReviewHostKind
     public var maxPhases: Int
     public var status: JobStatus
     public var phase: PhaseRef
@@ -53,7 +53,7 @@ public struct JobState: Codable, Sendable, Equatable {
         description: String,
         expert: String?,
         autonomy: AutonomyLevel,
-        reviewHost: String,
+        reviewHost: ReviewHostKind,
         maxPhases: Int
     ) {
         self.version = Self.currentVersion
@@ -89,8 +89,8 @@ public struct JobState: Codable, Sendable, Equatable {
 
 /// Where an open review lives.
 public struct ReviewHandle: Codable, Sendable, Equatable {
-    /// `local` or `gitea`.
-    public var host: String
+    /// Where the review is.
+    public var host: ReviewHostKind
     /// The review's number on its host (the pull request index on Gitea).
     public var id: Int
     /// A web address (Gitea) or a path a person can look at (local).
@@ -98,7 +98,7 @@ public struct ReviewHandle: Codable, Sendable, Equatable {
     /// The head commit the review was last requested for.
     public var head: String
 
-    public init(host: String, id: Int, location: String, head: String) {
+    public init(host: ReviewHostKind, id: Int, location: String, head: String) {
         self.host = host
         self.id = id
         self.location = location

@@ -5,15 +5,16 @@ import Foundation
 /// It is also the one record of the loop: iterations used, the composite before and after, the tokens and time it
 /// cost and why it stopped (`critique.finished` carries the same figures).
 public struct PhaseCritique: Codable, Sendable, Equatable {
-    /// `shipped`, `below_threshold`, `timed_out`, `interrupted`, `degraded` or `failed`.
-    public var status: String
+    /// How the kept critique ended.
+    public var status: CritiqueStatus
     /// The composite of the artifact kept (the worst artifact's, when there are several).
     public var composite: Double?
     public var threshold: Double
     public var openMustFix: Int
     /// Revision iterations the loop used (0 when the first critique shipped).
     public var iterations: Int
-    public var stopReason: String?
+    /// Why the revision loop stopped, when one ran.
+    public var stopReason: RevisionLoopSummary.StopReason?
     /// Where the report is, relative to the workspace root.
     public var report: String
     /// The composite of the first critique, before any revision (of the same artifact as ``composite``).
@@ -25,12 +26,12 @@ public struct PhaseCritique: Codable, Sendable, Equatable {
     public var latencyMs: Int
 
     public init(
-        status: String,
+        status: CritiqueStatus,
         composite: Double?,
         threshold: Double,
         openMustFix: Int,
         iterations: Int,
-        stopReason: String?,
+        stopReason: RevisionLoopSummary.StopReason?,
         report: String,
         startComposite: Double? = nil,
         tokens: Int = 0,
@@ -56,12 +57,12 @@ public struct PhaseCritique: Codable, Sendable, Equatable {
     /// Reads a result; one recorded before the loop's figures were kept reads with none (0 tokens, 0 ms).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        status = try container.decode(String.self, forKey: .status)
+        status = try container.decode(CritiqueStatus.self, forKey: .status)
         composite = try container.decodeIfPresent(Double.self, forKey: .composite)
         threshold = try container.decode(Double.self, forKey: .threshold)
         openMustFix = try container.decode(Int.self, forKey: .openMustFix)
         iterations = try container.decode(Int.self, forKey: .iterations)
-        stopReason = try container.decodeIfPresent(String.self, forKey: .stopReason)
+        stopReason = try container.decodeIfPresent(RevisionLoopSummary.StopReason.self, forKey: .stopReason)
         report = try container.decode(String.self, forKey: .report)
         startComposite = try container.decodeIfPresent(Double.self, forKey: .startComposite)
         tokens = try container.decodeIfPresent(Int.self, forKey: .tokens) ?? 0
@@ -69,7 +70,7 @@ public struct PhaseCritique: Codable, Sendable, Equatable {
     }
 
     /// Whether the critique passed: it shipped with no open must-fix item.
-    public var passed: Bool { status == "shipped" && openMustFix == 0 }
+    public var passed: Bool { status == .shipped && openMustFix == 0 }
 
     /// One line for status and PR bodies.
     public var line: String {
@@ -83,18 +84,18 @@ public struct PhaseCritique: Codable, Sendable, Equatable {
         func score(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "none" }
         return "revision loop: \(iterations) iteration(s), composite \(score(startComposite)) → \(score(composite)), "
             + "\(tokens) token(s), \(String(format: "%.1f", Double(latencyMs) / 1000)) s, "
-            + "stopped: \(stopReason ?? "unknown")"
+            + "stopped: \(stopReason?.rawValue ?? "unknown")"
     }
 
     /// The figures `critique.finished` records: the one event of the loop.
     public var eventData: [String: String] {
         var data = [
-            "status": status, "openMustFix": "\(openMustFix)", "iterations": "\(iterations)", "report": report,
+            "status": status.rawValue, "openMustFix": "\(openMustFix)", "iterations": "\(iterations)", "report": report,
             "tokens": "\(tokens)", "latencyMs": "\(latencyMs)",
         ]
         if let composite { data["composite"] = String(format: "%.2f", composite) }
         if let startComposite { data["startComposite"] = String(format: "%.2f", startComposite) }
-        if let stopReason { data["stopReason"] = stopReason }
+        if let stopReason { data["stopReason"] = stopReason.rawValue }
         return data
     }
 

@@ -351,12 +351,12 @@ public struct ProcessCritic: PhaseCritic {
             ? (results.first?.report ?? request.reportDirectory + "/report.md")
             : request.reportDirectory + "/report.md"
         return PhaseCritique(
-            status: (worst?.step?.status ?? .failed).rawValue,
+            status: worst?.step?.status ?? .failed,
             composite: worst?.step?.summary.composite,
             threshold: request.config.threshold,
             openMustFix: results.reduce(0) { $0 + ($1.step?.openMustFix ?? 0) },
             iterations: results.reduce(0) { $0 + $1.loop.iterations },
-            stopReason: worst?.loop.stopReason.rawValue,
+            stopReason: worst?.loop.stopReason,
             report: report,
             startComposite: worst?.loop.startComposite,
             tokens: results.reduce(0) { $0 + $1.loop.tokens },
@@ -409,12 +409,12 @@ public struct ProcessCritic: PhaseCritic {
             failure: "no artifact to critique"
         )
         let result = PhaseCritique(
-            status: CritiqueStatus.failed.rawValue,
+            status: .failed,
             composite: nil,
             threshold: request.config.threshold,
             openMustFix: 0,
             iterations: 0,
-            stopReason: loop.stopReason.rawValue,
+            stopReason: loop.stopReason,
             report: request.reportDirectory + "/report.md"
         )
         let document = CritiqueResultDocument(result: result, artifacts: [], loop: loop)

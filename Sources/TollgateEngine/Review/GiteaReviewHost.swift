@@ -11,7 +11,7 @@ import TollgateCore
 /// read on first use, sent only in the `Authorization` header and as the git password, and never written into a
 /// message, event, commit or remote URL.
 public final class GiteaReviewHost: ReviewHost {
-    public let name = "gitea"
+    public let name = ReviewHostKind.gitea
 
     /// The bot's login, once a call has asked the server who the token belongs to.
     public var botName: String { botLogin ?? "" }

@@ -8,7 +8,7 @@ import TollgateCore
 /// It follows the Gitea rules (latest verdict per reviewer, approvals valid for the head only, re-requests), so the
 /// engine behaves the same on either host.
 public final class LocalReviewHost: ReviewHost {
-    public let name = "local"
+    public let name = ReviewHostKind.local
     public let botName = "tollgate"
 
     private let store: StateStore
@@ -38,7 +38,7 @@ public final class LocalReviewHost: ReviewHost {
             let reviewers = Set(review.entries.filter { $0.kind != .comment }.map(\.reviewer)).union(request.reviewers)
             book.request(reviewers, on: &review, at: request.head)
             book.reviews[index] = review
-            try save(book, note: "review.head_updated", review: review)
+            try save(book, note: .reviewHeadUpdated, review: review)
             return handle(for: review)
         }
         var review = LocalReviewBook.Review(
@@ -54,7 +54,7 @@ public final class LocalReviewHost: ReviewHost {
         )
         book.request(request.reviewers, on: &review, at: request.head)
         book.reviews.append(review)
-        try save(book, note: "review.created", review: review)
+        try save(book, note: .reviewCreated, review: review)
         return handle(for: review)
     }
 
@@ -78,7 +78,7 @@ public final class LocalReviewHost: ReviewHost {
         guard let index = book.index(of: handle.id), book.reviews[index].state != .merged else { return }
         book.reviews[index].state = .merged
         book.reviews[index].mergeCommit = commit
-        try save(book, note: "review.merged", review: book.reviews[index])
+        try save(book, note: .reviewMerged, review: book.reviews[index])
     }
 
     public func close(_ handle: ReviewHandle, note: String) throws {
@@ -86,7 +86,7 @@ public final class LocalReviewHost: ReviewHost {
         guard let index = book.index(of: handle.id), book.reviews[index].state == .open else { return }
         book.reviews[index].state = .closed
         book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: "tollgate", body: note))
-        try save(book, note: "review.closed", review: book.reviews[index])
+        try save(book, note: .reviewClosed, review: book.reviews[index])
     }
 
     // MARK: - Verdicts from `tollgate review`
@@ -136,7 +136,7 @@ public final class LocalReviewHost: ReviewHost {
             )
         }
         book.reviews[index] = review
-        try save(book, note: "review.submitted", review: review, data: ["action": action.rawValue, "by": reviewer])
+        try save(book, note: .reviewSubmitted, review: review, data: ["action": action.rawValue, "by": reviewer])
         switch action {
         case .approve: return "approved \(review.branch) at \(head.prefix(10)) as \(reviewer)"
         case .requestChanges:
@@ -159,7 +159,7 @@ public final class LocalReviewHost: ReviewHost {
 
     private func save(
         _ book: LocalReviewBook,
-        note: String,
+        note: JobEventType,
         review: LocalReviewBook.Review,
         data: [String: String] = [:]
     ) throws {

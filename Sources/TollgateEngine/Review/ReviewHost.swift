@@ -7,7 +7,7 @@ import TollgateCore
 /// idempotent: called again after a crash, it finds what the first call did and does not do it twice.
 public protocol ReviewHost: AnyObject {
     /// `local` or `gitea`, as `status` shows it.
-    var name: String { get }
+    var name: ReviewHostKind { get }
     /// The account that opens reviews; its own reviews and comments never count as a verdict.
     var botName: String { get }
 

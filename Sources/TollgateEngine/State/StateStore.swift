@@ -262,8 +262,8 @@ public final class StateStore {
     static func message(for events: [RecordedEvent], job: JobState) throws -> String {
         var title = "state: \(job.status.rawValue)"
         if let first = events.first {
-            title = first.type
-            if let phase = first.phase, first.type != "job.created" { title += " (phase \(phase))" }
+            title = first.type.rawValue
+            if let phase = first.phase, first.type != .jobCreated { title += " (phase \(phase))" }
             for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
                 if let value = first.data[key], !value.isEmpty {
                     title += ": \(value)"
@@ -271,7 +271,7 @@ public final class StateStore {
                 }
             }
         }
-        var body = events.dropFirst().map(\.type)
+        var body = events.dropFirst().map(\.type.rawValue)
         body.append("status: \(job.status.rawValue), next: \(job.next?.description ?? "none")")
         var message = "\(oneLine(String(title.prefix(100))))\n\n\(body.map(oneLine).joined(separator: "\n"))\n"
         if !events.isEmpty { message += "\n" }

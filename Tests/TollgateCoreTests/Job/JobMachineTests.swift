@@ -13,7 +13,7 @@ struct JobMachineTests {
             description: "test",
             expert: nil,
             autonomy: level,
-            reviewHost: "local",
+            reviewHost: .local,
             maxPhases: maxPhases
         )
         state.status = status
@@ -41,7 +41,7 @@ struct JobMachineTests {
         return machine
     }
 
-    static let handle = ReviewHandle(host: "local", id: 1, location: "tollgate/state:reviews.json#1", head: "h1")
+    static let handle = ReviewHandle(host: .local, id: 1, location: "tollgate/state:reviews.json#1", head: "h1")
 
     /// A machine frozen on phase 1 (guided), review open.
     static func frozen() -> JobMachine {
@@ -63,7 +63,7 @@ struct JobMachineTests {
         let events = machine.started()
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .preparePhase)
-        #expect(events.map(\.type) == ["job.started"])
+        #expect(events.map(\.type.rawValue) == ["job.started"])
         #expect(events.first?.data["autonomy"] == "guided")
     }
 
@@ -74,7 +74,7 @@ struct JobMachineTests {
         #expect(machine.state.revision == 1)
         #expect(machine.state.runs == 1)
         #expect(machine.state.next == .runAgent(run: 1, mode: .work))
-        #expect(events.map(\.type) == ["phase.started"])
+        #expect(events.map(\.type.rawValue) == ["phase.started"])
         #expect(events.first?.data["branch"] == "phase-1-strategic")
         #expect(events.first?.data["base"] == "abc")
         #expect(events.first?.phase == 1)
@@ -95,14 +95,14 @@ struct JobMachineTests {
         _ = machine.started()
         _ = machine.phasePrepared(base: "b")
         let finished = machine.agentFinished(run: 1, report: AgentReport(failure: "the agent exited with status 2"))
-        #expect(finished.map(\.type) == ["agent.failed"])
+        #expect(finished.map(\.type.rawValue) == ["agent.failed"])
         #expect(finished.first?.data["failure"] == "the agent exited with status 2")
         // The work is committed first: the job is still running until the commit is recorded.
         #expect(machine.state.next == .commitRun(run: 1))
         #expect(machine.state.status == .running)
 
         let committed = machine.runCommitted(run: 1, head: "h")
-        #expect(committed.map(\.type) == ["revision.committed", "job.failed"])
+        #expect(committed.map(\.type.rawValue) == ["revision.committed", "job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.failure?.contains("the agent exited with status 2") == true)
         #expect(machine.state.failure?.contains("phase 1") == true)
@@ -110,7 +110,7 @@ struct JobMachineTests {
         #expect(machine.state.next == .runAgent(run: 2, mode: .work))
 
         let retried = machine.retried()
-        #expect(retried.map(\.type) == ["job.retried"])
+        #expect(retried.map(\.type.rawValue) == ["job.retried"])
         #expect(machine.state.status == .running)
         #expect(machine.state.failure == nil)
     }
@@ -132,7 +132,7 @@ struct JobMachineTests {
             warnings: ["odd"]
         )
         let events = machine.agentFinished(run: 1, report: report)
-        #expect(events.map(\.type) == ["agent.finished"])
+        #expect(events.map(\.type.rawValue) == ["agent.finished"])
         #expect(events.first?.data["warning1"] == "odd")
         #expect(events.first?.data["summary"] == "plan")
         #expect(machine.state.usage.inputTokens == 10)
@@ -231,13 +231,13 @@ struct JobMachineTests {
         var machine = Self.afterAgent(.guided)
         _ = machine.runCommitted(run: 1, head: "h1")
         let opened = machine.reviewRequested(Self.handle)
-        #expect(opened.map(\.type) == ["review.opened"])
+        #expect(opened.map(\.type.rawValue) == ["review.opened"])
         #expect(machine.state.status == .pendingReview)
         #expect(machine.state.next == .awaitVerdict)
         #expect(machine.state.review == Self.handle)
         var newHead = Self.handle
         newHead.head = "h2"
-        #expect(machine.reviewRequested(newHead).map(\.type) == ["review.rerequested"])
+        #expect(machine.reviewRequested(newHead).map(\.type.rawValue) == ["review.rerequested"])
         #expect(machine.state.review?.head == "h2")
     }
 
@@ -251,7 +251,7 @@ struct JobMachineTests {
     @Test func anApprovalMergesWithTheApprovers() {
         var machine = Self.frozen()
         let events = machine.verdictRead(.approved(by: ["ann", "bob"]))
-        #expect(events.map(\.type) == ["verdict.approved"])
+        #expect(events.map(\.type.rawValue) == ["verdict.approved"])
         #expect(events.first?.data["by"] == "ann,bob")
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .merge(approvers: ["ann", "bob"]))
@@ -260,21 +260,21 @@ struct JobMachineTests {
     @Test func aStaleApprovalAsksForAReviewAgainAndStaysFrozen() {
         var machine = Self.frozen()
         let events = machine.verdictRead(.stale(approvers: ["ann"], head: "h2"), pushedBy: ["Rita <rita@example.com>"])
-        #expect(events.map(\.type) == ["branch.reviewer_commits", "verdict.stale"])
+        #expect(events.map(\.type.rawValue) == ["branch.reviewer_commits", "verdict.stale"])
         #expect(events.last?.data["head"] == "h2")
         #expect(machine.state.next == .requestReview)
         #expect(machine.state.status == .pendingReview)
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
         // The same pusher seen again is credited once.
         let again = machine.verdictRead(.approved(by: ["ann"]), pushedBy: ["Rita <rita@example.com>"])
-        #expect(again.map(\.type) == ["verdict.approved"])
+        #expect(again.map(\.type.rawValue) == ["verdict.approved"])
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
     }
 
     @Test func requestedChangesStartANewRevisionOnTheSameBranch() {
         var machine = Self.frozen()
         let events = machine.verdictRead(.changesRequested(Self.items))
-        #expect(events.map(\.type) == ["verdict.changes_requested"])
+        #expect(events.map(\.type.rawValue) == ["verdict.changes_requested"])
         #expect(events.first?.data["ids"] == "review-3,inline-4")
         #expect(machine.state.status == .running)
         #expect(machine.state.revision == 2)
@@ -287,7 +287,7 @@ struct JobMachineTests {
     @Test func aClosedReviewRedoesThePhaseFromMainOnARevBranch() {
         var machine = Self.frozen()
         let events = machine.verdictRead(.closed(Self.items))
-        #expect(events.map(\.type) == ["verdict.closed"])
+        #expect(events.map(\.type.rawValue) == ["verdict.closed"])
         #expect(events.first?.data["closedBranch"] == "phase-1-strategic")
         #expect(events.first?.data["redoBranch"] == "phase-1-strategic-rev-2")
         #expect(machine.state.phase == PhaseRef(number: 1, type: .strategic, attempt: 2))
@@ -300,7 +300,7 @@ struct JobMachineTests {
 
     @Test func aReviewMergedOnTheHostAdoptsTheMergeBeforeFinishing() {
         var machine = Self.frozen()
-        #expect(machine.verdictRead(.mergedOnHost).map(\.type) == ["verdict.merged_on_host"])
+        #expect(machine.verdictRead(.mergedOnHost).map(\.type.rawValue) == ["verdict.merged_on_host"])
         #expect(machine.state.next == .merge(approvers: []))
         #expect(machine.state.status == .running)
     }
@@ -311,12 +311,12 @@ struct JobMachineTests {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
         let merged = machine.phaseMerged(commit: "c1", approvers: ["ann"])
-        #expect(merged.map(\.type) == ["phase.merged"])
+        #expect(merged.map(\.type.rawValue) == ["phase.merged"])
         #expect(machine.state.merged == [MergedPhase(phase: .first, commit: "c1", approvers: ["ann"])])
         #expect(machine.state.next == .finishPhase)
         let revision = machine.state.revision
         let finished = machine.phaseFinished()
-        #expect(finished.map(\.type) == ["phase.finished"])
+        #expect(finished.map(\.type.rawValue) == ["phase.finished"])
         // The event is the finished phase's: its number and revision, not the next one's.
         #expect(finished.first?.phase == 1)
         #expect(finished.first?.revision == revision)
@@ -335,7 +335,7 @@ struct JobMachineTests {
         _ = machine.runCommitted(run: 2, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
         let events = machine.phaseFinished()
-        #expect(events.map(\.type) == ["job.completed"])
+        #expect(events.map(\.type.rawValue) == ["job.completed"])
         #expect(machine.state.status == .completed)
         #expect(machine.state.next == nil)
     }
@@ -345,7 +345,7 @@ struct JobMachineTests {
         _ = machine.runCommitted(run: 3, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
         let events = machine.phaseFinished()
-        #expect(events.map(\.type) == ["job.failed"])
+        #expect(events.map(\.type.rawValue) == ["job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.failure?.contains("maxPhases (3)") == true)
         #expect(machine.state.failure?.contains("--set maxPhases=N") == true)
@@ -353,10 +353,10 @@ struct JobMachineTests {
         // The finish stays next, so raising maxPhases lets the job go on; unchanged, it fails the same way.
         #expect(machine.state.next == .finishPhase)
         _ = machine.retried()
-        #expect(machine.phaseFinished().map(\.type) == ["job.failed"])
+        #expect(machine.phaseFinished().map(\.type.rawValue) == ["job.failed"])
         _ = machine.configured(["maxPhases": "5"], autonomy: .full, maxPhases: 5)
         _ = machine.retried()
-        #expect(machine.phaseFinished().map(\.type) == ["phase.finished"])
+        #expect(machine.phaseFinished().map(\.type.rawValue) == ["phase.finished"])
         #expect(machine.state.phase.number == 4)
         #expect(machine.state.status == .running)
     }
@@ -374,7 +374,7 @@ struct JobMachineTests {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
         let events = machine.stepFailed("phase-1-strategic conflicts with main")
-        #expect(events.map(\.type) == ["job.failed"])
+        #expect(events.map(\.type.rawValue) == ["job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.next == .merge(approvers: ["ann"]))
         _ = machine.retried()

@@ -6,12 +6,12 @@ import TollgateCore
 /// records written before those figures were kept.
 struct PhaseCritiqueTests {
     let critique = PhaseCritique(
-        status: "shipped",
+        status: .shipped,
         composite: 8.6,
         threshold: 8,
         openMustFix: 0,
         iterations: 1,
-        stopReason: "shipped",
+        stopReason: .shipped,
         report: "critique/phase-1/rev-1/report.md",
         startComposite: 7.5,
         tokens: 154,

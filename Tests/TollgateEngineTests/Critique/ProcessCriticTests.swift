@@ -100,10 +100,10 @@ struct ProcessCriticTests {
         }
         let result = try critic.critique(try request(reviser: reviser))
 
-        #expect(result.status == "shipped")
+        #expect(result.status == .shipped)
         #expect(result.passed)
         #expect(result.iterations == 1)
-        #expect(result.stopReason == "shipped")
+        #expect(result.stopReason == .shipped)
         #expect(result.composite == 9)
         #expect(result.startComposite == 6)
         #expect(result.tokens == 40)
@@ -237,10 +237,10 @@ struct ProcessCriticTests {
             return AgentReport()
         }
         let result = try critic.critique(try request(reviser: reviser))
-        #expect(result.status == "below_threshold")
+        #expect(result.status == .belowThreshold)
         #expect(!result.passed)
         #expect(result.iterations == 3)
-        #expect(result.stopReason == "exhausted")
+        #expect(result.stopReason == .exhausted)
         #expect(result.composite == 7)
         #expect(criticRuns() == 4)
         #expect(try file("plan.md") == versions[0], "the best iteration's artifact is kept")
@@ -252,7 +252,7 @@ struct ProcessCriticTests {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
         let result = try critic.critique(try request(reviser: reviser))
-        #expect(result.stopReason == "no_change")
+        #expect(result.stopReason == .noChange)
         #expect(result.iterations == 1)
         #expect(criticRuns() == 1)
     }
@@ -262,7 +262,7 @@ struct ProcessCriticTests {
         let reviser = Reviser()
         reviser.answer = { _, _ in AgentReport(failure: "the agent exited with status 2") }
         let result = try critic.critique(try request(reviser: reviser))
-        #expect(result.stopReason == "error")
+        #expect(result.stopReason == .error)
         #expect(!result.passed)
         let document = try String(
             contentsOf: root.appendingPathComponent("critique/phase-1/rev-1/result.json"),
@@ -315,15 +315,15 @@ struct ProcessCriticTests {
     @Test func lintFindingsOnTheKeptArtifactFailThePhase() throws {
         try write("plan.md", "# Plan\n\n## Risks\n- Lorem ipsum.\n")
         let result = try critic.critique(try request(reviser: Reviser()) { $0.maxIterations = 0 })
-        #expect(result.status == "below_threshold")
+        #expect(result.status == .belowThreshold)
         #expect(result.openMustFix == 1)
         #expect(!result.passed)
-        #expect(result.stopReason == "exhausted")
+        #expect(result.stopReason == .exhausted)
     }
 
     @Test func withNoArtifactInTheWorkspaceTheCritiqueFails() throws {
         let result = try critic.critique(try request(reviser: Reviser()))
-        #expect(result.status == "failed")
+        #expect(result.status == .failed)
         #expect(!result.passed)
         #expect(criticRuns() == 0)
         let report = try String(contentsOf: root.appendingPathComponent(result.report), encoding: .utf8)
@@ -337,7 +337,7 @@ struct ProcessCriticTests {
         let result = try critic.critique(
             try request(artifacts: ["plan.md", "notes.md", "absent.md"], reviser: Reviser()) { $0.maxIterations = 0 }
         )
-        #expect(result.status == "below_threshold")
+        #expect(result.status == .belowThreshold)
         #expect(result.composite == 6)
         #expect(result.openMustFix == 1)
         #expect(result.report == "critique/phase-1/rev-1/report.md")

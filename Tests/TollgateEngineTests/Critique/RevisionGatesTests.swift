@@ -86,7 +86,7 @@ struct RevisionGatesTests {
             try base.request(reviser: reviser, gates: RevisionGates(commands: [command, "true"]))
         )
         #expect(result.passed)
-        #expect(result.stopReason == "shipped")
+        #expect(result.stopReason == .shipped)
         #expect(base.criticRuns() == 2)
         let root = base.root.resolvingSymlinksInPath().path
         let expectedRun = "1 \(root) \(base.root.appendingPathComponent("plan.md").path)"
@@ -115,7 +115,7 @@ struct RevisionGatesTests {
         let result = try base.critic.critique(
             try base.request(reviser: reviser, gates: RevisionGates(commands: [command]))
         )
-        #expect(result.stopReason == "gate_blocked")
+        #expect(result.stopReason == .gateBlocked)
         #expect(result.iterations == 2)
         #expect(result.composite == 7, "iteration 1 is the best so far")
         #expect(!result.passed)
@@ -183,7 +183,7 @@ struct RevisionGatesTests {
             )
         )
         #expect(ContinuousClock.now - started < .seconds(15), "the gate was not stopped")
-        #expect(result.stopReason == "gate_blocked")
+        #expect(result.stopReason == .gateBlocked)
         #expect(base.criticRuns() == 1)
         let gates = try #require(try record(1).gates)
         #expect(!gates.passed)
@@ -216,7 +216,7 @@ struct RevisionGatesTests {
 
         let resumed = try base.critic.critique(try base.request(reviser: reviser, gates: gates))
         #expect(resumed.passed)
-        #expect(resumed.stopReason == "shipped")
+        #expect(resumed.stopReason == .shipped)
         #expect(runs().count == 1, "the gates that finished ran again")
         #expect(base.criticRuns() == 3, "only the critique cut short runs again")
         #expect(reviser.calls.count == 1)

@@ -33,7 +33,7 @@ struct RevisionLoopStopTests {
     @Test func neverMoreThanThreeIterationsWhateverTheConfigurationSays() throws {
         let reviser = rewritingReviser()
         let result = try base.critic.critique(try base.request(reviser: reviser) { $0.maxIterations = 10 })
-        #expect(result.stopReason == "exhausted")
+        #expect(result.stopReason == .exhausted)
         #expect(result.iterations == 3)
         #expect(reviser.calls.map(\.iteration) == [1, 2, 3])
         #expect(base.criticRuns() == 4)
@@ -42,7 +42,7 @@ struct RevisionLoopStopTests {
     @Test func theTokenBudgetStopsTheLoopBeforeTheNextIteration() throws {
         let reviser = rewritingReviser(tokens: 60)
         let result = try base.critic.critique(try base.request(reviser: reviser) { $0.maxOutputTokens = 100 })
-        #expect(result.stopReason == "token_budget")
+        #expect(result.stopReason == .tokenBudget)
         #expect(result.iterations == 2, "60 tokens leave budget for a second iteration, 120 do not")
         #expect(result.tokens == 120)
         #expect(base.criticRuns() == 3)
@@ -56,7 +56,7 @@ struct RevisionLoopStopTests {
                 $0.loopFloorSeconds = 20
             }
         )
-        #expect(result.stopReason == "time_budget")
+        #expect(result.stopReason == .timeBudget)
         #expect(result.iterations == 1)
         #expect(result.latencyMs >= 1500)
         #expect(reviser.calls.count == 1)
@@ -80,7 +80,7 @@ struct RevisionLoopStopTests {
             return AgentReport()
         }
         let result = try base.critic.critique(try base.request(reviser: reviser))
-        #expect(result.stopReason == stop)
+        #expect(result.stopReason?.rawValue == stop)
         #expect(base.criticRuns() == critiques)
     }
 
@@ -97,7 +97,7 @@ struct RevisionLoopStopTests {
             return AgentReport()
         }
         let result = try base.critic.critique(try base.request(reviser: reviser))
-        #expect(result.stopReason == "exhausted")
+        #expect(result.stopReason == .exhausted)
         #expect(result.composite == 7)
         #expect(try base.file("plan.md") == texts[0])
         let summary = try String(
