@@ -65,16 +65,12 @@ public enum CLI {
                 resources: resources,
                 output: output
             )
-        case .run(let directory), .resume(let directory):
-            var resume = false
-            if case .resume = command { resume = true }
-            return try RunCommand.run(
-                directory: url(directory),
-                resume: resume,
-                live: invocation.quiet ? nil : LiveProgress(output: output),
-                resources: resources,
-                output: output
-            )
+        case .run(let directory):
+            let live = invocation.quiet ? nil : LiveProgress(output: output)
+            return try RunCommand.run(directory: url(directory), live: live, resources: resources, output: output)
+        case .resume(let directory):
+            let live = invocation.quiet ? nil : LiveProgress(output: output)
+            return try ResumeCommand.run(directory: url(directory), live: live, resources: resources, output: output)
         case .status(let directory, let json):
             return try StatusCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .review(let directory, let action, let message, let comments, let reviewer):
@@ -90,24 +86,19 @@ public enum CLI {
         case .log(let directory, let json):
             return try LogCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .config(let directory, let assignments):
-            let session = try JobSession.open(
-                at: url(directory),
+            return try ConfigCommand.run(
+                directory: url(directory),
+                assignments: assignments,
                 resources: resources,
-                exclusive: !assignments.isEmpty,
                 output: output
             )
-            guard !assignments.isEmpty else {
-                output.out(try session.effectiveConfig(environment: ProcessInfo.processInfo.environment).rendered())
-                return .success
-            }
-            let changed = try session.configure(assignments: assignments)
-            if changed.isEmpty { output.out("nothing changed") }
-            for line in changed { output.out("set \(line)") }
-            return .success
         case .cancel(let directory, let message):
-            let session = try JobSession.open(at: url(directory), resources: resources, exclusive: true, output: output)
-            for line in try session.cancel(message: message) { output.out(line) }
-            return .success
+            return try CancelCommand.run(
+                directory: url(directory),
+                message: message,
+                resources: resources,
+                output: output
+            )
         case .watch(let watch):
             return try watch.run(resources: resources, output: output)
         case .demo(let directory):

@@ -42,11 +42,7 @@ public struct Invocation: Sendable, Equatable {
     }
 
     /// The subcommands, in the order `--help` lists them.
-    public static let commands = [
-        "init", "run", "resume", "watch", "status", "review", "log", "config", "cancel", "example-agent", "demo",
-        "critique",
-        "example-critic",
-    ]
+    public static let commands = Subcommand.all.map(\.name)
 
     /// Parses the arguments after the program name.
     public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -57,95 +53,17 @@ public struct Invocation: Sendable, Equatable {
         }
         if name == "--help" || name == "-h" || name == "help" {
             let topic = arguments.dropFirst().first
-            if let topic, !commands.contains(topic) { throw UsageError("unknown command '\(topic)'") }
+            if let topic, Subcommand.named(topic) == nil { throw UsageError("unknown command '\(topic)'") }
             return Invocation(command: .help(topic: topic), home: nil)
         }
-        guard commands.contains(name) else {
+        guard let subcommand = Subcommand.named(name) else {
             let hint = closest(to: name).map { " Did you mean '\($0)'?" } ?? ""
             throw UsageError("unknown command '\(name)'.\(hint)")
         }
-        var scanner = try OptionScanner(Array(arguments.dropFirst()), command: name)
+        var scanner = try OptionScanner(Array(arguments.dropFirst()), for: subcommand)
         if scanner.wantsHelp { return Invocation(command: .help(topic: name), home: nil) }
         let home = try scanner.value("--home")
-        let command: Command
-        switch name {
-        case "init":
-            let options = JobOptions(
-                expert: try scanner.value("--expert"),
-                autonomy: try scanner.value("--autonomy"),
-                agent: try scanner.value("--agent"),
-                description: try scanner.value("--description") ?? "",
-                review: try scanner.value("--review"),
-                assignments: try scanner.values("--set")
-            )
-            for assignment in options.assignments where !assignment.contains("=") {
-                throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: name)
-            }
-            command = .initJob(directory: try scanner.directory(), options: options)
-        case "run": command = .run(directory: try scanner.directory())
-        case "resume": command = .resume(directory: try scanner.directory())
-        case "status": command = .status(directory: try scanner.directory(), json: scanner.flag("--json"))
-        case "log": command = .log(directory: try scanner.directory(), json: scanner.flag("--json"))
-        case "config":
-            let assignments = try scanner.values("--set")
-            for assignment in assignments where !assignment.contains("=") {
-                throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: name)
-            }
-            command = .config(directory: try scanner.directory(), assignments: assignments)
-        case "review":
-            let message = try scanner.value("--message")
-            let comments = try scanner.values("--comment").map { spec throws(UsageError) in
-                do throws(InlineCommentSpec.Problem) {
-                    return try InlineCommentSpec(parsing: spec)
-                } catch {
-                    throw UsageError(error.description, command: name)
-                }
-            }
-            let reviewer = try scanner.value("--as")
-            if let reviewer, let problem = CommitText.problem(withName: reviewer) {
-                throw UsageError(
-                    "--as names the reviewer in the commit's Reviewed-by trailer and must be one line: \(problem)",
-                    command: name
-                )
-            }
-            // `review [DIR] VERDICT`: the directory defaults to the current one, as for every command.
-            let positionals = scanner.positionals
-            guard positionals.count == 1 || positionals.count == 2, let verdict = positionals.last else {
-                throw UsageError(
-                    "review takes a job directory (default: the current one) and one of approve, request-changes, "
-                        + "comment, close",
-                    command: name
-                )
-            }
-            guard let action = LocalReviewHost.Action(rawValue: verdict) else {
-                throw UsageError(
-                    "unknown verdict '\(verdict)': use approve, request-changes, comment or close",
-                    command: name
-                )
-            }
-            scanner.positionals = []
-            command = .review(
-                directory: positionals.count == 2 ? positionals[0] : ".",
-                action: action,
-                message: message,
-                comments: comments,
-                reviewer: reviewer
-            )
-        case "cancel":
-            let message = try scanner.value("--message")
-            command = .cancel(directory: try scanner.directory(), message: message)
-        case "example-agent": command = .exampleAgent
-        case "watch": command = .watch(try WatchCommand.parse(&scanner))
-        case "critique": command = .critique(try CritiqueCommand.parse(&scanner))
-        case "example-critic": command = .exampleCritic(try ExampleCriticCommand.parse(&scanner))
-        case "demo":
-            let positionals = scanner.positionals
-            guard positionals.count <= 1 else { throw UsageError("demo takes at most one directory", command: name) }
-            scanner.positionals = []
-            command = .demo(directory: positionals.first)
-        default:
-            throw UsageError("unknown command '\(name)'")
-        }
+        let command = try subcommand.parse(&scanner)
         try scanner.finish()
         return Invocation(command: command, home: home, quiet: scanner.flag("--quiet"))
     }
@@ -157,18 +75,6 @@ public struct Invocation: Sendable, Equatable {
 
 /// Splits `--name value`, `--name=value`, flags and positionals, and rejects anything the command does not take.
 struct OptionScanner {
-    /// Options that take a value, and flags, per command.
-    static let valueOptions: [String: Set<String>] = [
-        "init": ["--expert", "--autonomy", "--agent", "--description", "--set", "--review", "--home"],
-        "review": ["--message", "--comment", "--as", "--home"],
-        "critique": ["--command", "--out", "--home"], "example-critic": ["--rounds", "--home"],
-        "watch": ["--interval", "--home"], "config": ["--set", "--home"], "cancel": ["--message", "--home"],
-    ]
-    static let flagOptions: [String: Set<String>] = [
-        "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"], "run": ["--quiet"],
-        "resume": ["--quiet"],
-    ]
-
     var positionals: [String] = []
     private var values: [(String, String)] = []
     private var flags: Set<String> = []
@@ -176,10 +82,10 @@ struct OptionScanner {
     private let command: String
     private(set) var wantsHelp = false
 
-    init(_ arguments: [String], command: String) throws(UsageError) {
-        self.command = command
-        let takesValue = Self.valueOptions[command, default: ["--home"]].union(["--home"])
-        let takesFlag = Self.flagOptions[command, default: []]
+    init(_ arguments: [String], for subcommand: Subcommand) throws(UsageError) {
+        self.command = subcommand.name
+        let takesValue = subcommand.options.union(["--home"])
+        let takesFlag = subcommand.flags
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -231,6 +137,15 @@ struct OptionScanner {
     mutating func values(_ name: String) throws(UsageError) -> [String] {
         consumed.insert(name)
         return values.filter { $0.0 == name }.map(\.1)
+    }
+
+    /// Every `--set KEY=VALUE`, in order; one without `=` is refused.
+    mutating func assignments() throws(UsageError) -> [String] {
+        let assignments = try values("--set")
+        for assignment in assignments where !assignment.contains("=") {
+            throw UsageError("--set takes KEY=VALUE, got '\(assignment)'", command: command)
+        }
+        return assignments
     }
 
     func flag(_ name: String) -> Bool { flags.contains(name) }

@@ -2,14 +2,12 @@ import Foundation
 import TollgateCore
 import TollgateEngine
 
-/// `tollgate run DIR` and `tollgate resume DIR`: drive the job and report where it stopped.
+/// `tollgate run DIR`: drives the job and reports where it stopped.
 enum RunCommand {
-    static func run(directory: URL, resume: Bool, live: LiveProgress?, resources: ResourceBundle, output: Output)
-        throws -> ExitCode
-    {
+    static func run(directory: URL, live: LiveProgress?, resources: ResourceBundle, output: Output) throws -> ExitCode {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
-        if !resume, before.status == .pendingReview, let review = before.review {
+        if before.status == .pendingReview, let review = before.review {
             // Reads no verdict; publishes the state to the review host when a push was lost at the freeze (free when
             // the host already has it), so `run` catches up as `resume` does.
             _ = try session.run(readVerdict: false) { line in output.out(line) }
@@ -17,27 +15,18 @@ enum RunCommand {
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
         }
-        if resume, before.status != .pendingReview {
-            let path = ShellQuoting.quoted(directory.path)
-            switch before.status {
-            case .created:
-                output.err(
-                    "tollgate: job \(before.id) has not started, so no review is open and resume changes nothing. "
-                        + "Start it with `tollgate run \(path)`."
-                )
-                return .failure
-            case .completed:
-                output.out("job \(before.id) is completed: nothing is left to resume.")
-                return .success
-            case .cancelled:
-                output.err("tollgate: job \(before.id) was cancelled: nothing is left to resume.")
-                return .failure
-            case .running, .failed, .pendingReview:
-                // A resume cut short (a crash, Ctrl-C) is finished by running resume again (DESIGN §6).
-                output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
-            }
-        }
-        let result = try session.run(readVerdict: resume, heartbeat: live?.beat) { line in
+        return try drive(session, readVerdict: false, live: live, directory: directory, output: output)
+    }
+
+    /// Runs the job with live progress and reports the result (shared with `resume`).
+    static func drive(
+        _ session: JobSession,
+        readVerdict: Bool,
+        live: LiveProgress?,
+        directory: URL,
+        output: Output
+    ) throws -> ExitCode {
+        let result = try session.run(readVerdict: readVerdict, heartbeat: live?.beat) { line in
             live?.clear()
             output.out(line)
         }

@@ -23,6 +23,16 @@ public struct WatchCommand: Sendable, Equatable {
         self.once = once
     }
 
+    static let help = """
+        USAGE: tollgate watch ROOT [--interval SECONDS] [--once]
+
+        Every directory directly under ROOT that holds a job awaiting review is resumed: its verdict is read
+        and acted on, as `tollgate resume` does. One line per job; one job's failure does not stop the others.
+        Repeats every SECONDS until stopped; without --interval, every gitea.pollIntervalSeconds (the
+        smallest among the jobs under ROOT; 60 when there is none). With --once, one pass (for cron and
+        scripts). Exit status 0, or 1 when every job it resumed failed.
+        """
+
     /// The seconds between rounds when neither `--interval` nor any job says.
     static let defaultInterval = 60
 
