@@ -93,7 +93,7 @@ extension Repository {
     /// Lists the conflict entries of a merge index, by path.
     ///
     /// Any of the three sides may be missing.
-    private func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
+    func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
         var iterator: OpaquePointer?
         try git(operation) { git_index_conflict_iterator_new(&iterator, index) }
         defer { git_index_conflict_iterator_free(iterator) }
@@ -119,7 +119,7 @@ extension Repository {
     }
 
     /// Moves the working tree and index from `baseline` to `tree` with a safe checkout.
-    private func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
+    func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
         try withTree(tree) { (newTree) throws(GitError) in
             try withTree(baseline) { (oldTree) throws(GitError) in
                 var options = git_checkout_options()
