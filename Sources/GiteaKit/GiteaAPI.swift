@@ -73,4 +73,11 @@ public protocol GiteaAPI: Sendable {
     func isMerged(_ number: Int64, in repo: RepoRef) async throws(GiteaError) -> Bool
     /// Deletes a branch; returns `false` when it did not exist.
     func deleteBranch(_ branch: String, in repo: RepoRef) async throws(GiteaError) -> Bool
+
+    /// `POST /repos/{owner}/{repo}/statuses/{sha}`: adds a status to a commit (needs write access to the code).
+    func createCommitStatus(_ options: CreateCommitStatusOptions, on sha: String, in repo: RepoRef)
+        async throws(GiteaError) -> CommitStatus
+    /// `GET /repos/{owner}/{repo}/commits/{ref}/status`: the latest status of each context of the commit `ref` (a
+    /// branch, tag or commit id) names, all pages, and their combined state.
+    func combinedStatus(of ref: String, in repo: RepoRef) async throws(GiteaError) -> CombinedStatus
 }
