@@ -249,9 +249,9 @@ public struct ConfigSchema: Sendable, Equatable {
         ),
         ConfigKey(
             "critique.revision.gates",
-            .strings,
-            default: .strings([]),
-            doc: "Shell commands run by /bin/sh -c on each revision, before its critique; each passes on exit 0."
+            .gates(commandStrings: true),
+            default: .gates([]),
+            doc: "Gates run by /bin/sh -c on each revision, before its critique, as verify.gates or plain commands."
         ),
         ConfigKey(
             "critique.revision.gatesBlocking",
@@ -289,6 +289,26 @@ public struct ConfigSchema: Sendable, Equatable {
             .int(1...Int.max),
             default: .int(20_000),
             doc: "Output tokens the revision loop may spend in total."
+        ),
+        // MARK: Plans (DESIGN §10)
+        ConfigKey(
+            "dispatch.mode",
+            .choice(["auto", "single", "tasks"]),
+            default: .string("auto"),
+            doc: "A tactical phase with a plan: tasks when it has 2 todos or more (auto), always one run, or tasks."
+        ),
+        ConfigKey(
+            "dispatch.maxParallel",
+            .int(1...64),
+            default: .int(2),
+            doc: "Most task agents running at once in a dispatched phase."
+        ),
+        ConfigKey(
+            "verify.gates",
+            .gates(commandStrings: false),
+            default: .gates([]),
+            doc:
+                "Gates run in order on the phase branch's head after a tactical phase (timeoutSeconds defaults to 600)."
         ),
     ])
 }

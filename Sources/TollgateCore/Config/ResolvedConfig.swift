@@ -105,6 +105,12 @@ public struct ResolvedConfig: Sendable, Equatable, Codable {
         return value
     }
 
+    /// The value of a gates key.
+    public func gates(_ key: String) -> [GateSpec] {
+        guard case .gates(let value) = self.required(key) else { Self.wrongKind(key, "gates") }
+        return value
+    }
+
     /// The autonomy level's raw value: `full`, `review`, `partial`, `guided` or `dependent`.
     public var autonomy: String {
         self.string("autonomy")
