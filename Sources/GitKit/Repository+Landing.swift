@@ -69,24 +69,13 @@ extension Repository {
 
         let text = Self.adding(trailer: "\(trailerKey): \(trailerValue)", to: message)
         let landed = try commit(tree: newTree, parents: [ours], message: text, author: author, committer: committer)
-        let moveWorkingTree = try currentBranch() == target && newTree != oursTree
-        if moveWorkingTree {
-            try checkout(tree: newTree, baseline: oursTree, operation: operation)
-        }
-        do {
-            try updateReference(
-                Self.branchReference(target),
-                to: landed,
-                expected: ours,
-                message: "land: \(branch): \(Self.firstLine(of: message))"
-            )
-        } catch {
-            if moveWorkingTree {
-                // Put the working tree back where `target` still is; the original error is what matters.
-                try? checkout(tree: oursTree, baseline: newTree, operation: operation)
-            }
-            throw error
-        }
+        try move(
+            target,
+            from: (ours, oursTree),
+            to: (landed, newTree),
+            reflog: "land: \(branch): \(Self.firstLine(of: message))",
+            operation: operation
+        )
         return .landed(landed, fastPath: fastPath)
     }
 

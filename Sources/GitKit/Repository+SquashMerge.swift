@@ -42,28 +42,42 @@ extension Repository {
         if newTree == oldTree { return .upToDate }
 
         let squash = try commit(tree: newTree, parents: [ours], message: message, author: author, committer: committer)
-        let headOnTarget = try currentBranch() == target
-        if headOnTarget {
-            try checkout(tree: newTree, baseline: oldTree, operation: operation)
-        }
-        do {
-            try updateReference(
-                Self.branchReference(target),
-                to: squash,
-                expected: ours,
-                message: "squash: \(branch): \(Self.firstLine(of: message))"
-            )
-        } catch {
-            if headOnTarget {
-                // Put the working tree back where `target` still is; the original error is what matters.
-                try? checkout(tree: oldTree, baseline: newTree, operation: operation)
-            }
-            throw error
-        }
+        try move(
+            target,
+            from: (ours, oldTree),
+            to: (squash, newTree),
+            reflog: "squash: \(branch): \(Self.firstLine(of: message))",
+            operation: operation
+        )
         return .merged(squash, fastPath: fastPath)
     }
 
     // MARK: - Helpers
+
+    /// Moves branch `target` from the commit `old` to `new` by compare-and-swap; when HEAD is on `target`, the working
+    /// tree and index are moved first (a safe checkout against the old tree), and put back if the reference then
+    /// cannot move, so a dirty working tree stops the move (`isConflict`) with `target` unmoved.
+    func move(
+        _ target: String,
+        from old: (commit: OID, tree: OID),
+        to new: (commit: OID, tree: OID),
+        reflog: String,
+        operation: String
+    ) throws(GitError) {
+        let moveWorkingTree = try currentBranch() == target && new.tree != old.tree
+        if moveWorkingTree {
+            try checkout(tree: new.tree, baseline: old.tree, operation: operation)
+        }
+        do {
+            try updateReference(Self.branchReference(target), to: new.commit, expected: old.commit, message: reflog)
+        } catch {
+            if moveWorkingTree {
+                // Put the working tree back where `target` still is; the original error is what matters.
+                try? checkout(tree: old.tree, baseline: new.tree, operation: operation)
+            }
+            throw error
+        }
+    }
 
     /// The conflicts of a three-way merge, carried as a `Result` failure.
     private struct Conflicts: Error {
