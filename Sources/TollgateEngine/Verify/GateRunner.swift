@@ -101,6 +101,12 @@ public struct GateRunner: Sendable {
         return results
     }
 
+    /// Runs the gate at `index` alone (its log is `context.log(index, gate)`): for a driver that does something
+    /// between gates, such as posting commit statuses.
+    public func run(gateAt index: Int, _ context: Context) throws -> GateResult {
+        try run(gates[index], context: context, log: context.log(index, gates[index]))
+    }
+
     /// Runs one gate.
     private func run(_ gate: GateSpec, context: Context, log: URL) throws -> GateResult {
         let timeout = gate.timeoutSeconds ?? defaultTimeoutSeconds
