@@ -55,7 +55,7 @@ public struct ConfigKey: Sendable, Equatable {
             base =
                 "a JSON list of gates, each {\"name\": \"\(GateSpec.namePattern)\", \"command\": \"…\", "
                 + "\"timeoutSeconds\": 1 or more (optional)}\(commandStrings ? " or a command string" : ""), names unique"
-                + " (with --set: the same JSON\(commandStrings ? ", or commands comma-separated" : "")"
+                + " (with --set: the same JSON\(commandStrings ? ", or commands comma-separated" : ""))"
         case .int(let range):
             base = Self.describe(range, noun: "an integer", lowest: Int.min, highest: Int.max)
         case .double(let range):
