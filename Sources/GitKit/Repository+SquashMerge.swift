@@ -42,28 +42,42 @@ extension Repository {
         if newTree == oldTree { return .upToDate }
 
         let squash = try commit(tree: newTree, parents: [ours], message: message, author: author, committer: committer)
-        let headOnTarget = try currentBranch() == target
-        if headOnTarget {
-            try checkout(tree: newTree, baseline: oldTree, operation: operation)
-        }
-        do {
-            try updateReference(
-                Self.branchReference(target),
-                to: squash,
-                expected: ours,
-                message: "squash: \(branch): \(Self.firstLine(of: message))"
-            )
-        } catch {
-            if headOnTarget {
-                // Put the working tree back where `target` still is; the original error is what matters.
-                try? checkout(tree: oldTree, baseline: newTree, operation: operation)
-            }
-            throw error
-        }
+        try move(
+            target,
+            from: (ours, oldTree),
+            to: (squash, newTree),
+            reflog: "squash: \(branch): \(Self.firstLine(of: message))",
+            operation: operation
+        )
         return .merged(squash, fastPath: fastPath)
     }
 
     // MARK: - Helpers
+
+    /// Moves branch `target` from the commit `old` to `new` by compare-and-swap; when HEAD is on `target`, the working
+    /// tree and index are moved first (a safe checkout against the old tree), and put back if the reference then
+    /// cannot move, so a dirty working tree stops the move (`isConflict`) with `target` unmoved.
+    func move(
+        _ target: String,
+        from old: (commit: OID, tree: OID),
+        to new: (commit: OID, tree: OID),
+        reflog: String,
+        operation: String
+    ) throws(GitError) {
+        let moveWorkingTree = try currentBranch() == target && new.tree != old.tree
+        if moveWorkingTree {
+            try checkout(tree: new.tree, baseline: old.tree, operation: operation)
+        }
+        do {
+            try updateReference(Self.branchReference(target), to: new.commit, expected: old.commit, message: reflog)
+        } catch {
+            if moveWorkingTree {
+                // Put the working tree back where `target` still is; the original error is what matters.
+                try? checkout(tree: old.tree, baseline: new.tree, operation: operation)
+            }
+            throw error
+        }
+    }
 
     /// The conflicts of a three-way merge, carried as a `Result` failure.
     private struct Conflicts: Error {
@@ -93,7 +107,7 @@ extension Repository {
     /// Lists the conflict entries of a merge index, by path.
     ///
     /// Any of the three sides may be missing.
-    private func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
+    func conflicts(in index: OpaquePointer?, operation: String) throws(GitError) -> [MergeConflict] {
         var iterator: OpaquePointer?
         try git(operation) { git_index_conflict_iterator_new(&iterator, index) }
         defer { git_index_conflict_iterator_free(iterator) }
@@ -119,7 +133,7 @@ extension Repository {
     }
 
     /// Moves the working tree and index from `baseline` to `tree` with a safe checkout.
-    private func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
+    func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
         try withTree(tree) { (newTree) throws(GitError) in
             try withTree(baseline) { (oldTree) throws(GitError) in
                 var options = git_checkout_options()

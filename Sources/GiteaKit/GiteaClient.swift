@@ -350,6 +350,60 @@ public struct GiteaClient: Sendable {
     }
 }
 
+// MARK: - Commit statuses
+
+extension GiteaClient {
+    public func createCommitStatus(_ options: CreateCommitStatusOptions, on sha: String, in repo: RepoRef)
+        async throws(GiteaError) -> CommitStatus
+    {
+        let path = Self.repoPath(repo) + "/statuses/\(Self.segment(sha))"
+        let context = options.context.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !sha.isEmpty, !context.isEmpty else {
+            throw GiteaError(
+                kind: .invalidArgument,
+                method: "POST",
+                path: self.apiPath(path),
+                message: "a commit status needs a commit and a context"
+            )
+        }
+        // Posting the same state again adds a row that changes nothing Gitea shows (the latest of each context
+        // counts), so a retried post is harmless.
+        return try await self.decode(
+            CommitStatus.self,
+            self.call(.post, path, body: options, expect: [201], isIdempotent: true)
+        )
+    }
+
+    public func combinedStatus(of ref: String, in repo: RepoRef) async throws(GiteaError) -> CombinedStatus {
+        let path = Self.repoPath(repo) + "/commits/\(Self.branch(ref))/status"
+        var combined: CombinedStatus?
+        var page = 1
+        // The combined status pages its statuses like a listing; X-Total-Count counts them all.
+        while true {
+            let paging = [
+                URLQueryItem(name: "page", value: "\(page)"), URLQueryItem(name: "limit", value: "\(self.pageSize)"),
+            ]
+            let response = try await self.call(.get, path, query: paging)
+            let part = try self.decode(CombinedStatus.self, response)
+            if var sofar = combined {
+                sofar.statuses += part.statuses
+                combined = sofar
+            } else {
+                combined = part
+            }
+            let total = response.totalCount ?? 0
+            if part.statuses.isEmpty || page * self.pageSize >= total || page >= 10_000 { break }
+            page += 1
+        }
+        guard var all = combined else { return CombinedStatus(state: nil, sha: "", statuses: []) }
+        if page > 1 {
+            // Gitea combines the statuses of each page alone (convert.ToCombinedStatus); combine them all.
+            all.state = CommitStatusState.combined(all.statuses.map(\.state))
+        }
+        return all
+    }
+}
+
 // MARK: - Requests and responses
 
 extension GiteaClient {

@@ -11,6 +11,7 @@ enum BenchSection: String, CaseIterable {
     case critique
     case gitea
     case job
+    case task
 }
 
 /// Runs one section.
@@ -20,6 +21,7 @@ func run(_ section: BenchSection) async throws {
     case .critique: try CritiqueBench.run()
     case .gitea: try await GiteaBench.run()
     case .job: try JobBench.run()
+    case .task: try TaskBench.run()
     }
 }
 

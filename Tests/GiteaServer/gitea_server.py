@@ -98,6 +98,20 @@ class ApiError(Exception):
         self.raw = raw
 
 
+# CommitStatusState (modules/commitstatus/commit_status.go); `skipped` from 1.25 on.
+STATUS_STATES = ("pending", "success", "error", "failure", "warning")
+
+
+def combine_states(states):
+    """CommitStatusStates.Combine (modules/commitstatus/commit_status.go), GitHub's rule: failure when any is error
+    or failure; success when there is one and all are success, warning or skipped; else pending."""
+    if any(s in ("error", "failure") for s in states):
+        return "failure"
+    if states and all(s in ("success", "warning", "skipped") for s in states):
+        return "success"
+    return "pending"
+
+
 def now_unix():
     return int(datetime.datetime.now(datetime.timezone.utc).timestamp())
 
@@ -213,6 +227,7 @@ class State:
         self.move_on_merge = []  # pending "someone pushes right before the merge" faults: {"files", "author", ...}
         self.log = []  # {"method", "path", "status"}
         self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
+        self.statuses = {}  # (repo key, commit sha) -> [status dicts], oldest first
         self.deliveries = []  # {"hook_id", "event", "event_type", "status", "error", "at"}
 
     # ---- ids, urls
@@ -1032,6 +1047,10 @@ class Handler(BaseHTTPRequestHandler):
             ("PUT", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams/(?P<team>[^/]+)", self.add_repo_team, "repository",
              True),
             ("PUT", r"/teams/(?P<id>\d+)/members/(?P<u>[^/]+)", self.add_team_member, "organization", True),
+            ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/statuses/(?P<sha>[^/]+)", self.create_status, "repository",
+             True),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<ref>.+)/status", self.combined_status,
+             "repository", False),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.list_hooks, "repository", False),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks", self.create_hook, "repository", True),
             ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/hooks/(?P<id>\d+)", self.delete_hook, "repository", True),
@@ -1650,6 +1669,83 @@ class Handler(BaseHTTPRequestHandler):
                 pr["head_deleted"] = True
         self.send(204)
 
+
+    # ---- commit statuses (routers/api/v1/repo/status.go; services/repository/files/commit.go CreateCommitStatus;
+    # models/git/commit_status.go NewCommitStatus and GetLatestCommitStatus; modules/commitstatus Combine)
+
+    def status_json(self, repo, status):
+        full = "%s/%s" % (repo["owner"], repo["name"])
+        return {
+            "id": status["index"], "status": status["state"], "target_url": status["target_url"],
+            "description": status["description"],
+            "url": self.state.root_url + "api/v1/repos/" + full + "/statuses/" + status["sha"],
+            "context": status["context"], "creator": self.state.user_json(self.state.user(status["creator"])),
+            "created_at": rfc3339(status["created"]), "updated_at": rfc3339(status["created"]),
+        }
+
+    def create_status(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        # reqRepoWriter(unit.TypeCode) on POST /statuses/{sha} (routers/api/v1/api.go): readers get a 403.
+        if state.access_mode(repo, login) < WRITE:
+            raise ApiError(403, NOT_REPO_WRITER)
+        wanted = body.get("state", "")
+        allowed = list(STATUS_STATES) + (["skipped"] if version_tuple(state.version) >= (1, 25, 0) else [])
+        if wanted not in allowed:
+            # Stricter than Gitea, which stores any text it is sent (CreateStatusOption has no binding rule): a
+            # client must never send a state outside the enum of swagger's CreateStatusOption for this version.
+            raise ApiError(422, "state must be one of %s, not %r" % (", ".join(allowed), wanted))
+        sha = urllib.parse.unquote(args["sha"])
+        path = state.repo_path(repo)
+        with state.git_lock:
+            full = state.git.ref(path, sha) if re.fullmatch(r"[0-9a-fA-F]{4,40}", sha) else None
+        if full is None:
+            # CreateCommitStatus: gitRepo.GetCommit fails and NewCommitStatus answers it as an internal error.
+            raise ApiError(500, "GetCommit[%s]: object does not exist [id: %s, rel_path: ]" % (sha, sha))
+        key = (self.state.repo_key(repo), full)
+        rows = state.statuses.setdefault(key, [])
+        # NewCommitStatus trims every text and numbers the statuses of one commit from 1.
+        status = {
+            "index": len(rows) + 1, "sha": full, "state": wanted,
+            "context": str(body.get("context", "")).strip(),
+            "description": str(body.get("description", "")).strip(),
+            "target_url": str(body.get("target_url", "")).strip(),
+            "creator": login, "created": now_unix(),
+        }
+        rows.append(status)
+        self.send(201, self.status_json(repo, status))
+
+    def combined_status(self, login, args, query, body):
+        state = self.state
+        repo = self.load_repo(args)
+        ref = urllib.parse.unquote(args["ref"])
+        path = state.repo_path(repo)
+        # utils.ResolveRefOrSha: a branch, then a tag, else the text is taken as a commit id.
+        with state.git_lock:
+            sha = (state.git.ref(path, "refs/heads/" + ref) or state.git.ref(path, "refs/tags/" + ref)
+                   or (state.git.ref(path, ref) if re.fullmatch(r"[0-9a-fA-F]{4,40}", ref) else None) or ref)
+        rows = state.statuses.get((self.state.repo_key(repo), sha), [])
+        # GetLatestCommitStatus: the newest row of each context, newest first, then paged.
+        latest = {}
+        for row in rows:
+            latest[row["context"]] = row
+        ordered = sorted(latest.values(), key=lambda row: row["index"], reverse=True)
+        page, limit = self.page_args(query)
+        shown = ordered[(page - 1) * limit:page * limit]
+        if not shown:
+            # GetCombinedCommitStatusByRef answers an empty api.CombinedStatus when the page has no status.
+            self.send(200, {"state": "", "sha": "", "total_count": 0, "statuses": None, "repository": None,
+                            "commit_url": "", "url": ""})
+            return
+        full = "%s/%s" % (repo["owner"], repo["name"])
+        repo_json = state.repo_json(repo, login)
+        # convert.ToCombinedStatus combines the statuses of the page (CalcCommitStatus over them, not all pages).
+        self.send(200, {
+            "state": combine_states([row["state"] for row in shown]), "sha": sha, "total_count": len(shown),
+            "statuses": [self.status_json(repo, row) for row in shown], "repository": repo_json,
+            "commit_url": state.root_url + "api/v1/repos/" + full + "/commits/" + sha,
+            "url": state.root_url + "api/v1/repos/" + full + "/commits/" + sha + "/status",
+        }, headers=self.paged_headers(len(ordered)))
 
     # ---- collaborators (routers/api/v1/repo/collaborators.go; routes and checks in routers/api/v1/api.go)
 

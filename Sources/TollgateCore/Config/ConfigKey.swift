@@ -16,6 +16,8 @@ public struct ConfigKey: Sendable, Equatable {
         case names
         /// A list whose every item is one of these.
         case choices([String])
+        /// A JSON list of gates (``GateSpec``), items plain command strings too when `commandStrings`.
+        case gates(commandStrings: Bool)
     }
 
     /// The dotted name, as written in `--set` and in the flattened JSON (`agent.command`).
@@ -49,6 +51,11 @@ public struct ConfigKey: Sendable, Equatable {
             base = "a list of names, each non-empty, without spaces and given once (with --set: comma-separated)"
         case .choices(let choices):
             base = "a list of: " + choices.joined(separator: ", ") + " (with --set: comma-separated)"
+        case .gates(let commandStrings):
+            base =
+                "a JSON list of gates, each {\"name\": \"\(GateSpec.namePattern)\", \"command\": \"…\", "
+                + "\"timeoutSeconds\": 1 or more (optional)}\(commandStrings ? " or a command string" : ""), names unique"
+                + " (with --set: the same JSON\(commandStrings ? ", or commands comma-separated" : ""))"
         case .int(let range):
             base = Self.describe(range, noun: "an integer", lowest: Int.min, highest: Int.max)
         case .double(let range):
@@ -81,6 +88,21 @@ public struct ConfigKey: Sendable, Equatable {
             if clean && Set(names).count == names.count { return value }
         case (.choices(let choices), .strings(let items)) where items.allSatisfy(choices.contains):
             return value
+        case (.gates(let commandStrings), .strings(let commands)) where commandStrings || commands.isEmpty:
+            // The list-of-commands form: blank commands are dropped, as they always were.
+            let kept = commands.filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+            return try self.validate(.gates(kept.map(GateSpec.init(command:))), source: source)
+        case (.gates(let commandStrings), .gates(let gates)):
+            let strings = gates.filter { $0.name == $0.command && $0.timeoutSeconds == nil }
+            if let problem = GateSpec.check(gates) {
+                throw .invalidValue(
+                    source: source,
+                    key: self.name,
+                    value: value.description,
+                    allowed: "\(problem); \(self.allowed)"
+                )
+            }
+            if commandStrings || strings.allSatisfy({ GateSpec.isValidName($0.name) }) { return value }
         case (.int(let range), .int(let number)) where range.contains(number):
             return value
         case (.int(let range), .double(let number)):
@@ -112,6 +134,23 @@ public struct ConfigKey: Sendable, Equatable {
             value = Double(trimmed).flatMap { $0.isFinite ? ConfigValue.double($0) : nil }
         case .bool:
             value = trimmed == "true" ? .bool(true) : trimmed == "false" ? .bool(false) : nil
+        case .gates(let commandStrings) where commandStrings && !trimmed.hasPrefix("["):
+            // Plain commands, comma-separated, as this key always took them.
+            value = .strings(
+                trimmed.isEmpty
+                    ? [] : trimmed.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            )
+        case .gates(let commandStrings):
+            switch GateSpec.list(fromJSON: Data(trimmed.utf8), allowingCommands: commandStrings) {
+            case .success(let gates): value = .gates(gates)
+            case .failure(let problem):
+                throw .invalidValue(
+                    source: source,
+                    key: self.name,
+                    value: ConfigValue.quoted(text),
+                    allowed: "\(problem); \(self.allowed)"
+                )
+            }
         case .strings, .names, .choices:
             value = .strings(
                 trimmed.isEmpty

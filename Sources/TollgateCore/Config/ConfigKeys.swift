@@ -200,10 +200,10 @@ public enum ConfigKeys {
         default: true,
         doc: "Freeze for review when a critique does not ship, even where autonomy would auto-merge."
     )
-    public static let critiqueRevisionGates = Setting<[String]>.list(
+    public static let critiqueRevisionGates = Setting<[GateSpec]>.gates(
         "critique.revision.gates",
-        default: [],
-        doc: "Shell commands run by /bin/sh -c on each revision, before its critique; each passes on exit 0."
+        commandStrings: true,
+        doc: "Gates run by /bin/sh -c on each revision, before its critique, as verify.gates or plain commands."
     )
     public static let critiqueRevisionGatesBlocking = Setting<Bool>.flag(
         "critique.revision.gatesBlocking",
@@ -240,6 +240,25 @@ public enum ConfigKeys {
         1...Int.max,
         default: 20_000,
         doc: "Output tokens the revision loop may spend in total."
+    )
+
+    // MARK: Plans (DESIGN §10)
+
+    public static let dispatchMode = Setting<DispatchMode>.choice(
+        "dispatch.mode",
+        default: .auto,
+        doc: "A tactical phase with a plan: tasks when it has 2 todos or more (auto), always one run, or tasks."
+    )
+    public static let dispatchMaxParallel = Setting<Int>.integer(
+        "dispatch.maxParallel",
+        1...64,
+        default: 2,
+        doc: "Most task agents running at once in a dispatched phase."
+    )
+    public static let verifyGates = Setting<[GateSpec]>.gates(
+        "verify.gates",
+        commandStrings: false,
+        doc: "Gates run in order on the phase branch's head after a tactical phase (timeoutSeconds defaults to 600)."
     )
 
     /// Every key, untyped, in the order above; a key left out here is in no schema, so it is never resolved
@@ -288,5 +307,8 @@ public enum ConfigKeys {
         critiqueRevisionLoopTimeoutSeconds.key,
         critiqueRevisionFloorSeconds.key,
         critiqueRevisionMaxOutputTokens.key,
+        dispatchMode.key,
+        dispatchMaxParallel.key,
+        verifyGates.key,
     ]
 }

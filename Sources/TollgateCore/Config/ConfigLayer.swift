@@ -78,6 +78,11 @@ public struct ConfigLayer: Sendable, Equatable {
             guard let schemaKey = schema.key(named: key) else {
                 throw .unknownKey(source: source, key: key, suggestion: schema.suggestion(for: key))
             }
+            if case .gates = schemaKey.kind, case .array = node {
+                // A list of gates holds objects, which no other value does: read it as `--set` reads its JSON.
+                values[key] = try schemaKey.parse(node.json, source: source)
+                continue
+            }
             guard let raw = node.configValue else {
                 throw .invalidValue(source: source, key: key, value: node.shown, allowed: schemaKey.allowed)
             }
@@ -198,6 +203,19 @@ private enum JSONNode: Decodable, Equatable {
             }
             return .strings(strings)
         case .null, .object: return nil
+        }
+    }
+
+    /// The node as JSON text again (keys sorted).
+    var json: String {
+        switch self {
+        case .null: return "null"
+        case .bool, .int, .double, .string: return self.shown
+        case .array(let items): return "[" + items.map(\.json).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{"
+                + members.keys.sorted().map { ConfigValue.quoted($0) + ": " + (members[$0]?.json ?? "null") }
+                .joined(separator: ", ") + "}"
         }
     }
 

@@ -1,10 +1,14 @@
-/// One configuration value, encoded as plain JSON (`"text"`, `3`, `0.5`, `true`, `["a", "b"]`).
+import Foundation
+
+/// One configuration value, encoded as plain JSON (`"text"`, `3`, `0.5`, `true`, `["a", "b"]`, a list of gates).
 public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case string(String)
     case int(Int)
     case double(Double)
     case bool(Bool)
     case strings([String])
+    /// A list of gates (`verify.gates`, `critique.revision.gates`).
+    case gates([GateSpec])
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -18,6 +22,8 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
             self = .double(value)
         } else if let value = try? container.decode([String].self) {
             self = .strings(value)
+        } else if let value = try? container.decode([GateSpec].self) {
+            self = .gates(value)
         } else {
             throw DecodingError.dataCorruptedError(
                 in: container,
@@ -34,6 +40,7 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .double(let value): try container.encode(value)
         case .bool(let value): try container.encode(value)
         case .strings(let value): try container.encode(value)
+        case .gates(let value): try container.encode(value)
         }
     }
 
@@ -45,6 +52,10 @@ public enum ConfigValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .double(let value): return String(value)
         case .bool(let value): return value ? "true" : "false"
         case .strings(let values): return "[" + values.map(Self.quoted).joined(separator: ", ") + "]"
+        case .gates(let gates):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(gates)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         }
     }
 

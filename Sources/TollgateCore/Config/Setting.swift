@@ -58,13 +58,39 @@ extension Bool: ConfigValueConvertible {
     public var configValue: ConfigValue { .bool(self) }
 }
 
-extension Array: ConfigValueConvertible where Element == String {
-    public init?(configValue value: ConfigValue) {
+/// An item of a list-valued key: a string (`critique.artifacts`) or a gate (`verify.gates`).
+public protocol ConfigListElement: Sendable, Equatable {
+    /// The items `value` holds, or nil when `value` is not a list of this element.
+    static func items(of value: ConfigValue) -> [Self]?
+    /// The list as a configuration value.
+    static func configValue(of items: [Self]) -> ConfigValue
+}
+
+extension String: ConfigListElement {
+    public static func items(of value: ConfigValue) -> [String]? {
         guard case .strings(let items) = value else { return nil }
+        return items
+    }
+
+    public static func configValue(of items: [String]) -> ConfigValue { .strings(items) }
+}
+
+extension GateSpec: ConfigListElement {
+    public static func items(of value: ConfigValue) -> [GateSpec]? {
+        guard case .gates(let gates) = value else { return nil }
+        return gates
+    }
+
+    public static func configValue(of items: [GateSpec]) -> ConfigValue { .gates(items) }
+}
+
+extension Array: ConfigValueConvertible where Element: ConfigListElement {
+    public init?(configValue value: ConfigValue) {
+        guard let items = Element.items(of: value) else { return nil }
         self = items
     }
 
-    public var configValue: ConfigValue { .strings(self) }
+    public var configValue: ConfigValue { Element.configValue(of: self) }
 }
 
 /// A schema key together with the Swift type of its value, so code reads `config[ConfigKeys.reviewHost]` as a
@@ -150,6 +176,13 @@ extension Setting where Value == [String] {
         doc: String
     ) -> Self {
         Self(name, .choices(Choice.choices), value.map(\.rawValue), doc, nil)
+    }
+}
+
+extension Setting where Value == [GateSpec] {
+    /// A list of gates, `{name, command, timeoutSeconds}` objects in JSON; with `commandStrings`, plain commands too.
+    static func gates(_ name: String, commandStrings: Bool, doc: String) -> Self {
+        Self(name, .gates(commandStrings: commandStrings), [], doc, nil)
     }
 }
 

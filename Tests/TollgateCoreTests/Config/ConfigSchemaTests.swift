@@ -79,9 +79,12 @@ struct ConfigSchemaTests {
         ("critique.revision.loopTimeoutSeconds", .int(600)),
         ("critique.revision.floorSeconds", .int(20)),
         ("critique.revision.maxOutputTokens", .int(20_000)),
-        ("critique.revision.gates", .strings([])),
+        ("critique.revision.gates", .gates([])),
         ("critique.revision.gatesBlocking", .bool(true)),
         ("critique.revision.gateTimeoutSeconds", .int(120)),
+        ("dispatch.mode", .string("auto")),
+        ("dispatch.maxParallel", .int(2)),
+        ("verify.gates", .gates([])),
     ])
     func defaultMatchesTheDesign(name: String, value: ConfigValue) throws {
         let key = try #require(self.schema.key(named: name))

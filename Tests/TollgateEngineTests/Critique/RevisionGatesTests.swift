@@ -73,7 +73,7 @@ struct RevisionGatesTests {
         let config = try ResolvedConfig(layers: [ConfigLayer(source: "test", values: row.values)])
         let gates = RevisionGates(resolved: config)
         #expect(gates == row.expected)
-        #expect(gates.isEmpty == row.expected.commands.isEmpty)
+        #expect(gates.isEmpty == row.expected.gates.isEmpty)
     }
 
     // MARK: - The loop

@@ -1,0 +1,146 @@
+import Foundation
+import GitKit
+
+/// Times the engine's cost per task of a dispatched plan (issue 11): a linked worktree on a new task branch, an
+/// agent's one-file change committed there, the landing on the phase branch, and the worktree removed; GitKit in
+/// process against the git command line doing the same (`git worktree add -b`, `add` + `commit` in the worktree,
+/// `git merge --squash` + `commit` on the phase branch, `git worktree remove`, `git branch -D`).
+///
+/// The landing is also reported alone, to show that its cost does not grow with the workspace.
+enum TaskBench {
+    static let scenarios: [(files: Int, iterations: Int)] = [(100, 15), (10_000, 5)]
+
+    static func run() throws {
+        print("## task: one dispatched task, GitKit (in process) vs git command line (posix_spawn)")
+        print("")
+        print("task = worktree add on a new branch, write 1 file, commit in the worktree, land on the phase")
+        print("branch (HEAD there), remove the worktree and its branch. landing = GitKit land (three-way, the")
+        print("phase moved since the task began) vs `git merge --squash` + `git commit`. Medians.")
+        print("")
+        print(GitBench.row("files", "runs", "step", "GitKit", "git CLI", "CLI/GitKit"))
+        for scenario in scenarios {
+            let root = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tollgate-bench-\(UUID().uuidString.prefix(8))", isDirectory: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            let inProcess = try inProcessSide(at: root.appendingPathComponent("gitkit"), files: scenario.files)
+            let commandLine = try commandLineSide(at: root.appendingPathComponent("cli"), files: scenario.files)
+            var ours: (task: [Double], landing: [Double]) = ([], [])
+            var theirs: (task: [Double], landing: [Double]) = ([], [])
+            // The sides take turns, and swap who goes first, so both see the same machine load.
+            for iteration in 0...scenario.iterations {
+                let gitKitFirst = iteration.isMultiple(of: 2)
+                let first = try (gitKitFirst ? inProcess : commandLine)(iteration)
+                let second = try (gitKitFirst ? commandLine : inProcess)(iteration)
+                guard iteration > 0 else { continue }  // iteration 0 warms caches
+                let (gitKit, cli) = gitKitFirst ? (first, second) : (second, first)
+                ours.task.append(GitBench.seconds(gitKit.task))
+                ours.landing.append(GitBench.seconds(gitKit.landing))
+                theirs.task.append(GitBench.seconds(cli.task))
+                theirs.landing.append(GitBench.seconds(cli.landing))
+            }
+            for (step, gitKit, cli) in [("task", ours.task, theirs.task), ("landing", ours.landing, theirs.landing)] {
+                print(
+                    GitBench.row(
+                        "\(scenario.files)",
+                        "\(scenario.iterations)",
+                        step,
+                        GitBench.milliseconds(GitBench.median(gitKit)),
+                        GitBench.milliseconds(GitBench.median(cli)),
+                        String(format: "%.1f×", GitBench.median(cli) / GitBench.median(gitKit))
+                    )
+                )
+            }
+        }
+        print("")
+    }
+
+    /// One timed task.
+    struct Sample {
+        var task: Duration
+        var landing: Duration
+    }
+
+    static let author = GitBench.author
+
+    /// A workspace whose HEAD is on `phase`, for GitKit; returns one task, run on a single long-lived `Repository`.
+    ///
+    /// Before each task's landing the phase branch gets another commit, as when a sibling task landed meanwhile, so
+    /// the landing is a real three-way merge.
+    static func inProcessSide(at directory: URL, files: Int) throws -> (Int) throws -> Sample {
+        let repository = try Repository.create(at: directory)
+        try GitBench.writeWorkspace(at: directory, files: files)
+        _ = try repository.commitWorkingTree(message: "Initial workspace", author: author, committer: author)
+        guard let main = try repository.branchTip("main") else { throw BenchError("main has no commit") }
+        try repository.createBranch("phase", at: main)
+        try repository.checkout(branch: "phase")
+        return { iteration in
+            let name = "phase-task-\(iteration)"
+            let path = directory.appendingPathComponent(".git/tollgate/worktrees/\(name)")
+            let start = ContinuousClock.now
+            guard let tip = try repository.branchTip("phase") else { throw BenchError("phase has no commit") }
+            try repository.addWorktree(name: name, at: path, branch: name, from: tip)
+            let task = try Repository.open(at: path)
+            try GitBench.writeFile("task \(iteration)\n", to: "tasks/task-\(iteration).txt", in: path)
+            _ = try task.commitWorkingTree(message: "Task work", author: author, committer: author)
+            let elapsed = ContinuousClock.now - start
+            try sibling(iteration, in: directory) {
+                _ = try repository.commitWorkingTree(message: "Sibling", author: author, committer: author)
+            }
+            let landingStart = ContinuousClock.now
+            let result = try repository.land(
+                branch: name,
+                startedAt: tip,
+                onto: "phase",
+                message: "Task \(iteration): bench",
+                trailerKey: "Tollgate-Task",
+                trailerValue: "\(iteration)",
+                author: author,
+                committer: author
+            )
+            let landing = ContinuousClock.now - landingStart
+            guard case .landed = result else { throw BenchError("landing gave \(result)") }
+            try repository.removeWorktree(name)
+            try repository.deleteBranch(name)
+            return Sample(task: elapsed + (ContinuousClock.now - landingStart), landing: landing)
+        }
+    }
+
+    /// The same workspace for the git command line; one git process per step.
+    static func commandLineSide(at directory: URL, files: Int) throws -> (Int) throws -> Sample {
+        let git = CommandLineGit(directory: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try git.run("init", "-q", "-b", "main")
+        try GitBench.writeWorkspace(at: directory, files: files)
+        try git.run("add", "-A")
+        try git.run("commit", "-q", "-m", "Initial workspace")
+        try git.run("checkout", "-q", "-b", "phase")
+        return { iteration in
+            let name = "phase-task-\(iteration)"
+            let path = directory.appendingPathComponent(".git/tollgate/worktrees/\(name)")
+            let start = ContinuousClock.now
+            try git.run("worktree", "add", "-q", "-b", name, path.path, "phase")
+            let task = CommandLineGit(directory: path)
+            try GitBench.writeFile("task \(iteration)\n", to: "tasks/task-\(iteration).txt", in: path)
+            try task.run("add", "-A")
+            try task.run("commit", "-q", "-m", "Task work")
+            let elapsed = ContinuousClock.now - start
+            try sibling(iteration, in: directory) {
+                try git.run("add", "-A")
+                try git.run("commit", "-q", "-m", "Sibling")
+            }
+            let landingStart = ContinuousClock.now
+            try git.run("merge", "-q", "--squash", name)
+            try git.run("commit", "-q", "-m", "Task \(iteration): bench")
+            let landing = ContinuousClock.now - landingStart
+            try git.run("worktree", "remove", "--force", path.path)
+            try git.run("branch", "-q", "-D", name)
+            return Sample(task: elapsed + (ContinuousClock.now - landingStart), landing: landing)
+        }
+    }
+
+    /// Untimed: a sibling task's change lands on the phase branch while this task runs.
+    static func sibling(_ iteration: Int, in directory: URL, commit: () throws -> Void) throws {
+        try GitBench.writeFile("sibling \(iteration)\n", to: "siblings/sibling-\(iteration).txt", in: directory)
+        try commit()
+    }
+}

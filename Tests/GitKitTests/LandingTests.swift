@@ -1,0 +1,232 @@
+import Foundation
+import GitKit
+import Testing
+
+/// Landing a task branch on the phase branch as one commit by a three-way merge against the task's start: the fast
+/// path, a merge with work landed meanwhile, conflicts, idempotence by the trailer, the working tree, and trailers.
+struct LandingTests {
+    let directory: TemporaryDirectory
+    let repository: Repository
+    let base: OID
+
+    /// A repository whose `phase` branch is at one commit (three files) with HEAD on it.
+    init() throws {
+        (directory, repository) = try Fixture.repository("LandingTests")
+        try Fixture.write(["a.txt": "a1\na2\na3\n", "b.txt": "b1\nb2\nb3\n", "c.txt": "c\n"], in: directory)
+        base = try Fixture.commitAll(repository, "base")
+        try repository.createBranch("phase", at: base)
+        try repository.checkout(branch: "phase")
+    }
+
+    /// Makes branch `task-<id>` at `start` with one commit writing `files` (a nil text deletes the file).
+    @discardableResult
+    func task(_ id: String, from start: OID, _ files: [String: String?]) throws -> OID {
+        var tree = try repository.filePaths(at: start).reduce(into: [String: Data]()) { tree, path in
+            tree[path] = try repository.fileContents(path, at: start)
+        }
+        for (path, text) in files { tree[path] = text.map { Data($0.utf8) } }
+        let commit = try repository.commit(
+            tree: repository.writeTree(tree),
+            parents: [start],
+            message: "work on \(id)",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
+        try repository.createBranch("task-\(id)", at: commit)
+        return commit
+    }
+
+    func land(_ id: String, startedAt start: OID) throws -> LandingResult {
+        try repository.land(
+            branch: "task-\(id)",
+            startedAt: start,
+            onto: "phase",
+            message: "Task \(id): work on \(id)",
+            trailerKey: "Tollgate-Task",
+            trailerValue: id,
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
+    }
+
+    func text(_ path: String, at commit: OID) throws -> String? {
+        try repository.fileContents(path, at: commit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func takesTheTaskTreeWhenThePhaseHasNotMoved() throws {
+        let tip = try task("a", from: base, ["a.txt": "a changed\n", "c.txt": nil])
+        let result = try land("a", startedAt: base)
+        guard case .landed(let landed, fastPath: true) = result else {
+            Issue.record("expected a fast-path landing, got \(result)")
+            return
+        }
+        let info = try repository.commitInfo(landed)
+        #expect(info.parents == [base])
+        #expect(info.tree == (try repository.commitInfo(tip).tree))
+        #expect(info.message == "Task a: work on a\n\nTollgate-Task: a\n")
+        #expect(try repository.branchTip("phase") == landed)
+        #expect(try repository.branchTip("task-a") == tip)
+        // HEAD is on the phase branch, so the working tree follows it.
+        #expect(directory.read("a.txt") == "a changed\n")
+        #expect(directory.read("c.txt") == nil)
+        #expect(try repository.uncommittedPaths().isEmpty)
+    }
+
+    @Test func mergesWithWorkLandedSinceTheTaskStarted() throws {
+        try task("b", from: base, ["a.txt": "a1\nB\na3\n"])
+        try task("c", from: base, ["b.txt": "b1\nb2\nC\n", "new.txt": "from c\n"])
+        guard case .landed(let first, fastPath: true) = try land("b", startedAt: base) else {
+            Issue.record("b did not land on the fast path")
+            return
+        }
+        let result = try land("c", startedAt: base)
+        guard case .landed(let second, fastPath: false) = result else {
+            Issue.record("expected a merged landing, got \(result)")
+            return
+        }
+        #expect(try repository.commitInfo(second).parents == [first])
+        #expect(try text("a.txt", at: second) == "a1\nB\na3\n")
+        #expect(try text("b.txt", at: second) == "b1\nb2\nC\n")
+        #expect(try text("new.txt", at: second) == "from c\n")
+        #expect(directory.read("new.txt") == "from c\n")
+    }
+
+    @Test func conflictsWriteNothing() throws {
+        try task("b", from: base, ["a.txt": "a1\nfrom b\na3\n"])
+        try task("c", from: base, ["a.txt": "a1\nfrom c\na3\n", "c.txt": nil])
+        guard case .landed(let first, _) = try land("b", startedAt: base) else {
+            Issue.record("b did not land")
+            return
+        }
+        let result = try land("c", startedAt: base)
+        #expect(result == .conflicts([MergeConflict(path: "a.txt", ancestor: true, ours: true, theirs: true)]))
+        #expect(try repository.branchTip("phase") == first)
+        #expect(directory.read("a.txt") == "a1\nfrom b\na3\n")
+        #expect(directory.read("c.txt") == "c\n")
+        #expect(try repository.uncommittedPaths().isEmpty)
+    }
+
+    @Test func aSecondCallFindsTheLandedCommitByItsTrailer() throws {
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        guard case .landed(let landed, _) = try land("a", startedAt: base) else {
+            Issue.record("a did not land")
+            return
+        }
+        // Another task lands after it; the rerun of `a` still finds its commit below the new tip.
+        try task("b", from: landed, ["b.txt": "b changed\n"])
+        guard case .landed(let next, _) = try land("b", startedAt: landed) else {
+            Issue.record("b did not land")
+            return
+        }
+        #expect(try land("a", startedAt: base) == .alreadyLanded(landed))
+        #expect(try land("b", startedAt: landed) == .alreadyLanded(next))
+        #expect(try repository.branchTip("phase") == next)
+    }
+
+    @Test func aTrailerBelowTheTaskStartDoesNotCount() throws {
+        let earlier = try repository.commit(
+            tree: repository.commitInfo(base).tree,
+            parents: [base],
+            message: "Task a: an earlier phase\n\nTollgate-Task: a",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
+        try repository.updateReference("refs/heads/phase", to: earlier, expected: base, message: "test")
+        try task("a", from: earlier, ["a.txt": "again\n"])
+        guard case .landed(let landed, fastPath: true) = try land("a", startedAt: earlier) else {
+            Issue.record("a did not land again")
+            return
+        }
+        #expect(try repository.commitInfo(landed).parents == [earlier])
+    }
+
+    @Test func aTaskThatChangedNothingLandsAsACommitWithThePhaseTree() throws {
+        try task("b", from: base, ["a.txt": "a1\nB\na3\n"])
+        try repository.createBranch("task-idle", at: base)
+        guard case .landed(let first, _) = try land("b", startedAt: base) else {
+            Issue.record("b did not land")
+            return
+        }
+        let result = try land("idle", startedAt: base)
+        guard case .landed(let idle, fastPath: false) = result else {
+            Issue.record("expected a landing, got \(result)")
+            return
+        }
+        #expect(try repository.commitInfo(idle).tree == (try repository.commitInfo(first).tree))
+        #expect(Repository.trailer("Tollgate-Task", in: try repository.commitInfo(idle).message) == "idle")
+    }
+
+    @Test func aDirtyWorkingTreeStopsTheLandingWithThePhaseUnmoved() throws {
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        try directory.write("edited by hand\n", to: "a.txt")
+        #expect {
+            try land("a", startedAt: base)
+        } throws: { error in
+            (error as? GitError)?.isConflict == true
+        }
+        #expect(try repository.branchTip("phase") == base)
+        #expect(directory.read("a.txt") == "edited by hand\n")
+    }
+
+    @Test func withHeadElsewhereTheWorkingTreeIsLeftAlone() throws {
+        try repository.checkout(branch: "main")
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        guard case .landed(let landed, _) = try land("a", startedAt: base) else {
+            Issue.record("a did not land")
+            return
+        }
+        #expect(try text("a.txt", at: landed) == "a changed\n")
+        #expect(directory.read("a.txt") == "a1\na2\na3\n")
+    }
+
+    @Test func aMissingBranchIsNotFound() throws {
+        #expect {
+            try land("nothing", startedAt: base)
+        } throws: { error in
+            (error as? GitError)?.isNotFound == true
+        }
+    }
+
+    struct TrailerRow: Sendable, CustomTestStringConvertible {
+        var message: String
+        var expected: String?
+        var testDescription: String { message.replacingOccurrences(of: "\n", with: "⏎") }
+    }
+
+    @Test(arguments: [
+        TrailerRow(message: "Task a: x\n\nTollgate-Task: a\n", expected: "a"),
+        TrailerRow(
+            message: "Task a: x\n\nSigned-off-by: Ada <ada@example.com>\nTollgate-Task: lexer",
+            expected: "lexer"
+        ),
+        TrailerRow(message: "Tollgate-Task: a\n", expected: nil),
+        TrailerRow(message: "Task a: x\n\nTollgate-Task: a\n\nMore text after it.\n", expected: nil),
+        TrailerRow(message: "Task a: x\n\nTollgate-Tasks: a\n", expected: nil),
+        TrailerRow(message: "Task a: x\n", expected: nil),
+    ])
+    func trailersAreReadFromTheLastParagraph(_ row: TrailerRow) {
+        #expect(Repository.trailer("Tollgate-Task", in: row.message) == row.expected)
+    }
+
+    @Test func theTrailerJoinsAnExistingTrailerParagraph() throws {
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        let landed = try repository.land(
+            branch: "task-a",
+            startedAt: base,
+            onto: "phase",
+            message: "Task a: work\n\nCo-authored-by: Bo <bo@example.com>\n",
+            trailerKey: "Tollgate-Task",
+            trailerValue: "a",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
+        guard case .landed(let commit, _) = landed else {
+            Issue.record("a did not land")
+            return
+        }
+        #expect(
+            try repository.commitInfo(commit).message
+                == "Task a: work\n\nCo-authored-by: Bo <bo@example.com>\nTollgate-Task: a\n"
+        )
+    }
+}
