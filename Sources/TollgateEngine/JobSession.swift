@@ -140,6 +140,7 @@ public final class JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
         let config = try resolveConfig(options: options, resources: resources)
+        if let refusal = PrivacyMode.refusal(of: config) { throw EngineError.usage(refusal) }
         guard let autonomy = AutonomyLevel(rawValue: config.string("autonomy")) else {
             throw EngineError.usage(
                 "autonomy must be one of \(AutonomyLevel.allCases.map(\.rawValue).joined(separator: ", "))"
@@ -345,6 +346,7 @@ public final class JobSession {
             )
         }
         let updated = try document.config.overriding(with: layer)
+        if let refusal = PrivacyMode.refusal(of: updated) { throw EngineError.usage(refusal) }
         var changes: [String: String] = [:]
         var lines: [String] = []
         for key in layer.values.keys.sorted() {
@@ -402,6 +404,9 @@ public final class JobSession {
         base: [String: String] = ShellAgentRunner.defaultEnvironment()
     ) -> [String: String] {
         var environment = base
+        if config.string("privacy.mode") == PrivacyMode.localOnly.rawValue {
+            environment[PrivacyMode.environmentVariable] = PrivacyMode.localOnly.rawValue
+        }
         for name in [config.string("gitea.tokenEnv"), "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
             environment[name] = nil
         }

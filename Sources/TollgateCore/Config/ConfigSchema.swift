@@ -290,5 +290,110 @@ public struct ConfigSchema: Sendable, Equatable {
             default: .int(20_000),
             doc: "Output tokens the revision loop may spend in total."
         ),
+        // Budgets, privacy and telemetry (DESIGN §11).
+        ConfigKey(
+            "budget.tokens.soft",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens the job may spend before it freezes for review at the next boundary; 0 is none."
+        ),
+        ConfigKey(
+            "budget.tokens.hard",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens the job may never pass: a run whose reservation would pass it does not start; 0 is none."
+        ),
+        ConfigKey(
+            "budget.costUSD.soft",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars the job may spend before it freezes for review at the next boundary; 0 is none."
+        ),
+        ConfigKey(
+            "budget.costUSD.hard",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars the job may never pass: a run whose reservation would pass it does not start; 0 is none."
+        ),
+        ConfigKey(
+            "budget.seconds.soft",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Seconds of agent, critic and gate runs before the job freezes for review; 0 is none."
+        ),
+        ConfigKey(
+            "budget.seconds.hard",
+            .int(0...Int.max),
+            default: .int(0),
+            doc:
+                "Seconds of agent, critic and gate runs the job may never pass; shortens the agent's timeout; 0 is none."
+        ),
+        ConfigKey(
+            "budget.project",
+            .string,
+            default: .string(""),
+            doc: "Project whose daily caps this job shares with the machine's other jobs naming it; empty is none."
+        ),
+        ConfigKey(
+            "budget.daily.tokens.soft",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens the project may spend in a UTC day before its jobs freeze for review; 0 is none."
+        ),
+        ConfigKey(
+            "budget.daily.tokens.hard",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens the project may never pass in a UTC day, across the machine's jobs; 0 is none."
+        ),
+        ConfigKey(
+            "budget.daily.costUSD.soft",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars the project may spend in a UTC day before its jobs freeze for review; 0 is none."
+        ),
+        ConfigKey(
+            "budget.daily.costUSD.hard",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars the project may never pass in a UTC day, across the machine's jobs; 0 is none."
+        ),
+        ConfigKey(
+            "agent.reserve.tokens",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens held for an agent run before it starts; a hard tokens cap needs it above 0."
+        ),
+        ConfigKey(
+            "agent.reserve.costUSD",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars held for an agent run before it starts; a hard cost cap needs it above 0."
+        ),
+        ConfigKey(
+            "critique.reserve.tokens",
+            .int(0...Int.max),
+            default: .int(0),
+            doc: "Tokens held for a critic run; charged when the critic writes no usage to $TOLLGATE_USAGE."
+        ),
+        ConfigKey(
+            "critique.reserve.costUSD",
+            .double(0...Double.infinity),
+            default: .double(0),
+            doc: "Dollars held for a critic run; charged when the critic writes no usage to $TOLLGATE_USAGE."
+        ),
+        ConfigKey(
+            "privacy.mode",
+            .choice(["standard", "local-only"]),
+            default: .string("standard"),
+            doc: "local-only runs agents, critics and gates with no network but their own loopback, "
+                + "and refuses review.host=gitea."
+        ),
+        ConfigKey(
+            "telemetry.enabled",
+            .bool,
+            default: .bool(true),
+            doc: "Record timings to .git/tollgate/telemetry.ndjson (never committed, pushed or sent)."
+        ),
     ])
 }
