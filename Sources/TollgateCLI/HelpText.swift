@@ -17,6 +17,7 @@ enum HelpText {
           status DIR          where the job stands (--json for scripts)
           review DIR VERDICT  give a verdict on the local review: approve, request-changes, comment, close
           log DIR             the job's evidence trail (--json for one event a line)
+          stats DIR|ROOT      timings from the local telemetry: count, p50, p95, max, histogram (--json)
           config DIR          the job's configuration, each value with its source; --set changes it
           cancel DIR          end the job: its open review is closed, every branch kept (--message TEXT)
           example-agent       the built-in deterministic agent (used as --agent "tollgate example-agent")
@@ -130,6 +131,15 @@ enum HelpText {
 
                 OPTIONS:
                   --set KEY=VALUE   a key and its new value (repeatable)
+                """
+        case "stats":
+            return """
+                USAGE: tollgate stats DIR|ROOT [--json]
+
+                Figures of the job's local telemetry (.git/tollgate/telemetry.ndjson: never committed, pushed or
+                sent), or of every job in the folder ROOT: per metric its count, p50, p95 and max, with a small
+                histogram. With --json, one object: {"jobs", "skipped", "metrics": [{"metric", "unit", "count",
+                "p50", "p95", "max", "histogram": [{"from", "to", "count"}]}]}. telemetry.enabled=false records none.
                 """
         case "example-agent":
             return """

@@ -20,6 +20,7 @@ public struct Invocation: Sendable, Equatable {
             reviewer: String?
         )
         case log(directory: String, json: Bool)
+        case stats(directory: String, json: Bool)
         case config(directory: String, assignments: [String])
         case cancel(directory: String, message: String?)
         case exampleAgent
@@ -43,7 +44,8 @@ public struct Invocation: Sendable, Equatable {
 
     /// The subcommands, in the order `--help` lists them.
     public static let commands = [
-        "init", "run", "resume", "watch", "status", "review", "log", "config", "cancel", "example-agent", "demo",
+        "init", "run", "resume", "watch", "status", "review", "log", "stats", "config", "cancel", "example-agent",
+        "demo",
         "critique",
         "example-critic",
     ]
@@ -86,6 +88,7 @@ public struct Invocation: Sendable, Equatable {
         case "resume": command = .resume(directory: try scanner.directory())
         case "status": command = .status(directory: try scanner.directory(), json: scanner.flag("--json"))
         case "log": command = .log(directory: try scanner.directory(), json: scanner.flag("--json"))
+        case "stats": command = .stats(directory: try scanner.directory(), json: scanner.flag("--json"))
         case "config":
             let assignments = try scanner.values("--set")
             for assignment in assignments where !assignment.contains("=") {
@@ -165,7 +168,8 @@ struct OptionScanner {
         "watch": ["--interval", "--home"], "config": ["--set", "--home"], "cancel": ["--message", "--home"],
     ]
     static let flagOptions: [String: Set<String>] = [
-        "status": ["--json"], "log": ["--json"], "critique": ["--json"], "watch": ["--once"], "run": ["--quiet"],
+        "status": ["--json"], "log": ["--json"], "stats": ["--json"], "critique": ["--json"], "watch": ["--once"],
+        "run": ["--quiet"],
         "resume": ["--quiet"],
     ]
 

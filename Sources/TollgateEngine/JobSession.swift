@@ -251,12 +251,17 @@ public final class JobSession {
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
+        let telemetry = TelemetryLog(
+            gitDirectory: workspace.repository.gitDirectory,
+            job: job.id,
+            enabled: try config.bool("telemetry.enabled")
+        )
         let runner = try JobRunner(
             workspace: workspace,
             store: store,
             host: host,
-            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat),
-            critic: ProcessCritic(environment: environment),
+            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat, telemetry: telemetry),
+            critic: ProcessCritic(environment: environment, telemetry: telemetry),
             templates: try resources.templateCatalog(),
             progress: progress
         )
