@@ -85,4 +85,5 @@ struct LocalOnlyTests {
                 == "\(getuid())\n\(getgid())\n\(directory.url.path)\nerr\n"
         )
     }
+
 }
