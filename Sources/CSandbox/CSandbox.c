@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef __linux__
+
 static void report(int fd, int stage) {
     int message[2] = {stage, errno};
     ssize_t ignored = write(fd, message, sizeof message);
@@ -142,3 +144,14 @@ pid_t tollgate_spawn_isolated(
     *error = 0;
     return pid;
 }
+#else
+pid_t tollgate_spawn_isolated(
+    const char *path, char *const argv[], char *const envp[], int stdin_fd, int stdout_fd, int stderr_fd,
+    int *stage, int *error) {
+    // User and network namespaces are Linux's: elsewhere local-only cannot be had, so nothing starts.
+    (void)path, (void)argv, (void)envp, (void)stdin_fd, (void)stdout_fd, (void)stderr_fd;
+    *stage = TOLLGATE_SANDBOX_UNSHARE;
+    *error = ENOSYS;
+    return -1;
+}
+#endif

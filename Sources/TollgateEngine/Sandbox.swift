@@ -25,8 +25,8 @@ enum Sandbox {
     ) throws -> pid_t {
         var opened: [Int32] = []
         defer { for descriptor in opened { close(descriptor) } }
-        func open(_ path: String, _ flags: Int32) throws -> Int32 {
-            let descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o644)
+        func openFile(_ path: String, _ flags: Int32) throws -> Int32 {
+            let descriptor = open(path, flags | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
                 throw EngineError.spawnFailed(command: command, reason: "\(path): \(String(cString: strerror(errno)))")
             }
@@ -36,12 +36,12 @@ enum Sandbox {
         func descriptor(for sink: ProcessLauncher.Sink) throws -> Int32 {
             switch sink {
             case .inherited: -1
-            case .file(let url): try open(url.path, O_WRONLY | O_CREAT | O_APPEND)
+            case .file(let url): try openFile(url.path, O_WRONLY | O_CREAT | O_APPEND)
             case .descriptor(let source): source
             case .standardOutput: -2
             }
         }
-        let inputDescriptor = try open(input?.path ?? "/dev/null", O_RDONLY)
+        let inputDescriptor = try openFile(input?.path ?? "/dev/null", O_RDONLY)
         let outputDescriptor = try descriptor(for: output)
         let errorDescriptor = try descriptor(for: error)
         var stage: Int32 = 0
