@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         /** Typed, non-variadic wrappers around libcurl's setopt/getinfo. */
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        /** fork, unshare a user and network namespace, loopback up, exec: privacy.mode=local-only (DESIGN §11). */
+        .target(name: "CSandbox"),
 
         // MARK: - Pure core
 
@@ -42,7 +44,10 @@ let package = Package(
         // MARK: - Shell
 
         /** Ports, adapters, the job runner, the state branch, resource look-up. */
-        .target(name: "TollgateEngine", dependencies: ["TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
+        .target(
+            name: "TollgateEngine",
+            dependencies: ["TollgateCore", "GitKit", "GiteaKit", "HTTPKit", "CSandbox"]
+        ),
         /** Argument parsing, one file per subcommand, exit codes and output. */
         .target(name: "TollgateCLI", dependencies: ["TollgateEngine", "TollgateCore"]),
         /** The `tollgate` executable: one file calling into TollgateCLI. */

@@ -133,7 +133,9 @@ extension Repository {
     }
 
     /// The newest commit on the first-parent line from `tip` down to (not including) `base` whose message carries
-    /// trailer `key` with `value`; nil when none does. Walks to the root when `base` is not on that line.
+    /// trailer `key` with `value`; nil when none does.
+    ///
+    /// Walks to the root when `base` is not on that line.
     private func commitCarrying(
         _ key: String,
         _ value: String,

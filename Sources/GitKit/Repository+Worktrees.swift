@@ -178,7 +178,9 @@ extension Repository {
     // MARK: - Removing
 
     /// Removes a worktree with its working tree, locked or not (`git worktree remove --force`); returns false when
-    /// there was none. Its branch is kept (delete it with ``deleteBranch(_:)``).
+    /// there was none.
+    ///
+    /// Its branch is kept (delete it with ``deleteBranch(_:)``).
     ///
     /// What libgit2 leaves behind (it deletes the folders one by one, so a crash may leave a part) is deleted too.
     @discardableResult

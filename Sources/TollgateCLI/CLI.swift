@@ -53,6 +53,8 @@ public enum CLI {
             return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)
         case .critique(let critique): return try critique.run(output: output)
         case .exampleCritic(let critic): return try critic.run(output: output)
+        case .stats(let directory, let json):
+            return try StatsCommand.run(directory: url(directory), json: json, output: output)
         default:
             break
         }
@@ -108,7 +110,7 @@ public enum CLI {
                 resources: resources,
                 output: output
             )
-        case .help, .version, .exampleAgent, .critique, .exampleCritic:
+        case .help, .version, .exampleAgent, .critique, .exampleCritic, .stats:
             return .success
         }
     }

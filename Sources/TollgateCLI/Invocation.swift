@@ -20,6 +20,7 @@ public struct Invocation: Sendable, Equatable {
             reviewer: String?
         )
         case log(directory: String, json: Bool)
+        case stats(directory: String, json: Bool)
         case config(directory: String, assignments: [String])
         case cancel(directory: String, message: String?)
         case exampleAgent

@@ -152,6 +152,24 @@ struct Subcommand: Sendable {
             }
         ),
         Subcommand(
+            name: "stats",
+            synopsis: "stats DIR|ROOT",
+            summary: "timings from the local telemetry: count, p50, p95, max, histogram (--json)",
+            help: """
+                USAGE: tollgate stats DIR|ROOT [--json]
+
+                Figures of the job's local telemetry (.git/tollgate/telemetry.ndjson: never committed, pushed or
+                sent), or of every job in the folder ROOT: per metric its count, p50, p95 and max, with a small
+                histogram. With --json, one object: {"jobs", "skipped", "metrics": [{"metric", "unit", "count",
+                "p50", "p95", "max", "histogram": [{"from", "to", "count"}]}]}. telemetry.enabled=false records none.
+                """,
+            options: [],
+            flags: ["--json"],
+            parse: { scanner throws(UsageError) in
+                .stats(directory: try scanner.directory(), json: scanner.flag("--json"))
+            }
+        ),
+        Subcommand(
             name: "config",
             synopsis: "config DIR",
             summary: "the job's configuration, each value with its source; --set changes it",

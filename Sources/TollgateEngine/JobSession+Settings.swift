@@ -67,6 +67,7 @@ extension JobSession {
     private func change(with layers: [ConfigLayer]) throws -> [String] {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let updated = try document.config.overriding(with: Self.changing(document.config, layers))
+        if let refusal = PrivacyMode.refusal(of: updated) { throw EngineError.usage(refusal) }
         var changes: [String: String] = [:]
         var sources: Set<String> = []
         var lines: [String] = []

@@ -143,6 +143,7 @@ public final class JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
         let config = try resources.resolveConfig(options: options, environment: ProcessInfo.processInfo.environment)
+        if let refusal = PrivacyMode.refusal(of: config) { throw EngineError.usage(refusal) }
         let autonomy = config[ConfigKeys.autonomy]
         let templates = try resources.templateCatalog()
         let id = jobID(for: root)
@@ -251,12 +252,17 @@ public final class JobSession {
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
+        let telemetry = TelemetryLog(
+            gitDirectory: workspace.repository.gitDirectory,
+            job: job.id,
+            enabled: try config[ConfigKeys.telemetryEnabled]
+        )
         let runner = try JobRunner(
             workspace: workspace,
             store: store,
             host: host,
-            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat),
-            critic: ProcessCritic(environment: environment),
+            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat, telemetry: telemetry),
+            critic: ProcessCritic(environment: environment, telemetry: telemetry),
             templates: try resources.templateCatalog(),
             progress: progress
         )
@@ -363,6 +369,9 @@ public final class JobSession {
         base: [String: String] = ShellAgentRunner.defaultEnvironment()
     ) -> [String: String] {
         var environment = base
+        if config[ConfigKeys.privacyMode] == .localOnly {
+            environment[PrivacyMode.environmentVariable] = PrivacyMode.localOnly.rawValue
+        }
         for name in [config[ConfigKeys.giteaTokenEnv], "TOLLGATE_GITEA_TOKEN"] where !name.isEmpty {
             environment[name] = nil
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 #if canImport(Glibc)
     import Glibc
@@ -84,6 +85,18 @@ enum ProcessLauncher {
         defer {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
+        }
+        // privacy.mode=local-only (DESIGN §11) travels in the child's environment: such a child is forked into a
+        // user and network namespace of its own instead, or does not start at all.
+        if PrivacyMode.requested(by: environment) == .localOnly {
+            return try Sandbox.spawn(
+                arguments: cArguments,
+                environment: cEnvironment,
+                input: input,
+                output: output,
+                error: error,
+                command: arguments.joined(separator: " ")
+            )
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)

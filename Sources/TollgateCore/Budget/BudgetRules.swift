@@ -49,14 +49,17 @@ public enum BudgetRules {
         /// A hard cap is set on `unit` but runs reserve nothing of it, so the cap could not be checked.
         case unreserved(unit: BudgetUnit, cap: Double)
 
-        public var description: String {
+        public var description: String { sentence(capKeys: "budget.") }
+
+        /// The refusal, naming its cap as `<capKeys><unit>.hard` (`budget.daily.` for a project's daily caps).
+        public func sentence(capKeys: String) -> String {
             switch self {
             case .overHardCap(let unit, let cap, let spent, let reserved, let reservation):
-                "budget.\(unit.rawValue).hard is \(BudgetRules.shown(cap, unit)); spent \(BudgetRules.shown(spent, unit)), "
+                "\(capKeys)\(unit.rawValue).hard is \(BudgetRules.shown(cap, unit)); spent \(BudgetRules.shown(spent, unit)), "
                     + "held by running work \(BudgetRules.shown(reserved, unit)), and the next run reserves "
                     + "\(BudgetRules.shown(reservation, unit)): it would go past the cap, so it does not start"
             case .unreserved(let unit, let cap):
-                "budget.\(unit.rawValue).hard is \(BudgetRules.shown(cap, unit)) but runs reserve no \(unit.rawValue) "
+                "\(capKeys)\(unit.rawValue).hard is \(BudgetRules.shown(cap, unit)) but runs reserve no \(unit.rawValue) "
                     + "(agent.reserve.\(unit.rawValue) is 0), so the cap cannot be checked before a run: set a "
                     + "reservation or remove the cap"
             }

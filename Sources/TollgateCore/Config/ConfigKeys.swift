@@ -261,6 +261,109 @@ public enum ConfigKeys {
         doc: "Gates run in order on the phase branch's head after a tactical phase (timeoutSeconds defaults to 600)."
     )
 
+    // MARK: Budgets, privacy and telemetry (DESIGN §11)
+
+    public static let budgetTokensSoft = Setting<Int>.integer(
+        "budget.tokens.soft",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens the job may spend before it freezes for review at the next boundary; 0 is none."
+    )
+    public static let budgetTokensHard = Setting<Int>.integer(
+        "budget.tokens.hard",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens the job may never pass: a run whose reservation would pass it does not start; 0 is none."
+    )
+    public static let budgetCostUSDSoft = Setting<Double>.number(
+        "budget.costUSD.soft",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars the job may spend before it freezes for review at the next boundary; 0 is none."
+    )
+    public static let budgetCostUSDHard = Setting<Double>.number(
+        "budget.costUSD.hard",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars the job may never pass: a run whose reservation would pass it does not start; 0 is none."
+    )
+    public static let budgetSecondsSoft = Setting<Int>.integer(
+        "budget.seconds.soft",
+        0...Int.max,
+        default: 0,
+        doc: "Seconds of agent, critic and gate runs before the job freezes for review; 0 is none."
+    )
+    public static let budgetSecondsHard = Setting<Int>.integer(
+        "budget.seconds.hard",
+        0...Int.max,
+        default: 0,
+        doc: "Seconds of agent, critic and gate runs the job may never pass; shortens the agent's timeout; 0 is none."
+    )
+    public static let budgetProject = Setting<String>.text(
+        "budget.project",
+        default: "",
+        doc: "Project whose daily caps this job shares with the machine's other jobs naming it; empty is none."
+    )
+    public static let budgetDailyTokensSoft = Setting<Int>.integer(
+        "budget.daily.tokens.soft",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens the project may spend in a UTC day before its jobs freeze for review; 0 is none."
+    )
+    public static let budgetDailyTokensHard = Setting<Int>.integer(
+        "budget.daily.tokens.hard",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens the project may never pass in a UTC day, across the machine's jobs; 0 is none."
+    )
+    public static let budgetDailyCostUSDSoft = Setting<Double>.number(
+        "budget.daily.costUSD.soft",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars the project may spend in a UTC day before its jobs freeze for review; 0 is none."
+    )
+    public static let budgetDailyCostUSDHard = Setting<Double>.number(
+        "budget.daily.costUSD.hard",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars the project may never pass in a UTC day, across the machine's jobs; 0 is none."
+    )
+    public static let agentReserveTokens = Setting<Int>.integer(
+        "agent.reserve.tokens",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens held for an agent run before it starts; a hard tokens cap needs it above 0."
+    )
+    public static let agentReserveCostUSD = Setting<Double>.number(
+        "agent.reserve.costUSD",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars held for an agent run before it starts; a hard cost cap needs it above 0."
+    )
+    public static let critiqueReserveTokens = Setting<Int>.integer(
+        "critique.reserve.tokens",
+        0...Int.max,
+        default: 0,
+        doc: "Tokens held for a critic run; charged when the critic writes no usage to $TOLLGATE_USAGE."
+    )
+    public static let critiqueReserveCostUSD = Setting<Double>.number(
+        "critique.reserve.costUSD",
+        0...Double.infinity,
+        default: 0,
+        doc: "Dollars held for a critic run; charged when the critic writes no usage to $TOLLGATE_USAGE."
+    )
+    public static let privacyMode = Setting<PrivacyMode>.choice(
+        "privacy.mode",
+        default: .standard,
+        doc: "local-only runs agents, critics and gates with no network but their own loopback, "
+            + "and refuses review.host=gitea."
+    )
+    public static let telemetryEnabled = Setting<Bool>.flag(
+        "telemetry.enabled",
+        default: true,
+        doc: "Record timings to .git/tollgate/telemetry.ndjson (never committed, pushed or sent)."
+    )
+
     /// Every key, untyped, in the order above; a key left out here is in no schema, so it is never resolved
     /// (ConfigSchemaTests checks that this list and the constants agree).
     public static let all: [ConfigKey] = [
@@ -310,5 +413,22 @@ public enum ConfigKeys {
         dispatchMode.key,
         dispatchMaxParallel.key,
         verifyGates.key,
+        budgetTokensSoft.key,
+        budgetTokensHard.key,
+        budgetCostUSDSoft.key,
+        budgetCostUSDHard.key,
+        budgetSecondsSoft.key,
+        budgetSecondsHard.key,
+        budgetProject.key,
+        budgetDailyTokensSoft.key,
+        budgetDailyTokensHard.key,
+        budgetDailyCostUSDSoft.key,
+        budgetDailyCostUSDHard.key,
+        agentReserveTokens.key,
+        agentReserveCostUSD.key,
+        critiqueReserveTokens.key,
+        critiqueReserveCostUSD.key,
+        privacyMode.key,
+        telemetryEnabled.key,
     ]
 }

@@ -1,5 +1,7 @@
 /// Where a dispatched plan stands, task by task, and the texts that show it: the pull request body's checklist and
-/// the `tollgate status` table (DESIGN §10). Pure: the shell gathers the records from the job's state.
+/// the `tollgate status` table (DESIGN §10).
+///
+/// Pure: the shell gathers the records from the job's state.
 public struct PlanProgress: Sendable, Equatable, Codable {
     /// One task as `status --json` shows it (`plan.tasks`).
     public struct Task: Sendable, Equatable, Codable {
@@ -67,7 +69,7 @@ public struct PlanProgress: Sendable, Equatable, Codable {
     /// A task's branch: `<phase branch>-task-<id>`, such as `phase-2-tactical-task-lexer`.
     public static func branch(of id: String, on phaseBranch: String) -> String { "\(phaseBranch)-task-\(id)" }
 
-    /// How many tasks have landed, e.g. `3/4`.
+    /// How many tasks have landed, such as `3/4`.
     public var summary: String { "\(tasks.filter { $0.status == .done }.count)/\(tasks.count)" }
 
     // MARK: - The pull request's checklist

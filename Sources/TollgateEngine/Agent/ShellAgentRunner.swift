@@ -8,13 +8,17 @@ public struct ShellAgentRunner: AgentRunner {
     public var baseEnvironment: [String: String]
     /// Told, about once a second while the agent runs, the time it has run and the last line of its log.
     public var heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)?
+    /// Where each run's `agent.duration_ms` goes (DESIGN §11); nil records nothing.
+    public var telemetry: TelemetryLog?
 
     public init(
         baseEnvironment: [String: String] = ShellAgentRunner.defaultEnvironment(),
-        heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil
+        heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
+        telemetry: TelemetryLog? = nil
     ) {
         self.baseEnvironment = baseEnvironment
         self.heartbeat = heartbeat
+        self.telemetry = telemetry
     }
 
     public func run(_ invocation: AgentInvocation) throws -> AgentReport {
@@ -37,7 +41,13 @@ public struct ShellAgentRunner: AgentRunner {
             let log = invocation.logFile
             process.heartbeat = { elapsed in heartbeat(elapsed, LogTail.lines(of: log, count: 1).last) }
         }
+        let started = ContinuousClock.now
         let termination = try process.run()
+        telemetry?.record(
+            .agentDuration,
+            Double(ProcessCritic.milliseconds(ContinuousClock.now - started)),
+            phase: invocation.environment["TOLLGATE_PHASE"].flatMap { Int($0) }
+        )
         var report = Self.readOutcome(at: invocation.outcomeFile)
         switch termination {
         case .exited(0):

@@ -24,11 +24,18 @@ public struct ProcessCritic: PhaseCritic {
     public var environment: [String: String]
     /// Seconds between SIGTERM and SIGKILL when a critic is stopped.
     public var graceSeconds: Int
+    /// Where `critique.duration_ms` and `gate.duration_ms` go (DESIGN §11); nil records nothing.
+    public var telemetry: TelemetryLog?
 
     /// Creates a critic runner; critics inherit this process's environment with tollgate's directory first on `PATH`.
-    public init(environment: [String: String] = ShellAgentRunner.defaultEnvironment(), graceSeconds: Int = 2) {
+    public init(
+        environment: [String: String] = ShellAgentRunner.defaultEnvironment(),
+        graceSeconds: Int = 2,
+        telemetry: TelemetryLog? = nil
+    ) {
         self.environment = environment
         self.graceSeconds = graceSeconds
+        self.telemetry = telemetry
     }
 
     public func critique(_ request: CritiqueRequest) throws -> PhaseCritique {
@@ -128,6 +135,7 @@ public struct ProcessCritic: PhaseCritic {
             // A critic stopped because tollgate was interrupted said nothing about the artifact: nothing of it is
             // kept, so the next run critiques again instead of revising against "interrupted".
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
+            telemetry?.record(.critiqueDuration, Double(outcome.latencyMs), phase: request.phase.number)
             let kept = outcome.keptArtifact
             let lint = ArtifactLint.findings(in: kept ?? text, path: path, root: request.root)
             outcome.addLint(lint)
@@ -297,7 +305,9 @@ public struct ProcessCritic: PhaseCritic {
                     log: store.gatesLog(iteration),
                     graceSeconds: graceSeconds
                 )
-                queue += machine.gatesFinished(try request.gates.run(context))
+                let gates = try request.gates.run(context)
+                telemetry?.record(.gateDuration, Double(gates.latencyMs), phase: request.phase.number)
+                queue += machine.gatesFinished(gates)
             case .critique(let iteration):
                 guard let revised = machine.artifact(of: iteration) else {
                     throw EngineError.corruptState(

@@ -58,7 +58,7 @@ struct CritiqueConfigTests {
         #expect(critique.enabled && critique.threshold == 7.5 && critique.maxRounds == 5)
         #expect(critique.fallbackPolicy == .shipLast && critique.phaseTypes == [.strategic, .tactical])
         #expect(critique.weight(of: .critic) == 0.5 && critique.command == "tollgate example-critic")
-        #expect(config[ConfigKeys.critiqueRevisionGates] .map(\.command) == ["swift build", "swift test"])
+        #expect(config[ConfigKeys.critiqueRevisionGates].map(\.command) == ["swift build", "swift test"])
         #expect(config[entry: ConfigKeys.critiqueThreshold].source == "TOLLGATE_CRITIQUE_THRESHOLD")
         #expect(config[entry: ConfigKeys.critiqueEscalate].source == ConfigLayer.defaultsSource)
         #expect(config[entry: ConfigKeys.agentCommand].source == ConfigLayer.defaultsSource)

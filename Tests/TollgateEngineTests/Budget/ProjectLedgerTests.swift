@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import TollgateCore
+import TollgateEngine
+import TollgateTestSupport
+
+/// The project ledger on disk (DESIGN §11): shared through a file under `flock`, parallel reservations never
+/// passing a cap, spend surviving a process that died between reserve and charge, and a damaged file refused.
+struct ProjectLedgerTests {
+    let directory: TemporaryDirectory
+    let caps = BudgetCaps(hard: [.tokens: 1_000])
+    let now = Date(timeIntervalSince1970: 1_796_300_000)  // 2026-12-02 UTC
+
+    init() throws { directory = try TemporaryDirectory("ledger") }
+
+    func ledger(_ project: String = "docs") throws -> ProjectLedger {
+        try ProjectLedger(project: project, directory: directory.url)
+    }
+
+    @Test func parallelReservationsNeverPassTheCap() throws {
+        // 16 workers, each with its own ledger value and so its own open file (flock excludes those within one
+        // process as between processes), race for 1,000 tokens in reservations of 100.
+        let workers = 16
+        let admitted = Counter()
+        let failures = Counter()
+        let directory = directory.url
+        let caps = caps
+        let now = now
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let ledger = try? ProjectLedger(project: "docs", directory: directory) else {
+                failures.add()
+                return
+            }
+            for run in 0..<5 {
+                switch try? ledger.reserve(
+                    "job-\(worker)/run-\(run)",
+                    reservation: [.tokens: 100],
+                    caps: caps,
+                    now: now
+                )
+                {
+                case .success: admitted.add()
+                case .failure: break
+                case nil: failures.add()
+                }
+            }
+        }
+        #expect(failures.value == 0)
+        #expect(admitted.value == 10)
+        let account = try ledger().account(now: now)
+        #expect(account.reservedTotal[.tokens] == 1_000)
+        #expect(account.reserved.count == 10)
+    }
+
+    @Test func aReservationLeftByARunThatNeverReportedIsSpent() throws {
+        // The first process reserved and died: nothing of it is in memory, everything of it is on disk.
+        _ = try ledger().reserve("job/run-1", reservation: [.tokens: 600], caps: caps, now: now).get()
+
+        let later = try ledger()
+        let other = try later.reserve("other/run-1", reservation: [.tokens: 600], caps: caps, now: now)
+        #expect(other == .failure(.overHardCap(unit: .tokens, cap: 1_000, spent: 0, reserved: 600, reservation: 600)))
+        // The run starts again under its key: its first reservation becomes spend, and the cap still holds.
+        let again = try later.reserve("job/run-1", reservation: [.tokens: 300], caps: caps, now: now).get()
+        #expect(again.spent[.tokens] == 600)
+        let charge = try later.charge("job/run-1", usage: [.tokens: 250], caps: caps, now: now)
+        #expect(charge.account.spent[.tokens] == 850)
+        #expect(try later.account(now: now).spent[.tokens] == 850)
+    }
+
+    @Test func aReleaseGivesTheRoomBack() throws {
+        let ledger = try ledger()
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 900], caps: caps, now: now).get()
+        try ledger.release("job/run-1", now: now)
+        #expect(try ledger.account(now: now) == BudgetAccount())
+        _ = try ledger.reserve("job/run-2", reservation: [.tokens: 900], caps: caps, now: now).get()
+    }
+
+    @Test func aRefusedReservationWritesNothing() throws {
+        let ledger = try ledger()
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 900], caps: caps, now: now).get()
+        let before = try Data(contentsOf: ledger.file)
+        let refused = try ledger.reserve("job/run-2", reservation: [.tokens: 900], caps: caps, now: now)
+        #expect((try? refused.get()) == nil)
+        #expect(try Data(contentsOf: ledger.file) == before)
+    }
+
+    struct Damage: Sendable, CustomStringConvertible {
+        var contents: String
+        var words: [String]
+        var description: String { contents }
+    }
+
+    @Test(arguments: [
+        Damage(
+            contents: "{\"version\": 1, \"days\": {\"2026-12-02\": {\"spent\": {\"tokens\": \"many\"}}",
+            words: ["cannot be read"]
+        ),
+        Damage(contents: "not json", words: ["cannot be read", "not a JSON object with a version"]),
+        Damage(contents: "{\"version\": 9, \"days\": {}}", words: ["layout version 9", "reads version 1"]),
+    ])
+    func aDamagedLedgerIsRefusedWithItsPathAndLeftAsItIs(_ damage: Damage) throws {
+        let ledger = try ledger()
+        try FileManager.default.createDirectory(
+            at: ledger.file.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        try Data(damage.contents.utf8).write(to: ledger.file)
+        do {
+            _ = try ledger.reserve("job/run-1", reservation: [.tokens: 100], caps: caps, now: now)
+            Issue.record("a damaged ledger was used")
+        } catch {
+            for words in damage.words + [ledger.file.path] {
+                #expect(error.description.contains(words), "'\(words)' missing from: \(error)")
+            }
+        }
+        #expect(try String(contentsOf: ledger.file, encoding: .utf8) == damage.contents)
+    }
+
+    @Test func aBadProjectNameIsRefused() {
+        #expect(throws: LedgerError.self) { try ProjectLedger(project: "../elsewhere", directory: directory.url) }
+    }
+
+    @Test(arguments: [
+        (["XDG_STATE_HOME": "/state", "HOME": "/home/u"], "/state/tollgate"),
+        (["XDG_STATE_HOME": "relative", "HOME": "/home/u"], "/home/u/.local/state/tollgate"),
+        (["HOME": "/home/u"], "/home/u/.local/state/tollgate"),
+    ])
+    func theLedgersLiveInTheXDGStateHome(_ environment: [String: String], _ path: String) throws {
+        #expect(try ProjectLedger.defaultDirectory(environment: environment).path == path)
+    }
+
+    @Test func withNoHomeTheLedgerHasNoPlaceAndSaysSo() {
+        #expect(throws: LedgerError.noStateDirectory) { try ProjectLedger.defaultDirectory(environment: [:]) }
+    }
+
+    @Test func runKeysOfTwoJobsOfOneNameDiffer() {
+        let one = ProjectLedger.runKey(job: "job", root: URL(fileURLWithPath: "/a/job"), run: "run-1")
+        let two = ProjectLedger.runKey(job: "job", root: URL(fileURLWithPath: "/b/job"), run: "run-1")
+        #expect(one != two)
+        #expect(one.hasPrefix("job@") && one.hasSuffix("/run-1"))
+    }
+}
+
+/// A count shared by worker threads.
+final class Counter: Sendable {
+    private let lock = NSLock()
+    // SAFETY: read and written only under `lock`.
+    nonisolated(unsafe) private var count = 0
+
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
