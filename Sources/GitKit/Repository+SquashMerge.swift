@@ -42,6 +42,8 @@ extension Repository {
         if newTree == oldTree { return .upToDate }
 
         let squash = try commit(tree: newTree, parents: [ours], message: message, author: author, committer: committer)
+        // A merged tree's objects are on disk before the working tree and the index are moved to it.
+        try writePendingObjects()
         let headOnTarget = try currentBranch() == target
         if headOnTarget {
             try checkout(tree: newTree, baseline: oldTree, operation: operation)
