@@ -1,5 +1,17 @@
 #pragma once
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include <mbedtls/sha1.h>
+#include <zlib.h>
+
+/// An object database backend of GitKit's own (the objects a repository batches in memory before writing them as
+/// one pack): libgit2's struct first, so a `git_odb_backend *` is a `tollgate_memory_backend *`, then the Swift
+/// store it serves.
+typedef struct {
+    git_odb_backend parent;
+    void *store;
+} tollgate_memory_backend;
 
 // Certificate checks for HTTPS remotes with a private certificate authority, done with mbedTLS, the TLS library
 // Debian's libgit2 is built with (libgit2-dev depends on libmbedtls-dev). GitKit calls this from libgit2's

@@ -40,6 +40,12 @@ extension Repository {
         } else {
             try git("reset the index") { git_index_clear(index) }
         }
+        try writeIndex(index)
+    }
+
+    /// Writes the index file, after any objects waiting in memory that its entries may name.
+    private func writeIndex(_ index: OpaquePointer) throws(GitError) {
+        try writePendingObjects()
         try git("write index") { git_index_write(index) }
     }
 
@@ -61,12 +67,11 @@ extension Repository {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
         try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
-        for path in try forcedFiles(under: forced) {
+        for path in try forcedFiles(under: forced, in: index) {
             // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
             // the index ("invalid path: 'archive/'", libgit2 1.5).
             try git("add --force \(path)") { git_index_add_bypath(index, path) }
         }
-        try git("write index") { git_index_write(index) }
         var rawTree = git_oid()
         try git("write tree") { git_index_write_tree(&rawTree, index) }
         let tree = OID(rawTree)
@@ -74,8 +79,11 @@ extension Repository {
         let target = try symbolicHeadTarget() ?? "HEAD"
         let tip = try resolve(reference: target)
         if !allowEmpty {
-            if let tip, try treeID(ofCommit: tip) == tree { return nil }
-            if tip == nil, git_index_entrycount(index) == 0 { return nil }
+            let unchanged = try tip.map { (tip) throws(GitError) in try treeID(ofCommit: tip) == tree }
+            if unchanged ?? (git_index_entrycount(index) == 0) {
+                try writeIndex(index)
+                return nil
+            }
         }
         let commit = try commit(
             tree: tree,
@@ -84,42 +92,80 @@ extension Repository {
             author: author,
             committer: committer
         )
+        // The blobs, trees and commit go to disk (one pack when batching) before the index and the branch name them.
+        try writeIndex(index)
         try updateReference(target, to: commit, expected: tip, message: "commit: \(Self.firstLine(of: message))")
         return commit
     }
 
-    /// The files under the working tree's folders `folders` that `.gitignore` keeps out and the index does not track
-    /// yet, as repository paths: the ones `git_index_add_all` skipped.
+    /// The files under the working tree's folders `folders` that the index does not track after `git_index_add_all`:
+    /// the ones `.gitignore` kept out, as repository paths.
     ///
-    /// Asked of libgit2's status (which compares with the index's stat cache) rather than by listing and adding every
-    /// file, so the cost does not grow with the files already committed there (a long job's `archive/` has one per
-    /// phase).
-    private func forcedFiles(under folders: [String]) throws(GitError) -> [String] {
-        guard workingDirectory != nil, !folders.isEmpty else { return [] }
-        var options = git_status_options()
-        try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
-        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
-        options.flags =
-            GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue | GIT_STATUS_OPT_RECURSE_IGNORED_DIRS.rawValue
-            | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        var list: OpaquePointer?
-        try withStringArray(folders.map { "\($0)/" }) { (pathspec) throws(GitError) in
-            options.pathspec = pathspec
-            try git("status") { git_status_list_new(&list, pointer, &options) }
-        }
-        defer { git_status_list_free(list) }
+    /// Found by listing the folders (`readdir`, no `stat` of the files) and asking the index for each name, so the
+    /// cost does not grow with the rest of the working tree, nor with reading every file already committed there (a
+    /// long job's `archive/` has one per phase). A status with the folders as pathspecs walked and compared the whole
+    /// working tree a second time.
+    private func forcedFiles(under folders: [String], in index: OpaquePointer) throws(GitError) -> [String] {
+        guard let root = workingDirectory?.path, !folders.isEmpty else { return [] }
         var paths: [String] = []
-        for index in 0..<git_status_list_entrycount(list) {
-            guard let entry = git_status_byindex(list, index)?.pointee,
-                entry.status.rawValue & GIT_STATUS_IGNORED.rawValue != 0,
-                let path = entry.index_to_workdir?.pointee.new_file.path
-            else { continue }
-            paths.append(String(cString: path))
+        var pending = folders.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        while let folder = pending.popLast() {
+            guard let directory = opendir(root + "/" + folder) else { continue }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard name != ".", name != "..", name != ".git" else { continue }
+                let path = folder + "/" + name
+                var type = Int32(entry.pointee.d_type)
+                if type == Int32(DT_UNKNOWN) {
+                    var info = stat()
+                    guard lstat(root + "/" + path, &info) == 0 else { continue }
+                    type = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+                }
+                if type == Int32(DT_DIR) {
+                    pending.append(path)
+                } else if git_index_get_bypath(index, path, 0) == nil {
+                    paths.append(path)
+                }
+            }
         }
         return paths.sorted()
     }
 
     // MARK: - Objects without a working tree
+
+    /// Writes a blob; returns its id.
+    public func writeBlob(_ contents: Data) throws(GitError) -> OID {
+        var raw = git_oid()
+        let code = contents.withUnsafeBytes { bytes in
+            git_blob_create_from_buffer(&raw, pointer, bytes.baseAddress, bytes.count)
+        }
+        try git("write blob") { code }
+        return OID(raw)
+    }
+
+    /// The id `contents` has as a blob, computed without writing anything.
+    public static func blobID(of contents: Data) throws(GitError) -> OID {
+        var raw = git_oid()
+        let code = contents.withUnsafeBytes { bytes in
+            git_odb_hash(&raw, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB)
+        }
+        try git("hash blob") { code }
+        return OID(raw)
+    }
+
+    /// Writes a whole tree of blobs already written (``writeBlob(_:)``), by path; nested paths create subtrees.
+    ///
+    /// For a tree of which only some files change: the others are named by id, not written (and looked up) again.
+    public func writeTree(blobs: [String: OID]) throws(GitError) -> OID {
+        var root = PendingTree()
+        for (path, blob) in blobs {
+            try root.insert(blob, at: try Self.treePath(path))
+        }
+        return try write(root)
+    }
 
     /// Writes a whole tree from file contents, without touching the index or the working tree.
     ///
@@ -128,28 +174,23 @@ extension Repository {
     public func writeTree(_ files: [String: Data]) throws(GitError) -> OID {
         var root = PendingTree()
         for (path, contents) in files {
-            let components = path.split(separator: "/").map(String.init)
-            guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
-                throw GitError(
-                    code: GIT_EINVALIDSPEC.rawValue,
-                    message: "invalid path \"\(path)\"",
-                    operation: "write tree"
-                )
-            }
-            var raw = git_oid()
-            let code = contents.withUnsafeBytes { bytes in
-                git_blob_create_from_buffer(&raw, pointer, bytes.baseAddress, bytes.count)
-            }
-            try git("write blob \(path)") { code }
-            guard root.insert(OID(raw), at: components[...]) else {
-                throw GitError(
-                    code: GIT_EEXISTS.rawValue,
-                    message: "\"\(path)\" is both a file and a directory",
-                    operation: "write tree"
-                )
-            }
+            let components = try Self.treePath(path)
+            try root.insert(try writeBlob(contents), at: components)
         }
         return try write(root)
+    }
+
+    /// The components of a path in a tree; throws for an empty one or one with `.` or `..`.
+    private static func treePath(_ path: String) throws(GitError) -> ArraySlice<String> {
+        let components = path.split(separator: "/").map(String.init)
+        guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
+            throw GitError(
+                code: GIT_EINVALIDSPEC.rawValue,
+                message: "invalid path \"\(path)\"",
+                operation: "write tree"
+            )
+        }
+        return components[...]
     }
 
     /// Writes a commit object; no reference moves (use `updateReference` for that).
@@ -231,8 +272,18 @@ extension Repository {
         var files: [String: OID] = [:]
         var directories: [String: PendingTree] = [:]
 
-        /// Adds a blob at a relative path; false when a file and a directory would share a name.
-        mutating func insert(_ blob: OID, at path: ArraySlice<String>) -> Bool {
+        /// Adds a blob at a relative path; throws when a file and a directory would share a name.
+        mutating func insert(_ blob: OID, at path: ArraySlice<String>) throws(GitError) {
+            guard add(blob, at: path) else {
+                throw GitError(
+                    code: GIT_EEXISTS.rawValue,
+                    message: "\"\(path.joined(separator: "/"))\" is both a file and a directory",
+                    operation: "write tree"
+                )
+            }
+        }
+
+        private mutating func add(_ blob: OID, at path: ArraySlice<String>) -> Bool {
             guard let name = path.first else { return false }
             if path.count == 1 {
                 guard directories[name] == nil, files[name] == nil else { return false }
@@ -240,7 +291,7 @@ extension Repository {
                 return true
             }
             guard files[name] == nil else { return false }
-            return directories[name, default: PendingTree()].insert(blob, at: path.dropFirst())
+            return directories[name, default: PendingTree()].add(blob, at: path.dropFirst())
         }
     }
 }

@@ -28,6 +28,18 @@ extension Repository {
     ///   - limit: at most this many commits; nil for all.
     ///   - firstParentOnly: follow only first parents, as `git log --first-parent` does.
     public func log(from: OID, limit: Int? = nil, firstParentOnly: Bool = true) throws(GitError) -> [CommitInfo] {
+        if firstParentOnly {
+            // Parent by parent through `git_commit_lookup`, which libgit2 caches: a revision walk reads each commit
+            // from the object database again (a loose one is a file to open and inflate), every time it is asked.
+            var commits: [CommitInfo] = []
+            var next: OID? = from
+            while let oid = next, limit.map({ commits.count < $0 }) ?? true {
+                let info = try commitInfo(oid)
+                commits.append(info)
+                next = info.parents.first
+            }
+            return commits
+        }
         var walker: OpaquePointer?
         try git("log") { git_revwalk_new(&walker, pointer) }
         defer { git_revwalk_free(walker) }

@@ -78,6 +78,7 @@ extension Repository {
     /// Points HEAD at local branch `branch` without touching the index or the working tree (`git symbolic-ref
     /// HEAD refs/heads/<branch>`): what is in the tree is then a change against that branch.
     public func pointHead(atBranch branch: String) throws(GitError) {
+        try writePendingObjects()
         try git("point HEAD at \(branch)") { git_repository_set_head(pointer, Self.branchReference(branch)) }
     }
 
@@ -91,6 +92,7 @@ extension Repository {
 
     /// Creates a local branch at `oid`; throws (`GIT_EEXISTS`) when a branch of that name exists.
     public func createBranch(_ name: String, at oid: OID) throws(GitError) {
+        try writePendingObjects()
         try withCommit(oid) { (commit) throws(GitError) in
             var reference: OpaquePointer?
             try git("create branch \(name)") { git_branch_create(&reference, pointer, name, commit, 0) }
@@ -167,6 +169,7 @@ extension Repository {
     /// A safe checkout (the default) updates only files that are unmodified relative to HEAD and refuses
     /// (`isConflict`) to overwrite local changes or untracked files; `force` overwrites them.
     public func checkout(branch: String, force: Bool = false) throws(GitError) {
+        try writePendingObjects()
         let reference = Self.branchReference(branch)
         guard let tip = try resolve(reference: reference) else {
             throw GitError(
@@ -205,7 +208,11 @@ extension Repository {
     /// With `expected` nil the reference must not exist yet; otherwise it must point at `expected`. A lost race
     /// throws an error with `isModified` and leaves the reference as it is.
     /// - Parameter message: the reflog message.
+    ///
+    /// Objects waiting in memory (``packNewObjects(maxPacks:)``) are written first, so no reference ever points at
+    /// an object that is not on disk.
     public func updateReference(_ name: String, to oid: OID, expected: OID?, message: String) throws(GitError) {
+        try writePendingObjects()
         let operation = "update \(name)"
         var new = oid.raw
         var reference: OpaquePointer?

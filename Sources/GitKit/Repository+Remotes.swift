@@ -37,6 +37,7 @@ extension Repository {
         credentials: Credentials?,
         security: TransportSecurity = .systemTrust
     ) throws(GitError) {
+        try writePendingObjects()
         let operation = "push to \(name)"
         let session = try transfer(
             remote: name,

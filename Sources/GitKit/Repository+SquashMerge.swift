@@ -64,6 +64,8 @@ extension Repository {
         reflog: String,
         operation: String
     ) throws(GitError) {
+        // The new tree's objects are on disk before the working tree and the index are moved to it.
+        try writePendingObjects()
         let moveWorkingTree = try currentBranch() == target && new.tree != old.tree
         if moveWorkingTree {
             try checkout(tree: new.tree, baseline: old.tree, operation: operation)

@@ -11,6 +11,8 @@ public final class Repository {
     let pointer: OpaquePointer
     /// The repository's index (`git_index *`), acquired on first use and owned until `deinit`.
     private var cachedIndex: OpaquePointer?
+    /// New objects waiting in memory to be written as one pack, once ``packNewObjects(maxPacks:)`` was called.
+    var objectBatch: ObjectBatch?
 
     private init(owning pointer: OpaquePointer) {
         self.pointer = pointer

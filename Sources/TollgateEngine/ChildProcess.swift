@@ -104,13 +104,11 @@ public struct ChildProcess: Sendable {
             error: outputFile == nil ? .inherited : .standardOutput
         )
         ProcessGroups.register(pid)
-        if let runtimeRecord {
-            try? Data(ProcessGroups.runtimeRecord(for: pid).utf8).write(to: runtimeRecord, options: .atomic)
-        }
+        if let runtimeRecord { Self.overwrite(runtimeRecord, with: ProcessGroups.runtimeRecord(for: pid)) }
         defer {
             ProcessGroups.end(group: pid, graceSeconds: graceSeconds)
             ProcessGroups.unregister(pid)
-            if let runtimeRecord { try? FileManager.default.removeItem(at: runtimeRecord) }
+            if let runtimeRecord { Self.overwrite(runtimeRecord, with: "") }
         }
         let reaper = ProcessReaper(pid: pid)
         let termination: Termination
@@ -129,6 +127,17 @@ public struct ChildProcess: Sendable {
         }
         if let signal = ProcessGroups.interruption { return .interrupted(signal: signal) }
         return termination
+    }
+
+    /// Replaces the contents of `file` in place (no new file, no `fsync`): the runtime record is rewritten for every
+    /// agent, and emptied when it ends (an empty record names no group), so a long job does not create and delete a
+    /// file each phase. A record cut short by a crash names no group either, as a missing one did.
+    private static func overwrite(_ file: URL, with text: String) {
+        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 
     /// Waits for the process until `deadline` (for ever when nil), beating the heartbeat meanwhile; true when it

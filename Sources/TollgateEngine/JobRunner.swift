@@ -57,14 +57,27 @@ final class JobRunner {
 
     /// Runs steps until the job freezes, completes or fails.
     ///
-    /// With `readVerdict`, a frozen job reads the verdict once.
+    /// With `readVerdict`, a frozen job reads the verdict once. Whatever way it returns (or throws), the transitions
+    /// kept in memory are committed first.
     func drive(readVerdict: Bool) throws -> Stop {
+        let stop: Stop
+        do {
+            stop = try driveSteps(readVerdict: readVerdict)
+        } catch {
+            try? store.flush(now: clock())
+            throw error
+        }
+        try store.flush(now: clock())
+        return stop
+    }
+
+    private func driveSteps(readVerdict: Bool) throws -> Stop {
         var mayReadVerdict = readVerdict
         switch state.status {
-        case .created: try record(machine.started())
+        case .created: try record(machine.started(), after: nil)
         case .failed where state.next != nil:
             progress("retrying after: \(state.failure ?? "an earlier failure")")
-            try record(machine.retried())
+            try record(machine.retried(), after: nil)
         case .failed: return .failed(state.failure ?? "the job failed")
         case .completed: return .completed
         case .cancelled: return .failed("the job was cancelled")
@@ -88,7 +101,7 @@ final class JobRunner {
             } catch EngineError.interrupted(let signal) {
                 return .failed(EngineError.interrupted(signal: signal).description)
             } catch let error as EngineError where error.isUserFixable {
-                try record(machine.stepFailed(error.description))
+                try record(machine.stepFailed(error.description), after: step)
                 return .failed(error.description)
             }
         }
@@ -139,7 +152,7 @@ final class JobRunner {
         }
         progress("\(state.phase) on \(branch)")
         FaultPoint.afterBranch.trip()
-        try record(machine.phasePrepared(base: main.hex))
+        try record(machine.phasePrepared(base: main.hex), after: .preparePhase)
     }
 
     private func runAgent(run: Int, mode: AgentMode) throws {
@@ -166,7 +179,7 @@ final class JobRunner {
             FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
-        try record(machine.agentFinished(run: run, report: report))
+        try record(machine.agentFinished(run: run, report: report), after: .runAgent(run: run, mode: mode))
     }
 
     /// Fails the command when the agent removed the repository (`rm -rf .git`): nothing of the job can be recorded
@@ -299,7 +312,7 @@ final class JobRunner {
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
         let critiqued = report.failure == nil && CritiqueConfig(config).applies(to: state.phase.type)
-        try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued))
+        try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued), after: .commitRun(run: run))
     }
 
     private func critique(run: Int) throws {
@@ -349,7 +362,7 @@ final class JobRunner {
             FaultPoint.afterCommit.trip()
         }
         progress("  \(result.line)")
-        try record(machine.critiqueFinished(result, escalate: settings.escalate))
+        try record(machine.critiqueFinished(result, escalate: settings.escalate), after: .critique(run: run))
     }
 
     /// The critique of this run, if its commit is already on the branch (a rerun after a crash).
@@ -417,7 +430,7 @@ final class JobRunner {
             )
         }
         FaultPoint.afterReviewOpen.trip()
-        try record(machine.reviewRequested(handle))
+        try record(machine.reviewRequested(handle), after: .requestReview)
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
     }
 
@@ -457,7 +470,7 @@ final class JobRunner {
         let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
         FaultPoint.afterVerdict.trip()
         let events = machine.verdictRead(verdict, pushedBy: pushers)
-        if !events.isEmpty { try record(events) }
+        if !events.isEmpty { try record(events, after: .awaitVerdict) }
         switch verdict {
         case .pending(let waiting):
             let who = waiting.isEmpty ? "a reviewer" : waiting.joined(separator: ", ")
@@ -541,7 +554,7 @@ final class JobRunner {
             FaultPoint.afterMerge.trip()
         }
         progress("  merged into main as \(commit.hex.prefix(10))")
-        try record(machine.phaseMerged(commit: commit.hex, approvers: approvers))
+        try record(machine.phaseMerged(commit: commit.hex, approvers: approvers), after: .merge(approvers: approvers))
     }
 
     /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review
@@ -553,7 +566,10 @@ final class JobRunner {
             "not merged: \(moved.description), so the approval by \(who) does not cover what would land; "
             + "review was asked again for \(moved.head.prefix(10))"
         freezeNote = note  // printed once, with the frozen stop
-        try record(machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers))
+        try record(
+            machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers),
+            after: .merge(approvers: approvers)
+        )
     }
 
     private func finishPhase() throws {
@@ -564,7 +580,7 @@ final class JobRunner {
             try host.markMerged(review, commit: landed.commit)
         }
         FaultPoint.afterFinish.trip()
-        try record(machine.phaseFinished())
+        try record(machine.phaseFinished(), after: .finishPhase)
         if state.status == .completed {
             // The host's copy of the job ends where the local one does (a no-op for the local host).
             try host.publish(branches: ["main"])
@@ -747,12 +763,17 @@ final class JobRunner {
         }
     }
 
-    /// Records the machine's events with its new state as one state commit.
-    private func record(_ events: [JobEvent]) throws {
+    /// Records the machine's events with its new state: as a state commit, or in memory until the next one when
+    /// ``StateCommitRule`` says the transition after `step` may wait (at `full` autonomy, two commits a phase).
+    private func record(_ events: [JobEvent], after step: Step?) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         var updated = document
         updated.job = machine.state
-        try store.commit(updated, events: events, now: clock())
+        if StateCommitRule.mayWait(after: step, now: machine.state) {
+            try store.record(updated, events: events, now: clock())
+        } else {
+            try store.commit(updated, events: events, now: clock())
+        }
     }
 }
 

@@ -197,6 +197,7 @@ public final class JobSession {
         hostFactory: HostFactory?,
         now: Date
     ) throws -> JobSession {
+        try repository.packNewObjects()
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
         let signature = Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
         _ = try repository.commitWorkingTree(

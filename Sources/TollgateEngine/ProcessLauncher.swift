@@ -18,6 +18,15 @@ enum ProcessLauncher {
         "posix_spawn_file_actions_addclosefrom_np"
     ).map { unsafeBitCast($0, to: CloseFrom.self) }
 
+    /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29 and later), looked up the same way: with it the child
+    /// starts in its directory without a shell in between.
+    private typealias AddChdir =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
+    private static let addChdir: AddChdir? = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0),  // RTLD_DEFAULT
+        "posix_spawn_file_actions_addchdir_np"
+    ).map { unsafeBitCast($0, to: AddChdir.self) }
+
     /// Where one of the child's standard output streams goes.
     enum Sink {
         /// This process's own stream.
@@ -76,9 +85,16 @@ enum ProcessLauncher {
             Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
         )
 
-        // posix_spawn has no portable "chdir" action; a tiny shell changes directory and then execs the command,
-        // rather than this process changing its own directory under other threads.
-        let argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
+        // posix_spawn has no portable "chdir" action: glibc's is used when there is one and the command is a path
+        // (a bare name is looked up in the child's PATH by the shell); otherwise a tiny shell changes directory and
+        // then execs the command, rather than this process changing its own directory under other threads.
+        var argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
+        if let addChdir, let command = arguments.first, command.contains("/"),
+            FileManager.default.fileExists(atPath: directory.path),
+            addChdir(&actions, directory.path) == 0
+        {
+            argv = arguments
+        }
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         var cEnvironment: [UnsafeMutablePointer<CChar>?] =
             environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -99,7 +115,7 @@ enum ProcessLauncher {
             )
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &cArguments, &cEnvironment)
+        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
         guard rc == 0 else {
             throw EngineError.spawnFailed(
                 command: arguments.joined(separator: " "),

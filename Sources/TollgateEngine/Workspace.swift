@@ -20,6 +20,7 @@ public final class Workspace {
         guard StateStore.exists(in: repository) else {
             throw EngineError.notAJob(path: root.path)
         }
+        try repository.packNewObjects()
         return Workspace(root: root, repository: repository)
     }
 
@@ -56,10 +57,49 @@ public final class Workspace {
         return url
     }
 
-    /// Writes `data` so that a reader sees either the old file or the whole new one.
+    /// Writes `data` so that a reader sees either the old file or the whole new one: a temporary file beside it,
+    /// renamed over it.
+    ///
+    /// Without `fsync` (Foundation's atomic write syncs each file): these are a process's runtime facts, as durable
+    /// as the refs and objects git writes beside them, which git does not sync either unless `core.fsync` asks. A
+    /// process killed at any point leaves the old file or the new one.
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        try data.write(to: url, options: .atomic)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        guard writeWithoutSync(data, to: temporary.path), rename(temporary.path, url.path) == 0 else {
+            let error = CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: url.path,
+                    NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO),
+                ]
+            )
+            unlink(temporary.path)
+            throw error
+        }
     }
+}
+
+/// Writes `data` to the file at `path` (created or truncated) with POSIX calls: Foundation's `Data.write(to:)`
+/// syncs the file even when not asked to write atomically. False on failure, with `errno` set.
+private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return false }
+    let complete = data.withUnsafeBytes { bytes -> Bool in
+        var written = 0
+        while written < bytes.count, let base = bytes.baseAddress {
+            let count = write(descriptor, base + written, bytes.count - written)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return false }
+            written += count
+        }
+        return true
+    }
+    let failure = errno
+    guard close(descriptor) == 0, complete else {
+        if !complete { errno = failure }
+        return false
+    }
+    return true
 }
 
 @available(*, unavailable)

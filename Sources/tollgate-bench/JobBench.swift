@@ -15,7 +15,7 @@ enum JobBench {
     /// Phases whose cost is compared (a median over each window): around phase 10 and around phase 300.
     ///
     /// A phase's cost is the time from its start to the next phase's start.
-    static let earlyWindow = 5...9
+    static let earlyWindow = 5...14
     static let lateWindow = 290...299
 
     static func run() throws {
@@ -30,8 +30,12 @@ enum JobBench {
         print("job = \(workspaceFiles)-file workspace; per phase: branch from main, agent writes one file, commit,")
         print("squash into main, delete the branch. git CLI = the same steps and the same agent, one git process each.")
         print("")
+        print("workspaces under \(FileManager.default.temporaryDirectory.path) (TMPDIR)")
+        print("")
         print(row("phases", "tollgate", "git CLI", "CLI/tg", "state commits", "peak RSS", ".git tg / CLI"))
         var perPhase: [(phases: Int, early: Double?, late: Double?)] = []
+        var runs: [(phases: Int, tollgate: Double, cli: Double, rss: Int, git: Int, cliGit: Int, packs: Int)] = []
+        var commandLinePhases: [Double] = []
         var trailReads: [(phases: Int, status: Double, log: Double)] = []
         var commandLineCPU: [Double] = []
         for phases in lengths {
@@ -71,19 +75,29 @@ enum JobBench {
             guard status.status == 0, log.status == 0 else { throw BenchError("tollgate status or log failed") }
             trailReads.append((phases, status.seconds, log.seconds))
             let starts = try phaseStarts(in: Data(contentsOf: logFile))
-            perPhase.append((phases, medianPhase(starts, in: earlyWindow), medianPhase(starts, in: lateWindow)))
+            let early = earlyWindow.clamped(to: 1...(phases - 1))
+            perPhase.append((phases, medianPhase(starts, in: early), medianPhase(starts, in: lateWindow)))
             let repository = try Repository.open(at: job)
             guard let tip = try repository.resolve(reference: "refs/heads/tollgate/state") else {
                 throw BenchError("the job has no tollgate/state")
             }
             let stateCommits = try repository.log(from: tip).count
             let ourSize = try diskUsage(job.appendingPathComponent(".git"))
+            let packs = try repository.packs().count
 
             // git command line
             let plain = root.appendingPathComponent("cli/job")
             try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
-            let (cliSeconds, cliCPU) = try commandLineJob(at: plain, phases: phases, agent: agent, scratch: root)
-            if phases >= 300 { commandLineCPU = cliCPU }
+            let (cliSeconds, cliCPU, cliWall) = try commandLineJob(
+                at: plain,
+                phases: phases,
+                agent: agent,
+                scratch: root
+            )
+            if phases >= 300 {
+                commandLineCPU = cliCPU
+                commandLinePhases = cliWall
+            }
             let theirSize = try diskUsage(plain.appendingPathComponent(".git"))
 
             print(
@@ -97,13 +111,15 @@ enum JobBench {
                     "\(megabytes(ourSize)) / \(megabytes(theirSize))"
                 )
             )
+            runs.append((phases, jobRun.seconds, cliSeconds, jobRun.maxResidentBytes, ourSize, theirSize, packs))
         }
         print("")
         print("cost of one phase (median of the phases around it, from the trail's phase.started times):")
         for entry in perPhase {
             let early = entry.early.map(GitBench.milliseconds) ?? "-"
             let late = entry.late.map(GitBench.milliseconds) ?? "-"
-            var line = "  \(entry.phases) phases: phases \(earlyWindow.lowerBound)-\(earlyWindow.upperBound) \(early)"
+            let window = earlyWindow.clamped(to: 1...(entry.phases - 1))
+            var line = "  \(entry.phases) phases: phases \(window.lowerBound)-\(window.upperBound) \(early)"
             if entry.late != nil { line += ", phases \(lateWindow.lowerBound)-\(lateWindow.upperBound) \(late)" }
             if let early = entry.early, let late = entry.late {
                 line += String(format: " (%+.0f %%)", (late / early - 1) * 100)
@@ -128,6 +144,60 @@ enum JobBench {
             )
         }
         print("")
+        printTargets(runs: runs, perPhase: perPhase, commandLinePhases: commandLinePhases)
+        if getloadavg(&load, 3) == 3 {
+            print(String(format: "load average after: %.2f %.2f %.2f", load[0], load[1], load[2]))
+        }
+        print("")
+    }
+
+    /// Issue 8's targets, each with the figure this run measured and whether it is met.
+    static func printTargets(
+        runs: [(phases: Int, tollgate: Double, cli: Double, rss: Int, git: Int, cliGit: Int, packs: Int)],
+        perPhase: [(phases: Int, early: Double?, late: Double?)],
+        commandLinePhases: [Double]
+    ) {
+        func verdict(_ met: Bool) -> String { met ? "met" : "MISSED" }
+        print("issue 8's targets, this run:")
+        if let long = runs.first(where: { $0.phases == 300 }) {
+            let ratio = long.cli / long.tollgate
+            print(
+                String(
+                    format: "  300-phase job: tollgate %.2f s, git CLI %.2f s: tollgate %.2f× faster (target ≥ 3×): %@",
+                    long.tollgate,
+                    long.cli,
+                    ratio,
+                    verdict(ratio >= 3)
+                )
+            )
+            let size = Double(long.git) / Double(max(long.cliGit, 1))
+            print(
+                "  .git at 300 phases: \(megabytes(long.git)) / \(megabytes(long.cliGit)) = "
+                    + String(format: "%.2f×", size) + " the git CLI's (target ≤ 2×, \(long.packs) packs): "
+                    + verdict(size <= 2)
+            )
+        }
+        if let cost = perPhase.first(where: { $0.phases == 300 }), let early = cost.early, let late = cost.late {
+            let growth = late / early - 1
+            var line =
+                "  phase cost, phases \(lateWindow.lowerBound)-\(lateWindow.upperBound) vs "
+                + "\(earlyWindow.lowerBound)-\(earlyWindow.upperBound) (median wall, 300-phase job): "
+                + "\(GitBench.milliseconds(early)) → \(GitBench.milliseconds(late)), "
+                + String(format: "%+.0f %%", growth * 100) + " (target within 15 %): " + verdict(abs(growth) <= 0.15)
+            if commandLinePhases.count >= lateWindow.upperBound {
+                let cliEarly = GitBench.median(earlyWindow.map { commandLinePhases[$0 - 1] })
+                let cliLate = GitBench.median(lateWindow.map { commandLinePhases[$0 - 1] })
+                line +=
+                    "; git CLI \(GitBench.milliseconds(cliEarly)) → \(GitBench.milliseconds(cliLate))"
+                    + String(format: " (%+.0f %%)", (cliLate / cliEarly - 1) * 100)
+            }
+            print(line)
+        }
+        let sizes = runs.filter { [10, 300].contains($0.phases) }
+        if !sizes.isEmpty {
+            let rss = sizes.map { "\(megabytes($0.rss)) at \($0.phases)" }.joined(separator: ", ")
+            print("  peak RSS: \(rss) (target ≤ 60 MB): " + verdict(sizes.allSatisfy { $0.rss <= 60 * 1_048_576 }))
+        }
     }
 
     /// Runs a 300-phase job in three `tollgate run` legs and prints what one phase of the first and of the last leg
@@ -191,7 +261,7 @@ enum JobBench {
         phases: Int,
         agent: URL,
         scratch: URL
-    ) throws -> (seconds: Double, cpuPerPhase: [Double]) {
+    ) throws -> (seconds: Double, cpuPerPhase: [Double], wallPerPhase: [Double]) {
         let git = CommandLineGit(directory: directory)
         try git.run("init", "-q", "-b", "main")
         try GitBench.writeWorkspace(at: directory, files: workspaceFiles)
@@ -200,7 +270,9 @@ enum JobBench {
         let outcome = scratch.appendingPathComponent("cli-outcome.json")
         let start = ContinuousClock.now
         var cpuPerPhase: [Double] = []
+        var wallPerPhase: [Double] = []
         for phase in 1...phases {
+            let phaseStart = ContinuousClock.now
             let type = phase.isMultiple(of: 2) ? "tactical" : "strategic"
             let branch = "phase-\(phase)-\(type)"
             var cpu = try git.run("checkout", "-q", "-b", branch, "main")
@@ -221,8 +293,9 @@ enum JobBench {
             cpu += try git.run("commit", "-q", "-m", "Phase \(phase) (\(type)): bench")
             cpu += try git.run("branch", "-q", "-D", branch)
             cpuPerPhase.append(cpu)
+            wallPerPhase.append(GitBench.seconds(ContinuousClock.now - phaseStart))
         }
-        return (GitBench.seconds(ContinuousClock.now - start), cpuPerPhase)
+        return (GitBench.seconds(ContinuousClock.now - start), cpuPerPhase, wallPerPhase)
     }
 
     // MARK: - Helpers

@@ -32,7 +32,11 @@ struct CrashSafetyTests {
     /// fault ended it.
     ///
     /// Returns the fingerprint and how many commands the fault ended.
-    static func drive(_ job: CLIJob, fault: FaultPoint?) throws -> (Fingerprint, Int) {
+    static func drive(
+        _ job: CLIJob,
+        fault: FaultPoint?,
+        script: (String) -> [(arguments: [String], status: Int32)] = script
+    ) throws -> (Fingerprint, Int) {
         var crashes = 0
         for (arguments, expected) in script(job.path) {
             var result: ProcessResult
@@ -80,6 +84,51 @@ struct CrashSafetyTests {
             throw GitCLI.Failure(description: "the reference job did not complete")
         }
         return fingerprint
+    }
+
+    /// A job at `full` autonomy: every phase merges at once, so most of its transitions wait in memory for the next
+    /// state commit (two a phase, `docs/state.md`); a crash loses them and the rerun does those steps again.
+    static func fullScript(_ path: String) -> [(arguments: [String], status: Int32)] {
+        [
+            (["init", path, "--autonomy", "full", "--agent", "tollgate example-agent", "--description", "Crash"], 0),
+            (["run", path], 0),
+        ]
+    }
+
+    /// The full-autonomy job without faults.
+    static let fullReference = Result { () throws -> Fingerprint in
+        let job = try CLIJob("crash-full-reference")
+        let (fingerprint, crashes) = try drive(job, fault: nil, script: fullScript)
+        guard crashes == 0, try job.status()["status"] as? String == "completed" else {
+            throw GitCLI.Failure(description: "the full-autonomy reference job did not complete")
+        }
+        return fingerprint
+    }
+
+    /// The points a job reaches without a review.
+    static let pointsWithoutReview: [FaultPoint] = [
+        .afterBranch, .afterAgent, .afterCommit, .afterMerge, .afterFinish, .beforeStateUpdate,
+    ]
+
+    @Test(arguments: pointsWithoutReview)
+    func aFullAutonomyJobKilledAtAFaultPointFinishesLikeOneThatWasNot(_ fault: FaultPoint) throws {
+        let expected = try Self.fullReference.get()
+        let job = try CLIJob("crash-full-\(fault.rawValue)")
+        let (actual, crashes) = try Self.drive(job, fault: fault, script: Self.fullScript)
+        #expect(crashes >= 1, "no command reached the fault point \(fault.rawValue)")
+        #expect(try job.status()["status"] as? String == "completed")
+        #expect(actual.mainTree == expected.mainTree)
+        #expect(actual.events == expected.events)
+        #expect(Set(actual.files.keys) == Set(expected.files.keys))
+        for (path, data) in expected.files where actual.files[path] != data {
+            Issue.record("\(path) differs after a crash at \(fault.rawValue)")
+        }
+        #expect(actual.branches == expected.branches)
+        // Nothing duplicated (one squash a phase on main), and the repository whole.
+        let subjects = try job.git("log", "--format=%(trailers:key=Tollgate-Phase,valueonly)", "main")
+            .split(separator: "\n").filter { !$0.isEmpty }
+        #expect(subjects.count == Set(subjects).count, "\(subjects)")
+        #expect(try job.git("fsck", "--no-dangling").isEmpty)
     }
 
     /// Every ref and the checked-out branch: what a crash that got further than the last one changed.

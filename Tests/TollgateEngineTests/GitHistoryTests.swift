@@ -76,7 +76,10 @@ struct GitHistoryTests {
             // The tree holds the current document (and the local host's reviews), never the trail.
             let files = try GitCLI.lines(["ls-tree", "--name-only", commit], in: job.root)
             #expect(files.contains("job.json"), "state commit \(commit): \(files)")
-            #expect(Set(files).isSubset(of: ["job.json", "reviews.json"]), "state commit \(commit): \(files)")
+            #expect(
+                Set(files).isSubset(of: ["job.json", "config.json", "reviews.json"]),
+                "state commit \(commit): \(files)"
+            )
             let events = try Self.eventTrailers(of: commit, in: job)
             #expect(!events.isEmpty, "every state commit records at least one event")
             fromGit += events
@@ -90,7 +93,7 @@ struct GitHistoryTests {
         #expect(recorded.last?.type == "job.completed")
         let job_json = try job.git(["show", "tollgate/state:job.json"])
         #expect(job_json.contains("\"status\" : \"completed\""))
-        #expect(job_json.contains("\"version\" : 2"))
+        #expect(job_json.contains("\"version\" : 3"))
         #expect(job_json.contains("\"eventCount\" : \(recorded.count)"))
         // Every state commit's title names what happened.
         let titles = try GitCLI.lines(["log", "--reverse", "--format=%s", "tollgate/state"], in: job.root)

@@ -53,9 +53,9 @@ struct StateStoreTests {
         let job = try LocalJob("state-flat", autonomy: .full, completeAt: 12)
         #expect(try job.run() == .completed)
         let commits = try GitCLI.lines(["rev-list", "tollgate/state"], in: job.root)
-        #expect(commits.count > 50)
+        #expect(commits.count == 2 * 12 + 2)
         for commit in commits {
-            // Objects this commit added: itself, its root tree, job.json (reviews.json too on the local host), and
+            // Objects this commit added: itself, its root tree, job.json (config.json too in the first one), and
             // when ten more phases have merged, the file that takes them out of job.json and its folder.
             let range = commits.last == commit ? [commit] : [commit, "^\(commit)^"]
             let added = try GitCLI.lines(["rev-list", "--objects"] + range, in: job.root)
@@ -65,13 +65,45 @@ struct StateStoreTests {
         // The first ten merged phases left job.json for a file of their own; the job reads all twelve.
         #expect(
             try GitCLI.lines(["ls-tree", "-r", "--name-only", "tollgate/state"], in: job.root)
-                == ["job.json", "merged/00001-00010.json"]
+                == ["config.json", "job.json", "merged/00001-00010.json"]
         )
         let document = try job.git(["show", "tollgate/state:job.json"])
         #expect(document.contains("\"mergedInFiles\" : 10"))
+        // The configuration was written once, by the first commit: every later one names the same blob.
+        let configs = try GitCLI.lines(["log", "--format=%H", "tollgate/state"], in: job.root).map {
+            try job.git(["rev-parse", "\($0):config.json"])
+        }
+        #expect(Set(configs).count == 1)
+        #expect(!document.contains("agent.command"))
         let state = try job.state
         #expect(state.merged.map(\.phase.number) == Array(1...12))
         #expect(try job.git(["show", "tollgate/state:merged/00001-00010.json"]).contains(state.merged[9].commit))
+    }
+
+    @Test func aPhaseAtFullAutonomyMakesTwoStateCommits() throws {
+        let job = try LocalJob("state-two-a-phase", autonomy: .full, completeAt: 6)
+        #expect(try job.run() == .completed)
+        let commits = try GitCLI.lines(["rev-list", "--reverse", "tollgate/state"], in: job.root)
+        // job.created; then for each phase one commit up to phase.started (before the agent runs) and one up to
+        // phase.merged (before the branch is deleted); job.completed.
+        #expect(commits.count == 2 * 6 + 2, "\(commits.count) state commits for 6 phases")
+        let lastEvents = try commits.map { try GitHistoryTests.eventTrailers(of: $0, in: job).last?.type ?? "" }
+        #expect(
+            lastEvents
+                == ["job.created"] + Array(repeating: ["phase.started", "phase.merged"], count: 6).flatMap { $0 }
+                + ["job.completed"]
+        )
+        // Nothing of the story is lost: every event of every step, in order, once.
+        let events = try job.events
+        #expect(events.map(\.seq) == Array(1...events.count))
+        for type in ["agent.finished", "revision.committed", "boundary.merge", "phase.merged", "phase.finished"] {
+            let expected = type == "phase.finished" ? 5 : 6
+            #expect(events.filter { $0.type == type }.count == expected, "\(type)")
+        }
+        // Each commit's title names where the job stands after it: its last event.
+        let titles = try GitCLI.lines(["log", "--reverse", "--format=%s", "tollgate/state"], in: job.root)
+        #expect(titles[1].hasPrefix("phase.started (phase 1): phase-1-strategic"))
+        #expect(titles[2].hasPrefix("phase.merged (phase 1): "))
     }
 
     @Test func statusReviewAndResumeReadTheTipNotTheHistory() throws {
@@ -79,8 +111,7 @@ struct StateStoreTests {
         #expect(try job.run().isFrozen)
         // Lose the job's first state commit (job.created): only a walk of the whole history would miss it.
         let root = try job.git(["rev-list", "--max-parents=0", "tollgate/state"])
-        let object = job.root.appendingPathComponent(".git/objects/\(root.prefix(2))/\(root.dropFirst(2))")
-        try FileManager.default.removeItem(at: object)
+        try Self.removeObject(root, from: job)
 
         let session = try JobSession.open(at: job.root, resources: job.resources, exclusive: false)
         #expect(try session.state.status == .pendingReview)
@@ -90,6 +121,33 @@ struct StateStoreTests {
         #expect(try job.state.merged.count == 2)
         // Only the whole trail (tollgate log) needs the lost commit.
         #expect(throws: GitError.self) { _ = try job.events }
+    }
+
+    /// Rewrites the repository's objects without `object`: every other object in one new pack, the old packs and
+    /// loose objects gone (objects are packed, so the one cannot simply be deleted).
+    static func removeObject(_ object: String, from job: LocalJob) throws {
+        let all = try GitCLI.lines(
+            ["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"],
+            in: job.root
+        ).filter { $0 != object }
+        let pack = job.root.appendingPathComponent(".git/objects/pack")
+        let old = try FileManager.default.contentsOfDirectory(atPath: pack.path)
+        let list = job.directory.path("objects.txt")
+        try Data((all.joined(separator: "\n") + "\n").utf8).write(to: list)
+        let packed = try Subprocess.run(
+            executable: URL(fileURLWithPath: "/bin/sh"),
+            arguments: ["-c", "git pack-objects -q .git/objects/pack/pack < \"$1\" > /dev/null", "sh", list.path],
+            environment: ["PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"],
+            directory: job.root,
+            timeout: 60
+        )
+        #expect(packed.status == 0, "\(packed)")
+        guard packed.status == 0 else { return }
+        for name in old { try FileManager.default.removeItem(at: pack.appendingPathComponent(name)) }
+        _ = try job.git(["prune-packed"])
+        let loose = job.root.appendingPathComponent(".git/objects/\(object.prefix(2))/\(object.dropFirst(2))")
+        try? FileManager.default.removeItem(at: loose)
+        #expect(try GitCLI.runAllowingFailure(["cat-file", "-e", object], in: job.root).status != 0)
     }
 
     @Test func anEventTextCannotPassForAnotherEvent() throws {
@@ -130,7 +188,7 @@ struct StateStoreTests {
         #expect(try job.git(["rev-parse", "tollgate/state^"]) == legacyTip)
         #expect(
             try GitCLI.lines(["ls-tree", "--name-only", "tollgate/state"], in: job.root) == [
-                "job.json", "reviews.json",
+                "config.json", "job.json", "reviews.json",
             ]
         )
         let migrated = try job.events
@@ -138,7 +196,7 @@ struct StateStoreTests {
         #expect(migrated.map(\.seq) == Array(1...migrated.count))
         #expect(migrated.count > trail.count)
         let document = try job.git(["show", "tollgate/state:job.json"])
-        #expect(document.contains("\"version\" : 2"))
+        #expect(document.contains("\"version\" : 3"))
         #expect(document.contains("\"eventCount\" : \(migrated.count)"))
 
         // And the job goes on to its end.
@@ -148,6 +206,77 @@ struct StateStoreTests {
         let final = try job.events
         #expect(final.map(\.seq) == Array(1...final.count))
         #expect(final.last?.type == "job.completed")
+    }
+
+    // MARK: - The second layout
+
+    @Test func aJobOfTheSecondLayoutIsReadAndMigratedByItsNextTransition() throws {
+        let job = try LocalJob("state-layout-2", autonomy: .guided, assignments: ["agent.timeoutSeconds=77"])
+        #expect(try job.run().isFrozen)
+        let trail = try job.events
+        let state = try job.state
+        let layout2Tip = try Self.rewriteInTheSecondLayout(job)
+        let layout2Files = try GitCLI.lines(["ls-tree", "--name-only", "tollgate/state"], in: job.root)
+        #expect(layout2Files == ["job.json", "reviews.json"])
+
+        // Read as it is: the state, its configuration (inside job.json), the trail.
+        let session = try JobSession.open(at: job.root, resources: job.resources, exclusive: false)
+        #expect(try session.state == state)
+        #expect(try session.config[ConfigKeys.agentTimeoutSeconds] == 77)
+        #expect(try session.config["agent.timeoutSeconds"]?.source == "--set")
+        #expect(try job.events == trail)
+
+        // The next transition migrates it: config.json beside a version 3 job.json that no longer holds it.
+        try job.review(.approve)
+        #expect(try job.git(["rev-parse", "tollgate/state^"]) == layout2Tip)
+        let layout3Files = try GitCLI.lines(["ls-tree", "--name-only", "tollgate/state"], in: job.root)
+        #expect(layout3Files == ["config.json", "job.json", "reviews.json"])
+        let document = try job.git(["show", "tollgate/state:job.json"])
+        #expect(document.contains("\"version\" : 3"))
+        #expect(!document.contains("\"config\""))
+        #expect(try job.git(["show", "tollgate/state:config.json"]).contains("\"value\" : 77"))
+        let migrated = try job.events
+        #expect(Array(migrated.prefix(trail.count)) == trail)
+        #expect(migrated.map(\.seq) == Array(1...migrated.count))
+
+        // And the job goes on to its end with the configuration it had.
+        #expect(try job.resume().isFrozen)
+        try job.review(.approve)
+        #expect(try job.resume() == .completed)
+        #expect(try job.state.status == .completed)
+        let reopened = try JobSession.open(at: job.root, resources: job.resources, exclusive: false)
+        #expect(try reopened.config[ConfigKeys.agentTimeoutSeconds] == 77)
+    }
+
+    /// Replaces the tip of the job's state branch with the same state as the second layout wrote it (the same parent
+    /// and message, the configuration inside a version 2 `job.json`, no `config.json`); returns the new tip.
+    static func rewriteInTheSecondLayout(_ job: LocalJob) throws -> String {
+        let repository = try Repository.open(at: job.root)
+        guard let tip = try repository.resolve(reference: StateStore.reference) else {
+            throw GitCLI.Failure(description: "no state branch")
+        }
+        let current = try job.git(["show", "tollgate/state:job.json"])
+        let config = try job.git(["show", "tollgate/state:config.json"])
+        guard var document = try JSONSerialization.jsonObject(with: Data(current.utf8)) as? [String: Any],
+            let resolved = try JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any]
+        else {
+            throw GitCLI.Failure(description: "job.json or config.json is not an object")
+        }
+        document["version"] = 2
+        document["config"] = resolved
+        let version2 = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+        let reviews = Data(try job.git(["show", "tollgate/state:reviews.json"]).utf8)
+        let info = try repository.commitInfo(tip)
+        let tree = try repository.writeTree(["job.json": version2, "reviews.json": reviews])
+        let commit = try repository.commit(
+            tree: tree,
+            parents: info.parents,
+            message: info.message,
+            author: info.author,
+            committer: info.committer
+        )
+        try repository.updateReference(StateStore.reference, to: commit, expected: tip, message: "second layout")
+        return commit.description
     }
 
     /// Replaces the job's state branch with the same state as the first layout wrote it: two commits (the first with
@@ -163,6 +292,9 @@ struct StateStoreTests {
         }
         document["version"] = 1
         document["eventCount"] = nil
+        document["config"] = try JSONSerialization.jsonObject(
+            with: Data(try job.git(["show", "tollgate/state:config.json"]).utf8)
+        )
         let version1 = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
         let reviews = Data(try job.git(["show", "tollgate/state:reviews.json"]).utf8)
         let encoder = JSONEncoder()

@@ -1,15 +1,16 @@
 import Foundation
 import TollgateCore
 
-/// `job.json` on the state branch: the job's state and its resolved configuration, each value with its source.
+/// The job's state and its resolved configuration, each value with its source: what the state branch's tip holds.
 ///
-/// Readers decode ``VersionProbe`` first and refuse a version they do not know. Version 2 keeps the events in the
-/// state commits' messages (``StateStore``) and counts them here, and all but the last few merged phases in
-/// `merged/*.json` beside it; version 1 kept every event in `events.ndjson` and every merged phase here. A version 1
-/// document is read, and written back as version 2 by the next transition.
+/// Readers decode ``VersionProbe`` first and refuse a version they do not know. Version 3 (this build's) keeps the
+/// configuration in `config.json` beside `job.json`, written only when it changes, so a transition encodes and
+/// writes the job's state alone; `job.json` is ``JobFile``. Version 2 had the configuration inside `job.json`;
+/// version 1 also kept every event in `events.ndjson` and every merged phase in `job.json`. Versions 1 and 2 are
+/// read, and written back as version 3 by the next transition (``StateStore``).
 public struct JobDocument: Codable, Sendable, Equatable {
     /// The version this build writes.
-    public static let currentVersion = 2
+    public static let currentVersion = 3
     /// The versions this build reads.
     static let readableVersions = 1...currentVersion
 
@@ -40,19 +41,33 @@ public struct JobDocument: Codable, Sendable, Equatable {
         self.mergedInFiles = try container.decodeIfPresent(Int.self, forKey: .mergedInFiles) ?? 0
     }
 
+    /// `job.json` of version 3: the document without its configuration, which is `config.json`.
+    struct JobFile: Codable {
+        var version: Int
+        var job: JobState
+        var eventCount: Int
+        var mergedInFiles: Int
+    }
+
     /// Only the version, read before anything else.
     struct VersionProbe: Decodable {
         var version: Int
     }
 
-    /// Pretty, sorted JSON with a final newline: stable and diffable.
-    func encoded() throws -> Data {
-        var data = try JSONCoding.encoder.encode(self)
-        data.append(0x0A)
-        return data
+    /// `job.json` as this build writes it (version 3, without the configuration).
+    func encodedJobFile() throws -> Data {
+        let file = JobFile(version: version, job: job, eventCount: eventCount, mergedInFiles: mergedInFiles)
+        return StateStore.lines(try JSONCoding.encoder.encode(file))
     }
 
-    static func decode(_ data: Data, path: String) throws -> JobDocument {
+    /// `config.json`: the resolved configuration.
+    func encodedConfig() throws -> Data {
+        StateStore.lines(try JSONCoding.encoder.encode(config))
+    }
+
+    /// Reads `job.json`, and for version 3 `config.json` beside it.
+    /// - Parameter config: the tip's `config.json`, nil when it has none (versions 1 and 2).
+    static func decode(_ data: Data, config: Data?, path: String) throws -> JobDocument {
         let probe: VersionProbe
         do {
             probe = try JSONDecoder().decode(VersionProbe.self, from: data)
@@ -62,11 +77,32 @@ public struct JobDocument: Codable, Sendable, Equatable {
         guard readableVersions.contains(probe.version) else {
             throw EngineError.unsupportedStateVersion(found: probe.version, supported: currentVersion)
         }
+        guard probe.version >= 3 else {
+            do {
+                return try JSONDecoder().decode(JobDocument.self, from: data)
+            } catch {
+                throw EngineError.corruptState(path: path, reason: "job.json does not decode: \(error)")
+            }
+        }
+        let file: JobFile
         do {
-            return try JSONDecoder().decode(JobDocument.self, from: data)
+            file = try JSONDecoder().decode(JobFile.self, from: data)
         } catch {
             throw EngineError.corruptState(path: path, reason: "job.json does not decode: \(error)")
         }
+        guard let config else {
+            throw EngineError.corruptState(path: path, reason: "job.json is version 3 but config.json is missing")
+        }
+        var document: JobDocument
+        do {
+            document = JobDocument(job: file.job, config: try JSONDecoder().decode(ResolvedConfig.self, from: config))
+        } catch {
+            throw EngineError.corruptState(path: path, reason: "config.json does not decode: \(error)")
+        }
+        document.version = file.version
+        document.eventCount = file.eventCount
+        document.mergedInFiles = file.mergedInFiles
+        return document
     }
 }
 

@@ -2,22 +2,29 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// The orphan branch `tollgate/state`: `job.json` (the current document), merged phases ten to a file in `merged/`,
-/// the local host's `reviews.json`, and the events, each carried by the message of the state commit that recorded it.
+/// The orphan branch `tollgate/state`: `job.json` (the job's state), `config.json` (its resolved configuration),
+/// merged phases ten to a file in `merged/`, the local host's `reviews.json`, and the events, each carried by the
+/// message of the state commit that recorded it.
 ///
-/// Every change is one commit whose parent is the previous state, and the ref moves by compare-and-swap, so two
-/// processes cannot both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
+/// Every state commit's parent is the previous state, and the ref moves by compare-and-swap, so two processes cannot
+/// both advance a job: the loser gets ``EngineError/stateMoved`` and nothing of its change lands.
 ///
-/// A transition writes O(1) new bytes: the new `job.json`, a root tree of at most three entries, and a commit whose
-/// message ends with one `Tollgate-Event: {json}` trailer per new event. Nothing rewrites the trail, and merged
-/// phases move out of `job.json` ten at a time into `merged/00001-00010.json`, … (written once, never again), so
-/// `job.json` stays small and the 300th phase costs what the 3rd did. Reading the job (``load()``) reads the tip
-/// only; the whole trail (``trail()``, for `tollgate log`) is the first-parent history, which a clone has
-/// (``cloneReference``). `git log tollgate/state` reads as the story. See `docs/state.md`.
+/// A state commit writes O(1) new bytes: the new `job.json`, a root tree of at most four entries, and a commit whose
+/// message ends with one `Tollgate-Event: {json}` trailer per new event (`config.json` only when the configuration
+/// changed). Nothing rewrites the trail, and merged phases move out of `job.json` ten at a time into
+/// `merged/00001-00010.json`, … (written once, never again), so `job.json` stays small and the 300th phase costs
+/// what the 3rd did. Reading the job (``load()``) reads the tip only; the whole trail (``trail()``, for
+/// `tollgate log`) is the first-parent history, which a clone has (``cloneReference``). `git log tollgate/state`
+/// reads as the story. See `docs/state.md`.
 ///
-/// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition. It
-/// is still read: the next transition drops the file from the tree (migrating the job), and the trail of a migrated
-/// job is the `events.ndjson` of its last layout-1 commit followed by the events of the commits after it.
+/// A transition is either committed at once (``commit(_:events:extraFiles:now:)``) or kept in memory
+/// (``record(_:events:now:)``) when the engine can do its step again from the last state commit; what is kept
+/// rides with the next commit, whoever makes it (the local review host too), or with ``flush(now:)``.
+///
+/// Layout 1 (``JobDocument`` version 1) kept every event in `events.ndjson`, rewritten whole by each transition;
+/// layout 2 kept the configuration inside `job.json`. Both are still read: the next state commit writes layout 3
+/// (migrating the job), and the trail of a job migrated from layout 1 is the `events.ndjson` of its last layout-1
+/// commit followed by the events of the commits after it.
 public final class StateStore {
     /// The full name of the state branch.
     public static let reference = "refs/heads/tollgate/state"
@@ -31,14 +38,22 @@ public final class StateStore {
     static let mergedFolder = "merged/"
     /// Merged phases per file of ``mergedFolder``: also how many at most stay in `job.json`.
     static let mergedPerFile = 10
+    /// The file of the resolved configuration (layout 3).
+    static let configFile = "config.json"
 
     let repository: Repository
     let signature: Signature
     private(set) var tip: OID?
     /// The tip's files (never `events.ndjson`, which the next commit leaves out).
     private(set) var files: [String: Data] = [:]
-    /// The job and its configuration as last read or written.
+    /// The job and its configuration as last recorded: committed, or kept in memory with ``pending``.
     public private(set) var document: JobDocument?
+    /// Events recorded but not committed yet, oldest first: the next state commit carries them before its own.
+    private(set) var pending: [RecordedEvent] = []
+    /// The configuration `config.json` holds at the tip; nil when the tip has none (layouts 1 and 2).
+    private var configOnBranch: ResolvedConfig?
+    /// The blob id of each of ``files``: a state commit writes only the files that changed.
+    private var blobs: [String: OID] = [:]
 
     init(repository: Repository, signature: Signature) {
         self.repository = repository
@@ -78,7 +93,7 @@ public final class StateStore {
         guard let job = files["job.json"] else {
             throw EngineError.stateDamaged(path: path, reason: Self.damage(at: tip, in: repository))
         }
-        var document = try JobDocument.decode(job, path: path)
+        var document = try JobDocument.decode(job, config: files[Self.configFile], path: path)
         document.job.merged =
             try Self.mergedInFiles(files, count: document.mergedInFiles, path: path)
             + document.job.merged
@@ -90,6 +105,9 @@ public final class StateStore {
         self.document = document
         self.files = files
         self.tip = tip
+        self.pending = []
+        self.configOnBranch = files[Self.configFile] == nil ? nil : document.config
+        self.blobs = try files.mapValues { try Repository.blobID(of: $0) }
     }
 
     /// Writes the first state commit: the branch must not exist yet.
@@ -97,34 +115,43 @@ public final class StateStore {
         self.tip = nil
         self.files = [:]
         self.document = nil
+        self.pending = []
+        self.configOnBranch = nil
+        self.blobs = [:]
         try commit(document, events: events, extraFiles: [:], now: now)
     }
 
-    /// Records a new state and its events as one commit on top of the one this store last saw.
+    /// Records a new state and its events in memory only: the next state commit carries them (``flush(now:)`` or
+    /// any ``commit(_:events:extraFiles:now:)``). For a transition whose step the engine can do again, finding its
+    /// own effect, if the process ends before that commit.
+    func record(_ document: JobDocument, events newEvents: [JobEvent], now: Date) throws {
+        try refuseOnAClone()
+        var stored = document
+        pending += sequenced(newEvents, in: &stored, now: now)
+        self.document = stored
+    }
+
+    /// Commits what ``record(_:events:now:)`` kept in memory, if anything.
+    func flush(now: Date) throws {
+        guard !pending.isEmpty, let document else { return }
+        try commit(document, events: [], now: now)
+    }
+
+    /// Records a new state and its events as one commit on top of the one this store last saw, after the events
+    /// kept in memory (``pending``).
     /// - Parameter extraFiles: other files of the branch to replace (the local host's reviews).
     func commit(_ document: JobDocument, events newEvents: [JobEvent], extraFiles: [String: Data] = [:], now: Date)
         throws
     {
-        guard !isClone else {
-            throw EngineError.usage(
-                "\(path) has the job only as origin/\(Self.branch) (a clone): status and log read it; to work on "
-                    + "the job here, run `git branch \(Self.branch) origin/\(Self.branch)` first"
-            )
-        }
-        let stamp = Self.timestamp(now)
+        try refuseOnAClone()
         var stored = document
-        stored.version = JobDocument.currentVersion
-        var seq = self.document?.eventCount ?? 0
-        let recorded = newEvents.map { event in
-            seq += 1
-            return RecordedEvent(seq: seq, at: stamp, event: event)
-        }
-        stored.eventCount = seq
+        let recorded = pending + sequenced(newEvents, in: &stored, now: now)
         var files = self.files
         var onBranch = stored
         let merged = stored.job.merged
         onBranch.mergedInFiles = merged.count - merged.count % Self.mergedPerFile
         onBranch.job.merged = Array(merged[onBranch.mergedInFiles...])
+        stored.mergedInFiles = onBranch.mergedInFiles
         for start in stride(from: 0, to: onBranch.mergedInFiles, by: Self.mergedPerFile) {
             let name = Self.mergedFile(from: start + 1, to: start + Self.mergedPerFile)
             if files[name] == nil {
@@ -133,9 +160,20 @@ public final class StateStore {
                 )
             }
         }
-        files["job.json"] = try onBranch.encoded()
+        files["job.json"] = try onBranch.encodedJobFile()
+        if configOnBranch != stored.config || files[Self.configFile] == nil {
+            files[Self.configFile] = try stored.encodedConfig()
+        }
         for (name, data) in extraFiles { files[name] = data }
-        let tree = try repository.writeTree(files)
+        var blobs: [String: OID] = [:]
+        for (name, data) in files {
+            if let known = self.blobs[name], self.files[name] == data {
+                blobs[name] = known
+            } else {
+                blobs[name] = try repository.writeBlob(data)
+            }
+        }
+        let tree = try repository.writeTree(blobs: blobs)
         let message = try Self.message(for: recorded, job: stored.job)
         let stampedSignature = Signature(name: signature.name, email: signature.email, date: now)
         let commit = try repository.commit(
@@ -156,6 +194,36 @@ public final class StateStore {
         self.tip = commit
         self.files = files
         self.document = stored
+        self.pending = []
+        self.configOnBranch = stored.config
+        self.blobs = blobs
+    }
+
+    /// Numbers `events` after the last one recorded and stamps them with `now`; `document` gets the new count and
+    /// this build's version.
+    private func sequenced(_ events: [JobEvent], in document: inout JobDocument, now: Date) -> [RecordedEvent] {
+        document.version = JobDocument.currentVersion
+        var seq = self.document?.eventCount ?? 0
+        guard !events.isEmpty else {
+            document.eventCount = seq
+            return []
+        }
+        let stamp = Self.timestamp(now)
+        let recorded = events.map { event in
+            seq += 1
+            return RecordedEvent(seq: seq, at: stamp, event: event)
+        }
+        document.eventCount = seq
+        return recorded
+    }
+
+    /// Refuses to advance a job read from `origin/tollgate/state`.
+    private func refuseOnAClone() throws {
+        guard isClone else { return }
+        throw EngineError.usage(
+            "\(path) has the job only as origin/\(Self.branch) (a clone): status and log read it; to work on "
+                + "the job here, run `git branch \(Self.branch) origin/\(Self.branch)` first"
+        )
     }
 
     // MARK: - The trail
@@ -249,29 +317,32 @@ public final class StateStore {
     }
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        date.formatted(timestampStyle)
     }
 
-    /// `git log tollgate/state` reads as the job's story: a title naming the first event, the other events' types
-    /// and where the job stands, then one trailer per event with the event itself, one JSON line each.
+    /// ISO 8601 in UTC with milliseconds, as `2026-12-03T06:21:07.412Z`. A format style, not an
+    /// `ISO8601DateFormatter`: making one of those per event cost more than the rest of a state commit.
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// `git log tollgate/state` reads as the job's story: a title naming the commit's last event (where the job now
+    /// stands), the earlier events' types and the job's status and next step, then one trailer per event with the
+    /// event itself, one JSON line each.
     ///
     /// Title and body are folded onto single lines, so the trailers are always the message's last paragraph and
     /// nothing an agent or a reviewer wrote can pass for one.
     static func message(for events: [RecordedEvent], job: JobState) throws -> String {
         var title = "state: \(job.status.rawValue)"
-        if let first = events.first {
-            title = first.type.rawValue
-            if let phase = first.phase, first.type != .jobCreated { title += " (phase \(phase))" }
+        if let last = events.last {
+            title = last.type.rawValue
+            if let phase = last.phase, last.type != .jobCreated { title += " (phase \(phase))" }
             for key in ["branch", "summary", "cause", "by", "location", "commit", "description"] {
-                if let value = first.data[key], !value.isEmpty {
+                if let value = last.data[key], !value.isEmpty {
                     title += ": \(value)"
                     break
                 }
             }
         }
-        var body = events.dropFirst().map(\.type.rawValue)
+        var body = events.dropLast().map(\.type.rawValue)
         body.append("status: \(job.status.rawValue), next: \(job.next?.description ?? "none")")
         var message = "\(oneLine(String(title.prefix(100))))\n\n\(body.map(oneLine).joined(separator: "\n"))\n"
         if !events.isEmpty { message += "\n" }
