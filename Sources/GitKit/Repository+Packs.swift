@@ -4,9 +4,10 @@ import Foundation
 extension Repository {
     // MARK: - Writing new objects as packs
 
-    /// From now on, objects this repository writes (blobs, trees, commits) wait in memory and go to disk together,
-    /// as one pack, just before a reference, HEAD or the index is made to point at them; a batch of one or two
-    /// objects is written loose instead (a pack is two files). A process that ends first leaves nothing behind:
+    /// From now on, objects this repository writes (blobs, trees, commits) wait in memory and go to disk together.
+    ///
+    /// They go as one pack, just before a reference, HEAD or the index is made to point at them; a batch of one or
+    /// two objects is written loose instead (a pack is two files). A process that ends first leaves nothing behind:
     /// no reference points at what was lost.
     ///
     /// Each loose object is a file of its own, and on a busy file system creating a file costs more than the rest of
@@ -31,7 +32,9 @@ extension Repository {
     public var pendingObjectCount: Int { objectBatch?.count ?? 0 }
 
     /// Writes the objects waiting in memory, if any (see ``packNewObjects(maxPacks:)``), and consolidates the packs
-    /// when there are too many. Every GitKit call that moves a reference, HEAD or the index does this first.
+    /// when there are too many.
+    ///
+    /// Every GitKit call that moves a reference, HEAD or the index does this first.
     public func writePendingObjects() throws(GitError) {
         guard let batch = objectBatch, batch.count > 0 else { return }
         if batch.count <= ObjectBatch.largestLooseBatch {

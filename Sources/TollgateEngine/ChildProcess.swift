@@ -131,7 +131,9 @@ public struct ChildProcess: Sendable {
 
     /// Replaces the contents of `file` in place (no new file, no `fsync`): the runtime record is rewritten for every
     /// agent, and emptied when it ends (an empty record names no group), so a long job does not create and delete a
-    /// file each phase. A record cut short by a crash names no group either, as a missing one did.
+    /// file each phase.
+    ///
+    /// A record cut short by a crash names no group either, as a missing one did.
     private static func overwrite(_ file: URL, with text: String) {
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }

@@ -87,9 +87,11 @@ enum ProcessLauncher {
 
         // posix_spawn has no portable "chdir" action: glibc's is used when there is one and the command is a path
         // (a bare name is looked up in the child's PATH by the shell); otherwise a tiny shell changes directory and
-        // then execs the command, rather than this process changing its own directory under other threads.
+        // then execs the command, rather than this process changing its own directory under other threads. The
+        // local-only sandbox forks and execs by itself, without the spawn's actions, so it always gets the shell.
+        let sandboxed = PrivacyMode.requested(by: environment) == .localOnly
         var argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + arguments
-        if let addChdir, let command = arguments.first, command.contains("/"),
+        if !sandboxed, let addChdir, let command = arguments.first, command.contains("/"),
             FileManager.default.fileExists(atPath: directory.path),
             addChdir(&actions, directory.path) == 0
         {
@@ -104,7 +106,7 @@ enum ProcessLauncher {
         }
         // privacy.mode=local-only (DESIGN §11) travels in the child's environment: such a child is forked into a
         // user and network namespace of its own instead, or does not start at all.
-        if PrivacyMode.requested(by: environment) == .localOnly {
+        if sandboxed {
             return try Sandbox.spawn(
                 arguments: cArguments,
                 environment: cEnvironment,

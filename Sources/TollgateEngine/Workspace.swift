@@ -80,7 +80,9 @@ public final class Workspace {
 }
 
 /// Writes `data` to the file at `path` (created or truncated) with POSIX calls: Foundation's `Data.write(to:)`
-/// syncs the file even when not asked to write atomically. False on failure, with `errno` set.
+/// syncs the file even when not asked to write atomically.
+///
+/// False on failure, with `errno` set.
 private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { return false }

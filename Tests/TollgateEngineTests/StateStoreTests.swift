@@ -87,18 +87,18 @@ struct StateStoreTests {
         // job.created; then for each phase one commit up to phase.started (before the agent runs) and one up to
         // phase.merged (before the branch is deleted); job.completed.
         #expect(commits.count == 2 * 6 + 2, "\(commits.count) state commits for 6 phases")
-        let lastEvents = try commits.map { try GitHistoryTests.eventTrailers(of: $0, in: job).last?.type ?? "" }
-        #expect(
-            lastEvents
-                == ["job.created"] + Array(repeating: ["phase.started", "phase.merged"], count: 6).flatMap { $0 }
-                + ["job.completed"]
-        )
+        let lastEvents: [String] = try commits.map {
+            try GitHistoryTests.eventTrailers(of: $0, in: job).last?.type.rawValue ?? ""
+        }
+        let phases: [String] = Array(repeating: ["phase.started", "phase.merged"], count: 6).flatMap { $0 }
+        let expected: [String] = ["job.created"] + phases + ["job.completed"]
+        #expect(lastEvents == expected)
         // Nothing of the story is lost: every event of every step, in order, once.
         let events = try job.events
         #expect(events.map(\.seq) == Array(1...events.count))
         for type in ["agent.finished", "revision.committed", "boundary.merge", "phase.merged", "phase.finished"] {
             let expected = type == "phase.finished" ? 5 : 6
-            #expect(events.filter { $0.type == type }.count == expected, "\(type)")
+            #expect(events.filter { $0.type.rawValue == type }.count == expected, "\(type)")
         }
         // Each commit's title names where the job stands after it: its last event.
         let titles = try GitCLI.lines(["log", "--reverse", "--format=%s", "tollgate/state"], in: job.root)

@@ -122,7 +122,9 @@ public final class StateStore {
     }
 
     /// Records a new state and its events in memory only: the next state commit carries them (``flush(now:)`` or
-    /// any ``commit(_:events:extraFiles:now:)``). For a transition whose step the engine can do again, finding its
+    /// any ``commit(_:events:extraFiles:now:)``).
+    ///
+    /// For a transition whose step the engine can do again, finding its
     /// own effect, if the process ends before that commit.
     func record(_ document: JobDocument, events newEvents: [JobEvent], now: Date) throws {
         try refuseOnAClone()
@@ -320,7 +322,9 @@ public final class StateStore {
         date.formatted(timestampStyle)
     }
 
-    /// ISO 8601 in UTC with milliseconds, as `2026-12-03T06:21:07.412Z`. A format style, not an
+    /// ISO 8601 in UTC with milliseconds, as `2026-12-03T06:21:07.412Z`.
+    ///
+    /// A format style, not an
     /// `ISO8601DateFormatter`: making one of those per event cost more than the rest of a state commit.
     private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
