@@ -5,14 +5,14 @@ import TollgateEngine
 /// `tollgate run DIR` and `tollgate resume DIR`: drive the job and report where it stopped.
 enum RunCommand {
     static func run(directory: URL, resume: Bool, live: LiveProgress?, resources: ResourceBundle, output: Output)
-        throws -> ExitCode
+        async throws -> ExitCode
     {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
         if !resume, before.status == .pendingReview, let review = before.review {
             // Reads no verdict; publishes the state to the review host when a push was lost at the freeze (free when
             // the host already has it), so `run` catches up as `resume` does.
-            _ = try session.run(readVerdict: false) { line in output.out(line) }
+            _ = try await session.run(readVerdict: false) { line in output.out(line) }
             output.out("job \(before.id) is frozen awaiting review of \(before.branch) (\(review.host) #\(review.id)).")
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
@@ -37,7 +37,7 @@ enum RunCommand {
                 output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
             }
         }
-        let result = try session.run(readVerdict: resume, heartbeat: live?.beat) { line in
+        let result = try await session.run(readVerdict: resume, heartbeat: live?.beat) { line in
             live?.clear()
             output.out(line)
         }

@@ -56,7 +56,7 @@ final class JobRunner {
     private var repository: Repository { workspace.repository }
 
     /// Runs steps until the job freezes, completes or fails. With `readVerdict`, a frozen job reads the verdict once.
-    func drive(readVerdict: Bool) throws -> Stop {
+    func drive(readVerdict: Bool) async throws -> Stop {
         var mayReadVerdict = readVerdict
         switch state.status {
         case .created: try record(machine.started())
@@ -76,13 +76,13 @@ final class JobRunner {
                 return .failed(EngineError.interrupted(signal: signal).description)
             }
             if step == .awaitVerdict {
-                guard mayReadVerdict, let review = state.review else { return frozenStop(note: freezeNote) }
+                guard mayReadVerdict, let review = state.review else { return await frozenStop(note: freezeNote) }
                 mayReadVerdict = false
-                if let note = try self.readVerdict(review) { return frozenStop(note: note) }
+                if let note = try await self.readVerdict(review) { return await frozenStop(note: note) }
                 continue
             }
             do {
-                try execute(step)
+                try await execute(step)
             } catch EngineError.interrupted(let signal) {
                 return .failed(EngineError.interrupted(signal: signal).description)
             } catch let error as EngineError where error.isUserFixable {
@@ -96,11 +96,11 @@ final class JobRunner {
         }
     }
 
-    private func frozenStop(note: String?) -> Stop {
+    private func frozenStop(note: String?) async -> Stop {
         guard let review = state.review else { return .failed("frozen without an open review") }
         // The freeze was recorded after the branches were pushed: the host's copy of the state catches up now.
         do {
-            try host.publish(branches: [])
+            try await host.publish(branches: [])
         } catch {
             progress(
                 "  warning: the job state is not published to the review host yet (\(error)); the next run does it"
@@ -111,15 +111,15 @@ final class JobRunner {
 
     // MARK: - Steps
 
-    private func execute(_ step: Step) throws {
+    private func execute(_ step: Step) async throws {
         switch step {
         case .preparePhase: try preparePhase()
-        case .runAgent(let run, let mode): try runAgent(run: run, mode: mode)
+        case .runAgent(let run, let mode): try await runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
-        case .critique(let run): try critique(run: run)
-        case .requestReview: try requestReview()
-        case .merge(let approvers): try merge(approvers: approvers)
-        case .finishPhase: try finishPhase()
+        case .critique(let run): try await critique(run: run)
+        case .requestReview: try await requestReview()
+        case .merge(let approvers): try await merge(approvers: approvers)
+        case .finishPhase: try await finishPhase()
         case .awaitVerdict: preconditionFailure("await-verdict is handled by drive(readVerdict:)")
         }
     }
@@ -140,7 +140,7 @@ final class JobRunner {
         try record(machine.phasePrepared(base: main.hex))
     }
 
-    private func runAgent(run: Int, mode: AgentMode) throws {
+    private func runAgent(run: Int, mode: AgentMode) async throws {
         let resultFile = workspace.runResult(run)
         var report: AgentReport
         if let data = try? Data(contentsOf: resultFile),
@@ -148,14 +148,16 @@ final class JobRunner {
         {
             report = recorded
         } else {
-            if mode == .feedback, let review = state.review { try host.syncBranch(state.branch, review: review) }
+            if mode == .feedback, let review = state.review {
+                try await host.syncBranch(state.branch, review: review)
+            }
             if try repository.currentBranch() != state.branch {
                 try checkout(state.branch, during: "running the agent")
             }
             let invocation = try prepareInvocation(run: run, mode: mode)
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
             let refsBefore = try referencesBeforeRun(run)
-            report = try agent.run(invocation)
+            report = try await agent.run(invocation)
             try checkRepositoryIsThere()
             if let misuse = try restoreReferences(refsBefore, run: run) {
                 report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
@@ -299,7 +301,7 @@ final class JobRunner {
         try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued))
     }
 
-    private func critique(run: Int) throws {
+    private func critique(run: Int) async throws {
         let settings = try CritiqueConfig(resolved: config).applyingProcessEnvironment()
         let result: PhaseCritique
         if let landed = try committedCritique(run: run) {
@@ -320,9 +322,9 @@ final class JobRunner {
                 config: settings,
                 gates: RevisionGates(resolved: config)
             ) { [self] iteration, items in
-                try self.revise(run: run, iteration: iteration, items: items)
+                try await self.revise(run: run, iteration: iteration, items: items)
             }
-            result = try critic.critique(request)
+            result = try await critic.critique(request)
             // A critique cut short by Ctrl-C is not a verdict on the work: it is done again by the next run.
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
             let message = """
@@ -360,7 +362,7 @@ final class JobRunner {
     }
 
     /// One revise iteration of the critique loop: the agent in revise mode with the must-fix items.
-    private func revise(run: Int, iteration: Int, items: [FeedbackItem]) throws -> AgentReport {
+    private func revise(run: Int, iteration: Int, items: [FeedbackItem]) async throws -> AgentReport {
         if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         let key = run * 10 + iteration
         let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
@@ -371,14 +373,14 @@ final class JobRunner {
         }
         progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
         let refsBefore = try referencesBeforeRun(key)
-        var report = try agent.run(invocation)
+        var report = try await agent.run(invocation)
         if let misuse = try restoreReferences(refsBefore, run: key) {
             report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
         }
         return report
     }
 
-    private func requestReview() throws {
+    private func requestReview() async throws {
         let branch = state.branch
         guard let head = try repository.branchTip(branch) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing")
@@ -390,7 +392,7 @@ final class JobRunner {
             in: repository,
             signature: signature
         )
-        try host.publish(branches: [branch, RevisionsBranch.branch])
+        try await host.publish(branches: [branch, RevisionsBranch.branch])
         let request = ReviewRequest(
             branch: branch,
             head: head.hex,
@@ -398,15 +400,15 @@ final class JobRunner {
             body: try pullRequestBody(head: head),
             reviewers: config.strings("review.reviewers")
         )
-        let handle = try host.requestReview(request, existing: state.review)
+        let handle = try await host.requestReview(request, existing: state.review)
         if handle.id == state.review?.id, let note = revisionNote(head: head) {
-            try host.postNote(note.body, key: note.key, on: handle)
+            try await host.postNote(note.body, key: note.key, on: handle)
         }
         // One ledger for human and machine review: the critic's must-fix items on the lines they name.
         if let findings = CritiqueFindings.read(root: workspace.root, phase: state.phase, revision: state.revision),
             !findings.items.isEmpty
         {
-            try host.postCritique(
+            try await host.postCritique(
                 findings.anchored(in: workspace.root),
                 summary: findings.summary(phase: state.phase, revision: state.revision),
                 key: "\(state.id)/\(state.phase.label)/critique-\(state.revision)",
@@ -448,9 +450,15 @@ final class JobRunner {
     }
 
     /// Reads the verdict and records it; returns a note when the job stays frozen.
-    private func readVerdict(_ review: ReviewHandle) throws -> String? {
-        let snapshot = try host.snapshot(of: review)
-        let verdict = Verdict.read(snapshot, bot: host.botName, answered: Set(state.answered))
+    private func readVerdict(_ review: ReviewHandle) async throws -> String? {
+        let bot = try await host.botAccount()
+        let snapshot = try await host.snapshot(of: review)
+        // Commits reviewers pushed come into the local branch first, so the engine credits them and merges exactly
+        // the head the reviewers approved.
+        if snapshot.state == .open, try repository.branchTip(state.branch)?.hex != snapshot.head {
+            try await host.syncBranch(state.branch, review: review)
+        }
+        let verdict = Verdict.read(snapshot, bot: bot, answered: Set(state.answered))
         let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
         FaultPoint.afterVerdict.trip()
         let events = machine.verdictRead(verdict, pushedBy: pushers)
@@ -473,7 +481,7 @@ final class JobRunner {
         return nil
     }
 
-    private func merge(approvers: [String]) throws {
+    private func merge(approvers: [String]) async throws {
         let branch = state.branch
         let commit: OID
         if let landed = try landedSquash() {
@@ -488,10 +496,11 @@ final class JobRunner {
             let message = try squashMessage(approvers: approvers)
             var landedOnHost: String?
             if let review = state.review {
-                do {
-                    landedOnHost = try host.merge(review, title: squashTitle, message: message, head: head.hex)
-                } catch let moved as ReviewHeadMoved {
-                    try approvalOutdated(moved, review: review, approvers: approvers)
+                switch try await host.merge(review, title: squashTitle, message: message, head: head.hex) {
+                case .squashLocally: break
+                case .merged(let remote): landedOnHost = remote
+                case .headMoved(let approved, let moved):
+                    try approvalOutdated(approved: approved, head: moved, review: review, approvers: approvers)
                     return
                 }
             }
@@ -533,7 +542,7 @@ final class JobRunner {
                 case .conflicts(let conflicts):
                     throw EngineError.mergeConflict(branch: branch, paths: conflicts.map(\.path))
                 }
-                try host.publishMain()
+                try await host.publish(branches: ["main"])
             }
             FaultPoint.afterMerge.trip()
         }
@@ -543,28 +552,29 @@ final class JobRunner {
 
     /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review
     /// is asked again for the new head (which the host already fetched into the workspace).
-    private func approvalOutdated(_ moved: ReviewHeadMoved, review: ReviewHandle, approvers: [String]) throws {
-        let pushers = try reviewerCommitAuthors(since: review.head, tip: moved.head)
+    private func approvalOutdated(approved: String, head: String, review: ReviewHandle, approvers: [String]) throws {
+        let pushers = try reviewerCommitAuthors(since: review.head, tip: head)
         let who = approvers.isEmpty ? "the reviewers" : approvers.joined(separator: ", ")
         let note =
-            "not merged: \(moved.description), so the approval by \(who) does not cover what would land; "
-            + "review was asked again for \(moved.head.prefix(10))"
+            "not merged: the branch moved from the approved \(approved.prefix(10)) to \(head.prefix(10)) before the "
+            + "merge, so the approval by \(who) does not cover what would land; review was asked again for "
+            + "\(head.prefix(10))"
         freezeNote = note  // printed once, with the frozen stop
-        try record(machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers))
+        try record(machine.verdictRead(.stale(approvers: approvers, head: head), pushedBy: pushers))
     }
 
-    private func finishPhase() throws {
+    private func finishPhase() async throws {
         let branch = state.branch
         if try repository.currentBranch() != "main" { try checkout("main", during: "finishing \(state.phase)") }
         _ = try repository.deleteBranch(branch)
         if let review = state.review, let landed = state.merged.last {
-            try host.markMerged(review, commit: landed.commit)
+            try await host.markMerged(review, commit: landed.commit)
         }
         FaultPoint.afterFinish.trip()
         try record(machine.phaseFinished())
         if state.status == .completed {
             // The host's copy of the job ends where the local one does (a no-op for the local host).
-            try host.publish(branches: ["main"])
+            try await host.publish(branches: ["main"])
         }
     }
 

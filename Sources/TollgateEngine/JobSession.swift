@@ -136,7 +136,7 @@ public final class JobSession {
         resources: ResourceBundle,
         hostFactory: HostFactory? = nil,
         now: Date = Date()
-    ) throws -> JobSession {
+    ) async throws -> JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
         let config = try resolveConfig(options: options, resources: resources)
@@ -161,7 +161,7 @@ public final class JobSession {
         do {
             let opened = preflight.repositoryExisted ? try Repository.open(at: root) : try Repository.create(at: root)
             repository = opened
-            let session = try create(
+            let session = try await create(
                 in: opened,
                 root: root,
                 id: id,
@@ -196,7 +196,7 @@ public final class JobSession {
         resources: ResourceBundle,
         hostFactory: HostFactory?,
         now: Date
-    ) throws -> JobSession {
+    ) async throws -> JobSession {
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
         let signature = Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
         _ = try repository.commitWorkingTree(
@@ -230,9 +230,9 @@ public final class JobSession {
             HostContext(workspace: workspace, store: store, config: config, job: job),
             factory: hostFactory
         )
-        let warnings = try host.prepareRepository()
+        let warnings = try await host.prepareRepository()
         try store.create(document, events: [created], now: now)
-        try host.publish(branches: ["main", StateStore.branch])
+        try await host.publish(branches: ["main", StateStore.branch])
         let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
         session.warnings = warnings
         return session
@@ -246,7 +246,7 @@ public final class JobSession {
         readVerdict: Bool,
         heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
         progress: @escaping (String) -> Void
-    ) throws -> Result {
+    ) async throws -> Result {
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
         let environment = Self.childEnvironment(config: try config)
@@ -259,7 +259,7 @@ public final class JobSession {
             templates: try resources.templateCatalog(),
             progress: progress
         )
-        switch try runner.drive(readVerdict: readVerdict) {
+        switch try await runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
         case .frozen(let handle, let note): return .frozen(handle, note: note)
@@ -369,7 +369,7 @@ public final class JobSession {
 
     /// Ends the job (`tollgate cancel`): its open review is closed with `message`, every branch is kept, and the
     /// job becomes `cancelled`. Returns what was done, a line each.
-    public func cancel(message: String?, now: Date = Date()) throws -> [String] {
+    public func cancel(message: String?, now: Date = Date()) async throws -> [String] {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let job = document.job
         guard job.status != .completed, job.status != .cancelled else {
@@ -378,7 +378,7 @@ public final class JobSession {
         let reason = message.flatMap(CommitText.line) ?? "cancelled by its owner"
         var lines: [String] = []
         if let review = job.review {
-            try host.close(review, note: "Tollgate: the job was cancelled (\(reason)). The branch is kept.")
+            try await host.close(review, note: "Tollgate: the job was cancelled (\(reason)). The branch is kept.")
             lines.append("closed \(review.host) review #\(review.id) of \(job.branch) (the branch is kept)")
         }
         var machine = JobMachine(state: try state)
@@ -386,7 +386,7 @@ public final class JobSession {
         var next = store.document ?? document
         next.job = machine.state
         try store.commit(next, events: events, now: now)
-        try? host.publish(branches: [])
+        try? await host.publish(branches: [])
         lines.append("cancelled job \(job.id): \(reason)")
         return lines
     }
@@ -438,6 +438,8 @@ public struct HostContext {
     public let job: JobState
     /// Accounts learnt by earlier jobs of this process (a `watch` round), or nil to ask for each job.
     var accounts: GiteaAccounts? = nil
+    /// What the host's waits are measured and paced by (a manual clock in tests).
+    var clock: any EngineClock = SystemClock()
 
     /// The workspace's repository root.
     public var root: URL { workspace.root }

@@ -17,7 +17,7 @@ public struct ShellAgentRunner: AgentRunner {
         self.heartbeat = heartbeat
     }
 
-    public func run(_ invocation: AgentInvocation) throws -> AgentReport {
+    public func run(_ invocation: AgentInvocation) async throws -> AgentReport {
         try? FileManager.default.removeItem(at: invocation.outcomeFile)
         try FileManager.default.createDirectory(
             at: invocation.logFile.deletingLastPathComponent(),
@@ -37,7 +37,8 @@ public struct ShellAgentRunner: AgentRunner {
             let log = invocation.logFile
             process.heartbeat = { elapsed in heartbeat(elapsed, LogTail.lines(of: log, count: 1).last) }
         }
-        let termination = try process.run()
+        let started = process
+        let termination = try await Blocking.run { try started.run() }
         var report = Self.readOutcome(at: invocation.outcomeFile)
         switch termination {
         case .exited(0):

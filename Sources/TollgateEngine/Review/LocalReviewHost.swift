@@ -7,7 +7,8 @@ import TollgateCore
 /// approvals valid for the head only, re-requests), so the engine behaves the same on either host.
 public final class LocalReviewHost: ReviewHost {
     public let name = "local"
-    public let botName = "tollgate"
+    /// The account the engine's own entries carry.
+    static let bot = "tollgate"
 
     private let store: StateStore
     private let repository: Repository
@@ -19,13 +20,13 @@ public final class LocalReviewHost: ReviewHost {
         self.clock = clock
     }
 
-    public func prepareRepository() throws -> [String] { [] }
+    /// Reviews live in the workspace: there is no other repository to prepare.
+    public func prepareRepository() async throws -> [String] { [] }
 
-    public func publish(branches: [String]) throws {}
+    /// Reviewers read the workspace itself: there is nowhere to publish to.
+    public func publish(branches: [String]) async throws {}
 
-    public func publishMain() throws {}
-
-    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) throws -> ReviewHandle {
+    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) async throws -> ReviewHandle {
         var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
         if let index = book.reviews.lastIndex(where: { $0.branch == request.branch && $0.state == .open }) {
             var review = book.reviews[index]
@@ -56,7 +57,9 @@ public final class LocalReviewHost: ReviewHost {
         return handle(for: review)
     }
 
-    public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
+    public func botAccount() async throws -> String { Self.bot }
+
+    public func snapshot(of handle: ReviewHandle) async throws -> ReviewSnapshot {
         let book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
         guard let index = book.index(of: handle.id) else {
             throw EngineError.host("local review #\(handle.id) is missing from reviews.json on tollgate/state")
@@ -67,11 +70,23 @@ public final class LocalReviewHost: ReviewHost {
         return ReviewSnapshot(state: review.state, head: head, reviews: review.entries, comments: review.comments)
     }
 
-    public func syncBranch(_ branch: String, review handle: ReviewHandle) throws {}
+    /// A reviewer's commits are made in the workspace, on the branch itself: nothing to bring in.
+    public func syncBranch(_ branch: String, review handle: ReviewHandle) async throws {}
 
-    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) throws -> String? { nil }
+    /// The engine squashes locally; the head was checked against the approval when the verdict was read.
+    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) async throws
+        -> MergeResult
+    { .squashLocally }
 
-    public func markMerged(_ handle: ReviewHandle, commit: String) throws {
+    /// The local host keeps no engine comments: its reviewers read the revision's work in the workspace itself.
+    public func postNote(_ body: String, key: String, on handle: ReviewHandle) async throws {}
+
+    /// The local host shows the critique in the review's body (its score line) and the committed reports only.
+    public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
+        async throws
+    {}
+
+    public func markMerged(_ handle: ReviewHandle, commit: String) async throws {
         var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
         guard let index = book.index(of: handle.id), book.reviews[index].state != .merged else { return }
         book.reviews[index].state = .merged
@@ -79,11 +94,11 @@ public final class LocalReviewHost: ReviewHost {
         try save(book, note: "review.merged", review: book.reviews[index])
     }
 
-    public func close(_ handle: ReviewHandle, note: String) throws {
+    public func close(_ handle: ReviewHandle, note: String) async throws {
         var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
         guard let index = book.index(of: handle.id), book.reviews[index].state == .open else { return }
         book.reviews[index].state = .closed
-        book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: "tollgate", body: note))
+        book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: Self.bot, body: note))
         try save(book, note: "review.closed", review: book.reviews[index])
     }
 

@@ -23,7 +23,7 @@ final class LocalJob {
         completeAt: Int = 3,
         agent: String? = nil,
         assignments: [String] = []
-    ) throws {
+    ) async throws {
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
         capture = directory.path("capture")
@@ -45,21 +45,21 @@ final class LocalJob {
             description: "A test job",
             assignments: assignments
         )
-        _ = try JobSession.create(at: root, options: options, resources: resources)
+        _ = try await JobSession.create(at: root, options: options, resources: resources)
     }
 
     /// `tollgate run`.
     @discardableResult
-    func run() throws -> JobSession.Result { try drive(readVerdict: false) }
+    func run() async throws -> JobSession.Result { try await drive(readVerdict: false) }
 
     /// `tollgate resume`.
     @discardableResult
-    func resume() throws -> JobSession.Result { try drive(readVerdict: true) }
+    func resume() async throws -> JobSession.Result { try await drive(readVerdict: true) }
 
-    private func drive(readVerdict: Bool) throws -> JobSession.Result {
+    private func drive(readVerdict: Bool) async throws -> JobSession.Result {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
         var lines: [String] = []
-        let result = try session.run(readVerdict: readVerdict) { lines.append($0) }
+        let result = try await session.run(readVerdict: readVerdict) { lines.append($0) }
         progress += lines
         return result
     }
