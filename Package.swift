@@ -46,33 +46,47 @@ let package = Package(
         .executableTarget(name: "tollgate", dependencies: ["TollgateCLI"]),
         /** Benchmarks: in-process libgit2 against the git command line, and more. */
         .executableTarget(
-            name: "tollgate-bench", dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]),
+            name: "tollgate-bench",
+            dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]
+        ),
 
         // MARK: - Tests
 
-        /** Helpers shared by the test targets: temp repos, goldens, processes. */
-        .target(name: "TollgateTestSupport"),
+        /** Helpers shared by the test targets: temp repos, goldens, processes, in-memory fakes of the ports. */
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateEngine", "TollgateCore", "HTTPKit"]),
         .testTarget(
-            name: "TollgateCoreTests", dependencies: ["TollgateCore", "TollgateTestSupport"], exclude: ["Fixtures"]),
+            name: "TollgateCoreTests",
+            dependencies: ["TollgateCore", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
-            name: "GitKitTests", dependencies: ["GitKit", "HTTPKit", "TollgateTestSupport"], exclude: ["Fixtures"]),
+            name: "GitKitTests",
+            dependencies: ["GitKit", "HTTPKit", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
-            name: "GiteaKitTests", dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
-            exclude: ["Fixtures"]),
+            name: "GiteaKitTests",
+            dependencies: ["GiteaKit", "HTTPKit", "GitKit", "TollgateTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "TollgateEngineTests",
-            dependencies: ["TollgateEngine", "TollgateCore", "TollgateTestSupport"]),
+            dependencies: ["TollgateEngine", "TollgateCore", "TollgateTestSupport"]
+        ),
         .testTarget(
             name: "TollgateCLITests",
             dependencies: [
-                "TollgateCLI", "TollgateEngine", "TollgateCore", "GiteaKit", "HTTPKit", "TollgateTestSupport", "tollgate",
-            ]),
+                "TollgateCLI", "TollgateEngine", "TollgateCore", "GiteaKit", "HTTPKit", "TollgateTestSupport",
+                "tollgate",
+            ]
+        ),
     ]
 )
 
 for target in package.targets where [.regular, .test, .executable].contains(target.type) {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny"),
-        .enableUpcomingFeature("MemberImportVisibility"),
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
 }

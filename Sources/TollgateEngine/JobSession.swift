@@ -240,11 +240,13 @@ public final class JobSession {
 
     /// Runs phases until the job freezes, completes or fails. With `readVerdict` (resume), a frozen job first
     /// reads the verdict on its open review and acts on it.
-    /// - Parameter heartbeat: told about once a second while an agent runs: the time it has run and its last
-    ///   line of output.
+    /// - Parameters:
+    ///   - heartbeat: told about once a second while an agent runs: the time it has run and its last line of output.
+    ///   - agent: runs the agent (tests pass a scripted one); nil runs `agent.command` with `/bin/sh`.
     public func run(
         readVerdict: Bool,
         heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
+        agent: (any AgentRunner)? = nil,
         progress: @escaping (String) -> Void
     ) async throws -> Result {
         let job = try state
@@ -254,7 +256,7 @@ public final class JobSession {
             workspace: workspace,
             store: store,
             host: host,
-            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat),
+            agent: agent ?? ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat),
             critic: ProcessCritic(environment: environment),
             templates: try resources.templateCatalog(),
             progress: progress
