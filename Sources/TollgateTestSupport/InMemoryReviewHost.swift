@@ -29,6 +29,11 @@ public final class InMemoryReviewHost: ReviewHost {
     public struct Refusal: Error, Equatable, CustomStringConvertible {
         public var status: Int
         public var message: String
+        public init(status: Int, message: String) {
+            self.status = status
+            self.message = message
+        }
+
         public var description: String { "the in-memory host refused (\(status)): \(message)" }
     }
 

@@ -16,6 +16,8 @@ final class LocalJob {
     let resources: ResourceBundle
     /// The in-process agent, or nil when the job runs a shell command.
     let scripted: ScriptedAgentRunner?
+    /// The review host when it is the in-memory one (the job's `review.host` is then `gitea`); nil: the local host.
+    let host: InMemoryReviewHost?
     /// Every progress line the engine printed, in order.
     private(set) var progress: [String] = []
 
@@ -25,21 +27,29 @@ final class LocalJob {
         autonomy: AutonomyLevel,
         completeAt: Int = 3,
         agent: String? = nil,
-        assignments: [String] = []
+        assignments: [String] = [],
+        host: InMemoryReviewHost? = nil
     ) async throws {
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
         resources = try ResourceBundle.locate()
         scripted = agent == nil ? ScriptedAgentRunner.phases(completeAt: completeAt) : nil
+        self.host = host
         // The command is recorded with the job as a user's would be; the scripted runner stands in for the shell.
         let command = agent ?? "scripted-phases-agent"
         let options = JobOptions(
             autonomy: autonomy.rawValue,
             agent: command,
             description: "A test job",
-            assignments: assignments
+            assignments: assignments + (host == nil ? [] : ["review.host=gitea"])
         )
-        _ = try await JobSession.create(at: root, options: options, resources: resources)
+        _ = try await JobSession.create(at: root, options: options, resources: resources, hostFactory: hostFactory)
+    }
+
+    /// Hands every session the in-memory host, when the job has one.
+    private var hostFactory: JobSession.HostFactory? {
+        guard let host else { return nil }
+        return { _, _ in host }
     }
 
     /// `tollgate run`.
@@ -51,7 +61,7 @@ final class LocalJob {
     func resume() async throws -> JobSession.Result { try await drive(readVerdict: true) }
 
     private func drive(readVerdict: Bool) async throws -> JobSession.Result {
-        let session = try JobSession.open(at: root, resources: resources, exclusive: true)
+        let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         var lines: [String] = []
         let result = try await session.run(readVerdict: readVerdict, agent: scripted) { lines.append($0) }
         progress += lines
@@ -66,19 +76,19 @@ final class LocalJob {
         message: String? = nil,
         comments: [(path: String, line: Int, body: String)] = []
     ) throws -> String {
-        let session = try JobSession.open(at: root, resources: resources, exclusive: true)
+        let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         let specs = try comments.map { try InlineCommentSpec(parsing: "\($0.path):\($0.line):\($0.body)") }
         return try session.review(action, reviewer: reviewer, message: message, comments: specs)
     }
 
     /// The job's state as recorded.
     var state: JobState {
-        get throws { try JobSession.open(at: root, resources: resources, exclusive: false).state }
+        get throws { try JobSession.open(at: root, resources: resources, exclusive: false, hostFactory: hostFactory).state }
     }
 
     /// The evidence trail.
     var events: [RecordedEvent] {
-        get throws { try JobSession.open(at: root, resources: resources, exclusive: false).events }
+        get throws { try JobSession.open(at: root, resources: resources, exclusive: false, hostFactory: hostFactory).events }
     }
 
     /// `git <arguments>` in the workspace.
