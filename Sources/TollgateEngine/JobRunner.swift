@@ -136,7 +136,7 @@ final class JobRunner {
             try checkout(branch, during: "starting \(state.phase)")
         }
         progress("\(state.phase) on \(branch)")
-        FaultPoint.afterBranch.trip()
+        try FaultPoint.afterBranch.trip()
         try record(machine.phasePrepared(base: main.hex))
     }
 
@@ -163,7 +163,7 @@ final class JobRunner {
                 report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
             }
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(report), to: resultFile)
-            FaultPoint.afterAgent.trip()
+            try FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
         try record(machine.agentFinished(run: run, report: report))
@@ -294,7 +294,7 @@ final class JobRunner {
                 )
             }
             head = commit
-            FaultPoint.afterCommit.trip()
+            try FaultPoint.afterCommit.trip()
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
         let critiqued = report.failure == nil && CritiqueConfig(resolved: config).applies(to: state.phase.type)
@@ -345,7 +345,7 @@ final class JobRunner {
                 allowEmpty: true,
                 forcing: Workspace.engineFolders
             )
-            FaultPoint.afterCommit.trip()
+            try FaultPoint.afterCommit.trip()
         }
         progress("  \(result.line)")
         try record(machine.critiqueFinished(result, escalate: settings.escalate))
@@ -415,7 +415,7 @@ final class JobRunner {
                 on: handle
             )
         }
-        FaultPoint.afterReviewOpen.trip()
+        try FaultPoint.afterReviewOpen.trip()
         try record(machine.reviewRequested(handle))
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
     }
@@ -460,7 +460,7 @@ final class JobRunner {
         }
         let verdict = Verdict.read(snapshot, bot: bot, answered: Set(state.answered))
         let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
-        FaultPoint.afterVerdict.trip()
+        try FaultPoint.afterVerdict.trip()
         let events = machine.verdictRead(verdict, pushedBy: pushers)
         if !events.isEmpty { try record(events) }
         switch verdict {
@@ -544,7 +544,7 @@ final class JobRunner {
                 }
                 try await host.publish(branches: ["main"])
             }
-            FaultPoint.afterMerge.trip()
+            try FaultPoint.afterMerge.trip()
         }
         progress("  merged into main as \(commit.hex.prefix(10))")
         try record(machine.phaseMerged(commit: commit.hex, approvers: approvers))
@@ -570,7 +570,7 @@ final class JobRunner {
         if let review = state.review, let landed = state.merged.last {
             try await host.markMerged(review, commit: landed.commit)
         }
-        FaultPoint.afterFinish.trip()
+        try FaultPoint.afterFinish.trip()
         try record(machine.phaseFinished())
         if state.status == .completed {
             // The host's copy of the job ends where the local one does (a no-op for the local host).

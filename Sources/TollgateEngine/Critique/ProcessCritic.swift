@@ -144,7 +144,7 @@ public struct ProcessCritic: PhaseCritic {
                 transcript: try outcome.transcript(),
                 report: CritiqueDocuments.stepReport(step, artifact: path)
             )
-            FaultPoint.afterCritiqueStep.trip()
+            try FaultPoint.afterCritiqueStep.trip()
             steps[index] = step
             return step
         }
@@ -252,11 +252,11 @@ public struct ProcessCritic: PhaseCritic {
             case .persist(let record):
                 try store.save(iteration: record)
                 if record.critique != nil || record.failure != nil {
-                    FaultPoint.afterIteration.trip()
+                    try FaultPoint.afterIteration.trip()
                 } else if record.gates != nil {
-                    FaultPoint.afterGates.trip()
+                    try FaultPoint.afterGates.trip()
                 } else if record.artifact != nil {
-                    FaultPoint.afterRevision.trip()
+                    try FaultPoint.afterRevision.trip()
                 }
             case .revise(let iteration, let base):
                 try Self.write(try text(of: base), to: file)

@@ -104,7 +104,7 @@ public final class GiteaReviewHost: ReviewHost {
     public func publish(branches: [String]) async throws {
         var names = branches
         if !names.contains(StateStore.branch) { names.append(StateStore.branch) }
-        if try await push(names) { FaultPoint.afterPush.trip() }
+        if try await push(names) { try FaultPoint.afterPush.trip() }
     }
 
     public func postNote(_ body: String, key: String, on handle: ReviewHandle) async throws {
@@ -113,7 +113,7 @@ public final class GiteaReviewHost: ReviewHost {
         _ = try await call("commenting on pull request #\(number)") {
             try await $0.postComment(body, on: number, in: ref, idempotencyKey: key)
         }
-        FaultPoint.afterComment.trip()
+        try FaultPoint.afterComment.trip()
     }
 
     public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
@@ -147,7 +147,7 @@ public final class GiteaReviewHost: ReviewHost {
         _ = try await call("posting the critique on pull request #\(number)") {
             try await $0.createReview(options, on: number, in: ref)
         }
-        FaultPoint.afterComment.trip()
+        try FaultPoint.afterComment.trip()
     }
 
     // MARK: - Plumbing shared with the review calls
