@@ -24,10 +24,10 @@ final class JobRunner {
     let templates: TemplateCatalog
     let progress: (String) -> Void
     let clock: () -> Date
-    private var machine: JobMachine
-    private var config: ResolvedConfig
+    var machine: JobMachine
+    var config: ResolvedConfig
     /// Why the job froze again in this drive, when the verdict alone does not say it (a merge refused by the host).
-    private var freezeNote: String?
+    var freezeNote: String?
 
     init(
         workspace: Workspace,
@@ -53,7 +53,7 @@ final class JobRunner {
     }
 
     var state: JobState { machine.state }
-    private var repository: Repository { workspace.repository }
+    var repository: Repository { workspace.repository }
 
     /// Runs steps until the job freezes, completes or fails. With `readVerdict`, a frozen job reads the verdict once.
     func drive(readVerdict: Bool) async throws -> Stop {
@@ -270,15 +270,7 @@ final class JobRunner {
             let summary =
                 report.failure == nil
                 ? (report.outcome.summary ?? "agent run \(run)") : "agent run \(run) failed"
-            let message = """
-                \(state.phase.description.capitalizedFirst), revision \(state.revision): \(summary)
-
-                Tollgate-Job: \(state.id)
-                Tollgate-Phase: \(state.phase.label)
-                Tollgate-Revision: \(state.revision)
-                Tollgate-Run: \(run)
-
-                """
+            let message = PhaseTexts.runCommitMessage(state, run: run, summary: summary)
             guard
                 let commit = try repository.commitWorkingTree(
                     message: message,
@@ -327,17 +319,12 @@ final class JobRunner {
             result = try await critic.critique(request)
             // A critique cut short by Ctrl-C is not a verdict on the work: it is done again by the next run.
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
-            let message = """
-                \(state.phase.description.capitalizedFirst), revision \(state.revision): critique \(result.status)
-
-                \(result.line)
-
-                Tollgate-Job: \(state.id)
-                Tollgate-Phase: \(state.phase.label)
-                Tollgate-Revision: \(state.revision)
-                Tollgate-Critique: \(run)
-
-                """
+            let message = PhaseTexts.critiqueCommitMessage(
+                state,
+                run: run,
+                status: "\(result.status)",
+                line: result.line
+            )
             _ = try repository.commitWorkingTree(
                 message: message,
                 author: signature,
@@ -481,121 +468,10 @@ final class JobRunner {
         return nil
     }
 
-    private func merge(approvers: [String]) async throws {
-        let branch = state.branch
-        let commit: OID
-        if let landed = try landedSquash() {
-            commit = landed
-        } else {
-            guard let head = try repository.branchTip(branch) else {
-                throw EngineError.corruptState(
-                    path: workspace.root.path,
-                    reason: "\(branch) is missing before its merge"
-                )
-            }
-            let message = try squashMessage(approvers: approvers)
-            var landedOnHost: String?
-            if let review = state.review {
-                switch try await host.merge(review, title: squashTitle, message: message, head: head.hex) {
-                case .squashLocally: break
-                case .merged(let remote): landedOnHost = remote
-                case .headMoved(let approved, let moved):
-                    try approvalOutdated(approved: approved, head: moved, review: review, approvers: approvers)
-                    return
-                }
-            }
-            if let remote = landedOnHost {
-                guard let oid = OID(hex: remote) else { throw EngineError.host("the host reported a bad merge commit") }
-                commit = oid
-            } else {
-                if try repository.currentBranch() == "main" { try checkout(branch, during: "merging \(branch)") }
-                switch try repository.squashMerge(
-                    branch: branch,
-                    into: "main",
-                    message: message,
-                    author: signature,
-                    committer: signature
-                )
-                {
-                case .merged(let oid, _):
-                    commit = oid
-                case .upToDate:
-                    // Nothing to land (the phase changed no file): still one squash commit, so main tells the story.
-                    guard let main = try repository.branchTip("main") else {
-                        throw EngineError.corruptState(path: workspace.root.path, reason: "main is missing")
-                    }
-                    let info = try repository.commitInfo(main)
-                    let oid = try repository.commit(
-                        tree: info.tree,
-                        parents: [main],
-                        message: message,
-                        author: signature,
-                        committer: signature
-                    )
-                    try repository.updateReference(
-                        "refs/heads/main",
-                        to: oid,
-                        expected: main,
-                        message: "tollgate: squash"
-                    )
-                    commit = oid
-                case .conflicts(let conflicts):
-                    throw EngineError.mergeConflict(branch: branch, paths: conflicts.map(\.path))
-                }
-                try await host.publish(branches: ["main"])
-            }
-            try FaultPoint.afterMerge.trip()
-        }
-        progress("  merged into main as \(commit.hex.prefix(10))")
-        try record(machine.phaseMerged(commit: commit.hex, approvers: approvers))
-    }
-
-    /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review
-    /// is asked again for the new head (which the host already fetched into the workspace).
-    private func approvalOutdated(approved: String, head: String, review: ReviewHandle, approvers: [String]) throws {
-        let pushers = try reviewerCommitAuthors(since: review.head, tip: head)
-        let who = approvers.isEmpty ? "the reviewers" : approvers.joined(separator: ", ")
-        let note =
-            "not merged: the branch moved from the approved \(approved.prefix(10)) to \(head.prefix(10)) before the "
-            + "merge, so the approval by \(who) does not cover what would land; review was asked again for "
-            + "\(head.prefix(10))"
-        freezeNote = note  // printed once, with the frozen stop
-        try record(machine.verdictRead(.stale(approvers: approvers, head: head), pushedBy: pushers))
-    }
-
-    private func finishPhase() async throws {
-        let branch = state.branch
-        if try repository.currentBranch() != "main" { try checkout("main", during: "finishing \(state.phase)") }
-        _ = try repository.deleteBranch(branch)
-        if let review = state.review, let landed = state.merged.last {
-            try await host.markMerged(review, commit: landed.commit)
-        }
-        try FaultPoint.afterFinish.trip()
-        try record(machine.phaseFinished())
-        if state.status == .completed {
-            // The host's copy of the job ends where the local one does (a no-op for the local host).
-            try await host.publish(branches: ["main"])
-        }
-    }
-
     // MARK: - Idempotency probes
 
-    /// The squash commit of the current phase, if it is already on `main`.
-    private func landedSquash() throws -> OID? {
-        guard let main = try repository.branchTip("main") else { return nil }
-        for commit in try repository.log(from: main, limit: 50) {
-            let message = commit.message
-            if Trailers.value("Tollgate-Job", in: message) == state.id
-                && Trailers.value("Tollgate-Phase", in: message) == state.phase.label
-            {
-                return commit.oid
-            }
-        }
-        return nil
-    }
-
     /// Authors of commits on the branch between the reviewed head and `tip` that the engine did not make.
-    private func reviewerCommitAuthors(since reviewed: String, tip: String) throws -> [String] {
+    func reviewerCommitAuthors(since reviewed: String, tip: String) throws -> [String] {
         guard reviewed != tip, let tipOID = OID(hex: tip), let reviewedOID = OID(hex: reviewed) else { return [] }
         guard (try? repository.commitInfo(tipOID)) != nil else { return [] }
         var authors: [String] = []
@@ -619,7 +495,18 @@ final class JobRunner {
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(feedback), to: feedbackFile)
         }
         let briefFile = workspace.brief(run)
-        try Workspace.writeAtomically(Data(try brief(mode: mode, run: run, items: feedback).utf8), to: briefFile)
+        try Workspace.writeAtomically(
+            Data(
+                try PhaseTexts.brief(
+                    state,
+                    mode: mode,
+                    items: feedback,
+                    outcomePath: workspace.outcome(run).path,
+                    templates: templates
+                ).utf8
+            ),
+            to: briefFile
+        )
         var environment = [
             "TOLLGATE_JOB": state.id,
             "TOLLGATE_PHASE": "\(state.phase.number)",
@@ -645,107 +532,45 @@ final class JobRunner {
         )
     }
 
-    private func brief(mode: AgentMode, run: Int, items: [FeedbackItem]) throws -> String {
-        let name: TemplateName =
-            mode != .work || !items.isEmpty
-            ? .briefFeedback : state.phase.type == .strategic ? .briefStrategic : .briefTactical
-        let freeze = FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: false)
-        let freezeNote =
-            freeze.map { "This phase stops for a human review when you finish (\($0))." }
-            ?? "This phase merges into main when you finish, unless you report the job complete."
-        let previous =
-            state.merged.isEmpty
-            ? "none yet"
-            : state.merged.map { "- \($0.phase): merged as \($0.commit.prefix(10))" }.joined(separator: "\n")
-        return try templates.render(
-            name,
-            [
-                "jobId": state.id, "description": state.description, "expert": state.expert ?? "none",
-                "autonomy": state.autonomy.rawValue, "phase": "\(state.phase.number)",
-                "phaseType": state.phase.type.rawValue, "revision": "\(state.revision)", "branch": state.branch,
-                "mode": mode.rawValue, "freezeNote": freezeNote,
-                "feedback": items.isEmpty ? "none" : items.map(\.markdown).joined(separator: "\n"),
-                "outcomePath": workspace.outcome(run).path, "previous": previous,
-            ]
-        )
-    }
-
     private func writeRetrospective(_ report: AgentReport) throws {
-        let summary = report.outcome.summary ?? state.phaseSummary ?? "no summary given"
-        let details =
-            report.outcome.details ?? state.phaseDetails ?? "_The agent left no retrospective for this phase._"
-        let text = try templates.render(
-            .retrospective,
-            [
-                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "revision": "\(state.revision)", "summary": summary, "details": details,
-            ]
-        )
-        let url = workspace.root.appendingPathComponent(
-            "archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md"
-        )
+        let text = try PhaseTexts.retrospective(state, report: report, templates: templates)
+        let url = workspace.root.appendingPathComponent(PhaseTexts.retrospectivePath(state))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
     }
 
     // MARK: - Messages
 
-    private var squashTitle: String {
-        "Phase \(state.phase.number) (\(state.phase.type.rawValue)): \(state.phaseSummary ?? "\(state.phase) work")"
-    }
+    var squashTitle: String { PhaseTexts.squashTitle(state) }
 
-    private func squashMessage(approvers: [String]) throws -> String {
-        var trailers = [
-            "Tollgate-Job: \(state.id)",
-            "Tollgate-Phase: \(state.phase.label)",
-            "Tollgate-Revision: \(state.revision)",
-        ]
-        trailers += approvers.map { "Reviewed-by: \($0)" }
-        trailers += state.coauthors.map { "Co-authored-by: \($0)" }
-        let text = try templates.render(
-            .squashMessage,
-            [
-                "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "summary": state.phaseSummary ?? "\(state.phase) work",
-                "details": state.phaseDetails ?? "", "trailers": trailers.joined(separator: "\n"),
-            ]
-        )
-        return Trailers.normalized(text)
+    func squashMessage(approvers: [String]) throws -> String {
+        try PhaseTexts.squashMessage(state, approvers: approvers, templates: templates)
     }
 
     private func pullRequestBody(head: OID) throws -> String {
         let main = try repository.branchTip("main")
-        let changed = try repository.changedPaths(from: main, to: head)
-        let files = changed.isEmpty ? "- (no file changed)" : changed.map { "- `\($0)`" }.joined(separator: "\n")
-        let lookAt =
-            state.phase.type == .strategic
-            ? "`plan.md` and `todos.yaml`: is this the right plan, and are the todos the right next steps?"
-            : "the outputs of the todos: are they complete and correct?"
+        let path = workspace.root.path
         let hint =
             host.name == "local"
-            ? "`tollgate review \(workspace.root.path) approve` (or `request-changes --comment PATH:LINE:TEXT`, "
-                + "or `close`), then `tollgate resume \(workspace.root.path)`."
+            ? "`tollgate review \(path) approve` (or `request-changes --comment PATH:LINE:TEXT`, or `close`), then "
+                + "`tollgate resume \(path)`."
             : "approve or request changes on this pull request (inline comments are handed to the agent), "
                 + "then run `tollgate resume` on the job."
-        return try templates.render(
-            .prBody,
-            [
-                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "revision": "\(state.revision)", "branch": state.branch,
-                "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
-                "score": state.critique?.line ?? "no critique ran for this phase",
-                "freezeReason": state.freezeReason?.description ?? "a review was asked for", "resumeHint": hint,
-            ]
+        return try PhaseTexts.pullRequestBody(
+            state,
+            changedPaths: try repository.changedPaths(from: main, to: head),
+            resumeHint: hint,
+            templates: templates
         )
     }
 
     // MARK: - Helpers
 
-    private var signature: Signature {
+    var signature: Signature {
         Signature(name: config.string("git.authorName"), email: config.string("git.authorEmail"))
     }
 
-    private func checkout(_ branch: String, during: String) throws {
+    func checkout(_ branch: String, during: String) throws {
         do {
             try repository.checkout(branch: branch)
         } catch {
@@ -755,7 +580,7 @@ final class JobRunner {
     }
 
     /// Records the machine's events with its new state as one state commit.
-    private func record(_ events: [JobEvent]) throws {
+    func record(_ events: [JobEvent]) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         var updated = document
         updated.job = machine.state
