@@ -424,7 +424,10 @@ public final class JobSession {
 
     static func makeHost(_ name: String, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost {
         if name == "local" {
-            return LocalReviewHost(store: context.store, repository: context.workspace.repository)
+            return LocalReviewHost(
+                storage: StateReviewStorage(store: context.store),
+                repository: context.workspace.repository
+            )
         }
         if let factory { return try factory(name, context) }
         if name == "gitea" { return GiteaReviewHost(context: context) }
