@@ -60,8 +60,8 @@ let package = Package(
 
         // MARK: - Tests
 
-        /** Helpers shared by the test targets: temp repos, goldens, processes. */
-        .target(name: "TollgateTestSupport"),
+        /** Helpers shared by the test targets: temp repos, goldens, processes, in-memory fakes of the ports. */
+        .target(name: "TollgateTestSupport", dependencies: ["TollgateEngine", "TollgateCore", "HTTPKit"]),
         .testTarget(
             name: "TollgateCoreTests",
             dependencies: ["TollgateCore", "TollgateTestSupport"],

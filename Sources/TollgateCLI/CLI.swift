@@ -5,16 +5,16 @@ import TollgateEngine
 /// The command line: parses, runs one command, maps every outcome to an exit status.
 public enum CLI {
     /// Runs the process's own command line and returns its exit status.
-    public static func main() -> Int32 {
+    public static func main() async -> Int32 {
         ignoreSIGPIPE()
         ProcessGroups.installInterruptHandlers()
-        let status = run(arguments: Array(CommandLine.arguments.dropFirst()), output: .standard)
+        let status = await run(arguments: Array(CommandLine.arguments.dropFirst()), output: .standard)
         if let signal = ProcessGroups.interruption { return ExitCode.interrupted(by: signal).rawValue }
         return status.rawValue
     }
 
     /// Runs one command line; the single place where errors become exit statuses.
-    public static func run(arguments: [String], output: Output) -> ExitCode {
+    public static func run(arguments: [String], output: Output) async -> ExitCode {
         let invocation: Invocation
         do {
             invocation = try Invocation.parse(arguments)
@@ -23,7 +23,7 @@ public enum CLI {
             return .usage
         }
         do {
-            return try execute(invocation, output: output)
+            return try await execute(invocation, output: output)
         } catch let error as UsageError {
             output.err("tollgate: \(error.description)")
             return .usage
@@ -40,7 +40,7 @@ public enum CLI {
         }
     }
 
-    static func execute(_ invocation: Invocation, output: Output) throws -> ExitCode {
+    static func execute(_ invocation: Invocation, output: Output) async throws -> ExitCode {
         let command = invocation.command
         switch command {
         case .help(let topic):
@@ -61,7 +61,7 @@ public enum CLI {
         let resources = try ResourceBundle.locate(ResourceLocator(home: invocation.home))
         switch command {
         case .initJob(let directory, let options):
-            return try InitCommand.run(
+            return try await InitCommand.run(
                 directory: url(directory),
                 options: options,
                 resources: resources,
@@ -69,10 +69,15 @@ public enum CLI {
             )
         case .run(let directory):
             let live = invocation.quiet ? nil : LiveProgress(output: output)
-            return try RunCommand.run(directory: url(directory), live: live, resources: resources, output: output)
+            return try await RunCommand.run(directory: url(directory), live: live, resources: resources, output: output)
         case .resume(let directory):
             let live = invocation.quiet ? nil : LiveProgress(output: output)
-            return try ResumeCommand.run(directory: url(directory), live: live, resources: resources, output: output)
+            return try await ResumeCommand.run(
+                directory: url(directory),
+                live: live,
+                resources: resources,
+                output: output
+            )
         case .status(let directory, let json):
             return try StatusCommand.run(directory: url(directory), json: json, resources: resources, output: output)
         case .review(let directory, let action, let message, let comments, let reviewer):
@@ -95,16 +100,16 @@ public enum CLI {
                 output: output
             )
         case .cancel(let directory, let message):
-            return try CancelCommand.run(
+            return try await CancelCommand.run(
                 directory: url(directory),
                 message: message,
                 resources: resources,
                 output: output
             )
         case .watch(let watch):
-            return try watch.run(resources: resources, output: output)
+            return try await watch.run(resources: resources, output: output)
         case .demo(let directory):
-            return try DemoCommand.run(
+            return try await DemoCommand.run(
                 directory: directory.map(url),
                 home: invocation.home,
                 resources: resources,

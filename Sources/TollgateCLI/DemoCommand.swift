@@ -4,7 +4,9 @@ import TollgateEngine
 
 /// `tollgate demo [DIR]`: the main job on embedded defaults, start to finish, with the demo playing the reviewer.
 enum DemoCommand {
-    static func run(directory: URL?, home: String?, resources: ResourceBundle, output: Output) throws -> ExitCode {
+    static func run(directory: URL?, home: String?, resources: ResourceBundle, output: Output) async throws
+        -> ExitCode
+    {
         let root = try directory ?? freshDirectory()
         if FileManager.default.fileExists(atPath: root.path),
             let contents = try? FileManager.default.contentsOfDirectory(atPath: root.path), !contents.isEmpty
@@ -26,15 +28,15 @@ enum DemoCommand {
             assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"]
         )
         // The session (and its lock) ends at once: each later command opens the job anew, as a user's would.
-        _ = try JobSession.create(at: root, options: options, resources: resources)
+        _ = try await JobSession.create(at: root, options: options, resources: resources)
 
         var step = 0
-        var result = try drive(root, resume: false, resources: resources, output: output)
+        var result = try await drive(root, resume: false, resources: resources, output: output)
         while true {
             step += 1
             guard case .frozen = result else { break }
             try actAsReviewer(root, firstReview: step == 1, resources: resources, output: output)
-            result = try drive(root, resume: true, resources: resources, output: output)
+            result = try await drive(root, resume: true, resources: resources, output: output)
             if step > 12 { break }
         }
         let final = try JobSession.open(at: root, resources: resources, exclusive: false)
@@ -78,12 +80,12 @@ enum DemoCommand {
         output.out("   \(line)")
     }
 
-    private static func drive(_ root: URL, resume: Bool, resources: ResourceBundle, output: Output) throws
+    private static func drive(_ root: URL, resume: Bool, resources: ResourceBundle, output: Output) async throws
         -> JobSession.Result
     {
         output.out("$ tollgate \(resume ? "resume" : "run") \(root.path)")
         let session = try JobSession.open(at: root, resources: resources, exclusive: true)
-        let result = try session.run(readVerdict: resume) { line in output.out("   \(line)") }
+        let result = try await session.run(readVerdict: resume) { line in output.out("   \(line)") }
         if case .failed(let cause) = result { output.err("tollgate: demo job failed: \(cause)") }
         return result
     }

@@ -4,8 +4,10 @@ import TollgateEngine
 
 /// `tollgate init DIR`: creates the job and says what to do next.
 enum InitCommand {
-    static func run(directory: URL, options: JobOptions, resources: ResourceBundle, output: Output) throws -> ExitCode {
-        let session = try JobSession.create(at: directory, options: options, resources: resources)
+    static func run(directory: URL, options: JobOptions, resources: ResourceBundle, output: Output) async throws
+        -> ExitCode
+    {
+        let session = try await JobSession.create(at: directory, options: options, resources: resources)
         let state = try session.state
         output.out("created job \(state.id) in \(directory.path)")
         output.out("  autonomy \(state.autonomy.rawValue): \(state.autonomy.rule)")

@@ -4,7 +4,9 @@ import TollgateEngine
 
 /// `tollgate resume DIR`: reads the verdict on the open review and acts on it, then drives the job as `run` does.
 enum ResumeCommand {
-    static func run(directory: URL, live: LiveProgress?, resources: ResourceBundle, output: Output) throws -> ExitCode {
+    static func run(directory: URL, live: LiveProgress?, resources: ResourceBundle, output: Output) async throws
+        -> ExitCode
+    {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
         if before.status != .pendingReview {
@@ -27,6 +29,6 @@ enum ResumeCommand {
                 output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
             }
         }
-        return try RunCommand.drive(session, readVerdict: true, live: live, directory: directory, output: output)
+        return try await RunCommand.drive(session, readVerdict: true, live: live, directory: directory, output: output)
     }
 }

@@ -4,18 +4,20 @@ import TollgateEngine
 
 /// `tollgate run DIR`: drives the job and reports where it stopped.
 enum RunCommand {
-    static func run(directory: URL, live: LiveProgress?, resources: ResourceBundle, output: Output) throws -> ExitCode {
+    static func run(directory: URL, live: LiveProgress?, resources: ResourceBundle, output: Output) async throws
+        -> ExitCode
+    {
         let session = try JobSession.open(at: directory, resources: resources, exclusive: true, output: output)
         let before = try session.state
         if before.status == .pendingReview, let review = before.review {
             // Reads no verdict; publishes the state to the review host when a push was lost at the freeze (free when
             // the host already has it), so `run` catches up as `resume` does.
-            _ = try session.run(readVerdict: false) { line in output.out(line) }
+            _ = try await session.run(readVerdict: false) { line in output.out(line) }
             output.out("job \(before.id) is frozen awaiting review of \(before.branch) (\(review.host) #\(review.id)).")
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
         }
-        return try drive(session, readVerdict: false, live: live, directory: directory, output: output)
+        return try await drive(session, readVerdict: false, live: live, directory: directory, output: output)
     }
 
     /// Runs the job with live progress and reports the result (shared with `resume`).
@@ -25,8 +27,8 @@ enum RunCommand {
         live: LiveProgress?,
         directory: URL,
         output: Output
-    ) throws -> ExitCode {
-        let result = try session.run(readVerdict: readVerdict, heartbeat: live?.beat) { line in
+    ) async throws -> ExitCode {
+        let result = try await session.run(readVerdict: readVerdict, heartbeat: live?.beat) { line in
             live?.clear()
             output.out(line)
         }

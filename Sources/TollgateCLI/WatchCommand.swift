@@ -57,7 +57,7 @@ public struct WatchCommand: Sendable, Equatable {
         return WatchCommand(root: positionals[0], interval: interval, once: once)
     }
 
-    func run(resources: ResourceBundle, output: Output) throws -> ExitCode {
+    func run(resources: ResourceBundle, output: Output) async throws -> ExitCode {
         let rootURL = CLI.url(root)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: rootURL.path, isDirectory: &isDirectory), isDirectory.boolValue
@@ -67,9 +67,9 @@ public struct WatchCommand: Sendable, Equatable {
             )
         }
         while true {
-            let (outcome, polls) = round(in: rootURL, resources: resources, output: output)
+            let (outcome, polls) = await round(in: rootURL, resources: resources, output: output)
             if once { return outcome }
-            Thread.sleep(forTimeInterval: TimeInterval(Self.pause(interval: interval, jobPolls: polls)))
+            try await Task.sleep(for: .seconds(Self.pause(interval: interval, jobPolls: polls)))
         }
     }
 
@@ -83,7 +83,7 @@ public struct WatchCommand: Sendable, Equatable {
     /// One pass over the jobs; failure only when every job it resumed failed.
     ///
     /// Also returns the poll interval of every job it found, waiting or not.
-    private func round(in rootURL: URL, resources: ResourceBundle, output: Output) -> (ExitCode, [Int]) {
+    private func round(in rootURL: URL, resources: ResourceBundle, output: Output) async -> (ExitCode, [Int]) {
         let entries =
             (try? FileManager.default.contentsOfDirectory(
                 at: rootURL,
@@ -123,7 +123,7 @@ public struct WatchCommand: Sendable, Equatable {
                     accounts: accounts
                 )
                 var note = ""
-                let result = try session.run(readVerdict: true) { line in
+                let result = try await session.run(readVerdict: true) { line in
                     note = line.trimmingCharacters(in: .whitespaces)
                 }
                 switch result {

@@ -73,8 +73,44 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     private static let hits = Mutex<[FaultPoint: Int]>([:])
     private static let spec: Spec? = ProcessInfo.processInfo.environment["TOLLGATE_FAULT"].flatMap(Spec.init)
 
-    /// Ends the process at once if `TOLLGATE_FAULT` names this point and this is the hit it names.
-    public func trip() {
+    /// What stands in for the process ending when the engine runs inside a test: the point throws ``Injected``
+    /// instead, the test drops the job's session as a killed process would lose it, and opens the job again.
+    public final class InProcess: Sendable {
+        public let spec: Spec
+        private let hits = Mutex(0)
+
+        public init(_ spec: Spec) {
+            self.spec = spec
+        }
+
+        /// How many times the point was reached so far.
+        public var reached: Int { hits.withLock { $0 } }
+
+        fileprivate func reach() -> Int {
+            hits.withLock {
+                $0 += 1
+                return $0
+            }
+        }
+    }
+
+    /// Thrown at a fault point by an ``InProcess`` fault, where a process with `TOLLGATE_FAULT` would end.
+    public struct Injected: Error, Sendable, Equatable {
+        public var point: FaultPoint
+        public var hit: Int
+    }
+
+    /// The in-process fault of the running task, if a test set one (`FaultPoint.$inProcess.withValue`).
+    @TaskLocal public static var inProcess: InProcess?
+
+    /// Ends the process at once if `TOLLGATE_FAULT` names this point and this is the hit it names; with an
+    /// in-process fault set for the task, throws ``Injected`` at that hit instead.
+    public func trip() throws(Injected) {
+        if let fault = Self.inProcess, fault.spec.point == self {
+            let count = fault.reach()
+            if count == fault.spec.hit { throw Injected(point: self, hit: count) }
+            return
+        }
         guard let spec = Self.spec, spec.point == self else { return }
         let count = Self.hits.withLock { hits in
             hits[self, default: 0] += 1

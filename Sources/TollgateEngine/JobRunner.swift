@@ -24,10 +24,10 @@ final class JobRunner {
     let templates: TemplateCatalog
     let progress: (String) -> Void
     let clock: () -> Date
-    private var machine: JobMachine
-    private var config: ResolvedConfig
+    var machine: JobMachine
+    var config: ResolvedConfig
     /// Why the job froze again in this drive, when the verdict alone does not say it (a merge refused by the host).
-    private var freezeNote: String?
+    var freezeNote: String?
 
     init(
         workspace: Workspace,
@@ -53,16 +53,16 @@ final class JobRunner {
     }
 
     var state: JobState { machine.state }
-    private var repository: Repository { workspace.repository }
+    var repository: Repository { workspace.repository }
 
     /// Runs steps until the job freezes, completes or fails.
     ///
     /// With `readVerdict`, a frozen job reads the verdict once. Whatever way it returns (or throws), the transitions
     /// kept in memory are committed first.
-    func drive(readVerdict: Bool) throws -> Stop {
+    func drive(readVerdict: Bool) async throws -> Stop {
         let stop: Stop
         do {
-            stop = try driveSteps(readVerdict: readVerdict)
+            stop = try await driveSteps(readVerdict: readVerdict)
         } catch {
             try? store.flush(now: clock())
             throw error
@@ -71,7 +71,7 @@ final class JobRunner {
         return stop
     }
 
-    private func driveSteps(readVerdict: Bool) throws -> Stop {
+    private func driveSteps(readVerdict: Bool) async throws -> Stop {
         var mayReadVerdict = readVerdict
         switch state.status {
         case .created: try record(machine.started(), after: nil)
@@ -91,13 +91,13 @@ final class JobRunner {
                 return .failed(EngineError.interrupted(signal: signal).description)
             }
             if step == .awaitVerdict {
-                guard mayReadVerdict, let review = state.review else { return frozenStop(note: freezeNote) }
+                guard mayReadVerdict, let review = state.review else { return await frozenStop(note: freezeNote) }
                 mayReadVerdict = false
-                if let note = try self.readVerdict(review) { return frozenStop(note: note) }
+                if let note = try await self.readVerdict(review) { return await frozenStop(note: note) }
                 continue
             }
             do {
-                try execute(step)
+                try await execute(step)
             } catch EngineError.interrupted(let signal) {
                 return .failed(EngineError.interrupted(signal: signal).description)
             } catch let error as EngineError where error.isUserFixable {
@@ -111,11 +111,11 @@ final class JobRunner {
         }
     }
 
-    private func frozenStop(note: String?) -> Stop {
+    private func frozenStop(note: String?) async -> Stop {
         guard let review = state.review else { return .failed("frozen without an open review") }
         // The freeze was recorded after the branches were pushed: the host's copy of the state catches up now.
         do {
-            try host.publish(branches: [])
+            try await host.publish(branches: [])
         } catch {
             progress(
                 "  warning: the job state is not published to the review host yet (\(error)); the next run does it"
@@ -126,15 +126,15 @@ final class JobRunner {
 
     // MARK: - Steps
 
-    private func execute(_ step: Step) throws {
+    private func execute(_ step: Step) async throws {
         switch step {
         case .preparePhase: try preparePhase()
-        case .runAgent(let run, let mode): try runAgent(run: run, mode: mode)
+        case .runAgent(let run, let mode): try await runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
-        case .critique(let run): try critique(run: run)
-        case .requestReview: try requestReview()
-        case .merge(let approvers): try merge(approvers: approvers)
-        case .finishPhase: try finishPhase()
+        case .critique(let run): try await critique(run: run)
+        case .requestReview: try await requestReview()
+        case .merge(let approvers): try await merge(approvers: approvers)
+        case .finishPhase: try await finishPhase()
         case .awaitVerdict: preconditionFailure("await-verdict is handled by drive(readVerdict:)")
         }
     }
@@ -151,11 +151,11 @@ final class JobRunner {
             try checkout(branch, during: "starting \(state.phase)")
         }
         progress("\(state.phase) on \(branch)")
-        FaultPoint.afterBranch.trip()
+        try FaultPoint.afterBranch.trip()
         try record(machine.phasePrepared(base: main.hex), after: .preparePhase)
     }
 
-    private func runAgent(run: Int, mode: AgentMode) throws {
+    private func runAgent(run: Int, mode: AgentMode) async throws {
         let resultFile = workspace.runResult(run)
         var report: AgentReport
         if let data = try? Data(contentsOf: resultFile),
@@ -163,20 +163,22 @@ final class JobRunner {
         {
             report = recorded
         } else {
-            if mode == .feedback, let review = state.review { try host.syncBranch(state.branch, review: review) }
+            if mode == .feedback, let review = state.review {
+                try await host.syncBranch(state.branch, review: review)
+            }
             if try repository.currentBranch() != state.branch {
                 try checkout(state.branch, during: "running the agent")
             }
             let invocation = try prepareInvocation(run: run, mode: mode)
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
             let refsBefore = try referencesBeforeRun(run)
-            report = try agent.run(invocation)
+            report = try await agent.run(invocation)
             try checkRepositoryIsThere()
             if let misuse = try restoreReferences(refsBefore, run: run) {
                 report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
             }
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(report), to: resultFile)
-            FaultPoint.afterAgent.trip()
+            try FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
         try record(machine.agentFinished(run: run, report: report), after: .runAgent(run: run, mode: mode))
@@ -284,15 +286,7 @@ final class JobRunner {
             let summary =
                 report.failure == nil
                 ? (report.outcome.summary ?? "agent run \(run)") : "agent run \(run) failed"
-            let message = """
-                \(state.phase.description.capitalizedFirst), revision \(state.revision): \(summary)
-
-                Tollgate-Job: \(state.id)
-                Tollgate-Phase: \(state.phase.label)
-                Tollgate-Revision: \(state.revision)
-                Tollgate-Run: \(run)
-
-                """
+            let message = PhaseTexts.runCommitMessage(state, run: run, summary: summary)
             guard
                 let commit = try repository.commitWorkingTree(
                     message: message,
@@ -308,14 +302,14 @@ final class JobRunner {
                 )
             }
             head = commit
-            FaultPoint.afterCommit.trip()
+            try FaultPoint.afterCommit.trip()
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
         let critiqued = report.failure == nil && CritiqueConfig(config).applies(to: state.phase.type)
         try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued), after: .commitRun(run: run))
     }
 
-    private func critique(run: Int) throws {
+    private func critique(run: Int) async throws {
         let settings = CritiqueConfig(config)
         let result: PhaseCritique
         if let landed = try committedCritique(run: run) {
@@ -336,22 +330,17 @@ final class JobRunner {
                 config: settings,
                 gates: RevisionGates(resolved: config)
             ) { [self] iteration, items in
-                try self.revise(run: run, iteration: iteration, items: items)
+                try await self.revise(run: run, iteration: iteration, items: items)
             }
-            result = try critic.critique(request)
+            result = try await critic.critique(request)
             // A critique cut short by Ctrl-C is not a verdict on the work: it is done again by the next run.
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
-            let message = """
-                \(state.phase.description.capitalizedFirst), revision \(state.revision): critique \(result.status)
-
-                \(result.line)
-
-                Tollgate-Job: \(state.id)
-                Tollgate-Phase: \(state.phase.label)
-                Tollgate-Revision: \(state.revision)
-                Tollgate-Critique: \(run)
-
-                """
+            let message = PhaseTexts.critiqueCommitMessage(
+                state,
+                run: run,
+                status: "\(result.status)",
+                line: result.line
+            )
             _ = try repository.commitWorkingTree(
                 message: message,
                 author: signature,
@@ -359,7 +348,7 @@ final class JobRunner {
                 allowEmpty: true,
                 forcing: Workspace.engineFolders
             )
-            FaultPoint.afterCommit.trip()
+            try FaultPoint.afterCommit.trip()
         }
         progress("  \(result.line)")
         try record(machine.critiqueFinished(result, escalate: settings.escalate), after: .critique(run: run))
@@ -376,7 +365,7 @@ final class JobRunner {
     }
 
     /// One revise iteration of the critique loop: the agent in revise mode with the must-fix items.
-    private func revise(run: Int, iteration: Int, items: [FeedbackItem]) throws -> AgentReport {
+    private func revise(run: Int, iteration: Int, items: [FeedbackItem]) async throws -> AgentReport {
         if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         let key = run * 10 + iteration
         let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
@@ -387,14 +376,14 @@ final class JobRunner {
         }
         progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
         let refsBefore = try referencesBeforeRun(key)
-        var report = try agent.run(invocation)
+        var report = try await agent.run(invocation)
         if let misuse = try restoreReferences(refsBefore, run: key) {
             report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
         }
         return report
     }
 
-    private func requestReview() throws {
+    private func requestReview() async throws {
         let branch = state.branch
         guard let head = try repository.branchTip(branch) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "\(branch) is missing")
@@ -406,7 +395,7 @@ final class JobRunner {
             in: repository,
             signature: signature
         )
-        try host.publish(branches: [branch, RevisionsBranch.branch])
+        try await host.publish(branches: [branch, RevisionsBranch.branch])
         let request = ReviewRequest(
             branch: branch,
             head: head.hex,
@@ -414,22 +403,22 @@ final class JobRunner {
             body: try pullRequestBody(head: head),
             reviewers: config[ConfigKeys.reviewReviewers]
         )
-        let handle = try host.requestReview(request, existing: state.review)
+        let handle = try await host.requestReview(request, existing: state.review)
         if handle.id == state.review?.id, let note = revisionNote(head: head) {
-            try host.postNote(note.body, key: note.key, on: handle)
+            try await host.postNote(note.body, key: note.key, on: handle)
         }
         // One ledger for human and machine review: the critic's must-fix items on the lines they name.
         if let findings = CritiqueFindings.read(root: workspace.root, phase: state.phase, revision: state.revision),
             !findings.items.isEmpty
         {
-            try host.postCritique(
+            try await host.postCritique(
                 findings.anchored(in: workspace.root),
                 summary: findings.summary(phase: state.phase, revision: state.revision),
                 key: "\(state.id)/\(state.phase.label)/critique-\(state.revision)",
                 on: handle
             )
         }
-        FaultPoint.afterReviewOpen.trip()
+        try FaultPoint.afterReviewOpen.trip()
         try record(machine.reviewRequested(handle), after: .requestReview)
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
     }
@@ -464,11 +453,17 @@ final class JobRunner {
     }
 
     /// Reads the verdict and records it; returns a note when the job stays frozen.
-    private func readVerdict(_ review: ReviewHandle) throws -> String? {
-        let snapshot = try host.snapshot(of: review)
-        let verdict = Verdict.read(snapshot, bot: host.botName, answered: Set(state.answered))
+    private func readVerdict(_ review: ReviewHandle) async throws -> String? {
+        let bot = try await host.botAccount()
+        let snapshot = try await host.snapshot(of: review)
+        // Commits reviewers pushed come into the local branch first, so the engine credits them and merges exactly
+        // the head the reviewers approved.
+        if snapshot.state == .open, try repository.branchTip(state.branch)?.hex != snapshot.head {
+            try await host.syncBranch(state.branch, review: review)
+        }
+        let verdict = Verdict.read(snapshot, bot: bot, answered: Set(state.answered))
         let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
-        FaultPoint.afterVerdict.trip()
+        try FaultPoint.afterVerdict.trip()
         let events = machine.verdictRead(verdict, pushedBy: pushers)
         if !events.isEmpty { try record(events, after: .awaitVerdict) }
         switch verdict {
@@ -489,122 +484,10 @@ final class JobRunner {
         return nil
     }
 
-    private func merge(approvers: [String]) throws {
-        let branch = state.branch
-        let commit: OID
-        if let landed = try landedSquash() {
-            commit = landed
-        } else {
-            guard let head = try repository.branchTip(branch) else {
-                throw EngineError.corruptState(
-                    path: workspace.root.path,
-                    reason: "\(branch) is missing before its merge"
-                )
-            }
-            let message = try squashMessage(approvers: approvers)
-            var landedOnHost: String?
-            if let review = state.review {
-                do {
-                    landedOnHost = try host.merge(review, title: squashTitle, message: message, head: head.hex)
-                } catch let moved as ReviewHeadMoved {
-                    try approvalOutdated(moved, review: review, approvers: approvers)
-                    return
-                }
-            }
-            if let remote = landedOnHost {
-                guard let oid = OID(hex: remote) else { throw EngineError.host("the host reported a bad merge commit") }
-                commit = oid
-            } else {
-                if try repository.currentBranch() == "main" { try checkout(branch, during: "merging \(branch)") }
-                switch try repository.squashMerge(
-                    branch: branch,
-                    into: "main",
-                    message: message,
-                    author: signature,
-                    committer: signature
-                )
-                {
-                case .merged(let oid, _):
-                    commit = oid
-                case .upToDate:
-                    // Nothing to land (the phase changed no file): still one squash commit, so main tells the story.
-                    guard let main = try repository.branchTip("main") else {
-                        throw EngineError.corruptState(path: workspace.root.path, reason: "main is missing")
-                    }
-                    let info = try repository.commitInfo(main)
-                    let oid = try repository.commit(
-                        tree: info.tree,
-                        parents: [main],
-                        message: message,
-                        author: signature,
-                        committer: signature
-                    )
-                    try repository.updateReference(
-                        "refs/heads/main",
-                        to: oid,
-                        expected: main,
-                        message: "tollgate: squash"
-                    )
-                    commit = oid
-                case .conflicts(let conflicts):
-                    throw EngineError.mergeConflict(branch: branch, paths: conflicts.map(\.path))
-                }
-                try host.publishMain()
-            }
-            FaultPoint.afterMerge.trip()
-        }
-        progress("  merged into main as \(commit.hex.prefix(10))")
-        try record(machine.phaseMerged(commit: commit.hex, approvers: approvers), after: .merge(approvers: approvers))
-    }
-
-    /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review
-    /// is asked again for the new head (which the host already fetched into the workspace).
-    private func approvalOutdated(_ moved: ReviewHeadMoved, review: ReviewHandle, approvers: [String]) throws {
-        let pushers = try reviewerCommitAuthors(since: review.head, tip: moved.head)
-        let who = approvers.isEmpty ? "the reviewers" : approvers.joined(separator: ", ")
-        let note =
-            "not merged: \(moved.description), so the approval by \(who) does not cover what would land; "
-            + "review was asked again for \(moved.head.prefix(10))"
-        freezeNote = note  // printed once, with the frozen stop
-        try record(
-            machine.verdictRead(.stale(approvers: approvers, head: moved.head), pushedBy: pushers),
-            after: .merge(approvers: approvers)
-        )
-    }
-
-    private func finishPhase() throws {
-        let branch = state.branch
-        if try repository.currentBranch() != "main" { try checkout("main", during: "finishing \(state.phase)") }
-        _ = try repository.deleteBranch(branch)
-        if let review = state.review, let landed = state.merged.last {
-            try host.markMerged(review, commit: landed.commit)
-        }
-        FaultPoint.afterFinish.trip()
-        try record(machine.phaseFinished(), after: .finishPhase)
-        if state.status == .completed {
-            // The host's copy of the job ends where the local one does (a no-op for the local host).
-            try host.publish(branches: ["main"])
-        }
-    }
-
     // MARK: - Idempotency probes
 
-    /// The squash commit of the current phase, if it is already on `main`.
-    private func landedSquash() throws -> OID? {
-        guard let main = try repository.branchTip("main") else { return nil }
-        for commit in try repository.log(from: main, limit: 50) {
-            let message = commit.message
-            if Trailers.value("Tollgate-Job", in: message) == state.id
-                && Trailers.value("Tollgate-Phase", in: message) == state.phase.label
-            {
-                return commit.oid
-            }
-        }
-        return nil
-    }
-
     /// Authors of commits on the branch between the reviewed head and `tip` that the engine did not make.
-    private func reviewerCommitAuthors(since reviewed: String, tip: String) throws -> [String] {
+    func reviewerCommitAuthors(since reviewed: String, tip: String) throws -> [String] {
         guard reviewed != tip, let tipOID = OID(hex: tip), let reviewedOID = OID(hex: reviewed) else { return [] }
         guard (try? repository.commitInfo(tipOID)) != nil else { return [] }
         var authors: [String] = []
@@ -628,7 +511,18 @@ final class JobRunner {
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(feedback), to: feedbackFile)
         }
         let briefFile = workspace.brief(run)
-        try Workspace.writeAtomically(Data(try brief(mode: mode, run: run, items: feedback).utf8), to: briefFile)
+        try Workspace.writeAtomically(
+            Data(
+                try PhaseTexts.brief(
+                    state,
+                    mode: mode,
+                    items: feedback,
+                    outcomePath: workspace.outcome(run).path,
+                    templates: templates
+                ).utf8
+            ),
+            to: briefFile
+        )
         var environment = [
             "TOLLGATE_JOB": state.id,
             "TOLLGATE_PHASE": "\(state.phase.number)",
@@ -654,107 +548,45 @@ final class JobRunner {
         )
     }
 
-    private func brief(mode: AgentMode, run: Int, items: [FeedbackItem]) throws -> String {
-        let name: TemplateName =
-            mode != .work || !items.isEmpty
-            ? .briefFeedback : state.phase.type == .strategic ? .briefStrategic : .briefTactical
-        let freeze = FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: false)
-        let freezeNote =
-            freeze.map { "This phase stops for a human review when you finish (\($0))." }
-            ?? "This phase merges into main when you finish, unless you report the job complete."
-        let previous =
-            state.merged.isEmpty
-            ? "none yet"
-            : state.merged.map { "- \($0.phase): merged as \($0.commit.prefix(10))" }.joined(separator: "\n")
-        return try templates.render(
-            name,
-            [
-                "jobId": state.id, "description": state.description, "expert": state.expert ?? "none",
-                "autonomy": state.autonomy.rawValue, "phase": "\(state.phase.number)",
-                "phaseType": state.phase.type.rawValue, "revision": "\(state.revision)", "branch": state.branch,
-                "mode": mode.rawValue, "freezeNote": freezeNote,
-                "feedback": items.isEmpty ? "none" : items.map(\.markdown).joined(separator: "\n"),
-                "outcomePath": workspace.outcome(run).path, "previous": previous,
-            ]
-        )
-    }
-
     private func writeRetrospective(_ report: AgentReport) throws {
-        let summary = report.outcome.summary ?? state.phaseSummary ?? "no summary given"
-        let details =
-            report.outcome.details ?? state.phaseDetails ?? "_The agent left no retrospective for this phase._"
-        let text = try templates.render(
-            .retrospective,
-            [
-                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "revision": "\(state.revision)", "summary": summary, "details": details,
-            ]
-        )
-        let url = workspace.root.appendingPathComponent(
-            "archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md"
-        )
+        let text = try PhaseTexts.retrospective(state, report: report, templates: templates)
+        let url = workspace.root.appendingPathComponent(PhaseTexts.retrospectivePath(state))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
     }
 
     // MARK: - Messages
 
-    private var squashTitle: String {
-        "Phase \(state.phase.number) (\(state.phase.type.rawValue)): \(state.phaseSummary ?? "\(state.phase) work")"
-    }
+    var squashTitle: String { PhaseTexts.squashTitle(state) }
 
-    private func squashMessage(approvers: [String]) throws -> String {
-        var trailers = [
-            "Tollgate-Job: \(state.id)",
-            "Tollgate-Phase: \(state.phase.label)",
-            "Tollgate-Revision: \(state.revision)",
-        ]
-        trailers += approvers.map { "Reviewed-by: \($0)" }
-        trailers += state.coauthors.map { "Co-authored-by: \($0)" }
-        let text = try templates.render(
-            .squashMessage,
-            [
-                "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "summary": state.phaseSummary ?? "\(state.phase) work",
-                "details": state.phaseDetails ?? "", "trailers": trailers.joined(separator: "\n"),
-            ]
-        )
-        return Trailers.normalized(text)
+    func squashMessage(approvers: [String]) throws -> String {
+        try PhaseTexts.squashMessage(state, approvers: approvers, templates: templates)
     }
 
     private func pullRequestBody(head: OID) throws -> String {
         let main = try repository.branchTip("main")
-        let changed = try repository.changedPaths(from: main, to: head)
-        let files = changed.isEmpty ? "- (no file changed)" : changed.map { "- `\($0)`" }.joined(separator: "\n")
-        let lookAt =
-            state.phase.type == .strategic
-            ? "`plan.md` and `todos.yaml`: is this the right plan, and are the todos the right next steps?"
-            : "the outputs of the todos: are they complete and correct?"
+        let path = workspace.root.path
         let hint =
             host.name == .local
-            ? "`tollgate review \(workspace.root.path) approve` (or `request-changes --comment PATH:LINE:TEXT`, "
-                + "or `close`), then `tollgate resume \(workspace.root.path)`."
+            ? "`tollgate review \(path) approve` (or `request-changes --comment PATH:LINE:TEXT`, or `close`), then "
+                + "`tollgate resume \(path)`."
             : "approve or request changes on this pull request (inline comments are handed to the agent), "
                 + "then run `tollgate resume` on the job."
-        return try templates.render(
-            .prBody,
-            [
-                "jobId": state.id, "phase": "\(state.phase.number)", "phaseType": state.phase.type.rawValue,
-                "revision": "\(state.revision)", "branch": state.branch,
-                "summary": state.phaseSummary ?? "\(state.phase) work", "filesChanged": files, "lookAt": lookAt,
-                "score": state.critique?.line ?? "no critique ran for this phase",
-                "freezeReason": state.freezeReason?.description ?? "a review was asked for", "resumeHint": hint,
-            ]
+        return try PhaseTexts.pullRequestBody(
+            state,
+            changedPaths: try repository.changedPaths(from: main, to: head),
+            resumeHint: hint,
+            templates: templates
         )
     }
 
     // MARK: - Helpers
 
-    private var signature: Signature {
+    var signature: Signature {
         Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
     }
 
-    private func checkout(_ branch: String, during: String) throws {
+    func checkout(_ branch: String, during: String) throws {
         do {
             try repository.checkout(branch: branch)
         } catch {
@@ -765,7 +597,7 @@ final class JobRunner {
 
     /// Records the machine's events with its new state: as a state commit, or in memory until the next one when
     /// ``StateCommitRule`` says the transition after `step` may wait (at `full` autonomy, two commits a phase).
-    private func record(_ events: [JobEvent], after step: Step?) throws {
+    func record(_ events: [JobEvent], after step: Step?) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         var updated = document
         updated.job = machine.state

@@ -139,7 +139,7 @@ public final class JobSession {
         resources: ResourceBundle,
         hostFactory: HostFactory? = nil,
         now: Date = Date()
-    ) throws -> JobSession {
+    ) async throws -> JobSession {
         let root = directory.standardizedFileURL
         // Resolve and check everything the user gave before touching the disk.
         let config = try resources.resolveConfig(options: options, environment: ProcessInfo.processInfo.environment)
@@ -161,7 +161,7 @@ public final class JobSession {
         do {
             let opened = preflight.repositoryExisted ? try Repository.open(at: root) : try Repository.create(at: root)
             repository = opened
-            let session = try create(
+            let session = try await create(
                 in: opened,
                 root: root,
                 id: id,
@@ -196,7 +196,7 @@ public final class JobSession {
         resources: ResourceBundle,
         hostFactory: HostFactory?,
         now: Date
-    ) throws -> JobSession {
+    ) async throws -> JobSession {
         try repository.packNewObjects()
         try Data(workspaceText.utf8).write(to: root.appendingPathComponent("workspace.md"))
         let signature = Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
@@ -231,9 +231,9 @@ public final class JobSession {
             HostContext(workspace: workspace, store: store, config: config, job: job),
             factory: hostFactory
         )
-        let warnings = try host.prepareRepository()
+        let warnings = try await host.prepareRepository()
         try store.create(document, events: [created], now: now)
-        try host.publish(branches: ["main", StateStore.branch])
+        try await host.publish(branches: ["main", StateStore.branch])
         let session = JobSession(workspace: workspace, store: store, host: host, resources: resources, lock: lock)
         session.warnings = warnings
         return session
@@ -242,13 +242,15 @@ public final class JobSession {
     /// Runs phases until the job freezes, completes or fails.
     ///
     /// With `readVerdict` (resume), a frozen job first reads the verdict on its open review and acts on it.
-    /// - Parameter heartbeat: told about once a second while an agent runs: the time it has run and its last
-    ///   line of output.
+    /// - Parameters:
+    ///   - heartbeat: told about once a second while an agent runs: the time it has run and its last line of output.
+    ///   - agent: runs the agent (tests pass a scripted one); nil runs `agent.command` with `/bin/sh`.
     public func run(
         readVerdict: Bool,
         heartbeat: (@Sendable (_ elapsed: Duration, _ lastLine: String?) -> Void)? = nil,
+        agent: (any AgentRunner)? = nil,
         progress: @escaping (String) -> Void
-    ) throws -> Result {
+    ) async throws -> Result {
         try applyEnvironment(ProcessInfo.processInfo.environment)
         let job = try state
         if readVerdict, job.status == .pendingReview { try checkNothingWasLeftInTheTree(of: job) }
@@ -262,12 +264,12 @@ public final class JobSession {
             workspace: workspace,
             store: store,
             host: host,
-            agent: ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat, telemetry: telemetry),
+            agent: agent ?? ShellAgentRunner(baseEnvironment: environment, heartbeat: heartbeat, telemetry: telemetry),
             critic: ProcessCritic(environment: environment, telemetry: telemetry),
             templates: try resources.templateCatalog(),
             progress: progress
         )
-        switch try runner.drive(readVerdict: readVerdict) {
+        switch try await runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
         case .frozen(let handle, let note): return .frozen(handle, note: note)
@@ -337,7 +339,7 @@ public final class JobSession {
     /// job becomes `cancelled`.
     ///
     /// Returns what was done, a line each.
-    public func cancel(message: String?, now: Date = Date()) throws -> [String] {
+    public func cancel(message: String?, now: Date = Date()) async throws -> [String] {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         let job = document.job
         guard job.status != .completed, job.status != .cancelled else {
@@ -346,7 +348,7 @@ public final class JobSession {
         let reason = message.flatMap(CommitText.line) ?? "cancelled by its owner"
         var lines: [String] = []
         if let review = job.review {
-            try host.close(review, note: "Tollgate: the job was cancelled (\(reason)). The branch is kept.")
+            try await host.close(review, note: "Tollgate: the job was cancelled (\(reason)). The branch is kept.")
             lines.append("closed \(review.host) review #\(review.id) of \(job.branch) (the branch is kept)")
         }
         var machine = JobMachine(state: try state)
@@ -354,7 +356,7 @@ public final class JobSession {
         var next = store.document ?? document
         next.job = machine.state
         try store.commit(next, events: events, now: now)
-        try? host.publish(branches: [])
+        try? await host.publish(branches: [])
         lines.append("cancelled job \(job.id): \(reason)")
         return lines
     }
@@ -387,7 +389,11 @@ public final class JobSession {
     static func makeHost(_ kind: ReviewHostKind, _ context: HostContext, factory: HostFactory?) throws -> any ReviewHost
     {
         switch kind {
-        case .local: return LocalReviewHost(store: context.store, repository: context.workspace.repository)
+        case .local:
+            return LocalReviewHost(
+                storage: StateReviewStorage(store: context.store),
+                repository: context.workspace.repository
+            )
         case .gitea: return try factory?(kind.rawValue, context) ?? GiteaReviewHost(context: context)
         }
     }
@@ -401,6 +407,8 @@ public struct HostContext {
     public let job: JobState
     /// Accounts learnt by earlier jobs of this process (a `watch` round), or nil to ask for each job.
     var accounts: GiteaAccounts? = nil
+    /// What the host's waits are measured and paced by (a manual clock in tests).
+    var clock: any EngineClock = SystemClock()
 
     /// The workspace's repository root.
     public var root: URL { workspace.root }

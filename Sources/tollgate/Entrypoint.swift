@@ -9,7 +9,7 @@ import TollgateCLI
 /// The `tollgate` executable: everything lives in TollgateCLI.
 @main
 struct Entrypoint {
-    static func main() {
-        exit(CLI.main())
+    static func main() async {
+        exit(await CLI.main())
     }
 }

@@ -12,16 +12,16 @@ struct FreezeTableTests {
     ]
 
     @Test(arguments: expected)
-    func freezesExactlyWhereTheAutonomyTableSays(_ level: AutonomyLevel, _ freezes: [Int]) throws {
-        let job = try LocalJob("freeze-\(level.rawValue)", autonomy: level, completeAt: 4)
-        var result = try job.run()
+    func freezesExactlyWhereTheAutonomyTableSays(_ level: AutonomyLevel, _ freezes: [Int]) async throws {
+        let job = try await LocalJob("freeze-\(level.rawValue)", autonomy: level, completeAt: 4)
+        var result = try await job.run()
         var frozenAt: [Int] = []
         while result.isFrozen, frozenAt.count < 10 {
             let state = try job.state
             #expect(state.status == .pendingReview)
             frozenAt.append(state.phase.number)
             try job.review(.approve)
-            result = try job.resume()
+            result = try await job.resume()
         }
         #expect(frozenAt == freezes)
         #expect(result == .completed)

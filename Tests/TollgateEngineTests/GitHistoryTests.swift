@@ -7,20 +7,20 @@ import TollgateTestSupport
 /// DESIGN §7: what a user sees with the git command line once a job completed.
 struct GitHistoryTests {
     /// A guided job taken to the end: changes requested on the first plan, then approvals.
-    static func completedJob() throws -> LocalJob {
-        let job = try LocalJob("history", autonomy: .guided, completeAt: 3)
-        #expect(try job.run().isFrozen)
+    static func completedJob() async throws -> LocalJob {
+        let job = try await LocalJob("history", autonomy: .guided, completeAt: 3)
+        await #expect(try job.run().isFrozen)
         try job.review(.requestChanges, comments: [(path: "work/phase-1.txt", line: 1, body: "More detail")])
-        #expect(try job.resume().isFrozen)
+        await #expect(try job.resume().isFrozen)
         try job.review(.approve, as: "ann")
-        #expect(try job.resume().isFrozen)  // phase 2 merged at once; phase 3 reports the job complete
+        await #expect(try job.resume().isFrozen)  // phase 2 merged at once; phase 3 reports the job complete
         try job.review(.approve, as: "bob")
-        #expect(try job.resume() == .completed)
+        await #expect(try job.resume() == .completed)
         return job
     }
 
-    @Test func mainHasOneSingleParentSquashPerPhaseWithItsTrailers() throws {
-        let job = try Self.completedJob()
+    @Test func mainHasOneSingleParentSquashPerPhaseWithItsTrailers() async throws {
+        let job = try await Self.completedJob()
         // Oldest first: the job's first commit, then one squash per merged phase.
         let commits = try GitCLI.lines(["rev-list", "--reverse", "--parents", "main"], in: job.root)
         #expect(commits.count == 4)
@@ -46,8 +46,8 @@ struct GitHistoryTests {
         )
     }
 
-    @Test func noPhaseBranchIsLeftAndEveryPhaseHasItsRetrospective() throws {
-        let job = try Self.completedJob()
+    @Test func noPhaseBranchIsLeftAndEveryPhaseHasItsRetrospective() async throws {
+        let job = try await Self.completedJob()
         #expect(try job.git(["branch", "--list", "phase-*"]).isEmpty)
         #expect(try job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "main")
         #expect(try job.git(["status", "--porcelain"]).isEmpty)
@@ -63,8 +63,8 @@ struct GitHistoryTests {
         #expect(try job.git(["cat-file", "-e", "main:workspace.md"]).isEmpty)
     }
 
-    @Test func theStateBranchTellsTheStoryOneEventTrailerAtATime() throws {
-        let job = try Self.completedJob()
+    @Test func theStateBranchTellsTheStoryOneEventTrailerAtATime() async throws {
+        let job = try await Self.completedJob()
         let commits = try GitCLI.lines(["rev-list", "--reverse", "--parents", "tollgate/state"], in: job.root)
         #expect(commits.count > 10)
         #expect(commits.first?.split(separator: " ").count == 1)
@@ -101,8 +101,8 @@ struct GitHistoryTests {
         #expect(titles.contains { $0.hasPrefix("phase.merged (phase 1)") })
     }
 
-    @Test func aCloneHoldsTheWholeStory() throws {
-        let job = try Self.completedJob()
+    @Test func aCloneHoldsTheWholeStory() async throws {
+        let job = try await Self.completedJob()
         let clone = job.directory.path("clone")
         _ = try GitCLI.run(["clone", "--quiet", job.root.path, clone.path], in: job.directory.url)
         let commits = try GitCLI.lines(["rev-list", "--reverse", "origin/tollgate/state"], in: clone)
@@ -121,8 +121,8 @@ struct GitHistoryTests {
         #expect(session.isClone)
         #expect(try session.events == trail)
 
-        let frozen = try LocalJob("history-clone", autonomy: .guided)
-        #expect(try frozen.run().isFrozen)
+        let frozen = try await LocalJob("history-clone", autonomy: .guided)
+        await #expect(try frozen.run().isFrozen)
         let frozenClone = frozen.directory.path("clone")
         _ = try GitCLI.run(["clone", "--quiet", frozen.root.path, frozenClone.path], in: frozen.directory.url)
         let reader = try JobSession.open(at: frozenClone, resources: frozen.resources, exclusive: false)

@@ -8,13 +8,13 @@ import TollgateTestSupport
 struct ResumeTests {
     static let rita = (name: "Rita Reviewer", email: "rita@example.com")
 
-    @Test func anApprovalMergesThePhaseAndStartsTheNextOne() throws {
-        let job = try LocalJob("resume-approve", autonomy: .dependent)
-        let first = try job.run()
+    @Test func anApprovalMergesThePhaseAndStartsTheNextOne() async throws {
+        let job = try await LocalJob("resume-approve", autonomy: .dependent)
+        let first = try await job.run()
         #expect(first.isFrozen)
         let reviewedHead = try job.git(["rev-parse", "phase-1-strategic"])
         try job.review(.approve)
-        let result = try job.resume()
+        let result = try await job.resume()
 
         // Frozen again, now on phase 2 (dependent reviews every phase).
         #expect(result.isFrozen)
@@ -33,9 +33,9 @@ struct ResumeTests {
         #expect(try job.git(["rev-parse", "phase-2-tactical^"]) == (try job.git(["rev-parse", "main"])))
     }
 
-    @Test func anApprovalForAnOlderCommitIsNotMergedAndTheReviewIsAskedAgain() throws {
-        let job = try LocalJob("resume-stale", autonomy: .guided)
-        #expect(try job.run().isFrozen)
+    @Test func anApprovalForAnOlderCommitIsNotMergedAndTheReviewIsAskedAgain() async throws {
+        let job = try await LocalJob("resume-stale", autonomy: .guided)
+        await #expect(try job.run().isFrozen)
         try job.review(.approve)
         // A reviewer pushes a commit of their own to the phase branch after the approval.
         #expect(try job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "phase-1-strategic")
@@ -45,7 +45,7 @@ struct ResumeTests {
         let newHead = try job.git(["rev-parse", "HEAD"])
         let eventsBefore = try job.events.count
 
-        let stale = try job.resume()
+        let stale = try await job.resume()
         #expect(stale.isFrozen)
         let state = try job.state
         #expect(state.status == .pendingReview)
@@ -60,7 +60,7 @@ struct ResumeTests {
         #expect(job.progress.contains { $0.contains("older commit") })
 
         // Until the reviewer answers the new request, nothing is decided.
-        let waiting = try job.resume()
+        let waiting = try await job.resume()
         guard case .frozen(_, let note) = waiting else {
             Issue.record("expected a freeze, got \(waiting)")
             return
@@ -68,7 +68,7 @@ struct ResumeTests {
         #expect(note?.contains("ann") == true)
 
         try job.review(.approve)
-        let merged = try job.resume()
+        let merged = try await job.resume()
         #expect(merged == .completed || merged.isFrozen)
         let message = try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"])
         #expect(message.contains("Co-authored-by: Rita Reviewer <rita@example.com>"))
@@ -76,9 +76,9 @@ struct ResumeTests {
         #expect(try job.git(["show", "main:note.md"]) == "A reviewer's note.")
     }
 
-    @Test func requestedChangesGoBackToTheAgentWithEveryInlineComment() throws {
-        let job = try LocalJob("resume-changes", autonomy: .guided)
-        let opened = try job.run()
+    @Test func requestedChangesGoBackToTheAgentWithEveryInlineComment() async throws {
+        let job = try await LocalJob("resume-changes", autonomy: .guided)
+        let opened = try await job.run()
         #expect(opened.isFrozen)
         try job.review(
             .requestChanges,
@@ -87,7 +87,7 @@ struct ResumeTests {
                 (path: "work/phase-1.txt", line: 1, body: "Say why"), (path: "workspace.md", line: 3, body: "Too long"),
             ]
         )
-        let result = try job.resume()
+        let result = try await job.resume()
 
         #expect(result.isFrozen)
         #expect(result.review?.id == opened.review?.id)
@@ -118,7 +118,7 @@ struct ResumeTests {
 
         // Answered items are not handed over again: approving now merges revision 2.
         try job.review(.approve)
-        _ = try job.resume()
+        _ = try await job.resume()
         #expect(
             try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
                 "Tollgate-Revision: 2"
@@ -126,12 +126,12 @@ struct ResumeTests {
         )
     }
 
-    @Test func aClosedReviewRedoesThePhaseFromMainWithTheClosingComment() throws {
-        let job = try LocalJob("resume-close", autonomy: .guided)
-        #expect(try job.run().isFrozen)
+    @Test func aClosedReviewRedoesThePhaseFromMainWithTheClosingComment() async throws {
+        let job = try await LocalJob("resume-close", autonomy: .guided)
+        await #expect(try job.run().isFrozen)
         let mainBefore = try job.git(["rev-parse", "main"])
         try job.review(.close, message: "Start over with a smaller plan")
-        let result = try job.resume()
+        let result = try await job.resume()
 
         #expect(result.isFrozen)
         let state = try job.state
@@ -151,7 +151,7 @@ struct ResumeTests {
         #expect(result.review?.id != nil)
 
         try job.review(.approve)
-        _ = try job.resume()
+        _ = try await job.resume()
         #expect(
             try job.git(["log", "-1", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
                 "Reviewed-by: ann"
@@ -159,13 +159,13 @@ struct ResumeTests {
         )
     }
 
-    @Test func nothingDecidedLeavesTheJobFrozenAndSaysWhereTheReviewIs() throws {
-        let job = try LocalJob("resume-pending", autonomy: .guided)
-        let opened = try job.run()
+    @Test func nothingDecidedLeavesTheJobFrozenAndSaysWhereTheReviewIs() async throws {
+        let job = try await LocalJob("resume-pending", autonomy: .guided)
+        let opened = try await job.run()
         let eventsBefore = try job.events.count
         // A comment review is no verdict.
         try job.review(.comment, message: "Looking at it")
-        let result = try job.resume()
+        let result = try await job.resume()
         guard case .frozen(let handle, let note) = result else {
             Issue.record("expected a freeze, got \(result)")
             return

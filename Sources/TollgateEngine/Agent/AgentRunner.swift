@@ -2,10 +2,12 @@ import Foundation
 import TollgateCore
 
 /// Runs the agent for one phase run: the port between the engine and whatever does the work.
-public protocol AgentRunner {
+///
+/// `Sendable` and async, so that a phase may run several agents at once (each in a child task of its own).
+public protocol AgentRunner: Sendable {
     /// Runs the agent to its end and reports how it ended and what it said; never throws for the agent's own
     /// failures (those are in the report), only when the run could not be attempted.
-    func run(_ invocation: AgentInvocation) throws -> AgentReport
+    func run(_ invocation: AgentInvocation) async throws -> AgentReport
 }
 
 /// Everything an agent run needs.

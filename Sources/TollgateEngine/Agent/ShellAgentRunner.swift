@@ -21,7 +21,7 @@ public struct ShellAgentRunner: AgentRunner {
         self.telemetry = telemetry
     }
 
-    public func run(_ invocation: AgentInvocation) throws -> AgentReport {
+    public func run(_ invocation: AgentInvocation) async throws -> AgentReport {
         try? FileManager.default.removeItem(at: invocation.outcomeFile)
         try FileManager.default.createDirectory(
             at: invocation.logFile.deletingLastPathComponent(),
@@ -42,7 +42,8 @@ public struct ShellAgentRunner: AgentRunner {
             process.heartbeat = { elapsed in heartbeat(elapsed, LogTail.lines(of: log, count: 1).last) }
         }
         let started = ContinuousClock.now
-        let termination = try process.run()
+        let child = process
+        let termination = try await Blocking.run { try child.run() }
         telemetry?.record(
             .agentDuration,
             Double(ProcessCritic.milliseconds(ContinuousClock.now - started)),

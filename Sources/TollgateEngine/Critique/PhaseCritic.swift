@@ -10,7 +10,7 @@ public protocol PhaseCritic {
     /// Runs the critique (and the revision loop when it does not ship) and writes the reports under
     /// `critique/phase-N/rev-M/` in the working tree (the runner commits them). Throws only when the critique
     /// could not be attempted; a critique that fails or degrades is a result.
-    func critique(_ request: CritiqueRequest) throws -> PhaseCritique
+    func critique(_ request: CritiqueRequest) async throws -> PhaseCritique
 }
 
 /// What a phase's critique needs.
@@ -25,7 +25,7 @@ public struct CritiqueRequest {
     /// The gates run on each revision before its critique (none by default).
     public var gates: RevisionGates
     /// Runs the agent in revise mode with the must-fix items of the last critique; returns its report.
-    public var revise: (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
+    public var revise: (_ iteration: Int, _ items: [FeedbackItem]) async throws -> AgentReport
 
     public init(
         phase: PhaseRef,
@@ -34,7 +34,7 @@ public struct CritiqueRequest {
         stateDirectory: URL,
         config: CritiqueConfig,
         gates: RevisionGates = .none,
-        revise: @escaping (_ iteration: Int, _ items: [FeedbackItem]) throws -> AgentReport
+        revise: @escaping (_ iteration: Int, _ items: [FeedbackItem]) async throws -> AgentReport
     ) {
         self.phase = phase
         self.revision = revision

@@ -38,7 +38,7 @@ public struct ProcessCritic: PhaseCritic {
         self.telemetry = telemetry
     }
 
-    public func critique(_ request: CritiqueRequest) throws -> PhaseCritique {
+    public func critique(_ request: CritiqueRequest) async throws -> PhaseCritique {
         let reportRoot = request.root.appendingPathComponent(request.reportDirectory, isDirectory: true)
         let configured = request.config.artifacts
         let present = configured.filter { path in
@@ -61,7 +61,7 @@ public struct ProcessCritic: PhaseCritic {
             let relative =
                 configured.count == 1
                 ? request.reportDirectory : request.reportDirectory + "/" + CritiqueLoopStore.slug(path)
-            results.append(try critique(path, request: request, folder: folder, relativeFolder: relative))
+            results.append(try await critique(path, request: request, folder: folder, relativeFolder: relative))
         }
         let result = Self.combined(results, request: request)
         let document = CritiqueResultDocument(result: result, artifacts: results.map(\.record))
@@ -105,7 +105,7 @@ public struct ProcessCritic: PhaseCritic {
         }
     }
 
-    private func critique(_ path: String, request: CritiqueRequest, folder: URL, relativeFolder: String) throws
+    private func critique(_ path: String, request: CritiqueRequest, folder: URL, relativeFolder: String) async throws
         -> ArtifactResult
     {
         let store = CritiqueLoopStore(stateDirectory: request.stateDirectory, artifact: path)
@@ -152,7 +152,7 @@ public struct ProcessCritic: PhaseCritic {
                 transcript: try outcome.transcript(),
                 report: CritiqueDocuments.stepReport(step, artifact: path)
             )
-            FaultPoint.afterCritiqueStep.trip()
+            try FaultPoint.afterCritiqueStep.trip()
             steps[index] = step
             return step
         }
@@ -170,7 +170,7 @@ public struct ProcessCritic: PhaseCritic {
             try Self.write(first.text, to: file)
             var finished: RevisionLoopSummary
             let revisionsReusedMs: Int
-            (finished, iterations, revisionsReusedMs) = try revisionLoop(
+            (finished, iterations, revisionsReusedMs) = try await revisionLoop(
                 path: path,
                 file: file,
                 first: first,
@@ -217,7 +217,7 @@ public struct ProcessCritic: PhaseCritic {
         store: CritiqueLoopStore,
         request: CritiqueRequest,
         critiqueStep: (Int, String) throws -> CritiqueStep
-    ) throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration], Int) {
+    ) async throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration], Int) {
         let completed = try store.iterations()
         // Revisions and gates an earlier run finished: this run does not run them again.
         let revisionsReusedMs = completed.filter { $0.artifact != nil }.reduce(0) {
@@ -260,11 +260,11 @@ public struct ProcessCritic: PhaseCritic {
             case .persist(let record):
                 try store.save(iteration: record)
                 if record.critique != nil || record.failure != nil {
-                    FaultPoint.afterIteration.trip()
+                    try FaultPoint.afterIteration.trip()
                 } else if record.gates != nil {
-                    FaultPoint.afterGates.trip()
+                    try FaultPoint.afterGates.trip()
                 } else if record.artifact != nil {
-                    FaultPoint.afterRevision.trip()
+                    try FaultPoint.afterRevision.trip()
                 }
             case .revise(let iteration, let base):
                 try Self.write(try text(of: base), to: file)
@@ -273,7 +273,7 @@ public struct ProcessCritic: PhaseCritic {
                     items += Self.gateFeedback(gates, iteration: iteration, path: path)
                 }
                 let started = clock.now
-                let report = try request.revise(iteration, items)
+                let report = try await request.revise(iteration, items)
                 let latency = Self.milliseconds(clock.now - started)
                 if let failure = report.failure {
                     queue += machine.stepFailed(reason: "the agent's revision \(iteration) failed: \(failure)")

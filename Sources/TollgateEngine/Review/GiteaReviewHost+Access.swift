@@ -19,16 +19,14 @@ extension GiteaReviewHost {
     /// - Returns: the logins whose access could not be checked.
     /// - Throws: an ``EngineError`` naming the login and the missing right when Gitea refuses the grant, or when
     ///   Gitea does not know the login.
-    func grantReviewAccess(to logins: [String], in ref: RepoRef) throws -> [String] {
-        let bot = try bot()
+    func grantReviewAccess(to logins: [String], in ref: RepoRef) async throws -> [String] {
+        let bot = try await bot()
         let client = try client()
         var unchecked: [String] = []
         for login in logins {
             let permission: CollaboratorPermission
             do {
-                permission = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.collaboratorPermission(of: login, in: ref)
-                }
+                permission = try await client.collaboratorPermission(of: login, in: ref)
             } catch  where error.kind == .forbidden {
                 unchecked.append(login)
                 continue
@@ -43,13 +41,11 @@ extension GiteaReviewHost {
             guard permission.level < Self.reviewerLevel else { continue }
             let team = config[ConfigKeys.giteaReviewerTeam]
             if !team.isEmpty {
-                try addToReviewerTeam(login, level: permission.level, team: team, in: ref)
+                try await addToReviewerTeam(login, level: permission.level, team: team, in: ref)
                 continue
             }
             do {
-                try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.addCollaborator(login, level: Self.reviewerLevel, in: ref)
-                }
+                try await client.addCollaborator(login, level: Self.reviewerLevel, in: ref)
             } catch  where error.kind == .forbidden || error.kind == .validation {
                 throw EngineError.host(
                     "\(bot) cannot give \(login) write access to \(ref) on Gitea (Gitea answered \(error.status ?? 0): "
@@ -72,13 +68,13 @@ extension GiteaReviewHost {
     ///
     /// - Throws: an ``EngineError`` naming the team when the owner is no organisation, the team does not exist or
     ///   gives too little, or the bot may not change it.
-    func addToReviewerTeam(_ login: String, level: AccessLevel, team name: String, in ref: RepoRef) throws {
-        let bot = try bot()
+    func addToReviewerTeam(_ login: String, level: AccessLevel, team name: String, in ref: RepoRef) async throws {
+        let bot = try await bot()
         let client = try client()
         let setting = "gitea.reviewerTeam is \(name)"
         let teams: [Team]
         do {
-            teams = try AsyncBridge.run { () async throws(GiteaError) in try await client.teams(of: ref.owner) }
+            teams = try await client.teams(of: ref.owner)
         } catch  where error.kind == .notFound {
             throw EngineError.host(
                 "\(setting), but \(ref.owner) is not an organisation on Gitea (GET /orgs/\(ref.owner)/teams answered "
@@ -110,9 +106,7 @@ extension GiteaReviewHost {
             )
         }
         do {
-            try AsyncBridge.run { () async throws(GiteaError) in
-                if team.includesAllRepositories { return }
-                if try await client.teamHoldsRepository(team.name, ref) { return }
+            if !team.includesAllRepositories, try await !client.teamHoldsRepository(team.name, ref) {
                 try await client.addTeam(team.name, to: ref)
             }
         } catch  where error.kind == .forbidden || error.kind == .notAllowed || error.kind == .validation {
@@ -125,9 +119,7 @@ extension GiteaReviewHost {
             throw hostError(error, doing: "giving the team \(team.name) access to \(ref)")
         }
         do {
-            try AsyncBridge.run { () async throws(GiteaError) in
-                try await client.addTeamMember(login, toTeam: team.id)
-            }
+            try await client.addTeamMember(login, toTeam: team.id)
         } catch  where error.kind == .forbidden {
             throw EngineError.host(
                 "\(bot) cannot add \(login) to the team \(team.name) of \(ref.owner) (gitea.reviewerTeam; Gitea "
@@ -146,9 +138,13 @@ extension GiteaReviewHost {
     }
 
     /// The message for a review request Gitea refused (404 an unknown login, 422 one who cannot be a reviewer).
-    func reviewRequestRefusal(_ error: GiteaError, asking: [String], unchecked: [String], in ref: RepoRef)
-        -> EngineError
-    {
+    func reviewRequestRefusal(
+        _ error: GiteaError,
+        asking: [String],
+        unchecked: [String],
+        bot botName: String,
+        in ref: RepoRef
+    ) -> EngineError {
         let doing = "requesting reviews from \(asking.joined(separator: ", ")) on \(ref)"
         let answer = "Gitea answered \(error.status ?? 0): \(error.message)"
         if error.kind == .validation, error.message.hasPrefix("Reviewer can't read") {

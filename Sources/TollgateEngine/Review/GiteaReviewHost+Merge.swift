@@ -17,26 +17,28 @@ extension GiteaReviewHost {
     /// The merge is tried first (Gitea has usually checked by the time a reviewer approved). While Gitea answers
     /// "Please try again later", the pull request's `mergeable` is read with a growing pause, and the merge tried
     /// again once it is true, until the wait is used up.
-    /// - Throws: ``ReviewHeadMoved`` when Gitea answers 409 "head out of date" (at once or after the wait), with the
-    ///   new head fetched; an ``EngineError`` with Gitea's reason when it keeps refusing.
-    func mergeOnceChecked(_ number: Int64, _ options: MergeOptions, handle: ReviewHandle, in ref: RepoRef) throws {
+    /// - Returns: nil once merged; the branch's new head (fetched into the workspace) when Gitea answers 409 "head
+    ///   out of date", at once or after the wait: the approval does not cover it.
+    /// - Throws: an ``EngineError`` with Gitea's reason when it keeps refusing.
+    func mergeOnceChecked(_ number: Int64, _ options: MergeOptions, handle: ReviewHandle, in ref: RepoRef)
+        async throws -> String?
+    {
         let client = try client()
-        let clock = ContinuousClock()
         let wait = Duration.seconds(max(0, config[ConfigKeys.giteaMergeWaitSeconds]))
-        let deadline = clock.now.advanced(by: wait)
+        let deadline = clock.now + wait
         var pause = Self.firstMergePause
         while true {
             let refusal: GiteaError
             do {
-                _ = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.merge(number, in: ref, options)
-                }
-                return
+                _ = try await client.merge(number, in: ref, options)
+                return nil
             } catch  where error.kind == .headOutOfDate {
                 // Someone pushed between the verdict and the merge: the approval does not cover what would land.
-                let moved = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
-                try syncBranch(moved.head.ref, review: handle)
-                throw ReviewHeadMoved(approved: options.headCommitID ?? "", head: moved.head.sha)
+                let moved = try await call("reading pull request #\(number)") {
+                    try await $0.pullRequest(number, in: ref)
+                }
+                try await syncBranch(moved.head.ref, review: handle)
+                return moved.head.sha
             } catch {
                 refusal = error
             }
@@ -55,16 +57,13 @@ extension GiteaReviewHost {
             }
             // Look at `mergeable` until Gitea's check ends, then try the merge again.
             while clock.now < deadline {
-                Thread.sleep(forTimeInterval: Self.seconds(min(pause, deadline - clock.now)))
+                try await clock.sleep(for: min(pause, deadline - clock.now))
                 pause = min(pause * 2, Self.longestMergePause)
-                let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+                let pull = try await call("reading pull request #\(number)") {
+                    try await $0.pullRequest(number, in: ref)
+                }
                 if pull.merged || pull.mergeable == true { break }
             }
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        let parts = duration.components
-        return max(0, TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18)
     }
 }

@@ -4,18 +4,18 @@ import GiteaKit
 import TollgateCore
 
 extension GiteaReviewHost {
-    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) throws -> ReviewHandle {
-        let ref = try repoRef()
-        let bot = try bot()
+    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) async throws -> ReviewHandle {
+        let ref = try await repoRef()
+        let bot = try await bot()
         var pull: PullRequest?
         if let existing, existing.host == name {
             let number = Int64(existing.id)
-            let found = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+            let found = try await call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
             if found.state == .open && found.head.ref == request.branch { pull = found }
         }
         if pull == nil {
             // A rerun after a crash finds the pull request the first attempt opened; an old closed one does not count.
-            let found = try call("looking for the pull request of \(request.branch)") {
+            let found = try await call("looking for the pull request of \(request.branch)") {
                 try await $0.pullRequest(base: "main", head: request.branch, in: ref)
             }
             if let found, found.state == .open { pull = found }
@@ -30,11 +30,11 @@ extension GiteaReviewHost {
                 title: request.title,
                 body: request.body
             )
-            opened = try openPullRequest(options, in: ref)
+            opened = try await openPullRequest(options, in: ref)
         }
         let number = opened.number
         // Ask every configured reviewer, and everyone who gave a verdict, whose latest word is not about this head.
-        let reviews = try call("reading the reviews of pull request #\(number)") {
+        let reviews = try await call("reading the reviews of pull request #\(number)") {
             try await $0.reviews(on: number, in: ref)
         }
         var latest: [String: PullReview] = [:]
@@ -52,14 +52,12 @@ extension GiteaReviewHost {
             // refuse to ask them. Anyone with a review row here was let in before.
             let reviewed = Set(reviews.compactMap { $0.user?.login })
             let newcomers = ask.filter { request.reviewers.contains($0) && !reviewed.contains($0) }
-            let unchecked = try grantReviewAccess(to: newcomers, in: ref)
+            let unchecked = try await grantReviewAccess(to: newcomers, in: ref)
             let client = try client()
             do {
-                _ = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.requestReviewers(ask, on: number, in: ref)
-                }
+                _ = try await client.requestReviewers(ask, on: number, in: ref)
             } catch  where error.kind == .notFound || error.kind == .validation {
-                throw reviewRequestRefusal(error, asking: ask, unchecked: unchecked, in: ref)
+                throw reviewRequestRefusal(error, asking: ask, unchecked: unchecked, bot: bot, in: ref)
             } catch {
                 throw hostError(
                     error,
@@ -72,24 +70,20 @@ extension GiteaReviewHost {
         return ReviewHandle(host: name, id: Int(number), location: location, head: request.head)
     }
 
-    public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
-        let ref = try repoRef()
-        _ = try bot()
+    public func botAccount() async throws -> String { try await bot() }
+
+    public func snapshot(of handle: ReviewHandle) async throws -> ReviewSnapshot {
+        let ref = try await repoRef()
         let number = Int64(handle.id)
-        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
-        // Commits reviewers pushed come into the local branch now, so the engine credits them and merges exactly
-        // the head the reviewers approved.
-        if pull.state == .open, try repository.branchTip(pull.head.ref)?.hex != pull.head.sha {
-            try syncBranch(pull.head.ref, review: handle)
-        }
-        let reviews = try call("reading the reviews of pull request #\(number)") {
+        let pull = try await call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let reviews = try await call("reading the reviews of pull request #\(number)") {
             try await $0.reviews(on: number, in: ref)
         }
         var entries: [ReviewEntry] = []
         for review in reviews.sorted(by: { $0.id < $1.id }) {
             var inline: [InlineComment] = []
             if review.commentsCount > 0 {
-                let comments = try call("reading the comments of review \(review.id)") {
+                let comments = try await call("reading the comments of review \(review.id)") {
                     try await $0.reviewComments(review: review.id, on: number, in: ref)
                 }
                 inline = comments.sorted { $0.id < $1.id }.map {
@@ -108,7 +102,7 @@ extension GiteaReviewHost {
                 )
             )
         }
-        let comments = try call("reading the comments of pull request #\(number)") {
+        let comments = try await call("reading the comments of pull request #\(number)") {
             try await $0.issueComments(on: number, in: ref, since: nil)
         }
         let general = comments.sorted { $0.id < $1.id }.map {
@@ -118,8 +112,8 @@ extension GiteaReviewHost {
         return ReviewSnapshot(state: state, head: pull.head.sha, reviews: entries, comments: general)
     }
 
-    public func syncBranch(_ branch: String, review handle: ReviewHandle) throws {
-        guard let remote = try fetch(branch) else { return }
+    public func syncBranch(_ branch: String, review handle: ReviewHandle) async throws {
+        guard let remote = try await fetch(branch) else { return }
         let local: OID?
         do {
             local = try repository.branchTip(branch)
@@ -151,10 +145,12 @@ extension GiteaReviewHost {
         }
     }
 
-    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) throws -> String? {
-        let ref = try repoRef()
+    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) async throws
+        -> MergeResult
+    {
+        let ref = try await repoRef()
         let number = Int64(handle.id)
-        let merged = try call("checking whether pull request #\(number) is merged") {
+        let merged = try await call("checking whether pull request #\(number) is merged") {
             try await $0.isMerged(number, in: ref)
         }
         if !merged {
@@ -167,8 +163,10 @@ extension GiteaReviewHost {
                 deleteBranchAfterMerge: true,
                 headCommitID: head
             )
-            try mergeOnceChecked(number, options, handle: handle, in: ref)
-            let confirmed = try call("confirming the merge of pull request #\(number)") {
+            if let moved = try await mergeOnceChecked(number, options, handle: handle, in: ref) {
+                return .headMoved(approved: head, head: moved)
+            }
+            let confirmed = try await call("confirming the merge of pull request #\(number)") {
                 try await $0.isMerged(number, in: ref)
             }
             guard confirmed else {
@@ -177,40 +175,40 @@ extension GiteaReviewHost {
                 )
             }
         }
-        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let pull = try await call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
         guard let sha = pull.mergeCommitSHA, let commit = OID(hex: sha) else {
             throw EngineError.host("Gitea reports pull request #\(number) merged but names no merge commit")
         }
         mergedPulls[number] = pull
-        try adoptMain(commit)
-        return sha
+        try await adoptMain(commit)
+        return .merged(commit: sha)
     }
 
-    public func close(_ handle: ReviewHandle, note: String) throws {
-        let ref = try repoRef()
+    public func close(_ handle: ReviewHandle, note: String) async throws {
+        let ref = try await repoRef()
         let number = Int64(handle.id)
-        let pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+        let pull = try await call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
         guard pull.state == .open else { return }
-        try postNote(note, key: "cancel-\(handle.id)", on: handle)
-        _ = try call("closing pull request #\(number)") {
+        try await postNote(note, key: "cancel-\(handle.id)", on: handle)
+        _ = try await call("closing pull request #\(number)") {
             try await $0.editPullRequest(number, in: ref, EditPullRequestOptions(state: .closed))
         }
     }
 
-    public func markMerged(_ handle: ReviewHandle, commit: String) throws {
-        let ref = try repoRef()
+    public func markMerged(_ handle: ReviewHandle, commit: String) async throws {
+        let ref = try await repoRef()
         let number = Int64(handle.id)
         let pull: PullRequest
         if let seen = mergedPulls[number] {
             pull = seen
         } else {
-            pull = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+            pull = try await call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
         }
         // Once Gitea deleted the branch (`delete_branch_after_merge`), the head names `refs/pull/N/head`: nothing
         // is left to delete. Otherwise the branch is deleted here, for a server that kept it.
         let branch = pull.head.ref
         guard !branch.hasPrefix("refs/") else { return }
-        _ = try call("deleting the merged branch \(branch)") { try await $0.deleteBranch(branch, in: ref) }
+        _ = try await call("deleting the merged branch \(branch)") { try await $0.deleteBranch(branch, in: ref) }
     }
 
     // MARK: - Helpers
@@ -220,22 +218,22 @@ extension GiteaReviewHost {
     /// `GET /pulls/{base}/{head}` has no ORDER BY (models/issues/pull.go `GetPullRequestByBaseHeadInfo`): with an old
     /// closed pull request and an open one for the same branches it may return the closed one, and creating then
     /// answers 409. The 409 names the open one's number; should it not, the open pull requests are searched.
-    private func openPullRequest(_ options: CreatePullRequestOptions, in ref: RepoRef) throws -> PullRequest {
+    private func openPullRequest(_ options: CreatePullRequestOptions, in ref: RepoRef) async throws -> PullRequest {
         let client = try client()
         let doing = "opening a pull request for \(options.head)"
         do {
-            return try AsyncBridge.run { () async throws(GiteaError) in
-                try await client.createPullRequest(options, in: ref)
-            }
+            return try await client.createPullRequest(options, in: ref)
         } catch  where error.kind == .conflict {
             let matches = { (pull: PullRequest) in
                 pull.state == .open && pull.head.ref == options.head && pull.base.ref == options.base
             }
             if let number = error.existingPullRequestNumber {
-                let named = try call("reading pull request #\(number)") { try await $0.pullRequest(number, in: ref) }
+                let named = try await call("reading pull request #\(number)") {
+                    try await $0.pullRequest(number, in: ref)
+                }
                 if matches(named) { return named }
             }
-            let open = try call("listing the open pull requests of \(ref)") {
+            let open = try await call("listing the open pull requests of \(ref)") {
                 try await $0.pullRequests(in: ref, state: .open)
             }
             if let found = open.first(where: matches) { return found }
@@ -246,9 +244,9 @@ extension GiteaReviewHost {
     }
 
     /// Fetches Gitea's `main` and moves the local `main` to `commit` (compare-and-swap), checked out if HEAD is there.
-    private func adoptMain(_ commit: OID) throws {
+    private func adoptMain(_ commit: OID) async throws {
         do {
-            _ = try fetch("main")
+            _ = try await fetch("main")
             let local = try repository.branchTip("main")
             guard local != commit else { return }
             if let local, !(try repository.isAncestor(local, of: commit)) {

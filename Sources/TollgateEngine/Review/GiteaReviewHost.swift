@@ -13,14 +13,13 @@ import TollgateCore
 public final class GiteaReviewHost: ReviewHost {
     public let name = ReviewHostKind.gitea
 
-    /// The bot's login, once a call has asked the server who the token belongs to.
-    public var botName: String { botLogin ?? "" }
-
     let config: ResolvedConfig
     let repository: GitKit.Repository
     let jobID: String
     private let environment: [String: String]
     private let accounts: GiteaAccounts?
+    /// Paces the waits for Gitea's mergeability check (a manual clock in tests).
+    let clock: any EngineClock
     private var botLogin: String?
     private var cachedClient: GiteaClient?
     private var cachedToken: String?
@@ -33,22 +32,23 @@ public final class GiteaReviewHost: ReviewHost {
         self.jobID = context.job.id
         self.environment = environment
         self.accounts = context.accounts
+        self.clock = context.clock
     }
 
     // MARK: - ReviewHost
 
-    public func prepareRepository() throws -> [String] {
+    public func prepareRepository() async throws -> [String] {
         let client = try client()
         do {
-            _ = try AsyncBridge.run { () async throws(GiteaError) in try await client.checkServerVersion() }
+            _ = try await client.checkServerVersion()
         } catch {
             throw hostError(error, doing: "checking the Gitea version")
         }
-        let bot = try bot()
-        let ref = try repoRef()
+        let bot = try await bot()
+        let ref = try await repoRef()
         let found: GiteaKit.Repository
         do {
-            found = try AsyncBridge.run { () async throws(GiteaError) in try await client.repository(ref) }
+            found = try await client.repository(ref)
         } catch  where error.kind == .notFound {
             let organization = ref.owner == bot ? nil : ref.owner
             let options = CreateRepositoryOptions(
@@ -59,9 +59,7 @@ public final class GiteaReviewHost: ReviewHost {
                 defaultBranch: "main"
             )
             do {
-                found = try AsyncBridge.run { () async throws(GiteaError) in
-                    try await client.createRepository(options, organization: organization)
-                }
+                found = try await client.createRepository(options, organization: organization)
             } catch  where error.kind == .notFound {
                 throw EngineError.host(
                     "the Gitea owner \(ref.owner) does not exist (or \(bot) cannot see it): check gitea.owner, "
@@ -103,35 +101,31 @@ public final class GiteaReviewHost: ReviewHost {
         return url
     }
 
-    public func publish(branches: [String]) throws {
+    public func publish(branches: [String]) async throws {
         var names = branches
         if !names.contains(StateStore.branch) { names.append(StateStore.branch) }
-        if try push(names) { FaultPoint.afterPush.trip() }
+        if try await push(names) { try FaultPoint.afterPush.trip() }
     }
 
-    public func publishMain() throws {
-        if try push(["main", StateStore.branch]) { FaultPoint.afterPush.trip() }
-    }
-
-    public func postNote(_ body: String, key: String, on handle: ReviewHandle) throws {
-        let ref = try repoRef()
+    public func postNote(_ body: String, key: String, on handle: ReviewHandle) async throws {
+        let ref = try await repoRef()
         let number = Int64(handle.id)
-        _ = try call("commenting on pull request #\(number)") {
+        _ = try await call("commenting on pull request #\(number)") {
             try await $0.postComment(body, on: number, in: ref, marker: CommentMarker.forKey(key))
         }
-        FaultPoint.afterComment.trip()
+        try FaultPoint.afterComment.trip()
     }
 
     public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
-        throws
+        async throws
     {
         guard !findings.items.isEmpty else { return }
-        let ref = try repoRef()
-        let bot = try bot()
+        let ref = try await repoRef()
+        let bot = try await bot()
         let number = Int64(handle.id)
         let marker = CommentMarker.forKey(key)
         // Idempotent as every post: a rerun finds the review by its hidden marker and posts nothing.
-        let reviews = try call("reading the reviews of pull request #\(number)") {
+        let reviews = try await call("reading the reviews of pull request #\(number)") {
             try await $0.reviews(on: number, in: ref)
         }
         if reviews.contains(where: { $0.user?.login.lowercased() == bot.lowercased() && $0.body.contains(marker) }) {
@@ -150,10 +144,10 @@ public final class GiteaReviewHost: ReviewHost {
             commitID: handle.head,
             comments: comments
         )
-        _ = try call("posting the critique on pull request #\(number)") {
+        _ = try await call("posting the critique on pull request #\(number)") {
             try await $0.createReview(options, on: number, in: ref)
         }
-        FaultPoint.afterComment.trip()
+        try FaultPoint.afterComment.trip()
     }
 
     // MARK: - Plumbing shared with the review calls
@@ -161,14 +155,14 @@ public final class GiteaReviewHost: ReviewHost {
     static let remote = "origin"
 
     /// The repository on Gitea: `gitea.owner` (the bot when empty) / `gitea.repo` (the job id when empty).
-    func repoRef() throws -> RepoRef {
+    func repoRef() async throws -> RepoRef {
         let owner = config[ConfigKeys.giteaOwner]
         let name = config[ConfigKeys.giteaRepo]
-        return RepoRef(owner: owner.isEmpty ? try bot() : owner, name: name.isEmpty ? jobID : name)
+        return RepoRef(owner: owner.isEmpty ? try await bot() : owner, name: name.isEmpty ? jobID : name)
     }
 
     /// The token's own login, asked once.
-    func bot() throws -> String {
+    func bot() async throws -> String {
         if let botLogin { return botLogin }
         let client = try client()
         let token = try token()
@@ -178,7 +172,7 @@ public final class GiteaReviewHost: ReviewHost {
             return known
         }
         do {
-            let user = try AsyncBridge.run { () async throws(GiteaError) in try await client.currentUser() }
+            let user = try await client.currentUser()
             botLogin = user.login
             accounts?.remember(user.login, server: client.baseURL, token: token)
             return user.login
@@ -188,13 +182,13 @@ public final class GiteaReviewHost: ReviewHost {
     }
 
     /// Calls the API, turning a Gitea failure into a message that names what was being done.
-    func call<T: Sendable>(
+    func call<T>(
         _ doing: String,
-        _ operation: @escaping @Sendable (GiteaClient) async throws -> T
-    ) throws -> T {
+        _ operation: (GiteaClient) async throws -> T
+    ) async throws -> T {
         let client = try client()
         do {
-            return try AsyncBridge.run { () async throws in try await operation(client) }
+            return try await operation(client)
         } catch let error as GiteaError {
             throw hostError(error, doing: doing)
         }
@@ -206,7 +200,7 @@ public final class GiteaReviewHost: ReviewHost {
     /// local tip is left out, so publishing what is already there costs no round trip.
     /// - Returns: whether anything was pushed.
     @discardableResult
-    func push(_ branches: [String]) throws -> Bool {
+    func push(_ branches: [String]) async throws -> Bool {
         let pending: [String]
         do {
             pending = try branches.filter { branch in
@@ -218,7 +212,7 @@ public final class GiteaReviewHost: ReviewHost {
             throw gitError(error, doing: "reading the branches to push to Gitea")
         }
         guard !pending.isEmpty else { return false }
-        let credentials = try credentials()
+        let credentials = try await credentials()
         let refspecs = pending.map { "refs/heads/\($0):refs/heads/\($0)" }
         do {
             try repository.push(
@@ -237,8 +231,8 @@ public final class GiteaReviewHost: ReviewHost {
     }
 
     /// Fetches `branch` from Gitea into `refs/remotes/origin/<branch>` and returns its tip.
-    func fetch(_ branch: String) throws -> OID? {
-        let credentials = try credentials()
+    func fetch(_ branch: String) async throws -> OID? {
+        let credentials = try await credentials()
         do {
             try repository.fetch(
                 remote: Self.remote,
@@ -255,8 +249,8 @@ public final class GiteaReviewHost: ReviewHost {
         }
     }
 
-    func credentials() throws -> Credentials {
-        Credentials(username: try bot(), password: try token())
+    func credentials() async throws -> Credentials {
+        Credentials(username: try await bot(), password: try token())
     }
 
     // MARK: - Token and client

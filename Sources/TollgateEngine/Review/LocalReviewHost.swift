@@ -9,26 +9,25 @@ import TollgateCore
 /// engine behaves the same on either host.
 public final class LocalReviewHost: ReviewHost {
     public let name = ReviewHostKind.local
-    public let botName = "tollgate"
+    /// The account the engine's own entries carry.
+    static let bot = "tollgate"
 
-    private let store: StateStore
+    private let storage: any LocalReviewStorage
     private let repository: Repository
-    private let clock: () -> Date
 
-    init(store: StateStore, repository: Repository, clock: @escaping () -> Date = Date.init) {
-        self.store = store
+    init(storage: any LocalReviewStorage, repository: Repository) {
+        self.storage = storage
         self.repository = repository
-        self.clock = clock
     }
 
-    public func prepareRepository() throws -> [String] { [] }
+    /// Reviews live in the workspace: there is no other repository to prepare.
+    public func prepareRepository() async throws -> [String] { [] }
 
-    public func publish(branches: [String]) throws {}
+    /// Reviewers read the workspace itself: there is nowhere to publish to.
+    public func publish(branches: [String]) async throws {}
 
-    public func publishMain() throws {}
-
-    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) throws -> ReviewHandle {
-        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+    public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) async throws -> ReviewHandle {
+        var book = try storage.book()
         if let index = book.reviews.lastIndex(where: { $0.branch == request.branch && $0.state == .open }) {
             var review = book.reviews[index]
             // Already requested for this head: a rerun after a crash finds it and does nothing more.
@@ -38,7 +37,7 @@ public final class LocalReviewHost: ReviewHost {
             let reviewers = Set(review.entries.filter { $0.kind != .comment }.map(\.reviewer)).union(request.reviewers)
             book.request(reviewers, on: &review, at: request.head)
             book.reviews[index] = review
-            try save(book, note: .reviewHeadUpdated, review: review)
+            try storage.save(book, after: LocalReviewChange(kind: .headUpdated, review: review))
             return handle(for: review)
         }
         var review = LocalReviewBook.Review(
@@ -54,12 +53,14 @@ public final class LocalReviewHost: ReviewHost {
         )
         book.request(request.reviewers, on: &review, at: request.head)
         book.reviews.append(review)
-        try save(book, note: .reviewCreated, review: review)
+        try storage.save(book, after: LocalReviewChange(kind: .created, review: review))
         return handle(for: review)
     }
 
-    public func snapshot(of handle: ReviewHandle) throws -> ReviewSnapshot {
-        let book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+    public func botAccount() async throws -> String { Self.bot }
+
+    public func snapshot(of handle: ReviewHandle) async throws -> ReviewSnapshot {
+        let book = try storage.book()
         guard let index = book.index(of: handle.id) else {
             throw EngineError.host("local review #\(handle.id) is missing from reviews.json on tollgate/state")
         }
@@ -69,24 +70,36 @@ public final class LocalReviewHost: ReviewHost {
         return ReviewSnapshot(state: review.state, head: head, reviews: review.entries, comments: review.comments)
     }
 
-    public func syncBranch(_ branch: String, review handle: ReviewHandle) throws {}
+    /// A reviewer's commits are made in the workspace, on the branch itself: nothing to bring in.
+    public func syncBranch(_ branch: String, review handle: ReviewHandle) async throws {}
 
-    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) throws -> String? { nil }
+    /// The engine squashes locally; the head was checked against the approval when the verdict was read.
+    public func merge(_ handle: ReviewHandle, title: String, message: String, head: String) async throws
+        -> MergeResult
+    { .squashLocally }
 
-    public func markMerged(_ handle: ReviewHandle, commit: String) throws {
-        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+    /// The local host keeps no engine comments: its reviewers read the revision's work in the workspace itself.
+    public func postNote(_ body: String, key: String, on handle: ReviewHandle) async throws {}
+
+    /// The local host shows the critique in the review's body (its score line) and the committed reports only.
+    public func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
+        async throws
+    {}
+
+    public func markMerged(_ handle: ReviewHandle, commit: String) async throws {
+        var book = try storage.book()
         guard let index = book.index(of: handle.id), book.reviews[index].state != .merged else { return }
         book.reviews[index].state = .merged
         book.reviews[index].mergeCommit = commit
-        try save(book, note: .reviewMerged, review: book.reviews[index])
+        try storage.save(book, after: LocalReviewChange(kind: .merged, review: book.reviews[index]))
     }
 
-    public func close(_ handle: ReviewHandle, note: String) throws {
-        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+    public func close(_ handle: ReviewHandle, note: String) async throws {
+        var book = try storage.book()
         guard let index = book.index(of: handle.id), book.reviews[index].state == .open else { return }
         book.reviews[index].state = .closed
-        book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: "tollgate", body: note))
-        try save(book, note: .reviewClosed, review: book.reviews[index])
+        book.reviews[index].comments.append(GeneralComment(id: book.takeID(), author: Self.bot, body: note))
+        try storage.save(book, after: LocalReviewChange(kind: .closed, review: book.reviews[index]))
     }
 
     // MARK: - Verdicts from `tollgate review`
@@ -107,7 +120,7 @@ public final class LocalReviewHost: ReviewHost {
         message: String?,
         comments: [(path: String, line: Int, body: String)]
     ) throws -> String {
-        var book = try LocalReviewBook.decode(store.file(LocalReviewBook.fileName))
+        var book = try storage.book()
         guard let index = book.index(of: handle.id), book.reviews[index].state == .open else {
             throw EngineError.nothingToReview(status: "not open for review")
         }
@@ -136,7 +149,14 @@ public final class LocalReviewHost: ReviewHost {
             )
         }
         book.reviews[index] = review
-        try save(book, note: .reviewSubmitted, review: review, data: ["action": action.rawValue, "by": reviewer])
+        try storage.save(
+            book,
+            after: LocalReviewChange(
+                kind: .submitted,
+                review: review,
+                details: ["action": action.rawValue, "by": reviewer]
+            )
+        )
         switch action {
         case .approve: return "approved \(review.branch) at \(head.prefix(10)) as \(reviewer)"
         case .requestChanges:
@@ -154,31 +174,6 @@ public final class LocalReviewHost: ReviewHost {
             id: review.number,
             location: "tollgate/state:reviews.json#\(review.number)",
             head: review.head
-        )
-    }
-
-    private func save(
-        _ book: LocalReviewBook,
-        note: JobEventType,
-        review: LocalReviewBook.Review,
-        data: [String: String] = [:]
-    ) throws {
-        guard let document = store.document else { throw EngineError.notAJob(path: "the workspace") }
-        var eventData = data
-        eventData["review"] = "\(review.number)"
-        eventData["branch"] = review.branch
-        eventData["head"] = review.head
-        let event = JobEvent(
-            type: note,
-            phase: document.job.phase.number,
-            revision: document.job.revision,
-            data: eventData
-        )
-        try store.commit(
-            document,
-            events: [event],
-            extraFiles: [LocalReviewBook.fileName: try book.encoded()],
-            now: clock()
         )
     }
 }

@@ -185,7 +185,7 @@ public final class StateStore {
             author: stampedSignature,
             committer: stampedSignature
         )
-        FaultPoint.beforeStateUpdate.trip()
+        try FaultPoint.beforeStateUpdate.trip()
         do {
             let title = message.prefix { !$0.isNewline }
             try repository.updateReference(Self.reference, to: commit, expected: tip, message: "tollgate: \(title)")

@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// A guided job reviewed on a Gitea-compatible server, driven through the built binary; the reviewers act through
 /// the REST API with their own tokens.
-@Suite(.serialized)
+@Suite
 struct GiteaEndToEndTests {
     let server: GiteaTestServer
     let job: CLIJob

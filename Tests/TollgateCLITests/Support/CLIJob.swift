@@ -71,23 +71,5 @@ final class CLIJob {
     func git(_ arguments: String...) throws -> String { try GitCLI.run(arguments, in: root) }
 
     /// Every file of the working tree but `.git`, with its contents.
-    func workingTree() throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let base = root.standardizedFileURL.path + "/"
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
-        else {
-            return files
-        }
-        for case let url as URL in walker {
-            let relative = url.standardizedFileURL.path.replacingOccurrences(of: base, with: "")
-            if relative == ".git" || relative.hasPrefix(".git/") {
-                walker.skipDescendants()
-                continue
-            }
-            if (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
-                files[relative] = try Data(contentsOf: url)
-            }
-        }
-        return files
-    }
+    func workingTree() throws -> [String: Data] { try JobFingerprint.files(under: root) }
 }

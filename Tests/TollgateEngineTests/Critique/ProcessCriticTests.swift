@@ -90,7 +90,7 @@ struct ProcessCriticTests {
         try Data(text.utf8).write(to: root.appendingPathComponent(path))
     }
 
-    @Test func revisesWithTheMustFixItemsUntilTheCritiqueShips() throws {
+    @Test func revisesWithTheMustFixItemsUntilTheCritiqueShips() async throws {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
         reviser.answer = { _, _ in
@@ -98,7 +98,7 @@ struct ProcessCriticTests {
             try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
             return AgentReport(outcome: AgentOutcome(usage: AgentOutcome.Usage(outputTokens: 40)))
         }
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
 
         #expect(result.status == .shipped)
         #expect(result.passed)
@@ -144,10 +144,10 @@ struct ProcessCriticTests {
         #expect(report.contains("[report](iterations/0/report.md)"))
     }
 
-    @Test func aFirstCritiqueThatShipsRunsNoRevision() throws {
+    @Test func aFirstCritiqueThatShipsRunsNoRevision() async throws {
         try write("plan.md", "# Plan\n\n## Risks\n- None known.\n")
         let reviser = Reviser()
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.passed)
         #expect(result.iterations == 0)
         #expect(reviser.calls.isEmpty)
@@ -158,24 +158,24 @@ struct ProcessCriticTests {
         )
     }
 
-    @Test func aLoopCutShortResumesWithoutRerunningWhatFinished() throws {
+    @Test func aLoopCutShortResumesWithoutRerunningWhatFinished() async throws {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
         reviser.answer = { _, _ in throw Failure() }  // the process dies during the revision
-        #expect(throws: Failure.self) { try critic.critique(try request(reviser: reviser)) }
+        await #expect(throws: Failure.self) { try await critic.critique(try request(reviser: reviser)) }
         #expect(criticRuns() == 1)
 
         reviser.answer = { _, _ in
             try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
             return AgentReport()
         }
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.passed)
         #expect(criticRuns() == 2, "the first critique ran again")
         #expect(reviser.calls.map(\.iteration) == [1, 1])
 
         // Started again after the loop finished (the commit did not happen): nothing runs, the same result.
-        let again = try critic.critique(try request(reviser: reviser))
+        let again = try await critic.critique(try request(reviser: reviser))
         #expect(again == result)
         #expect(criticRuns() == 2)
         #expect(reviser.calls.count == 2)
@@ -191,7 +191,7 @@ struct ProcessCriticTests {
         }
     }
 
-    @Test func aLoopKilledBeforeItsSummaryKeepsTheIterationThatShippedWithoutRunningItAgain() throws {
+    @Test func aLoopKilledBeforeItsSummaryKeepsTheIterationThatShippedWithoutRunningItAgain() async throws {
         let original = "# Plan\n\n## Steps\n1. Build it.\n"
         try write("plan.md", original)
         let reviser = Reviser()
@@ -199,7 +199,7 @@ struct ProcessCriticTests {
             try self.write("plan.md", try self.file("plan.md") + "\n## Risks\n- It may take longer than planned.\n")
             return AgentReport(outcome: AgentOutcome(usage: AgentOutcome.Usage(outputTokens: 40)))
         }
-        let finished = try critic.critique(try request(reviser: reviser))
+        let finished = try await critic.critique(try request(reviser: reviser))
         #expect(finished.passed)
         // As if the process died once iteration 1 was recorded: no loop summary, the first plan in the tree.
         try FileManager.default.removeItem(at: directory.path("state/plan.md/loop.json"))
@@ -207,7 +207,7 @@ struct ProcessCriticTests {
         try write("plan.md", original)
         reviser.answer = { _, _ in throw Failure() }
 
-        let resumed = try critic.critique(try request(reviser: reviser))
+        let resumed = try await critic.critique(try request(reviser: reviser))
         #expect(criticRuns() == 2, "a finished critique ran again")
         #expect(reviser.calls.count == 1, "the finished revision ran again")
         #expect(resumed.passed)
@@ -223,7 +223,7 @@ struct ProcessCriticTests {
         #expect(summary.contains("\"keptIteration\" : 1"))
     }
 
-    @Test func keepsTheBestIterationWhenNoneShips() throws {
+    @Test func keepsTheBestIterationWhenNoneShips() async throws {
         let original = "# Plan\n\nThe first attempt at a plan, with one step.\n"
         try write("plan.md", original)
         let reviser = Reviser()
@@ -236,7 +236,7 @@ struct ProcessCriticTests {
             try self.write("plan.md", versions[iteration - 1])
             return AgentReport()
         }
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.status == .belowThreshold)
         #expect(!result.passed)
         #expect(result.iterations == 3)
@@ -248,20 +248,20 @@ struct ProcessCriticTests {
         #expect(reviser.calls.map(\.iteration) == [1, 2, 3])
     }
 
-    @Test func aRevisionWithNoChangeStopsTheLoop() throws {
+    @Test func aRevisionWithNoChangeStopsTheLoop() async throws {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.stopReason == .noChange)
         #expect(result.iterations == 1)
         #expect(criticRuns() == 1)
     }
 
-    @Test func aFailedRevisionStopsTheLoopWithAnError() throws {
+    @Test func aFailedRevisionStopsTheLoopWithAnError() async throws {
         try write("plan.md", "# Plan\n\n## Steps\n1. Build it.\n")
         let reviser = Reviser()
         reviser.answer = { _, _ in AgentReport(failure: "the agent exited with status 2") }
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.stopReason == .error)
         #expect(!result.passed)
         let document = try String(
@@ -271,14 +271,14 @@ struct ProcessCriticTests {
         #expect(document.contains("the agent exited with status 2"))
     }
 
-    @Test func lintFindingsAreMustFixItemsForTheAgent() throws {
+    @Test func lintFindingsAreMustFixItemsForTheAgent() async throws {
         try write("plan.md", "# Plan\n\n## Risks\n- TODO: name them.\n")
         let reviser = Reviser()
         reviser.answer = { _, _ in
             try self.write("plan.md", "# Plan\n\n## Risks\n- The schedule slips: we check progress every day.\n")
             return AgentReport()
         }
-        let result = try critic.critique(try request(reviser: reviser))
+        let result = try await critic.critique(try request(reviser: reviser))
         #expect(result.passed)
         #expect(result.iterations == 1)
         let items = try #require(reviser.calls.first?.items)
@@ -312,17 +312,17 @@ struct ProcessCriticTests {
         #expect(!kept.warnings.contains { $0.kind == .lint })
     }
 
-    @Test func lintFindingsOnTheKeptArtifactFailThePhase() throws {
+    @Test func lintFindingsOnTheKeptArtifactFailThePhase() async throws {
         try write("plan.md", "# Plan\n\n## Risks\n- Lorem ipsum.\n")
-        let result = try critic.critique(try request(reviser: Reviser()) { $0.maxIterations = 0 })
+        let result = try await critic.critique(try request(reviser: Reviser()) { $0.maxIterations = 0 })
         #expect(result.status == .belowThreshold)
         #expect(result.openMustFix == 1)
         #expect(!result.passed)
         #expect(result.stopReason == .exhausted)
     }
 
-    @Test func withNoArtifactInTheWorkspaceTheCritiqueFails() throws {
-        let result = try critic.critique(try request(reviser: Reviser()))
+    @Test func withNoArtifactInTheWorkspaceTheCritiqueFails() async throws {
+        let result = try await critic.critique(try request(reviser: Reviser()))
         #expect(result.status == .failed)
         #expect(!result.passed)
         #expect(criticRuns() == 0)
@@ -330,11 +330,11 @@ struct ProcessCriticTests {
         #expect(report.contains("`plan.md`"))
     }
 
-    @Test func severalArtifactsEachGetAFolderAndThePhaseTakesTheWorst() throws {
+    @Test func severalArtifactsEachGetAFolderAndThePhaseTakesTheWorst() async throws {
         try write("plan.md", "# Plan\n\n## Risks\n- None known.\n")
         try write("notes.md", "# Notes\n\nNothing yet.\n")
         try write("ignored.md", "# Not configured\n")
-        let result = try critic.critique(
+        let result = try await critic.critique(
             try request(artifacts: ["plan.md", "notes.md", "absent.md"], reviser: Reviser()) { $0.maxIterations = 0 }
         )
         #expect(result.status == .belowThreshold)

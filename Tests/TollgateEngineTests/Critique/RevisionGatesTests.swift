@@ -78,11 +78,11 @@ struct RevisionGatesTests {
 
     // MARK: - The loop
 
-    @Test func aPassingGateLetsTheRevisionGoToItsCritique() throws {
+    @Test func aPassingGateLetsTheRevisionGoToItsCritique() async throws {
         try base.write("plan.md", Self.original)
         let reviser = reviserAddingRisks()
         let command = gate(requiring: "^## Risks", message: "no risks")
-        let result = try base.critic.critique(
+        let result = try await base.critic.critique(
             try base.request(reviser: reviser, gates: RevisionGates(commands: [command, "true"]))
         )
         #expect(result.passed)
@@ -100,7 +100,7 @@ struct RevisionGatesTests {
         #expect(try report().contains("| 1 | passed | – |"))
     }
 
-    @Test func aFailingBlockingGateStopsTheLoopAndKeepsTheBestIteration() throws {
+    @Test func aFailingBlockingGateStopsTheLoopAndKeepsTheBestIteration() async throws {
         try base.write("plan.md", Self.original)
         let reviser = ProcessCriticTests.Reviser()
         let versions = [
@@ -112,7 +112,7 @@ struct RevisionGatesTests {
             return AgentReport()
         }
         let command = gate(requiring: "^# Plan", message: "the plan lost its title")
-        let result = try base.critic.critique(
+        let result = try await base.critic.critique(
             try base.request(reviser: reviser, gates: RevisionGates(commands: [command]))
         )
         #expect(result.stopReason == .gateBlocked)
@@ -140,7 +140,7 @@ struct RevisionGatesTests {
         #expect(document.contains("\"stopReason\" : \"gate_blocked\""))
     }
 
-    @Test func aFailingGateThatDoesNotBlockBecomesAMustFixItemOfTheNextRevision() throws {
+    @Test func aFailingGateThatDoesNotBlockBecomesAMustFixItemOfTheNextRevision() async throws {
         try base.write("plan.md", Self.original)
         let reviser = ProcessCriticTests.Reviser()
         reviser.answer = { iteration, _ in
@@ -152,7 +152,7 @@ struct RevisionGatesTests {
             return AgentReport()
         }
         let command = gate(requiring: "^## Tests", message: "plan.md has no Tests section")
-        let result = try base.critic.critique(
+        let result = try await base.critic.critique(
             try base.request(reviser: reviser, gates: RevisionGates(commands: [command], blocking: false))
         )
         #expect(result.passed)
@@ -172,11 +172,11 @@ struct RevisionGatesTests {
         #expect(try report().contains("| 1 | failed (not blocking) |"))
     }
 
-    @Test func aGateThatRunsPastItsTimeIsStoppedAndFails() throws {
+    @Test func aGateThatRunsPastItsTimeIsStoppedAndFails() async throws {
         try base.write("plan.md", Self.original)
         let reviser = reviserAddingRisks()
         let started = ContinuousClock.now
-        let result = try base.critic.critique(
+        let result = try await base.critic.critique(
             try base.request(
                 reviser: reviser,
                 gates: RevisionGates(commands: ["echo waiting; sleep 30"], timeoutSeconds: 1)
@@ -193,11 +193,11 @@ struct RevisionGatesTests {
         #expect(try base.file("plan.md") == Self.original, "the original is the best so far")
     }
 
-    @Test func aLoopKilledAfterItsGatesRanDoesNotRunThemAgain() throws {
+    @Test func aLoopKilledAfterItsGatesRanDoesNotRunThemAgain() async throws {
         try base.write("plan.md", Self.original)
         let reviser = reviserAddingRisks()
         let gates = RevisionGates(commands: [gate(requiring: "^## Risks", message: "no risks")])
-        let finished = try base.critic.critique(try base.request(reviser: reviser, gates: gates))
+        let finished = try await base.critic.critique(try base.request(reviser: reviser, gates: gates))
         #expect(finished.passed)
         #expect(runs().count == 1)
 
@@ -214,7 +214,7 @@ struct RevisionGatesTests {
         try base.write("plan.md", Self.original)
         reviser.answer = { _, _ in throw ProcessCriticTests.Failure() }
 
-        let resumed = try base.critic.critique(try base.request(reviser: reviser, gates: gates))
+        let resumed = try await base.critic.critique(try base.request(reviser: reviser, gates: gates))
         #expect(resumed.passed)
         #expect(resumed.stopReason == .shipped)
         #expect(runs().count == 1, "the gates that finished ran again")
@@ -228,7 +228,7 @@ struct RevisionGatesTests {
         for name in ["loop.json", "critique-1"] {
             try FileManager.default.removeItem(at: state.appendingPathComponent(name))
         }
-        let again = try base.critic.critique(try base.request(reviser: reviser, gates: gates))
+        let again = try await base.critic.critique(try base.request(reviser: reviser, gates: gates))
         #expect(again.passed)
         #expect(runs().count == 2)
         #expect(reviser.calls.count == 1)

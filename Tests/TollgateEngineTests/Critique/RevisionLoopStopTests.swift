@@ -30,27 +30,27 @@ struct RevisionLoopStopTests {
         return reviser
     }
 
-    @Test func neverMoreThanThreeIterationsWhateverTheConfigurationSays() throws {
+    @Test func neverMoreThanThreeIterationsWhateverTheConfigurationSays() async throws {
         let reviser = rewritingReviser()
-        let result = try base.critic.critique(try base.request(reviser: reviser) { $0.maxIterations = 10 })
+        let result = try await base.critic.critique(try base.request(reviser: reviser) { $0.maxIterations = 10 })
         #expect(result.stopReason == .exhausted)
         #expect(result.iterations == 3)
         #expect(reviser.calls.map(\.iteration) == [1, 2, 3])
         #expect(base.criticRuns() == 4)
     }
 
-    @Test func theTokenBudgetStopsTheLoopBeforeTheNextIteration() throws {
+    @Test func theTokenBudgetStopsTheLoopBeforeTheNextIteration() async throws {
         let reviser = rewritingReviser(tokens: 60)
-        let result = try base.critic.critique(try base.request(reviser: reviser) { $0.maxOutputTokens = 100 })
+        let result = try await base.critic.critique(try base.request(reviser: reviser) { $0.maxOutputTokens = 100 })
         #expect(result.stopReason == .tokenBudget)
         #expect(result.iterations == 2, "60 tokens leave budget for a second iteration, 120 do not")
         #expect(result.tokens == 120)
         #expect(base.criticRuns() == 3)
     }
 
-    @Test func lessTimeThanTheFloorLeftStopsTheLoopBeforeTheNextIteration() throws {
+    @Test func lessTimeThanTheFloorLeftStopsTheLoopBeforeTheNextIteration() async throws {
         let reviser = rewritingReviser(delay: 1.5)
-        let result = try base.critic.critique(
+        let result = try await base.critic.critique(
             try base.request(reviser: reviser) {
                 $0.loopTimeoutSeconds = 21
                 $0.loopFloorSeconds = 20
@@ -72,19 +72,20 @@ struct RevisionLoopStopTests {
         (Self.twentyLines.replacingOccurrences(of: "do part 5 of", with: "finish part 5 of"), "exhausted", 4),
         (Self.twentyLines + "- Step 20: tidy up.\n", "no_change", 1),
     ])
-    func aRevisionMoreThanNinetyFivePercentSimilarIsNoChange(revised: String, stop: String, critiques: Int) throws {
+    func aRevisionMoreThanNinetyFivePercentSimilarIsNoChange(revised: String, stop: String, critiques: Int) async throws
+    {
         try base.write("plan.md", Self.twentyLines)
         let reviser = ProcessCriticTests.Reviser()
         reviser.answer = { [base] _, _ in
             try base.write("plan.md", revised)
             return AgentReport()
         }
-        let result = try base.critic.critique(try base.request(reviser: reviser))
+        let result = try await base.critic.critique(try base.request(reviser: reviser))
         #expect(result.stopReason?.rawValue == stop)
         #expect(base.criticRuns() == critiques)
     }
 
-    @Test func scoresThatGoUpAndDownKeepTheBestIteration() throws {
+    @Test func scoresThatGoUpAndDownKeepTheBestIteration() async throws {
         // Iteration 1 scores 7, iteration 2 (no "version two") 6, iteration 3 7 again: the earlier 7 is kept.
         let texts = [
             "# Plan, version two\n\nThe second attempt, with different words and more steps.\n",
@@ -96,7 +97,7 @@ struct RevisionLoopStopTests {
             try base.write("plan.md", texts[iteration - 1])
             return AgentReport()
         }
-        let result = try base.critic.critique(try base.request(reviser: reviser))
+        let result = try await base.critic.critique(try base.request(reviser: reviser))
         #expect(result.stopReason == .exhausted)
         #expect(result.composite == 7)
         #expect(try base.file("plan.md") == texts[0])

@@ -6,13 +6,18 @@ import TollgateTestSupport
 
 /// A job on the local review host, driven in process through ``JobSession`` the way the CLI drives it: every command
 /// opens the job anew (taking its lock) and lets go of it when it returns.
+///
+/// Its agent is the phases script run in process (``ScriptedAgentRunner/phases(completeAt:)``), so no `/bin/sh`
+/// starts; a job given a shell `agent` command runs that with the real shell runner.
 final class LocalJob {
     let directory: TemporaryDirectory
     /// The workspace: `<temp>/job`, so the job id is `job`.
     let root: URL
-    /// Where the script agent copies its feedback files and environment.
-    let capture: URL
     let resources: ResourceBundle
+    /// The in-process agent, or nil when the job runs a shell command.
+    let scripted: ScriptedAgentRunner?
+    /// The review host when it is the in-memory one (the job's `review.host` is then `gitea`); nil: the local host.
+    let host: InMemoryReviewHost?
     /// Every progress line the engine printed, in order.
     private(set) var progress: [String] = []
 
@@ -22,44 +27,43 @@ final class LocalJob {
         autonomy: AutonomyLevel,
         completeAt: Int = 3,
         agent: String? = nil,
-        assignments: [String] = []
-    ) throws {
+        assignments: [String] = [],
+        host: InMemoryReviewHost? = nil
+    ) async throws {
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
-        capture = directory.path("capture")
         resources = try ResourceBundle.locate()
-        let command: String
-        if let agent {
-            command = agent
-        } else {
-            let script = try directory.write(
-                "agent.sh",
-                AgentScript.phases(completeAt: completeAt, capture: capture),
-                executable: true
-            )
-            command = script.path
-        }
+        scripted = agent == nil ? ScriptedAgentRunner.phases(completeAt: completeAt) : nil
+        self.host = host
+        // The command is recorded with the job as a user's would be; the scripted runner stands in for the shell.
+        let command = agent ?? "scripted-phases-agent"
         let options = JobOptions(
             autonomy: autonomy.rawValue,
             agent: command,
             description: "A test job",
-            assignments: assignments
+            assignments: assignments + (host == nil ? [] : ["review.host=gitea"])
         )
-        _ = try JobSession.create(at: root, options: options, resources: resources)
+        _ = try await JobSession.create(at: root, options: options, resources: resources, hostFactory: hostFactory)
+    }
+
+    /// Hands every session the in-memory host, when the job has one.
+    private var hostFactory: JobSession.HostFactory? {
+        guard let host else { return nil }
+        return { _, _ in host }
     }
 
     /// `tollgate run`.
     @discardableResult
-    func run() throws -> JobSession.Result { try drive(readVerdict: false) }
+    func run() async throws -> JobSession.Result { try await drive(readVerdict: false) }
 
     /// `tollgate resume`.
     @discardableResult
-    func resume() throws -> JobSession.Result { try drive(readVerdict: true) }
+    func resume() async throws -> JobSession.Result { try await drive(readVerdict: true) }
 
-    private func drive(readVerdict: Bool) throws -> JobSession.Result {
-        let session = try JobSession.open(at: root, resources: resources, exclusive: true)
+    private func drive(readVerdict: Bool) async throws -> JobSession.Result {
+        let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         var lines: [String] = []
-        let result = try session.run(readVerdict: readVerdict) { lines.append($0) }
+        let result = try await session.run(readVerdict: readVerdict, agent: scripted) { lines.append($0) }
         progress += lines
         return result
     }
@@ -72,19 +76,23 @@ final class LocalJob {
         message: String? = nil,
         comments: [(path: String, line: Int, body: String)] = []
     ) throws -> String {
-        let session = try JobSession.open(at: root, resources: resources, exclusive: true)
+        let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         let specs = try comments.map { try InlineCommentSpec(parsing: "\($0.path):\($0.line):\($0.body)") }
         return try session.review(action, reviewer: reviewer, message: message, comments: specs)
     }
 
     /// The job's state as recorded.
     var state: JobState {
-        get throws { try JobSession.open(at: root, resources: resources, exclusive: false).state }
+        get throws {
+            try JobSession.open(at: root, resources: resources, exclusive: false, hostFactory: hostFactory).state
+        }
     }
 
     /// The evidence trail.
     var events: [RecordedEvent] {
-        get throws { try JobSession.open(at: root, resources: resources, exclusive: false).events }
+        get throws {
+            try JobSession.open(at: root, resources: resources, exclusive: false, hostFactory: hostFactory).events
+        }
     }
 
     /// `git <arguments>` in the workspace.
@@ -95,24 +103,32 @@ final class LocalJob {
         try GitCLI.run(arguments, in: root, author: author)
     }
 
-    /// A file the agent captured, decoded as feedback items.
+    /// The feedback items the agent was handed in its last run on `branch` at `revision` that had any.
     func capturedFeedback(branch: String, revision: Int) throws -> [FeedbackItem] {
-        let data = try Data(contentsOf: capture.appendingPathComponent("feedback-\(branch)-\(revision).json"))
-        return try JSONDecoder().decode([FeedbackItem].self, from: data)
+        let run = try #require(
+            try scriptedRuns().last {
+                $0.environment["TOLLGATE_BRANCH"] == branch && $0.environment["TOLLGATE_REVISION"] == "\(revision)"
+                    && $0.environment["TOLLGATE_FEEDBACK"] != nil
+            },
+            "no run on \(branch) at revision \(revision) was given feedback"
+        )
+        return run.feedback
     }
 
-    /// The `TOLLGATE_*` environment the agent saw in a run.
+    /// The `TOLLGATE_*` environment the agent saw in its last run of `phase` at `revision` on `branch`.
     func capturedEnvironment(phase: Int, revision: Int, branch: String) throws -> [String: String] {
-        let text = try String(
-            contentsOf: capture.appendingPathComponent("env-\(phase)-\(revision)-\(branch).txt"),
-            encoding: .utf8
+        let run = try #require(
+            try scriptedRuns().last {
+                $0.environment["TOLLGATE_PHASE"] == "\(phase)" && $0.environment["TOLLGATE_REVISION"] == "\(revision)"
+                    && $0.environment["TOLLGATE_BRANCH"] == branch
+            },
+            "no run of phase \(phase) at revision \(revision) on \(branch)"
         )
-        var environment: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
-        }
-        return environment
+        return run.environment.filter { $0.key.hasPrefix("TOLLGATE_") }
+    }
+
+    private func scriptedRuns() throws -> [ScriptedAgentRunner.Run] {
+        try #require(scripted, "the job runs a shell agent, which the test cannot look into").runs
     }
 }
 

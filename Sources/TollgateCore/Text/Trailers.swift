@@ -1,9 +1,9 @@
 import Foundation
 
 /// Git trailers (`Key: value` lines in the last paragraph of a commit message), read and tidied.
-enum Trailers {
+public enum Trailers {
     /// The value of the last `key:` trailer in `message`, if any.
-    static func value(_ key: String, in message: String) -> String? {
+    public static func value(_ key: String, in message: String) -> String? {
         let prefix = key + ":"
         var found: String?
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) where line.hasPrefix(prefix) {
@@ -13,7 +13,7 @@ enum Trailers {
     }
 
     /// Every value of `key:` trailers in `message`, in order.
-    static func values(_ key: String, in message: String) -> [String] {
+    public static func values(_ key: String, in message: String) -> [String] {
         let prefix = key + ":"
         return message.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map {
             $0.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
@@ -21,7 +21,7 @@ enum Trailers {
     }
 
     /// Collapses runs of blank lines (an empty `details` leaves two) and ends with one newline.
-    static func normalized(_ message: String) -> String {
+    public static func normalized(_ message: String) -> String {
         var lines: [Substring] = []
         for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.trimmingCharacters(in: .whitespaces).isEmpty, lines.last?.isEmpty ?? true { continue }
