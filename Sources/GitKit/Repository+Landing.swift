@@ -16,6 +16,9 @@ extension Repository {
     /// merge of the branch's start (`base`), `target`'s tip (ours) and the branch's tip (theirs).
     ///
     /// - If `target` has not moved since `base`, the branch tip's tree is taken as it is (the fast path).
+    /// - When no file was changed on both sides, the trees are merged path by path, reading only the folders that
+    ///   changed; otherwise libgit2 merges them (contents, renames, conflicts). Either way the cost of what follows
+    ///   (the checkout) is that of the changed paths, not of the workspace.
     /// - The commit's message is `message` with the trailer `trailerKey: trailerValue` added, and the call is
     ///   idempotent by it: when a commit on `target`'s first-parent line after `base` carries that trailer, the
     ///   answer is ``LandingResult/alreadyLanded(_:)`` and nothing is written. Only the commits since `base` are read,
@@ -60,6 +63,9 @@ extension Repository {
             newTree = theirsTree
         } else if theirsTree == baseTree {
             newTree = oursTree
+        } else if let merged = try mergeTreesByPath(base: baseTree, ours: oursTree, theirs: theirsTree) {
+            // The task and the work landed since it began touched different files: no index of the whole tree.
+            newTree = merged
         } else {
             switch try mergeTrees(ancestor: baseTree, ours: oursTree, theirs: theirsTree, operation: operation) {
             case .success(let tree): newTree = tree

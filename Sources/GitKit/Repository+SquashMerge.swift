@@ -134,15 +134,27 @@ extension Repository {
         return result.sorted { $0.path < $1.path }
     }
 
-    /// Moves the working tree and index from `baseline` to `tree` with a safe checkout.
+    /// Moves the working tree and index from `baseline` to `tree` with a safe checkout limited to the paths at which
+    /// the two trees differ.
+    ///
+    /// A checkout of the whole tree compares every file of the working tree (a `stat` each) even when one changed;
+    /// limited to the differing paths (``differingPaths(fromTree:toTree:)``, found without reading unchanged
+    /// folders), the cost follows the change. Nothing else would change anyway: the other paths are the same in both
+    /// trees, and a safe checkout leaves what it does not update as it is.
     func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
+        let paths = try differingPaths(fromTree: baseline, toTree: tree)
+        guard !paths.isEmpty else { return }
         try withTree(tree) { (newTree) throws(GitError) in
             try withTree(baseline) { (oldTree) throws(GitError) in
                 var options = git_checkout_options()
                 try git(operation) { git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)) }
-                options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+                options.checkout_strategy =
+                    GIT_CHECKOUT_SAFE.rawValue | GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH.rawValue
                 options.baseline = oldTree
-                try git(operation) { git_checkout_tree(pointer, newTree, &options) }
+                try withStringArray(paths) { (array) throws(GitError) in
+                    options.paths = array
+                    try git(operation) { git_checkout_tree(pointer, newTree, &options) }
+                }
             }
         }
     }

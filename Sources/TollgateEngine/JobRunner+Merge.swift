@@ -95,15 +95,25 @@ extension JobRunner {
     // MARK: - Idempotency probe
 
     /// The squash commit of the current phase, if it is already on `main`.
+    ///
+    /// Read back from `main`'s tip parent by parent, down to the commit the previous phase merged as (the phase
+    /// lands after it, so nothing older can be its squash) or 50 commits: normally the tip is that commit, and the
+    /// probe reads nothing, however long the job.
     private func landedSquash() throws -> OID? {
         guard let main = try repository.branchTip("main") else { return nil }
-        for commit in try repository.log(from: main, limit: 50) {
+        let previous = state.merged.last.flatMap { OID(hex: $0.commit) }
+        var next: OID? = main
+        var read = 0
+        while let oid = next, oid != previous, read < 50 {
+            let commit = try repository.commitInfo(oid)
             let message = commit.message
             if Trailers.value("Tollgate-Job", in: message) == state.id
                 && Trailers.value("Tollgate-Phase", in: message) == state.phase.label
             {
                 return commit.oid
             }
+            next = commit.parents.first
+            read += 1
         }
         return nil
     }

@@ -552,7 +552,9 @@ final class JobRunner {
         let text = try PhaseTexts.retrospective(state, report: report, templates: templates)
         let url = workspace.root.appendingPathComponent(PhaseTexts.retrospectivePath(state))
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+        // No fsync (Foundation's `Data.write` syncs every file): the commit that follows takes the file in, and a
+        // crash before it writes the file again.
+        try Workspace.writeInPlace(Data(text.utf8), to: url)
     }
 
     // MARK: - Messages

@@ -79,6 +79,24 @@ public final class Workspace {
     }
 }
 
+extension Workspace {
+    /// Writes `data` over the file at `url` in place (created or truncated), without a temporary file or `fsync`.
+    ///
+    /// For files of the working tree that the next commit takes in (a retrospective): a crash before that commit
+    /// leaves a file the step writes again, and a rewrite reuses the file instead of creating one.
+    static func writeInPlace(_ data: Data, to url: URL) throws {
+        guard writeWithoutSync(data, to: url.path) else {
+            throw CocoaError(
+                .fileWriteUnknown,
+                userInfo: [
+                    NSFilePathErrorKey: url.path,
+                    NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO),
+                ]
+            )
+        }
+    }
+}
+
 /// Writes `data` to the file at `path` (created or truncated) with POSIX calls: Foundation's `Data.write(to:)`
 /// syncs the file even when not asked to write atomically.
 ///

@@ -38,10 +38,16 @@ enum JobBench {
         var commandLinePhases: [Double] = []
         var trailReads: [(phases: Int, status: Double, log: Double)] = []
         var commandLineCPU: [Double] = []
+        // Workspaces are deleted when the section is over, not between jobs: deleting one frees thousands of inodes,
+        // and on an ext4 without a journal every file created in the next seconds to minutes skips each recently
+        // freed inode one by one (`recently_deleted`), which slowed whichever job ran next (tollgate's) by tens of
+        // percent.
+        var workspaces: [URL] = []
+        defer { for root in workspaces { try? FileManager.default.removeItem(at: root) } }
         for phases in lengths {
             let root = FileManager.default.temporaryDirectory
                 .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
-            defer { try? FileManager.default.removeItem(at: root) }
+            workspaces.append(root)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             let agent = root.appendingPathComponent("agent.sh")
             try Data(agentScript(lastPhase: phases).utf8).write(to: agent)
@@ -126,7 +132,7 @@ enum JobBench {
             }
             print(line)
         }
-        try phaseCost(binary: binary, home: home)
+        workspaces.append(try phaseCost(binary: binary, home: home))
         if commandLineCPU.count >= 300 {
             let early = commandLineCPU[0..<10].reduce(0, +) / 10
             let late = commandLineCPU[290..<300].reduce(0, +) / 10
@@ -205,10 +211,10 @@ enum JobBench {
     ///
     /// The agent fails once at phases 11 and 291, which ends a leg (the job fails and `run` retries the step), so
     /// the legs are phases 1-10 (and the failed attempt at 11) and 291-300; both start a process and open the job.
-    static func phaseCost(binary: URL, home: URL) throws {
+    /// - Returns: the folder it worked in, for the caller to delete.
+    static func phaseCost(binary: URL, home: URL) throws -> URL {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("tollgate-bench-legs-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: root) }
         let job = root.appendingPathComponent("job")
         try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
         let agent = root.appendingPathComponent("agent.sh")
@@ -250,6 +256,7 @@ enum JobBench {
         let early = legs[0].result.cpuSeconds / Double(legs[0].phases.count)
         let late = legs[2].result.cpuSeconds / Double(legs[2].phases.count)
         print(String(format: "  phase ~300 vs phase ~10 (CPU): %+.0f %%", (late / early - 1) * 100))
+        return root
     }
 
     // MARK: - The git command line side

@@ -187,6 +187,119 @@ struct LandingTests {
         }
     }
 
+    // MARK: - Merging by path, and the checkout limited to what changed
+
+    /// Lands task `id` after task `sibling` landed first, both started at `base`; returns the second landing.
+    func landAfterSibling(
+        _ id: String,
+        _ files: [String: String?],
+        sibling: [String: String?]
+    ) throws -> (first: OID, result: LandingResult) {
+        try task("sibling", from: base, sibling)
+        try task(id, from: base, files)
+        guard case .landed(let first, fastPath: true) = try land("sibling", startedAt: base) else {
+            throw GitError(code: -1, message: "the sibling did not land", operation: "test")
+        }
+        return (first, try land(id, startedAt: base))
+    }
+
+    @Test func tasksThatTouchedDifferentFoldersMergeWithTheWorkingTreeFollowing() throws {
+        let (first, result) = try landAfterSibling(
+            "deep",
+            ["tasks/deep/one.txt": "one\n", "tasks/two.txt": "two\n", "c.txt": nil],
+            sibling: ["siblings/s.txt": "s\n", "a.txt": "a by the sibling\n"]
+        )
+        guard case .landed(let landed, fastPath: false) = result else {
+            Issue.record("expected a merged landing, got \(result)")
+            return
+        }
+        #expect(try repository.commitInfo(landed).parents == [first])
+        #expect(
+            try repository.filePaths(at: landed) == [
+                "a.txt", "b.txt", "siblings/s.txt", "tasks/deep/one.txt", "tasks/two.txt",
+            ]
+        )
+        #expect(try text("a.txt", at: landed) == "a by the sibling\n")
+        #expect(directory.read("tasks/deep/one.txt") == "one\n")
+        #expect(directory.read("tasks/two.txt") == "two\n")
+        #expect(directory.read("c.txt") == nil)
+        #expect(try repository.uncommittedPaths().isEmpty)
+    }
+
+    @Test func oneFileChangedOnBothSidesInDifferentPlacesMergesItsContents() throws {
+        let (_, result) = try landAfterSibling(
+            "hunks",
+            ["a.txt": "a1\na2\nA3\n", "new.txt": "new\n"],
+            sibling: ["a.txt": "A1\na2\na3\n"]
+        )
+        guard case .landed(let landed, fastPath: false) = result else {
+            Issue.record("expected a merged landing, got \(result)")
+            return
+        }
+        #expect(try text("a.txt", at: landed) == "A1\na2\nA3\n")
+        #expect(directory.read("a.txt") == "A1\na2\nA3\n")
+        #expect(directory.read("new.txt") == "new\n")
+        #expect(try repository.uncommittedPaths().isEmpty)
+    }
+
+    @Test func aRenameByTheTaskLandsBesideOtherWork() throws {
+        let (_, result) = try landAfterSibling(
+            "rename",
+            ["b.txt": nil, "moved/b.txt": "b1\nb2\nb3\n"],
+            sibling: ["c.txt": "c by the sibling\n"]
+        )
+        guard case .landed(let landed, _) = result else {
+            Issue.record("expected a landing, got \(result)")
+            return
+        }
+        #expect(try repository.filePaths(at: landed) == ["a.txt", "c.txt", "moved/b.txt"])
+        #expect(directory.read("b.txt") == nil)
+        #expect(directory.read("moved/b.txt") == "b1\nb2\nb3\n")
+        #expect(directory.read("c.txt") == "c by the sibling\n")
+    }
+
+    @Test func aFileOnOneSideAndAFolderOnTheOtherIsAConflict() throws {
+        let (first, result) = try landAfterSibling("folder", ["d/e.txt": "e\n"], sibling: ["d": "a file\n"])
+        guard case .conflicts(let conflicts) = result else {
+            Issue.record("expected conflicts, got \(result)")
+            return
+        }
+        #expect(!conflicts.isEmpty)
+        #expect(try repository.branchTip("phase") == first)
+        #expect(directory.read("d") == "a file\n")
+    }
+
+    @Test func filesTheLandingDoesNotChangeAreLeftAsTheyAre() throws {
+        try directory.write("edited by hand\n", to: "b.txt")
+        try directory.write("not tracked\n", to: "loose.txt")
+        let (_, result) = try landAfterSibling("other", ["tasks/t.txt": "t\n"], sibling: ["a.txt": "a again\n"])
+        guard case .landed = result else {
+            Issue.record("expected a landing, got \(result)")
+            return
+        }
+        #expect(directory.read("tasks/t.txt") == "t\n")
+        #expect(directory.read("b.txt") == "edited by hand\n")
+        #expect(directory.read("loose.txt") == "not tracked\n")
+        #expect(try repository.uncommittedPaths() == ["b.txt", "loose.txt"])
+    }
+
+    @Test func anUntrackedFileWhereTheTaskMadeAFolderStopsTheLanding() throws {
+        try task("sibling", from: base, ["a.txt": "a again\n"])
+        try task("folder", from: base, ["x/y.txt": "y\n"])
+        guard case .landed(let first, _) = try land("sibling", startedAt: base) else {
+            Issue.record("the sibling did not land")
+            return
+        }
+        try directory.write("in the way\n", to: "x")
+        #expect {
+            try land("folder", startedAt: base)
+        } throws: { error in
+            (error as? GitError)?.isConflict == true
+        }
+        #expect(try repository.branchTip("phase") == first)
+        #expect(directory.read("x") == "in the way\n")
+    }
+
     struct TrailerRow: Sendable, CustomTestStringConvertible {
         var message: String
         var expected: String?
