@@ -47,7 +47,7 @@ public enum CLI {
             output.out(HelpText.text(for: topic))
             return .success
         case .version:
-            output.out("tollgate \(TollgateVersion.current) (job state version \(JobState.currentVersion))")
+            output.out("tollgate \(TollgateVersion.current) (state layout \(JobDocument.currentVersion))")
             return .success
         case .exampleAgent:
             return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)

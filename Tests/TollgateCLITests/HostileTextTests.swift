@@ -113,6 +113,8 @@ struct ResumeWithoutAReviewTests {
         let result = try job.tollgate("--version")
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("tollgate "))
+        // The layout the state branch is written in (docs/state.md), not the machine's own state version.
+        #expect(result.stdout.contains("(state layout 3)"), "\(result.stdout)")
     }
 
     @Test func everyCommandTakesTheCurrentDirectoryAsTheJob() throws {
