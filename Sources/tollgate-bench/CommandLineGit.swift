@@ -19,11 +19,16 @@ struct CommandLineGit {
         return values
     }()
 
-    /// Runs `git -C <directory> <arguments>`, with standard output discarded; throws unless it exits with 0.
+    /// Runs `git -C <directory> <arguments>`, its output discarded (a failure is named by its exit status); throws
+    /// unless it exits with 0.
     /// - Returns: the CPU seconds the process used.
     @discardableResult
     func run(_ arguments: String...) throws -> Double {
-        let result = try Spawn.run(["git", "-C", directory.path] + arguments, environment: environment)
+        let result = try Spawn.run(
+            ["git", "-C", directory.path] + arguments,
+            environment: environment,
+            discardingErrors: true
+        )
         guard result.status == 0 else {
             throw BenchError("git \(arguments.joined(separator: " ")) failed (exit status \(result.status))")
         }

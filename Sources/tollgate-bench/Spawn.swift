@@ -13,8 +13,13 @@ enum Spawn {
     }
 
     /// Runs `argv` (the first element a path, or a name looked up in `PATH`) to its end; standard output goes to
-    /// `output`, or nowhere.
-    static func run(_ argv: [String], environment: [String: String], output: URL? = nil) throws -> Result {
+    /// `output`, or nowhere; standard error too with `discardingErrors` (git's chatter between the figures).
+    static func run(
+        _ argv: [String],
+        environment: [String: String],
+        output: URL? = nil,
+        discardingErrors: Bool = false
+    ) throws -> Result {
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -25,6 +30,7 @@ enum Spawn {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output?.path ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if discardingErrors { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         let start = ContinuousClock.now
         var pid = pid_t()
         let code = posix_spawnp(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
