@@ -339,4 +339,29 @@ struct DispatchTests {
         let body = try #require(host.pull(for: "phase-2-tactical")).body
         #expect(body.contains("### Gates (1/2 passed)"))
     }
+
+    @Test func gatesRunAfterASingleRunTooAndAgainAfterRequestedChanges() async throws {
+        let agent = PlanAgentRunner(plan: Self.diamond)
+        let gate = #"verify.gates=[{"name":"answered","command":"grep -q feedback work/phase-2.txt"}]"#
+        let job = try await LocalJob(
+            "dispatch-single-gates",
+            autonomy: .full,
+            assignments: ["dispatch.mode=single", gate],
+            runner: agent
+        )
+        #expect(try await job.run().isFrozen, "the failed gate freezes at full autonomy")
+        #expect(agent.taskRuns.isEmpty)
+        #expect(try job.state.plan == nil)
+        #expect(try job.state.freezeReason?.description.contains("gate `answered` failed (exit 1)") == true)
+        try job.review(.requestChanges, message: "Make the gate pass")
+        #expect(try await job.resume() == .completed)
+        let first = try job.git(["show", "main:verify/phase-2/rev-1/gates.json"])
+        let second = try job.git(["show", "main:verify/phase-2/rev-2/gates.json"])
+        #expect(try JSONDecoder().decode(GateReport.self, from: Data(first.utf8)).passed == false)
+        #expect(try JSONDecoder().decode(GateReport.self, from: Data(second.utf8)).passed == true)
+        let types = try job.events.map(\.type)
+        #expect(types.filter { $0 == .planFailed }.count == 1 && types.filter { $0 == .planVerified }.count == 1)
+        // The squash of a phase whose last verification passed carries no Tollgate-Verify trailer.
+        #expect(!(try job.git(["log", "--format=%B", "-1", "main~1"]).contains("Tollgate-Verify")))
+    }
 }
