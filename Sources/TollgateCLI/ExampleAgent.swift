@@ -24,7 +24,14 @@ enum ExampleAgent {
         let revision = Int(environment["TOLLGATE_REVISION"] ?? "1") ?? 1
         var files = Files(root: root)
         var outcome: AgentOutcome
-        if environment["TOLLGATE_MODE"] != "work", let feedbackPath = environment["TOLLGATE_FEEDBACK"] {
+        if environment["TOLLGATE_MODE"] == AgentMode.task.rawValue, let task = environment["TOLLGATE_TASK"] {
+            outcome = try carryOut(
+                task: task,
+                title: environment["TOLLGATE_TASK_TITLE"] ?? task,
+                phase: phase,
+                files: &files
+            )
+        } else if environment["TOLLGATE_MODE"] != "work", let feedbackPath = environment["TOLLGATE_FEEDBACK"] {
             let items = try JSONDecoder().decode(
                 [FeedbackItem].self,
                 from: Data(contentsOf: URL(fileURLWithPath: feedbackPath))
@@ -122,6 +129,19 @@ enum ExampleAgent {
                 jobComplete: false
             )
         }
+    }
+
+    /// One task of a dispatched plan (`TOLLGATE_MODE=task`): its output only, in its own worktree.
+    static func carryOut(task: String, title: String, phase: Int, files: inout Files) throws -> AgentOutcome {
+        try files.write(
+            "outputs/\(task).md",
+            "# \(task)\n\n\(title).\n\nDone in phase \(phase) as its own task: the todo `\(task)` is carried out.\n"
+        )
+        return AgentOutcome(
+            summary: "Carry out \(task)",
+            details: "Wrote `outputs/\(task).md`.",
+            jobComplete: false
+        )
     }
 
     /// Answers every item: an inline comment gets a note right under its line; every item is listed in

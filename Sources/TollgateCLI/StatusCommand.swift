@@ -59,6 +59,7 @@ enum StatusCommand {
             output.out("  \(critique.line)")
             output.out("  \(critique.loopLine)")
         }
+        for line in PlanStatus.lines(state) { output.out(line) }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         if let process {
@@ -129,6 +130,8 @@ enum StatusCommand {
         var next: String?
         var mergedPhases: Int
         var critique: PhaseCritique?
+        /// The dispatched plan and the gates (DESIGN §10); nil when neither ran.
+        var plan: PlanStatus?
         /// What to type next (nil: nothing is left to do).
         var nextCommand: String?
         /// The tollgate process working on the job now, if one is.
@@ -164,6 +167,7 @@ enum StatusCommand {
             next = state.next?.description
             mergedPhases = state.merged.count
             critique = state.critique
+            plan = PlanStatus(state)
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -183,13 +187,14 @@ enum StatusCommand {
             try container.encode(next, forKey: .next)
             try container.encode(mergedPhases, forKey: .mergedPhases)
             try container.encode(critique, forKey: .critique)  // null when no critique ran in this phase
+            try container.encode(plan, forKey: .plan)  // null when no plan was dispatched and no gate ran
             try container.encode(nextCommand, forKey: .nextCommand)
             try container.encode(process, forKey: .process)  // null when no tollgate process works on the job
         }
 
         enum CodingKeys: String, CodingKey {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
-                failure, next, mergedPhases, critique, nextCommand, process
+                failure, next, mergedPhases, critique, plan, nextCommand, process
         }
     }
 }

@@ -32,18 +32,29 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case afterMerge = "after-merge"
     /// The merged branch is deleted and the review closed; the state still names the old phase.
     case afterFinish = "after-finish"
+    /// A dispatched task's start is recorded and its worktree made; its agent has not run.
+    case afterTaskStart = "after-task-start"
+    /// A task's agent ended, its result is kept and its work committed on its task branch; the state does not say
+    /// so yet.
+    case afterTaskFinish = "after-task-finish"
+    /// A task's commit landed on the phase branch; the state does not say so yet.
+    case afterTaskMerge = "after-task-merge"
+    /// A verify gate ended and its result is recorded; its commit status is not posted yet.
+    case afterGate = "after-gate"
     /// A state commit is written but the state ref has not moved.
     case beforeStateUpdate = "before-state-update"
 
-    /// Which runs reach a point: every job, only jobs whose phases are critiqued, or only jobs on a remote host.
+    /// Which runs reach a point: every job, only jobs whose phases are critiqued, only jobs on a remote host, or
+    /// only jobs whose tactical phases dispatch a plan and run gates.
     public enum Reach: Sendable {
-        case everyJob, critique, remoteHost
+        case everyJob, critique, remoteHost, dispatch
     }
 
     public var reach: Reach {
         switch self {
         case .afterCritiqueStep, .afterRevision, .afterGates, .afterIteration: .critique
         case .afterPush, .afterComment: .remoteHost
+        case .afterTaskStart, .afterTaskFinish, .afterTaskMerge, .afterGate: .dispatch
         default: .everyJob
         }
     }

@@ -80,6 +80,7 @@ extension JobRunner {
     func finishPhase() async throws {
         let branch = state.branch
         if try repository.currentBranch() != "main" { try checkout("main", during: "finishing \(state.phase)") }
+        try cleanUpTasks()
         _ = try repository.deleteBranch(branch)
         if let review = state.review, let landed = state.merged.last {
             try await host.markMerged(review, commit: landed.commit)

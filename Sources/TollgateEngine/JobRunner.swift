@@ -132,6 +132,8 @@ final class JobRunner {
         case .runAgent(let run, let mode): try await runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
         case .critique(let run): try await critique(run: run)
+        case .dispatch: try await dispatch()
+        case .verify(let run): try await verify(run: run)
         case .requestReview: try await requestReview()
         case .merge(let approvers): try await merge(approvers: approvers)
         case .finishPhase: try await finishPhase()
@@ -152,7 +154,8 @@ final class JobRunner {
         }
         progress("\(state.phase) on \(branch)")
         try FaultPoint.afterBranch.trip()
-        try record(machine.phasePrepared(base: main.hex), after: .preparePhase)
+        // A tactical phase reads the plan the strategic phase merged (JobRunner+Dispatch.swift).
+        try record(machine.phasePrepared(base: main.hex, plan: try planDecision(main: main)), after: .preparePhase)
     }
 
     private func runAgent(run: Int, mode: AgentMode) async throws {
@@ -306,7 +309,15 @@ final class JobRunner {
         }
         progress("  committed \(head.hex.prefix(10)) on \(branch)")
         let critiqued = report.failure == nil && CritiqueConfig(config).applies(to: state.phase.type)
-        try record(machine.runCommitted(run: run, head: head.hex, critique: critiqued), after: .commitRun(run: run))
+        try record(
+            machine.runCommitted(
+                run: run,
+                head: head.hex,
+                critique: critiqued,
+                verify: report.failure == nil && verifyDue
+            ),
+            after: .commitRun(run: run)
+        )
     }
 
     private func critique(run: Int) async throws {

@@ -107,8 +107,16 @@ public final class JobSession {
         // With the lock held, no tollgate of this job runs: an agent group on record was left by one killed
         // outright, and it ends before anything runs again (never two agents on one job).
         var notes: [String] = []
-        if lock != nil, let ended = ProcessGroups.endSurvivors(recordedAt: workspace.agentGroupRecord) {
-            notes.append(ended)
+        if lock != nil {
+            // The phase's agent, and the task agents of a dispatched plan (one record each).
+            let tasks =
+                (try? FileManager.default.contentsOfDirectory(
+                    at: workspace.taskAgentGroups,
+                    includingPropertiesForKeys: nil
+                )) ?? []
+            for record in [workspace.agentGroupRecord] + tasks.sorted(by: { $0.path < $1.path }) {
+                if let ended = ProcessGroups.endSurvivors(recordedAt: record) { notes.append(ended) }
+            }
         }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
         try store.load()

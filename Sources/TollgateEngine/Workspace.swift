@@ -48,6 +48,43 @@ public final class Workspace {
             .deletingLastPathComponent()
     }
 
+    // MARK: - Dispatched tasks and verification (DESIGN §10)
+
+    /// Where a task's linked worktree lives: `.git/tollgate/worktrees/<name>` (`<phase branch>-task-<id>`).
+    func worktree(_ name: String) -> URL {
+        privateDirectory.appendingPathComponent("worktrees", isDirectory: true)
+            .appendingPathComponent(name, isDirectory: true)
+    }
+
+    /// A task's private files (brief, outcome, result, log, reference snapshot) in
+    /// `.git/tollgate/tasks/<phase branch>/<id>/`.
+    struct TaskFiles {
+        let folder: URL
+        var brief: URL { folder.appendingPathComponent("brief.md") }
+        var outcome: URL { folder.appendingPathComponent("outcome.json") }
+        /// The agent's report and time, written once it ended: a rerun adopts it instead of running it again.
+        var result: URL { folder.appendingPathComponent("result.json") }
+        var log: URL { folder.appendingPathComponent("agent.log") }
+        var references: URL { folder.appendingPathComponent("refs.json") }
+    }
+
+    func taskFiles(phase: PhaseRef, task: String) -> TaskFiles {
+        TaskFiles(folder: file("tasks/\(phase.branch)/\(task)/.keep").deletingLastPathComponent())
+    }
+
+    /// The folder of the process group records of task agents, one file a running task.
+    var taskAgentGroups: URL { privateDirectory.appendingPathComponent("agent-groups", isDirectory: true) }
+
+    /// The record of a task agent's process group while it runs.
+    func taskAgentGroupRecord(_ name: String) -> URL {
+        file("agent-groups/\(name)")
+    }
+
+    /// The gate logs of a phase's revision: `.git/tollgate/verify/<phase branch>/rev-M/`.
+    func verifyLogs(phase: PhaseRef, revision: Int) -> URL {
+        file("verify/\(phase.branch)/rev-\(revision)/.keep").deletingLastPathComponent()
+    }
+
     private func file(_ relative: String) -> URL {
         let url = privateDirectory.appendingPathComponent(relative)
         try? FileManager.default.createDirectory(

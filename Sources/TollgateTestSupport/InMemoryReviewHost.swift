@@ -154,6 +154,28 @@ public final class InMemoryReviewHost: ReviewHost {
         pulls[index].mergeCommit = commit
     }
 
+    // MARK: - CommitStatusPosting
+
+    /// A commit status the engine posted.
+    public struct PostedStatus: Sendable, Equatable {
+        public var commit: String
+        public var status: GateReport.Status
+    }
+
+    /// Every commit status posted, in order (a repeat of a context's latest state is not posted: Gitea's latest
+    /// counts, and the engine looks first).
+    public private(set) var statuses: [PostedStatus] = []
+
+    public func postStatus(_ status: GateReport.Status, on commit: String) async throws {
+        count("postStatus")
+        if let latest = statuses.last(where: { $0.commit == commit && $0.status.context == status.context }),
+            latest.status == status
+        {
+            return
+        }
+        statuses.append(PostedStatus(commit: commit, status: status))
+    }
+
     // MARK: - ReviewCommenting
 
     public func postNote(_ body: String, key: String, on handle: ReviewHandle) async throws {

@@ -45,6 +45,24 @@ public struct JobEventType: RawRepresentable, Hashable, Sendable, Codable, Expre
     public static let phaseMerged: JobEventType = "phase.merged"
     public static let phaseFinished: JobEventType = "phase.finished"
 
+    // MARK: - Plans (DESIGN §10)
+
+    public static let planCreated: JobEventType = "plan.created"
+    public static let planSkipped: JobEventType = "plan.skipped"
+    public static let planInvalid: JobEventType = "plan.invalid"
+    public static let planDispatched: JobEventType = "plan.dispatched"
+    public static let taskStarted: JobEventType = "task.started"
+    public static let taskFinished: JobEventType = "task.finished"
+    public static let taskMerged: JobEventType = "task.merged"
+    public static let taskConflict: JobEventType = "task.conflict"
+    /// A task that cannot start because a dependency did not land (beyond DESIGN §10's list: the state change
+    /// needs its event).
+    public static let taskBlocked: JobEventType = "task.blocked"
+    public static let planCompleted: JobEventType = "plan.completed"
+    public static let gateFinished: JobEventType = "gate.finished"
+    public static let planVerified: JobEventType = "plan.verified"
+    public static let planFailed: JobEventType = "plan.failed"
+
     // MARK: - Reviews
 
     public static let reviewOpened: JobEventType = "review.opened"

@@ -13,7 +13,7 @@ import Foundation
 ///
 /// The shell persists the state after every input, before doing the next step: that record is the intent.
 public struct JobMachine: Sendable, Equatable {
-    public private(set) var state: JobState
+    public internal(set) var state: JobState
 
     public init(state: JobState) {
         self.state = state
@@ -37,12 +37,14 @@ public struct JobMachine: Sendable, Equatable {
         return [event(.jobRetried, ["previousFailure": cause, "next": describeNext()])]
     }
 
-    /// The phase branch exists and is checked out.
-    public mutating func phasePrepared(base: String) -> [JobEvent] {
+    /// The phase branch exists and is checked out; `plan` says how a tactical phase runs (DESIGN §10): one agent
+    /// run, or the plan's todos dispatched as tasks.
+    public mutating func phasePrepared(base: String, plan: PlanDecision = .single) -> [JobEvent] {
         state.revision = 1
         state.runs += 1
         let mode: AgentMode = state.pendingFeedback.isEmpty ? .work : .feedback
         state.next = .runAgent(run: state.runs, mode: mode)
+        let planEvents = planDecided(plan)
         return [
             event(
                 .phaseStarted,
@@ -51,7 +53,7 @@ public struct JobMachine: Sendable, Equatable {
                     "base": base, "next": describeNext(),
                 ]
             )
-        ]
+        ] + planEvents
     }
 
     /// The agent run ended (or was found already ended in its recorded result).
@@ -74,9 +76,15 @@ public struct JobMachine: Sendable, Equatable {
     /// (a critique below threshold, say) that freezes a boundary the autonomy level would merge.
     ///
     /// With `critique`, the phase's artifacts are critiqued before the boundary is decided.
-    public mutating func runCommitted(run: Int, head: String, critique: Bool = false, guardReason: String? = nil)
-        -> [JobEvent]
-    {
+    /// With `verify`, `verify.gates` run on the branch head first (DESIGN §10: after any tactical phase when gates
+    /// are set, and again after a dispatched plan's feedback revision).
+    public mutating func runCommitted(
+        run: Int,
+        head: String,
+        critique: Bool = false,
+        verify: Bool = false,
+        guardReason: String? = nil
+    ) -> [JobEvent] {
         let report = state.lastRun ?? AgentReport()
         var events = [event(.revisionCommitted, ["run": "\(run)", "head": head, "branch": state.branch])]
         if let failure = report.failure {
@@ -103,6 +111,9 @@ public struct JobMachine: Sendable, Equatable {
             }
         }
         state.lastRun = nil
+        if verify {
+            return events + verifyScheduled(run: run)
+        }
         if critique {
             state.next = .critique(run: run)
             events.append(event(.critiqueScheduled, ["run": "\(run)", "next": describeNext()]))
@@ -119,10 +130,13 @@ public struct JobMachine: Sendable, Equatable {
         return events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil)
     }
 
-    private mutating func decideBoundary(guardReason: String?) -> [JobEvent] {
+    /// Freezes or merges the boundary: a failed verification (DESIGN §10) freezes at every level, then the autonomy
+    /// rule decides, then `guardReason`.
+    mutating func decideBoundary(guardReason: String?) -> [JobEvent] {
         var events: [JobEvent] = []
         let reason =
-            FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
+            state.verifyFailure.map { FreezeRule.Reason.guardTripped($0) }
+            ?? FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
             ?? guardReason.map { FreezeRule.Reason.guardTripped($0) }
         if let reason {
             state.freezeReason = reason
@@ -184,7 +198,8 @@ public struct JobMachine: Sendable, Equatable {
             ]
         case .changesRequested(let items):
             state.status = .running
-            state.pendingFeedback = items
+            // What the verification found failed goes to the agent with the reviewers' items (DESIGN §10).
+            state.pendingFeedback = items + verifyFailureItems()
             state.revision += 1
             state.runs += 1
             state.next = .runAgent(run: state.runs, mode: .feedback)
@@ -288,6 +303,9 @@ public struct JobMachine: Sendable, Equatable {
 
     /// The job was cancelled by its owner.
     public mutating func cancelled(reason: String) -> [JobEvent] {
+        if let plan = state.plan, [.draft, .dispatching, .running, .verifying].contains(plan.status) {
+            state.plan?.status = .cancelled
+        }
         state.status = .cancelled
         state.next = nil
         return [event(.jobCancelled, ["reason": reason])]
@@ -295,13 +313,13 @@ public struct JobMachine: Sendable, Equatable {
 
     // MARK: - Helpers
 
-    private func event(_ type: JobEventType, _ data: [String: String]) -> JobEvent {
+    func event(_ type: JobEventType, _ data: [String: String]) -> JobEvent {
         JobEvent(type: type, phase: state.phase.number, revision: state.revision, data: data)
     }
 
-    private func describeNext() -> String { state.next?.description ?? "none" }
+    func describeNext() -> String { state.next?.description ?? "none" }
 
-    private mutating func add(_ usage: AgentOutcome.Usage) {
+    mutating func add(_ usage: AgentOutcome.Usage) {
         state.usage.inputTokens = (state.usage.inputTokens ?? 0) + (usage.inputTokens ?? 0)
         state.usage.outputTokens = (state.usage.outputTokens ?? 0) + (usage.outputTokens ?? 0)
         state.usage.costUSD = (state.usage.costUSD ?? 0) + (usage.costUSD ?? 0)

@@ -47,6 +47,11 @@ public struct JobState: Codable, Sendable, Equatable {
     public var merged: [MergedPhase]
     /// Usage summed over the agent runs.
     public var usage: AgentOutcome.Usage
+    /// The plan dispatched as tasks in the latest tactical phase that dispatched one (DESIGN §10); kept after the
+    /// phase, until the next dispatch.
+    public var plan: PlanRecord?
+    /// The current phase's latest verification (its gates and failed tasks); nil before one ran.
+    public var verification: VerifyRecord?
 
     public init(
         id: String,
@@ -81,6 +86,8 @@ public struct JobState: Codable, Sendable, Equatable {
         self.failure = nil
         self.merged = []
         self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)
+        self.plan = nil
+        self.verification = nil
     }
 
     /// The branch the current phase lives on.

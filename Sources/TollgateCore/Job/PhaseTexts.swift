@@ -17,6 +17,7 @@ public enum PhaseTexts {
             "Tollgate-Phase: \(state.phase.label)",
             "Tollgate-Revision: \(state.revision)",
         ]
+        if let verify = PlanTexts.verifyTrailer(state, approvers: approvers) { trailers.append(verify) }
         trailers += approvers.map { "Reviewed-by: \($0)" }
         trailers += state.coauthors.map { "Co-authored-by: \($0)" }
         let text = try templates.render(
@@ -131,6 +132,7 @@ public enum PhaseTexts {
                 "filesChanged": files, "lookAt": lookAt,
                 "score": state.critique?.line ?? "no critique ran for this phase",
                 "freezeReason": state.freezeReason?.description ?? "a review was asked for", "resumeHint": resumeHint,
+                "plan": PlanTexts.pullRequestSection(state),
             ]
         )
     }

@@ -9,6 +9,10 @@ public enum Step: Codable, Sendable, Equatable, CustomStringConvertible {
     case commitRun(run: Int)
     /// Critique the phase's artifacts, revising them in a bounded loop, and commit the reports on the branch.
     case critique(run: Int)
+    /// Run the plan's todos as tasks, one agent each in its own worktree, landing each on the phase branch.
+    case dispatch
+    /// Run `verify.gates` on the phase branch's head and commit their results; `run` is the phase's latest run.
+    case verify(run: Int)
     /// Open the review for the branch head, or ask again for a review of the new head.
     case requestReview
     /// Frozen: wait for a verdict on the open review.
@@ -24,6 +28,8 @@ public enum Step: Codable, Sendable, Equatable, CustomStringConvertible {
         case .runAgent(let run, let mode): "run-agent(\(run), \(mode.rawValue))"
         case .commitRun(let run): "commit-run(\(run))"
         case .critique(let run): "critique(\(run))"
+        case .dispatch: "dispatch"
+        case .verify(let run): "verify(\(run))"
         case .requestReview: "request-review"
         case .awaitVerdict: "await-verdict"
         case .merge: "merge"
@@ -40,4 +46,6 @@ public enum AgentMode: String, Codable, Sendable, Equatable {
     case feedback
     /// Revise the phase's artifacts to answer a critique's must-fix items.
     case revise
+    /// Carry out one todo of a dispatched plan, in the task's own worktree (DESIGN §10).
+    case task
 }

@@ -8,6 +8,8 @@ public enum TemplateName: String, Sendable, Hashable, CaseIterable, Comparable {
     case briefTactical = "brief-tactical.md"
     /// The brief of any phase in feedback mode: answer the review.
     case briefFeedback = "brief-feedback.md"
+    /// The brief of one task of a dispatched plan: carry out one todo in its own worktree (DESIGN §10).
+    case briefTask = "brief-task.md"
     /// The body of a phase's pull request.
     case prBody = "pr-body.md"
     /// The squash commit message; its first line is `Phase N (type): summary`.
@@ -28,10 +30,15 @@ public enum TemplateName: String, Sendable, Hashable, CaseIterable, Comparable {
                 "jobId", "description", "expert", "autonomy", "phase", "phaseType", "revision", "branch", "mode",
                 "freezeNote", "feedback", "outcomePath", "previous",
             ]
+        case .briefTask:
+            return [
+                "jobId", "description", "expert", "autonomy", "phase", "phaseType", "revision", "branch", "mode",
+                "phaseBranch", "task", "taskTitle", "taskDetails", "dependencies", "plan", "outcomePath",
+            ]
         case .prBody:
             return [
                 "jobId", "phase", "phaseType", "revision", "branch", "summary", "filesChanged", "lookAt", "score",
-                "freezeReason", "resumeHint",
+                "freezeReason", "resumeHint", "plan",
             ]
         case .squashMessage:
             return ["phase", "phaseType", "summary", "details", "trailers"]

@@ -26,6 +26,9 @@ public final class LocalReviewHost: ReviewHost {
     /// Reviewers read the workspace itself: there is nowhere to publish to.
     public func publish(branches: [String]) async throws {}
 
+    /// The gates' results are in the committed `verify/` report: there is nowhere else to show them.
+    public func postStatus(_ status: GateReport.Status, on commit: String) async throws {}
+
     public func requestReview(_ request: ReviewRequest, existing: ReviewHandle?) async throws -> ReviewHandle {
         var book = try storage.book()
         if let index = book.reviews.lastIndex(where: { $0.branch == request.branch && $0.state == .open }) {

@@ -7,7 +7,7 @@ import TollgateCore
 /// idempotent: called again after a crash, it finds what the first call did and does not do it twice. No method has
 /// a default: a host says what each one does, even when that is nothing.
 public protocol ReviewHost: AnyObject, ReviewPublishing, ReviewRequesting, VerdictReading, BranchSyncing,
-    ReviewMerging, ReviewCommenting
+    ReviewMerging, ReviewCommenting, CommitStatusPosting
 {
     /// `local` or `gitea`, as `status` shows it and as ``ReviewHandle/host`` records it.
     var name: ReviewHostKind { get }
@@ -84,6 +84,14 @@ public protocol ReviewCommenting: AnyObject {
     /// (else the file's first line), once per `key`, as `postNote` posts.
     func postCritique(_ findings: CritiqueFindings, summary: String, key: String, on handle: ReviewHandle)
         async throws
+}
+
+/// Shows the verify gates' results on the commits they checked (DESIGN §10): commit statuses on Gitea.
+public protocol CommitStatusPosting: AnyObject {
+    /// Posts `status` on `commit` (which ``ReviewPublishing/publish(branches:)`` made visible on the host), unless
+    /// the commit's latest status of that context already has that state and description, so a rerun after a crash
+    /// posts nothing twice. The local host shows no statuses and does nothing.
+    func postStatus(_ status: GateReport.Status, on commit: String) async throws
 }
 
 /// What a freeze asks the host to open.

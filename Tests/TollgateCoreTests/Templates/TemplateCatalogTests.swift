@@ -15,6 +15,9 @@ struct TemplateCatalogTests {
         "freezeReason": "autonomy guided: every plan is reviewed",
         "resumeHint": "Then run `tollgate resume`.", "details": "Details of the phase.",
         "trailers": "Tollgate-Job: job-7f3a\nTollgate-Phase: 3-strategic",
+        "phaseBranch": "phase-4-tactical", "task": "lexer", "taskTitle": "Split the lexer out",
+        "taskDetails": "Keep the public API.", "dependencies": "- `tokens` Name the tokens",
+        "plan": "\n### Plan (1/2 landed)\n",
     ]
 
     private static func realTexts() throws -> [TemplateName: String] {

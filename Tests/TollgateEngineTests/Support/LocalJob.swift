@@ -16,6 +16,8 @@ final class LocalJob {
     let resources: ResourceBundle
     /// The in-process agent, or nil when the job runs a shell command.
     let scripted: ScriptedAgentRunner?
+    /// An in-process agent of the test's own (such as a ``PlanAgentRunner``), used instead of the phases script.
+    let runner: (any AgentRunner)?
     /// The review host when it is the in-memory one (the job's `review.host` is then `gitea`); nil: the local host.
     let host: InMemoryReviewHost?
     /// Every progress line the engine printed, in order.
@@ -28,12 +30,14 @@ final class LocalJob {
         completeAt: Int = 3,
         agent: String? = nil,
         assignments: [String] = [],
-        host: InMemoryReviewHost? = nil
+        host: InMemoryReviewHost? = nil,
+        runner: (any AgentRunner)? = nil
     ) async throws {
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
         resources = try ResourceBundle.locate()
-        scripted = agent == nil ? ScriptedAgentRunner.phases(completeAt: completeAt) : nil
+        scripted = agent == nil && runner == nil ? ScriptedAgentRunner.phases(completeAt: completeAt) : nil
+        self.runner = runner
         self.host = host
         // The command is recorded with the job as a user's would be; the scripted runner stands in for the shell.
         let command = agent ?? "scripted-phases-agent"
@@ -63,7 +67,7 @@ final class LocalJob {
     private func drive(readVerdict: Bool) async throws -> JobSession.Result {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         var lines: [String] = []
-        let result = try await session.run(readVerdict: readVerdict, agent: scripted) { lines.append($0) }
+        let result = try await session.run(readVerdict: readVerdict, agent: runner ?? scripted) { lines.append($0) }
         progress += lines
         return result
     }

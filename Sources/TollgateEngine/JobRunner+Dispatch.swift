@@ -1,0 +1,366 @@
+import Foundation
+import GitKit
+import TollgateCore
+
+/// A tactical phase with a plan (DESIGN §10): the plan read as the phase is prepared, its todos dispatched as tasks
+/// (one agent a task in its own linked worktree, at most `dispatch.maxParallel` at once, each landing on the phase
+/// branch as one commit, one landing at a time), and the task branches cleaned up when the phase lands.
+///
+/// The decisions are ``DispatchMachine``'s; every step is recorded in the job's state (``JobState/plan``) with its
+/// event before the next one, and each is idempotent, so a dispatch killed at any point goes on without running a
+/// finished task again: a task's kept result is taken instead of running its agent, its commit on the task branch
+/// is found by its trailer, its landing by the `Tollgate-Task` trailer.
+extension JobRunner {
+    /// How the phase being prepared runs, from `dispatch.mode` and `todos.yaml` on `main` (at `main`).
+    ///
+    /// Only a tactical phase in work mode dispatches.
+    func planDecision(main: OID) throws -> PlanDecision {
+        guard state.phase.type == .tactical, state.pendingFeedback.isEmpty else { return .single }
+        let mode = config[ConfigKeys.dispatchMode]
+        guard mode != .single, let data = try repository.fileContents(TodoPlan.fileName, at: main) else {
+            return .single
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let error = PlanError(line: 0, column: 0, message: "the file is not UTF-8 text")
+            return PlanDecision.decide(mode: mode, reading: .invalid([error]))
+        }
+        return PlanDecision.decide(mode: mode, reading: TodoPlan.read(text))
+    }
+
+    /// Whether `verify.gates` run after the current run's commit: after any tactical run when gates are set, and
+    /// after a feedback run of a dispatched plan (its failures are judged again).
+    var verifyDue: Bool {
+        state.phase.type == .tactical && (!config[ConfigKeys.verifyGates].isEmpty || state.currentPlan != nil)
+    }
+
+    // MARK: - The dispatch step
+
+    func dispatch() async throws {
+        guard let plan = state.currentPlan else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "the dispatch step has no plan recorded")
+        }
+        if try repository.currentBranch() != plan.branch {
+            try checkout(plan.branch, during: "dispatching the plan of \(state.phase)")
+        }
+        var dispatch = DispatchMachine(
+            plan: plan.todoPlan,
+            maxParallel: config[ConfigKeys.dispatchMaxParallel],
+            recorded: plan.states
+        )
+        let left = plan.tasks.filter { !$0.state.isFinal }.count
+        progress("  plan: \(plan.tasks.count) task(s), \(left) to go, at most \(dispatch.maxParallel) at once")
+        let agent = self.agent
+        var interrupted: Int32?
+        try await withThrowingTaskGroup(of: TaskRun.Outcome.self) { group in
+            var running = 0
+            while true {
+                var acted = false
+                var verify = false
+                if interrupted == nil {
+                    for action in dispatch.next() {
+                        switch action {
+                        case .block(let ids):
+                            try record(machine.tasksBlocked(ids), after: .dispatch)
+                            dispatch.blocked(ids)
+                            progress("  blocked (a dependency did not land): \(ids.joined(separator: ", "))")
+                            acted = true
+                        case .land(let id):
+                            dispatch.landingStarted(id)
+                            if try landTask(id) { dispatch.landed(id) } else { dispatch.conflicted(id) }
+                            acted = true
+                        case .start(let id):
+                            let run = try startTask(id)
+                            dispatch.started(id)
+                            group.addTask { try await run.perform(agent: agent) }
+                            running += 1
+                            acted = true
+                        case .verify:
+                            verify = true
+                        }
+                    }
+                }
+                if verify { break }
+                if acted { continue }
+                guard running > 0, let outcome = try await group.next() else {
+                    if interrupted != nil { break }
+                    throw EngineError.corruptState(
+                        path: workspace.root.path,
+                        reason: "the dispatch of \(state.phase) has no task to run and none to wait for"
+                    )
+                }
+                running -= 1
+                if let signal = outcome.interrupted {
+                    interrupted = signal
+                    continue
+                }
+                let succeeded = try finishTask(outcome)
+                dispatch.finished(outcome.id, succeeded: succeeded)
+            }
+        }
+        if let interrupted { throw EngineError.interrupted(signal: interrupted) }
+        try removeTaskWorktrees()
+        try record(machine.dispatchCompleted(), after: .dispatch)
+        if let done = state.currentPlan {
+            progress("  plan: \(done.progress.summary) landed on \(done.branch)")
+        }
+    }
+
+    /// Records the start of task `id` (unless a run before a crash did), makes its worktree on its branch from the
+    /// recorded start point, writes its brief, and returns its run.
+    private func startTask(_ id: String) throws -> TaskRun {
+        guard let plan = state.currentPlan, let task = plan.task(id) else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "the plan has no task \(id)")
+        }
+        let name = plan.branch(of: id)
+        let startPoint: OID
+        if task.state == .running, let recorded = task.startPoint.flatMap(OID.init(hex:)) {
+            // Started before a crash: the same branch, from the same point, with its result if it had ended.
+            startPoint = recorded
+        } else {
+            guard let tip = try repository.branchTip(plan.branch) else {
+                throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
+            }
+            startPoint = tip
+            try record(machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
+        }
+        let files = workspace.taskFiles(phase: state.phase, task: id)
+        _ = try taskReferencesBefore(files)
+        let path = workspace.worktree(name)
+        try repository.addWorktree(name: name, at: path, branch: name, from: startPoint)
+        guard let started = state.currentPlan else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
+        }
+        let brief = try PlanTexts.taskBrief(
+            state,
+            task: task,
+            plan: started,
+            outcomePath: files.outcome.path,
+            templates: templates
+        )
+        try Workspace.writeAtomically(Data(brief.utf8), to: files.brief)
+        let environment = [
+            "TOLLGATE_JOB": state.id,
+            "TOLLGATE_PHASE": "\(state.phase.number)",
+            "TOLLGATE_PHASE_TYPE": state.phase.type.rawValue,
+            "TOLLGATE_MODE": AgentMode.task.rawValue,
+            "TOLLGATE_REVISION": "\(state.revision)",
+            "TOLLGATE_AUTONOMY": state.autonomy.rawValue,
+            "TOLLGATE_BRANCH": name,
+            "TOLLGATE_PHASE_BRANCH": plan.branch,
+            "TOLLGATE_TASK": id,
+            "TOLLGATE_TASK_TITLE": task.title,
+            "TOLLGATE_BRIEF": files.brief.path,
+            "TOLLGATE_OUTCOME": files.outcome.path,
+            "TOLLGATE_WORKSPACE": path.path,
+        ]
+        let invocation = AgentInvocation(
+            command: config[ConfigKeys.agentCommand],
+            environment: environment,
+            directory: path,
+            outcomeFile: files.outcome,
+            logFile: files.log,
+            timeoutSeconds: config[ConfigKeys.agentTimeoutSeconds],
+            graceSeconds: config[ConfigKeys.agentGraceSeconds],
+            runtimeRecord: workspace.taskAgentGroupRecord(name)
+        )
+        let adopting = TaskRun.recorded(at: files.result) != nil
+        progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
+        try FaultPoint.afterTaskStart.trip()
+        let job = state
+        return TaskRun(
+            id: id,
+            branch: name,
+            worktree: path,
+            invocation: invocation,
+            resultFile: files.result,
+            message: { report in
+                PlanTexts.taskRunMessage(
+                    job,
+                    task: id,
+                    summary: report.outcome.summary,
+                    failed: report.failure != nil
+                )
+            },
+            signature: signature
+        )
+    }
+
+    /// Records how task `outcome.id` ended (its references checked first); returns whether it succeeded.
+    private func finishTask(_ outcome: TaskRun.Outcome) throws -> Bool {
+        guard let plan = state.currentPlan else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
+        }
+        var report = outcome.report
+        let files = workspace.taskFiles(phase: state.phase, task: outcome.id)
+        if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) {
+            report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
+            try Workspace.writeAtomically(
+                try JSONCoding.encoder.encode(TaskRun.Result(report: report, durationMs: outcome.durationMs)),
+                to: files.result
+            )
+        }
+        try FaultPoint.afterTaskFinish.trip()
+        try record(
+            machine.taskFinished(outcome.id, report: report, tip: outcome.tip, durationMs: outcome.durationMs),
+            after: .dispatch
+        )
+        let time = GateReport.seconds(outcome.durationMs)
+        if let failure = report.failure {
+            progress("  task \(outcome.id) failed (\(time)): \(failure)")
+            try removeTaskWorktree(plan.branch(of: outcome.id))
+            return false
+        }
+        progress("  task \(outcome.id) finished (\(time)): \(report.outcome.summary ?? "no summary")")
+        return true
+    }
+
+    /// Lands task `id` on the phase branch; returns false when it conflicts (nothing written, its branch kept).
+    private func landTask(_ id: String) throws -> Bool {
+        guard let plan = state.currentPlan, let task = plan.task(id),
+            let base = task.startPoint.flatMap(OID.init(hex:))
+        else {
+            throw EngineError.corruptState(path: workspace.root.path, reason: "task \(id) has no recorded start")
+        }
+        if try repository.currentBranch() != plan.branch {
+            try checkout(plan.branch, during: "landing task \(id)")
+        }
+        let result: LandingResult
+        do {
+            result = try repository.land(
+                branch: plan.branch(of: id),
+                startedAt: base,
+                onto: plan.branch,
+                message: PlanTexts.landingMessage(state, task: task),
+                trailerKey: PlanTexts.taskTrailer,
+                trailerValue: id,
+                author: signature,
+                committer: signature
+            )
+        } catch {
+            if error.isConflict {
+                throw EngineError.dirtyWorkspace(path: workspace.root.path, during: "landing task \(id)")
+            }
+            throw error
+        }
+        switch result {
+        case .landed(let commit, _), .alreadyLanded(let commit):
+            try FaultPoint.afterTaskMerge.trip()
+            try record(machine.taskLanded(id, commit: commit.hex), after: .dispatch)
+            progress("  task \(id) landed on \(plan.branch) as \(commit.hex.prefix(10))")
+            try removeTaskWorktree(plan.branch(of: id))
+            return true
+        case .conflicts(let conflicts):
+            let paths = conflicts.map(\.path)
+            try record(machine.taskConflicted(id, paths: paths), after: .dispatch)
+            progress(
+                "  task \(id) conflicts with \(plan.branch) in \(paths.joined(separator: ", ")); "
+                    + "its work is kept on \(plan.branch(of: id))"
+            )
+            try removeTaskWorktree(plan.branch(of: id))
+            return false
+        }
+    }
+
+    // MARK: - Worktrees
+
+    private func removeTaskWorktree(_ name: String) throws {
+        try repository.removeWorktree(name)
+        try? FileManager.default.removeItem(at: workspace.taskAgentGroupRecord(name))
+    }
+
+    /// Removes the worktrees of the current plan's tasks that are left (a crash between a landing's record and the
+    /// removal leaves one).
+    func removeTaskWorktrees() throws {
+        guard let plan = state.currentPlan else { return }
+        for task in plan.tasks where try repository.worktree(named: plan.branch(of: task.id)) != nil {
+            try removeTaskWorktree(plan.branch(of: task.id))
+        }
+    }
+
+    /// When the phase has landed on `main`: its tasks' worktrees go, and the branches of the tasks that landed
+    /// (their work is in the phase's squash); the branches of tasks that failed or conflicted stay, for reading.
+    func cleanUpTasks() throws {
+        guard let plan = state.currentPlan else { return }
+        try removeTaskWorktrees()
+        for task in plan.tasks where task.state == .done {
+            _ = try repository.deleteBranch(plan.branch(of: task.id))
+        }
+    }
+
+    // MARK: - The ref guard of a task (DESIGN §5)
+
+    /// The references the engine itself moves while task agents run (the state, the phase branch, the task
+    /// branches): a task's guard does not hold them against it.
+    private func movedByTheEngine(_ name: String, plan: PlanRecord) -> Bool {
+        name == StateStore.reference || name == "refs/heads/" + plan.branch
+            || name.hasPrefix("refs/heads/" + plan.branch + "-task-") || name.hasPrefix(RefGuard.quarantinePrefix)
+    }
+
+    /// The references as they were before the task's agent ran, kept in its files so a rerun compares with the same.
+    private func taskReferencesBefore(_ files: Workspace.TaskFiles) throws -> [String: String] {
+        if let data = try? Data(contentsOf: files.references),
+            let saved = try? JSONDecoder().decode([String: String].self, from: data)
+        {
+            return saved
+        }
+        let current = try repository.references().mapValues(\.hex)
+        try Workspace.writeAtomically(try JSONCoding.encoder.encode(current), to: files.references)
+        return current
+    }
+
+    /// Undoes what a task's agent did to references other than its task branch: each moved or created one is kept
+    /// under `refs/tollgate/quarantine/task-<id>/` and put back; returns the task's failure when there was any.
+    private func restoreTaskReferences(_ files: Workspace.TaskFiles, task id: String, plan: PlanRecord) throws
+        -> String?
+    {
+        let before = try taskReferencesBefore(files).filter { !movedByTheEngine($0.key, plan: plan) }
+        let after = try repository.references().mapValues(\.hex).filter { !movedByTheEngine($0.key, plan: plan) }
+        let branch = plan.branch(of: id)
+        let changes = RefGuard.changes(before: before, after: after, phaseBranch: branch)
+        guard !changes.isEmpty else { return nil }
+        var did: [String] = []
+        for change in changes {
+            let short = RefGuard.displayName(change.name)
+            let tail = change.name.hasPrefix("refs/") ? String(change.name.dropFirst(5)) : change.name
+            let quarantine = "\(RefGuard.quarantinePrefix)task-\(id)/\(tail)"
+            let current = after[change.name].flatMap(OID.init(hex:))
+            if let current {
+                let existing = try repository.resolve(reference: quarantine)
+                if existing != current {
+                    try repository.updateReference(
+                        quarantine,
+                        to: current,
+                        expected: existing,
+                        message: "tollgate: quarantine"
+                    )
+                }
+            }
+            switch change.kind {
+            case .moved(let from, let to):
+                did.append("moved \(short) from \(from.prefix(10)) to \(to.prefix(10))")
+                if let old = OID(hex: from) {
+                    try repository.updateReference(
+                        change.name,
+                        to: old,
+                        expected: current,
+                        message: "tollgate: put back"
+                    )
+                }
+            case .deleted(let from):
+                did.append("deleted \(short) (was \(from.prefix(10)))")
+                if let old = OID(hex: from) {
+                    try repository.updateReference(change.name, to: old, expected: nil, message: "tollgate: put back")
+                }
+            case .created(let to):
+                did.append("created \(short) at \(to.prefix(10))")
+                try repository.deleteReference(change.name)
+            }
+        }
+        let failure =
+            "the task's agent changed git state it must leave alone: \(did.joined(separator: "; ")). A task's agent "
+            + "commits on \(branch) only; each reference is as it was, and the agent's commits are kept under "
+            + "\(RefGuard.quarantinePrefix)task-\(id)/."
+        progress("  \(failure)")
+        return failure
+    }
+}
