@@ -2,7 +2,7 @@ import Foundation
 import TollgateCore
 import TollgateEngine
 
-/// `tollgate batch DIR --files GLOB... --critic CMD [--jobs N] [--json]` and `tollgate batch DIR --resume ID`.
+/// `tollgate batch DIR --files GLOB... --critic CMD [--revise CMD] [--jobs N] [--json]` and `tollgate batch DIR --resume ID`.
 ///
 /// Critiques many tracked files of the repository DIR at once, on the branch `batch/<id>` in a linked worktree of
 /// its own (``BatchRunner``), printing one line per unit state change (one JSON event a line with `--json`). Exit 0
@@ -11,7 +11,7 @@ public struct BatchCommand: Sendable, Equatable {
     /// What to do.
     public enum Mode: Sendable, Equatable {
         /// A new batch over the files the globs take.
-        case start(files: [String], critic: String)
+        case start(files: [String], critic: String, revise: String?)
         /// Go on with the batch of this id.
         case resume(id: String)
     }
@@ -33,7 +33,7 @@ public struct BatchCommand: Sendable, Equatable {
     public static let defaultJobs = 4
 
     static let help = """
-        USAGE: tollgate batch DIR --files GLOB [--files GLOB]... --critic CMD [--jobs N] [--json]
+        USAGE: tollgate batch DIR --files GLOB [--files GLOB]... --critic CMD [--revise CMD] [--jobs N] [--json]
                tollgate batch DIR --resume ID [--jobs N] [--json]
 
         Critiques many files at once: the files tracked at HEAD of the git repository DIR that a glob takes
@@ -49,6 +49,10 @@ public struct BatchCommand: Sendable, Equatable {
         OPTIONS:
           --files GLOB    the units: tracked files matching GLOB (repeatable)
           --critic CMD    the critic command (for example "tollgate example-critic --rounds 3")
+          --revise CMD    revise each unit that did not ship: at most 3 revise → critique iterations, the best
+                          kept and committed on batch/<id>; CMD runs in the worktree with TOLLGATE_MODE=revise,
+                          TOLLGATE_UNIT (the unit's path), TOLLGATE_FEEDBACK (the must-fix items, JSON) and
+                          TOLLGATE_WORKSPACE, and edits the file in place
           --jobs N        units critiqued at once, 1 to 64 (default 4)
           --resume ID     go on with batch ID: the units it finished are skipped
           --json          one JSON event a line instead of plain lines
@@ -62,6 +66,7 @@ public struct BatchCommand: Sendable, Equatable {
     static func parse(_ scanner: inout OptionScanner) throws(UsageError) -> BatchCommand {
         let files = try scanner.values("--files")
         let critic = try scanner.value("--critic")
+        let revise = try scanner.value("--revise")
         let resume = try scanner.value("--resume")
         let jobsText = try scanner.value("--jobs")
         let json = scanner.flag("--json")
@@ -77,9 +82,9 @@ public struct BatchCommand: Sendable, Equatable {
             jobs = value
         }
         if let resume {
-            guard files.isEmpty, critic == nil else {
+            guard files.isEmpty, critic == nil, revise == nil else {
                 throw UsageError(
-                    "--resume goes on with the batch's own files and critic: give no --files or --critic",
+                    "--resume goes on with the batch's own files, critic and reviser: give no --files, --critic or --revise",
                     command: "batch"
                 )
             }
@@ -100,7 +105,12 @@ public struct BatchCommand: Sendable, Equatable {
                 command: "batch"
             )
         }
-        return BatchCommand(directory: directory, mode: .start(files: files, critic: critic), jobs: jobs, json: json)
+        return BatchCommand(
+            directory: directory,
+            mode: .start(files: files, critic: critic, revise: revise),
+            jobs: jobs,
+            json: json
+        )
     }
 
     func run(output: Output) async throws -> ExitCode {
@@ -108,9 +118,9 @@ public struct BatchCommand: Sendable, Equatable {
         let repository = CLI.url(directory)
         let start: BatchRunner.Request.Start
         switch mode {
-        case .start(let files, let critic):
+        case .start(let files, let critic, let revise):
             let id = BatchSettings.newID(at: Date(), suffix: UInt16.random(in: 0...UInt16.max))
-            start = .new(id: id, files: files, critic: critic, revise: nil, jobs: jobs ?? Self.defaultJobs)
+            start = .new(id: id, files: files, critic: critic, revise: revise, jobs: jobs ?? Self.defaultJobs)
         case .resume(let id):
             start = .resume(id: id, jobs: jobs)
         }

@@ -164,6 +164,73 @@ struct BatchCommandTests {
         #expect(try String(contentsOf: directory.path("runs.log"), encoding: .utf8) == runs, "no unit critiqued twice")
     }
 
+    /// A reviser that turns a unit saying "low" into one saying "ship", after checking it got revise mode's
+    /// environment and the critic's must-fix item.
+    func reviser() throws -> String {
+        "/bin/sh "
+            + (try directory.write(
+                "reviser.sh",
+                """
+                #!/bin/sh
+                [ "$TOLLGATE_MODE" = revise ] || exit 5
+                grep -q 'Say more.' "$TOLLGATE_FEEDBACK" || exit 6
+                [ "$(cat "$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT")" = low ] || exit 7
+                printf 'ship\\n' > "$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT"
+
+                """
+            ).path)
+    }
+
+    @Test func aRevisedUnitShipsAndItsRevisionIsCommittedOnTheBatchBranchOnly() throws {
+        let result = try tollgate(
+            "batch",
+            repository.path,
+            "--files",
+            "ch/low.md",
+            "--files",
+            "ch/ship.md",
+            "--critic",
+            try critic(),
+            "--revise",
+            try reviser()
+        )
+        #expect(result.status == 0, "\(result)")
+        let id = try batchID(result)
+        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+        let units = try #require(summary["units"] as? [[String: Any]])
+        #expect(units.map { $0["state"] as? String } == ["shipped", "shipped"])
+        #expect(units.map { $0["iterations"] as? Int } == [1, 0])
+        #expect(units.first?["firstComposite"] as? Double == 5)
+        #expect(units.first?["finalComposite"] as? Double == 9)
+        #expect(try git("show", "batch/\(id):ch/low.md") == "ship")
+        #expect(try git("show", "batch/\(id):ch/ship.md") == "ship")
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "low\n")
+        #expect(try git("status", "--porcelain").isEmpty)
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("Stop reason: shipped"), "\(report)")
+    }
+
+    @Test func aReviserThatFailsKeepsTheOriginal() throws {
+        let result = try tollgate(
+            "batch",
+            repository.path,
+            "--files",
+            "ch/low.md",
+            "--critic",
+            try critic(),
+            "--revise",
+            "exit 9"
+        )
+        #expect(result.status == 1, "\(result)")
+        let id = try batchID(result)
+        #expect(try git("show", "batch/\(id):ch/low.md") == "low")
+        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+        let unit = try #require((summary["units"] as? [[String: Any]])?.first)
+        #expect(unit["state"] as? String == "below_threshold")
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("Stop reason: error: the reviser exited with status 9"), "\(report)")
+    }
+
     @Test(arguments: [
         (["batch", "REPO", "--critic", "x"], "batch needs the units: --files GLOB"),
         (["batch", "REPO", "--files", "ch/*.md"], "batch needs a critic: --critic CMD"),
@@ -176,7 +243,7 @@ struct BatchCommandTests {
         (["batch", "REPO", "--files", "/ch/*.md", "--critic", "x"], "is not a glob of repository paths"),
         (["batch", "NOREPO", "--files", "ch/*.md", "--critic", "x"], "is not a git repository"),
         (["batch", "REPO", "--resume", "nope"], "no batch nope in this repository"),
-        (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files or --critic"),
+        (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files, --critic or --revise"),
     ])
     func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
         let notRepository = directory.path("plain")
