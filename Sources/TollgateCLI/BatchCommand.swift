@@ -14,6 +14,10 @@ public struct BatchCommand: Sendable, Equatable {
         case start(files: [String], critic: String, revise: String?)
         /// Go on with the batch of this id.
         case resume(id: String)
+        /// Land the batch's revisions (of these units; all when empty) on the current branch.
+        case accept(id: String, units: [String])
+        /// Revert the commit that accepted the batch.
+        case rollback(id: String)
     }
 
     public var directory: String
@@ -35,6 +39,7 @@ public struct BatchCommand: Sendable, Equatable {
     static let help = """
         USAGE: tollgate batch DIR --files GLOB [--files GLOB]... --critic CMD [--revise CMD] [--jobs N] [--json]
                tollgate batch DIR --resume ID [--jobs N] [--json]
+               tollgate batch DIR --accept ID [--unit NAME]... | --rollback ID
 
         Critiques many files at once: the files tracked at HEAD of the git repository DIR that a glob takes
         (* within a folder, ** across folders: --files 'chapters/*.md', --files 'docs/**/*.md'). The batch works
@@ -50,11 +55,14 @@ public struct BatchCommand: Sendable, Equatable {
           --files GLOB    the units: tracked files matching GLOB (repeatable)
           --critic CMD    the critic command (for example "tollgate example-critic --rounds 3")
           --revise CMD    revise each unit that did not ship: at most 3 revise → critique iterations, the best
-                          kept and committed on batch/<id>; CMD runs in the worktree with TOLLGATE_MODE=revise,
-                          TOLLGATE_UNIT (the unit's path), TOLLGATE_FEEDBACK (the must-fix items, JSON) and
-                          TOLLGATE_WORKSPACE, and edits the file in place
+                          kept and committed on batch/<id>; CMD runs with TOLLGATE_MODE=revise, TOLLGATE_UNIT (the
+                          unit's path), TOLLGATE_FEEDBACK (the must-fix items, JSON) and TOLLGATE_WORKSPACE (a
+                          folder with a copy of the unit at its path), and edits $TOLLGATE_WORKSPACE/$TOLLGATE_UNIT
           --jobs N        units critiqued at once, 1 to 64 (default 4)
           --resume ID     go on with batch ID: the units it finished are skipped
+          --accept ID     land batch ID's revisions (of the --unit NAME units; all by default) on the current
+                          branch as one commit with Tollgate-Batch and Tollgate-Unit trailers
+          --rollback ID   revert the commit that accepted batch ID (both are safe to repeat)
           --json          one JSON event a line instead of plain lines
 
         Settings come from the defaults and the TOLLGATE_CRITIQUE_* environment (for example
@@ -68,6 +76,9 @@ public struct BatchCommand: Sendable, Equatable {
         let critic = try scanner.value("--critic")
         let revise = try scanner.value("--revise")
         let resume = try scanner.value("--resume")
+        let accept = try scanner.value("--accept")
+        let rollback = try scanner.value("--rollback")
+        let units = try scanner.values("--unit")
         let jobsText = try scanner.value("--jobs")
         let json = scanner.flag("--json")
         let directory = try scanner.directory()
@@ -81,15 +92,40 @@ public struct BatchCommand: Sendable, Equatable {
             }
             jobs = value
         }
+        let chosen = [resume, accept, rollback].compactMap { $0 }
+        guard chosen.count <= 1 else {
+            throw UsageError("give one of --resume, --accept and --rollback", command: "batch")
+        }
+        guard units.isEmpty || accept != nil else {
+            throw UsageError("--unit names the units --accept lands: give it with --accept ID", command: "batch")
+        }
+        for id in chosen where !BatchSettings.isValidID(id) {
+            throw UsageError("'\(id)' is not a batch id (lowercase letters, digits and -)", command: "batch")
+        }
+        if accept != nil || rollback != nil {
+            guard files.isEmpty, critic == nil, revise == nil, jobsText == nil else {
+                throw UsageError(
+                    "--accept and --rollback run nothing: give no --files, --critic, --revise or --jobs",
+                    command: "batch"
+                )
+            }
+            if let accept {
+                return BatchCommand(
+                    directory: directory,
+                    mode: .accept(id: accept, units: units),
+                    jobs: nil,
+                    json: json
+                )
+            }
+            return BatchCommand(directory: directory, mode: .rollback(id: rollback ?? ""), jobs: nil, json: json)
+        }
         if let resume {
+
             guard files.isEmpty, critic == nil, revise == nil else {
                 throw UsageError(
                     "--resume goes on with the batch's own files, critic and reviser: give no --files, --critic or --revise",
                     command: "batch"
                 )
-            }
-            guard BatchSettings.isValidID(resume) else {
-                throw UsageError("'\(resume)' is not a batch id (lowercase letters, digits and -)", command: "batch")
             }
             return BatchCommand(directory: directory, mode: .resume(id: resume), jobs: jobs, json: json)
         }
@@ -123,6 +159,10 @@ public struct BatchCommand: Sendable, Equatable {
             start = .new(id: id, files: files, critic: critic, revise: revise, jobs: jobs ?? Self.defaultJobs)
         case .resume(let id):
             start = .resume(id: id, jobs: jobs)
+        case .accept(let id, let units):
+            return try landed(BatchLanding(repository: repository).accept(id, units: units), verb: "accepted", output)
+        case .rollback(let id):
+            return try landed(BatchLanding(repository: repository).rollback(id), verb: "rolled back", output)
         }
         let json = self.json
         let request = BatchRunner.Request(repository: repository, start: start) { change in
@@ -151,6 +191,24 @@ public struct BatchCommand: Sendable, Equatable {
             output.out("results on branch \(branch): \(folder)/report.md and \(folder)/summary.json")
         }
         return summary.allShipped ? .success : .failure
+    }
+
+    private func landed(_ result: BatchLanding.Result, verb: String, _ output: Output) -> ExitCode {
+        switch result {
+        case .landed(let commit, let branch, let units):
+            if json {
+                output.out(Self.line(["event": verb, "commit": commit, "branch": branch, "units": units]))
+            } else {
+                output.out("\(verb) on \(branch) in commit \(commit.prefix(12)): \(units.joined(separator: ", "))")
+            }
+        case .alreadyDone(let commit, let branch):
+            if json {
+                output.out(Self.line(["event": "already " + verb, "commit": commit, "branch": branch]))
+            } else {
+                output.out("already \(verb) on \(branch) in commit \(commit.prefix(12)): nothing changed")
+            }
+        }
+        return .success
     }
 
     private static func id(of start: BatchRunner.Request.Start) -> String {

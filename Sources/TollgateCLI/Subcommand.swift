@@ -269,7 +269,7 @@ struct Subcommand: Sendable {
             synopsis: "batch DIR",
             summary: "critique many files of a repository at once, on a branch batch/<id> (--files, --critic)",
             help: BatchCommand.help,
-            options: ["--files", "--critic", "--revise", "--jobs", "--resume"],
+            options: ["--files", "--critic", "--revise", "--jobs", "--resume", "--accept", "--rollback", "--unit"],
             flags: ["--json"],
             parse: { scanner throws(UsageError) in .batch(try BatchCommand.parse(&scanner)) }
         ),

@@ -4,11 +4,12 @@ import TollgateCore
 /// Critiques one unit of a batch on the calling thread (the batch gives each unit a thread of its own): the critic
 /// over the worktree's copy of the file and, with a reviser, the bounded revision loop of ``RevisionLoopMachine``.
 ///
-/// The reviser is run by `/bin/sh -c` in the worktree with the agent environment of `revise` mode
-/// (`TOLLGATE_MODE=revise`, `TOLLGATE_WORKSPACE`, `TOLLGATE_FEEDBACK`: a JSON file of the must-fix items,
-/// `TOLLGATE_OUTCOME`) and `TOLLGATE_UNIT`, the unit's repository path; it edits the file in place. When the loop
-/// ends the file is put back as it was: the outcome carries the text kept, and the batch writes and commits it with
-/// the unit's results.
+/// The unit is critiqued and revised in a scratch folder of its own outside the worktree (a copy of the file at its
+/// repository path), so a reviser editing it never races the batch committing other units in the worktree. The
+/// reviser is run by `/bin/sh -c` in that folder with the agent environment of `revise` mode (`TOLLGATE_MODE=revise`,
+/// `TOLLGATE_WORKSPACE`: the folder, `TOLLGATE_FEEDBACK`: a JSON file of the must-fix items, `TOLLGATE_OUTCOME`) and
+/// `TOLLGATE_UNIT`, the unit's repository path; it edits `$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT` in place. The outcome
+/// carries the text kept, and the batch writes and commits it with the unit's results.
 struct BatchUnitCritic: Sendable {
     /// One unit's finished (or interrupted) critique.
     struct Outcome: Sendable {
@@ -40,8 +41,13 @@ struct BatchUnitCritic: Sendable {
     func critique(_ unit: String) throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
-        let file = worktree.appendingPathComponent(unit)
-        let original = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+        let scratch = logs.appendingPathComponent("work/" + CritiqueLoopStore.slug(unit), isDirectory: true)
+        if FileManager.default.fileExists(atPath: scratch.path) { try FileManager.default.removeItem(at: scratch) }
+        let file = scratch.appendingPathComponent(unit)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let original = String(decoding: try Data(contentsOf: worktree.appendingPathComponent(unit)), as: UTF8.self)
+        try Workspace.writeAtomically(Data(original.utf8), to: file)
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let first: (step: CritiqueStep, transcript: String)?
         do {
             first = try critiqueStep(unit, file: file, text: nil)
@@ -60,13 +66,17 @@ struct BatchUnitCritic: Sendable {
         var kept = first
         var loop: RevisionLoopSummary?
         if let reviser, first.step.status != .shipped {
-            guard let finished = try revisionLoop(unit, file: file, reviser: reviser, first: first, started: start)
-            else {
-                try Workspace.writeAtomically(Data(original.utf8), to: file)
-                return .interrupted(unit)
-            }
+            guard
+                let finished = try revisionLoop(
+                    unit,
+                    file: file,
+                    scratch: scratch,
+                    reviser: reviser,
+                    first: first,
+                    started: start
+                )
+            else { return .interrupted(unit) }
             (kept, loop) = (finished.kept, finished.summary)
-            try Workspace.writeAtomically(Data(original.utf8), to: file)
         }
         guard let state = BatchUnitState(kept.step.status) else { return .interrupted(unit) }
         var report = CritiqueReport.render(kept.step.summary, title: "Critique of `\(unit)`")
@@ -112,6 +122,7 @@ struct BatchUnitCritic: Sendable {
     private func revisionLoop(
         _ unit: String,
         file: URL,
+        scratch: URL,
         reviser: String,
         first: (step: CritiqueStep, transcript: String),
         started: ContinuousClock.Instant
@@ -143,7 +154,7 @@ struct BatchUnitCritic: Sendable {
                 var variables = environment
                 variables["TOLLGATE_MODE"] = "revise"
                 variables["TOLLGATE_UNIT"] = unit
-                variables["TOLLGATE_WORKSPACE"] = worktree.path
+                variables["TOLLGATE_WORKSPACE"] = scratch.path
                 variables["TOLLGATE_FEEDBACK"] = feedback.path
                 variables["TOLLGATE_OUTCOME"] =
                     logs.appendingPathComponent(CritiqueLoopStore.slug(unit) + "-outcome-\(iteration).json").path
@@ -151,7 +162,7 @@ struct BatchUnitCritic: Sendable {
                 let termination = try ChildProcess.shell(
                     reviser,
                     environment: variables,
-                    directory: worktree,
+                    directory: scratch,
                     outputFile: log(unit, "reviser"),
                     timeoutSeconds: max(Int(remainingSeconds()), 1),
                     graceSeconds: graceSeconds

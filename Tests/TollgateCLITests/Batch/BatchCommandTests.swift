@@ -182,20 +182,7 @@ struct BatchCommandTests {
     }
 
     @Test func aRevisedUnitShipsAndItsRevisionIsCommittedOnTheBatchBranchOnly() throws {
-        let result = try tollgate(
-            "batch",
-            repository.path,
-            "--files",
-            "ch/low.md",
-            "--files",
-            "ch/ship.md",
-            "--critic",
-            try critic(),
-            "--revise",
-            try reviser()
-        )
-        #expect(result.status == 0, "\(result)")
-        let id = try batchID(result)
+        let id = try revisedBatch(files: "ch/low.md")
         let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
         let units = try #require(summary["units"] as? [[String: Any]])
         #expect(units.map { $0["state"] as? String } == ["shipped", "shipped"])
@@ -231,6 +218,67 @@ struct BatchCommandTests {
         #expect(report.contains("Stop reason: error: the reviser exited with status 9"), "\(report)")
     }
 
+    /// A batch (with a second "low" unit committed first) whose "low" units in `files` were revised to ship: its id.
+    func revisedBatch(files: String = "ch/low*.md") throws -> String {
+        try directory.write("repo/ch/low2.md", "low\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a second low unit"], in: repository)
+        let arguments = ["batch", repository.path, "--files", files, "--files", "ch/ship.md", "--critic", try critic()]
+        let result = try binary.run(arguments + ["--revise", try reviser()], directory: directory.url, timeout: 120)
+        #expect(result.status == 0, "\(result)")
+        return try batchID(result)
+    }
+
+    @Test func acceptLandsEveryRevisionAsOneCommitAndRollbackRevertsItBothSafeToRepeat() throws {
+        let id = try revisedBatch()
+        let before = try git("rev-parse", "HEAD")
+        let accept = try tollgate("batch", repository.path, "--accept", id)
+        #expect(accept.status == 0, "\(accept)")
+        #expect(accept.stdout.contains("accepted on main in commit"), "\(accept)")
+        #expect(try git("rev-parse", "HEAD~1") == before)
+        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low.md\nch/low2.md")
+        let message = try git("log", "-1", "--format=%B")
+        #expect(message.contains("Tollgate-Batch: \(id)"))
+        #expect(message.contains("Tollgate-Unit: ch/low.md") && message.contains("Tollgate-Unit: ch/low2.md"))
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "ship\n")
+        #expect(try git("status", "--porcelain").isEmpty)
+        let accepted = try git("rev-parse", "HEAD")
+
+        let again = try tollgate("batch", repository.path, "--accept", id)
+        #expect(again.status == 0, "\(again)")
+        #expect(again.stdout.contains("already accepted"), "\(again)")
+        #expect(try git("rev-parse", "HEAD") == accepted)
+
+        let rollback = try tollgate("batch", repository.path, "--rollback", id)
+        #expect(rollback.status == 0, "\(rollback)")
+        #expect(try git("rev-parse", "HEAD~1") == accepted)
+        #expect(try git("show", "HEAD:ch/low.md") == "low")
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low2.md"), encoding: .utf8) == "low\n")
+        let rolledBack = try git("rev-parse", "HEAD")
+        let twice = try tollgate("batch", repository.path, "--rollback", id)
+        #expect(twice.status == 0, "\(twice)")
+        #expect(twice.stdout.contains("already rolled back"), "\(twice)")
+        #expect(try git("rev-parse", "HEAD") == rolledBack)
+        #expect(try git("branch", "--list", "batch-*").isEmpty, "no scratch branch left")
+    }
+
+    @Test func acceptOfOneUnitLandsThatUnitAlone() throws {
+        let id = try revisedBatch()
+        let accept = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/low2.md")
+        #expect(accept.status == 0, "\(accept)")
+        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low2.md")
+        #expect(try git("show", "HEAD:ch/low.md") == "low")
+        #expect(!(try git("log", "-1", "--format=%B").contains("Tollgate-Unit: ch/low.md")))
+        let unknown = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/nope.md")
+        #expect(unknown.status == 64, "\(unknown)")
+        #expect(unknown.stderr.contains("has no unit ch/nope.md"))
+        let unrevised = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/ship.md")
+        #expect(unrevised.status == 64, "\(unrevised)")
+        #expect(unrevised.stderr.contains("nothing to accept"))
+        let norollback = try tollgate("batch", repository.path, "--rollback", "nope")
+        #expect(norollback.status == 64, "\(norollback)")
+    }
+
     @Test(arguments: [
         (["batch", "REPO", "--critic", "x"], "batch needs the units: --files GLOB"),
         (["batch", "REPO", "--files", "ch/*.md"], "batch needs a critic: --critic CMD"),
@@ -243,6 +291,9 @@ struct BatchCommandTests {
         (["batch", "REPO", "--files", "/ch/*.md", "--critic", "x"], "is not a glob of repository paths"),
         (["batch", "NOREPO", "--files", "ch/*.md", "--critic", "x"], "is not a git repository"),
         (["batch", "REPO", "--resume", "nope"], "no batch nope in this repository"),
+        (["batch", "REPO", "--accept", "nope"], "no batch nope in this repository"),
+        (["batch", "REPO", "--accept", "a", "--rollback", "b"], "give one of --resume, --accept and --rollback"),
+        (["batch", "REPO", "--unit", "x", "--resume", "b"], "--unit names the units --accept lands"),
         (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files, --critic or --revise"),
     ])
     func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
