@@ -52,6 +52,7 @@ public enum CLI {
         case .exampleAgent:
             return try ExampleAgent.run(environment: ProcessInfo.processInfo.environment, output: output)
         case .critique(let critique): return try critique.run(output: output)
+        case .batch(let batch): return try await batch.run(output: output)
         case .exampleCritic(let critic): return try critic.run(output: output)
         case .stats(let directory, let json):
             return try StatsCommand.run(directory: url(directory), json: json, output: output)
@@ -115,7 +116,7 @@ public enum CLI {
                 resources: resources,
                 output: output
             )
-        case .help, .version, .exampleAgent, .critique, .exampleCritic, .stats:
+        case .help, .version, .exampleAgent, .critique, .batch, .exampleCritic, .stats:
             return .success
         }
     }

@@ -26,6 +26,7 @@ public struct Invocation: Sendable, Equatable {
         case exampleAgent
         case demo(directory: String?)
         case critique(CritiqueCommand)
+        case batch(BatchCommand)
         case exampleCritic(ExampleCriticCommand)
         case watch(WatchCommand)
     }

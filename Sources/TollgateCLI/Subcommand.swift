@@ -265,6 +265,15 @@ struct Subcommand: Sendable {
             parse: { scanner throws(UsageError) in .critique(try CritiqueCommand.parse(&scanner)) }
         ),
         Subcommand(
+            name: "batch",
+            synopsis: "batch DIR",
+            summary: "critique many files of a repository at once, on a branch batch/<id> (--files, --critic)",
+            help: BatchCommand.help,
+            options: ["--files", "--critic", "--revise", "--jobs", "--resume", "--accept", "--rollback", "--unit"],
+            flags: ["--json"],
+            parse: { scanner throws(UsageError) in .batch(try BatchCommand.parse(&scanner)) }
+        ),
+        Subcommand(
             name: "example-critic",
             synopsis: "example-critic",
             summary: "the built-in deterministic critic (--set critique.command=\"tollgate example-critic\")",

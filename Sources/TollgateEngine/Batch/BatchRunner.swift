@@ -1,0 +1,218 @@
+import Foundation
+import GitKit
+import TollgateCore
+
+/// Runs a batch critique (DESIGN §11): many tracked files of a repository critiqued at once, on a branch of their
+/// own in a linked worktree, every finished unit committed there as it finishes.
+///
+/// A new batch makes the branch `batch/<id>` at HEAD and the worktree `.git/tollgate/worktrees/batch-<id>` on it, and
+/// commits `critique/batch-<id>/batch.json` (what it was started with), `summary.json` and `report.md` there; the
+/// user's branch, index and working tree are never written. Each unit runs ``CritiqueRunner`` (and, with a reviser,
+/// ``BatchUnitCritic``'s bounded revision loop) on the worktree's copy of its file, at most `jobs` units at once,
+/// each on a thread of its own; the results are written and committed one unit at a time, by this task alone, so
+/// the worktree's git index is never used from two threads. A resumed batch (same id) reads the summary on its
+/// branch and runs only the units not finished.
+public struct BatchRunner: Sendable {
+    /// What one batch run needs.
+    public struct Request: Sendable {
+        /// The repository whose files are critiqued.
+        public var repository: URL
+        /// A new batch, or the id of one to go on with.
+        public var start: Start
+        /// Where progress goes: one call per unit state change.
+        public var progress: @Sendable (BatchProgress.Change) -> Void
+
+        /// How the run starts.
+        public enum Start: Sendable {
+            /// A new batch over the files the globs take, with this id.
+            case new(id: String, files: [String], critic: String, revise: String?, jobs: Int)
+            /// The batch with this id, its unfinished units; `jobs` replaces the recorded one when given.
+            case resume(id: String, jobs: Int?)
+        }
+
+        /// Creates a request.
+        public init(repository: URL, start: Start, progress: @escaping @Sendable (BatchProgress.Change) -> Void) {
+            self.repository = repository
+            self.start = start
+            self.progress = progress
+        }
+    }
+
+    /// What a run left.
+    public struct Result: Sendable, Equatable {
+        public var settings: BatchSettings
+        public var summary: BatchSummary
+        /// The worktree the batch ran in.
+        public var worktree: URL
+        /// How many units this run critiqued (a resumed batch skips the finished ones).
+        public var ran: Int
+    }
+
+    /// The critique settings every unit runs with (`config.command` is replaced by the batch's critic).
+    public var config: CritiqueConfig
+    /// The environment critics and revisers start from.
+    public var environment: [String: String]
+    /// Seconds between SIGTERM and SIGKILL when a critic is stopped.
+    public var graceSeconds: Int
+
+    /// Creates a runner.
+    public init(config: CritiqueConfig, environment: [String: String], graceSeconds: Int = 2) {
+        self.config = config
+        self.environment = environment
+        self.graceSeconds = graceSeconds
+    }
+
+    /// Who commits on the batch branch.
+    static let signature = Signature(name: "Tollgate", email: "tollgate@localhost")
+
+    /// Runs the batch to its end (or to an interruption, after which the finished units are kept).
+    ///
+    /// - Throws: `EngineError.usage` for a folder that is no repository, a repository with no commit, a bad glob, no
+    ///   matching file, or an unknown batch; `EngineError.interrupted` when a signal stopped the run (what finished
+    ///   is committed); a `GitError` when the branch or worktree cannot be written.
+    public func run(_ request: Request) async throws -> Result {
+        let repository = try Self.open(request.repository)
+        let (settings, prepared) = try prepare(request.start, in: repository)
+        let worktreePath = repository.gitDirectory.appendingPathComponent("tollgate/worktrees", isDirectory: true)
+            .appendingPathComponent(BatchSettings.worktreeName(settings.batch), isDirectory: true)
+        guard let baseOID = OID(hex: settings.base) else {
+            throw EngineError.usage("batch \(settings.batch) names no valid start commit (\(settings.base))")
+        }
+        try repository.addWorktree(
+            name: BatchSettings.worktreeName(settings.batch),
+            at: worktreePath,
+            branch: BatchSettings.branch(settings.batch),
+            from: baseOID
+        )
+        let worktree = try Repository.open(at: worktreePath)
+        let store = BatchStore(root: worktreePath, batch: settings.batch)
+        let logs = repository.gitDirectory.appendingPathComponent("tollgate/batch-\(settings.batch)", isDirectory: true)
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        var summary = prepared
+        try store.writeSettings(settings)
+        try store.writeSummary(summary)
+        try commit(worktree, "Batch \(settings.batch): \(summary.units.count) unit(s) to critique", settings.batch)
+
+        var progress = BatchProgress()
+        let pending = summary.units.filter { !$0.state.isFinished }.map(\.unit)
+        for unit in summary.units where unit.state.isFinished {
+            _ = progress.unitChanged(unit.unit, to: unit.state, composite: unit.finalComposite)
+        }
+        // Every unit counted first, so each queued line shows the batch's whole size.
+        let queued = pending.map { progress.unitChanged($0, to: .queued) }
+        for change in queued {
+            var line = change
+            line.queued = pending.count
+            line.total = summary.units.count
+            request.progress(line)
+        }
+
+        let critic = BatchUnitCritic(
+            config: configured(settings.critic),
+            environment: environment,
+            graceSeconds: graceSeconds,
+            reviser: settings.revise,
+            worktree: worktreePath,
+            logs: logs
+        )
+        var ran = 0
+        try await withThrowingTaskGroup(of: BatchUnitCritic.Outcome.self) { group in
+            var next = pending.makeIterator()
+            func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
+                guard ProcessGroups.interruption == nil, let unit = next.next() else { return }
+                request.progress(progress.unitChanged(unit, to: .running))
+                group.addTask { try await Blocking.run { try critic.critique(unit) } }
+            }
+            for _ in 0..<max(settings.jobs, 1) { start(&group) }
+            while let outcome = try await group.next() {
+                if let line = outcome.line {
+                    try store.writeUnit(outcome)
+                    summary.record(line)
+                    try store.writeSummary(summary)
+                    try commit(
+                        worktree,
+                        "Batch \(settings.batch): \(line.unit) \(line.state.words)",
+                        settings.batch,
+                        unit: line.unit
+                    )
+                    ran += 1
+                    request.progress(progress.unitChanged(line.unit, to: line.state, composite: line.finalComposite))
+                } else {
+                    // Interrupted: nothing of it is kept, the unit stays queued for a resume.
+                    request.progress(progress.unitChanged(outcome.unit, to: .queued))
+                }
+                start(&group)
+            }
+        }
+        if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
+        return Result(settings: settings, summary: summary, worktree: worktreePath, ran: ran)
+    }
+
+    // MARK: - Steps
+
+    private func configured(_ critic: String) -> CritiqueConfig {
+        var config = self.config
+        config.command = critic
+        return config
+    }
+
+    static func open(_ directory: URL) throws -> Repository {
+        guard Repository.isRepository(at: directory) else {
+            throw EngineError.usage(
+                "\(directory.path) is not a git repository: batch critiques the tracked files of a repository's "
+                    + "HEAD; give the repository's top folder"
+            )
+        }
+        return try Repository.open(at: directory)
+    }
+
+    /// The settings and summary a run starts from: a new batch's, or the recorded ones of the batch resumed.
+    private func prepare(_ start: Request.Start, in repository: Repository) throws -> (BatchSettings, BatchSummary) {
+        switch start {
+        case .new(let id, let files, let critic, let revise, let jobs):
+            guard let head = try repository.resolve(reference: "HEAD") else {
+                throw EngineError.usage("the repository has no commit yet: commit the files to critique first")
+            }
+            var globs: [PathGlob] = []
+            for pattern in files {
+                guard let glob = PathGlob(pattern) else {
+                    throw EngineError.usage(
+                        "--files \(pattern) is not a glob of repository paths: write it relative to the repository's "
+                            + "top, without a leading / and without . or .. (for example chapters/*.md or docs/**/*.md)"
+                    )
+                }
+                globs.append(glob)
+            }
+            let units = PathGlob.select(try repository.filePaths(at: head), matching: globs)
+            guard !units.isEmpty else {
+                throw EngineError.usage(
+                    "no tracked file at HEAD matches \(files.map { "--files \($0)" }.joined(separator: " ")): a glob "
+                        + "takes committed files only (* within a folder, ** across folders)"
+                )
+            }
+            guard try repository.branchTip(BatchSettings.branch(id)) == nil else {
+                throw EngineError.usage("a batch \(id) exists already: resume it with --resume \(id)")
+            }
+            let settings = BatchSettings(
+                batch: id,
+                files: files,
+                critic: critic,
+                revise: revise,
+                jobs: jobs,
+                base: head.hex
+            )
+            return (settings, BatchSummary(batch: id, units: units.map { .init(unit: $0, state: .queued) }))
+        case .resume(let id, let jobs):
+            let recorded = try BatchStore.recorded(id, in: repository)
+            var settings = recorded.settings
+            if let jobs { settings.jobs = jobs }
+            return (settings, recorded.summary)
+        }
+    }
+
+    private func commit(_ worktree: Repository, _ message: String, _ batch: String, unit: String? = nil) throws {
+        var text = message + "\n\nTollgate-Batch: \(batch)"
+        if let unit { text += "\nTollgate-Unit: \(unit)" }
+        try worktree.commitWorkingTree(message: text, author: Self.signature, committer: Self.signature)
+    }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// `tollgate batch`, through the built executable, over a small repository made with the git command line.
+struct BatchCommandTests {
+    let binary: TollgateBinary
+    let directory: TemporaryDirectory
+    let repository: URL
+
+    init() throws {
+        binary = try TollgateBinary()
+        directory = try TemporaryDirectory("batch-command")
+        repository = directory.path("repo")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try GitCLI.run(["init", "-q", "-b", "main"], in: repository)
+        for (path, text) in [
+            "ch/ship.md": "ship\n", "ch/low.md": "low\n", "ch/fail.md": "fail\n", "ch/deep/ship2.md": "ship\n",
+            "notes.txt": "not a unit\n",
+        ] {
+            try directory.write("repo/" + path, text)
+        }
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
+    }
+
+    /// A critic that ships a file saying "ship", scores a file saying "low" below the threshold and exits 3 on
+    /// anything else; it counts its runs per file in `runs.log` beside it.
+    ///
+    /// Run as `/bin/sh <path>`, never executed itself (a script written while another test spawns a process could
+    /// be held open by it: "text file busy").
+    func critic() throws -> String {
+        let log = directory.path("runs.log").path
+        return "/bin/sh "
+            + (try directory.write(
+                "critic.sh",
+                """
+                #!/bin/sh
+                text=$(cat)
+                echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> '\(log)'
+                case "$text" in
+                  ship) score=9 ;;
+                  low) score=5 ;;
+                  *) echo "the critic broke" >&2; exit 3 ;;
+                esac
+                printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA[%s]]></ARTIFACT></PANELIST>' "$text"
+                printf '<PANELIST role="critic" score="%s">' "$score"
+                if [ "$score" = 5 ]; then printf '<MUST_FIX>Say more.</MUST_FIX>'; fi
+                printf '</PANELIST><PANELIST role="brand" score="%s"></PANELIST>' "$score"
+                printf '<PANELIST role="a11y" score="%s"></PANELIST><PANELIST role="copy" score="%s"></PANELIST>' "$score" "$score"
+                printf '<ROUND_END n="1"></ROUND_END></ROUND>'
+                if [ "$score" = 9 ]; then printf '<SHIP round="1"></SHIP>'; fi
+                printf '</CRITIQUE_RUN>\\n'
+
+                """
+            ).path)
+    }
+
+    func tollgate(_ arguments: String...) throws -> ProcessResult {
+        try binary.run(arguments, directory: directory.url, timeout: 120)
+    }
+
+    func git(_ arguments: String...) throws -> String { try GitCLI.run(arguments, in: repository) }
+
+    /// The batch id a plain run printed on its last lines.
+    func batchID(_ result: ProcessResult) throws -> String {
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("batch ") })
+        return String(line.dropFirst("batch ".count).prefix { $0 != ":" })
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func unitsShipFallBelowOrFailAndEveryResultIsOnTheBatchBranchAlone() throws {
+        let head = try git("rev-parse", "HEAD")
+        let result = try tollgate(
+            "batch",
+            repository.path,
+            "--files",
+            "ch/*.md",
+            "--files",
+            "ch/**/ship2.md",
+            "--critic",
+            try critic(),
+            "--jobs",
+            "2"
+        )
+        #expect(result.status == 1, "\(result)")
+        let id = try batchID(result)
+        #expect(result.stdout.contains("4 unit(s), 2 shipped, 1 below threshold, 0 degraded, 1 failed"), "\(result)")
+        for line in [
+            "queued: ch/fail.md", "running: ch/low.md", "shipped: ch/ship.md (composite 9.0)",
+            "below threshold: ch/low.md (composite 5.0)", "failed: ch/fail.md",
+        ] {
+            #expect(result.stdout.contains(line), "\(line)")
+        }
+        #expect(!result.stdout.contains("notes.txt"))
+
+        // The user's branch, index and working tree: untouched.
+        #expect(try git("rev-parse", "HEAD") == head)
+        #expect(try git("symbolic-ref", "--short", "HEAD") == "main")
+        #expect(try git("status", "--porcelain").isEmpty)
+
+        let branch = "batch/\(id)"
+        let folder = "critique/batch-\(id)"
+        let summary = try json(try git("show", "\(branch):\(folder)/summary.json"))
+        #expect(summary["batch"] as? String == id)
+        let units = try #require(summary["units"] as? [[String: Any]])
+        #expect(units.map { $0["unit"] as? String } == ["ch/deep/ship2.md", "ch/fail.md", "ch/low.md", "ch/ship.md"])
+        #expect(units.map { $0["state"] as? String } == ["shipped", "failed", "below_threshold", "shipped"])
+        #expect(units[2]["mustFix"] as? Int == 1)
+        #expect(units[3]["finalComposite"] as? Double == 9)
+        let counts = try #require(summary["counts"] as? [String: Int])
+        #expect(counts["shipped"] == 2 && counts["failed"] == 1 && counts["below_threshold"] == 1)
+        let report = try git("show", "\(branch):\(folder)/report.md")
+        #expect(report.contains("| below threshold | 5.0 | 5.0 | 1 | 0 |"), "\(report)")
+        let files = try git("ls-tree", "-r", "--name-only", branch).split(separator: "\n").map(String.init)
+        for name in ["transcript.ndjson", "summary.json", "report.md"] {
+            #expect(files.contains("\(folder)/units/ch/low.md/\(name)"), "\(name)")
+        }
+        #expect(files.contains("\(folder)/units/ch/fail.md/report.md"))
+        // Every commit on the branch names the batch; the branch starts at the user's HEAD.
+        #expect(try git("merge-base", branch, "main") == head)
+        let messages = try git("log", "--format=%B%x00", "\(head)..\(branch)").split(separator: "\0")
+        #expect(messages.count == 5, "one start commit and one a unit: \(messages)")
+        #expect(messages.allSatisfy { $0.contains("Tollgate-Batch: \(id)") })
+        // The worktree is inside .git, on the batch branch.
+        let worktree = repository.appendingPathComponent(".git/tollgate/worktrees/batch-\(id)")
+        #expect(try GitCLI.run(["symbolic-ref", "--short", "HEAD"], in: worktree) == branch)
+    }
+
+    @Test func everyUnitShippedExitsZeroAndJSONIsOneEventALine() throws {
+        let result = try tollgate(
+            "batch",
+            repository.path,
+            "--files",
+            "**/ship*.md",
+            "--critic",
+            try critic(),
+            "--json"
+        )
+        #expect(result.status == 0, "\(result)")
+        let events = try result.stdout.split(separator: "\n").map { try json(String($0)) }
+        let states: [String] = events.compactMap { event in
+            event["event"] as? String == "unit" ? event["state"] as? String : nil
+        }
+        #expect(states.filter { $0 == "shipped" }.count == 2)
+        let last = try #require(events.last)
+        #expect(last["event"] as? String == "finished")
+        #expect((last["counts"] as? [String: Int])?["shipped"] == 2)
+        #expect((last["branch"] as? String)?.hasPrefix("batch/") == true)
+    }
+
+    @Test func aResumedBatchSkipsTheUnitsItFinished() throws {
+        let first = try tollgate("batch", repository.path, "--files", "ch/*.md", "--critic", try critic())
+        #expect(first.status == 1, "\(first)")
+        let id = try batchID(first)
+        let runs = try String(contentsOf: directory.path("runs.log"), encoding: .utf8)
+        #expect(runs.split(separator: "\n").count == 3)
+        let again = try tollgate("batch", repository.path, "--resume", id)
+        #expect(again.status == 1, "\(again)")
+        #expect(again.stdout.contains("3 unit(s), 1 shipped, 1 below threshold, 0 degraded, 1 failed"), "\(again)")
+        #expect(try String(contentsOf: directory.path("runs.log"), encoding: .utf8) == runs, "no unit critiqued twice")
+    }
+
+    /// A reviser that turns a unit saying "low" into one saying "ship", after checking it got revise mode's
+    /// environment and the critic's must-fix item.
+    func reviser() throws -> String {
+        "/bin/sh "
+            + (try directory.write(
+                "reviser.sh",
+                """
+                #!/bin/sh
+                [ "$TOLLGATE_MODE" = revise ] || exit 5
+                grep -q 'Say more.' "$TOLLGATE_FEEDBACK" || exit 6
+                [ "$(cat "$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT")" = low ] || exit 7
+                printf 'ship\\n' > "$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT"
+
+                """
+            ).path)
+    }
+
+    @Test func aRevisedUnitShipsAndItsRevisionIsCommittedOnTheBatchBranchOnly() throws {
+        let id = try revisedBatch(files: "ch/low.md")
+        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+        let units = try #require(summary["units"] as? [[String: Any]])
+        #expect(units.map { $0["state"] as? String } == ["shipped", "shipped"])
+        #expect(units.map { $0["iterations"] as? Int } == [1, 0])
+        #expect(units.first?["firstComposite"] as? Double == 5)
+        #expect(units.first?["finalComposite"] as? Double == 9)
+        #expect(try git("show", "batch/\(id):ch/low.md") == "ship")
+        #expect(try git("show", "batch/\(id):ch/ship.md") == "ship")
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "low\n")
+        #expect(try git("status", "--porcelain").isEmpty)
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("Stop reason: shipped"), "\(report)")
+    }
+
+    @Test func aReviserThatFailsKeepsTheOriginal() throws {
+        let result = try tollgate(
+            "batch",
+            repository.path,
+            "--files",
+            "ch/low.md",
+            "--critic",
+            try critic(),
+            "--revise",
+            "exit 9"
+        )
+        #expect(result.status == 1, "\(result)")
+        let id = try batchID(result)
+        #expect(try git("show", "batch/\(id):ch/low.md") == "low")
+        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+        let unit = try #require((summary["units"] as? [[String: Any]])?.first)
+        #expect(unit["state"] as? String == "below_threshold")
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("Stop reason: error: the reviser exited with status 9"), "\(report)")
+    }
+
+    /// A batch (with a second "low" unit committed first) whose "low" units in `files` were revised to ship: its id.
+    func revisedBatch(files: String = "ch/low*.md") throws -> String {
+        try directory.write("repo/ch/low2.md", "low\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a second low unit"], in: repository)
+        let arguments = ["batch", repository.path, "--files", files, "--files", "ch/ship.md", "--critic", try critic()]
+        let result = try binary.run(arguments + ["--revise", try reviser()], directory: directory.url, timeout: 120)
+        #expect(result.status == 0, "\(result)")
+        return try batchID(result)
+    }
+
+    @Test func acceptLandsEveryRevisionAsOneCommitAndRollbackRevertsItBothSafeToRepeat() throws {
+        let id = try revisedBatch()
+        let before = try git("rev-parse", "HEAD")
+        let accept = try tollgate("batch", repository.path, "--accept", id)
+        #expect(accept.status == 0, "\(accept)")
+        #expect(accept.stdout.contains("accepted on main in commit"), "\(accept)")
+        #expect(try git("rev-parse", "HEAD~1") == before)
+        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low.md\nch/low2.md")
+        let message = try git("log", "-1", "--format=%B")
+        #expect(message.contains("Tollgate-Batch: \(id)"))
+        #expect(message.contains("Tollgate-Unit: ch/low.md") && message.contains("Tollgate-Unit: ch/low2.md"))
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "ship\n")
+        #expect(try git("status", "--porcelain").isEmpty)
+        let accepted = try git("rev-parse", "HEAD")
+
+        let again = try tollgate("batch", repository.path, "--accept", id)
+        #expect(again.status == 0, "\(again)")
+        #expect(again.stdout.contains("already accepted"), "\(again)")
+        #expect(try git("rev-parse", "HEAD") == accepted)
+
+        let rollback = try tollgate("batch", repository.path, "--rollback", id)
+        #expect(rollback.status == 0, "\(rollback)")
+        #expect(try git("rev-parse", "HEAD~1") == accepted)
+        #expect(try git("show", "HEAD:ch/low.md") == "low")
+        #expect(try String(contentsOf: repository.appendingPathComponent("ch/low2.md"), encoding: .utf8) == "low\n")
+        let rolledBack = try git("rev-parse", "HEAD")
+        let twice = try tollgate("batch", repository.path, "--rollback", id)
+        #expect(twice.status == 0, "\(twice)")
+        #expect(twice.stdout.contains("already rolled back"), "\(twice)")
+        #expect(try git("rev-parse", "HEAD") == rolledBack)
+        #expect(try git("branch", "--list", "batch-*").isEmpty, "no scratch branch left")
+    }
+
+    @Test func acceptOfOneUnitLandsThatUnitAlone() throws {
+        let id = try revisedBatch()
+        let accept = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/low2.md")
+        #expect(accept.status == 0, "\(accept)")
+        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low2.md")
+        #expect(try git("show", "HEAD:ch/low.md") == "low")
+        #expect(!(try git("log", "-1", "--format=%B").contains("Tollgate-Unit: ch/low.md")))
+        let unknown = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/nope.md")
+        #expect(unknown.status == 64, "\(unknown)")
+        #expect(unknown.stderr.contains("has no unit ch/nope.md"))
+        let unrevised = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/ship.md")
+        #expect(unrevised.status == 64, "\(unrevised)")
+        #expect(unrevised.stderr.contains("nothing to accept"))
+        let norollback = try tollgate("batch", repository.path, "--rollback", "nope")
+        #expect(norollback.status == 64, "\(norollback)")
+    }
+
+    @Test(arguments: [
+        (["batch", "REPO", "--critic", "x"], "batch needs the units: --files GLOB"),
+        (["batch", "REPO", "--files", "ch/*.md"], "batch needs a critic: --critic CMD"),
+        (
+            ["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--jobs", "0"],
+            "--jobs takes a whole number from 1 to 64, got '0'"
+        ),
+        (["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--jobs", "many"], "--jobs takes a whole number"),
+        (["batch", "REPO", "--files", "*.py", "--critic", "x"], "no tracked file at HEAD matches --files *.py"),
+        (["batch", "REPO", "--files", "/ch/*.md", "--critic", "x"], "is not a glob of repository paths"),
+        (["batch", "NOREPO", "--files", "ch/*.md", "--critic", "x"], "is not a git repository"),
+        (["batch", "REPO", "--resume", "nope"], "no batch nope in this repository"),
+        (["batch", "REPO", "--accept", "nope"], "no batch nope in this repository"),
+        (["batch", "REPO", "--accept", "a", "--rollback", "b"], "give one of --resume, --accept and --rollback"),
+        (["batch", "REPO", "--unit", "x", "--resume", "b"], "--unit names the units --accept lands"),
+        (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files, --critic or --revise"),
+    ])
+    func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
+        let notRepository = directory.path("plain")
+        try FileManager.default.createDirectory(at: notRepository, withIntermediateDirectories: true)
+        let resolved = arguments.map {
+            $0 == "REPO" ? repository.path : $0 == "NOREPO" ? notRepository.path : $0
+        }
+        let result = try binary.run(resolved, directory: directory.url)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try git("branch", "--list", "batch/*").isEmpty, "a refused batch makes no branch")
+    }
+}
