@@ -24,8 +24,9 @@ struct BatchCommandTests {
         try GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
     }
 
-    /// A critic that ships a file saying "ship", scores a file saying "low" below the threshold and exits 3 on
-    /// anything else; it counts its runs per file in `runs.log` beside it.
+    /// A critic that ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
+    /// mid-block on "cut" (degraded), ships "slow" after 30 s unless `runs.log.go` exists, and exits 3 on anything
+    /// else; it logs each run's file in `runs.log` beside it.
     ///
     /// Run as `/bin/sh <path>`, never executed itself (a script written while another test spawns a process could
     /// be held open by it: "text file busy").
@@ -41,6 +42,8 @@ struct BatchCommandTests {
                 case "$text" in
                   ship) score=9 ;;
                   low) score=5 ;;
+                  cut) printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic" score="9">'; exit 0 ;;
+                  slow) if [ ! -e '\(log).go' ]; then sleep 30; fi; score=9 ;;
                   *) echo "the critic broke" >&2; exit 3 ;;
                 esac
                 printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA[%s]]></ARTIFACT></PANELIST>' "$text"
@@ -162,6 +165,47 @@ struct BatchCommandTests {
         #expect(again.status == 1, "\(again)")
         #expect(again.stdout.contains("3 unit(s), 1 shipped, 1 below threshold, 0 degraded, 1 failed"), "\(again)")
         #expect(try String(contentsOf: directory.path("runs.log"), encoding: .utf8) == runs, "no unit critiqued twice")
+    }
+
+    @Test func aStreamCutMidBlockIsADegradedUnit() throws {
+        try directory.write("repo/ch/cut.md", "cut\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a unit the critic cuts short"], in: repository)
+        let result = try tollgate("batch", repository.path, "--files", "ch/cut.md", "--critic", try critic())
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("degraded: ch/cut.md"), "\(result)")
+        #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 1 degraded, 0 failed"))
+    }
+
+    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
+        try directory.write("repo/ch/slow.md", "slow\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
+        let running = try binary.start(
+            ["batch", repository.path, "--files", "ch/s*.md", "--critic", try critic(), "--jobs", "1"],
+            directory: directory.url
+        )
+        // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate then.
+        let deadline = Date().addingTimeInterval(30)
+        var id: String?
+        while Date() < deadline, id == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            guard let branch = try git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init),
+                let summary = try? git("show", "batch/\(branch):critique/batch-\(branch)/summary.json"),
+                summary.contains("\"state\" : \"shipped\"")
+            else { continue }
+            id = branch
+        }
+        kill(running.pid, SIGKILL)
+        _ = running.wait(timeout: 10)
+        let batch = try #require(id)
+        try directory.write("runs.log.go", "")
+        let resumed = try tollgate("batch", repository.path, "--resume", batch)
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("2 unit(s), 2 shipped"), "\(resumed)")
+        let runs = try String(contentsOf: directory.path("runs.log"), encoding: .utf8).split(separator: "\n")
+        #expect(runs.filter { $0.hasSuffix("ch/ship.md") }.count == 1, "\(runs)")
+        #expect(runs.filter { $0.hasSuffix("ch/slow.md") }.count == 2, "\(runs)")
     }
 
     /// A reviser that turns a unit saying "low" into one saying "ship", after checking it got revise mode's
