@@ -33,6 +33,7 @@ enum StatusCommand {
             var status = Status(state: state)
             status.nextCommand = command
             status.process = process.map { Status.Process(pid: Int($0), log: session.latestAgentLog?.path) }
+            status.budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
             output.out(try encode(status))
             return .success
         }
@@ -60,6 +61,9 @@ enum StatusCommand {
             output.out("  \(critique.loopLine)")
         }
         if let failure = state.failure { output.out("  failure: \(failure)") }
+        let budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
+        if let blocked = budget.blocked { output.out("  blocked: \(blocked)") }
+        for bar in budget.caps { output.out("  budget (\(bar.scope)): \(bar.line())") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         if let process {
             let pid = process.isEmpty ? "a tollgate process" : "tollgate process \(process)"
@@ -93,6 +97,8 @@ enum StatusCommand {
         case .failed:
             return state.next == nil
                 ? nil : "fix the cause above, then `tollgate run \(path)` goes on from the step that failed"
+        case .blocked:
+            return "raise the cap named above (`tollgate config \(path) --set KEY=VALUE`), then `tollgate run \(path)`"
         case .completed, .cancelled: return nil
         }
     }
@@ -133,6 +139,8 @@ enum StatusCommand {
         var nextCommand: String?
         /// The tollgate process working on the job now, if one is.
         var process: Process?
+        /// The job's budgets: spend, reservations, a bar per capped unit, why it is blocked.
+        var budget: BudgetStatus?
 
         struct Process: Encodable {
             var pid: Int?
@@ -185,11 +193,12 @@ enum StatusCommand {
             try container.encode(critique, forKey: .critique)  // null when no critique ran in this phase
             try container.encode(nextCommand, forKey: .nextCommand)
             try container.encode(process, forKey: .process)  // null when no tollgate process works on the job
+            try container.encode(budget, forKey: .budget)
         }
 
         enum CodingKeys: String, CodingKey {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
-                failure, next, mergedPhases, critique, nextCommand, process
+                failure, next, mergedPhases, critique, nextCommand, process, budget
         }
     }
 }
@@ -225,7 +234,8 @@ enum JobsRoot {
                 phase: state.phase.number,
                 review: state.review.map { _ in Entry.Review(url: url) },
                 // Someone must act: give a verdict, or fix what failed.
-                needsResponse: state.status == .pendingReview || (state.status == .failed && state.next != nil)
+                needsResponse: state.status == .pendingReview || state.status == .blocked
+                    || (state.status == .failed && state.next != nil)
             )
         }
     }

@@ -8,6 +8,8 @@ import Synchronization
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// The phase branch exists and is checked out; the state does not say so yet.
     case afterBranch = "after-branch"
+    /// A run's budget reservation is committed in the job's state; the run has not started (DESIGN §11).
+    case afterReserve = "after-reserve"
     /// The agent exited and its result is recorded; nothing is committed.
     case afterAgent = "after-agent"
     /// The agent's work is committed on the branch; the state does not say so yet.
@@ -37,13 +39,14 @@ public enum FaultPoint: String, Sendable, CaseIterable {
 
     /// Which runs reach a point: every job, only jobs whose phases are critiqued, or only jobs on a remote host.
     public enum Reach: Sendable {
-        case everyJob, critique, remoteHost
+        case everyJob, critique, remoteHost, budget
     }
 
     public var reach: Reach {
         switch self {
         case .afterCritiqueStep, .afterRevision, .afterGates, .afterIteration: .critique
         case .afterPush, .afterComment: .remoteHost
+        case .afterReserve: .budget
         default: .everyJob
         }
     }

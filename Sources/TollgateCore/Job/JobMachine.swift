@@ -13,7 +13,7 @@ import Foundation
 ///
 /// The shell persists the state after every input, before doing the next step: that record is the intent.
 public struct JobMachine: Sendable, Equatable {
-    public private(set) var state: JobState
+    public internal(set) var state: JobState
 
     public init(state: JobState) {
         self.state = state
@@ -121,9 +121,12 @@ public struct JobMachine: Sendable, Equatable {
 
     private mutating func decideBoundary(guardReason: String?) -> [JobEvent] {
         var events: [JobEvent] = []
+        // A soft budget cap crossed by the run that ends here freezes the boundary at every level, once.
+        let guards = [guardReason].compactMap { $0 } + (state.budget?.softFreeze ?? [])
+        state.budget?.softFreeze = []
         let reason =
             FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
-            ?? guardReason.map { FreezeRule.Reason.guardTripped($0) }
+            ?? (guards.isEmpty ? nil : FreezeRule.Reason.guardTripped(guards.joined(separator: "; ")))
         if let reason {
             state.freezeReason = reason
             state.next = .requestReview
@@ -295,11 +298,11 @@ public struct JobMachine: Sendable, Equatable {
 
     // MARK: - Helpers
 
-    private func event(_ type: JobEventType, _ data: [String: String]) -> JobEvent {
+    func event(_ type: JobEventType, _ data: [String: String]) -> JobEvent {
         JobEvent(type: type, phase: state.phase.number, revision: state.revision, data: data)
     }
 
-    private func describeNext() -> String { state.next?.description ?? "none" }
+    func describeNext() -> String { state.next?.description ?? "none" }
 
     private mutating func add(_ usage: AgentOutcome.Usage) {
         state.usage.inputTokens = (state.usage.inputTokens ?? 0) + (usage.inputTokens ?? 0)

@@ -47,6 +47,8 @@ public struct JobState: Codable, Sendable, Equatable {
     public var merged: [MergedPhase]
     /// Usage summed over the agent runs.
     public var usage: AgentOutcome.Usage
+    /// The job's budget account (DESIGN §11); nil until a run was reserved or charged.
+    public var budget: JobBudget?
 
     public init(
         id: String,
@@ -81,6 +83,7 @@ public struct JobState: Codable, Sendable, Equatable {
         self.failure = nil
         self.merged = []
         self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)
+        self.budget = nil
     }
 
     /// The branch the current phase lives on.
