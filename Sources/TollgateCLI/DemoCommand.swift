@@ -51,6 +51,7 @@ enum DemoCommand {
         case .completed: return .success
         case .frozen: return .frozen
         case .failed: return .failure
+        case .blocked: return .blocked
         }
     }
 

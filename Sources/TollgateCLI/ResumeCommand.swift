@@ -24,7 +24,7 @@ enum ResumeCommand {
             case .cancelled:
                 output.err("tollgate: job \(before.id) was cancelled: nothing is left to resume.")
                 return .failure
-            case .running, .failed, .pendingReview:
+            case .running, .failed, .blocked, .pendingReview:
                 // A resume cut short (a crash, Ctrl-C) is finished by running resume again (DESIGN §6).
                 output.out("job \(before.id) is \(before.status.rawValue), not awaiting review: continuing it.")
             }

@@ -48,6 +48,9 @@ enum RunCommand {
             )
             output.out(nextSteps(for: session, directory: directory))
             return .frozen
+        case .blocked(let message):
+            output.err("tollgate: job blocked by a budget: \(message)")
+            return .blocked
         case .failed(let cause):
             let path = ShellQuoting.quoted(directory.path)
             if let signal = ProcessGroups.interruption {

@@ -33,6 +33,7 @@ enum StatusCommand {
             var status = Status(state: state)
             status.nextCommand = command
             status.process = process.map { Status.Process(pid: Int($0), log: session.latestAgentLog?.path) }
+            status.budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
             output.out(try encode(status))
             return .success
         }
@@ -61,6 +62,9 @@ enum StatusCommand {
         }
         for line in PlanStatus.lines(state) { output.out(line) }
         if let failure = state.failure { output.out("  failure: \(failure)") }
+        let budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
+        if let blocked = budget.blocked { output.out("  blocked: \(blocked)") }
+        for bar in budget.caps { output.out("  budget (\(bar.scope)): \(bar.line())") }
         output.out("  next step: \(state.next?.description ?? "none"); phases merged: \(state.merged.count)")
         if let process {
             let pid = process.isEmpty ? "a tollgate process" : "tollgate process \(process)"
@@ -94,6 +98,8 @@ enum StatusCommand {
         case .failed:
             return state.next == nil
                 ? nil : "fix the cause above, then `tollgate run \(path)` goes on from the step that failed"
+        case .blocked:
+            return "raise the cap named above (`tollgate config \(path) --set KEY=VALUE`), then `tollgate run \(path)`"
         case .completed, .cancelled: return nil
         }
     }
@@ -136,6 +142,8 @@ enum StatusCommand {
         var nextCommand: String?
         /// The tollgate process working on the job now, if one is.
         var process: Process?
+        /// The job's budgets: spend, reservations, a bar per capped unit, why it is blocked.
+        var budget: BudgetStatus?
 
         struct Process: Encodable {
             var pid: Int?
@@ -190,11 +198,12 @@ enum StatusCommand {
             try container.encode(plan, forKey: .plan)  // null when no plan was dispatched and no gate ran
             try container.encode(nextCommand, forKey: .nextCommand)
             try container.encode(process, forKey: .process)  // null when no tollgate process works on the job
+            try container.encode(budget, forKey: .budget)
         }
 
         enum CodingKeys: String, CodingKey {
             case job, status, phase, phaseType, attempt, revision, branch, autonomy, reviewHost, review, freezeReason,
-                failure, next, mergedPhases, critique, plan, nextCommand, process
+                failure, next, mergedPhases, critique, plan, nextCommand, process, budget
         }
     }
 }
@@ -230,7 +239,8 @@ enum JobsRoot {
                 phase: state.phase.number,
                 review: state.review.map { _ in Entry.Review(url: url) },
                 // Someone must act: give a verdict, or fix what failed.
-                needsResponse: state.status == .pendingReview || (state.status == .failed && state.next != nil)
+                needsResponse: state.status == .pendingReview || state.status == .blocked
+                    || (state.status == .failed && state.next != nil)
             )
         }
     }

@@ -135,6 +135,9 @@ public struct WatchCommand: Sendable, Equatable {
                 case .failed(let cause):
                     failed += 1
                     output.out("\(name): failed: \(cause)")
+                case .blocked(let cause):
+                    failed += 1
+                    output.out("\(name): blocked by a budget: \(cause)")
                 }
             } catch {
                 failed += 1

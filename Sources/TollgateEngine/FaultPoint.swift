@@ -8,6 +8,8 @@ import Synchronization
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// The phase branch exists and is checked out; the state does not say so yet.
     case afterBranch = "after-branch"
+    /// A run's budget reservation is committed in the job's state; the run has not started (DESIGN §11).
+    case afterReserve = "after-reserve"
     /// The agent exited and its result is recorded; nothing is committed.
     case afterAgent = "after-agent"
     /// The agent's work is committed on the branch; the state does not say so yet.
@@ -44,10 +46,10 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// A state commit is written but the state ref has not moved.
     case beforeStateUpdate = "before-state-update"
 
-    /// Which runs reach a point: every job, only jobs whose phases are critiqued, only jobs on a remote host, or
-    /// only jobs whose tactical phases dispatch a plan and run gates.
+    /// Which runs reach a point: every job, only jobs whose phases are critiqued, only jobs on a remote host,
+    /// only jobs whose tactical phases dispatch a plan and run gates, or only jobs with a budget cap.
     public enum Reach: Sendable {
-        case everyJob, critique, remoteHost, dispatch
+        case everyJob, critique, remoteHost, dispatch, budget
     }
 
     public var reach: Reach {
@@ -55,6 +57,7 @@ public enum FaultPoint: String, Sendable, CaseIterable {
         case .afterCritiqueStep, .afterRevision, .afterGates, .afterIteration: .critique
         case .afterPush, .afterComment: .remoteHost
         case .afterTaskStart, .afterTaskFinish, .afterTaskMerge, .afterGate: .dispatch
+        case .afterReserve: .budget
         default: .everyJob
         }
     }

@@ -14,6 +14,8 @@ final class JobRunner {
         case frozen(ReviewHandle, note: String?)
         case completed
         case failed(String)
+        /// A budget's hard cap: the next run would cross it (DESIGN §11).
+        case blocked(String)
     }
 
     let workspace: Workspace
@@ -28,6 +30,8 @@ final class JobRunner {
     var config: ResolvedConfig
     /// Why the job froze again in this drive, when the verdict alone does not say it (a merge refused by the host).
     var freezeNote: String?
+    /// Where every run reserves and is charged (``JobRunner/budget``), made on first use.
+    var budgetGuard: BudgetGuard?
 
     init(
         workspace: Workspace,
@@ -79,6 +83,7 @@ final class JobRunner {
             progress("retrying after: \(state.failure ?? "an earlier failure")")
             try record(machine.retried(), after: nil)
         case .failed: return .failed(state.failure ?? "the job failed")
+        case .blocked: try record(machine.unblocked(), after: nil)
         case .completed: return .completed
         case .cancelled: return .failed("the job was cancelled")
         case .running, .pendingReview: break
@@ -100,6 +105,8 @@ final class JobRunner {
                 try await execute(step)
             } catch EngineError.interrupted(let signal) {
                 return .failed(EngineError.interrupted(signal: signal).description)
+            } catch let block as BudgetBlock {
+                return try recordBlocked(block, at: step)
             } catch let error as EngineError where error.isUserFixable {
                 try record(machine.stepFailed(error.description), after: step)
                 return .failed(error.description)
@@ -161,10 +168,12 @@ final class JobRunner {
     private func runAgent(run: Int, mode: AgentMode) async throws {
         let resultFile = workspace.runResult(run)
         var report: AgentReport
+        var charged: [JobEvent]
         if let data = try? Data(contentsOf: resultFile),
             let recorded = try? JSONDecoder().decode(AgentReport.self, from: data)
         {
             report = recorded
+            charged = try await chargeAgentRun("run-\(run)", report: report, since: nil)
         } else {
             if mode == .feedback, let review = state.review {
                 try await host.syncBranch(state.branch, review: review)
@@ -172,10 +181,13 @@ final class JobRunner {
             if try repository.currentBranch() != state.branch {
                 try checkout(state.branch, during: "running the agent")
             }
-            let invocation = try prepareInvocation(run: run, mode: mode)
+            var invocation = try prepareInvocation(run: run, mode: mode)
+            let reserved = try await reserveAgentRun("run-\(run)", invocation: &invocation)
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
-            let refsBefore = try referencesBeforeRun(run)
+            let refsBefore = try referencesBeforeRun(run, stateMovedByEngine: reserved)
+            let started = ContinuousClock.now
             report = try await agent.run(invocation)
+            charged = try await chargeAgentRun("run-\(run)", report: report, since: started)
             try checkRepositoryIsThere()
             if let misuse = try restoreReferences(refsBefore, run: run) {
                 report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
@@ -184,7 +196,7 @@ final class JobRunner {
             try FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
-        try record(machine.agentFinished(run: run, report: report), after: .runAgent(run: run, mode: mode))
+        try record(charged + machine.agentFinished(run: run, report: report), after: .runAgent(run: run, mode: mode))
     }
 
     /// Fails the command when the agent removed the repository (`rm -rf .git`): nothing of the job can be recorded
@@ -203,11 +215,14 @@ final class JobRunner {
 
     /// The references as they were before run `run`, kept in the run's private files so that a run started again
     /// after a crash compares with the same snapshot.
-    private func referencesBeforeRun(_ run: Int) throws -> [String: String] {
+    ///
+    /// With `stateMovedByEngine` (a budget reservation was committed since), the state branch is taken as it is now.
+    private func referencesBeforeRun(_ run: Int, stateMovedByEngine: Bool = false) throws -> [String: String] {
         let file = workspace.referenceSnapshot(run)
         if let data = try? Data(contentsOf: file),
-            let saved = try? JSONDecoder().decode([String: String].self, from: data)
+            var saved = try? JSONDecoder().decode([String: String].self, from: data)
         {
+            if stateMovedByEngine, let tip = store.tip { saved[StateStore.reference] = tip.hex }
             return saved
         }
         let current = try repository.references().mapValues(\.hex)
@@ -379,18 +394,24 @@ final class JobRunner {
     private func revise(run: Int, iteration: Int, items: [FeedbackItem]) async throws -> AgentReport {
         if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         let key = run * 10 + iteration
-        let invocation = try prepareInvocation(run: key, mode: .revise, items: items)
+        var invocation = try prepareInvocation(run: key, mode: .revise, items: items)
+        let budgetKey = "run-\(run)-revise-\(iteration)"
+        let reserved = try await reserveAgentRun(budgetKey, invocation: &invocation)
         if let first = items.first {
             let text = first.body.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
             let shown = text.count > 72 ? text.prefix(71) + "…" : Substring(text)
             progress("  critique did not ship: \(items.count) item(s) to revise, first: \(shown)")
         }
         progress("  agent (revise, iteration \(iteration)): \(invocation.command)")
-        let refsBefore = try referencesBeforeRun(key)
+        let refsBefore = try referencesBeforeRun(key, stateMovedByEngine: reserved)
+        let started = ContinuousClock.now
         var report = try await agent.run(invocation)
+        let charged = try await chargeAgentRun(budgetKey, report: report, since: started)
         if let misuse = try restoreReferences(refsBefore, run: key) {
             report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
         }
+        // A charge without events (no cap) rides with the critique's own transition.
+        if !charged.isEmpty { try record(charged, after: .critique(run: run)) }
         return report
     }
 

@@ -11,6 +11,8 @@ public final class JobSession {
         case completed
         case frozen(ReviewHandle, note: String?)
         case failed(String)
+        /// A budget's hard cap: the next run would cross it; the message names the cap and the command raising it.
+        case blocked(String)
     }
 
     /// Builds the review host named by `review.host` (tests pass their own).
@@ -281,6 +283,7 @@ public final class JobSession {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
         case .frozen(let handle, let note): return .frozen(handle, note: note)
+        case .blocked(let message): return .blocked(message)
         }
     }
 

@@ -58,8 +58,9 @@ public final class ScriptedAgentRunner: AgentRunner {
     }
 
     /// The agent of ``AgentScript/phases(completeAt:capture:)``, in process: it appends a line to
-    /// `work/phase-N.txt` (so every run changes the tree) and reports the job complete from phase `completeAt`.
-    public static func phases(completeAt: Int) -> ScriptedAgentRunner {
+    /// `work/phase-N.txt` (so every run changes the tree) and reports the job complete from phase `completeAt`, and
+    /// `usage` as each run's usage.
+    public static func phases(completeAt: Int, usage: AgentOutcome.Usage? = nil) -> ScriptedAgentRunner {
         ScriptedAgentRunner { invocation in
             let environment = invocation.environment
             let phase = Int(environment["TOLLGATE_PHASE"] ?? "") ?? 0
@@ -73,7 +74,8 @@ public final class ScriptedAgentRunner: AgentRunner {
                 AgentOutcome(
                     summary: "Phase \(phase) \(type)",
                     details: "Did phase \(phase) (revision \(revision)).",
-                    jobComplete: phase >= completeAt
+                    jobComplete: phase >= completeAt,
+                    usage: usage
                 )
             )
         }

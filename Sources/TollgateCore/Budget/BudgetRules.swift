@@ -111,6 +111,12 @@ public enum BudgetRules {
         /// Units whose soft cap this charge crossed (each reported once per crossing).
         public var softCrossed: [BudgetUnit]
         public var warnings: [String]
+
+        public init(account: BudgetAccount, softCrossed: [BudgetUnit], warnings: [String]) {
+            self.account = account
+            self.softCrossed = softCrossed
+            self.warnings = warnings
+        }
     }
 
     /// Settles run `key`: its reservation is released and `usage` charged.

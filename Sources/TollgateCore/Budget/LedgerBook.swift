@@ -66,6 +66,29 @@ public struct LedgerBook: Sendable, Equatable, Codable {
         return true
     }
 
+    /// Whether run `key` holds an open reservation (its charge is still to come).
+    public func isOpen(_ key: String) -> Bool { open(key) != nil }
+
+    /// Counts as spent every open reservation whose key starts with `prefix` and is not in `live`.
+    ///
+    /// Those are runs of one job that never reported (the process that made them is gone). Returns the keys settled,
+    /// sorted.
+    @discardableResult
+    public mutating func settleAbandoned(prefix: String, live: Set<String>) -> [String] {
+        var settled: [String] = []
+        for day in days.keys.sorted() {
+            guard var account = days[day] else { continue }
+            for key in account.reserved.keys.sorted() where key.hasPrefix(prefix) && !live.contains(key) {
+                for (unit, amount) in account.reserved.removeValue(forKey: key) ?? [:] {
+                    account.spent[unit, default: 0] += amount
+                }
+                settled.append(key)
+            }
+            days[day] = account
+        }
+        return settled.sorted()
+    }
+
     /// Drops the days before `day` (a `YYYY-MM-DD` string: they sort as dates do).
     public mutating func forget(before day: String) {
         days = days.filter { $0.key >= day }

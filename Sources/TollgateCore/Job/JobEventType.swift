@@ -63,6 +63,14 @@ public struct JobEventType: RawRepresentable, Hashable, Sendable, Codable, Expre
     public static let planVerified: JobEventType = "plan.verified"
     public static let planFailed: JobEventType = "plan.failed"
 
+    // MARK: - Budgets (DESIGN §11)
+
+    public static let budgetReserved: JobEventType = "budget.reserved"
+    public static let budgetCharged: JobEventType = "budget.charged"
+    public static let budgetSoftCap: JobEventType = "budget.soft_cap"
+    public static let budgetBlocked: JobEventType = "budget.blocked"
+    public static let jobUnblocked: JobEventType = "job.unblocked"
+
     // MARK: - Reviews
 
     public static let reviewOpened: JobEventType = "review.opened"

@@ -134,10 +134,13 @@ public struct JobMachine: Sendable, Equatable {
     /// rule decides, then `guardReason`.
     mutating func decideBoundary(guardReason: String?) -> [JobEvent] {
         var events: [JobEvent] = []
+        // A soft budget cap crossed by the run that ends here freezes the boundary at every level, once.
+        let guards = [guardReason].compactMap { $0 } + (state.budget?.softFreeze ?? [])
+        state.budget?.softFreeze = []
         let reason =
             state.verifyFailure.map { FreezeRule.Reason.guardTripped($0) }
             ?? FreezeRule.decide(level: state.autonomy, phase: state.phase, jobComplete: state.jobComplete)
-            ?? guardReason.map { FreezeRule.Reason.guardTripped($0) }
+            ?? (guards.isEmpty ? nil : FreezeRule.Reason.guardTripped(guards.joined(separator: "; ")))
         if let reason {
             state.freezeReason = reason
             state.next = .requestReview

@@ -52,6 +52,8 @@ public struct JobState: Codable, Sendable, Equatable {
     public var plan: PlanRecord?
     /// The current phase's latest verification (its gates and failed tasks); nil before one ran.
     public var verification: VerifyRecord?
+    /// The job's budget account (DESIGN §11); nil until a run was reserved or charged.
+    public var budget: JobBudget?
 
     public init(
         id: String,
@@ -88,6 +90,7 @@ public struct JobState: Codable, Sendable, Equatable {
         self.usage = AgentOutcome.Usage(inputTokens: 0, outputTokens: 0, costUSD: 0)
         self.plan = nil
         self.verification = nil
+        self.budget = nil
     }
 
     /// The branch the current phase lives on.

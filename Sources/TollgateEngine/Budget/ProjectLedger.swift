@@ -107,6 +107,41 @@ public struct ProjectLedger: Sendable {
         return try update(now: now) { book in (book.charge(key, usage: usage, caps: caps, day: day), true) }
     }
 
+    /// Charges run `key` like ``charge(_:usage:caps:now:)``, but only while its reservation is open.
+    ///
+    /// A run whose charge already landed (the process ended before it recorded that) is not charged twice. Nil when
+    /// the reservation is not open.
+    public func settle(
+        _ key: String,
+        usage: [BudgetUnit: Double],
+        caps: BudgetCaps,
+        now: Date = Date()
+    ) throws(LedgerError) -> BudgetRules.Charge? {
+        let day = BudgetRules.utcDay(now)
+        return try update(now: now) { book in
+            guard book.isOpen(key) else { return (nil, false) }
+            return (book.charge(key, usage: usage, caps: caps, day: day), true)
+        }
+    }
+
+    /// Reserves like ``reserve(_:reservation:caps:now:)`` after counting as spent the open reservations of the
+    /// job's other runs (keys starting with `prefix`, not in `live`): runs that never reported.
+    public func reserve(
+        _ key: String,
+        reservation: [BudgetUnit: Double],
+        caps: BudgetCaps,
+        settlingAbandoned prefix: String,
+        live: Set<String>,
+        now: Date = Date()
+    ) throws(LedgerError) -> Result<BudgetAccount, BudgetRules.Refusal> {
+        let day = BudgetRules.utcDay(now)
+        return try update(now: now) { book in
+            let settled = book.settleAbandoned(prefix: prefix, live: live.union([key]))
+            let result = book.reserve(key, reservation: reservation, caps: caps, day: day)
+            return (result, (try? result.get()) != nil || !settled.isEmpty)
+        }
+    }
+
     /// Gives back the reservation of run `key`, which did not start after all.
     public func release(_ key: String, now: Date = Date()) throws(LedgerError) {
         try update(now: now) { book in ((), book.release(key)) }

@@ -31,12 +31,14 @@ final class LocalJob {
         agent: String? = nil,
         assignments: [String] = [],
         host: InMemoryReviewHost? = nil,
-        runner: (any AgentRunner)? = nil
+        runner: (any AgentRunner)? = nil,
+        usage: AgentOutcome.Usage? = nil
     ) async throws {
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
         resources = try ResourceBundle.locate()
-        scripted = agent == nil && runner == nil ? ScriptedAgentRunner.phases(completeAt: completeAt) : nil
+        scripted =
+            agent == nil && runner == nil ? ScriptedAgentRunner.phases(completeAt: completeAt, usage: usage) : nil
         self.runner = runner
         self.host = host
         // The command is recorded with the job as a user's would be; the scripted runner stands in for the shell.
@@ -83,6 +85,13 @@ final class LocalJob {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
         let specs = try comments.map { try InlineCommentSpec(parsing: "\($0.path):\($0.line):\($0.body)") }
         return try session.review(action, reviewer: reviewer, message: message, comments: specs)
+    }
+
+    /// `tollgate config DIR --set` with `assignments`.
+    @discardableResult
+    func configure(_ assignments: [String]) throws -> [String] {
+        let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
+        return try session.configure(assignments: assignments)
     }
 
     /// The job's state as recorded.

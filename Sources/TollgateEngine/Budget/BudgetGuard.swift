@@ -1,0 +1,164 @@
+import Foundation
+import TollgateCore
+
+/// The budget of one job's drive (DESIGN §11): every run reserves here before it starts and is charged here after,
+/// against the job's own caps (its account, committed in `job.json` by the caller) and the project's daily caps
+/// (the machine's ``ProjectLedger``).
+///
+/// An actor, so that runs started in parallel (the tasks of a plan) reserve one at a time: the sum of what they
+/// hold never passes a cap. Reservations made by this guard and not charged yet are live; any other open
+/// reservation of the job was made by a process that is gone, and counts as spent at the next reservation.
+actor BudgetGuard {
+    /// What a reservation asked for: admitted (the caller records `account`), refused (the job is blocked), or not
+    /// needed (no cap and no project: runs are only charged).
+    enum Admission: Sendable, Equatable {
+        case admitted(account: BudgetAccount, settled: [String])
+        case blocked(message: String, cap: String, account: BudgetAccount)
+        case uncapped
+    }
+
+    /// What charging a run did, for the caller to record with the run's own transition.
+    struct Settlement: Sendable {
+        var charge: BudgetRules.Charge
+        var usage: [BudgetUnit: Double]
+        var crossings: [(scope: String, unit: BudgetUnit, soft: Double, spent: Double)]
+        /// No cap is set: the spend is kept without a trail of it.
+        var silent: Bool
+    }
+
+    let settings: BudgetSettings
+    private let ledger: ProjectLedger?
+    /// Where the ledger could not be opened: every reservation is refused with it.
+    private let ledgerProblem: String?
+    private let jobPrefix: String
+    private let job: String
+    private let root: URL
+    private let directory: String
+    private var account: BudgetAccount
+    private var live: Set<String> = []
+
+    /// - Parameters:
+    ///   - account: the job's account as last committed.
+    ///   - environment: where the project ledger lives (`XDG_STATE_HOME`, `HOME`).
+    init(settings: BudgetSettings, account: BudgetAccount, job: String, root: URL, environment: [String: String]) {
+        self.settings = settings
+        self.account = account
+        self.job = job
+        self.root = root
+        self.directory = ShellQuoting.quoted(root.path)
+        self.jobPrefix = ProjectLedger.runKey(job: job, root: root, run: "")
+        var ledger: ProjectLedger?
+        var problem: String?
+        if let project = settings.project {
+            do {
+                ledger = try ProjectLedger(
+                    project: project,
+                    directory: ProjectLedger.defaultDirectory(environment: environment)
+                )
+            } catch {
+                problem = error.description
+            }
+        }
+        self.ledger = ledger
+        self.ledgerProblem = problem
+    }
+
+    /// Whether runs are reserved at all: a cap is set, or the job names a project whose ledger keeps the spend.
+    var reserves: Bool { settings.isCapped || settings.project != nil }
+
+    /// Reserves `reservation` for run `key` if it fits under every hard cap of the job and of the project's day.
+    ///
+    /// - Parameter secondsNeeded: the run's timeout, to size the raised cap a seconds refusal suggests.
+    func reserve(_ key: String, reservation: [BudgetUnit: Double], secondsNeeded: Int) -> Admission {
+        guard reserves else { return .uncapped }
+        let (settledAccount, settled) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        let admitted: BudgetAccount
+        switch BudgetRules.admit(key, reservation: reservation, caps: settings.job, account: settledAccount) {
+        case .failure(let refusal):
+            account = settledAccount
+            return block(refusal, scope: "budget.", secondsNeeded: secondsNeeded)
+        case .success(let next): admitted = next
+        }
+        if settings.project != nil {
+            guard let ledger else {
+                account = settledAccount
+                return .blocked(
+                    message: ledgerProblem ?? "the project's ledger cannot be opened",
+                    cap: "budget.project",
+                    account: settledAccount
+                )
+            }
+            do {
+                let result = try ledger.reserve(
+                    ledgerKey(key),
+                    reservation: reservation,
+                    caps: settings.daily,
+                    settlingAbandoned: jobPrefix,
+                    live: Set(live.map(ledgerKey))
+                )
+                if case .failure(let refusal) = result {
+                    account = settledAccount
+                    return block(refusal, scope: "budget.daily.", secondsNeeded: secondsNeeded)
+                }
+            } catch {
+                account = settledAccount
+                return .blocked(message: error.description, cap: "budget.project", account: settledAccount)
+            }
+        }
+        account = admitted
+        live.insert(key)
+        return .admitted(account: admitted, settled: settled.filter { $0 != key })
+    }
+
+    /// Charges run `key` what it reported (its reservation where it reported nothing of a capped unit), in the
+    /// job's account and, while its reservation there is open, in the project's ledger.
+    func charge(_ key: String, usage: [BudgetUnit: Double]) throws(LedgerError) -> Settlement {
+        live.remove(key)
+        let charge = BudgetRules.charge(key, usage: usage, caps: settings.job, account: account)
+        account = charge.account
+        var crossings = charge.softCrossed.map { unit in
+            (scope: "budget.", unit: unit, soft: settings.job.soft[unit] ?? 0, spent: account.spent[unit] ?? 0)
+        }
+        var warnings = charge.warnings
+        if let ledger, let daily = try ledger.settle(ledgerKey(key), usage: usage, caps: settings.daily) {
+            crossings += daily.softCrossed.map { unit in
+                (
+                    scope: "budget.daily.", unit: unit, soft: settings.daily.soft[unit] ?? 0,
+                    spent: daily.account.spent[unit] ?? 0
+                )
+            }
+            warnings += daily.warnings.filter { !warnings.contains($0) }
+        }
+        return Settlement(
+            charge: BudgetRules.Charge(account: account, softCrossed: charge.softCrossed, warnings: warnings),
+            usage: usage,
+            crossings: crossings,
+            silent: !reserves
+        )
+    }
+
+    /// The agent's timeout under `budget.seconds.hard`: what is left, if less than `seconds`.
+    func timeout(_ seconds: Int) -> Int { BudgetRules.timeout(seconds, caps: settings.job, account: account) }
+
+    /// The project's account of today, when the job names a project whose ledger can be read.
+    func projectAccount() -> BudgetAccount? { try? ledger?.account() }
+
+    private func ledgerKey(_ key: String) -> String { ProjectLedger.runKey(job: job, root: root, run: key) }
+
+    private func block(_ refusal: BudgetRules.Refusal, scope: String, secondsNeeded: Int) -> Admission {
+        let unit: BudgetUnit
+        switch refusal {
+        case .overHardCap(let which, _, _, _, _), .unreserved(let which, _): unit = which
+        }
+        return .blocked(
+            message: BudgetCheck.blockMessage(
+                refusal,
+                scope: scope,
+                directory: directory,
+                secondsNeeded: secondsNeeded
+            ),
+            cap: "\(scope)\(unit.rawValue).hard",
+            account: account
+        )
+    }
+}

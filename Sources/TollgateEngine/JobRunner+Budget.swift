@@ -1,0 +1,98 @@
+import Foundation
+import TollgateCore
+
+/// Reserve before, charge after (DESIGN §11): the hooks the runner calls around every agent run.
+///
+/// A reservation is committed in the job's state before the run starts, so a process killed during the run leaves
+/// it there, counted as spent by the next reservation; the charge is recorded with the run's own transition (the
+/// report's), so a rerun that finds the report charges it once.
+extension JobRunner {
+    /// The next run would cross a hard cap: the step it belongs to does not start and the job is `blocked`.
+    struct BudgetBlock: Error, Equatable {
+        var message: String
+        var cap: String
+        var account: BudgetAccount
+    }
+
+    /// The drive's budget guard, made on first use from the job's committed account and its configuration.
+    var budget: BudgetGuard {
+        if let made = budgetGuard { return made }
+        let made = BudgetGuard(
+            settings: BudgetSettings(config),
+            account: state.budget?.account ?? BudgetAccount(),
+            job: state.id,
+            root: workspace.root,
+            environment: ProcessInfo.processInfo.environment
+        )
+        budgetGuard = made
+        return made
+    }
+
+    /// Reserves run `key` (an agent run: `agent.reserve.*`) and commits the reservation, and shortens the run's
+    /// timeout to what `budget.seconds.hard` leaves; returns whether a reservation was committed (the state branch
+    /// moved).
+    ///
+    /// Called before the run's references are taken, so the reservation's state commit is not the agent's doing.
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked.
+    func reserveAgentRun(_ key: String, invocation: inout AgentInvocation) async throws -> Bool {
+        let budget = self.budget
+        let reservation = budget.settings.agentReservation
+        let timeout = invocation.timeoutSeconds
+        switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
+        case .uncapped:
+            return false
+        case .blocked(let message, let cap, let account):
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            try record(
+                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled),
+                after: nil
+            )
+            if !settled.isEmpty {
+                progress(
+                    "  budget: runs that never reported count their reservations as spent: \(settled.joined(separator: ", "))"
+                )
+            }
+            try FaultPoint.afterReserve.trip()
+            let shortened = await budget.timeout(timeout)
+            if shortened < timeout {
+                progress("  budget: budget.seconds.hard leaves \(shortened) s: the agent's timeout is shortened to it")
+                invocation.timeoutSeconds = shortened
+            }
+            return true
+        }
+    }
+
+    /// Charges run `key` what `report` says it used (and its wall time from `since`, when it was measured here);
+    /// returns the events to record with the run's own transition.
+    func chargeAgentRun(_ key: String, report: AgentReport, since: ContinuousClock.Instant?) async throws
+        -> [JobEvent]
+    {
+        let seconds = since.map { start in
+            let elapsed = ContinuousClock.now - start
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        let settlement = try await budget.charge(key, usage: BudgetCheck.usage(report.outcome.usage, seconds: seconds))
+        for warning in settlement.charge.warnings { progress("  warning: budget: \(warning)") }
+        for crossing in settlement.crossings {
+            progress(
+                "  warning: \(crossing.scope)\(crossing.unit.rawValue).soft crossed: the boundary after this run "
+                    + "freezes for review"
+            )
+        }
+        return machine.budgetCharged(
+            key,
+            charge: settlement.charge,
+            usage: settlement.usage,
+            crossings: settlement.crossings,
+            silent: settlement.silent
+        )
+    }
+
+    /// Records a refused run: the job is `blocked` with the refusal, the step stays next.
+    func recordBlocked(_ block: BudgetBlock, at step: Step) throws -> Stop {
+        progress("  blocked: \(block.message)")
+        try record(machine.budgetBlocked(block.message, cap: block.cap, account: block.account), after: step)
+        return .blocked(block.message)
+    }
+}

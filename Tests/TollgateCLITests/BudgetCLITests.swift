@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// Budgets through the built binary (DESIGN §11): a hard cap blocks the run that would cross it (exit 4) and raising
+/// it goes on with the spend kept; a soft cap freezes a `full` job; two jobs of one project share its daily cap;
+/// a crash between a reservation and its charge loses no spend.
+@Suite(.serialized)
+struct BudgetCLITests {
+    /// An agent that reports 100 tokens a run and the job complete from phase `completeAt`.
+    static func agent(completeAt: Int, pause: String = "0") -> String {
+        AgentScript.custom(
+            """
+            set -e
+            sleep \(pause)
+            echo "phase $TOLLGATE_PHASE" >> work.txt
+            complete=false
+            if [ "$TOLLGATE_PHASE" -ge \(completeAt) ]; then complete=true; fi
+            printf '{"summary": "Phase %s", "jobComplete": %s, "usage": {"inputTokens": 60, "outputTokens": 40}}\\n' \\
+              "$TOLLGATE_PHASE" "$complete" > "$TOLLGATE_OUTCOME"
+            """
+        )
+    }
+
+    /// A job whose ledger folder is the test's own (never the user's `~/.local/state`).
+    func job(_ label: String, completeAt: Int = 3, _ settings: [String], autonomy: String = "full") throws -> CLIJob {
+        let job = try CLIJob(label)
+        let agent = try job.script("agent.sh", Self.agent(completeAt: completeAt))
+        try job.initialize(["--autonomy", autonomy, "--agent", agent] + settings.flatMap { ["--set", $0] })
+        return job
+    }
+
+    func state(_ job: CLIJob) -> [String: String] { ["XDG_STATE_HOME": job.directory.path("state").path] }
+
+    func spentTokens(_ job: CLIJob) throws -> Double {
+        let budget = try #require(try job.status()["budget"] as? [String: Any])
+        return ((budget["spent"] as? [String: Any])?["tokens"] as? NSNumber)?.doubleValue ?? 0
+    }
+
+    @Test func aHardCapBlocksTheRunThatWouldCrossItAndRaisingItGoesOnWithTheSpendKept() throws {
+        let job = try job("budget-cli-hard", ["budget.tokens.hard=250", "agent.reserve.tokens=100"])
+        let blocked = try job.tollgate("run", job.path, environment: state(job))
+        #expect(blocked.status == 4, "\(blocked)")
+        for words in [
+            "budget.tokens.hard is 250 tokens", "spent 200 tokens", "the next run reserves 100 tokens",
+            "`tollgate config \(job.path) --set budget.tokens.hard=300`",
+        ] {
+            #expect(blocked.stderr.contains(words), "'\(words)' missing from: \(blocked.stderr)")
+        }
+        let status = try job.status()
+        #expect(status["status"] as? String == "blocked")
+        #expect(try spentTokens(job) == 200)
+        let text = try job.tollgate("status", job.path)
+        #expect(text.stdout.contains("budget (job): tokens ["), "\(text.stdout)")
+        #expect(text.stdout.contains("blocked: budget.tokens.hard"), "\(text.stdout)")
+        let log = try job.tollgate("log", job.path)
+        #expect(log.stdout.contains("budget.blocked"), "\(log.stdout)")
+        #expect(try job.events().filter { $0["type"] as? String == "budget.charged" }.count == 2)
+        let work = try String(contentsOf: job.root.appendingPathComponent("work.txt"), encoding: .utf8)
+        #expect(work == "phase 1\nphase 2\n")
+
+        let raised = try job.tollgate("config", job.path, "--set", "budget.tokens.hard=300")
+        #expect(raised.status == 0, "\(raised)")
+        let done = try job.tollgate("run", job.path, environment: state(job))
+        #expect(done.status == 0, "\(done)")
+        #expect(try job.status()["status"] as? String == "completed")
+        #expect(try spentTokens(job) == 300, "raising the cap reset or lost the spend")
+    }
+
+    @Test func aSoftCapFreezesAFullJob() throws {
+        let job = try job("budget-cli-soft", ["budget.tokens.soft=150"])
+        let run = try job.tollgate("run", job.path, environment: state(job))
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stdout.contains("budget.tokens.soft crossed"), "\(run.stdout)")
+        let status = try job.status()
+        #expect(status["phase"] as? Int == 2)
+        #expect((status["freezeReason"] as? String)?.contains("budget.tokens.soft is 150 tokens") == true, "\(status)")
+        #expect(try job.events().filter { $0["type"] as? String == "budget.soft_cap" }.count == 1)
+    }
+
+    @Test func aCrashBetweenTheReservationAndTheChargeLeavesTheReservationSpent() throws {
+        let job = try job("budget-cli-crash", completeAt: 1, ["budget.tokens.hard=1000", "agent.reserve.tokens=100"])
+        var environment = state(job)
+        environment["TOLLGATE_FAULT"] = "after-reserve"
+        let crashed = try job.tollgate("run", job.path, environment: environment)
+        #expect(crashed.status == 86, "\(crashed)")
+        let rerun = try job.tollgate("run", job.path, environment: state(job))
+        #expect(rerun.status == 0, "\(rerun)")
+        // The killed run's 100 reserved tokens and the rerun's 100 reported ones.
+        #expect(try spentTokens(job) == 200)
+        #expect(try job.events().filter { $0["type"] as? String == "budget.reserved" }.count == 2)
+    }
+
+    @Test func twoJobsOfOneProjectRunAtTheSameTimeShareItsDailyCap() async throws {
+        let shared = try TemporaryDirectory("budget-cli-project-state")
+        let settings = ["budget.project=shared", "budget.daily.tokens.hard=500", "agent.reserve.tokens=100"]
+        var jobs: [CLIJob] = []
+        for name in ["one", "two"] {
+            let job = try CLIJob("budget-cli-project-\(name)")
+            let agent = try job.script("agent.sh", Self.agent(completeAt: 3, pause: "0.3"))
+            try job.initialize(["--autonomy", "full", "--agent", agent] + settings.flatMap { ["--set", $0] })
+            jobs.append(job)
+        }
+        let environment = ["XDG_STATE_HOME": shared.url.path]
+        let runs = jobs.map { ($0.binary, $0.path, $0.directory.url) }
+        let statuses = await withTaskGroup(of: Int32.self) { group in
+            for (binary, path, directory) in runs {
+                group.addTask {
+                    (try? binary.run(["run", path], environment: environment, directory: directory, timeout: 120))?
+                        .status ?? -1
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // Six runs of 100 tokens were asked for under a cap of 500: five ran, the sixth was refused.
+        #expect(statuses.sorted() == [0, 4], "\(statuses)")
+        var total = 0.0
+        for job in jobs { total += try spentTokens(job) }
+        #expect(total == 500)
+        let ledger = shared.url.appendingPathComponent("tollgate/projects/shared.json")
+        let book = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: ledger)) as? [String: Any])
+        let days = try #require(book["days"] as? [String: [String: Any]])
+        #expect(days.count == 1)
+        let spent = days.values.first?["spent"] as? [String: Any]
+        #expect((spent?["tokens"] as? NSNumber)?.doubleValue == 500, "\(book)")
+        let blocked = try #require(jobs.first { (try? $0.status()["status"] as? String) == "blocked" })
+        let text = try blocked.tollgate("status", blocked.path, environment: environment)
+        #expect(text.stdout.contains("budget (project shared today): tokens ["), "\(text.stdout)")
+    }
+}
