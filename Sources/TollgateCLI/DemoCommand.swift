@@ -19,13 +19,16 @@ enum DemoCommand {
         )
         output.out(
             "$ tollgate init \(path) --autonomy guided --agent \"tollgate example-agent\" "
-                + "--set critique.enabled=true --set \"critique.command=tollgate example-critic\""
+                + "--set critique.enabled=true --set \"critique.command=tollgate example-critic\" "
+                + "--set 'verify.gates=\(demoGates)'"
         )
         let options = JobOptions(
             autonomy: "guided",
             agent: "tollgate example-agent",
-            description: "Write a short report in three steps (the demo job)",
-            assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"]
+            description: "Write a short report in four steps (the demo job)",
+            assignments: [
+                "critique.enabled=true", "critique.command=tollgate example-critic", "verify.gates=\(demoGates)",
+            ]
         )
         // The session (and its lock) ends at once: each later command opens the job anew, as a user's would.
         _ = try await JobSession.create(at: root, options: options, resources: resources)
@@ -47,6 +50,7 @@ enum DemoCommand {
         output.out("  git -C \(path) log tollgate/state # the job's story, one commit per transition")
         output.out("  tollgate log \(path)               # the evidence trail")
         output.out("  tollgate status \(path) --json")
+        output.out("  git -C \(path) show main:verify/phase-2/rev-1/report.md  # the gates of the dispatched phase")
         switch result {
         case .completed: return .success
         case .frozen: return .frozen
@@ -54,6 +58,9 @@ enum DemoCommand {
         case .blocked: return .blocked
         }
     }
+
+    /// The demo's gate: the phase's changes against `main` have no whitespace errors.
+    static let demoGates = #"[{"name":"diff-check","command":"git diff --check main HEAD"}]"#
 
     /// Looks at the frozen job and gives the verdict a reviewer would: changes on the first plan, approval after.
     private static func actAsReviewer(_ root: URL, firstReview: Bool, resources: ResourceBundle, output: Output) throws

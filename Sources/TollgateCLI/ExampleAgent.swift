@@ -99,20 +99,30 @@ enum ExampleAgent {
             try files.write(
                 "todos.yaml",
                 """
-                # Todos for phase \(phase + 1) (tactical)
+                # Todos for phase \(phase + 1) (tactical): a diamond. `outline` and `examples` both build on
+                # `gather` and may run at once; `draft` waits for both.
                 todos:
                   - id: gather
                     title: Gather the material the job needs
+                    priority: 1
+                  - id: outline
+                    title: Outline the output from the material
+                    dependsOn: [gather]
+                  - id: examples
+                    title: Collect examples for the output
+                    dependsOn: [gather]
                   - id: draft
-                    title: Draft one output per todo
-                  - id: check
-                    title: Check the outputs against the goals
+                    title: Draft the output from the outline and the examples
+                    details: |
+                      Join `outputs/outline.md` and `outputs/examples.md` into `outputs/draft.md`.
+                    dependsOn: [outline, examples]
 
                 """
             )
             return AgentOutcome(
-                summary: "Plan the work in three steps",
-                details: "Wrote `plan.md` (goals and steps) and `todos.yaml` with 3 todos for the next phase.",
+                summary: "Plan the work in four todos",
+                details: "Wrote `plan.md` (goals and steps) and `todos.yaml` with 4 todos for the next phase: "
+                    + "`gather`; `outline` and `examples` after it; `draft` after both.",
                 jobComplete: false
             )
         case .tactical:
@@ -131,15 +141,22 @@ enum ExampleAgent {
         }
     }
 
-    /// One task of a dispatched plan (`TOLLGATE_MODE=task`): its output only, in its own worktree.
+    /// One task of a dispatched plan (`TOLLGATE_MODE=task`): its own output only, in its own worktree, built on the
+    /// outputs of the tasks it depends on (already landed, so in the worktree).
     static func carryOut(task: String, title: String, phase: Int, files: inout Files) throws -> AgentOutcome {
-        try files.write(
-            "outputs/\(task).md",
+        var text =
             "# \(task)\n\n\(title).\n\nDone in phase \(phase) as its own task: the todo `\(task)` is carried out.\n"
-        )
+        var used: [String] = []
+        for other in ["gather", "outline", "examples"] where other != task {
+            guard let earlier = try files.read("outputs/\(other).md") else { continue }
+            used.append("`outputs/\(other).md`")
+            text += "\n## From \(other)\n\n" + earlier.split(separator: "\n").dropFirst().prefix(1).joined() + "\n"
+        }
+        try files.write("outputs/\(task).md", text)
         return AgentOutcome(
             summary: "Carry out \(task)",
-            details: "Wrote `outputs/\(task).md`.",
+            details: "Wrote `outputs/\(task).md`"
+                + (used.isEmpty ? "." : " from " + used.joined(separator: ", ") + "."),
             jobComplete: false
         )
     }

@@ -78,7 +78,7 @@ struct PlanStatus: Encodable {
         guard let plan = PlanStatus(state) else { return [] }
         var lines: [String] = []
         if let record = state.plan {
-            let what = record.phase == state.phase ? "" : " (\(record.phase))"
+            let what = record.phase == state.phase ? "" : " of \(record.phase)"
             lines.append("  plan\(what): \(plan.status), \(record.progress.summary) tasks landed on \(record.branch)")
             lines += record.progress.table().split(separator: "\n").map { "    " + $0 }
         }

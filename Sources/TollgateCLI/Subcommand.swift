@@ -225,9 +225,11 @@ struct Subcommand: Sendable {
                 USAGE: tollgate example-agent
 
                 The built-in deterministic agent, run by the engine (--agent "tollgate example-agent"). It reads the
-                TOLLGATE_* environment: a strategic phase writes plan.md and todos.yaml, a tactical phase writes
-                outputs/<todo>.md for each todo, feedback mode answers every review item, and the third phase or a
-                later one reports the job complete. It writes its outcome JSON to $TOLLGATE_OUTCOME.
+                TOLLGATE_* environment: a strategic phase writes plan.md and todos.yaml (a plan of four todos, a
+                diamond: gather; outline and examples after it; draft after both), a task (TOLLGATE_MODE=task) writes
+                outputs/<task>.md from the outputs it builds on, a tactical phase run as one writes outputs/<todo>.md
+                for each todo, feedback mode answers every review item, and the third phase or a later one reports
+                the job complete. It writes its outcome JSON to $TOLLGATE_OUTCOME.
                 """,
             options: [],
             flags: [],

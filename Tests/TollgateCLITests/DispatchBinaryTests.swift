@@ -102,7 +102,7 @@ struct DispatchBinaryTests {
 
         // status: the table.
         let text = try job.tollgate("status", job.path)
-        #expect(text.stdout.contains("plan (phase 2 (tactical)): verified, 4/4 tasks landed on phase-2-tactical"))
+        #expect(text.stdout.contains("plan of phase 2 (tactical): verified, 4/4 tasks landed on phase-2-tactical"))
         #expect(text.stdout.contains("TASK  STATE  TIME"), "\(text.stdout)")
         #expect(text.stdout.contains("phase-2-tactical-task-d"))
         #expect(text.stdout.contains("gates: 2/2 passed (verify/phase-2/rev-1/report.md)"))
@@ -143,5 +143,26 @@ struct DispatchBinaryTests {
         let subjects = try job.git("log", "--format=%s", "main")
         #expect(subjects.contains("Phase 2 (tactical): Carry out the plan: 4 of 4 tasks landed"))
         #expect(try job.git("show", "main:tasks/d.txt") == "d: Join both sides")
+    }
+
+    /// The example agent plans a diamond and carries out each todo as a task: the last one builds on both middle
+    /// ones, which ran from the same start.
+    @Test func theExampleAgentPlansADiamondAndCarriesOutItsTasks() throws {
+        let job = try CLIJob("dispatch-example-agent")
+        try job.initialize([
+            "--autonomy", "full", "--agent", "tollgate example-agent", "--set",
+            #"verify.gates=[{"name":"diff-check","command":"git diff --check main HEAD"}]"#,
+        ])
+        let run = try job.tollgate("run", job.path, timeout: 120)
+        #expect(run.status == 0, "\(run)")
+        let events = try job.events()
+        let starts = events.filter { $0["type"] as? String == "task.started" }.compactMap {
+            $0["data"] as? [String: String]
+        }
+        #expect(starts.map { $0["task"] } == ["gather", "outline", "examples", "draft"])
+        #expect(starts[1]["startPoint"] == starts[2]["startPoint"], "outline and examples start from the same point")
+        let draft = try job.git("show", "main:outputs/draft.md")
+        #expect(draft.contains("## From outline") && draft.contains("## From examples"))
+        #expect(try job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 1 passed"))
     }
 }

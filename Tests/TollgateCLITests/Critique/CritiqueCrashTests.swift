@@ -144,7 +144,9 @@ struct CritiqueCrashTests {
         let reference = try Self.reference.get()
         // Phases 1 and 3: a first critique and one of the revision; a revision each.
         #expect(reference.criticRuns == 4)
-        #expect(reference.agentRuns == ["1 work", "1 revise", "2 task", "2 task", "2 task", "3 work", "3 revise"])
+        #expect(
+            reference.agentRuns == ["1 work", "1 revise", "2 task", "2 task", "2 task", "2 task", "3 work", "3 revise"]
+        )
         #expect(reference.critiques.count == 2)
         for data in reference.critiques {
             #expect(data["status"] == "shipped")

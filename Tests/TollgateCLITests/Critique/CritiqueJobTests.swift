@@ -200,7 +200,7 @@ struct CritiqueJobTests {
         // Phase 1: the first critique, the killed one and its rerun; phase 3: a first critique and one after the
         // revision. Rerunning the finished first critique would make 6; rerunning the revision, a third revise.
         #expect(critiques == 5)
-        #expect(agentRuns == ["1 work", "1 revise", "2 task", "2 task", "2 task", "3 work", "3 revise"])
+        #expect(agentRuns == ["1 work", "1 revise", "2 task", "2 task", "2 task", "2 task", "3 work", "3 revise"])
         #expect(try summary(job, "main:critique/phase-1/rev-1/summary.json")["status"] as? String == "shipped")
     }
 
