@@ -10,6 +10,9 @@ enum ExampleAgent {
     static let completingPhase = 3
 
     static func run(environment: [String: String], output: Output) throws -> ExitCode {
+        if environment["TOLLGATE_MODE"] == "revise", let unit = environment["TOLLGATE_UNIT"] {
+            return try reviseUnit(unit, environment: environment, output: output)
+        }
         guard let outcomePath = environment["TOLLGATE_OUTCOME"], let phaseText = environment["TOLLGATE_PHASE"],
             let phase = Int(phaseText), let type = environment["TOLLGATE_PHASE_TYPE"].flatMap(PhaseType.init)
         else {
@@ -192,6 +195,54 @@ enum ExampleAgent {
             details: "Answered every review item in `review-responses.md`; inline comments are answered in place.",
             addressed: items.map(\.id)
         )
+    }
+
+    // MARK: - A batch's reviser
+
+    /// Revises one unit of a batch (`tollgate batch --revise "tollgate example-agent"`): answers each must-fix item in
+    /// `$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT`, in place: a text without a `## Risks` section gains one, naming the
+    /// risk the item asked about; every item is noted under `## Review notes`.
+    static func reviseUnit(_ unit: String, environment: [String: String], output: Output) throws -> ExitCode {
+        guard let workspace = environment["TOLLGATE_WORKSPACE"], let outcomePath = environment["TOLLGATE_OUTCOME"],
+            let feedbackPath = environment["TOLLGATE_FEEDBACK"]
+        else {
+            output.err(
+                "tollgate example-agent: as a batch's reviser (--revise \"tollgate example-agent\") it needs "
+                    + "TOLLGATE_WORKSPACE, TOLLGATE_OUTCOME and TOLLGATE_FEEDBACK, which tollgate batch sets"
+            )
+            return .usage
+        }
+        var files = Files(root: URL(fileURLWithPath: workspace))
+        guard var text = try files.read(unit) else {
+            output.err("tollgate example-agent: the unit \(unit) is not in \(workspace)")
+            return .failure
+        }
+        let items = try JSONDecoder().decode(
+            [FeedbackItem].self,
+            from: Data(contentsOf: URL(fileURLWithPath: feedbackPath))
+        )
+        if !text.hasSuffix("\n") { text += "\n" }
+        if !text.contains("## Risks") {
+            text += "\n## Risks\n- Something goes wrong unseen: each step is checked before the next one starts.\n"
+        }
+        let notes = items.filter { !text.contains("[\($0.id)]") }
+        if !notes.isEmpty {
+            if !text.contains("## Review notes") { text += "\n## Review notes\n" }
+            text += notes.map { "- [\($0.id)] \($0.body) → addressed.\n" }.joined()
+        }
+        try files.write(unit, text)
+        var outcome = AgentOutcome(
+            summary: "Revise \(unit): \(items.count) item(s) addressed",
+            addressed: items.map(\.id)
+        )
+        outcome.usage = AgentOutcome.Usage(
+            inputTokens: files.bytesRead / 4,
+            outputTokens: files.bytesWritten / 4,
+            costUSD: 0
+        )
+        try JSONEncoder().encode(outcome).write(to: URL(fileURLWithPath: outcomePath))
+        output.out("example-agent: \(outcome.summary ?? "")")
+        return .success
     }
 
     static func todoIDs(_ yaml: String) -> [String] {

@@ -59,9 +59,26 @@ public struct BatchLanding {
                     + "there is nothing to accept (a batch revises only with --revise)"
             )
         }
-        let trailer = "\(id): " + revised.joined(separator: ", ")
-        var message = "Accept batch \(id): \(revised.count) revised unit(s)\n\nTollgate-Batch: \(id)"
-        for unit in revised { message += "\nTollgate-Unit: \(unit)" }
+        guard let head = try repository.branchTip(target) else {
+            throw EngineError.usage("the branch \(target) has no commit")
+        }
+        // Units whose revision is on the branch already (an earlier accept) are left out of this one.
+        let pending = try revised.filter {
+            try repository.fileContents($0, at: head) != repository.fileContents($0, at: tip)
+        }
+        guard !pending.isEmpty else {
+            let accepted = try latestAccept(of: id, in: repository, from: head)
+            return .alreadyDone(commit: (accepted?.oid ?? head).hex, branch: target)
+        }
+        // After a rollback the same units may be accepted again: that accept is a new one, with a trailer of its
+        // own, so the probe for a crashed earlier call does not mistake the rolled-back commit for it.
+        let rollbacks = try repository.log(from: head, limit: 1000).prefix { $0.oid != base }.filter {
+            Repository.trailer(Self.rollbackKey, in: $0.message) == id
+        }.count
+        let trailer =
+            "\(id): " + pending.joined(separator: ", ") + (rollbacks == 0 ? "" : " (after rollback \(rollbacks))")
+        var message = "Accept batch \(id): \(pending.count) revised unit(s)\n\nTollgate-Batch: \(id)"
+        for unit in pending { message += "\nTollgate-Unit: \(unit)" }
         return try land(
             in: repository,
             scratch: "batch-accept/\(id)",
@@ -69,7 +86,7 @@ public struct BatchLanding {
             onto: target,
             message: message,
             trailer: (Self.acceptKey, trailer),
-            units: revised
+            units: pending
         ) { path in try repository.fileContents(path, at: tip) }
     }
 
@@ -80,12 +97,7 @@ public struct BatchLanding {
         guard let head = try repository.branchTip(target) else {
             throw EngineError.usage("the branch \(target) has no commit")
         }
-        let history = try repository.log(from: head, limit: 1000)
-        guard
-            let accepted = history.first(where: {
-                Repository.trailer(Self.acceptKey, in: $0.message)?.hasPrefix(id + ":") == true
-            })
-        else {
+        guard let accepted = try latestAccept(of: id, in: repository, from: head) else {
             throw EngineError.usage(
                 "no commit on \(target) accepted batch \(id) (none in its last 1000 commits carries "
                     + "\(Self.acceptKey): \(id)): there is nothing to roll back"
@@ -104,6 +116,13 @@ public struct BatchLanding {
             trailer: (Self.rollbackKey, id),
             units: paths
         ) { path in try repository.fileContents(path, at: parent) }
+    }
+
+    /// The latest commit of the last 1000 from `head` that accepted batch `id`.
+    private func latestAccept(of id: String, in repository: Repository, from head: OID) throws -> CommitInfo? {
+        try repository.log(from: head, limit: 1000).first {
+            Repository.trailer(Self.acceptKey, in: $0.message)?.hasPrefix(id + ":") == true
+        }
     }
 
     private func currentBranch(_ repository: Repository) throws -> String {
