@@ -5,6 +5,7 @@ import TollgateCore
 /// Landing a phase: the squash (by the host, or locally), a stale approval found at the merge, and the phase's end.
 extension JobRunner {
     func merge(approvers: [String]) async throws {
+        let started = ContinuousClock.now
         let branch = state.branch
         let commit: OID
         if let landed = try landedSquash() {
@@ -58,7 +59,33 @@ extension JobRunner {
             try FaultPoint.afterMerge.trip()
         }
         progress("  merged into main as \(commit.hex.prefix(10))")
+        let phase = state.phase.number
         try record(machine.phaseMerged(commit: commit.hex, approvers: approvers), after: .merge(approvers: approvers))
+        telemetry?.record(.mergeLatency, Double(GateRunner.milliseconds(ContinuousClock.now - started)), phase: phase)
+    }
+
+    // MARK: - Telemetry of the review
+
+    /// Keeps when the review of the current revision was asked for, in the workspace's private folder (a runtime
+    /// fact, not the job's record), for `review.wait_ms` once its verdict is read; nothing is kept without telemetry.
+    func noteReviewRequested() {
+        guard telemetry?.enabled == true else { return }
+        let millis = Int((clock().timeIntervalSince1970 * 1000).rounded())
+        try? Workspace.writeAtomically(Data("\(millis)\n".utf8), to: workspace.reviewRequestedRecord)
+    }
+
+    /// Records `review.wait_ms`, from the review's request to the verdict just read, once.
+    func recordReviewWait() {
+        let file = workspace.reviewRequestedRecord
+        guard let telemetry, let text = try? String(contentsOf: file, encoding: .utf8),
+            let requested = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return }
+        try? FileManager.default.removeItem(at: file)
+        telemetry.record(
+            .reviewWait,
+            max(clock().timeIntervalSince1970 * 1000 - requested, 0),
+            phase: state.phase.number
+        )
     }
 
     /// The host refused to merge because the branch moved after the approval: the approval is stale, so the review

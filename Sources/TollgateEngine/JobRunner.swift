@@ -32,6 +32,8 @@ final class JobRunner {
     var freezeNote: String?
     /// Where every run reserves and is charged (``JobRunner/budget``), made on first use.
     var budgetGuard: BudgetGuard?
+    /// Where the drive's own figures go (`review.wait_ms`, `merge.latency_ms`); nil records none.
+    var telemetry: TelemetryLog?
 
     init(
         workspace: Workspace,
@@ -452,6 +454,7 @@ final class JobRunner {
         }
         try FaultPoint.afterReviewOpen.trip()
         try record(machine.reviewRequested(handle), after: .requestReview)
+        noteReviewRequested()
         progress("  frozen for review: \(state.freezeReason?.description ?? "review")")
     }
 
@@ -498,6 +501,10 @@ final class JobRunner {
         try FaultPoint.afterVerdict.trip()
         let events = machine.verdictRead(verdict, pushedBy: pushers)
         if !events.isEmpty { try record(events, after: .awaitVerdict) }
+        switch verdict {
+        case .pending, .stale: break
+        case .approved, .changesRequested, .closed, .mergedOnHost: recordReviewWait()
+        }
         switch verdict {
         case .pending(let waiting):
             let who = waiting.isEmpty ? "a reviewer" : waiting.joined(separator: ", ")

@@ -279,6 +279,7 @@ public final class JobSession {
             templates: try resources.templateCatalog(),
             progress: progress
         )
+        runner.telemetry = telemetry
         switch try await runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)

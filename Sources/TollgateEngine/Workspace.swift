@@ -31,6 +31,8 @@ public final class Workspace {
 
     /// The running agent's process group and start time (`<git dir>/tollgate/agent-group`), there while it runs.
     var agentGroupRecord: URL { file("agent-group") }
+    /// When the open review was asked for (milliseconds since 1970), for `review.wait_ms`.
+    var reviewRequestedRecord: URL { file("review-requested") }
 
     /// The folders the engine writes into the working tree, committed whatever `.gitignore` says.
     static let engineFolders = ["archive", "critique", "verify"]

@@ -60,6 +60,32 @@ struct TelemetryCLITests {
         #expect(report["jobs"] as? Int == 1)
     }
 
+    /// The drive's own figures: one `merge.latency_ms` a merged phase, one `review.wait_ms` a verdict read (none
+    /// while the review waits, none at `full`, where nothing is reviewed).
+    @Test func aReviewedPhaseRecordsItsWaitAndEveryMergeItsLatency() throws {
+        func count(_ metric: String, _ job: CLIJob) -> Int {
+            telemetryLines(job).filter { $0.contains("\"metric\":\"\(metric)\"") }.count
+        }
+        let full = try completedJob("telemetry-merge")
+        let merged = try full.events().filter { $0["type"] as? String == "phase.merged" }.count
+        #expect(merged >= 3)
+        #expect(count("merge.latency_ms", full) == merged)
+        #expect(count("review.wait_ms", full) == 0)
+
+        let job = try CLIJob("telemetry-review")
+        try job.initialize(["--autonomy", "dependent", "--agent", "tollgate example-agent"])
+        #expect(try job.tollgate("run", job.path).status == 3)
+        #expect(try job.tollgate("resume", job.path).status == 3)  // no verdict yet: still waiting
+        #expect(count("review.wait_ms", job) == 0)
+        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        let resumed = try job.tollgate("resume", job.path)
+        #expect(resumed.status == 3, "\(resumed)")
+        #expect(count("review.wait_ms", job) == 1)
+        #expect(count("merge.latency_ms", job) == 1)
+        let line = try #require(telemetryLines(job).first { $0.contains("review.wait_ms") })
+        #expect(line.contains("\"phase\":1") && line.contains("\"unit\":\"ms\""), "\(line)")
+    }
+
     @Test func telemetryDisabledRecordsNothing() throws {
         let job = try completedJob("telemetry-off", extra: ["--set", "telemetry.enabled=false"])
         #expect(telemetryLines(job).isEmpty)
