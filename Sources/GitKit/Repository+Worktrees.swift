@@ -51,6 +51,18 @@ extension Repository {
         branch: String,
         from commit: OID
     ) throws(GitError) -> (worktree: Worktree, origin: WorktreeOrigin) {
+        try addWorktree(name: name, at: path, branch: branch, from: commit, checkingOut: true)
+    }
+
+    /// As ``addWorktree(name:at:branch:from:)``; without `checkingOut` the working tree is left empty (its `.git`
+    /// file alone) and without an index, for a caller that fills it.
+    func addWorktree(
+        name: String,
+        at path: URL,
+        branch: String,
+        from commit: OID,
+        checkingOut: Bool
+    ) throws(GitError) -> (worktree: Worktree, origin: WorktreeOrigin) {
         let operation = "add worktree \(name)"
         let path = path.standardizedFileURL
         if let existing = try worktree(named: name) {
@@ -90,6 +102,7 @@ extension Repository {
         var options = git_worktree_add_options()
         try git(operation) { git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)) }
         options.ref = reference
+        if !checkingOut { options.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE.rawValue }
         var added: OpaquePointer?
         try git(operation) { git_worktree_add(&added, pointer, name, path.path, &options) }
         git_worktree_free(added)
@@ -130,9 +143,12 @@ extension Repository {
                 isValid: false
             )
         }
+        let preparing = FileManager.default.fileExists(
+            atPath: administrative.appendingPathComponent(Self.preparingMarker).path
+        )
         return try withWorktree(name) { (handle) throws(GitError) in
             guard let handle else { return nil }
-            let valid = git_worktree_validate(handle) == 0
+            let valid = git_worktree_validate(handle) == 0 && !preparing
             let locked = git_worktree_is_locked(nil, handle)
             try git("read the lock of worktree \(name)") { locked < 0 ? locked : 0 }
             let path = git_worktree_path(handle).map { String(cString: $0) } ?? ""
@@ -237,7 +253,7 @@ extension Repository {
     }
 
     /// The administrative folder of worktree `name`: `worktrees/<name>` in the common folder.
-    private func administrativeFolder(of name: String) -> URL {
+    func administrativeFolder(of name: String) -> URL {
         gitCommonDirectory.appendingPathComponent("worktrees", isDirectory: true)
             .appendingPathComponent(name, isDirectory: true)
     }

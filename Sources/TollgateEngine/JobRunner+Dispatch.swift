@@ -126,7 +126,7 @@ extension JobRunner {
         let files = workspace.taskFiles(phase: state.phase, task: id)
         _ = try taskReferencesBefore(files)
         let path = workspace.worktree(name)
-        try repository.addWorktree(name: name, at: path, branch: name, from: startPoint)
+        try repository.addWorktree(name: name, at: path, branch: name, from: startPoint, reusing: worktreeSpares)
         guard let started = state.currentPlan else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
         }
@@ -263,18 +263,29 @@ extension JobRunner {
 
     // MARK: - Worktrees
 
-    private func removeTaskWorktree(_ name: String) throws {
-        try repository.removeWorktree(name)
+    /// Where the files of finished tasks' worktrees wait for the next task's (GitKit's ``WorktreeSpares``): a task's
+    /// worktree is then the previous one's files with only those that differ written, not a whole checkout.
+    var worktreeSpares: WorktreeSpares {
+        WorktreeSpares(
+            folder: workspace.privateDirectory.appendingPathComponent("worktree-spares", isDirectory: true),
+            limit: max(config[ConfigKeys.dispatchMaxParallel], 1)
+        )
+    }
+
+    /// Removes a task's worktree, its files kept for the next task's unless `keepingFiles` is false.
+    private func removeTaskWorktree(_ name: String, keepingFiles: Bool = true) throws {
+        try repository.removeWorktree(name, keepingFilesIn: keepingFiles ? worktreeSpares : nil)
         try? FileManager.default.removeItem(at: workspace.taskAgentGroupRecord(name))
     }
 
     /// Removes the worktrees of the current plan's tasks that are left (a crash between a landing's record and the
-    /// removal leaves one).
+    /// removal leaves one), and the spare files of those that were removed.
     func removeTaskWorktrees() throws {
         guard let plan = state.currentPlan else { return }
         for task in plan.tasks where try repository.worktree(named: plan.branch(of: task.id)) != nil {
-            try removeTaskWorktree(plan.branch(of: task.id))
+            try removeTaskWorktree(plan.branch(of: task.id), keepingFiles: false)
         }
+        try repository.clearWorktreeSpares(worktreeSpares)
     }
 
     /// When the phase has landed on `main`: its tasks' worktrees go, and the branches of the tasks that landed

@@ -6,7 +6,9 @@ import GitKit
 /// process against the git command line doing the same (`git worktree add -b`, `add` + `commit` in the worktree,
 /// `git merge --squash` + `commit` on the phase branch, `git worktree remove`, `git branch -D`).
 ///
-/// The landing is also reported alone, to show that its cost does not grow with the workspace.
+/// The landing is also reported alone, to show that its cost does not grow with the workspace. GitKit's side keeps a
+/// removed worktree's files as a spare for the next one (``WorktreeSpares``), as the engine's dispatch does, so a task's
+/// worktree writes only the files that differ; the command line checks each one out whole.
 enum TaskBench {
     static let scenarios: [(files: Int, iterations: Int)] = [(100, 15), (10_000, 5)]
 
@@ -73,12 +75,14 @@ enum TaskBench {
         guard let main = try repository.branchTip("main") else { throw BenchError("main has no commit") }
         try repository.createBranch("phase", at: main)
         try repository.checkout(branch: "phase")
+        // As the engine does: a finished task's worktree files wait for the next task's.
+        let spares = WorktreeSpares(folder: directory.appendingPathComponent(".git/tollgate/worktree-spares"), limit: 4)
         return { iteration in
             let name = "phase-task-\(iteration)"
             let path = directory.appendingPathComponent(".git/tollgate/worktrees/\(name)")
             let start = ContinuousClock.now
             guard let tip = try repository.branchTip("phase") else { throw BenchError("phase has no commit") }
-            try repository.addWorktree(name: name, at: path, branch: name, from: tip)
+            try repository.addWorktree(name: name, at: path, branch: name, from: tip, reusing: spares)
             let task = try Repository.open(at: path)
             try GitBench.writeFile("task \(iteration)\n", to: "tasks/task-\(iteration).txt", in: path)
             _ = try task.commitWorkingTree(message: "Task work", author: author, committer: author)
@@ -99,7 +103,7 @@ enum TaskBench {
             )
             let landing = ContinuousClock.now - landingStart
             guard case .landed = result else { throw BenchError("landing gave \(result)") }
-            try repository.removeWorktree(name)
+            try repository.removeWorktree(name, keepingFilesIn: spares)
             try repository.deleteBranch(name)
             return Sample(task: elapsed + (ContinuousClock.now - landingStart), landing: landing)
         }
