@@ -63,6 +63,47 @@ extension JobRunner {
         }
     }
 
+    /// Reserves task run `key` (`agent.reserve.*`, and the seconds its timeout may take under
+    /// `budget.seconds.hard`, so tasks running at once never together pass a cap) and commits the reservation;
+    /// returns the task agent's timeout, shortened to what `budget.seconds.hard` leaves.
+    ///
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the task does not start.
+    func reserveTaskRun(_ key: String, timeout: Int) async throws -> Int {
+        let budget = self.budget
+        let (admission, shortened) = await budget.reserve(
+            key,
+            reservation: budget.settings.agentReservation,
+            holdingSecondsOf: timeout
+        )
+        switch admission {
+        case .uncapped:
+            return timeout
+        case .blocked(let message, let cap, let account):
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            var held = budget.settings.agentReservation
+            if shortened > 0, budget.settings.job.hard[.seconds] != nil { held[.seconds] = Double(shortened) }
+            try record(machine.budgetReserved(key, reservation: held, account: account, settled: settled), after: nil)
+            if !settled.isEmpty {
+                progress(
+                    "  budget: runs that never reported count their reservations as spent: \(settled.joined(separator: ", "))"
+                )
+            }
+            try FaultPoint.afterReserve.trip()
+            if shortened < timeout {
+                progress("  budget: budget.seconds.hard leaves \(shortened) s: the task's timeout is shortened to it")
+            }
+            return shortened
+        }
+    }
+
+    /// Charges task run `key` what its outcome reports and the wall time it took; returns the events to record
+    /// with the task's own transition.
+    func chargeTaskRun(_ key: String, report: AgentReport, durationMs: Int) async throws -> [JobEvent] {
+        let usage = BudgetCheck.usage(report.outcome.usage, seconds: Double(durationMs) / 1000)
+        return try await charge(key, usage: usage)
+    }
+
     /// Charges run `key` what `report` says it used (and its wall time from `since`, when it was measured here);
     /// returns the events to record with the run's own transition.
     func chargeAgentRun(_ key: String, report: AgentReport, since: ContinuousClock.Instant?) async throws
@@ -72,7 +113,13 @@ extension JobRunner {
             let elapsed = ContinuousClock.now - start
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
-        let settlement = try await budget.charge(key, usage: BudgetCheck.usage(report.outcome.usage, seconds: seconds))
+        return try await charge(key, usage: BudgetCheck.usage(report.outcome.usage, seconds: seconds))
+    }
+
+    /// Charges run `key` `usage` (its reservation where it reported nothing of a capped unit), says the warnings
+    /// and the soft caps crossed, and returns the events to record with the run's own transition.
+    func charge(_ key: String, usage: [BudgetUnit: Double]) async throws -> [JobEvent] {
+        let settlement = try await budget.charge(key, usage: usage)
         for warning in settlement.charge.warnings { progress("  warning: budget: \(warning)") }
         for crossing in settlement.crossings {
             progress(

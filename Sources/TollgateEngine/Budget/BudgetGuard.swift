@@ -137,6 +137,43 @@ actor BudgetGuard {
         )
     }
 
+    /// Reserves run `key` like ``reserve(_:reservation:secondsNeeded:)``, holding besides the seconds it may take
+    /// under `budget.seconds.hard` (its timeout, shortened to what is left); returns the admission and that timeout.
+    ///
+    /// For runs that go at the same time (a plan's tasks): what they hold of the seconds cap is counted against each
+    /// other, so together they cannot run past it. The held seconds are released by the run's charge (its measured
+    /// wall time), or count as spent when it never reports.
+    func reserve(_ key: String, reservation: [BudgetUnit: Double], holdingSecondsOf timeout: Int) -> (
+        admission: Admission, timeout: Int
+    ) {
+        guard reserves else { return (.uncapped, timeout) }
+        let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settled)
+        var held = reservation
+        if let cap = settings.job.hard[.seconds] {
+            guard left > 0 else {
+                // Less than a second is left: no run can start in it.
+                let refusal = BudgetRules.Refusal.overHardCap(
+                    unit: .seconds,
+                    cap: cap,
+                    spent: settled.spent[.seconds] ?? 0,
+                    reserved: settled.reservedTotal[.seconds] ?? 0,
+                    reservation: 0
+                )
+                return (block(refusal, scope: "budget.", secondsNeeded: timeout), 0)
+            }
+            held[.seconds] = Double(left)
+        }
+        let admission = reserve(key, reservation: held, secondsNeeded: timeout)
+        return (admission, left)
+    }
+
+    /// Marks the open reservation of run `key` as this drive's: a run whose result was kept before a crash is
+    /// charged that result, so its reservation is settled by the charge, not counted as spent meanwhile.
+    func adopt(_ key: String) {
+        if account.reserved[key] != nil { live.insert(key) }
+    }
+
     /// The agent's timeout under `budget.seconds.hard`: what is left, if less than `seconds`.
     func timeout(_ seconds: Int) -> Int { BudgetRules.timeout(seconds, caps: settings.job, account: account) }
 
