@@ -97,6 +97,68 @@ extension JobRunner {
         }
     }
 
+    /// Reserves critic run `key` (`critique.reserve.*`) and commits the reservation.
+    ///
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the critic does not start.
+    func reserveCriticRun(_ key: String) async throws {
+        let budget = self.budget
+        let reservation = budget.settings.critiqueReservation
+        let timeout = CritiqueConfig(config).totalTimeoutSeconds
+        switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
+        case .uncapped:
+            return
+        case .blocked(let message, let cap, let account):
+            // The reservation a critic lacks is its own key's.
+            let said = message.replacingOccurrences(of: "agent.reserve.", with: "critique.reserve.")
+            throw BudgetBlock(message: said, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            try record(
+                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled),
+                after: nil
+            )
+            try FaultPoint.afterReserve.trip()
+        }
+    }
+
+    /// Checks gate run `key` against every hard cap before it starts (gates spend no tokens and no dollars, so
+    /// they reserve only the seconds their `timeout` may take under `budget.seconds.hard`) and commits that hold.
+    ///
+    /// - Throws: ``BudgetBlock`` when a cap is used up: the gate does not start.
+    func reserveGateRun(_ key: String, timeout: Int) async throws {
+        let (admission, _) = await budget.reserveCostless(key, timeout: timeout)
+        switch admission {
+        case .uncapped:
+            return
+        case .blocked(let message, let cap, let account):
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            let held = account.reserved[key] ?? [:]
+            try record(machine.budgetReserved(key, reservation: held, account: account, settled: settled), after: nil)
+        }
+    }
+
+    /// The hooks by which the critique of run `run` reserves and is charged for its critics and gates; the events
+    /// are recorded as they happen (the critique's own transition comes at its end).
+    func critiqueBudget(run: Int) -> CritiqueBudget {
+        let gateTimeout = config[ConfigKeys.critiqueRevisionGateTimeoutSeconds]
+        let gateCount = max(1, RevisionGates(resolved: config).gates.count)
+        return CritiqueBudget(
+            reserveCritic: { [self] key in try await self.reserveCriticRun("run-\(run)-\(key)") },
+            chargeCritic: { [self] key, usage, seconds in
+                let reported = BudgetCheck.usage(usage, seconds: seconds)
+                let charged = try await self.charge("run-\(run)-\(key)", usage: reported)
+                if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
+            },
+            reserveGates: { [self] key in
+                try await self.reserveGateRun("run-\(run)-\(key)", timeout: gateTimeout * gateCount)
+            },
+            chargeGates: { [self] key, seconds in
+                let charged = try await self.charge("run-\(run)-\(key)", usage: [.seconds: seconds])
+                if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
+            }
+        )
+    }
+
     /// Charges task run `key` what its outcome reports and the wall time it took; returns the events to record
     /// with the task's own transition.
     func chargeTaskRun(_ key: String, report: AgentReport, durationMs: Int) async throws -> [JobEvent] {

@@ -91,6 +91,40 @@ struct BudgetCLITests {
         #expect(try job.events().filter { $0["type"] as? String == "budget.reserved" }.count == 2)
     }
 
+    @Test func aCriticsReportedUsageIsInTheJobsSpendThatStatusShows() throws {
+        let job = try CLIJob("budget-cli-critic")
+        let agent = try job.script("agent.sh", Self.agent(completeAt: 1))
+        // Scripts are run as `/bin/sh <path>`, never executed themselves ("text file busy").
+        let critic = try job.script(
+            "critic.sh",
+            """
+            #!/bin/sh
+            printf '{"inputTokens": 5, "outputTokens": 7}' > "$TOLLGATE_USAGE"
+            printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA['
+            cat
+            printf ']]></ARTIFACT></PANELIST><PANELIST role="critic" score="9"></PANELIST>'
+            printf '<PANELIST role="brand" score="9"></PANELIST><PANELIST role="a11y" score="9"></PANELIST>'
+            printf '<PANELIST role="copy" score="9"></PANELIST><ROUND_END n="1" must_fix="0" decision="continue">'
+            printf '</ROUND_END></ROUND><SHIP round="1"></SHIP></CRITIQUE_RUN>\\n'
+
+            """
+        )
+        try job.initialize(
+            ["--autonomy", "full", "--agent", agent]
+                + [
+                    "budget.tokens.hard=1000", "agent.reserve.tokens=100", "critique.reserve.tokens=50",
+                    "critique.enabled=true", "critique.command=/bin/sh \(critic)", "critique.artifacts=work.txt",
+                ].flatMap { ["--set", $0] }
+        )
+        let run = try job.tollgate("run", job.path, environment: state(job))
+        #expect(run.status == 0, "\(run)")
+        // The agent's 100 tokens and the 12 the critic wrote to $TOLLGATE_USAGE.
+        #expect(try spentTokens(job) == 112)
+        let charged = try job.events().filter { $0["type"] as? String == "budget.charged" }
+        let runs = charged.compactMap { ($0["data"] as? [String: Any])?["run"] as? String }
+        #expect(runs.contains { $0.contains("-critic-") }, "\(runs)")
+    }
+
     @Test func twoJobsOfOneProjectRunAtTheSameTimeShareItsDailyCap() async throws {
         let shared = try TemporaryDirectory("budget-cli-project-state")
         let settings = ["budget.project=shared", "budget.daily.tokens.hard=500", "agent.reserve.tokens=100"]

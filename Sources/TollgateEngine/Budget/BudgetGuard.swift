@@ -168,6 +168,54 @@ actor BudgetGuard {
         return (admission, left)
     }
 
+    /// Checks run `key`, which spends no tokens and no dollars (a gate), against every hard cap before it starts,
+    /// and holds the seconds its timeout may take under `budget.seconds.hard`; returns the admission and that
+    /// timeout (shortened to what is left).
+    ///
+    /// Refused when a cap is already used up: the spend and what running work holds reach `budget.seconds.hard`,
+    /// or pass a tokens or dollars cap of the job or of the project's day. Needs no reservation of those units (a
+    /// gate reports none and spends none).
+    func reserveCostless(_ key: String, timeout: Int) -> (admission: Admission, timeout: Int) {
+        guard reserves else { return (.uncapped, timeout) }
+        let (settledAccount, settled) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        account = settledAccount
+        let held = settledAccount.reservedTotal
+        for (unit, cap) in settings.job.hard.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let spent = settledAccount.spent[unit] ?? 0
+            let holding = held[unit] ?? 0
+            if unit == .seconds ? spent + holding >= cap : spent + holding > cap {
+                let refusal = BudgetRules.Refusal.overHardCap(
+                    unit: unit,
+                    cap: cap,
+                    spent: spent,
+                    reserved: holding,
+                    reservation: 0
+                )
+                return (block(refusal, scope: "budget.", secondsNeeded: timeout), 0)
+            }
+        }
+        if settings.project != nil, let ledger, let today = try? ledger.account() {
+            let held = today.reservedTotal
+            for (unit, cap) in settings.daily.hard.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+            where (today.spent[unit] ?? 0) + (held[unit] ?? 0) > cap {
+                let refusal = BudgetRules.Refusal.overHardCap(
+                    unit: unit,
+                    cap: cap,
+                    spent: today.spent[unit] ?? 0,
+                    reserved: held[unit] ?? 0,
+                    reservation: 0
+                )
+                return (block(refusal, scope: "budget.daily.", secondsNeeded: timeout), 0)
+            }
+        }
+        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settledAccount)
+        if settings.job.hard[.seconds] != nil {
+            account.reserved[key] = [.seconds: Double(left)]
+        }
+        live.insert(key)
+        return (.admitted(account: account, settled: settled.filter { $0 != key }), left)
+    }
+
     /// Marks the open reservation of run `key` as this drive's: a run whose result was kept before a crash is
     /// charged that result, so its reservation is settled by the charge, not counted as spent meanwhile.
     func adopt(_ key: String) {
