@@ -38,6 +38,11 @@ extension JobRunner {
         let budget = self.budget
         let reservation = budget.settings.agentReservation
         let timeout = invocation.timeoutSeconds
+        // Less than a second of budget.seconds.hard left: the run would get a timeout of 0, so it does not start.
+        if case .blocked(let message, let cap, let account) = await budget.refusalForNoSecondLeft(timeout, runKey: key)
+        {
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        }
         switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
         case .uncapped:
             return false

@@ -149,21 +149,9 @@ actor BudgetGuard {
         guard reserves else { return (.uncapped, timeout) }
         let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
         let left = BudgetRules.timeout(timeout, caps: settings.job, account: settled)
+        if let refused = noSecondLeft(timeout, account: settled) { return (refused, 0) }
         var held = reservation
-        if let cap = settings.job.hard[.seconds] {
-            guard left > 0 else {
-                // Less than a second is left: no run can start in it.
-                let refusal = BudgetRules.Refusal.overHardCap(
-                    unit: .seconds,
-                    cap: cap,
-                    spent: settled.spent[.seconds] ?? 0,
-                    reserved: settled.reservedTotal[.seconds] ?? 0,
-                    reservation: 0
-                )
-                return (block(refusal, scope: "budget.", secondsNeeded: timeout), 0)
-            }
-            held[.seconds] = Double(left)
-        }
+        if settings.job.hard[.seconds] != nil { held[.seconds] = Double(left) }
         let admission = reserve(key, reservation: held, secondsNeeded: timeout)
         return (admission, left)
     }
@@ -214,6 +202,29 @@ actor BudgetGuard {
         }
         live.insert(key)
         return (.admitted(account: account, settled: settled.filter { $0 != key }), left)
+    }
+
+    /// A refusal when `budget.seconds.hard` leaves the run less than a whole second (its timeout would be 0), nil
+    /// otherwise; the open reservations of runs that never reported count as spent in that figure, as in
+    /// ``reserve(_:reservation:secondsNeeded:)``.
+    func refusalForNoSecondLeft(_ timeout: Int, runKey key: String) -> Admission? {
+        guard reserves else { return nil }
+        let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        return noSecondLeft(timeout, account: settled)
+    }
+
+    private func noSecondLeft(_ timeout: Int, account settled: BudgetAccount) -> Admission? {
+        guard let cap = settings.job.hard[.seconds],
+            BudgetRules.timeout(timeout, caps: settings.job, account: settled) <= 0
+        else { return nil }
+        let refusal = BudgetRules.Refusal.overHardCap(
+            unit: .seconds,
+            cap: cap,
+            spent: settled.spent[.seconds] ?? 0,
+            reserved: settled.reservedTotal[.seconds] ?? 0,
+            reservation: 0
+        )
+        return block(refusal, scope: "budget.", secondsNeeded: timeout)
     }
 
     /// Marks the open reservation of run `key` as this drive's: a run whose result was kept before a crash is
