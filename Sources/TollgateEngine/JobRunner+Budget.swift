@@ -69,11 +69,13 @@ extension JobRunner {
     }
 
     /// Reserves task run `key` (`agent.reserve.*`, and the seconds its timeout may take under
-    /// `budget.seconds.hard`, so tasks running at once never together pass a cap) and commits the reservation;
-    /// returns the task agent's timeout, shortened to what `budget.seconds.hard` leaves.
+    /// `budget.seconds.hard`, so tasks running at once never together pass a cap); returns the task agent's
+    /// timeout, shortened to what `budget.seconds.hard` leaves, and the reservation's events.
     ///
+    /// The caller commits the events before the task's agent starts, with `task.started` when it records that (one
+    /// state commit for both), then trips ``FaultPoint/afterReserve``.
     /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the task does not start.
-    func reserveTaskRun(_ key: String, timeout: Int) async throws -> Int {
+    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (timeout: Int, events: [JobEvent]) {
         let budget = self.budget
         let (admission, shortened) = await budget.reserve(
             key,
@@ -82,23 +84,22 @@ extension JobRunner {
         )
         switch admission {
         case .uncapped:
-            return timeout
+            return (timeout, [])
         case .blocked(let message, let cap, let account):
             throw BudgetBlock(message: message, cap: cap, account: account)
         case .admitted(let account, let settled):
             var held = budget.settings.agentReservation
             if shortened > 0, budget.settings.job.hard[.seconds] != nil { held[.seconds] = Double(shortened) }
-            try record(machine.budgetReserved(key, reservation: held, account: account, settled: settled), after: nil)
+            let events = machine.budgetReserved(key, reservation: held, account: account, settled: settled)
             if !settled.isEmpty {
                 progress(
                     "  budget: runs that never reported count their reservations as spent: \(settled.joined(separator: ", "))"
                 )
             }
-            try FaultPoint.afterReserve.trip()
             if shortened < timeout {
                 progress("  budget: budget.seconds.hard leaves \(shortened) s: the task's timeout is shortened to it")
             }
-            return shortened
+            return (shortened, events)
         }
     }
 

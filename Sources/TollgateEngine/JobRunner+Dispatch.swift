@@ -135,23 +135,27 @@ extension JobRunner {
         let files = workspace.taskFiles(phase: state.phase, task: id)
         let adopting = TaskRun.recorded(at: files.result) != nil
         var timeout = config[ConfigKeys.agentTimeoutSeconds]
+        var reserved: [JobEvent] = []
         if adopting {
             await budget.adopt(taskBudgetKey(id))
         } else {
-            timeout = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
+            (timeout, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
         }
         let name = plan.branch(of: id)
         let startPoint: OID
         if task.state == .running, let recorded = task.startPoint.flatMap(OID.init(hex:)) {
             // Started before a crash: the same branch, from the same point, with its result if it had ended.
             startPoint = recorded
+            if !reserved.isEmpty { try record(reserved, after: nil) }
         } else {
             guard let tip = try repository.branchTip(plan.branch) else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
             }
             startPoint = tip
-            try record(machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
+            // The reservation is committed with the start, before the agent runs: one state commit for both.
+            try record(reserved + machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
         }
+        if !reserved.isEmpty { try FaultPoint.afterReserve.trip() }
         _ = try taskReferencesBefore(files)
         let path = workspace.worktree(name)
         try repository.addWorktree(name: name, at: path, branch: name, from: startPoint)

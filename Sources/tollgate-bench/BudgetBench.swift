@@ -11,7 +11,8 @@ import TollgateEngine
 ///   on the job's account, what the engine's guard decides with);
 /// - the reservation's state commit: the engine commits the reservation in `job.json` before the run starts (so a
 ///   crash keeps it), one state commit a run more than an uncapped job makes (blob, tree, commit, reference, by
-///   GitKit, as the state store does); the charge rides with the run's own commit;
+///   GitKit, as the state store does); the charge rides with the run's own commit (and a plan's task's
+///   reservation with its `task.started` commit, so a task pays none of this);
 /// - with `budget.project`, the project's ledger: ``ProjectLedger`` reserve and settle, each under `flock`, written
 ///   to a temporary file, `fsync`ed and renamed.
 enum BudgetBench {
