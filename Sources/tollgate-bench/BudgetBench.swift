@@ -107,6 +107,7 @@ enum BudgetBench {
         let jobOnly = rules + commit
         let withProject = jobOnly + ledgerTimes
         print("")
+        print(row("job caps, a plan's task", "", milliseconds(rules) + verdict(rules)))
         print(row("job caps", "", milliseconds(jobOnly) + verdict(jobOnly)))
         print(row("job caps + budget.project", "", milliseconds(withProject) + verdict(withProject)))
         print("")
