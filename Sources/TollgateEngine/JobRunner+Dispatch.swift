@@ -77,7 +77,13 @@ extension JobRunner {
                             do {
                                 run = try await startTask(id)
                             } catch let block as BudgetBlock {
-                                progress("  task \(id) does not start: \(block.message)")
+                                // With none running, the job is blocked next and says why in full.
+                                if running > 0 {
+                                    progress(
+                                        "  task \(id) waits: \(block.cap) leaves no room for its reservation until "
+                                            + "a running task is charged"
+                                    )
+                                }
                                 refusal = block
                                 continue
                             }
