@@ -103,6 +103,26 @@ struct BudgetCritiqueTests {
         #expect(try job.state.budget?.account.spent[.tokens] == 112)
     }
 
+    /// Killed between the critic's reservation and its charge: the reservation counts as spent, and the critic run
+    /// again is charged what it reports.
+    @Test func aCrashBetweenTheCriticsReservationAndItsChargeLeavesTheReservationSpent() async throws {
+        let (job, script) = try await job(
+            "budget-critic-crash",
+            before: Self.reportsTwelve,
+            ["budget.tokens.hard=1000", "agent.reserve.tokens=100", "critique.reserve.tokens=50"]
+        )
+        defer { withExtendedLifetime(script) {} }
+        // The first reservation is the agent's, the second the critic's.
+        let armed = FaultPoint.Spec("after-reserve@2").map(FaultPoint.InProcess.init)
+        await #expect(throws: FaultPoint.Injected.self) {
+            try await FaultPoint.$inProcess.withValue(armed) { try await job.run() }
+        }
+        #expect(try await job.run() == .completed)
+        let account = try #require(try job.state.budget?.account)
+        #expect(account.spent[.tokens] == 162, "the agent's 100, the killed critic's 50 reserved, the rerun's 12")
+        #expect(account.reserved.isEmpty)
+    }
+
     @Test func aCapOnACriticThatReservesNothingNamesTheCritiqueReservation() async throws {
         let (job, script) = try await job(
             "budget-critic-unreserved",
