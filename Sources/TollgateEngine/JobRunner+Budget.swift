@@ -38,6 +38,11 @@ extension JobRunner {
         let budget = self.budget
         let reservation = budget.settings.agentReservation
         let timeout = invocation.timeoutSeconds
+        // Less than a second of budget.seconds.hard left: the run would get a timeout of 0, so it does not start.
+        if case .blocked(let message, let cap, let account) = await budget.refusalForNoSecondLeft(timeout, runKey: key)
+        {
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        }
         switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
         case .uncapped:
             return false
@@ -63,6 +68,110 @@ extension JobRunner {
         }
     }
 
+    /// Reserves task run `key` (`agent.reserve.*`, and the seconds its timeout may take under
+    /// `budget.seconds.hard`, so tasks running at once never together pass a cap); returns the task agent's
+    /// timeout, shortened to what `budget.seconds.hard` leaves, and the reservation's events.
+    ///
+    /// The caller commits the events before the task's agent starts, with `task.started` when it records that (one
+    /// state commit for both), then trips ``FaultPoint/afterReserve``.
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the task does not start.
+    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (timeout: Int, events: [JobEvent]) {
+        let budget = self.budget
+        let (admission, shortened) = await budget.reserve(
+            key,
+            reservation: budget.settings.agentReservation,
+            holdingSecondsOf: timeout
+        )
+        switch admission {
+        case .uncapped:
+            return (timeout, [])
+        case .blocked(let message, let cap, let account):
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            var held = budget.settings.agentReservation
+            if shortened > 0, budget.settings.job.hard[.seconds] != nil { held[.seconds] = Double(shortened) }
+            let events = machine.budgetReserved(key, reservation: held, account: account, settled: settled)
+            if !settled.isEmpty {
+                progress(
+                    "  budget: runs that never reported count their reservations as spent: \(settled.joined(separator: ", "))"
+                )
+            }
+            if shortened < timeout {
+                progress("  budget: budget.seconds.hard leaves \(shortened) s: the task's timeout is shortened to it")
+            }
+            return (shortened, events)
+        }
+    }
+
+    /// Reserves critic run `key` (`critique.reserve.*`) and commits the reservation.
+    ///
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the critic does not start.
+    func reserveCriticRun(_ key: String) async throws {
+        let budget = self.budget
+        let reservation = budget.settings.critiqueReservation
+        let timeout = CritiqueConfig(config).totalTimeoutSeconds
+        switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
+        case .uncapped:
+            return
+        case .blocked(let message, let cap, let account):
+            // The reservation a critic lacks is its own key's.
+            let said = message.replacingOccurrences(of: "agent.reserve.", with: "critique.reserve.")
+            throw BudgetBlock(message: said, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            try record(
+                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled),
+                after: nil
+            )
+            try FaultPoint.afterReserve.trip()
+        }
+    }
+
+    /// Checks gate run `key` against every hard cap before it starts (gates spend no tokens and no dollars, so
+    /// they reserve only the seconds their `timeout` may take under `budget.seconds.hard`) and commits that hold.
+    ///
+    /// - Throws: ``BudgetBlock`` when a cap is used up: the gate does not start.
+    func reserveGateRun(_ key: String, timeout: Int) async throws {
+        let (admission, _) = await budget.reserveCostless(key, timeout: timeout)
+        switch admission {
+        case .uncapped:
+            return
+        case .blocked(let message, let cap, let account):
+            throw BudgetBlock(message: message, cap: cap, account: account)
+        case .admitted(let account, let settled):
+            let held = account.reserved[key] ?? [:]
+            try record(machine.budgetReserved(key, reservation: held, account: account, settled: settled), after: nil)
+        }
+    }
+
+    /// The hooks by which the critique of run `run` reserves and is charged for its critics and gates; the events
+    /// are recorded as they happen (the critique's own transition comes at its end).
+    func critiqueBudget(run: Int) -> CritiqueBudget {
+        let gateTimeout = config[ConfigKeys.critiqueRevisionGateTimeoutSeconds]
+        let gateCount = max(1, RevisionGates(resolved: config).gates.count)
+        return CritiqueBudget(
+            reserveCritic: { [self] key in try await self.reserveCriticRun("run-\(run)-\(key)") },
+            chargeCritic: { [self] key, usage, seconds in
+                let reported = BudgetCheck.usage(usage, seconds: seconds)
+                let charged = try await self.charge("run-\(run)-\(key)", usage: reported)
+                if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
+            },
+            reserveGates: { [self] key in
+                try await self.reserveGateRun("run-\(run)-\(key)", timeout: gateTimeout * gateCount)
+            },
+            chargeGates: { [self] key, seconds in
+                let charged = try await self.charge("run-\(run)-\(key)", usage: [.seconds: seconds])
+                if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
+            }
+        )
+    }
+
+    /// Charges task run `key` what its outcome reports and the wall time it took; returns the events to record
+    /// with the task's own transition.
+    func chargeTaskRun(_ key: String, report: AgentReport, durationMs: Int) async throws -> [JobEvent] {
+        let usage = BudgetCheck.usage(report.outcome.usage, seconds: Double(durationMs) / 1000)
+        return try await charge(key, usage: usage)
+    }
+
     /// Charges run `key` what `report` says it used (and its wall time from `since`, when it was measured here);
     /// returns the events to record with the run's own transition.
     func chargeAgentRun(_ key: String, report: AgentReport, since: ContinuousClock.Instant?) async throws
@@ -72,7 +181,13 @@ extension JobRunner {
             let elapsed = ContinuousClock.now - start
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
-        let settlement = try await budget.charge(key, usage: BudgetCheck.usage(report.outcome.usage, seconds: seconds))
+        return try await charge(key, usage: BudgetCheck.usage(report.outcome.usage, seconds: seconds))
+    }
+
+    /// Charges run `key` `usage` (its reservation where it reported nothing of a capped unit), says the warnings
+    /// and the soft caps crossed, and returns the events to record with the run's own transition.
+    func charge(_ key: String, usage: [BudgetUnit: Double]) async throws -> [JobEvent] {
+        let settlement = try await budget.charge(key, usage: usage)
         for warning in settlement.charge.warnings { progress("  warning: budget: \(warning)") }
         for crossing in settlement.crossings {
             progress(

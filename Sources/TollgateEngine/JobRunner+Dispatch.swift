@@ -51,6 +51,9 @@ extension JobRunner {
         progress("  plan: \(plan.tasks.count) task(s), \(left) to go, at most \(dispatch.maxParallel) at once")
         let agent = self.agent
         var interrupted: Int32?
+        // A task's reservation refused by a hard cap: no task starts until a running one is charged (what it
+        // reports may leave room); with none running, the job is blocked with the tasks that finished kept.
+        var refusal: BudgetBlock?
         try await withThrowingTaskGroup(of: TaskRun.Outcome.self) { group in
             var running = 0
             while true {
@@ -69,7 +72,21 @@ extension JobRunner {
                             if try landTask(id) { dispatch.landed(id) } else { dispatch.conflicted(id) }
                             acted = true
                         case .start(let id):
-                            let run = try startTask(id)
+                            guard refusal == nil else { continue }
+                            let run: TaskRun
+                            do {
+                                run = try await startTask(id)
+                            } catch let block as BudgetBlock {
+                                // With none running, the job is blocked next and says why in full.
+                                if running > 0 {
+                                    progress(
+                                        "  task \(id) waits: \(block.cap) leaves no room for its reservation until "
+                                            + "a running task is charged"
+                                    )
+                                }
+                                refusal = block
+                                continue
+                            }
                             dispatch.started(id)
                             group.addTask { try await run.perform(agent: agent) }
                             running += 1
@@ -82,7 +99,7 @@ extension JobRunner {
                 if verify { break }
                 if acted { continue }
                 guard running > 0, let outcome = try await group.next() else {
-                    if interrupted != nil { break }
+                    if interrupted != nil || refusal != nil { break }
                     throw EngineError.corruptState(
                         path: workspace.root.path,
                         reason: "the dispatch of \(state.phase) has no task to run and none to wait for"
@@ -93,11 +110,13 @@ extension JobRunner {
                     interrupted = signal
                     continue
                 }
-                let succeeded = try finishTask(outcome)
+                let succeeded = try await finishTask(outcome)
                 dispatch.finished(outcome.id, succeeded: succeeded)
+                refusal = nil
             }
         }
         if let interrupted { throw EngineError.interrupted(signal: interrupted) }
+        if let refusal { throw refusal }
         try removeTaskWorktrees()
         try record(machine.dispatchCompleted(), after: .dispatch)
         if let done = state.currentPlan {
@@ -105,25 +124,44 @@ extension JobRunner {
         }
     }
 
-    /// Records the start of task `id` (unless a run before a crash did), makes its worktree on its branch from the
-    /// recorded start point, writes its brief, and returns its run.
-    private func startTask(_ id: String) throws -> TaskRun {
+    /// The key task `id`'s run reserves and is charged under (DESIGN §11), unique in the job.
+    func taskBudgetKey(_ id: String) -> String {
+        "phase-\(state.phase.number)-rev-\(state.revision)-task-\(id)"
+    }
+
+    /// Reserves task `id`'s run (unless its agent ended before a crash: its kept result is charged), records its
+    /// start (unless a run before a crash did), makes its worktree on its branch from the recorded start point,
+    /// writes its brief, and returns its run.
+    ///
+    /// - Throws: ``BudgetBlock`` before anything of the task is done when its reservation is refused.
+    private func startTask(_ id: String) async throws -> TaskRun {
         guard let plan = state.currentPlan, let task = plan.task(id) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan has no task \(id)")
+        }
+        let files = workspace.taskFiles(phase: state.phase, task: id)
+        let adopting = TaskRun.recorded(at: files.result) != nil
+        var timeout = config[ConfigKeys.agentTimeoutSeconds]
+        var reserved: [JobEvent] = []
+        if adopting {
+            await budget.adopt(taskBudgetKey(id))
+        } else {
+            (timeout, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
         }
         let name = plan.branch(of: id)
         let startPoint: OID
         if task.state == .running, let recorded = task.startPoint.flatMap(OID.init(hex:)) {
             // Started before a crash: the same branch, from the same point, with its result if it had ended.
             startPoint = recorded
+            if !reserved.isEmpty { try record(reserved, after: nil) }
         } else {
             guard let tip = try repository.branchTip(plan.branch) else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
             }
             startPoint = tip
-            try record(machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
+            // The reservation is committed with the start, before the agent runs: one state commit for both.
+            try record(reserved + machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
         }
-        let files = workspace.taskFiles(phase: state.phase, task: id)
+        if !reserved.isEmpty { try FaultPoint.afterReserve.trip() }
         _ = try taskReferencesBefore(files)
         let path = workspace.worktree(name)
         try repository.addWorktree(name: name, at: path, branch: name, from: startPoint, reusing: worktreeSpares)
@@ -159,11 +197,10 @@ extension JobRunner {
             directory: path,
             outcomeFile: files.outcome,
             logFile: files.log,
-            timeoutSeconds: config[ConfigKeys.agentTimeoutSeconds],
+            timeoutSeconds: timeout,
             graceSeconds: config[ConfigKeys.agentGraceSeconds],
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
-        let adopting = TaskRun.recorded(at: files.result) != nil
         progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
         try FaultPoint.afterTaskStart.trip()
         let job = state
@@ -185,8 +222,9 @@ extension JobRunner {
         )
     }
 
-    /// Records how task `outcome.id` ended (its references checked first); returns whether it succeeded.
-    private func finishTask(_ outcome: TaskRun.Outcome) throws -> Bool {
+    /// Records how task `outcome.id` ended (its references checked first), with its charge; returns whether it
+    /// succeeded.
+    private func finishTask(_ outcome: TaskRun.Outcome) async throws -> Bool {
         guard let plan = state.currentPlan else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
         }
@@ -200,8 +238,14 @@ extension JobRunner {
             )
         }
         try FaultPoint.afterTaskFinish.trip()
+        let charged = try await chargeTaskRun(
+            taskBudgetKey(outcome.id),
+            report: report,
+            durationMs: outcome.durationMs
+        )
         try record(
-            machine.taskFinished(outcome.id, report: report, tip: outcome.tip, durationMs: outcome.durationMs),
+            charged
+                + machine.taskFinished(outcome.id, report: report, tip: outcome.tip, durationMs: outcome.durationMs),
             after: .dispatch
         )
         let time = GateReport.seconds(outcome.durationMs)

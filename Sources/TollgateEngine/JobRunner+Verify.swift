@@ -98,10 +98,17 @@ extension JobRunner {
         for index in done.count..<gates.count {
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
             let gate = gates[index]
+            // Checked against every hard cap before it starts, charged its wall time after (DESIGN §11).
+            let budgetKey = "run-\(run)-rev-\(revision)-gate-\(index + 1)"
+            try await reserveGateRun(
+                budgetKey,
+                timeout: gate.timeoutSeconds ?? GateSpec.defaultVerifyTimeoutSeconds
+            )
             await post(GateReport.started(gate), on: commit.hex)
             progress("  gate \(gate.name): \(gate.command)")
             let result = try await Blocking.run { try runner.run(gateAt: index, context) }
-            try record(machine.gateFinished(result, commit: commit.hex), after: .verify(run: run))
+            let charged = try await charge(budgetKey, usage: [.seconds: Double(result.durationMs) / 1000])
+            try record(charged + machine.gateFinished(result, commit: commit.hex), after: .verify(run: run))
             try FaultPoint.afterGate.trip()
             await post(GateReport.finished(result), on: commit.hex)
             let time = GateReport.seconds(result.durationMs)

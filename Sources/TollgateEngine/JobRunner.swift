@@ -350,7 +350,7 @@ final class JobRunner {
                 try checkout(state.branch, during: "critiquing \(state.phase)")
             }
             progress("  critique: \(settings.command)")
-            let request = CritiqueRequest(
+            var request = CritiqueRequest(
                 phase: state.phase,
                 revision: state.revision,
                 root: workspace.root,
@@ -360,6 +360,7 @@ final class JobRunner {
             ) { [self] iteration, items in
                 try await self.revise(run: run, iteration: iteration, items: items)
             }
+            request.budget = critiqueBudget(run: run)
             result = try await critic.critique(request)
             // A critique cut short by Ctrl-C is not a verdict on the work: it is done again by the next run.
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }

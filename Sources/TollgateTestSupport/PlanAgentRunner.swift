@@ -22,17 +22,21 @@ public final class PlanAgentRunner: AgentRunner {
         public var requires: [String]
         /// The failure the agent reports, if it fails.
         public var failure: String?
+        /// The usage a task that succeeds reports (default: 10 output tokens).
+        public var usage: AgentOutcome.Usage?
 
         public init(
             files: [String: String]? = nil,
             duration: Duration = .milliseconds(20),
             requires: [String] = [],
-            failure: String? = nil
+            failure: String? = nil,
+            usage: AgentOutcome.Usage? = .init(outputTokens: 10)
         ) {
             self.files = files
             self.duration = duration
             self.requires = requires
             self.failure = failure
+            self.usage = usage
         }
     }
 
@@ -42,6 +46,8 @@ public final class PlanAgentRunner: AgentRunner {
         public var directory: URL
         public var started: ContinuousClock.Instant
         public var ended: ContinuousClock.Instant
+        /// The timeout the engine gave the agent.
+        public var timeoutSeconds: Int = 0
 
         /// The task's id in task mode.
         public var task: String? { environment["TOLLGATE_TASK"] }
@@ -89,7 +95,7 @@ public final class PlanAgentRunner: AgentRunner {
                 report = AgentReport(failure: failure)
             } else {
                 report = AgentReport(
-                    outcome: AgentOutcome(summary: "Do \(id)", details: "Did \(id).", usage: .init(outputTokens: 10))
+                    outcome: AgentOutcome(summary: "Do \(id)", details: "Did \(id).", usage: behaviour.usage)
                 )
             }
         } else if type == "strategic" {
@@ -110,7 +116,13 @@ public final class PlanAgentRunner: AgentRunner {
             )
             report = AgentReport(outcome: AgentOutcome(summary: "Work of phase \(phase)", details: "Worked."))
         }
-        let run = Run(environment: environment, directory: directory, started: started, ended: .now)
+        let run = Run(
+            environment: environment,
+            directory: directory,
+            started: started,
+            ended: .now,
+            timeoutSeconds: invocation.timeoutSeconds
+        )
         log.withLock { $0.append(run) }
         return report
     }

@@ -13,6 +13,7 @@ enum BenchSection: String, CaseIterable {
     case job
     case task
     case dispatch
+    case budget
 }
 
 /// Runs one section.
@@ -24,6 +25,7 @@ func run(_ section: BenchSection) async throws {
     case .job: try JobBench.run()
     case .task: try TaskBench.run()
     case .dispatch: try DispatchBench.run()
+    case .budget: try BudgetBench.run()
     }
 }
 

@@ -91,6 +91,40 @@ struct BudgetCLITests {
         #expect(try job.events().filter { $0["type"] as? String == "budget.reserved" }.count == 2)
     }
 
+    @Test func aCriticsReportedUsageIsInTheJobsSpendThatStatusShows() throws {
+        let job = try CLIJob("budget-cli-critic")
+        let agent = try job.script("agent.sh", Self.agent(completeAt: 1))
+        // Scripts are run as `/bin/sh <path>`, never executed themselves ("text file busy").
+        let critic = try job.script(
+            "critic.sh",
+            """
+            #!/bin/sh
+            printf '{"inputTokens": 5, "outputTokens": 7}' > "$TOLLGATE_USAGE"
+            printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA['
+            cat
+            printf ']]></ARTIFACT></PANELIST><PANELIST role="critic" score="9"></PANELIST>'
+            printf '<PANELIST role="brand" score="9"></PANELIST><PANELIST role="a11y" score="9"></PANELIST>'
+            printf '<PANELIST role="copy" score="9"></PANELIST><ROUND_END n="1" must_fix="0" decision="continue">'
+            printf '</ROUND_END></ROUND><SHIP round="1"></SHIP></CRITIQUE_RUN>\\n'
+
+            """
+        )
+        try job.initialize(
+            ["--autonomy", "full", "--agent", agent]
+                + [
+                    "budget.tokens.hard=1000", "agent.reserve.tokens=100", "critique.reserve.tokens=50",
+                    "critique.enabled=true", "critique.command=/bin/sh \(critic)", "critique.artifacts=work.txt",
+                ].flatMap { ["--set", $0] }
+        )
+        let run = try job.tollgate("run", job.path, environment: state(job))
+        #expect(run.status == 0, "\(run)")
+        // The agent's 100 tokens and the 12 the critic wrote to $TOLLGATE_USAGE.
+        #expect(try spentTokens(job) == 112)
+        let charged = try job.events().filter { $0["type"] as? String == "budget.charged" }
+        let runs = charged.compactMap { ($0["data"] as? [String: Any])?["run"] as? String }
+        #expect(runs.contains { $0.contains("-critic-") }, "\(runs)")
+    }
+
     @Test func twoJobsOfOneProjectRunAtTheSameTimeShareItsDailyCap() async throws {
         let shared = try TemporaryDirectory("budget-cli-project-state")
         let settings = ["budget.project=shared", "budget.daily.tokens.hard=500", "agent.reserve.tokens=100"]
@@ -126,5 +160,87 @@ struct BudgetCLITests {
         let blocked = try #require(jobs.first { (try? $0.status()["status"] as? String) == "blocked" })
         let text = try blocked.tollgate("status", blocked.path, environment: environment)
         #expect(text.stdout.contains("budget (project shared today): tokens ["), "\(text.stdout)")
+    }
+}
+
+/// A plan's tasks under a hard cap through the built binary: the tasks that fit run and land, the job exits 4, and
+/// after the cap is raised `run` carries out only the tasks not finished, with the spend kept.
+struct BudgetDispatchCLITests {
+    /// Phase 1 plans four independent todos, each task writes its file and logs its start, phase 3 closes the job;
+    /// every run reports 100 tokens.
+    static func agent(capture: URL) -> String {
+        AgentScript.custom(
+            """
+            set -e
+            usage='"usage": {"inputTokens": 60, "outputTokens": 40}'
+            if [ "$TOLLGATE_MODE" = task ]; then
+              echo "start $TOLLGATE_TASK" >> "\(capture.path)/tasks.log"
+              mkdir -p tasks
+              echo "$TOLLGATE_TASK" > "tasks/$TOLLGATE_TASK.txt"
+              printf '{"summary": "Write %s", %s}\\n' "$TOLLGATE_TASK" "$usage" > "$TOLLGATE_OUTCOME"
+              exit 0
+            fi
+            if [ "$TOLLGATE_PHASE" = 1 ]; then
+              printf '# Plan\\n' > plan.md
+              cat > todos.yaml <<'YAML'
+            todos:
+              - id: a
+                title: A
+              - id: b
+                title: B
+              - id: c
+                title: C
+              - id: d
+                title: D
+            YAML
+              printf '{"summary": "Plan four", %s}\\n' "$usage" > "$TOLLGATE_OUTCOME"
+            else
+              printf 'todos: []\\n' > todos.yaml
+              printf '{"summary": "Close the job", "jobComplete": true, %s}\\n' "$usage" > "$TOLLGATE_OUTCOME"
+            fi
+            """
+        )
+    }
+
+    @Test func aPlanBlockedByAHardCapGoesOnWithTheTasksNotFinishedOnceTheCapIsRaised() throws {
+        let job = try CLIJob("budget-cli-dispatch")
+        let capture = job.directory.path("capture")
+        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+        let agent = try job.script("agent.sh", Self.agent(capture: capture))
+        try job.initialize([
+            "--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=4", "--set",
+            "budget.tokens.hard=350", "--set", "agent.reserve.tokens=100",
+        ])
+        let environment = ["XDG_STATE_HOME": job.directory.path("state").path]
+        // Phase 1 spends 100; two tasks fit (100 held each), the third would hold 400 of 350.
+        let blocked = try job.tollgate("run", job.path, environment: environment, timeout: 120)
+        #expect(blocked.status == 4, "\(blocked)")
+        #expect(blocked.stderr.contains("budget.tokens.hard is 350 tokens"), "\(blocked.stderr)")
+        #expect(blocked.stderr.contains("--set budget.tokens.hard=400`"), "\(blocked.stderr)")
+        func started() throws -> [String] {
+            try String(contentsOf: capture.appendingPathComponent("tasks.log"), encoding: .utf8)
+                .split(separator: "\n").map { String($0.dropFirst("start ".count)) }.sorted()
+        }
+        #expect(try started() == ["a", "b"])
+        var status = try job.status()
+        #expect(status["status"] as? String == "blocked")
+        let tasks = try #require((status["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["status"] as? String } == ["done", "done", "queued", "queued"], "\(tasks)")
+        let budget = try #require(status["budget"] as? [String: Any])
+        #expect(((budget["spent"] as? [String: Any])?["tokens"] as? NSNumber)?.doubleValue == 300, "\(budget)")
+
+        let raised = try job.tollgate("config", job.path, "--set", "budget.tokens.hard=1000")
+        #expect(raised.status == 0, "\(raised)")
+        let done = try job.tollgate("run", job.path, environment: environment, timeout: 120)
+        #expect(done.status == 0, "\(done)")
+        #expect(try started() == ["a", "b", "c", "d"], "a finished task ran again")
+        status = try job.status()
+        #expect(status["status"] as? String == "completed")
+        let spent = try #require((status["budget"] as? [String: Any])?["spent"] as? [String: Any])
+        // Phase 1, four tasks, phase 3: 100 each, nothing lost to the block.
+        #expect((spent["tokens"] as? NSNumber)?.doubleValue == 600, "\(spent)")
+        let types = try job.events().compactMap { $0["type"] as? String }
+        #expect(types.filter { $0 == "budget.blocked" }.count == 1)
+        #expect(types.filter { $0 == "job.unblocked" }.count == 1)
     }
 }

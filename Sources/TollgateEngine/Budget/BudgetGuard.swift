@@ -137,6 +137,102 @@ actor BudgetGuard {
         )
     }
 
+    /// Reserves run `key` like ``reserve(_:reservation:secondsNeeded:)``, holding besides the seconds it may take
+    /// under `budget.seconds.hard` (its timeout, shortened to what is left); returns the admission and that timeout.
+    ///
+    /// For runs that go at the same time (a plan's tasks): what they hold of the seconds cap is counted against each
+    /// other, so together they cannot run past it. The held seconds are released by the run's charge (its measured
+    /// wall time), or count as spent when it never reports.
+    func reserve(_ key: String, reservation: [BudgetUnit: Double], holdingSecondsOf timeout: Int) -> (
+        admission: Admission, timeout: Int
+    ) {
+        guard reserves else { return (.uncapped, timeout) }
+        let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settled)
+        if let refused = noSecondLeft(timeout, account: settled) { return (refused, 0) }
+        var held = reservation
+        if settings.job.hard[.seconds] != nil { held[.seconds] = Double(left) }
+        let admission = reserve(key, reservation: held, secondsNeeded: timeout)
+        return (admission, left)
+    }
+
+    /// Checks run `key`, which spends no tokens and no dollars (a gate), against every hard cap before it starts,
+    /// and holds the seconds its timeout may take under `budget.seconds.hard`; returns the admission and that
+    /// timeout (shortened to what is left).
+    ///
+    /// Refused when a cap is already used up: the spend and what running work holds reach `budget.seconds.hard`,
+    /// or pass a tokens or dollars cap of the job or of the project's day. Needs no reservation of those units (a
+    /// gate reports none and spends none).
+    func reserveCostless(_ key: String, timeout: Int) -> (admission: Admission, timeout: Int) {
+        guard reserves else { return (.uncapped, timeout) }
+        let (settledAccount, settled) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        account = settledAccount
+        let held = settledAccount.reservedTotal
+        for (unit, cap) in settings.job.hard.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let spent = settledAccount.spent[unit] ?? 0
+            let holding = held[unit] ?? 0
+            if unit == .seconds ? spent + holding >= cap : spent + holding > cap {
+                let refusal = BudgetRules.Refusal.overHardCap(
+                    unit: unit,
+                    cap: cap,
+                    spent: spent,
+                    reserved: holding,
+                    reservation: 0
+                )
+                return (block(refusal, scope: "budget.", secondsNeeded: timeout), 0)
+            }
+        }
+        if settings.project != nil, let ledger, let today = try? ledger.account() {
+            let held = today.reservedTotal
+            for (unit, cap) in settings.daily.hard.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+            where (today.spent[unit] ?? 0) + (held[unit] ?? 0) > cap {
+                let refusal = BudgetRules.Refusal.overHardCap(
+                    unit: unit,
+                    cap: cap,
+                    spent: today.spent[unit] ?? 0,
+                    reserved: held[unit] ?? 0,
+                    reservation: 0
+                )
+                return (block(refusal, scope: "budget.daily.", secondsNeeded: timeout), 0)
+            }
+        }
+        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settledAccount)
+        if settings.job.hard[.seconds] != nil {
+            account.reserved[key] = [.seconds: Double(left)]
+        }
+        live.insert(key)
+        return (.admitted(account: account, settled: settled.filter { $0 != key }), left)
+    }
+
+    /// A refusal when `budget.seconds.hard` leaves the run less than a whole second (its timeout would be 0), nil
+    /// otherwise; the open reservations of runs that never reported count as spent in that figure, as in
+    /// ``reserve(_:reservation:secondsNeeded:)``.
+    func refusalForNoSecondLeft(_ timeout: Int, runKey key: String) -> Admission? {
+        guard reserves else { return nil }
+        let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
+        return noSecondLeft(timeout, account: settled)
+    }
+
+    private func noSecondLeft(_ timeout: Int, account settled: BudgetAccount) -> Admission? {
+        guard let cap = settings.job.hard[.seconds],
+            BudgetRules.timeout(timeout, caps: settings.job, account: settled) <= 0
+        else { return nil }
+        let refusal = BudgetRules.Refusal.overHardCap(
+            unit: .seconds,
+            cap: cap,
+            spent: settled.spent[.seconds] ?? 0,
+            reserved: settled.reservedTotal[.seconds] ?? 0,
+            reservation: 0
+        )
+        return block(refusal, scope: "budget.", secondsNeeded: timeout)
+    }
+
+    /// Marks the open reservation of run `key` as this drive's: a run whose result was kept before a crash is
+    /// charged that result, so its reservation is settled by the charge, not counted as spent meanwhile.
+    func adopt(_ key: String) {
+        if account.reserved[key] != nil { live.insert(key) }
+    }
+
     /// The agent's timeout under `budget.seconds.hard`: what is left, if less than `seconds`.
     func timeout(_ seconds: Int) -> Int { BudgetRules.timeout(seconds, caps: settings.job, account: account) }
 

@@ -26,6 +26,8 @@ public struct CritiqueRequest {
     public var gates: RevisionGates
     /// Runs the agent in revise mode with the must-fix items of the last critique; returns its report.
     public var revise: (_ iteration: Int, _ items: [FeedbackItem]) async throws -> AgentReport
+    /// Where each critic and gate run reserves before it starts and is charged after (DESIGN §11); nil: none.
+    public var budget: CritiqueBudget?
 
     public init(
         phase: PhaseRef,
@@ -47,4 +49,34 @@ public struct CritiqueRequest {
 
     /// `critique/phase-N/rev-M`, where the reports go.
     public var reportDirectory: String { "critique/phase-\(phase.number)/rev-\(revision)" }
+}
+
+/// The budget hooks of a critique (DESIGN §11): each critic run and each revision's gates are checked against every
+/// hard cap before they start and charged after.
+///
+/// Each hook throws when a hard cap refuses the run: it does not start, and the critique stops with that error
+/// (the job's driver makes it `blocked`). `key` names the run within the critique (`critic-<artifact>-<iteration>`,
+/// `gates-<artifact>-<iteration>`).
+public struct CritiqueBudget {
+    /// Before critic run `key` starts: reserves `critique.reserve.*`.
+    public var reserveCritic: (_ key: String) async throws -> Void
+    /// After critic run `key` ended: charges what it wrote to `$TOLLGATE_USAGE` (nil: nothing, so its reservation)
+    /// and its wall time in seconds.
+    public var chargeCritic: (_ key: String, _ usage: AgentOutcome.Usage?, _ seconds: Double) async throws -> Void
+    /// Before gates run `key` start: checks every hard cap (they spend no tokens and no dollars).
+    public var reserveGates: (_ key: String) async throws -> Void
+    /// After gates run `key` ended: charges their wall time in seconds.
+    public var chargeGates: (_ key: String, _ seconds: Double) async throws -> Void
+
+    public init(
+        reserveCritic: @escaping (_ key: String) async throws -> Void,
+        chargeCritic: @escaping (_ key: String, _ usage: AgentOutcome.Usage?, _ seconds: Double) async throws -> Void,
+        reserveGates: @escaping (_ key: String) async throws -> Void,
+        chargeGates: @escaping (_ key: String, _ seconds: Double) async throws -> Void
+    ) {
+        self.reserveCritic = reserveCritic
+        self.chargeCritic = chargeCritic
+        self.reserveGates = reserveGates
+        self.chargeGates = chargeGates
+    }
 }

@@ -118,7 +118,7 @@ public struct ProcessCritic: PhaseCritic {
         var reusedMs = 0
 
         /// The finished critique `index` of `text`, run now unless an earlier run of the loop finished it.
-        func critiqueStep(_ index: Int, text: String) throws -> CritiqueStep {
+        func critiqueStep(_ index: Int, text: String) async throws -> CritiqueStep {
             if let done = try store.step(index) {
                 if steps[index] == nil { reusedMs += done.latencyMs }
                 steps[index] = done
@@ -127,10 +127,23 @@ public struct ProcessCritic: PhaseCritic {
             try Self.write(text, to: file)
             let folder = store.critiqueDirectory(index)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            var outcome = try runner.run(
+            // The critic reports what it used in `$TOLLGATE_USAGE` (DESIGN §11); a file of an earlier, killed run
+            // is not its report.
+            let usageFile = folder.appendingPathComponent("usage.json")
+            try? FileManager.default.removeItem(at: usageFile)
+            var stepRunner = runner
+            stepRunner.environment[Self.usageVariable] = usageFile.path
+            let budgetKey = "critic-\(CritiqueLoopStore.slug(path))-\(index)"
+            try await request.budget?.reserveCritic(budgetKey)
+            var outcome = try stepRunner.run(
                 artifact: file,
                 directory: request.root,
                 errorFile: folder.appendingPathComponent("critic.log")
+            )
+            try await request.budget?.chargeCritic(
+                budgetKey,
+                Self.reportedUsage(at: usageFile),
+                Double(outcome.latencyMs) / 1000
             )
             // A critic stopped because tollgate was interrupted said nothing about the artifact: nothing of it is
             // kept, so the next run critiques again instead of revising against "interrupted".
@@ -166,7 +179,7 @@ public struct ProcessCritic: PhaseCritic {
                 if let step = try store.step(index) { steps[index] = step }
             }
         } else {
-            let first = try critiqueStep(0, text: try Self.read(file))
+            let first = try await critiqueStep(0, text: try Self.read(file))
             try Self.write(first.text, to: file)
             var finished: RevisionLoopSummary
             let revisionsReusedMs: Int
@@ -216,7 +229,7 @@ public struct ProcessCritic: PhaseCritic {
         first: CritiqueStep,
         store: CritiqueLoopStore,
         request: CritiqueRequest,
-        critiqueStep: (Int, String) throws -> CritiqueStep
+        critiqueStep: (Int, String) async throws -> CritiqueStep
     ) async throws -> (RevisionLoopSummary, [RevisionLoopMachine.Iteration], Int) {
         let completed = try store.iterations()
         // Revisions and gates an earlier run finished: this run does not run them again.
@@ -305,7 +318,10 @@ public struct ProcessCritic: PhaseCritic {
                     log: store.gatesLog(iteration),
                     graceSeconds: graceSeconds
                 )
+                let gatesKey = "gates-\(CritiqueLoopStore.slug(path))-\(iteration)"
+                try await request.budget?.reserveGates(gatesKey)
                 let gates = try request.gates.run(context)
+                try await request.budget?.chargeGates(gatesKey, Double(gates.latencyMs) / 1000)
                 telemetry?.record(.gateDuration, Double(gates.latencyMs), phase: request.phase.number)
                 queue += machine.gatesFinished(gates)
             case .critique(let iteration):
@@ -315,7 +331,7 @@ public struct ProcessCritic: PhaseCritic {
                         reason: "iteration \(iteration) has no revised artifact"
                     )
                 }
-                let step = try critiqueStep(iteration, revised)
+                let step = try await critiqueStep(iteration, revised)
                 queue += machine.critiqueFinished(step.outcome, remainingSeconds: remainingSeconds())
             case .finish(var summary):
                 if summary.stopReason == .gateBlocked, summary.failure == nil,
@@ -433,6 +449,28 @@ public struct ProcessCritic: PhaseCritic {
             to: folder.appendingPathComponent("result.json")
         )
         return result
+    }
+
+    // MARK: - Usage
+
+    /// The variable that holds the path a critic writes its usage to (DESIGN §11).
+    public static let usageVariable = "TOLLGATE_USAGE"
+
+    /// What a critic wrote to its usage file: the outcome's `usage` JSON (`{"inputTokens": …, "outputTokens": …,
+    /// "costUSD": …}`), or an object holding it under `usage`; nil when it wrote nothing readable.
+    static func reportedUsage(at file: URL) -> AgentOutcome.Usage? {
+        guard let data = try? Data(contentsOf: file) else { return nil }
+        struct Wrapped: Decodable { var usage: AgentOutcome.Usage? }
+        let empty = AgentOutcome.Usage()
+        if let usage = try? JSONDecoder().decode(AgentOutcome.Usage.self, from: data), usage != empty {
+            return usage
+        }
+        if let wrapped = try? JSONDecoder().decode(Wrapped.self, from: data), let usage = wrapped.usage,
+            usage != empty
+        {
+            return usage
+        }
+        return nil
     }
 
     // MARK: - Files

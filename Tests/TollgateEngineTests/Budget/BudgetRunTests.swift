@@ -172,3 +172,48 @@ struct BudgetRunTests {
         #expect(admitted == 3)
     }
 }
+
+/// `budget.seconds.hard` with less than a second left: no run starts with a timeout of 0.
+struct BudgetSecondsLeftTests {
+    func guarded(spentSeconds: Double) throws -> BudgetGuard {
+        let directory = try TemporaryDirectory("budget-seconds-left")
+        let config = try ResolvedConfig(layers: [ConfigLayer(assignments: ["budget.seconds.hard=10"], source: "test")])
+        var account = BudgetAccount()
+        account.spent[.seconds] = spentSeconds
+        return BudgetGuard(
+            settings: BudgetSettings(config),
+            account: account,
+            job: "job",
+            root: directory.url,
+            environment: [:]
+        )
+    }
+
+    @Test func lessThanASecondLeftRefusesTheRunInsteadOfGivingItNoTime() async throws {
+        let budget = try guarded(spentSeconds: 9.5)
+        guard case .blocked(let message, let cap, _) = await budget.refusalForNoSecondLeft(600, runKey: "run-3") else {
+            Issue.record("a run could start with half a second left")
+            return
+        }
+        #expect(cap == "budget.seconds.hard")
+        #expect(message.contains("budget.seconds.hard is 10 s"), "\(message)")
+        let (task, timeout) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
+        #expect(timeout == 0)
+        guard case .blocked = task else {
+            Issue.record("a task could start with half a second left")
+            return
+        }
+    }
+
+    @Test func aWholeSecondLeftLetsTheRunStartWithThatTimeout() async throws {
+        let budget = try guarded(spentSeconds: 8.5)
+        #expect(await budget.refusalForNoSecondLeft(600, runKey: "run-3") == nil)
+        let (task, timeout) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
+        #expect(timeout == 1)
+        guard case .admitted(let account, _) = task else {
+            Issue.record("a task with a second left was refused: \(task)")
+            return
+        }
+        #expect(account.reserved["task-a"] == [.seconds: 1])
+    }
+}
