@@ -10,13 +10,18 @@ public struct BatchProgress: Sendable, Equatable {
         public var running: Int
         public var done: Int
         public var total: Int
+        /// The budget's bars after the change (one per capped unit of the batch and of the project's day); empty
+        /// when nothing is capped.
+        public var budget: [BudgetCheck.Bar] = []
 
         /// The plain line a terminal or a log shows for it.
         public var line: String {
             let score = composite.map { " (composite \(Scoreboard.rounded($0)))" } ?? ""
-            return "[\(done)/\(total)] \(state.words): \(unit)\(score) · queued \(queued), running \(running), "
-                + "done \(done)"
+            return "[\(done)/\(total)] \(state.words): \(unit)\(score) · \(counters)"
         }
+
+        /// `queued 3, running 2, done 5`.
+        public var counters: String { "queued \(queued), running \(running), done \(done)" }
     }
 
     private var states: [String: BatchUnitState] = [:]

@@ -24,7 +24,7 @@ struct BatchCommandTests {
         try GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
     }
 
-    /// A critic that ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
+    /// A critic that reports 100 tokens to `$TOLLGATE_USAGE`, ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
     /// mid-block on "cut" (degraded), ships "slow" after 30 s unless `runs.log.go` exists, and exits 3 on anything
     /// else; it logs each run's file in `runs.log` beside it.
     ///
@@ -39,6 +39,7 @@ struct BatchCommandTests {
                 #!/bin/sh
                 text=$(cat)
                 echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> '\(log)'
+                if [ -n "$TOLLGATE_USAGE" ]; then printf '{"inputTokens": 60, "outputTokens": 40}' > "$TOLLGATE_USAGE"; fi
                 case "$text" in
                   ship) score=9 ;;
                   low) score=5 ;;
@@ -339,6 +340,18 @@ struct BatchCommandTests {
         (["batch", "REPO", "--accept", "a", "--rollback", "b"], "give one of --resume, --accept and --rollback"),
         (["batch", "REPO", "--unit", "x", "--resume", "b"], "--unit names the units --accept lands"),
         (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files, --critic or --revise"),
+        (
+            ["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--set", "critique.threshold=7"],
+            "--set takes budget.*, critique.reserve.*, agent.reserve.*, privacy.mode and telemetry.enabled"
+        ),
+        (
+            ["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--set", "budget.tokens.hard=many"],
+            "bad batch setting"
+        ),
+        (
+            ["batch", "REPO", "--accept", "a", "--set", "budget.tokens.hard=9"],
+            "give no --files, --critic, --revise, --jobs or --set"
+        ),
     ])
     func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
         let notRepository = directory.path("plain")
