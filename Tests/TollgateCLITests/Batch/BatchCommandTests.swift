@@ -44,7 +44,7 @@ struct BatchCommandTests {
                   ship) score=9 ;;
                   low) score=5 ;;
                   cut) printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic" score="9">'; exit 0 ;;
-                  slow) if [ ! -e '\(log).go' ]; then sleep 30; fi; score=9 ;;
+                  slow) if [ ! -e '\(log).go' ]; then echo $$ > '\(log).pid'; sleep 30; fi; score=9 ;;
                   *) echo "the critic broke" >&2; exit 3 ;;
                 esac
                 printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA[%s]]></ARTIFACT></PANELIST>' "$text"
@@ -178,7 +178,8 @@ struct BatchCommandTests {
         #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 1 degraded, 0 failed"))
     }
 
-    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
+    /// Commits a unit the test critic is slow on and starts a batch of it after `ch/ship.md`, one unit at a time.
+    func startWithASlowUnit() throws -> Subprocess {
         try directory.write("repo/ch/slow.md", "slow\n")
         try GitCLI.run(["add", "-A"], in: repository)
         try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
@@ -186,6 +187,11 @@ struct BatchCommandTests {
             ["batch", repository.path, "--files", "ch/s*.md", "--critic", try critic(), "--jobs", "1"],
             directory: directory.url
         )
+        return running
+    }
+
+    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
+        let running = try startWithASlowUnit()
         // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate then.
         let deadline = Date().addingTimeInterval(30)
         var id: String?
