@@ -146,6 +146,12 @@ public struct BatchRunner: Sendable {
             request.progress(line)
         }
 
+        let telemetry = TelemetryLog(
+            gitDirectory: repository.gitDirectory,
+            job: BatchSettings.worktreeName(settings.batch),
+            enabled: resolved[ConfigKeys.telemetryEnabled]
+        )
+        let queuedAt = ContinuousClock.now
         let critic = BatchUnitCritic(
             config: configured(settings.critic),
             environment: JobSession.childEnvironment(config: resolved, base: environment),
@@ -153,7 +159,8 @@ public struct BatchRunner: Sendable {
             reviser: settings.revise,
             worktree: worktreePath,
             logs: logs,
-            budget: budget
+            budget: budget,
+            telemetry: telemetry
         )
         var ran = 0
         var bars = await budget.bars()
@@ -167,6 +174,8 @@ public struct BatchRunner: Sendable {
             func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
                 guard ProcessGroups.interruption == nil, summary.blocked == nil, let unit = next.next() else { return }
                 report(progress.unitChanged(unit, to: .running))
+                let waited = BatchUnitCritic.milliseconds(ContinuousClock.now - queuedAt)
+                telemetry.record(.critiqueQueueTime, Double(waited), phase: nil)
                 group.addTask { try await critic.critique(unit) }
             }
             for _ in 0..<max(settings.jobs, 1) { start(&group) }
@@ -205,6 +214,12 @@ public struct BatchRunner: Sendable {
                 try store.writeSummary(summary)
                 try commit(worktree, "Batch \(settings.batch): blocked by a budget", settings.batch)
             }
+        }
+        // The share of the units this run finished whose critique was accepted (shipped).
+        let finished = summary.units.filter { $0.state.isFinished && !prepared.finishedUnits.contains($0.unit) }
+        if !finished.isEmpty {
+            let shipped = finished.filter { $0.state == .shipped }.count
+            telemetry.record(.critiqueAcceptRate, Double(shipped) / Double(finished.count), phase: nil)
         }
         if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         return Result(settings: settings, summary: summary, worktree: worktreePath, ran: ran)

@@ -61,6 +61,8 @@ struct BatchUnitCritic: Sendable {
     var logs: URL
     /// What every run reserves against and is charged to.
     var budget: BatchBudget
+    /// Where each critic's duration, the first critique's notes per thousand words and each reviser's time go.
+    var telemetry: TelemetryLog
 
     /// What one unit's runs told the budget, gathered for its outcome.
     private final class Notes: Sendable {
@@ -173,6 +175,10 @@ struct BatchUnitCritic: Sendable {
             )
         )
         if ProcessGroups.interruption != nil || outcome.summary.status == .interrupted { return nil }
+        telemetry.record(.critiqueDuration, Double(outcome.latencyMs), phase: nil)
+        if iteration == 0, let perKword = Self.notesPerKword(outcome.summary, text: critiqued) {
+            telemetry.record(.critiqueNotesPerKword, perKword, phase: nil)
+        }
         let step = CritiqueStep(
             summary: outcome.summary,
             lint: [],
@@ -260,6 +266,7 @@ struct BatchUnitCritic: Sendable {
                     )
                 )
                 if ProcessGroups.interruption != nil { return nil }
+                telemetry.record(.rewriteApplyLatency, Double(Self.milliseconds(clock.now - revisionStart)), phase: nil)
                 if termination.succeeded {
                     let revised = String(decoding: try Data(contentsOf: file), as: UTF8.self)
                     queue += machine.revisionFinished(
@@ -305,6 +312,17 @@ struct BatchUnitCritic: Sendable {
             "- Stop reason: \(loop.stopReason.rawValue)\(loop.failure.map { ": " + $0 } ?? "")",
             "- Kept: \(loop.bestIteration == 0 ? "the original" : "iteration \(loop.bestIteration)")",
         ].joined(separator: "\n") + "\n"
+    }
+
+    /// The notes a critique gave (its must-fix items and the panelists' notes, over every round) per thousand words
+    /// of `text`; nil for a text without words.
+    static func notesPerKword(_ summary: CritiqueSummary, text: String) -> Double? {
+        let words = text.split { $0.isWhitespace }.count
+        guard words > 0 else { return nil }
+        let notes = summary.rounds.reduce(0) { count, round in
+            count + round.mustFix.count + round.panelists.filter { !($0.notes ?? "").isEmpty }.count
+        }
+        return Double(notes) * 1000 / Double(words)
     }
 
     /// The variable that names the file a critic writes its usage to (DESIGN §11).
