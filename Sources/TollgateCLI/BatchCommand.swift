@@ -267,7 +267,7 @@ public struct BatchCommand: Sendable, Equatable {
     static func event(_ change: BatchProgress.Change) -> String {
         var object: [String: Any] = [
             "event": "unit", "unit": change.unit, "state": change.state.rawValue, "queued": change.queued,
-            "running": change.running, "done": change.done, "total": change.total,
+            "running": change.running, "done": change.done, "total": change.total, "blocked": change.blocked,
         ]
         if let composite = change.composite { object["composite"] = Scoreboard.rounded(composite) }
         if !change.budget.isEmpty {

@@ -4,7 +4,7 @@ import TollgateCore
 
 /// The progress of a running batch (DESIGN §11): on a terminal, a block redrawn in place (a line per unit with its
 /// state, the counters line, the budget bar) that never scrolls; elsewhere one plain line per unit state change and
-/// the budget's bars after each unit that ends; with `--json`, one JSON event a line.
+/// the budget's bars after each unit that finishes; with `--json`, one JSON event a line.
 ///
 /// The terminal's size is read again at each redraw, so a resized window gets a block that fits. Warnings go to
 /// standard error between redraws: on a terminal the block is cleared first and drawn again after.
@@ -57,7 +57,7 @@ final class BatchDisplay: Sendable {
             output.out(BatchCommand.event(change))
         case .plain:
             output.out(change.line)
-            if change.state.isFinished || change.state == .blocked {
+            if change.state.isFinished {
                 for bar in change.budget { output.out("  budget " + Self.label(bar)) }
             }
         case .terminal:

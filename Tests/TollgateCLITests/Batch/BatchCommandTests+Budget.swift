@@ -40,7 +40,10 @@ extension BatchCommandTests {
         #expect(first.status == 4, "\(first)")
         let id = try batchID(first)
         #expect(first.stdout.contains("3 unit(s), 2 shipped, 0 below threshold, 0 degraded, 0 failed, 1 blocked"))
-        #expect(first.stdout.contains("blocked: ch/ship3.md"), "\(first.stdout)")
+        #expect(
+            first.stdout.contains("[2/3] blocked: ch/ship3.md · queued 0, running 0, done 2, blocked 1"),
+            "a blocked unit is not done: \(first.stdout)"
+        )
         #expect(first.stdout.contains("tokens [################....] spent 200 tokens; hard 250 tokens"))
         for words in [
             "budget.tokens.hard is 250 tokens", "spent 200 tokens", "the next run reserves 100 tokens",
