@@ -12,6 +12,7 @@ enum BenchSection: String, CaseIterable {
     case gitea
     case job
     case task
+    case batch
 }
 
 /// Runs one section.
@@ -22,6 +23,7 @@ func run(_ section: BenchSection) async throws {
     case .gitea: try await GiteaBench.run()
     case .job: try JobBench.run()
     case .task: try TaskBench.run()
+    case .batch: try BatchBench.run()
     }
 }
 
