@@ -5,8 +5,9 @@ import TollgateEngine
 /// `tollgate batch DIR --files GLOB... --critic CMD [--revise CMD] [--jobs N] [--json]` and `tollgate batch DIR --resume ID`.
 ///
 /// Critiques many tracked files of the repository DIR at once, on the branch `batch/<id>` in a linked worktree of
-/// its own (``BatchRunner``), printing one line per unit state change (one JSON event a line with `--json`). Exit 0
-/// when every unit shipped, 1 when one did not, 64 for a usage error.
+/// its own (``BatchRunner``), showing its progress (redrawn in place on a terminal, one line per unit state change
+/// elsewhere, one JSON event a line with `--json`). Exit 0 when every unit shipped, 1 when one did not, 4 when a
+/// budget blocked the rest, 64 for a usage error.
 public struct BatchCommand: Sendable, Equatable {
     /// What to do.
     public enum Mode: Sendable, Equatable {
@@ -25,20 +26,24 @@ public struct BatchCommand: Sendable, Equatable {
     /// `--jobs`: units at once; nil for the default (or, resuming, the batch's own).
     public var jobs: Int?
     public var json: Bool
+    /// `--set KEY=VALUE`: budgets, reservations, privacy and telemetry (recorded with the batch; a resume adds to them).
+    public var assignments: [String]
 
-    public init(directory: String, mode: Mode, jobs: Int?, json: Bool) {
+    public init(directory: String, mode: Mode, jobs: Int?, json: Bool, assignments: [String] = []) {
         self.directory = directory
         self.mode = mode
         self.jobs = jobs
         self.json = json
+        self.assignments = assignments
     }
 
     /// Units at once when `--jobs` is not given.
     public static let defaultJobs = 4
 
     static let help = """
-        USAGE: tollgate batch DIR --files GLOB [--files GLOB]... --critic CMD [--revise CMD] [--jobs N] [--json]
-               tollgate batch DIR --resume ID [--jobs N] [--json]
+        USAGE: tollgate batch DIR --files GLOB [--files GLOB]... --critic CMD [--revise CMD] [--jobs N]
+                              [--set KEY=VALUE]... [--json]
+               tollgate batch DIR --resume ID [--jobs N] [--set KEY=VALUE]... [--json]
                tollgate batch DIR --accept ID [--unit NAME]... | --rollback ID
 
         Critiques many files at once: the files tracked at HEAD of the git repository DIR that a glob takes
@@ -63,11 +68,21 @@ public struct BatchCommand: Sendable, Equatable {
           --accept ID     land batch ID's revisions (of the --unit NAME units; all by default) on the current
                           branch as one commit with Tollgate-Batch and Tollgate-Unit trailers
           --rollback ID   revert the commit that accepted batch ID (both are safe to repeat)
+          --set KEY=VALUE the batch's budgets and privacy (repeatable): budget.* (its own caps, and budget.project
+                          with budget.daily.* for the project's day), critique.reserve.* (held for each critic run),
+                          agent.reserve.* (each reviser run), privacy.mode, telemetry.enabled; recorded with the
+                          batch, and a --resume adds its own over them (raise a cap with it)
           --json          one JSON event a line instead of plain lines
 
-        Settings come from the defaults and the TOLLGATE_CRITIQUE_* environment (for example
-        TOLLGATE_CRITIQUE_THRESHOLD=7.5); a bad value exits 64.
-        EXIT STATUS: 0 every unit shipped, 1 a unit did not ship or failed, 64 usage error.
+        Critique settings come from the defaults and the TOLLGATE_CRITIQUE_* environment (for example
+        TOLLGATE_CRITIQUE_THRESHOLD=7.5); budgets, privacy and telemetry from DIR's job, when DIR is a tollgate
+        workspace, then --set; a bad value exits 64. Every critic and reviser run reserves before it starts and
+        is charged what it reports (a critic writes the usage JSON of an agent's outcome to $TOLLGATE_USAGE; a
+        reviser puts it in its outcome), its reservation with a warning when it reports nothing of a capped unit.
+        A run that would cross a hard cap does not start: the units not finished are blocked, what finished is
+        kept, and the batch exits 4 with the cap and the --resume --set that raises it.
+        EXIT STATUS: 0 every unit shipped, 1 a unit did not ship or failed, 4 a budget blocked the rest,
+        64 usage error.
         """
 
     /// Reads the command's arguments from `scanner` (the words after `batch`).
@@ -80,6 +95,7 @@ public struct BatchCommand: Sendable, Equatable {
         let rollback = try scanner.value("--rollback")
         let units = try scanner.values("--unit")
         let jobsText = try scanner.value("--jobs")
+        let assignments = try scanner.assignments()
         let json = scanner.flag("--json")
         let directory = try scanner.directory()
         var jobs: Int?
@@ -99,13 +115,23 @@ public struct BatchCommand: Sendable, Equatable {
         guard units.isEmpty || accept != nil else {
             throw UsageError("--unit names the units --accept lands: give it with --accept ID", command: "batch")
         }
+        for assignment in assignments {
+            let key = String(assignment.prefix { $0 != "=" }).trimmingCharacters(in: .whitespaces)
+            guard BatchSettings.isSettable(key) else {
+                throw UsageError(
+                    "--set takes budget.*, critique.reserve.*, agent.reserve.*, privacy.mode and telemetry.enabled "
+                        + "for a batch, got '\(key)' (critique settings come from TOLLGATE_CRITIQUE_* variables)",
+                    command: "batch"
+                )
+            }
+        }
         for id in chosen where !BatchSettings.isValidID(id) {
             throw UsageError("'\(id)' is not a batch id (lowercase letters, digits and -)", command: "batch")
         }
         if accept != nil || rollback != nil {
-            guard files.isEmpty, critic == nil, revise == nil, jobsText == nil else {
+            guard files.isEmpty, critic == nil, revise == nil, jobsText == nil, assignments.isEmpty else {
                 throw UsageError(
-                    "--accept and --rollback run nothing: give no --files, --critic, --revise or --jobs",
+                    "--accept and --rollback run nothing: give no --files, --critic, --revise, --jobs or --set",
                     command: "batch"
                 )
             }
@@ -127,7 +153,13 @@ public struct BatchCommand: Sendable, Equatable {
                     command: "batch"
                 )
             }
-            return BatchCommand(directory: directory, mode: .resume(id: resume), jobs: jobs, json: json)
+            return BatchCommand(
+                directory: directory,
+                mode: .resume(id: resume),
+                jobs: jobs,
+                json: json,
+                assignments: assignments
+            )
         }
         guard !files.isEmpty else {
             throw UsageError(
@@ -145,7 +177,8 @@ public struct BatchCommand: Sendable, Equatable {
             directory: directory,
             mode: .start(files: files, critic: critic, revise: revise),
             jobs: jobs,
-            json: json
+            json: json,
+            assignments: assignments
         )
     }
 
@@ -164,13 +197,20 @@ public struct BatchCommand: Sendable, Equatable {
         case .rollback(let id):
             return try landed(BatchLanding(repository: repository).rollback(id), verb: "rolled back", output)
         }
-        let json = self.json
-        let request = BatchRunner.Request(repository: repository, start: start) { change in
-            output.out(json ? Self.event(change) : change.line)
-        }
+        let directory = ShellQuoting.quoted(self.directory)
+        let display = BatchDisplay(output: output, style: BatchDisplay.style(json: json))
+        let request = BatchRunner.Request(
+            repository: repository,
+            start: start,
+            assignments: assignments,
+            warning: { display.warn("tollgate: warning: \($0)") },
+            goOn: { id, assignment in "tollgate batch \(directory) --resume \(id) --set \(assignment)" },
+            progress: display.show
+        )
         let runner = BatchRunner(config: config, environment: ShellAgentRunner.defaultEnvironment())
         let result: BatchRunner.Result
         do {
+            defer { display.finish() }
             result = try await runner.run(request)
         } catch EngineError.interrupted(let signal) {
             output.err("tollgate: batch interrupted: the finished units are committed on their branch.")
@@ -184,11 +224,16 @@ public struct BatchCommand: Sendable, Equatable {
             output.out(Self.finishedEvent(summary, branch: branch))
         } else {
             let counts = summary.counts
-            let tally = BatchUnitState.allCases.filter(\.isFinished).map { "\(counts[$0.rawValue] ?? 0) \($0.words)" }
+            var tally = BatchUnitState.allCases.filter(\.isFinished).map { "\(counts[$0.rawValue] ?? 0) \($0.words)" }
+            if let blocked = counts[BatchUnitState.blocked.rawValue], blocked > 0 { tally.append("\(blocked) blocked") }
             output.out(
                 "batch \(result.settings.batch): \(summary.units.count) unit(s), " + tally.joined(separator: ", ")
             )
             output.out("results on branch \(branch): \(folder)/report.md and \(folder)/summary.json")
+        }
+        if let blocked = result.blocked {
+            output.err("tollgate: batch blocked: \(blocked)")
+            return .blocked
         }
         return summary.allShipped ? .success : .failure
     }
@@ -222,17 +267,29 @@ public struct BatchCommand: Sendable, Equatable {
     static func event(_ change: BatchProgress.Change) -> String {
         var object: [String: Any] = [
             "event": "unit", "unit": change.unit, "state": change.state.rawValue, "queued": change.queued,
-            "running": change.running, "done": change.done, "total": change.total,
+            "running": change.running, "done": change.done, "total": change.total, "blocked": change.blocked,
         ]
         if let composite = change.composite { object["composite"] = Scoreboard.rounded(composite) }
+        if !change.budget.isEmpty {
+            object["budget"] = change.budget.map { bar -> [String: Any] in
+                var entry: [String: Any] = [
+                    "scope": bar.scope, "unit": bar.unit.rawValue, "spent": bar.spent, "reserved": bar.reserved,
+                ]
+                if let soft = bar.soft { entry["soft"] = soft }
+                if let hard = bar.hard { entry["hard"] = hard }
+                return entry
+            }
+        }
         return line(object)
     }
 
     static func finishedEvent(_ summary: BatchSummary, branch: String) -> String {
-        line([
+        var object: [String: Any] = [
             "event": "finished", "batch": summary.batch, "branch": branch, "counts": summary.counts,
             "summary": BatchSettings.folder(summary.batch) + "/summary.json",
-        ])
+        ]
+        if let blocked = summary.blocked { object["blocked"] = blocked }
+        return line(object)
     }
 
     private static func line(_ object: [String: Any]) -> String {

@@ -271,7 +271,9 @@ struct Subcommand: Sendable {
             synopsis: "batch DIR",
             summary: "critique many files of a repository at once, on a branch batch/<id> (--files, --critic)",
             help: BatchCommand.help,
-            options: ["--files", "--critic", "--revise", "--jobs", "--resume", "--accept", "--rollback", "--unit"],
+            options: [
+                "--files", "--critic", "--revise", "--jobs", "--resume", "--accept", "--rollback", "--unit", "--set",
+            ],
             flags: ["--json"],
             parse: { scanner throws(UsageError) in .batch(try BatchCommand.parse(&scanner)) }
         ),

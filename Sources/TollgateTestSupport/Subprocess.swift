@@ -53,6 +53,21 @@ public final class Subprocess {
     /// The process id.
     public var pid: Int32 { process.processIdentifier }
 
+    /// What the process has written to standard output so far (it may still be writing).
+    public var outputSoFar: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until standard output satisfies `condition` (polled every 20 ms: the output is a file), or the process
+    /// ends, or `timeout` seconds pass; returns whether the condition held.
+    public func waitForOutput(timeout: Double, until condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(outputSoFar) { return true }
+            if !process.isRunning { return condition(outputSoFar) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
     /// Whether the process is still running.
     public var isRunning: Bool { process.isRunning }
 

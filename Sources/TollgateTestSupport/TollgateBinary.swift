@@ -47,6 +47,27 @@ public struct TollgateBinary: Sendable {
         )
     }
 
+    /// Runs `tollgate <arguments>` to its end with standard output and error on a pseudo-terminal of `columns` ×
+    /// `rows`, as a user's terminal shows it.
+    public func runOnTerminal(
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: URL? = nil,
+        columns: UInt16 = 80,
+        rows: UInt16 = 24,
+        timeout: Double = 60
+    ) throws -> PseudoTerminal.Result {
+        try PseudoTerminal.run(
+            executable: url,
+            arguments: arguments,
+            environment: environment.merging(extra) { _, new in new },
+            directory: directory ?? FileManager.default.temporaryDirectory,
+            columns: columns,
+            rows: rows,
+            timeout: timeout
+        )
+    }
+
     /// The places the executable is looked for, in order: `$TOLLGATE_TEST_BINARY`, the folder of the running test
     /// executable (SwiftPM builds `tollgate` beside `TollgatePackageTests.xctest`), the folder of `argv[0]`, the folder
     /// that holds an `.xctest` bundle (macOS), then `.build/debug` of the source tree.

@@ -14,6 +14,7 @@ enum BenchSection: String, CaseIterable {
     case task
     case dispatch
     case budget
+    case batch
 }
 
 /// Runs one section.
@@ -26,6 +27,7 @@ func run(_ section: BenchSection) async throws {
     case .task: try TaskBench.run()
     case .dispatch: try DispatchBench.run()
     case .budget: try BudgetBench.run()
+    case .batch: try BatchBench.run()
     }
 }
 

@@ -15,15 +15,34 @@ public struct BatchSettings: Sendable, Equatable, Codable {
     public var jobs: Int
     /// The commit of the user's branch the batch started from.
     public var base: String
+    /// The `--set KEY=VALUE` assignments it runs with (budgets, reservations, privacy, telemetry), in order: those of
+    /// every resume after those it started with; nil when none was given.
+    public var assignments: [String]?
 
     /// Creates the settings of a batch.
-    public init(batch: String, files: [String], critic: String, revise: String?, jobs: Int, base: String) {
+    public init(
+        batch: String,
+        files: [String],
+        critic: String,
+        revise: String?,
+        jobs: Int,
+        base: String,
+        assignments: [String] = []
+    ) {
         self.batch = batch
+        self.assignments = assignments.isEmpty ? nil : assignments
         self.files = files
         self.critic = critic
         self.revise = revise
         self.jobs = jobs
         self.base = base
+    }
+
+    /// The keys `--set` takes for a batch: its own caps and the project's (`budget.*`), what each run reserves, the
+    /// privacy mode and telemetry; the critique's own settings come from `TOLLGATE_CRITIQUE_*`.
+    public static func isSettable(_ key: String) -> Bool {
+        key.hasPrefix("budget.") || key.hasPrefix("agent.reserve.") || key.hasPrefix("critique.reserve.")
+            || key == "privacy.mode" || key == "telemetry.enabled"
     }
 
     /// The most units a batch runs at once.

@@ -47,6 +47,11 @@ public struct BatchSummary: Sendable, Equatable, Codable {
     public var batch: String
     /// Every unit, in path order.
     public var units: [Unit]
+    /// The batch's spend and open reservations when runs are reserved (a cap is set or a project named): kept here
+    /// so a resume, a crash or a raised cap never resets it.
+    public var budget: BudgetAccount?
+    /// Why the batch's remaining units are blocked, while they are.
+    public var blocked: String?
 
     /// Creates a summary.
     public init(batch: String, units: [Unit]) {
@@ -77,12 +82,17 @@ public struct BatchSummary: Sendable, Equatable, Codable {
         }
     }
 
-    private enum Keys: String, CodingKey { case batch, units, counts }
+    /// Whether a budget blocked units (the batch exits 4).
+    public var isBlocked: Bool { units.contains { $0.state == .blocked } }
+
+    private enum Keys: String, CodingKey { case batch, units, counts, budget, blocked }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         self.batch = try container.decode(String.self, forKey: .batch)
         self.units = try container.decode([Unit].self, forKey: .units)
+        self.budget = try container.decodeIfPresent(BudgetAccount.self, forKey: .budget)
+        self.blocked = try container.decodeIfPresent(String.self, forKey: .blocked)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,6 +100,8 @@ public struct BatchSummary: Sendable, Equatable, Codable {
         try container.encode(batch, forKey: .batch)
         try container.encode(units, forKey: .units)
         try container.encode(counts, forKey: .counts)
+        try container.encodeIfPresent(budget, forKey: .budget)
+        try container.encodeIfPresent(blocked, forKey: .blocked)
     }
 
     /// `report.md`: a table of the units that reads well in Gitea and in a terminal.
@@ -97,7 +109,7 @@ public struct BatchSummary: Sendable, Equatable, Codable {
         func number(_ value: Double?) -> String { value.map { "\(Scoreboard.rounded($0))" } ?? "–" }
         func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
         let counts = self.counts
-        let tally = BatchUnitState.allCases.filter(\.isFinished).compactMap { state -> String? in
+        let tally = BatchUnitState.allCases.filter { $0.isFinished || $0 == .blocked }.compactMap { state -> String? in
             let count = counts[state.rawValue] ?? 0
             return count == 0 ? nil : "\(count) \(state.words)"
         }
@@ -107,6 +119,7 @@ public struct BatchSummary: Sendable, Equatable, Codable {
             "| Unit | State | First | Final | Must-fix | Iterations | Time |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
+        if let blocked { lines.insert(contentsOf: ["Blocked: \(blocked)", ""], at: 4) }
         for unit in units {
             let link = "units/\(unit.unit)/report.md".replacingOccurrences(of: " ", with: "%20")
             let report = unit.state.isFinished ? "[`\(cell(unit.unit))`](\(link))" : "`\(cell(unit.unit))`"

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where one unit of a batch stands: `queued → running →` one of the finished states.
+/// Where one unit of a batch stands: `queued → running →` one of the finished states, or `blocked` when a budget's
+/// hard cap kept it from starting (not finished: a resumed batch runs it).
 public enum BatchUnitState: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     /// Waiting for a free slot.
     case queued
@@ -14,6 +15,8 @@ public enum BatchUnitState: String, Sendable, Codable, CaseIterable, CustomStrin
     case degraded
     /// The critic failed, timed out, or could not be started.
     case failed
+    /// A hard cap of the batch or of the project's day would have been crossed by its next run, so it did not run.
+    case blocked
 
     /// The state a finished critique leaves its unit in; nil for an interrupted one, which is not finished (a
     /// resumed batch critiques it again).
@@ -28,7 +31,7 @@ public enum BatchUnitState: String, Sendable, Codable, CaseIterable, CustomStrin
     }
 
     /// Whether the unit is done (a resumed batch skips it).
-    public var isFinished: Bool { self != .queued && self != .running }
+    public var isFinished: Bool { self != .queued && self != .running && self != .blocked }
 
     /// The words progress lines and reports use (`below threshold`).
     public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }

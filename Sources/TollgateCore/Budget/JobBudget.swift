@@ -79,6 +79,35 @@ public enum BudgetCheck {
         }
     }
 
+    /// The sentence a batch's refused run shows: the refusal and the exact `--set` a resume takes to let it start.
+    ///
+    /// - Parameters:
+    ///   - scope: `budget.` for the batch's caps, `budget.daily.` for the project's.
+    ///   - reservationKeys: the reservations that apply (`critique.reserve`, and `agent.reserve` with a reviser).
+    ///   - goOn: the command that goes on with an assignment (`tollgate batch DIR --resume ID --set KEY=VALUE`).
+    public static func batchBlockMessage(
+        _ refusal: BudgetRules.Refusal,
+        scope: String,
+        reservationKeys: [String],
+        secondsNeeded: Int,
+        goOn: (_ assignment: String) -> String
+    ) -> String {
+        switch refusal {
+        case .overHardCap(let unit, _, let spent, let reserved, let reservation):
+            let needed = spent + reserved + (unit == .seconds ? Double(secondsNeeded) : reservation)
+            let key = "\(scope)\(unit.rawValue).hard"
+            return refusal.sentence(capKeys: scope) + ". To go on, raise the cap: `"
+                + goOn("\(key)=\(raised(needed, unit))") + "` (the spend so far is kept)"
+        case .unreserved(let unit, let cap):
+            let keys = reservationKeys.map { "\($0).\(unit.rawValue)" }
+            let example = unit == .costUSD ? "0.50" : "1000"
+            return
+                "\(scope)\(unit.rawValue).hard is \(BudgetRules.shown(cap, unit)) but runs reserve no \(unit.rawValue) ("
+                + keys.joined(separator: " and ") + " is 0), so the cap cannot be checked before a run: set a "
+                + "reservation or remove the cap. For example: `\(goOn((keys.first ?? "critique.reserve") + "=" + example))`"
+        }
+    }
+
     /// `amount` rounded up to a value a cap key takes: whole tokens and seconds, cents.
     static func raised(_ amount: Double, _ unit: BudgetUnit) -> String {
         switch unit {

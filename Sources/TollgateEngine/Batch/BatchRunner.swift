@@ -21,6 +21,13 @@ public struct BatchRunner: Sendable {
         public var start: Start
         /// Where progress goes: one call per unit state change.
         public var progress: @Sendable (BatchProgress.Change) -> Void
+        /// `--set KEY=VALUE` assignments (budgets, reservations, privacy, telemetry): a new batch's, or more for a
+        /// resumed one, recorded after those it has.
+        public var assignments: [String]
+        /// Where warnings go (a run charged its reservation, a soft cap crossed), one sentence a call.
+        public var warning: @Sendable (String) -> Void
+        /// The command that goes on with the batch with one more assignment, as a refusal names it.
+        public var goOn: @Sendable (_ id: String, _ assignment: String) -> String
 
         /// How the run starts.
         public enum Start: Sendable {
@@ -31,9 +38,21 @@ public struct BatchRunner: Sendable {
         }
 
         /// Creates a request.
-        public init(repository: URL, start: Start, progress: @escaping @Sendable (BatchProgress.Change) -> Void) {
+        public init(
+            repository: URL,
+            start: Start,
+            assignments: [String] = [],
+            warning: @escaping @Sendable (String) -> Void = { _ in },
+            goOn: @escaping @Sendable (_ id: String, _ assignment: String) -> String = { id, assignment in
+                "tollgate batch DIR --resume \(id) --set \(assignment)"
+            },
+            progress: @escaping @Sendable (BatchProgress.Change) -> Void
+        ) {
             self.repository = repository
             self.start = start
+            self.assignments = assignments
+            self.warning = warning
+            self.goOn = goOn
             self.progress = progress
         }
     }
@@ -46,6 +65,8 @@ public struct BatchRunner: Sendable {
         public var worktree: URL
         /// How many units this run critiqued (a resumed batch skips the finished ones).
         public var ran: Int
+        /// Why the units left are blocked (the batch exits 4), nil when none is.
+        public var blocked: String? { summary.blocked }
     }
 
     /// The critique settings every unit runs with (`config.command` is replaced by the batch's critic).
@@ -67,12 +88,16 @@ public struct BatchRunner: Sendable {
 
     /// Runs the batch to its end (or to an interruption, after which the finished units are kept).
     ///
+    /// A hard cap that a unit's run would cross stops the batch starting units: the units not finished are
+    /// `blocked`, what finished is committed, and the result says why (``Result/blocked``).
     /// - Throws: `EngineError.usage` for a folder that is no repository, a repository with no commit, a bad glob, no
-    ///   matching file, or an unknown batch; `EngineError.interrupted` when a signal stopped the run (what finished
-    ///   is committed); a `GitError` when the branch or worktree cannot be written.
+    ///   matching file, an unknown batch, or a bad `--set`; `EngineError.interrupted` when a signal stopped the run
+    ///   (what finished is committed); a `GitError` when the branch or worktree cannot be written.
     public func run(_ request: Request) async throws -> Result {
         let repository = try Self.open(request.repository)
-        let (settings, prepared) = try prepare(request.start, in: repository)
+        var (settings, prepared) = try prepare(request.start, in: repository)
+        if !request.assignments.isEmpty { settings.assignments = (settings.assignments ?? []) + request.assignments }
+        let resolved = try Self.configuration(of: repository, assignments: settings.assignments ?? [], environment)
         let worktreePath = repository.gitDirectory.appendingPathComponent("tollgate/worktrees", isDirectory: true)
             .appendingPathComponent(BatchSettings.worktreeName(settings.batch), isDirectory: true)
         guard let baseOID = OID(hex: settings.base) else {
@@ -89,6 +114,20 @@ public struct BatchRunner: Sendable {
         let logs = repository.gitDirectory.appendingPathComponent("tollgate/batch-\(settings.batch)", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         var summary = prepared
+        summary.blocked = nil
+        for index in summary.units.indices where summary.units[index].state == .blocked {
+            summary.units[index].state = .queued
+        }
+        let goOn = request.goOn
+        let batch = settings.batch
+        let budget = BatchBudget(
+            config: resolved,
+            account: summary.budget ?? BudgetAccount(),
+            batch: settings.batch,
+            root: request.repository.standardizedFileURL,
+            revises: settings.revise != nil,
+            environment: ProcessInfo.processInfo.environment
+        ) { assignment in goOn(batch, assignment) }
         try store.writeSettings(settings)
         try store.writeSummary(summary)
         try commit(worktree, "Batch \(settings.batch): \(summary.units.count) unit(s) to critique", settings.batch)
@@ -107,24 +146,44 @@ public struct BatchRunner: Sendable {
             request.progress(line)
         }
 
+        let telemetry = TelemetryLog(
+            gitDirectory: repository.gitDirectory,
+            job: BatchSettings.worktreeName(settings.batch),
+            enabled: resolved[ConfigKeys.telemetryEnabled]
+        )
+        let queuedAt = ContinuousClock.now
         let critic = BatchUnitCritic(
             config: configured(settings.critic),
-            environment: environment,
+            environment: JobSession.childEnvironment(config: resolved, base: environment),
             graceSeconds: graceSeconds,
             reviser: settings.revise,
             worktree: worktreePath,
-            logs: logs
+            logs: logs,
+            budget: budget,
+            telemetry: telemetry
         )
         var ran = 0
+        var bars = await budget.bars()
+        func report(_ change: BatchProgress.Change) {
+            var change = change
+            change.budget = bars
+            request.progress(change)
+        }
         try await withThrowingTaskGroup(of: BatchUnitCritic.Outcome.self) { group in
             var next = pending.makeIterator()
             func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
-                guard ProcessGroups.interruption == nil, let unit = next.next() else { return }
-                request.progress(progress.unitChanged(unit, to: .running))
-                group.addTask { try await Blocking.run { try critic.critique(unit) } }
+                guard ProcessGroups.interruption == nil, summary.blocked == nil, let unit = next.next() else { return }
+                report(progress.unitChanged(unit, to: .running))
+                let waited = BatchUnitCritic.milliseconds(ContinuousClock.now - queuedAt)
+                telemetry.record(.critiqueQueueTime, Double(waited), phase: nil)
+                group.addTask { try await critic.critique(unit) }
             }
             for _ in 0..<max(settings.jobs, 1) { start(&group) }
             while let outcome = try await group.next() {
+                for warning in outcome.warnings { request.warning(warning) }
+                if summary.blocked == nil, let blocked = outcome.blocked { summary.blocked = blocked }
+                summary.budget = await budget.account()
+                bars = await budget.bars()
                 if let line = outcome.line {
                     try store.writeUnit(outcome)
                     summary.record(line)
@@ -136,16 +195,55 @@ public struct BatchRunner: Sendable {
                         unit: line.unit
                     )
                     ran += 1
-                    request.progress(progress.unitChanged(line.unit, to: line.state, composite: line.finalComposite))
+                    report(progress.unitChanged(line.unit, to: line.state, composite: line.finalComposite))
+                } else if outcome.blocked != nil {
+                    summary.record(BatchSummary.Unit(unit: outcome.unit, state: .blocked))
+                    report(progress.unitChanged(outcome.unit, to: .blocked))
                 } else {
                     // Interrupted: nothing of it is kept, the unit stays queued for a resume.
-                    request.progress(progress.unitChanged(outcome.unit, to: .queued))
+                    report(progress.unitChanged(outcome.unit, to: .queued))
                 }
                 start(&group)
             }
+            // Blocked: the units never started are blocked too, and the summary says why, on the branch.
+            if summary.blocked != nil {
+                while let unit = next.next() {
+                    summary.record(BatchSummary.Unit(unit: unit, state: .blocked))
+                    report(progress.unitChanged(unit, to: .blocked))
+                }
+                try store.writeSummary(summary)
+                try commit(worktree, "Batch \(settings.batch): blocked by a budget", settings.batch)
+            }
+        }
+        // The share of the units this run finished whose critique was accepted (shipped).
+        let finished = summary.units.filter { $0.state.isFinished && !prepared.finishedUnits.contains($0.unit) }
+        if !finished.isEmpty {
+            let shipped = finished.filter { $0.state == .shipped }.count
+            telemetry.record(.critiqueAcceptRate, Double(shipped) / Double(finished.count), phase: nil)
         }
         if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
         return Result(settings: settings, summary: summary, worktree: worktreePath, ran: ran)
+    }
+
+    /// The settings budgets, privacy and telemetry are read from: the job's own when `repository` is a tollgate
+    /// workspace (the defaults otherwise), the batch's `--set` assignments over them, then `TOLLGATE_CRITIQUE_*`.
+    ///
+    /// - Throws: `EngineError.usage` for an assignment that names no setting, or a value its key does not allow.
+    static func configuration(of repository: Repository, assignments: [String], _ environment: [String: String])
+        throws -> ResolvedConfig
+    {
+        let store = StateStore(repository: repository, signature: signature)
+        do {
+            var base = try ResolvedConfig(layers: [])
+            if (try? store.load()) != nil, let document = store.document { base = document.config }
+            var layers = try ConfigLayer.environment(environment)
+            if !assignments.isEmpty {
+                layers.insert(try ConfigLayer(assignments: assignments, source: "batch --set"), at: 0)
+            }
+            return try base.overriding(with: layers)
+        } catch {
+            throw EngineError.usage("bad batch setting: \(error.description)")
+        }
     }
 
     // MARK: - Steps

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TollgateCore
 
 /// Critiques one unit of a batch on the calling thread (the batch gives each unit a thread of its own): the critic
@@ -10,6 +11,10 @@ import TollgateCore
 /// `TOLLGATE_WORKSPACE`: the folder, `TOLLGATE_FEEDBACK`: a JSON file of the must-fix items, `TOLLGATE_OUTCOME`) and
 /// `TOLLGATE_UNIT`, the unit's repository path; it edits `$TOLLGATE_WORKSPACE/$TOLLGATE_UNIT` in place. The outcome
 /// carries the text kept, and the batch writes and commits it with the unit's results.
+///
+/// Every critic and reviser run reserves with the batch's ``BatchBudget`` before it starts and is charged after; a
+/// refused first critique leaves the unit blocked (not finished), a refused revision or re-critique ends the loop
+/// with the best iteration so far, and either way the outcome says so, and the batch starts no other unit.
 struct BatchUnitCritic: Sendable {
     /// One unit's finished (or interrupted) critique.
     struct Outcome: Sendable {
@@ -22,9 +27,26 @@ struct BatchUnitCritic: Sendable {
         var report: String
         /// The revised text kept, when a revision ranked above the original.
         var revised: String?
+        /// Why the budget refused one of its runs (the batch starts no other unit), nil when it did not.
+        var blocked: String?
+        /// Warnings to show (a run charged its reservation, a soft cap crossed).
+        var warnings: [String] = []
 
         static func interrupted(_ unit: String) -> Outcome {
             Outcome(unit: unit, line: nil, transcript: nil, summary: nil, report: "", revised: nil)
+        }
+
+        static func blocked(_ unit: String, _ message: String, warnings: [String]) -> Outcome {
+            Outcome(
+                unit: unit,
+                line: nil,
+                transcript: nil,
+                summary: nil,
+                report: "",
+                revised: nil,
+                blocked: message,
+                warnings: warnings
+            )
         }
     }
 
@@ -37,8 +59,30 @@ struct BatchUnitCritic: Sendable {
     var worktree: URL
     /// Where the critics' and revisers' output goes (outside the worktree: never committed).
     var logs: URL
+    /// What every run reserves against and is charged to.
+    var budget: BatchBudget
+    /// Where each critic's duration, the first critique's notes per thousand words and each reviser's time go.
+    var telemetry: TelemetryLog
 
-    func critique(_ unit: String) throws -> Outcome {
+    /// What one unit's runs told the budget, gathered for its outcome.
+    private final class Notes: Sendable {
+        let warnings = Mutex<[String]>([])
+        func add(_ more: [String]) { warnings.withLock { $0 += more } }
+        var all: [String] { warnings.withLock { $0 } }
+    }
+
+    func critique(_ unit: String) async throws -> Outcome {
+        let notes = Notes()
+        do {
+            var outcome = try await critique(unit, notes: notes)
+            outcome.warnings = notes.all
+            return outcome
+        } catch let refusal as BatchBudget.Blocked {
+            return .blocked(unit, refusal.message, warnings: notes.all)
+        }
+    }
+
+    private func critique(_ unit: String, notes: Notes) async throws -> Outcome {
         let clock = ContinuousClock()
         let start = clock.now
         let scratch = logs.appendingPathComponent("work/" + CritiqueLoopStore.slug(unit), isDirectory: true)
@@ -50,7 +94,7 @@ struct BatchUnitCritic: Sendable {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let first: (step: CritiqueStep, transcript: String)?
         do {
-            first = try critiqueStep(unit, file: file, text: nil)
+            first = try await critiqueStep(unit, iteration: 0, file: file, text: nil, notes: notes)
         } catch let error as EngineError {
             guard case .spawnFailed = error else { throw error }
             return Outcome(
@@ -65,18 +109,20 @@ struct BatchUnitCritic: Sendable {
         guard let first else { return .interrupted(unit) }
         var kept = first
         var loop: RevisionLoopSummary?
+        var blocked: String?
         if let reviser, first.step.status != .shipped {
             guard
-                let finished = try revisionLoop(
+                let finished = try await revisionLoop(
                     unit,
                     file: file,
                     scratch: scratch,
                     reviser: reviser,
                     first: first,
-                    started: start
+                    started: start,
+                    notes: notes
                 )
             else { return .interrupted(unit) }
-            (kept, loop) = (finished.kept, finished.summary)
+            (kept, loop, blocked) = (finished.kept, finished.summary, finished.blocked)
         }
         guard let state = BatchUnitState(kept.step.status) else { return .interrupted(unit) }
         var report = CritiqueReport.render(kept.step.summary, title: "Critique of `\(unit)`")
@@ -95,19 +141,44 @@ struct BatchUnitCritic: Sendable {
             transcript: kept.transcript,
             summary: kept.step.summary,
             report: report,
-            revised: loop != nil && kept.step.critiqued != original ? kept.step.critiqued : nil
+            revised: loop != nil && kept.step.critiqued != original ? kept.step.critiqued : nil,
+            blocked: blocked
         )
     }
 
-    /// One critique of `file` (first written with `text`, when given); nil when tollgate was interrupted.
-    private func critiqueStep(_ unit: String, file: URL, text: String?) throws -> (
-        step: CritiqueStep, transcript: String
-    )? {
+    /// One critique of `file` (first written with `text`, when given), reserved and charged; nil when tollgate was
+    /// interrupted.
+    ///
+    /// - Throws: ``BatchBudget/Blocked`` when the budget refuses the critic.
+    private func critiqueStep(_ unit: String, iteration: Int, file: URL, text: String?, notes: Notes) async throws
+        -> (step: CritiqueStep, transcript: String)?
+    {
         if let text { try Workspace.writeAtomically(Data(text.utf8), to: file) }
         let critiqued = try text ?? String(decoding: Data(contentsOf: file), as: UTF8.self)
-        let runner = CritiqueRunner(config: config, environment: environment, graceSeconds: graceSeconds)
-        let outcome = try runner.run(artifact: file, directory: worktree, errorFile: log(unit, "critic"))
+        let key = "\(unit)#critic-\(iteration)"
+        try await budget.reserve(key, for: .critic, secondsNeeded: config.totalTimeoutSeconds)
+        let usage = logs.appendingPathComponent(CritiqueLoopStore.slug(unit) + "-usage-\(iteration).json")
+        try? FileManager.default.removeItem(at: usage)
+        let variables = environment.merging([Self.usageVariable: usage.path]) { _, new in new }
+        let (config, graceSeconds, worktree, errorFile) = (config, graceSeconds, worktree, log(unit, "critic"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = try await Blocking.run {
+            try CritiqueRunner(config: config, environment: variables, graceSeconds: graceSeconds)
+                .run(artifact: file, directory: worktree, errorFile: errorFile)
+        }
+        notes.add(
+            await budget.charge(
+                key,
+                usage: BatchBudget.criticUsage(at: usage),
+                seconds: Self.seconds(clock.now - started)
+            )
+        )
         if ProcessGroups.interruption != nil || outcome.summary.status == .interrupted { return nil }
+        telemetry.record(.critiqueDuration, Double(outcome.latencyMs), phase: nil)
+        if iteration == 0, let perKword = Self.notesPerKword(outcome.summary, text: critiqued) {
+            telemetry.record(.critiqueNotesPerKword, perKword, phase: nil)
+        }
         let step = CritiqueStep(
             summary: outcome.summary,
             lint: [],
@@ -119,14 +190,21 @@ struct BatchUnitCritic: Sendable {
     }
 
     /// Drives the revision loop; nil when tollgate was interrupted.
+    ///
+    /// A run the budget refuses ends the loop (as a failed step: the best iteration so far is kept), and the refusal
+    /// is returned with it.
     private func revisionLoop(
         _ unit: String,
         file: URL,
         scratch: URL,
         reviser: String,
         first: (step: CritiqueStep, transcript: String),
-        started: ContinuousClock.Instant
-    ) throws -> (kept: (step: CritiqueStep, transcript: String), summary: RevisionLoopSummary)? {
+        started: ContinuousClock.Instant,
+        notes: Notes
+    ) async throws -> (
+        kept: (step: CritiqueStep, transcript: String), summary: RevisionLoopSummary, blocked: String?
+    )? {
+        var blocked: String?
         let clock = ContinuousClock()
         func remainingSeconds() -> Double {
             let elapsed = clock.now - started
@@ -156,18 +234,39 @@ struct BatchUnitCritic: Sendable {
                 variables["TOLLGATE_UNIT"] = unit
                 variables["TOLLGATE_WORKSPACE"] = scratch.path
                 variables["TOLLGATE_FEEDBACK"] = feedback.path
-                variables["TOLLGATE_OUTCOME"] =
-                    logs.appendingPathComponent(CritiqueLoopStore.slug(unit) + "-outcome-\(iteration).json").path
+                let outcomeFile = logs.appendingPathComponent(
+                    CritiqueLoopStore.slug(unit) + "-outcome-\(iteration).json"
+                )
+                try? FileManager.default.removeItem(at: outcomeFile)
+                variables["TOLLGATE_OUTCOME"] = outcomeFile.path
+                let key = "\(unit)#reviser-\(iteration)"
+                let timeout = max(Int(remainingSeconds()), 1)
+                do {
+                    try await budget.reserve(key, for: .reviser, secondsNeeded: timeout)
+                } catch {
+                    blocked = error.message
+                    queue += machine.stepFailed(reason: "the budget refused the reviser")
+                    continue
+                }
                 let revisionStart = clock.now
-                let termination = try ChildProcess.shell(
+                let process = ChildProcess.shell(
                     reviser,
                     environment: variables,
                     directory: scratch,
                     outputFile: log(unit, "reviser"),
-                    timeoutSeconds: max(Int(remainingSeconds()), 1),
+                    timeoutSeconds: timeout,
                     graceSeconds: graceSeconds
-                ).run()
+                )
+                let termination = try await Blocking.run { try process.run() }
+                notes.add(
+                    await budget.charge(
+                        key,
+                        usage: BatchBudget.reviserUsage(at: outcomeFile),
+                        seconds: Self.seconds(clock.now - revisionStart)
+                    )
+                )
                 if ProcessGroups.interruption != nil { return nil }
+                telemetry.record(.rewriteApplyLatency, Double(Self.milliseconds(clock.now - revisionStart)), phase: nil)
                 if termination.succeeded {
                     let revised = String(decoding: try Data(contentsOf: file), as: UTF8.self)
                     queue += machine.revisionFinished(
@@ -183,11 +282,19 @@ struct BatchUnitCritic: Sendable {
                     queue += machine.stepFailed(reason: "iteration \(iteration) has no revision")
                     continue
                 }
-                guard let step = try critiqueStep(unit, file: file, text: text) else { return nil }
+                let critiqued: (step: CritiqueStep, transcript: String)?
+                do {
+                    critiqued = try await critiqueStep(unit, iteration: iteration, file: file, text: text, notes: notes)
+                } catch let refusal as BatchBudget.Blocked {
+                    blocked = refusal.message
+                    queue += machine.stepFailed(reason: "the budget refused the critic")
+                    continue
+                }
+                guard let step = critiqued else { return nil }
                 steps[iteration] = step
                 queue += machine.critiqueFinished(step.step.outcome, remainingSeconds: remainingSeconds())
             case .finish(let summary):
-                return (steps[summary.bestIteration] ?? first, summary)
+                return (steps[summary.bestIteration] ?? first, summary, blocked)
             }
         }
         return nil
@@ -205,6 +312,24 @@ struct BatchUnitCritic: Sendable {
             "- Stop reason: \(loop.stopReason.rawValue)\(loop.failure.map { ": " + $0 } ?? "")",
             "- Kept: \(loop.bestIteration == 0 ? "the original" : "iteration \(loop.bestIteration)")",
         ].joined(separator: "\n") + "\n"
+    }
+
+    /// The notes a critique gave (its must-fix items and the panelists' notes, over every round) per thousand words
+    /// of `text`; nil for a text without words.
+    static func notesPerKword(_ summary: CritiqueSummary, text: String) -> Double? {
+        let words = text.split { $0.isWhitespace }.count
+        guard words > 0 else { return nil }
+        let notes = summary.rounds.reduce(0) { count, round in
+            count + round.mustFix.count + round.panelists.filter { !($0.notes ?? "").isEmpty }.count
+        }
+        return Double(notes) * 1000 / Double(words)
+    }
+
+    /// The variable that names the file a critic writes its usage to (DESIGN §11).
+    static let usageVariable = "TOLLGATE_USAGE"
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

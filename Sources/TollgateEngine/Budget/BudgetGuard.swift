@@ -36,11 +36,28 @@ actor BudgetGuard {
     private let directory: String
     private var account: BudgetAccount
     private var live: Set<String> = []
+    /// The sentence a refusal becomes, when the caller's way to go on is not `tollgate config` and `tollgate run`
+    /// (a batch's); nil for a job's.
+    private let refusalMessage: RefusalMessage?
+
+    /// Words a refusal (given its cap keys' scope, `budget.` or `budget.daily.`, and the seconds the run needs).
+    typealias RefusalMessage =
+        @Sendable (_ refusal: BudgetRules.Refusal, _ scope: String, _ secondsNeeded: Int) -> String
 
     /// - Parameters:
     ///   - account: the job's account as last committed.
     ///   - environment: where the project ledger lives (`XDG_STATE_HOME`, `HOME`).
-    init(settings: BudgetSettings, account: BudgetAccount, job: String, root: URL, environment: [String: String]) {
+    ///   - refusalMessage: how a refusal is worded when the way to go on is not `tollgate config` then `tollgate
+    ///     run` (a batch's resume); nil for a job's.
+    init(
+        settings: BudgetSettings,
+        account: BudgetAccount,
+        job: String,
+        root: URL,
+        environment: [String: String],
+        refusalMessage: RefusalMessage? = nil
+    ) {
+        self.refusalMessage = refusalMessage
         self.settings = settings
         self.account = account
         self.job = job
@@ -62,6 +79,9 @@ actor BudgetGuard {
         self.ledger = ledger
         self.ledgerProblem = problem
     }
+
+    /// The account as it stands now: what was charged and what running work holds.
+    var currentAccount: BudgetAccount { account }
 
     /// Whether runs are reserved at all: a cap is set, or the job names a project whose ledger keeps the spend.
     var reserves: Bool { settings.isCapped || settings.project != nil }
@@ -247,12 +267,13 @@ actor BudgetGuard {
         case .overHardCap(let which, _, _, _, _), .unreserved(let which, _): unit = which
         }
         return .blocked(
-            message: BudgetCheck.blockMessage(
-                refusal,
-                scope: scope,
-                directory: directory,
-                secondsNeeded: secondsNeeded
-            ),
+            message: refusalMessage?(refusal, scope, secondsNeeded)
+                ?? BudgetCheck.blockMessage(
+                    refusal,
+                    scope: scope,
+                    directory: directory,
+                    secondsNeeded: secondsNeeded
+                ),
             cap: "\(scope)\(unit.rawValue).hard",
             account: account
         )

@@ -24,7 +24,7 @@ struct BatchCommandTests {
         try GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
     }
 
-    /// A critic that ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
+    /// A critic that reports 100 tokens to `$TOLLGATE_USAGE`, ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
     /// mid-block on "cut" (degraded), ships "slow" after 30 s unless `runs.log.go` exists, and exits 3 on anything
     /// else; it logs each run's file in `runs.log` beside it.
     ///
@@ -39,11 +39,12 @@ struct BatchCommandTests {
                 #!/bin/sh
                 text=$(cat)
                 echo "$TOLLGATE_CRITIQUE_ARTIFACT" >> '\(log)'
+                if [ -n "$TOLLGATE_USAGE" ]; then printf '{"inputTokens": 60, "outputTokens": 40}' > "$TOLLGATE_USAGE"; fi
                 case "$text" in
                   ship) score=9 ;;
                   low) score=5 ;;
                   cut) printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="critic" score="9">'; exit 0 ;;
-                  slow) if [ ! -e '\(log).go' ]; then sleep 30; fi; score=9 ;;
+                  slow) if [ ! -e '\(log).go' ]; then echo $$ > '\(log).pid'; sleep 30; fi; score=9 ;;
                   *) echo "the critic broke" >&2; exit 3 ;;
                 esac
                 printf '<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT><![CDATA[%s]]></ARTIFACT></PANELIST>' "$text"
@@ -177,7 +178,8 @@ struct BatchCommandTests {
         #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 1 degraded, 0 failed"))
     }
 
-    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
+    /// Commits a unit the test critic is slow on and starts a batch of it after `ch/ship.md`, one unit at a time.
+    func startWithASlowUnit() throws -> Subprocess {
         try directory.write("repo/ch/slow.md", "slow\n")
         try GitCLI.run(["add", "-A"], in: repository)
         try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
@@ -185,6 +187,11 @@ struct BatchCommandTests {
             ["batch", repository.path, "--files", "ch/s*.md", "--critic", try critic(), "--jobs", "1"],
             directory: directory.url
         )
+        return running
+    }
+
+    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
+        let running = try startWithASlowUnit()
         // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate then.
         let deadline = Date().addingTimeInterval(30)
         var id: String?
@@ -339,6 +346,18 @@ struct BatchCommandTests {
         (["batch", "REPO", "--accept", "a", "--rollback", "b"], "give one of --resume, --accept and --rollback"),
         (["batch", "REPO", "--unit", "x", "--resume", "b"], "--unit names the units --accept lands"),
         (["batch", "REPO", "--resume", "x", "--critic", "y"], "give no --files, --critic or --revise"),
+        (
+            ["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--set", "critique.threshold=7"],
+            "--set takes budget.*, critique.reserve.*, agent.reserve.*, privacy.mode and telemetry.enabled"
+        ),
+        (
+            ["batch", "REPO", "--files", "ch/*.md", "--critic", "x", "--set", "budget.tokens.hard=many"],
+            "bad batch setting"
+        ),
+        (
+            ["batch", "REPO", "--accept", "a", "--set", "budget.tokens.hard=9"],
+            "give no --files, --critic, --revise, --jobs or --set"
+        ),
     ])
     func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
         let notRepository = directory.path("plain")

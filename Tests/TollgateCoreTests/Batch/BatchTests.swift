@@ -63,6 +63,7 @@ struct BatchSummaryTests {
         #expect(
             summary.counts == [
                 "queued": 0, "running": 0, "shipped": 1, "below_threshold": 0, "degraded": 0, "failed": 1,
+                "blocked": 0,
             ]
         )
         #expect(!summary.allShipped)
@@ -77,6 +78,24 @@ struct BatchSummaryTests {
             ])
         )
         #expect(try JSONDecoder().decode(BatchSummary.self, from: encoded) == summary)
+    }
+
+    @Test func aBlockedUnitIsNotFinishedAndTheSpendAndWhyRoundTrip() throws {
+        var summary = BatchSummary(batch: "b1", units: [.init(unit: "a.md", state: .shipped)])
+        summary.record(.init(unit: "b.md", state: .blocked))
+        var account = BudgetAccount()
+        account.spent[.tokens] = 200
+        summary.budget = account
+        summary.blocked = "budget.tokens.hard is 250 tokens"
+        #expect(summary.finishedUnits == ["a.md"])
+        #expect(summary.isBlocked)
+        #expect(!BatchUnitState.blocked.isFinished)
+        let encoded = try JSONEncoder().encode(summary)
+        let object = try #require(JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        #expect(Set(object.keys) == ["batch", "units", "counts", "budget", "blocked"])
+        #expect(try JSONDecoder().decode(BatchSummary.self, from: encoded) == summary)
+        #expect(summary.report().contains("Blocked: budget.tokens.hard is 250 tokens"))
+        #expect(summary.report().contains("2 unit(s): 1 shipped, 1 blocked."))
     }
 
     @Test func theReportIsATableWithALinkToEachFinishedUnit() {

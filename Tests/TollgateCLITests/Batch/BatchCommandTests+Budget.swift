@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TollgateTestSupport
+
+/// Budgets and privacy of `tollgate batch` (DESIGN §11), through the built executable.
+extension BatchCommandTests {
+    /// `tollgate batch REPO --files FILES --critic CRITIC <extra>` (the test critic by default).
+    func batch(_ files: String, critic command: String? = nil, _ extra: String...) throws -> ProcessResult {
+        let arguments = ["batch", repository.path, "--files", files, "--critic", try command ?? critic()] + extra
+        return try binary.run(arguments, directory: directory.url, timeout: 120)
+    }
+
+    func summary(_ id: String) throws -> [String: Any] {
+        try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+    }
+
+    /// The tokens a batch's committed summary says it spent.
+    func tokensSpent(_ summary: [String: Any]) -> Double? {
+        ((summary["budget"] as? [String: Any])?["spent"] as? [String: Double])?["tokens"]
+    }
+
+    func critiqued() throws -> [Substring] {
+        try String(contentsOf: directory.path("runs.log"), encoding: .utf8).split(separator: "\n")
+    }
+
+    @Test func aHardCapBlocksTheRestKeepsWhatFinishedAndAResumeAfterRaisingItGoesOn() throws {
+        try directory.write("repo/ch/ship3.md", "ship\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a third unit"], in: repository)
+        // Each critic reserves 100 tokens and reports 100: two fit under 250, the third would not.
+        let first = try batch(
+            "**/ship*.md",
+            "--jobs",
+            "1",
+            "--set",
+            "budget.tokens.hard=250",
+            "--set",
+            "critique.reserve.tokens=100"
+        )
+        #expect(first.status == 4, "\(first)")
+        let id = try batchID(first)
+        #expect(first.stdout.contains("3 unit(s), 2 shipped, 0 below threshold, 0 degraded, 0 failed, 1 blocked"))
+        #expect(
+            first.stdout.contains("[2/3] blocked: ch/ship3.md · queued 0, running 0, done 2, blocked 1"),
+            "a blocked unit is not done: \(first.stdout)"
+        )
+        #expect(first.stdout.contains("tokens [################....] spent 200 tokens; hard 250 tokens"))
+        for words in [
+            "budget.tokens.hard is 250 tokens", "spent 200 tokens", "the next run reserves 100 tokens",
+            "--resume \(id) --set budget.tokens.hard=300`", "the spend so far is kept",
+        ] {
+            #expect(first.stderr.contains(words), "'\(words)' missing from: \(first.stderr)")
+        }
+        let blocked = try summary(id)
+        let units = try #require(blocked["units"] as? [[String: Any]])
+        #expect(units.map { $0["state"] as? String } == ["shipped", "shipped", "blocked"])
+        #expect(tokensSpent(blocked) == 200)
+        #expect((blocked["blocked"] as? String)?.contains("budget.tokens.hard") == true)
+        #expect(try critiqued().count == 2)
+
+        let resumed = try tollgate("batch", repository.path, "--resume", id, "--set", "budget.tokens.hard=300")
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("3 unit(s), 3 shipped"), "\(resumed)")
+        let done = try summary(id)
+        #expect(tokensSpent(done) == 300)
+        #expect(done["blocked"] == nil)
+        let runs = try critiqued()
+        #expect(runs.count == 3 && runs.last?.hasSuffix("ch/ship3.md") == true, "no unit critiqued twice: \(runs)")
+    }
+
+    @Test func aCapWithNoReservationStartsNothingAndSaysWhichReservationToSet() throws {
+        let result = try batch("ch/ship.md", "--set", "budget.tokens.hard=250")
+        #expect(result.status == 4, "\(result)")
+        #expect(result.stderr.contains("critique.reserve.tokens is 0"), "\(result.stderr)")
+        #expect(result.stderr.contains("--set critique.reserve.tokens=1000"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("runs.log").path), "a critic ran uncapped")
+    }
+
+    @Test func aCriticThatReportsNothingIsChargedItsReservationWithAWarning() throws {
+        let silent = "/bin/sh -c 'unset TOLLGATE_USAGE; exec \(try critic())'"
+        let result = try batch(
+            "ch/ship.md",
+            critic: silent,
+            "--set",
+            "budget.tokens.hard=1000",
+            "--set",
+            "critique.reserve.tokens=150"
+        )
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stderr.contains("reported no tokens; it is charged its reservation (150 tokens)"), "\(result)")
+        #expect(tokensSpent(try summary(try batchID(result))) == 150)
+    }
+
+    @Test func inLocalOnlyTheCriticCannotReachTheMachinesLoopback() throws {
+        let listener = try LoopbackListener()
+        let capture = directory.path("probe")
+        let probe = try directory.write(
+            "probe.sh",
+            """
+            if bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(listener.port)' 2>/dev/null; then r=reached; else r=unreachable; fi
+            echo "$r $TOLLGATE_PRIVACY_MODE" > '\(capture.path)'
+            exec \(try critic())
+
+            """
+        )
+        let result = try batch("ch/ship.md", critic: "/bin/sh \(probe.path)", "--set", "privacy.mode=local-only")
+        #expect(result.status == 0, "\(result)")
+        #expect(try String(contentsOf: capture, encoding: .utf8) == "unreachable local-only\n")
+        #expect(listener.acceptedConnections() == 0, "the local-only critic reached the machine's 127.0.0.1")
+    }
+}
