@@ -682,6 +682,8 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "GiteaTestServer"
     sys_version = ""
+    # The path of the request being answered until its log entry is written (see `send`).
+    unrecorded_path = None
 
     def version_string(self):
         return self.server_version
@@ -735,6 +737,9 @@ class Handler(BaseHTTPRequestHandler):
     def send(self, status, body=b"", content_type="application/json;charset=utf-8", headers=None):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
+        if self.unrecorded_path is not None:
+            path, self.unrecorded_path = self.unrecorded_path, None
+            self.record(path, status)
         self.send_response(status)
         if body:
             self.send_header("Content-Type", content_type)
@@ -762,6 +767,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         self.status_sent = 0
+        self.unrecorded_path = None
         self.login = None
         parsed = urllib.parse.urlsplit(self.path)
         path = parsed.path
@@ -808,8 +814,13 @@ class Handler(BaseHTTPRequestHandler):
                       [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") is not None else [])
             self.record(path, fault["status"], "status")
             return
+        # Logged as the answer's status line goes out, not after its body: a client that has read the answer and
+        # then asks for the request log must find the request in it.
+        self.unrecorded_path = path
         self.route(path, parsed.query, query, body)
-        self.record(path, self.status_sent)
+        if self.unrecorded_path is not None:
+            self.unrecorded_path = None
+            self.record(path, self.status_sent)
 
     def route(self, path, query_string, query, body):
         """Answers an API or git request (faults already handled); sets ``status_sent``."""
