@@ -44,16 +44,18 @@ struct BatchBudget: Sendable {
             account: account,
             job: BatchSettings.worktreeName(batch),
             root: root,
-            environment: environment
-        ) { refusal, scope, seconds in
-            BudgetCheck.batchBlockMessage(
-                refusal,
-                scope: scope,
-                reservationKeys: keys,
-                secondsNeeded: seconds,
-                goOn: goOn
-            )
-        }
+            environment: environment,
+            refusalMessage: { refusal, scope, seconds in
+                BudgetCheck.batchBlockMessage(
+                    refusal,
+                    scope: scope,
+                    reservationKeys: keys,
+                    secondsNeeded: seconds,
+                    goOn: goOn
+                )
+            },
+            raiseCommand: goOn
+        )
     }
 
     /// Whether runs are reserved and charged at all (a cap is set, or a project named).
@@ -71,6 +73,24 @@ struct BatchBudget: Sendable {
             secondsNeeded: secondsNeeded
         ) {
             throw Blocked(message: message)
+        }
+    }
+
+    /// Reserves critic run `key` before it starts (`critique.reserve.*`, and under `budget.seconds.hard` the
+    /// seconds its total `timeout` may take, shortened to what is left, so critics running at once never together
+    /// pass the cap); returns the critic's deadline, nil when nothing is reserved.
+    ///
+    /// - Throws: ``Blocked`` when a hard cap would be crossed or cannot be checked, or less than a second is left.
+    func reserveCritic(_ key: String, timeout: Int) async throws(Blocked) -> BudgetDeadline? {
+        let (admission, deadline) = await budget.reserve(
+            key,
+            reservation: settings.critiqueReservation,
+            holdingSecondsOf: timeout
+        )
+        switch admission {
+        case .uncapped: return nil
+        case .blocked(let message, _, _): throw Blocked(message: message)
+        case .admitted: return deadline
         }
     }
 

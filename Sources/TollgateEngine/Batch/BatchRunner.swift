@@ -171,15 +171,36 @@ public struct BatchRunner: Sendable {
         }
         try await withThrowingTaskGroup(of: BatchUnitCritic.Outcome.self) { group in
             var next = pending.makeIterator()
+            // Units whose first critic was refused while others ran: they wait for a running one to be charged.
+            var waiting: [String] = []
+            var running = 0
             func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
-                guard ProcessGroups.interruption == nil, summary.blocked == nil, let unit = next.next() else { return }
+                guard ProcessGroups.interruption == nil, summary.blocked == nil else { return }
+                let unit: String
+                if !waiting.isEmpty {
+                    unit = waiting.removeFirst()
+                } else if let fresh = next.next() {
+                    unit = fresh
+                } else {
+                    return
+                }
                 report(progress.unitChanged(unit, to: .running))
                 let waited = BatchUnitCritic.milliseconds(ContinuousClock.now - queuedAt)
                 telemetry.record(.critiqueQueueTime, Double(waited), phase: nil)
+                running += 1
                 group.addTask { try await critic.critique(unit) }
             }
             for _ in 0..<max(settings.jobs, 1) { start(&group) }
             while let outcome = try await group.next() {
+                running -= 1
+                if outcome.line == nil, outcome.blocked != nil, running > 0 {
+                    // Refused while other units hold part of the budget: what they report may leave room, so the unit
+                    // waits (as a plan's tasks do); it is blocked only when it is refused with nothing running.
+                    for warning in outcome.warnings { request.warning(warning) }
+                    waiting.append(outcome.unit)
+                    report(progress.unitChanged(outcome.unit, to: .queued))
+                    continue
+                }
                 for warning in outcome.warnings { request.warning(warning) }
                 if summary.blocked == nil, let blocked = outcome.blocked { summary.blocked = blocked }
                 summary.budget = await budget.account()
@@ -203,10 +224,19 @@ public struct BatchRunner: Sendable {
                     // Interrupted: nothing of it is kept, the unit stays queued for a resume.
                     report(progress.unitChanged(outcome.unit, to: .queued))
                 }
-                start(&group)
+                // Fill every free slot: the one this unit left, and any a waiting unit left.
+                while running < max(settings.jobs, 1), summary.blocked == nil, ProcessGroups.interruption == nil {
+                    let before = running
+                    start(&group)
+                    if running == before { break }
+                }
             }
-            // Blocked: the units never started are blocked too, and the summary says why, on the branch.
+            // Blocked: the units never started (or waiting) are blocked too, and the summary says why, on the branch.
             if summary.blocked != nil {
+                for unit in waiting {
+                    summary.record(BatchSummary.Unit(unit: unit, state: .blocked))
+                    report(progress.unitChanged(unit, to: .blocked))
+                }
                 while let unit = next.next() {
                     summary.record(BatchSummary.Unit(unit: unit, state: .blocked))
                     report(progress.unitChanged(unit, to: .blocked))
