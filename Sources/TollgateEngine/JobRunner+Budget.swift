@@ -59,10 +59,13 @@ extension JobRunner {
                 )
             }
             try FaultPoint.afterReserve.trip()
-            let shortened = await budget.timeout(timeout)
-            if shortened < timeout {
-                progress("  budget: budget.seconds.hard leaves \(shortened) s: the agent's timeout is shortened to it")
-                invocation.timeoutSeconds = shortened
+            let deadline = await budget.deadline(timeout)
+            if deadline.limit.seconds < timeout {
+                progress(
+                    "  budget: budget.seconds.hard leaves \(deadline.limit.seconds) s: the agent's timeout is shortened to it"
+                )
+                invocation.timeoutSeconds = deadline.limit.seconds
+                invocation.budgetStop = deadline.stopped("the agent")
             }
             return true
         }
@@ -70,12 +73,15 @@ extension JobRunner {
 
     /// Reserves task run `key` (`agent.reserve.*`, and the seconds its timeout may take under
     /// `budget.seconds.hard`, so tasks running at once never together pass a cap); returns the task agent's
-    /// timeout, shortened to what `budget.seconds.hard` leaves, and the reservation's events.
+    /// timeout, shortened to what `budget.seconds.hard` leaves, the sentence a run stopped there fails with (nil
+    /// when the timeout is its own), and the reservation's events.
     ///
     /// The caller commits the events before the task's agent starts, with `task.started` when it records that (one
     /// state commit for both), then trips ``FaultPoint/afterReserve``.
     /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the task does not start.
-    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (timeout: Int, events: [JobEvent]) {
+    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (
+        timeout: Int, budgetStop: String?, events: [JobEvent]
+    ) {
         let budget = self.budget
         let (admission, deadline) = await budget.reserve(
             key,
@@ -85,7 +91,7 @@ extension JobRunner {
         let shortened = deadline.limit.seconds
         switch admission {
         case .uncapped:
-            return (timeout, [])
+            return (timeout, nil, [])
         case .blocked(let message, let cap, let account):
             throw BudgetBlock(message: message, cap: cap, account: account)
         case .admitted(let account, let settled):
@@ -100,7 +106,7 @@ extension JobRunner {
             if shortened < timeout {
                 progress("  budget: budget.seconds.hard leaves \(shortened) s: the task's timeout is shortened to it")
             }
-            return (shortened, events)
+            return (shortened, deadline.stopped("the task's agent"), events)
         }
     }
 

@@ -280,6 +280,9 @@ actor BudgetGuard {
     /// The agent's timeout under `budget.seconds.hard`: what is left, if less than `seconds`.
     func timeout(_ seconds: Int) -> Int { BudgetRules.timeout(seconds, caps: settings.job, account: account) }
 
+    /// The deadline of a run of `seconds` under every hard seconds cap, the account as it stands.
+    func deadline(_ seconds: Int) -> BudgetDeadline { deadline(timeLimit(seconds, account: account)) }
+
     /// The project's account of today, when the job names a project whose ledger can be read.
     func projectAccount() -> BudgetAccount? { try? ledger?.account() }
 

@@ -63,4 +63,24 @@ struct BudgetDeadlineJobTests {
         let gate = try #require(try job.state.verification?.results.first)
         #expect(gate.timedOut && gate.timeoutSeconds <= 6, "\(gate)")
     }
+
+    @Test func anAgentStoppedAtTheSecondsCapsLimitSaysItWasTheBudgetNotItsOwnTimeout() async throws {
+        let job = try await LocalJob(
+            "budget-deadline-agent",
+            autonomy: .full,
+            agent: "sleep 30",
+            assignments: ["budget.seconds.hard=2", "agent.graceSeconds=1"]
+        )
+        guard case .failed(let failure) = try await job.run() else {
+            Issue.record("the agent was not stopped: \(job.progress)")
+            return
+        }
+        for words in [
+            "the agent was stopped after 2 s by the budget: budget.seconds.hard (2 s)", "of its own 1800 s timeout",
+            "`tollgate config", "--set budget.seconds.hard=1800`",
+        ] {
+            #expect(failure.contains(words), "'\(words)' missing from: \(failure)")
+        }
+        #expect(!failure.contains("agent.timeoutSeconds"), "\(failure)")
+    }
 }
