@@ -8,9 +8,11 @@ import TollgateCore
 ///
 /// The terminal's size is read again at each redraw, so a resized window gets a block that fits. Warnings go to
 /// standard error between redraws: on a terminal the block is cleared first and drawn again after.
-final class BatchDisplay: Sendable {
+///
+/// Public so that `tollgate-bench batch` can time the drawing itself (its CPU against a batch's wall time).
+public final class BatchDisplay: Sendable {
     /// How the progress is shown.
-    enum Style: Sendable {
+    public enum Style: Sendable {
         case terminal
         case plain
         case json
@@ -33,16 +35,27 @@ final class BatchDisplay: Sendable {
     private let size: @Sendable () -> (columns: Int, rows: Int)
     private let shown = Mutex(Shown())
 
-    init(
+    /// Creates a display that draws through `write`, sized by `size`.
+    public init(
         output: Output,
         style: Style,
-        write: @escaping @Sendable (String) -> Void = { StandardStream.output.write($0) },
-        size: @escaping @Sendable () -> (columns: Int, rows: Int) = BatchDisplay.terminalSize
+        write: @escaping @Sendable (String) -> Void,
+        size: @escaping @Sendable () -> (columns: Int, rows: Int)
     ) {
         self.output = output
         self.style = style
         self.write = write
         self.size = size
+    }
+
+    /// Creates a display that draws on standard output, sized by the terminal.
+    convenience init(output: Output, style: Style) {
+        self.init(
+            output: output,
+            style: style,
+            write: { StandardStream.output.write($0) },
+            size: BatchDisplay.terminalSize
+        )
     }
 
     /// The style for standard output: JSON when asked, a redrawn block on a terminal, plain lines elsewhere.
@@ -51,7 +64,7 @@ final class BatchDisplay: Sendable {
     }
 
     /// Shows one unit's state change.
-    func show(_ change: BatchProgress.Change) {
+    public func show(_ change: BatchProgress.Change) {
         switch style {
         case .json:
             output.out(BatchCommand.event(change))
@@ -81,7 +94,7 @@ final class BatchDisplay: Sendable {
     }
 
     /// Leaves the last block on the screen and moves below it, so what is printed next starts on a line of its own.
-    func finish() {
+    public func finish() {
         guard style == .terminal else { return }
         shown.withLock { shown in
             if shown.drawn > 0 { write("\n") }

@@ -109,7 +109,6 @@ public struct BatchRunner: Sendable {
             branch: BatchSettings.branch(settings.batch),
             from: baseOID
         )
-        let worktree = try Repository.open(at: worktreePath)
         let store = BatchStore(root: worktreePath, batch: settings.batch)
         let logs = repository.gitDirectory.appendingPathComponent("tollgate/batch-\(settings.batch)", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -130,7 +129,7 @@ public struct BatchRunner: Sendable {
         ) { assignment in goOn(batch, assignment) }
         try store.writeSettings(settings)
         try store.writeSummary(summary)
-        try commit(worktree, "Batch \(settings.batch): \(summary.units.count) unit(s) to critique", settings.batch)
+        try commit(worktreePath, "Batch \(settings.batch): \(summary.units.count) unit(s) to critique", settings.batch)
 
         var progress = BatchProgress()
         let pending = summary.units.filter { !$0.state.isFinished }.map(\.unit)
@@ -210,7 +209,7 @@ public struct BatchRunner: Sendable {
                     summary.record(line)
                     try store.writeSummary(summary)
                     try commit(
-                        worktree,
+                        worktreePath,
                         "Batch \(settings.batch): \(line.unit) \(line.state.words)",
                         settings.batch,
                         unit: line.unit
@@ -242,7 +241,7 @@ public struct BatchRunner: Sendable {
                     report(progress.unitChanged(unit, to: .blocked))
                 }
                 try store.writeSummary(summary)
-                try commit(worktree, "Batch \(settings.batch): blocked by a budget", settings.batch)
+                try commit(worktreePath, "Batch \(settings.batch): blocked by a budget", settings.batch)
             }
         }
         // The share of the units this run finished whose critique was accepted (shipped).
@@ -338,9 +337,20 @@ public struct BatchRunner: Sendable {
         }
     }
 
-    private func commit(_ worktree: Repository, _ message: String, _ batch: String, unit: String? = nil) throws {
+    /// Commits the worktree at `worktree` through a repository opened for this commit alone.
+    ///
+    /// libgit2 keeps every tree and commit a repository looked up in its object cache (up to 256 MB by default) until
+    /// the repository is freed, and writing the index's tree looks up the trees of the last commit: through one
+    /// repository kept for the whole batch, that cache grew with every unit (about 7 kB a unit, issue 13's "memory
+    /// flat in the number of units" missed). A repository opened per commit (a millisecond or so, against the
+    /// commit's own cost) frees its cache after each.
+    private func commit(_ worktree: URL, _ message: String, _ batch: String, unit: String? = nil) throws {
         var text = message + "\n\nTollgate-Batch: \(batch)"
         if let unit { text += "\nTollgate-Unit: \(unit)" }
-        try worktree.commitWorkingTree(message: text, author: Self.signature, committer: Self.signature)
+        try Repository.open(at: worktree).commitWorkingTree(
+            message: text,
+            author: Self.signature,
+            committer: Self.signature
+        )
     }
 }
