@@ -6,7 +6,9 @@ import TollgateCore
 /// state, the counters line, the budget bar) that never scrolls; elsewhere one plain line per unit state change and
 /// the budget's bars after each unit that finishes; with `--json`, one JSON event a line.
 ///
-/// The terminal's size is read again at each redraw, so a resized window gets a block that fits. Warnings go to
+/// The terminal's size is read again at each redraw, so a resized window gets a block that fits, and the block last
+/// drawn is erased by the rows its lines take at the new width: a terminal made narrower wraps the lines drawn for
+/// the wider one onto more rows (as terminals that reflow do: VTE, iTerm2, kitty, Alacritty, tmux). Warnings go to
 /// standard error between redraws: on a terminal the block is cleared first and drawn again after.
 ///
 /// Public so that `tollgate-bench batch` can time the drawing itself (its CPU against a batch's wall time).
@@ -22,8 +24,8 @@ public final class BatchDisplay: Sendable {
         /// Each unit's state and composite, and when it last changed (a sequence number).
         var units: [String: (state: BatchUnitState, composite: Double?, changed: Int)] = [:]
         var latest: BatchProgress.Change?
-        /// Rows drawn by the last redraw (0 before the first and after ``finish()``).
-        var drawn = 0
+        /// The width of each line the last redraw drew (none before the first and after ``finish()``).
+        var drawn: [Int] = []
         var changes = 0
     }
 
@@ -97,17 +99,17 @@ public final class BatchDisplay: Sendable {
     public func finish() {
         guard style == .terminal else { return }
         shown.withLock { shown in
-            if shown.drawn > 0 { write("\n") }
-            shown.drawn = 0
+            if !shown.drawn.isEmpty { write("\n") }
+            shown.drawn = []
         }
     }
 
     // MARK: - Drawing
 
     private func clear(_ shown: inout Shown) {
-        guard shown.drawn > 0 else { return }
-        write("\r" + (shown.drawn > 1 ? "\u{1B}[\(shown.drawn - 1)A" : "") + "\u{1B}[J")
-        shown.drawn = 0
+        guard !shown.drawn.isEmpty else { return }
+        write(Self.backToTop(shown.drawn, columns: size().columns) + "\u{1B}[J")
+        shown.drawn = []
     }
 
     private func redraw(_ shown: inout Shown) {
@@ -122,9 +124,17 @@ public final class BatchDisplay: Sendable {
         )
         .map { Self.fitted($0, columns: columns) }
         // Back to the block's first row, erase to the end of the screen, draw; the cursor stays on the last row.
-        let back = shown.drawn > 1 ? "\u{1B}[\(shown.drawn - 1)A" : ""
-        write("\r" + back + "\u{1B}[J" + lines.joined(separator: "\n"))
-        shown.drawn = lines.count
+        write(Self.backToTop(shown.drawn, columns: columns) + "\u{1B}[J" + lines.joined(separator: "\n"))
+        shown.drawn = lines.map(\.count)
+    }
+
+    /// The escapes that take the cursor from the last row of a block of lines `widths` wide to the start of its first
+    /// row, on a terminal `columns` wide now: each line takes the rows it wraps to at that width (one, unless the
+    /// terminal was made narrower since it was drawn).
+    static func backToTop(_ widths: [Int], columns: Int) -> String {
+        let width = max(columns, 1)
+        let rows = widths.reduce(0) { $0 + max(1, ($1 + width - 1) / width) }
+        return "\r" + (rows > 1 ? "\u{1B}[\(rows - 1)A" : "")
     }
 
     /// The block's lines: the units (all of them when they fit, else the running ones and those changed last, with

@@ -215,6 +215,7 @@ enum BatchBench {
         cat > /dev/null
         sleep "${BENCH_SLEEP:-1}"
         printf '<CRITIQUE_RUN version="1"><ROUND n="1">'
+        printf '<PANELIST role="designer"><ARTIFACT><![CDATA[unit]]></ARTIFACT></PANELIST>'
         for role in critic brand a11y copy; do printf '<PANELIST role="%s" score="9"></PANELIST>' "$role"; done
         printf '<ROUND_END n="1"></ROUND_END></ROUND><SHIP round="1"></SHIP></CRITIQUE_RUN>\\n'
 
@@ -236,7 +237,7 @@ enum BatchBench {
     }
 
     /// Runs `tollgate <arguments>` to its end (on a terminal through `script(1)` when asked); throws unless it
-    /// exits 0 (every unit shipped) or 1 (one did not).
+    /// exits 0: every unit shipped (a batch of degraded or failed units would time other work than a batch's).
     static func batch(
         _ binary: URL,
         _ arguments: [String],
@@ -254,7 +255,7 @@ enum BatchBench {
             argv = [binary.path] + arguments
         }
         let result = try Spawn.run(argv, environment: environment, discardingErrors: true, samplingPeak: samplingPeak)
-        guard result.status == 0 || result.status == 1 else {
+        guard result.status == 0 else {
             throw BenchError("tollgate \(arguments.joined(separator: " ")) exited with \(result.status)")
         }
         return result
