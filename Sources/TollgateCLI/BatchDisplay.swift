@@ -137,27 +137,37 @@ public final class BatchDisplay: Sendable {
         return "\r" + (rows > 1 ? "\u{1B}[\(rows - 1)A" : "")
     }
 
+    /// One unit as the block shows it: its state, its composite, and when it last changed (a sequence number).
+    typealias Unit = (unit: String, state: BatchUnitState, composite: Double?, changed: Int)
+
     /// The block's lines: the units (all of them when they fit, else the running ones and those changed last, with
     /// a line for the rest), the counters line, and a line per budget bar.
-    static func frame(
-        units: [(unit: String, state: BatchUnitState, composite: Double?, changed: Int)],
-        latest: BatchProgress.Change,
-        rows: Int
-    ) -> [String] {
+    static func frame(units: [Unit], latest: BatchProgress.Change, rows: Int) -> [String] {
         let footer =
             ["[\(latest.done)/\(latest.total)] \(latest.counters)"] + latest.budget.map { "  budget " + label($0) }
         let room = max(rows - 1 - footer.count, 1)
-        var chosen = units.sorted { $0.unit < $1.unit }
+        var chosen = units
         var hidden = 0
-        if chosen.count > room {
-            let ranked = chosen.sorted { left, right in
+        if units.count > room {
+            // The running ones, then those changed last: the best `room - 1` found in one pass over the units, kept in
+            // rank order, so a redraw of a large batch sorts a screenful, not every unit.
+            func ranksAbove(_ left: Unit, _ right: Unit) -> Bool {
                 let (l, r) = (left.state == .running, right.state == .running)
                 return l != r ? l : left.changed > right.changed
             }
-            let kept = Set(ranked.prefix(room - 1).map(\.unit))
-            hidden = chosen.count - kept.count
-            chosen = chosen.filter { kept.contains($0.unit) }
+            let keep = room - 1
+            var best: [Unit] = []
+            best.reserveCapacity(keep + 1)
+            for unit in units {
+                guard best.count < keep || best.last.map({ ranksAbove(unit, $0) }) == true else { continue }
+                let place = best.firstIndex { ranksAbove(unit, $0) } ?? best.endIndex
+                best.insert(unit, at: place)
+                if best.count > keep { best.removeLast() }
+            }
+            hidden = units.count - best.count
+            chosen = best
         }
+        chosen.sort { $0.unit < $1.unit }
         var lines = chosen.map { unit in
             let score = unit.composite.map { " (composite \(Scoreboard.rounded($0)))" } ?? ""
             return "  \(unit.state.words.padding(toLength: 15, withPad: " ", startingAt: 0)) \(unit.unit)\(score)"
