@@ -139,6 +139,31 @@ extension BatchCommandTests {
         #expect(kill(-pid, 0) == -1, "the critic stopped by the budget is still running")
     }
 
+    @Test func aReviserIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() throws {
+        let pidFile = directory.path("reviser.pid")
+        let reviser = try directory.write("slow-reviser.sh", "echo $$ > '\(pidFile.path)'\nexec sleep 30\n")
+        // The low unit's critic is quick and below the threshold; its reviser sleeps far within the loop's time,
+        // so the 3 s cap is what stops it.
+        let result = try batch(
+            "ch/low.md",
+            "--revise",
+            "/bin/sh \(reviser.path)",
+            "--set",
+            "budget.seconds.hard=3"
+        )
+        #expect(result.status == 1, "\(result)")
+        for words in ["budget: ch/low.md: the reviser was stopped after", "by the budget: budget.seconds.hard (3 s)"] {
+            #expect(result.stderr.contains(words), "'\(words)' missing from: \(result.stderr)")
+        }
+        let id = try batchID(result)
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("the reviser was stopped after"), "\(report)")
+        let pid = try #require(
+            Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
+        #expect(kill(pid, 0) == -1, "the reviser stopped by the budget is still running")
+    }
+
     @Test func aUnitRefusedWhileOthersHoldTheBudgetWaitsForThemInsteadOfBlockingTheBatch() throws {
         // Each critic reserves 100 tokens but reports 10: two reservations do not fit under 150 at once, so the second
         // unit to reserve is refused while the first runs; once the first is charged its 10, both fit.
