@@ -142,10 +142,11 @@ extension JobRunner {
         let adopting = TaskRun.recorded(at: files.result) != nil
         var timeout = config[ConfigKeys.agentTimeoutSeconds]
         var reserved: [JobEvent] = []
+        var budgetStop: String?
         if adopting {
             await budget.adopt(taskBudgetKey(id))
         } else {
-            (timeout, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
+            (timeout, budgetStop, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
         }
         let name = plan.branch(of: id)
         let startPoint: OID
@@ -191,7 +192,7 @@ extension JobRunner {
             "TOLLGATE_OUTCOME": files.outcome.path,
             "TOLLGATE_WORKSPACE": path.path,
         ]
-        let invocation = AgentInvocation(
+        var invocation = AgentInvocation(
             command: config[ConfigKeys.agentCommand],
             environment: environment,
             directory: path,
@@ -201,6 +202,7 @@ extension JobRunner {
             graceSeconds: config[ConfigKeys.agentGraceSeconds],
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
+        invocation.budgetStop = budgetStop
         progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
         try FaultPoint.afterTaskStart.trip()
         let job = state
