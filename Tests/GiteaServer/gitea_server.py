@@ -67,6 +67,7 @@ REVIEW_HOOK_EVENTS = {
 }
 MERGE_STYLES = ("merge", "rebase", "rebase-merge", "squash", "fast-forward-only", "manually-merged")
 DEFAULT_MERGE_CHECK_DELAY = 0.5
+FULL_SHA = re.compile(r"[0-9a-f]{40}")
 # perm.AccessMode (models/perm/access_mode.go): None < Read < Write < Admin < Owner, by index.
 ACCESS_MODES = ("none", "read", "write", "admin", "owner")
 NONE, READ, WRITE, ADMIN, OWNER = range(5)
@@ -138,6 +139,7 @@ class Git:
     """Runs git in the server's bare repositories with a hermetic environment."""
 
     def __init__(self, root):
+        self.memo = {}  # (repository, operation, commit, commit) -> what git answered
         self.home = os.path.join(root, "home")
         os.makedirs(self.home, exist_ok=True)
         self.env = {
@@ -163,16 +165,55 @@ class Git:
         return self.run(repo, *args, **kwargs).stdout.decode().strip()
 
     def ref(self, repo, ref):
+        if ref.startswith("refs/heads/"):
+            # A branch's tip is read from the ref files, as git itself reads it: no process for the commonest look-up.
+            return self.branches(repo).get(ref[len("refs/heads/"):])
         proc = self.run(repo, "rev-parse", "--verify", "-q", ref + "^{commit}", check=False)
         return proc.stdout.decode().strip() if proc.returncode == 0 else None
 
     def branches(self, repo):
-        text = self.out(repo, "for-each-ref", "--format=%(refname:lstrip=2) %(objectname)", "refs/heads")
-        return dict(line.split(" ", 1) for line in text.splitlines() if line)
+        """Every branch and its tip, from ``packed-refs`` and the loose refs that override it (gitrepository-layout)."""
+        tips = {}
+        try:
+            with open(os.path.join(repo, "packed-refs")) as packed:
+                for line in packed:
+                    if line.startswith(("#", "^")):
+                        continue
+                    sha, _, name = line.strip().partition(" ")
+                    if name.startswith("refs/heads/") and FULL_SHA.fullmatch(sha):
+                        tips[name[len("refs/heads/"):]] = sha
+        except FileNotFoundError:
+            pass
+        heads = os.path.join(repo, "refs", "heads")
+        for folder, _, files in os.walk(heads):
+            for name in files:
+                if name.endswith(".lock"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    with open(path) as loose:
+                        sha = loose.read().strip()
+                except FileNotFoundError:
+                    continue  # deleted meanwhile
+                if FULL_SHA.fullmatch(sha):
+                    tips[os.path.relpath(path, heads)] = sha
+        return tips
 
     def merge_base(self, repo, a, b):
+        return self.memoized(repo, "merge-base", a, b, lambda: self._merge_base(repo, a, b))
+
+    def _merge_base(self, repo, a, b):
         proc = self.run(repo, "merge-base", a, b, check=False)
         return proc.stdout.decode().strip() if proc.returncode == 0 else ""
+
+    def memoized(self, repo, operation, a, b, compute):
+        """``compute()``, once for the same two commits: what git answers about given commits never changes."""
+        if not (FULL_SHA.fullmatch(a or "") and FULL_SHA.fullmatch(b or "")):
+            return compute()
+        key = (repo, operation, a, b)
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def merge_tree(self, repo, base, head):
         """The merged tree of base and head, or None on conflict."""
@@ -182,7 +223,7 @@ class Git:
         return None
 
     def tree(self, repo, commit):
-        return self.out(repo, "rev-parse", commit + "^{tree}")
+        return self.memoized(repo, "tree", commit, commit, lambda: self.out(repo, "rev-parse", commit + "^{tree}"))
 
     def file_lines(self, repo, commit, path):
         proc = self.run(repo, "show", "%s:%s" % (commit, path), check=False)
@@ -491,7 +532,9 @@ class State:
     def diff_stats(self, repo, pr):
         if not pr["merge_base"]:
             return None
-        proc = self.git.run(self.repo_path(repo), "diff", "--numstat", pr["merge_base"], pr["head_sha"], check=False)
+        path = self.repo_path(repo)
+        proc = self.git.memoized(path, "numstat", pr["merge_base"], pr["head_sha"], lambda: self.git.run(
+            path, "diff", "--numstat", pr["merge_base"], pr["head_sha"], check=False))
         if proc.returncode != 0:
             return None
         additions = deletions = files = 0
