@@ -124,9 +124,13 @@ struct ProcessHygieneTests {
         try job.initialize(["--agent", "tollgate example-agent"])
         // An unrelated process group (its leader made one of its own, without forking): the record names its id
         // with another start time.
+        let grouped = job.directory.path("stranger-grouped")
         let stranger = try Subprocess(
             executable: URL(fileURLWithPath: "/usr/bin/python3"),
-            arguments: ["-c", "import os, time; os.setpgid(0, 0); time.sleep(30)"],
+            arguments: [
+                "-c", "import os, sys, time; os.setpgid(0, 0); open(sys.argv[1], 'w').write('\\n'); time.sleep(30)",
+                grouped.path,
+            ],
             environment: ["PATH": "/usr/bin:/bin"],
             directory: job.directory.url
         )
@@ -134,7 +138,8 @@ struct ProcessHygieneTests {
             kill(stranger.pid, SIGKILL)
             _ = stranger.wait(timeout: 5)
         }
-        usleep(200_000)
+        // Its group exists once it says so (not after a guessed pause).
+        _ = try Self.agentPIDs(grouped)
         let record = job.root.appendingPathComponent(".git/tollgate/agent-group")
         try FileManager.default.createDirectory(
             at: record.deletingLastPathComponent(),
