@@ -310,6 +310,13 @@ public final class GiteaTestServer: Sendable {
         _ = try self.control("mergeability", ["delay": seconds])
     }
 
+    /// Makes every check started from now on (by a push, or a pull request opened) end only once the pull request
+    /// was read `reads` times, besides the delay: a test sees the checking state and the client's polling whatever
+    /// the load on the machine.
+    public func setMergeCheckReads(_ reads: Int) throws {
+        _ = try self.control("mergeability", ["reads": reads])
+    }
+
     /// Makes the next merge attempt first commit `files` onto the pull request's head branch, as `author`, as if
     /// someone pushed between the verdict and the merge (the merge then answers 409 "head out of date" when it
     /// names the approved head).

@@ -78,4 +78,22 @@ struct GiteaMergeTests {
         try fixture.server.setMergeCheckDelay(0)
         #expect(try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: head)) == .merged)
     }
+
+    /// The stand-in's check that ends after reads (not a Gitea setting: a test's way to see the checking state at any
+    /// load): the pull request is checking, and merges answer 405, until it was read that many times after the push.
+    @Test func aCheckThatEndsAfterTwoReadsRefusesMergesUntilTheSecondRead() async throws {
+        let fixture = try GiteaFixture()
+        let repo = try await fixture.makeRepository()
+        let pull = try await fixture.openPullRequest(in: repo)
+        try fixture.server.setMergeCheckReads(2)
+        _ = try fixture.server.commit(["base.md": "on main\n"], to: "main", owner: repo.owner, name: repo.name)
+        let once = fixture.client(fixture.server.bot, retry: .never)
+        let busy = await expectGiteaError(.notAllowed) {
+            try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
+        }
+        #expect(busy?.message == "Please try again later")
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == false, "the first read")
+        #expect(try await once.pullRequest(pull.number, in: repo).mergeable == true, "the second read ends it")
+        #expect(try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha)) == .merged)
+    }
 }

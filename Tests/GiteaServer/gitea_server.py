@@ -265,6 +265,9 @@ class State:
         # Seconds a pull request stays "checking" after it is opened and after a push to its head or base
         # (services/pull/check.go: the check runs in a queue, and meanwhile the status is PullRequestStatusChecking).
         self.merge_check_delay = DEFAULT_MERGE_CHECK_DELAY
+        # Besides the delay, a check can end only once the pull request was read this many times: the queue finishing
+        # while a client polls `mergeable`, whatever the load on the machine (tests that must see the checking state).
+        self.merge_check_reads = 0
         self.move_on_merge = []  # pending "someone pushes right before the merge" faults: {"files", "author", ...}
         self.log = []  # {"method", "path", "status"}
         self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
@@ -468,12 +471,13 @@ class State:
     def start_merge_check(self, pr):
         """Puts the pull request in Gitea's "checking" state until the (emulated) queue has tested it."""
         pr["checked_at"] = time.monotonic() + self.merge_check_delay
+        pr["checking_reads"] = self.merge_check_reads
 
     def mergeable(self, repo, pr):
         """PullRequest.Mergeable (models/issues/pull.go): false while checking, on conflict, and when merged."""
         if pr["merged"] or pr["state"] != "open":
             return False
-        if time.monotonic() < pr.get("checked_at", 0):
+        if time.monotonic() < pr.get("checked_at", 0) or pr.get("checking_reads", 0) > 0:
             return False
         path = self.repo_path(repo)
         base = self.git.ref(path, "refs/heads/" + pr["base"])
@@ -1286,6 +1290,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def get_pr(self, login, args, query, body):
         repo, pr = self.load_pr(args)
+        if pr.get("checking_reads", 0) > 0:
+            pr["checking_reads"] -= 1
         self.send(200, self.state.pr_json(repo, pr))
 
     def get_pr_by_base_head(self, login, args, query, body):
@@ -2056,7 +2062,9 @@ class Server(ThreadingHTTPServer):
                     latest = time.monotonic() + state.merge_check_delay
                     for pr in state.prs.values():
                         pr["checked_at"] = min(pr.get("checked_at", 0), latest)
-                return {"delay": state.merge_check_delay}
+                if "reads" in args:
+                    state.merge_check_reads = max(0, int(args["reads"]))
+                return {"delay": state.merge_check_delay, "reads": state.merge_check_reads}
             if op == "version":
                 state.version = args["version"]
                 return {"version": state.version}

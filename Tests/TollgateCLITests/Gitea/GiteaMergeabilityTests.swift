@@ -7,9 +7,11 @@ import TollgateTestSupport
 /// Gitea checks mergeability asynchronously after every push to a pull request's head or base; until it is done it
 /// answers a merge 405 "Please try again later". `resume` waits for the check, bounded by `gitea.mergeWaitSeconds`.
 extension GiteaEndToEndTests {
-    /// Alice pushes a commit to `main` on Gitea, which then checks the pull requests into it for `seconds`.
-    func pushToMain(checkingFor seconds: Double) throws {
+    /// Alice pushes a commit to `main` on Gitea, which then checks the pull requests into it for `seconds`, or until
+    /// each was read `reads` times.
+    func pushToMain(checkingFor seconds: Double, orUntilRead reads: Int = 0) throws {
         try server.setMergeCheckDelay(seconds)
+        try server.setMergeCheckReads(reads)
         _ = try server.commit(
             ["notes.md": "on main\n"],
             to: "main",
@@ -23,8 +25,9 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
-        // Longer than the client's own few retries of a 405: only waiting for `mergeable` gets the merge through.
-        try pushToMain(checkingFor: 4)
+        // The check ends only after tollgate read `mergeable` twice, however long it took to get there: only waiting
+        // for the check (not the client's own retries of a 405) gets the merge through.
+        try pushToMain(checkingFor: 0, orUntilRead: 2)
         let resumed = try tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 405) >= 1)
