@@ -154,7 +154,10 @@ extension JobRunner {
             startPoint = recorded
             if !reserved.isEmpty { try record(reserved, after: nil) }
         } else {
-            guard let tip = try repository.branchTip(plan.branch) else {
+            // From where the engine left the phase branch, whatever a running agent did to it.
+            _ = try guardPlanReferences()
+            guard let tip = try state.currentPlan?.phaseTip.flatMap(OID.init(hex:)) ?? repository.branchTip(plan.branch)
+            else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
             }
             startPoint = tip
@@ -230,8 +233,12 @@ extension JobRunner {
         }
         var report = outcome.report
         let files = workspace.taskFiles(phase: state.phase, task: outcome.id)
-        if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) {
-            report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
+        _ = try guardPlanReferences()
+        var misuses: [String] = []
+        if let blamed = blamed(outcome.id), report.failure?.contains(blamed) != true { misuses.append(blamed) }
+        if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) { misuses.append(misuse) }
+        if !misuses.isEmpty {
+            report.failure = (misuses + [report.failure].compactMap { $0 }).joined(separator: "; and ")
             try Workspace.writeAtomically(
                 try JSONCoding.encoder.encode(TaskRun.Result(report: report, durationMs: outcome.durationMs)),
                 to: files.result
@@ -268,24 +275,7 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "landing task \(id)")
         }
-        let result: LandingResult
-        do {
-            result = try repository.land(
-                branch: plan.branch(of: id),
-                startedAt: base,
-                onto: plan.branch,
-                message: PlanTexts.landingMessage(state, task: task),
-                trailerKey: PlanTexts.taskTrailer,
-                trailerValue: id,
-                author: signature,
-                committer: signature
-            )
-        } catch {
-            if error.isConflict {
-                throw EngineError.dirtyWorkspace(path: workspace.root.path, during: "landing task \(id)")
-            }
-            throw error
-        }
+        let result = try land(task, base: base)
         switch result {
         case .landed(let commit, _), .alreadyLanded(let commit):
             try FaultPoint.afterTaskMerge.trip()
@@ -302,6 +292,55 @@ extension JobRunner {
             )
             try removeTaskWorktree(plan.branch(of: id))
             return false
+        }
+    }
+
+    /// Lands `task` from the phase branch's recorded tip by compare-and-swap (the references only the engine moves
+    /// checked and put back first), with the task branch's recorded tip as its work.
+    ///
+    /// A running agent that moves the phase branch meanwhile loses the race: the landing is tried again once it is
+    /// put back.
+    private func land(_ task: PlanRecord.Task, base: OID) throws -> LandingResult {
+        var attempts = 0
+        while true {
+            attempts += 1
+            _ = try guardPlanReferences()
+            guard let plan = state.currentPlan else {
+                throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
+            }
+            var expected = plan.phaseTip.flatMap(OID.init(hex:))
+            if let expectedTip = expected, let current = try repository.branchTip(plan.branch), current != expectedTip {
+                // The landing itself, before a crash cut off its record (found by its trailer), or a move since the
+                // check (checked again).
+                guard try isOwnLanding(current, of: plan) else {
+                    if attempts < 3 { continue }
+                    throw EngineError.corruptState(
+                        path: workspace.root.path,
+                        reason: "\(plan.branch) keeps moving while task \(task.id) lands"
+                    )
+                }
+                expected = current
+            }
+            do {
+                return try repository.land(
+                    branch: plan.branch(of: task.id),
+                    startedAt: base,
+                    onto: plan.branch,
+                    expectedTip: expected,
+                    branchTip: task.tip.flatMap(OID.init(hex:)),
+                    message: PlanTexts.landingMessage(state, task: task),
+                    trailerKey: PlanTexts.taskTrailer,
+                    trailerValue: task.id,
+                    author: signature,
+                    committer: signature
+                )
+            } catch {
+                if error.isConflict {
+                    throw EngineError.dirtyWorkspace(path: workspace.root.path, during: "landing task \(task.id)")
+                }
+                if error.isModified, attempts < 3 { continue }
+                throw error
+            }
         }
     }
 
@@ -346,9 +385,13 @@ extension JobRunner {
 
     /// The references the engine itself moves while task agents run (the state, the phase branch, the task
     /// branches): a task's guard does not hold them against it.
+    ///
+    /// The phase branch and the task branches are held by ``guardPlanReferences()`` instead, against where the engine
+    /// left them; any other branch, one named like a task's included, is the task's guard's.
     private func movedByTheEngine(_ name: String, plan: PlanRecord) -> Bool {
         name == StateStore.reference || name == "refs/heads/" + plan.branch
-            || name.hasPrefix("refs/heads/" + plan.branch + "-task-") || name.hasPrefix(RefGuard.quarantinePrefix)
+            || plan.tasks.contains { name == "refs/heads/" + plan.branch(of: $0.id) }
+            || name.hasPrefix(RefGuard.quarantinePrefix)
     }
 
     /// The references as they were before the task's agent ran, kept in its files so a rerun compares with the same.
