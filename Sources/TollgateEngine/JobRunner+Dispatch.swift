@@ -54,11 +54,15 @@ extension JobRunner {
         // A task's reservation refused by a hard cap: no task starts until a running one is charged (what it
         // reports may leave room); with none running, the job is blocked with the tasks that finished kept.
         var refusal: BudgetBlock?
+        // When each queued task became ready (every dependency landed, or the dispatch began): how long it then waited
+        // for a free slot is `agent.queue_time_ms`.
+        var readySince: [String: Duration] = [:]
         try await withThrowingTaskGroup(of: TaskRun.Outcome.self) { group in
             var running = 0
             while true {
                 var acted = false
                 var verify = false
+                noteReadyTasks(in: &readySince)
                 if interrupted == nil {
                     for action in dispatch.next() {
                         switch action {
@@ -75,7 +79,7 @@ extension JobRunner {
                             guard refusal == nil else { continue }
                             let run: TaskRun
                             do {
-                                run = try await startTask(id)
+                                run = try await startTask(id, readySince: readySince[id])
                             } catch let block as BudgetBlock {
                                 // With none running, the job is blocked next and says why in full.
                                 if running > 0 {
@@ -124,6 +128,15 @@ extension JobRunner {
         }
     }
 
+    /// Notes the time at which each queued task whose dependencies have all landed was first seen ready.
+    private func noteReadyTasks(in readySince: inout [String: Duration]) {
+        guard let plan = state.currentPlan else { return }
+        let now = engineClock.now
+        for task in plan.tasks where task.state == .queued && readySince[task.id] == nil {
+            if task.dependsOn.allSatisfy({ plan.task($0)?.state == .done }) { readySince[task.id] = now }
+        }
+    }
+
     /// The key task `id`'s run reserves and is charged under (DESIGN §11), unique in the job.
     func taskBudgetKey(_ id: String) -> String {
         "phase-\(state.phase.number)-rev-\(state.revision)-task-\(id)"
@@ -134,7 +147,9 @@ extension JobRunner {
     /// writes its brief, and returns its run.
     ///
     /// - Throws: ``BudgetBlock`` before anything of the task is done when its reservation is refused.
-    private func startTask(_ id: String) async throws -> TaskRun {
+    /// `readySince` is when the task became ready, on ``JobRunner/engineClock``: the time since is recorded as
+    /// `agent.queue_time_ms` when its agent starts (not when a kept result is taken).
+    private func startTask(_ id: String, readySince: Duration?) async throws -> TaskRun {
         guard let plan = state.currentPlan, let task = plan.task(id) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan has no task \(id)")
         }
@@ -205,6 +220,10 @@ extension JobRunner {
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
         progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
+        if !adopting, let readySince {
+            let waited = GateRunner.milliseconds(engineClock.now - readySince)
+            telemetry?.record(.agentQueueTime, Double(waited), phase: state.phase.number)
+        }
         try FaultPoint.afterTaskStart.trip()
         let job = state
         return TaskRun(

@@ -34,6 +34,8 @@ final class JobRunner {
     var budgetGuard: BudgetGuard?
     /// Where the drive's own figures go (`review.wait_ms`, `merge.latency_ms`); nil records none.
     var telemetry: TelemetryLog?
+    /// What the engine's own durations are measured by (how long a ready task waited for a slot).
+    var engineClock: any EngineClock = SystemClock()
 
     init(
         workspace: Workspace,

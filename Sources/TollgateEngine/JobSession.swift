@@ -27,6 +27,8 @@ public final class JobSession {
     public private(set) var notes: [String] = []
     /// What the user should know about how the job was set up (from ``create(at:options:resources:hostFactory:now:)``).
     public private(set) var warnings: [String] = []
+    /// What the engine's own durations are measured by (`agent.queue_time_ms`); a manual clock in tests.
+    public var clock: any EngineClock = SystemClock()
 
     /// The job's state as last recorded.
     public var state: JobState {
@@ -280,6 +282,7 @@ public final class JobSession {
             progress: progress
         )
         runner.telemetry = telemetry
+        runner.engineClock = clock
         switch try await runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)
