@@ -132,16 +132,7 @@ struct PlanReferenceGuardTests {
     @Test func whenSeveralAgentsRanEachOfTheirTasksFailsAndOneStartedLaterDoesNot() async throws {
         // b and c run at once; c's agent ends only after e started, which is after b's end was recorded.
         let latch = Latch()
-        let plan = """
-            todos:
-              - id: b
-                title: B
-              - id: c
-                title: C
-              - id: e
-                title: E
-
-            """
+        let plan = DispatchTests.plan(["b", "c", "e"])
         let agent = PlanAgentRunner(
             plan: plan,
             tasks: [

@@ -11,19 +11,7 @@ struct QueueTimeTests {
     @Test func eachTaskRecordsHowLongItWaitedForASlotOnceReady() async throws {
         let clock = ManualClock()
         // One slot: x, y, z are ready at once; w once x landed. Each agent moves the clock by its own time.
-        let plan = """
-            todos:
-              - id: x
-                title: X
-              - id: y
-                title: Y
-              - id: z
-                title: Z
-              - id: w
-                title: W
-                dependsOn: [x]
-
-            """
+        let plan = DispatchTests.plan(["x", "y", "z", "w"], dependencies: ["w": ["x"]])
         let work: [String: Duration] = ["x": .seconds(5), "y": .seconds(7), "z": .seconds(1), "w": .seconds(2)]
         let agent = PlanAgentRunner(
             plan: plan,
