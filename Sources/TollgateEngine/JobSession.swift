@@ -63,6 +63,22 @@ public final class JobSession {
     /// Whether a tollgate process works on the job now: its pid (empty when not written yet), or nil when none.
     public var workingProcess: String? { FileLock.holder(at: workspace.lockFile) }
 
+    /// The tasks of the job's latest plan recorded running whose agents are gone.
+    ///
+    /// No tollgate process works on the job, and no task agent's process group recorded in
+    /// `.git/tollgate/agent-groups/` is alive (tollgate was interrupted, or killed after its agents ended); the next
+    /// run starts them again. A task agent a killed tollgate left running still counts as running.
+    public var interruptedTasks: Set<String> {
+        guard !isClone, workingProcess == nil, let plan = try? state.plan else { return [] }
+        let groups = workspace.taskAgentGroups
+        return Set(
+            plan.tasks.filter { task in
+                task.state == .running
+                    && !ProcessGroups.isAlive(recordedAt: groups.appendingPathComponent(plan.branch(of: task.id)))
+            }.map(\.id)
+        )
+    }
+
     /// The log of the job's latest agent run, if one ran.
     public var latestAgentLog: URL? {
         guard let runs = try? state.runs, runs > 0 else { return nil }
