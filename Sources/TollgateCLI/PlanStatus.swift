@@ -86,9 +86,10 @@ struct PlanStatus: Encodable {
             lines.append("  plan\(what): \(plan.status), \(record.progress.summary) tasks landed on \(record.branch)")
             lines += record.progress.table(interrupted: interrupted).split(separator: "\n").map { "    " + $0 }
             if !interrupted.isEmpty {
+                let agents = interrupted.count == 1 ? "its agent is gone" : "their agents are gone"
                 lines.append(
-                    "  interrupted: \(interrupted.sorted().joined(separator: ", ")) (recorded running, their agents "
-                        + "are gone; the next run starts them again)"
+                    "  interrupted: \(interrupted.sorted().joined(separator: ", ")) (recorded running, \(agents); "
+                        + "the next run starts \(interrupted.count == 1 ? "it" : "them") again)"
                 )
             }
         }

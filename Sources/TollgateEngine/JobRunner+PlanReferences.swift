@@ -63,16 +63,24 @@ extension JobRunner {
             progress(warning)
             return nil
         }
+        let what = did.joined(separator: "; ")
         let who =
             suspects.count == 1
-            ? "the agent of task \(suspects[0])"
-            : "the agents of tasks \(suspects.joined(separator: ", ")) (tollgate cannot tell which of them did it, "
-                + "so each of their tasks fails)"
+            ? "the agent of task \(suspects[0])" : "the agents of tasks \(suspects.joined(separator: ", "))"
+        let unknown =
+            suspects.count == 1 ? "" : " Tollgate cannot tell which of them did it, so each of their tasks fails."
+        progress(
+            "  the plan's branches were changed while \(who) ran: \(what).\(unknown) \(rule). Each is back where "
+                + "tollgate left it; \(keep). Fix the agent; the failed plan then freezes for review (request changes, "
+                + "or close the review to redo the phase)."
+        )
+        // The task's failure, shown in the freeze reason, the pull request and the feedback: short.
         let failure =
-            "the plan's branches were changed while \(who) ran: \(did.joined(separator: "; ")). \(rule). Each is back "
-            + "where tollgate left it; \(keep). Fix the agent; the failed plan then freezes for review (request "
-            + "changes, or close the review to redo the phase)."
-        progress("  \(failure)")
+            (suspects.count == 1
+                ? "the agent changed the plan's branches: "
+                : "the agents of tasks \(suspects.joined(separator: ", ")) changed the plan's branches (tollgate "
+                    + "cannot tell which): ")
+            + "\(what); each is back, what was found is kept under \(quarantine)"
         for id in suspects { try blame(id, failure) }
         return PlanReferenceMisuse(failure: failure, suspects: suspects)
     }

@@ -67,7 +67,7 @@ struct PlanReferenceGuardTests {
         let failure = try #require(plan.task("b")?.failure)
         let landedA = try #require(plan.task("a")?.commit)
         let main = try job.git(["rev-parse", "main"])
-        #expect(failure.contains("while the agent of task b ran"), "\(failure)")
+        #expect(failure.hasPrefix("the agent changed the plan's branches: "), "\(failure)")
         #expect(
             failure.contains(
                 "moved phase-2-tactical from \(landedA.prefix(10)) (where tollgate left it) to "
@@ -76,7 +76,7 @@ struct PlanReferenceGuardTests {
             "\(failure)"
         )
         #expect(failure.contains("refs/tollgate/quarantine/task-b/"))
-        #expect(failure.contains("Fix the agent"))
+        #expect(job.progress.contains { $0.contains("while the agent of task b ran") && $0.contains("Fix the agent") })
         // The commit found is kept; the phase branch holds a and c on top of each other, nothing of main's reset.
         #expect(try job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical"]) == main)
         let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
@@ -88,7 +88,10 @@ struct PlanReferenceGuardTests {
         )
         #expect(try job.git(["status", "--porcelain"]).isEmpty)
         #expect(agent.runCount(of: "d") == 0)
-        #expect(try job.state.freezeReason?.description.contains("task `b` failed: the plan's branches") == true)
+        #expect(
+            try job.state.freezeReason?.description.contains("task `b` failed: the agent changed the plan's branches")
+                == true
+        )
     }
 
     @Test func anAgentThatCommitsInTheMainWorkingTreeHasItsCommitAndFilesTakenBack() async throws {
@@ -158,7 +161,10 @@ struct PlanReferenceGuardTests {
         #expect(record.states == ["b": .error, "c": .error, "e": .done])
         for id in ["b", "c"] {
             let failure = try #require(record.task(id)?.failure)
-            #expect(failure.contains("the agents of tasks b, c (tollgate cannot tell which"), "\(failure)")
+            #expect(
+                failure.contains("the agents of tasks b, c changed the plan's branches (tollgate cannot tell which)"),
+                "\(failure)"
+            )
         }
         let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
         #expect(subjects.filter { $0.hasPrefix("Task ") } == ["Task e: Do e"])
