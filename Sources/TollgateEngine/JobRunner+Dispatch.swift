@@ -42,6 +42,8 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "dispatching the plan of \(state.phase)")
         }
+        // No agent of this run has run yet: what is found moved was done between two runs.
+        _ = try guardPlanReferences(suspects: [])
         var dispatch = DispatchMachine(
             plan: plan.todoPlan,
             maxParallel: config[ConfigKeys.dispatchMaxParallel],
@@ -119,7 +121,11 @@ extension JobRunner {
                 refusal = nil
             }
         }
-        if let interrupted { throw EngineError.interrupted(signal: interrupted) }
+        if let interrupted {
+            // The agents stopped ran since the last check: they are the suspects, not whoever comes before the next run.
+            _ = try guardPlanReferences()
+            throw EngineError.interrupted(signal: interrupted)
+        }
         if let refusal { throw refusal }
         try removeTaskWorktrees()
         try record(machine.dispatchCompleted(), after: .dispatch)
@@ -154,6 +160,13 @@ extension JobRunner {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan has no task \(id)")
         }
         let files = workspace.taskFiles(phase: state.phase, task: id)
+        // A task blamed for the plan's branches before tollgate was interrupted fails as it is: its agent (maybe the
+        // one that moved them) does not run again.
+        let condemned = TaskRun.recorded(at: files.result) == nil && blamed(id) != nil
+        if condemned, let blame = blamed(id) {
+            let result = TaskRun.Result(report: AgentReport(failure: blame), durationMs: 0)
+            try Workspace.writeAtomically(try JSONCoding.encoder.encode(result), to: files.result)
+        }
         let adopting = TaskRun.recorded(at: files.result) != nil
         var timeout = config[ConfigKeys.agentTimeoutSeconds]
         var reserved: [JobEvent] = []
@@ -219,7 +232,11 @@ extension JobRunner {
             graceSeconds: config[ConfigKeys.agentGraceSeconds],
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
-        progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
+        let how =
+            condemned
+            ? "is not run again (it fails: its agent ran when the plan's branches were changed)"
+            : adopting ? "ended before the crash; taking its result" : "started"
+        progress("  task \(id) \(how) on \(name)")
         if !adopting, let readySince {
             let waited = GateRunner.milliseconds(engineClock.now - readySince)
             telemetry?.record(.agentQueueTime, Double(waited), phase: state.phase.number)

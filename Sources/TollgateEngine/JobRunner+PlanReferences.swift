@@ -22,12 +22,14 @@ extension JobRunner {
     /// Checks the references of the current plan that only the engine moves, puts back each one found moved, and
     /// returns what was found (nil when each is where the engine left it).
     ///
-    /// The suspects are the tasks recorded running: their agents are the only ones that ran since the last check
-    /// (checks come at every start, end and landing of a task). With none, the references were moved between two runs
-    /// of tollgate; they are put back and it is said, and nothing fails.
-    func guardPlanReferences() throws -> PlanReferenceMisuse? {
+    /// The suspects are the tasks recorded running (unless `suspects` names them): their agents are the only ones
+    /// that ran since the last check (checks come at every start, end and landing of a task, and when an interrupted
+    /// dispatch ends). A dispatch that begins, or goes on in a new run, checks with none: what it finds was done
+    /// between two runs of tollgate (by a person, or by an agent before tollgate was killed outright); it is put back
+    /// and said, and nothing fails.
+    func guardPlanReferences(suspects named: [String]? = nil) throws -> PlanReferenceMisuse? {
         guard let plan = state.currentPlan else { return nil }
-        let suspects = plan.tasks.filter { $0.state == .running }.map(\.id)
+        let suspects = named ?? plan.tasks.filter { $0.state == .running }.map(\.id)
         let quarantine = RefGuard.quarantinePrefix + (suspects.first.map { "task-\($0)/" } ?? "dispatch/")
         var did: [String] = []
         for (name, expected) in expectedPlanReferences(plan).sorted(by: { $0.key < $1.key }) {

@@ -16,6 +16,11 @@ struct DispatchInterruptTests {
             """
             set -e
             if [ "$TOLLGATE_MODE" = task ]; then
+              echo "$TOLLGATE_TASK" >> "\(capture.path)/starts.log"
+              if [ "$TOLLGATE_TASK" = b ] && [ -f "\(capture.path)/hostile" ]; then
+                stray=$(git -c user.name=Hostile -c user.email=h@example.com commit-tree -p main -m stray "main^{tree}")
+                git update-ref "refs/heads/$TOLLGATE_PHASE_BRANCH" "$stray"
+              fi
               echo "$$" > "\(capture.path)/pids/$TOLLGATE_TASK.tmp"
               mv "\(capture.path)/pids/$TOLLGATE_TASK.tmp" "\(capture.path)/pids/$TOLLGATE_TASK"
               [ -f "\(capture.path)/fast" ] || sleep 60
@@ -50,15 +55,22 @@ struct DispatchInterruptTests {
         throw Subprocess.Failure(description: "task \(task)'s agent never started")
     }
 
-    @Test func ctrlCMidDispatchNamesTheStoppedAgentsAndStatusShowsTheirTasksInterrupted() throws {
-        let job = try CLIJob("dispatch-interrupt")
+    /// A job with the agent above, two tasks at once; with `hostile`, `b`'s agent moves the phase branch first.
+    static func job(_ label: String, hostile: Bool) throws -> (CLIJob, URL) {
+        let job = try CLIJob(label)
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(
             at: capture.appendingPathComponent("pids"),
             withIntermediateDirectories: true
         )
+        if hostile { try Data().write(to: capture.appendingPathComponent("hostile")) }
         let agent = try job.script("agent.sh", Self.agent(capture: capture))
         try job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2"])
+        return (job, capture)
+    }
+
+    @Test func ctrlCMidDispatchNamesTheStoppedAgentsAndStatusShowsTheirTasksInterrupted() throws {
+        let (job, capture) = try Self.job("dispatch-interrupt", hostile: false)
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let pids = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
         kill(running.pid, SIGINT)
@@ -83,5 +95,33 @@ struct DispatchInterruptTests {
         let done = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(done.map { $0["status"] as? String } == ["done", "done"])
         #expect(try job.git("show", "main:tasks/c.txt") == "c")
+    }
+
+    /// `b`'s agent moves the phase branch, then tollgate is interrupted: the check at the interrupted dispatch's end
+    /// blames both agents that ran, and the next run fails their tasks without running those agents again.
+    @Test func tasksBlamedBeforeAnInterruptFailWithoutTheirAgentsRunningAgain() throws {
+        let (job, capture) = try Self.job("dispatch-interrupt-hostile", hostile: true)
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        // b's pid is written after its move.
+        _ = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
+        kill(running.pid, SIGINT)
+        let result = running.wait(timeout: 60)
+        #expect(result.status == 130, "\(result)")
+        #expect(
+            result.stdout.contains("the plan's branches were changed while the agents of tasks b, c ran"),
+            "\(result)"
+        )
+        let stray = try job.git("rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical")
+        #expect(try job.git("log", "-1", "--format=%s", stray) == "stray")
+        #expect(try job.git("rev-parse", "phase-2-tactical") == job.git("rev-parse", "main"), "not put back")
+
+        try Data().write(to: capture.appendingPathComponent("fast"))
+        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        #expect(rerun.status == 3, "the failed plan freezes: \(rerun)")
+        #expect(rerun.stdout.contains("task b is not run again"), "\(rerun.stdout)")
+        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["status"] as? String } == ["error", "error"])
+        let starts = try String(contentsOf: capture.appendingPathComponent("starts.log"), encoding: .utf8)
+        #expect(starts.split(separator: "\n").sorted() == ["b", "c"], "an agent ran again: \(starts)")
     }
 }
