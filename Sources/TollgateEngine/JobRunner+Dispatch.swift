@@ -372,11 +372,23 @@ extension JobRunner {
                 )
             } catch {
                 if error.isConflict {
-                    throw EngineError.dirtyWorkspace(path: workspace.root.path, during: "landing task \(task.id)")
+                    throw EngineError.strayChanges(
+                        path: workspace.root.path,
+                        paths: try strayChanges(),
+                        branch: plan.branch,
+                        during: "landing task \(task.id)"
+                    )
                 }
                 if error.isModified, attempts < 3 { continue }
                 throw error
             }
+        }
+    }
+
+    /// The changed and untracked paths of the main working tree outside the engine's folders.
+    func strayChanges() throws -> [String] {
+        try repository.uncommittedPaths(limit: 50).filter { path in
+            !Workspace.engineFolders.contains { path == $0 || path.hasPrefix($0 + "/") }
         }
     }
 

@@ -32,6 +32,7 @@ extension JobRunner {
         let suspects = named ?? plan.tasks.filter { $0.state == .running }.map(\.id)
         let quarantine = RefGuard.quarantinePrefix + (suspects.first.map { "task-\($0)/" } ?? "dispatch/")
         var did: [String] = []
+        var kept = false
         for (name, expected) in expectedPlanReferences(plan).sorted(by: { $0.key < $1.key }) {
             let found = try repository.resolve(reference: name)
             guard found != expected else { continue }
@@ -39,6 +40,7 @@ extension JobRunner {
             let short = RefGuard.displayName(name)
             if let found {
                 try keepFound(found, as: quarantine + name.dropFirst("refs/".count))
+                kept = true
             }
             try putBack(name, found: found, expected: expected, plan: plan)
             switch (expected, found) {
@@ -53,7 +55,9 @@ extension JobRunner {
         }
         guard !did.isEmpty else { return nil }
         let keep =
-            "what was found is kept under \(quarantine) (`git log --source --glob='\(quarantine)*'`)"
+            kept
+            ? "what was found is kept under \(quarantine) (`git log --source --glob='\(quarantine)*'`)"
+            : "nothing else was found"
         let rule =
             "Only tollgate moves the phase branch \(plan.branch) and the branches of other tasks while a plan is "
             + "dispatched; a task's agent commits on its own task branch only"
@@ -82,7 +86,7 @@ extension JobRunner {
                 ? "the agent changed the plan's branches: "
                 : "the agents of tasks \(suspects.joined(separator: ", ")) changed the plan's branches (tollgate "
                     + "cannot tell which): ")
-            + "\(what); each is back, what was found is kept under \(quarantine)"
+            + "\(what); each is back" + (kept ? ", what was found is kept under \(quarantine)" : "")
         for id in suspects { try blame(id, failure) }
         return PlanReferenceMisuse(failure: failure, suspects: suspects)
     }

@@ -657,7 +657,7 @@ extension EngineError {
     /// Failures a user fixes and then reruns: the job is marked failed with the cause instead of crashing.
     var isUserFixable: Bool {
         switch self {
-        case .mergeConflict, .dirtyWorkspace, .host: true
+        case .mergeConflict, .dirtyWorkspace, .strayChanges, .host: true
         default: false
         }
     }

@@ -169,4 +169,34 @@ struct PlanReferenceGuardTests {
         let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
         #expect(subjects.filter { $0.hasPrefix("Task ") } == ["Task e: Do e"])
     }
+
+    @Test func filesAnAgentLeavesInTheMainWorkingTreeStopTheVerificationAndAreNeverCommitted() async throws {
+        var behaviours = DispatchTests.diamondBehaviours
+        behaviours["b"] = .init(
+            requires: ["tasks/a.txt"],
+            act: { worktree in
+                let root = Self.root(of: worktree)
+                try PlanAgentRunner.write("junk\n", to: "junk.txt", in: root)
+                try PlanAgentRunner.write("changed\n", to: "workspace.md", in: root)
+            }
+        )
+        let agent = PlanAgentRunner(plan: DispatchTests.diamond, tasks: behaviours)
+        let job = try await LocalJob("guard-stray-files", autonomy: .full, runner: agent)
+        let result = try await job.run()
+        guard case .failed(let cause) = result else {
+            Issue.record("expected the verification to stop, got \(result)")
+            return
+        }
+        #expect(cause.contains("has changes no task committed: junk.txt, workspace.md"), "\(cause)")
+        #expect(cause.contains("stash -u"))
+        #expect(try job.state.plan?.states == ["a": .done, "b": .done, "c": .done, "d": .done])
+        #expect(try job.git(["status", "--porcelain"]).contains("junk.txt"), "the files are left where they are")
+
+        // Removed, the verification goes on; nothing of them reached a branch.
+        try job.git(["checkout", "--", "workspace.md"])
+        try FileManager.default.removeItem(at: job.root.appendingPathComponent("junk.txt"))
+        #expect(try await job.run() == .completed)
+        #expect(try GitCLI.runAllowingFailure(["show", "main:junk.txt"], in: job.root).status != 0)
+        #expect(!(try job.git(["show", "main:workspace.md"]).contains("changed")))
+    }
 }
