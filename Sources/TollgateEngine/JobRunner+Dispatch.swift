@@ -43,7 +43,7 @@ extension JobRunner {
             try checkout(plan.branch, during: "dispatching the plan of \(state.phase)")
         }
         // No agent of this run has run yet: what is found moved was done between two runs.
-        _ = try guardPlanReferences(suspects: [])
+        try guardPlanReferences(suspects: [])
         var dispatch = DispatchMachine(
             plan: plan.todoPlan,
             maxParallel: config[ConfigKeys.dispatchMaxParallel],
@@ -123,7 +123,7 @@ extension JobRunner {
         }
         if let interrupted {
             // The agents stopped ran since the last check: they are the suspects, not whoever comes before the next run.
-            _ = try guardPlanReferences()
+            try guardPlanReferences()
             throw EngineError.interrupted(signal: interrupted)
         }
         if let refusal { throw refusal }
@@ -183,7 +183,7 @@ extension JobRunner {
             if !reserved.isEmpty { try record(reserved, after: nil) }
         } else {
             // From where the engine left the phase branch, whatever a running agent did to it.
-            _ = try guardPlanReferences()
+            try guardPlanReferences()
             guard let tip = try state.currentPlan?.phaseTip.flatMap(OID.init(hex:)) ?? repository.branchTip(plan.branch)
             else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
@@ -269,7 +269,7 @@ extension JobRunner {
         }
         var report = outcome.report
         let files = workspace.taskFiles(phase: state.phase, task: outcome.id)
-        _ = try guardPlanReferences()
+        try guardPlanReferences()
         var misuses: [String] = []
         if let blamed = blamed(outcome.id), report.failure?.contains(blamed) != true { misuses.append(blamed) }
         if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) { misuses.append(misuse) }
@@ -340,7 +340,7 @@ extension JobRunner {
         var attempts = 0
         while true {
             attempts += 1
-            _ = try guardPlanReferences()
+            try guardPlanReferences()
             guard let plan = state.currentPlan else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
             }
@@ -434,7 +434,7 @@ extension JobRunner {
     /// The references the engine itself moves while task agents run (the state, the phase branch, the task
     /// branches): a task's guard does not hold them against it.
     ///
-    /// The phase branch and the task branches are held by ``guardPlanReferences()`` instead, against where the engine
+    /// The phase branch and the task branches are held by ``guardPlanReferences(suspects:)`` instead, against where the engine
     /// left them; any other branch, one named like a task's included, is the task's guard's.
     private func movedByTheEngine(_ name: String, plan: PlanRecord) -> Bool {
         name == StateStore.reference || name == "refs/heads/" + plan.branch

@@ -13,12 +13,6 @@ import TollgateCore
 /// phase branch with the main working tree), what was found is kept under `refs/tollgate/quarantine/`, and the tasks
 /// whose agents ran since the last check fail, the message naming the reference, both commits and what to do.
 extension JobRunner {
-    /// What one check found: the sentence for the tasks that fail, and those tasks (the ones running).
-    struct PlanReferenceMisuse {
-        var failure: String
-        var suspects: [String]
-    }
-
     /// Checks the references of the current plan that only the engine moves, puts back each one found moved, and
     /// returns what was found (nil when each is where the engine left it).
     ///
@@ -27,8 +21,8 @@ extension JobRunner {
     /// dispatch ends). A dispatch that begins, or goes on in a new run, checks with none: what it finds was done
     /// between two runs of tollgate (by a person, or by an agent before tollgate was killed outright); it is put back
     /// and said, and nothing fails.
-    func guardPlanReferences(suspects named: [String]? = nil) throws -> PlanReferenceMisuse? {
-        guard let plan = state.currentPlan else { return nil }
+    func guardPlanReferences(suspects named: [String]? = nil) throws {
+        guard let plan = state.currentPlan else { return }
         let suspects = named ?? plan.tasks.filter { $0.state == .running }.map(\.id)
         let quarantine = RefGuard.quarantinePrefix + (suspects.first.map { "task-\($0)/" } ?? "dispatch/")
         var did: [String] = []
@@ -53,7 +47,7 @@ extension JobRunner {
             case (nil, nil): break
             }
         }
-        guard !did.isEmpty else { return nil }
+        guard !did.isEmpty else { return }
         let keep =
             kept
             ? "what was found is kept under \(quarantine) (`git log --source --glob='\(quarantine)*'`)"
@@ -67,7 +61,7 @@ extension JobRunner {
                 + "\(did.joined(separator: "; ")). \(rule). Each is back where tollgate left it; \(keep). Commit your "
                 + "own changes on \(plan.branch) once the phase is frozen for review."
             progress(warning)
-            return nil
+            return
         }
         let what = did.joined(separator: "; ")
         let who =
@@ -88,7 +82,6 @@ extension JobRunner {
                     + "cannot tell which): ")
             + "\(what); each is back" + (kept ? ", what was found is kept under \(quarantine)" : "")
         for id in suspects { try blame(id, failure) }
-        return PlanReferenceMisuse(failure: failure, suspects: suspects)
     }
 
     /// Where each reference the engine alone moves should be (nil: it should not exist), by full name.
@@ -165,7 +158,7 @@ extension JobRunner {
         try Workspace.writeAtomically(Data((earlier + failure).utf8), to: file)
     }
 
-    /// What ``guardPlanReferences()`` blamed task `id` for, if anything.
+    /// What ``guardPlanReferences(suspects:)`` blamed task `id` for, if anything.
     func blamed(_ id: String) -> String? {
         try? String(contentsOf: workspace.taskFiles(phase: state.phase, task: id).blame, encoding: .utf8)
     }

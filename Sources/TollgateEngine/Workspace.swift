@@ -68,7 +68,7 @@ public final class Workspace {
         var result: URL { folder.appendingPathComponent("result.json") }
         var log: URL { folder.appendingPathComponent("agent.log") }
         var references: URL { folder.appendingPathComponent("refs.json") }
-        /// Why the task fails for references its agent may have moved (``JobRunner/guardPlanReferences()``), kept
+        /// Why the task fails for references its agent may have moved (``JobRunner/guardPlanReferences(suspects:)``), kept
         /// while the agent still runs.
         var blame: URL { folder.appendingPathComponent("blame.txt") }
     }
