@@ -64,6 +64,8 @@ extension JobRunner {
             while true {
                 var acted = false
                 var verify = false
+                // Before anything is recorded or moved: the state and the branches are where the engine left them.
+                if interrupted == nil { try guardPlanReferences() }
                 noteReadyTasks(in: &readySince)
                 if interrupted == nil {
                     for action in dispatch.next() {

@@ -2,8 +2,9 @@ import Foundation
 import GitKit
 import TollgateCore
 
-/// The guard of the references only the engine moves while a plan is dispatched (DESIGN §10, §5): the phase branch,
-/// which only landings move, and the branches of the tasks whose agents are not running.
+/// The guard of the references only the engine moves while a plan is dispatched (DESIGN §10, §5): the job's state and
+/// the phase branch, which only the engine's records and landings move, and the branches of the tasks whose agents
+/// are not running.
 ///
 /// A task's agent runs in a linked worktree of the same repository, so nothing stops it from moving the phase branch
 /// (`git -C .. update-ref`, a commit in the main working tree) or another task's branch; the before-and-after guard of
@@ -53,8 +54,8 @@ extension JobRunner {
             ? "what was found is kept under \(quarantine) (`git log --source --glob='\(quarantine)*'`)"
             : "nothing else was found"
         let rule =
-            "Only tollgate moves the phase branch \(plan.branch) and the branches of other tasks while a plan is "
-            + "dispatched; a task's agent commits on its own task branch only"
+            "Only tollgate moves the job's state, the phase branch \(plan.branch) and the branches of other tasks while "
+            + "a plan is dispatched; a task's agent commits on its own task branch only"
         guard !suspects.isEmpty else {
             let warning =
                 "  warning: the plan's branches changed while no task's agent ran (between two runs of tollgate): "
@@ -84,9 +85,12 @@ extension JobRunner {
         for id in suspects { try blame(id, failure) }
     }
 
-    /// Where each reference the engine alone moves should be (nil: it should not exist), by full name.
+    /// Where each reference the engine alone moves should be (nil: it should not exist), by full name: the state at
+    /// the store's last commit, the phase branch at the recorded tip, each task branch at its recorded tip.
     private func expectedPlanReferences(_ plan: PlanRecord) -> [String: OID?] {
         var expected: [String: OID?] = [:]
+        // The job's state moves as the engine records each step: where its last commit left it.
+        if let state = store.tip { expected[StateStore.reference] = .some(state) }
         if let tip = plan.phaseTip.flatMap(OID.init(hex:)) {
             expected["refs/heads/" + plan.branch] = .some(tip)
         }

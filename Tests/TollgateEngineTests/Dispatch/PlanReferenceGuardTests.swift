@@ -132,6 +132,20 @@ struct PlanReferenceGuardTests {
         #expect(try job.git(["branch", "--list", "phase-2-tactical-task-d", "phase-2-tactical-task-zz"]).isEmpty)
     }
 
+    @Test func anAgentThatRewindsTheJobsStateHasItPutBackAndItsTaskFails() async throws {
+        let (job, agent) = try await Self.diamond("guard-state-rewound") { worktree in
+            try GitCLI.run(["update-ref", "refs/heads/tollgate/state", "refs/heads/tollgate/state~3"], in: worktree)
+        }
+        let plan = try #require(try job.state.plan)
+        #expect(plan.states == ["a": .done, "b": .error, "c": .done, "d": .blocked])
+        #expect(plan.task("b")?.failure?.contains("moved tollgate/state from") == true, "\(plan)")
+        #expect(agent.runCount(of: "a") == 1 && agent.runCount(of: "c") == 1, "a task ran again on a rewound state")
+        #expect(
+            try job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/tollgate/state"])
+                != job.git(["rev-parse", "tollgate/state"])
+        )
+    }
+
     @Test func whenSeveralAgentsRanEachOfTheirTasksFailsAndOneStartedLaterDoesNot() async throws {
         // b and c run at once; c's agent ends only after e started, which is after b's end was recorded.
         let latch = Latch()
