@@ -48,6 +48,17 @@ extension JobRunner {
             case (nil, nil): break
             }
         }
+        // The main working tree is the phase branch's: landings move it with the branch.
+        let head = try repository.symbolicHeadTarget()
+        if head != "refs/heads/" + plan.branch {
+            let shown =
+                try head.map(RefGuard.displayName)
+                ?? repository.resolve(reference: "HEAD").map {
+                    "the detached commit \($0.hex.prefix(10))"
+                }
+            did.append("left the main working tree's HEAD on \(shown ?? "nothing") instead of \(plan.branch)")
+            try checkout(plan.branch, during: "putting the main working tree back on \(plan.branch)")
+        }
         guard !did.isEmpty else { return }
         let keep =
             kept

@@ -132,6 +132,17 @@ struct PlanReferenceGuardTests {
         #expect(try job.git(["branch", "--list", "phase-2-tactical-task-d", "phase-2-tactical-task-zz"]).isEmpty)
     }
 
+    @Test func anAgentThatSwitchesTheMainWorkingTreeToAnotherBranchFailsItsTask() async throws {
+        let (job, _) = try await Self.diamond("guard-main-head") { worktree in
+            try GitCLI.run(["checkout", "-q", "main"], in: Self.root(of: worktree))
+        }
+        let plan = try #require(try job.state.plan)
+        #expect(plan.states == ["a": .done, "b": .error, "c": .done, "d": .blocked])
+        let failure = try #require(plan.task("b")?.failure)
+        #expect(failure.contains("left the main working tree's HEAD on main instead of phase-2-tactical"), "\(failure)")
+        #expect(try job.git(["symbolic-ref", "HEAD"]) == "refs/heads/phase-2-tactical")
+    }
+
     @Test func anAgentThatRewindsTheJobsStateHasItPutBackAndItsTaskFails() async throws {
         let (job, agent) = try await Self.diamond("guard-state-rewound") { worktree in
             try GitCLI.run(["update-ref", "refs/heads/tollgate/state", "refs/heads/tollgate/state~3"], in: worktree)
