@@ -6,8 +6,8 @@
 //   tollgate (exe) ── TollgateCLI ── TollgateEngine ──┬── TollgateCore (pure)
 //                                                     ├── GitKit ── CGit2 (libgit2)
 //                                                     └── GiteaKit ── HTTPKit ── CCurlShim (libcurl)
-//   tollgate-bench ── TollgateEngine (the budget ledger), TollgateCore, GitKit, GiteaKit, HTTPKit (and the built
-//                     `tollgate` binary)
+//   tollgate-bench ── TollgateCLI (the batch's progress display), TollgateEngine (the budget ledger), TollgateCore,
+//                     GitKit, GiteaKit, HTTPKit (and the built `tollgate` binary)
 //
 // Each target's dependencies are exactly the modules its files import (`Scripts/lint.sh` checks this).
 import PackageDescription
@@ -56,7 +56,7 @@ let package = Package(
         /** Benchmarks: in-process libgit2 against the git command line, and more. */
         .executableTarget(
             name: "tollgate-bench",
-            dependencies: ["TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]
+            dependencies: ["TollgateCLI", "TollgateEngine", "TollgateCore", "GitKit", "GiteaKit", "HTTPKit"]
         ),
 
         // MARK: - Tests

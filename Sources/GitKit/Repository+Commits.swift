@@ -72,6 +72,45 @@ extension Repository {
             // the index ("invalid path: 'archive/'", libgit2 1.5).
             try git("add --force \(path)") { git_index_add_bypath(index, path) }
         }
+        return try commitIndex(index, message: message, author: author, committer: committer, allowEmpty: allowEmpty)
+    }
+
+    /// Stages `paths` alone and commits the index on the current branch: `git add -A -- PATHS && git commit`.
+    ///
+    /// Each path is a file of the working tree, added or updated, or removed from the index when it is gone. Nothing
+    /// else of the working tree is read, so a commit costs what the paths and the index cost, not a walk of every
+    /// file (a batch's branch holds four files a unit). The branch moves as ``commitWorkingTree(message:author:
+    /// committer:allowEmpty:forcing:)`` moves it.
+    /// - Returns: the new commit, or nil when the tree equals HEAD's.
+    @discardableResult
+    public func commitFiles(
+        _ paths: [String],
+        message: String,
+        author: Signature,
+        committer: Signature
+    ) throws(GitError) -> OID? {
+        let index = try repositoryIndex()
+        try git("read index") { git_index_read(index, 0) }
+        let root = workingDirectory?.path ?? ""
+        for path in paths {
+            if FileManager.default.fileExists(atPath: root + "/" + path) {
+                try git("add \(path)") { git_index_add_bypath(index, path) }
+            } else if git_index_get_bypath(index, path, 0) != nil {
+                try git("remove \(path)") { git_index_remove_bypath(index, path) }
+            }
+        }
+        return try commitIndex(index, message: message, author: author, committer: committer, allowEmpty: false)
+    }
+
+    /// Writes the index's tree and commits it on the current branch (HEAD itself when detached), unless the tree is
+    /// HEAD's and `allowEmpty` is false; the branch moves by compare-and-swap.
+    private func commitIndex(
+        _ index: OpaquePointer,
+        message: String,
+        author: Signature,
+        committer: Signature,
+        allowEmpty: Bool
+    ) throws(GitError) -> OID? {
         var rawTree = git_oid()
         try git("write tree") { git_index_write_tree(&rawTree, index) }
         let tree = OID(rawTree)

@@ -79,10 +79,13 @@ public struct BatchCommand: Sendable, Equatable {
         workspace, then --set; a bad value exits 64. Every critic and reviser run reserves before it starts and
         is charged what it reports (a critic writes the usage JSON of an agent's outcome to $TOLLGATE_USAGE; a
         reviser puts it in its outcome), its reservation with a warning when it reports nothing of a capped unit.
-        A run that would cross a hard cap does not start: the units not finished are blocked, what finished is
-        kept, and the batch exits 4 with the cap and the --resume --set that raises it.
+        budget.seconds.hard shortens each critic's and reviser's timeout to what is left. A run that would cross
+        a hard cap does not start (a unit's first critic waits while other units run: their charges may leave
+        room); then the units not finished are blocked, what finished is kept, and the batch exits 4 with the
+        cap and the --resume --set that raises it. Ctrl-C ends the running critics, keeps what finished and prints the
+        --resume that goes on.
         EXIT STATUS: 0 every unit shipped, 1 a unit did not ship or failed, 4 a budget blocked the rest,
-        64 usage error.
+        64 usage error, 130 interrupted.
         """
 
     /// Reads the command's arguments from `scanner` (the words after `batch`).

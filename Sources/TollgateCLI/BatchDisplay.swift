@@ -6,11 +6,15 @@ import TollgateCore
 /// state, the counters line, the budget bar) that never scrolls; elsewhere one plain line per unit state change and
 /// the budget's bars after each unit that finishes; with `--json`, one JSON event a line.
 ///
-/// The terminal's size is read again at each redraw, so a resized window gets a block that fits. Warnings go to
+/// The terminal's size is read again at each redraw, so a resized window gets a block that fits, and the block last
+/// drawn is erased by the rows its lines take at the new width: a terminal made narrower wraps the lines drawn for
+/// the wider one onto more rows (as terminals that reflow do: VTE, iTerm2, kitty, Alacritty, tmux). Warnings go to
 /// standard error between redraws: on a terminal the block is cleared first and drawn again after.
-final class BatchDisplay: Sendable {
+///
+/// Public so that `tollgate-bench batch` can time the drawing itself (its CPU against a batch's wall time).
+public final class BatchDisplay: Sendable {
     /// How the progress is shown.
-    enum Style: Sendable {
+    public enum Style: Sendable {
         case terminal
         case plain
         case json
@@ -20,8 +24,8 @@ final class BatchDisplay: Sendable {
         /// Each unit's state and composite, and when it last changed (a sequence number).
         var units: [String: (state: BatchUnitState, composite: Double?, changed: Int)] = [:]
         var latest: BatchProgress.Change?
-        /// Rows drawn by the last redraw (0 before the first and after ``finish()``).
-        var drawn = 0
+        /// The width of each line the last redraw drew (none before the first and after ``finish()``).
+        var drawn: [Int] = []
         var changes = 0
     }
 
@@ -33,16 +37,27 @@ final class BatchDisplay: Sendable {
     private let size: @Sendable () -> (columns: Int, rows: Int)
     private let shown = Mutex(Shown())
 
-    init(
+    /// Creates a display that draws through `write`, sized by `size`.
+    public init(
         output: Output,
         style: Style,
-        write: @escaping @Sendable (String) -> Void = { StandardStream.output.write($0) },
-        size: @escaping @Sendable () -> (columns: Int, rows: Int) = BatchDisplay.terminalSize
+        write: @escaping @Sendable (String) -> Void,
+        size: @escaping @Sendable () -> (columns: Int, rows: Int)
     ) {
         self.output = output
         self.style = style
         self.write = write
         self.size = size
+    }
+
+    /// Creates a display that draws on standard output, sized by the terminal.
+    convenience init(output: Output, style: Style) {
+        self.init(
+            output: output,
+            style: style,
+            write: { StandardStream.output.write($0) },
+            size: BatchDisplay.terminalSize
+        )
     }
 
     /// The style for standard output: JSON when asked, a redrawn block on a terminal, plain lines elsewhere.
@@ -51,7 +66,7 @@ final class BatchDisplay: Sendable {
     }
 
     /// Shows one unit's state change.
-    func show(_ change: BatchProgress.Change) {
+    public func show(_ change: BatchProgress.Change) {
         switch style {
         case .json:
             output.out(BatchCommand.event(change))
@@ -81,20 +96,20 @@ final class BatchDisplay: Sendable {
     }
 
     /// Leaves the last block on the screen and moves below it, so what is printed next starts on a line of its own.
-    func finish() {
+    public func finish() {
         guard style == .terminal else { return }
         shown.withLock { shown in
-            if shown.drawn > 0 { write("\n") }
-            shown.drawn = 0
+            if !shown.drawn.isEmpty { write("\n") }
+            shown.drawn = []
         }
     }
 
     // MARK: - Drawing
 
     private func clear(_ shown: inout Shown) {
-        guard shown.drawn > 0 else { return }
-        write("\r" + (shown.drawn > 1 ? "\u{1B}[\(shown.drawn - 1)A" : "") + "\u{1B}[J")
-        shown.drawn = 0
+        guard !shown.drawn.isEmpty else { return }
+        write(Self.backToTop(shown.drawn, columns: size().columns) + "\u{1B}[J")
+        shown.drawn = []
     }
 
     private func redraw(_ shown: inout Shown) {
@@ -109,32 +124,50 @@ final class BatchDisplay: Sendable {
         )
         .map { Self.fitted($0, columns: columns) }
         // Back to the block's first row, erase to the end of the screen, draw; the cursor stays on the last row.
-        let back = shown.drawn > 1 ? "\u{1B}[\(shown.drawn - 1)A" : ""
-        write("\r" + back + "\u{1B}[J" + lines.joined(separator: "\n"))
-        shown.drawn = lines.count
+        write(Self.backToTop(shown.drawn, columns: columns) + "\u{1B}[J" + lines.joined(separator: "\n"))
+        shown.drawn = lines.map(\.count)
     }
+
+    /// The escapes that take the cursor from the last row of a block of lines `widths` wide to the start of its first
+    /// row, on a terminal `columns` wide now: each line takes the rows it wraps to at that width (one, unless the
+    /// terminal was made narrower since it was drawn).
+    static func backToTop(_ widths: [Int], columns: Int) -> String {
+        let width = max(columns, 1)
+        let rows = widths.reduce(0) { $0 + max(1, ($1 + width - 1) / width) }
+        return "\r" + (rows > 1 ? "\u{1B}[\(rows - 1)A" : "")
+    }
+
+    /// One unit as the block shows it: its state, its composite, and when it last changed (a sequence number).
+    typealias Unit = (unit: String, state: BatchUnitState, composite: Double?, changed: Int)
 
     /// The block's lines: the units (all of them when they fit, else the running ones and those changed last, with
     /// a line for the rest), the counters line, and a line per budget bar.
-    static func frame(
-        units: [(unit: String, state: BatchUnitState, composite: Double?, changed: Int)],
-        latest: BatchProgress.Change,
-        rows: Int
-    ) -> [String] {
+    static func frame(units: [Unit], latest: BatchProgress.Change, rows: Int) -> [String] {
         let footer =
             ["[\(latest.done)/\(latest.total)] \(latest.counters)"] + latest.budget.map { "  budget " + label($0) }
         let room = max(rows - 1 - footer.count, 1)
-        var chosen = units.sorted { $0.unit < $1.unit }
+        var chosen = units
         var hidden = 0
-        if chosen.count > room {
-            let ranked = chosen.sorted { left, right in
+        if units.count > room {
+            // The running ones, then those changed last: the best `room - 1` found in one pass over the units, kept in
+            // rank order, so a redraw of a large batch sorts a screenful, not every unit.
+            func ranksAbove(_ left: Unit, _ right: Unit) -> Bool {
                 let (l, r) = (left.state == .running, right.state == .running)
                 return l != r ? l : left.changed > right.changed
             }
-            let kept = Set(ranked.prefix(room - 1).map(\.unit))
-            hidden = chosen.count - kept.count
-            chosen = chosen.filter { kept.contains($0.unit) }
+            let keep = room - 1
+            var best: [Unit] = []
+            best.reserveCapacity(keep + 1)
+            for unit in units {
+                guard best.count < keep || best.last.map({ ranksAbove(unit, $0) }) == true else { continue }
+                let place = best.firstIndex { ranksAbove(unit, $0) } ?? best.endIndex
+                best.insert(unit, at: place)
+                if best.count > keep { best.removeLast() }
+            }
+            hidden = units.count - best.count
+            chosen = best
         }
+        chosen.sort { $0.unit < $1.unit }
         var lines = chosen.map { unit in
             let score = unit.composite.map { " (composite \(Scoreboard.rounded($0)))" } ?? ""
             return "  \(unit.state.words.padding(toLength: 15, withPad: " ", startingAt: 0)) \(unit.unit)\(score)"

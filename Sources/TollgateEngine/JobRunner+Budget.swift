@@ -59,10 +59,13 @@ extension JobRunner {
                 )
             }
             try FaultPoint.afterReserve.trip()
-            let shortened = await budget.timeout(timeout)
-            if shortened < timeout {
-                progress("  budget: budget.seconds.hard leaves \(shortened) s: the agent's timeout is shortened to it")
-                invocation.timeoutSeconds = shortened
+            let deadline = await budget.deadline(timeout)
+            if deadline.limit.seconds < timeout {
+                progress(
+                    "  budget: budget.seconds.hard leaves \(deadline.limit.seconds) s: the agent's timeout is shortened to it"
+                )
+                invocation.timeoutSeconds = deadline.limit.seconds
+                invocation.budgetStop = deadline.stopped("the agent")
             }
             return true
         }
@@ -70,21 +73,25 @@ extension JobRunner {
 
     /// Reserves task run `key` (`agent.reserve.*`, and the seconds its timeout may take under
     /// `budget.seconds.hard`, so tasks running at once never together pass a cap); returns the task agent's
-    /// timeout, shortened to what `budget.seconds.hard` leaves, and the reservation's events.
+    /// timeout, shortened to what `budget.seconds.hard` leaves, the sentence a run stopped there fails with (nil
+    /// when the timeout is its own), and the reservation's events.
     ///
     /// The caller commits the events before the task's agent starts, with `task.started` when it records that (one
     /// state commit for both), then trips ``FaultPoint/afterReserve``.
     /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the task does not start.
-    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (timeout: Int, events: [JobEvent]) {
+    func reserveTaskRun(_ key: String, timeout: Int) async throws -> (
+        timeout: Int, budgetStop: String?, events: [JobEvent]
+    ) {
         let budget = self.budget
-        let (admission, shortened) = await budget.reserve(
+        let (admission, deadline) = await budget.reserve(
             key,
             reservation: budget.settings.agentReservation,
             holdingSecondsOf: timeout
         )
+        let shortened = deadline.limit.seconds
         switch admission {
         case .uncapped:
-            return (timeout, [])
+            return (timeout, nil, [])
         case .blocked(let message, let cap, let account):
             throw BudgetBlock(message: message, cap: cap, account: account)
         case .admitted(let account, let settled):
@@ -99,47 +106,69 @@ extension JobRunner {
             if shortened < timeout {
                 progress("  budget: budget.seconds.hard leaves \(shortened) s: the task's timeout is shortened to it")
             }
-            return (shortened, events)
+            return (shortened, deadline.stopped("the task's agent"), events)
         }
     }
 
-    /// Reserves critic run `key` (`critique.reserve.*`) and commits the reservation.
+    /// Reserves critic run `key` (`critique.reserve.*`, and under `budget.seconds.hard` the seconds its total
+    /// timeout may take, shortened to what is left) and commits the reservation; returns the critic's deadline, nil
+    /// when nothing is capped.
     ///
-    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked: the critic does not start.
-    func reserveCriticRun(_ key: String) async throws {
+    /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked, or less than a second of
+    ///   `budget.seconds.hard` is left: the critic does not start.
+    func reserveCriticRun(_ key: String) async throws -> BudgetDeadline? {
         let budget = self.budget
         let reservation = budget.settings.critiqueReservation
         let timeout = CritiqueConfig(config).totalTimeoutSeconds
-        switch await budget.reserve(key, reservation: reservation, secondsNeeded: timeout) {
+        let (admission, deadline) = await budget.reserve(key, reservation: reservation, holdingSecondsOf: timeout)
+        switch admission {
         case .uncapped:
-            return
+            return nil
         case .blocked(let message, let cap, let account):
             // The reservation a critic lacks is its own key's.
             let said = message.replacingOccurrences(of: "agent.reserve.", with: "critique.reserve.")
             throw BudgetBlock(message: said, cap: cap, account: account)
         case .admitted(let account, let settled):
             try record(
-                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled),
+                machine.budgetReserved(
+                    key,
+                    reservation: account.reserved[key] ?? reservation,
+                    account: account,
+                    settled: settled
+                ),
                 after: nil
             )
             try FaultPoint.afterReserve.trip()
+            if deadline.limit.isShortened {
+                progress(
+                    "  budget: budget.seconds.hard leaves \(deadline.limit.seconds) s: the critic's timeout is shortened to it"
+                )
+            }
+            return deadline
         }
     }
 
     /// Checks gate run `key` against every hard cap before it starts (gates spend no tokens and no dollars, so
-    /// they reserve only the seconds their `timeout` may take under `budget.seconds.hard`) and commits that hold.
+    /// they reserve only the seconds their `timeout` may take under `budget.seconds.hard`) and commits that hold;
+    /// returns the gate's deadline (its timeout, shortened to what the cap leaves), nil when nothing is capped.
     ///
     /// - Throws: ``BudgetBlock`` when a cap is used up: the gate does not start.
-    func reserveGateRun(_ key: String, timeout: Int) async throws {
-        let (admission, _) = await budget.reserveCostless(key, timeout: timeout)
+    func reserveGateRun(_ key: String, timeout: Int) async throws -> BudgetDeadline? {
+        let (admission, deadline) = await budget.reserveCostless(key, timeout: timeout)
         switch admission {
         case .uncapped:
-            return
+            return nil
         case .blocked(let message, let cap, let account):
             throw BudgetBlock(message: message, cap: cap, account: account)
         case .admitted(let account, let settled):
             let held = account.reserved[key] ?? [:]
             try record(machine.budgetReserved(key, reservation: held, account: account, settled: settled), after: nil)
+            if deadline.limit.isShortened {
+                progress(
+                    "  budget: budget.seconds.hard leaves \(deadline.limit.seconds) s: the gate's timeout is shortened to it"
+                )
+            }
+            return deadline
         }
     }
 
@@ -147,8 +176,12 @@ extension JobRunner {
     /// are recorded as they happen (the critique's own transition comes at its end).
     func critiqueBudget(run: Int) -> CritiqueBudget {
         let gateTimeout = config[ConfigKeys.critiqueRevisionGateTimeoutSeconds]
-        let gateCount = max(1, RevisionGates(resolved: config).gates.count)
-        return CritiqueBudget(
+        // What the revision's gates may take together: each its own time limit, or the loop's for one naming none.
+        let gatesTimeout = max(
+            gateTimeout,
+            RevisionGates(resolved: config).gates.reduce(0) { $0 + ($1.timeoutSeconds ?? gateTimeout) }
+        )
+        var hooks = CritiqueBudget(
             reserveCritic: { [self] key in try await self.reserveCriticRun("run-\(run)-\(key)") },
             chargeCritic: { [self] key, usage, seconds in
                 let reported = BudgetCheck.usage(usage, seconds: seconds)
@@ -156,13 +189,15 @@ extension JobRunner {
                 if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
             },
             reserveGates: { [self] key in
-                try await self.reserveGateRun("run-\(run)-\(key)", timeout: gateTimeout * gateCount)
+                try await self.reserveGateRun("run-\(run)-\(key)", timeout: gatesTimeout)
             },
             chargeGates: { [self] key, seconds in
                 let charged = try await self.charge("run-\(run)-\(key)", usage: [.seconds: seconds])
                 if !charged.isEmpty { try self.record(charged, after: .critique(run: run)) }
             }
         )
+        hooks.warn = { [self] sentence in self.progress("  warning: budget: \(sentence)") }
+        return hooks
     }
 
     /// Charges task run `key` what its outcome reports and the wall time it took; returns the events to record

@@ -172,10 +172,11 @@ extension JobRunner {
         let adopting = TaskRun.recorded(at: files.result) != nil
         var timeout = config[ConfigKeys.agentTimeoutSeconds]
         var reserved: [JobEvent] = []
+        var budgetStop: String?
         if adopting {
             await budget.adopt(taskBudgetKey(id))
         } else {
-            (timeout, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
+            (timeout, budgetStop, reserved) = try await reserveTaskRun(taskBudgetKey(id), timeout: timeout)
         }
         let name = plan.branch(of: id)
         let startPoint: OID
@@ -224,7 +225,7 @@ extension JobRunner {
             "TOLLGATE_OUTCOME": files.outcome.path,
             "TOLLGATE_WORKSPACE": path.path,
         ]
-        let invocation = AgentInvocation(
+        var invocation = AgentInvocation(
             command: config[ConfigKeys.agentCommand],
             environment: environment,
             directory: path,
@@ -234,6 +235,7 @@ extension JobRunner {
             graceSeconds: config[ConfigKeys.agentGraceSeconds],
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
+        invocation.budgetStop = budgetStop
         let how =
             condemned
             ? "is not run again (it fails: its agent ran when the plan's branches were changed)"

@@ -113,13 +113,13 @@ extension JobRunner {
             let gate = gates[index]
             // Checked against every hard cap before it starts, charged its wall time after (DESIGN §11).
             let budgetKey = "run-\(run)-rev-\(revision)-gate-\(index + 1)"
-            try await reserveGateRun(
+            let deadline = try await reserveGateRun(
                 budgetKey,
                 timeout: gate.timeoutSeconds ?? GateSpec.defaultVerifyTimeoutSeconds
             )
             await post(GateReport.started(gate), on: commit.hex)
             progress("  gate \(gate.name): \(gate.command)")
-            let result = try await Blocking.run { try runner.run(gateAt: index, context) }
+            let result = try await Blocking.run { try runner.run(gateAt: index, context, budget: deadline) }
             let charged = try await charge(budgetKey, usage: [.seconds: Double(result.durationMs) / 1000])
             try record(charged + machine.gateFinished(result, commit: commit.hex), after: .verify(run: run))
             try FaultPoint.afterGate.trip()

@@ -105,16 +105,15 @@ public final class GiteaTestServer: Sendable {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = [
-            "python3", Self.scriptURL.path, "--root", root.path, "--version", version,
+            Self.scriptURL.path, "--root", root.path, "--version", version,
             "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
         ]
         if verbose { arguments.append("--verbose") }
         if let rootURL { arguments += ["--root-url", rootURL] }
         if let mergeCheckDelay { arguments += ["--merge-check-delay", "\(mergeCheckDelay)"] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
-        process.arguments = arguments
+        Python.configure(process, arguments: arguments)
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

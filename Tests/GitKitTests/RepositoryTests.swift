@@ -69,6 +69,35 @@ struct RepositoryTests {
         #expect(try repository.changedPaths(from: first, to: second) == ["a.txt", "b.txt", "dir/c.txt"])
     }
 
+    @Test func committingSomeFilesStagesThemAloneAndLeavesTheRestAsItIs() throws {
+        let (directory, repository) = try Fixture.repository()
+        try Fixture.write(["a.txt": "alpha", "b.txt": "beta", "dir/c.txt": "gamma"], in: directory)
+        let first = try Fixture.commitAll(repository, "first")
+        try Fixture.write(["a.txt": "alpha 2", "b.txt": "beta 2", "dir/new.txt": "new"], in: directory)
+        try FileManager.default.removeItem(at: directory.url.appendingPathComponent("dir/c.txt"))
+
+        let second = try #require(
+            try repository.commitFiles(
+                ["a.txt", "dir/c.txt", "dir/new.txt", "never.txt"],
+                message: "some",
+                author: Fixture.author,
+                committer: Fixture.committer
+            )
+        )
+        #expect(try repository.commitInfo(second).parents == [first])
+        #expect(try repository.branchTip("main") == second)
+        #expect(try repository.filePaths(at: second) == ["a.txt", "b.txt", "dir/new.txt"])
+        #expect(try repository.fileContents("a.txt", at: second) == Data("alpha 2".utf8))
+        // b.txt was not named: its change is still only in the working tree.
+        #expect(try repository.fileContents("b.txt", at: second) == Data("beta".utf8))
+        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == " M b.txt")
+        // Nothing named changed: no commit.
+        #expect(
+            try repository.commitFiles(["a.txt"], message: "none", author: Fixture.author, committer: Fixture.author)
+                == nil
+        )
+    }
+
     @Test func reportsNothingToCommit() throws {
         let (directory, repository) = try Fixture.repository()
         #expect(
@@ -119,7 +148,8 @@ struct RepositoryTests {
         )
 
         try directory.write("y\n", to: "y.txt")
-        let before = Date()
+        // Commit times have whole seconds: the stamp lies between the second before the commit and the one after.
+        let before = Date().addingTimeInterval(-1)
         let now = try #require(
             try repository.commitWorkingTree(
                 message: "now",
@@ -128,7 +158,7 @@ struct RepositoryTests {
             )
         )
         let stamped = try #require(try repository.commitInfo(now).author.date)
-        #expect(abs(stamped.timeIntervalSince(before)) < 5)
+        #expect(stamped >= before && stamped <= Date().addingTimeInterval(1))
     }
 
     // MARK: - Branches and checkout

@@ -51,9 +51,7 @@ struct ChildProcessTests {
             timeoutSeconds: 1,
             graceSeconds: 1
         )
-        let started = ContinuousClock.now
         #expect(try process.run() == .timedOut(seconds: 1))
-        #expect(ContinuousClock.now - started < .seconds(10))
         Thread.sleep(forTimeInterval: 3)
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }

@@ -263,6 +263,8 @@ struct StateStoreTests {
             throw GitCLI.Failure(description: "job.json or config.json is not an object")
         }
         document["version"] = 2
+        // The layouts before version 3 also gave the machine's state a version of its own, which readers ignore.
+        document["job"] = (document["job"] as? [String: Any]).map { $0.merging(["version": 1]) { $1 } }
         document["config"] = resolved
         let version2 = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
         let reviews = Data(try job.git(["show", "tollgate/state:reviews.json"]).utf8)
@@ -291,6 +293,8 @@ struct StateStoreTests {
             throw GitCLI.Failure(description: "job.json is not an object")
         }
         document["version"] = 1
+        // The layouts before version 3 also gave the machine's state a version of its own, which readers ignore.
+        document["job"] = (document["job"] as? [String: Any]).map { $0.merging(["version": 1]) { $1 } }
         document["eventCount"] = nil
         document["config"] = try JSONSerialization.jsonObject(
             with: Data(try job.git(["show", "tollgate/state:config.json"]).utf8)

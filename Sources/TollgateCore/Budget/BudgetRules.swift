@@ -154,10 +154,10 @@ public enum BudgetRules {
     }
 
     /// The agent's timeout under `budget.seconds.hard`: what is left of it, if less than `seconds`.
+    ///
+    /// The job's scope of ``BudgetTimeLimit/limiting(_:under:)``, the one rule every run's limit comes from.
     public static func timeout(_ seconds: Int, caps: BudgetCaps, account: BudgetAccount) -> Int {
-        guard let cap = caps.hard[.seconds] else { return seconds }
-        let left = cap - (account.spent[.seconds] ?? 0) - (account.reservedTotal[.seconds] ?? 0)
-        return max(0, min(seconds, Int(left.rounded(.down))))
+        BudgetTimeLimit.limiting(seconds, under: [.init(capKeys: "budget.", caps: caps, account: account)]).seconds
     }
 
     /// The day a project ledger's spend is counted in: `2026-12-03`, in UTC.

@@ -297,7 +297,9 @@ public enum ConfigKeys {
         "budget.seconds.hard",
         0...Int.max,
         default: 0,
-        doc: "Seconds of agent, critic and gate runs the job may never pass; shortens the agent's timeout; 0 is none."
+        doc:
+            "Seconds of agent, critic and gate runs the job may never pass; shortens each run's timeout to what is "
+            + "left; 0 is none."
     )
     public static let budgetProject = Setting<String>.text(
         "budget.project",

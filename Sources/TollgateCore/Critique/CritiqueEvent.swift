@@ -188,6 +188,8 @@ public enum CritiqueEvent: Sendable, Equatable, Codable {
         case round
         /// The run took longer than `totalTimeoutSeconds`.
         case total
+        /// The run took longer than a hard seconds cap of the budget left it (less than `totalTimeoutSeconds`).
+        case budget
     }
 
     // MARK: - Codable

@@ -40,6 +40,10 @@ public struct CritiqueWarning: Sendable, Equatable, Codable, CustomStringConvert
         /// The kept artifact failed a lint check (a `TODO` marker, placeholder text, a broken relative
         /// link). The engine raises these, not the parser; ``CritiqueWarning/lint(_:line:)`` makes one.
         case lint
+        /// A hard seconds cap of the budget left the critic less than its total timeout, and the run was stopped
+        /// there. The engine raises it, just before `timed_out` with scope `budget`; `detail` names the cap and the
+        /// command that raises it.
+        case budget
     }
 
     /// What went wrong.

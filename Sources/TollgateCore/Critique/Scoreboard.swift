@@ -90,7 +90,8 @@ public struct Scoreboard: Sendable, Equatable {
         case .degraded(let error):
             return self.stopped(.degraded(error), reason: "the critique stream is unusable: \(error)")
         case .timedOut(let scope):
-            return self.stopped(.timedOut(scope), reason: "the \(scope.rawValue) timeout ran out")
+            let reason = scope == .budget ? "the budget's seconds ran out" : "the \(scope.rawValue) timeout ran out"
+            return self.stopped(.timedOut(scope), reason: reason)
         case .interrupted:
             return self.stopped(.interrupted, reason: "a user interrupted the run")
         case .processFailed(let status):
@@ -321,8 +322,15 @@ public struct Scoreboard: Sendable, Equatable {
             case .timedOut(let scope):
                 status = .timedOut
                 kept = self.fallbackRound
-                let seconds = scope == .round ? self.config.roundTimeoutSeconds : self.config.totalTimeoutSeconds
-                cause = "the \(scope.rawValue) timeout (\(seconds) s) ran out; " + self.fallbackCause(kept)
+                switch scope {
+                case .round, .total:
+                    let seconds = scope == .round ? self.config.roundTimeoutSeconds : self.config.totalTimeoutSeconds
+                    cause = "the \(scope.rawValue) timeout (\(seconds) s) ran out; " + self.fallbackCause(kept)
+                case .budget:
+                    // The engine's warning just before it names the cap and the command that raises it.
+                    let stop = self.warnings.last { $0.kind == .budget }?.detail ?? "the budget's seconds ran out"
+                    cause = stop + "; " + self.fallbackCause(kept)
+                }
             case .degraded(let error):
                 status = .degraded
                 degradedReason = error

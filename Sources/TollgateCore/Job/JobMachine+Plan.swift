@@ -197,7 +197,10 @@ extension JobMachine {
             failures += plan.failureLines
         }
         let results = state.verification?.results ?? []
-        failures += results.filter { !$0.passed }.map { "gate `\($0.name)` failed (\($0.outcome))" }
+        failures += results.filter { !$0.passed }.map { result in
+            // A gate the budget stopped says which cap did and how to raise it.
+            "gate `\(result.name)` failed (\(result.outcome))" + (result.budgetStop.map { ": " + $0 } ?? "")
+        }
         state.verification?.failures = failures
         let passed = results.filter(\.passed).count
         var data = ["gates": "\(passed)/\(results.count) passed"]

@@ -1,11 +1,8 @@
-/// A job's state as the state branch keeps it in `job.json` (with the resolved configuration beside it).
+/// The job machine's state, which the state branch keeps in `job.json`.
 ///
-/// Versioned: readers look at `version` first. Collections are kept sorted so the file diffs cleanly.
+/// It carries no version of its own: the file's one `version` is the document's (`JobDocument` in the engine),
+/// read before anything else. Collections are kept sorted so the file diffs cleanly.
 public struct JobState: Codable, Sendable, Equatable {
-    /// The version this build writes and reads.
-    public static let currentVersion = 1
-
-    public var version: Int
     public var id: String
     public var description: String
     public var expert: String?
@@ -63,7 +60,6 @@ public struct JobState: Codable, Sendable, Equatable {
         reviewHost: ReviewHostKind,
         maxPhases: Int
     ) {
-        self.version = Self.currentVersion
         self.id = id
         self.description = description
         self.expert = expert

@@ -99,6 +99,7 @@ public struct GateReport: Sendable, Equatable, Codable {
         for result in failed {
             lines += ["", "## \(result.name): \(result.outcome)", ""]
             if let startError = result.startError { lines += [startError, ""] }
+            if let budgetStop = result.budgetStop { lines += [budgetStop, ""] }
             if result.outputTail.isEmpty {
                 lines.append("No output.")
             } else {

@@ -24,6 +24,9 @@ public struct GateResult: Sendable, Equatable, Codable {
     public var outputBytes: Int
     /// Why it could not start, when it could not.
     public var startError: String?
+    /// When it ran past a time limit that a hard seconds cap set (shorter than its own timeout): the sentence that
+    /// says the budget stopped it, naming the cap and the command that raises it (DESIGN §11).
+    public var budgetStop: String?
 
     /// Creates a result.
     public init(
@@ -57,6 +60,7 @@ public struct GateResult: Sendable, Equatable, Codable {
     /// How it ended, in words: `passed`, `exit 1`, `timed out after 600 s`, `killed by signal 9`, `did not start`.
     public var outcome: String {
         if passed { return "passed" }
+        if timedOut, budgetStop != nil { return "stopped by the budget after \(timeoutSeconds) s" }
         if timedOut { return "timed out after \(timeoutSeconds) s" }
         if startError != nil { return "did not start" }
         if let signal { return "killed by signal \(signal)" }

@@ -22,6 +22,9 @@ public struct AgentInvocation: Sendable, Equatable {
     public var graceSeconds: Int
     /// Where the agent's process group is recorded while it runs (DESIGN §5); nil keeps no record.
     public var runtimeRecord: URL?
+    /// When a hard seconds cap shortened ``timeoutSeconds``: the sentence a run stopped there fails with (the budget
+    /// stopped it, the cap, the command that raises it); nil when the timeout is the agent's own.
+    public var budgetStop: String?
 
     public init(
         command: String,

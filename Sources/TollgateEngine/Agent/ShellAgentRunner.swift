@@ -65,6 +65,8 @@ public struct ShellAgentRunner: AgentRunner {
             report.failure =
                 "the agent command is not executable: `\(invocation.command)` (the shell exited 126). "
                 + "Check its permissions; log: \(invocation.logFile.path)"
+        case .timedOut where invocation.budgetStop != nil:
+            report.failure = (invocation.budgetStop ?? "") + "; log: \(invocation.logFile.path)"
         case .timedOut(let seconds):
             report.failure =
                 "the agent did not finish within agent.timeoutSeconds (\(seconds) s) and was stopped. "

@@ -44,33 +44,38 @@ struct BatchBudget: Sendable {
             account: account,
             job: BatchSettings.worktreeName(batch),
             root: root,
-            environment: environment
-        ) { refusal, scope, seconds in
-            BudgetCheck.batchBlockMessage(
-                refusal,
-                scope: scope,
-                reservationKeys: keys,
-                secondsNeeded: seconds,
-                goOn: goOn
-            )
-        }
+            environment: environment,
+            refusalMessage: { refusal, scope, seconds in
+                BudgetCheck.batchBlockMessage(
+                    refusal,
+                    scope: scope,
+                    reservationKeys: keys,
+                    secondsNeeded: seconds,
+                    goOn: goOn
+                )
+            },
+            raiseCommand: goOn
+        )
     }
 
     /// Whether runs are reserved and charged at all (a cap is set, or a project named).
     var reserves: Bool { settings.isCapped || settings.project != nil }
 
-    /// Reserves run `key` before it starts.
+    /// Reserves critic or reviser run `key` before it starts (`critique.reserve.*` or `agent.reserve.*`, and under
+    /// `budget.seconds.hard` the seconds its `timeout` may take, shortened to what is left, so runs going at once
+    /// never together pass the cap); returns the run's deadline, nil when nothing is reserved.
     ///
-    /// - Parameter secondsNeeded: the run's timeout, to size the raised cap a seconds refusal suggests.
-    /// - Throws: ``Blocked`` when a hard cap would be crossed or cannot be checked.
-    func reserve(_ key: String, for run: Run, secondsNeeded: Int) async throws(Blocked) {
-        let reservation = run == .critic ? settings.critiqueReservation : settings.agentReservation
-        if case .blocked(let message, _, _) = await budget.reserve(
+    /// - Throws: ``Blocked`` when a hard cap would be crossed or cannot be checked, or less than a second is left.
+    func reserveTimed(_ key: String, for run: Run, timeout: Int) async throws(Blocked) -> BudgetDeadline? {
+        let (admission, deadline) = await budget.reserve(
             key,
-            reservation: reservation,
-            secondsNeeded: secondsNeeded
-        ) {
-            throw Blocked(message: message)
+            reservation: run == .critic ? settings.critiqueReservation : settings.agentReservation,
+            holdingSecondsOf: timeout
+        )
+        switch admission {
+        case .uncapped: return nil
+        case .blocked(let message, _, _): throw Blocked(message: message)
+        case .admitted: return deadline
         }
     }
 

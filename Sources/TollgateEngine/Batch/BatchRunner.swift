@@ -109,7 +109,6 @@ public struct BatchRunner: Sendable {
             branch: BatchSettings.branch(settings.batch),
             from: baseOID
         )
-        let worktree = try Repository.open(at: worktreePath)
         let store = BatchStore(root: worktreePath, batch: settings.batch)
         let logs = repository.gitDirectory.appendingPathComponent("tollgate/batch-\(settings.batch)", isDirectory: true)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -130,7 +129,12 @@ public struct BatchRunner: Sendable {
         ) { assignment in goOn(batch, assignment) }
         try store.writeSettings(settings)
         try store.writeSummary(summary)
-        try commit(worktree, "Batch \(settings.batch): \(summary.units.count) unit(s) to critique", settings.batch)
+        try commit(
+            worktreePath,
+            store.recordPaths,
+            "Batch \(settings.batch): \(summary.units.count) unit(s) to critique",
+            settings.batch
+        )
 
         var progress = BatchProgress()
         let pending = summary.units.filter { !$0.state.isFinished }.map(\.unit)
@@ -171,15 +175,36 @@ public struct BatchRunner: Sendable {
         }
         try await withThrowingTaskGroup(of: BatchUnitCritic.Outcome.self) { group in
             var next = pending.makeIterator()
+            // Units whose first critic was refused while others ran: they wait for a running one to be charged.
+            var waiting: [String] = []
+            var running = 0
             func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
-                guard ProcessGroups.interruption == nil, summary.blocked == nil, let unit = next.next() else { return }
+                guard ProcessGroups.interruption == nil, summary.blocked == nil else { return }
+                let unit: String
+                if !waiting.isEmpty {
+                    unit = waiting.removeFirst()
+                } else if let fresh = next.next() {
+                    unit = fresh
+                } else {
+                    return
+                }
                 report(progress.unitChanged(unit, to: .running))
                 let waited = BatchUnitCritic.milliseconds(ContinuousClock.now - queuedAt)
                 telemetry.record(.critiqueQueueTime, Double(waited), phase: nil)
+                running += 1
                 group.addTask { try await critic.critique(unit) }
             }
             for _ in 0..<max(settings.jobs, 1) { start(&group) }
             while let outcome = try await group.next() {
+                running -= 1
+                if outcome.line == nil, outcome.blocked != nil, running > 0 {
+                    // Refused while other units hold part of the budget: what they report may leave room, so the unit
+                    // waits (as a plan's tasks do); it is blocked only when it is refused with nothing running.
+                    for warning in outcome.warnings { request.warning(warning) }
+                    waiting.append(outcome.unit)
+                    report(progress.unitChanged(outcome.unit, to: .queued))
+                    continue
+                }
                 for warning in outcome.warnings { request.warning(warning) }
                 if summary.blocked == nil, let blocked = outcome.blocked { summary.blocked = blocked }
                 summary.budget = await budget.account()
@@ -189,7 +214,8 @@ public struct BatchRunner: Sendable {
                     summary.record(line)
                     try store.writeSummary(summary)
                     try commit(
-                        worktree,
+                        worktreePath,
+                        store.unitPaths(outcome),
                         "Batch \(settings.batch): \(line.unit) \(line.state.words)",
                         settings.batch,
                         unit: line.unit
@@ -203,16 +229,30 @@ public struct BatchRunner: Sendable {
                     // Interrupted: nothing of it is kept, the unit stays queued for a resume.
                     report(progress.unitChanged(outcome.unit, to: .queued))
                 }
-                start(&group)
+                // Fill every free slot: the one this unit left, and any a waiting unit left.
+                while running < max(settings.jobs, 1), summary.blocked == nil, ProcessGroups.interruption == nil {
+                    let before = running
+                    start(&group)
+                    if running == before { break }
+                }
             }
-            // Blocked: the units never started are blocked too, and the summary says why, on the branch.
+            // Blocked: the units never started (or waiting) are blocked too, and the summary says why, on the branch.
             if summary.blocked != nil {
+                for unit in waiting {
+                    summary.record(BatchSummary.Unit(unit: unit, state: .blocked))
+                    report(progress.unitChanged(unit, to: .blocked))
+                }
                 while let unit = next.next() {
                     summary.record(BatchSummary.Unit(unit: unit, state: .blocked))
                     report(progress.unitChanged(unit, to: .blocked))
                 }
                 try store.writeSummary(summary)
-                try commit(worktree, "Batch \(settings.batch): blocked by a budget", settings.batch)
+                try commit(
+                    worktreePath,
+                    store.summaryPaths,
+                    "Batch \(settings.batch): blocked by a budget",
+                    settings.batch
+                )
             }
         }
         // The share of the units this run finished whose critique was accepted (shipped).
@@ -308,9 +348,25 @@ public struct BatchRunner: Sendable {
         }
     }
 
-    private func commit(_ worktree: Repository, _ message: String, _ batch: String, unit: String? = nil) throws {
+    /// Commits `paths` of the worktree at `worktree` (the files the batch just wrote) through a repository opened for
+    /// this commit alone.
+    ///
+    /// libgit2 keeps every tree and commit a repository looked up in its object cache (up to 256 MB by default) until
+    /// the repository is freed, and writing the index's tree looks up the trees of the last commit: through one
+    /// repository kept for the whole batch, that cache grew with every unit (about 7 kB a unit, issue 13's "memory
+    /// flat in the number of units" missed). A repository opened per commit (a millisecond or so) frees its cache
+    /// after each. Staging the paths alone, not the whole worktree, keeps a commit from reading every file of the
+    /// batch branch (four a unit), which made each unit's commit slower than the one before.
+    private func commit(_ worktree: URL, _ paths: [String], _ message: String, _ batch: String, unit: String? = nil)
+        throws
+    {
         var text = message + "\n\nTollgate-Batch: \(batch)"
         if let unit { text += "\nTollgate-Unit: \(unit)" }
-        try worktree.commitWorkingTree(message: text, author: Self.signature, committer: Self.signature)
+        try Repository.open(at: worktree).commitFiles(
+            paths,
+            message: text,
+            author: Self.signature,
+            committer: Self.signature
+        )
     }
 }

@@ -11,6 +11,20 @@ struct BatchStore {
 
     var folder: URL { root.appendingPathComponent(BatchSettings.folder(batch), isDirectory: true) }
 
+    /// The repository paths ``writeSummary(_:)`` writes.
+    var summaryPaths: [String] { ["summary.json", "report.md"].map { BatchSettings.folder(batch) + "/" + $0 } }
+
+    /// The repository paths ``writeSettings(_:)`` and ``writeSummary(_:)`` write.
+    var recordPaths: [String] { [BatchSettings.folder(batch) + "/batch.json"] + summaryPaths }
+
+    /// The repository paths ``writeUnit(_:)`` may write for `outcome` (those it did not write are gone), and the
+    /// summary's.
+    func unitPaths(_ outcome: BatchUnitCritic.Outcome) -> [String] {
+        let folder = BatchSettings.folder(batch) + "/units/" + outcome.unit
+        return ["transcript.ndjson", "summary.json", "report.md"].map { folder + "/" + $0 }
+            + (outcome.revised == nil ? [] : [outcome.unit]) + summaryPaths
+    }
+
     func writeSettings(_ settings: BatchSettings) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Workspace.writeAtomically(

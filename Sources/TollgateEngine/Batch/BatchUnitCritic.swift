@@ -156,7 +156,7 @@ struct BatchUnitCritic: Sendable {
         if let text { try Workspace.writeAtomically(Data(text.utf8), to: file) }
         let critiqued = try text ?? String(decoding: Data(contentsOf: file), as: UTF8.self)
         let key = "\(unit)#critic-\(iteration)"
-        try await budget.reserve(key, for: .critic, secondsNeeded: config.totalTimeoutSeconds)
+        let deadline = try await budget.reserveTimed(key, for: .critic, timeout: config.totalTimeoutSeconds)
         let usage = logs.appendingPathComponent(CritiqueLoopStore.slug(unit) + "-usage-\(iteration).json")
         try? FileManager.default.removeItem(at: usage)
         let variables = environment.merging([Self.usageVariable: usage.path]) { _, new in new }
@@ -165,7 +165,7 @@ struct BatchUnitCritic: Sendable {
         let started = clock.now
         let outcome = try await Blocking.run {
             try CritiqueRunner(config: config, environment: variables, graceSeconds: graceSeconds)
-                .run(artifact: file, directory: worktree, errorFile: errorFile)
+                .run(artifact: file, directory: worktree, errorFile: errorFile, budget: deadline)
         }
         notes.add(
             await budget.charge(
@@ -175,6 +175,8 @@ struct BatchUnitCritic: Sendable {
             )
         )
         if ProcessGroups.interruption != nil || outcome.summary.status == .interrupted { return nil }
+        // A critic the budget stopped says so, naming the cap and the command that raises it.
+        notes.add(outcome.summary.warnings.filter { $0.kind == .budget }.map { "budget: \(unit): \($0.detail)" })
         telemetry.record(.critiqueDuration, Double(outcome.latencyMs), phase: nil)
         if iteration == 0, let perKword = Self.notesPerKword(outcome.summary, text: critiqued) {
             telemetry.record(.critiqueNotesPerKword, perKword, phase: nil)
@@ -240,14 +242,16 @@ struct BatchUnitCritic: Sendable {
                 try? FileManager.default.removeItem(at: outcomeFile)
                 variables["TOLLGATE_OUTCOME"] = outcomeFile.path
                 let key = "\(unit)#reviser-\(iteration)"
-                let timeout = max(Int(remainingSeconds()), 1)
+                var timeout = max(Int(remainingSeconds()), 1)
+                let deadline: BudgetDeadline?
                 do {
-                    try await budget.reserve(key, for: .reviser, secondsNeeded: timeout)
+                    deadline = try await budget.reserveTimed(key, for: .reviser, timeout: timeout)
                 } catch {
                     blocked = error.message
                     queue += machine.stepFailed(reason: "the budget refused the reviser")
                     continue
                 }
+                if let deadline { timeout = deadline.limit.seconds }
                 let revisionStart = clock.now
                 let process = ChildProcess.shell(
                     reviser,
@@ -274,6 +278,10 @@ struct BatchUnitCritic: Sendable {
                         tokens: 0,
                         latencyMs: Self.milliseconds(clock.now - revisionStart)
                     )
+                } else if case .timedOut = termination, let stop = deadline?.stopped("the reviser") {
+                    // The budget's seconds, not the loop's time, stopped it: say which cap, and how to raise it.
+                    notes.add(["budget: \(unit): \(stop)"])
+                    queue += machine.stepFailed(reason: stop)
                 } else {
                     queue += machine.stepFailed(reason: "the reviser \(termination)")
                 }

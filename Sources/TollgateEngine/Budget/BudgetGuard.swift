@@ -39,6 +39,8 @@ actor BudgetGuard {
     /// The sentence a refusal becomes, when the caller's way to go on is not `tollgate config` and `tollgate run`
     /// (a batch's); nil for a job's.
     private let refusalMessage: RefusalMessage?
+    /// The command that sets an assignment for the runs to come, as a run the budget stopped names it.
+    private let raiseCommand: @Sendable (_ assignment: String) -> String
 
     /// Words a refusal (given its cap keys' scope, `budget.` or `budget.daily.`, and the seconds the run needs).
     typealias RefusalMessage =
@@ -49,20 +51,25 @@ actor BudgetGuard {
     ///   - environment: where the project ledger lives (`XDG_STATE_HOME`, `HOME`).
     ///   - refusalMessage: how a refusal is worded when the way to go on is not `tollgate config` then `tollgate
     ///     run` (a batch's resume); nil for a job's.
+    ///   - raiseCommand: the command that sets an assignment for the runs to come (a batch's resume); nil for a
+    ///     job's, `tollgate config DIR --set …`.
     init(
         settings: BudgetSettings,
         account: BudgetAccount,
         job: String,
         root: URL,
         environment: [String: String],
-        refusalMessage: RefusalMessage? = nil
+        refusalMessage: RefusalMessage? = nil,
+        raiseCommand: (@Sendable (_ assignment: String) -> String)? = nil
     ) {
         self.refusalMessage = refusalMessage
         self.settings = settings
         self.account = account
         self.job = job
         self.root = root
-        self.directory = ShellQuoting.quoted(root.path)
+        let directory = ShellQuoting.quoted(root.path)
+        self.directory = directory
+        self.raiseCommand = raiseCommand ?? { "tollgate config \(directory) --set \($0)" }
         self.jobPrefix = ProjectLedger.runKey(job: job, root: root, run: "")
         var ledger: ProjectLedger?
         var problem: String?
@@ -158,22 +165,22 @@ actor BudgetGuard {
     }
 
     /// Reserves run `key` like ``reserve(_:reservation:secondsNeeded:)``, holding besides the seconds it may take
-    /// under `budget.seconds.hard` (its timeout, shortened to what is left); returns the admission and that timeout.
+    /// under `budget.seconds.hard` (its timeout, shortened to what is left); returns the admission and that limit.
     ///
-    /// For runs that go at the same time (a plan's tasks): what they hold of the seconds cap is counted against each
-    /// other, so together they cannot run past it. The held seconds are released by the run's charge (its measured
-    /// wall time), or count as spent when it never reports.
+    /// For runs that go at the same time (a plan's tasks, a batch's critics): what they hold of the seconds cap is
+    /// counted against each other, so together they cannot run past it. The held seconds are released by the run's
+    /// charge (its measured wall time), or count as spent when it never reports.
     func reserve(_ key: String, reservation: [BudgetUnit: Double], holdingSecondsOf timeout: Int) -> (
-        admission: Admission, timeout: Int
+        admission: Admission, deadline: BudgetDeadline
     ) {
-        guard reserves else { return (.uncapped, timeout) }
+        guard reserves else { return (.uncapped, unlimited(timeout)) }
         let (settled, _) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
-        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settled)
-        if let refused = noSecondLeft(timeout, account: settled) { return (refused, 0) }
+        let limit = timeLimit(timeout, account: settled)
+        if let refused = noSecondLeft(timeout, account: settled) { return (refused, deadline(limit)) }
         var held = reservation
-        if settings.job.hard[.seconds] != nil { held[.seconds] = Double(left) }
+        if settings.job.hard[.seconds] != nil { held[.seconds] = Double(limit.seconds) }
         let admission = reserve(key, reservation: held, secondsNeeded: timeout)
-        return (admission, left)
+        return (admission, deadline(limit))
     }
 
     /// Checks run `key`, which spends no tokens and no dollars (a gate), against every hard cap before it starts,
@@ -183,8 +190,8 @@ actor BudgetGuard {
     /// Refused when a cap is already used up: the spend and what running work holds reach `budget.seconds.hard`,
     /// or pass a tokens or dollars cap of the job or of the project's day. Needs no reservation of those units (a
     /// gate reports none and spends none).
-    func reserveCostless(_ key: String, timeout: Int) -> (admission: Admission, timeout: Int) {
-        guard reserves else { return (.uncapped, timeout) }
+    func reserveCostless(_ key: String, timeout: Int) -> (admission: Admission, deadline: BudgetDeadline) {
+        guard reserves else { return (.uncapped, unlimited(timeout)) }
         let (settledAccount, settled) = BudgetCheck.settleAbandoned(account, live: live.subtracting([key]))
         account = settledAccount
         let held = settledAccount.reservedTotal
@@ -199,7 +206,7 @@ actor BudgetGuard {
                     reserved: holding,
                     reservation: 0
                 )
-                return (block(refusal, scope: "budget.", secondsNeeded: timeout), 0)
+                return (block(refusal, scope: "budget.", secondsNeeded: timeout), unlimited(0))
             }
         }
         if settings.project != nil, let ledger, let today = try? ledger.account() {
@@ -213,16 +220,33 @@ actor BudgetGuard {
                     reserved: held[unit] ?? 0,
                     reservation: 0
                 )
-                return (block(refusal, scope: "budget.daily.", secondsNeeded: timeout), 0)
+                return (block(refusal, scope: "budget.daily.", secondsNeeded: timeout), unlimited(0))
             }
         }
-        let left = BudgetRules.timeout(timeout, caps: settings.job, account: settledAccount)
+        let limit = timeLimit(timeout, account: settledAccount)
         if settings.job.hard[.seconds] != nil {
-            account.reserved[key] = [.seconds: Double(left)]
+            account.reserved[key] = [.seconds: Double(limit.seconds)]
         }
         live.insert(key)
-        return (.admitted(account: account, settled: settled.filter { $0 != key }), left)
+        return (.admitted(account: account, settled: settled.filter { $0 != key }), deadline(limit))
     }
+
+    /// The limit of a run of `own` seconds under every hard seconds cap: the job's (or batch's) own, and the
+    /// project's day's should it have one (its ledger keeps tokens and dollars only, so today it has none and its
+    /// ledger is not read for it).
+    private func timeLimit(_ own: Int, account: BudgetAccount) -> BudgetTimeLimit {
+        var scopes = [BudgetTimeLimit.Scope(capKeys: "budget.", caps: settings.job, account: account)]
+        if settings.daily.hard[.seconds] != nil, let today = try? ledger?.account() {
+            scopes.append(BudgetTimeLimit.Scope(capKeys: "budget.daily.", caps: settings.daily, account: today))
+        }
+        return BudgetTimeLimit.limiting(own, under: scopes)
+    }
+
+    private func deadline(_ limit: BudgetTimeLimit) -> BudgetDeadline {
+        BudgetDeadline(limit: limit, raise: raiseCommand)
+    }
+
+    private func unlimited(_ own: Int) -> BudgetDeadline { deadline(BudgetTimeLimit(seconds: own, own: own)) }
 
     /// A refusal when `budget.seconds.hard` leaves the run less than a whole second (its timeout would be 0), nil
     /// otherwise; the open reservations of runs that never reported count as spent in that figure, as in
@@ -255,6 +279,9 @@ actor BudgetGuard {
 
     /// The agent's timeout under `budget.seconds.hard`: what is left, if less than `seconds`.
     func timeout(_ seconds: Int) -> Int { BudgetRules.timeout(seconds, caps: settings.job, account: account) }
+
+    /// The deadline of a run of `seconds` under every hard seconds cap, the account as it stands.
+    func deadline(_ seconds: Int) -> BudgetDeadline { deadline(timeLimit(seconds, account: account)) }
 
     /// The project's account of today, when the job names a project whose ledger can be read.
     func projectAccount() -> BudgetAccount? { try? ledger?.account() }

@@ -99,9 +99,14 @@ public struct CritiqueRunner {
     /// Runs `config.command` over `artifact` in `directory`; the critic's stderr goes to `errorFile` (inherited when
     /// nil).
     ///
+    /// - Parameter budget: the critic's deadline under the budget (DESIGN §11): when it is shorter than the total
+    ///   timeout, the run is stopped there, and the transcript says the budget stopped it (a `budget` warning with
+    ///   the cap and the command that raises it, then `timed_out` with scope `budget`).
     /// - Throws: `EngineError.spawnFailed` when the critic cannot be started at all; everything else the critic
     ///   does is part of the outcome.
-    public func run(artifact: URL, directory: URL, errorFile: URL? = nil) throws -> Outcome {
+    public func run(artifact: URL, directory: URL, errorFile: URL? = nil, budget: BudgetDeadline? = nil) throws
+        -> Outcome
+    {
         let clock = ContinuousClock()
         let start = clock.now
         let process = try StreamingChildProcess.shell(
@@ -111,7 +116,18 @@ public struct CritiqueRunner {
             input: artifact,
             errorFile: errorFile
         )
-        let totalDeadline = start + .seconds(config.totalTimeoutSeconds)
+        // The budget's deadline, when a hard seconds cap leaves less than the total timeout.
+        let budgetStop = budget.flatMap { $0.stopped("the critic") }
+        let budgetDeadline = budget.map { start + .seconds($0.limit.seconds) }
+        let ownDeadline = start + .seconds(config.totalTimeoutSeconds)
+        let totalDeadline = budgetStop != nil ? min(ownDeadline, budgetDeadline ?? ownDeadline) : ownDeadline
+        /// The timeout that ran out at `now`: the budget's, when it set the deadline.
+        func timedOut(at now: ContinuousClock.Instant) -> [CritiqueEvent] {
+            if let budgetStop, let budgetDeadline, budgetDeadline < ownDeadline, now >= budgetDeadline {
+                return [.warning(CritiqueWarning(.budget, detail: budgetStop)), .timedOut(.budget)]
+            }
+            return [.timedOut(now >= totalDeadline ? .total : .round)]
+        }
         var roundDeadline = start + .seconds(config.roundTimeoutSeconds)
         var parser = CritiqueParser(options: CritiqueParser.Options(config))
         var scoreboard = Scoreboard(config: config)
@@ -146,7 +162,7 @@ public struct CritiqueRunner {
                     }
                 }
             case .deadline:
-                _ = feed(.timedOut(clock.now >= totalDeadline ? .total : .round))
+                for event in timedOut(at: clock.now) { _ = feed(event) }
                 process.terminate(graceSeconds: graceSeconds)
                 break reading
             case .endOfStream:
@@ -171,12 +187,12 @@ public struct CritiqueRunner {
                 case .signalled(let signal):
                     _ = feed(.processFailed(exitStatus: -Int(signal)))
                 case .timedOut:
-                    _ = feed(.timedOut(.total))
+                    for event in timedOut(at: totalDeadline) { _ = feed(event) }
                 case .interrupted:
                     _ = feed(.interrupted)
                 }
             } else if !runFinished {
-                _ = feed(.timedOut(.total))
+                for event in timedOut(at: totalDeadline) { _ = feed(event) }
             }
             process.terminate(graceSeconds: graceSeconds)  // a critic that lingers after its run, and grandchildren
         }

@@ -58,20 +58,24 @@ public struct CritiqueRequest {
 /// (the job's driver makes it `blocked`). `key` names the run within the critique (`critic-<artifact>-<iteration>`,
 /// `gates-<artifact>-<iteration>`).
 public struct CritiqueBudget {
-    /// Before critic run `key` starts: reserves `critique.reserve.*`.
-    public var reserveCritic: (_ key: String) async throws -> Void
+    /// Before critic run `key` starts: reserves `critique.reserve.*`; returns the critic's deadline under the budget
+    /// (nil: its own timeouts only).
+    public var reserveCritic: (_ key: String) async throws -> BudgetDeadline?
     /// After critic run `key` ended: charges what it wrote to `$TOLLGATE_USAGE` (nil: nothing, so its reservation)
     /// and its wall time in seconds.
     public var chargeCritic: (_ key: String, _ usage: AgentOutcome.Usage?, _ seconds: Double) async throws -> Void
-    /// Before gates run `key` start: checks every hard cap (they spend no tokens and no dollars).
-    public var reserveGates: (_ key: String) async throws -> Void
+    /// Before gates run `key` start: checks every hard cap (they spend no tokens and no dollars); returns the
+    /// seconds the budget leaves them together (nil: their own timeouts only).
+    public var reserveGates: (_ key: String) async throws -> BudgetDeadline?
     /// After gates run `key` ended: charges their wall time in seconds.
     public var chargeGates: (_ key: String, _ seconds: Double) async throws -> Void
+    /// Says a sentence about the budget to the user: a critic the budget stopped (nothing by default).
+    public var warn: (_ sentence: String) -> Void = { _ in }
 
     public init(
-        reserveCritic: @escaping (_ key: String) async throws -> Void,
+        reserveCritic: @escaping (_ key: String) async throws -> BudgetDeadline?,
         chargeCritic: @escaping (_ key: String, _ usage: AgentOutcome.Usage?, _ seconds: Double) async throws -> Void,
-        reserveGates: @escaping (_ key: String) async throws -> Void,
+        reserveGates: @escaping (_ key: String) async throws -> BudgetDeadline?,
         chargeGates: @escaping (_ key: String, _ seconds: Double) async throws -> Void
     ) {
         self.reserveCritic = reserveCritic

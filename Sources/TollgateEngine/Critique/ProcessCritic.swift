@@ -134,17 +134,19 @@ public struct ProcessCritic: PhaseCritic {
             var stepRunner = runner
             stepRunner.environment[Self.usageVariable] = usageFile.path
             let budgetKey = "critic-\(CritiqueLoopStore.slug(path))-\(index)"
-            try await request.budget?.reserveCritic(budgetKey)
+            let deadline = try await request.budget?.reserveCritic(budgetKey)
             var outcome = try stepRunner.run(
                 artifact: file,
                 directory: request.root,
-                errorFile: folder.appendingPathComponent("critic.log")
+                errorFile: folder.appendingPathComponent("critic.log"),
+                budget: deadline
             )
             try await request.budget?.chargeCritic(
                 budgetKey,
                 Self.reportedUsage(at: usageFile),
                 Double(outcome.latencyMs) / 1000
             )
+            for stop in outcome.summary.warnings where stop.kind == .budget { request.budget?.warn(stop.detail) }
             // A critic stopped because tollgate was interrupted said nothing about the artifact: nothing of it is
             // kept, so the next run critiques again instead of revising against "interrupted".
             if let signal = ProcessGroups.interruption { throw EngineError.interrupted(signal: signal) }
@@ -310,7 +312,7 @@ public struct ProcessCritic: PhaseCritic {
                 environment["TOLLGATE_PHASE"] = "\(request.phase.number)"
                 environment["TOLLGATE_PHASE_TYPE"] = request.phase.type.rawValue
                 environment["TOLLGATE_REVISION"] = "\(request.revision)"
-                let context = RevisionGates.Context(
+                var context = RevisionGates.Context(
                     root: request.root,
                     artifact: path,
                     iteration: iteration,
@@ -319,7 +321,7 @@ public struct ProcessCritic: PhaseCritic {
                     graceSeconds: graceSeconds
                 )
                 let gatesKey = "gates-\(CritiqueLoopStore.slug(path))-\(iteration)"
-                try await request.budget?.reserveGates(gatesKey)
+                context.budget = try await request.budget?.reserveGates(gatesKey)
                 let gates = try request.gates.run(context)
                 try await request.budget?.chargeGates(gatesKey, Double(gates.latencyMs) / 1000)
                 telemetry?.record(.gateDuration, Double(gates.latencyMs), phase: request.phase.number)

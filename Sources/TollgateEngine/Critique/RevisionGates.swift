@@ -66,6 +66,8 @@ public struct RevisionGates: Sendable, Equatable {
         var log: URL
         /// Seconds between SIGTERM and SIGKILL when a gate runs past its time.
         var graceSeconds: Int
+        /// The seconds the budget leaves the gates together (DESIGN §11); nil: their own timeouts only.
+        var budget: BudgetDeadline?
     }
 
     /// Runs the gates in order, up to the first that fails; returns what the loop records.
@@ -81,7 +83,8 @@ public struct RevisionGates: Sendable, Equatable {
             defaultTimeoutSeconds: timeoutSeconds,
             graceSeconds: context.graceSeconds,
             stopsAtFirstFailure: true,
-            tailBytes: Self.outputTailBytes
+            tailBytes: Self.outputTailBytes,
+            budget: context.budget
         )
         let log = context.log
         let results = try runner.run(

@@ -25,6 +25,9 @@ public struct GateRunner: Sendable {
     public var stopsAtFirstFailure: Bool
     /// How many bytes of each gate's output its result keeps.
     public var tailBytes: Int
+    /// The seconds the budget leaves the gates of one ``run(_:recorded:started:finished:)`` together (DESIGN §11):
+    /// each gate's time limit is the least of its own and what the gates before it left; nil: their own only.
+    public var budget: BudgetDeadline?
 
     /// Creates a runner.
     public init(
@@ -32,13 +35,15 @@ public struct GateRunner: Sendable {
         defaultTimeoutSeconds: Int,
         graceSeconds: Int = 5,
         stopsAtFirstFailure: Bool = false,
-        tailBytes: Int = GateRunner.defaultTailBytes
+        tailBytes: Int = GateRunner.defaultTailBytes,
+        budget: BudgetDeadline? = nil
     ) {
         self.gates = gates
         self.defaultTimeoutSeconds = defaultTimeoutSeconds
         self.graceSeconds = graceSeconds
         self.stopsAtFirstFailure = stopsAtFirstFailure
         self.tailBytes = tailBytes
+        self.budget = budget
     }
 
     /// Where the gates run and what they are told.
@@ -87,12 +92,19 @@ public struct GateRunner: Sendable {
         finished: (Int, GateResult) -> Void = { _, _ in }
     ) throws -> [GateResult] {
         var results: [GateResult] = []
+        // What the gates run now took of the budget's seconds, rounded up to whole seconds.
+        var usedSeconds = 0
         for (index, gate) in gates.enumerated() {
             if index < recorded.count, recorded[index].name == gate.name, results.count == index {
                 results.append(recorded[index])
             } else {
                 started(index, gate)
-                let result = try run(gate, context: context, log: context.log(index, gate))
+                let own = gate.timeoutSeconds ?? defaultTimeoutSeconds
+                let deadline = budget.flatMap {
+                    $0.limit.isShortened ? $0.narrowed(own: own, seconds: $0.limit.seconds - usedSeconds) : nil
+                }
+                let result = try run(gate, context: context, log: context.log(index, gate), budget: deadline)
+                usedSeconds += (result.durationMs + 999) / 1000
                 finished(index, result)
                 results.append(result)
             }
@@ -103,16 +115,39 @@ public struct GateRunner: Sendable {
 
     /// Runs the gate at `index` alone (its log is `context.log(index, gate)`): for a driver that does something
     /// between gates, such as posting commit statuses.
-    public func run(gateAt index: Int, _ context: Context) throws -> GateResult {
-        try run(gates[index], context: context, log: context.log(index, gates[index]))
+    ///
+    /// - Parameter budget: the gate's own deadline under the budget (its reservation's); nil: its own timeout.
+    public func run(gateAt index: Int, _ context: Context, budget: BudgetDeadline? = nil) throws -> GateResult {
+        let gate = gates[index]
+        let own = gate.timeoutSeconds ?? defaultTimeoutSeconds
+        let deadline = budget.flatMap { $0.limit.isShortened ? $0.narrowed(own: own, seconds: $0.limit.seconds) : nil }
+        return try run(gate, context: context, log: context.log(index, gate), budget: deadline)
     }
 
-    /// Runs one gate.
-    private func run(_ gate: GateSpec, context: Context, log: URL) throws -> GateResult {
-        let timeout = gate.timeoutSeconds ?? defaultTimeoutSeconds
+    /// Runs one gate, for at most `budget`'s seconds when given (the least of its own timeout and the budget's).
+    private func run(_ gate: GateSpec, context: Context, log: URL, budget: BudgetDeadline?) throws -> GateResult {
+        let timeout = budget?.limit.seconds ?? gate.timeoutSeconds ?? defaultTimeoutSeconds
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: log.path) { try Data().write(to: log) }
         _ = try Self.append("$ \(gate.command)\n", to: log)
+        if let budget, let cap = budget.limit.cap, timeout <= 0 {
+            // The gates before it used what the budget left: it does not start with no time at all.
+            let raised = Int((cap.value + Double(budget.limit.own)).rounded(.up))
+            let reason =
+                "the gate did not start: the budget left it no second of its own \(budget.limit.own) s timeout "
+                + "(\(cap.key) is \(Int(cap.value)) s). To give such a run its whole timeout, raise the cap: `"
+                + budget.raise("\(cap.key)=\(raised)") + "` (the spend so far is kept)"
+            _ = try Self.append("[\(reason)]\n", to: log)
+            return GateResult(
+                name: gate.name,
+                command: gate.command,
+                passed: false,
+                exitCode: nil,
+                timeoutSeconds: 0,
+                durationMs: 0,
+                startError: reason
+            )
+        }
         let offset = try Self.append("", to: log)
         var environment = context.environment
         environment["TOLLGATE_GATE"] = gate.name
@@ -160,7 +195,9 @@ public struct GateRunner: Sendable {
         switch termination {
         case .exited(let code): result.exitCode = code
         case .signalled(let signal): result.signal = signal
-        case .timedOut: result.timedOut = true
+        case .timedOut:
+            result.timedOut = true
+            result.budgetStop = budget?.stopped("the gate \(gate.name)")
         case .interrupted: break
         }
         if !result.passed { _ = try Self.append("[\(Self.ending(of: result))]\n", to: log) }
@@ -171,6 +208,7 @@ public struct GateRunner: Sendable {
     /// 600 s and was stopped`, `the gate was killed by signal 9`, `the gate could not start: …`.
     public static func ending(of result: GateResult) -> String {
         if let startError = result.startError { return startError }
+        if result.timedOut, let budgetStop = result.budgetStop { return budgetStop }
         let termination: ChildProcess.Termination =
             result.timedOut
             ? .timedOut(seconds: result.timeoutSeconds)

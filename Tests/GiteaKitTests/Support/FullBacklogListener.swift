@@ -1,4 +1,5 @@
 import Foundation
+import TollgateTestSupport
 
 /// A loopback port that listens but never accepts, with its accept queue already full, so a new connection
 /// attempt gets no answer to its SYN and runs into the client's connect timeout.
@@ -31,8 +32,7 @@ final class FullBacklogListener {
 
     init() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script]
+        Python.configure(process, arguments: ["-c", Self.script])
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateTestSupport
 
 /// A webhook receiver for tests (`Tests/GiteaServer/hook_receiver.py`): it records every delivery with its headers
 /// and body, and checks both signature headers against the secret it was started with.
@@ -35,8 +36,7 @@ final class HookReceiver {
     init(secret: String) throws {
         recordFile = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString).ndjson")
         process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scriptURL.path, secret, recordFile.path]
+        Python.configure(process, arguments: [Self.scriptURL.path, secret, recordFile.path])
         input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -109,3 +109,88 @@ extension BatchCommandTests {
         #expect(listener.acceptedConnections() == 0, "the local-only critic reached the machine's 127.0.0.1")
     }
 }
+
+/// `budget.seconds.hard` over a batch's critics (DESIGN §11), through the built executable.
+extension BatchCommandTests {
+    @Test func aCriticIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() throws {
+        try directory.write("repo/ch/slow.md", "slow\n")
+        try GitCLI.run(["add", "-A"], in: repository)
+        try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
+        // The slow unit's critic sleeps 30 s, far within its own 240 s timeout: the 2 s cap is what stops it.
+        let result = try batch("ch/slow.md", "--set", "budget.seconds.hard=2")
+        #expect(result.status == 1, "\(result)")
+        let id = try batchID(result)
+        #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 0 degraded, 1 failed"), "\(result)")
+        for words in [
+            "budget: ch/slow.md: the critic was stopped after 2 s by the budget: budget.seconds.hard (2 s) left it 2 s "
+                + "of its own 240 s timeout", "--resume \(id) --set budget.seconds.hard=240`",
+        ] {
+            #expect(result.stderr.contains(words), "'\(words)' missing from: \(result.stderr)")
+        }
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/slow.md/report.md")
+        #expect(report.contains("stopped after 2 s by the budget: budget.seconds.hard"), "\(report)")
+        // The critic's whole process group was ended.
+        let pid = try #require(
+            Int32(
+                String(contentsOf: directory.path("runs.log.pid"), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        #expect(kill(-pid, 0) == -1, "the critic stopped by the budget is still running")
+    }
+
+    @Test func aReviserIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() throws {
+        let pidFile = directory.path("reviser.pid")
+        let reviser = try directory.write("slow-reviser.sh", "echo $$ > '\(pidFile.path)'\nexec sleep 30\n")
+        // The low unit's critic is quick and below the threshold; its reviser sleeps far within the loop's time,
+        // so the 3 s cap is what stops it.
+        let result = try batch(
+            "ch/low.md",
+            "--revise",
+            "/bin/sh \(reviser.path)",
+            "--set",
+            "budget.seconds.hard=3"
+        )
+        #expect(result.status == 1, "\(result)")
+        for words in ["budget: ch/low.md: the reviser was stopped after", "by the budget: budget.seconds.hard (3 s)"] {
+            #expect(result.stderr.contains(words), "'\(words)' missing from: \(result.stderr)")
+        }
+        let id = try batchID(result)
+        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(report.contains("the reviser was stopped after"), "\(report)")
+        let pid = try #require(
+            Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
+        #expect(kill(pid, 0) == -1, "the reviser stopped by the budget is still running")
+    }
+
+    @Test func aUnitRefusedWhileOthersHoldTheBudgetWaitsForThemInsteadOfBlockingTheBatch() throws {
+        // Each critic reserves 100 tokens but reports 10: two reservations do not fit under 150 at once, so the second
+        // unit to reserve is refused while the first runs; once the first is charged its 10, both fit.
+        let cheap = try directory.write(
+            "cheap.sh",
+            """
+            usage="$TOLLGATE_USAGE"
+            \(try critic())
+            printf '{"inputTokens": 10}' > "$usage"
+
+            """
+        )
+        let result = try batch(
+            "ch/ship.md",
+            critic: "/bin/sh \(cheap.path)",
+            "--files",
+            "ch/deep/ship2.md",
+            "--jobs",
+            "2",
+            "--set",
+            "budget.tokens.hard=150",
+            "--set",
+            "critique.reserve.tokens=100"
+        )
+        #expect(result.status == 0, "a unit refused while another held the budget blocked the batch: \(result)")
+        #expect(result.stdout.contains("2 unit(s), 2 shipped"), "\(result)")
+        #expect(tokensSpent(try summary(try batchID(result))) == 20)
+        #expect(try critiqued().count == 2)
+    }
+}

@@ -197,8 +197,8 @@ struct BudgetSecondsLeftTests {
         }
         #expect(cap == "budget.seconds.hard")
         #expect(message.contains("budget.seconds.hard is 10 s"), "\(message)")
-        let (task, timeout) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
-        #expect(timeout == 0)
+        let (task, deadline) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
+        #expect(deadline.limit.seconds == 0)
         guard case .blocked = task else {
             Issue.record("a task could start with half a second left")
             return
@@ -208,8 +208,9 @@ struct BudgetSecondsLeftTests {
     @Test func aWholeSecondLeftLetsTheRunStartWithThatTimeout() async throws {
         let budget = try guarded(spentSeconds: 8.5)
         #expect(await budget.refusalForNoSecondLeft(600, runKey: "run-3") == nil)
-        let (task, timeout) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
-        #expect(timeout == 1)
+        let (task, deadline) = await budget.reserve("task-a", reservation: [:], holdingSecondsOf: 600)
+        #expect(deadline.limit.seconds == 1)
+        #expect(deadline.limit.cap?.key == "budget.seconds.hard")
         guard case .admitted(let account, _) = task else {
             Issue.record("a task with a second left was refused: \(task)")
             return

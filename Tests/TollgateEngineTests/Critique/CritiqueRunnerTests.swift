@@ -60,13 +60,11 @@ struct CritiqueRunnerTests {
             before: "echo $$ > \"\(pidFile.path)\"",
             after: "sleep 30"
         )
-        let started = ContinuousClock.now
+        // A critic left to finish would end its stream after the sleep: timed out means the limit stopped it.
         let outcome = try runner(script) { $0.roundTimeoutSeconds = 1 }.run(
             artifact: artifact,
             directory: directory.url
         )
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(5), "the runner took \(elapsed)")
         #expect(outcome.summary.status == .timedOut)
         #expect(outcome.events.last == .timedOut(.round))
         #expect(outcome.summary.shippedRound == 1)
@@ -80,12 +78,10 @@ struct CritiqueRunnerTests {
 
     @Test func stopsACriticThatRunsPastTheTotalTimeout() throws {
         let script = try CriticScript.printing(CriticScript.open, in: directory, after: "sleep 30")
-        let started = ContinuousClock.now
         let outcome = try runner(script) {
             $0.roundTimeoutSeconds = 20
             $0.totalTimeoutSeconds = 1
         }.run(artifact: artifact, directory: directory.url)
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(outcome.events.last == .timedOut(.total))
         #expect(outcome.summary.status == .timedOut)
     }
@@ -114,15 +110,15 @@ struct CritiqueRunnerTests {
         #expect(outcome.summary.shippedRound == 1)
     }
 
-    @Test func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() throws {
+    /// The background child keeps the critic's output open for ten minutes: a runner that waited for it would hit
+    /// the time limit (a bound on hanging, not a measure of speed).
+    @Test(.timeLimit(.minutes(2))) func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() throws {
         let script = try CriticScript.printing(
             CriticScript.shipping("# Plan\n"),
             in: directory,
-            before: "sleep 30 &"
+            before: "sleep 600 &"
         )
-        let started = ContinuousClock.now
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(outcome.summary.status == .shipped)
     }
 
