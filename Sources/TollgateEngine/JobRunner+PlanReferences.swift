@@ -168,13 +168,17 @@ extension JobRunner {
     /// crash too.
     private func blame(_ id: String, _ failure: String) throws {
         let file = workspace.taskFiles(phase: state.phase, task: id).blame
-        let earlier = (try? String(contentsOf: file, encoding: .utf8)).map { $0 + "; and " } ?? ""
+        let earlier = blamed(id).map { $0 + "; and " } ?? ""
         guard !earlier.contains(failure) else { return }
+        planBlames[id] = earlier + failure
         try Workspace.writeAtomically(Data((earlier + failure).utf8), to: file)
     }
 
     /// What ``guardPlanReferences(suspects:)`` blamed task `id` for, if anything.
+    ///
+    /// This run's blame counts whatever became of the file; the file carries it to a run after a crash.
     func blamed(_ id: String) -> String? {
-        try? String(contentsOf: workspace.taskFiles(phase: state.phase, task: id).blame, encoding: .utf8)
+        planBlames[id]
+            ?? (try? String(contentsOf: workspace.taskFiles(phase: state.phase, task: id).blame, encoding: .utf8))
     }
 }

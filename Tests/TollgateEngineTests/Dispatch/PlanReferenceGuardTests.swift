@@ -160,6 +160,7 @@ struct PlanReferenceGuardTests {
     @Test func whenSeveralAgentsRanEachOfTheirTasksFailsAndOneStartedLaterDoesNot() async throws {
         // b and c run at once; c's agent ends only after e started, which is after b's end was recorded.
         let latch = Latch()
+        let erased = Mutex(false)
         let plan = DispatchTests.plan(["b", "c", "e"])
         let agent = PlanAgentRunner(
             plan: plan,
@@ -171,7 +172,14 @@ struct PlanReferenceGuardTests {
                     )
                     try GitCLI.run(["update-ref", "refs/heads/phase-2-tactical", stray], in: worktree)
                 }),
-                "c": .init(act: { _ in await latch.wait() }),
+                "c": .init(act: { worktree in
+                    await latch.wait()
+                    // Blamed by now: its agent tries to escape by deleting what tollgate wrote.
+                    let blame = Self.root(of: worktree).appendingPathComponent(
+                        ".git/tollgate/tasks/phase-2-tactical/c/blame.txt"
+                    )
+                    if (try? FileManager.default.removeItem(at: blame)) != nil { erased.withLock { $0 = true } }
+                }),
                 "e": .init(act: { _ in latch.open() }),
             ]
         )
@@ -184,6 +192,7 @@ struct PlanReferenceGuardTests {
         #expect(try await job.run().isFrozen)
         let record = try #require(try job.state.plan)
         #expect(record.states == ["b": .error, "c": .error, "e": .done])
+        #expect(erased.withLock { $0 }, "c's agent found no blame to delete")
         for id in ["b", "c"] {
             let failure = try #require(record.task(id)?.failure)
             #expect(
