@@ -42,8 +42,14 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "dispatching the plan of \(state.phase)")
         }
-        // No agent of this run has run yet: what is found moved was done between two runs.
-        try guardPlanReferences(suspects: [])
+        // No agent of this run has run yet: what is found moved was done between two runs, by a person or by the
+        // agents that ran under a tollgate killed outright (an interrupted one checked before it stopped).
+        let killed = plan.tasks.filter { task in
+            task.state == .running
+                && (try? String(contentsOf: workspace.taskAgentGroupRecord(plan.branch(of: task.id)), encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == Workspace.killedAgentRecord
+        }
+        try guardPlanReferences(suspects: killed.map(\.id))
         var dispatch = DispatchMachine(
             plan: plan.todoPlan,
             maxParallel: config[ConfigKeys.dispatchMaxParallel],

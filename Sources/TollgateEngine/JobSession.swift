@@ -135,7 +135,12 @@ public final class JobSession {
                     includingPropertiesForKeys: nil
                 )) ?? []
             for record in [workspace.agentGroupRecord] + tasks.sorted(by: { $0.path < $1.path }) {
+                let text = (try? String(contentsOf: record, encoding: .utf8)) ?? ""
                 if let ended = ProcessGroups.endSurvivors(recordedAt: record) { notes.append(ended) }
+                if tasks.contains(record), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    // Its agent ran under a tollgate that never saw it end: the dispatch that goes on suspects it.
+                    try? Data((Workspace.killedAgentRecord + "\n").utf8).write(to: record)
+                }
             }
         }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)

@@ -80,6 +80,10 @@ public final class Workspace {
     /// The folder of the process group records of task agents, one file a running task.
     var taskAgentGroups: URL { privateDirectory.appendingPathComponent("agent-groups", isDirectory: true) }
 
+    /// What a task agent's record says once a command found it left by a tollgate killed while the agent ran (its
+    /// group, if still there, was ended): the dispatch that goes on holds that agent a suspect.
+    static let killedAgentRecord = "killed"
+
     /// The record of a task agent's process group while it runs.
     func taskAgentGroupRecord(_ name: String) -> URL {
         file("agent-groups/\(name)")

@@ -124,4 +124,28 @@ struct DispatchInterruptTests {
         let starts = try String(contentsOf: capture.appendingPathComponent("starts.log"), encoding: .utf8)
         #expect(starts.split(separator: "\n").sorted() == ["b", "c"], "an agent ran again: \(starts)")
     }
+
+    /// The same with tollgate killed outright (SIGKILL), so nothing checked before it went: the next command ends the
+    /// agents it left, and the dispatch that goes on holds them the suspects, not whoever came between.
+    @Test func aTollgateKilledOutrightLeavesItsRunningAgentsTheSuspects() throws {
+        let (job, capture) = try Self.job("dispatch-kill-hostile", hostile: true)
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        _ = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
+        kill(running.pid, SIGKILL)
+        _ = running.wait(timeout: 30)
+        try Data().write(to: capture.appendingPathComponent("fast"))
+        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        #expect(rerun.status == 3, "the failed plan freezes: \(rerun)")
+        #expect(rerun.stderr.contains("left running by a tollgate that was killed"), "\(rerun)")
+        #expect(rerun.stdout.contains("while the agents of tasks b, c ran: moved phase-2-tactical"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("task b is not run again"), "\(rerun.stdout)")
+        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["status"] as? String } == ["error", "error"])
+        let starts = try String(contentsOf: capture.appendingPathComponent("starts.log"), encoding: .utf8)
+        #expect(starts.split(separator: "\n").sorted() == ["b", "c"], "an agent ran again: \(starts)")
+        #expect(
+            try job.git("rev-parse", "phase-2-tactical")
+                != job.git("rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical")
+        )
+    }
 }
