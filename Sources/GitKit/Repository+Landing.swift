@@ -31,12 +31,17 @@ extension Repository {
     ///   unmoved.
     /// - `target` moves only by compare-and-swap from the tip that was merged: if it moved meanwhile, the call throws
     ///   `isModified` and the working tree is put back; call again to merge with the new tip.
+    /// - With `expectedTip`, that commit is `target`'s tip as far as the caller knows, and the one merged and swapped
+    ///   from: a `target` moved by someone else throws `isModified` instead of being merged with. With `branchTip`,
+    ///   that commit is the branch's work, wherever the branch points now.
     ///
     /// The branch is kept.
     public func land(
         branch: String,
         startedAt base: OID,
         onto target: String,
+        expectedTip: OID? = nil,
+        branchTip recordedTip: OID? = nil,
         message: String,
         trailerKey: String,
         trailerValue: String,
@@ -44,10 +49,19 @@ extension Repository {
         committer: Signature
     ) throws(GitError) -> LandingResult {
         let operation = "land \(branch) on \(target)"
-        guard let ours = try branchTip(target) else {
+        guard let current = try branchTip(target) else {
             throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no branch named \(target)", operation: operation)
         }
-        guard let theirs = try branchTip(branch) else {
+        let ours = expectedTip ?? current
+        if ours != current {
+            throw GitError(
+                code: GIT_EMODIFIED.rawValue,
+                message: "\(target) is at \(current), not at \(ours)",
+                operation: operation
+            )
+        }
+        let tip: OID? = if let recordedTip { recordedTip } else { try branchTip(branch) }
+        guard let theirs = tip else {
             throw GitError(code: GIT_ENOTFOUND.rawValue, message: "no branch named \(branch)", operation: operation)
         }
         if let landed = try commitCarrying(trailerKey, trailerValue, from: ours, downTo: base, operation: operation) {
@@ -83,6 +97,22 @@ extension Repository {
             operation: operation
         )
         return .landed(landed, fastPath: fastPath)
+    }
+
+    /// Moves branch `target` from `old` to `new` by compare-and-swap, as ``land(branch:startedAt:onto:expectedTip:branchTip:message:trailerKey:trailerValue:author:committer:)``
+    /// moves it: when HEAD is on `target`, the working tree and index follow first (a safe checkout against `old`'s
+    /// tree, so a file changed since is kept and stops the move with `isConflict`, `target` unmoved).
+    ///
+    /// It puts back a branch someone else moved: `old` is where they left it, `new` where it belongs.
+    public func moveBranch(_ target: String, from old: OID, to new: OID, reflog: String) throws(GitError) {
+        let operation = "move \(target)"
+        try move(
+            target,
+            from: (old, try treeID(ofCommit: old)),
+            to: (new, try treeID(ofCommit: new)),
+            reflog: reflog,
+            operation: operation
+        )
     }
 
     /// The value of trailer `key` in a commit message (the last one when it is given twice), nil when it has none.

@@ -27,12 +27,14 @@ struct PlanStatus: Encodable {
     /// A task as `status --json` shows it: every key present, `null` where there is no value yet.
     struct TaskEntry: Encodable {
         var task: PlanProgress.Task
+        /// Recorded running, but its agent is gone: shown as `interrupted`.
+        var interrupted = false
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(task.id, forKey: .id)
             try container.encode(task.title, forKey: .title)
-            try container.encode(task.status, forKey: .status)
+            try container.encode(interrupted ? PlanProgress.interrupted : task.status.rawValue, forKey: .status)
             try container.encode(task.dependsOn, forKey: .dependsOn)
             try container.encode(task.branch, forKey: .branch)
             try container.encode(task.commit, forKey: .commit)  // null until it landed
@@ -52,12 +54,14 @@ struct PlanStatus: Encodable {
     var failures: [String]
 
     /// The plan and gates of `state`; nil when no plan was dispatched and no gate ran.
-    init?(_ state: JobState) {
+    ///
+    /// The tasks in `interrupted` are recorded running with their agents gone (``JobSession/interruptedTasks``).
+    init?(_ state: JobState, interrupted: Set<String> = []) {
         let verification = state.verification
         if let plan = state.plan {
             status = plan.status.rawValue
             phase = plan.phase.number
-            tasks = plan.progress.tasks.map(TaskEntry.init)
+            tasks = plan.progress.tasks.map { TaskEntry(task: $0, interrupted: interrupted.contains($0.id)) }
         } else if let verification {
             status =
                 verification.isFinished ? (verification.failures?.isEmpty == true ? "verified" : "failed") : "verifying"
@@ -74,13 +78,20 @@ struct PlanStatus: Encodable {
     }
 
     /// The lines `tollgate status` prints, indented under the job's.
-    static func lines(_ state: JobState) -> [String] {
-        guard let plan = PlanStatus(state) else { return [] }
+    static func lines(_ state: JobState, interrupted: Set<String> = []) -> [String] {
+        guard let plan = PlanStatus(state, interrupted: interrupted) else { return [] }
         var lines: [String] = []
         if let record = state.plan {
             let what = record.phase == state.phase ? "" : " of \(record.phase)"
             lines.append("  plan\(what): \(plan.status), \(record.progress.summary) tasks landed on \(record.branch)")
-            lines += record.progress.table().split(separator: "\n").map { "    " + $0 }
+            lines += record.progress.table(interrupted: interrupted).split(separator: "\n").map { "    " + $0 }
+            if !interrupted.isEmpty {
+                let agents = interrupted.count == 1 ? "its agent is gone" : "their agents are gone"
+                lines.append(
+                    "  interrupted: \(interrupted.sorted().joined(separator: ", ")) (recorded running, \(agents); "
+                        + "the next run starts \(interrupted.count == 1 ? "it" : "them") again)"
+                )
+            }
         }
         if !plan.gates.isEmpty {
             let passed = plan.gates.filter(\.passed).count

@@ -55,8 +55,8 @@ enum RunCommand {
             let path = ShellQuoting.quoted(directory.path)
             if let signal = ProcessGroups.interruption {
                 output.err(
-                    "tollgate: interrupted (\(ProcessGroups.name(of: signal))): the agent was stopped and every finished "
-                        + "step is recorded; `tollgate run \(path)` goes on."
+                    "tollgate: interrupted (\(ProcessGroups.name(of: signal))): \(stoppedAgents(session)) and every "
+                        + "finished step is recorded; `tollgate run \(path)` goes on."
                 )
                 return .interrupted(by: signal)
             }
@@ -67,6 +67,18 @@ enum RunCommand {
                 output.err("fix the cause, then `tollgate run \(path)` continues from the step that failed.")
             }
             return .failure
+        }
+    }
+
+    /// Who was stopped by the interruption: the agents of the tasks still recorded running (each was stopped with
+    /// it), or the agent.
+    static func stoppedAgents(_ session: JobSession) -> String {
+        guard let state = try? session.state, let plan = state.currentPlan else { return "the agent was stopped" }
+        let stopped = plan.tasks.filter { $0.state == .running }.map(\.id)
+        switch stopped.count {
+        case 0: return "the agent was stopped"
+        case 1: return "the agent of task \(stopped[0]) was stopped"
+        default: return "the agents of tasks \(stopped.joined(separator: ", ")) were stopped"
         }
     }
 

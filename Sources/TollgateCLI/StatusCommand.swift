@@ -21,6 +21,7 @@ enum StatusCommand {
         }
         let state = try session.state
         let process = session.isClone ? nil : session.workingProcess
+        let interrupted = session.interruptedTasks
         var command = nextCommand(state, directory: directory, working: process != nil)
         if session.isClone {
             command =
@@ -31,6 +32,7 @@ enum StatusCommand {
         }
         if json {
             var status = Status(state: state)
+            status.plan = PlanStatus(state, interrupted: interrupted)
             status.nextCommand = command
             status.process = process.map { Status.Process(pid: Int($0), log: session.latestAgentLog?.path) }
             status.budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
@@ -60,7 +62,7 @@ enum StatusCommand {
             output.out("  \(critique.line)")
             output.out("  \(critique.loopLine)")
         }
-        for line in PlanStatus.lines(state) { output.out(line) }
+        for line in PlanStatus.lines(state, interrupted: interrupted) { output.out(line) }
         if let failure = state.failure { output.out("  failure: \(failure)") }
         let budget = try session.budgetStatus(environment: ProcessInfo.processInfo.environment)
         if let blocked = budget.blocked { output.out("  blocked: \(blocked)") }
@@ -72,8 +74,8 @@ enum StatusCommand {
             output.out("  working now: \(pid)\(log)")
         } else if state.status == .running {
             output.out(
-                "  no tollgate process works on it: the last one stopped mid-step (killed or crashed); "
-                    + "nothing is lost"
+                "  no tollgate process works on it: the last one stopped mid-step (interrupted, killed or "
+                    + "crashed); nothing is lost"
             )
         }
         if let command { output.out("next: \(command)") }

@@ -17,6 +17,9 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongHost(host: ReviewHostKind, location: String)
     case mergeConflict(branch: String, paths: [String])
     case dirtyWorkspace(path: String, during: String)
+    /// While a plan was dispatched, something (a task's agent, a person) changed files in the main working tree,
+    /// where no task works and tollgate commits nothing: they are left where they are.
+    case strayChanges(path: String, paths: [String], branch: String, during: String)
     case usage(String)
     case host(String)
     /// Tollgate was interrupted by `signal` during a step, which is not recorded: the next run does it again.
@@ -55,6 +58,13 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .dirtyWorkspace(let path, let during):
             "uncommitted changes in \(path) block \(during). Commit them to the current branch or remove them, "
                 + "then run the command again."
+        case .strayChanges(let path, let paths, let branch, let during):
+            "the main working tree of \(path) has changes no task committed: "
+                + paths.prefix(5).joined(separator: ", ") + (paths.count > 5 ? " and \(paths.count - 5) more" : "")
+                + ". While a plan is dispatched a task's agent works in its own worktree only, and tollgate commits "
+                + "nothing from the main one, so they block \(during) and are left as they are. Remove them "
+                + "(`git -C \(ShellQuoting.quoted(path)) stash -u` keeps them in a stash), then `tollgate run "
+                + "\(ShellQuoting.quoted(path))`; commit what you want on \(branch) once the phase is frozen for review."
         case .usage(let message):
             message
         case .host(let message):

@@ -42,6 +42,14 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "dispatching the plan of \(state.phase)")
         }
+        // No agent of this run has run yet: what is found moved was done between two runs, by a person or by the
+        // agents that ran under a tollgate killed outright (an interrupted one checked before it stopped).
+        let killed = plan.tasks.filter { task in
+            task.state == .running
+                && (try? String(contentsOf: workspace.taskAgentGroupRecord(plan.branch(of: task.id)), encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == Workspace.killedAgentRecord
+        }
+        try guardPlanReferences(suspects: killed.map(\.id))
         var dispatch = DispatchMachine(
             plan: plan.todoPlan,
             maxParallel: config[ConfigKeys.dispatchMaxParallel],
@@ -54,11 +62,17 @@ extension JobRunner {
         // A task's reservation refused by a hard cap: no task starts until a running one is charged (what it
         // reports may leave room); with none running, the job is blocked with the tasks that finished kept.
         var refusal: BudgetBlock?
+        // When each queued task became ready (every dependency landed, or the dispatch began): how long it then waited
+        // for a free slot is `agent.queue_time_ms`.
+        var readySince: [String: Duration] = [:]
         try await withThrowingTaskGroup(of: TaskRun.Outcome.self) { group in
             var running = 0
             while true {
                 var acted = false
                 var verify = false
+                // Before anything is recorded or moved: the state and the branches are where the engine left them.
+                if interrupted == nil { try guardPlanReferences() }
+                noteReadyTasks(in: &readySince)
                 if interrupted == nil {
                     for action in dispatch.next() {
                         switch action {
@@ -75,7 +89,7 @@ extension JobRunner {
                             guard refusal == nil else { continue }
                             let run: TaskRun
                             do {
-                                run = try await startTask(id)
+                                run = try await startTask(id, readySince: readySince[id])
                             } catch let block as BudgetBlock {
                                 // With none running, the job is blocked next and says why in full.
                                 if running > 0 {
@@ -115,12 +129,25 @@ extension JobRunner {
                 refusal = nil
             }
         }
-        if let interrupted { throw EngineError.interrupted(signal: interrupted) }
+        if let interrupted {
+            // The agents stopped ran since the last check: they are the suspects, not whoever comes before the next run.
+            try guardPlanReferences()
+            throw EngineError.interrupted(signal: interrupted)
+        }
         if let refusal { throw refusal }
         try removeTaskWorktrees()
         try record(machine.dispatchCompleted(), after: .dispatch)
         if let done = state.currentPlan {
             progress("  plan: \(done.progress.summary) landed on \(done.branch)")
+        }
+    }
+
+    /// Notes the time at which each queued task whose dependencies have all landed was first seen ready.
+    private func noteReadyTasks(in readySince: inout [String: Duration]) {
+        guard let plan = state.currentPlan else { return }
+        let now = engineClock.now
+        for task in plan.tasks where task.state == .queued && readySince[task.id] == nil {
+            if task.dependsOn.allSatisfy({ plan.task($0)?.state == .done }) { readySince[task.id] = now }
         }
     }
 
@@ -134,11 +161,20 @@ extension JobRunner {
     /// writes its brief, and returns its run.
     ///
     /// - Throws: ``BudgetBlock`` before anything of the task is done when its reservation is refused.
-    private func startTask(_ id: String) async throws -> TaskRun {
+    /// `readySince` is when the task became ready, on ``JobRunner/engineClock``: the time since is recorded as
+    /// `agent.queue_time_ms` when its agent starts (not when a kept result is taken).
+    private func startTask(_ id: String, readySince: Duration?) async throws -> TaskRun {
         guard let plan = state.currentPlan, let task = plan.task(id) else {
             throw EngineError.corruptState(path: workspace.root.path, reason: "the plan has no task \(id)")
         }
         let files = workspace.taskFiles(phase: state.phase, task: id)
+        // A task blamed for the plan's branches before tollgate was interrupted fails as it is: its agent (maybe the
+        // one that moved them) does not run again.
+        let condemned = TaskRun.recorded(at: files.result) == nil && blamed(id) != nil
+        if condemned, let blame = blamed(id) {
+            let result = TaskRun.Result(report: AgentReport(failure: blame), durationMs: 0)
+            try Workspace.writeAtomically(try JSONCoding.encoder.encode(result), to: files.result)
+        }
         let adopting = TaskRun.recorded(at: files.result) != nil
         var timeout = config[ConfigKeys.agentTimeoutSeconds]
         var reserved: [JobEvent] = []
@@ -155,7 +191,10 @@ extension JobRunner {
             startPoint = recorded
             if !reserved.isEmpty { try record(reserved, after: nil) }
         } else {
-            guard let tip = try repository.branchTip(plan.branch) else {
+            // From where the engine left the phase branch, whatever a running agent did to it.
+            try guardPlanReferences()
+            guard let tip = try state.currentPlan?.phaseTip.flatMap(OID.init(hex:)) ?? repository.branchTip(plan.branch)
+            else {
                 throw EngineError.corruptState(path: workspace.root.path, reason: "\(plan.branch) is missing")
             }
             startPoint = tip
@@ -203,7 +242,15 @@ extension JobRunner {
             runtimeRecord: workspace.taskAgentGroupRecord(name)
         )
         invocation.budgetStop = budgetStop
-        progress("  task \(id) \(adopting ? "ended before the crash; taking its result" : "started") on \(name)")
+        let how =
+            condemned
+            ? "is not run again (it fails: its agent ran when the plan's branches were changed)"
+            : adopting ? "ended before the crash; taking its result" : "started"
+        progress("  task \(id) \(how) on \(name)")
+        if !adopting, let readySince {
+            let waited = GateRunner.milliseconds(engineClock.now - readySince)
+            telemetry?.record(.agentQueueTime, Double(waited), phase: state.phase.number)
+        }
         try FaultPoint.afterTaskStart.trip()
         let job = state
         return TaskRun(
@@ -232,8 +279,12 @@ extension JobRunner {
         }
         var report = outcome.report
         let files = workspace.taskFiles(phase: state.phase, task: outcome.id)
-        if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) {
-            report.failure = [misuse, report.failure].compactMap { $0 }.joined(separator: "; and ")
+        try guardPlanReferences()
+        var misuses: [String] = []
+        if let blamed = blamed(outcome.id), report.failure?.contains(blamed) != true { misuses.append(blamed) }
+        if let misuse = try restoreTaskReferences(files, task: outcome.id, plan: plan) { misuses.append(misuse) }
+        if !misuses.isEmpty {
+            report.failure = (misuses + [report.failure].compactMap { $0 }).joined(separator: "; and ")
             try Workspace.writeAtomically(
                 try JSONCoding.encoder.encode(TaskRun.Result(report: report, durationMs: outcome.durationMs)),
                 to: files.result
@@ -270,24 +321,7 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "landing task \(id)")
         }
-        let result: LandingResult
-        do {
-            result = try repository.land(
-                branch: plan.branch(of: id),
-                startedAt: base,
-                onto: plan.branch,
-                message: PlanTexts.landingMessage(state, task: task),
-                trailerKey: PlanTexts.taskTrailer,
-                trailerValue: id,
-                author: signature,
-                committer: signature
-            )
-        } catch {
-            if error.isConflict {
-                throw EngineError.dirtyWorkspace(path: workspace.root.path, during: "landing task \(id)")
-            }
-            throw error
-        }
+        let result = try land(task, base: base)
         switch result {
         case .landed(let commit, _), .alreadyLanded(let commit):
             try FaultPoint.afterTaskMerge.trip()
@@ -304,6 +338,67 @@ extension JobRunner {
             )
             try removeTaskWorktree(plan.branch(of: id))
             return false
+        }
+    }
+
+    /// Lands `task` from the phase branch's recorded tip by compare-and-swap (the references only the engine moves
+    /// checked and put back first), with the task branch's recorded tip as its work.
+    ///
+    /// A running agent that moves the phase branch meanwhile loses the race: the landing is tried again once it is
+    /// put back.
+    private func land(_ task: PlanRecord.Task, base: OID) throws -> LandingResult {
+        var attempts = 0
+        while true {
+            attempts += 1
+            try guardPlanReferences()
+            guard let plan = state.currentPlan else {
+                throw EngineError.corruptState(path: workspace.root.path, reason: "the plan is gone")
+            }
+            var expected = plan.phaseTip.flatMap(OID.init(hex:))
+            if let expectedTip = expected, let current = try repository.branchTip(plan.branch), current != expectedTip {
+                // The landing itself, before a crash cut off its record (found by its trailer), or a move since the
+                // check (checked again).
+                guard try isOwnLanding(current, of: plan) else {
+                    if attempts < 3 { continue }
+                    throw EngineError.corruptState(
+                        path: workspace.root.path,
+                        reason: "\(plan.branch) keeps moving while task \(task.id) lands"
+                    )
+                }
+                expected = current
+            }
+            do {
+                return try repository.land(
+                    branch: plan.branch(of: task.id),
+                    startedAt: base,
+                    onto: plan.branch,
+                    expectedTip: expected,
+                    branchTip: task.tip.flatMap(OID.init(hex:)),
+                    message: PlanTexts.landingMessage(state, task: task),
+                    trailerKey: PlanTexts.taskTrailer,
+                    trailerValue: task.id,
+                    author: signature,
+                    committer: signature
+                )
+            } catch {
+                if error.isConflict {
+                    throw EngineError.strayChanges(
+                        path: workspace.root.path,
+                        paths: try strayChanges(),
+                        branch: plan.branch,
+                        during: "landing task \(task.id)"
+                    )
+                }
+                if error.isModified, attempts < 3 { continue }
+                throw error
+            }
+        }
+    }
+
+    /// The changed and untracked paths of the main working tree outside the engine's folders.
+    func strayChanges() throws -> [String] {
+        try repository.uncommittedPaths(limit: 50).filter { path in
+            !Workspace.engineFolders.contains { path == $0 || path.hasPrefix($0 + "/") }
         }
     }
 
@@ -348,9 +443,13 @@ extension JobRunner {
 
     /// The references the engine itself moves while task agents run (the state, the phase branch, the task
     /// branches): a task's guard does not hold them against it.
+    ///
+    /// The phase branch and the task branches are held by ``guardPlanReferences(suspects:)`` instead, against where the engine
+    /// left them; any other branch, one named like a task's included, is the task's guard's.
     private func movedByTheEngine(_ name: String, plan: PlanRecord) -> Bool {
         name == StateStore.reference || name == "refs/heads/" + plan.branch
-            || name.hasPrefix("refs/heads/" + plan.branch + "-task-") || name.hasPrefix(RefGuard.quarantinePrefix)
+            || plan.tasks.contains { name == "refs/heads/" + plan.branch(of: $0.id) }
+            || name.hasPrefix(RefGuard.quarantinePrefix)
     }
 
     /// The references as they were before the task's agent ran, kept in its files so a rerun compares with the same.

@@ -27,6 +27,19 @@ extension JobRunner {
             if try repository.currentBranch() != branch {
                 try checkout(branch, during: "verifying \(state.phase)")
             }
+            if state.currentPlan?.revision == revision {
+                // A dispatched revision: the main working tree is the phase branch's head, nothing more. Gates run
+                // on it, and the verification's commit would sweep in what a task's agent left there.
+                let stray = try strayChanges()
+                if !stray.isEmpty {
+                    throw EngineError.strayChanges(
+                        path: workspace.root.path,
+                        paths: stray,
+                        branch: branch,
+                        during: "verifying the plan of \(state.phase)"
+                    )
+                }
+            }
             checked = head
             if !gates.isEmpty {
                 // The commit must be on the host before statuses can be posted on it.

@@ -34,6 +34,11 @@ final class JobRunner {
     var budgetGuard: BudgetGuard?
     /// Where the drive's own figures go (`review.wait_ms`, `merge.latency_ms`); nil records none.
     var telemetry: TelemetryLog?
+    /// Why each task fails for the plan's references its agent may have moved, by task id: kept here as well as in
+    /// the task's files, which a task's agent still running could delete.
+    var planBlames: [String: String] = [:]
+    /// What the engine's own durations are measured by (how long a ready task waited for a slot).
+    var engineClock: any EngineClock = SystemClock()
 
     init(
         workspace: Workspace,
@@ -655,7 +660,7 @@ extension EngineError {
     /// Failures a user fixes and then reruns: the job is marked failed with the cause instead of crashing.
     var isUserFixable: Bool {
         switch self {
-        case .mergeConflict, .dirtyWorkspace, .host: true
+        case .mergeConflict, .dirtyWorkspace, .strayChanges, .host: true
         default: false
         }
     }

@@ -27,6 +27,8 @@ public final class JobSession {
     public private(set) var notes: [String] = []
     /// What the user should know about how the job was set up (from ``create(at:options:resources:hostFactory:now:)``).
     public private(set) var warnings: [String] = []
+    /// What the engine's own durations are measured by (`agent.queue_time_ms`); a manual clock in tests.
+    public var clock: any EngineClock = SystemClock()
 
     /// The job's state as last recorded.
     public var state: JobState {
@@ -60,6 +62,22 @@ public final class JobSession {
 
     /// Whether a tollgate process works on the job now: its pid (empty when not written yet), or nil when none.
     public var workingProcess: String? { FileLock.holder(at: workspace.lockFile) }
+
+    /// The tasks of the job's latest plan recorded running whose agents are gone.
+    ///
+    /// No tollgate process works on the job, and no task agent's process group recorded in
+    /// `.git/tollgate/agent-groups/` is alive (tollgate was interrupted, or killed after its agents ended); the next
+    /// run starts them again. A task agent a killed tollgate left running still counts as running.
+    public var interruptedTasks: Set<String> {
+        guard !isClone, workingProcess == nil, let plan = try? state.plan else { return [] }
+        let groups = workspace.taskAgentGroups
+        return Set(
+            plan.tasks.filter { task in
+                task.state == .running
+                    && !ProcessGroups.isAlive(recordedAt: groups.appendingPathComponent(plan.branch(of: task.id)))
+            }.map(\.id)
+        )
+    }
 
     /// The log of the job's latest agent run, if one ran.
     public var latestAgentLog: URL? {
@@ -117,7 +135,12 @@ public final class JobSession {
                     includingPropertiesForKeys: nil
                 )) ?? []
             for record in [workspace.agentGroupRecord] + tasks.sorted(by: { $0.path < $1.path }) {
+                let text = (try? String(contentsOf: record, encoding: .utf8)) ?? ""
                 if let ended = ProcessGroups.endSurvivors(recordedAt: record) { notes.append(ended) }
+                if tasks.contains(record), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    // Its agent ran under a tollgate that never saw it end: the dispatch that goes on suspects it.
+                    try? Data((Workspace.killedAgentRecord + "\n").utf8).write(to: record)
+                }
             }
         }
         let store = StateStore(repository: workspace.repository, signature: Self.engineSignature)
@@ -280,6 +303,7 @@ public final class JobSession {
             progress: progress
         )
         runner.telemetry = telemetry
+        runner.engineClock = clock
         switch try await runner.drive(readVerdict: readVerdict) {
         case .completed: return .completed
         case .failed(let cause): return .failed(cause)

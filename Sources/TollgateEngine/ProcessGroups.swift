@@ -124,6 +124,20 @@ public enum ProcessGroups {
         return UInt64(fields[19])
     }
 
+    /// Whether the group recorded in `file` (as ``runtimeRecord(for:)`` writes it) is still there: its leader has the
+    /// recorded start time, or is gone while members of its group are left.
+    ///
+    /// An empty record (the agent ended), a missing one or a recycled id is not alive.
+    public static func isAlive(recordedAt file: URL) -> Bool {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return false }
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, let group = pid_t(parts[0]), group > 1, let started = UInt64(parts[1]) else {
+            return false
+        }
+        if let leaderStart = startTime(of: group), leaderStart != started { return false }
+        return exists(group)
+    }
+
     /// Ends the group a killed tollgate left running, as recorded in `file`, and removes the record.
     ///
     /// Returns a sentence for the user when something was ended. A recorded id whose leader now has another start time
@@ -132,12 +146,9 @@ public enum ProcessGroups {
     public static func endSurvivors(recordedAt file: URL, graceSeconds: Int = 5) -> String? {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
         defer { try? FileManager.default.removeItem(at: file) }
-        let parts = text.split(whereSeparator: \.isWhitespace)
-        guard parts.count == 2, let group = pid_t(parts[0]), group > 1, let started = UInt64(parts[1]) else {
+        guard isAlive(recordedAt: file), let group = pid_t(text.split(whereSeparator: \.isWhitespace)[0]) else {
             return nil
         }
-        if let leaderStart = startTime(of: group), leaderStart != started { return nil }
-        guard exists(group) else { return nil }
         end(group: group, graceSeconds: graceSeconds)
         return "ended process group \(group), left running by a tollgate that was killed"
     }

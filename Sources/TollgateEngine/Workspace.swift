@@ -68,6 +68,9 @@ public final class Workspace {
         var result: URL { folder.appendingPathComponent("result.json") }
         var log: URL { folder.appendingPathComponent("agent.log") }
         var references: URL { folder.appendingPathComponent("refs.json") }
+        /// Why the task fails for references its agent may have moved (``JobRunner/guardPlanReferences(suspects:)``), kept
+        /// while the agent still runs.
+        var blame: URL { folder.appendingPathComponent("blame.txt") }
     }
 
     func taskFiles(phase: PhaseRef, task: String) -> TaskFiles {
@@ -76,6 +79,10 @@ public final class Workspace {
 
     /// The folder of the process group records of task agents, one file a running task.
     var taskAgentGroups: URL { privateDirectory.appendingPathComponent("agent-groups", isDirectory: true) }
+
+    /// What a task agent's record says once a command found it left by a tollgate killed while the agent ran (its
+    /// group, if still there, was ended): the dispatch that goes on holds that agent a suspect.
+    static let killedAgentRecord = "killed"
 
     /// The record of a task agent's process group while it runs.
     func taskAgentGroupRecord(_ name: String) -> URL {

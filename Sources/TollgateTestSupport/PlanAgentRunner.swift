@@ -24,19 +24,23 @@ public final class PlanAgentRunner: AgentRunner {
         public var failure: String?
         /// The usage a task that succeeds reports (default: 10 output tokens).
         public var usage: AgentOutcome.Usage?
+        /// What the agent does last, given its worktree (a hostile agent's git commands, a wait for another task).
+        public var act: (@Sendable (_ worktree: URL) async throws -> Void)?
 
         public init(
             files: [String: String]? = nil,
             duration: Duration = .milliseconds(20),
             requires: [String] = [],
             failure: String? = nil,
-            usage: AgentOutcome.Usage? = .init(outputTokens: 10)
+            usage: AgentOutcome.Usage? = .init(outputTokens: 10),
+            act: (@Sendable (_ worktree: URL) async throws -> Void)? = nil
         ) {
             self.files = files
             self.duration = duration
             self.requires = requires
             self.failure = failure
             self.usage = usage
+            self.act = act
         }
     }
 
@@ -89,6 +93,7 @@ public final class PlanAgentRunner: AgentRunner {
             for (path, text) in behaviour.files ?? ["tasks/\(id).txt": "task \(id) done\n"] {
                 try Self.write(text, to: path, in: directory)
             }
+            try await behaviour.act?(directory)
             if !missing.isEmpty {
                 report = AgentReport(failure: "task \(id) started without \(missing.joined(separator: ", "))")
             } else if let failure = behaviour.failure {

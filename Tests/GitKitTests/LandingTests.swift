@@ -342,4 +342,60 @@ struct LandingTests {
                 == "Task a: work\n\nCo-authored-by: Bo <bo@example.com>\nTollgate-Task: a\n"
         )
     }
+
+    @Test func aTargetMovedFromTheExpectedTipIsNeitherMergedWithNorMoved() throws {
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        // Someone else moves the phase branch (HEAD is on it) to a commit of their own.
+        let stranger = try task("x", from: base, ["c.txt": "stranger\n"])
+        try repository.updateReference("refs/heads/phase", to: stranger, expected: base, message: "hostile")
+        #expect {
+            try repository.land(
+                branch: "task-a",
+                startedAt: base,
+                onto: "phase",
+                expectedTip: base,
+                message: "Task a: work",
+                trailerKey: "Tollgate-Task",
+                trailerValue: "a",
+                author: Fixture.author,
+                committer: Fixture.committer
+            )
+        } throws: { ($0 as? GitError)?.isModified == true }
+        #expect(try repository.branchTip("phase") == stranger)
+    }
+
+    @Test func theRecordedBranchTipIsLandedWhereverTheBranchPointsNow() throws {
+        let work = try task("a", from: base, ["a.txt": "a changed\n"])
+        let stranger = try task("x", from: base, ["c.txt": "stranger\n"])
+        try repository.updateReference("refs/heads/task-a", to: stranger, expected: work, message: "hostile")
+        let result = try repository.land(
+            branch: "task-a",
+            startedAt: base,
+            onto: "phase",
+            expectedTip: base,
+            branchTip: work,
+            message: "Task a: work",
+            trailerKey: "Tollgate-Task",
+            trailerValue: "a",
+            author: Fixture.author,
+            committer: Fixture.committer
+        )
+        guard case .landed(let landed, _) = result else {
+            Issue.record("a did not land: \(result)")
+            return
+        }
+        #expect(try text("a.txt", at: landed) == "a changed\n")
+        #expect(try text("c.txt", at: landed) == "c\n")
+    }
+
+    @Test func aBranchPutBackMovesTheWorkingTreeWithItKeepingNoStrangerFile() throws {
+        // The phase branch (HEAD on it) moved by a commit in the working tree, as `git commit` would.
+        try Fixture.write(["c.txt": "stranger\n", "new.txt": "new\n"], in: directory)
+        let stranger = try Fixture.commitAll(repository, "stranger")
+        try repository.moveBranch("phase", from: stranger, to: base, reflog: "put back")
+        #expect(try repository.branchTip("phase") == base)
+        #expect(try repository.uncommittedPaths().isEmpty)
+        #expect(try String(contentsOf: directory.url.appendingPathComponent("c.txt"), encoding: .utf8) == "c\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("new.txt").path))
+    }
 }

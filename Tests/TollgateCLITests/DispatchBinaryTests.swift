@@ -165,4 +165,45 @@ struct DispatchBinaryTests {
         #expect(draft.contains("## From outline") && draft.contains("## From examples"))
         #expect(try job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 1 passed"))
     }
+
+    /// A hostile task agent: `b` commits a file of its own on the phase branch, in the job's main working tree.
+    @Test func aTaskAgentThatCommitsOnThePhaseBranchFailsItsTaskAndTheBranchIsPutBack() throws {
+        let job = try CLIJob("dispatch-binary-hostile")
+        let capture = job.directory.path("capture")
+        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
+        let hostile = Self.agent(capture: capture).replacingOccurrences(
+            of: "if [ \"$TOLLGATE_MODE\" = task ]; then\n",
+            with: """
+                if [ "$TOLLGATE_MODE" = task ] && [ "$TOLLGATE_TASK" = b ]; then
+                  root=$(dirname "$(git rev-parse --path-format=absolute --git-common-dir)")
+                  echo "not reviewed" > "$root/hostile.txt"
+                  git -C "$root" add hostile.txt
+                  git -C "$root" -c user.name=Hostile -c user.email=h@example.com commit -q -m hostile
+                fi
+                if [ "$TOLLGATE_MODE" = task ]; then
+
+                """
+        )
+        #expect(hostile.contains("hostile.txt"))
+        let agent = try job.script("agent.sh", hostile)
+        try job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=1"])
+        let run = try job.tollgate("run", job.path, timeout: 120)
+        #expect(run.status == 3, "a failed plan freezes at full autonomy: \(run)")
+        #expect(
+            run.stdout.contains(
+                "the plan's branches were changed while the agent of task b ran: moved "
+                    + "phase-2-tactical from"
+            ),
+            "\(run.stdout)"
+        )
+        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["status"] as? String } == ["done", "error", "done", "blocked"])
+        #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("hostile.txt").path))
+        #expect(try job.git("status", "--porcelain").isEmpty)
+        #expect(
+            try job.git("show", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical:hostile.txt") == "not reviewed"
+        )
+        #expect(try GitCLI.runAllowingFailure(["show", "phase-2-tactical:hostile.txt"], in: job.root).status != 0)
+        #expect(try job.git("show", "phase-2-tactical:tasks/c.txt") == "c: Build the right side")
+    }
 }

@@ -47,6 +47,11 @@ struct TelemetryCLITests {
             if metric == "agent.duration_ms" { agentLines += 1 }
         }
         #expect(agentLines == agentRuns)
+        // Each task of the dispatched phase waited for a slot, from when it was ready to when its agent started.
+        let taskStarts = try job.events().filter { $0["type"] as? String == "task.started" }.count
+        #expect(taskStarts == 4)
+        let waits = lines.filter { $0.contains(#""metric":"agent.queue_time_ms""#) }
+        #expect(waits.count == taskStarts, "\(lines)")
 
         let stats = try job.tollgate("stats", job.path)
         #expect(stats.status == 0, "\(stats)")

@@ -52,6 +52,7 @@ extension JobMachine {
     public mutating func taskStarted(_ id: String, startPoint: String) -> [JobEvent] {
         guard var plan = state.plan, plan.task(id) != nil else { return [] }
         if plan.status == .dispatching { plan.status = .running }
+        if plan.phaseTip == nil { plan.phaseTip = startPoint }
         plan.update(id) { task in
             task.state = .running
             task.startPoint = startPoint
@@ -85,6 +86,7 @@ extension JobMachine {
             task.state = .done
             task.commit = commit
         }
+        state.plan?.phaseTip = commit
         return [event(.taskMerged, ["task": id, "commit": commit])]
     }
 

@@ -120,12 +120,21 @@ public struct PlanProgress: Sendable, Equatable, Codable {
 
     // MARK: - The status table
 
+    /// What `tollgate status` calls a task recorded `running` whose agent is no longer there (tollgate was
+    /// interrupted or killed while it ran): the next run starts it again.
+    public static let interrupted = "interrupted"
+
     /// The plan as `tollgate status` shows it: one row a task with its state, its agent's time and its branch,
     /// columns padded to their widest cell.
-    public func table() -> String {
+    ///
+    /// The tasks in `interrupted` (recorded running, their agents gone) show as ``interrupted``.
+    public func table(interrupted: Set<String> = []) -> String {
         let header = ["TASK", "STATE", "TIME", "BRANCH"]
         let rows = tasks.map { task in
-            [task.id, task.status.rawValue, task.durationMs.map(GateReport.seconds) ?? "–", task.branch]
+            [
+                task.id, interrupted.contains(task.id) ? Self.interrupted : task.status.rawValue,
+                task.durationMs.map(GateReport.seconds) ?? "–", task.branch,
+            ]
         }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0

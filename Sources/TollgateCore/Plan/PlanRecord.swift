@@ -64,6 +64,12 @@ public struct PlanRecord: Codable, Sendable, Equatable {
     /// The revision of the phase the tasks ran in: its verification judges the tasks too (a later revision, after
     /// requested changes, is judged by its gates alone).
     public var revision: Int
+    /// Where the engine left the phase branch: the start point of the first task, then each landing's commit.
+    ///
+    /// Only the engine moves the phase branch while the plan is dispatched, so a landing merges with this commit and moves
+    /// the branch from it; found elsewhere, the branch was moved by someone else (a task's agent) and is put back.
+    /// Nil before the first task starts (and in a state written before it was kept).
+    public var phaseTip: String?
 
     /// A plan about to be dispatched in `phase` at `revision` (every task queued).
     public init(plan: TodoPlan, phase: PhaseRef, revision: Int) {

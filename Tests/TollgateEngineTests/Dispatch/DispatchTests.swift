@@ -26,6 +26,15 @@ struct DispatchTests {
 
         """
 
+    /// A plan of `ids` in that order, each titled by its id upper-cased, with `dependencies` by id.
+    static func plan(_ ids: [String], dependencies: [String: [String]] = [:]) -> String {
+        "todos:\n"
+            + ids.map { id in
+                "  - id: \(id)\n    title: \(id.uppercased())\n"
+                    + (dependencies[id].map { "    dependsOn: [\($0.joined(separator: ", "))]\n" } ?? "")
+            }.joined()
+    }
+
     static let diamondBehaviours: [String: PlanAgentRunner.Behaviour] = [
         "a": .init(),
         "b": .init(duration: .milliseconds(400), requires: ["tasks/a.txt"]),

@@ -22,6 +22,8 @@ final class LocalJob {
     let host: InMemoryReviewHost?
     /// Every progress line the engine printed, in order.
     private(set) var progress: [String] = []
+    /// What the engine's own durations are measured by, when the test gives one.
+    let clock: (any EngineClock)?
 
     /// Creates the job with the phases script agent (complete from `completeAt`), or with `agent` when given.
     init(
@@ -32,8 +34,10 @@ final class LocalJob {
         assignments: [String] = [],
         host: InMemoryReviewHost? = nil,
         runner: (any AgentRunner)? = nil,
-        usage: AgentOutcome.Usage? = nil
+        usage: AgentOutcome.Usage? = nil,
+        clock: (any EngineClock)? = nil
     ) async throws {
+        self.clock = clock
         directory = try TemporaryDirectory(label)
         root = directory.path("job")
         resources = try ResourceBundle.locate()
@@ -68,6 +72,7 @@ final class LocalJob {
 
     private func drive(readVerdict: Bool) async throws -> JobSession.Result {
         let session = try JobSession.open(at: root, resources: resources, exclusive: true, hostFactory: hostFactory)
+        if let clock { session.clock = clock }
         var lines: [String] = []
         let result = try await session.run(readVerdict: readVerdict, agent: runner ?? scripted) { lines.append($0) }
         progress += lines
