@@ -1,4 +1,5 @@
 import Foundation
+import GitKit
 import Testing
 import TollgateCore
 import TollgateEngine
@@ -179,7 +180,11 @@ struct DispatchTests {
             plan: plan,
             tasks: [
                 "p": .init(files: ["shared.txt": "from p\n"]),
-                "q": .init(files: ["shared.txt": "from q\n"], duration: .milliseconds(300)),
+                // q ends only once p has landed, so q is the one that conflicts whatever the load.
+                "q": .init(
+                    files: ["shared.txt": "from q\n"],
+                    act: { worktree in try await Self.waitForLanding(of: "shared.txt", from: worktree) }
+                ),
             ]
         )
         let host = InMemoryReviewHost()
@@ -372,5 +377,19 @@ struct DispatchTests {
         #expect(types.filter { $0 == .planFailed }.count == 1 && types.filter { $0 == .planVerified }.count == 1)
         // The squash of a phase whose last verification passed carries no Tollgate-Verify trailer.
         #expect(!(try job.git(["log", "--format=%B", "-1", "main~1"]).contains("Tollgate-Verify")))
+    }
+
+    /// Waits until `path` is on the phase branch (the tactical phase of a two-phase plan), seen from a task's
+    /// worktree: the order of two task agents without a guessed pause.
+    static func waitForLanding(of path: String, from worktree: URL) async throws {
+        let repository = try Repository.open(at: worktree)
+        for _ in 0..<6000 {
+            if let tip = try repository.branchTip("phase-2-tactical"), try repository.fileContents(path, at: tip) != nil
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw GitCLI.Failure(description: "\(path) never landed on phase-2-tactical")
     }
 }
