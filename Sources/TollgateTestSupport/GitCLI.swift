@@ -19,8 +19,8 @@ public enum GitCLI {
         _ arguments: [String],
         in directory: URL,
         author: (name: String, email: String) = ("CLI Author", "cli@example.com")
-    ) throws -> String {
-        let result = try runAllowingFailure(arguments, in: directory, author: author)
+    ) async throws -> String {
+        let result = try await runAllowingFailure(arguments, in: directory, author: author)
         guard result.status == 0 else {
             throw Failure(
                 description: "git \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr)"
@@ -34,7 +34,7 @@ public enum GitCLI {
         _ arguments: [String],
         in directory: URL,
         author: (name: String, email: String) = ("CLI Author", "cli@example.com")
-    ) throws -> ProcessResult {
+    ) async throws -> ProcessResult {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
@@ -43,7 +43,7 @@ public enum GitCLI {
         environment["GIT_AUTHOR_EMAIL"] = author.email
         environment["GIT_COMMITTER_NAME"] = author.name
         environment["GIT_COMMITTER_EMAIL"] = author.email
-        return try Subprocess.run(
+        return try await Subprocess.run(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
             arguments: ["git"] + arguments,
             environment: environment,
@@ -53,7 +53,7 @@ public enum GitCLI {
     }
 
     /// The lines of `git <arguments>`, empty ones left out.
-    public static func lines(_ arguments: [String], in directory: URL) throws -> [String] {
-        try run(arguments, in: directory).split(separator: "\n").map(String.init)
+    public static func lines(_ arguments: [String], in directory: URL) async throws -> [String] {
+        try await run(arguments, in: directory).split(separator: "\n").map(String.init)
     }
 }

@@ -71,15 +71,44 @@ public final class Subprocess {
     /// Whether the process is still running.
     public var isRunning: Bool { process.isRunning }
 
-    /// Waits for the end, killing the process (and its group) after `timeout` seconds.
-    public func wait(timeout: Double) -> ProcessResult {
+    /// Waits for the end, killing the process after `timeout` seconds.
+    ///
+    /// The wait suspends the calling task instead of blocking its thread: Swift Testing runs tests on the
+    /// concurrency pool, which has one thread per core, so a test blocked on a child process would keep every other
+    /// test from running meanwhile (on two cores, two sleeping agents would stop the whole suite).
+    public func wait(timeout: Double) async -> ProcessResult {
+        let finished = self.finished
+        let pid = process.processIdentifier
+        let timedOut = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let thread = Thread {
+                continuation.resume(returning: Self.awaitEnd(of: pid, finished: finished, timeout: timeout))
+            }
+            thread.name = "subprocess-wait"
+            thread.start()
+        }
+        return result(timedOut: timedOut)
+    }
+
+    /// Waits for the end on the calling thread, killing the process after `timeout` seconds: for the places that
+    /// cannot suspend (a `defer`, a `deinit`); everywhere else use ``wait(timeout:)``.
+    public func waitBlocking(timeout: Double) -> ProcessResult {
+        result(timedOut: Self.awaitEnd(of: process.processIdentifier, finished: finished, timeout: timeout))
+    }
+
+    /// Blocks until `finished` is signalled or `timeout` seconds pass, then kills `pid`; returns whether it timed out.
+    private static func awaitEnd(of pid: Int32, finished: DispatchSemaphore, timeout: Double) -> Bool {
         var timedOut = false
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
-            kill(process.processIdentifier, SIGKILL)
+            kill(pid, SIGKILL)
             finished.wait()
         }
         finished.signal()  // a later wait returns at once
+        return timedOut
+    }
+
+    /// The ended process's status and output; the output files are removed.
+    private func result(timedOut: Bool) -> ProcessResult {
         let status: Int32 =
             process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         let stdout = (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
@@ -96,9 +125,13 @@ public final class Subprocess {
         environment: [String: String],
         directory: URL,
         timeout: Double = 60
-    ) throws -> ProcessResult {
-        try Subprocess(executable: executable, arguments: arguments, environment: environment, directory: directory)
-            .wait(timeout: timeout)
+    ) async throws -> ProcessResult {
+        try await Subprocess(
+            executable: executable,
+            arguments: arguments,
+            environment: environment,
+            directory: directory
+        ).wait(timeout: timeout)
     }
 }
 

@@ -29,8 +29,14 @@ public struct TollgateBinary: Sendable {
         environment extra: [String: String] = [:],
         directory: URL? = nil,
         timeout: Double = 60
-    ) throws -> ProcessResult {
-        try start(arguments, environment: extra, directory: directory).wait(timeout: timeout)
+    ) async throws -> ProcessResult {
+        try await Subprocess.run(
+            executable: url,
+            arguments: arguments,
+            environment: environment.merging(extra) { _, new in new },
+            directory: directory ?? FileManager.default.temporaryDirectory,
+            timeout: timeout
+        )
     }
 
     /// Starts `tollgate <arguments>` and returns at once; ``Subprocess/wait(timeout:)`` collects the result.

@@ -4,8 +4,9 @@ import Testing
 import TollgateTestSupport
 
 /// A squash that lands nothing still leaves its commit on the target, with the target's tree, by compare-and-swap.
+@Suite(.runsProcesses)
 struct EmptySquashTests {
-    @Test func anEmptySquashIsOneCommitWithTheTargetsTreeAndTipAsParent() throws {
+    @Test func anEmptySquashIsOneCommitWithTheTargetsTreeAndTipAsParent() async throws {
         let (directory, repository) = try Fixture.repository(#function)
         try Fixture.write(["a.txt": "a\n"], in: directory)
         let base = try Fixture.commitAll(repository, "base")
@@ -22,7 +23,7 @@ struct EmptySquashTests {
         #expect(info.message.hasPrefix("Phase 1 (tactical): nothing changed"))
     }
 
-    @Test func aTargetThatDoesNotExistIsNamed() throws {
+    @Test func aTargetThatDoesNotExistIsNamed() async throws {
         let (_, repository) = try Fixture.repository(#function)
         #expect(throws: GitError.self) {
             try repository.commitEmptySquash(

@@ -1,9 +1,11 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Landing a task branch on the phase branch as one commit by a three-way merge against the task's start: the fast
 /// path, a merge with work landed meanwhile, conflicts, idempotence by the trailer, the working tree, and trailers.
+@Suite(.runsProcesses)
 struct LandingTests {
     let directory: TemporaryDirectory
     let repository: Repository
@@ -53,7 +55,7 @@ struct LandingTests {
         try repository.fileContents(path, at: commit).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test func takesTheTaskTreeWhenThePhaseHasNotMoved() throws {
+    @Test func takesTheTaskTreeWhenThePhaseHasNotMoved() async throws {
         let tip = try task("a", from: base, ["a.txt": "a changed\n", "c.txt": nil])
         let result = try land("a", startedAt: base)
         guard case .landed(let landed, fastPath: true) = result else {
@@ -72,7 +74,7 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths().isEmpty)
     }
 
-    @Test func mergesWithWorkLandedSinceTheTaskStarted() throws {
+    @Test func mergesWithWorkLandedSinceTheTaskStarted() async throws {
         try task("b", from: base, ["a.txt": "a1\nB\na3\n"])
         try task("c", from: base, ["b.txt": "b1\nb2\nC\n", "new.txt": "from c\n"])
         guard case .landed(let first, fastPath: true) = try land("b", startedAt: base) else {
@@ -91,7 +93,7 @@ struct LandingTests {
         #expect(directory.read("new.txt") == "from c\n")
     }
 
-    @Test func conflictsWriteNothing() throws {
+    @Test func conflictsWriteNothing() async throws {
         try task("b", from: base, ["a.txt": "a1\nfrom b\na3\n"])
         try task("c", from: base, ["a.txt": "a1\nfrom c\na3\n", "c.txt": nil])
         guard case .landed(let first, _) = try land("b", startedAt: base) else {
@@ -106,7 +108,7 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths().isEmpty)
     }
 
-    @Test func aSecondCallFindsTheLandedCommitByItsTrailer() throws {
+    @Test func aSecondCallFindsTheLandedCommitByItsTrailer() async throws {
         try task("a", from: base, ["a.txt": "a changed\n"])
         guard case .landed(let landed, _) = try land("a", startedAt: base) else {
             Issue.record("a did not land")
@@ -123,7 +125,7 @@ struct LandingTests {
         #expect(try repository.branchTip("phase") == next)
     }
 
-    @Test func aTrailerBelowTheTaskStartDoesNotCount() throws {
+    @Test func aTrailerBelowTheTaskStartDoesNotCount() async throws {
         let earlier = try repository.commit(
             tree: repository.commitInfo(base).tree,
             parents: [base],
@@ -140,7 +142,7 @@ struct LandingTests {
         #expect(try repository.commitInfo(landed).parents == [earlier])
     }
 
-    @Test func aTaskThatChangedNothingLandsAsACommitWithThePhaseTree() throws {
+    @Test func aTaskThatChangedNothingLandsAsACommitWithThePhaseTree() async throws {
         try task("b", from: base, ["a.txt": "a1\nB\na3\n"])
         try repository.createBranch("task-idle", at: base)
         guard case .landed(let first, _) = try land("b", startedAt: base) else {
@@ -156,7 +158,7 @@ struct LandingTests {
         #expect(Repository.trailer("Tollgate-Task", in: try repository.commitInfo(idle).message) == "idle")
     }
 
-    @Test func aDirtyWorkingTreeStopsTheLandingWithThePhaseUnmoved() throws {
+    @Test func aDirtyWorkingTreeStopsTheLandingWithThePhaseUnmoved() async throws {
         try task("a", from: base, ["a.txt": "a changed\n"])
         try directory.write("edited by hand\n", to: "a.txt")
         #expect {
@@ -168,7 +170,7 @@ struct LandingTests {
         #expect(directory.read("a.txt") == "edited by hand\n")
     }
 
-    @Test func withHeadElsewhereTheWorkingTreeIsLeftAlone() throws {
+    @Test func withHeadElsewhereTheWorkingTreeIsLeftAlone() async throws {
         try repository.checkout(branch: "main")
         try task("a", from: base, ["a.txt": "a changed\n"])
         guard case .landed(let landed, _) = try land("a", startedAt: base) else {
@@ -179,7 +181,7 @@ struct LandingTests {
         #expect(directory.read("a.txt") == "a1\na2\na3\n")
     }
 
-    @Test func aMissingBranchIsNotFound() throws {
+    @Test func aMissingBranchIsNotFound() async throws {
         #expect {
             try land("nothing", startedAt: base)
         } throws: { error in
@@ -203,7 +205,7 @@ struct LandingTests {
         return (first, try land(id, startedAt: base))
     }
 
-    @Test func tasksThatTouchedDifferentFoldersMergeWithTheWorkingTreeFollowing() throws {
+    @Test func tasksThatTouchedDifferentFoldersMergeWithTheWorkingTreeFollowing() async throws {
         let (first, result) = try landAfterSibling(
             "deep",
             ["tasks/deep/one.txt": "one\n", "tasks/two.txt": "two\n", "c.txt": nil],
@@ -226,7 +228,7 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths().isEmpty)
     }
 
-    @Test func oneFileChangedOnBothSidesInDifferentPlacesMergesItsContents() throws {
+    @Test func oneFileChangedOnBothSidesInDifferentPlacesMergesItsContents() async throws {
         let (_, result) = try landAfterSibling(
             "hunks",
             ["a.txt": "a1\na2\nA3\n", "new.txt": "new\n"],
@@ -242,7 +244,7 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths().isEmpty)
     }
 
-    @Test func aRenameByTheTaskLandsBesideOtherWork() throws {
+    @Test func aRenameByTheTaskLandsBesideOtherWork() async throws {
         let (_, result) = try landAfterSibling(
             "rename",
             ["b.txt": nil, "moved/b.txt": "b1\nb2\nb3\n"],
@@ -258,7 +260,7 @@ struct LandingTests {
         #expect(directory.read("c.txt") == "c by the sibling\n")
     }
 
-    @Test func aFileOnOneSideAndAFolderOnTheOtherIsAConflict() throws {
+    @Test func aFileOnOneSideAndAFolderOnTheOtherIsAConflict() async throws {
         let (first, result) = try landAfterSibling("folder", ["d/e.txt": "e\n"], sibling: ["d": "a file\n"])
         guard case .conflicts(let conflicts) = result else {
             Issue.record("expected conflicts, got \(result)")
@@ -269,7 +271,7 @@ struct LandingTests {
         #expect(directory.read("d") == "a file\n")
     }
 
-    @Test func filesTheLandingDoesNotChangeAreLeftAsTheyAre() throws {
+    @Test func filesTheLandingDoesNotChangeAreLeftAsTheyAre() async throws {
         try directory.write("edited by hand\n", to: "b.txt")
         try directory.write("not tracked\n", to: "loose.txt")
         let (_, result) = try landAfterSibling("other", ["tasks/t.txt": "t\n"], sibling: ["a.txt": "a again\n"])
@@ -283,7 +285,7 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths() == ["b.txt", "loose.txt"])
     }
 
-    @Test func anUntrackedFileWhereTheTaskMadeAFolderStopsTheLanding() throws {
+    @Test func anUntrackedFileWhereTheTaskMadeAFolderStopsTheLanding() async throws {
         try task("sibling", from: base, ["a.txt": "a again\n"])
         try task("folder", from: base, ["x/y.txt": "y\n"])
         guard case .landed(let first, _) = try land("sibling", startedAt: base) else {
@@ -317,11 +319,11 @@ struct LandingTests {
         TrailerRow(message: "Task a: x\n\nTollgate-Tasks: a\n", expected: nil),
         TrailerRow(message: "Task a: x\n", expected: nil),
     ])
-    func trailersAreReadFromTheLastParagraph(_ row: TrailerRow) {
+    func trailersAreReadFromTheLastParagraph(_ row: TrailerRow) async {
         #expect(Repository.trailer("Tollgate-Task", in: row.message) == row.expected)
     }
 
-    @Test func theTrailerJoinsAnExistingTrailerParagraph() throws {
+    @Test func theTrailerJoinsAnExistingTrailerParagraph() async throws {
         try task("a", from: base, ["a.txt": "a changed\n"])
         let landed = try repository.land(
             branch: "task-a",
@@ -343,7 +345,7 @@ struct LandingTests {
         )
     }
 
-    @Test func aTargetMovedFromTheExpectedTipIsNeitherMergedWithNorMoved() throws {
+    @Test func aTargetMovedFromTheExpectedTipIsNeitherMergedWithNorMoved() async throws {
         try task("a", from: base, ["a.txt": "a changed\n"])
         // Someone else moves the phase branch (HEAD is on it) to a commit of their own.
         let stranger = try task("x", from: base, ["c.txt": "stranger\n"])
@@ -364,7 +366,7 @@ struct LandingTests {
         #expect(try repository.branchTip("phase") == stranger)
     }
 
-    @Test func theRecordedBranchTipIsLandedWhereverTheBranchPointsNow() throws {
+    @Test func theRecordedBranchTipIsLandedWhereverTheBranchPointsNow() async throws {
         let work = try task("a", from: base, ["a.txt": "a changed\n"])
         let stranger = try task("x", from: base, ["c.txt": "stranger\n"])
         try repository.updateReference("refs/heads/task-a", to: stranger, expected: work, message: "hostile")
@@ -388,7 +390,7 @@ struct LandingTests {
         #expect(try text("c.txt", at: landed) == "c\n")
     }
 
-    @Test func aBranchPutBackMovesTheWorkingTreeWithItKeepingNoStrangerFile() throws {
+    @Test func aBranchPutBackMovesTheWorkingTreeWithItKeepingNoStrangerFile() async throws {
         // The phase branch (HEAD on it) moved by a commit in the working tree, as `git commit` would.
         try Fixture.write(["c.txt": "stranger\n", "new.txt": "new\n"], in: directory)
         let stranger = try Fixture.commitAll(repository, "stranger")

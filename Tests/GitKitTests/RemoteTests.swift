@@ -4,33 +4,34 @@ import Testing
 import TollgateTestSupport
 
 /// Remotes, push and fetch against a local bare repository, and credential handling against a refusing server.
+@Suite(.runsProcesses)
 struct RemoteTests {
     /// A temporary directory with a bare repository `remote.git` and a workspace `work` with one commit on main.
-    private static func setUp(_ name: String = #function) throws -> (TemporaryDirectory, Repository, URL) {
+    private static func setUp(_ name: String = #function) async throws -> (TemporaryDirectory, Repository, URL) {
         let directory = try TemporaryDirectory(name)
-        try GitCLI.run(["init", "-q", "--bare", "-b", "main", "remote.git"], in: directory.url)
+        try await GitCLI.run(["init", "-q", "--bare", "-b", "main", "remote.git"], in: directory.url)
         let repository = try Repository.create(at: directory.path("work"))
         try directory.write("first\n", to: "work/file.txt")
         try Fixture.commitAll(repository, "first")
         return (directory, repository, directory.path("remote.git"))
     }
 
-    @Test func addsRemotesAndChangesTheirURL() throws {
-        let (directory, repository, remote) = try Self.setUp()
+    @Test func addsRemotesAndChangesTheirURL() async throws {
+        let (directory, repository, remote) = try await Self.setUp()
         #expect(try repository.remoteURL(name: "origin") == nil)
         try repository.setRemote(name: "origin", url: "https://example.com/a.git")
         #expect(try repository.remoteURL(name: "origin") == "https://example.com/a.git")
         try repository.setRemote(name: "origin", url: remote.path)
         #expect(try repository.remoteURL(name: "origin") == remote.path)
-        #expect(try GitCLI.run(["config", "remote.origin.url"], in: directory.path("work")) == remote.path)
+        #expect(try await GitCLI.run(["config", "remote.origin.url"], in: directory.path("work")) == remote.path)
         let missing = #expect(throws: GitError.self) {
             try repository.push(remote: "upstream", refspecs: ["refs/heads/main"], credentials: nil)
         }
         #expect(missing?.isNotFound == true)
     }
 
-    @Test func pushesAndFetchesWithALocalBareRepository() throws {
-        let (directory, repository, remote) = try Self.setUp()
+    @Test func pushesAndFetchesWithALocalBareRepository() async throws {
+        let (directory, repository, remote) = try await Self.setUp()
         try repository.setRemote(name: "origin", url: remote.path)
         let main = try #require(try repository.branchTip("main"))
         let state = try repository.commit(
@@ -47,16 +48,18 @@ struct RemoteTests {
             refspecs: ["refs/heads/main:refs/heads/main", "refs/heads/tollgate/state:refs/heads/tollgate/state"],
             credentials: nil
         )
-        #expect(try GitCLI.run(["rev-parse", "main", "tollgate/state"], in: remote) == "\(main.hex)\n\(state.hex)")
+        #expect(
+            try await GitCLI.run(["rev-parse", "main", "tollgate/state"], in: remote) == "\(main.hex)\n\(state.hex)"
+        )
 
         // Someone else pushes to main with the command line.
-        try GitCLI.run(["clone", "-q", remote.path, "other"], in: directory.url)
+        try await GitCLI.run(["clone", "-q", remote.path, "other"], in: directory.url)
         let other = directory.path("other")
         try directory.write("from a reviewer\n", to: "other/review.txt")
-        try GitCLI.run(["add", "-A"], in: other)
-        try GitCLI.run(["commit", "-q", "-m", "review fix"], in: other)
-        try GitCLI.run(["push", "-q", "origin", "main"], in: other)
-        let reviewed = try #require(OID(hex: try GitCLI.run(["rev-parse", "HEAD"], in: other)))
+        try await GitCLI.run(["add", "-A"], in: other)
+        try await GitCLI.run(["commit", "-q", "-m", "review fix"], in: other)
+        try await GitCLI.run(["push", "-q", "origin", "main"], in: other)
+        let reviewed = try await #require(OID(hex: try GitCLI.run(["rev-parse", "HEAD"], in: other)))
 
         try repository.fetch(remote: "origin", refspecs: [], credentials: nil)
         #expect(try repository.resolve(reference: "refs/remotes/origin/main") == reviewed)
@@ -70,32 +73,33 @@ struct RemoteTests {
         // Deleting a branch with a push also drops its remote-tracking reference, as `git push` does.
         try repository.push(remote: "origin", refspecs: [":refs/heads/tollgate/state"], credentials: nil)
         #expect(
-            try GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status != 0
+            try await GitCLI.runAllowingFailure(["rev-parse", "--verify", "-q", "tollgate/state"], in: remote).status
+                != 0
         )
         #expect(try repository.resolve(reference: "refs/remotes/origin/tollgate/state") == nil)
 
         // A branch deleted on the remote by someone else is pruned only when asked.
-        try GitCLI.run(["push", "-q", "origin", "HEAD:refs/heads/topic"], in: other)
+        try await GitCLI.run(["push", "-q", "origin", "HEAD:refs/heads/topic"], in: other)
         try repository.fetch(remote: "origin", refspecs: [], credentials: nil)
         #expect(try repository.resolve(reference: "refs/remotes/origin/topic") == reviewed)
-        try GitCLI.run(["branch", "-q", "-D", "topic"], in: remote)
+        try await GitCLI.run(["branch", "-q", "-D", "topic"], in: remote)
         try repository.fetch(remote: "origin", refspecs: [], credentials: nil)
         #expect(try repository.resolve(reference: "refs/remotes/origin/topic") == reviewed)
         try repository.fetch(remote: "origin", refspecs: [], credentials: nil, prune: true)
         #expect(try repository.resolve(reference: "refs/remotes/origin/topic") == nil)
     }
 
-    @Test func refusesANonFastForwardPushUnlessForced() throws {
-        let (directory, repository, remote) = try Self.setUp()
+    @Test func refusesANonFastForwardPushUnlessForced() async throws {
+        let (directory, repository, remote) = try await Self.setUp()
         try repository.setRemote(name: "origin", url: remote.path)
         try repository.push(remote: "origin", refspecs: ["refs/heads/main:refs/heads/main"], credentials: nil)
 
-        try GitCLI.run(["clone", "-q", remote.path, "other"], in: directory.url)
+        try await GitCLI.run(["clone", "-q", remote.path, "other"], in: directory.url)
         try directory.write("theirs\n", to: "other/theirs.txt")
-        try GitCLI.run(["add", "-A"], in: directory.path("other"))
-        try GitCLI.run(["commit", "-q", "-m", "theirs"], in: directory.path("other"))
-        try GitCLI.run(["push", "-q", "origin", "main"], in: directory.path("other"))
-        let theirs = try GitCLI.run(["rev-parse", "main"], in: remote)
+        try await GitCLI.run(["add", "-A"], in: directory.path("other"))
+        try await GitCLI.run(["commit", "-q", "-m", "theirs"], in: directory.path("other"))
+        try await GitCLI.run(["push", "-q", "origin", "main"], in: directory.path("other"))
+        let theirs = try await GitCLI.run(["rev-parse", "main"], in: remote)
 
         try directory.write("ours\n", to: "work/ours.txt")
         let ours = try Fixture.commitAll(repository, "ours")
@@ -105,13 +109,13 @@ struct RemoteTests {
         }
         #expect(error?.isRejected == true)
         #expect(error?.description.hasPrefix("git push to origin failed: ") == true)
-        #expect(try GitCLI.run(["rev-parse", "main"], in: remote) == theirs)
+        #expect(try await GitCLI.run(["rev-parse", "main"], in: remote) == theirs)
 
         try repository.push(remote: "origin", refspecs: ["+refs/heads/main:refs/heads/main"], credentials: nil)
-        #expect(try GitCLI.run(["rev-parse", "main"], in: remote) == ours.hex)
+        #expect(try await GitCLI.run(["rev-parse", "main"], in: remote) == ours.hex)
     }
 
-    @Test func triesRefusedCredentialsOnlyOnce() throws {
+    @Test func triesRefusedCredentialsOnlyOnce() async throws {
         let server = try RefusingHTTPServer()
         defer { server.stop() }
         let (directory, repository) = try Fixture.repository()
@@ -133,7 +137,7 @@ struct RemoteTests {
         #expect(counts.withAuthorization == 1)
     }
 
-    @Test func explainsMissingCredentials() throws {
+    @Test func explainsMissingCredentials() async throws {
         let server = try RefusingHTTPServer()
         defer { server.stop() }
         let (directory, repository) = try Fixture.repository()

@@ -4,10 +4,11 @@ import Testing
 import TollgateTestSupport
 
 /// Opening, committing, branches, checkout, trees and compare-and-swap, checked against the git command line.
+@Suite(.runsProcesses)
 struct RepositoryTests {
     // MARK: - Creating and opening
 
-    @Test func createsOpensAndRecognisesRepositories() throws {
+    @Test func createsOpensAndRecognisesRepositories() async throws {
         let directory = try TemporaryDirectory()
         let location = directory.path("nested/workspace")
         let created = try Repository.create(at: location)
@@ -18,7 +19,7 @@ struct RepositoryTests {
         #expect(try created.currentBranch() == "main")
         #expect(try created.resolve(reference: "HEAD") == nil)
         #expect(try created.branchNames().isEmpty)
-        #expect(try GitCLI.run(["symbolic-ref", "HEAD"], in: location) == "refs/heads/main")
+        #expect(try await GitCLI.run(["symbolic-ref", "HEAD"], in: location) == "refs/heads/main")
 
         let opened = try Repository.open(at: location)
         #expect(try opened.currentBranch() == "main")
@@ -27,19 +28,19 @@ struct RepositoryTests {
         #expect(missing?.description.hasPrefix("git open ") == true)
     }
 
-    @Test func createsWithAnotherInitialBranch() throws {
+    @Test func createsWithAnotherInitialBranch() async throws {
         let directory = try TemporaryDirectory()
         let repository = try Repository.create(at: directory.url, initialBranch: "trunk")
         #expect(try repository.currentBranch() == "trunk")
         try directory.write("x", to: "x.txt")
         let commit = try Fixture.commitAll(repository, "first")
         #expect(try repository.branchTip("trunk") == commit)
-        #expect(try GitCLI.run(["rev-parse", "trunk"], in: directory.url) == commit.hex)
+        #expect(try await GitCLI.run(["rev-parse", "trunk"], in: directory.url) == commit.hex)
     }
 
     // MARK: - Committing the working tree
 
-    @Test func commitsAdditionsModificationsAndDeletionsRespectingGitignore() throws {
+    @Test func commitsAdditionsModificationsAndDeletionsRespectingGitignore() async throws {
         let (directory, repository) = try Fixture.repository()
         try Fixture.write(
             [".gitignore": "*.log\n", "a.txt": "alpha\n", "b.txt": "beta\n", "debug.log": "noise\n"],
@@ -48,7 +49,8 @@ struct RepositoryTests {
         #expect(try repository.hasUncommittedChanges())
         let first = try Fixture.commitAll(repository, "first")
         #expect(
-            try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) == ".gitignore\na.txt\nb.txt"
+            try await GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url)
+                == ".gitignore\na.txt\nb.txt"
         )
         #expect(try !repository.hasUncommittedChanges())
         #expect(try repository.commitInfo(first).parents.isEmpty)
@@ -60,16 +62,18 @@ struct RepositoryTests {
         let second = try Fixture.commitAll(repository, "second")
 
         let cli = directory.url
-        #expect(try GitCLI.run(["rev-parse", "HEAD"], in: cli) == second.hex)
-        #expect(try GitCLI.run(["rev-parse", "HEAD^"], in: cli) == first.hex)
-        #expect(try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: cli) == ".gitignore\na.txt\ndir/c.txt")
-        #expect(try GitCLI.run(["show", "HEAD:a.txt"], in: cli) == "alpha 2")
-        #expect(try GitCLI.run(["status", "--porcelain"], in: cli) == "")  // index and workdir in step
+        #expect(try await GitCLI.run(["rev-parse", "HEAD"], in: cli) == second.hex)
+        #expect(try await GitCLI.run(["rev-parse", "HEAD^"], in: cli) == first.hex)
+        #expect(
+            try await GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: cli) == ".gitignore\na.txt\ndir/c.txt"
+        )
+        #expect(try await GitCLI.run(["show", "HEAD:a.txt"], in: cli) == "alpha 2")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: cli) == "")  // index and workdir in step
         #expect(try !repository.hasUncommittedChanges())
         #expect(try repository.changedPaths(from: first, to: second) == ["a.txt", "b.txt", "dir/c.txt"])
     }
 
-    @Test func committingSomeFilesStagesThemAloneAndLeavesTheRestAsItIs() throws {
+    @Test func committingSomeFilesStagesThemAloneAndLeavesTheRestAsItIs() async throws {
         let (directory, repository) = try Fixture.repository()
         try Fixture.write(["a.txt": "alpha", "b.txt": "beta", "dir/c.txt": "gamma"], in: directory)
         let first = try Fixture.commitAll(repository, "first")
@@ -90,7 +94,7 @@ struct RepositoryTests {
         #expect(try repository.fileContents("a.txt", at: second) == Data("alpha 2".utf8))
         // b.txt was not named: its change is still only in the working tree.
         #expect(try repository.fileContents("b.txt", at: second) == Data("beta".utf8))
-        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == " M b.txt")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == " M b.txt")
         // Nothing named changed: no commit.
         #expect(
             try repository.commitFiles(["a.txt"], message: "none", author: Fixture.author, committer: Fixture.author)
@@ -98,7 +102,7 @@ struct RepositoryTests {
         )
     }
 
-    @Test func reportsNothingToCommit() throws {
+    @Test func reportsNothingToCommit() async throws {
         let (directory, repository) = try Fixture.repository()
         #expect(
             try repository.commitWorkingTree(message: "empty", author: Fixture.author, committer: Fixture.author) == nil
@@ -130,7 +134,7 @@ struct RepositoryTests {
         #expect(info.tree == (try repository.commitInfo(first)).tree)
     }
 
-    @Test func recordsSignaturesDatesAndMessages() throws {
+    @Test func recordsSignaturesDatesAndMessages() async throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("x\n", to: "x.txt")
         let oid = try Fixture.commitAll(repository, "Title line\n\nBody text.\n\nTollgate-Job: 42")
@@ -141,7 +145,7 @@ struct RepositoryTests {
         #expect(info.summary == "Title line")
         #expect(info.message == "Title line\n\nBody text.\n\nTollgate-Job: 42\n")
         let format = "--format=%an|%ae|%at|%cn|%ce|%ct|%s|%(trailers:key=Tollgate-Job,valueonly,separator=)"
-        let cli = try GitCLI.run(["log", "-1", format], in: directory.url)
+        let cli = try await GitCLI.run(["log", "-1", format], in: directory.url)
         #expect(
             cli.trimmingCharacters(in: .whitespacesAndNewlines)
                 == "Ada Author|ada@example.com|1700000000|Cy Committer|cy@example.com|1700000100|Title line|42"
@@ -163,7 +167,7 @@ struct RepositoryTests {
 
     // MARK: - Branches and checkout
 
-    @Test func createsListsChecksOutAndDeletesBranches() throws {
+    @Test func createsListsChecksOutAndDeletesBranches() async throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("one\n", to: "file.txt")
         let first = try Fixture.commitAll(repository, "first")
@@ -174,7 +178,7 @@ struct RepositoryTests {
 
         try repository.checkout(branch: "phase-1-strategic")
         #expect(try repository.currentBranch() == "phase-1-strategic")
-        #expect(try GitCLI.run(["rev-parse", "--abbrev-ref", "HEAD"], in: directory.url) == "phase-1-strategic")
+        #expect(try await GitCLI.run(["rev-parse", "--abbrev-ref", "HEAD"], in: directory.url) == "phase-1-strategic")
         try directory.write("two\n", to: "file.txt")
         try directory.write("new\n", to: "added.txt")
         let second = try Fixture.commitAll(repository, "second")
@@ -184,7 +188,7 @@ struct RepositoryTests {
         try repository.checkout(branch: "main")
         #expect(directory.read("file.txt") == "one\n")
         #expect(directory.read("added.txt") == nil)
-        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
 
         let current = #expect(throws: GitError.self) { try repository.deleteBranch("main") }
         #expect(current?.isNotFound == false)
@@ -195,7 +199,7 @@ struct RepositoryTests {
         #expect(missing?.isNotFound == true)
     }
 
-    @Test func forcedFoldersAreCommittedWhateverGitignoreSays() throws {
+    @Test func forcedFoldersAreCommittedWhateverGitignoreSays() async throws {
         let (directory, repository) = try Fixture.repository()
         try Fixture.write(
             [
@@ -212,18 +216,20 @@ struct RepositoryTests {
                 forcing: ["archive"]
             )
         }
-        func files() throws -> String { try GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url) }
+        func files() async throws -> String {
+            try await GitCLI.run(["ls-tree", "-r", "--name-only", "HEAD"], in: directory.url)
+        }
         #expect(try commit() != nil)
-        #expect(try files() == ".gitignore\narchive/a.md\narchive/deep/b.md")
+        #expect(try await files() == ".gitignore\narchive/a.md\narchive/deep/b.md")
         // A tracked file there is updated, a new one added; with nothing changed there is nothing to commit.
         try Fixture.write(["archive/a.md": "two\n", "archive/new.md": "new\n"], in: directory)
         #expect(try commit() != nil)
-        #expect(try files() == ".gitignore\narchive/a.md\narchive/deep/b.md\narchive/new.md")
-        #expect(try GitCLI.run(["show", "HEAD:archive/a.md"], in: directory.url) == "two")
+        #expect(try await files() == ".gitignore\narchive/a.md\narchive/deep/b.md\narchive/new.md")
+        #expect(try await GitCLI.run(["show", "HEAD:archive/a.md"], in: directory.url) == "two")
         #expect(try commit() == nil)
     }
 
-    @Test func deletingABranchRemovesItsSettingsAndNoOthers() throws {
+    @Test func deletingABranchRemovesItsSettingsAndNoOthers() async throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("one\n", to: "file.txt")
         let first = try Fixture.commitAll(repository, "first")
@@ -234,15 +240,15 @@ struct RepositoryTests {
             ["--add", "branch.phase-1.note", "a"], ["--add", "branch.phase-1.note", "b"],
             ["branch.phase-10.remote", "origin"],
         ] {
-            try GitCLI.run(["config"] + arguments, in: directory.url)
+            try await GitCLI.run(["config"] + arguments, in: directory.url)
         }
         #expect(try repository.deleteBranch("phase-1"))
         #expect(try repository.branchNames() == ["main", "phase-10"])
-        let settings = try GitCLI.run(["config", "--local", "--get-regexp", "^branch\\."], in: directory.url)
+        let settings = try await GitCLI.run(["config", "--local", "--get-regexp", "^branch\\."], in: directory.url)
         #expect(settings == "branch.phase-10.remote origin")
     }
 
-    @Test func safeCheckoutRefusesToOverwriteLocalChanges() throws {
+    @Test func safeCheckoutRefusesToOverwriteLocalChanges() async throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("v1\n", to: "file.txt")
         let first = try Fixture.commitAll(repository, "first")
@@ -266,7 +272,7 @@ struct RepositoryTests {
 
     // MARK: - Trees and commits without a working tree
 
-    @Test func writesNestedTreesAndReadsThemBack() throws {
+    @Test func writesNestedTreesAndReadsThemBack() async throws {
         let (directory, repository) = try Fixture.repository()
         let files: [String: Data] = [
             "README.md": Data("# Job\n".utf8),
@@ -286,7 +292,7 @@ struct RepositoryTests {
         #expect(try repository.commitInfo(commit).tree == tree)
         #expect(try repository.filePaths(at: commit) == ["README.md", "docs/a/b.txt", "docs/c.txt", "empty.txt"])
         #expect(
-            try GitCLI.run(["ls-tree", "-r", "--name-only", commit.hex], in: directory.url)
+            try await GitCLI.run(["ls-tree", "-r", "--name-only", commit.hex], in: directory.url)
                 == "README.md\ndocs/a/b.txt\ndocs/c.txt\nempty.txt"
         )
         for (path, contents) in files {
@@ -309,7 +315,7 @@ struct RepositoryTests {
             committer: Fixture.committer
         )
         #expect(try repository.commitInfo(next).parents == [commit])
-        #expect(try GitCLI.run(["rev-parse", "\(next.hex)^"], in: directory.url) == commit.hex)
+        #expect(try await GitCLI.run(["rev-parse", "\(next.hex)^"], in: directory.url) == commit.hex)
 
         #expect(throws: GitError.self) { try repository.writeTree(["a/../b": Data()]) }
         #expect(throws: GitError.self) { try repository.writeTree(["a": Data(), "a/b": Data()]) }
@@ -317,7 +323,7 @@ struct RepositoryTests {
 
     // MARK: - Compare-and-swap
 
-    @Test func updatesReferencesOnlyWhenTheExpectedValueHolds() throws {
+    @Test func updatesReferencesOnlyWhenTheExpectedValueHolds() async throws {
         let (directory, repository) = try Fixture.repository()
         let tree = try repository.writeTree(["job.json": Data("{}".utf8)])
         let cli = directory.url
@@ -354,7 +360,7 @@ struct RepositoryTests {
         }
         #expect(stale?.isModified == true)
         #expect(try repository.resolve(reference: state) == one)
-        #expect(try GitCLI.run(["rev-parse", state], in: cli) == one.hex)
+        #expect(try await GitCLI.run(["rev-parse", state], in: cli) == one.hex)
 
         try repository.updateReference(state, to: two, expected: one, message: "advance")
         #expect(try repository.resolve(reference: state) == two)
@@ -366,7 +372,7 @@ struct RepositoryTests {
 
     // MARK: - History
 
-    @Test func readsHistoryChangesAndAncestry() throws {
+    @Test func readsHistoryChangesAndAncestry() async throws {
         let (directory, repository) = try Fixture.repository()
         var commits: [OID] = []
         for index in 1...4 {
@@ -378,11 +384,11 @@ struct RepositoryTests {
         #expect(try repository.log(from: tip, limit: 2).map(\.oid) == Array(commits.reversed().prefix(2)))
         #expect(
             try repository.log(from: tip).map(\.oid.hex).joined(separator: "\n")
-                == GitCLI.run(["rev-list", "HEAD"], in: directory.url)
+                == (await GitCLI.run(["rev-list", "HEAD"], in: directory.url))
         )
         #expect(try repository.changedPaths(from: commits[0], to: commits[1]) == ["file0.txt"])
         #expect(
-            try repository.changedPaths(from: commits[0], to: tip).joined(separator: "\n")
+            try await repository.changedPaths(from: commits[0], to: tip).joined(separator: "\n")
                 == GitCLI.run(["diff", "--name-only", commits[0].hex, tip.hex], in: directory.url)
         )
         #expect(try repository.isAncestor(commits[0], of: tip))
@@ -415,7 +421,7 @@ struct RepositoryTests {
         #expect(try repository.log(from: merge).count == 5)
         #expect(try repository.log(from: merge, firstParentOnly: false).count == 6)
         let all = try repository.log(from: merge, firstParentOnly: false).map(\.oid.hex)
-        #expect(
+        await #expect(
             Set(all)
                 == Set(
                     try GitCLI.run(["rev-list", merge.hex], in: directory.url).split(separator: "\n").map(String.init)
@@ -426,7 +432,7 @@ struct RepositoryTests {
 
     // MARK: - Values
 
-    @Test func validatesAndEncodesObjectIDs() throws {
+    @Test func validatesAndEncodesObjectIDs() async throws {
         let hex = String(repeating: "ab", count: 20)
         let oid = try #require(OID(hex: hex.uppercased()))
         #expect(oid.hex == hex)
@@ -439,7 +445,7 @@ struct RepositoryTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([OID].self, from: Data("[\"xyz\"]".utf8)) }
     }
 
-    @Test func keepsPasswordsOutOfDescriptions() {
+    @Test func keepsPasswordsOutOfDescriptions() async {
         let credentials = Credentials(username: "bot", password: "s3cret-token")
         #expect(!"\(credentials)".contains("s3cret"))
         #expect(!String(reflecting: credentials).contains("s3cret"))

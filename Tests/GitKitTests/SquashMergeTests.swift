@@ -4,6 +4,7 @@ import Testing
 import TollgateTestSupport
 
 /// Squash merges: the fast path, a three-way merge, conflicts, and the working tree when HEAD is on the target.
+@Suite(.runsProcesses)
 struct SquashMergeTests {
     /// A repository with `main` at one commit (`a.txt`, `b.txt`, `c.txt`) and HEAD on a new `phase` branch.
     private static func repositoryOnPhaseBranch(
@@ -29,7 +30,7 @@ struct SquashMergeTests {
         )
     }
 
-    @Test func takesTheBranchTreeWhenMainHasNotMoved() throws {
+    @Test func takesTheBranchTreeWhenMainHasNotMoved() async throws {
         let (directory, repository, base) = try Self.repositoryOnPhaseBranch()
         try directory.write("a changed\n", to: "a.txt")
         try Fixture.commitAll(repository, "step 1")
@@ -51,19 +52,19 @@ struct SquashMergeTests {
         #expect(try repository.branchTip("phase") == tip)  // the branch is kept
         #expect(try repository.currentBranch() == "phase")
 
-        let raw = try GitCLI.run(["cat-file", "-p", "main"], in: directory.url)
+        let raw = try await GitCLI.run(["cat-file", "-p", "main"], in: directory.url)
         #expect(raw.split(separator: "\n").filter { $0.hasPrefix("parent ") } == ["parent \(base.hex)"])
-        #expect(try GitCLI.run(["diff", "--stat", "main", "phase"], in: directory.url) == "")
+        #expect(try await GitCLI.run(["diff", "--stat", "main", "phase"], in: directory.url) == "")
 
         // The engine's next steps: back to main (same tree), drop the branch.
         try repository.checkout(branch: "main")
         #expect(try repository.deleteBranch("phase"))
         #expect(directory.read("a.txt") == "a changed\n")
-        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
         #expect(try repository.log(from: squash).map(\.oid) == [squash, base])
     }
 
-    @Test func mergesThreeWaysWhenMainMoved() throws {
+    @Test func mergesThreeWaysWhenMainMoved() async throws {
         let (directory, repository, base) = try Self.repositoryOnPhaseBranch()
         try directory.write("a1\na2 from phase\na3\n", to: "a.txt")
         try directory.write("phase only\n", to: "phase.txt")
@@ -81,19 +82,19 @@ struct SquashMergeTests {
         #expect(try repository.commitInfo(squash).parents == [mainTip])
         #expect(try repository.branchTip("main") == squash)
         let cli = directory.url
-        #expect(try GitCLI.run(["show", "main:a.txt"], in: cli) == "a1\na2 from phase\na3")
-        #expect(try GitCLI.run(["show", "main:b.txt"], in: cli) == "b1\nb2 from main\nb3")
-        #expect(try GitCLI.run(["show", "main:phase.txt"], in: cli) == "phase only")
+        #expect(try await GitCLI.run(["show", "main:a.txt"], in: cli) == "a1\na2 from phase\na3")
+        #expect(try await GitCLI.run(["show", "main:b.txt"], in: cli) == "b1\nb2 from main\nb3")
+        #expect(try await GitCLI.run(["show", "main:phase.txt"], in: cli) == "phase only")
         #expect(try repository.changedPaths(from: mainTip, to: squash) == ["a.txt", "phase.txt"])
         // HEAD was on main, so the working tree and index followed.
         #expect(directory.read("a.txt") == "a1\na2 from phase\na3\n")
         #expect(directory.read("phase.txt") == "phase only\n")
-        #expect(try GitCLI.run(["status", "--porcelain"], in: cli) == "")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: cli) == "")
         #expect(try !repository.isAncestor(try #require(try repository.branchTip("phase")), of: squash))
         #expect(try repository.mergeBase(squash, base) == base)
     }
 
-    @Test func updatesTheWorkingTreeWhenHeadIsOnTheTargetOnTheFastPath() throws {
+    @Test func updatesTheWorkingTreeWhenHeadIsOnTheTargetOnTheFastPath() async throws {
         let (directory, repository, _) = try Self.repositoryOnPhaseBranch()
         try directory.write("a new\n", to: "a.txt")
         try directory.remove("b.txt")
@@ -108,10 +109,10 @@ struct SquashMergeTests {
         #expect(directory.read("a.txt") == "a new\n")
         #expect(directory.read("b.txt") == nil)
         #expect(directory.read("scratch.txt") == "untracked but harmless\n")
-        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == "?? scratch.txt")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == "?? scratch.txt")
     }
 
-    @Test func stopsBeforeMovingMainWhenTheWorkingTreeWouldLoseChanges() throws {
+    @Test func stopsBeforeMovingMainWhenTheWorkingTreeWouldLoseChanges() async throws {
         let (directory, repository, base) = try Self.repositoryOnPhaseBranch()
         try directory.write("a from phase\n", to: "a.txt")
         try Fixture.commitAll(repository, "phase work")
@@ -124,7 +125,7 @@ struct SquashMergeTests {
         #expect(directory.read("a.txt") == "uncommitted edit\n")
     }
 
-    @Test func reportsConflictsAndChangesNothing() throws {
+    @Test func reportsConflictsAndChangesNothing() async throws {
         let (directory, repository, _) = try Self.repositoryOnPhaseBranch()
         try directory.write("a1\na2 phase\na3\n", to: "a.txt")
         try directory.write("c edited on phase\n", to: "c.txt")
@@ -148,10 +149,10 @@ struct SquashMergeTests {
         #expect(try repository.branchTip("main") == mainTip)
         #expect(try repository.branchTip("phase") == phaseTip)
         #expect(directory.read("a.txt") == "a1\na2 main\na3\n")
-        #expect(try GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == "")
     }
 
-    @Test func reportsUpToDateWhenTheBranchBringsNothing() throws {
+    @Test func reportsUpToDateWhenTheBranchBringsNothing() async throws {
         let (directory, repository, base) = try Self.repositoryOnPhaseBranch()
         #expect(try Self.squash(repository) == .upToDate)  // same commit
 
@@ -173,7 +174,7 @@ struct SquashMergeTests {
         #expect(try repository.branchTip("main") == reverted)
     }
 
-    @Test func failsForMissingBranches() throws {
+    @Test func failsForMissingBranches() async throws {
         let (directory, repository, _) = try Self.repositoryOnPhaseBranch()
         let error = #expect(throws: GitError.self) {
             try repository.squashMerge(

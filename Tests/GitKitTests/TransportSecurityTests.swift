@@ -6,6 +6,7 @@ import TollgateTestSupport
 
 /// Push, fetch and REST calls against the Gitea test server speaking HTTPS with a certificate from a private CA
 /// (`Fixtures/tls`): trusted through a CA file, refused with a clear message without one, accepted when insecure.
+@Suite(.runsProcesses)
 struct TransportSecurityTests {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/tls")
@@ -85,9 +86,9 @@ struct TransportSecurityTests {
         }
 
         /// The tip of `branch` in the server's bare repository, read with the git command line; nil when absent.
-        func serverTip(_ branch: String) throws -> String? {
+        func serverTip(_ branch: String) async throws -> String? {
             let bare = server.bareRepositoryPath(owner: server.bot.login, name: "tls")
-            let result = try GitCLI.runAllowingFailure(
+            let result = try await GitCLI.runAllowingFailure(
                 ["rev-parse", "--verify", "-q", "refs/heads/\(branch)"],
                 in: bare
             )
@@ -100,7 +101,7 @@ struct TransportSecurityTests {
         #expect(try await setup.createRepository(caFile: Self.caFile).status == 201)
 
         try setup.pushMain(Self.trusted)
-        #expect(try setup.serverTip("main") == setup.main.hex)
+        #expect(try await setup.serverTip("main") == setup.main.hex)
 
         // A reviewer's commit on the server comes back by fetch, through the host name rather than the address.
         try setup.server.setCollaborator("alice", permission: "write", owner: setup.server.bot.login, name: "tls")
@@ -141,7 +142,7 @@ struct TransportSecurityTests {
             #expect(!error.description.contains("gitea."))
             #expect(!error.description.contains(setup.server.bot.token))
         }
-        #expect(try setup.serverTip("main") == nil)
+        #expect(try await setup.serverTip("main") == nil)
     }
 
     @Test func refusesACertificateFromAnotherCAAndNeverRepeatsATokenFromTheURL() async throws {
@@ -160,14 +161,14 @@ struct TransportSecurityTests {
         #expect(error?.description.contains("not correctly signed by the trusted CA") == true)
         #expect(error?.description.contains("check that the CA file (\(Self.otherCAFile))") == true)
         #expect(error?.description.contains(setup.server.bot.token) == false)
-        #expect(try setup.serverTip("main") == nil)
+        #expect(try await setup.serverTip("main") == nil)
 
         let rest = await #expect(throws: HTTPError.self) { try await setup.createRepository(caFile: Self.otherCAFile) }
         #expect(rest?.description.contains("check that the CA file (\(Self.otherCAFile))") == true)
     }
 
     @Test(arguments: ["127.0.0.1", "localhost"])
-    func refusesACertificateForAnotherHostEvenFromTheTrustedCA(host: String) throws {
+    func refusesACertificateForAnotherHostEvenFromTheTrustedCA(host: String) async throws {
         let setup = try Setup(certificate: "wrong-host")
         try setup.repository.setRemote(name: "origin", url: setup.url(host: host))
         let error = #expect(throws: GitError.self) { try setup.fetch(Self.trusted) }
@@ -179,7 +180,7 @@ struct TransportSecurityTests {
         let setup = try Setup(certificate: "wrong-host")
         #expect(try await setup.createRepository(caFile: nil, insecure: true).status == 201)
         try setup.pushMain(Self.insecure)
-        #expect(try setup.serverTip("main") == setup.main.hex)
+        #expect(try await setup.serverTip("main") == setup.main.hex)
         try setup.fetch(Self.insecure)
         #expect(try setup.repository.resolve(reference: "refs/remotes/origin/main") == setup.main)
     }
@@ -191,7 +192,7 @@ struct TransportSecurityTests {
         // Interleaved: the CA file trusted for one remote is never trusted for the other, before or after.
         #expect(throws: GitError.self) { try setup.pushMain(to: "strict", Self.untrusted) }
         try setup.pushMain(Self.trusted)
-        #expect(try setup.serverTip("main") == setup.main.hex)
+        #expect(try await setup.serverTip("main") == setup.main.hex)
         let error = #expect(throws: GitError.self) { try setup.fetch(from: "strict", Self.untrusted) }
         #expect(error?.isCertificateFailure == true)
         try setup.fetch(Self.trusted)

@@ -1,10 +1,12 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Worktrees made from the files of removed ones (``WorktreeSpares``): whatever the spare held (committed work,
 /// untracked and ignored files, uncommitted edits, a different commit), the new worktree holds exactly its commit's
 /// tree, as a fresh checkout does; a spare half taken is not adopted; the limit and the clearing.
+@Suite(.runsProcesses)
 struct WorktreeSpareTests {
     let directory: TemporaryDirectory
     let repository: Repository
@@ -72,7 +74,7 @@ struct WorktreeSpareTests {
         return stat(url.path, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
-    @Test func aWorktreeFromASpareHoldsExactlyItsCommitsTree() throws {
+    @Test func aWorktreeFromASpareHoldsExactlyItsCommitsTree() async throws {
         _ = try usedAndRemoved("task-1", from: base)
         let spare = try #require(try FileManager.default.contentsOfDirectory(atPath: spares.folder.path).first)
         let kept = inode(spares.folder.appendingPathComponent("\(spare)/tree/src/deep/c.txt"))
@@ -102,7 +104,7 @@ struct WorktreeSpareTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: spares.folder.path).isEmpty)
     }
 
-    @Test func aSpareGivesTheTipOfAnExistingBranchAndOfALaterCommit() throws {
+    @Test func aSpareGivesTheTipOfAnExistingBranchAndOfALaterCommit() async throws {
         let tip = try usedAndRemoved("task-1", from: base)
         // The branch task-1 exists with its work: a worktree on it from a spare has that work.
         try repository.addWorktree(name: "task-1", at: path("task-1"), branch: "task-1", from: base, reusing: spares)
@@ -116,7 +118,7 @@ struct WorktreeSpareTests {
         #expect(try Repository.open(at: path("task-1")).uncommittedPaths().isEmpty)
     }
 
-    @Test func aSpareHalfTakenIsNotAdoptedByARerun() throws {
+    @Test func aSpareHalfTakenIsNotAdoptedByARerun() async throws {
         _ = try usedAndRemoved("task-1", from: base)
         try repository.addWorktree(name: "task-2", at: path("task-2"), branch: "task-2", from: base, reusing: spares)
         // As if a crash came while the spare's files were moved in: the marker is there, a file is wrong.
@@ -138,7 +140,7 @@ struct WorktreeSpareTests {
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 
-    @Test func atMostTheLimitIsKeptAndClearingDeletesThem() throws {
+    @Test func atMostTheLimitIsKeptAndClearingDeletesThem() async throws {
         for name in ["task-1", "task-2", "task-3"] {
             try repository.addWorktree(name: name, at: path(name), branch: name, from: base)
         }

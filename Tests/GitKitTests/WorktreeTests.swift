@@ -1,10 +1,12 @@
 import Foundation
 import GitKit
 import Testing
+import TollgateTestSupport
 
 /// Linked worktrees through libgit2: adding one on a new branch, working in it, and what a rerun does with each
 /// thing a crash can leave behind (an intact worktree, a deleted working tree, a half-made administrative folder, a
 /// stray folder), locking, pruning and removing.
+@Suite(.runsProcesses)
 struct WorktreeTests {
     let directory: TemporaryDirectory
     let repository: Repository
@@ -33,7 +35,7 @@ struct WorktreeTests {
         (try? Data(contentsOf: taskPath.appendingPathComponent(name))).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test func addsAWorktreeOnANewBranchAtTheCommit() throws {
+    @Test func addsAWorktreeOnANewBranchAtTheCommit() async throws {
         let (worktree, origin) = try addTask()
         #expect(origin == .created)
         #expect(worktree.name == "phase-2-tactical-task-lexer")
@@ -48,7 +50,7 @@ struct WorktreeTests {
         #expect(try repository.uncommittedPaths().isEmpty)
     }
 
-    @Test func aCommitInTheWorktreeMovesOnlyItsBranch() throws {
+    @Test func aCommitInTheWorktreeMovesOnlyItsBranch() async throws {
         try addTask()
         let task = try Repository.open(at: taskPath)
         try Data("lexer\n".utf8).write(to: taskPath.appendingPathComponent("lexer.txt"))
@@ -60,7 +62,7 @@ struct WorktreeTests {
         #expect(directory.read("lexer.txt") == nil)
     }
 
-    @Test func aRerunAdoptsAnIntactWorktreeWithItsWork() throws {
+    @Test func aRerunAdoptsAnIntactWorktreeWithItsWork() async throws {
         try addTask()
         try Data("half done\n".utf8).write(to: taskPath.appendingPathComponent("wip.txt"))
         let (worktree, origin) = try addTask()
@@ -69,7 +71,7 @@ struct WorktreeTests {
         #expect(file("wip.txt") == "half done\n")
     }
 
-    @Test func aDeletedWorkingTreeIsPrunedAndMadeAgainOnTheKeptBranch() throws {
+    @Test func aDeletedWorkingTreeIsPrunedAndMadeAgainOnTheKeptBranch() async throws {
         try addTask()
         let task = try Repository.open(at: taskPath)
         try Data("lexer\n".utf8).write(to: taskPath.appendingPathComponent("lexer.txt"))
@@ -86,7 +88,7 @@ struct WorktreeTests {
 
     /// libgit2 writes the administrative files one after another; a crash between them leaves a folder that is no
     /// valid worktree (here: its `gitdir` file is missing).
-    @Test func aHalfMadeAdministrativeFolderIsRemovedAndTheWorktreeMadeAgain() throws {
+    @Test func aHalfMadeAdministrativeFolderIsRemovedAndTheWorktreeMadeAgain() async throws {
         try addTask()
         let administrative = directory.path(".git/worktrees/phase-2-tactical-task-lexer")
         try FileManager.default.removeItem(at: administrative.appendingPathComponent("gitdir"))
@@ -99,7 +101,7 @@ struct WorktreeTests {
         #expect(file("a.txt") == "a\n")
     }
 
-    @Test func aStrayFolderAtThePathIsReplaced() throws {
+    @Test func aStrayFolderAtThePathIsReplaced() async throws {
         try FileManager.default.createDirectory(at: taskPath, withIntermediateDirectories: true)
         try Data("left over\n".utf8).write(to: taskPath.appendingPathComponent("stray.txt"))
         let (worktree, origin) = try addTask()
@@ -109,7 +111,7 @@ struct WorktreeTests {
         #expect(file("a.txt") == "a\n")
     }
 
-    @Test func aWorktreeOnAnotherBranchIsMadeAgainOnTheAskedOne() throws {
+    @Test func aWorktreeOnAnotherBranchIsMadeAgainOnTheAskedOne() async throws {
         try repository.addWorktree(name: "phase-2-tactical-task-lexer", at: taskPath, branch: "other", from: base)
         let (worktree, origin) = try addTask()
         #expect(origin == .created)
@@ -117,7 +119,7 @@ struct WorktreeTests {
         #expect(try repository.branchTip("other") == base)
     }
 
-    @Test func aBranchCheckedOutElsewhereIsRefused() throws {
+    @Test func aBranchCheckedOutElsewhereIsRefused() async throws {
         #expect(throws: GitError.self) {
             try repository.addWorktree(
                 name: "again",
@@ -129,7 +131,7 @@ struct WorktreeTests {
         #expect(try repository.worktree(named: "again") == nil)
     }
 
-    @Test func aLockedWorktreeSurvivesPruningButNotRemoval() throws {
+    @Test func aLockedWorktreeSurvivesPruningButNotRemoval() async throws {
         try addTask()
         try repository.lockWorktree("phase-2-tactical-task-lexer", reason: "task running")
         try repository.lockWorktree("phase-2-tactical-task-lexer", reason: "task running")
@@ -143,7 +145,7 @@ struct WorktreeTests {
         #expect(try repository.worktrees().isEmpty)
     }
 
-    @Test func removingDeletesTheWorkingTreeAndKeepsTheBranch() throws {
+    @Test func removingDeletesTheWorkingTreeAndKeepsTheBranch() async throws {
         try addTask()
         try repository.lockWorktree("phase-2-tactical-task-lexer", reason: "task running")
         #expect(try repository.removeWorktree("phase-2-tactical-task-lexer"))

@@ -5,7 +5,7 @@ import Testing
 import TollgateTestSupport
 
 /// CurlTransport against the test server: headers, retries, backoff, and failures that name the request.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct CurlTransportTests {
     private func get(_ fixture: GiteaFixture, _ path: String, token: String? = nil) -> HTTPRequest {
         var headers: HTTPHeaders = ["Accept": "application/json"]
@@ -28,7 +28,7 @@ struct CurlTransportTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         for index in 1...3 {
-            try fixture.push(["f\(index).txt": "\(index)\n"], to: "branch-\(index)", in: repo)
+            try await fixture.push(["f\(index).txt": "\(index)\n"], to: "branch-\(index)", in: repo)
             _ = try await fixture.bot.createPullRequest(
                 CreatePullRequestOptions(head: "branch-\(index)", base: "main", title: "PR \(index)"),
                 in: repo
@@ -152,13 +152,13 @@ struct CurlTransportTests {
         #expect(giteaError.map { "\($0)" }?.contains(secret) == false)
     }
 
-    @Test func errorsRedactCredentialsInTheURL() throws {
+    @Test func errorsRedactCredentialsInTheURL() async throws {
         let url = try #require(URL(string: "https://user:pw@example.com/api/v1/x?token=abc&page=2"))
         let error = HTTPError(method: .get, url: url, attempts: 1, reason: .cancelled)
         #expect(error.url == "https://example.com/api/v1/x?token=REDACTED&page=2")
     }
 
-    @Test func backoffIsCappedAndJittered() {
+    @Test func backoffIsCappedAndJittered() async {
         let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(250), maxDelay: .seconds(8))
         #expect(policy.backoff(beforeRetry: 1, jitter: 0) == .milliseconds(125))
         #expect(policy.backoff(beforeRetry: 1, jitter: 1) == .milliseconds(250))

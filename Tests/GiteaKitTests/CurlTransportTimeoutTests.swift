@@ -5,7 +5,7 @@ import Testing
 import TollgateTestSupport
 
 /// CurlTransport's connect and total timeouts against servers that answer too late or never accept.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct CurlTransportTimeoutTests {
     /// A transport that gives up on an attempt after `timeout`, with recorded (not slept) backoff.
     private func transport(_ fixture: GiteaFixture, timeout: Duration = .seconds(1), attempts: Int) -> CurlTransport {

@@ -5,7 +5,7 @@ import Testing
 import TollgateTestSupport
 
 /// GiteaClient against the Gitea-compatible test server: each endpoint's success and error paths.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaClientTests {
     // MARK: - Server and accounts
 
@@ -84,7 +84,7 @@ struct GiteaClientTests {
     @Test func opensReadsFindsAndEditsAPullRequest() async throws {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
-        let head = try fixture.push(["plan.md": "# Plan\n"], to: "phase-1-strategic", in: repo)
+        let head = try await fixture.push(["plan.md": "# Plan\n"], to: "phase-1-strategic", in: repo)
         let created = try await fixture.bot.createPullRequest(
             CreatePullRequestOptions(head: "phase-1-strategic", base: "main", title: "Phase 1", body: "Body"),
             in: repo
@@ -259,7 +259,7 @@ struct GiteaClientTests {
         #expect(!reviews.contains { $0.state == .requestReview })
 
         // A push that changes the diff makes every review stale; the approval no longer counts.
-        let newHead = try fixture.push(["plan.md": "# Plan\n\nrevised\n"], to: "phase-1-strategic", in: repo)
+        let newHead = try await fixture.push(["plan.md": "# Plan\n\nrevised\n"], to: "phase-1-strategic", in: repo)
         reviews = try await fixture.bot.reviews(on: pull.number, in: repo)
         #expect(reviews.allSatisfy { $0.stale })
         #expect(try await fixture.bot.pullRequest(pull.number, in: repo).head.sha == newHead)
@@ -393,7 +393,7 @@ struct GiteaClientTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
-        let mainBefore = try fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
+        let mainBefore = try await fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
         #expect(try await fixture.bot.isMerged(pull.number, in: repo) == false)
 
         let outcome = try await fixture.bot.merge(
@@ -408,21 +408,21 @@ struct GiteaClientTests {
         #expect(outcome == .merged)
         #expect(try await fixture.bot.isMerged(pull.number, in: repo))
 
-        let mainAfter = try fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
+        let mainAfter = try await fixture.bareGit(["rev-parse", "refs/heads/main"], repo: repo)
         #expect(
-            try fixture.bareGit(["rev-list", "--parents", "-n", "1", mainAfter], repo: repo)
+            try await fixture.bareGit(["rev-list", "--parents", "-n", "1", mainAfter], repo: repo)
                 == "\(mainAfter) \(mainBefore)"
         )
-        #expect(
+        await #expect(
             // The `|` marks the message's end, so its final newline is compared too.
             try fixture.bareGit(["log", "-1", "--format=%B|", mainAfter], repo: repo)
                 == "Phase 1 (strategic): the plan\n\nDetails.\n\nTollgate-Job: j1\n|"
         )
         #expect(
-            try fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo)
+            try await fixture.bareGit(["rev-parse", "\(mainAfter)^{tree}"], repo: repo)
                 == fixture.bareGit(["rev-parse", "\(pull.head.sha)^{tree}"], repo: repo)
         )
-        #expect(try fixture.bareGit(["branch", "--list", "phase-1-strategic"], repo: repo).isEmpty)
+        #expect(try await fixture.bareGit(["branch", "--list", "phase-1-strategic"], repo: repo).isEmpty)
 
         let merged = try await fixture.bot.pullRequest(pull.number, in: repo)
         #expect(merged.merged)
@@ -443,7 +443,7 @@ struct GiteaClientTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
         let pull = try await fixture.openPullRequest(in: repo)
-        try fixture.push(["extra.md": "pushed after the approval\n"], to: "phase-1-strategic", in: repo)
+        try await fixture.push(["extra.md": "pushed after the approval\n"], to: "phase-1-strategic", in: repo)
         let error = await expectGiteaError(.headOutOfDate) {
             try await fixture.bot.merge(pull.number, in: repo, MergeOptions(headCommitID: pull.head.sha))
         }
@@ -480,7 +480,7 @@ struct GiteaClientTests {
     @Test func deletesBranchesAndProtectsTheDefaultBranch() async throws {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository()
-        try fixture.push(["a.txt": "a\n"], to: "feature/with-slash", in: repo)
+        try await fixture.push(["a.txt": "a\n"], to: "feature/with-slash", in: repo)
         #expect(try await fixture.bot.deleteBranch("feature/with-slash", in: repo))
         #expect(try await fixture.bot.deleteBranch("feature/with-slash", in: repo) == false)
         await expectGiteaError(.forbidden) { try await fixture.bot.deleteBranch("main", in: repo) }

@@ -5,6 +5,7 @@ import Testing
 import TollgateTestSupport
 
 /// The client's requests and its reading of answers, over ``FakeTransport``: no server, no socket.
+@Suite(.runsProcesses)
 struct GiteaClientTransportTests {
     let base: URL
 

@@ -6,12 +6,12 @@ import TollgateTestSupport
 /// Commit statuses: the client against the test server, and the server against Gitea's rules.
 ///
 /// Each test names the Gitea source of the rule it pins (paths in go-gitea/gitea).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaCommitStatusTests {
     /// A repository of the bot's with a pushed branch `phase-1`; returns its head.
     func repositoryWithHead(_ fixture: GiteaFixture) async throws -> (RepoRef, String) {
         let repo = try await fixture.makeRepository(collaborators: [])
-        let head = try fixture.push(["a.txt": "a\n"], to: "phase-1", in: repo)
+        let head = try await fixture.push(["a.txt": "a\n"], to: "phase-1", in: repo)
         return (repo, head)
     }
 
@@ -72,7 +72,7 @@ struct GiteaCommitStatusTests {
 
     /// modules/commitstatus/commit_status.go CommitStatusStates.Combine.
     @Test(arguments: combineRows)
-    func theCombinedStateFollowsGiteasRule(_ row: CombineRow) {
+    func theCombinedStateFollowsGiteasRule(_ row: CombineRow) async {
         #expect(CommitStatusState.combined(row.states) == row.expected)
     }
 
@@ -81,7 +81,7 @@ struct GiteaCommitStatusTests {
         let fixture = try GiteaFixture()
         let repo = try await fixture.makeRepository(collaborators: [])
         for (number, row) in Self.combineRows.enumerated() where !row.states.isEmpty {
-            let head = try fixture.push(["row.txt": "\(number)\n"], to: "row-\(number)", in: repo)
+            let head = try await fixture.push(["row.txt": "\(number)\n"], to: "row-\(number)", in: repo)
             for (index, state) in row.states.enumerated() {
                 _ = try await fixture.bot.createCommitStatus(Self.options(state, "check-\(index)"), on: head, in: repo)
             }

@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// Merging as Gitea answers it: the already-merged answer across versions, a merge whose answer was lost, and the
 /// asynchronous mergeability check.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaMergeTests {
     /// routers/api/v1/repo/pull.go MergePullRequest, ErrHasMerged: 1.24 sends `ctx.Error(405, "PR already merged",
     /// "")`, an empty message; 1.25 and later "The PR is already merged".
@@ -73,7 +73,7 @@ struct GiteaMergeTests {
         try fixture.server.setMergeCheckDelay(0)
         #expect(try await once.pullRequest(pull.number, in: repo).mergeable == true)
         try fixture.server.setMergeCheckDelay(30)
-        let head = try fixture.push(["plan.md": "# Plan\n\nagain\n"], to: "phase-1-strategic", in: repo)
+        let head = try await fixture.push(["plan.md": "# Plan\n\nagain\n"], to: "phase-1-strategic", in: repo)
         #expect(try await once.pullRequest(pull.number, in: repo).mergeable == false, "a push to the head")
         try fixture.server.setMergeCheckDelay(0)
         #expect(try await once.merge(pull.number, in: repo, MergeOptions(headCommitID: head)) == .merged)

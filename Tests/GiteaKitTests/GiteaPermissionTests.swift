@@ -6,7 +6,7 @@ import TollgateTestSupport
 /// Gitea's permissions, as the test server enforces them and the client reads and grants them.
 ///
 /// Each test names the Gitea source of the rule it pins (paths in go-gitea/gitea).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaPermissionTests {
     /// A repository of the bot's with no collaborator, and carol, a user nobody let in.
     func privateRepository() async throws -> (GiteaFixture, RepoRef, GiteaTestServer.Account) {
@@ -31,7 +31,7 @@ struct GiteaPermissionTests {
         await expectGiteaError(.notFound) { try await stranger.reviews(on: pull.number, in: repo) }
 
         let url = fixture.server.authenticatedRepositoryURL(owner: repo.owner, name: repo.name, account: carol)
-        let clone = try GitCLI.runAllowingFailure(
+        let clone = try await GitCLI.runAllowingFailure(
             ["clone", "-q", url.absoluteString, "carol"],
             in: fixture.scratch
         )
@@ -89,20 +89,20 @@ struct GiteaPermissionTests {
         let (fixture, repo, carol) = try await privateRepository()
         try await fixture.bot.addCollaborator("carol", level: .read, in: repo)
         let url = fixture.server.authenticatedRepositoryURL(owner: repo.owner, name: repo.name, account: carol)
-        try fixture.git(["clone", "-q", url.absoluteString, "carol"])
+        try await fixture.git(["clone", "-q", url.absoluteString, "carol"])
         let clone = fixture.scratch.appendingPathComponent("carol")
         try "carol's\n".write(to: clone.appendingPathComponent("c.md"), atomically: true, encoding: .utf8)
-        try fixture.git(["add", "c.md"], in: clone)
-        try fixture.git(["commit", "-q", "-m", "Carol's change"], in: clone)
-        let refused = try GitCLI.runAllowingFailure(["push", "-q", "origin", "HEAD:refs/heads/carol"], in: clone)
+        try await fixture.git(["add", "c.md"], in: clone)
+        try await fixture.git(["commit", "-q", "-m", "Carol's change"], in: clone)
+        let refused = try await GitCLI.runAllowingFailure(["push", "-q", "origin", "HEAD:refs/heads/carol"], in: clone)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("Gitea: User permission denied for writing."), "\(refused)")
-        #expect(try fixture.bareGit(["branch", "--list", "carol"], repo: repo).isEmpty)
+        #expect(try await fixture.bareGit(["branch", "--list", "carol"], repo: repo).isEmpty)
 
         try await fixture.bot.addCollaborator("carol", level: .write, in: repo)
-        try fixture.git(["push", "-q", "origin", "HEAD:refs/heads/carol"], in: clone)
+        try await fixture.git(["push", "-q", "origin", "HEAD:refs/heads/carol"], in: clone)
         #expect(
-            try fixture.bareGit(["rev-parse", "refs/heads/carol"], repo: repo)
+            try await fixture.bareGit(["rev-parse", "refs/heads/carol"], repo: repo)
                 == (try fixture.git(["rev-parse", "HEAD"], in: clone))
         )
     }

@@ -8,7 +8,7 @@ import TollgateTestSupport
 /// as it would on Gitea.
 ///
 /// Each test names the Gitea source or test it pins (paths in go-gitea/gitea).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaReviewFidelityTests {
     /// routers/api/v1/repo/pull.go EditPullRequest: `if form.State != nil { if pr.HasMerged { 412 } }`, so any
     /// `state`, even the "closed" a merged pull request already has, is refused; the title sent with it stays.

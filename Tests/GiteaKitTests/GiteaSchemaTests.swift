@@ -5,9 +5,9 @@ import Testing
 import TollgateTestSupport
 
 /// The emulator's responses checked against the JSON schemas of Gitea's definitions.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaSchemaTests {
-    @Test func validatorRejectsWrongTypesMissingAndUnknownFields() throws {
+    @Test func validatorRejectsWrongTypesMissingAndUnknownFields() async throws {
         let validator = try JSONSchemaValidator()
         let good = Data(#"{"version": "1.26.3"}"#.utf8)
         #expect(validator.problems(in: good, schema: "ServerVersion.json").isEmpty)

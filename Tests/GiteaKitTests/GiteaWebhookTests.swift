@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// The test server's webhooks, checked by an independent receiver: signed deliveries for review verdicts, the event
 /// headers and payload Gitea sends, and nothing for pending reviews, inactive hooks or hooks on other events.
-@Suite(.serialized)
+@Suite(.runsProcesses, .serialized)
 struct GiteaWebhookTests {
     let fixture: GiteaFixture
 

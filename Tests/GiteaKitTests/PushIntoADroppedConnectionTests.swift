@@ -12,7 +12,7 @@ import TollgateTestSupport
 /// kill the process with SIGPIPE (libgit2 writes to its sockets without `MSG_NOSIGNAL`).
 ///
 /// The push runs in this test process, so a SIGPIPE that was not ignored would end the whole test run.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct PushIntoADroppedConnectionTests {
     @Test func aPushIntoAConnectionClosedMidPackIsAnErrorAndTheProcessLives() async throws {
         let fixture = try GiteaFixture()
@@ -23,9 +23,9 @@ struct PushIntoADroppedConnectionTests {
         let words = (0..<(1 << 20)).map { _ in generator.next() as UInt64 }
         let noise = words.withUnsafeBytes { Data($0) }
         try noise.write(to: clone.appendingPathComponent("noise.bin"))
-        try fixture.git(["add", "noise.bin"], in: clone)
-        try fixture.git(["commit", "-q", "-m", "Add noise"], in: clone)
-        let head = try fixture.git(["rev-parse", "HEAD"], in: clone)
+        try await fixture.git(["add", "noise.bin"], in: clone)
+        try await fixture.git(["commit", "-q", "-m", "Add noise"], in: clone)
+        let head = try await fixture.git(["rev-parse", "HEAD"], in: clone)
 
         let repository = try Repository.open(at: clone)
         try repository.setRemote(
@@ -58,7 +58,7 @@ struct PushIntoADroppedConnectionTests {
         #expect(!"\(error)".contains(fixture.server.bot.token))
         let dropped = try fixture.server.requests().filter { $0.path.hasSuffix("/git-receive-pack") }
         #expect(dropped.map(\.fault) == ["drop"])
-        #expect((try? fixture.bareGit(["rev-parse", "--verify", "-q", "refs/heads/big"], repo: repo)) == nil)
+        await #expect((try? fixture.bareGit(["rev-parse", "--verify", "-q", "refs/heads/big"], repo: repo)) == nil)
 
         // The process ignores SIGPIPE from then on, and the same push goes through once the server behaves.
         var disposition = sigaction()
@@ -66,6 +66,6 @@ struct PushIntoADroppedConnectionTests {
         let handler = unsafeBitCast(disposition.__sigaction_handler.sa_handler, to: Int.self)
         #expect(handler == unsafeBitCast(SIG_IGN, to: Int.self))
         try repository.push(remote: "gitea", refspecs: ["refs/heads/main:refs/heads/big"], credentials: credentials)
-        #expect(try fixture.bareGit(["rev-parse", "refs/heads/big"], repo: repo) == head)
+        #expect(try await fixture.bareGit(["rev-parse", "refs/heads/big"], repo: repo) == head)
     }
 }

@@ -1,7 +1,9 @@
 import GiteaKit
 import Testing
+import TollgateTestSupport
 
 /// The verdict rule over lists of reviews, as a table.
+@Suite(.runsProcesses)
 struct ReviewVerdictTests {
     private static let head = "h2"
 
@@ -15,27 +17,27 @@ struct ReviewVerdictTests {
         PullReview(id: id, user: User(id: id, login: login), state: state, commitID: commit, dismissed: dismissed)
     }
 
-    @Test func noReviewsIsUndecided() {
+    @Test func noReviewsIsUndecided() async {
         #expect(ReviewVerdict.evaluate([], headSHA: Self.head, ignoring: "bot") == .undecided)
     }
 
-    @Test func commentsAndPendingReviewsDecideNothing() {
+    @Test func commentsAndPendingReviewsDecideNothing() async {
         let reviews = [Self.review(1, "alice", .comment), Self.review(2, "bob", .pending)]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .undecided)
     }
 
-    @Test func approvalOfTheHeadApproves() {
+    @Test func approvalOfTheHeadApproves() async {
         let approval = Self.review(2, "alice", .approved)
         let reviews = [Self.review(1, "alice", .requestReview, commit: ""), approval]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .approved([approval]))
     }
 
-    @Test func approvalOfAnOlderCommitIsStale() {
+    @Test func approvalOfAnOlderCommitIsStale() async {
         let approval = Self.review(2, "alice", .approved, commit: "h1")
         #expect(ReviewVerdict.evaluate([approval], headSHA: Self.head, ignoring: "bot") == .staleApproval([approval]))
     }
 
-    @Test func latestReviewPerReviewerWins() {
+    @Test func latestReviewPerReviewerWins() async {
         let reviews = [
             Self.review(1, "alice", .requestChanges), Self.review(3, "alice", .approved),
             Self.review(2, "alice", .comment),
@@ -43,26 +45,26 @@ struct ReviewVerdictTests {
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .approved([reviews[1]]))
     }
 
-    @Test func anyChangeRequestBeatsAnApproval() {
+    @Test func anyChangeRequestBeatsAnApproval() async {
         let changes = Self.review(2, "bob", .requestChanges)
         let reviews = [Self.review(1, "alice", .approved), changes]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .changesRequested([changes]))
     }
 
-    @Test func reRequestAfterAnApprovalWaits() {
+    @Test func reRequestAfterAnApprovalWaits() async {
         let reviews = [
             Self.review(1, "alice", .approved, commit: "h1"), Self.review(2, "alice", .requestReview, commit: ""),
         ]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .waiting(for: ["alice"]))
     }
 
-    @Test func dismissedReviewsAreIgnored() {
+    @Test func dismissedReviewsAreIgnored() async {
         let approval = Self.review(1, "alice", .approved)
         let reviews = [approval, Self.review(2, "alice", .requestChanges, dismissed: true)]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .approved([approval]))
     }
 
-    @Test func theBotsOwnReviewsAreIgnored() {
+    @Test func theBotsOwnReviewsAreIgnored() async {
         let reviews = [Self.review(1, "Bot", .approved), Self.review(2, "bot", .requestChanges)]
         #expect(ReviewVerdict.evaluate(reviews, headSHA: Self.head, ignoring: "bot") == .undecided)
     }

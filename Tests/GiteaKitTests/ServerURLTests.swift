@@ -1,8 +1,10 @@
 import Foundation
 import GiteaKit
 import Testing
+import TollgateTestSupport
 
 /// URLs Gitea builds from its ROOT_URL, moved onto the address the user configured.
+@Suite(.runsProcesses)
 struct ServerURLTests {
     static let configured = URL(string: "https://gitea.example.com/")
 
@@ -40,13 +42,13 @@ struct ServerURLTests {
     ]
 
     @Test(arguments: Self.cases)
-    func rebasesTheRepositoryPartOntoTheConfiguredAddress(_ example: (String, String, String, String)) throws {
+    func rebasesTheRepositoryPartOntoTheConfiguredAddress(_ example: (String, String, String, String)) async throws {
         let (reported, base, repository, expected) = example
         let url = try #require(URL(string: base))
         #expect(ServerURL.rebase(reported, onto: url, repository: repository) == expected)
     }
 
-    @Test func keepsThePathWhenNoRepositoryIsInIt() throws {
+    @Test func keepsThePathWhenNoRepositoryIsInIt() async throws {
         let base = try #require(Self.configured)
         #expect(
             ServerURL.rebase("http://localhost:3000/other", onto: base, repository: "acme/job")
@@ -55,7 +57,7 @@ struct ServerURLTests {
         #expect(ServerURL.rebase("not a url", onto: base, repository: "acme/job") == nil)
     }
 
-    @Test func namesTheRootGiteaReports() {
+    @Test func namesTheRootGiteaReports() async {
         #expect(
             ServerURL.root(of: "http://localhost:3000/acme/job.git", repository: "acme/job") == "http://localhost:3000/"
         )

@@ -3,12 +3,13 @@ import Testing
 import TollgateTestSupport
 
 /// What a user sees when something is wrong: the message names the problem and the exit status says what kind.
+@Suite(.runsProcesses)
 struct BadInputTests {
     // MARK: - Configuration
 
-    @Test func anUnknownKeyNamesItAndSuggestsTheRightOne() throws {
+    @Test func anUnknownKeyNamesItAndSuggestsTheRightOne() async throws {
         let job = try CLIJob("bad-key")
-        let result = try job.tollgate("init", job.path, "--set", "agent.comand=x")
+        let result = try await job.tollgate("init", job.path, "--set", "agent.comand=x")
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("agent.comand"))
         #expect(result.stderr.contains("agent.command"))
@@ -16,18 +17,18 @@ struct BadInputTests {
         #expect(!FileManager.default.fileExists(atPath: job.path))
     }
 
-    @Test func aBadAutonomyListsTheLevels() throws {
+    @Test func aBadAutonomyListsTheLevels() async throws {
         let job = try CLIJob("bad-autonomy")
-        let result = try job.tollgate("init", job.path, "--autonomy", "sometimes")
+        let result = try await job.tollgate("init", job.path, "--autonomy", "sometimes")
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("sometimes"))
         for level in ["full", "review", "partial", "guided", "dependent"] { #expect(result.stderr.contains(level)) }
         #expect(!FileManager.default.fileExists(atPath: job.path))
     }
 
-    @Test func anUnknownExpertIsAUsageErrorListingTheExperts() throws {
+    @Test func anUnknownExpertIsAUsageErrorListingTheExperts() async throws {
         let job = try CLIJob("bad-expert")
-        let result = try job.tollgate("init", job.path, "--expert", "astronaut")
+        let result = try await job.tollgate("init", job.path, "--expert", "astronaut")
         #expect(result.stderr.contains("astronaut"))
         for expert in ["coder", "debugger", "researcher", "validator", "writer"] {
             #expect(result.stderr.contains(expert))
@@ -37,15 +38,15 @@ struct BadInputTests {
         #expect(result.status == 64, "\(result)")
     }
 
-    @Test func aBadReviewHostIsAUsageError() throws {
+    @Test func aBadReviewHostIsAUsageError() async throws {
         let job = try CLIJob("bad-host")
-        let result = try job.tollgate("init", job.path, "--review", "gitlab")
+        let result = try await job.tollgate("init", job.path, "--review", "gitlab")
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("local"))
         #expect(result.stderr.contains("gitea"))
     }
 
-    @Test func aBadValueInAConfigFileNamesTheFile() throws {
+    @Test func aBadValueInAConfigFileNamesTheFile() async throws {
         let job = try CLIJob("bad-file")
         let home = job.directory.path("home")
         let source = Self.packageRoot()
@@ -63,7 +64,7 @@ struct BadInputTests {
         #expect(text.contains("\"many\""))
         try Data(text.utf8).write(to: defaults)
 
-        let result = try job.tollgate("init", job.path, "--home", home.path)
+        let result = try await job.tollgate("init", job.path, "--home", home.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("defaults.json"))
         #expect(result.stderr.contains("maxPhases"))
@@ -73,24 +74,24 @@ struct BadInputTests {
     // MARK: - Jobs
 
     @Test(arguments: ["run", "resume", "status", "log", "config"])
-    func aDirectoryThatIsNotAJobIsAFailure(_ command: String) throws {
+    func aDirectoryThatIsNotAJobIsAFailure(_ command: String) async throws {
         let job = try CLIJob("not-a-job")
         try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
-        let result = try job.tollgate(command, job.path)
+        let result = try await job.tollgate(command, job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("is not a Tollgate job"))
         #expect(result.stderr.contains("tollgate init"))
     }
 
-    @Test func initTwiceIsRefused() throws {
+    @Test func initTwiceIsRefused() async throws {
         let job = try CLIJob("init-twice")
-        try job.initialize([])
-        let again = try job.tollgate("init", job.path)
+        try await job.initialize([])
+        let again = try await job.tollgate("init", job.path)
         #expect(again.status == 1)
         #expect(again.stderr.contains("already holds a Tollgate job"))
     }
 
-    @Test func aSecondRunWhileAnotherHoldsTheJobIsRefused() throws {
+    @Test func aSecondRunWhileAnotherHoldsTheJobIsRefused() async throws {
         let job = try CLIJob("lock")
         let started = job.directory.path("started")
         let release = job.directory.path("release")
@@ -105,7 +106,7 @@ struct BadInputTests {
                 """
             )
         )
-        try job.initialize(["--autonomy", "guided", "--agent", agent])
+        try await job.initialize(["--autonomy", "guided", "--agent", agent])
         let first = try job.binary.start(["run", job.path], directory: job.directory.url)
         var waited = 0
         while !FileManager.default.fileExists(atPath: started.path) && waited < 1200 {
@@ -114,65 +115,65 @@ struct BadInputTests {
         }
         #expect(FileManager.default.fileExists(atPath: started.path), "the first run never started its agent")
 
-        let second = try job.tollgate("run", job.path)
+        let second = try await job.tollgate("run", job.path)
         #expect(second.status == 1, "\(second)")
         #expect(second.stderr.contains("another tollgate process"))
         #expect(second.stderr.contains("pid \(first.pid)"))
         #expect(first.isRunning)
         // A reader is not kept out.
-        #expect(try job.tollgate("status", job.path).status == 0)
+        #expect(try await job.tollgate("status", job.path).status == 0)
 
         _ = FileManager.default.createFile(atPath: release.path, contents: nil)
-        let firstResult = first.wait(timeout: 60)
+        let firstResult = await first.wait(timeout: 60)
         #expect(firstResult.status == 3, "\(firstResult)")
     }
 
-    @Test func reviewWhenNothingIsOpenSaysSo() throws {
+    @Test func reviewWhenNothingIsOpenSaysSo() async throws {
         let job = try CLIJob("review-nothing")
-        try job.initialize([])
-        let result = try job.tollgate("review", job.path, "approve")
+        try await job.initialize([])
+        let result = try await job.tollgate("review", job.path, "approve")
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("nothing is open for review"))
         #expect(result.stderr.contains("created"))
     }
 
-    @Test func aMalformedInlineCommentIsAUsageError() throws {
+    @Test func aMalformedInlineCommentIsAUsageError() async throws {
         let job = try CLIJob("review-comment")
-        let result = try job.tollgate("review", job.path, "request-changes", "--comment", "plan.md-line-3")
+        let result = try await job.tollgate("review", job.path, "request-changes", "--comment", "plan.md-line-3")
         #expect(result.status == 64)
         #expect(result.stderr.contains("PATH:LINE:TEXT"))
     }
 
-    @Test func requestChangesWithoutAnyWordsIsAUsageError() throws {
+    @Test func requestChangesWithoutAnyWordsIsAUsageError() async throws {
         let job = try CLIJob("review-empty")
         let agent = try job.script(
             "agent.sh",
             AgentScript.phases(completeAt: 3, capture: job.directory.path("capture"))
         )
-        try job.initialize(["--autonomy", "guided", "--agent", agent])
-        #expect(try job.tollgate("run", job.path).status == 3)
-        let result = try job.tollgate("review", job.path, "request-changes")
+        try await job.initialize(["--autonomy", "guided", "--agent", agent])
+        #expect(try await job.tollgate("run", job.path).status == 3)
+        let result = try await job.tollgate("review", job.path, "request-changes")
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("--comment"))
     }
 
     // MARK: - The agent
 
-    @Test func anAgentCommandThatDoesNotExistFailsTheJobWithTheCause() throws {
+    @Test func anAgentCommandThatDoesNotExistFailsTheJobWithTheCause() async throws {
         let job = try CLIJob("agent-missing")
-        try job.initialize(["--agent", job.directory.path("no-such-agent").path])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", job.directory.path("no-such-agent").path])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("not found"))
         #expect(result.stderr.contains("no-such-agent"))
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "failed")
         #expect((status["failure"] as? String)?.contains("not found") == true)
         // The failed run is on the phase branch, as a commit of its own.
-        #expect(try job.git("log", "-1", "--format=%s", "phase-1-strategic").contains("failed"))
+        #expect(try await job.git("log", "-1", "--format=%s", "phase-1-strategic").contains("failed"))
     }
 
-    @Test func aFixedAgentContinuesWithoutRedoingEarlierPhases() throws {
+    @Test func aFixedAgentContinuesWithoutRedoingEarlierPhases() async throws {
         let job = try CLIJob("agent-fixed")
         let capture = job.directory.path("capture")
         let later = job.directory.path("later.sh")
@@ -185,33 +186,35 @@ struct BadInputTests {
             \(AgentScript.phases(completeAt: 3, capture: capture).replacingOccurrences(of: "#!/bin/sh\n", with: ""))
             """
         )
-        try job.initialize(["--autonomy", "full", "--agent", agent])
-        let failed = try job.tollgate("run", job.path)
+        try await job.initialize(["--autonomy", "full", "--agent", agent])
+        let failed = try await job.tollgate("run", job.path)
         #expect(failed.status == 1, "\(failed)")
         #expect(failed.stderr.contains("not found"))
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "failed")
         #expect(status["phase"] as? Int == 2)
         #expect(status["mergedPhases"] as? Int == 1)
 
         _ = try job.script("later.sh", AgentScript.phases(completeAt: 3, capture: capture))
-        let fixed = try job.tollgate("run", job.path)
+        let fixed = try await job.tollgate("run", job.path)
         #expect(fixed.status == 0, "\(fixed)")
         #expect(fixed.stdout.contains("retrying"))
-        #expect(try job.status()["status"] as? String == "completed")
+        #expect(try await job.status()["status"] as? String == "completed")
         // Phase 1 ran once: one line in its file, one squash on main.
-        #expect(try job.git("show", "main:work/phase-1.txt").split(separator: "\n").count == 1)
+        #expect(try await job.git("show", "main:work/phase-1.txt").split(separator: "\n").count == 1)
         #expect(
-            try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main").split(separator: "\n").count
+            try await job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main").split(separator: "\n")
+                .count
                 == 1
         )
         #expect(
-            try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 2-tactical", "main").split(separator: "\n").count
+            try await job.git("log", "--format=%H", "--grep=Tollgate-Phase: 2-tactical", "main").split(separator: "\n")
+                .count
                 == 1
         )
     }
 
-    @Test func anAgentExitingNonZeroFailsButItsFilesAreCommitted() throws {
+    @Test func anAgentExitingNonZeroFailsButItsFilesAreCommitted() async throws {
         let job = try CLIJob("agent-exit")
         let agent = try job.script(
             "agent.sh",
@@ -222,16 +225,16 @@ struct BadInputTests {
                 """
             )
         )
-        try job.initialize(["--agent", agent])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("exited with status 2"))
-        #expect(try job.git("show", "phase-1-strategic:partial.txt") == "half done")
-        #expect(try job.git("status", "--porcelain").isEmpty)
-        #expect(try job.status()["status"] as? String == "failed")
+        #expect(try await job.git("show", "phase-1-strategic:partial.txt") == "half done")
+        #expect(try await job.git("status", "--porcelain").isEmpty)
+        #expect(try await job.status()["status"] as? String == "failed")
     }
 
-    @Test func anAgentPastItsTimeoutIsStopped() throws {
+    @Test func anAgentPastItsTimeoutIsStopped() async throws {
         let job = try CLIJob("agent-timeout")
         let agent = try job.script(
             "agent.sh",
@@ -242,50 +245,50 @@ struct BadInputTests {
                 """
             )
         )
-        try job.initialize([
+        try await job.initialize([
             "--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1",
         ])
         // Stopped by its 1 s timeout, not by this test's (the agent would sleep 10 minutes): no bound on the wall
         // clock, which a loaded machine stretches.
-        let result = try job.tollgate("run", job.path, timeout: 300)
+        let result = try await job.tollgate("run", job.path, timeout: 300)
         #expect(!result.timedOut, "\(result)")
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("agent.timeoutSeconds"))
         #expect(result.stderr.contains("1 s"))
-        #expect(try job.git("show", "phase-1-strategic:started.txt") == "started")
-        #expect(try job.status()["status"] as? String == "failed")
+        #expect(try await job.git("show", "phase-1-strategic:started.txt") == "started")
+        #expect(try await job.status()["status"] as? String == "failed")
     }
 
-    @Test func anAgentThatLeavesNoOutcomeFails() throws {
+    @Test func anAgentThatLeavesNoOutcomeFails() async throws {
         let job = try CLIJob("agent-no-outcome")
         let agent = try job.script("agent.sh", AgentScript.custom("echo work > work.txt"))
-        try job.initialize(["--agent", agent])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("no outcome"))
         #expect(result.stderr.contains("TOLLGATE_OUTCOME"))
-        #expect(try job.git("show", "phase-1-strategic:work.txt") == "work")
+        #expect(try await job.git("show", "phase-1-strategic:work.txt") == "work")
     }
 
-    @Test func anAgentThatLeavesAMalformedOutcomeFails() throws {
+    @Test func anAgentThatLeavesAMalformedOutcomeFails() async throws {
         let job = try CLIJob("agent-bad-outcome")
         let agent = try job.script("agent.sh", AgentScript.custom("echo '{\"summary\": ' > \"$TOLLGATE_OUTCOME\""))
-        try job.initialize(["--agent", agent])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("not valid JSON"))
-        let status = try job.status()
+        let status = try await job.status()
         #expect((status["failure"] as? String)?.contains("not valid JSON") == true)
     }
 
-    @Test func anOutcomeOfTheWrongShapeIsToldAsASentenceNamingTheField() throws {
+    @Test func anOutcomeOfTheWrongShapeIsToldAsASentenceNamingTheField() async throws {
         let job = try CLIJob("agent-wrong-shape")
         let agent = try job.script(
             "agent.sh",
             AgentScript.custom("echo '{\"summary\": 3, \"usage\": {\"costUSD\": \"cheap\"}}' > \"$TOLLGATE_OUTCOME\"")
         )
-        try job.initialize(["--agent", agent])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("`summary` must be a string"), "\(result.stderr)")
         #expect(!result.stderr.contains("DecodingError"))

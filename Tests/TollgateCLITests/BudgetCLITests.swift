@@ -5,7 +5,7 @@ import TollgateTestSupport
 /// Budgets through the built binary (DESIGN §11): a hard cap blocks the run that would cross it (exit 4) and raising
 /// it goes on with the spend kept; a soft cap freezes a `full` job; two jobs of one project share its daily cap;
 /// a crash between a reservation and its charge loses no spend.
-@Suite(.serialized)
+@Suite(.runsProcesses, .serialized)
 struct BudgetCLITests {
     /// An agent that reports 100 tokens a run and the job complete from phase `completeAt`.
     static func agent(completeAt: Int, pause: String = "0") -> String {
@@ -23,23 +23,25 @@ struct BudgetCLITests {
     }
 
     /// A job whose ledger folder is the test's own (never the user's `~/.local/state`).
-    func job(_ label: String, completeAt: Int = 3, _ settings: [String], autonomy: String = "full") throws -> CLIJob {
+    func job(_ label: String, completeAt: Int = 3, _ settings: [String], autonomy: String = "full") async throws
+        -> CLIJob
+    {
         let job = try CLIJob(label)
         let agent = try job.script("agent.sh", Self.agent(completeAt: completeAt))
-        try job.initialize(["--autonomy", autonomy, "--agent", agent] + settings.flatMap { ["--set", $0] })
+        try await job.initialize(["--autonomy", autonomy, "--agent", agent] + settings.flatMap { ["--set", $0] })
         return job
     }
 
     func state(_ job: CLIJob) -> [String: String] { ["XDG_STATE_HOME": job.directory.path("state").path] }
 
-    func spentTokens(_ job: CLIJob) throws -> Double {
-        let budget = try #require(try job.status()["budget"] as? [String: Any])
+    func spentTokens(_ job: CLIJob) async throws -> Double {
+        let budget = try #require(try await job.status()["budget"] as? [String: Any])
         return ((budget["spent"] as? [String: Any])?["tokens"] as? NSNumber)?.doubleValue ?? 0
     }
 
-    @Test func aHardCapBlocksTheRunThatWouldCrossItAndRaisingItGoesOnWithTheSpendKept() throws {
-        let job = try job("budget-cli-hard", ["budget.tokens.hard=250", "agent.reserve.tokens=100"])
-        let blocked = try job.tollgate("run", job.path, environment: state(job))
+    @Test func aHardCapBlocksTheRunThatWouldCrossItAndRaisingItGoesOnWithTheSpendKept() async throws {
+        let job = try await job("budget-cli-hard", ["budget.tokens.hard=250", "agent.reserve.tokens=100"])
+        let blocked = try await job.tollgate("run", job.path, environment: state(job))
         #expect(blocked.status == 4, "\(blocked)")
         for words in [
             "budget.tokens.hard is 250 tokens", "spent 200 tokens", "the next run reserves 100 tokens",
@@ -47,51 +49,55 @@ struct BudgetCLITests {
         ] {
             #expect(blocked.stderr.contains(words), "'\(words)' missing from: \(blocked.stderr)")
         }
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "blocked")
-        #expect(try spentTokens(job) == 200)
-        let text = try job.tollgate("status", job.path)
+        #expect(try await spentTokens(job) == 200)
+        let text = try await job.tollgate("status", job.path)
         #expect(text.stdout.contains("budget (job): tokens ["), "\(text.stdout)")
         #expect(text.stdout.contains("blocked: budget.tokens.hard"), "\(text.stdout)")
-        let log = try job.tollgate("log", job.path)
+        let log = try await job.tollgate("log", job.path)
         #expect(log.stdout.contains("budget.blocked"), "\(log.stdout)")
-        #expect(try job.events().filter { $0["type"] as? String == "budget.charged" }.count == 2)
+        #expect(try await job.events().filter { $0["type"] as? String == "budget.charged" }.count == 2)
         let work = try String(contentsOf: job.root.appendingPathComponent("work.txt"), encoding: .utf8)
         #expect(work == "phase 1\nphase 2\n")
 
-        let raised = try job.tollgate("config", job.path, "--set", "budget.tokens.hard=300")
+        let raised = try await job.tollgate("config", job.path, "--set", "budget.tokens.hard=300")
         #expect(raised.status == 0, "\(raised)")
-        let done = try job.tollgate("run", job.path, environment: state(job))
+        let done = try await job.tollgate("run", job.path, environment: state(job))
         #expect(done.status == 0, "\(done)")
-        #expect(try job.status()["status"] as? String == "completed")
-        #expect(try spentTokens(job) == 300, "raising the cap reset or lost the spend")
+        #expect(try await job.status()["status"] as? String == "completed")
+        #expect(try await spentTokens(job) == 300, "raising the cap reset or lost the spend")
     }
 
-    @Test func aSoftCapFreezesAFullJob() throws {
-        let job = try job("budget-cli-soft", ["budget.tokens.soft=150"])
-        let run = try job.tollgate("run", job.path, environment: state(job))
+    @Test func aSoftCapFreezesAFullJob() async throws {
+        let job = try await job("budget-cli-soft", ["budget.tokens.soft=150"])
+        let run = try await job.tollgate("run", job.path, environment: state(job))
         #expect(run.status == 3, "\(run)")
         #expect(run.stdout.contains("budget.tokens.soft crossed"), "\(run.stdout)")
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["phase"] as? Int == 2)
         #expect((status["freezeReason"] as? String)?.contains("budget.tokens.soft is 150 tokens") == true, "\(status)")
-        #expect(try job.events().filter { $0["type"] as? String == "budget.soft_cap" }.count == 1)
+        #expect(try await job.events().filter { $0["type"] as? String == "budget.soft_cap" }.count == 1)
     }
 
-    @Test func aCrashBetweenTheReservationAndTheChargeLeavesTheReservationSpent() throws {
-        let job = try job("budget-cli-crash", completeAt: 1, ["budget.tokens.hard=1000", "agent.reserve.tokens=100"])
+    @Test func aCrashBetweenTheReservationAndTheChargeLeavesTheReservationSpent() async throws {
+        let job = try await job(
+            "budget-cli-crash",
+            completeAt: 1,
+            ["budget.tokens.hard=1000", "agent.reserve.tokens=100"]
+        )
         var environment = state(job)
         environment["TOLLGATE_FAULT"] = "after-reserve"
-        let crashed = try job.tollgate("run", job.path, environment: environment)
+        let crashed = try await job.tollgate("run", job.path, environment: environment)
         #expect(crashed.status == 86, "\(crashed)")
-        let rerun = try job.tollgate("run", job.path, environment: state(job))
+        let rerun = try await job.tollgate("run", job.path, environment: state(job))
         #expect(rerun.status == 0, "\(rerun)")
         // The killed run's 100 reserved tokens and the rerun's 100 reported ones.
-        #expect(try spentTokens(job) == 200)
-        #expect(try job.events().filter { $0["type"] as? String == "budget.reserved" }.count == 2)
+        #expect(try await spentTokens(job) == 200)
+        #expect(try await job.events().filter { $0["type"] as? String == "budget.reserved" }.count == 2)
     }
 
-    @Test func aCriticsReportedUsageIsInTheJobsSpendThatStatusShows() throws {
+    @Test func aCriticsReportedUsageIsInTheJobsSpendThatStatusShows() async throws {
         let job = try CLIJob("budget-cli-critic")
         let agent = try job.script("agent.sh", Self.agent(completeAt: 1))
         // Scripts are run as `/bin/sh <path>`, never executed themselves ("text file busy").
@@ -109,18 +115,18 @@ struct BudgetCLITests {
 
             """
         )
-        try job.initialize(
+        try await job.initialize(
             ["--autonomy", "full", "--agent", agent]
                 + [
                     "budget.tokens.hard=1000", "agent.reserve.tokens=100", "critique.reserve.tokens=50",
                     "critique.enabled=true", "critique.command=/bin/sh \(critic)", "critique.artifacts=work.txt",
                 ].flatMap { ["--set", $0] }
         )
-        let run = try job.tollgate("run", job.path, environment: state(job))
+        let run = try await job.tollgate("run", job.path, environment: state(job))
         #expect(run.status == 0, "\(run)")
         // The agent's 100 tokens and the 12 the critic wrote to $TOLLGATE_USAGE.
-        #expect(try spentTokens(job) == 112)
-        let charged = try job.events().filter { $0["type"] as? String == "budget.charged" }
+        #expect(try await spentTokens(job) == 112)
+        let charged = try await job.events().filter { $0["type"] as? String == "budget.charged" }
         let runs = charged.compactMap { ($0["data"] as? [String: Any])?["run"] as? String }
         #expect(runs.contains { $0.contains("-critic-") }, "\(runs)")
     }
@@ -132,7 +138,7 @@ struct BudgetCLITests {
         for name in ["one", "two"] {
             let job = try CLIJob("budget-cli-project-\(name)")
             let agent = try job.script("agent.sh", Self.agent(completeAt: 3, pause: "0.3"))
-            try job.initialize(["--autonomy", "full", "--agent", agent] + settings.flatMap { ["--set", $0] })
+            try await job.initialize(["--autonomy", "full", "--agent", agent] + settings.flatMap { ["--set", $0] })
             jobs.append(job)
         }
         let environment = ["XDG_STATE_HOME": shared.url.path]
@@ -140,7 +146,8 @@ struct BudgetCLITests {
         let statuses = await withTaskGroup(of: Int32.self) { group in
             for (binary, path, directory) in runs {
                 group.addTask {
-                    (try? binary.run(["run", path], environment: environment, directory: directory, timeout: 120))?
+                    await
+                        (try? binary.run(["run", path], environment: environment, directory: directory, timeout: 120))?
                         .status ?? -1
                 }
             }
@@ -149,7 +156,7 @@ struct BudgetCLITests {
         // Six runs of 100 tokens were asked for under a cap of 500: five ran, the sixth was refused.
         #expect(statuses.sorted() == [0, 4], "\(statuses)")
         var total = 0.0
-        for job in jobs { total += try spentTokens(job) }
+        for job in jobs { await total += try spentTokens(job) }
         #expect(total == 500)
         let ledger = shared.url.appendingPathComponent("tollgate/projects/shared.json")
         let book = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: ledger)) as? [String: Any])
@@ -157,14 +164,17 @@ struct BudgetCLITests {
         #expect(days.count == 1)
         let spent = days.values.first?["spent"] as? [String: Any]
         #expect((spent?["tokens"] as? NSNumber)?.doubleValue == 500, "\(book)")
-        let blocked = try #require(jobs.first { (try? $0.status()["status"] as? String) == "blocked" })
-        let text = try blocked.tollgate("status", blocked.path, environment: environment)
+        var blockedJobs: [CLIJob] = []
+        for job in jobs where (try? await job.status()["status"] as? String) == "blocked" { blockedJobs.append(job) }
+        let blocked = try #require(blockedJobs.first)
+        let text = try await blocked.tollgate("status", blocked.path, environment: environment)
         #expect(text.stdout.contains("budget (project shared today): tokens ["), "\(text.stdout)")
     }
 }
 
 /// A plan's tasks under a hard cap through the built binary: the tasks that fit run and land, the job exits 4, and
 /// after the cap is raised `run` carries out only the tasks not finished, with the spend kept.
+@Suite(.runsProcesses)
 struct BudgetDispatchCLITests {
     /// Phase 1 plans four independent todos, each task writes its file and logs its start, phase 3 closes the job;
     /// every run reports 100 tokens.
@@ -202,18 +212,18 @@ struct BudgetDispatchCLITests {
         )
     }
 
-    @Test func aPlanBlockedByAHardCapGoesOnWithTheTasksNotFinishedOnceTheCapIsRaised() throws {
+    @Test func aPlanBlockedByAHardCapGoesOnWithTheTasksNotFinishedOnceTheCapIsRaised() async throws {
         let job = try CLIJob("budget-cli-dispatch")
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         let agent = try job.script("agent.sh", Self.agent(capture: capture))
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=4", "--set",
             "budget.tokens.hard=350", "--set", "agent.reserve.tokens=100",
         ])
         let environment = ["XDG_STATE_HOME": job.directory.path("state").path]
         // Phase 1 spends 100; two tasks fit (100 held each), the third would hold 400 of 350.
-        let blocked = try job.tollgate("run", job.path, environment: environment, timeout: 120)
+        let blocked = try await job.tollgate("run", job.path, environment: environment, timeout: 120)
         #expect(blocked.status == 4, "\(blocked)")
         #expect(blocked.stderr.contains("budget.tokens.hard is 350 tokens"), "\(blocked.stderr)")
         #expect(blocked.stderr.contains("--set budget.tokens.hard=400`"), "\(blocked.stderr)")
@@ -222,24 +232,24 @@ struct BudgetDispatchCLITests {
                 .split(separator: "\n").map { String($0.dropFirst("start ".count)) }.sorted()
         }
         #expect(try started() == ["a", "b"])
-        var status = try job.status()
+        var status = try await job.status()
         #expect(status["status"] as? String == "blocked")
         let tasks = try #require((status["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(tasks.map { $0["status"] as? String } == ["done", "done", "queued", "queued"], "\(tasks)")
         let budget = try #require(status["budget"] as? [String: Any])
         #expect(((budget["spent"] as? [String: Any])?["tokens"] as? NSNumber)?.doubleValue == 300, "\(budget)")
 
-        let raised = try job.tollgate("config", job.path, "--set", "budget.tokens.hard=1000")
+        let raised = try await job.tollgate("config", job.path, "--set", "budget.tokens.hard=1000")
         #expect(raised.status == 0, "\(raised)")
-        let done = try job.tollgate("run", job.path, environment: environment, timeout: 120)
+        let done = try await job.tollgate("run", job.path, environment: environment, timeout: 120)
         #expect(done.status == 0, "\(done)")
         #expect(try started() == ["a", "b", "c", "d"], "a finished task ran again")
-        status = try job.status()
+        status = try await job.status()
         #expect(status["status"] as? String == "completed")
         let spent = try #require((status["budget"] as? [String: Any])?["spent"] as? [String: Any])
         // Phase 1, four tasks, phase 3: 100 each, nothing lost to the block.
         #expect((spent["tokens"] as? NSNumber)?.doubleValue == 600, "\(spent)")
-        let types = try job.events().compactMap { $0["type"] as? String }
+        let types = try await job.events().compactMap { $0["type"] as? String }
         #expect(types.filter { $0 == "budget.blocked" }.count == 1)
         #expect(types.filter { $0 == "job.unblocked" }.count == 1)
     }

@@ -5,6 +5,7 @@ import TollgateTestSupport
 
 /// DESIGN §10 through the built binary on the local review host: a plan's todos run as parallel `/bin/sh` agent
 /// processes, each in its worktree, landing one commit each; the gates run after them; `status` and `log` show it.
+@Suite(.runsProcesses)
 struct DispatchBinaryTests {
     /// The agent: phase 1 plans a diamond (`a`; `b`, `c` after `a`; `d` after both), each task writes its file
     /// (`b` and `c` take a second) and logs when it started and ended, phase 3 closes the job.
@@ -65,16 +66,16 @@ struct DispatchBinaryTests {
         return spans
     }
 
-    @Test func aDispatchedPhaseRunsParallelAgentProcessesAndStatusAndLogShowIt() throws {
+    @Test func aDispatchedPhaseRunsParallelAgentProcessesAndStatusAndLogShowIt() async throws {
         let job = try CLIJob("dispatch-binary")
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         let agent = try job.script("agent.sh", Self.agent(capture: capture))
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2", "--set",
             #"verify.gates=[{"name":"joined","command":"test -f tasks/d.txt"},{"name":"diff-check","command":"git diff --check HEAD~1"}]"#,
         ])
-        let run = try job.tollgate("run", job.path, timeout: 120)
+        let run = try await job.tollgate("run", job.path, timeout: 120)
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("task b started on phase-2-tactical-task-b"), "\(run.stdout)")
 
@@ -87,7 +88,7 @@ struct DispatchBinaryTests {
         #expect(spans.count == 4)
 
         // status --json: the plan object of DESIGN §10.
-        let status = try job.status()
+        let status = try await job.status()
         let plan = try #require(status["plan"] as? [String: Any])
         #expect(plan["status"] as? String == "verified")
         let tasks = try #require(plan["tasks"] as? [[String: Any]])
@@ -101,14 +102,14 @@ struct DispatchBinaryTests {
         #expect(gates.allSatisfy { $0["passed"] as? Bool == true && $0["exitCode"] as? Int == 0 })
 
         // status: the table.
-        let text = try job.tollgate("status", job.path)
+        let text = try await job.tollgate("status", job.path)
         #expect(text.stdout.contains("plan of phase 2 (tactical): verified, 4/4 tasks landed on phase-2-tactical"))
         #expect(text.stdout.contains("TASK  STATE  TIME"), "\(text.stdout)")
         #expect(text.stdout.contains("phase-2-tactical-task-d"))
         #expect(text.stdout.contains("gates: 2/2 passed (verify/phase-2/rev-1/report.md)"))
 
         // log: the events.
-        let log = try job.tollgate("log", job.path)
+        let log = try await job.tollgate("log", job.path)
         for type in [
             "plan.created", "plan.dispatched", "task.started", "task.finished", "task.merged", "plan.completed",
             "gate.finished", "plan.verified",
@@ -118,56 +119,56 @@ struct DispatchBinaryTests {
         #expect(log.stdout.contains("task.merged  phase 2 rev 1  commit="))
 
         // main: the phase's squash holds every task's file and the gates' report.
-        #expect(try job.git("show", "main:tasks/d.txt") == "d: Join both sides")
-        #expect(try job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 2 passed"))
+        #expect(try await job.git("show", "main:tasks/d.txt") == "d: Join both sides")
+        #expect(try await job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 2 passed"))
     }
 
-    @Test func aTollgateKilledAfterATaskFinishedRunsNoTaskTwice() throws {
+    @Test func aTollgateKilledAfterATaskFinishedRunsNoTaskTwice() async throws {
         let job = try CLIJob("dispatch-binary-crash")
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         let agent = try job.script("agent.sh", Self.agent(capture: capture))
-        try job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2"])
-        let killed = try job.tollgate(
+        try await job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2"])
+        let killed = try await job.tollgate(
             "run",
             job.path,
             environment: ["TOLLGATE_FAULT": "after-task-finish"],
             timeout: 120
         )
         #expect(killed.status == FaultPoint.exitStatus, "\(killed)")
-        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        let rerun = try await job.tollgate("run", job.path, timeout: 120)
         #expect(rerun.status == 0, "\(rerun)")
         let starts = try String(contentsOf: capture.appendingPathComponent("tasks.log"), encoding: .utf8)
             .split(separator: "\n").filter { $0.hasPrefix("end ") }.map { $0.split(separator: " ")[1] }
         #expect(starts.sorted() == ["a", "b", "c", "d"], "a finished task ran again: \(starts)")
-        let subjects = try job.git("log", "--format=%s", "main")
+        let subjects = try await job.git("log", "--format=%s", "main")
         #expect(subjects.contains("Phase 2 (tactical): Carry out the plan: 4 of 4 tasks landed"))
-        #expect(try job.git("show", "main:tasks/d.txt") == "d: Join both sides")
+        #expect(try await job.git("show", "main:tasks/d.txt") == "d: Join both sides")
     }
 
     /// The example agent plans a diamond and carries out each todo as a task: the last one builds on both middle
     /// ones, which ran from the same start.
-    @Test func theExampleAgentPlansADiamondAndCarriesOutItsTasks() throws {
+    @Test func theExampleAgentPlansADiamondAndCarriesOutItsTasks() async throws {
         let job = try CLIJob("dispatch-example-agent")
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--agent", "tollgate example-agent", "--set",
             #"verify.gates=[{"name":"diff-check","command":"git diff --check main HEAD"}]"#,
         ])
-        let run = try job.tollgate("run", job.path, timeout: 120)
+        let run = try await job.tollgate("run", job.path, timeout: 120)
         #expect(run.status == 0, "\(run)")
-        let events = try job.events()
+        let events = try await job.events()
         let starts = events.filter { $0["type"] as? String == "task.started" }.compactMap {
             $0["data"] as? [String: String]
         }
         #expect(starts.map { $0["task"] } == ["gather", "outline", "examples", "draft"])
         #expect(starts[1]["startPoint"] == starts[2]["startPoint"], "outline and examples start from the same point")
-        let draft = try job.git("show", "main:outputs/draft.md")
+        let draft = try await job.git("show", "main:outputs/draft.md")
         #expect(draft.contains("## From outline") && draft.contains("## From examples"))
-        #expect(try job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 1 passed"))
+        #expect(try await job.git("show", "main:verify/phase-2/rev-1/report.md").contains("all 1 passed"))
     }
 
     /// A hostile task agent: `b` commits a file of its own on the phase branch, in the job's main working tree.
-    @Test func aTaskAgentThatCommitsOnThePhaseBranchFailsItsTaskAndTheBranchIsPutBack() throws {
+    @Test func aTaskAgentThatCommitsOnThePhaseBranchFailsItsTaskAndTheBranchIsPutBack() async throws {
         let job = try CLIJob("dispatch-binary-hostile")
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
@@ -186,8 +187,8 @@ struct DispatchBinaryTests {
         )
         #expect(hostile.contains("hostile.txt"))
         let agent = try job.script("agent.sh", hostile)
-        try job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=1"])
-        let run = try job.tollgate("run", job.path, timeout: 120)
+        try await job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=1"])
+        let run = try await job.tollgate("run", job.path, timeout: 120)
         #expect(run.status == 3, "a failed plan freezes at full autonomy: \(run)")
         #expect(
             run.stdout.contains(
@@ -196,14 +197,17 @@ struct DispatchBinaryTests {
             ),
             "\(run.stdout)"
         )
-        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        let tasks = try await #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(tasks.map { $0["status"] as? String } == ["done", "error", "done", "blocked"])
         #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("hostile.txt").path))
-        #expect(try job.git("status", "--porcelain").isEmpty)
+        #expect(try await job.git("status", "--porcelain").isEmpty)
         #expect(
-            try job.git("show", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical:hostile.txt") == "not reviewed"
+            try await job.git("show", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical:hostile.txt")
+                == "not reviewed"
         )
-        #expect(try GitCLI.runAllowingFailure(["show", "phase-2-tactical:hostile.txt"], in: job.root).status != 0)
-        #expect(try job.git("show", "phase-2-tactical:tasks/c.txt") == "c: Build the right side")
+        #expect(
+            try await GitCLI.runAllowingFailure(["show", "phase-2-tactical:hostile.txt"], in: job.root).status != 0
+        )
+        #expect(try await job.git("show", "phase-2-tactical:tasks/c.txt") == "c: Build the right side")
     }
 }

@@ -8,6 +8,7 @@ import TollgateTestSupport
 
 /// Ctrl-C during a dispatched phase, through the binary: the message names the task agents it stopped, `status` (text
 /// and `--json`) shows their tasks `interrupted`, not `running`, and the next run starts them again and finishes.
+@Suite(.runsProcesses)
 struct DispatchInterruptTests {
     /// Phase 1 plans `b` and `c` (independent); each task writes its pid to `pids/<task>` and, unless `fast` exists
     /// beside the pids, sleeps a minute; phase 3 closes the job.
@@ -56,7 +57,7 @@ struct DispatchInterruptTests {
     }
 
     /// A job with the agent above, two tasks at once; with `hostile`, `b`'s agent moves the phase branch first.
-    static func job(_ label: String, hostile: Bool) throws -> (CLIJob, URL) {
+    static func job(_ label: String, hostile: Bool) async throws -> (CLIJob, URL) {
         let job = try CLIJob(label)
         let capture = job.directory.path("capture")
         try FileManager.default.createDirectory(
@@ -65,61 +66,61 @@ struct DispatchInterruptTests {
         )
         if hostile { try Data().write(to: capture.appendingPathComponent("hostile")) }
         let agent = try job.script("agent.sh", Self.agent(capture: capture))
-        try job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2"])
+        try await job.initialize(["--autonomy", "full", "--agent", agent, "--set", "dispatch.maxParallel=2"])
         return (job, capture)
     }
 
-    @Test func ctrlCMidDispatchNamesTheStoppedAgentsAndStatusShowsTheirTasksInterrupted() throws {
-        let (job, capture) = try Self.job("dispatch-interrupt", hostile: false)
+    @Test func ctrlCMidDispatchNamesTheStoppedAgentsAndStatusShowsTheirTasksInterrupted() async throws {
+        let (job, capture) = try await Self.job("dispatch-interrupt", hostile: false)
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let pids = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
         kill(running.pid, SIGINT)
-        let result = running.wait(timeout: 60)
+        let result = await running.wait(timeout: 60)
         #expect(result.status == 130, "\(result)")
         #expect(result.stderr.contains("interrupted (SIGINT): the agents of tasks b, c were stopped"), "\(result)")
         for pid in pids { #expect(kill(pid, 0) != 0, "task agent \(pid) outlived the interrupted tollgate") }
 
-        let json = try job.status()
+        let json = try await job.status()
         let tasks = try #require((json["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(tasks.map { $0["status"] as? String } == ["interrupted", "interrupted"], "\(json)")
         #expect(json["process"] is NSNull)
-        let text = try job.tollgate("status", job.path)
+        let text = try await job.tollgate("status", job.path)
         #expect(text.stdout.contains("b     interrupted"), "\(text.stdout)")
         #expect(text.stdout.contains("interrupted: b, c (recorded running, their agents are gone"), "\(text.stdout)")
         #expect(!text.stdout.contains(" running "), "\(text.stdout)")
 
         // The next run starts both again and finishes the job.
         try Data().write(to: capture.appendingPathComponent("fast"))
-        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        let rerun = try await job.tollgate("run", job.path, timeout: 120)
         #expect(rerun.status == 0, "\(rerun)")
-        let done = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        let done = try await #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(done.map { $0["status"] as? String } == ["done", "done"])
-        #expect(try job.git("show", "main:tasks/c.txt") == "c")
+        #expect(try await job.git("show", "main:tasks/c.txt") == "c")
     }
 
     /// `b`'s agent moves the phase branch, then tollgate is interrupted: the check at the interrupted dispatch's end
     /// blames both agents that ran, and the next run fails their tasks without running those agents again.
-    @Test func tasksBlamedBeforeAnInterruptFailWithoutTheirAgentsRunningAgain() throws {
-        let (job, capture) = try Self.job("dispatch-interrupt-hostile", hostile: true)
+    @Test func tasksBlamedBeforeAnInterruptFailWithoutTheirAgentsRunningAgain() async throws {
+        let (job, capture) = try await Self.job("dispatch-interrupt-hostile", hostile: true)
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         // b's pid is written after its move.
         _ = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
         kill(running.pid, SIGINT)
-        let result = running.wait(timeout: 60)
+        let result = await running.wait(timeout: 60)
         #expect(result.status == 130, "\(result)")
         #expect(
             result.stdout.contains("the plan's branches were changed while the agents of tasks b, c ran"),
             "\(result)"
         )
-        let stray = try job.git("rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical")
-        #expect(try job.git("log", "-1", "--format=%s", stray) == "stray")
-        #expect(try job.git("rev-parse", "phase-2-tactical") == job.git("rev-parse", "main"), "not put back")
+        let stray = try await job.git("rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical")
+        #expect(try await job.git("log", "-1", "--format=%s", stray) == "stray")
+        #expect(try await job.git("rev-parse", "phase-2-tactical") == job.git("rev-parse", "main"), "not put back")
 
         try Data().write(to: capture.appendingPathComponent("fast"))
-        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        let rerun = try await job.tollgate("run", job.path, timeout: 120)
         #expect(rerun.status == 3, "the failed plan freezes: \(rerun)")
         #expect(rerun.stdout.contains("task b is not run again"), "\(rerun.stdout)")
-        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        let tasks = try await #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(tasks.map { $0["status"] as? String } == ["error", "error"])
         let starts = try String(contentsOf: capture.appendingPathComponent("starts.log"), encoding: .utf8)
         #expect(starts.split(separator: "\n").sorted() == ["b", "c"], "an agent ran again: \(starts)")
@@ -127,24 +128,27 @@ struct DispatchInterruptTests {
 
     /// The same with tollgate killed outright (SIGKILL), so nothing checked before it went: the next command ends the
     /// agents it left, and the dispatch that goes on holds them the suspects, not whoever came between.
-    @Test func aTollgateKilledOutrightLeavesItsRunningAgentsTheSuspects() throws {
-        let (job, capture) = try Self.job("dispatch-kill-hostile", hostile: true)
+    @Test func aTollgateKilledOutrightLeavesItsRunningAgentsTheSuspects() async throws {
+        let (job, capture) = try await Self.job("dispatch-kill-hostile", hostile: true)
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         _ = try ["b", "c"].map { try Self.pid(of: $0, in: capture) }
         kill(running.pid, SIGKILL)
-        _ = running.wait(timeout: 30)
+        _ = await running.wait(timeout: 30)
         try Data().write(to: capture.appendingPathComponent("fast"))
-        let rerun = try job.tollgate("run", job.path, timeout: 120)
+        let rerun = try await job.tollgate("run", job.path, timeout: 120)
         #expect(rerun.status == 3, "the failed plan freezes: \(rerun)")
         #expect(rerun.stderr.contains("left running by a tollgate that was killed"), "\(rerun)")
-        #expect(rerun.stdout.contains("while the agents of tasks b, c ran: moved phase-2-tactical"), "\(rerun.stdout)")
+        // The killed tollgate may or may not have checked the branches before the kill reached it; either way both
+        // running agents are blamed, by this run or by the killed one's record.
+        #expect(rerun.stdout.contains("the agents of tasks b, c"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("moved phase-2-tactical"), "\(rerun.stdout)")
         #expect(rerun.stdout.contains("task b is not run again"), "\(rerun.stdout)")
-        let tasks = try #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
+        let tasks = try await #require((try job.status()["plan"] as? [String: Any])?["tasks"] as? [[String: Any]])
         #expect(tasks.map { $0["status"] as? String } == ["error", "error"])
         let starts = try String(contentsOf: capture.appendingPathComponent("starts.log"), encoding: .utf8)
         #expect(starts.split(separator: "\n").sorted() == ["b", "c"], "an agent ran again: \(starts)")
         #expect(
-            try job.git("rev-parse", "phase-2-tactical")
+            try await job.git("rev-parse", "phase-2-tactical")
                 != job.git("rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical")
         )
     }

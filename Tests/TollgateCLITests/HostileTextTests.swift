@@ -6,6 +6,7 @@ import TollgateTestSupport
 /// (DESIGN §5).
 ///
 /// The trailers a rerun reads back must survive whatever the text holds.
+@Suite(.runsProcesses)
 struct HostileTextTests {
     /// An agent whose summary holds a NUL, a newline and a forged trailer, and whose details hold a NUL.
     static let hostileAgent = AgentScript.custom(
@@ -19,46 +20,46 @@ struct HostileTextTests {
         """
     )
 
-    @Test func aNulOrANewlineInTheOutcomeCutsNoTrailerAndACrashDuplicatesNothing() throws {
+    @Test func aNulOrANewlineInTheOutcomeCutsNoTrailerAndACrashDuplicatesNothing() async throws {
         let job = try CLIJob("hostile-outcome")
         let agent = try job.script("agent.sh", Self.hostileAgent)
-        try job.initialize(["--autonomy", "full", "--agent", agent])
+        try await job.initialize(["--autonomy", "full", "--agent", agent])
         // Killed right after the run commit, then run again: the rerun must find the commit by its trailers.
-        let crashed = try job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": "after-commit"])
+        let crashed = try await job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": "after-commit"])
         #expect(crashed.status == 86, "\(crashed)")
-        let finished = try job.tollgate("run", job.path)
+        let finished = try await job.tollgate("run", job.path)
         #expect(finished.status == 0, "\(finished)")
 
-        let titles = try job.git("log", "--format=%s", "main").split(separator: "\n")
+        let titles = try await job.git("log", "--format=%s", "main").split(separator: "\n")
         #expect(titles.first { $0.hasPrefix("Phase 1") } == "Phase 1 (strategic): Plan cut Tollgate-Run: 99")
         // One squash per phase, however the text was made (a cut message lost the trailers and squashed twice).
-        #expect(try job.git("rev-list", "--count", "main") == "3")
-        let squash = try job.git("log", "-1", "--format=%B", "main~1")
+        #expect(try await job.git("rev-list", "--count", "main") == "3")
+        let squash = try await job.git("log", "-1", "--format=%B", "main~1")
         #expect(squash.contains("Tollgate-Phase: 1-strategic"), "\(squash)")
         #expect(squash.contains("kept after"), "\(squash)")
         #expect(!squash.contains("\u{0}"))
-        let retrospective = try job.git("show", "main:archive/phase-1-strategic.md")
+        let retrospective = try await job.git("show", "main:archive/phase-1-strategic.md")
         #expect(retrospective.contains("kept after"))
     }
 
-    @Test func aReviewerNameThatIsNotOneLineIsRefusedAndNothingIsRecorded() throws {
+    @Test func aReviewerNameThatIsNotOneLineIsRefusedAndNothingIsRecorded() async throws {
         let job = try CLIJob("hostile-name")
-        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
-        #expect(try job.tollgate("run", job.path).status == 3)
+        try await job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try await job.tollgate("run", job.path).status == 3)
         for name in ["", "ann\nTollgate-Phase: 9-strategic\nCo-authored-by: mallory", "ann\u{1B}[2J"] {
-            let result = try job.tollgate("review", job.path, "approve", "--as", name)
+            let result = try await job.tollgate("review", job.path, "approve", "--as", name)
             #expect(result.status == 64, "\(name.debugDescription): \(result)")
             #expect(result.stderr.contains("--as"))
         }
-        #expect(try job.tollgate("resume", job.path).status == 3)
-        #expect(try job.status()["status"] as? String == "pending_review")
+        #expect(try await job.tollgate("resume", job.path).status == 3)
+        #expect(try await job.status()["status"] as? String == "pending_review")
     }
 
-    @Test func anInlineCommentMustNameALineOfAFileOnTheBranch() throws {
+    @Test func anInlineCommentMustNameALineOfAFileOnTheBranch() async throws {
         let job = try CLIJob("hostile-comment")
-        try job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
-        #expect(try job.tollgate("run", job.path).status == 3)
-        let lines = try job.git("show", "phase-1-strategic:plan.md").split(
+        try await job.initialize(["--autonomy", "guided", "--agent", "tollgate example-agent"])
+        #expect(try await job.tollgate("run", job.path).status == 3)
+        let lines = try await job.git("show", "phase-1-strategic:plan.md").split(
             separator: "\n",
             omittingEmptySubsequences: false
         )
@@ -71,63 +72,70 @@ struct HostileTextTests {
             ("/etc/passwd:1:x", "not absolute"),
         ]
         for (spec, words) in refused {
-            let result = try job.tollgate("review", job.path, "request-changes", "--comment", spec)
+            let result = try await job.tollgate("review", job.path, "request-changes", "--comment", spec)
             #expect(result.status == 64, "\(spec): \(result)")
             #expect(result.stderr.contains(words), "\(spec): \(result.stderr)")
         }
         // Nothing was recorded: the review is still open, and a good comment is taken.
-        #expect(try job.tollgate("resume", job.path).status == 3)
-        let good = try job.tollgate("review", job.path, "request-changes", "--comment", "plan.md:\(count):Say why")
+        #expect(try await job.tollgate("resume", job.path).status == 3)
+        let good = try await job.tollgate(
+            "review",
+            job.path,
+            "request-changes",
+            "--comment",
+            "plan.md:\(count):Say why"
+        )
         #expect(good.status == 0, "\(good)")
-        #expect(try job.tollgate("resume", job.path).status == 3)
-        #expect(try job.git("show", "phase-1-strategic:plan.md").contains("Say why"))
+        #expect(try await job.tollgate("resume", job.path).status == 3)
+        #expect(try await job.git("show", "phase-1-strategic:plan.md").contains("Say why"))
     }
 }
 
 /// `resume` acts on a verdict; on a job that has none to read it says so, and changes nothing where there is
 /// nothing to continue.
+@Suite(.runsProcesses)
 struct ResumeWithoutAReviewTests {
-    @Test func resumeOnAJobThatHasNotStartedChangesNothing() throws {
+    @Test func resumeOnAJobThatHasNotStartedChangesNothing() async throws {
         let job = try CLIJob("resume-created")
-        try job.initialize(["--agent", "tollgate example-agent"])
-        let stateBefore = try job.git("rev-parse", "tollgate/state")
-        let result = try job.tollgate("resume", job.path)
+        try await job.initialize(["--agent", "tollgate example-agent"])
+        let stateBefore = try await job.git("rev-parse", "tollgate/state")
+        let result = try await job.tollgate("resume", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("has not started"))
         #expect(result.stderr.contains("tollgate run \(job.path)"))
-        #expect(try job.git("rev-parse", "tollgate/state") == stateBefore)
-        #expect(try job.status()["status"] as? String == "created")
+        #expect(try await job.git("rev-parse", "tollgate/state") == stateBefore)
+        #expect(try await job.status()["status"] as? String == "created")
     }
 
-    @Test func resumeOnACompletedJobSaysSo() throws {
+    @Test func resumeOnACompletedJobSaysSo() async throws {
         let job = try CLIJob("resume-completed")
-        try job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"])
-        #expect(try job.tollgate("run", job.path).status == 0)
-        let resumed = try job.tollgate("resume", job.path)
+        try await job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"])
+        #expect(try await job.tollgate("run", job.path).status == 0)
+        let resumed = try await job.tollgate("resume", job.path)
         #expect(resumed.status == 0)
         #expect(resumed.stdout.contains("nothing is left to resume"))
     }
 
-    @Test func theVersionIsPrinted() throws {
+    @Test func theVersionIsPrinted() async throws {
         let job = try CLIJob("version")
-        let result = try job.tollgate("--version")
+        let result = try await job.tollgate("--version")
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("tollgate "))
         // The layout the state branch is written in (docs/state.md), not the machine's own state version.
         #expect(result.stdout.contains("(state layout 3)"), "\(result.stdout)")
     }
 
-    @Test func everyCommandTakesTheCurrentDirectoryAsTheJob() throws {
+    @Test func everyCommandTakesTheCurrentDirectoryAsTheJob() async throws {
         let job = try CLIJob("dot")
         try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
-        let created = try job.binary.run(
+        let created = try await job.binary.run(
             ["init", "--agent", "tollgate example-agent", "--autonomy", "guided"],
             directory: job.root
         )
         #expect(created.status == 0, "\(created)")
-        #expect(try job.binary.run(["run"], directory: job.root).status == 3)
-        #expect(try job.binary.run(["review", "approve", "--as", "ann"], directory: job.root).status == 0)
-        #expect(try job.binary.run(["resume"], directory: job.root).status == 3)
-        #expect((try job.status()["mergedPhases"] as? Int ?? 0) >= 1)
+        #expect(try await job.binary.run(["run"], directory: job.root).status == 3)
+        #expect(try await job.binary.run(["review", "approve", "--as", "ann"], directory: job.root).status == 0)
+        #expect(try await job.binary.run(["resume"], directory: job.root).status == 3)
+        await #expect((try job.status()["mergedPhases"] as? Int ?? 0) >= 1)
     }
 }

@@ -3,6 +3,7 @@ import Testing
 import TollgateTestSupport
 
 /// `init` takes none of the user's files by surprise, and a failed `init` leaves the folder as it found it.
+@Suite(.runsProcesses)
 struct InitSafetyTests {
     /// Every file of `directory` (`.git` included) with its contents: what must not change.
     static func snapshot(_ directory: URL) throws -> [String: Data] {
@@ -20,29 +21,29 @@ struct InitSafetyTests {
         return files
     }
 
-    @Test func uncommittedChangesInTheRepositoryAreRefusedNotCommitted() throws {
+    @Test func uncommittedChangesInTheRepositoryAreRefusedNotCommitted() async throws {
         let job = try CLIJob("init-dirty")
         try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
-        try job.git("init", "-q", "-b", "main")
+        try await job.git("init", "-q", "-b", "main")
         try "one\n".write(to: job.root.appendingPathComponent("tracked.txt"), atomically: true, encoding: .utf8)
-        try job.git("add", "tracked.txt")
-        try job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "mine")
+        try await job.git("add", "tracked.txt")
+        try await job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "mine")
         try "changed\n".write(to: job.root.appendingPathComponent("tracked.txt"), atomically: true, encoding: .utf8)
         try "new\n".write(to: job.root.appendingPathComponent("untracked.txt"), atomically: true, encoding: .utf8)
         let before = try Self.snapshot(job.root)
-        let result = try job.tollgate("init", job.path, "--agent", "tollgate example-agent")
+        let result = try await job.tollgate("init", job.path, "--agent", "tollgate example-agent")
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("uncommitted changes (tracked.txt, untracked.txt)"), "\(result.stderr)")
         #expect(result.stderr.contains("git stash -u"))
         #expect(try Self.snapshot(job.root) == before)
         // Once they are committed, init goes ahead on top of the user's history.
-        try job.git("add", "-A")
-        try job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "more")
-        #expect(try job.tollgate("init", job.path, "--agent", "tollgate example-agent").status == 0)
-        #expect(try job.git("rev-list", "--count", "main") == "3")
+        try await job.git("add", "-A")
+        try await job.git("-c", "user.name=u", "-c", "user.email=u@example.invalid", "commit", "-qm", "more")
+        #expect(try await job.tollgate("init", job.path, "--agent", "tollgate example-agent").status == 0)
+        #expect(try await job.git("rev-list", "--count", "main") == "3")
     }
 
-    @Test func aWorkspaceMdOfTheUsersIsNotOverwritten() throws {
+    @Test func aWorkspaceMdOfTheUsersIsNotOverwritten() async throws {
         let job = try CLIJob("init-workspace-md")
         try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
         try "my own notes\n".write(
@@ -50,7 +51,7 @@ struct InitSafetyTests {
             atomically: true,
             encoding: .utf8
         )
-        let result = try job.tollgate("init", job.path)
+        let result = try await job.tollgate("init", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("already holds a workspace.md of its own"))
         #expect(
@@ -60,22 +61,22 @@ struct InitSafetyTests {
     }
 
     @Test(arguments: ["vendor", "jobs/one"])
-    func aFolderHoldingRepositoriesIsRefused(_ nested: String) throws {
+    func aFolderHoldingRepositoriesIsRefused(_ nested: String) async throws {
         let job = try CLIJob("init-nested")
         let inner = job.root.appendingPathComponent(nested)
         try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
-        try GitCLI.run(["init", "-q"], in: inner)
+        try await GitCLI.run(["init", "-q"], in: inner)
         let before = try Self.snapshot(job.root)
-        let result = try job.tollgate("init", job.path)
+        let result = try await job.tollgate("init", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("holds git repositories of its own (\(nested)/)"), "\(result.stderr)")
         #expect(!result.stderr.contains("invalid path"))
         #expect(try Self.snapshot(job.root) == before)
     }
 
-    @Test func aFailedInitLeavesNothingBehindAndTheNextOneWorks() throws {
+    @Test func aFailedInitLeavesNothingBehindAndTheNextOneWorks() async throws {
         let job = try CLIJob("init-undo")
-        let failed = try job.tollgate("init", job.path, "--review", "gitea")
+        let failed = try await job.tollgate("init", job.path, "--review", "gitea")
         #expect(failed.status != 0, "\(failed)")
         #expect(failed.stderr.contains("gitea.url"))
         #expect(!FileManager.default.fileExists(atPath: job.path))
@@ -83,36 +84,37 @@ struct InitSafetyTests {
         try FileManager.default.createDirectory(at: job.root, withIntermediateDirectories: true)
         try "data\n".write(to: job.root.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         let before = try Self.snapshot(job.root)
-        #expect(try job.tollgate("init", job.path, "--review", "gitea").status != 0)
+        #expect(try await job.tollgate("init", job.path, "--review", "gitea").status != 0)
         #expect(try Self.snapshot(job.root) == before)
-        let created = try job.tollgate("init", job.path, "--agent", "tollgate example-agent")
+        let created = try await job.tollgate("init", job.path, "--agent", "tollgate example-agent")
         #expect(created.status == 0, "\(created)")
         #expect(created.stderr.contains("took in the 1 file already in"))
-        #expect(try job.git("show", "main:notes.txt") == "data")
+        #expect(try await job.git("show", "main:notes.txt") == "data")
     }
 }
 
 /// Edits made in the working tree while a phase is frozen are nobody's work: they are named, not swept into the
 /// next agent commit, and nothing of them is lost.
+@Suite(.runsProcesses)
 struct FrozenTreeTests {
-    @Test func editsWhileFrozenStopResumeAndStayWhereTheyAre() throws {
+    @Test func editsWhileFrozenStopResumeAndStayWhereTheyAre() async throws {
         let job = try CLIJob("frozen-edits")
-        try job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
-        #expect(try job.tollgate("run", job.path).status == 3)
+        try await job.initialize(["--agent", "tollgate example-agent", "--autonomy", "guided"])
+        #expect(try await job.tollgate("run", job.path).status == 3)
         try "edited by hand\n".write(to: job.root.appendingPathComponent("plan.md"), atomically: true, encoding: .utf8)
         try "mine\n".write(to: job.root.appendingPathComponent("scratch.txt"), atomically: true, encoding: .utf8)
-        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
-        let refused = try job.tollgate("resume", job.path)
+        #expect(try await job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        let refused = try await job.tollgate("resume", job.path)
         #expect(refused.status == 1, "\(refused)")
         #expect(refused.stderr.contains("plan.md, scratch.txt"), "\(refused.stderr)")
         #expect(refused.stderr.contains("stash -u"))
-        #expect(try job.status()["status"] as? String == "pending_review")
+        #expect(try await job.status()["status"] as? String == "pending_review")
         #expect(try String(contentsOf: job.root.appendingPathComponent("scratch.txt"), encoding: .utf8) == "mine\n")
         // Set aside, the verdict is acted on, and the edits are in no commit.
-        try job.git("stash", "-u")
-        let resumed = try job.tollgate("resume", job.path)
+        try await job.git("stash", "-u")
+        let resumed = try await job.tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
-        #expect(try job.git("log", "--branches", "--format=%H", "--", "scratch.txt").isEmpty)
-        #expect(try job.git("stash", "list").contains("stash@{0}"))
+        #expect(try await job.git("log", "--branches", "--format=%H", "--", "scratch.txt").isEmpty)
+        #expect(try await job.git("stash", "list").contains("stash@{0}"))
     }
 }

@@ -2,8 +2,10 @@ import Testing
 import TollgateCLI
 import TollgateCore
 import TollgateEngine
+import TollgateTestSupport
 
 /// The command line contract (HelpText), parsed without running anything.
+@Suite(.runsProcesses)
 struct InvocationTests {
     typealias Command = Invocation.Command
 
@@ -80,13 +82,13 @@ struct InvocationTests {
     ]
 
     @Test(arguments: good)
-    func parsesEveryCommandsHappyPath(_ row: Good) throws {
+    func parsesEveryCommandsHappyPath(_ row: Good) async throws {
         let invocation = try Invocation.parse(row.arguments)
         #expect(invocation.command == row.command)
         #expect(invocation.home == row.home)
     }
 
-    @Test func parsesRepeatedInlineCommentsWhoseTextHoldsColons() throws {
+    @Test func parsesRepeatedInlineCommentsWhoseTextHoldsColons() async throws {
         let invocation = try Invocation.parse([
             "review", "d", "request-changes", "--comment", "plan.md:3:Say why: in one line", "--comment=a/b.md:12:x",
         ])
@@ -161,7 +163,7 @@ struct InvocationTests {
     ]
 
     @Test(arguments: bad)
-    func rejectsABadCommandLineSayingWhy(_ row: Bad) {
+    func rejectsABadCommandLineSayingWhy(_ row: Bad) async {
         do {
             let invocation = try Invocation.parse(row.arguments)
             Issue.record("parsed as \(invocation.command)")
@@ -172,7 +174,7 @@ struct InvocationTests {
         }
     }
 
-    @Test func knowsEveryCommandOfTheContract() {
+    @Test func knowsEveryCommandOfTheContract() async {
         let contract = ["init", "run", "resume", "status", "review", "log", "config", "example-agent", "demo"]
         #expect(Set(contract).isSubset(of: Set(Invocation.commands)))
     }

@@ -6,8 +6,9 @@ import TollgateTestSupport
 @testable import TollgateCLI
 
 /// Progress while an agent runs, and what a failed agent said last.
+@Suite(.runsProcesses)
 struct LiveProgressTests {
-    @Test func withoutATerminalABeatIsALineEveryThirtySeconds() {
+    @Test func withoutATerminalABeatIsALineEveryThirtySeconds() async {
         let lines = Mutex<[String]>([])
         let output = Output(out: { line in lines.withLock { $0.append(line) } }, err: { _ in })
         let live = LiveProgress(output: output, terminal: false)
@@ -21,20 +22,20 @@ struct LiveProgressTests {
         )
     }
 
-    @Test func theClockReadsInSecondsThenMinutes() {
+    @Test func theClockReadsInSecondsThenMinutes() async {
         #expect(LiveProgress.clock(0) == "0 s")
         #expect(LiveProgress.clock(59) == "59 s")
         #expect(LiveProgress.clock(185) == "3 min 05 s")
     }
 
-    @Test func quietIsTakenByRunAndResumeOnly() throws {
+    @Test func quietIsTakenByRunAndResumeOnly() async throws {
         #expect(try Invocation.parse(["run", "d", "--quiet"]).quiet)
         #expect(try Invocation.parse(["resume", "--quiet"]).quiet)
         #expect(try !Invocation.parse(["run", "d"]).quiet)
         #expect(throws: UsageError.self) { try Invocation.parse(["status", "d", "--quiet"]) }
     }
 
-    @Test func aFailedAgentsLastLinesAreInTheMessage() throws {
+    @Test func aFailedAgentsLastLinesAreInTheMessage() async throws {
         let job = try CLIJob("failure-tail")
         let agent = try job.script(
             "agent.sh",
@@ -42,8 +43,8 @@ struct LiveProgressTests {
                 "for i in 1 2 3 4 5 6 7; do echo \"line $i\"; done\necho 'fatal: no model key' >&2\nexit 3"
             )
         )
-        try job.initialize(["--agent", agent])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("last lines of the agent's output"), "\(result.stderr)")
         #expect(result.stderr.contains("| fatal: no model key"))

@@ -9,6 +9,7 @@ import TollgateTestSupport
 /// DESIGN §5, process hygiene: an agent's whole process group ends with its run, with a timeout, with an
 /// interrupted tollgate, and (through the runtime record) after a tollgate killed outright; never two agents on
 /// one job, and never a signal to a recycled id.
+@Suite(.runsProcesses)
 struct ProcessHygieneTests {
     /// An agent that ignores SIGTERM, starts a background child that writes `late.txt` after `lateAfter` seconds,
     /// records both process ids in `pids` (outside the workspace), then sleeps `sleep` seconds or writes its
@@ -46,13 +47,13 @@ struct ProcessHygieneTests {
         throw Subprocess.Failure(description: "the agent never wrote \(file.path)")
     }
 
-    @Test func aTimeoutEndsAnAgentThatIgnoresSIGTERMAndItsBackgroundChild() throws {
+    @Test func aTimeoutEndsAnAgentThatIgnoresSIGTERMAndItsBackgroundChild() async throws {
         let job = try CLIJob("hygiene-timeout")
         let pids = job.directory.path("pids")
         let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 3, sleep: 600))
-        try job.initialize(["--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1"])
+        try await job.initialize(["--agent", agent, "--set", "agent.timeoutSeconds=1", "--set", "agent.graceSeconds=1"])
         // The agent would sleep 10 minutes: the run ending before this test's own limit is the timeout's doing.
-        let result = try job.tollgate("run", job.path, timeout: 300)
+        let result = try await job.tollgate("run", job.path, timeout: 300)
         #expect(!result.timedOut, "\(result)")
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("did not finish within agent.timeoutSeconds (1 s)"))
@@ -64,64 +65,64 @@ struct ProcessHygieneTests {
         #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("late.txt").path))
     }
 
-    @Test func aBackgroundChildDoesNotOutliveItsAgentNorReachTheNextCommit() throws {
+    @Test func aBackgroundChildDoesNotOutliveItsAgentNorReachTheNextCommit() async throws {
         let job = try CLIJob("hygiene-background")
         let pids = job.directory.path("pids")
         let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 2, sleep: nil))
-        try job.initialize(["--agent", agent, "--autonomy", "guided", "--set", "agent.graceSeconds=1"])
-        let result = try job.tollgate("run", job.path)
+        try await job.initialize(["--agent", agent, "--autonomy", "guided", "--set", "agent.graceSeconds=1"])
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 3, "\(result)")
         for pid in try Self.agentPIDs(pids) { #expect(!Self.isAlive(pid), "process \(pid) outlived its agent") }
         // Both writers are gone (checked above), so nothing can write the late file from now on: no wait needed.
         #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("late.txt").path))
-        #expect(try !job.git("ls-tree", "-r", "--name-only", "phase-1-strategic").contains("late.txt"))
+        #expect(try await !job.git("ls-tree", "-r", "--name-only", "phase-1-strategic").contains("late.txt"))
     }
 
     @Test(arguments: [(SIGINT, 130), (SIGTERM, 143), (SIGHUP, 129)] as [(Int32, Int32)])
-    func anInterruptedTollgateEndsTheAgentsGroupAndRecordsTheRun(_ signal: Int32, _ status: Int32) throws {
+    func anInterruptedTollgateEndsTheAgentsGroupAndRecordsTheRun(_ signal: Int32, _ status: Int32) async throws {
         let job = try CLIJob("hygiene-interrupt")
         let pids = job.directory.path("pids")
         let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 60, sleep: 60))
-        try job.initialize(["--agent", agent, "--autonomy", "guided"])
+        try await job.initialize(["--agent", agent, "--autonomy", "guided"])
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let ids = try Self.agentPIDs(pids)
         kill(running.pid, signal)
-        let result = running.wait(timeout: 30)
+        let result = await running.wait(timeout: 30)
         #expect(result.status == status, "\(result)")
         #expect(result.stdout.contains("tollgate was interrupted"), "\(result)")
         for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) outlived the interrupted tollgate") }
-        let state = try job.status()
+        let state = try await job.status()
         #expect(state["status"] as? String == "failed")
         #expect((state["failure"] as? String)?.contains("interrupted") == true)
         // The next run runs the phase again, with a second run number.
-        #expect(try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent").status == 0)
-        let rerun = try job.tollgate("run", job.path)
+        #expect(try await job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent").status == 0)
+        let rerun = try await job.tollgate("run", job.path)
         #expect(rerun.status == 3, "\(rerun)")
-        #expect(try job.status()["status"] as? String == "pending_review")
+        #expect(try await job.status()["status"] as? String == "pending_review")
     }
 
-    @Test func theNextCommandEndsTheAgentOfATollgateKilledOutright() throws {
+    @Test func theNextCommandEndsTheAgentOfATollgateKilledOutright() async throws {
         let job = try CLIJob("hygiene-kill9")
         let pids = job.directory.path("pids")
         let agent = try job.script("agent.sh", Self.stubbornAgent(pids: pids, lateAfter: 60, sleep: 60))
-        try job.initialize(["--agent", agent, "--set", "agent.graceSeconds=1"])
+        try await job.initialize(["--agent", agent, "--set", "agent.graceSeconds=1"])
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let ids = try Self.agentPIDs(pids)
         // The record is written right after the spawn; on a loaded machine the agent can be quicker.
         _ = try Self.agentPIDs(job.root.appendingPathComponent(".git/tollgate/agent-group"))
         kill(running.pid, SIGKILL)
-        _ = running.wait(timeout: 10)
+        _ = await running.wait(timeout: 10)
         // Without the next command, the agent would run on: the test's premise.
         for pid in ids { #expect(Self.isAlive(pid)) }
-        let next = try job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent")
+        let next = try await job.tollgate("config", job.path, "--set", "agent.command=tollgate example-agent")
         #expect(next.status == 0, "\(next)")
         #expect(next.stderr.contains("left running by a tollgate that was killed"), "\(next)")
         for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) survived the next command") }
     }
 
-    @Test func aRecordedIdNowUsedByAnotherProcessIsLeftAlone() throws {
+    @Test func aRecordedIdNowUsedByAnotherProcessIsLeftAlone() async throws {
         let job = try CLIJob("hygiene-recycled")
-        try job.initialize(["--agent", "tollgate example-agent"])
+        try await job.initialize(["--agent", "tollgate example-agent"])
         // An unrelated process group (its leader made one of its own, without forking): the record names its id
         // with another start time.
         let grouped = job.directory.path("stranger-grouped")
@@ -136,7 +137,7 @@ struct ProcessHygieneTests {
         )
         defer {
             kill(stranger.pid, SIGKILL)
-            _ = stranger.wait(timeout: 5)
+            _ = stranger.waitBlocking(timeout: 5)
         }
         // Its group exists once it says so (not after a guessed pause).
         _ = try Self.agentPIDs(grouped)
@@ -146,16 +147,16 @@ struct ProcessHygieneTests {
             withIntermediateDirectories: true
         )
         try "\(stranger.pid) 1\n".write(to: record, atomically: true, encoding: .utf8)
-        let next = try job.tollgate("config", job.path, "--set", "agent.timeoutSeconds=60")
+        let next = try await job.tollgate("config", job.path, "--set", "agent.timeoutSeconds=60")
         #expect(next.status == 0, "\(next)")
         #expect(!next.stderr.contains("ended process group"))
         #expect(Self.isAlive(stranger.pid))
         #expect(!FileManager.default.fileExists(atPath: record.path))
     }
 
-    @Test func aLockHeldByAProcessThatHasNotWrittenItsPidIsToldPlainly() throws {
+    @Test func aLockHeldByAProcessThatHasNotWrittenItsPidIsToldPlainly() async throws {
         let job = try CLIJob("lock-no-pid")
-        try job.initialize(["--agent", "tollgate example-agent"])
+        try await job.initialize(["--agent", "tollgate example-agent"])
         let lock = job.root.appendingPathComponent(".git/tollgate.lock")
         let ready = job.directory.path("locked")
         let holder = try Subprocess(
@@ -171,37 +172,37 @@ struct ProcessHygieneTests {
         )
         defer {
             kill(holder.pid, SIGKILL)
-            _ = holder.wait(timeout: 5)
+            _ = holder.waitBlocking(timeout: 5)
         }
         _ = try Self.agentPIDs(ready)
-        let result = try job.tollgate("run", job.path)
+        let result = try await job.tollgate("run", job.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("has not written its pid yet"), "\(result.stderr)")
         #expect(!result.stderr.contains("unknown pid"))
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["process"] is [String: Any], "\(status)")
     }
 
-    @Test func aCritiqueInterruptedIsDoneAgainByTheNextRunNotRevisedAgainst() throws {
+    @Test func aCritiqueInterruptedIsDoneAgainByTheNextRunNotRevisedAgainst() async throws {
         let job = try CLIJob("hygiene-critique")
         let pids = job.directory.path("pids")
         let critic = try job.script("critic.sh", AgentScript.custom("echo \"$$\" > \"\(pids.path)\"\nsleep 60"))
-        try job.initialize([
+        try await job.initialize([
             "--agent", "tollgate example-agent", "--autonomy", "guided", "--set", "critique.enabled=true", "--set",
             "critique.command=\(critic)",
         ])
         let running = try job.binary.start(["run", job.path], directory: job.directory.url)
         let ids = try Self.agentPIDs(pids)
         kill(running.pid, SIGINT)
-        let result = running.wait(timeout: 30)
+        let result = await running.wait(timeout: 30)
         #expect(result.status == 130, "\(result)")
         #expect(result.stderr.contains("interrupted (SIGINT)"), "\(result)")
         for pid in ids { #expect(!Self.isAlive(pid), "the critic \(pid) outlived the interrupted tollgate") }
-        #expect(try job.status()["next"] as? String == "critique(1)")
+        #expect(try await job.status()["next"] as? String == "critique(1)")
         #expect(
-            try job.tollgate("config", job.path, "--set", "critique.command=tollgate example-critic").status == 0
+            try await job.tollgate("config", job.path, "--set", "critique.command=tollgate example-critic").status == 0
         )
-        let rerun = try job.tollgate("run", job.path)
+        let rerun = try await job.tollgate("run", job.path)
         #expect(rerun.status == 3, "\(rerun)")
         #expect(!rerun.stdout.contains("ended interrupted"), "\(rerun.stdout)")
     }

@@ -5,7 +5,7 @@ import TollgateTestSupport
 /// Local telemetry through the built binary (DESIGN §11): what a run records, that it holds no content or paths,
 /// `tollgate stats` over a job and a folder of jobs, `telemetry.enabled=false`, and that nothing of it is ever
 /// committed or pushed.
-@Suite(.serialized)
+@Suite(.runsProcesses, .serialized)
 struct TelemetryCLITests {
     static let metrics: Set<String> = [
         "agent.duration_ms", "agent.queue_time_ms", "critique.queue_time_ms", "critique.duration_ms",
@@ -13,10 +13,10 @@ struct TelemetryCLITests {
         "rewrite.apply_latency_ms",
     ]
 
-    func completedJob(_ label: String, extra: [String] = [], in job: CLIJob? = nil) throws -> CLIJob {
+    func completedJob(_ label: String, extra: [String] = [], in job: CLIJob? = nil) async throws -> CLIJob {
         let job = try job ?? CLIJob(label)
-        try job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"] + extra)
-        let run = try job.tollgate("run", job.path)
+        try await job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"] + extra)
+        let run = try await job.tollgate("run", job.path)
         #expect(run.status == 0, "\(run)")
         return job
     }
@@ -27,11 +27,11 @@ struct TelemetryCLITests {
         return text.split(separator: "\n").map(String.init)
     }
 
-    @Test func aRunRecordsOneAgentDurationARunWithNoContentAndNoPaths() throws {
-        let job = try completedJob("telemetry-run")
+    @Test func aRunRecordsOneAgentDurationARunWithNoContentAndNoPaths() async throws {
+        let job = try await completedJob("telemetry-run")
         let lines = telemetryLines(job)
         // The phases' agents and, in the dispatched tactical phase, one a task.
-        let agentRuns = try job.events().filter {
+        let agentRuns = try await job.events().filter {
             ["agent.finished", "task.finished"].contains($0["type"] as? String ?? "")
         }.count
         #expect(agentRuns > 0)
@@ -48,15 +48,15 @@ struct TelemetryCLITests {
         }
         #expect(agentLines == agentRuns)
         // Each task of the dispatched phase waited for a slot, from when it was ready to when its agent started.
-        let taskStarts = try job.events().filter { $0["type"] as? String == "task.started" }.count
+        let taskStarts = try await job.events().filter { $0["type"] as? String == "task.started" }.count
         #expect(taskStarts == 4)
         let waits = lines.filter { $0.contains(#""metric":"agent.queue_time_ms""#) }
         #expect(waits.count == taskStarts, "\(lines)")
 
-        let stats = try job.tollgate("stats", job.path)
+        let stats = try await job.tollgate("stats", job.path)
         #expect(stats.status == 0, "\(stats)")
         #expect(stats.stdout.contains("agent.duration_ms (ms): count \(agentRuns), p50 "), "\(stats.stdout)")
-        let json = try job.tollgate("stats", job.path, "--json")
+        let json = try await job.tollgate("stats", job.path, "--json")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let metrics = try #require(report["metrics"] as? [[String: Any]])
         let agent = try #require(metrics.first { $0["metric"] as? String == "agent.duration_ms" })
@@ -67,23 +67,23 @@ struct TelemetryCLITests {
 
     /// The drive's own figures: one `merge.latency_ms` a merged phase, one `review.wait_ms` a verdict read (none
     /// while the review waits, none at `full`, where nothing is reviewed).
-    @Test func aReviewedPhaseRecordsItsWaitAndEveryMergeItsLatency() throws {
+    @Test func aReviewedPhaseRecordsItsWaitAndEveryMergeItsLatency() async throws {
         func count(_ metric: String, _ job: CLIJob) -> Int {
             telemetryLines(job).filter { $0.contains("\"metric\":\"\(metric)\"") }.count
         }
-        let full = try completedJob("telemetry-merge")
-        let merged = try full.events().filter { $0["type"] as? String == "phase.merged" }.count
+        let full = try await completedJob("telemetry-merge")
+        let merged = try await full.events().filter { $0["type"] as? String == "phase.merged" }.count
         #expect(merged >= 3)
         #expect(count("merge.latency_ms", full) == merged)
         #expect(count("review.wait_ms", full) == 0)
 
         let job = try CLIJob("telemetry-review")
-        try job.initialize(["--autonomy", "dependent", "--agent", "tollgate example-agent"])
-        #expect(try job.tollgate("run", job.path).status == 3)
-        #expect(try job.tollgate("resume", job.path).status == 3)  // no verdict yet: still waiting
+        try await job.initialize(["--autonomy", "dependent", "--agent", "tollgate example-agent"])
+        #expect(try await job.tollgate("run", job.path).status == 3)
+        #expect(try await job.tollgate("resume", job.path).status == 3)  // no verdict yet: still waiting
         #expect(count("review.wait_ms", job) == 0)
-        #expect(try job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
-        let resumed = try job.tollgate("resume", job.path)
+        #expect(try await job.tollgate("review", job.path, "approve", "--as", "ann").status == 0)
+        let resumed = try await job.tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
         #expect(count("review.wait_ms", job) == 1)
         #expect(count("merge.latency_ms", job) == 1)
@@ -91,25 +91,25 @@ struct TelemetryCLITests {
         #expect(line.contains("\"phase\":1") && line.contains("\"unit\":\"ms\""), "\(line)")
     }
 
-    @Test func telemetryDisabledRecordsNothing() throws {
-        let job = try completedJob("telemetry-off", extra: ["--set", "telemetry.enabled=false"])
+    @Test func telemetryDisabledRecordsNothing() async throws {
+        let job = try await completedJob("telemetry-off", extra: ["--set", "telemetry.enabled=false"])
         #expect(telemetryLines(job).isEmpty)
-        #expect(try job.tollgate("stats", job.path).stdout == "no telemetry recorded yet\n")
+        #expect(try await job.tollgate("stats", job.path).stdout == "no telemetry recorded yet\n")
     }
 
-    @Test func statsOverAFolderOfJobsCountsThemAll() throws {
+    @Test func statsOverAFolderOfJobsCountsThemAll() async throws {
         let root = try TemporaryDirectory("telemetry-root")
         var counts = 0
         for name in ["one", "two"] {
             let job = try CLIJob("telemetry-root-\(name)")
-            _ = try completedJob(name, in: job)
+            _ = try await completedJob(name, in: job)
             let target = root.path(name)
             try FileManager.default.moveItem(at: job.root, to: target)
             let file = target.appendingPathComponent(".git/tollgate/telemetry.ndjson")
             counts += try String(contentsOf: file, encoding: .utf8).split(separator: "\n").count
         }
         let binary = try TollgateBinary()
-        let json = try binary.run(["stats", root.url.path, "--json"])
+        let json = try await binary.run(["stats", root.url.path, "--json"])
         #expect(json.status == 0, "\(json)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(report["jobs"] as? Int == 2)
@@ -117,19 +117,19 @@ struct TelemetryCLITests {
         #expect(total == counts)
     }
 
-    @Test func statsOnAFolderWithoutJobsSaysSo() throws {
+    @Test func statsOnAFolderWithoutJobsSaysSo() async throws {
         let empty = try TemporaryDirectory("telemetry-none")
-        let result = try TollgateBinary().run(["stats", empty.url.path])
+        let result = try await TollgateBinary().run(["stats", empty.url.path])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("is not a Tollgate job"), "\(result.stderr)")
     }
 
-    @Test func nothingOfTheTelemetryIsCommittedOrPushed() throws {
+    @Test func nothingOfTheTelemetryIsCommittedOrPushed() async throws {
         let server = try GiteaTestServer()
         defer { server.stop() }
         let job = try CLIJob("telemetry-pushed")
         let token = ["TOLLGATE_GITEA_TOKEN": server.bot.token]
-        let created = try job.tollgate(
+        let created = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)",
@@ -137,20 +137,23 @@ struct TelemetryCLITests {
             environment: token
         )
         #expect(created.status == 0, "\(created)")
-        let run = try job.tollgate(["run", job.path], environment: token)
+        let run = try await job.tollgate(["run", job.path], environment: token)
         #expect(run.status == 0, "\(run)")
         #expect(!telemetryLines(job).isEmpty)
         let bare = server.bareRepositoryPath(owner: server.bot.login, name: "job")
         for repository in [job.root, bare] {
             // Every path, file and message reachable from any ref: none holds a metric or the telemetry file.
             let name = repository.lastPathComponent
-            let objects = try GitCLI.lines(["rev-list", "--all", "--objects"], in: repository)
+            let objects = try await GitCLI.lines(["rev-list", "--all", "--objects"], in: repository)
             #expect(objects.count > 3)
             #expect(!objects.contains { $0.contains("telemetry") }, "the telemetry file is in \(name)")
-            let commits = try GitCLI.lines(["rev-list", "--all"], in: repository)
-            let grep = try GitCLI.runAllowingFailure(["grep", "-F", "-l", "duration_ms"] + commits, in: repository)
+            let commits = try await GitCLI.lines(["rev-list", "--all"], in: repository)
+            let grep = try await GitCLI.runAllowingFailure(
+                ["grep", "-F", "-l", "duration_ms"] + commits,
+                in: repository
+            )
             #expect(grep.status == 1 && grep.stdout.isEmpty, "a metric was committed in \(name): \(grep)")
-            #expect(!(try GitCLI.run(["log", "--all", "--format=%B"], in: repository)).contains("duration_ms"))
+            await #expect(!(try GitCLI.run(["log", "--all", "--format=%B"], in: repository)).contains("duration_ms"))
         }
     }
 }

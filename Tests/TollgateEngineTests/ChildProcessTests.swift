@@ -5,13 +5,14 @@ import TollgateTestSupport
 
 /// The process layer under the agent and the critic: real `/bin/sh` children, their exit, their output, and the
 /// deadline that stops a whole process group.
+@Suite(.runsProcesses)
 struct ChildProcessTests {
     let directory: TemporaryDirectory
     let environment = ["PATH": "/usr/bin:/bin"]
 
     init() throws { directory = try TemporaryDirectory("process") }
 
-    @Test func anExitStatusAndTheWorkingDirectoryAreKept() throws {
+    @Test func anExitStatusAndTheWorkingDirectoryAreKept() async throws {
         let output = directory.path("out.log")
         let process = ChildProcess.shell(
             "pwd; echo err >&2; exit 7",
@@ -24,7 +25,7 @@ struct ChildProcessTests {
         #expect(text == "\(directory.url.path)\nerr\n")
     }
 
-    @Test func onlyTheGivenEnvironmentReachesTheChild() throws {
+    @Test func onlyTheGivenEnvironmentReachesTheChild() async throws {
         let output = directory.path("env.log")
         let process = ChildProcess.shell(
             "echo \"[$ONE][$HOME]\"",
@@ -36,12 +37,12 @@ struct ChildProcessTests {
         #expect(try String(contentsOf: output, encoding: .utf8) == "[1][]\n")
     }
 
-    @Test func aSignalIsReported() throws {
+    @Test func aSignalIsReported() async throws {
         let process = ChildProcess.shell("kill -USR1 $$", environment: environment, directory: directory.url)
         #expect(try process.run() == .signalled(SIGUSR1))
     }
 
-    @Test func aProcessThatIgnoresSIGTERMIsKilledWithItsGroupAfterTheGrace() throws {
+    @Test func aProcessThatIgnoresSIGTERMIsKilledWithItsGroupAfterTheGrace() async throws {
         // The grandchild writes a file if it outlives the group's SIGKILL.
         let marker = directory.path("survivor")
         let process = ChildProcess.shell(
@@ -52,11 +53,11 @@ struct ChildProcessTests {
             graceSeconds: 1
         )
         #expect(try process.run() == .timedOut(seconds: 1))
-        Thread.sleep(forTimeInterval: 3)
+        try await Task.sleep(for: .seconds(3))
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 
-    @Test func aMissingDirectoryIsAFailedStartNotAHang() throws {
+    @Test func aMissingDirectoryIsAFailedStartNotAHang() async throws {
         let process = ChildProcess.shell(
             "true",
             environment: environment,
@@ -66,7 +67,7 @@ struct ChildProcessTests {
         #expect(try process.run() != .exited(0))
     }
 
-    @Test func streamingOutputArrivesBeforeTheProcessEnds() throws {
+    @Test func streamingOutputArrivesBeforeTheProcessEnds() async throws {
         let child = try StreamingChildProcess.shell(
             "echo first; sleep 30",
             environment: environment,
@@ -82,7 +83,7 @@ struct ChildProcessTests {
         #expect(child.read(until: nil) == .endOfStream)
     }
 
-    @Test func streamingInputAndTheExitStatusAreSeen() throws {
+    @Test func streamingInputAndTheExitStatusAreSeen() async throws {
         let input = try directory.write("in.txt", "hello\n")
         let errors = directory.path("err.log")
         let child = try StreamingChildProcess.shell(

@@ -1,7 +1,9 @@
 import Testing
 import TollgateEngine
+import TollgateTestSupport
 
 /// `TOLLGATE_FAULT` names a point and, after `@`, the hit at which the process ends.
+@Suite(.runsProcesses)
 struct FaultPointTests {
     struct Row: Sendable, CustomStringConvertible {
         var text: String
@@ -27,11 +29,11 @@ struct FaultPointTests {
     }
 
     @Test(arguments: rows)
-    func theSpecIsReadFromTheVariable(_ row: Row) {
+    func theSpecIsReadFromTheVariable(_ row: Row) async {
         #expect(FaultPoint.Spec(row.text) == row.expected)
     }
 
-    @Test func everyPointHasADistinctName() {
+    @Test func everyPointHasADistinctName() async {
         let names = FaultPoint.allCases.map(\.rawValue)
         #expect(Set(names).count == names.count)
         #expect(names.allSatisfy { !$0.contains("@") })

@@ -9,6 +9,7 @@ import TollgateTestSupport
 /// The point throws where a process with `TOLLGATE_FAULT` would end, and the session is dropped as a killed process
 /// loses it; the rerun must leave the same `main`, events, files and branches. The binary's own crashes are
 /// `CrashSafetyTests`.
+@Suite(.runsProcesses)
 struct FaultRecoveryTests {
     /// A command of the script.
     enum Command: Sendable {
@@ -74,7 +75,7 @@ struct FaultRecoveryTests {
             crashes += try await perform(command, completes: completes, on: job, fault: fault)
         }
         let events = try job.events.map { "\($0.type) phase \($0.phase ?? 0) rev \($0.revision ?? 0)" }
-        let fingerprint = JobFingerprint(
+        let fingerprint = await JobFingerprint(
             mainTree: try job.git(["rev-parse", "main^{tree}"]),
             events: events,
             files: try JobFingerprint.files(under: job.root),

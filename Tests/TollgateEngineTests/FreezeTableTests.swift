@@ -5,6 +5,7 @@ import TollgateEngine
 import TollgateTestSupport
 
 /// DESIGN §3 end to end: at which phases a real job freezes, for every autonomy level.
+@Suite(.runsProcesses)
 struct FreezeTableTests {
     /// The phases that freeze when the agent goes S, T, S, T and reports the job complete at phase 4.
     static let expected: [(AutonomyLevel, [Int])] = [

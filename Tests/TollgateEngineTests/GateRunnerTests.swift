@@ -6,6 +6,7 @@ import TollgateTestSupport
 
 /// The gate runner with real `/bin/sh` gates: order, every gate running after a failure, exit statuses, signals,
 /// time limits, the output's size, digest and redacted end, resuming from recorded results, and the callbacks.
+@Suite(.runsProcesses)
 struct GateRunnerTests {
     let directory: TemporaryDirectory
 
@@ -28,7 +29,7 @@ struct GateRunnerTests {
         try String(contentsOf: logs.appendingPathComponent("gate-\(number).log"), encoding: .utf8)
     }
 
-    @Test func everyGateRunsInOrderAfterAFailure() throws {
+    @Test func everyGateRunsInOrderAfterAFailure() async throws {
         let order = directory.path("order.txt").path
         let runner = GateRunner(
             gates: [
@@ -59,7 +60,7 @@ struct GateRunnerTests {
         #expect(try log(2).hasSuffix("[the gate exited with status 3]\n"))
     }
 
-    @Test func stoppingAtTheFirstFailureLeavesTheRestUnrun() throws {
+    @Test func stoppingAtTheFirstFailureLeavesTheRestUnrun() async throws {
         let runner = GateRunner(
             gates: [GateSpec(command: "false"), GateSpec(command: "touch ran")],
             defaultTimeoutSeconds: 30,
@@ -70,7 +71,7 @@ struct GateRunnerTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("ran").path))
     }
 
-    @Test func aGatePastItsTimeIsStopped() throws {
+    @Test func aGatePastItsTimeIsStopped() async throws {
         let runner = GateRunner(
             gates: [GateSpec(name: "slow", command: "echo waiting; sleep 30", timeoutSeconds: 1)],
             defaultTimeoutSeconds: 30,
@@ -85,7 +86,7 @@ struct GateRunnerTests {
         #expect(GateRunner.ending(of: result) == "the gate did not finish within 1 s and was stopped")
     }
 
-    @Test func aSignalIsReportedAsSuch() throws {
+    @Test func aSignalIsReportedAsSuch() async throws {
         let runner = GateRunner(gates: [GateSpec(name: "k", command: "kill -9 $$")], defaultTimeoutSeconds: 30)
         let result = try #require(try runner.run(context()).first)
         #expect(result.signal == 9)
@@ -93,7 +94,7 @@ struct GateRunnerTests {
         #expect(!result.passed && !result.timedOut)
     }
 
-    @Test func theOutputsEndIsCutAtALineAndRedacted() throws {
+    @Test func theOutputsEndIsCutAtALineAndRedacted() async throws {
         let runner = GateRunner(
             gates: [
                 GateSpec(
@@ -114,7 +115,7 @@ struct GateRunnerTests {
         #expect(result.outputSHA256 == SHA256.hex(of: whole.utf8))
     }
 
-    @Test func recordedResultsAreNotRunAgain() throws {
+    @Test func recordedResultsAreNotRunAgain() async throws {
         let count = directory.path("count.txt").path
         let runner = GateRunner(
             gates: [
@@ -140,7 +141,7 @@ struct GateRunnerTests {
         #expect(try String(contentsOfFile: count, encoding: .utf8) == "b\na\nb\n")
     }
 
-    @Test func aGateInAMissingFolderFailsSayingSo() throws {
+    @Test func aGateInAMissingFolderFailsSayingSo() async throws {
         var context = context()
         context.directory = directory.path("missing-folder")
         let runner = GateRunner(gates: [GateSpec(name: "x", command: "true")], defaultTimeoutSeconds: 30)

@@ -6,6 +6,7 @@ import TollgateTestSupport
 
 /// The engine on a host with Gitea's rules, in memory: the freeze table, verdicts and merges with no server and no
 /// process; and the fake refusing what Gitea refuses.
+@Suite(.runsProcesses)
 struct InMemoryReviewHostTests {
     @Test(arguments: FreezeTableTests.expected)
     func freezesExactlyWhereTheAutonomyTableSaysOnAHostWithGiteasRules(_ level: AutonomyLevel, _ freezes: [Int])

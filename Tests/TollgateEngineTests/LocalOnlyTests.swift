@@ -7,7 +7,7 @@ import TollgateTestSupport
 /// privacy.mode=local-only, proven on real children: the variable a job's child environment carries makes the
 /// spawner fork the child into a user and network namespace of its own (DESIGN §11), so a server on the machine's
 /// 127.0.0.1 is out of its reach while its own loopback works.
-@Suite(.serialized)
+@Suite(.runsProcesses, .serialized)
 struct LocalOnlyTests {
     let directory: TemporaryDirectory
     let standard = ["PATH": "/usr/bin:/bin"]
@@ -18,7 +18,7 @@ struct LocalOnlyTests {
     /// Bash's /dev/tcp: exit 0 when the connection to 127.0.0.1:`port` was made, 1 when it was refused.
     func connect(_ port: UInt16) -> String { "exec bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null" }
 
-    @Test func aServerOnTheMachinesLoopbackIsReachedInStandardAndNotInLocalOnly() throws {
+    @Test func aServerOnTheMachinesLoopbackIsReachedInStandardAndNotInLocalOnly() async throws {
         let listener = try LoopbackListener()
         let open = ChildProcess.shell(connect(listener.port), environment: standard, directory: directory.url)
         #expect(try open.run() == .exited(0))
@@ -29,7 +29,7 @@ struct LocalOnlyTests {
         #expect(listener.acceptedConnections() == 0, "the sandboxed child reached the machine's 127.0.0.1")
     }
 
-    @Test func theSandboxHasOnlyItsOwnLoopbackAndItIsUp() throws {
+    @Test func theSandboxHasOnlyItsOwnLoopbackAndItIsUp() async throws {
         // In its own namespace, the child lists its interfaces and serves itself on 127.0.0.1.
         let output = directory.path("net.log")
         let script = """
@@ -55,7 +55,7 @@ struct LocalOnlyTests {
         #expect(text == "['lo']\nown loopback answers\n")
     }
 
-    @Test func theStreamingChildIsSandboxedToo() throws {
+    @Test func theStreamingChildIsSandboxedToo() async throws {
         let listener = try LoopbackListener()
         let process = try StreamingChildProcess.shell(
             "bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(listener.port)' 2>/dev/null; echo status $?",
@@ -71,7 +71,7 @@ struct LocalOnlyTests {
         #expect(listener.acceptedConnections() == 0)
     }
 
-    @Test func theChildKeepsItsIdsWorkingDirectoryAndStreams() throws {
+    @Test func theChildKeepsItsIdsWorkingDirectoryAndStreams() async throws {
         let output = directory.path("ids.log")
         let process = ChildProcess.shell(
             "id -u; id -g; pwd; echo err >&2; exit 3",

@@ -5,6 +5,7 @@ import TollgateEngine
 import TollgateTestSupport
 
 /// DESIGN §4 on the local review host: what `resume` does for each verdict.
+@Suite(.runsProcesses)
 struct ResumeTests {
     static let rita = (name: "Rita Reviewer", email: "rita@example.com")
 
@@ -12,7 +13,7 @@ struct ResumeTests {
         let job = try await LocalJob("resume-approve", autonomy: .dependent)
         let first = try await job.run()
         #expect(first.isFrozen)
-        let reviewedHead = try job.git(["rev-parse", "phase-1-strategic"])
+        let reviewedHead = try await job.git(["rev-parse", "phase-1-strategic"])
         try job.review(.approve)
         let result = try await job.resume()
 
@@ -24,25 +25,28 @@ struct ResumeTests {
         #expect(state.merged.map(\.phase) == [.first])
         #expect(state.merged.first?.approvers == ["ann"])
         // phase 1 landed as one squash commit whose tree is the reviewed head's tree.
-        #expect(try job.git(["rev-parse", "main^{tree}"]) == (try job.git(["rev-parse", "\(reviewedHead)^{tree}"])))
         #expect(
-            try job.git(["log", "-1", "--format=%(trailers:key=Tollgate-Phase,valueonly)", "main"]) == "1-strategic"
+            try await job.git(["rev-parse", "main^{tree}"]) == (try job.git(["rev-parse", "\(reviewedHead)^{tree}"]))
         )
-        #expect(try job.git(["branch", "--list", "phase-1-strategic"]).isEmpty)
+        #expect(
+            try await job.git(["log", "-1", "--format=%(trailers:key=Tollgate-Phase,valueonly)", "main"])
+                == "1-strategic"
+        )
+        #expect(try await job.git(["branch", "--list", "phase-1-strategic"]).isEmpty)
         // Phase 2 started from the new main.
-        #expect(try job.git(["rev-parse", "phase-2-tactical^"]) == (try job.git(["rev-parse", "main"])))
+        #expect(try await job.git(["rev-parse", "phase-2-tactical^"]) == (try job.git(["rev-parse", "main"])))
     }
 
     @Test func anApprovalForAnOlderCommitIsNotMergedAndTheReviewIsAskedAgain() async throws {
         let job = try await LocalJob("resume-stale", autonomy: .guided)
-        await #expect(try job.run().isFrozen)
+        #expect(try await job.run().isFrozen)
         try job.review(.approve)
         // A reviewer pushes a commit of their own to the phase branch after the approval.
-        #expect(try job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "phase-1-strategic")
+        #expect(try await job.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "phase-1-strategic")
         try Data("A reviewer's note.\n".utf8).write(to: job.root.appendingPathComponent("note.md"))
-        try job.git(["add", "note.md"], author: Self.rita)
-        try job.git(["commit", "-q", "-m", "Add a note"], author: Self.rita)
-        let newHead = try job.git(["rev-parse", "HEAD"])
+        try await job.git(["add", "note.md"], author: Self.rita)
+        try await job.git(["commit", "-q", "-m", "Add a note"], author: Self.rita)
+        let newHead = try await job.git(["rev-parse", "HEAD"])
         let eventsBefore = try job.events.count
 
         let stale = try await job.resume()
@@ -50,7 +54,7 @@ struct ResumeTests {
         let state = try job.state
         #expect(state.status == .pendingReview)
         #expect(state.merged.isEmpty)
-        #expect(try job.git(["log", "--format=%s", "main"]).contains("Phase") == false)
+        #expect(try await job.git(["log", "--format=%s", "main"]).contains("Phase") == false)
         #expect(state.review?.head == newHead)
         #expect(state.coauthors == ["Rita Reviewer <rita@example.com>"])
         let newEvents = try job.events.dropFirst(eventsBefore).map(\.type)
@@ -70,10 +74,10 @@ struct ResumeTests {
         try job.review(.approve)
         let merged = try await job.resume()
         #expect(merged == .completed || merged.isFrozen)
-        let message = try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"])
+        let message = try await job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"])
         #expect(message.contains("Co-authored-by: Rita Reviewer <rita@example.com>"))
         #expect(message.contains("Reviewed-by: ann"))
-        #expect(try job.git(["show", "main:note.md"]) == "A reviewer's note.")
+        #expect(try await job.git(["show", "main:note.md"]) == "A reviewer's note.")
     }
 
     @Test func requestedChangesGoBackToTheAgentWithEveryInlineComment() async throws {
@@ -113,14 +117,14 @@ struct ResumeTests {
         #expect(brief.contains("workspace.md"))
 
         // The revision is on the same branch, on top of the first one.
-        #expect(try job.git(["show", "phase-1-strategic:work/phase-1.txt"]).split(separator: "\n").count == 2)
-        #expect(try job.git(["rev-list", "--count", "main..phase-1-strategic"]) == "2")
+        #expect(try await job.git(["show", "phase-1-strategic:work/phase-1.txt"]).split(separator: "\n").count == 2)
+        #expect(try await job.git(["rev-list", "--count", "main..phase-1-strategic"]) == "2")
 
         // Answered items are not handed over again: approving now merges revision 2.
         try job.review(.approve)
         _ = try await job.resume()
         #expect(
-            try job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
+            try await job.git(["log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
                 "Tollgate-Revision: 2"
             )
         )
@@ -128,8 +132,8 @@ struct ResumeTests {
 
     @Test func aClosedReviewRedoesThePhaseFromMainWithTheClosingComment() async throws {
         let job = try await LocalJob("resume-close", autonomy: .guided)
-        await #expect(try job.run().isFrozen)
-        let mainBefore = try job.git(["rev-parse", "main"])
+        #expect(try await job.run().isFrozen)
+        let mainBefore = try await job.git(["rev-parse", "main"])
         try job.review(.close, message: "Start over with a smaller plan")
         let result = try await job.resume()
 
@@ -138,10 +142,12 @@ struct ResumeTests {
         #expect(state.branch == "phase-1-strategic-rev-2")
         #expect(state.phase.attempt == 2)
         #expect(state.status == .pendingReview)
-        #expect(try job.git(["rev-parse", "main"]) == mainBefore)
-        #expect(try job.git(["rev-parse", "phase-1-strategic-rev-2^"]) == mainBefore)
+        #expect(try await job.git(["rev-parse", "main"]) == mainBefore)
+        #expect(try await job.git(["rev-parse", "phase-1-strategic-rev-2^"]) == mainBefore)
         // Redone from main: the first attempt's work is not on the new branch.
-        #expect(try job.git(["show", "phase-1-strategic-rev-2:work/phase-1.txt"]).split(separator: "\n").count == 1)
+        #expect(
+            try await job.git(["show", "phase-1-strategic-rev-2:work/phase-1.txt"]).split(separator: "\n").count == 1
+        )
 
         let items = try job.capturedFeedback(branch: "phase-1-strategic-rev-2", revision: 1)
         #expect(items.map(\.body) == ["Start over with a smaller plan"])
@@ -153,7 +159,7 @@ struct ResumeTests {
         try job.review(.approve)
         _ = try await job.resume()
         #expect(
-            try job.git(["log", "-1", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
+            try await job.git(["log", "-1", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main"]).contains(
                 "Reviewed-by: ann"
             )
         )

@@ -61,22 +61,22 @@ final class GiteaFixture {
             name: name,
             account: self.server.bot
         )
-        try self.git(["clone", "-q", url.absoluteString, name])
+        try await self.git(["clone", "-q", url.absoluteString, name])
         return repository.ref
     }
 
     /// Commits `files` on `branch` (created from `start` when new) in the clone and pushes it; returns the head.
     @discardableResult
     func push(_ files: [String: String], to branch: String, in repo: RepoRef, from start: String = "origin/main")
-        throws -> String
+        async throws -> String
     {
         let clone = self.scratch.appendingPathComponent(repo.name)
-        try self.git(["fetch", "-q", "origin"], in: clone)
-        let exists = (try? self.git(["rev-parse", "--verify", "-q", "refs/heads/\(branch)"], in: clone)) != nil
+        try await self.git(["fetch", "-q", "origin"], in: clone)
+        let exists = await (try? self.git(["rev-parse", "--verify", "-q", "refs/heads/\(branch)"], in: clone)) != nil
         if exists {
-            try self.git(["checkout", "-q", branch], in: clone)
+            try await self.git(["checkout", "-q", branch], in: clone)
         } else {
-            try self.git(["checkout", "-q", "-b", branch, start], in: clone)
+            try await self.git(["checkout", "-q", "-b", branch, start], in: clone)
         }
         for (path, content) in files {
             let file = clone.appendingPathComponent(path)
@@ -86,17 +86,17 @@ final class GiteaFixture {
             )
             try content.write(to: file, atomically: true, encoding: .utf8)
         }
-        try self.git(["add", "-A"], in: clone)
-        try self.git(["commit", "-q", "-m", "Change \(files.keys.sorted().joined(separator: ", "))"], in: clone)
-        try self.git(["push", "-q", "origin", "\(branch):\(branch)"], in: clone)
-        return try self.git(["rev-parse", "HEAD"], in: clone)
+        try await self.git(["add", "-A"], in: clone)
+        try await self.git(["commit", "-q", "-m", "Change \(files.keys.sorted().joined(separator: ", "))"], in: clone)
+        try await self.git(["push", "-q", "origin", "\(branch):\(branch)"], in: clone)
+        return try await self.git(["rev-parse", "HEAD"], in: clone)
     }
 
     /// Pushes a branch with one file and opens a pull request from it into `main` as the bot.
     func openPullRequest(in repo: RepoRef, branch: String = "phase-1-strategic", files: [String: String]? = nil)
         async throws -> PullRequest
     {
-        try self.push(files ?? ["plan.md": "# Plan\n\nline two\nline three\n"], to: branch, in: repo)
+        try await self.push(files ?? ["plan.md": "# Plan\n\nline two\nline three\n"], to: branch, in: repo)
         return try await self.bot.createPullRequest(
             CreatePullRequestOptions(head: branch, base: "main", title: "Phase 1 (strategic)", body: "The plan."),
             in: repo
@@ -105,13 +105,13 @@ final class GiteaFixture {
 
     /// Runs git in the scratch folder (or `directory`).
     @discardableResult
-    func git(_ arguments: [String], in directory: URL? = nil) throws -> String {
-        try GitCLI.run(arguments, in: directory ?? self.scratch)
+    func git(_ arguments: [String], in directory: URL? = nil) async throws -> String {
+        try await GitCLI.run(arguments, in: directory ?? self.scratch)
     }
 
     /// Runs git against the server's bare repository for `repo`.
-    func bareGit(_ arguments: [String], repo: RepoRef) throws -> String {
+    func bareGit(_ arguments: [String], repo: RepoRef) async throws -> String {
         let path = self.server.bareRepositoryPath(owner: repo.owner, name: repo.name)
-        return try GitCLI.run(["--git-dir", path.path] + arguments, in: self.scratch)
+        return try await GitCLI.run(["--git-dir", path.path] + arguments, in: self.scratch)
     }
 }

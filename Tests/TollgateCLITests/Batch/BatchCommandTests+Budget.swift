@@ -5,13 +5,13 @@ import TollgateTestSupport
 /// Budgets and privacy of `tollgate batch` (DESIGN §11), through the built executable.
 extension BatchCommandTests {
     /// `tollgate batch REPO --files FILES --critic CRITIC <extra>` (the test critic by default).
-    func batch(_ files: String, critic command: String? = nil, _ extra: String...) throws -> ProcessResult {
+    func batch(_ files: String, critic command: String? = nil, _ extra: String...) async throws -> ProcessResult {
         let arguments = ["batch", repository.path, "--files", files, "--critic", try command ?? critic()] + extra
-        return try binary.run(arguments, directory: directory.url, timeout: 120)
+        return try await binary.run(arguments, directory: directory.url, timeout: 120)
     }
 
-    func summary(_ id: String) throws -> [String: Any] {
-        try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+    func summary(_ id: String) async throws -> [String: Any] {
+        try await json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
     }
 
     /// The tokens a batch's committed summary says it spent.
@@ -23,12 +23,12 @@ extension BatchCommandTests {
         try String(contentsOf: directory.path("runs.log"), encoding: .utf8).split(separator: "\n")
     }
 
-    @Test func aHardCapBlocksTheRestKeepsWhatFinishedAndAResumeAfterRaisingItGoesOn() throws {
+    @Test func aHardCapBlocksTheRestKeepsWhatFinishedAndAResumeAfterRaisingItGoesOn() async throws {
         try directory.write("repo/ch/ship3.md", "ship\n")
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "a third unit"], in: repository)
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "a third unit"], in: repository)
         // Each critic reserves 100 tokens and reports 100: two fit under 250, the third would not.
-        let first = try batch(
+        let first = try await batch(
             "**/ship*.md",
             "--jobs",
             "1",
@@ -51,34 +51,34 @@ extension BatchCommandTests {
         ] {
             #expect(first.stderr.contains(words), "'\(words)' missing from: \(first.stderr)")
         }
-        let blocked = try summary(id)
+        let blocked = try await summary(id)
         let units = try #require(blocked["units"] as? [[String: Any]])
         #expect(units.map { $0["state"] as? String } == ["shipped", "shipped", "blocked"])
         #expect(tokensSpent(blocked) == 200)
         #expect((blocked["blocked"] as? String)?.contains("budget.tokens.hard") == true)
         #expect(try critiqued().count == 2)
 
-        let resumed = try tollgate("batch", repository.path, "--resume", id, "--set", "budget.tokens.hard=300")
+        let resumed = try await tollgate("batch", repository.path, "--resume", id, "--set", "budget.tokens.hard=300")
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.stdout.contains("3 unit(s), 3 shipped"), "\(resumed)")
-        let done = try summary(id)
+        let done = try await summary(id)
         #expect(tokensSpent(done) == 300)
         #expect(done["blocked"] == nil)
         let runs = try critiqued()
         #expect(runs.count == 3 && runs.last?.hasSuffix("ch/ship3.md") == true, "no unit critiqued twice: \(runs)")
     }
 
-    @Test func aCapWithNoReservationStartsNothingAndSaysWhichReservationToSet() throws {
-        let result = try batch("ch/ship.md", "--set", "budget.tokens.hard=250")
+    @Test func aCapWithNoReservationStartsNothingAndSaysWhichReservationToSet() async throws {
+        let result = try await batch("ch/ship.md", "--set", "budget.tokens.hard=250")
         #expect(result.status == 4, "\(result)")
         #expect(result.stderr.contains("critique.reserve.tokens is 0"), "\(result.stderr)")
         #expect(result.stderr.contains("--set critique.reserve.tokens=1000"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("runs.log").path), "a critic ran uncapped")
     }
 
-    @Test func aCriticThatReportsNothingIsChargedItsReservationWithAWarning() throws {
+    @Test func aCriticThatReportsNothingIsChargedItsReservationWithAWarning() async throws {
         let silent = "/bin/sh -c 'unset TOLLGATE_USAGE; exec \(try critic())'"
-        let result = try batch(
+        let result = try await batch(
             "ch/ship.md",
             critic: silent,
             "--set",
@@ -88,10 +88,10 @@ extension BatchCommandTests {
         )
         #expect(result.status == 0, "\(result)")
         #expect(result.stderr.contains("reported no tokens; it is charged its reservation (150 tokens)"), "\(result)")
-        #expect(tokensSpent(try summary(try batchID(result))) == 150)
+        await #expect(tokensSpent(try summary(try batchID(result))) == 150)
     }
 
-    @Test func inLocalOnlyTheCriticCannotReachTheMachinesLoopback() throws {
+    @Test func inLocalOnlyTheCriticCannotReachTheMachinesLoopback() async throws {
         let listener = try LoopbackListener()
         let capture = directory.path("probe")
         let probe = try directory.write(
@@ -103,7 +103,7 @@ extension BatchCommandTests {
 
             """
         )
-        let result = try batch("ch/ship.md", critic: "/bin/sh \(probe.path)", "--set", "privacy.mode=local-only")
+        let result = try await batch("ch/ship.md", critic: "/bin/sh \(probe.path)", "--set", "privacy.mode=local-only")
         #expect(result.status == 0, "\(result)")
         #expect(try String(contentsOf: capture, encoding: .utf8) == "unreachable local-only\n")
         #expect(listener.acceptedConnections() == 0, "the local-only critic reached the machine's 127.0.0.1")
@@ -112,12 +112,12 @@ extension BatchCommandTests {
 
 /// `budget.seconds.hard` over a batch's critics (DESIGN §11), through the built executable.
 extension BatchCommandTests {
-    @Test func aCriticIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() throws {
+    @Test func aCriticIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() async throws {
         try directory.write("repo/ch/slow.md", "slow\n")
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
         // The slow unit's critic sleeps 30 s, far within its own 240 s timeout: the 2 s cap is what stops it.
-        let result = try batch("ch/slow.md", "--set", "budget.seconds.hard=2")
+        let result = try await batch("ch/slow.md", "--set", "budget.seconds.hard=2")
         #expect(result.status == 1, "\(result)")
         let id = try batchID(result)
         #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 0 degraded, 1 failed"), "\(result)")
@@ -127,7 +127,7 @@ extension BatchCommandTests {
         ] {
             #expect(result.stderr.contains(words), "'\(words)' missing from: \(result.stderr)")
         }
-        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/slow.md/report.md")
+        let report = try await git("show", "batch/\(id):critique/batch-\(id)/units/ch/slow.md/report.md")
         #expect(report.contains("stopped after 2 s by the budget: budget.seconds.hard"), "\(report)")
         // The critic's whole process group was ended.
         let pid = try #require(
@@ -139,12 +139,12 @@ extension BatchCommandTests {
         #expect(kill(-pid, 0) == -1, "the critic stopped by the budget is still running")
     }
 
-    @Test func aReviserIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() throws {
+    @Test func aReviserIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() async throws {
         let pidFile = directory.path("reviser.pid")
         let reviser = try directory.write("slow-reviser.sh", "echo $$ > '\(pidFile.path)'\nexec sleep 30\n")
         // The low unit's critic is quick and below the threshold; its reviser sleeps far within the loop's time,
         // so the 3 s cap is what stops it.
-        let result = try batch(
+        let result = try await batch(
             "ch/low.md",
             "--revise",
             "/bin/sh \(reviser.path)",
@@ -156,7 +156,7 @@ extension BatchCommandTests {
             #expect(result.stderr.contains(words), "'\(words)' missing from: \(result.stderr)")
         }
         let id = try batchID(result)
-        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        let report = try await git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
         #expect(report.contains("the reviser was stopped after"), "\(report)")
         let pid = try #require(
             Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
@@ -164,7 +164,7 @@ extension BatchCommandTests {
         #expect(kill(pid, 0) == -1, "the reviser stopped by the budget is still running")
     }
 
-    @Test func aUnitRefusedWhileOthersHoldTheBudgetWaitsForThemInsteadOfBlockingTheBatch() throws {
+    @Test func aUnitRefusedWhileOthersHoldTheBudgetWaitsForThemInsteadOfBlockingTheBatch() async throws {
         // Each critic reserves 100 tokens but reports 10: two reservations do not fit under 150 at once, so the second
         // unit to reserve is refused while the first runs; once the first is charged its 10, both fit.
         let cheap = try directory.write(
@@ -176,7 +176,7 @@ extension BatchCommandTests {
 
             """
         )
-        let result = try batch(
+        let result = try await batch(
             "ch/ship.md",
             critic: "/bin/sh \(cheap.path)",
             "--files",
@@ -190,7 +190,7 @@ extension BatchCommandTests {
         )
         #expect(result.status == 0, "a unit refused while another held the budget blocked the batch: \(result)")
         #expect(result.stdout.contains("2 unit(s), 2 shipped"), "\(result)")
-        #expect(tokensSpent(try summary(try batchID(result))) == 20)
+        await #expect(tokensSpent(try summary(try batchID(result))) == 20)
         #expect(try critiqued().count == 2)
     }
 }

@@ -9,7 +9,7 @@ extension BatchCommandTests {
         "ch/deep/ship2.md": "shipped", "ch/fail.md": "failed", "ch/low.md": "below threshold", "ch/ship.md": "shipped",
     ]
 
-    @Test func onATerminalTheBlockIsRedrawnInPlaceAndFitsTheWidth() throws {
+    @Test func onATerminalTheBlockIsRedrawnInPlaceAndFitsTheWidth() async throws {
         let columns = 50
         let arguments = [
             "batch", repository.path, "--files", "ch/**/*.md", "--critic", try critic(), "--jobs", "2",
@@ -34,16 +34,16 @@ extension BatchCommandTests {
         #expect(block.count == 6 && block.allSatisfy { $0.count < columns }, "the block does not fit: \(screen)")
     }
 
-    @Test func onAPipeEachChangeIsOnePlainLine() throws {
-        let result = try tollgate("batch", repository.path, "--files", "ch/**/*.md", "--critic", try critic())
+    @Test func onAPipeEachChangeIsOnePlainLine() async throws {
+        let result = try await tollgate("batch", repository.path, "--files", "ch/**/*.md", "--critic", try critic())
         #expect(result.status == 1, "\(result)")
         #expect(!result.stdout.contains("\u{1B}"), "escape sequences on a pipe")
         let lines = result.stdout.split(separator: "\n").filter { $0.contains(" · queued ") }
         #expect(lines.count == 12, "one line per change: \(result.stdout)")
     }
 
-    @Test func ctrlCEndsTheRunningCriticKeepsWhatFinishedAndSaysHowToGoOn() throws {
-        let running = try startWithASlowUnit()
+    @Test func ctrlCEndsTheRunningCriticKeepsWhatFinishedAndSaysHowToGoOn() async throws {
+        let running = try await startWithASlowUnit()
         // ch/ship.md is critiqued and committed first; then ch/slow.md's critic sleeps (30 s) until stopped.
         let started = running.waitForOutput(timeout: 60) { $0.contains("running: ch/slow.md") }
         #expect(started, "\(running.outputSoFar)")
@@ -55,15 +55,15 @@ extension BatchCommandTests {
                 : nil
         )
         kill(running.pid, SIGINT)
-        let result = running.wait(timeout: 60)
+        let result = await running.wait(timeout: 60)
         #expect(result.status == 130, "\(result)")
         #expect(!result.timedOut)
         let id = try #require(
-            try git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init)
+            try await git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init)
         )
         #expect(result.stderr.contains("--resume \(id)"), "\(result.stderr)")
         #expect(kill(-critic, 0) == -1 && errno == ESRCH, "the critic's process group outlived tollgate")
-        let units = try #require(try summary(id)["units"] as? [[String: Any]])
+        let units = try #require(try await summary(id)["units"] as? [[String: Any]])
         #expect(units.map { $0["state"] as? String } == ["shipped", "queued"])
     }
 

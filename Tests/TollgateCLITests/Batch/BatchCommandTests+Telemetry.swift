@@ -5,8 +5,8 @@ import TollgateTestSupport
 /// The telemetry a batch writes (DESIGN §11), as `tollgate stats` reads it back.
 extension BatchCommandTests {
     /// `tollgate stats REPO --json`: each metric's count.
-    func metricCounts() throws -> [String: Int] {
-        let result = try tollgate("stats", repository.path, "--json")
+    func metricCounts() async throws -> [String: Int] {
+        let result = try await tollgate("stats", repository.path, "--json")
         #expect(result.status == 0, "\(result)")
         let metrics = try #require(try json(result.stdout)["metrics"] as? [[String: Any]])
         return Dictionary(
@@ -16,15 +16,15 @@ extension BatchCommandTests {
         )
     }
 
-    @Test func aBatchWritesItsCritiqueAndRewriteMetricsAndStatsShowsThem() throws {
-        _ = try revisedBatch()  // ch/low.md and ch/low2.md revised once each, ch/ship.md shipped at once
-        let counts = try metricCounts()
+    @Test func aBatchWritesItsCritiqueAndRewriteMetricsAndStatsShowsThem() async throws {
+        _ = try await revisedBatch()  // ch/low.md and ch/low2.md revised once each, ch/ship.md shipped at once
+        let counts = try await metricCounts()
         #expect(counts["critique.queue_time_ms"] == 3, "\(counts)")
         #expect(counts["critique.duration_ms"] == 5, "a critique per unit and one per revision: \(counts)")
         #expect(counts["critique.notes_per_kword"] == 3, "\(counts)")
         #expect(counts["critique.accept_rate"] == 1, "\(counts)")
         #expect(counts["rewrite.apply_latency_ms"] == 2, "\(counts)")
-        let text = try tollgate("stats", repository.path)
+        let text = try await tollgate("stats", repository.path)
         #expect(text.stdout.contains("critique.accept_rate (ratio): count 1, p50 1"), "\(text.stdout)")
         let telemetry = try String(
             contentsOf: repository.appendingPathComponent(".git/tollgate/telemetry.ndjson"),
@@ -33,8 +33,8 @@ extension BatchCommandTests {
         #expect(!telemetry.contains("ch/"), "telemetry names no path")
     }
 
-    @Test func withTelemetryOffABatchWritesNone() throws {
-        let result = try batch("ch/ship.md", "--set", "telemetry.enabled=false")
+    @Test func withTelemetryOffABatchWritesNone() async throws {
+        let result = try await batch("ch/ship.md", "--set", "telemetry.enabled=false")
         #expect(result.status == 0, "\(result)")
         #expect(
             !FileManager.default.fileExists(

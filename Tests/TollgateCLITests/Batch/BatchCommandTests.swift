@@ -3,25 +3,26 @@ import Testing
 import TollgateTestSupport
 
 /// `tollgate batch`, through the built executable, over a small repository made with the git command line.
+@Suite(.runsProcesses)
 struct BatchCommandTests {
     let binary: TollgateBinary
     let directory: TemporaryDirectory
     let repository: URL
 
-    init() throws {
+    init() async throws {
         binary = try TollgateBinary()
         directory = try TemporaryDirectory("batch-command")
         repository = directory.path("repo")
         try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
-        try GitCLI.run(["init", "-q", "-b", "main"], in: repository)
+        try await GitCLI.run(["init", "-q", "-b", "main"], in: repository)
         for (path, text) in [
             "ch/ship.md": "ship\n", "ch/low.md": "low\n", "ch/fail.md": "fail\n", "ch/deep/ship2.md": "ship\n",
             "notes.txt": "not a unit\n",
         ] {
             try directory.write("repo/" + path, text)
         }
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "chapters"], in: repository)
     }
 
     /// A critic that reports 100 tokens to `$TOLLGATE_USAGE`, ships a file saying "ship", scores a file saying "low" below the threshold, cuts its stream
@@ -60,11 +61,11 @@ struct BatchCommandTests {
             ).path)
     }
 
-    func tollgate(_ arguments: String...) throws -> ProcessResult {
-        try binary.run(arguments, directory: directory.url, timeout: 120)
+    func tollgate(_ arguments: String...) async throws -> ProcessResult {
+        try await binary.run(arguments, directory: directory.url, timeout: 120)
     }
 
-    func git(_ arguments: String...) throws -> String { try GitCLI.run(arguments, in: repository) }
+    func git(_ arguments: String...) async throws -> String { try await GitCLI.run(arguments, in: repository) }
 
     /// The batch id a plain run printed on its last lines.
     func batchID(_ result: ProcessResult) throws -> String {
@@ -76,9 +77,9 @@ struct BatchCommandTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func unitsShipFallBelowOrFailAndEveryResultIsOnTheBatchBranchAlone() throws {
-        let head = try git("rev-parse", "HEAD")
-        let result = try tollgate(
+    @Test func unitsShipFallBelowOrFailAndEveryResultIsOnTheBatchBranchAlone() async throws {
+        let head = try await git("rev-parse", "HEAD")
+        let result = try await tollgate(
             "batch",
             repository.path,
             "--files",
@@ -102,13 +103,13 @@ struct BatchCommandTests {
         #expect(!result.stdout.contains("notes.txt"))
 
         // The user's branch, index and working tree: untouched.
-        #expect(try git("rev-parse", "HEAD") == head)
-        #expect(try git("symbolic-ref", "--short", "HEAD") == "main")
-        #expect(try git("status", "--porcelain").isEmpty)
+        #expect(try await git("rev-parse", "HEAD") == head)
+        #expect(try await git("symbolic-ref", "--short", "HEAD") == "main")
+        #expect(try await git("status", "--porcelain").isEmpty)
 
         let branch = "batch/\(id)"
         let folder = "critique/batch-\(id)"
-        let summary = try json(try git("show", "\(branch):\(folder)/summary.json"))
+        let summary = try await json(try git("show", "\(branch):\(folder)/summary.json"))
         #expect(summary["batch"] as? String == id)
         let units = try #require(summary["units"] as? [[String: Any]])
         #expect(units.map { $0["unit"] as? String } == ["ch/deep/ship2.md", "ch/fail.md", "ch/low.md", "ch/ship.md"])
@@ -117,25 +118,25 @@ struct BatchCommandTests {
         #expect(units[3]["finalComposite"] as? Double == 9)
         let counts = try #require(summary["counts"] as? [String: Int])
         #expect(counts["shipped"] == 2 && counts["failed"] == 1 && counts["below_threshold"] == 1)
-        let report = try git("show", "\(branch):\(folder)/report.md")
+        let report = try await git("show", "\(branch):\(folder)/report.md")
         #expect(report.contains("| below threshold | 5.0 | 5.0 | 1 | 0 |"), "\(report)")
-        let files = try git("ls-tree", "-r", "--name-only", branch).split(separator: "\n").map(String.init)
+        let files = try await git("ls-tree", "-r", "--name-only", branch).split(separator: "\n").map(String.init)
         for name in ["transcript.ndjson", "summary.json", "report.md"] {
             #expect(files.contains("\(folder)/units/ch/low.md/\(name)"), "\(name)")
         }
         #expect(files.contains("\(folder)/units/ch/fail.md/report.md"))
         // Every commit on the branch names the batch; the branch starts at the user's HEAD.
-        #expect(try git("merge-base", branch, "main") == head)
-        let messages = try git("log", "--format=%B%x00", "\(head)..\(branch)").split(separator: "\0")
+        #expect(try await git("merge-base", branch, "main") == head)
+        let messages = try await git("log", "--format=%B%x00", "\(head)..\(branch)").split(separator: "\0")
         #expect(messages.count == 5, "one start commit and one a unit: \(messages)")
         #expect(messages.allSatisfy { $0.contains("Tollgate-Batch: \(id)") })
         // The worktree is inside .git, on the batch branch.
         let worktree = repository.appendingPathComponent(".git/tollgate/worktrees/batch-\(id)")
-        #expect(try GitCLI.run(["symbolic-ref", "--short", "HEAD"], in: worktree) == branch)
+        #expect(try await GitCLI.run(["symbolic-ref", "--short", "HEAD"], in: worktree) == branch)
     }
 
-    @Test func everyUnitShippedExitsZeroAndJSONIsOneEventALine() throws {
-        let result = try tollgate(
+    @Test func everyUnitShippedExitsZeroAndJSONIsOneEventALine() async throws {
+        let result = try await tollgate(
             "batch",
             repository.path,
             "--files",
@@ -156,33 +157,33 @@ struct BatchCommandTests {
         #expect((last["branch"] as? String)?.hasPrefix("batch/") == true)
     }
 
-    @Test func aResumedBatchSkipsTheUnitsItFinished() throws {
-        let first = try tollgate("batch", repository.path, "--files", "ch/*.md", "--critic", try critic())
+    @Test func aResumedBatchSkipsTheUnitsItFinished() async throws {
+        let first = try await tollgate("batch", repository.path, "--files", "ch/*.md", "--critic", try critic())
         #expect(first.status == 1, "\(first)")
         let id = try batchID(first)
         let runs = try String(contentsOf: directory.path("runs.log"), encoding: .utf8)
         #expect(runs.split(separator: "\n").count == 3)
-        let again = try tollgate("batch", repository.path, "--resume", id)
+        let again = try await tollgate("batch", repository.path, "--resume", id)
         #expect(again.status == 1, "\(again)")
         #expect(again.stdout.contains("3 unit(s), 1 shipped, 1 below threshold, 0 degraded, 1 failed"), "\(again)")
         #expect(try String(contentsOf: directory.path("runs.log"), encoding: .utf8) == runs, "no unit critiqued twice")
     }
 
-    @Test func aStreamCutMidBlockIsADegradedUnit() throws {
+    @Test func aStreamCutMidBlockIsADegradedUnit() async throws {
         try directory.write("repo/ch/cut.md", "cut\n")
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "a unit the critic cuts short"], in: repository)
-        let result = try tollgate("batch", repository.path, "--files", "ch/cut.md", "--critic", try critic())
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "a unit the critic cuts short"], in: repository)
+        let result = try await tollgate("batch", repository.path, "--files", "ch/cut.md", "--critic", try critic())
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("degraded: ch/cut.md"), "\(result)")
         #expect(result.stdout.contains("1 unit(s), 0 shipped, 0 below threshold, 1 degraded, 0 failed"))
     }
 
     /// Commits a unit the test critic is slow on and starts a batch of it after `ch/ship.md`, one unit at a time.
-    func startWithASlowUnit() throws -> Subprocess {
+    func startWithASlowUnit() async throws -> Subprocess {
         try directory.write("repo/ch/slow.md", "slow\n")
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "a slow unit"], in: repository)
         let running = try binary.start(
             ["batch", repository.path, "--files", "ch/s*.md", "--critic", try critic(), "--jobs", "1"],
             directory: directory.url
@@ -190,24 +191,24 @@ struct BatchCommandTests {
         return running
     }
 
-    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() throws {
-        let running = try startWithASlowUnit()
+    @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() async throws {
+        let running = try await startWithASlowUnit()
         // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate then.
         let deadline = Date().addingTimeInterval(30)
         var id: String?
         while Date() < deadline, id == nil {
-            Thread.sleep(forTimeInterval: 0.1)
-            guard let branch = try git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init),
-                let summary = try? git("show", "batch/\(branch):critique/batch-\(branch)/summary.json"),
+            try await Task.sleep(for: .milliseconds(100))
+            guard let branch = try await git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init),
+                let summary = try? await git("show", "batch/\(branch):critique/batch-\(branch)/summary.json"),
                 summary.contains("\"state\" : \"shipped\"")
             else { continue }
             id = branch
         }
         kill(running.pid, SIGKILL)
-        _ = running.wait(timeout: 10)
+        _ = await running.wait(timeout: 10)
         let batch = try #require(id)
         try directory.write("runs.log.go", "")
-        let resumed = try tollgate("batch", repository.path, "--resume", batch)
+        let resumed = try await tollgate("batch", repository.path, "--resume", batch)
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.stdout.contains("2 unit(s), 2 shipped"), "\(resumed)")
         let runs = try String(contentsOf: directory.path("runs.log"), encoding: .utf8).split(separator: "\n")
@@ -232,24 +233,24 @@ struct BatchCommandTests {
             ).path)
     }
 
-    @Test func aRevisedUnitShipsAndItsRevisionIsCommittedOnTheBatchBranchOnly() throws {
-        let id = try revisedBatch(files: "ch/low.md")
-        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+    @Test func aRevisedUnitShipsAndItsRevisionIsCommittedOnTheBatchBranchOnly() async throws {
+        let id = try await revisedBatch(files: "ch/low.md")
+        let summary = try await json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
         let units = try #require(summary["units"] as? [[String: Any]])
         #expect(units.map { $0["state"] as? String } == ["shipped", "shipped"])
         #expect(units.map { $0["iterations"] as? Int } == [1, 0])
         #expect(units.first?["firstComposite"] as? Double == 5)
         #expect(units.first?["finalComposite"] as? Double == 9)
-        #expect(try git("show", "batch/\(id):ch/low.md") == "ship")
-        #expect(try git("show", "batch/\(id):ch/ship.md") == "ship")
+        #expect(try await git("show", "batch/\(id):ch/low.md") == "ship")
+        #expect(try await git("show", "batch/\(id):ch/ship.md") == "ship")
         #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "low\n")
-        #expect(try git("status", "--porcelain").isEmpty)
-        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        #expect(try await git("status", "--porcelain").isEmpty)
+        let report = try await git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
         #expect(report.contains("Stop reason: shipped"), "\(report)")
     }
 
-    @Test func aReviserThatFailsKeepsTheOriginal() throws {
-        let result = try tollgate(
+    @Test func aReviserThatFailsKeepsTheOriginal() async throws {
+        let result = try await tollgate(
             "batch",
             repository.path,
             "--files",
@@ -261,72 +262,76 @@ struct BatchCommandTests {
         )
         #expect(result.status == 1, "\(result)")
         let id = try batchID(result)
-        #expect(try git("show", "batch/\(id):ch/low.md") == "low")
-        let summary = try json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
+        #expect(try await git("show", "batch/\(id):ch/low.md") == "low")
+        let summary = try await json(try git("show", "batch/\(id):critique/batch-\(id)/summary.json"))
         let unit = try #require((summary["units"] as? [[String: Any]])?.first)
         #expect(unit["state"] as? String == "below_threshold")
-        let report = try git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
+        let report = try await git("show", "batch/\(id):critique/batch-\(id)/units/ch/low.md/report.md")
         #expect(report.contains("Stop reason: error: the reviser exited with status 9"), "\(report)")
     }
 
     /// A batch (with a second "low" unit committed first) whose "low" units in `files` were revised to ship: its id.
-    func revisedBatch(files: String = "ch/low*.md") throws -> String {
+    func revisedBatch(files: String = "ch/low*.md") async throws -> String {
         try directory.write("repo/ch/low2.md", "low\n")
-        try GitCLI.run(["add", "-A"], in: repository)
-        try GitCLI.run(["commit", "-q", "-m", "a second low unit"], in: repository)
+        try await GitCLI.run(["add", "-A"], in: repository)
+        try await GitCLI.run(["commit", "-q", "-m", "a second low unit"], in: repository)
         let arguments = ["batch", repository.path, "--files", files, "--files", "ch/ship.md", "--critic", try critic()]
-        let result = try binary.run(arguments + ["--revise", try reviser()], directory: directory.url, timeout: 120)
+        let result = try await binary.run(
+            arguments + ["--revise", try reviser()],
+            directory: directory.url,
+            timeout: 120
+        )
         #expect(result.status == 0, "\(result)")
         return try batchID(result)
     }
 
-    @Test func acceptLandsEveryRevisionAsOneCommitAndRollbackRevertsItBothSafeToRepeat() throws {
-        let id = try revisedBatch()
-        let before = try git("rev-parse", "HEAD")
-        let accept = try tollgate("batch", repository.path, "--accept", id)
+    @Test func acceptLandsEveryRevisionAsOneCommitAndRollbackRevertsItBothSafeToRepeat() async throws {
+        let id = try await revisedBatch()
+        let before = try await git("rev-parse", "HEAD")
+        let accept = try await tollgate("batch", repository.path, "--accept", id)
         #expect(accept.status == 0, "\(accept)")
         #expect(accept.stdout.contains("accepted on main in commit"), "\(accept)")
-        #expect(try git("rev-parse", "HEAD~1") == before)
-        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low.md\nch/low2.md")
-        let message = try git("log", "-1", "--format=%B")
+        #expect(try await git("rev-parse", "HEAD~1") == before)
+        #expect(try await git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low.md\nch/low2.md")
+        let message = try await git("log", "-1", "--format=%B")
         #expect(message.contains("Tollgate-Batch: \(id)"))
         #expect(message.contains("Tollgate-Unit: ch/low.md") && message.contains("Tollgate-Unit: ch/low2.md"))
         #expect(try String(contentsOf: repository.appendingPathComponent("ch/low.md"), encoding: .utf8) == "ship\n")
-        #expect(try git("status", "--porcelain").isEmpty)
-        let accepted = try git("rev-parse", "HEAD")
+        #expect(try await git("status", "--porcelain").isEmpty)
+        let accepted = try await git("rev-parse", "HEAD")
 
-        let again = try tollgate("batch", repository.path, "--accept", id)
+        let again = try await tollgate("batch", repository.path, "--accept", id)
         #expect(again.status == 0, "\(again)")
         #expect(again.stdout.contains("already accepted"), "\(again)")
-        #expect(try git("rev-parse", "HEAD") == accepted)
+        #expect(try await git("rev-parse", "HEAD") == accepted)
 
-        let rollback = try tollgate("batch", repository.path, "--rollback", id)
+        let rollback = try await tollgate("batch", repository.path, "--rollback", id)
         #expect(rollback.status == 0, "\(rollback)")
-        #expect(try git("rev-parse", "HEAD~1") == accepted)
-        #expect(try git("show", "HEAD:ch/low.md") == "low")
+        #expect(try await git("rev-parse", "HEAD~1") == accepted)
+        #expect(try await git("show", "HEAD:ch/low.md") == "low")
         #expect(try String(contentsOf: repository.appendingPathComponent("ch/low2.md"), encoding: .utf8) == "low\n")
-        let rolledBack = try git("rev-parse", "HEAD")
-        let twice = try tollgate("batch", repository.path, "--rollback", id)
+        let rolledBack = try await git("rev-parse", "HEAD")
+        let twice = try await tollgate("batch", repository.path, "--rollback", id)
         #expect(twice.status == 0, "\(twice)")
         #expect(twice.stdout.contains("already rolled back"), "\(twice)")
-        #expect(try git("rev-parse", "HEAD") == rolledBack)
-        #expect(try git("branch", "--list", "batch-*").isEmpty, "no scratch branch left")
+        #expect(try await git("rev-parse", "HEAD") == rolledBack)
+        #expect(try await git("branch", "--list", "batch-*").isEmpty, "no scratch branch left")
     }
 
-    @Test func acceptOfOneUnitLandsThatUnitAlone() throws {
-        let id = try revisedBatch()
-        let accept = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/low2.md")
+    @Test func acceptOfOneUnitLandsThatUnitAlone() async throws {
+        let id = try await revisedBatch()
+        let accept = try await tollgate("batch", repository.path, "--accept", id, "--unit", "ch/low2.md")
         #expect(accept.status == 0, "\(accept)")
-        #expect(try git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low2.md")
-        #expect(try git("show", "HEAD:ch/low.md") == "low")
-        #expect(!(try git("log", "-1", "--format=%B").contains("Tollgate-Unit: ch/low.md")))
-        let unknown = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/nope.md")
+        #expect(try await git("diff", "--name-only", "HEAD~1", "HEAD") == "ch/low2.md")
+        #expect(try await git("show", "HEAD:ch/low.md") == "low")
+        await #expect(!(try git("log", "-1", "--format=%B").contains("Tollgate-Unit: ch/low.md")))
+        let unknown = try await tollgate("batch", repository.path, "--accept", id, "--unit", "ch/nope.md")
         #expect(unknown.status == 64, "\(unknown)")
         #expect(unknown.stderr.contains("has no unit ch/nope.md"))
-        let unrevised = try tollgate("batch", repository.path, "--accept", id, "--unit", "ch/ship.md")
+        let unrevised = try await tollgate("batch", repository.path, "--accept", id, "--unit", "ch/ship.md")
         #expect(unrevised.status == 64, "\(unrevised)")
         #expect(unrevised.stderr.contains("nothing to accept"))
-        let norollback = try tollgate("batch", repository.path, "--rollback", "nope")
+        let norollback = try await tollgate("batch", repository.path, "--rollback", "nope")
         #expect(norollback.status == 64, "\(norollback)")
     }
 
@@ -359,15 +364,15 @@ struct BatchCommandTests {
             "give no --files, --critic, --revise, --jobs or --set"
         ),
     ])
-    func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) throws {
+    func usageErrorsExit64WithAMessageSayingWhatToDo(arguments: [String], message: String) async throws {
         let notRepository = directory.path("plain")
         try FileManager.default.createDirectory(at: notRepository, withIntermediateDirectories: true)
         let resolved = arguments.map {
             $0 == "REPO" ? repository.path : $0 == "NOREPO" ? notRepository.path : $0
         }
-        let result = try binary.run(resolved, directory: directory.url)
+        let result = try await binary.run(resolved, directory: directory.url)
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(try git("branch", "--list", "batch/*").isEmpty, "a refused batch makes no branch")
+        #expect(try await git("branch", "--list", "batch/*").isEmpty, "a refused batch makes no branch")
     }
 }

@@ -2,10 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 import TollgateCore
+import TollgateTestSupport
 
 @testable import TollgateCLI
 
 /// The block a batch redraws on a terminal: what it keeps when the units do not fit, and how wide it gets.
+@Suite(.runsProcesses)
 struct BatchDisplayTests {
     /// The change after `total` units of which one runs and the rest shipped.
     func change(total: Int, budget: [BudgetCheck.Bar]) -> BatchProgress.Change {
@@ -16,7 +18,7 @@ struct BatchDisplayTests {
         return change
     }
 
-    @Test func unitsThatDoNotFitLeaveTheRunningAndTheLatestAndALineForTheRest() {
+    @Test func unitsThatDoNotFitLeaveTheRunningAndTheLatestAndALineForTheRest() async {
         var units: [(unit: String, state: BatchUnitState, composite: Double?, changed: Int)] = []
         for index in 0..<100 {
             let name = "u" + String(String(1000 + index).dropFirst())
@@ -33,7 +35,7 @@ struct BatchDisplayTests {
         #expect(lines.last == "  budget tokens [##########..........] spent 5 tokens; hard 10 tokens")
     }
 
-    @Test func aLineIsCutOneColumnShortOfTheWidth() {
+    @Test func aLineIsCutOneColumnShortOfTheWidth() async {
         #expect(
             BatchDisplay.fitted(String(repeating: "x", count: 30), columns: 20) == String(repeating: "x", count: 18)
                 + "…"
@@ -58,7 +60,7 @@ struct BatchDisplayTests {
         var last: String { written.withLock { $0.last ?? "" } }
     }
 
-    @Test func aBlockDrawnWideIsErasedByTheRowsItWrapsToOnceTheTerminalIsNarrower() throws {
+    @Test func aBlockDrawnWideIsErasedByTheRowsItWrapsToOnceTheTerminalIsNarrower() async throws {
         let terminal = FakeTerminal()
         let display = terminal.display()
         var progress = BatchProgress()

@@ -4,6 +4,7 @@ import TollgateCLI
 import TollgateTestSupport
 
 /// `tollgate critique`, `tollgate critique replay` and `tollgate example-critic`, through the built executable.
+@Suite(.runsProcesses)
 struct CritiqueCommandTests {
     let binary: TollgateBinary
     let directory: TemporaryDirectory
@@ -14,12 +15,12 @@ struct CritiqueCommandTests {
         try directory.write("plan.md", "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n2. Check.\n")
     }
 
-    func tollgate(_ arguments: String..., environment: [String: String] = [:]) throws -> ProcessResult {
-        try binary.run(arguments, environment: environment, directory: directory.url)
+    func tollgate(_ arguments: String..., environment: [String: String] = [:]) async throws -> ProcessResult {
+        try await binary.run(arguments, environment: environment, directory: directory.url)
     }
 
-    @Test func aFileCritiqueAndTheReplayOfItsTranscriptPrintTheSameSummary() throws {
-        let live = try tollgate(
+    @Test func aFileCritiqueAndTheReplayOfItsTranscriptPrintTheSameSummary() async throws {
+        let live = try await tollgate(
             "critique",
             "plan.md",
             "--command",
@@ -41,29 +42,29 @@ struct CritiqueCommandTests {
             #expect(FileManager.default.fileExists(atPath: directory.path("out/\(name)").path), "\(name)")
         }
 
-        let replay = try tollgate("critique", "replay", "out/transcript.ndjson", "--json")
+        let replay = try await tollgate("critique", "replay", "out/transcript.ndjson", "--json")
         #expect(replay.status == 0, "\(replay)")
         #expect(replay.stdout == live.stdout)
         #expect(try String(contentsOf: directory.path("out/summary.json"), encoding: .utf8) == live.stdout)
     }
 
-    @Test func aCritiqueBelowThresholdExitsOneAndItsReplayAgrees() throws {
-        let live = try tollgate("critique", "plan.md", "--command", "tollgate example-critic", "--out", "out")
+    @Test func aCritiqueBelowThresholdExitsOneAndItsReplayAgrees() async throws {
+        let live = try await tollgate("critique", "plan.md", "--command", "tollgate example-critic", "--out", "out")
         #expect(live.status == 1, "\(live)")
         #expect(live.stdout.contains("critique below_threshold"))
         #expect(live.stdout.contains("round 1: composite 7.5, must-fix 2, continue"))
-        let json = try tollgate("critique", "replay", "out/transcript.ndjson", "--json")
+        let json = try await tollgate("critique", "replay", "out/transcript.ndjson", "--json")
         #expect(json.status == 1)
         #expect(json.stdout == (try String(contentsOf: directory.path("out/summary.json"), encoding: .utf8)))
     }
 
-    @Test func environmentOverridesApplyToTheRunAndTheReplay() throws {
+    @Test func environmentOverridesApplyToTheRunAndTheReplay() async throws {
         try directory.write(
             "risks.md",
             "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- It slips: we check daily.\n"
         )
         let environment = ["TOLLGATE_CRITIQUE_THRESHOLD": "9"]
-        let live = try tollgate(
+        let live = try await tollgate(
             "critique",
             "risks.md",
             "--command",
@@ -75,29 +76,35 @@ struct CritiqueCommandTests {
         )
         #expect(live.status == 1, "\(live)")
         #expect(live.stdout.contains("\"status\" : \"below_threshold\""))
-        let replay = try tollgate("critique", "replay", "out/transcript.ndjson", "--json", environment: environment)
+        let replay = try await tollgate(
+            "critique",
+            "replay",
+            "out/transcript.ndjson",
+            "--json",
+            environment: environment
+        )
         #expect(replay.stdout == live.stdout)
         // Without the override the same transcript ships.
-        #expect(try tollgate("critique", "replay", "out/transcript.ndjson").status == 0)
+        #expect(try await tollgate("critique", "replay", "out/transcript.ndjson").status == 0)
     }
 
     @Test(arguments: [
         ["TOLLGATE_CRITIQUE_THRESHOLD": "high"], ["TOLLGATE_CRITIQUE_MAX_ROUNDS": "0"],
         ["TOLLGATE_CRITIQUE_NO_SUCH_SETTING": "1"],
     ])
-    func aBadOverrideIsAUsageError(environment: [String: String]) throws {
-        let result = try tollgate("critique", "plan.md", "--command", "true", environment: environment)
+    func aBadOverrideIsAUsageError(environment: [String: String]) async throws {
+        let result = try await tollgate("critique", "plan.md", "--command", "true", environment: environment)
         #expect(result.status == 64, "\(result)")
         let name = try #require(environment.keys.first)
         #expect(result.stderr.contains(name))
     }
 
-    @Test func lintFindingsFailAShippedCritique() throws {
+    @Test func lintFindingsFailAShippedCritique() async throws {
         try directory.write(
             "todo.md",
             "# Plan\n\n## Goals\n- Ship it.\n\n## Steps\n1. Build.\n\n## Risks\n- TODO: list them.\n"
         )
-        let result = try tollgate(
+        let result = try await tollgate(
             "critique",
             "todo.md",
             "--command",
@@ -111,24 +118,24 @@ struct CritiqueCommandTests {
         #expect(result.stderr.contains("lint: todo.md:10: todo"))
         // The finding is also a lint warning of the run, which the transcript keeps for a replay.
         #expect(result.stdout.contains("\"kind\" : \"lint\""), "\(result)")
-        let replay = try tollgate("critique", "replay", "todo-critique/transcript.ndjson", "--json")
+        let replay = try await tollgate("critique", "replay", "todo-critique/transcript.ndjson", "--json")
         #expect(replay.stdout == result.stdout)
     }
 
-    @Test func theCommandLineIsChecked() throws {
-        #expect(try tollgate("critique").status == 64)
-        #expect(try tollgate("critique", "plan.md").status == 64)
-        #expect(try tollgate("critique", "missing.md", "--command", "true").status == 64)
-        #expect(try tollgate("critique", "replay", "a", "b").status == 64)
-        #expect(try tollgate("critique", "replay", "x.ndjson", "--command", "true").status == 64)
-        #expect(try tollgate("example-critic", "--rounds", "0").status == 64)
-        let help = try tollgate("critique", "--help")
+    @Test func theCommandLineIsChecked() async throws {
+        #expect(try await tollgate("critique").status == 64)
+        #expect(try await tollgate("critique", "plan.md").status == 64)
+        #expect(try await tollgate("critique", "missing.md", "--command", "true").status == 64)
+        #expect(try await tollgate("critique", "replay", "a", "b").status == 64)
+        #expect(try await tollgate("critique", "replay", "x.ndjson", "--command", "true").status == 64)
+        #expect(try await tollgate("example-critic", "--rounds", "0").status == 64)
+        let help = try await tollgate("critique", "--help")
         #expect(help.status == 0)
         #expect(help.stdout.contains("critique replay TRANSCRIPT"))
-        #expect(try tollgate("--help").stdout.contains("example-critic"))
+        #expect(try await tollgate("--help").stdout.contains("example-critic"))
     }
 
-    @Test func parsesBothFormsOfTheCritiqueCommand() throws {
+    @Test func parsesBothFormsOfTheCritiqueCommand() async throws {
         let file = try Invocation.parse(["critique", "plan.md", "--command=cat", "--json"])
         #expect(
             file.command == .critique(CritiqueCommand(mode: .file("plan.md", command: "cat", out: nil), json: true))
@@ -139,8 +146,8 @@ struct CritiqueCommandTests {
         #expect(critic.command == .exampleCritic(ExampleCriticCommand(file: "plan.md", rounds: 2)))
     }
 
-    @Test func theExampleCriticScoresTheExampleAgentsFirstPlanBelowTheThresholdAndARevisedOneAbove() throws {
-        let first = try tollgate("example-critic", "plan.md")
+    @Test func theExampleCriticScoresTheExampleAgentsFirstPlanBelowTheThresholdAndARevisedOneAbove() async throws {
+        let first = try await tollgate("example-critic", "plan.md")
         #expect(first.status == 0)
         #expect(first.stdout.hasPrefix("<CRITIQUE_RUN version=\"1\""))
         #expect(first.stdout.contains("decision=\"continue\""))
@@ -150,11 +157,11 @@ struct CritiqueCommandTests {
             try String(contentsOf: directory.path("plan.md"), encoding: .utf8)
                 + "## Risks\n- A step slips: each step is checked before the next.\n"
         )
-        let revised = try tollgate(
+        let revised = try await tollgate(
             "example-critic",
             environment: ["TOLLGATE_CRITIQUE_ARTIFACT": directory.path("revised.md").path]
         )
         #expect(revised.stdout.contains("<SHIP round=\"1\""))
-        #expect(try tollgate("example-critic", "plan.md") == first, "deterministic")
+        #expect(try await tollgate("example-critic", "plan.md") == first, "deterministic")
     }
 }

@@ -10,6 +10,7 @@ import TollgateTestSupport
 /// The job: full autonomy, the example agent and critic behind wrappers that count their runs. Phases 1 and 3 are
 /// strategic and critiqued; each first plan scores below the threshold, the agent revises it once, and the revision
 /// ships.
+@Suite(.runsProcesses)
 struct CritiqueCrashTests {
     /// A fault point, the hit of it that ends the process, and where the loop stands when it does.
     struct Case: Sendable, CustomTestStringConvertible {
@@ -60,7 +61,7 @@ struct CritiqueCrashTests {
     }
 
     /// Creates the job with counting wrappers around the example agent and critic.
-    static func makeJob(_ label: String) throws -> CLIJob {
+    static func makeJob(_ label: String) async throws -> CLIJob {
         let job = try CLIJob(label)
         let critic = try job.script(
             "critic.sh",
@@ -84,21 +85,22 @@ struct CritiqueCrashTests {
         )
         // Scripts run as `/bin/sh <path>`: one being written while another test spawns a process could be held open
         // by it ("text file busy") if it were executed itself.
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--agent", "/bin/sh \(agent)", "--set", "critique.enabled=true",
             "--set", "critique.command=/bin/sh \(critic)",
         ])
         return job
     }
 
-    static func fingerprint(_ job: CLIJob) throws -> Fingerprint {
+    static func fingerprint(_ job: CLIJob) async throws -> Fingerprint {
         var main: [String: String] = [:]
-        for line in try job.git("ls-tree", "-r", "--format=%(objectname) %(path)", "main").split(separator: "\n") {
+        for line in try await job.git("ls-tree", "-r", "--format=%(objectname) %(path)", "main").split(separator: "\n")
+        {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
-            main[parts[1]] = masked(try job.git("cat-file", "-p", parts[0]))
+            main[parts[1]] = await masked(try job.git("cat-file", "-p", parts[0]))
         }
-        let events = try job.events()
+        let events = try await job.events()
         let critiques = events.filter { $0["type"] as? String == "critique.finished" }.map { event in
             var data = (event["data"] as? [String: String]) ?? [:]
             data["latencyMs"] = nil
@@ -133,15 +135,15 @@ struct CritiqueCrashTests {
     }
 
     /// The job without a fault, run once for every case.
-    static let reference = Result { () throws -> Fingerprint in
-        let job = try makeJob("critique-crash-reference")
-        let run = try job.tollgate("run", job.path)
+    static let reference = SharedResult { () async throws -> Fingerprint in
+        let job = try await makeJob("critique-crash-reference")
+        let run = try await job.tollgate("run", job.path)
         guard run.status == 0 else { throw GitCLI.Failure(description: "the reference job failed: \(run)") }
-        return try fingerprint(job)
+        return try await fingerprint(job)
     }
 
-    @Test func theReferenceJobRevisesEachCritiquedPhaseOnce() throws {
-        let reference = try Self.reference.get()
+    @Test func theReferenceJobRevisesEachCritiquedPhaseOnce() async throws {
+        let reference = try await Self.reference.get()
         // Phases 1 and 3: a first critique and one of the revision; a revision each.
         #expect(reference.criticRuns == 4)
         #expect(
@@ -159,19 +161,19 @@ struct CritiqueCrashTests {
     }
 
     @Test(arguments: cases)
-    func aLoopKilledAtAFaultPointAndRunAgainEndsLikeOneThatWasNot(_ crash: Case) throws {
-        let expected = try Self.reference.get()
-        let job = try Self.makeJob("critique-crash-\(crash.point.rawValue)-\(crash.hit)")
+    func aLoopKilledAtAFaultPointAndRunAgainEndsLikeOneThatWasNot(_ crash: Case) async throws {
+        let expected = try await Self.reference.get()
+        let job = try await Self.makeJob("critique-crash-\(crash.point.rawValue)-\(crash.hit)")
 
-        let killed = try job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": crash.fault])
+        let killed = try await job.tollgate(["run", job.path], environment: ["TOLLGATE_FAULT": crash.fault])
         #expect(killed.status == FaultPoint.exitStatus, "\(killed)")
         #expect(killed.stderr.contains("fault injected at \(crash.fault)"), "\(killed)")
         try checkPersisted(crash, in: job)
 
-        let resumed = try job.tollgate("run", job.path)
+        let resumed = try await job.tollgate("run", job.path)
         #expect(resumed.status == 0, "\(resumed)")
-        #expect(try job.status()["status"] as? String == "completed")
-        let actual = try Self.fingerprint(job)
+        #expect(try await job.status()["status"] as? String == "completed")
+        let actual = try await Self.fingerprint(job)
         #expect(actual.criticRuns == expected.criticRuns, "a finished critique ran again")
         #expect(actual.agentRuns == expected.agentRuns, "a finished revision ran again")
         #expect(actual.events == expected.events)

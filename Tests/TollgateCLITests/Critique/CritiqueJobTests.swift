@@ -4,59 +4,62 @@ import TollgateTestSupport
 
 /// Critique inside a job, through the built executable: the revision loop with the example agent and critic,
 /// escalation at full autonomy, and a loop killed mid-way and resumed.
+@Suite(.runsProcesses)
 struct CritiqueJobTests {
     static let exampleCritic = "critique.command=tollgate example-critic"
 
-    @Test func theFirstPlanFailsTheAgentRevisesAndTheCritiqueShipsOnMain() throws {
+    @Test func theFirstPlanFailsTheAgentRevisesAndTheCritiqueShipsOnMain() async throws {
         let job = try CLIJob("critique-loop")
-        try job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
-        let run = try job.tollgate("run", job.path)
+        try await job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
+        let run = try await job.tollgate("run", job.path)
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("agent (revise, iteration 1)"))
 
         let folder = "critique/phase-1/rev-1"
-        let files = try job.git("ls-tree", "-r", "--name-only", "main", folder).split(separator: "\n").map(String.init)
+        let files = try await job.git("ls-tree", "-r", "--name-only", "main", folder).split(separator: "\n").map(
+            String.init
+        )
         for name in ["transcript.ndjson", "summary.json", "report.md", "result.json"] {
             #expect(files.contains("\(folder)/\(name)"), "\(name) is not on main: \(files)")
         }
-        let first = try summary(job, "main:\(folder)/iterations/0/summary.json")
+        let first = try await summary(job, "main:\(folder)/iterations/0/summary.json")
         #expect(first["status"] as? String == "below_threshold")
         #expect((first["rounds"] as? [[String: Any]])?.first?["decision"] as? String == "continue")
-        let kept = try summary(job, "main:\(folder)/summary.json")
+        let kept = try await summary(job, "main:\(folder)/summary.json")
         #expect(kept["status"] as? String == "shipped")
         let loop = try #require(kept["loop"] as? [String: Any])
         #expect(loop["iterations"] as? Int == 1)
         #expect(loop["stopReason"] as? String == "shipped")
         #expect((loop["tokens"] as? Int ?? 0) > 0)
-        #expect(try job.git("show", "main:plan.md").contains("## Risks"))
+        #expect(try await job.git("show", "main:plan.md").contains("## Risks"))
         #expect(
-            try job.git("show", "main:\(folder)/transcript.ndjson").hasPrefix(
+            try await job.git("show", "main:\(folder)/transcript.ndjson").hasPrefix(
                 "{\"format\":\"tollgate-critique-transcript\""
             )
         )
-        #expect(try job.git("show", "main:\(folder)/report.md").contains("## Round 1: composite"))
+        #expect(try await job.git("show", "main:\(folder)/report.md").contains("## Round 1: composite"))
 
-        let finished = try job.events().filter { $0["type"] as? String == "critique.finished" }
+        let finished = try await job.events().filter { $0["type"] as? String == "critique.finished" }
         let data = try #require(finished.first?["data"] as? [String: Any])
         #expect(data["status"] as? String == "shipped")
         #expect(data["iterations"] as? String == "1")
         #expect(data["stopReason"] as? String == "shipped")
     }
 
-    @Test func aMisspeltCritiqueOverrideStopsTheRunBeforeAnythingRunsAndARerunFinishesIt() throws {
+    @Test func aMisspeltCritiqueOverrideStopsTheRunBeforeAnythingRunsAndARerunFinishesIt() async throws {
         let job = try CLIJob("critique-bad-override")
-        try job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
-        let before = try job.git("rev-parse", "tollgate/state")
-        let bad = try job.tollgate("run", job.path, environment: ["TOLLGATE_CRITIQUE_TRESHOLD": "9"])
+        try await job.initialize(["--autonomy", "full", "--set", "critique.enabled=true", "--set", Self.exampleCritic])
+        let before = try await job.git("rev-parse", "tollgate/state")
+        let bad = try await job.tollgate("run", job.path, environment: ["TOLLGATE_CRITIQUE_TRESHOLD": "9"])
         #expect(bad.status == 64, "a usage error: \(bad)")
         #expect(bad.stderr.contains("TOLLGATE_CRITIQUE_TRESHOLD"), "\(bad.stderr)")
         #expect(bad.stderr.contains("TOLLGATE_CRITIQUE_THRESHOLD"), "the likely intended name: \(bad.stderr)")
         // The settings are read before anything runs: no agent ran, nothing was recorded, and a rerun without the
         // typo runs the job.
-        #expect(try job.git("rev-parse", "tollgate/state") == before)
-        let rerun = try job.tollgate("run", job.path)
+        #expect(try await job.git("rev-parse", "tollgate/state") == before)
+        let rerun = try await job.tollgate("run", job.path)
         #expect(rerun.status == 0, "\(rerun)")
-        #expect(try job.status()["status"] as? String == "completed")
+        #expect(try await job.status()["status"] as? String == "completed")
     }
 
     /// A critic whose every round scores 5 with a must-fix item.
@@ -79,29 +82,31 @@ struct CritiqueJobTests {
             ))
     }
 
-    @Test func aCritiqueThatNeverPassesFreezesEvenAFullAutonomyJob() throws {
+    @Test func aCritiqueThatNeverPassesFreezesEvenAFullAutonomyJob() async throws {
         let job = try CLIJob("critique-escalate")
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--set", "critique.enabled=true", "--set",
             "critique.command=\(try failingCritic(job))",
         ])
-        let run = try job.tollgate("run", job.path)
+        let run = try await job.tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "pending_review")
         let reason = try #require(status["freezeReason"] as? String)
         #expect(reason.contains("critique"), "\(reason)")
-        let text = try job.tollgate("status", job.path)
+        let text = try await job.tollgate("status", job.path)
         #expect(text.stdout.contains("frozen:"))
         // The score and the open must-fix count, in status and in the local review's body.
         let line = "critique below_threshold: composite 5.0 / threshold 8.0, 1 open must-fix item(s)"
         #expect(text.stdout.contains(line), "\(text.stdout)")
-        let book = try JSONSerialization.jsonObject(with: Data(job.git("show", "tollgate/state:reviews.json").utf8))
+        let book = try await JSONSerialization.jsonObject(
+            with: Data(job.git("show", "tollgate/state:reviews.json").utf8)
+        )
         let bodies = Self.strings(named: "body", in: book)
         let body = try #require(bodies.first { $0.contains("critique score") }, "\(bodies)")
         #expect(body.contains(line), "\(body)")
         #expect(body.contains(reason), "the escalation reason: \(body)")
-        #expect(try job.git("log", "--format=%B", "-1", "phase-1-strategic").contains("Tollgate-Critique: 1"))
+        #expect(try await job.git("log", "--format=%B", "-1", "phase-1-strategic").contains("Tollgate-Critique: 1"))
 
         // The loop ran every iteration (each revision answers the critic, none ships) and says what it cost.
         let critique = try #require(status["critique"] as? [String: Any])
@@ -115,31 +120,31 @@ struct CritiqueJobTests {
         #expect(latency > 0)
         #expect(text.stdout.contains("revision loop: 3 iteration(s), composite 5.0 → 5.0, \(tokens) token(s)"))
         #expect(text.stdout.contains("stopped: exhausted"))
-        let finished = try job.events().filter { $0["type"] as? String == "critique.finished" }
+        let finished = try await job.events().filter { $0["type"] as? String == "critique.finished" }
         #expect(finished.count == 1)
         let data = try #require(finished.first?["data"] as? [String: String])
         #expect(data["tokens"] == "\(tokens)")
         #expect(data["latencyMs"] == "\(latency)")
         #expect(data["startComposite"] == "5.00")
-        let report = try job.git("show", "phase-1-strategic:critique/phase-1/rev-1/report.md")
+        let report = try await job.git("show", "phase-1-strategic:critique/phase-1/rev-1/report.md")
         #expect(report.contains("| Tokens | \(tokens) |"))
         #expect(report.contains("| Time | \(String(format: "%.1f", Double(latency) / 1000)) s |"))
     }
 
-    @Test func withEscalationOffAFailingCritiqueStillMerges() throws {
+    @Test func withEscalationOffAFailingCritiqueStillMerges() async throws {
         let job = try CLIJob("critique-no-escalate")
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--set", "critique.enabled=true", "--set",
             "critique.command=\(try failingCritic(job))",
             "--set", "critique.escalate=false",
         ])
-        let run = try job.tollgate("run", job.path)
+        let run = try await job.tollgate("run", job.path)
         #expect(run.status == 0, "\(run)")
-        let result = try summary(job, "main:critique/phase-1/rev-1/result.json")
+        let result = try await summary(job, "main:critique/phase-1/rev-1/result.json")
         #expect(result["status"] as? String == "below_threshold")
     }
 
-    @Test func aLoopKilledDuringACritiqueResumesWithoutRerunningWhatFinished() throws {
+    @Test func aLoopKilledDuringACritiqueResumesWithoutRerunningWhatFinished() async throws {
         let job = try CLIJob("critique-kill")
         let runs = job.directory.path("critic-runs.txt")
         let hanging = job.directory.path("critic-hanging.pid")
@@ -172,7 +177,7 @@ struct CritiqueJobTests {
 
                 """
             ))
-        try job.initialize([
+        try await job.initialize([
             "--autonomy", "full", "--agent", agent, "--set", "critique.enabled=true", "--set",
             "critique.command=\(critic)",
             "--set", "critique.roundTimeoutSeconds=120", "--set", "critique.totalTimeoutSeconds=240",
@@ -180,7 +185,7 @@ struct CritiqueJobTests {
         let process = try job.binary.start(["run", job.path], directory: job.directory.url)
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: hanging.path) && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
         }
         let text = try String(contentsOf: hanging, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let criticPID = try #require(Int32(text))
@@ -189,11 +194,11 @@ struct CritiqueJobTests {
         let group = getpgid(criticPID)
         kill(process.pid, SIGKILL)
         kill(group > 0 ? -group : criticPID, SIGKILL)
-        let killed = process.wait(timeout: 10)
+        let killed = await process.wait(timeout: 10)
         #expect(killed.status == 128 + SIGKILL)
         #expect(!killed.timedOut)
 
-        let resumed = try job.tollgate("run", job.path)
+        let resumed = try await job.tollgate("run", job.path)
         #expect(resumed.status == 0, "\(resumed)")
         let critiques = try String(contentsOf: runs, encoding: .utf8).split(separator: "\n").count
         let agentRuns = try String(contentsOf: modes, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -201,7 +206,7 @@ struct CritiqueJobTests {
         // revision. Rerunning the finished first critique would make 6; rerunning the revision, a third revise.
         #expect(critiques == 5)
         #expect(agentRuns == ["1 work", "1 revise", "2 task", "2 task", "2 task", "2 task", "3 work", "3 revise"])
-        #expect(try summary(job, "main:critique/phase-1/rev-1/summary.json")["status"] as? String == "shipped")
+        #expect(try await summary(job, "main:critique/phase-1/rev-1/summary.json")["status"] as? String == "shipped")
     }
 
     /// Every string value under a key `name`, at any depth.
@@ -215,8 +220,8 @@ struct CritiqueJobTests {
         return []
     }
 
-    private func summary(_ job: CLIJob, _ object: String) throws -> [String: Any] {
-        let text = try job.git("show", object)
+    private func summary(_ job: CLIJob, _ object: String) async throws -> [String: Any] {
+        let text = try await job.git("show", object)
         guard let value = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw GitCLI.Failure(description: "\(object) is not a JSON object")
         }

@@ -8,7 +8,7 @@ import TollgateTestSupport
 
 /// A verification's commit statuses on the Gitea stand-in, as the verify step posts them: real gates run one by one,
 /// `pending` as each starts, its outcome once it ended, then `tollgate/verify` for the whole.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GateStatusesOnGiteaTests {
     @Test func eachGateAndTheWholeGetTheirStatus() async throws {
         let server = try GiteaTestServer()
@@ -21,7 +21,7 @@ struct GateStatusesOnGiteaTests {
         ).ref
         let url = server.authenticatedRepositoryURL(owner: repo.owner, name: repo.name, account: server.bot)
         let head = try #require(
-            try GitCLI.lines(["ls-remote", url.absoluteString, "refs/heads/main"], in: folder.url).first?
+            try await GitCLI.lines(["ls-remote", url.absoluteString, "refs/heads/main"], in: folder.url).first?
                 .split(separator: "\t").first.map(String.init)
         )
 

@@ -8,17 +8,17 @@ extension GiteaEndToEndTests {
     @Test func cancelClosesThePullRequestWithANoteAndKeepsTheBranch() async throws {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
-        let cancelled = try tollgate("cancel", job.path, "--message", "superseded by another job")
+        let cancelled = try await tollgate("cancel", job.path, "--message", "superseded by another job")
         #expect(cancelled.status == 0, "\(cancelled)")
         let closed = try await client(server.alice).pullRequest(pull.number, in: repo)
         #expect(closed.state == .closed)
         let notes = try await engineNotes(on: pull.number)
         #expect(notes.count == 1)
         #expect(notes.first?.body.contains("superseded by another job") == true)
-        #expect(try !remoteGit("rev-parse", "phase-1-strategic").isEmpty)
-        #expect(try job.status()["status"] as? String == "cancelled")
+        #expect(try await !remoteGit("rev-parse", "phase-1-strategic").isEmpty)
+        #expect(try await job.status()["status"] as? String == "cancelled")
         // Again: nothing is left to cancel, and nothing more is posted.
-        #expect(try tollgate("cancel", job.path).status == 1)
+        #expect(try await tollgate("cancel", job.path).status == 1)
         #expect(try await engineNotes(on: pull.number).count == 1)
     }
 }

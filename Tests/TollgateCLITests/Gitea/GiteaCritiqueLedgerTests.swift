@@ -34,12 +34,12 @@ extension GiteaEndToEndTests {
 
     @Test func theCriticsMustFixItemsAreInlineOnThePullRequestOnce() async throws {
         defer { server.stop() }
-        let created = try initialize(extra: [
+        let created = try await initialize(extra: [
             "--set", "critique.enabled=true", "--set", "critique.command=\(try lineNamingCritic())",
             "--set", "critique.revision.maxIterations=1",
         ])
         #expect(created.status == 0, "\(created)")
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
         let alice = client(server.alice)
         let pull = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
@@ -64,9 +64,9 @@ extension GiteaEndToEndTests {
         )
 
         // Idempotent: a freeze asked again (the run after a crash re-requests) posts nothing new.
-        let again = try tollgate("run", job.path)
+        let again = try await tollgate("run", job.path)
         #expect(again.status == 3, "\(again)")
-        let resumed = try tollgate("resume", job.path)
+        let resumed = try await tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
         let after = try await alice.reviews(on: pull.number, in: repo).filter { $0.user?.login == "tollgate-bot" }
         #expect(after.map(\.id) == [review.id])
@@ -74,7 +74,7 @@ extension GiteaEndToEndTests {
         // Alice asks for changes; revision 2's critique ships, and the revision comment says the critic's items are
         // addressed. Nothing new is posted inline.
         try await requestChanges(pull)
-        let revised = try tollgate("resume", job.path)
+        let revised = try await tollgate("resume", job.path)
         #expect(revised.status == 3, "\(revised)")
         let notes = try await engineNotes(on: pull.number)
         let note = try #require(notes.first { $0.body.contains("**Revision 2**") }, "\(notes)")

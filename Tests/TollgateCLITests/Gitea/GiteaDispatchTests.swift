@@ -7,7 +7,7 @@ import TollgateTestSupport
 /// DESIGN §10 on the Gitea stand-in, through the binary: the example agent's plan is dispatched as tasks, the gates
 /// run after them, the pull request shows the plan as a checklist and its head carries a commit status a gate and
 /// one for the whole.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.runsProcesses, .timeLimit(.minutes(10)))
 struct GiteaDispatchTests {
     @Test func aDispatchedPhaseIsReviewedWithItsPlanAndGateStatuses() async throws {
         let server = try GiteaTestServer()
@@ -16,7 +16,7 @@ struct GiteaDispatchTests {
         let environment = ["TOLLGATE_GITEA_TOKEN": server.bot.token]
         let repo = RepoRef(owner: server.bot.login, name: "job")
         let alice = GiteaClient(baseURL: server.baseURL, token: server.alice.token, transport: CurlTransport())
-        let created = try job.tollgate(
+        let created = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "dependent", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
@@ -26,14 +26,14 @@ struct GiteaDispatchTests {
             environment: environment
         )
         #expect(created.status == 0, "\(created)")
-        #expect(try job.tollgate(["run", job.path], environment: environment).status == 3)
+        #expect(try await job.tollgate(["run", job.path], environment: environment).status == 3)
         let first = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
         _ = try await alice.createReview(
             CreatePullReviewOptions(event: .approved, commitID: first.head.sha),
             on: first.number,
             in: repo
         )
-        let dispatched = try job.tollgate(["resume", job.path], environment: environment, timeout: 120)
+        let dispatched = try await job.tollgate(["resume", job.path], environment: environment, timeout: 120)
         #expect(dispatched.status == 3, "\(dispatched)")
 
         let pull = try #require(try await alice.pullRequest(base: "main", head: "phase-2-tactical", in: repo))
@@ -48,7 +48,7 @@ struct GiteaDispatchTests {
             ]
         )
         #expect(combined.state == .success)
-        let status = try job.status()
+        let status = try await job.status()
         let plan = try #require(status["plan"] as? [String: Any])
         #expect(plan["status"] as? String == "verified")
         #expect((plan["tasks"] as? [[String: Any]])?.count ?? 0 >= 2)

@@ -9,9 +9,9 @@ import TollgateTestSupport
 extension GiteaEndToEndTests {
     @Test func aRerunThatFindsAClosedPullRequestAdoptsTheOpenOneGiteaNames() async throws {
         defer { server.stop() }
-        #expect(try initialize().status == 0)
+        #expect(try await initialize().status == 0)
         // The first run opens #1 and dies before the state records it.
-        let crashed = try job.tollgate(
+        let crashed = try await job.tollgate(
             ["run", job.path],
             environment: botEnvironment.merging(["TOLLGATE_FAULT": "after-review-open"]) { $1 }
         )
@@ -25,10 +25,10 @@ extension GiteaEndToEndTests {
         )
         #expect(try await bot.pullRequest(base: "main", head: "phase-1-strategic", in: repo)?.number == 1)
 
-        let rerun = try tollgate("run", job.path)
+        let rerun = try await tollgate("run", job.path)
         #expect(rerun.status == 3, "\(rerun)")
         #expect(try count("POST", "/pulls", status: 409) == 1)
-        let review = try #require(try job.status()["review"] as? [String: Any])
+        let review = try #require(try await job.status()["review"] as? [String: Any])
         #expect((review["url"] as? String)?.hasSuffix("/pulls/\(second.number)") == true, "\(review)")
         #expect(try await bot.pullRequests(in: repo, state: .open).map(\.number) == [second.number])
         let requested = try await bot.reviews(on: second.number, in: repo).filter { $0.state == .requestReview }

@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// A guided job reviewed on a Gitea-compatible server, driven through the built binary; the reviewers act through
 /// the REST API with their own tokens.
-@Suite
+@Suite(.runsProcesses)
 struct GiteaEndToEndTests {
     let server: GiteaTestServer
     let job: CLIJob
@@ -23,8 +23,8 @@ struct GiteaEndToEndTests {
         GiteaClient(baseURL: server.baseURL, token: account.token, transport: CurlTransport())
     }
 
-    func initialize(extra: [String] = []) throws -> ProcessResult {
-        try job.tollgate(
+    func initialize(extra: [String] = []) async throws -> ProcessResult {
+        try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "guided", "--agent", "tollgate example-agent",
                 "--description", "Report", "--set", "gitea.url=\(server.baseURL.absoluteString)",
@@ -34,25 +34,25 @@ struct GiteaEndToEndTests {
         )
     }
 
-    func tollgate(_ arguments: String...) throws -> ProcessResult {
-        try job.tollgate(arguments, environment: botEnvironment)
+    func tollgate(_ arguments: String...) async throws -> ProcessResult {
+        try await job.tollgate(arguments, environment: botEnvironment)
     }
 
     /// `git` in the server's bare repository.
-    func remoteGit(_ arguments: String...) throws -> String {
-        try GitCLI.run(arguments, in: server.bareRepositoryPath(owner: repo.owner, name: repo.name))
+    func remoteGit(_ arguments: String...) async throws -> String {
+        try await GitCLI.run(arguments, in: server.bareRepositoryPath(owner: repo.owner, name: repo.name))
     }
 
     @Test func aGuidedJobIsReviewedAndSquashedOnGitea() async throws {
         defer { server.stop() }
-        let created = try initialize()
+        let created = try await initialize()
         #expect(created.status == 0, "\(created)")
         #expect(!created.stdout.contains(server.bot.token) && !created.stderr.contains(server.bot.token))
 
         // The repository is private: alice, no collaborator of it, cannot see it until Tollgate lets her in.
         let alice = client(server.alice)
         await #expect(throws: GiteaError.self) { try await alice.repository(repo) }
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
         #expect(try await alice.collaboratorPermission(of: "alice", in: repo).level == .write)
         let first = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
@@ -63,8 +63,8 @@ struct GiteaEndToEndTests {
             }
         )
         // The state branch travels with the phase branches.
-        let remoteState = try remoteGit("rev-parse", "tollgate/state")
-        #expect((try? job.git("merge-base", "--is-ancestor", remoteState, "tollgate/state")) != nil)
+        let remoteState = try await remoteGit("rev-parse", "tollgate/state")
+        await #expect((try? job.git("merge-base", "--is-ancestor", remoteState, "tollgate/state")) != nil)
 
         // Changes requested with inline comments on plan.md.
         _ = try await alice.createReview(
@@ -79,15 +79,15 @@ struct GiteaEndToEndTests {
             on: first.number,
             in: repo
         )
-        let revised = try tollgate("resume", job.path)
+        let revised = try await tollgate("resume", job.path)
         #expect(revised.status == 3, "\(revised)")
-        #expect(try job.status()["revision"] as? Int == 2)
-        let plan = try job.git("show", "phase-1-strategic:plan.md")
+        #expect(try await job.status()["revision"] as? Int == 2)
+        let plan = try await job.git("show", "phase-1-strategic:plan.md")
         #expect(plan.contains("Name the audience"))
         #expect(plan.contains("Say why"))
         let same = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic", in: repo))
         #expect(same.number == first.number)
-        #expect(same.head.sha == (try job.git("rev-parse", "phase-1-strategic")))
+        await #expect(same.head.sha == (try job.git("rev-parse", "phase-1-strategic")))
         let reviews = try await alice.reviews(on: first.number, in: repo)
         #expect(reviews.last?.state == .requestReview, "review re-requested after the revision")
 
@@ -100,52 +100,52 @@ struct GiteaEndToEndTests {
             author: "alice",
             message: "Add notes"
         )
-        let afterPush = try tollgate("resume", job.path)
+        let afterPush = try await tollgate("resume", job.path)
         #expect(afterPush.status == 3, "\(afterPush)")
 
         try await approve(first)
-        let toFinal = try tollgate("resume", job.path)
+        let toFinal = try await tollgate("resume", job.path)
         #expect(toFinal.status == 3, "\(toFinal)")
         #expect(try await alice.isMerged(first.number, in: repo))
         // Guided autonomy lands the tactical phase without a review, so phase 1 is one of main's commits.
-        let squash = try remoteGit("log", "--format=%H", "--grep=^Phase 1 (strategic)", "main")
+        let squash = try await remoteGit("log", "--format=%H", "--grep=^Phase 1 (strategic)", "main")
         #expect(squash.split(separator: "\n").count == 1)
-        let landed = try remoteGit("log", "-1", "--format=%B", squash)
+        let landed = try await remoteGit("log", "-1", "--format=%B", squash)
         #expect(landed.hasPrefix("Phase 1 (strategic):"))
         #expect(landed.contains("Tollgate-Phase: 1-strategic"))
         #expect(landed.contains("Reviewed-by: alice"))
         #expect(landed.contains("Co-authored-by: alice"))
-        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
-        #expect(try remoteGit("branch", "--list", "phase-1-strategic").isEmpty)
-        #expect(try remoteGit("show", "main:notes.md").contains("from alice"))
+        #expect(try await remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try await remoteGit("branch", "--list", "phase-1-strategic").isEmpty)
+        #expect(try await remoteGit("show", "main:notes.md").contains("from alice"))
 
         // Every later review point is approved until the job completes.
         var rounds = 0
-        while try job.status()["status"] as? String == "pending_review", rounds < 6 {
+        while try await job.status()["status"] as? String == "pending_review", rounds < 6 {
             rounds += 1
-            let branch = try #require(try job.status()["branch"] as? String)
+            let branch = try #require(try await job.status()["branch"] as? String)
             let pull = try #require(try await alice.pullRequest(base: "main", head: branch, in: repo))
             _ = try await alice.createReview(
                 CreatePullReviewOptions(event: .approved, commitID: pull.head.sha),
                 on: pull.number,
                 in: repo
             )
-            let next = try tollgate("resume", job.path)
+            let next = try await tollgate("resume", job.path)
             #expect([0, 3].contains(next.status), "\(next)")
         }
-        #expect(try job.status()["status"] as? String == "completed")
+        #expect(try await job.status()["status"] as? String == "completed")
         // Bob was never named as a reviewer: the repository stays invisible to him.
         let hidden = await #expect(throws: GiteaError.self) { try await client(server.bob).repository(repo) }
         #expect(hidden?.kind == .notFound)
-        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
-        #expect(try remoteGit("rev-parse", "tollgate/state") == (try job.git("rev-parse", "tollgate/state")))
-        let log = try job.git("log", "--format=%s", "main")
+        #expect(try await remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try await remoteGit("rev-parse", "tollgate/state") == (try job.git("rev-parse", "tollgate/state")))
+        let log = try await job.git("log", "--format=%s", "main")
         #expect(log.components(separatedBy: "\n").filter { $0.hasPrefix("Phase ") }.count == 3)
     }
 
-    @Test func aWrongTokenAtInitSaysSoAndLeavesNoJob() throws {
+    @Test func aWrongTokenAtInitSaysSoAndLeavesNoJob() async throws {
         defer { server.stop() }
-        let result = try job.tollgate(
+        let result = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--set", "gitea.url=\(server.baseURL.absoluteString)",
             ],
@@ -154,29 +154,29 @@ struct GiteaEndToEndTests {
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("token"))
         #expect(!result.stderr.contains("wrong-token-123"))
-        #expect((try? job.git("rev-parse", "--verify", "tollgate/state")) == nil)
+        await #expect((try? job.git("rev-parse", "--verify", "tollgate/state")) == nil)
     }
 
-    @Test func anUnknownOwnerIsNamed() throws {
+    @Test func anUnknownOwnerIsNamed() async throws {
         defer { server.stop() }
-        let result = try initialize(extra: ["--set", "gitea.owner=nobody-here"])
+        let result = try await initialize(extra: ["--set", "gitea.owner=nobody-here"])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("nobody-here"))
     }
 
-    @Test func aReviewerGiteaDoesNotKnowIsNamedWithTheKeyToFix() throws {
+    @Test func aReviewerGiteaDoesNotKnowIsNamedWithTheKeyToFix() async throws {
         defer { server.stop() }
-        #expect(try initialize(extra: ["--set", "review.reviewers=alice,nobody-here"]).status == 0)
-        let run = try tollgate("run", job.path)
+        #expect(try await initialize(extra: ["--set", "review.reviewers=alice,nobody-here"]).status == 0)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("nobody-here") && run.stderr.contains("Check review.reviewers"), "\(run)")
         #expect(!run.stderr.contains("check the owner, repository"), "\(run)")
     }
 
-    @Test func aServerThatIsDownIsNamed() throws {
+    @Test func aServerThatIsDownIsNamed() async throws {
         let url = server.baseURL.absoluteString
         server.stop()
-        let result = try job.tollgate(
+        let result = try await job.tollgate(
             ["init", job.path, "--review", "gitea", "--set", "gitea.url=\(url)"],
             environment: botEnvironment
         )

@@ -14,12 +14,12 @@ extension GiteaEndToEndTests {
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
         try server.loseNextAnswers(1, pathContains: "/pulls/\(pull.number)/merge", method: "POST")
-        let resumed = try tollgate("resume", job.path)
+        let resumed = try await tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 405) == 1)
-        #expect(try job.status()["phase"] as? Int == 3)
-        let squashes = try remoteGit("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
+        #expect(try await job.status()["phase"] as? Int == 3)
+        let squashes = try await remoteGit("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
         #expect(squashes.split(separator: "\n").count == 1)
-        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try await remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
     }
 }

@@ -8,9 +8,9 @@ import TollgateTestSupport
 extension GiteaEndToEndTests {
     /// Runs the job to its first freeze and returns the pull request alice sees.
     func frozenAtFirstReview() async throws -> PullRequest {
-        let created = try initialize()
+        let created = try await initialize()
         #expect(created.status == 0, "\(created)")
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
         return try #require(
             try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo)
@@ -29,13 +29,15 @@ extension GiteaEndToEndTests {
     }
 
     /// `tollgate COMMAND` on the job killed at `fault`, then run again without the fault: it must end frozen.
-    func crashThenRerun(_ command: String, at fault: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let crashed = try job.tollgate(
+    func crashThenRerun(_ command: String, at fault: String, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let crashed = try await job.tollgate(
             [command, job.path],
             environment: botEnvironment.merging(["TOLLGATE_FAULT": fault]) { $1 }
         )
         #expect(crashed.status == 86, "\(crashed)", sourceLocation: sourceLocation)
-        let rerun = try tollgate(command, job.path)
+        let rerun = try await tollgate(command, job.path)
         #expect(rerun.status == 3, "\(rerun)", sourceLocation: sourceLocation)
     }
 
@@ -51,16 +53,18 @@ extension GiteaEndToEndTests {
         let alice = client(server.alice)
         _ = try await alice.postComment("Wrong direction entirely", on: pull.number, in: repo, marker: "<!-- t1 -->")
         _ = try await alice.editPullRequest(pull.number, in: repo, EditPullRequestOptions(state: .closed))
-        let redo = try tollgate("resume", job.path)
+        let redo = try await tollgate("resume", job.path)
         #expect(redo.status == 3, "\(redo)")
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["branch"] as? String == "phase-1-strategic-rev-2")
         let second = try #require(try await alice.pullRequest(base: "main", head: "phase-1-strategic-rev-2", in: repo))
         #expect(second.number != pull.number && second.state == .open)
         // The closing comment reached the agent, which answers every item in the files it commits.
-        let answered = try job.git("grep", "-l", "Wrong direction entirely", "phase-1-strategic-rev-2")
+        let answered = try await job.git("grep", "-l", "Wrong direction entirely", "phase-1-strategic-rev-2")
         #expect(!answered.isEmpty)
-        #expect(try job.git("merge-base", "main", "phase-1-strategic-rev-2") == (try job.git("rev-parse", "main")))
+        #expect(
+            try await job.git("merge-base", "main", "phase-1-strategic-rev-2") == (try job.git("rev-parse", "main"))
+        )
     }
 
     @Test func anApprovalMadeStaleByAPushIsNotMerged() async throws {
@@ -76,7 +80,7 @@ extension GiteaEndToEndTests {
             author: "bob",
             message: "Late change"
         )
-        let stale = try tollgate("resume", job.path)
+        let stale = try await tollgate("resume", job.path)
         #expect(stale.status == 3, "\(stale)")
         #expect(try await client(server.alice).isMerged(pull.number, in: repo) == false)
         #expect(try count("POST", "/pulls/\(pull.number)/merge") == 0)
@@ -90,7 +94,7 @@ extension GiteaEndToEndTests {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         for name in ["ready", "waiting"] {
             let path = root.appendingPathComponent(name).path
-            let created = try job.tollgate(
+            let created = try await job.tollgate(
                 [
                     "init", path, "--review", "gitea", "--autonomy", "guided", "--agent", "tollgate example-agent",
                     "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
@@ -98,7 +102,7 @@ extension GiteaEndToEndTests {
                 environment: botEnvironment
             )
             #expect(created.status == 0, "\(created)")
-            #expect(try job.tollgate(["run", path], environment: botEnvironment).status == 3)
+            #expect(try await job.tollgate(["run", path], environment: botEnvironment).status == 3)
         }
         let alice = client(server.alice)
         let ready = RepoRef(owner: server.bot.login, name: "ready")
@@ -109,7 +113,7 @@ extension GiteaEndToEndTests {
             in: ready
         )
 
-        let watch = try job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
+        let watch = try await job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
         #expect(watch.status == 0, "\(watch)")
         let lines = watch.stdout.split(separator: "\n")
         #expect(lines.count == 2, "\(watch)")
@@ -125,14 +129,14 @@ extension GiteaEndToEndTests {
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
         try server.makeNextMergesBusy(500)
-        #expect(try tollgate("config", job.path, "--set", "gitea.mergeWaitSeconds=1").status == 0)
-        let busy = try tollgate("resume", job.path)
+        #expect(try await tollgate("config", job.path, "--set", "gitea.mergeWaitSeconds=1").status == 0)
+        let busy = try await tollgate("resume", job.path)
         #expect(busy.status == 1, "\(busy)")
         #expect(busy.stderr.contains("Please try again later"), "\(busy)")
         #expect(busy.stderr.contains("gitea.mergeWaitSeconds"), "\(busy)")
-        #expect(try job.status()["status"] as? String == "failed")
+        #expect(try await job.status()["status"] as? String == "failed")
         try server.clearFaults()
-        let later = try tollgate("resume", job.path)
+        let later = try await tollgate("resume", job.path)
         #expect(later.status == 3, "\(later)")
         #expect(try await client(server.alice).isMerged(pull.number, in: repo))
     }
@@ -142,11 +146,11 @@ extension GiteaEndToEndTests {
     ])
     func aCrashBeforeTheFreezeLeavesOnePullRequest(fault: String) async throws {
         defer { server.stop() }
-        #expect(try initialize().status == 0)
-        try crashThenRerun("run", at: fault)
+        #expect(try await initialize().status == 0)
+        try await crashThenRerun("run", at: fault)
         #expect(try count("POST", "/pulls", status: 201) == 1)
-        #expect(try job.status()["status"] as? String == "pending_review")
-        try expectStatePublished()
+        #expect(try await job.status()["status"] as? String == "pending_review")
+        try await expectStatePublished()
     }
 
     /// `after-push` here is the push of `main` after the tactical phase merged locally, `@2` the push of the next
@@ -159,13 +163,13 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await approve(pull)
-        try crashThenRerun("resume", at: fault)
+        try await crashThenRerun("resume", at: fault)
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 200) == 1)
-        #expect(try job.status()["phase"] as? Int == 3)
-        let phaseOne = try job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
+        #expect(try await job.status()["phase"] as? Int == 3)
+        let phaseOne = try await job.git("log", "--format=%H", "--grep=Tollgate-Phase: 1-strategic", "main")
         #expect(phaseOne.split(separator: "\n").count == 1)
-        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try await remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
         #expect(try count("POST", "/pulls", status: 201) == 2, "one pull request per review point")
-        try expectStatePublished()
+        try await expectStatePublished()
     }
 }

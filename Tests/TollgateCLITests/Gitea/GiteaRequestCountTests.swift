@@ -23,7 +23,7 @@ extension GiteaEndToEndTests {
 
         // Nothing new: who the token is, the pull request, its reviews, its comments.
         try server.resetRequestLog()
-        let idle = try tollgate("resume", job.path)
+        let idle = try await tollgate("resume", job.path)
         #expect(idle.status == 3, "\(idle)")
         #expect(
             try loggedRequests() == [
@@ -36,7 +36,7 @@ extension GiteaEndToEndTests {
         // of main (git's discovery, then upload-pack); what follows is the next phase's own work.
         try await approve(pull)
         try server.resetRequestLog()
-        let merged = try tollgate("resume", job.path)
+        let merged = try await tollgate("resume", job.path)
         #expect(merged.status == 3, "\(merged)")
         let requests = try loggedRequests()
         let fetched = try #require(requests.firstIndex { $0.hasSuffix("git-upload-pack") }, "\(requests)")
@@ -53,6 +53,6 @@ extension GiteaEndToEndTests {
         )
         // Gitea deleted the branch with the merge: no request tries again, under the name Gitea then reports.
         #expect(!requests.contains { $0.hasPrefix("DELETE") }, "\(requests)")
-        #expect(try remoteGit("branch", "--list", "phase-1-strategic").isEmpty)
+        #expect(try await remoteGit("branch", "--list", "phase-1-strategic").isEmpty)
     }
 }

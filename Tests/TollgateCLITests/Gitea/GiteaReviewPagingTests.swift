@@ -9,8 +9,8 @@ import TollgateTestSupport
 extension GiteaEndToEndTests {
     @Test func aVerdictPastTheFiftiethReviewIsTheOneThatCounts() async throws {
         defer { server.stop() }
-        #expect(try initialize().status == 0)
-        #expect(try tollgate("run", job.path).status == 3)
+        #expect(try await initialize().status == 0)
+        #expect(try await tollgate("run", job.path).status == 3)
         let alice = client(server.alice)
         // Bob is no reviewer of the job; the owner let him read the repository to comment.
         try server.setCollaborator("bob", permission: "read", owner: repo.owner, name: repo.name)
@@ -36,10 +36,10 @@ extension GiteaEndToEndTests {
         #expect(all.count > 50)
         #expect(all.firstIndex { $0.state == .requestChanges }.map { $0 >= 50 } == true)
 
-        let revised = try tollgate("resume", job.path)
+        let revised = try await tollgate("resume", job.path)
         #expect(revised.status == 3, "\(revised)")
         #expect(try await !alice.isMerged(pull.number, in: repo), "the stale page-1 approval must not merge")
-        #expect(try job.status()["revision"] as? Int == 2)
-        #expect(try job.git("show", "phase-1-strategic:plan.md").contains("Name the audience"))
+        #expect(try await job.status()["revision"] as? Int == 2)
+        #expect(try await job.git("show", "phase-1-strategic:plan.md").contains("Name the audience"))
     }
 }

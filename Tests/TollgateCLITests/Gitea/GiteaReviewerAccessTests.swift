@@ -13,13 +13,13 @@ extension GiteaEndToEndTests {
         let bob = client(server.bob)
         await #expect(throws: GiteaError.self) { try await bob.repository(repo) }
 
-        let set = try tollgate("config", job.path, "--set", "review.reviewers=alice,bob")
+        let set = try await tollgate("config", job.path, "--set", "review.reviewers=alice,bob")
         #expect(set.status == 0, "\(set)")
         try await approve(pull)
         // Guided: phase 1 lands, the tactical phase 2 lands without a review, the strategic phase 3 freezes.
-        let next = try tollgate("resume", job.path)
+        let next = try await tollgate("resume", job.path)
         #expect(next.status == 3, "\(next)")
-        let branch = try #require(try job.status()["branch"] as? String)
+        let branch = try #require(try await job.status()["branch"] as? String)
         let third = try #require(try await bob.pullRequest(base: "main", head: branch, in: repo))
         let requested = try await bob.reviews(on: third.number, in: repo).filter { $0.state == .requestReview }
         #expect(Set(requested.compactMap { $0.user?.login }) == ["alice", "bob"])
@@ -46,9 +46,9 @@ extension GiteaEndToEndTests {
             members: ["tollgate-bot"],
             repositories: ["reports"]
         )
-        #expect(try initialize(extra: ["--set", "gitea.owner=acme", "--set", "gitea.repo=reports"]).status == 0)
+        #expect(try await initialize(extra: ["--set", "gitea.owner=acme", "--set", "gitea.repo=reports"]).status == 0)
 
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("alice cannot read acme/reports"), "\(run)")
         #expect(run.stderr.contains("give alice write access to acme/reports"), "\(run)")

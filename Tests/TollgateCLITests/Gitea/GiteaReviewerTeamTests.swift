@@ -11,11 +11,11 @@ extension GiteaEndToEndTests {
         // The bot owns the organisation (its Owners team); the reviewers' team holds no repository yet.
         try server.createOrganization("acme", members: ["tollgate-bot"])
         try server.createTeam("Reviewers", in: "acme", permission: "write", members: [], repositories: [])
-        let created = try initialize(extra: [
+        let created = try await initialize(extra: [
             "--set", "gitea.owner=acme", "--set", "gitea.repo=report", "--set", "gitea.reviewerTeam=reviewers",
         ])
         #expect(created.status == 0, "\(created)")
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
 
         let ref = RepoRef(owner: "acme", name: "report")
@@ -32,30 +32,30 @@ extension GiteaEndToEndTests {
         await #expect(throws: GiteaError.self) { try await client(server.bob).repository(ref) }
     }
 
-    @Test func aReviewerTeamThatDoesNotExistIsNamed() throws {
+    @Test func aReviewerTeamThatDoesNotExistIsNamed() async throws {
         defer { server.stop() }
         try server.createOrganization("acme", members: ["tollgate-bot"])
         try server.createTeam("writers", in: "acme", permission: "write", members: [], repositories: [])
-        let created = try initialize(extra: [
+        let created = try await initialize(extra: [
             "--set", "gitea.owner=acme", "--set", "gitea.repo=report", "--set", "gitea.reviewerTeam=reviewers",
         ])
         #expect(created.status == 0, "\(created)")
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("the organisation acme has no team reviewers (its teams: writers)"), "\(run)")
         #expect(run.stderr.contains("gitea.reviewerTeam"), "\(run)")
     }
 
-    @Test func aReviewerTeamWithoutWriteAccessIsNamed() throws {
+    @Test func aReviewerTeamWithoutWriteAccessIsNamed() async throws {
         defer { server.stop() }
         try server.createOrganization("acme", members: ["tollgate-bot"])
         try server.createTeam("readers", in: "acme", permission: "read", members: [], repositories: [])
         #expect(
-            try initialize(extra: [
+            try await initialize(extra: [
                 "--set", "gitea.owner=acme", "--set", "gitea.repo=report", "--set", "gitea.reviewerTeam=readers",
             ]).status == 0
         )
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("the team readers of acme gives read access"), "\(run)")
     }

@@ -26,41 +26,41 @@ extension GiteaEndToEndTests {
     }
 
     /// The state branch on Gitea is exactly the local one.
-    func expectStatePublished(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let remote = try remoteGit("rev-parse", "tollgate/state")
-        #expect(remote == (try job.git("rev-parse", "tollgate/state")), sourceLocation: sourceLocation)
+    func expectStatePublished(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let remote = try await remoteGit("rev-parse", "tollgate/state")
+        await #expect(remote == (try job.git("rev-parse", "tollgate/state")), sourceLocation: sourceLocation)
     }
 
     @Test func aRevisionIsAnnouncedByOneCommentAndTheStateOnGiteaMatchesWhileFrozen() async throws {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
-        try expectStatePublished()
+        try await expectStatePublished()
         #expect(try await engineNotes(on: pull.number).isEmpty, "no note before any revision")
 
         try await requestChanges(pull)
-        let revised = try tollgate("resume", job.path)
+        let revised = try await tollgate("resume", job.path)
         #expect(revised.status == 3, "\(revised)")
-        try expectStatePublished()
+        try await expectStatePublished()
         let notes = try await engineNotes(on: pull.number)
         #expect(notes.count == 1)
         let note = try #require(notes.first)
         #expect(note.user?.login == server.bot.login)
         #expect(note.body.contains("<!-- tollgate:job/1-strategic/revision-2 -->"))
         #expect(note.body.contains("**Revision 2**"))
-        let head = try job.git("rev-parse", "phase-1-strategic")
+        let head = try await job.git("rev-parse", "phase-1-strategic")
         #expect(note.body.contains(String(head.prefix(10))), "the note names the new head: \(note.body)")
         #expect(note.body.contains("Addressed (2 of 2)"), "\(note.body)")
         #expect(note.body.contains("Name the audience") && note.body.contains("Tighten the plan"))
 
         // Nothing new: resume stays frozen, says so, and neither comments again nor moves the state on Gitea.
-        let waiting = try tollgate("resume", job.path)
+        let waiting = try await tollgate("resume", job.path)
         #expect(waiting.status == 3, "\(waiting)")
         #expect(try await engineNotes(on: pull.number).count == 1)
-        try expectStatePublished()
+        try await expectStatePublished()
         // The engine's own note is not handed to the agent as feedback in a later revision.
         try await requestChanges(pull)
-        #expect(try tollgate("resume", job.path).status == 3)
-        #expect((try? job.git("grep", "-l", "answers the review", "phase-1-strategic")) == nil)
+        #expect(try await tollgate("resume", job.path).status == 3)
+        await #expect((try? job.git("grep", "-l", "answers the review", "phase-1-strategic")) == nil)
         #expect(try await engineNotes(on: pull.number).count == 2)
     }
 
@@ -69,18 +69,18 @@ extension GiteaEndToEndTests {
         defer { server.stop() }
         let pull = try await frozenAtFirstReview()
         try await requestChanges(pull)
-        try crashThenRerun("resume", at: fault)
+        try await crashThenRerun("resume", at: fault)
         #expect(try count("POST", "/pulls", status: 201) == 1)
         #expect(try count("POST", "/issues/\(pull.number)/comments", status: 201) == 1)
         #expect(try await engineNotes(on: pull.number).count == 1)
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "pending_review")
         #expect(status["revision"] as? Int == 2)
         let same = try await client(server.alice).pullRequest(pull.number, in: repo)
-        #expect(same.head.sha == (try job.git("rev-parse", "phase-1-strategic")))
+        await #expect(same.head.sha == (try job.git("rev-parse", "phase-1-strategic")))
         let reviews = try await client(server.alice).reviews(on: pull.number, in: repo)
         #expect(reviews.last?.state == .requestReview && reviews.last?.user?.login == "alice")
-        try expectStatePublished()
+        try await expectStatePublished()
     }
 
     @Test func aPushBetweenTheVerdictAndTheMergeAsksForAReviewOfTheNewHead() async throws {
@@ -91,7 +91,7 @@ extension GiteaEndToEndTests {
         try server.setCollaborator("bob", permission: "write", owner: repo.owner, name: repo.name)
         try server.pushBeforeNextMerge(["late.md": "late\n"], author: "bob", message: "A late change")
 
-        let refused = try tollgate("resume", job.path)
+        let refused = try await tollgate("resume", job.path)
         #expect(refused.status == 3, "\(refused)")
         #expect(refused.stdout.contains("not merged: the branch moved"), "\(refused)")
         #expect(refused.stdout.contains("does not cover"), "\(refused)")
@@ -100,21 +100,21 @@ extension GiteaEndToEndTests {
         let alice = client(server.alice)
         #expect(try await alice.isMerged(pull.number, in: repo) == false)
         let moved = try await alice.pullRequest(pull.number, in: repo)
-        #expect(try job.git("rev-parse", "phase-1-strategic") == moved.head.sha, "the new head is fetched")
+        #expect(try await job.git("rev-parse", "phase-1-strategic") == moved.head.sha, "the new head is fetched")
         let reviews = try await alice.reviews(on: pull.number, in: repo)
         #expect(reviews.last?.state == .requestReview && reviews.last?.user?.login == "alice")
-        let status = try job.status()
+        let status = try await job.status()
         #expect(status["status"] as? String == "pending_review")
         #expect(status["phase"] as? Int == 1)
-        try expectStatePublished()
+        try await expectStatePublished()
 
         // Approving the new head lands it, the late commit included and its author credited.
         try await approve(pull)
-        let merged = try tollgate("resume", job.path)
+        let merged = try await tollgate("resume", job.path)
         #expect(merged.status == 3, "\(merged)")
         #expect(try await alice.isMerged(pull.number, in: repo))
-        #expect(try remoteGit("show", "main:late.md") == "late")
-        let squash = try remoteGit("log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main")
+        #expect(try await remoteGit("show", "main:late.md") == "late")
+        let squash = try await remoteGit("log", "--format=%B", "--grep=Tollgate-Phase: 1-strategic", "main")
         #expect(squash.contains("Co-authored-by: bob"), "\(squash)")
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 200) == 1)
     }
@@ -131,26 +131,26 @@ extension GiteaEndToEndTests {
         )
         let handMerge = try #require(try await alice.pullRequest(pull.number, in: repo).mergeCommitSHA)
 
-        let resumed = try tollgate("resume", job.path)
+        let resumed = try await tollgate("resume", job.path)
         #expect(resumed.status == 3, "\(resumed)")
         #expect(resumed.stdout.contains("merged on the host by hand"), "\(resumed)")
         #expect(try count("POST", "/pulls/\(pull.number)/merge", status: 200) == 1, "only the merge by hand")
         // Local main holds Gitea's merge commit, and the next phases built on it.
-        #expect((try? job.git("merge-base", "--is-ancestor", handMerge, "main")) != nil)
-        #expect(try remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
-        #expect(try job.git("show", "main:plan.md") == (try remoteGit("show", "\(handMerge):plan.md")))
-        let status = try job.status()
+        await #expect((try? job.git("merge-base", "--is-ancestor", handMerge, "main")) != nil)
+        #expect(try await remoteGit("rev-parse", "main") == (try job.git("rev-parse", "main")))
+        #expect(try await job.git("show", "main:plan.md") == (try remoteGit("show", "\(handMerge):plan.md")))
+        let status = try await job.status()
         #expect(status["phase"] as? Int == 3)
-        let merged = try job.events().filter { $0["type"] as? String == "phase.merged" }
+        let merged = try await job.events().filter { $0["type"] as? String == "phase.merged" }
         let first = try #require(merged.first?["data"] as? [String: Any])
         #expect(first["commit"] as? String == handMerge)
-        try expectStatePublished()
+        try await expectStatePublished()
     }
 
     @Test func aFullJobWhoseCritiqueDoesNotShipFreezesWithTheScoreInThePullRequest() async throws {
         defer { server.stop() }
         let critic = try CritiqueJobTests().failingCritic(job)
-        let created = try job.tollgate(
+        let created = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
@@ -159,7 +159,7 @@ extension GiteaEndToEndTests {
             environment: botEnvironment
         )
         #expect(created.status == 0, "\(created)")
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
         let pull = try #require(
             try await client(server.alice).pullRequest(base: "main", head: "phase-1-strategic", in: repo)
@@ -170,10 +170,10 @@ extension GiteaEndToEndTests {
         #expect(body.contains("escalated: the critique did not pass"), "\(body)")
         let reviews = try await client(server.alice).reviews(on: pull.number, in: repo)
         #expect(reviews.contains { $0.state == .requestReview && $0.user?.login == "alice" })
-        let reason = try #require(try job.status()["freezeReason"] as? String)
+        let reason = try #require(try await job.status()["freezeReason"] as? String)
         #expect(reason.contains("critique did not pass"), "\(reason)")
         #expect(body.contains("**Why this phase waits for you:** \(reason)"), "\(body)")
-        try expectStatePublished()
+        try await expectStatePublished()
     }
 }
 
@@ -182,21 +182,21 @@ extension GiteaEndToEndTests {
     @Test func runOnAFrozenJobCatchesUpAStatePushThatWasLostAndStatusStaysOffline() async throws {
         defer { server.stop() }
         _ = try await frozenAtFirstReview()
-        let frozen = try job.git("rev-parse", "tollgate/state")
+        let frozen = try await job.git("rev-parse", "tollgate/state")
         // As if the last state push never happened: Gitea and the remote-tracking branch one state behind.
-        let earlier = try job.git("rev-parse", "tollgate/state~1")
-        _ = try remoteGit("update-ref", "refs/heads/tollgate/state", earlier)
-        _ = try job.git("update-ref", "refs/remotes/origin/tollgate/state", earlier)
+        let earlier = try await job.git("rev-parse", "tollgate/state~1")
+        _ = try await remoteGit("update-ref", "refs/heads/tollgate/state", earlier)
+        _ = try await job.git("update-ref", "refs/remotes/origin/tollgate/state", earlier)
 
         // status reads the local job only: no request to Gitea, nothing pushed.
         try server.resetRequestLog()
-        #expect(try tollgate("status", job.path).status == 0)
+        #expect(try await tollgate("status", job.path).status == 0)
         #expect(try server.requests().isEmpty)
-        #expect(try remoteGit("rev-parse", "tollgate/state") == earlier)
+        #expect(try await remoteGit("rev-parse", "tollgate/state") == earlier)
 
-        let run = try tollgate("run", job.path)
+        let run = try await tollgate("run", job.path)
         #expect(run.status == 3, "\(run)")
-        #expect(try job.git("rev-parse", "tollgate/state") == frozen, "run records nothing new on a frozen job")
-        try expectStatePublished()
+        #expect(try await job.git("rev-parse", "tollgate/state") == frozen, "run records nothing new on a frozen job")
+        try await expectStatePublished()
     }
 }

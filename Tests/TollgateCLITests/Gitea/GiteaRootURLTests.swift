@@ -6,7 +6,7 @@ import TollgateTestSupport
 
 /// A Gitea whose ROOT_URL is not the address Tollgate reaches it at (a container's `localhost:3000`, a reverse proxy):
 /// git and links go to `gitea.url`, and `init` says the two disagree.
-@Suite(.serialized)
+@Suite(.runsProcesses, .serialized)
 struct GiteaRootURLTests {
     /// An address nothing answers at: `.invalid` never resolves.
     static let wrongRoot = "http://gitea.invalid:3000/"
@@ -23,7 +23,7 @@ struct GiteaRootURLTests {
         defer { server.stop() }
         let environment = ["TOLLGATE_GITEA_TOKEN": server.bot.token]
         let repo = RepoRef(owner: server.bot.login, name: "job")
-        let created = try job.tollgate(
+        let created = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--agent", "tollgate example-agent",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "review.reviewers=alice",
@@ -37,18 +37,18 @@ struct GiteaRootURLTests {
         let bot = GiteaClient(baseURL: server.baseURL, token: server.bot.token, transport: CurlTransport())
         #expect(try await bot.repository(repo).cloneURL.hasPrefix(Self.wrongRoot))
         #expect(
-            try job.git("remote", "get-url", "origin")
+            try await job.git("remote", "get-url", "origin")
                 == server.repositoryURL(owner: repo.owner, name: repo.name).absoluteString
         )
 
-        let run = try job.tollgate(["run", job.path], environment: environment)
+        let run = try await job.tollgate(["run", job.path], environment: environment)
         #expect(run.status == 3, "\(run)")
         let bare = server.bareRepositoryPath(owner: repo.owner, name: repo.name)
         #expect(
-            try GitCLI.run(["rev-parse", "phase-1-strategic"], in: bare)
+            try await GitCLI.run(["rev-parse", "phase-1-strategic"], in: bare)
                 == (try job.git("rev-parse", "phase-1-strategic"))
         )
-        let review = try #require(try job.status()["review"] as? [String: Any])
+        let review = try #require(try await job.status()["review"] as? [String: Any])
         #expect(review["url"] as? String == server.baseURL.absoluteString + "\(repo.owner)/\(repo.name)/pulls/1")
     }
 }

@@ -13,18 +13,20 @@ extension GiteaEndToEndTests {
         var outputs: [ProcessResult] = []
         let pull = try await frozenAtFirstReview()
         try await requestChanges(pull)
-        outputs.append(try tollgate("resume", job.path))
+        await outputs.append(try tollgate("resume", job.path))
         // Failures on the way: a merge Gitea keeps refusing, then a server that echoes the request's header.
         try await approve(pull)
         try server.makeNextMergesBusy(10)
-        #expect(try tollgate("config", job.path, "--set", "gitea.mergeWaitSeconds=0").status == 0)
-        outputs.append(try tollgate("resume", job.path))
+        #expect(try await tollgate("config", job.path, "--set", "gitea.mergeWaitSeconds=0").status == 0)
+        await outputs.append(try tollgate("resume", job.path))
         #expect(outputs.last?.status == 1, "\(outputs.last.map { "\($0)" } ?? "")")
         try server.clearFaults()
-        outputs.append(try tollgate("resume", job.path))
-        outputs.append(try tollgate("status", job.path))
-        outputs.append(try tollgate("status", job.path, "--json"))
-        outputs.append(try job.tollgate(["resume", job.path], environment: ["TOLLGATE_GITEA_TOKEN": "x" + token]))
+        await outputs.append(try tollgate("resume", job.path))
+        await outputs.append(try tollgate("status", job.path))
+        await outputs.append(try tollgate("status", job.path, "--json"))
+        await outputs.append(
+            try job.tollgate(["resume", job.path], environment: ["TOLLGATE_GITEA_TOKEN": "x" + token])
+        )
         #expect(outputs.last?.status == 1, "a wrong token fails: \(outputs.last.map { "\($0)" } ?? "")")
         for output in outputs {
             #expect(!output.stdout.contains(token) && !output.stderr.contains(token), "\(output)")
@@ -40,7 +42,7 @@ extension GiteaEndToEndTests {
         }
         #expect(read > 20)
         // Every commit and its changes on every branch, the state branch's job.json and events included.
-        let history = try job.git("log", "--all", "-p", "--format=%H%n%B")
+        let history = try await job.git("log", "--all", "-p", "--format=%H%n%B")
         #expect(history.contains("Tollgate-Job:") && history.contains("\"type\""))
         #expect(!history.contains(token))
         // Pull requests and comments on Gitea, as a reviewer reads them.
@@ -68,7 +70,7 @@ extension GiteaEndToEndTests {
             """
         )
         let environment = ["MY_GITEA_TOKEN": token]
-        let created = try job.tollgate(
+        let created = try await job.tollgate(
             [
                 "init", job.path, "--review", "gitea", "--autonomy", "full", "--agent", "/bin/sh \(agent)",
                 "--set", "gitea.url=\(server.baseURL.absoluteString)", "--set", "gitea.tokenEnv=MY_GITEA_TOKEN",
@@ -76,12 +78,12 @@ extension GiteaEndToEndTests {
             environment: environment
         )
         #expect(created.status == 0, "\(created)")
-        let run = try job.tollgate(["run", job.path], environment: environment)
+        let run = try await job.tollgate(["run", job.path], environment: environment)
         #expect(run.status == 0, "\(run)")
-        let dumped = try job.git("show", "main:environment.txt")
+        let dumped = try await job.git("show", "main:environment.txt")
         #expect(dumped.contains("TOLLGATE_PHASE="), "the agent's environment was written: \(dumped)")
         #expect(!dumped.contains(token))
         #expect(!dumped.contains("MY_GITEA_TOKEN"))
-        #expect(try !remoteGit("log", "--all", "-p").contains(token))
+        #expect(try await !remoteGit("log", "--all", "-p").contains(token))
     }
 }

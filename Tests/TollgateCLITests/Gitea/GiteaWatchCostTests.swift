@@ -11,7 +11,7 @@ extension GiteaEndToEndTests {
         let root = job.directory.url
         let names = ["job-a", "job-b", "job-c"]
         for name in names {
-            let created = try job.tollgate(
+            let created = try await job.tollgate(
                 [
                     "init", root.appendingPathComponent(name).path, "--review", "gitea", "--autonomy", "guided",
                     "--agent", "tollgate example-agent", "--description", "Report",
@@ -20,12 +20,15 @@ extension GiteaEndToEndTests {
                 environment: botEnvironment
             )
             #expect(created.status == 0, "\(created)")
-            let run = try job.tollgate(["run", root.appendingPathComponent(name).path], environment: botEnvironment)
+            let run = try await job.tollgate(
+                ["run", root.appendingPathComponent(name).path],
+                environment: botEnvironment
+            )
             #expect(run.status == 3, "\(run)")
         }
 
         try server.resetRequestLog()
-        let watched = try job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
+        let watched = try await job.tollgate(["watch", root.path, "--once"], environment: botEnvironment)
         #expect(watched.status == 0, "\(watched)")
         #expect(watched.stdout.split(separator: "\n").filter { $0.contains("awaiting review") }.count == 3)
         let requests = try server.requests().map { "\($0.method) \($0.path)" }

@@ -19,22 +19,22 @@ final class CLIJob {
 
     /// `tollgate <arguments>`, run from the temporary directory.
     @discardableResult
-    func tollgate(_ arguments: String..., environment: [String: String] = [:], timeout: Double = 60) throws
+    func tollgate(_ arguments: String..., environment: [String: String] = [:], timeout: Double = 60) async throws
         -> ProcessResult
     {
-        try tollgate(arguments, environment: environment, timeout: timeout)
+        try await tollgate(arguments, environment: environment, timeout: timeout)
     }
 
     @discardableResult
-    func tollgate(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws
+    func tollgate(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) async throws
         -> ProcessResult
     {
-        try binary.run(arguments, environment: environment, directory: directory.url, timeout: timeout)
+        try await binary.run(arguments, environment: environment, directory: directory.url, timeout: timeout)
     }
 
     /// `tollgate init <job> <arguments>`, which must succeed.
-    func initialize(_ arguments: [String]) throws {
-        let result = try tollgate(["init", path] + arguments)
+    func initialize(_ arguments: [String]) async throws {
+        let result = try await tollgate(["init", path] + arguments)
         #expect(result.status == 0, "init failed: \(result)")
     }
 
@@ -44,8 +44,8 @@ final class CLIJob {
     }
 
     /// `tollgate status --json`, decoded.
-    func status() throws -> [String: Any] {
-        let result = try tollgate("status", path, "--json")
+    func status() async throws -> [String: Any] {
+        let result = try await tollgate("status", path, "--json")
         #expect(result.status == 0, "status failed: \(result)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         guard let status = object as? [String: Any] else {
@@ -55,8 +55,8 @@ final class CLIJob {
     }
 
     /// `tollgate log --json`, one object per event.
-    func events() throws -> [[String: Any]] {
-        let result = try tollgate("log", path, "--json")
+    func events() async throws -> [[String: Any]] {
+        let result = try await tollgate("log", path, "--json")
         #expect(result.status == 0, "log failed: \(result)")
         return try result.stdout.split(separator: "\n").map { line in
             guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -68,7 +68,7 @@ final class CLIJob {
 
     /// `git <arguments>` in the workspace.
     @discardableResult
-    func git(_ arguments: String...) throws -> String { try GitCLI.run(arguments, in: root) }
+    func git(_ arguments: String...) async throws -> String { try await GitCLI.run(arguments, in: root) }
 
     /// Every file of the working tree but `.git`, with its contents.
     func workingTree() throws -> [String: Data] { try JobFingerprint.files(under: root) }

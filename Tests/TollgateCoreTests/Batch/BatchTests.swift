@@ -25,17 +25,17 @@ struct PathGlobTests {
         ("ch/1.md", "ch/1.md", true),
         ("ch/*", "ch/", false),
     ])
-    func matchesWholePathsFolderByFolder(pattern: String, path: String, expected: Bool) throws {
+    func matchesWholePathsFolderByFolder(pattern: String, path: String, expected: Bool) async throws {
         let glob = try #require(PathGlob(pattern))
         #expect(glob.matches(path) == expected, "\(pattern) ~ \(path)")
     }
 
     @Test(arguments: ["", "/abs/*.md", "a/../b", "./a", "a//b", "a/"])
-    func refusesPatternsNoRepositoryPathMatches(pattern: String) {
+    func refusesPatternsNoRepositoryPathMatches(pattern: String) async {
         #expect(PathGlob(pattern) == nil)
     }
 
-    @Test func selectTakesEachPathOnceSorted() throws {
+    @Test func selectTakesEachPathOnceSorted() async throws {
         let globs = try ["ch/*.md", "**/2.md"].map { try #require(PathGlob($0)) }
         let paths = ["ch/2.md", "ch/1.md", "notes/2.md", "README.md", "ch/sub/3.md"]
         #expect(PathGlob.select(paths, matching: globs) == ["ch/1.md", "ch/2.md", "notes/2.md"])
@@ -51,11 +51,11 @@ struct BatchSummaryTests {
         (.timedOut, .failed),
         (.interrupted, nil),  // not finished: a resume critiques it again
     ])
-    func aCritiqueStatusLeavesItsUnitInAState(status: CritiqueStatus, expected: BatchUnitState?) {
+    func aCritiqueStatusLeavesItsUnitInAState(status: CritiqueStatus, expected: BatchUnitState?) async {
         #expect(BatchUnitState(status) == expected)
     }
 
-    @Test func countsNameEveryStateAndTheJSONHasTheContractsKeys() throws {
+    @Test func countsNameEveryStateAndTheJSONHasTheContractsKeys() async throws {
         var summary = BatchSummary(batch: "b1", units: [.init(unit: "b.md", state: .queued)])
         summary.record(.init(unit: "a.md", state: .shipped, firstComposite: 8.6, finalComposite: 8.6, durationMs: 1200))
         summary.record(.init(unit: "b.md", state: .failed))
@@ -80,7 +80,7 @@ struct BatchSummaryTests {
         #expect(try JSONDecoder().decode(BatchSummary.self, from: encoded) == summary)
     }
 
-    @Test func aBlockedUnitIsNotFinishedAndTheSpendAndWhyRoundTrip() throws {
+    @Test func aBlockedUnitIsNotFinishedAndTheSpendAndWhyRoundTrip() async throws {
         var summary = BatchSummary(batch: "b1", units: [.init(unit: "a.md", state: .shipped)])
         summary.record(.init(unit: "b.md", state: .blocked))
         var account = BudgetAccount()
@@ -98,7 +98,7 @@ struct BatchSummaryTests {
         #expect(summary.report().contains("2 unit(s): 1 shipped, 1 blocked."))
     }
 
-    @Test func theReportIsATableWithALinkToEachFinishedUnit() {
+    @Test func theReportIsATableWithALinkToEachFinishedUnit() async {
         let summary = BatchSummary(
             batch: "b1",
             units: [
@@ -118,11 +118,11 @@ struct BatchSettingsTests {
         ("20261203-174501-3fa2", true), ("a", true), ("", false), ("-a", false), ("A1", false), ("a/b", false),
         (String(repeating: "a", count: 41), false),
     ])
-    func anIDIsLowercaseLettersDigitsAndDashes(id: String, valid: Bool) {
+    func anIDIsLowercaseLettersDigitsAndDashes(id: String, valid: Bool) async {
         #expect(BatchSettings.isValidID(id) == valid)
     }
 
-    @Test func aNewIDIsTheUTCSecondAndTheSuffix() {
+    @Test func aNewIDIsTheUTCSecondAndTheSuffix() async {
         let id = BatchSettings.newID(at: Date(timeIntervalSince1970: 1_764_783_901), suffix: 0x3fa2)
         #expect(id == "20251203-174501-3fa2")
         #expect(BatchSettings.isValidID(id))
@@ -130,7 +130,7 @@ struct BatchSettingsTests {
         #expect(BatchSettings.folder(id) == "critique/batch-\(id)")
     }
 
-    @Test func progressCountsQueuedRunningAndDone() {
+    @Test func progressCountsQueuedRunningAndDone() async {
         var progress = BatchProgress()
         _ = progress.unitChanged("a", to: .queued)
         _ = progress.unitChanged("b", to: .queued)

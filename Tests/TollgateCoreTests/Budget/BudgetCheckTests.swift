@@ -17,11 +17,11 @@ struct BudgetCheckTests {
             (AgentOutcome.Usage(outputTokens: 0, costUSD: 0), nil, [.tokens: 0, .costUSD: 0]),
         ] as [(AgentOutcome.Usage?, Double?, [BudgetUnit: Double])]
     )
-    func aReportIsChargedWhatItSays(usage: AgentOutcome.Usage?, seconds: Double?, charged: [BudgetUnit: Double]) {
+    func aReportIsChargedWhatItSays(usage: AgentOutcome.Usage?, seconds: Double?, charged: [BudgetUnit: Double]) async {
         #expect(BudgetCheck.usage(usage, seconds: seconds) == charged)
     }
 
-    @Test func reservationsOfRunsThatNeverReportedCountAsSpentButLiveOnesStayHeld() {
+    @Test func reservationsOfRunsThatNeverReportedCountAsSpentButLiveOnesStayHeld() async {
         var account = BudgetAccount()
         account.spent = [.tokens: 50]
         account.reserved = ["run-1": [.tokens: 100], "run-2": [.tokens: 30, .costUSD: 1], "task-a": [.tokens: 7]]
@@ -52,14 +52,14 @@ struct BudgetCheckTests {
         refusal: BudgetRules.Refusal,
         scope: String,
         command: String
-    ) {
+    ) async {
         let message = BudgetCheck.blockMessage(refusal, scope: scope, directory: "/jobs/a", secondsNeeded: 600)
         #expect(message.hasPrefix(refusal.sentence(capKeys: scope)))
         #expect(message.contains("`tollgate config /jobs/a " + command), "\(message)")
         #expect(message.contains("tollgate run /jobs/a"), "\(message)")
     }
 
-    @Test func theBarShowsSpentHeldAndTheSoftCapOnTheHardCapsScale() {
+    @Test func theBarShowsSpentHeldAndTheSoftCapOnTheHardCapsScale() async {
         var account = BudgetAccount()
         account.spent = [.tokens: 500]
         account.reserved = ["run-3": [.tokens: 250]]
@@ -97,7 +97,7 @@ struct BudgetCheckTests {
     }
 
     @Test(arguments: AutonomyLevel.allCases)
-    func aSoftCapCrossedFreezesTheNextBoundaryAtEveryLevelOnce(level: AutonomyLevel) {
+    func aSoftCapCrossedFreezesTheNextBoundaryAtEveryLevelOnce(level: AutonomyLevel) async {
         var machine = Self.machine(level)
         let events = Self.crossing(&machine, spent: 120)
         #expect(events.map(\.type) == [.budgetCharged, .budgetSoftCap])
@@ -117,7 +117,7 @@ struct BudgetCheckTests {
         #expect((machine.state.next == .requestReview) == (levelAlone != nil))
     }
 
-    @Test func aBlockedJobKeepsItsStepAndGoesOnWhenRunAgain() {
+    @Test func aBlockedJobKeepsItsStepAndGoesOnWhenRunAgain() async {
         var machine = Self.machine(.full)
         let next = machine.state.next
         let blocked = machine.budgetBlocked("over", cap: "budget.tokens.hard")

@@ -11,7 +11,7 @@ struct BudgetRulesTests {
         try BudgetRules.admit(key, reservation: Self.reserve, caps: caps, account: account).get()
     }
 
-    @Test func aRunIsAdmittedOnlyWhenItsReservationFitsUnderTheHardCap() throws {
+    @Test func aRunIsAdmittedOnlyWhenItsReservationFitsUnderTheHardCap() async throws {
         var account = try admitted("run-1", BudgetAccount())
         account = BudgetRules.charge("run-1", usage: [.tokens: 600], caps: Self.caps, account: account).account
         // 600 spent + 300 reserved fits under 1,000; a second parallel run does not.
@@ -31,13 +31,13 @@ struct BudgetRulesTests {
         #expect(refusal.description.contains("budget.tokens.hard is 1000 tokens"))
     }
 
-    @Test func aCapWithoutAReservationRefusesToStartRuns() {
+    @Test func aCapWithoutAReservationRefusesToStartRuns() async {
         let caps = BudgetCaps(hard: [.costUSD: 5])
         let result = BudgetRules.admit("run-1", reservation: [.tokens: 10], caps: caps, account: BudgetAccount())
         #expect(result == .failure(.unreserved(unit: .costUSD, cap: 5)))
     }
 
-    @Test func aRunThatReportsNothingIsChargedItsReservationWithAWarning() throws {
+    @Test func aRunThatReportsNothingIsChargedItsReservationWithAWarning() async throws {
         let account = try admitted("run-1", BudgetAccount())
         let charge = BudgetRules.charge("run-1", usage: [:], caps: Self.caps, account: account)
         #expect(charge.account.spent[.tokens] == 300)
@@ -45,7 +45,7 @@ struct BudgetRulesTests {
         #expect(charge.warnings.first?.contains("charged its reservation (300 tokens)") == true)
     }
 
-    @Test func aReservationLeftOpenByACrashCountsAsSpent() throws {
+    @Test func aReservationLeftOpenByACrashCountsAsSpent() async throws {
         let crashed = try admitted("run-1", BudgetAccount())
         // The same run started again: the first reservation is spent, a new one is made.
         let again = try admitted("run-1", crashed)
@@ -53,7 +53,7 @@ struct BudgetRulesTests {
         #expect(again.reserved["run-1"] == [.tokens: 300])
     }
 
-    @Test func aSoftCapIsReportedOncePerCrossingAndRaisingItReArmsIt() throws {
+    @Test func aSoftCapIsReportedOncePerCrossingAndRaisingItReArmsIt() async throws {
         var account = BudgetAccount()
         var reports: [[BudgetUnit]] = []
         var caps = BudgetCaps(soft: [.tokens: 500], hard: [.tokens: 10_000])
@@ -73,7 +73,7 @@ struct BudgetRulesTests {
         #expect(account.spent[.tokens] == 700)
     }
 
-    @Test func secondsShortenTheTimeoutAndBlockWhenNoneIsLeft() throws {
+    @Test func secondsShortenTheTimeoutAndBlockWhenNoneIsLeft() async throws {
         let caps = BudgetCaps(hard: [.seconds: 100])
         var account = BudgetAccount()
         #expect(BudgetRules.timeout(1_800, caps: caps, account: account) == 100)
@@ -86,13 +86,13 @@ struct BudgetRulesTests {
         }
     }
 
-    @Test func theLedgerDayIsUTC() {
+    @Test func theLedgerDayIsUTC() async {
         // 2026-12-03 23:30 in UTC-5 is 04:30 on the 4th in UTC.
         let date = Date(timeIntervalSince1970: 1_796_358_600)
         #expect(BudgetRules.utcDay(date) == "2026-12-04")
     }
 
-    @Test func anAccountSurvivesAsJSON() throws {
+    @Test func anAccountSurvivesAsJSON() async throws {
         var account = try admitted("run-1", BudgetAccount())
         account.softCrossedAt[.tokens] = 800
         let decoded = try JSONDecoder().decode(BudgetAccount.self, from: try JSONEncoder().encode(account))

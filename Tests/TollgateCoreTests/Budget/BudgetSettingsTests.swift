@@ -7,7 +7,7 @@ struct BudgetSettingsTests {
         BudgetSettings(try ResolvedConfig(layers: [ConfigLayer(assignments: assignments, source: "--set")]))
     }
 
-    @Test func theDefaultsCapNothing() throws {
+    @Test func theDefaultsCapNothing() async throws {
         let settings = try settings([])
         #expect(settings.job == BudgetCaps())
         #expect(settings.daily == BudgetCaps())
@@ -16,7 +16,7 @@ struct BudgetSettingsTests {
         #expect(!settings.isCapped)
     }
 
-    @Test func everyKeyLandsInItsPlace() throws {
+    @Test func everyKeyLandsInItsPlace() async throws {
         let settings = try settings([
             "budget.tokens.soft=800", "budget.tokens.hard=1000", "budget.costUSD.hard=2.5", "budget.seconds.soft=60",
             "budget.project=docs", "budget.daily.tokens.hard=50000", "budget.daily.costUSD.soft=10",
@@ -36,7 +36,7 @@ struct BudgetSettingsTests {
         (["budget.project=docs", "budget.daily.tokens.hard=10"], true),
         (["budget.seconds.hard=10"], true),
     ])
-    func dailyCapsCountOnlyWithAProject(_ assignments: [String], _ capped: Bool) throws {
+    func dailyCapsCountOnlyWithAProject(_ assignments: [String], _ capped: Bool) async throws {
         #expect(try settings(assignments).isCapped == capped)
     }
 }

@@ -87,7 +87,7 @@ struct BudgetTimeLimitTests {
         ),
     ]
 
-    @Test(arguments: rows) func theLimitIsTheLeastOfItsTimeoutAndWhatEveryCapLeaves(_ row: Row) {
+    @Test(arguments: rows) func theLimitIsTheLeastOfItsTimeoutAndWhatEveryCapLeaves(_ row: Row) async {
         let limit = row.limit
         #expect(limit.seconds == row.seconds)
         #expect(limit.own == row.own)
@@ -95,7 +95,7 @@ struct BudgetTimeLimitTests {
         #expect(limit.isShortened == (row.cap != nil))
     }
 
-    @Test func aRunStoppedAtACapsLimitNamesTheCapAndTheCommandThatRaisesIt() throws {
+    @Test func aRunStoppedAtACapsLimitNamesTheCapAndTheCommandThatRaisesIt() async throws {
         let limit = BudgetTimeLimit(seconds: 12, own: 600, cap: .init(key: "budget.seconds.hard", value: 60))
         let sentence = try #require(limit.stopped("the critic") { "tollgate config /jobs/a --set \($0)" })
         #expect(
@@ -108,7 +108,7 @@ struct BudgetTimeLimitTests {
         #expect(BudgetTimeLimit(seconds: 600, own: 600).stopped("the critic") { $0 } == nil)
     }
 
-    @Test func gatesSharingOneHoldAreEachGivenWhatIsLeftOfIt() {
+    @Test func gatesSharingOneHoldAreEachGivenWhatIsLeftOfIt() async {
         let shared = BudgetTimeLimit(seconds: 90, own: 240, cap: .init(key: "budget.seconds.hard", value: 100))
         // A first gate of 120 s gets 90 of them; after it took 70, a second gate of 60 s gets the 20 left.
         #expect(shared.narrowed(own: 120, seconds: 90) == BudgetTimeLimit(seconds: 90, own: 120, cap: shared.cap))

@@ -8,7 +8,7 @@ struct LedgerBookTests {
     static let caps = BudgetCaps(soft: [.tokens: 500], hard: [.tokens: 1_000])
     static let reserve: [BudgetUnit: Double] = [.tokens: 400]
 
-    @Test func twoJobsShareTheDaysHardCap() throws {
+    @Test func twoJobsShareTheDaysHardCap() async throws {
         var book = LedgerBook()
         _ = try book.reserve("a/run-1", reservation: Self.reserve, caps: Self.caps, day: "2026-12-03").get()
         _ = try book.reserve("b/run-1", reservation: Self.reserve, caps: Self.caps, day: "2026-12-03").get()
@@ -19,7 +19,7 @@ struct LedgerBookTests {
         #expect((try? nextDay.get()) != nil)
     }
 
-    @Test func aChargeLandsOnTheDayItsRunStarted() throws {
+    @Test func aChargeLandsOnTheDayItsRunStarted() async throws {
         var book = LedgerBook()
         _ = try book.reserve("a/run-1", reservation: Self.reserve, caps: Self.caps, day: "2026-12-03").get()
         let charge = book.charge("a/run-1", usage: [.tokens: 600], caps: Self.caps, day: "2026-12-04")
@@ -29,7 +29,7 @@ struct LedgerBookTests {
         #expect(book.account(on: "2026-12-04") == BudgetAccount())
     }
 
-    @Test func aChargeWithoutAReservationLandsOnTheGivenDay() {
+    @Test func aChargeWithoutAReservationLandsOnTheGivenDay() async {
         var book = LedgerBook()
         _ = book.charge("a/run-1", usage: [.tokens: 10], caps: Self.caps, day: "2026-12-04")
         #expect(book.account(on: "2026-12-04").spent == [.tokens: 10])
@@ -45,7 +45,7 @@ struct LedgerBookTests {
         Abandoned(rerunDay: "2026-12-03", spentOnFirstDay: 400),
         Abandoned(rerunDay: "2026-12-04", spentOnFirstDay: 400),
     ])
-    func aReservationWhoseRunNeverReportedIsSpentWhenTheRunStartsAgain(_ case: Abandoned) throws {
+    func aReservationWhoseRunNeverReportedIsSpentWhenTheRunStartsAgain(_ case: Abandoned) async throws {
         var book = LedgerBook()
         _ = try book.reserve("a/run-1", reservation: Self.reserve, caps: Self.caps, day: "2026-12-03").get()
         // The process died here; the run starts again under the same key.
@@ -54,14 +54,14 @@ struct LedgerBookTests {
         #expect(book.account(on: `case`.rerunDay).reserved == ["a/run-1": Self.reserve])
     }
 
-    @Test func anOpenReservationHoldsAgainstTheCapLikeSpend() throws {
+    @Test func anOpenReservationHoldsAgainstTheCapLikeSpend() async throws {
         var book = LedgerBook()
         _ = try book.reserve("a/run-1", reservation: [.tokens: 700], caps: Self.caps, day: "2026-12-03").get()
         let other = book.reserve("b/run-1", reservation: Self.reserve, caps: Self.caps, day: "2026-12-03")
         #expect(other == .failure(.overHardCap(unit: .tokens, cap: 1_000, spent: 0, reserved: 700, reservation: 400)))
     }
 
-    @Test func aReleasedReservationFreesItsRoom() throws {
+    @Test func aReleasedReservationFreesItsRoom() async throws {
         var book = LedgerBook()
         _ = try book.reserve("a/run-1", reservation: [.tokens: 700], caps: Self.caps, day: "2026-12-03").get()
         let first = book.release("a/run-1")
@@ -72,7 +72,7 @@ struct LedgerBookTests {
         #expect(book.account(on: "2026-12-03").spent.isEmpty)
     }
 
-    @Test func oldDaysAreForgotten() {
+    @Test func oldDaysAreForgotten() async {
         var book = LedgerBook()
         for day in ["2026-10-31", "2026-11-02", "2026-12-03"] {
             _ = book.charge("a/\(day)", usage: [.tokens: 1], caps: Self.caps, day: day)
@@ -85,13 +85,13 @@ struct LedgerBookTests {
         ("docs-site", true), ("a.b_c-1", true), ("", false), (".hidden", false), ("a/b", false), ("a b", false),
         ("..", false), (String(repeating: "x", count: 101), false),
     ])
-    func aProjectNameMustNameAFile(_ name: String, _ fine: Bool) {
+    func aProjectNameMustNameAFile(_ name: String, _ fine: Bool) async {
         let problem = LedgerBook.problem(withProjectName: name)
         #expect((problem == nil) == fine)
         if let problem { #expect(problem.hasPrefix("budget.project is")) }
     }
 
-    @Test func theDailyRefusalNamesTheDailyKey() {
+    @Test func theDailyRefusalNamesTheDailyKey() async {
         let refusal = BudgetRules.Refusal.unreserved(unit: .costUSD, cap: 5)
         #expect(refusal.sentence(capKeys: "budget.daily.").hasPrefix("budget.daily.costUSD.hard is $5.00"))
         #expect(refusal.description.hasPrefix("budget.costUSD.hard is $5.00"))

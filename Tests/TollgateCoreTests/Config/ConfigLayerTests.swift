@@ -17,7 +17,7 @@ struct ConfigLayerTests {
         }
     }
 
-    @Test func nestedObjectsFlattenToDottedKeys() throws {
+    @Test func nestedObjectsFlattenToDottedKeys() async throws {
         let nested = try self.layer(
             #"{"agent": {"command": "x", "timeoutSeconds": 5}, "critique": {"weights": {"copy": 1}}}"#
         )
@@ -30,7 +30,7 @@ struct ConfigLayerTests {
         #expect(nested.source == "config/experts/coder.json")
     }
 
-    @Test func descriptionIsMetadataNotASetting() throws {
+    @Test func descriptionIsMetadataNotASetting() async throws {
         let layer = try self.layer(#"{"description": "Writes code.", "autonomy": "full"}"#)
         #expect(layer.description == "Writes code.")
         #expect(layer.values == ["autonomy": .string("full")])
@@ -41,7 +41,7 @@ struct ConfigLayerTests {
         )
     }
 
-    @Test func unknownKeyNamesFileAndSuggestsTheNearestKey() {
+    @Test func unknownKeyNamesFileAndSuggestsTheNearestKey() async {
         let error = self.error(#"{"agent": {"comand": "x"}}"#)
         #expect(
             error == .unknownKey(source: "config/experts/coder.json", key: "agent.comand", suggestion: "agent.command")
@@ -58,20 +58,20 @@ struct ConfigLayerTests {
         ("critique.weight.critic", "critique.weights.critic"),
         ("gitea.URL", "gitea.url"),
     ])
-    func suggestsTheKeyMeant(typed: String, meant: String) {
+    func suggestsTheKeyMeant(typed: String, meant: String) async {
         #expect(
             self.error(#"{"\#(typed)": 1}"#)
                 == .unknownKey(source: "config/experts/coder.json", key: typed, suggestion: meant)
         )
     }
 
-    @Test func unknownKeyFarFromAnyKnownKeyPointsToTheDocs() {
+    @Test func unknownKeyFarFromAnyKnownKeyPointsToTheDocs() async {
         let error = self.error(#"{"colour": "blue"}"#)
         #expect(error == .unknownKey(source: "config/experts/coder.json", key: "colour", suggestion: nil))
         #expect(error?.description.contains("docs/configuration.md") == true)
     }
 
-    @Test func badChoiceListsTheChoices() {
+    @Test func badChoiceListsTheChoices() async {
         let error = self.error(#"{"autonomy": "fulll"}"#, source: "config/defaults.json")
         #expect(
             error?.description
@@ -79,7 +79,7 @@ struct ConfigLayerTests {
         )
     }
 
-    @Test func outOfRangeNamesTheRange() {
+    @Test func outOfRangeNamesTheRange() async {
         #expect(
             self.error(#"{"critique": {"threshold": 11}}"#)?.description
                 == #"config/experts/coder.json: "critique.threshold" is 11; allowed: a number from 0.0 to 10.0"#
@@ -90,7 +90,7 @@ struct ConfigLayerTests {
         )
     }
 
-    @Test func revisionIterationsAboveThreeCiteTheHardCap() {
+    @Test func revisionIterationsAboveThreeCiteTheHardCap() async {
         let message = self.error(#"{"critique.revision.maxIterations": 4}"#)?.description ?? ""
         #expect(message.contains("\"critique.revision.maxIterations\" is 4"))
         #expect(message.contains("the hard cap is 3"))
@@ -105,7 +105,7 @@ struct ConfigLayerTests {
         (#"{"review.reviewers": ["alice", 2]}"#, "review.reviewers", #"["alice", 2]"#),
         (#"{"gitea.url": null}"#, "gitea.url", "null"),
     ])
-    func wrongTypeIsRejectedWithTheValueShown(json: String, key: String, shown: String) throws {
+    func wrongTypeIsRejectedWithTheValueShown(json: String, key: String, shown: String) async throws {
         let error = try #require(self.error(json))
         guard case .invalidValue(let source, let errorKey, let value, _) = error else {
             Issue.record("expected invalidValue, got \(error)")
@@ -116,11 +116,11 @@ struct ConfigLayerTests {
         #expect(value == shown)
     }
 
-    @Test func wholeNumberIsAcceptedForAnIntegerKey() throws {
+    @Test func wholeNumberIsAcceptedForAnIntegerKey() async throws {
         #expect(try self.layer(#"{"maxPhases": 7.0}"#).values["maxPhases"] == .int(7))
     }
 
-    @Test func malformedJSONNamesTheFile() throws {
+    @Test func malformedJSONNamesTheFile() async throws {
         let error = try #require(self.error("{\n  \"autonomy\": full\n}", source: "config/defaults.json"))
         guard case .malformedJSON(let source, let detail) = error else {
             Issue.record("expected malformedJSON, got \(error)")
@@ -131,11 +131,11 @@ struct ConfigLayerTests {
         #expect(error.description.hasPrefix("config/defaults.json: not valid JSON: "))
     }
 
-    @Test func topLevelMustBeAnObject() {
+    @Test func topLevelMustBeAnObject() async {
         #expect(self.error(#"["autonomy"]"#) == .notAnObject(source: "config/experts/coder.json"))
     }
 
-    @Test func sameKeyNestedAndDottedIsAnError() {
+    @Test func sameKeyNestedAndDottedIsAnError() async {
         #expect(
             self.error(#"{"agent": {"command": "a"}, "agent.command": "b"}"#)
                 == .duplicateKey(source: "config/experts/coder.json", key: "agent.command")
@@ -144,7 +144,7 @@ struct ConfigLayerTests {
 
     // MARK: - --set
 
-    @Test func setParsesEachValueByItsKeysKind() throws {
+    @Test func setParsesEachValueByItsKeysKind() async throws {
         let layer = try ConfigLayer(assignments: [
             "autonomy=guided", "agent.timeoutSeconds= 60 ", "critique.threshold=7.5", "critique.weights.copy=1",
             "critique.enabled=true", "review.reviewers=alice, bob", "critique.artifacts=", "agent.command=make -j2 a=b",
@@ -164,12 +164,12 @@ struct ConfigLayerTests {
         )
     }
 
-    @Test func laterSetOfTheSameKeyWins() throws {
+    @Test func laterSetOfTheSameKeyWins() async throws {
         let layer = try ConfigLayer(assignments: ["maxPhases=3", "maxPhases=4"])
         #expect(layer.values == ["maxPhases": .int(4)])
     }
 
-    @Test func setWithoutEqualsIsAnError() {
+    @Test func setWithoutEqualsIsAnError() async {
         #expect(throws: ConfigError.missingEquals(source: "--set", argument: "autonomy")) {
             try ConfigLayer(assignments: ["autonomy"])
         }
@@ -186,13 +186,13 @@ struct ConfigLayerTests {
         ("critique.threshold=nan", "critique.threshold", #""nan""#, "a number from 0.0 to 10.0"),
         ("review.host=github", "review.host", #""github""#, "one of: local, gitea"),
     ])
-    func setRejectsBadValues(argument: String, key: String, shown: String, allowed: String) {
+    func setRejectsBadValues(argument: String, key: String, shown: String, allowed: String) async {
         #expect(throws: ConfigError.invalidValue(source: "--set", key: key, value: shown, allowed: allowed)) {
             try ConfigLayer(assignments: [argument])
         }
     }
 
-    @Test func setOfAnUnknownKeySuggests() {
+    @Test func setOfAnUnknownKeySuggests() async {
         #expect(
             throws: ConfigError.unknownKey(source: "--set", key: "agent.timeout", suggestion: "agent.timeoutSeconds")
         ) {
@@ -200,7 +200,7 @@ struct ConfigLayerTests {
         }
     }
 
-    @Test func flagLayerParsesItsText() throws {
+    @Test func flagLayerParsesItsText() async throws {
         let layer = try ConfigLayer(source: "--autonomy", key: "autonomy", text: "dependent")
         #expect(layer == ConfigLayer(source: "--autonomy", values: ["autonomy": .string("dependent")]))
         #expect(

@@ -5,7 +5,7 @@ import TollgateCore
 struct ConfigSchemaTests {
     private let schema = ConfigSchema.standard
 
-    @Test func keysAreSortedAndUnique() {
+    @Test func keysAreSortedAndUnique() async {
         let names = self.schema.keys.map(\.name)
         #expect(names == names.sorted())
         #expect(Set(names).count == names.count)
@@ -13,7 +13,7 @@ struct ConfigSchemaTests {
 
     /// Every typed constant of `ConfigKeys` is in `ConfigKeys.all` (and so in the schema) once: a constant left out
     /// would never be resolved and would always read as its default.
-    @Test func everyTypedKeyIsInTheSchema() throws {
+    @Test func everyTypedKeyIsInTheSchema() async throws {
         let source = try RepositoryFiles.text("Sources/TollgateCore/Config/ConfigKeys.swift")
         let constants = source.split(separator: "\n").compactMap { line -> String? in
             let words = line.trimmingCharacters(in: .whitespaces).split(separator: " ")
@@ -32,7 +32,7 @@ struct ConfigSchemaTests {
         #expect(ConfigKeys.all.map(\.name).sorted() == self.schema.keys.map(\.name))
     }
 
-    @Test func everyDefaultIsAValidValueOfItsKey() throws {
+    @Test func everyDefaultIsAValidValueOfItsKey() async throws {
         for key in self.schema.keys {
             #expect(try key.validate(key.defaultValue, source: "defaults") == key.defaultValue, "\(key.name)")
         }
@@ -86,7 +86,7 @@ struct ConfigSchemaTests {
         ("dispatch.maxParallel", .int(2)),
         ("verify.gates", .gates([])),
     ])
-    func defaultMatchesTheDesign(name: String, value: ConfigValue) throws {
+    func defaultMatchesTheDesign(name: String, value: ConfigValue) async throws {
         let key = try #require(self.schema.key(named: name))
         #expect(key.defaultValue == value)
     }
@@ -98,13 +98,13 @@ struct ConfigSchemaTests {
         ("agent.graceSeconds", -1, false), ("critique.revision.gateTimeoutSeconds", 0, false),
         ("critique.revision.gateTimeoutSeconds", 1, true),
     ])
-    func integerBounds(name: String, value: Int, accepted: Bool) throws {
+    func integerBounds(name: String, value: Int, accepted: Bool) async throws {
         let key = try #require(self.schema.key(named: name))
         let isValid = (try? key.validate(.int(value), source: "t")) != nil
         #expect(isValid == accepted)
     }
 
-    @Test func negativeWeightsAreRejected() throws {
+    @Test func negativeWeightsAreRejected() async throws {
         let key = try #require(self.schema.key(named: "critique.weights.brand"))
         #expect(
             throws: ConfigError.invalidValue(
@@ -118,7 +118,7 @@ struct ConfigSchemaTests {
         }
     }
 
-    @Test func valueJSONIsPlain() throws {
+    @Test func valueJSONIsPlain() async throws {
         let values: [ConfigValue] = [.string("a\"b"), .int(3), .double(0.5), .bool(true), .strings(["x", "y"])]
         let json = String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
         #expect(json == #"["a\"b",3,0.5,true,["x","y"]]"#)
@@ -143,7 +143,7 @@ struct ConfigSchemaTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    @Test func documentationListsEveryKey() throws {
+    @Test func documentationListsEveryKey() async throws {
         let path = "docs/configuration.md"
         let text = try RepositoryFiles.text(path)
         let expected = Self.keysTable(self.schema)

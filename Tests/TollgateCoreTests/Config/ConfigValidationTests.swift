@@ -12,7 +12,7 @@ struct ConfigValidationTests {
         ("review.reviewers=ann smith", "without spaces"),
         ("critique.enabled=true", "a command when critique.enabled is true"),
     ])
-    func aValueThatCannotWorkIsRefused(_ assignment: String, _ allowed: String) {
+    func aValueThatCannotWorkIsRefused(_ assignment: String, _ allowed: String) async {
         do {
             let layer = try ConfigLayer(assignments: [assignment], source: "--set")
             _ = try ResolvedConfig(layers: [layer])
@@ -26,12 +26,12 @@ struct ConfigValidationTests {
         "agent.command=tollgate example-agent", "critique.phaseTypes=strategic,tactical", "critique.phaseTypes=",
         "review.reviewers=ann,bob", "review.reviewers=",
     ])
-    func aWorkableValueIsTaken(_ assignment: String) throws {
+    func aWorkableValueIsTaken(_ assignment: String) async throws {
         let layer = try ConfigLayer(assignments: [assignment], source: "--set")
         _ = try ResolvedConfig(layers: [layer])
     }
 
-    @Test func critiqueWithItsCommandIsTaken() throws {
+    @Test func critiqueWithItsCommandIsTaken() async throws {
         let layer = try ConfigLayer(
             assignments: ["critique.enabled=true", "critique.command=tollgate example-critic"],
             source: "--set"
@@ -44,13 +44,13 @@ struct ConfigValidationTests {
         (#"{"agent": {"timeoutSeconds": 5, "command": "x", "timeoutSeconds": 9}}"#, "agent.timeoutSeconds"),
         (#"{"agent": {"command": "x"}, "agent": {"timeoutSeconds": 9}}"#, "agent"),
     ])
-    func aKeyGivenTwiceInAFileIsRefused(_ json: String, _ key: String) {
+    func aKeyGivenTwiceInAFileIsRefused(_ json: String, _ key: String) async {
         #expect(throws: ConfigError.duplicateKey(source: "x.json", key: key)) {
             try ConfigLayer(json: Data(json.utf8), source: "x.json")
         }
     }
 
-    @Test func theSameNameInTwoObjectsIsNoDuplicate() throws {
+    @Test func theSameNameInTwoObjectsIsNoDuplicate() async throws {
         let json = #"{"agent": {"timeoutSeconds": 5}, "critique": {"timeoutSeconds": 9, "rounds": {"a\"b": 1}}}"#
         #expect(JSONDuplicateKeys.first(in: Data(json.utf8)) == nil)
     }

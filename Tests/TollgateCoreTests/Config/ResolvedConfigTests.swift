@@ -12,7 +12,7 @@ struct ResolvedConfigTests {
         values: ["autonomy": .string("full")]
     )
 
-    @Test func anOverrideWinsWithItsSourceAndLeavesTheRestAlone() throws {
+    @Test func anOverrideWinsWithItsSourceAndLeavesTheRestAlone() async throws {
         let resolved = try ResolvedConfig(layers: [defaultsFile, expertFile])
         let changed = try resolved.overriding(
             with: ConfigLayer(source: "config --set", values: ["autonomy": .string("guided")])
@@ -22,7 +22,7 @@ struct ResolvedConfigTests {
         #expect(changed.entries.count == resolved.entries.count)
     }
 
-    @Test func anOverrideIsValidatedLikeALayer() throws {
+    @Test func anOverrideIsValidatedLikeALayer() async throws {
         let resolved = try ResolvedConfig(layers: [])
         #expect(throws: ConfigError.self) {
             try resolved.overriding(with: ConfigLayer(source: "config --set", values: ["autonomy": .string("often")]))
@@ -32,7 +32,7 @@ struct ResolvedConfigTests {
         }
     }
 
-    @Test func schemaDefaultsFillEveryKey() throws {
+    @Test func schemaDefaultsFillEveryKey() async throws {
         let config = try ResolvedConfig(layers: [])
         #expect(config.entries.count == ConfigSchema.standard.keys.count)
         for key in ConfigSchema.standard.keys {
@@ -49,7 +49,7 @@ struct ResolvedConfigTests {
         (["defaults.json", "expert", "--set", "--autonomy"], "dependent", "--autonomy"),
         (["defaults.json", "--autonomy", "expert"], "full", "config/experts/debugger.json"),
     ])
-    func laterLayersWin(labels: [String], autonomy: String, source: String) throws {
+    func laterLayersWin(labels: [String], autonomy: String, source: String) async throws {
         let available: [String: ConfigLayer] = [
             "defaults.json": self.defaultsFile,
             "expert": self.expertFile,
@@ -61,7 +61,7 @@ struct ResolvedConfigTests {
         #expect(config["autonomy"]?.source == source)
     }
 
-    @Test func eachKeyKeepsTheSourceOfTheLastLayerThatSetIt() throws {
+    @Test func eachKeyKeepsTheSourceOfTheLastLayerThatSetIt() async throws {
         let config = try ResolvedConfig(layers: [
             self.defaultsFile, self.expertFile, try ConfigLayer(assignments: ["agent.command=./run.sh"]),
         ])
@@ -73,7 +73,7 @@ struct ResolvedConfigTests {
         #expect(config["agent.graceSeconds"] == ResolvedConfig.Entry(value: .int(5), source: "defaults"))
     }
 
-    @Test func typedAccessorsReturnTheResolvedValues() throws {
+    @Test func typedAccessorsReturnTheResolvedValues() async throws {
         let config = try ResolvedConfig(layers: [
             try ConfigLayer(assignments: [
                 "agent.command=a b", "agent.timeoutSeconds=9", "critique.threshold=6", "critique.escalate=false",
@@ -87,7 +87,7 @@ struct ResolvedConfigTests {
         #expect(config[ConfigKeys.reviewReviewers] == ["x", "y"])
     }
 
-    @Test func unvalidatedLayerValuesAreCheckedWhenResolved() {
+    @Test func unvalidatedLayerValuesAreCheckedWhenResolved() async {
         let agentFlag = ConfigLayer(source: "--autonomy", values: ["autonomy": .string("sometimes")])
         #expect(
             throws: ConfigError.invalidValue(
@@ -106,7 +106,7 @@ struct ResolvedConfigTests {
         }
     }
 
-    @Test func persistsAsSortedKeyToValueAndSource() throws {
+    @Test func persistsAsSortedKeyToValueAndSource() async throws {
         let config = try ResolvedConfig(layers: [self.expertFile])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -119,7 +119,7 @@ struct ResolvedConfigTests {
         #expect(positions == positions.sorted())
     }
 
-    @Test func decodingRestoresEachValuesKind() throws {
+    @Test func decodingRestoresEachValuesKind() async throws {
         // JSON writes 8.0 as 8; the decoded value must still be a number for a number key.
         let config = try ResolvedConfig(layers: [
             try ConfigLayer(assignments: ["critique.threshold=8", "critique.weights.designer=0"])
@@ -131,7 +131,7 @@ struct ResolvedConfigTests {
         #expect(decoded["critique.threshold"]?.value == .double(8))
     }
 
-    @Test func decodingFillsKeysMissingFromAnOlderFile() throws {
+    @Test func decodingFillsKeysMissingFromAnOlderFile() async throws {
         let json = #"{"autonomy": {"value": "review", "source": "job"}, "retired.key": {"value": 1, "source": "job"}}"#
         let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: Data(json.utf8))
         #expect(decoded["autonomy"] == ResolvedConfig.Entry(value: .string("review"), source: "job"))
@@ -139,14 +139,14 @@ struct ResolvedConfigTests {
         #expect(decoded["retired.key"]?.value == .int(1))
     }
 
-    @Test func decodingRejectsAValueOfTheWrongKind() {
+    @Test func decodingRejectsAValueOfTheWrongKind() async {
         let json = #"{"maxPhases": {"value": "many", "source": "job"}}"#
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(ResolvedConfig.self, from: Data(json.utf8))
         }
     }
 
-    @Test func rendersAnAlignedTableWithSources() throws {
+    @Test func rendersAnAlignedTableWithSources() async throws {
         let config = try ResolvedConfig(layers: [self.defaultsFile, self.expertFile])
         let lines = config.rendered().split(separator: "\n").map(String.init)
         #expect(lines.count == ConfigSchema.standard.keys.count)

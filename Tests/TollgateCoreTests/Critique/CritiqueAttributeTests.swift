@@ -7,7 +7,7 @@ import TollgateCore
 /// The parser reads plain values (a known role, digits, a plain decimal) straight from the bytes and
 /// anything else through the entity-decoded string; these cases sit on the edge between the two.
 struct CritiqueAttributeTests {
-    @Test func spacingQuotesUnknownAndRepeatedAttributesFollowTheSyntax() throws {
+    @Test func spacingQuotesUnknownAndRepeatedAttributesFollowTheSyntax() async throws {
         // Blanks around `=`, single quotes, an attribute the protocol does not know, and a repeated
         // name (the first value wins); a count with blanks around it reads as the trimmed number.
         let panelist = #"<PANELIST  role = 'critic' tone="dry" score='7.5' score="2" must_fix=" 2 "></PANELIST>"#
@@ -18,13 +18,13 @@ struct CritiqueAttributeTests {
         #expect(Self.warnings(in: events).isEmpty)
     }
 
-    @Test func greaterThanInsideAQuotedValueBelongsToTheValue() throws {
+    @Test func greaterThanInsideAQuotedValueBelongsToTheValue() async throws {
         let panelist = #"<PANELIST role="critic" score="6"><DIM name="a>b" score='6'>n</DIM></PANELIST>"#
         let critic = try #require(Self.panelist("critic", in: CritiqueParser.events(in: Self.run(panelists: panelist))))
         #expect(critic.dimensions == [CritiqueEvent.Dimension(name: "a>b", score: 6, note: "n")])
     }
 
-    @Test func entitiesAreDecodedBeforeAValueIsRead() throws {
+    @Test func entitiesAreDecodedBeforeAValueIsRead() async throws {
         let roles: [PanelistRole] = [.designer, .critic, "r&d"]
         let panelists = #"""
             <PANELIST role="r&amp;d" score="5"><DIM name="x &lt; y" score="5">n</DIM></PANELIST>
@@ -38,7 +38,7 @@ struct CritiqueAttributeTests {
         #expect(details == [#"score of critic "<7" is not a number; ignored"#])
     }
 
-    @Test func countsAndRoundNumbersReadAsIntDoes() throws {
+    @Test func countsAndRoundNumbersReadAsIntDoes() async throws {
         // `Int("+2")` is 2 and `Int("-0")` is 0; a negative count is not a count.
         let panelists = #"""
             <PANELIST role="critic" score="7" must_fix="+2"></PANELIST>
@@ -54,7 +54,7 @@ struct CritiqueAttributeTests {
         #expect(details == [#"must_fix of copy "-1" is not a count; ignored"#])
     }
 
-    @Test func aRoleSpelledAnotherCanonicalWayIsOnThePanel() throws {
+    @Test func aRoleSpelledAnotherCanonicalWayIsOnThePanel() async throws {
         // Roles compare as strings, and strings compare by canonical equivalence: "e" followed by a
         // combining acute accent is the same role as the precomposed "é".
         let roles: [PanelistRole] = [.designer, "caf\u{E9}"]
@@ -65,7 +65,7 @@ struct CritiqueAttributeTests {
         #expect(Self.warnings(in: events).allSatisfy { $0.kind != .unknownRole })
     }
 
-    @Test func namesThatOnlyBeginWithAProtocolNameAreOtherNames() throws {
+    @Test func namesThatOnlyBeginWithAProtocolNameAreOtherNames() async throws {
         // The parser recognises the protocol's names a word at a time when enough bytes follow, and byte
         // by byte near the end of the input; either way a longer name is another name. The padding
         // after each tag keeps 16 bytes after every name, and splitting at every offset reads the same

@@ -5,7 +5,7 @@ import TollgateCore
 /// The critique settings come from the one schema: defaults, `--set`, files and the `TOLLGATE_CRITIQUE_*`
 /// variables, each variable a layer whose source is its name.
 struct CritiqueConfigTests {
-    @Test func defaultsMatchProtocolVersionOne() {
+    @Test func defaultsMatchProtocolVersionOne() async {
         let config = CritiqueConfig.default
         #expect(config.threshold == 8.0 && config.scale == 10 && config.maxRounds == 3)
         #expect(config.weights == [.designer: 0, .critic: 0.4, .brand: 0.2, .a11y: 0.2, .copy: 0.2])
@@ -26,12 +26,12 @@ struct CritiqueConfigTests {
         ("critique.revision.maxIterations", "TOLLGATE_CRITIQUE_REVISION_MAX_ITERATIONS"),
         ("critique.revision.gatesBlocking", "TOLLGATE_CRITIQUE_REVISION_GATES_BLOCKING"),
     ])
-    func variableNamesFollowTheKey(key: String, variable: String) throws {
+    func variableNamesFollowTheKey(key: String, variable: String) async throws {
         let schemaKey = try #require(ConfigSchema.standard.key(named: key))
         #expect(ConfigLayer.environmentVariable(for: schemaKey) == variable)
     }
 
-    @Test func onlyCritiqueKeysHaveAVariable() {
+    @Test func onlyCritiqueKeysHaveAVariable() async {
         for key in ConfigSchema.standard.keys {
             #expect(
                 (ConfigLayer.environmentVariable(for: key) != nil) == key.name.hasPrefix("critique."),
@@ -40,7 +40,7 @@ struct CritiqueConfigTests {
         }
     }
 
-    @Test func environmentOverridesEveryKindAndNamesEachVariableAsTheSource() throws {
+    @Test func environmentOverridesEveryKindAndNamesEachVariableAsTheSource() async throws {
         let config = try ResolvedConfig(
             layers: ConfigLayer.environment([
                 "TOLLGATE_CRITIQUE_ENABLED": "true",
@@ -74,7 +74,7 @@ struct CritiqueConfigTests {
         ("TOLLGATE_CRITIQUE_PHASE_TYPES", "strategic,daily", "a list of: strategic, tactical"),
         ("TOLLGATE_CRITIQUE_WEIGHTS_BRAND", "-1", "a number of at least 0.0"),
     ])
-    func badValueNamesTheVariableTheKeyAndWhatIsAllowed(variable: String, value: String, allowed: String) {
+    func badValueNamesTheVariableTheKeyAndWhatIsAllowed(variable: String, value: String, allowed: String) async {
         do {
             _ = try ConfigLayer.environment([variable: value])
             Issue.record("expected an error for \(variable)=\(value)")
@@ -94,7 +94,7 @@ struct CritiqueConfigTests {
         ("TOLLGATE_CRITIQUE_ARTEFACT", "TOLLGATE_CRITIQUE_ARTIFACT"),
         ("TOLLGATE_CRITIQUE_COLOUR", nil),
     ])
-    func misspeltVariableIsAnErrorThatNamesTheLikelyOne(variable: String, suggestion: String?) {
+    func misspeltVariableIsAnErrorThatNamesTheLikelyOne(variable: String, suggestion: String?) async {
         #expect(throws: ConfigError.unknownVariable(name: variable, suggestion: suggestion)) {
             try ConfigLayer.environment([variable: "1"])
         }
@@ -102,7 +102,7 @@ struct CritiqueConfigTests {
         #expect(text.contains(variable) && text.contains(suggestion ?? "docs/configuration.md"), "\(text)")
     }
 
-    @Test func theEnvironmentTheRunnerGivesACriticReadsBackAsItsSettings() throws {
+    @Test func theEnvironmentTheRunnerGivesACriticReadsBackAsItsSettings() async throws {
         // The runner's inputs (the artifact, protocol v1's scale, panel and version) are not settings and are
         // skipped; the settings it passes are read back as they were.
         let environment = [
@@ -119,7 +119,7 @@ struct CritiqueConfigTests {
         #expect(try ConfigLayer.environment(["TOLLGATE_CRITIQUE_ARTIFACT": "x.md"]).isEmpty)
     }
 
-    @Test func enablingCritiqueWithoutACriticIsRefusedNamingTheVariable() {
+    @Test func enablingCritiqueWithoutACriticIsRefusedNamingTheVariable() async {
         do {
             _ = try ResolvedConfig(layers: ConfigLayer.environment(["TOLLGATE_CRITIQUE_ENABLED": "true"]))
             Issue.record("expected an error")
@@ -130,7 +130,7 @@ struct CritiqueConfigTests {
     }
 
     @Test(arguments: [(1, 1), (2, 2), (3, 3)])
-    func iterationsAreHardCappedAtThree(configured: Int, effective: Int) throws {
+    func iterationsAreHardCappedAtThree(configured: Int, effective: Int) async throws {
         let config = CritiqueConfig(
             try ResolvedConfig(
                 layers: ConfigLayer.environment(["TOLLGATE_CRITIQUE_REVISION_MAX_ITERATIONS": "\(configured)"])

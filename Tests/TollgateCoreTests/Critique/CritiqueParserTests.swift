@@ -7,7 +7,7 @@ struct CritiqueParserTests {
     // MARK: - Goldens
 
     @Test(arguments: CritiqueFixtures.names)
-    func fixtureYieldsItsGoldenEventsAndSummary(name: String) throws {
+    func fixtureYieldsItsGoldenEventsAndSummary(name: String) async throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input(name))
         try Golden.assertMatches(
             try CritiqueTranscript.render(events),
@@ -23,7 +23,7 @@ struct CritiqueParserTests {
     /// offsets where the parser stops mid-token and a seeded sample of the others (see
     /// ``CritiqueFixtures/splitOffsets(_:seed:all:)``).
     @Test(arguments: CritiqueFixtures.names)
-    func splittingAnywhereGivesTheSameEvents(name: String) throws {
+    func splittingAnywhereGivesTheSameEvents(name: String) async throws {
         let bytes = try CritiqueFixtures.input(name)
         let whole = CritiqueFixtures.events(bytes)
         let seed = CritiqueFixtures.seed(name)
@@ -34,7 +34,7 @@ struct CritiqueParserTests {
         }
     }
 
-    @Test func splitOffsetsKeepTheTokenBoundariesAndSampleTheRest() throws {
+    @Test func splitOffsetsKeepTheTokenBoundariesAndSampleTheRest() async throws {
         let text =
             String(repeating: "t", count: 100) + "<X>" + String(repeating: "t", count: 100) + "<![CDATA[c]]>é\u{1B}[1m"
             + String(repeating: "u", count: 100)
@@ -54,14 +54,14 @@ struct CritiqueParserTests {
     }
 
     @Test(arguments: CritiqueFixtures.names)
-    func feedingOneByteAtATimeGivesTheSameEvents(name: String) throws {
+    func feedingOneByteAtATimeGivesTheSameEvents(name: String) async throws {
         let bytes = try CritiqueFixtures.input(name)
         #expect(
             CritiqueFixtures.events(bytes, splitAt: Array(1..<max(1, bytes.count))) == CritiqueFixtures.events(bytes)
         )
     }
 
-    @Test func threeWaySplitsGiveTheSameEvents() throws {
+    @Test func threeWaySplitsGiveTheSameEvents() async throws {
         let bytes = try CritiqueFixtures.input("happy_three_rounds")
         let whole = CritiqueFixtures.events(bytes)
         for first in stride(from: 0, to: bytes.count, by: 97) {
@@ -73,7 +73,7 @@ struct CritiqueParserTests {
 
     // MARK: - Invariants, one by one
 
-    @Test func happyRunYieldsRoundsPanelistsAndShipInOrder() throws {
+    @Test func happyRunYieldsRoundsPanelistsAndShipInOrder() async throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
         let types = events.map(\.typeName)
         #expect(types.first == "run_started")
@@ -94,7 +94,7 @@ struct CritiqueParserTests {
         )
     }
 
-    @Test func artifactKeepsItsCDATAVerbatim() {
+    @Test func artifactKeepsItsCDATAVerbatim() async {
         let text = """
             <CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer">
             <ARTIFACT mime="text/markdown"><![CDATA[
@@ -110,26 +110,26 @@ struct CritiqueParserTests {
         #expect(artifact == CritiqueEvent.Artifact(mime: "text/markdown", text: "\n# Title\n  a < b && c ]] > d\n"))
     }
 
-    @Test func textDecodesEntitiesAndKeepsStrayLessThanSigns() {
+    @Test func textDecodesEntitiesAndKeepsStrayLessThanSigns() async {
         let events = CritiqueParser.events(in: Self.oneRound(critic: "<MUST_FIX>Keep 3 &lt; 4 & x < y.</MUST_FIX>"))
         #expect(Self.panelist(.critic, in: events)?.mustFix == ["Keep 3 < 4 & x < y."])
     }
 
-    @Test func unknownRoleIsDroppedWithAWarning() {
+    @Test func unknownRoleIsDroppedWithAWarning() async {
         let events = CritiqueParser.events(in: Self.oneRound(extra: #"<PANELIST role="seo" score="9"></PANELIST>"#))
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .unknownRole } else { false } })
         #expect(!events.contains { if case .panelist(let p) = $0 { p.role == "seo" } else { false } })
     }
 
     @Test(arguments: [("11.5", 10.0), ("-2", 0.0), ("10", 10.0), ("0", 0.0), ("7.25", 7.25)])
-    func scoresAreClampedToTheScale(raw: String, expected: Double) {
+    func scoresAreClampedToTheScale(raw: String, expected: Double) async {
         let events = CritiqueParser.events(in: Self.oneRound(criticScore: raw))
         #expect(Self.panelist(.critic, in: events)?.score == expected)
         let clamped = events.contains { if case .warning(let w) = $0 { w.kind == .scoreClamped } else { false } }
         #expect(clamped == (Double(raw) != expected))
     }
 
-    @Test func numbersReadTheSameAsTheStandardParser() {
+    @Test func numbersReadTheSameAsTheStandardParser() async {
         // The parser reads plain decimals itself; every value must equal what Double(_:) reads.
         var random = CritiqueFixtures.SplitMix64(seed: 42)
         var raws = [
@@ -153,13 +153,13 @@ struct CritiqueParserTests {
         }
     }
 
-    @Test func nonNumericScoreIsIgnoredWithAWarning() {
+    @Test func nonNumericScoreIsIgnoredWithAWarning() async {
         let events = CritiqueParser.events(in: Self.oneRound(criticScore: "great"))
         #expect(Self.panelist(.critic, in: events)?.score == nil)
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .invalidScore } else { false } })
     }
 
-    @Test func unknownDecisionBecomesContinueWithAWarning() {
+    @Test func unknownDecisionBecomesContinueWithAWarning() async {
         let text = Self.oneRound(decision: "perhaps")
         let events = CritiqueParser.events(in: text)
         #expect(
@@ -170,7 +170,7 @@ struct CritiqueParserTests {
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .unknownDecision } else { false } })
     }
 
-    @Test func continuingRoundWithoutTwoDifferingMustFixWarnsOfWeakDebate() {
+    @Test func continuingRoundWithoutTwoDifferingMustFixWarnsOfWeakDebate() async {
         let weak = CritiqueParser.events(in: Self.oneRound(critic: "<MUST_FIX>A.</MUST_FIX>"))
         #expect(weak.contains { if case .warning(let w) = $0 { w.kind == .weakDebate } else { false } })
         let strong = CritiqueParser.events(
@@ -182,7 +182,7 @@ struct CritiqueParserTests {
         #expect(!strong.contains { if case .warning(let w) = $0 { w.kind == .weakDebate } else { false } })
     }
 
-    @Test func missingVersionAssumesVersionOneWithAWarning() {
+    @Test func missingVersionAssumesVersionOneWithAWarning() async {
         let events = CritiqueParser.events(in: Self.oneRound().replacing(#" version="1""#, with: ""))
         #expect(
             events.first
@@ -193,7 +193,7 @@ struct CritiqueParserTests {
         #expect(events.contains(.runStarted(CritiqueEvent.RunStart(version: 1, maxRounds: 3))))
     }
 
-    @Test func unsupportedVersionDegradesTheRun() {
+    @Test func unsupportedVersionDegradesTheRun() async {
         let events = CritiqueParser.events(in: Self.oneRound().replacing(#"version="1""#, with: #"version="2""#))
         #expect(events.count == 1)
         guard case .degraded(let error) = events.first else {
@@ -203,14 +203,14 @@ struct CritiqueParserTests {
         #expect(error.kind == .unsupportedVersion && error.position == 0)
     }
 
-    @Test func streamWithoutARunDegrades() {
+    @Test func streamWithoutARunDegrades() async {
         let events = CritiqueParser.events(in: "Sorry, I cannot critique this. <b>bold</b>")
         #expect(
             events == [.degraded(CritiqueParseError(.missingRun, detail: "the stream ended without <CRITIQUE_RUN>"))]
         )
     }
 
-    @Test func chatterAroundTheRunIsIgnored() {
+    @Test func chatterAroundTheRunIsIgnored() async {
         let plain = CritiqueParser.events(in: Self.oneRound())
         let noisy = CritiqueParser.events(
             in: "Here is my review <3 of it:\n" + Self.oneRound() + "\nHope that helps! <END>"
@@ -218,7 +218,7 @@ struct CritiqueParserTests {
         #expect(plain.filter { $0.typeName != "warning" } == noisy.filter { $0.typeName != "warning" })
     }
 
-    @Test func errorsPointAtTheOffendingByte() {
+    @Test func errorsPointAtTheOffendingByte() async {
         let cases: [(String, CritiqueParseError.Kind)] = [
             (#"<CRITIQUE_RUN version="1"><ROUND n="1">1️⃣<![CDATA[x]]></ROUND></CRITIQUE_RUN>"#, .cdataOutOfPlace),
             (
@@ -240,7 +240,7 @@ struct CritiqueParserTests {
         }
     }
 
-    @Test func nothingIsParsedAfterTheStreamDegrades() {
+    @Test func nothingIsParsedAfterTheStreamDegrades() async {
         var parser = CritiqueParser()
         parser.append(#"<CRITIQUE_RUN version="1"><ROUND n="1"><![CDATA[x]]>"#)
         var events: [CritiqueEvent] = []
@@ -252,7 +252,7 @@ struct CritiqueParserTests {
         #expect(parser.finish().isEmpty)
     }
 
-    @Test func bufferStaysBoundedWhileAHugeStreamFlowsThrough() {
+    @Test func bufferStaysBoundedWhileAHugeStreamFlowsThrough() async {
         var parser = CritiqueParser(options: CritiqueParser.Options(maxBlockBytes: 4096))
         parser.append(#"<CRITIQUE_RUN version="1">"#)
         let round = Self.roundBlock(n: 1)
@@ -267,7 +267,7 @@ struct CritiqueParserTests {
         #expect(peak <= round.utf8.count + 64)
     }
 
-    @Test func oversizeTextIsRejectedBeforeItIsBufferedWhole() {
+    @Test func oversizeTextIsRejectedBeforeItIsBufferedWhole() async {
         var parser = CritiqueParser(options: CritiqueParser.Options(maxBlockBytes: 2048))
         parser.append(#"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><NOTES>"#)
         var degraded: CritiqueParseError?
@@ -279,7 +279,7 @@ struct CritiqueParserTests {
         #expect(degraded?.kind == .oversizeBlock)
     }
 
-    @Test func selfClosingTagsOpenAndClose() {
+    @Test func selfClosingTagsOpenAndClose() async {
         let text =
             #"<CRITIQUE_RUN version="1"><ROUND n="1"><PANELIST role="designer"><ARTIFACT mime="x"><![CDATA[a]]></ARTIFACT></PANELIST><PANELIST role="critic" score="7"/><ROUND_END n="1" decision="continue"/></ROUND></CRITIQUE_RUN>"#
         let events = CritiqueParser.events(in: text)
@@ -287,7 +287,7 @@ struct CritiqueParserTests {
         #expect(events.last == .runFinished)
     }
 
-    @Test func roundNumbersThatDoNotIncreaseAreRenumbered() {
+    @Test func roundNumbersThatDoNotIncreaseAreRenumbered() async {
         let text = Self.oneRound() + ""
         let twice =
             text.replacing("</CRITIQUE_RUN>", with: "")
@@ -297,7 +297,7 @@ struct CritiqueParserTests {
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .roundRenumbered } else { false } })
     }
 
-    @Test func duplicateRoleInARoundKeepsTheFirstBlock() {
+    @Test func duplicateRoleInARoundKeepsTheFirstBlock() async {
         let events = CritiqueParser.events(in: Self.oneRound(extra: #"<PANELIST role="critic" score="1"></PANELIST>"#))
         #expect(Self.panelist(.critic, in: events)?.score == 7)
         #expect(events.contains { if case .warning(let w) = $0 { w.kind == .duplicateRole } else { false } })

@@ -5,14 +5,14 @@ import TollgateTestSupport
 
 struct CritiqueReplayTests {
     @Test(arguments: CritiqueFixtures.names)
-    func replayOfTheTranscriptEqualsTheLiveSummary(name: String) throws {
+    func replayOfTheTranscriptEqualsTheLiveSummary(name: String) async throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input(name))
         let live = CritiqueFixtures.summary(events)
         let transcript = try CritiqueTranscript.render(events)
         #expect(try CritiqueReplay.summary(transcript: transcript, config: CritiqueFixtures.config) == live)
     }
 
-    @Test func replayKeepsShellEventsSuchAsTimeouts() throws {
+    @Test func replayKeepsShellEventsSuchAsTimeouts() async throws {
         var events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
         events.insert(.timedOut(.round), at: 12)
         let live = CritiqueFixtures.summary(events)
@@ -24,7 +24,7 @@ struct CritiqueReplayTests {
         #expect(replayed == live)
     }
 
-    @Test func transcriptStartsWithTheProtocolVersion() throws {
+    @Test func transcriptStartsWithTheProtocolVersion() async throws {
         let text = try CritiqueTranscript.render([.roundStarted(round: 1)])
         #expect(
             text
@@ -38,7 +38,7 @@ struct CritiqueReplayTests {
         }
     }
 
-    @Test func everyEventKindRoundTripsThroughJSON() throws {
+    @Test func everyEventKindRoundTripsThroughJSON() async throws {
         let events: [CritiqueEvent] = [
             .runStarted(.init(version: 1, maxRounds: 3, threshold: 8, scale: 10)), .roundStarted(round: 1),
             .panelist(
@@ -63,7 +63,7 @@ struct CritiqueReplayTests {
         #expect(version == .v1 && decoded == events)
     }
 
-    @Test func lintWarningRoundTripsAndReachesTheReport() throws {
+    @Test func lintWarningRoundTripsAndReachesTheReport() async throws {
         let finding = CritiqueWarning.lint("a TODO marker", line: 12)
         #expect(finding == CritiqueWarning(.lint, detail: "line 12: a TODO marker"))
         #expect(CritiqueWarning.lint("lorem ipsum").detail == "lorem ipsum")
@@ -78,7 +78,7 @@ struct CritiqueReplayTests {
         #expect(CritiqueReport.render(summary).contains("- lint: line 12: a TODO marker"))
     }
 
-    @Test func reportOfTheHappyRunMatchesItsGolden() throws {
+    @Test func reportOfTheHappyRunMatchesItsGolden() async throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input("happy_three_rounds"))
         let report = try CritiqueReplay.report(
             transcript: try CritiqueTranscript.render(events),
@@ -87,7 +87,7 @@ struct CritiqueReplayTests {
         try Golden.assertMatches(report, at: CritiqueFixtures.url("happy_three_rounds.report.md"))
     }
 
-    @Test func reportOfARunBelowThresholdMatchesItsGolden() throws {
+    @Test func reportOfARunBelowThresholdMatchesItsGolden() async throws {
         let events = CritiqueFixtures.events(try CritiqueFixtures.input("composite_mismatch_missing_panelist"))
         let report = CritiqueReport.render(CritiqueFixtures.summary(events))
         try Golden.assertMatches(report, at: CritiqueFixtures.url("composite_mismatch_missing_panelist.report.md"))

@@ -25,7 +25,7 @@ struct ExampleCriticTests {
         return (scoreboard.summary, events)
     }
 
-    @Test func firstRoundIsBelowThresholdWithAMustFixAndALaterRoundShips() {
+    @Test func firstRoundIsBelowThresholdWithAMustFixAndALaterRoundShips() async {
         let (summary, events) = Self.summary(ExampleCritic.transcript(artifact: Self.plan))
         #expect(!events.contains { if case .warning = $0 { true } else { false } })
         #expect(summary.status == .shipped && summary.shippedRound == 2 && summary.rounds.count == 2)
@@ -36,14 +36,14 @@ struct ExampleCriticTests {
         #expect(summary.warnings.isEmpty)
     }
 
-    @Test func planThatAddedRisksShipsInItsFirstRound() {
+    @Test func planThatAddedRisksShipsInItsFirstRound() async {
         let revised = ExampleCritic.revised(Self.plan)
         #expect(revised.hasPrefix(Self.plan) && revised.contains("## Risks"))
         let (summary, _) = Self.summary(ExampleCritic.transcript(artifact: revised))
         #expect(summary.status == .shipped && summary.shippedRound == 1 && summary.composite == 8.6)
     }
 
-    @Test func singleRoundOfTheFirstPlanDoesNotShip() {
+    @Test func singleRoundOfTheFirstPlanDoesNotShip() async {
         var config = CritiqueConfig.default
         config.maxRounds = 1
         let text = ExampleCritic.transcript(artifact: Self.plan, config: config)
@@ -52,12 +52,12 @@ struct ExampleCriticTests {
         #expect(scoreboard.summary.status == .belowThreshold && scoreboard.summary.composite == 7.5)
     }
 
-    @Test func outputIsDeterministic() {
+    @Test func outputIsDeterministic() async {
         #expect(ExampleCritic.transcript(artifact: Self.plan) == ExampleCritic.transcript(artifact: Self.plan))
         #expect(ExampleCritic.round(1, artifact: Self.plan) == ExampleCritic.round(1, artifact: Self.plan))
     }
 
-    @Test func artifactWithCDATATerminatorSurvivesTheRoundTrip() {
+    @Test func artifactWithCDATATerminatorSurvivesTheRoundTrip() async {
         let tricky = Self.plan + "\nA line with ]]> inside.\n"
         let events = CritiqueParser.events(in: ExampleCritic.transcript(artifact: tricky))
         let first = events.lazy.compactMap { event -> String? in

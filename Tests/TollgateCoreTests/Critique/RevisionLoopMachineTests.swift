@@ -22,7 +22,7 @@ struct RevisionLoopMachineTests {
         return summary
     }
 
-    @Test func neverRunsMoreThanThreeIterationsWhateverIsConfigured() {
+    @Test func neverRunsMoreThanThreeIterationsWhateverIsConfigured() async {
         var machine = Machine(settings: .init(maxIterations: 10), original: Self.original, initialCritique: Self.below)
         #expect(machine.started(remainingSeconds: 600) == [.revise(iteration: 1, base: 0)])
         var revisions = 0
@@ -42,7 +42,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.tokens == 100 + 3 * 10 + 3 * 50 && summary?.latencyMs == 10 + 3 * 1 + 3 * 5)
     }
 
-    @Test func stopsEarlyWhenTheSecondIterationShips() {
+    @Test func stopsEarlyWhenTheSecondIterationShips() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)
@@ -54,7 +54,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.stopReason == .shipped && summary?.iterations == 2 && summary?.bestIteration == 2)
     }
 
-    @Test func blockingGateStopsTheLoopAndANonBlockingOneDoesNot() {
+    @Test func blockingGateStopsTheLoopAndANonBlockingOneDoesNot() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
         _ = machine.started(remainingSeconds: 600)
         #expect(
@@ -69,14 +69,14 @@ struct RevisionLoopMachineTests {
     }
 
     @Test(arguments: [(19.9, RevisionLoopSummary.StopReason.timeBudget), (20.0, nil), (600, nil)])
-    func stopsWhenTheRemainingTimeIsUnderTheFloor(remaining: Double, reason: RevisionLoopSummary.StopReason?) {
+    func stopsWhenTheRemainingTimeIsUnderTheFloor(remaining: Double, reason: RevisionLoopSummary.StopReason?) async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         let actions = machine.started(remainingSeconds: remaining)
         #expect(Self.finish(actions)?.stopReason == reason)
         if reason == nil { #expect(actions == [.revise(iteration: 1, base: 0)]) }
     }
 
-    @Test func stopsWhenTheTokenBudgetIsSpent() {
+    @Test func stopsWhenTheTokenBudgetIsSpent() async {
         var machine = Machine(
             settings: .init(maxOutputTokens: 500),
             original: Self.original,
@@ -88,7 +88,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.stopReason == .tokenBudget && summary?.tokens == 500 && summary?.iterations == 1)
     }
 
-    @Test func revisionThatBarelyChangesStopsTheLoop() {
+    @Test func revisionThatBarelyChangesStopsTheLoop() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         let actions = machine.revisionFinished(artifact: Self.original + "\n\n", tokens: 5, latencyMs: 1)
@@ -101,7 +101,7 @@ struct RevisionLoopMachineTests {
         #expect(Self.finish(actions)?.bestIteration == 0)
     }
 
-    @Test func keepsTheBestIterationWhenScoresOscillate() {
+    @Test func keepsTheBestIterationWhenScoresOscillate() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         var bases: [Int] = []
@@ -148,13 +148,13 @@ struct RevisionLoopMachineTests {
     ]
 
     @Test(arguments: Self.rankings)
-    func critiquesRankShippedThenCompositeThenMustFix(candidate: Outcome, incumbent: Outcome, replaces: Bool) {
+    func critiquesRankShippedThenCompositeThenMustFix(candidate: Outcome, incumbent: Outcome, replaces: Bool) async {
         #expect(candidate.ranks(above: incumbent) == replaces)
         // The order is strict: two outcomes never both rank above each other.
         #expect(!(candidate.ranks(above: incumbent) && incumbent.ranks(above: candidate)))
     }
 
-    @Test func shippedIterationWinsACompositeTie() {
+    @Test func shippedIterationWinsACompositeTie() async {
         let initial = Self.outcome(.belowThreshold, 8.2, mustFix: 1)
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: initial)
         _ = machine.started(remainingSeconds: 600)
@@ -165,7 +165,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.stopReason == .shipped && summary?.bestIteration == 1 && summary?.endComposite == 8.2)
     }
 
-    @Test func fewerMustFixItemsBreakACompositeTieAndAFullTieKeepsTheEarlier() {
+    @Test func fewerMustFixItemsBreakACompositeTieAndAFullTieKeepsTheEarlier() async {
         let initial = Self.outcome(.belowThreshold, 7.0, mustFix: 3)
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: initial)
         _ = machine.started(remainingSeconds: 600)
@@ -180,7 +180,7 @@ struct RevisionLoopMachineTests {
         #expect(Self.finish(last)?.bestIteration == 2)
     }
 
-    @Test func resumedLoopRerunsNothingThatFinished() {
+    @Test func resumedLoopRerunsNothingThatFinished() async {
         // First run: iteration 1 completes, iteration 2 is revised, then the process is killed.
         var first = Machine(settings: .init(), original: Self.original, initialCritique: Self.below, hasGates: true)
         var persisted: [Int: Machine.Iteration] = [:]
@@ -209,7 +209,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.latencyMs == 10 + 1000 + 200 + 5 + 1000 + 5)
     }
 
-    @Test func resumingAFinishedLoopRunsNothing() {
+    @Test func resumingAFinishedLoopRunsNothing() async {
         let records = [
             Machine.Iteration(
                 iteration: 1,
@@ -229,7 +229,7 @@ struct RevisionLoopMachineTests {
         #expect(Self.finish(actions)?.stopReason == .shipped)
     }
 
-    @Test func failedStepStopsWithAnErrorAndIsNotRetriedOnResume() {
+    @Test func failedStepStopsWithAnErrorAndIsNotRetriedOnResume() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         let actions = machine.stepFailed(reason: "agent exited 1")
@@ -243,7 +243,7 @@ struct RevisionLoopMachineTests {
         #expect(Self.finish(resumed.started(remainingSeconds: 600))?.stopReason == .error)
     }
 
-    @Test func firstCritiqueThatShipsNeedsNoLoop() {
+    @Test func firstCritiqueThatShipsNeedsNoLoop() async {
         var machine = Machine(
             settings: .init(),
             original: Self.original,
@@ -253,7 +253,7 @@ struct RevisionLoopMachineTests {
         #expect(summary?.stopReason == .shipped && summary?.iterations == 0 && summary?.bestIteration == 0)
     }
 
-    @Test func degradedCritiqueStopsTheLoopKeepingTheBest() {
+    @Test func degradedCritiqueStopsTheLoopKeepingTheBest() async {
         var machine = Machine(settings: .init(), original: Self.original, initialCritique: Self.below)
         _ = machine.started(remainingSeconds: 600)
         _ = machine.revisionFinished(artifact: Self.revision(1), tokens: 0, latencyMs: 0)

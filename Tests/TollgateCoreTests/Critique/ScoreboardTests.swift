@@ -20,11 +20,12 @@ struct ScoreboardTests {
         ([.designer: 9], 0),
         ([:], 0),
     ])
-    func compositeIsTheWeightedMeanRenormalisedOverPresentRoles(scores: [PanelistRole: Double], expected: Double) {
+    func compositeIsTheWeightedMeanRenormalisedOverPresentRoles(scores: [PanelistRole: Double], expected: Double) async
+    {
         #expect(Scoreboard.rounded(Scoreboard.composite(of: scores, weights: Self.weights)) == expected)
     }
 
-    @Test func missingScoringRoleScoresZeroAndAddsAMustFix() {
+    @Test func missingScoringRoleScoresZeroAndAddsAMustFix() async {
         var scoreboard = Scoreboard(config: .default)
         let actions = Self.feed(
             &scoreboard,
@@ -46,7 +47,7 @@ struct ScoreboardTests {
         #expect(kinds.contains(.missingRole) && kinds.contains(.decisionOverridden))
     }
 
-    @Test func panelistWithoutAScoreIsLeftOutOfTheComposite() {
+    @Test func panelistWithoutAScoreIsLeftOutOfTheComposite() async {
         var scoreboard = Scoreboard(config: .default)
         var events = Self.round(1, scores: [.critic: 9, .brand: 9, .a11y: 9], mustFix: [:], decision: .ship)
         events.insert(.panelist(CritiqueEvent.Panelist(round: 1, role: .copy)), at: 3)
@@ -169,7 +170,7 @@ struct ScoreboardTests {
     ]
 
     @Test(arguments: Self.scripts)
-    func runEndsWithTheStatusTheRulesGive(script: Script) {
+    func runEndsWithTheStatusTheRulesGive(script: Script) async {
         var config = CritiqueConfig.default
         config.fallbackPolicy = script.policy
         var scoreboard = Scoreboard(config: config)
@@ -184,7 +185,7 @@ struct ScoreboardTests {
         #expect(summary.composite == script.composite)
     }
 
-    @Test func roundsBeyondMaxRoundsAreIgnoredAndStopTheCritic() {
+    @Test func roundsBeyondMaxRoundsAreIgnoredAndStopTheCritic() async {
         var scoreboard = Scoreboard(config: .default)
         for n in 1...3 { _ = Self.feed(&scoreboard, Self.uniformRound(n, score: 5)) }
         let actions = Self.feed(&scoreboard, Self.uniformRound(4, score: 9.5))
@@ -194,7 +195,7 @@ struct ScoreboardTests {
         #expect(scoreboard.summary.warnings.map(\.kind) == [.roundIgnored])
     }
 
-    @Test func roundsAfterAShippedRoundAreIgnored() {
+    @Test func roundsAfterAShippedRoundAreIgnored() async {
         var scoreboard = Scoreboard(config: .default)
         _ = Self.feed(&scoreboard, Self.uniformRound(1, score: 9))
         _ = Self.feed(&scoreboard, Self.uniformRound(2, score: 9.9))
@@ -202,14 +203,14 @@ struct ScoreboardTests {
         #expect(scoreboard.summary.shippedRound == 1)
     }
 
-    @Test func onlyTheFirstStopEventAsksToStopTheCritic() {
+    @Test func onlyTheFirstStopEventAsksToStopTheCritic() async {
         var scoreboard = Scoreboard(config: .default)
         #expect(scoreboard.eventReceived(.timedOut(.round)) == [.stopCritic(reason: "the round timeout ran out")])
         #expect(scoreboard.eventReceived(.interrupted) == [])
         #expect(scoreboard.summary.status == .timedOut)
     }
 
-    @Test func shipWithoutConsensusIsAWarningAndTheRuleWins() {
+    @Test func shipWithoutConsensusIsAWarningAndTheRuleWins() async {
         var scoreboard = Scoreboard(config: .default)
         _ = Self.feed(&scoreboard, Self.uniformRound(1, score: 6))
         _ = scoreboard.eventReceived(.ship(CritiqueEvent.Ship(round: 1, composite: 9, status: "shipped")))
@@ -217,7 +218,7 @@ struct ScoreboardTests {
         #expect(scoreboard.summary.warnings.map(\.kind) == [.shipMismatch])
     }
 
-    @Test func keptArtifactFollowsTheKeptRound() {
+    @Test func keptArtifactFollowsTheKeptRound() async {
         var scoreboard = Scoreboard(config: .default)
         _ = Self.feed(&scoreboard, Self.uniformRound(1, score: 7, artifact: "v1"))
         _ = Self.feed(&scoreboard, Self.uniformRound(2, score: 6))
@@ -226,7 +227,7 @@ struct ScoreboardTests {
         #expect(scoreboard.artifact(forRound: 2)?.text == "v1")
     }
 
-    @Test func summaryEncodesWithSortedKeysAndRoundTrips() throws {
+    @Test func summaryEncodesWithSortedKeysAndRoundTrips() async throws {
         var scoreboard = Scoreboard(config: .default)
         _ = Self.feed(&scoreboard, Self.uniformRound(1, score: 8.25))
         let data = try scoreboard.summary.encodedJSON()

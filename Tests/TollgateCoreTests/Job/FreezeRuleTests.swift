@@ -24,7 +24,7 @@ struct FreezeRuleTests {
     }
 
     @Test(arguments: rows)
-    func decidesEveryBoundaryOfTheTable(_ row: Row) {
+    func decidesEveryBoundaryOfTheTable(_ row: Row) async {
         let expected: FreezeRule.Reason?
         if row.level == .full {
             expected = nil
@@ -38,7 +38,7 @@ struct FreezeRuleTests {
         #expect(FreezeRule.decide(level: row.level, phase: row.phase, jobComplete: row.jobComplete) == expected)
     }
 
-    @Test func checksTheTableItself() {
+    @Test func checksTheTableItself() async {
         // 5 levels × 4 phases × 2; the table must have 40 rows and 13 freezes for the autonomy levels' own reasons
         // plus the final review for the 4 levels other than full.
         #expect(Self.rows.count == 40)
@@ -48,7 +48,7 @@ struct FreezeRuleTests {
         #expect(freezes.count == 7 + 16)
     }
 
-    @Test func partialReviewsARedoneFirstPlanToo() {
+    @Test func partialReviewsARedoneFirstPlanToo() async {
         let redone = PhaseRef.first.redone
         #expect(redone.branch == "phase-1-strategic-rev-2")
         #expect(FreezeRule.decide(level: .partial, phase: redone, jobComplete: false) == .autonomy(.partial))
@@ -57,7 +57,7 @@ struct FreezeRuleTests {
         )
     }
 
-    @Test func describesEachReasonForPeople() {
+    @Test func describesEachReasonForPeople() async {
         #expect(FreezeRule.Reason.finalReview.description.contains("complete"))
         #expect(FreezeRule.Reason.autonomy(.guided).description.contains("guided"))
         #expect(FreezeRule.Reason.guardTripped("critique 5.0 < 8.0").description.contains("critique 5.0 < 8.0"))

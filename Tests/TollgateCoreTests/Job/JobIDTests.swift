@@ -8,7 +8,7 @@ struct JobIDTests {
         ("--a--b--", "a-b"), ("snake_case", "snake_case"), ("日本", "job"), ("", "job"), ("Ærø.v2", "aero-v2"),
         ("a-b", "a-b"), ("ＦＵＬＬ", "full"),
     ])
-    func anIdIsLowerCaseASCIIWithOneDashForEachRunOfOthers(_ name: String, _ id: String) {
+    func anIdIsLowerCaseASCIIWithOneDashForEachRunOfOthers(_ name: String, _ id: String) async {
         #expect(JobID.make(from: name) == id)
     }
 }

@@ -58,7 +58,7 @@ struct JobMachineTests {
 
     // MARK: - Start and prepare
 
-    @Test func startedMovesACreatedJobToRunningBeforeItsFirstPhase() {
+    @Test func startedMovesACreatedJobToRunningBeforeItsFirstPhase() async {
         var machine = Self.machine()
         let events = machine.started()
         #expect(machine.state.status == .running)
@@ -67,7 +67,7 @@ struct JobMachineTests {
         #expect(events.first?.data["autonomy"] == "guided")
     }
 
-    @Test func phasePreparedStartsTheFirstRevisionInWorkMode() {
+    @Test func phasePreparedStartsTheFirstRevisionInWorkMode() async {
         var machine = Self.machine()
         _ = machine.started()
         let events = machine.phasePrepared(base: "abc")
@@ -80,7 +80,7 @@ struct JobMachineTests {
         #expect(events.first?.phase == 1)
     }
 
-    @Test func phasePreparedWithPendingFeedbackRunsInFeedbackMode() {
+    @Test func phasePreparedWithPendingFeedbackRunsInFeedbackMode() async {
         var machine = Self.frozen()
         _ = machine.verdictRead(.closed(Self.items))
         _ = machine.phasePrepared(base: "main")
@@ -90,7 +90,7 @@ struct JobMachineTests {
 
     // MARK: - Agent failure
 
-    @Test func aFailedAgentRunFailsTheJobAfterItsWorkIsCommitted() {
+    @Test func aFailedAgentRunFailsTheJobAfterItsWorkIsCommitted() async {
         var machine = Self.machine()
         _ = machine.started()
         _ = machine.phasePrepared(base: "b")
@@ -115,7 +115,7 @@ struct JobMachineTests {
         #expect(machine.state.failure == nil)
     }
 
-    @Test func retriedDoesNothingToAJobThatDidNotFail() {
+    @Test func retriedDoesNothingToAJobThatDidNotFail() async {
         var machine = Self.machine()
         _ = machine.started()
         let before = machine
@@ -123,7 +123,7 @@ struct JobMachineTests {
         #expect(machine == before)
     }
 
-    @Test func warningsAndUsageAreRecordedWithTheRun() {
+    @Test func warningsAndUsageAreRecordedWithTheRun() async {
         var machine = Self.machine()
         _ = machine.started()
         _ = machine.phasePrepared(base: "b")
@@ -186,7 +186,7 @@ struct JobMachineTests {
     ]
 
     @Test(arguments: boundaries)
-    func runCommittedFreezesOrMergesByTheAutonomyRule(_ row: BoundaryRow) {
+    func runCommittedFreezesOrMergesByTheAutonomyRule(_ row: BoundaryRow) async {
         var machine = Self.afterAgent(
             row.level,
             phase: row.phase,
@@ -209,7 +209,7 @@ struct JobMachineTests {
         #expect(machine.state.lastRun == nil)
     }
 
-    @Test func theFirstSummaryNamesThePhaseAndLaterDetailsAddToTheRetrospective() {
+    @Test func theFirstSummaryNamesThePhaseAndLaterDetailsAddToTheRetrospective() async {
         var machine = Self.afterAgent(.guided, outcome: AgentOutcome(summary: "Plan it", details: "first"))
         _ = machine.runCommitted(run: 1, head: "h1")
         _ = machine.reviewRequested(Self.handle)
@@ -227,7 +227,7 @@ struct JobMachineTests {
 
     // MARK: - Review and verdicts
 
-    @Test func reviewRequestedFreezesTheJobAndAskingAgainIsARerequest() {
+    @Test func reviewRequestedFreezesTheJobAndAskingAgainIsARerequest() async {
         var machine = Self.afterAgent(.guided)
         _ = machine.runCommitted(run: 1, head: "h1")
         let opened = machine.reviewRequested(Self.handle)
@@ -241,14 +241,14 @@ struct JobMachineTests {
         #expect(machine.state.review?.head == "h2")
     }
 
-    @Test func aPendingVerdictChangesNothing() {
+    @Test func aPendingVerdictChangesNothing() async {
         var machine = Self.frozen()
         let before = machine
         #expect(machine.verdictRead(.pending(waitingFor: ["bob"])).isEmpty)
         #expect(machine == before)
     }
 
-    @Test func anApprovalMergesWithTheApprovers() {
+    @Test func anApprovalMergesWithTheApprovers() async {
         var machine = Self.frozen()
         let events = machine.verdictRead(.approved(by: ["ann", "bob"]))
         #expect(events.map(\.type.rawValue) == ["verdict.approved"])
@@ -257,7 +257,7 @@ struct JobMachineTests {
         #expect(machine.state.next == .merge(approvers: ["ann", "bob"]))
     }
 
-    @Test func aStaleApprovalAsksForAReviewAgainAndStaysFrozen() {
+    @Test func aStaleApprovalAsksForAReviewAgainAndStaysFrozen() async {
         var machine = Self.frozen()
         let events = machine.verdictRead(.stale(approvers: ["ann"], head: "h2"), pushedBy: ["Rita <rita@example.com>"])
         #expect(events.map(\.type.rawValue) == ["branch.reviewer_commits", "verdict.stale"])
@@ -271,7 +271,7 @@ struct JobMachineTests {
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
     }
 
-    @Test func requestedChangesStartANewRevisionOnTheSameBranch() {
+    @Test func requestedChangesStartANewRevisionOnTheSameBranch() async {
         var machine = Self.frozen()
         let events = machine.verdictRead(.changesRequested(Self.items))
         #expect(events.map(\.type.rawValue) == ["verdict.changes_requested"])
@@ -284,7 +284,7 @@ struct JobMachineTests {
         #expect(machine.state.review == Self.handle)
     }
 
-    @Test func aClosedReviewRedoesThePhaseFromMainOnARevBranch() {
+    @Test func aClosedReviewRedoesThePhaseFromMainOnARevBranch() async {
         var machine = Self.frozen()
         let events = machine.verdictRead(.closed(Self.items))
         #expect(events.map(\.type.rawValue) == ["verdict.closed"])
@@ -298,7 +298,7 @@ struct JobMachineTests {
         #expect(machine.state.status == .running)
     }
 
-    @Test func aReviewMergedOnTheHostAdoptsTheMergeBeforeFinishing() {
+    @Test func aReviewMergedOnTheHostAdoptsTheMergeBeforeFinishing() async {
         var machine = Self.frozen()
         #expect(machine.verdictRead(.mergedOnHost).map(\.type.rawValue) == ["verdict.merged_on_host"])
         #expect(machine.state.next == .merge(approvers: []))
@@ -307,7 +307,7 @@ struct JobMachineTests {
 
     // MARK: - Merge and finish
 
-    @Test func aFinishedPhaseStartsTheNextPhaseOfTheOtherType() {
+    @Test func aFinishedPhaseStartsTheNextPhaseOfTheOtherType() async {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
         let merged = machine.phaseMerged(commit: "c1", approvers: ["ann"])
@@ -330,7 +330,7 @@ struct JobMachineTests {
         #expect(machine.state.status == .running)
     }
 
-    @Test func aPhaseReportingTheJobCompleteEndsTheJob() {
+    @Test func aPhaseReportingTheJobCompleteEndsTheJob() async {
         var machine = Self.afterAgent(.full, phase: 2, outcome: AgentOutcome(jobComplete: true))
         _ = machine.runCommitted(run: 2, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
@@ -340,7 +340,7 @@ struct JobMachineTests {
         #expect(machine.state.next == nil)
     }
 
-    @Test func reachingMaxPhasesFailsTheJobWithThatReason() {
+    @Test func reachingMaxPhasesFailsTheJobWithThatReason() async {
         var machine = Self.afterAgent(.full, phase: 3, maxPhases: 3)
         _ = machine.runCommitted(run: 3, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
@@ -361,7 +361,7 @@ struct JobMachineTests {
         #expect(machine.state.status == .running)
     }
 
-    @Test func aPhaseBelowMaxPhasesGoesOn() {
+    @Test func aPhaseBelowMaxPhasesGoesOn() async {
         var machine = Self.afterAgent(.full, phase: 2, maxPhases: 3)
         _ = machine.runCommitted(run: 2, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
@@ -370,7 +370,7 @@ struct JobMachineTests {
         #expect(machine.state.phase.number == 3)
     }
 
-    @Test func aStepFailureKeepsTheStepToRetry() {
+    @Test func aStepFailureKeepsTheStepToRetry() async {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
         let events = machine.stepFailed("phase-1-strategic conflicts with main")
@@ -382,7 +382,7 @@ struct JobMachineTests {
         #expect(machine.state.status == .running)
     }
 
-    @Test func everyEventCarriesThePhaseAndRevision() {
+    @Test func everyEventCarriesThePhaseAndRevision() async {
         var machine = Self.frozen()
         let events = machine.verdictRead(.changesRequested(Self.items))
         #expect(events.allSatisfy { $0.phase == 1 && $0.revision == 2 })

@@ -18,7 +18,7 @@ struct PhaseCritiqueTests {
         latencyMs: 1234
     )
 
-    @Test func theEventCarriesTheLoopsFigures() {
+    @Test func theEventCarriesTheLoopsFigures() async {
         #expect(
             critique.eventData == [
                 "status": "shipped", "composite": "8.60", "startComposite": "7.50", "openMustFix": "0",
@@ -35,19 +35,19 @@ struct PhaseCritiqueTests {
         #expect(none.eventData["stopReason"] == nil)
     }
 
-    @Test func theLoopLineSaysWhatTheLoopDidAndCost() {
+    @Test func theLoopLineSaysWhatTheLoopDidAndCost() async {
         #expect(
             critique.loopLine
                 == "revision loop: 1 iteration(s), composite 7.5 → 8.6, 154 token(s), 1.2 s, stopped: shipped"
         )
     }
 
-    @Test func roundTripsThroughJSON() throws {
+    @Test func roundTripsThroughJSON() async throws {
         let data = try JSONEncoder().encode(critique)
         #expect(try JSONDecoder().decode(PhaseCritique.self, from: data) == critique)
     }
 
-    @Test func aRecordWithoutTheLoopsFiguresReadsWithNone() throws {
+    @Test func aRecordWithoutTheLoopsFiguresReadsWithNone() async throws {
         let older = """
             {"status":"below_threshold","composite":5,"threshold":8,"openMustFix":1,"iterations":3,
             "stopReason":"exhausted","report":"critique/phase-1/rev-1/report.md"}

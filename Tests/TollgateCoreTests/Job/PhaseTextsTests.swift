@@ -48,11 +48,11 @@ struct PhaseTextsTests {
     ]
 
     @Test(arguments: titles)
-    func theSquashTitleNamesThePhaseAndItsSummary(_ row: TitleRow) {
+    func theSquashTitleNamesThePhaseAndItsSummary(_ row: TitleRow) async {
         #expect(PhaseTexts.squashTitle(Self.state(phase: row.phase, summary: row.summary)) == row.title)
     }
 
-    @Test func theSquashMessageEndsWithThePhasesTrailersApproversThenCoauthors() throws {
+    @Test func theSquashMessageEndsWithThePhasesTrailersApproversThenCoauthors() async throws {
         let state = Self.state(revision: 2, summary: "Plan", coauthors: ["Bob <bob@example.com>"])
         let message = try PhaseTexts.squashMessage(state, approvers: ["ann"], templates: try Self.templates())
         let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -65,7 +65,7 @@ struct PhaseTextsTests {
         )
     }
 
-    @Test func aRunCommitCarriesTheRunTrailer() {
+    @Test func aRunCommitCarriesTheRunTrailer() async {
         let message = PhaseTexts.runCommitMessage(Self.state(revision: 3), run: 7, summary: "agent run 7 failed")
         #expect(
             message == """
@@ -102,7 +102,7 @@ struct PhaseTextsTests {
     ]
 
     @Test(arguments: bodies)
-    func thePullRequestBodyListsTheFilesAndWhatToLookAt(_ row: BodyRow) throws {
+    func thePullRequestBodyListsTheFilesAndWhatToLookAt(_ row: BodyRow) async throws {
         let body = try PhaseTexts.pullRequestBody(
             Self.state(phase: row.phase),
             changedPaths: row.changed,
@@ -112,7 +112,7 @@ struct PhaseTextsTests {
         for text in row.contains { #expect(body.contains(text), "\(text) is missing") }
     }
 
-    @Test func theBriefTellsTheAgentWhereItsOutcomeGoesAndWhatFeedbackItHas() throws {
+    @Test func theBriefTellsTheAgentWhereItsOutcomeGoesAndWhatFeedbackItHas() async throws {
         let item = FeedbackItem(id: "review-1", kind: .review, reviewer: "ann", body: "Name the risks")
         let work = try PhaseTexts.brief(
             Self.state(),

@@ -7,7 +7,7 @@ struct RefGuardTests {
     static let b = String(repeating: "b", count: 40)
     static let c = String(repeating: "c", count: 40)
 
-    @Test func thePhaseBranchMayMoveAndNothingElse() {
+    @Test func thePhaseBranchMayMoveAndNothingElse() async {
         let before = [
             "refs/heads/main": Self.a, "refs/heads/phase-1-strategic": Self.a, "refs/heads/tollgate/state": Self.b,
             "refs/tags/v1": Self.a, "refs/heads/old": Self.c,
@@ -26,7 +26,7 @@ struct RefGuardTests {
         )
     }
 
-    @Test func thePhaseBranchMayNotGoAway() {
+    @Test func thePhaseBranchMayNotGoAway() async {
         let before = ["refs/heads/main": Self.a, "refs/heads/phase-1-strategic": Self.b]
         let changes = RefGuard.changes(
             before: before,
@@ -36,7 +36,7 @@ struct RefGuardTests {
         #expect(changes == [.init(name: "refs/heads/phase-1-strategic", kind: .deleted(from: Self.b))])
     }
 
-    @Test func aHeadLeftOnABranchSaysNothingOfAQuarantine() throws {
+    @Test func aHeadLeftOnABranchSaysNothingOfAQuarantine() async throws {
         let text = try #require(
             RefGuard.failure(changes: [], headElsewhere: "main", phaseBranch: "phase-1-strategic", run: 1)
         )
@@ -45,13 +45,13 @@ struct RefGuardTests {
         #expect(text.hasSuffix("with the working tree as the agent left it."))
     }
 
-    @Test func nothingChangedIsNoFailure() {
+    @Test func nothingChangedIsNoFailure() async {
         let refs = ["refs/heads/main": Self.a, "refs/heads/phase-2-tactical": Self.b]
         #expect(RefGuard.changes(before: refs, after: refs, phaseBranch: "phase-2-tactical").isEmpty)
         #expect(RefGuard.failure(changes: [], headElsewhere: nil, phaseBranch: "phase-2-tactical", run: 3) == nil)
     }
 
-    @Test func aQuarantineNameKeepsTheReferencesOwnName() {
+    @Test func aQuarantineNameKeepsTheReferencesOwnName() async {
         let moved = RefGuard.Change(name: "refs/heads/tollgate/state", kind: .moved(from: Self.a, to: Self.b))
         #expect(moved.quarantineName(run: 4) == "refs/tollgate/quarantine/run-4/heads/tollgate/state")
         let tag = RefGuard.Change(name: "refs/tags/v1", kind: .created(to: Self.b))
@@ -59,7 +59,7 @@ struct RefGuardTests {
         #expect(RefGuard.Change(name: "refs/heads/x", kind: .deleted(from: Self.a)).quarantineName(run: 1) == nil)
     }
 
-    @Test func theFailureNamesWhatTheAgentDidAndWhereItsCommitsAre() throws {
+    @Test func theFailureNamesWhatTheAgentDidAndWhereItsCommitsAre() async throws {
         let changes = [
             RefGuard.Change(name: "refs/heads/main", kind: .moved(from: Self.a, to: Self.c)),
             RefGuard.Change(name: "refs/tags/v1", kind: .deleted(from: Self.b)),

@@ -37,11 +37,11 @@ struct VerdictTests {
         Verdict.read(snapshot, bot: "tollgate", answered: answered)
     }
 
-    @Test func noReviewIsPending() {
+    @Test func noReviewIsPending() async {
         #expect(Self.read(Self.snapshot([])) == .pending(waitingFor: []))
     }
 
-    @Test func theLatestReviewOfEachReviewerCounts() {
+    @Test func theLatestReviewOfEachReviewerCounts() async {
         let changedMind = Self.snapshot([
             Self.entry(1, "ann", .changesRequested, body: "no"), Self.entry(2, "ann", .approved),
         ])
@@ -56,7 +56,7 @@ struct VerdictTests {
         }
     }
 
-    @Test func theLatestIsByIdNotByPosition() {
+    @Test func theLatestIsByIdNotByPosition() async {
         // Listed out of order: the review with the higher id is the later one.
         let snapshot = Self.snapshot([
             Self.entry(9, "ann", .approved), Self.entry(4, "ann", .changesRequested, body: "x"),
@@ -64,14 +64,14 @@ struct VerdictTests {
         #expect(Self.read(snapshot) == .approved(by: ["ann"]))
     }
 
-    @Test func aCommentReviewIsNoVerdictButItsBodyIsFeedback() {
+    @Test func aCommentReviewIsNoVerdictButItsBodyIsFeedback() async {
         let snapshot = Self.snapshot([Self.entry(1, "ann", .approved), Self.entry(2, "ann", .comment, body: "nice")])
         #expect(Self.read(snapshot) == .approved(by: ["ann"]))
         let items = Verdict.feedback(in: snapshot, bot: "tollgate", answered: [])
         #expect(items.map(\.id) == ["review-2"])
     }
 
-    @Test func aDismissedReviewIsIgnored() {
+    @Test func aDismissedReviewIsIgnored() async {
         let snapshot = Self.snapshot([
             Self.entry(1, "ann", .changesRequested, body: "no", dismissed: true), Self.entry(2, "bob", .approved),
         ])
@@ -80,14 +80,14 @@ struct VerdictTests {
         #expect(Verdict.feedback(in: snapshot, bot: "tollgate", answered: []).isEmpty)
     }
 
-    @Test func aDismissedLatestReviewLeavesTheEarlierOneStanding() {
+    @Test func aDismissedLatestReviewLeavesTheEarlierOneStanding() async {
         let snapshot = Self.snapshot([
             Self.entry(1, "ann", .approved), Self.entry(2, "ann", .changesRequested, body: "no", dismissed: true),
         ])
         #expect(Self.read(snapshot) == .approved(by: ["ann"]))
     }
 
-    @Test func theBotsOwnReviewsAndCommentsAreIgnored() {
+    @Test func theBotsOwnReviewsAndCommentsAreIgnored() async {
         let approvedByBot = Self.snapshot([Self.entry(1, "tollgate", .approved)])
         #expect(Self.read(approvedByBot) == .pending(waitingFor: []))
         let objectedByBot = Self.snapshot(
@@ -98,7 +98,7 @@ struct VerdictTests {
         #expect(Verdict.feedback(in: objectedByBot, bot: "tollgate", answered: []).isEmpty)
     }
 
-    @Test func requestedChangesWinOverApprovals() {
+    @Test func requestedChangesWinOverApprovals() async {
         let snapshot = Self.snapshot([
             Self.entry(1, "ann", .approved), Self.entry(2, "bob", .changesRequested, body: "fix"),
             Self.entry(3, "cid", .approved),
@@ -109,7 +109,7 @@ struct VerdictTests {
         )
     }
 
-    @Test func anOutstandingReviewRequestKeepsTheReviewPending() {
+    @Test func anOutstandingReviewRequestKeepsTheReviewPending() async {
         let snapshot = Self.snapshot([
             Self.entry(1, "ann", .approved), Self.entry(2, "bob", .reviewRequested),
         ])
@@ -119,19 +119,19 @@ struct VerdictTests {
         #expect(Self.read(answered) == .approved(by: ["ann", "bob"]))
     }
 
-    @Test func anApprovalForAnOlderCommitIsStale() {
+    @Test func anApprovalForAnOlderCommitIsStale() async {
         let snapshot = Self.snapshot([Self.entry(1, "ann", .approved, commit: "head-1")])
         #expect(Self.read(snapshot) == .stale(approvers: ["ann"], head: Self.head))
     }
 
-    @Test func oneApprovalForTheHeadIsEnoughBesideAStaleOne() {
+    @Test func oneApprovalForTheHeadIsEnoughBesideAStaleOne() async {
         let snapshot = Self.snapshot([
             Self.entry(1, "ann", .approved, commit: "head-1"), Self.entry(2, "bob", .approved),
         ])
         #expect(Self.read(snapshot) == .approved(by: ["bob"]))
     }
 
-    @Test func aClosedReviewIsClosedWithItsComments() {
+    @Test func aClosedReviewIsClosedWithItsComments() async {
         let snapshot = Self.snapshot(
             [Self.entry(1, "ann", .approved)],
             comments: [GeneralComment(id: 2, author: "ann", body: "start over")],
@@ -143,11 +143,11 @@ struct VerdictTests {
         )
     }
 
-    @Test func aReviewMergedByHandIsMergedOnHost() {
+    @Test func aReviewMergedByHandIsMergedOnHost() async {
         #expect(Self.read(Self.snapshot([], state: .merged)) == .mergedOnHost)
     }
 
-    @Test func answeredItemsAreLeftOut() {
+    @Test func answeredItemsAreLeftOut() async {
         let snapshot = Self.snapshot(
             [
                 Self.entry(1, "ann", .changesRequested, body: "old point", commit: "head-1"),
@@ -171,7 +171,7 @@ struct VerdictTests {
         )
     }
 
-    @Test func feedbackComesInOrderWithInlineCommentsSortedById() {
+    @Test func feedbackComesInOrderWithInlineCommentsSortedById() async {
         let snapshot = Self.snapshot(
             [
                 Self.entry(

@@ -72,7 +72,7 @@ struct DispatchMachineTests {
         return log
     }
 
-    @Test func readyTasksStartByPriorityThenOrderAtMostMaxParallelAtOnce() throws {
+    @Test func readyTasksStartByPriorityThenOrderAtMostMaxParallelAtOnce() async throws {
         var machine = DispatchMachine(plan: try Self.plan(), maxParallel: 2)
         #expect(machine.next() == [.start("docs"), .start("tokens")])
         let log = Self.drive(&machine)
@@ -85,14 +85,14 @@ struct DispatchMachineTests {
         #expect(machine.states.values.allSatisfy { $0 == .done })
     }
 
-    @Test func nothingStartsBeyondMaxParallel() throws {
+    @Test func nothingStartsBeyondMaxParallel() async throws {
         var machine = DispatchMachine(plan: try Self.plan(), maxParallel: 1)
         #expect(machine.next() == [.start("docs")])
         machine.started("docs")
         #expect(machine.next().isEmpty)
     }
 
-    @Test func aFailedTaskBlocksItsDependentsAndTheOthersGoOn() throws {
+    @Test func aFailedTaskBlocksItsDependentsAndTheOthersGoOn() async throws {
         var machine = DispatchMachine(plan: try Self.plan(), maxParallel: 2)
         let log = Self.drive(&machine, failing: ["lexer"])
         #expect(log.contains("block parser,cli"))
@@ -102,7 +102,7 @@ struct DispatchMachineTests {
         #expect(machine.states["cli"] == .blocked)
     }
 
-    @Test func aConflictKeepsTheTaskOffThePhaseBranchAndBlocksItsDependents() throws {
+    @Test func aConflictKeepsTheTaskOffThePhaseBranchAndBlocksItsDependents() async throws {
         var machine = DispatchMachine(plan: try Self.plan(), maxParallel: 3)
         let log = Self.drive(&machine, conflicts: ["tokens"])
         #expect(log.contains("conflict tokens"))
@@ -111,7 +111,7 @@ struct DispatchMachineTests {
         #expect(log.last == "verify failed=[tokens,lexer,parser,cli]")
     }
 
-    @Test func oneLandingAtATime() throws {
+    @Test func oneLandingAtATime() async throws {
         var machine = DispatchMachine(plan: try Self.plan(), maxParallel: 2)
         machine.started("docs")
         machine.started("tokens")
@@ -124,7 +124,7 @@ struct DispatchMachineTests {
         #expect(machine.next().first == .land("tokens"))
     }
 
-    @Test func aKilledDispatchResumesWithoutRunningAFinishedTaskAgain() throws {
+    @Test func aKilledDispatchResumesWithoutRunningAFinishedTaskAgain() async throws {
         let recorded: [String: DispatchMachine.TaskState] = [
             "docs": .done, "tokens": .finished, "lexer": .queued, "parser": .queued, "cli": .queued,
         ]

@@ -22,12 +22,12 @@ struct PlanDecisionTests {
             (.single, .invalid(errors), .single),
         ] as [(DispatchMode, PlanReading?, PlanDecision)]
     )
-    func decides(mode: DispatchMode, reading: PlanReading?, expected: PlanDecision) {
+    func decides(mode: DispatchMode, reading: PlanReading?, expected: PlanDecision) async {
         #expect(PlanDecision.decide(mode: mode, reading: reading) == expected)
     }
 
     /// A failed plan freezes its boundary at every level, `full` included, and hands its failures to a feedback run.
-    @Test func aFailedVerificationFreezesAtFullAndBecomesFeedback() {
+    @Test func aFailedVerificationFreezesAtFullAndBecomesFeedback() async {
         var job = JobState(
             id: "j",
             description: "",

@@ -94,13 +94,13 @@ struct PlanProgressTests {
                 """
         ),
     ])
-    func checklistAndTableFollowTheStates(_ row: Row) {
+    func checklistAndTableFollowTheStates(_ row: Row) async {
         let progress = Self.progress(row.states)
         #expect(progress.checklist() == row.checklist)
         #expect(progress.table() == row.table)
     }
 
-    @Test func theTasksCarryWhatStatusJSONShows() {
+    @Test func theTasksCarryWhatStatusJSONShows() async {
         let progress = Self.progress(["a": .done])
         #expect(progress.tasks.map(\.branch) == ["a", "b", "c", "d"].map { "phase-2-tactical-task-\($0)" })
         #expect(progress.tasks[3].dependsOn == ["b", "c"])

@@ -43,7 +43,7 @@ struct TodoPlanTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test func readsEveryFixtureAsTheGoldenTableSays() throws {
+    @Test func readsEveryFixtureAsTheGoldenTableSays() async throws {
         #expect(Self.inputs.count >= 20, "the fixtures folder was not found")
         let table = try Self.inputs.map { url in
             Self.render(url.lastPathComponent, TodoPlan.read(try String(contentsOf: url, encoding: .utf8)))
@@ -54,7 +54,7 @@ struct TodoPlanTests {
         )
     }
 
-    @Test func namesTheFixturesByWhatTheyShouldGive() throws {
+    @Test func namesTheFixturesByWhatTheyShouldGive() async throws {
         for url in Self.inputs {
             let reading = TodoPlan.read(try String(contentsOf: url, encoding: .utf8))
             let name = url.lastPathComponent
@@ -123,7 +123,7 @@ struct TodoPlanTests {
     ]
 
     @Test(arguments: errorCases)
-    func refusesWithThePositionAndWhatIsAllowed(_ row: Case) {
+    func refusesWithThePositionAndWhatIsAllowed(_ row: Case) async {
         guard case .invalid(let errors) = TodoPlan.read(row.yaml) else {
             Issue.record("\(row.yaml) was accepted")
             return
@@ -131,7 +131,7 @@ struct TodoPlanTests {
         #expect(errors.first.map { "\($0)".hasPrefix(row.expected) } == true, "got \(errors)")
     }
 
-    @Test func namesACycleFromItsFirstTodo() {
+    @Test func namesACycleFromItsFirstTodo() async {
         let yaml = """
             todos:
               - id: x
@@ -151,7 +151,7 @@ struct TodoPlanTests {
         )
     }
 
-    @Test func refusesADeeplyNestedFileWithoutExhaustingTheStack() {
+    @Test func refusesADeeplyNestedFileWithoutExhaustingTheStack() async {
         let yaml = (0..<200).map { String(repeating: "  ", count: $0) + "k\($0):" }.joined(separator: "\n")
         guard case .invalid(let errors) = TodoPlan.read(yaml) else {
             Issue.record("accepted")
@@ -169,7 +169,7 @@ struct TodoPlanTests {
         PlanTodo(id: "d", title: "D", dependsOn: ["b", "c"]),
     ])
 
-    @Test func startsTheDiamondInItsOrder() {
+    @Test func startsTheDiamondInItsOrder() async {
         let plan = Self.diamond
         #expect(plan.ready(merged: [], started: []).map(\.id) == ["a"])
         #expect(plan.ready(merged: [], started: ["a"]).map(\.id) == [])
@@ -178,7 +178,7 @@ struct TodoPlanTests {
         #expect(plan.ready(merged: ["a", "b", "c"], started: ["a", "b", "c"]).map(\.id) == ["d"])
     }
 
-    @Test func startsByPriorityThenFileOrder() {
+    @Test func startsByPriorityThenFileOrder() async {
         let plan = TodoPlan(todos: [
             PlanTodo(id: "none", title: "N"),
             PlanTodo(id: "late", title: "L", priority: 5),
@@ -188,7 +188,7 @@ struct TodoPlanTests {
         #expect(plan.ready(merged: [], started: []).map(\.id) == ["early", "late", "late-too", "none"])
     }
 
-    @Test func blocksEveryDependentOfAFailedTodo() {
+    @Test func blocksEveryDependentOfAFailedTodo() async {
         #expect(Self.diamond.blocked(byFailed: ["b"]) == ["d"])
         #expect(Self.diamond.blocked(byFailed: ["a"]) == ["b", "c", "d"])
         #expect(Self.diamond.blocked(byFailed: []) == [])
@@ -217,7 +217,7 @@ struct TodoPlanMutationTests {
         "*a", "!", "%", "?", "---", "...", "é", "\u{FEFF}", "\r\n", "todos:", "id: x", "dependsOn: [", "\\u12",
     ]
 
-    @Test func answersEveryMutatedFixtureWithoutTrapping() throws {
+    @Test func answersEveryMutatedFixtureWithoutTrapping() async throws {
         var random = SplitMix(state: 2026)
         let fixtures = try TodoPlanTests.inputs.map { try String(contentsOf: $0, encoding: .utf8) }
         #expect(!fixtures.isEmpty)

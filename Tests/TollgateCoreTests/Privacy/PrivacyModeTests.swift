@@ -10,7 +10,7 @@ struct PrivacyModeTests {
         ("local-only", "local", false),
         ("local-only", "gitea", true),
     ])
-    func aGiteaHostIsRefusedOnlyInLocalOnly(_ mode: String, _ host: String, _ refused: Bool) throws {
+    func aGiteaHostIsRefusedOnlyInLocalOnly(_ mode: String, _ host: String, _ refused: Bool) async throws {
         let config = try ResolvedConfig(layers: [
             ConfigLayer(assignments: ["privacy.mode=\(mode)", "review.host=\(host)"], source: "--set")
         ])
@@ -25,7 +25,7 @@ struct PrivacyModeTests {
         (["TOLLGATE_PRIVACY_MODE": "local-only"], .localOnly),
         (["TOLLGATE_PRIVACY_MODE": "LOCAL-ONLY"], .standard),
     ])
-    func theChildEnvironmentAsksForTheSandbox(_ environment: [String: String], _ mode: PrivacyMode) {
+    func theChildEnvironmentAsksForTheSandbox(_ environment: [String: String], _ mode: PrivacyMode) async {
         #expect(PrivacyMode.requested(by: environment) == mode)
     }
 
@@ -84,7 +84,7 @@ struct PrivacyModeTests {
     ]
 
     @Test(arguments: refusals)
-    func aRefusedSandboxSaysWhyWhatToChangeAndThatNothingStarted(_ refusal: Refusal) {
+    func aRefusedSandboxSaysWhyWhatToChangeAndThatNothingStarted(_ refusal: Refusal) async {
         let message = SandboxDiagnosis.message(
             stage: refusal.stage,
             errno: refusal.errno,
@@ -96,7 +96,7 @@ struct PrivacyModeTests {
         }
     }
 
-    @Test func aCommandThatCannotBeExecutedIsNotBlamedOnTheKernel() {
+    @Test func aCommandThatCannotBeExecutedIsNotBlamedOnTheKernel() async {
         let message = SandboxDiagnosis.message(stage: .exec, errno: 2, reason: "No such file", settings: .init())
         #expect(message == "the command could not be started in its local-only sandbox (exec: No such file)")
     }

@@ -12,17 +12,17 @@ struct InlineCommentSpecTests {
         try InlineCommentSpec(parsing: spec).resolve(against: Self.lineCounts, branch: "phase-1-strategic")
     }
 
-    @Test func aPlainSpecNamesItsFileLineAndText() throws {
+    @Test func aPlainSpecNamesItsFileLineAndText() async throws {
         let reading = try resolved("plan.md:3:Say why: in one line").get()
         #expect(reading == .init(path: "plan.md", line: 3, text: "Say why: in one line"))
     }
 
-    @Test func aPathWithAColonIsAddressedAsWritten() throws {
+    @Test func aPathWithAColonIsAddressedAsWritten() async throws {
         let reading = try resolved("docs/a:b.md:2:Why").get()
         #expect(reading == .init(path: "docs/a:b.md", line: 2, text: "Why"))
     }
 
-    @Test func aTextThatLooksLikeALineNumberStaysText() throws {
+    @Test func aTextThatLooksLikeALineNumberStaysText() async throws {
         let reading = try resolved("plan.md:3:10:30 is the time").get()
         #expect(reading == .init(path: "plan.md", line: 3, text: "10:30 is the time"))
     }
@@ -34,7 +34,7 @@ struct InlineCommentSpecTests {
         ("missing.md:1:x", "missing.md is not a file on phase-1-strategic"),
         ("docs:1:x", "docs is not a file"),
     ])
-    func aCommentOutsideTheBranchIsRefusedSayingWhy(_ spec: String, _ words: String) throws {
+    func aCommentOutsideTheBranchIsRefusedSayingWhy(_ spec: String, _ words: String) async throws {
         guard case .failure(let problem) = try resolved(spec) else {
             Issue.record("\(spec) was accepted")
             return
@@ -46,11 +46,11 @@ struct InlineCommentSpecTests {
     @Test(arguments: [
         "/etc/passwd:1:x", "../../etc/passwd:1:x", "a/../b:1:x", "./plan.md:1:x", "plan.md", "p:0:x", "p:1: ",
     ])
-    func aSpecThatNamesNoFileOfTheRepositoryIsRefused(_ spec: String) {
+    func aSpecThatNamesNoFileOfTheRepositoryIsRefused(_ spec: String) async {
         #expect(throws: InlineCommentSpec.Problem.self) { try InlineCommentSpec(parsing: spec) }
     }
 
-    @Test func theTextIsOneCleanBlock() throws {
+    @Test func theTextIsOneCleanBlock() async throws {
         let reading = try resolved("plan.md:1:first\r\nsecond\u{0}").get()
         #expect(reading.text == "first\nsecond")
     }

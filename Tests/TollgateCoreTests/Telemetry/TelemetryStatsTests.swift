@@ -21,7 +21,7 @@ struct TelemetryStatsTests {
         (Array(stride(from: 1.0, through: 101.0, by: 1.0)), 50.0, 51.0),
         ([], 50.0, 0.0),
     ])
-    func percentilesAreNearestRank(_ values: [Double], _ percent: Double, _ expected: Double) {
+    func percentilesAreNearestRank(_ values: [Double], _ percent: Double, _ expected: Double) async {
         #expect(TelemetryStats.percentile(percent, ofSorted: values) == expected)
     }
 
@@ -33,12 +33,12 @@ struct TelemetryStatsTests {
         ),
         ([], []),
     ])
-    func theHistogramHasEqualBucketsFromTheLeastToTheGreatest(_ values: [Double], _ expected: [[Double]]) {
+    func theHistogramHasEqualBucketsFromTheLeastToTheGreatest(_ values: [Double], _ expected: [[Double]]) async {
         let buckets = TelemetryStats.histogram(ofSorted: values).map { [$0.from, $0.to, Double($0.count)] }
         #expect(buckets == expected)
     }
 
-    @Test func eachMetricIsSummarisedInTheDesignsOrderAndUnknownOnesLast() {
+    @Test func eachMetricIsSummarisedInTheDesignsOrderAndUnknownOnesLast() async {
         let records =
             Self.records(.gateDuration, [30, 10, 20])
             + Self.records(.agentDuration, [100])
@@ -57,7 +57,7 @@ struct TelemetryStatsTests {
         #expect(gates.unit == "ms")
     }
 
-    @Test func theTextShowsFiguresAndBars() {
+    @Test func theTextShowsFiguresAndBars() async {
         let text = TelemetryStats.rendered(
             TelemetryStats.summaries(of: Self.records(.agentDuration, [0, 1, 2, 9, 10])),
             skipped: 1,
@@ -76,12 +76,12 @@ struct TelemetryStatsTests {
         )
     }
 
-    @Test func nothingRecordedSaysSo() {
+    @Test func nothingRecordedSaysSo() async {
         #expect(TelemetryStats.rendered([]) == "no telemetry recorded yet")
     }
 
     @Test(arguments: TelemetryMetric.allCases)
-    func everyMetricHasAUnit(_ metric: TelemetryMetric) {
+    func everyMetricHasAUnit(_ metric: TelemetryMetric) async {
         let expected: String
         if metric.rawValue.hasSuffix("_ms") {
             expected = "ms"

@@ -28,13 +28,13 @@ struct TemplateCatalogTests {
         return texts
     }
 
-    @Test func everySampleBelongsToSomeTemplate() {
+    @Test func everySampleBelongsToSomeTemplate() async {
         let allowed = Set(TemplateName.allCases.flatMap(\.allowedPlaceholders))
         #expect(Set(Self.samples.keys) == allowed)
     }
 
     @Test(arguments: TemplateName.allCases)
-    func realTemplateLoadsAndRenders(name: TemplateName) throws {
+    func realTemplateLoadsAndRenders(name: TemplateName) async throws {
         let text = try RepositoryFiles.text("Templates/" + name.fileName)
         let template = try TemplateCatalog.load(name, text: text)
         #expect(!template.placeholders.isEmpty)
@@ -50,7 +50,7 @@ struct TemplateCatalogTests {
         }
     }
 
-    @Test func catalogOfTheRealTemplatesRenders() throws {
+    @Test func catalogOfTheRealTemplatesRenders() async throws {
         let catalog = try TemplateCatalog(texts: try Self.realTexts())
         let message = try catalog.render(.squashMessage, Self.samples)
         #expect(message.split(separator: "\n").first == "Phase 3 (strategic): Planned the second half")
@@ -61,7 +61,7 @@ struct TemplateCatalogTests {
 
     /// The briefs state the agent contract: every environment variable, the outcome path and its fields.
     @Test(arguments: [TemplateName.briefStrategic, .briefTactical, .briefFeedback])
-    func briefStatesTheAgentContract(name: TemplateName) throws {
+    func briefStatesTheAgentContract(name: TemplateName) async throws {
         let catalog = try TemplateCatalog(texts: try Self.realTexts())
         let brief = try catalog.render(name, Self.samples)
         let variables = [
@@ -77,7 +77,7 @@ struct TemplateCatalogTests {
         #expect(brief.contains("- `plan.md:4` (alice): split this step"))
     }
 
-    @Test func strategicBriefAsksForPlanAndTodosAndTacticalForTheirOutputs() throws {
+    @Test func strategicBriefAsksForPlanAndTodosAndTacticalForTheirOutputs() async throws {
         let catalog = try TemplateCatalog(texts: try Self.realTexts())
         let strategic = try catalog.render(.briefStrategic, Self.samples)
         #expect(strategic.contains("`plan.md`") && strategic.contains("`todos.yaml`"))
@@ -85,7 +85,7 @@ struct TemplateCatalogTests {
         #expect(tactical.contains("todos.yaml") && tactical.contains("done: true"))
     }
 
-    @Test func unknownPlaceholderNamesTemplateNameAndAllowedOnes() {
+    @Test func unknownPlaceholderNamesTemplateNameAndAllowedOnes() async {
         let error = TemplateError.unknownPlaceholder(
             template: "workspace.md",
             name: "jobID",
@@ -101,14 +101,14 @@ struct TemplateCatalogTests {
         )
     }
 
-    @Test func placeholderAllowedInOneTemplateIsUnknownInAnother() throws {
+    @Test func placeholderAllowedInOneTemplateIsUnknownInAnother() async throws {
         #expect(throws: TemplateError.self) {
             try TemplateCatalog.load(.squashMessage, text: "{{jobId}}")
         }
         #expect(try TemplateCatalog.load(.retrospective, text: "{{jobId}}").placeholders == ["jobId"])
     }
 
-    @Test func catalogNeedsEveryTemplate() throws {
+    @Test func catalogNeedsEveryTemplate() async throws {
         var texts = try Self.realTexts()
         texts[.prBody] = nil
         #expect(throws: TemplateError.missingTemplate("pr-body.md")) {
@@ -116,7 +116,7 @@ struct TemplateCatalogTests {
         }
     }
 
-    @Test func briefIsChosenByPhaseTypeAndMode() {
+    @Test func briefIsChosenByPhaseTypeAndMode() async {
         #expect(TemplateName.brief(phaseType: "strategic", mode: "work") == .briefStrategic)
         #expect(TemplateName.brief(phaseType: "tactical", mode: "work") == .briefTactical)
         #expect(TemplateName.brief(phaseType: "tactical", mode: "feedback") == .briefFeedback)
@@ -139,7 +139,7 @@ struct TemplateCatalogTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    @Test func documentationListsEveryTemplatesPlaceholders() throws {
+    @Test func documentationListsEveryTemplatesPlaceholders() async throws {
         let path = "docs/configuration.md"
         let text = try RepositoryFiles.text(path)
         let expected = Self.placeholderTable()

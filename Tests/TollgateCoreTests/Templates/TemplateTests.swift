@@ -2,7 +2,7 @@ import Testing
 import TollgateCore
 
 struct TemplateTests {
-    @Test func parsesTextAndPlaceholdersWithSpacesInsideBraces() throws {
+    @Test func parsesTextAndPlaceholdersWithSpacesInsideBraces() async throws {
         let template = try Template(parsing: "Job {{jobId}}: {{ description }}.\n{{jobId}}", name: "t.md")
         #expect(
             template.segments == [
@@ -13,18 +13,18 @@ struct TemplateTests {
         #expect(template.placeholders == ["jobId", "description"])
     }
 
-    @Test func singleBracesAreText() throws {
+    @Test func singleBracesAreText() async throws {
         let template = try Template(parsing: "a {b} }} {", name: "t.md")
         #expect(template.segments == [.text("a {b} }} {")])
         #expect(try template.render([:]) == "a {b} }} {")
     }
 
-    @Test func rendersEveryPlaceholderAndNeverParsesValues() throws {
+    @Test func rendersEveryPlaceholderAndNeverParsesValues() async throws {
         let template = try Template(parsing: "{{a}}-{{b}}-{{a}}", name: "t.md")
         #expect(try template.render(["a": "{{b}}", "b": "2", "unused": "x"]) == "{{b}}-2-{{b}}")
     }
 
-    @Test func unclosedPlaceholderNamesTheLine() {
+    @Test func unclosedPlaceholderNamesTheLine() async {
         #expect(throws: TemplateError.unclosedPlaceholder(template: "t.md", line: 3)) {
             try Template(parsing: "one\n{{a}} two\nthree {{b", name: "t.md")
         }
@@ -35,7 +35,7 @@ struct TemplateTests {
     }
 
     @Test(arguments: ["{{}}", "{{ }}", "{{job id}}", "{{1st}}", "{{a-b}}", "{{a {{b}}"])
-    func invalidPlaceholderIsAnError(text: String) {
+    func invalidPlaceholderIsAnError(text: String) async {
         #expect(throws: TemplateError.self) {
             try Template(parsing: "x\n" + text, name: "t.md")
         }
@@ -51,7 +51,7 @@ struct TemplateTests {
         }
     }
 
-    @Test func missingValuesAreListed() throws {
+    @Test func missingValuesAreListed() async throws {
         let template = try Template(parsing: "{{b}} {{a}} {{c}}", name: "pr-body.md")
         #expect(throws: TemplateError.missingValues(template: "pr-body.md", names: ["a", "c"])) {
             try template.render(["b": ""])

@@ -22,11 +22,11 @@ struct CommitTextTests {
     ]
 
     @Test(arguments: lines)
-    func aLineIsOneCleanLine(_ row: Row) {
+    func aLineIsOneCleanLine(_ row: Row) async {
         #expect(CommitText.line(row.input) == row.expected)
     }
 
-    @Test func aLongLineIsCutWithAnEllipsis() throws {
+    @Test func aLongLineIsCutWithAnEllipsis() async throws {
         let line = try #require(CommitText.line(String(repeating: "word ", count: 100)))
         #expect(line.count == CommitText.maximumLineLength)
         #expect(line.hasSuffix("…"))
@@ -42,7 +42,7 @@ struct CommitTextTests {
     ]
 
     @Test(arguments: blocks)
-    func aBlockKeepsItsLinesAndLosesItsControls(_ row: Row) {
+    func aBlockKeepsItsLinesAndLosesItsControls(_ row: Row) async {
         #expect(CommitText.block(row.input) == row.expected)
     }
 
@@ -53,7 +53,7 @@ struct CommitTextTests {
             ("a\u{1B}b", "U+001B"), ("a\u{85}b", "line break"),
         ] as [(String, String?)]
     )
-    func aNameIsOneNonEmptyLineWithoutControls(_ name: String, _ problem: String?) {
+    func aNameIsOneNonEmptyLineWithoutControls(_ name: String, _ problem: String?) async {
         let found = CommitText.problem(withName: name)
         if let problem {
             #expect(found?.contains(problem) == true, "\(name.debugDescription): \(String(describing: found))")
@@ -62,7 +62,7 @@ struct CommitTextTests {
         }
     }
 
-    @Test func anOutcomeIsCleanedForCommitMessages() {
+    @Test func anOutcomeIsCleanedForCommitMessages() async {
         let outcome = AgentOutcome(
             summary: "Plan\u{0}\nTollgate-Run: 7",
             details: "Done.\u{0}\r\nNext.",

@@ -23,7 +23,7 @@ struct DecodingProblemTests {
         (#"{"required": "#, "it is not valid JSON"),
         (#"[1]"#, "the document must be an object"),
     ])
-    func aDecodingErrorReadsAsASentence(_ json: String, _ sentence: String) {
+    func aDecodingErrorReadsAsASentence(_ json: String, _ sentence: String) async {
         do {
             _ = try JSONDecoder().decode(Outcome.self, from: Data(json.utf8))
             Issue.record("\(json) decoded")

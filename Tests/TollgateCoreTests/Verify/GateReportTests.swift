@@ -86,12 +86,12 @@ struct GateReportTests {
             status: .init(context: "tollgate/gate/x", state: "failure", description: "did not start (0.0 s)")
         ),
     ])
-    func eachEndingHasItsWordsAndStatus(_ row: OutcomeRow) {
+    func eachEndingHasItsWordsAndStatus(_ row: OutcomeRow) async {
         #expect(row.result.outcome == row.outcome)
         #expect(GateReport.finished(row.result) == row.status)
     }
 
-    @Test func theWholeVerificationHasOneStatus() {
+    @Test func theWholeVerificationHasOneStatus() async {
         #expect(
             GateReport.started(GateSpec(name: "test", command: "swift test"))
                 == .init(context: "tollgate/gate/test", state: "pending", description: "running")
@@ -187,7 +187,7 @@ struct GateReportTests {
                 """
         ),
     ])
-    func theReportIsATableThenEachFailure(_ row: MarkdownRow) {
+    func theReportIsATableThenEachFailure(_ row: MarkdownRow) async {
         let report = GateReport(
             phase: 3,
             revision: 2,
@@ -198,7 +198,7 @@ struct GateReportTests {
         #expect(report.folder == "verify/phase-3/rev-2")
     }
 
-    @Test func gatesJSONRoundTripsWithItsLayoutAndVerdict() throws {
+    @Test func gatesJSONRoundTripsWithItsLayoutAndVerdict() async throws {
         let report = GateReport(phase: 1, revision: 1, commit: "abc", results: [Self.passed, Self.killed])
         let text = report.json()
         #expect(text.hasSuffix("}\n"))

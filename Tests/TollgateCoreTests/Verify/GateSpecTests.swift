@@ -75,11 +75,11 @@ struct GateSpecTests {
         Row(json: #"[3]"#, expected: problem("gate 1 is not a gate object")),
         Row(json: #"[{"name": "a", "command": "x"}"#, expected: problem("not valid JSON")),
     ])
-    func listsAreReadStrictly(_ row: Row) {
+    func listsAreReadStrictly(_ row: Row) async {
         #expect(GateSpec.list(fromJSON: Data(row.json.utf8), allowingCommands: row.allowingCommands) == row.expected)
     }
 
-    @Test func setTakesTheJSONOfVerifyGates() throws {
+    @Test func setTakesTheJSONOfVerifyGates() async throws {
         let layer = try ConfigLayer(assignments: [#"verify.gates=[{"name":"test","command":"swift test"}]"#])
         #expect(layer.values["verify.gates"] == .gates([GateSpec(name: "test", command: "swift test")]))
         let config = try ResolvedConfig(layers: [layer])
@@ -87,7 +87,7 @@ struct GateSpecTests {
         #expect(try ResolvedConfig(layers: [])[ConfigKeys.verifyGates].isEmpty)
     }
 
-    @Test func aBadGateListNamesTheProblemAndTheForm() {
+    @Test func aBadGateListNamesTheProblemAndTheForm() async {
         #expect {
             try ConfigLayer(assignments: [#"verify.gates=[{"name":"te st","command":"x"}]"#])
         } throws: { error in
@@ -99,7 +99,7 @@ struct GateSpecTests {
         #expect(throws: ConfigError.self) { try ConfigLayer(assignments: ["verify.gates=swift test"]) }
     }
 
-    @Test func aConfigFileTakesGateObjects() throws {
+    @Test func aConfigFileTakesGateObjects() async throws {
         let json = #"{"verify": {"gates": [{"name": "diff", "command": "git diff --check", "timeoutSeconds": 30}]}}"#
         let layer = try ConfigLayer(json: Data(json.utf8), source: "job.json")
         #expect(
@@ -113,7 +113,7 @@ struct GateSpecTests {
         }
     }
 
-    @Test func critiqueGatesStillTakePlainCommands() throws {
+    @Test func critiqueGatesStillTakePlainCommands() async throws {
         let set = try ConfigLayer(assignments: ["critique.revision.gates=make lint, test -s plan.md"])
         let resolved = try ResolvedConfig(layers: [set])
         #expect(
@@ -134,7 +134,7 @@ struct GateSpecTests {
         )
     }
 
-    @Test func gatesSurviveTheResolvedConfigsRoundTrip() throws {
+    @Test func gatesSurviveTheResolvedConfigsRoundTrip() async throws {
         let layer = try ConfigLayer(assignments: [#"verify.gates=[{"name":"t","command":"true","timeoutSeconds":5}]"#])
         let config = try ResolvedConfig(layers: [layer])
         let decoded = try JSONDecoder().decode(ResolvedConfig.self, from: JSONEncoder().encode(config))
@@ -145,11 +145,11 @@ struct GateSpecTests {
     }
 
     @Test(arguments: ["auto", "single", "tasks"])
-    func dispatchModeIsAChoice(_ mode: String) throws {
+    func dispatchModeIsAChoice(_ mode: String) async throws {
         #expect(try ConfigLayer(assignments: ["dispatch.mode=\(mode)"]).values["dispatch.mode"] == .string(mode))
     }
 
-    @Test func dispatchRefusesOtherModesAndParallelismOutOfRange() {
+    @Test func dispatchRefusesOtherModesAndParallelismOutOfRange() async {
         #expect(throws: ConfigError.self) { try ConfigLayer(assignments: ["dispatch.mode=parallel"]) }
         #expect(throws: ConfigError.self) { try ConfigLayer(assignments: ["dispatch.maxParallel=0"]) }
         #expect(throws: ConfigError.self) { try ConfigLayer(assignments: ["dispatch.maxParallel=65"]) }

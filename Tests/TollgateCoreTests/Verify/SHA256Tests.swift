@@ -37,12 +37,12 @@ struct SHA256Tests {
     ]
 
     @Test(arguments: vectors)
-    func digestsMatchTheStandardsVectors(_ vector: Vector) {
+    func digestsMatchTheStandardsVectors(_ vector: Vector) async {
         #expect(SHA256.hex(of: vector.message.utf8) == vector.digest)
     }
 
     @Test(arguments: [1, 7, 63, 64, 65, 1000])
-    func feedingInPiecesGivesTheSameDigest(_ piece: Int) {
+    func feedingInPiecesGivesTheSameDigest(_ piece: Int) async {
         let message = Array(String(repeating: "abcdefghij", count: 130).utf8)
         var hash = SHA256()
         var index = 0

@@ -9,6 +9,7 @@ import TollgateTestSupport
 /// writes to `$TOLLGATE_USAGE` (its reservation, with a warning, when it writes nothing); a hard cap it would cross
 /// blocks the job before it starts; a verify gate is checked against the hard caps before it starts and charged its
 /// wall time.
+@Suite(.runsProcesses)
 struct BudgetCritiqueTests {
     /// 100 tokens an agent run.
     static let usage = AgentOutcome.Usage(inputTokens: 60, outputTokens: 40)

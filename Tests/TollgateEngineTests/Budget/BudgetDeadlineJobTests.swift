@@ -7,6 +7,7 @@ import TollgateTestSupport
 
 /// A job's critic and verify gate under `budget.seconds.hard` (DESIGN §11): each runs for what the cap leaves, not
 /// for its own timeout, and the job says it was the budget that stopped it, naming the cap and `tollgate config`.
+@Suite(.runsProcesses)
 struct BudgetDeadlineJobTests {
     @Test func aJobsCriticIsStoppedWhereTheSecondsCapLeftIt() async throws {
         let directory = try TemporaryDirectory("budget-deadline-critic")

@@ -6,6 +6,7 @@ import TollgateTestSupport
 
 /// A critic's and a gate's time limit under `budget.seconds.hard` (DESIGN §11), with real `/bin/sh` runs: stopped
 /// at what the cap left, not at their own timeouts, and saying it was the budget, the cap and how to raise it.
+@Suite(.runsProcesses)
 struct BudgetDeadlineTests {
     let directory: TemporaryDirectory
 
@@ -21,7 +22,7 @@ struct BudgetDeadlineTests {
         )
     }
 
-    @Test func aCriticIsStoppedWhereTheBudgetLeftItAndTheTranscriptSaysSo() throws {
+    @Test func aCriticIsStoppedWhereTheBudgetLeftItAndTheTranscriptSaysSo() async throws {
         let artifact = try directory.write("plan.md", "# Plan\n")
         let pidFile = directory.path("critic.pid")
         let script = try CriticScript.printing(
@@ -57,7 +58,7 @@ struct BudgetDeadlineTests {
         #expect(kill(-pid, 0) == -1)
     }
 
-    @Test func aCriticWhoseOwnTimeoutIsShorterIsNotSaidToBeStoppedByTheBudget() throws {
+    @Test func aCriticWhoseOwnTimeoutIsShorterIsNotSaidToBeStoppedByTheBudget() async throws {
         let artifact = try directory.write("plan.md", "# Plan\n")
         let script = try CriticScript.printing(CriticScript.open, in: directory, after: "sleep 30")
         var config = CritiqueConfig.default
@@ -78,7 +79,7 @@ struct BudgetDeadlineTests {
         #expect(!outcome.summary.warnings.contains { $0.kind == .budget })
     }
 
-    @Test func aGateIsStoppedWhereTheBudgetLeftItAndTheNextGetsWhatIsLeft() throws {
+    @Test func aGateIsStoppedWhereTheBudgetLeftItAndTheNextGetsWhatIsLeft() async throws {
         let logs = directory.path("logs")
         let runner = GateRunner(
             gates: [
@@ -114,7 +115,7 @@ struct BudgetDeadlineTests {
         #expect(log.contains("stopped after 1 s by the budget"), "\(log)")
     }
 
-    @Test func aGateAloneGetsItsOwnDeadline() throws {
+    @Test func aGateAloneGetsItsOwnDeadline() async throws {
         let runner = GateRunner(
             gates: [GateSpec(name: "slow", command: "sleep 30", timeoutSeconds: 600)],
             defaultTimeoutSeconds: 600,

@@ -8,6 +8,7 @@ import TollgateTestSupport
 /// DESIGN §11 in a dispatched plan (§10): each task reserves through the job's one guard before its agent starts,
 /// so tasks running at once never together pass a hard cap; a task refused does not start, the job is `blocked`
 /// with the tasks that finished kept, and raising the cap goes on with only the tasks not finished.
+@Suite(.runsProcesses)
 struct BudgetDispatchTests {
     /// Four todos with nothing between them: all four are ready at once.
     static let four = """

@@ -8,6 +8,7 @@ import TollgateTestSupport
 /// DESIGN §11 in the driver: every agent run reserves before it starts and is charged after; a hard cap the next
 /// run would cross blocks the job before it starts, a soft cap freezes the boundary after the run that crossed it
 /// (at every level, once), and the spend survives crashes, resumes and cap changes.
+@Suite(.runsProcesses)
 struct BudgetRunTests {
     /// 100 tokens a run.
     static let usage = AgentOutcome.Usage(inputTokens: 60, outputTokens: 40)
@@ -174,6 +175,7 @@ struct BudgetRunTests {
 }
 
 /// `budget.seconds.hard` with less than a second left: no run starts with a timeout of 0.
+@Suite(.runsProcesses)
 struct BudgetSecondsLeftTests {
     func guarded(spentSeconds: Double) throws -> BudgetGuard {
         let directory = try TemporaryDirectory("budget-seconds-left")

@@ -6,6 +6,7 @@ import TollgateTestSupport
 
 /// The project ledger on disk (DESIGN §11): shared through a file under `flock`, parallel reservations never
 /// passing a cap, spend surviving a process that died between reserve and charge, and a damaged file refused.
+@Suite(.runsProcesses)
 struct ProjectLedgerTests {
     let directory: TemporaryDirectory
     let caps = BudgetCaps(hard: [.tokens: 1_000])
@@ -17,7 +18,7 @@ struct ProjectLedgerTests {
         try ProjectLedger(project: project, directory: directory.url)
     }
 
-    @Test func parallelReservationsNeverPassTheCap() throws {
+    @Test func parallelReservationsNeverPassTheCap() async throws {
         // 16 workers, each with its own ledger value and so its own open file (flock excludes those within one
         // process as between processes), race for 1,000 tokens in reservations of 100.
         let workers = 16
@@ -52,7 +53,7 @@ struct ProjectLedgerTests {
         #expect(account.reserved.count == 10)
     }
 
-    @Test func aReservationLeftByARunThatNeverReportedIsSpent() throws {
+    @Test func aReservationLeftByARunThatNeverReportedIsSpent() async throws {
         // The first process reserved and died: nothing of it is in memory, everything of it is on disk.
         _ = try ledger().reserve("job/run-1", reservation: [.tokens: 600], caps: caps, now: now).get()
 
@@ -67,7 +68,7 @@ struct ProjectLedgerTests {
         #expect(try later.account(now: now).spent[.tokens] == 850)
     }
 
-    @Test func aReleaseGivesTheRoomBack() throws {
+    @Test func aReleaseGivesTheRoomBack() async throws {
         let ledger = try ledger()
         _ = try ledger.reserve("job/run-1", reservation: [.tokens: 900], caps: caps, now: now).get()
         try ledger.release("job/run-1", now: now)
@@ -75,7 +76,7 @@ struct ProjectLedgerTests {
         _ = try ledger.reserve("job/run-2", reservation: [.tokens: 900], caps: caps, now: now).get()
     }
 
-    @Test func aRefusedReservationWritesNothing() throws {
+    @Test func aRefusedReservationWritesNothing() async throws {
         let ledger = try ledger()
         _ = try ledger.reserve("job/run-1", reservation: [.tokens: 900], caps: caps, now: now).get()
         let before = try Data(contentsOf: ledger.file)
@@ -98,7 +99,7 @@ struct ProjectLedgerTests {
         Damage(contents: "not json", words: ["cannot be read", "not a JSON object with a version"]),
         Damage(contents: "{\"version\": 9, \"days\": {}}", words: ["layout version 9", "reads version 1"]),
     ])
-    func aDamagedLedgerIsRefusedWithItsPathAndLeftAsItIs(_ damage: Damage) throws {
+    func aDamagedLedgerIsRefusedWithItsPathAndLeftAsItIs(_ damage: Damage) async throws {
         let ledger = try ledger()
         try FileManager.default.createDirectory(
             at: ledger.file.deletingLastPathComponent(),
@@ -116,7 +117,7 @@ struct ProjectLedgerTests {
         #expect(try String(contentsOf: ledger.file, encoding: .utf8) == damage.contents)
     }
 
-    @Test func aBadProjectNameIsRefused() {
+    @Test func aBadProjectNameIsRefused() async {
         #expect(throws: LedgerError.self) { try ProjectLedger(project: "../elsewhere", directory: directory.url) }
     }
 
@@ -125,15 +126,15 @@ struct ProjectLedgerTests {
         (["XDG_STATE_HOME": "relative", "HOME": "/home/u"], "/home/u/.local/state/tollgate"),
         (["HOME": "/home/u"], "/home/u/.local/state/tollgate"),
     ])
-    func theLedgersLiveInTheXDGStateHome(_ environment: [String: String], _ path: String) throws {
+    func theLedgersLiveInTheXDGStateHome(_ environment: [String: String], _ path: String) async throws {
         #expect(try ProjectLedger.defaultDirectory(environment: environment).path == path)
     }
 
-    @Test func withNoHomeTheLedgerHasNoPlaceAndSaysSo() {
+    @Test func withNoHomeTheLedgerHasNoPlaceAndSaysSo() async {
         #expect(throws: LedgerError.noStateDirectory) { try ProjectLedger.defaultDirectory(environment: [:]) }
     }
 
-    @Test func runKeysOfTwoJobsOfOneNameDiffer() {
+    @Test func runKeysOfTwoJobsOfOneNameDiffer() async {
         let one = ProjectLedger.runKey(job: "job", root: URL(fileURLWithPath: "/a/job"), run: "run-1")
         let two = ProjectLedger.runKey(job: "job", root: URL(fileURLWithPath: "/b/job"), run: "run-1")
         #expect(one != two)

@@ -4,8 +4,9 @@ import TollgateEngine
 import TollgateTestSupport
 
 /// The lint the critique applies to the artifact it keeps.
+@Suite(.runsProcesses)
 struct ArtifactLintTests {
-    @Test func findsTODOMarkersAsWholeWordsOnly() throws {
+    @Test func findsTODOMarkersAsWholeWordsOnly() async throws {
         let directory = try TemporaryDirectory("lint")
         let text = "# Plan\nTODO: write the steps\nThe TODOS list and MYTODO are fine.\n- item (TODO)\n"
         let findings = ArtifactLint.findings(in: text, path: "plan.md", root: directory.url)
@@ -13,7 +14,7 @@ struct ArtifactLintTests {
         #expect(findings.allSatisfy { $0.rule == "todo" && $0.path == "plan.md" })
     }
 
-    @Test func findsPlaceholderText() throws {
+    @Test func findsPlaceholderText() async throws {
         let directory = try TemporaryDirectory("lint")
         let findings = ArtifactLint.findings(
             in: "Intro\n\nLorem Ipsum dolor sit amet.\n",
@@ -27,7 +28,7 @@ struct ArtifactLintTests {
         )
     }
 
-    @Test func checksRelativeLinksAgainstTheWorkspace() throws {
+    @Test func checksRelativeLinksAgainstTheWorkspace() async throws {
         let directory = try TemporaryDirectory("lint")
         try directory.write("docs/guide.md", "guide")
         try directory.write("docs/img/logo.png", "png")
@@ -54,7 +55,7 @@ struct ArtifactLintTests {
         )
     }
 
-    @Test func aCleanPlanHasNoFinding() throws {
+    @Test func aCleanPlanHasNoFinding() async throws {
         let directory = try TemporaryDirectory("lint")
         try directory.write("todos.yaml", "todos: []\n")
         let text = "# Plan\n\n## Steps\n1. Read [the todos](todos.yaml).\n2. Track todos in a list.\n"

@@ -2,8 +2,10 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateEngine
+import TollgateTestSupport
 
 /// The line a must-fix item names, which is where its inline comment goes on the pull request.
+@Suite(.runsProcesses)
 struct CritiqueFindingsTests {
     @Test(
         arguments: [
@@ -15,15 +17,15 @@ struct CritiqueFindingsTests {
             ("line 0 is no line", nil),
         ] as [(String, Int?)]
     )
-    func theLineAnItemNames(text: String, line: Int?) {
+    func theLineAnItemNames(text: String, line: Int?) async {
         #expect(CritiqueFindings.Item(path: "plan.md", role: "critic", text: text).line == line)
     }
 
-    @Test func aLineGivenWinsOverTheText() {
+    @Test func aLineGivenWinsOverTheText() async {
         #expect(CritiqueFindings.Item(path: "plan.md", role: "lint", text: "line 9", line: 2).line == 2)
     }
 
-    @Test func noResultMeansNoFindings() throws {
+    @Test func noResultMeansNoFindings() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("findings-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let phase = PhaseRef(number: 1, type: .strategic)

@@ -5,6 +5,7 @@ import TollgateEngine
 import TollgateTestSupport
 
 /// The critique runner against real `/bin/sh` critics: streaming, deadlines, exits and what the critic is given.
+@Suite(.runsProcesses)
 struct CritiqueRunnerTests {
     let directory: TemporaryDirectory
     let artifact: URL
@@ -21,7 +22,7 @@ struct CritiqueRunnerTests {
         return CritiqueRunner(config: config, environment: ["PATH": "/usr/bin:/bin"], graceSeconds: 1)
     }
 
-    @Test func shipsARunThatMeetsTheShipRuleAndKeepsItsArtifact() throws {
+    @Test func shipsARunThatMeetsTheShipRuleAndKeepsItsArtifact() async throws {
         let script = try CriticScript.printing(CriticScript.shipping("# Plan, revised\n"), in: directory)
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
         #expect(outcome.summary.status == .shipped)
@@ -35,7 +36,7 @@ struct CritiqueRunnerTests {
     }
 
     @Test(arguments: [CritiqueConfig.FallbackPolicy.shipBest, .shipLast, .fail])
-    func appliesTheFallbackPolicyWhenNoRoundShips(policy: CritiqueConfig.FallbackPolicy) throws {
+    func appliesTheFallbackPolicyWhenNoRoundShips(policy: CritiqueConfig.FallbackPolicy) async throws {
         let script = try CriticScript.printing(CriticScript.neverShipping("# Plan"), in: directory)
         let outcome = try runner(script) { $0.fallbackPolicy = policy }.run(
             artifact: artifact,
@@ -50,7 +51,7 @@ struct CritiqueRunnerTests {
         }
     }
 
-    @Test func stopsACriticThatHangsPastTheRoundTimeout() throws {
+    @Test func stopsACriticThatHangsPastTheRoundTimeout() async throws {
         let stream =
             CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7]) + "<ROUND n=\"2\">\n"
         let pidFile = directory.path("critic.pid")
@@ -76,7 +77,7 @@ struct CritiqueRunnerTests {
         #expect(kill(-pid, 0) == -1)
     }
 
-    @Test func stopsACriticThatRunsPastTheTotalTimeout() throws {
+    @Test func stopsACriticThatRunsPastTheTotalTimeout() async throws {
         let script = try CriticScript.printing(CriticScript.open, in: directory, after: "sleep 30")
         let outcome = try runner(script) {
             $0.roundTimeoutSeconds = 20
@@ -86,7 +87,7 @@ struct CritiqueRunnerTests {
         #expect(outcome.summary.status == .timedOut)
     }
 
-    @Test func aCriticExitingNonZeroMidStreamFailsTheRun() throws {
+    @Test func aCriticExitingNonZeroMidStreamFailsTheRun() async throws {
         let stream = CriticScript.open + "<ROUND n=\"1\">\n<PANELIST role=\"critic\" score=\"8\">"
         let script = try CriticScript.printing(stream, in: directory, after: "exit 3")
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
@@ -94,7 +95,7 @@ struct CritiqueRunnerTests {
         #expect(outcome.events.last == .processFailed(exitStatus: 3))
     }
 
-    @Test func aStreamCutMidBlockWithExitZeroIsDegraded() throws {
+    @Test func aStreamCutMidBlockWithExitZeroIsDegraded() async throws {
         let stream = CriticScript.open + "<ROUND n=\"1\">\n<PANELIST role=\"critic\" score=\"8\">"
         let script = try CriticScript.printing(stream, in: directory)
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
@@ -102,7 +103,7 @@ struct CritiqueRunnerTests {
         #expect(outcome.summary.composite == nil)
     }
 
-    @Test func aCriticStoppedBySIGTERMFromElsewhereIsInterruptedAndKeepsTheBestRound() throws {
+    @Test func aCriticStoppedBySIGTERMFromElsewhereIsInterruptedAndKeepsTheBestRound() async throws {
         let stream = CriticScript.open + CriticScript.round(1, artifact: "# Plan\n", scores: [7, 7, 7, 7])
         let script = try CriticScript.printing(stream, in: directory, after: "kill -TERM $$")
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
@@ -110,19 +111,19 @@ struct CritiqueRunnerTests {
         #expect(outcome.summary.shippedRound == 1)
     }
 
-    /// The background child keeps the critic's output open for ten minutes: a runner that waited for it would hit
-    /// the time limit (a bound on hanging, not a measure of speed).
-    @Test(.timeLimit(.minutes(2))) func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() throws {
+    /// The background child keeps the critic's output open for an hour: a runner that waited for it would hit the
+    /// time limit (a bound on hanging, not a measure of speed).
+    @Test(.timeLimit(.minutes(10))) func aCriticThatLeavesABackgroundProcessFinishesWithItsRun() async throws {
         let script = try CriticScript.printing(
             CriticScript.shipping("# Plan\n"),
             in: directory,
-            before: "sleep 600 &"
+            before: "sleep 3600 &"
         )
         let outcome = try runner(script).run(artifact: artifact, directory: directory.url)
         #expect(outcome.summary.status == .shipped)
     }
 
-    @Test func givesTheCriticTheArtifactOnStdinAndByPathWithTheSettings() throws {
+    @Test func givesTheCriticTheArtifactOnStdinAndByPathWithTheSettings() async throws {
         let capture = directory.path("capture")
         let script = try CriticScript.printing(
             CriticScript.shipping("x"),
@@ -144,7 +145,7 @@ struct CritiqueRunnerTests {
         #expect(env == "\(artifact.path)|7.5|2|0.4|\(directory.url.path)\n")
     }
 
-    @Test func theCriticsSettingsEnvironmentReadsBackAsTheSameSettings() throws {
+    @Test func theCriticsSettingsEnvironmentReadsBackAsTheSameSettings() async throws {
         var config = CritiqueConfig.default
         config.threshold = 6.5
         config.weights[.brand] = 0.7
@@ -159,7 +160,7 @@ struct CritiqueRunnerTests {
         #expect(variables["TOLLGATE_CRITIQUE_PANEL"] == "critic,brand")
     }
 
-    @Test func aCommandThatIsNotFoundFailsTheRunWithStatus127() throws {
+    @Test func aCommandThatIsNotFoundFailsTheRunWithStatus127() async throws {
         let outcome = try runner("no-such-critic-command-here").run(artifact: artifact, directory: directory.url)
         #expect(outcome.summary.status == .failed)
         #expect(outcome.events.last == .processFailed(exitStatus: 127))

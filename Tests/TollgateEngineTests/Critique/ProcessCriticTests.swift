@@ -5,6 +5,7 @@ import TollgateEngine
 import TollgateTestSupport
 
 /// The revision loop driver against a real critic script and a scripted reviser standing in for the agent.
+@Suite(.runsProcesses)
 struct ProcessCriticTests {
     /// What the reviser saw, and how it answers.
     final class Reviser {

@@ -8,6 +8,7 @@ import TollgateTestSupport
 ///
 /// The critic (``ProcessCriticTests/criticScript(mustFixWithoutRisks:)``) ships a plan with a `## Risks` heading
 /// (9), scores a plan saying "version two" 7 and any other 6.
+@Suite(.runsProcesses)
 struct RevisionGatesTests {
     let base: ProcessCriticTests
     /// One line per gate run: `<TOLLGATE_ITERATION> <working directory> <TOLLGATE_ARTIFACT>`.
@@ -69,7 +70,7 @@ struct RevisionGatesTests {
             expected: RevisionGates(commands: [], blocking: false, timeoutSeconds: 7)
         ),
     ])
-    func theGatesComeFromTheResolvedConfiguration(_ row: ConfigRow) throws {
+    func theGatesComeFromTheResolvedConfiguration(_ row: ConfigRow) async throws {
         let config = try ResolvedConfig(layers: [ConfigLayer(source: "test", values: row.values)])
         let gates = RevisionGates(resolved: config)
         #expect(gates == row.expected)

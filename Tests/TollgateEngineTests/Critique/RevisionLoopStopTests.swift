@@ -9,6 +9,7 @@ import TollgateTestSupport
 ///
 /// The critic (``ProcessCriticTests/criticScript(mustFixWithoutRisks:)``) scores a plan saying "version two" 7 and any
 /// plan without a Risks section 6: none of these revisions ships.
+@Suite(.runsProcesses)
 struct RevisionLoopStopTests {
     let base: ProcessCriticTests
 

@@ -7,6 +7,7 @@ import TollgateTestSupport
 /// DESIGN §10's crash safety in process: a dispatched phase cut off at a task's start, finish or landing, or after
 /// a gate, and started again, finishes with the same `main`, no task run twice once it finished, one commit a task
 /// on the phase branch, and one commit status a gate and state.
+@Suite(.runsProcesses)
 struct DispatchFaultRecoveryTests {
     enum Command: Sendable {
         case run, resume, approve
@@ -57,19 +58,21 @@ struct DispatchFaultRecoveryTests {
                 completes: index == script.count - 1
             )
             if index == 2 {
-                phaseCommits = try job.git(["log", "--format=%s", "main..phase-2-tactical"])
+                phaseCommits = try await job.git(["log", "--format=%s", "main..phase-2-tactical"])
                     .split(separator: "\n").map(String.init).sorted()
             }
         }
         let events = try job.events.map { "\($0.type) phase \($0.phase ?? 0) rev \($0.revision ?? 0)" }
         // The gates' report says how long each gate took and which commit it checked: it is left out.
-        let tree = try job.git(["ls-tree", "-r", "main"]).split(separator: "\n").filter { !$0.contains("\tverify/") }
+        let tree = try await job.git(["ls-tree", "-r", "main"]).split(separator: "\n").filter {
+            !$0.contains("\tverify/")
+        }
         let fingerprint = JobFingerprint(
             mainTree: tree.joined(separator: "\n"),
             // Parallel tasks end in either order: the events are compared as a multiset.
             events: events.sorted(),
             files: try JobFingerprint.files(under: job.root).filter { !$0.key.hasPrefix("verify/") },
-            branches: try job.git(["branch", "--format=%(refname:short)"])
+            branches: try await job.git(["branch", "--format=%(refname:short)"])
         )
         return Outcome(fingerprint: fingerprint, crashes: crashes, phaseCommits: phaseCommits, agent: agent, host: host)
     }

@@ -7,6 +7,7 @@ import TollgateTestSupport
 
 /// DESIGN §10 in process: the tactical phase after a plan dispatches one agent a todo, each in its own worktree,
 /// lands each as one commit, and records every step; failures, conflicts and blocked tasks freeze the boundary.
+@Suite(.runsProcesses)
 struct DispatchTests {
     /// `a`; `b` and `c` after `a`; `d` after `b` and `c`.
     static let diamond = """
@@ -78,19 +79,20 @@ struct DispatchTests {
         for id in ["a", "b", "c"] {
             let landed = try #require(plan.task(id)?.commit)
             #expect(
-                try GitCLI.runAllowingFailure(["merge-base", "--is-ancestor", landed, dStart], in: job.root).status == 0
+                try await GitCLI.runAllowingFailure(["merge-base", "--is-ancestor", landed, dStart], in: job.root)
+                    .status == 0
             )
         }
         for id in ["a", "b", "c", "d"] { #expect(agent.runCount(of: id) == 1) }
 
         // One commit a task on the phase branch, `Task <id>: <summary>` with its trailer.
-        let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
+        let subjects = try await job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
         #expect(
             subjects.filter { $0.hasPrefix("Task ") }.sorted() == [
                 "Task a: Do a", "Task b: Do b", "Task c: Do c", "Task d: Do d",
             ]
         )
-        let trailers = try job.git([
+        let trailers = try await job.git([
             "log", "--format=%(trailers:key=Tollgate-Task,valueonly)", "main..phase-2-tactical",
         ])
         #expect(trailers.split(separator: "\n").sorted() == ["a", "b", "c", "d"])
@@ -98,8 +100,8 @@ struct DispatchTests {
         for id in ["a", "b", "c", "d"] {
             #expect(FileManager.default.fileExists(atPath: job.root.appendingPathComponent("tasks/\(id).txt").path))
         }
-        #expect(try job.git(["worktree", "list"]).split(separator: "\n").count == 1)
-        #expect(try job.git(["status", "--porcelain"]).isEmpty)
+        #expect(try await job.git(["worktree", "list"]).split(separator: "\n").count == 1)
+        #expect(try await job.git(["status", "--porcelain"]).isEmpty)
 
         // The task agents' environment and brief.
         let cEnvironment = c.environment
@@ -125,11 +127,11 @@ struct DispatchTests {
         // Approved: the phase lands with its retrospective, the task branches go, the job goes on.
         try job.review(.approve)
         #expect(try await job.resume().isFrozen)
-        #expect(try job.git(["branch", "--list", "phase-2-tactical*"]).isEmpty)
-        let retrospective = try job.git(["show", "main:archive/phase-2-tactical.md"])
+        #expect(try await job.git(["branch", "--list", "phase-2-tactical*"]).isEmpty)
+        let retrospective = try await job.git(["show", "main:archive/phase-2-tactical.md"])
         #expect(retrospective.contains("`d` Join both sides — done: Do d"))
         #expect(
-            try job.git(["log", "-1", "--format=%s", "main"])
+            try await job.git(["log", "-1", "--format=%s", "main"])
                 == "Phase 2 (tactical): Carry out the plan: 4 of 4 tasks landed"
         )
     }
@@ -203,8 +205,8 @@ struct DispatchTests {
         #expect(record.states == ["p": .done, "q": .conflict, "r": .blocked, "s": .done])
         #expect(record.task("q")?.conflicts == ["shared.txt"])
         #expect(agent.runCount(of: "r") == 0)
-        #expect(try job.git(["show", "phase-2-tactical-task-q:shared.txt"]) == "from q")
-        #expect(try job.git(["show", "phase-2-tactical:shared.txt"]) == "from p")
+        #expect(try await job.git(["show", "phase-2-tactical-task-q:shared.txt"]) == "from q")
+        #expect(try await job.git(["show", "phase-2-tactical:shared.txt"]) == "from p")
         #expect(state.freezeReason?.description.contains("task `q` conflicts with the phase branch") == true)
         let types = try job.events.map(\.type.rawValue)
         #expect(types.contains("task.conflict") && types.contains("task.blocked") && types.contains("plan.failed"))
@@ -219,11 +221,11 @@ struct DispatchTests {
         let number = try #require(host.pull(for: "phase-2-tactical")).number
         try host.submit(.approved, by: "ann", on: number)
         _ = try await job.resume()
-        let message = try job.git(["log", "--format=%B", "-1", "main~1"])
+        let message = try await job.git(["log", "--format=%B", "-1", "main~1"])
         #expect(message.contains("Tollgate-Verify: failed, approved by ann"), "\(message)")
         // The conflicted branch is kept after the phase landed; the landed ones are gone.
         #expect(
-            try job.git(["branch", "--format=%(refname:short)", "--list", "phase-2-tactical-task-*"])
+            try await job.git(["branch", "--format=%(refname:short)", "--list", "phase-2-tactical-task-*"])
                 == "phase-2-tactical-task-q"
         )
     }
@@ -250,8 +252,10 @@ struct DispatchTests {
         #expect(record.states == ["f": .error, "g": .blocked, "h": .done, "i": .blocked])
         #expect(agent.runCount(of: "g") == 0 && agent.runCount(of: "i") == 0)
         // f's work stays on its branch, not on the phase branch.
-        #expect(try job.git(["show", "phase-2-tactical-task-f:tasks/f.txt"]) == "task f done")
-        #expect(try GitCLI.runAllowingFailure(["show", "phase-2-tactical:tasks/f.txt"], in: job.root).status != 0)
+        #expect(try await job.git(["show", "phase-2-tactical-task-f:tasks/f.txt"]) == "task f done")
+        #expect(
+            try await GitCLI.runAllowingFailure(["show", "phase-2-tactical:tasks/f.txt"], in: job.root).status != 0
+        )
         let blocked = try job.events.filter { $0.type == .taskBlocked }
         #expect(blocked.map { $0.data["task"] } == ["g", "i"])
         #expect(blocked.first?.data["by"] == "f")
@@ -328,11 +332,13 @@ struct DispatchTests {
         #expect(state.plan?.status == .failed)
         #expect(state.verification?.results.map(\.passed) == [true, false])
         #expect(state.freezeReason?.description.contains("gate `lint` failed (exit 3)") == true)
-        let json = try job.git(["show", "phase-2-tactical:verify/phase-2/rev-1/gates.json"])
+        let json = try await job.git(["show", "phase-2-tactical:verify/phase-2/rev-1/gates.json"])
         let report = try JSONDecoder().decode(GateReport.self, from: Data(json.utf8))
         #expect(report.results.map(\.name) == ["files", "lint"])
         #expect(report.results.last?.outputTail == "bad")
-        #expect(try job.git(["show", "phase-2-tactical:verify/phase-2/rev-1/report.md"]).contains("1 of 2 failed"))
+        #expect(
+            try await job.git(["show", "phase-2-tactical:verify/phase-2/rev-1/report.md"]).contains("1 of 2 failed")
+        )
         let gateEvents = try job.events.filter { $0.type == .gateFinished }
         #expect(gateEvents.map { $0.data["gate"] } == ["files", "lint"])
         #expect(gateEvents.last?.data["exitCode"] == "3")
@@ -340,7 +346,7 @@ struct DispatchTests {
         // Statuses: pending then the result, per gate and for the whole, on the commit the gates ran on and on the
         // head that carries the report.
         let checked = try #require(state.verification?.commit)
-        let head = try job.git(["rev-parse", "phase-2-tactical"])
+        let head = try await job.git(["rev-parse", "phase-2-tactical"])
         let onChecked = host.statuses.filter { $0.commit == checked }.map { "\($0.status.context) \($0.status.state)" }
         #expect(
             onChecked == [
@@ -369,14 +375,14 @@ struct DispatchTests {
         #expect(try job.state.freezeReason?.description.contains("gate `answered` failed (exit 1)") == true)
         try job.review(.requestChanges, message: "Make the gate pass")
         #expect(try await job.resume() == .completed)
-        let first = try job.git(["show", "main:verify/phase-2/rev-1/gates.json"])
-        let second = try job.git(["show", "main:verify/phase-2/rev-2/gates.json"])
+        let first = try await job.git(["show", "main:verify/phase-2/rev-1/gates.json"])
+        let second = try await job.git(["show", "main:verify/phase-2/rev-2/gates.json"])
         #expect(try JSONDecoder().decode(GateReport.self, from: Data(first.utf8)).passed == false)
         #expect(try JSONDecoder().decode(GateReport.self, from: Data(second.utf8)).passed == true)
         let types = try job.events.map(\.type)
         #expect(types.filter { $0 == .planFailed }.count == 1 && types.filter { $0 == .planVerified }.count == 1)
         // The squash of a phase whose last verification passed carries no Tollgate-Verify trailer.
-        #expect(!(try job.git(["log", "--format=%B", "-1", "main~1"]).contains("Tollgate-Verify")))
+        await #expect(!(try job.git(["log", "--format=%B", "-1", "main~1"]).contains("Tollgate-Verify")))
     }
 
     /// Waits until `path` is on the phase branch (the tactical phase of a two-phase plan), seen from a task's

@@ -8,6 +8,7 @@ import TollgateTestSupport
 /// The references only the engine moves while a plan is dispatched (DESIGN §10): a task's agent that moves the phase
 /// branch or another task's branch has it put back, what it left kept under the quarantine, and its task failed with
 /// the reference and both commits named; the landings go on from where the engine left the phase branch.
+@Suite(.runsProcesses)
 struct PlanReferenceGuardTests {
     /// A latch a task's agent waits on until another task's agent opens it: the order of two agents without a sleep.
     final class Latch: Sendable {
@@ -60,13 +61,13 @@ struct PlanReferenceGuardTests {
     @Test func anAgentThatMovesThePhaseBranchFailsItsTaskAndTheBranchIsPutBack() async throws {
         let (job, agent) = try await Self.diamond("guard-phase-moved") { worktree in
             // Back to main's tip: the landing of `a` would be dropped.
-            try GitCLI.run(["update-ref", "refs/heads/phase-2-tactical", "main"], in: worktree)
+            try await GitCLI.run(["update-ref", "refs/heads/phase-2-tactical", "main"], in: worktree)
         }
         let plan = try #require(try job.state.plan)
         #expect(plan.states == ["a": .done, "b": .error, "c": .done, "d": .blocked])
         let failure = try #require(plan.task("b")?.failure)
         let landedA = try #require(plan.task("a")?.commit)
-        let main = try job.git(["rev-parse", "main"])
+        let main = try await job.git(["rev-parse", "main"])
         #expect(failure.hasPrefix("the agent changed the plan's branches: "), "\(failure)")
         #expect(
             failure.contains(
@@ -78,15 +79,16 @@ struct PlanReferenceGuardTests {
         #expect(failure.contains("refs/tollgate/quarantine/task-b/"))
         #expect(job.progress.contains { $0.contains("while the agent of task b ran") && $0.contains("Fix the agent") })
         // The commit found is kept; the phase branch holds a and c on top of each other, nothing of main's reset.
-        #expect(try job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical"]) == main)
-        let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
+        #expect(try await job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical"]) == main)
+        let subjects = try await job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
         #expect(subjects.filter { $0.hasPrefix("Task ") }.sorted() == ["Task a: Do a", "Task c: Do c"])
         let tip = try #require(plan.phaseTip)
         #expect(
-            try GitCLI.runAllowingFailure(["merge-base", "--is-ancestor", tip, "phase-2-tactical"], in: job.root).status
+            try await GitCLI.runAllowingFailure(["merge-base", "--is-ancestor", tip, "phase-2-tactical"], in: job.root)
+                .status
                 == 0
         )
-        #expect(try job.git(["status", "--porcelain"]).isEmpty)
+        #expect(try await job.git(["status", "--porcelain"]).isEmpty)
         #expect(agent.runCount(of: "d") == 0)
         #expect(
             try job.state.freezeReason?.description.contains("task `b` failed: the agent changed the plan's branches")
@@ -98,29 +100,29 @@ struct PlanReferenceGuardTests {
         let (job, _) = try await Self.diamond("guard-main-tree-commit") { worktree in
             let root = Self.root(of: worktree)
             try PlanAgentRunner.write("not reviewed\n", to: "hostile.txt", in: root)
-            try GitCLI.run(["add", "hostile.txt"], in: root)
-            try GitCLI.run(["commit", "-q", "-m", "hostile"], in: root)
+            try await GitCLI.run(["add", "hostile.txt"], in: root)
+            try await GitCLI.run(["commit", "-q", "-m", "hostile"], in: root)
         }
         let plan = try #require(try job.state.plan)
         #expect(plan.states["b"] == .error)
         #expect(plan.states["c"] == .done)
         #expect(!FileManager.default.fileExists(atPath: job.root.appendingPathComponent("hostile.txt").path))
-        #expect(try job.git(["status", "--porcelain"]).isEmpty)
+        #expect(try await job.git(["status", "--porcelain"]).isEmpty)
         #expect(
-            try GitCLI.runAllowingFailure(["show", "phase-2-tactical:hostile.txt"], in: job.root).status != 0,
+            try await GitCLI.runAllowingFailure(["show", "phase-2-tactical:hostile.txt"], in: job.root).status != 0,
             "the hostile file reached the phase branch"
         )
-        let kept = try job.git(["show", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical:hostile.txt"])
+        let kept = try await job.git(["show", "refs/tollgate/quarantine/task-b/heads/phase-2-tactical:hostile.txt"])
         #expect(kept == "not reviewed")
     }
 
     @Test func anAgentThatMovesAnotherTasksBranchOrMakesOneBeforeItsTaskStartsIsCaught() async throws {
         let (job, _) = try await Self.diamond("guard-task-branches") { worktree in
             // a has landed: its branch is the engine's. d has not started: it must have no branch yet.
-            try GitCLI.run(["update-ref", "refs/heads/phase-2-tactical-task-a", "main"], in: worktree)
-            try GitCLI.run(["branch", "phase-2-tactical-task-d", "main"], in: worktree)
+            try await GitCLI.run(["update-ref", "refs/heads/phase-2-tactical-task-a", "main"], in: worktree)
+            try await GitCLI.run(["branch", "phase-2-tactical-task-d", "main"], in: worktree)
             // A branch named like a task's that is no task's: the task's own guard.
-            try GitCLI.run(["branch", "phase-2-tactical-task-zz", "main"], in: worktree)
+            try await GitCLI.run(["branch", "phase-2-tactical-task-zz", "main"], in: worktree)
         }
         let plan = try #require(try job.state.plan)
         #expect(plan.states["b"] == .error)
@@ -128,31 +130,34 @@ struct PlanReferenceGuardTests {
         #expect(failure.contains("moved phase-2-tactical-task-a from"), "\(failure)")
         #expect(failure.contains("created phase-2-tactical-task-d at"), "\(failure)")
         #expect(failure.contains("created phase-2-tactical-task-zz at"), "\(failure)")
-        #expect(try job.git(["rev-parse", "phase-2-tactical-task-a"]) == plan.task("a")?.tip)
-        #expect(try job.git(["branch", "--list", "phase-2-tactical-task-d", "phase-2-tactical-task-zz"]).isEmpty)
+        #expect(try await job.git(["rev-parse", "phase-2-tactical-task-a"]) == plan.task("a")?.tip)
+        #expect(try await job.git(["branch", "--list", "phase-2-tactical-task-d", "phase-2-tactical-task-zz"]).isEmpty)
     }
 
     @Test func anAgentThatSwitchesTheMainWorkingTreeToAnotherBranchFailsItsTask() async throws {
         let (job, _) = try await Self.diamond("guard-main-head") { worktree in
-            try GitCLI.run(["checkout", "-q", "main"], in: Self.root(of: worktree))
+            try await GitCLI.run(["checkout", "-q", "main"], in: Self.root(of: worktree))
         }
         let plan = try #require(try job.state.plan)
         #expect(plan.states == ["a": .done, "b": .error, "c": .done, "d": .blocked])
         let failure = try #require(plan.task("b")?.failure)
         #expect(failure.contains("left the main working tree's HEAD on main instead of phase-2-tactical"), "\(failure)")
-        #expect(try job.git(["symbolic-ref", "HEAD"]) == "refs/heads/phase-2-tactical")
+        #expect(try await job.git(["symbolic-ref", "HEAD"]) == "refs/heads/phase-2-tactical")
     }
 
     @Test func anAgentThatRewindsTheJobsStateHasItPutBackAndItsTaskFails() async throws {
         let (job, agent) = try await Self.diamond("guard-state-rewound") { worktree in
-            try GitCLI.run(["update-ref", "refs/heads/tollgate/state", "refs/heads/tollgate/state~3"], in: worktree)
+            try await GitCLI.run(
+                ["update-ref", "refs/heads/tollgate/state", "refs/heads/tollgate/state~3"],
+                in: worktree
+            )
         }
         let plan = try #require(try job.state.plan)
         #expect(plan.states == ["a": .done, "b": .error, "c": .done, "d": .blocked])
         #expect(plan.task("b")?.failure?.contains("moved tollgate/state from") == true, "\(plan)")
         #expect(agent.runCount(of: "a") == 1 && agent.runCount(of: "c") == 1, "a task ran again on a rewound state")
         #expect(
-            try job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/tollgate/state"])
+            try await job.git(["rev-parse", "refs/tollgate/quarantine/task-b/heads/tollgate/state"])
                 != job.git(["rev-parse", "tollgate/state"])
         )
     }
@@ -166,11 +171,11 @@ struct PlanReferenceGuardTests {
             plan: plan,
             tasks: [
                 "b": .init(act: { worktree in
-                    let stray = try GitCLI.run(
+                    let stray = try await GitCLI.run(
                         ["commit-tree", "-p", "main", "-m", "stray", "main^{tree}"],
                         in: worktree
                     )
-                    try GitCLI.run(["update-ref", "refs/heads/phase-2-tactical", stray], in: worktree)
+                    try await GitCLI.run(["update-ref", "refs/heads/phase-2-tactical", stray], in: worktree)
                 }),
                 "c": .init(act: { worktree in
                     await latch.wait()
@@ -200,7 +205,7 @@ struct PlanReferenceGuardTests {
                 "\(failure)"
             )
         }
-        let subjects = try job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
+        let subjects = try await job.git(["log", "--format=%s", "main..phase-2-tactical"]).split(separator: "\n")
         #expect(subjects.filter { $0.hasPrefix("Task ") } == ["Task e: Do e"])
     }
 
@@ -224,13 +229,13 @@ struct PlanReferenceGuardTests {
         #expect(cause.contains("has changes no task committed: junk.txt, workspace.md"), "\(cause)")
         #expect(cause.contains("stash -u"))
         #expect(try job.state.plan?.states == ["a": .done, "b": .done, "c": .done, "d": .done])
-        #expect(try job.git(["status", "--porcelain"]).contains("junk.txt"), "the files are left where they are")
+        #expect(try await job.git(["status", "--porcelain"]).contains("junk.txt"), "the files are left where they are")
 
         // Removed, the verification goes on; nothing of them reached a branch.
-        try job.git(["checkout", "--", "workspace.md"])
+        try await job.git(["checkout", "--", "workspace.md"])
         try FileManager.default.removeItem(at: job.root.appendingPathComponent("junk.txt"))
         #expect(try await job.run() == .completed)
-        #expect(try GitCLI.runAllowingFailure(["show", "main:junk.txt"], in: job.root).status != 0)
-        #expect(!(try job.git(["show", "main:workspace.md"]).contains("changed")))
+        #expect(try await GitCLI.runAllowingFailure(["show", "main:junk.txt"], in: job.root).status != 0)
+        await #expect(!(try job.git(["show", "main:workspace.md"]).contains("changed")))
     }
 }

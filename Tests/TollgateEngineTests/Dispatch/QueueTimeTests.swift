@@ -7,6 +7,7 @@ import TollgateTestSupport
 /// `agent.queue_time_ms` (DESIGN §11): how long each ready task of a dispatched plan waited for a free slot, from when
 /// it became ready (the dispatch began, or its last dependency landed) to when its agent started, on the engine's
 /// clock: here a manual one that only the task agents move, so the figures are exact.
+@Suite(.runsProcesses)
 struct QueueTimeTests {
     @Test func eachTaskRecordsHowLongItWaitedForASlotOnceReady() async throws {
         let clock = ManualClock()

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import TollgateCore
 import TollgateEngine
+import TollgateTestSupport
 
+@Suite(.runsProcesses)
 struct ResourceBundleTests {
     private func realBundle() throws -> ResourceBundle {
         try ResourceBundle.locate(ResourceLocator(environment: [:], executableURL: nil))
@@ -34,7 +36,7 @@ struct ResourceBundleTests {
         }
     }
 
-    @Test func realConfigFilesValidate() throws {
+    @Test func realConfigFilesValidate() async throws {
         let bundle = try self.realBundle()
         let defaults = try bundle.defaultsLayer()
         #expect(defaults.source == "config/defaults.json")
@@ -56,7 +58,7 @@ struct ResourceBundleTests {
         ("debugger", "full"), ("researcher", "partial"), ("writer", "partial"), ("coder", "partial"),
         ("validator", "review"),
     ])
-    func expertResolvesToItsAutonomy(expert: String, autonomy: String) throws {
+    func expertResolvesToItsAutonomy(expert: String, autonomy: String) async throws {
         let config = try self.realBundle().resolveConfig(options: JobOptions(expert: expert), environment: [:])
         #expect(config[ConfigKeys.autonomy].rawValue == autonomy)
         #expect(config["autonomy"]?.source == "config/experts/\(expert).json")
@@ -64,13 +66,13 @@ struct ResourceBundleTests {
         #expect(config["critique.revision.floorSeconds"]?.source == "defaults")
     }
 
-    @Test func expertsAreListedWithDescriptions() throws {
+    @Test func expertsAreListedWithDescriptions() async throws {
         let experts = try self.realBundle().experts()
         #expect(experts.map(\.name) == ["coder", "debugger", "researcher", "validator", "writer"])
         #expect(experts.allSatisfy { !$0.description.isEmpty })
     }
 
-    @Test func overridesWinInOrder() throws {
+    @Test func overridesWinInOrder() async throws {
         let config = try self.realBundle().resolveConfig(
             options: JobOptions(
                 expert: "debugger",
@@ -89,7 +91,7 @@ struct ResourceBundleTests {
         )
     }
 
-    @Test func unknownExpertListsTheAvailableOnes() throws {
+    @Test func unknownExpertListsTheAvailableOnes() async throws {
         let error = ConfigError.unknownExpert(
             name: "painter",
             available: ["coder", "debugger", "researcher", "validator", "writer"]
@@ -106,12 +108,12 @@ struct ResourceBundleTests {
         }
     }
 
-    @Test func realTemplatesLoad() throws {
+    @Test func realTemplatesLoad() async throws {
         let catalog = try self.realBundle().templateCatalog()
         #expect(try catalog.template(.workspace).placeholders.contains("jobId"))
     }
 
-    @Test func brokenExpertFileIsNamedRelativeToTheFolder() throws {
+    @Test func brokenExpertFileIsNamedRelativeToTheFolder() async throws {
         let copy = try Copy(of: try self.realBundle())
         try copy.write("config/experts/coder.json", #"{"autonomy": "partial", "agent": {"timeout": 5}}"#)
         let bundle = ResourceBundle(root: copy.url)
@@ -130,7 +132,7 @@ struct ResourceBundleTests {
         }
     }
 
-    @Test func templateWithAnUnknownPlaceholderIsRejectedOnLoad() throws {
+    @Test func templateWithAnUnknownPlaceholderIsRejectedOnLoad() async throws {
         let copy = try Copy(of: try self.realBundle())
         try copy.write("Templates/pr-body.md", "## {{title}}\n")
         #expect(throws: TemplateError.self) {

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import TollgateEngine
+import TollgateTestSupport
 
+@Suite(.runsProcesses)
 struct ResourceLocatorTests {
     /// A temporary folder removed when the test ends, with helpers to lay out resource folders in it.
     final class Scratch {
@@ -74,13 +76,13 @@ struct ResourceLocatorTests {
         (["prefix/share/tollgate", "src"], "prefix/share/tollgate"),
         (["src"], "src"),
     ])
-    func firstValidPlaceWins(valid: [String], winner: String) throws {
+    func firstValidPlaceWins(valid: [String], winner: String) async throws {
         let scratch = try Scratch()
         let locator = try self.fourPlaces(scratch, valid: Set(valid))
         #expect(try locator.locate().path == scratch.url.appendingPathComponent(winner).standardizedFileURL.path)
     }
 
-    @Test func candidatesAreListedInOrder() throws {
+    @Test func candidatesAreListedInOrder() async throws {
         let scratch = try Scratch()
         let locator = try self.fourPlaces(scratch, valid: ["home", "env", "prefix/share/tollgate", "src"])
         #expect(
@@ -88,7 +90,7 @@ struct ResourceLocatorTests {
         )
     }
 
-    @Test func homeThatLacksTheFoldersIsAnErrorNotAFallBack() throws {
+    @Test func homeThatLacksTheFoldersIsAnErrorNotAFallBack() async throws {
         let scratch = try Scratch()
         try scratch.resourceFolder("src")
         try scratch.resourceFolder("home", templates: false)
@@ -105,7 +107,7 @@ struct ResourceLocatorTests {
         }
     }
 
-    @Test func environmentThatLacksTheFoldersIsAnError() throws {
+    @Test func environmentThatLacksTheFoldersIsAnError() async throws {
         let scratch = try Scratch()
         try scratch.resourceFolder("src")
         _ = try scratch.file("src/Package.swift")
@@ -120,7 +122,7 @@ struct ResourceLocatorTests {
         }
     }
 
-    @Test func errorNamesEveryPlaceTried() throws {
+    @Test func errorNamesEveryPlaceTried() async throws {
         let scratch = try Scratch()
         try scratch.resourceFolder("src", defaults: false, templates: false)
         _ = try scratch.file("src/Package.swift")
@@ -147,7 +149,7 @@ struct ResourceLocatorTests {
         }
     }
 
-    @Test func symlinkedExecutableIsFollowedToItsRealPrefix() throws {
+    @Test func symlinkedExecutableIsFollowedToItsRealPrefix() async throws {
         let scratch = try Scratch()
         let real = try scratch.resourceFolder("opt/share/tollgate")
         let executable = try scratch.file("opt/bin/tollgate")
@@ -161,7 +163,7 @@ struct ResourceLocatorTests {
         #expect(try locator.locate().path == real.path, "\(locator.candidates())")
     }
 
-    @Test func relativeHomeIsResolvedAgainstTheWorkingDirectory() throws {
+    @Test func relativeHomeIsResolvedAgainstTheWorkingDirectory() async throws {
         let scratch = try Scratch()
         try scratch.resourceFolder("home")
         let cwd = FileManager.default.currentDirectoryPath
@@ -173,7 +175,7 @@ struct ResourceLocatorTests {
         #expect(try locator.locate().path == scratch.url.appendingPathComponent("home").path, "cwd \(cwd)")
     }
 
-    @Test func defaultLocatorFindsThisSourceTree() throws {
+    @Test func defaultLocatorFindsThisSourceTree() async throws {
         let root = try ResourceLocator(environment: [:], executableURL: nil).locate()
         #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path))
         #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("Templates/workspace.md").path))

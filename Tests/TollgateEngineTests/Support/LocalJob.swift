@@ -115,10 +115,11 @@ final class LocalJob {
 
     /// `git <arguments>` in the workspace.
     @discardableResult
-    func git(_ arguments: [String], author: (name: String, email: String) = ("CLI Author", "cli@example.com")) throws
+    func git(_ arguments: [String], author: (name: String, email: String) = ("CLI Author", "cli@example.com"))
+        async throws
         -> String
     {
-        try GitCLI.run(arguments, in: root, author: author)
+        try await GitCLI.run(arguments, in: root, author: author)
     }
 
     /// The feedback items the agent was handed in its last run on `branch` at `revision` that had any.
