@@ -114,7 +114,12 @@ extension Repository {
         guard try gitFound(operation, { git_branch_lookup(&reference, pointer, name, GIT_BRANCH_LOCAL) })
         else { return false }
         defer { git_reference_free(reference) }
-        let checkedOut = git_branch_is_checked_out(reference)
+        // libgit2's check opens the repository again for every working tree; with no linked one, only this tree's
+        // HEAD can be on the branch.
+        let checkedOut: Int32 =
+            try hasLinkedWorktrees()
+            ? git_branch_is_checked_out(reference)
+            : (try symbolicHeadTarget() == Self.branchReference(name) ? 1 : 0)
         try git(operation) { checkedOut < 0 ? checkedOut : 0 }
         guard checkedOut == 0 else {
             throw GitError(
@@ -186,7 +191,39 @@ extension Repository {
         if !unchanged {
             try checkoutCommit(tip, branch: branch, force: force)
         }
-        try git("checkout \(branch)") { git_repository_set_head(pointer, reference) }
+        try setHead(toBranch: branch, operation: "checkout \(branch)")
+    }
+
+    /// Points HEAD at the existing local branch `branch`, with the reflog entry `git checkout` writes.
+    ///
+    /// `git_repository_set_head` first asks whether another working tree has the branch checked out, and to answer
+    /// it opens the repository again (configuration files and all) for the main tree and each linked one: about a
+    /// hundred file system calls per switch. With no linked working tree there is nothing to find, so HEAD is
+    /// written directly; otherwise libgit2 checks and refuses as it always did.
+    private func setHead(toBranch branch: String, operation: String) throws(GitError) {
+        let reference = Self.branchReference(branch)
+        guard try !hasLinkedWorktrees() else {
+            try git(operation) { git_repository_set_head(pointer, reference) }
+            return
+        }
+        var from = "HEAD"
+        if let target = try symbolicHeadTarget() {
+            from = target.hasPrefix(Self.branchPrefix) ? String(target.dropFirst(Self.branchPrefix.count)) : target
+        } else if let detached = try resolve(reference: "HEAD") {
+            from = detached.hex
+        }
+        var head: OpaquePointer?
+        defer { git_reference_free(head) }
+        try git(operation) {
+            git_reference_symbolic_create(
+                &head,
+                pointer,
+                "HEAD",
+                reference,
+                1,
+                "checkout: moving from \(from) to \(branch)"
+            )
+        }
     }
 
     /// Moves the working tree and index to `tip`'s tree (HEAD's tree is the baseline).

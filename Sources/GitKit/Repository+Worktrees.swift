@@ -247,6 +247,15 @@ extension Repository {
 
     // MARK: - Helpers
 
+    /// True when this repository is a linked working tree or has any (`worktrees/` in the common folder is not
+    /// empty): only then can a branch be checked out somewhere other than this working tree.
+    func hasLinkedWorktrees() throws(GitError) -> Bool {
+        if git_repository_is_worktree(pointer) == 1 { return true }
+        let folder = gitCommonDirectory.appendingPathComponent("worktrees", isDirectory: true).path
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return !entries.isEmpty
+    }
+
     /// The repository's common folder: the `.git` of the main working tree, also when opened from a worktree.
     var gitCommonDirectory: URL {
         URL(fileURLWithPath: String(cString: git_repository_commondir(pointer)), isDirectory: true)

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 #if canImport(Glibc)
     import Glibc
@@ -79,7 +80,7 @@ public struct ChildProcess: Sendable {
         runtimeRecord: URL? = nil
     ) -> ChildProcess {
         ChildProcess(
-            arguments: ["/bin/sh", "-c", command],
+            arguments: ["/bin/sh", "-c", ShellQuoting.script(for: command)],
             environment: environment,
             directory: directory,
             outputFile: outputFile,

@@ -1,4 +1,5 @@
 import Foundation
+import TollgateCore
 
 #if canImport(Glibc)
     import Glibc
@@ -78,7 +79,7 @@ public final class StreamingChildProcess {
         errorFile: URL?
     ) throws -> StreamingChildProcess {
         try StreamingChildProcess(
-            arguments: ["/bin/sh", "-c", command],
+            arguments: ["/bin/sh", "-c", ShellQuoting.script(for: command)],
             environment: environment,
             directory: directory,
             input: input,

@@ -186,6 +186,9 @@ struct RepositoryTests {
         #expect(try repository.branchTip("main") == first)
 
         try repository.checkout(branch: "main")
+        // The reflog says what git's own checkout says.
+        let reflog = try await GitCLI.run(["reflog", "-1", "--format=%gs", "HEAD"], in: directory.url)
+        #expect(reflog == "checkout: moving from phase-1-strategic to main")
         #expect(directory.read("file.txt") == "one\n")
         #expect(directory.read("added.txt") == nil)
         #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url) == "")

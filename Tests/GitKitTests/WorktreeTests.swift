@@ -158,4 +158,25 @@ struct WorktreeTests {
         #expect(try repository.deleteBranch("phase-2-tactical-task-lexer"))
         #expect(try !repository.removeWorktree("phase-2-tactical-task-lexer"))
     }
+
+    // MARK: - A branch checked out in another working tree
+
+    /// HEAD is written directly only while no linked worktree exists; with one, the branch it has checked out can be
+    /// neither checked out in the main tree nor deleted (git: "is already used by worktree", libgit2: "current HEAD of
+    /// a linked repository").
+    @Test func aBranchCheckedOutInALinkedWorktreeIsNeitherCheckedOutNorDeleted() async throws {
+        try addTask()
+        #expect(throws: GitError.self) { try repository.checkout(branch: "phase-2-tactical-task-lexer") }
+        #expect(throws: GitError.self) { try repository.deleteBranch("phase-2-tactical-task-lexer") }
+        #expect(try repository.currentBranch() == "main")
+        #expect(try repository.branchTip("phase-2-tactical-task-lexer") == base)
+    }
+
+    /// From inside a linked worktree, the main tree's branch is taken too.
+    @Test func theMainTreesBranchCannotBeCheckedOutFromALinkedWorktree() async throws {
+        try addTask()
+        let task = try Repository.open(at: taskPath)
+        #expect(throws: GitError.self) { try task.checkout(branch: "main") }
+        #expect(try task.currentBranch() == "phase-2-tactical-task-lexer")
+    }
 }

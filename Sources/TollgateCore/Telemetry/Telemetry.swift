@@ -42,11 +42,12 @@ public struct TelemetryRecord: Sendable, Equatable, Codable {
         self.phase = phase
     }
 
+    /// One style for every record: a value type, so it is made once (a formatter per record cost more than the
+    /// rest of the record together).
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.formatted(style)
     }
 }
 
