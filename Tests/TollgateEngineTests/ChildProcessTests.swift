@@ -57,6 +57,33 @@ struct ChildProcessTests {
         #expect(!FileManager.default.fileExists(atPath: marker.path))
     }
 
+    /// A plain command by path is the group's leader itself (`exec`, no shell left between): what it writes as
+    /// `$$` is the group the engine ends, and the probe the tests use sees its members until they are gone.
+    @Test func aCommandByPathLeadsItsGroupAndTheProbeSeesItUntilItEnds() async throws {
+        let script = directory.path("lead.sh")
+        let ready = directory.path("lead.pid")
+        try Data("#!/bin/sh\necho $$ > \"\(ready.path)\"\nsleep 600\n".utf8).write(to: script)
+        #expect(chmod(script.path, 0o755) == 0)
+        let process = try StreamingChildProcess.shell(
+            script.path,
+            environment: environment,
+            directory: directory.url,
+            input: nil,
+            errorFile: nil
+        )
+        while (try? String(contentsOf: ready, encoding: .utf8))?.hasSuffix("\n") != true {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let written = try #require(
+            pid_t(String(contentsOf: ready, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
+        #expect(written == process.pid)
+        // The script and its sleep, both in the group.
+        #expect(ProcessGroupProbe.livingMembers(of: process.pid).count == 2)
+        _ = process.terminate(graceSeconds: 1)
+        #expect(await ProcessGroupProbe.ended(process.pid))
+    }
+
     @Test func aMissingDirectoryIsAFailedStartNotAHang() async throws {
         let process = ChildProcess.shell(
             "true",

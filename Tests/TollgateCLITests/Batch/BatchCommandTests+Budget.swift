@@ -136,7 +136,7 @@ extension BatchCommandTests {
                     .trimmingCharacters(in: .whitespacesAndNewlines)
             )
         )
-        #expect(kill(-pid, 0) == -1, "the critic stopped by the budget is still running")
+        #expect(await ProcessGroupProbe.ended(pid), "the critic stopped by the budget is still running")
     }
 
     @Test func aReviserIsStoppedWhereTheSecondsCapLeftItAndSaysItWasTheBudget() async throws {

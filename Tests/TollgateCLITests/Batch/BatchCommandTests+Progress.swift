@@ -62,7 +62,7 @@ extension BatchCommandTests {
             try await git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init)
         )
         #expect(result.stderr.contains("--resume \(id)"), "\(result.stderr)")
-        #expect(kill(-critic, 0) == -1 && errno == ESRCH, "the critic's process group outlived tollgate")
+        #expect(await ProcessGroupProbe.ended(critic), "the critic's process group outlived tollgate")
         let units = try #require(try await summary(id)["units"] as? [[String: Any]])
         #expect(units.map { $0["state"] as? String } == ["shipped", "queued"])
     }
