@@ -8,7 +8,7 @@ import Synchronization
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// The phase branch exists and is checked out; the state does not say so yet.
     case afterBranch = "after-branch"
-    /// A run's budget reservation is committed in the job's state; the run has not started (DESIGN §11).
+    /// A run's budget reservation is recorded (journaled, not committed yet); the run has not started (DESIGN §11).
     case afterReserve = "after-reserve"
     /// The agent exited and its result is recorded; nothing is committed.
     case afterAgent = "after-agent"

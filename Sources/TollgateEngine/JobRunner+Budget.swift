@@ -3,9 +3,10 @@ import TollgateCore
 
 /// Reserve before, charge after (DESIGN §11): the hooks the runner calls around every agent run.
 ///
-/// A reservation is committed in the job's state before the run starts, so a process killed during the run leaves
-/// it there, counted as spent by the next reservation; the charge is recorded with the run's own transition (the
-/// report's), so a rerun that finds the report charges it once.
+/// A reservation is journaled before the run starts (``StateStore/recordJournaled(_:events:now:)``: a small file
+/// rewritten in place, not a state commit) and rides with the next state commit, so a process killed during the run
+/// leaves it to the next load, counted as spent by the next reservation; the charge is recorded with the run's own
+/// transition (the report's), so a rerun that finds the report charges it once.
 extension JobRunner {
     /// The next run would cross a hard cap: the step it belongs to does not start and the job is `blocked`.
     struct BudgetBlock: Error, Equatable {
@@ -28,11 +29,10 @@ extension JobRunner {
         return made
     }
 
-    /// Reserves run `key` (an agent run: `agent.reserve.*`) and commits the reservation, and shortens the run's
-    /// timeout to what `budget.seconds.hard` leaves; returns whether a reservation was committed (the state branch
-    /// moved).
+    /// Reserves run `key` (an agent run: `agent.reserve.*`) and journals the reservation, and shortens the run's
+    /// timeout to what `budget.seconds.hard` leaves; returns whether a reservation was made.
     ///
-    /// Called before the run's references are taken, so the reservation's state commit is not the agent's doing.
+    /// Called before the run's references are taken.
     /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked.
     func reserveAgentRun(_ key: String, invocation: inout AgentInvocation) async throws -> Bool {
         let budget = self.budget
@@ -49,9 +49,8 @@ extension JobRunner {
         case .blocked(let message, let cap, let account):
             throw BudgetBlock(message: message, cap: cap, account: account)
         case .admitted(let account, let settled):
-            try record(
-                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled),
-                after: nil
+            try recordJournaled(
+                machine.budgetReserved(key, reservation: reservation, account: account, settled: settled)
             )
             if !settled.isEmpty {
                 progress(
@@ -111,7 +110,7 @@ extension JobRunner {
     }
 
     /// Reserves critic run `key` (`critique.reserve.*`, and under `budget.seconds.hard` the seconds its total
-    /// timeout may take, shortened to what is left) and commits the reservation; returns the critic's deadline, nil
+    /// timeout may take, shortened to what is left) and journals the reservation; returns the critic's deadline, nil
     /// when nothing is capped.
     ///
     /// - Throws: ``BudgetBlock`` when a hard cap would be crossed or cannot be checked, or less than a second of
@@ -129,14 +128,13 @@ extension JobRunner {
             let said = message.replacingOccurrences(of: "agent.reserve.", with: "critique.reserve.")
             throw BudgetBlock(message: said, cap: cap, account: account)
         case .admitted(let account, let settled):
-            try record(
+            try recordJournaled(
                 machine.budgetReserved(
                     key,
                     reservation: account.reserved[key] ?? reservation,
                     account: account,
                     settled: settled
-                ),
-                after: nil
+                )
             )
             try FaultPoint.afterReserve.trip()
             if deadline.limit.isShortened {

@@ -223,7 +223,7 @@ final class JobRunner {
     /// The references as they were before run `run`, kept in the run's private files so that a run started again
     /// after a crash compares with the same snapshot.
     ///
-    /// With `stateMovedByEngine` (a budget reservation was committed since), the state branch is taken as it is now.
+    /// With `stateMovedByEngine` (a budget reservation was made since), the state branch is taken as it is now.
     private func referencesBeforeRun(_ run: Int, stateMovedByEngine: Bool = false) throws -> [String: String] {
         let file = workspace.referenceSnapshot(run)
         if let data = try? Data(contentsOf: file),
@@ -640,6 +640,15 @@ final class JobRunner {
             if error.isConflict { throw EngineError.dirtyWorkspace(path: workspace.root.path, during: during) }
             throw error
         }
+    }
+
+    /// Records `events` in memory and in the state store's journal, for a transition a crash must not lose before
+    /// the next state commit carries it (a budget reservation).
+    func recordJournaled(_ events: [JobEvent]) throws {
+        guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
+        var updated = document
+        updated.job = machine.state
+        try store.recordJournaled(updated, events: events, now: clock())
     }
 
     /// Records the machine's events with its new state: as a state commit, or in memory until the next one when

@@ -9,10 +9,11 @@ import TollgateEngine
 /// A capped run's check is three pieces, each timed over many reserve + charge cycles:
 /// - the rules (``BudgetRules/admit(_:reservation:caps:account:)`` and ``BudgetRules/charge(_:usage:caps:account:)``
 ///   on the job's account, what the engine's guard decides with);
-/// - the reservation's state commit: the engine commits the reservation in `job.json` before the run starts (so a
-///   crash keeps it), one state commit a run more than an uncapped job makes (blob, tree, commit, reference, by
-///   GitKit, as the state store does); the charge rides with the run's own commit (and a plan's task's
-///   reservation with its `task.started` commit, so a task pays none of this);
+/// - the reservation's journal: the engine keeps the reservation in memory and in `.git/tollgate/uncommitted.json`
+///   (``StateStore/Journal``, rewritten in place) until the next state commit carries it, so a crash keeps it; the
+///   charge rides with the run's own commit (and a plan's task's reservation with its `task.started` commit). For
+///   comparison, the state commit a reservation used to cost (blob, tree, commit, reference, by GitKit, as the state
+///   store does), which is no longer paid;
 /// - with `budget.project`, the project's ledger: ``ProjectLedger`` reserve and settle, each under `flock`, written
 ///   to a temporary file, `fsync`ed and renamed.
 enum BudgetBench {
@@ -78,6 +79,29 @@ enum BudgetBench {
             }
         }
 
+        // The journal as a run's reservation writes it: the job's budget and the budget.reserved event.
+        let journalFile = root.appendingPathComponent("job/.git/tollgate/uncommitted.json")
+        var account = BudgetAccount()
+        account.spent = [.tokens: 12_345, .costUSD: 0.6, .seconds: 321]
+        let journaled = try batches(cycles: commitCycles) { cycles in
+            for index in 0..<cycles {
+                account.reserved = ["run-\(index)": reservation]
+                var budget = JobBudget()
+                budget.account = account
+                let event = RecordedEvent(
+                    seq: index,
+                    at: "2026-12-07T10:00:00.000Z",
+                    event: JobEvent(
+                        type: .budgetReserved,
+                        phase: 3,
+                        revision: 1,
+                        data: ["run": "run-\(index)", "tokens": "1000", "costUSD": "0.05"]
+                    )
+                )
+                try StateStore.Journal(base: tip?.hex, budget: budget, events: [event]).write(to: journalFile)
+            }
+        }
+
         let ledger = try ProjectLedger(project: "bench", directory: root.appendingPathComponent("state"))
         let daily = BudgetCaps(hard: [.tokens: 1e12, .costUSD: 1e9])
         var ledgerRun = 0
@@ -102,9 +126,10 @@ enum BudgetBench {
         print(row("piece", "cycles", "per run"))
         print(row("none", "-", milliseconds(0)))
         print(row("rules (admit + charge)", "\(ruleCycles)", milliseconds(rules)))
-        print(row("reservation state commit", "\(commitCycles)", milliseconds(commit)))
+        print(row("reservation journal", "\(commitCycles)", milliseconds(journaled)))
         print(row("project ledger (flock+fsync x2)", "\(ledgerCycles)", milliseconds(ledgerTimes)))
-        let jobOnly = rules + commit
+        print(row("(a state commit, no longer paid)", "\(commitCycles)", milliseconds(commit)))
+        let jobOnly = rules + journaled
         let withProject = jobOnly + ledgerTimes
         print("")
         print(row("job caps, a plan's task", "", milliseconds(rules) + verdict(rules)))

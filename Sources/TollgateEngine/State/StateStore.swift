@@ -54,6 +54,8 @@ public final class StateStore {
     private var configOnBranch: ResolvedConfig?
     /// The blob id of each of ``files``: a state commit writes only the files that changed.
     private var blobs: [String: OID] = [:]
+    /// What of ``pending`` is journaled (``recordJournaled(_:events:now:)``), as the journal file holds it.
+    private var journal: Journal?
 
     init(repository: Repository, signature: Signature) {
         self.repository = repository
@@ -106,8 +108,10 @@ public final class StateStore {
         self.files = files
         self.tip = tip
         self.pending = []
+        self.journal = nil
         self.configOnBranch = files[Self.configFile] == nil ? nil : document.config
         self.blobs = try files.mapValues { try Repository.blobID(of: $0) }
+        if !isClone { adoptJournal() }
     }
 
     /// Writes the first state commit: the branch must not exist yet.
@@ -131,6 +135,105 @@ public final class StateStore {
         var stored = document
         pending += sequenced(newEvents, in: &stored, now: now)
         self.document = stored
+    }
+
+    /// Records like ``record(_:events:now:)``, and journals the transition in `.git/tollgate/uncommitted.json`
+    /// until a state commit carries it: for a transition a crash must not lose although its step is not done again
+    /// the same way (a budget reservation: DESIGN §11 counts the reservation of a run that never reported as spent).
+    ///
+    /// The journal names the state commit it was made on. The next ``load()`` of any process (a rerun, `status`,
+    /// `config --set`) keeps its transitions again while that commit is still the tip; once a commit moved the tip,
+    /// it carried them (a commit clears the journal, and a process that loads first adopts it), so they are never
+    /// counted twice. The file is rewritten in place, without `fsync`: one small `write` that a killed process does
+    /// not cut, and no new file a run.
+    func recordJournaled(_ document: JobDocument, events newEvents: [JobEvent], now: Date) throws {
+        try record(document, events: newEvents, now: now)
+        var kept = journal ?? Journal(base: tip?.hex, budget: nil, events: [])
+        kept.budget = self.document?.job.budget
+        kept.events += pending.suffix(newEvents.count)
+        try kept.write(to: journalFile)
+        journal = kept
+    }
+
+    /// Transitions recorded in memory that a crash must not lose, with the state commit they were made on.
+    public struct Journal: Codable, Equatable, Sendable {
+        /// The state tip the transitions were recorded on.
+        public var base: String?
+        /// The job's budget after them.
+        public var budget: JobBudget?
+        /// Their events, as recorded (numbered again when adopted).
+        public var events: [RecordedEvent]
+
+        public init(base: String?, budget: JobBudget?, events: [RecordedEvent]) {
+            self.base = base
+            self.budget = budget
+            self.events = events
+        }
+
+        /// Writes the journal over `file`, in place.
+        /// - Throws: ``EngineError/stateDamaged(path:reason:)`` when it cannot be written whole.
+        public func write(to file: URL) throws {
+            guard StateStore.overwrite(file, with: try JSONCoding.lineEncoder.encode(self)) else {
+                throw EngineError.stateDamaged(
+                    path: file.path,
+                    reason: "cannot write it (\(String(cString: strerror(errno)))); it keeps a budget reservation "
+                        + "until the next state commit: check the folder's permissions and free space"
+                )
+            }
+        }
+    }
+
+    /// `.git/tollgate/uncommitted.json`.
+    var journalFile: URL {
+        repository.gitDirectory.appendingPathComponent("tollgate/uncommitted.json", isDirectory: false)
+    }
+
+    /// Keeps the journal's transitions again when they were made on the tip just loaded: a process recorded them and
+    /// ended before any state commit.
+    private func adoptJournal() {
+        guard let data = try? Data(contentsOf: journalFile), data.contains(where: { $0 != 0x20 }),
+            let kept = try? JSONDecoder().decode(Journal.self, from: data), kept.base == tip?.hex,
+            var document
+        else { return }
+        document.job.budget = kept.budget
+        var seq = document.eventCount
+        pending = kept.events.map { event in
+            seq += 1
+            var renumbered = event
+            renumbered.seq = seq
+            return renumbered
+        }
+        document.eventCount = seq
+        self.document = document
+        journal = kept
+    }
+
+    /// Replaces `file`'s contents in place (created, with its folder, when missing), without `fsync`; false when
+    /// it could not be written whole.
+    ///
+    /// Written over the old contents from the start, padded with spaces to the old length (JSON readers skip them):
+    /// no truncation, which on ext4 makes the close wait for the data to reach the disk, and no moment at which the
+    /// file holds a shorter, unreadable mix. Empty `data` leaves only spaces: no journal.
+    @discardableResult
+    static func overwrite(_ file: URL, with data: Data) -> Bool {
+        var descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor < 0 && errno == ENOENT {
+            try? FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
+            descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        }
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return false }
+        var bytes = data
+        if Int(info.st_size) > bytes.count {
+            bytes.append(Data(repeating: 0x20, count: Int(info.st_size) - bytes.count))
+        }
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        return written == bytes.count
     }
 
     /// Commits what ``record(_:events:now:)`` kept in memory, if anything.
@@ -199,6 +302,11 @@ public final class StateStore {
         self.pending = []
         self.configOnBranch = stored.config
         self.blobs = blobs
+        if journal != nil {
+            // Committed: the journal's transitions are in the state now.
+            journal = nil
+            Self.overwrite(journalFile, with: Data())
+        }
     }
 
     /// Numbers `events` after the last one recorded and stamps them with `now`; `document` gets the new count and

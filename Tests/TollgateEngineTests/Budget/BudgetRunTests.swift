@@ -141,6 +141,57 @@ struct BudgetRunTests {
         #expect(account.reserved.isEmpty)
     }
 
+    /// A reservation costs no state commit: it is journaled (`.git/tollgate/uncommitted.json`) and rides with the
+    /// run's own commit, so a capped job makes the commits an uncapped one makes, and its trail still has every
+    /// reservation.
+    @Test func aReservationIsJournaledAndRidesWithTheNextStateCommit() async throws {
+        let capped = try await job(
+            "budget-journal",
+            completeAt: 3,
+            ["budget.tokens.hard=1000", "agent.reserve.tokens=100"]
+        )
+        #expect(try await capped.run() == .completed)
+        let uncapped = try await job("budget-journal-none", completeAt: 3, [])
+        #expect(try await uncapped.run() == .completed)
+        let commits = { (job: LocalJob) in try await GitCLI.lines(["rev-list", "tollgate/state"], in: job.root).count }
+        #expect(try await commits(capped) == commits(uncapped))
+        #expect(try count(.budgetReserved, in: capped) == 3)
+        #expect(try capped.state.budget?.account.spent[.tokens] == 300)
+        // Committed: the journal holds nothing any more.
+        let journal = try Data(contentsOf: capped.root.appendingPathComponent(".git/tollgate/uncommitted.json"))
+        #expect(!journal.contains(where: { $0 != 0x20 }))
+    }
+
+    /// A reservation journaled by a process killed during its run is taken up by the next command that loads the
+    /// job, whatever it is; once a state commit carried it, it is not taken up again: the killed run counts once.
+    @Test func aJournaledReservationIsCountedOnceWhicheverCommandCommitsItFirst() async throws {
+        let job = try await job(
+            "budget-journal-crash",
+            completeAt: 1,
+            ["budget.tokens.hard=1000", "agent.reserve.tokens=100"]
+        )
+        let armed = FaultPoint.Spec(FaultPoint.afterReserve.rawValue).map(FaultPoint.InProcess.init)
+        await #expect(throws: FaultPoint.Injected.self) {
+            try await FaultPoint.$inProcess.withValue(armed) { try await job.run() }
+        }
+        // `status` reads it back before anything committed it.
+        #expect(try job.state.budget?.account.reserved["run-1"] == [.tokens: 100])
+        // `config --set` commits first, and carries the reservation.
+        let journalFile = job.root.appendingPathComponent(".git/tollgate/uncommitted.json")
+        let journal = try Data(contentsOf: journalFile)
+        try job.configure(["budget.tokens.soft=900"])
+        #expect(try count(.budgetReserved, in: job) == 1)
+        // As if that command had been killed between its commit and clearing the journal: the journal names the
+        // state it was made on, which is no longer the tip, so nothing takes it up again.
+        try journal.write(to: journalFile)
+        #expect(try await job.run() == .completed)
+        let account = try #require(try job.state.budget?.account)
+        // The killed run's reservation, then the run again: 100 + 100, not a third 100 from the journal.
+        #expect(account.spent[.tokens] == 200)
+        #expect(account.reserved.isEmpty)
+        #expect(try count(.budgetReserved, in: job) == 2)
+    }
+
     /// Parallel runs (a plan's tasks) reserve through one guard: however many ask at once, what they hold never
     /// passes the cap.
     @Test func parallelReservationsNeverPassTheHardCap() async throws {
