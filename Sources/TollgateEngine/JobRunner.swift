@@ -82,46 +82,46 @@ final class JobRunner {
         return stop
     }
 
+    /// The loop: asks the machine for its next action, does it, feeds the result back, until it says to finish or
+    /// the job freezes.
     private func driveSteps(readVerdict: Bool) async throws -> Stop {
         var mayReadVerdict = readVerdict
-        switch state.status {
-        case .created: try record(machine.started(), after: nil)
-        case .failed where state.next != nil:
+        if state.status == .failed, state.next != nil {
             progress("retrying after: \(state.failure ?? "an earlier failure")")
-            try record(machine.retried(), after: nil)
-        case .failed: return .failed(state.failure ?? "the job failed")
-        case .blocked: try record(machine.unblocked(), after: nil)
-        case .completed: return .completed
-        case .cancelled: return .failed("the job was cancelled")
-        case .running, .pendingReview: break
         }
-        while let step = state.next {
-            if state.status == .failed { return .failed(state.failure ?? "the job failed") }
-            if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
-                // The interrupted agent's work is committed (that step is let through) and every step so far is
-                // recorded: a later run goes on from this one.
-                return .failed(EngineError.interrupted(signal: signal).description)
-            }
-            if step == .awaitVerdict {
-                guard mayReadVerdict, let review = state.review else { return await frozenStop(note: freezeNote) }
+        let resumed = machine.runRequested()
+        if !resumed.isEmpty { try record(resumed, after: nil) }
+        while true {
+            switch machine.nextAction {
+            case .finish(.completed):
+                return .completed
+            case .finish(.failed(let cause)):
+                return .failed(cause)
+            case .finish(.blocked(let cause)):
+                return .blocked(cause)
+            case .finish(.cancelled):
+                return .failed("the job was cancelled")
+            case .awaitVerdict(let review):
+                guard mayReadVerdict else { return await frozenStop(note: freezeNote) }
                 mayReadVerdict = false
                 if let note = try await self.readVerdict(review) { return await frozenStop(note: note) }
-                continue
+            case .perform(let step):
+                if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
+                    // The interrupted agent's work is committed (that step is let through) and every step so far is
+                    // recorded: a later run goes on from this one.
+                    return .failed(EngineError.interrupted(signal: signal).description)
+                }
+                do {
+                    try await execute(step)
+                } catch EngineError.interrupted(let signal) {
+                    return .failed(EngineError.interrupted(signal: signal).description)
+                } catch let block as BudgetBlock {
+                    return try recordBlocked(block, at: step)
+                } catch let error as EngineError where error.isUserFixable {
+                    try record(machine.stepFailed(error.description), after: step)
+                    return .failed(error.description)
+                }
             }
-            do {
-                try await execute(step)
-            } catch EngineError.interrupted(let signal) {
-                return .failed(EngineError.interrupted(signal: signal).description)
-            } catch let block as BudgetBlock {
-                return try recordBlocked(block, at: step)
-            } catch let error as EngineError where error.isUserFixable {
-                try record(machine.stepFailed(error.description), after: step)
-                return .failed(error.description)
-            }
-        }
-        switch state.status {
-        case .completed: return .completed
-        default: return .failed(state.failure ?? "the job stopped with status \(state.status.rawValue)")
         }
     }
 
@@ -151,7 +151,7 @@ final class JobRunner {
         case .requestReview: try await requestReview()
         case .merge(let approvers): try await merge(approvers: approvers)
         case .finishPhase: try await finishPhase()
-        case .awaitVerdict: preconditionFailure("await-verdict is handled by drive(readVerdict:)")
+        case .awaitVerdict: break  // never an action to perform: the machine answers it with awaitVerdict(review)
         }
     }
 

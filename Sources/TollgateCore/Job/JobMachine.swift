@@ -2,6 +2,12 @@ import Foundation
 
 /// The job's state machine: pure, fed what happened, answering with the events to record.
 ///
+/// Through ``nextAction`` it also tells the shell what to do next (`JobMachine+Action.swift`):
+/// - ``Action/perform(_:)`` a step: prepare the phase, run the agent, commit the run, critique, dispatch, verify,
+///   request the review, merge, finish the phase;
+/// - ``Action/awaitVerdict(_:)``: frozen on a review, whose verdict the shell reads when its command may;
+/// - ``Action/finish(_:)``: completed, failed, blocked or cancelled.
+///
 /// States are `JobState.status` × `JobState.next`:
 /// - `created`, next `preparePhase` → `started()` → `running`
 /// - `running`: `preparePhase` → `runAgent` → `commitRun` → `requestReview` or `merge` → `finishPhase` → next phase
@@ -23,7 +29,7 @@ public struct JobMachine: Sendable, Equatable {
 
     /// `run` was asked for a job that has not started.
     public mutating func started() -> [JobEvent] {
-        precondition(state.status == .created, "Invalid state: started() in \(state.status)")
+        guard state.status == .created else { return [] }
         state.status = .running
         return [event(.jobStarted, ["autonomy": state.autonomy.rawValue, "next": describeNext()])]
     }

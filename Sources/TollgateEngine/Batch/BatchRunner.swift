@@ -178,6 +178,10 @@ public struct BatchRunner: Sendable {
             // Units whose first critic was refused while others ran: they wait for a running one to be charged.
             var waiting: [String] = []
             var running = 0
+            // Units finished (and so charged) so far, and how many had when each running unit started: a refusal
+            // can arrive after the unit that held the budget finished, and then the room it left is tried first.
+            var finishedSoFar = 0
+            var finishedAtStart: [String: Int] = [:]
             func start(_ group: inout ThrowingTaskGroup<BatchUnitCritic.Outcome, any Error>) {
                 guard ProcessGroups.interruption == nil, summary.blocked == nil else { return }
                 let unit: String
@@ -192,20 +196,27 @@ public struct BatchRunner: Sendable {
                 let waited = BatchUnitCritic.milliseconds(ContinuousClock.now - queuedAt)
                 telemetry.record(.critiqueQueueTime, Double(waited), phase: nil)
                 running += 1
+                finishedAtStart[unit] = finishedSoFar
                 group.addTask { try await critic.critique(unit) }
             }
             for _ in 0..<max(settings.jobs, 1) { start(&group) }
             while let outcome = try await group.next() {
                 running -= 1
-                if outcome.line == nil, outcome.blocked != nil, running > 0 {
+                let othersFinished =
+                    finishedSoFar > (finishedAtStart.removeValue(forKey: outcome.unit) ?? finishedSoFar)
+                if outcome.line == nil, outcome.blocked != nil, running > 0 || othersFinished {
                     // Refused while other units hold part of the budget: what they report may leave room, so the unit
-                    // waits (as a plan's tasks do); it is blocked only when it is refused with nothing running.
+                    // waits (as a plan's tasks do); it is blocked only when it is refused with nothing running and
+                    // nothing charged since it started.
                     for warning in outcome.warnings { request.warning(warning) }
                     waiting.append(outcome.unit)
                     report(progress.unitChanged(outcome.unit, to: .queued))
+                    // Nothing left running to free a slot later: the room the finished units left is tried now.
+                    if running == 0 { start(&group) }
                     continue
                 }
                 for warning in outcome.warnings { request.warning(warning) }
+                if outcome.line != nil { finishedSoFar += 1 }
                 if summary.blocked == nil, let blocked = outcome.blocked { summary.blocked = blocked }
                 summary.budget = await budget.account()
                 bars = await budget.bars()
