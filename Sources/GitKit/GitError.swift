@@ -48,7 +48,18 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     /// An HTTPS remote's certificate was not trusted (see ``TransportSecurity``).
     public var isCertificateFailure: Bool { code == GIT_ECERTIFICATE.rawValue }
 
-    public var description: String { "git \(operation) failed: \(message)" }
+    /// A lock file (`<name>.lock`) was there: another git process is changing the same file, or one was killed
+    /// while it did and left the lock behind.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
+
+    public var description: String {
+        var text = "git \(operation) failed: \(message)"
+        guard isLocked else { return text }
+        while text.hasSuffix(" ") || text.hasSuffix(":") { text.removeLast() }
+        return text
+            + "; another git process holds that lock, or one was killed while holding it: if no git command is "
+            + "running in this repository, remove the .lock file and try again"
+    }
 }
 
 // MARK: - Building errors from libgit2

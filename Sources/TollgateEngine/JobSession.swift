@@ -128,6 +128,7 @@ public final class JobSession {
         // outright, and it ends before anything runs again (never two agents on one job).
         var notes: [String] = []
         if lock != nil {
+            notes += workspace.removeStaleEngineLocks()
             // The phase's agent, and the task agents of a dispatched plan (one record each).
             let tasks =
                 (try? FileManager.default.contentsOfDirectory(

@@ -109,6 +109,27 @@ public final class Workspace {
     /// Without `fsync` (Foundation's atomic write syncs each file): these are a process's runtime facts, as durable
     /// as the refs and objects git writes beside them, which git does not sync either unless `core.fsync` asks. A
     /// process killed at any point leaves the old file or the new one.
+    /// Removes the reference lock files a tollgate killed in the middle of moving one of its own references left:
+    /// the state branch's and those under `refs/tollgate/` (the quarantine, replaced heads). Only tollgate writes
+    /// them, and the caller holds the job's lock, so no tollgate of this job is at work; libgit2 would otherwise
+    /// refuse every later move of those references ("failed to lock file"). Locks of other references (HEAD, the
+    /// index, branches) may be a git command of the user's and stay. Returns a note per lock removed.
+    func removeStaleEngineLocks() -> [String] {
+        let git = repository.gitDirectory
+        var locks: [URL] = []
+        let state = git.appendingPathComponent("refs/heads/tollgate/state.lock")
+        if FileManager.default.fileExists(atPath: state.path) { locks.append(state) }
+        let engine = git.appendingPathComponent("refs/tollgate", isDirectory: true)
+        if let walk = FileManager.default.enumerator(at: engine, includingPropertiesForKeys: nil) {
+            for case let file as URL in walk where file.pathExtension == "lock" { locks.append(file) }
+        }
+        return locks.compactMap { lock in
+            guard (try? FileManager.default.removeItem(at: lock)) != nil else { return nil }
+            let name = String(lock.path.dropFirst(git.path.count)).trimmingCharacters(in: ["/"])
+            return "removed \(name), left by a tollgate that was killed while it moved that reference"
+        }
+    }
+
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         guard writeWithoutSync(data, to: temporary.path), rename(temporary.path, url.path) == 0 else {

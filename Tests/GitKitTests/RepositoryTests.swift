@@ -102,6 +102,21 @@ struct RepositoryTests {
         )
     }
 
+    /// A lock left by a killed git process stops a reference's move; the error says what it is and what to do.
+    @Test func aStaleLockStopsAReferenceMoveAndTheErrorSaysToRemoveIt() async throws {
+        let (directory, repository) = try Fixture.repository()
+        try Fixture.write(["a.txt": "a\n"], in: directory)
+        let first = try Fixture.commitAll(repository, "first")
+        try repository.createBranch("phase", at: first)
+        try directory.write("0000\n", to: ".git/refs/heads/phase.lock")
+        let error = #expect(throws: GitError.self) {
+            try repository.updateReference("refs/heads/phase", to: first, expected: first, message: "again")
+        }
+        #expect(error?.isLocked == true)
+        #expect(error?.description.contains("phase.lock") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("remove the .lock file and try again") == true)
+    }
+
     @Test func reportsNothingToCommit() async throws {
         let (directory, repository) = try Fixture.repository()
         #expect(

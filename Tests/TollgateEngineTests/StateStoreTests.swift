@@ -48,6 +48,35 @@ struct StateStoreTests {
         withExtendedLifetime(holder) {}
     }
 
+    /// A tollgate killed while it moved the state branch or a quarantine reference leaves libgit2's `.lock` file;
+    /// the next command that takes the job's lock removes it (only tollgate writes those references) and says so,
+    /// and leaves the lock of a reference a user's git may hold.
+    @Test func lockFilesOfTheEnginesOwnReferencesLeftByAKilledTollgateAreRemoved() async throws {
+        let job = try await LocalJob("state-stale-locks", autonomy: .guided)
+        #expect(try await job.run().isFrozen)
+        let git = job.root.appendingPathComponent(".git")
+        let quarantine = git.appendingPathComponent("refs/tollgate/quarantine/task-b/heads/phase-2-tactical.lock")
+        try FileManager.default.createDirectory(
+            at: quarantine.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        let stale = [quarantine, git.appendingPathComponent("refs/heads/tollgate/state.lock")]
+        let users = git.appendingPathComponent("refs/heads/main.lock")
+        for file in stale + [users] { try Data("0000\n".utf8).write(to: file) }
+
+        let notes = try JobSession.open(at: job.root, resources: job.resources, exclusive: true).notes
+        #expect(stale.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
+        #expect(FileManager.default.fileExists(atPath: users.path))
+        #expect(notes.contains { $0.contains("refs/heads/tollgate/state.lock") }, "\(notes)")
+        #expect(notes.contains { $0.contains("task-b/heads/phase-2-tactical.lock") }, "\(notes)")
+        try FileManager.default.removeItem(at: users)
+        // The state branch moves again.
+        let before = try await job.git(["rev-parse", "tollgate/state"])
+        try job.review(.approve)
+        _ = try await job.resume()
+        #expect(try await job.git(["rev-parse", "tollgate/state"]) != before)
+    }
+
     // MARK: - Flat cost
 
     @Test func aTransitionWritesTheNewDocumentAndOneCommitNeverTheTrail() async throws {
