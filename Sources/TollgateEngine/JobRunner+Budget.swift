@@ -96,7 +96,7 @@ extension JobRunner {
         case .admitted(let account, let settled):
             var held = budget.settings.agentReservation
             if shortened > 0, budget.settings.job.hard[.seconds] != nil { held[.seconds] = Double(shortened) }
-            let events = machine.budgetReserved(key, reservation: held, account: account, settled: settled)
+            let events = machine.budgetReserved(key, reservation: held, account: account, settled: settled).events
             if !settled.isEmpty {
                 progress(
                     "  budget: runs that never reported count their reservations as spent: \(settled.joined(separator: ", "))"
@@ -234,13 +234,12 @@ extension JobRunner {
             usage: settlement.usage,
             crossings: settlement.crossings,
             silent: settlement.silent
-        )
+        ).events
     }
 
     /// Records a refused run: the job is `blocked` with the refusal, the step stays next.
-    func recordBlocked(_ block: BudgetBlock, at step: Step) throws -> Stop {
+    func recordBlocked(_ block: BudgetBlock, at step: Step?) throws -> JobMachine.Action {
         progress("  blocked: \(block.message)")
-        try record(machine.budgetBlocked(block.message, cap: block.cap, account: block.account), after: step)
-        return .blocked(block.message)
+        return try record(machine.budgetBlocked(block.message, cap: block.cap, account: block.account), after: step)
     }
 }

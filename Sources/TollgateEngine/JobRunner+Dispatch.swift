@@ -199,7 +199,7 @@ extension JobRunner {
             }
             startPoint = tip
             // The reservation is committed with the start, before the agent runs: one state commit for both.
-            try record(reserved + machine.taskStarted(id, startPoint: tip.hex), after: .dispatch)
+            try record(machine.taskStarted(id, startPoint: tip.hex).after(reserved), after: .dispatch)
         }
         if !reserved.isEmpty { try FaultPoint.afterReserve.trip() }
         _ = try taskReferencesBefore(files)
@@ -297,8 +297,8 @@ extension JobRunner {
             durationMs: outcome.durationMs
         )
         try record(
-            charged
-                + machine.taskFinished(outcome.id, report: report, tip: outcome.tip, durationMs: outcome.durationMs),
+            machine.taskFinished(outcome.id, report: report, tip: outcome.tip, durationMs: outcome.durationMs)
+                .after(charged),
             after: .dispatch
         )
         let time = GateReport.seconds(outcome.durationMs)

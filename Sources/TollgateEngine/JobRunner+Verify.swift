@@ -121,7 +121,7 @@ extension JobRunner {
             progress("  gate \(gate.name): \(gate.command)")
             let result = try await Blocking.run { try runner.run(gateAt: index, context, budget: deadline) }
             let charged = try await charge(budgetKey, usage: [.seconds: Double(result.durationMs) / 1000])
-            try record(charged + machine.gateFinished(result, commit: commit.hex), after: .verify(run: run))
+            try record(machine.gateFinished(result, commit: commit.hex).after(charged), after: .verify(run: run))
             try FaultPoint.afterGate.trip()
             await post(GateReport.finished(result), on: commit.hex)
             let time = GateReport.seconds(result.durationMs)

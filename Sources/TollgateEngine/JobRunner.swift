@@ -16,6 +16,15 @@ final class JobRunner {
         case failed(String)
         /// A budget's hard cap: the next run would cross it (DESIGN §11).
         case blocked(String)
+
+        init(_ stop: JobMachine.Stop) {
+            switch stop {
+            case .completed: self = .completed
+            case .failed(let cause): self = .failed(cause)
+            case .blocked(let message): self = .blocked(message)
+            case .cancelled: self = .failed("the job was cancelled")
+            }
+        }
     }
 
     let workspace: Workspace
@@ -39,6 +48,9 @@ final class JobRunner {
     var planBlames: [String: String] = [:]
     /// What the engine's own durations are measured by (how long a ready task waited for a slot).
     var engineClock: any EngineClock = SystemClock()
+    /// The action the machine answered the last recorded transition with: what the step being performed hands back
+    /// to the drive loop.
+    private(set) var nextAction: JobMachine.Action
 
     init(
         workspace: Workspace,
@@ -60,6 +72,7 @@ final class JobRunner {
         self.progress = progress
         self.clock = clock
         self.machine = JobMachine(state: document.job)
+        self.nextAction = machine.action
         self.config = document.config
     }
 
@@ -86,47 +99,41 @@ final class JobRunner {
     /// the job freezes.
     private func driveSteps(readVerdict: Bool) async throws -> Stop {
         var mayReadVerdict = readVerdict
-        if state.status == .failed, state.next != nil {
-            progress("retrying after: \(state.failure ?? "an earlier failure")")
+        let earlierFailure = state.failure
+        let resumed = machine.resumed()
+        if resumed.events.contains(where: { $0.type == .jobRetried }) {
+            progress("retrying after: \(earlierFailure ?? "an earlier failure")")
         }
-        let resumed = machine.runRequested()
-        if !resumed.isEmpty { try record(resumed, after: nil) }
+        if !resumed.events.isEmpty { try record(resumed, after: nil) }
+        var action = resumed.action
         while true {
-            switch machine.nextAction {
-            case .finish(.completed):
-                return .completed
-            case .finish(.failed(let cause)):
-                return .failed(cause)
-            case .finish(.blocked(let cause)):
-                return .blocked(cause)
-            case .finish(.cancelled):
-                return .failed("the job was cancelled")
-            case .awaitVerdict(let review):
-                guard mayReadVerdict else { return await frozenStop(note: freezeNote) }
+            if case .stop(let stop) = action { return Stop(stop) }
+            if let signal = ProcessGroups.interruption, action != .commitRun(run: state.runs) {
+                // The interrupted agent's work is committed (that step is let through) and every step so far is
+                // recorded: a later run goes on from this one.
+                return .failed(EngineError.interrupted(signal: signal).description)
+            }
+            if case .awaitVerdict(let review) = action {
+                guard mayReadVerdict else { return await frozenStop(review, note: freezeNote) }
                 mayReadVerdict = false
-                if let note = try await self.readVerdict(review) { return await frozenStop(note: note) }
-            case .perform(let step):
-                if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
-                    // The interrupted agent's work is committed (that step is let through) and every step so far is
-                    // recorded: a later run goes on from this one.
-                    return .failed(EngineError.interrupted(signal: signal).description)
-                }
-                do {
-                    try await execute(step)
-                } catch EngineError.interrupted(let signal) {
-                    return .failed(EngineError.interrupted(signal: signal).description)
-                } catch let block as BudgetBlock {
-                    return try recordBlocked(block, at: step)
-                } catch let error as EngineError where error.isUserFixable {
-                    try record(machine.stepFailed(error.description), after: step)
-                    return .failed(error.description)
-                }
+                let read = try await self.readVerdict(review)
+                if let note = read.note { return await frozenStop(review, note: note) }
+                action = read.action
+                continue
+            }
+            do {
+                action = try await perform(action)
+            } catch EngineError.interrupted(let signal) {
+                return .failed(EngineError.interrupted(signal: signal).description)
+            } catch let block as BudgetBlock {
+                action = try recordBlocked(block, at: action.step)
+            } catch let error as EngineError where error.isUserFixable {
+                action = try record(machine.stepFailed(error.description), after: action.step)
             }
         }
     }
 
-    private func frozenStop(note: String?) async -> Stop {
-        guard let review = state.review else { return .failed("frozen without an open review") }
+    private func frozenStop(_ review: ReviewHandle, note: String?) async -> Stop {
         // The freeze was recorded after the branches were pushed: the host's copy of the state catches up now.
         do {
             try await host.publish(branches: [])
@@ -140,8 +147,10 @@ final class JobRunner {
 
     // MARK: - Steps
 
-    private func execute(_ step: Step) async throws {
-        switch step {
+    /// Performs a step action; returns the action the machine answered its last recorded input with.
+    private func perform(_ action: JobMachine.Action) async throws -> JobMachine.Action {
+        nextAction = action
+        switch action {
         case .preparePhase: try preparePhase()
         case .runAgent(let run, let mode): try await runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
@@ -151,8 +160,10 @@ final class JobRunner {
         case .requestReview: try await requestReview()
         case .merge(let approvers): try await merge(approvers: approvers)
         case .finishPhase: try await finishPhase()
-        case .awaitVerdict: break  // never an action to perform: the machine answers it with awaitVerdict(review)
+        // Not steps: the drive loop waits or stops on them before it performs anything.
+        case .awaitVerdict, .stop: break
         }
+        return nextAction
     }
 
     private func preparePhase() throws {
@@ -203,7 +214,10 @@ final class JobRunner {
             try FaultPoint.afterAgent.trip()
         }
         if let failure = report.failure { progress("  agent failed: \(failure)") }
-        try record(charged + machine.agentFinished(run: run, report: report), after: .runAgent(run: run, mode: mode))
+        try record(
+            machine.agentFinished(run: run, report: report).after(charged),
+            after: .runAgent(run: run, mode: mode)
+        )
     }
 
     /// Fails the command when the agent removed the repository (`rm -rf .git`): nothing of the job can be recorded
@@ -493,8 +507,9 @@ final class JobRunner {
         )
     }
 
-    /// Reads the verdict and records it; returns a note when the job stays frozen.
-    private func readVerdict(_ review: ReviewHandle) async throws -> String? {
+    /// Reads the verdict and records it; returns a note when the job stays frozen, and the action the verdict leads
+    /// to.
+    private func readVerdict(_ review: ReviewHandle) async throws -> (note: String?, action: JobMachine.Action) {
         let bot = try await host.botAccount()
         let snapshot = try await host.snapshot(of: review)
         // Commits reviewers pushed come into the local branch first, so the engine credits them and merges exactly
@@ -505,8 +520,8 @@ final class JobRunner {
         let verdict = Verdict.read(snapshot, bot: bot, answered: Set(state.answered))
         let pushers = try reviewerCommitAuthors(since: review.head, tip: snapshot.head)
         try FaultPoint.afterVerdict.trip()
-        let events = machine.verdictRead(verdict, pushedBy: pushers)
-        if !events.isEmpty { try record(events, after: .awaitVerdict) }
+        let transition = machine.verdictRead(verdict, pushedBy: pushers)
+        if !transition.events.isEmpty { try record(transition, after: .awaitVerdict) }
         switch verdict {
         case .pending, .stale: break
         case .approved, .changesRequested, .closed, .mergedOnHost: recordReviewWait()
@@ -514,19 +529,19 @@ final class JobRunner {
         switch verdict {
         case .pending(let waiting):
             let who = waiting.isEmpty ? "a reviewer" : waiting.joined(separator: ", ")
-            return "no verdict yet: waiting for \(who) on \(review.location)"
+            return ("no verdict yet: waiting for \(who) on \(review.location)", transition.action)
         case .stale(let approvers, let head):
             progress(
                 "  the approval by \(approvers.joined(separator: ", ")) is for an older commit than \(head.prefix(10)): "
                     + "not merging; asking for a review of the new head"
             )
-            return nil
+            return (nil, transition.action)
         case .approved(let approvers): progress("  approved by \(approvers.joined(separator: ", "))")
         case .changesRequested(let items): progress("  changes requested: \(items.count) item(s) for the agent")
         case .closed: progress("  review closed without merging: redoing \(state.phase) on \(state.branch)")
         case .mergedOnHost: progress("  merged on the host by hand: adopting the host's merge commit as main")
         }
-        return nil
+        return (nil, transition.action)
     }
 
     // MARK: - Idempotency probes
@@ -644,24 +659,36 @@ final class JobRunner {
 
     /// Records `events` in memory and in the state store's journal, for a transition a crash must not lose before
     /// the next state commit carries it (a budget reservation).
-    func recordJournaled(_ events: [JobEvent]) throws {
+    func recordJournaled(_ transition: JobMachine.Transition) throws {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         var updated = document
         updated.job = machine.state
-        try store.recordJournaled(updated, events: events, now: clock())
+        try store.recordJournaled(updated, events: transition.events, now: clock())
+        nextAction = transition.action
     }
 
     /// Records the machine's events with its new state: as a state commit, or in memory until the next one when
     /// ``StateCommitRule`` says the transition after `step` may wait (at `full` autonomy, two commits a phase).
-    func record(_ events: [JobEvent], after step: Step?) throws {
+    ///
+    /// Returns the transition's action, which is also the one ``perform(_:)`` hands back to the drive loop.
+    @discardableResult
+    func record(_ transition: JobMachine.Transition, after step: Step?) throws -> JobMachine.Action {
         guard let document = store.document else { throw EngineError.notAJob(path: workspace.root.path) }
         var updated = document
         updated.job = machine.state
-        if StateCommitRule.mayWait(after: step, now: machine.state) {
-            try store.record(updated, events: events, now: clock())
+        if StateCommitRule.mayWait(after: step, then: transition.action, now: machine.state) {
+            try store.record(updated, events: transition.events, now: clock())
         } else {
-            try store.commit(updated, events: events, now: clock())
+            try store.commit(updated, events: transition.events, now: clock())
         }
+        nextAction = transition.action
+        return transition.action
+    }
+
+    /// Records events taken from inputs whose transitions were folded into them (budget charges of a critique's
+    /// critics, a task's reservation): the machine stands at the action of the last of those inputs.
+    func record(_ events: [JobEvent], after step: Step?) throws {
+        try record(JobMachine.Transition(events: events, action: machine.action), after: step)
     }
 }
 

@@ -81,7 +81,7 @@ extension JobSession {
         guard !changes.isEmpty else { return [] }
         changes["source"] = sources.sorted().joined(separator: ", ")
         var machine = JobMachine(state: document.job)
-        let events = machine.configured(
+        let configured = machine.configured(
             changes,
             autonomy: updated[ConfigKeys.autonomy],
             maxPhases: updated[ConfigKeys.maxPhases]
@@ -89,7 +89,7 @@ extension JobSession {
         var next = document
         next.job = machine.state
         next.config = updated
-        try store.commit(next, events: events, now: Date())
+        try store.commit(next, events: configured.events, now: Date())
         return lines
     }
 }

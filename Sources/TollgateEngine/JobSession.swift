@@ -389,7 +389,7 @@ public final class JobSession {
             lines.append("closed \(review.host) review #\(review.id) of \(job.branch) (the branch is kept)")
         }
         var machine = JobMachine(state: try state)
-        let events = machine.cancelled(reason: reason)
+        let events = machine.cancelled(reason: reason).events
         var next = store.document ?? document
         next.job = machine.state
         try store.commit(next, events: events, now: now)

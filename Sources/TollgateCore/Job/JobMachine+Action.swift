@@ -1,63 +1,122 @@
-/// What the driver does next: the machine's answer, read from its state after every input.
+/// What the job machine answers every input with (the async-http-client shape, STYLE "Pure core, imperative
+/// shell"): the events to record and the one action the driver takes next.
 extension JobMachine {
-    /// The next thing the shell does for the job.
-    public enum Action: Sendable, Equatable {
-        /// Do `step` (never ``Step/awaitVerdict``: a frozen job is ``awaitVerdict(_:)``), then feed its result back.
-        case perform(Step)
-        /// Frozen on `review`: read its verdict (``verdictRead(_:pushedBy:)``) when the command may, else stop here.
+    /// The events an input produced, to record with the new state, and what the driver does next.
+    public struct Transition: Sendable, Equatable {
+        public var events: [JobEvent]
+        public var action: Action
+
+        public init(events: [JobEvent], action: Action) {
+            self.events = events
+            self.action = action
+        }
+
+        /// `events`, with the action `machine` stands at once they are made: arguments are evaluated left to right,
+        /// so an input's `return Transition(events + decideBoundary(…), leaving: self)` answers the decided state.
+        init(_ events: [JobEvent], leaving machine: JobMachine) {
+            self.init(events: events, action: machine.action)
+        }
+
+        /// The same transition, after `earlier` events recorded with it (a budget charge before the run's end).
+        public func after(_ earlier: [JobEvent]) -> Transition {
+            Transition(events: earlier + events, action: action)
+        }
+    }
+
+    /// What the driver does next: a step to perform (then feed its result back as an input), wait for a verdict,
+    /// or stop.
+    public enum Action: Sendable, Equatable, CustomStringConvertible {
+        /// Create the phase branch from `main` (or keep it) and check it out; then ``phasePrepared(base:plan:)``.
+        case preparePhase
+        /// Run the agent for run `run`; then ``agentFinished(run:report:)``.
+        case runAgent(run: Int, mode: AgentMode)
+        /// Commit what the agent left on the phase branch; then ``runCommitted(run:head:critique:verify:guardReason:)``.
+        case commitRun(run: Int)
+        /// Critique the phase's artifacts; then ``critiqueFinished(_:escalate:)``.
+        case critique(run: Int)
+        /// Run the plan's todos as tasks; then the task inputs and ``dispatchCompleted()``.
+        case dispatch
+        /// Run the gates on the branch head; then ``gateFinished(_:commit:)`` and ``verified(commit:critique:)``.
+        case verify(run: Int)
+        /// Open (or ask again for) the review of the branch head; then ``reviewRequested(_:)``.
+        case requestReview
+        /// Squash-merge the phase branch into `main`; then ``phaseMerged(commit:approvers:)``.
+        case merge(approvers: [String])
+        /// Delete the merged branch and close the review; then ``phaseFinished()``.
+        case finishPhase
+        /// Frozen: read the verdict on `review` when asked to; then ``verdictRead(_:pushedBy:)``.
         case awaitVerdict(ReviewHandle)
-        /// Nothing more to do in this command.
-        case finish(Outcome)
-    }
+        /// Nothing more to do in this drive.
+        case stop(Stop)
 
-    /// How a command's work on the job ended, when nothing is left to do.
-    public enum Outcome: Sendable, Equatable {
-        case completed
-        /// Failed: `cause` says why and what to do.
-        case failed(cause: String)
-        /// Blocked by a budget's hard cap: `cause` names it and the command that raises it.
-        case blocked(cause: String)
-        case cancelled
-    }
+        /// The persisted step this action performs (nil for waiting and stopping).
+        public var step: Step? {
+            switch self {
+            case .preparePhase: .preparePhase
+            case .runAgent(let run, let mode): .runAgent(run: run, mode: mode)
+            case .commitRun(let run): .commitRun(run: run)
+            case .critique(let run): .critique(run: run)
+            case .dispatch: .dispatch
+            case .verify(let run): .verify(run: run)
+            case .requestReview: .requestReview
+            case .merge(let approvers): .merge(approvers: approvers)
+            case .finishPhase: .finishPhase
+            case .awaitVerdict, .stop: nil
+            }
+        }
 
-    /// The action the recorded state asks for.
-    ///
-    /// One `switch` from status and intent to action, so that the shell has no decision of its own to make: a job
-    /// not started, failed or blocked first goes through ``runRequested()``.
-    public var nextAction: Action {
-        switch state.status {
-        case .completed:
-            return .finish(.completed)
-        case .cancelled:
-            return .finish(.cancelled)
-        case .failed:
-            return .finish(.failed(cause: state.failure ?? "the job failed"))
-        case .blocked:
-            return .finish(.blocked(cause: state.budget?.blocked ?? "a budget's hard cap"))
-        case .created:
-            return .finish(.failed(cause: "the job has not started"))
-        case .running, .pendingReview:
-            switch state.next {
-            case nil:
-                return .finish(.failed(cause: "the job stopped with status \(state.status.rawValue)"))
-            case .awaitVerdict?:
-                guard let review = state.review else { return .finish(.failed(cause: "frozen without an open review")) }
-                return .awaitVerdict(review)
-            case let step?:
-                return .perform(step)
+        public var description: String {
+            switch self {
+            case .awaitVerdict: "await-verdict"
+            case .stop(let stop): "stop(\(stop))"
+            default: step?.description ?? "none"
             }
         }
     }
 
-    /// `tollgate run` or `resume` was asked for the job: one not started starts, a failed one whose step is still
-    /// recorded tries that step again, a blocked one goes on (its cap may have been raised; the step checks again);
-    /// any other is left as it is.
-    public mutating func runRequested() -> [JobEvent] {
+    /// Why the machine has nothing more to do.
+    public enum Stop: Sendable, Equatable {
+        case completed
+        case failed(String)
+        /// A budget's hard cap refused the next run (DESIGN §11).
+        case blocked(String)
+        case cancelled
+    }
+
+    /// A persisted job was loaded to run: a created job starts, a failed one retries its failed step, a blocked one
+    /// is checked again; any other answers the action its recorded intent names.
+    public mutating func resumed() -> Transition {
         switch state.status {
         case .created: started()
         case .failed where state.next != nil: retried()
         case .blocked: unblocked()
-        default: []
+        case .failed, .running, .pendingReview, .completed, .cancelled: Transition([], leaving: self)
+        }
+    }
+
+    /// The action the state stands at: the recorded intent (`next`) unless the status stops the job.
+    public var action: Action {
+        switch state.status {
+        case .completed: return .stop(.completed)
+        case .cancelled: return .stop(.cancelled)
+        case .failed: return .stop(.failed(state.failure ?? "the job failed"))
+        case .blocked: return .stop(.blocked(state.budget?.blocked ?? "a budget cap refused the next run"))
+        case .created, .running, .pendingReview: break
+        }
+        switch state.next {
+        case nil: return .stop(.failed("the job stopped with status \(state.status.rawValue)"))
+        case .preparePhase: return .preparePhase
+        case .runAgent(let run, let mode): return .runAgent(run: run, mode: mode)
+        case .commitRun(let run): return .commitRun(run: run)
+        case .critique(let run): return .critique(run: run)
+        case .dispatch: return .dispatch
+        case .verify(let run): return .verify(run: run)
+        case .requestReview: return .requestReview
+        case .merge(let approvers): return .merge(approvers: approvers)
+        case .finishPhase: return .finishPhase
+        case .awaitVerdict:
+            guard let review = state.review else { return .stop(.failed("frozen without an open review")) }
+            return .awaitVerdict(review)
         }
     }
 }

@@ -10,14 +10,14 @@ extension JobMachine {
         reservation: [BudgetUnit: Double],
         account: BudgetAccount,
         settled: [String] = []
-    ) -> [JobEvent] {
+    ) -> Transition {
         var budget = state.budget ?? JobBudget()
         budget.account = account
         state.budget = budget
         var data = Self.figures(reservation)
         data["run"] = key
         if !settled.isEmpty { data["settledAsSpent"] = settled.joined(separator: ",") }
-        return [event(.budgetReserved, data)]
+        return Transition([event(.budgetReserved, data)], leaving: self)
     }
 
     /// Run `key` was charged `charge` (what it reported, or its reservation where it reported nothing of a capped
@@ -34,7 +34,7 @@ extension JobMachine {
         usage: [BudgetUnit: Double],
         crossings: [(scope: String, unit: BudgetUnit, soft: Double, spent: Double)],
         silent: Bool = false
-    ) -> [JobEvent] {
+    ) -> Transition {
         var budget = state.budget ?? JobBudget()
         budget.account = charge.account
         var events: [JobEvent] = []
@@ -60,29 +60,32 @@ extension JobMachine {
             )
         }
         state.budget = budget
-        return events
+        return Transition(events, leaving: self)
     }
 
     /// The next run would cross a hard cap (or one that cannot be checked): the job is `blocked` with `message`.
     ///
     /// The refused step stays next, so raising the cap and running again goes on.
     /// `account` is the job's account as the refusal left it (reservations of runs that never reported settled).
-    public mutating func budgetBlocked(_ message: String, cap: String, account: BudgetAccount? = nil) -> [JobEvent] {
+    public mutating func budgetBlocked(_ message: String, cap: String, account: BudgetAccount? = nil) -> Transition {
         var budget = state.budget ?? JobBudget()
         budget.blocked = message
         if let account { budget.account = account }
         state.budget = budget
         state.status = .blocked
-        return [event(.budgetBlocked, ["cap": cap, "reason": message, "next": describeNext()])]
+        return Transition(
+            [event(.budgetBlocked, ["cap": cap, "reason": message, "next": describeNext()])],
+            leaving: self
+        )
     }
 
     /// `run` was asked again for a blocked job: the refused run is checked again.
-    public mutating func unblocked() -> [JobEvent] {
-        guard state.status == .blocked else { return [] }
+    public mutating func unblocked() -> Transition {
+        guard state.status == .blocked else { return Transition([], leaving: self) }
         let cause = state.budget?.blocked ?? ""
         state.budget?.blocked = nil
         state.status = .running
-        return [event(.jobUnblocked, ["previouslyBlocked": cause, "next": describeNext()])]
+        return Transition([event(.jobUnblocked, ["previouslyBlocked": cause, "next": describeNext()])], leaving: self)
     }
 
     private static func figures(_ amounts: [BudgetUnit: Double]) -> [String: String] {

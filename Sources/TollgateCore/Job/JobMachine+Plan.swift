@@ -49,8 +49,8 @@ extension JobMachine {
     // MARK: - Tasks
 
     /// The task's agent is about to run in its worktree, on its branch made from `startPoint`.
-    public mutating func taskStarted(_ id: String, startPoint: String) -> [JobEvent] {
-        guard var plan = state.plan, plan.task(id) != nil else { return [] }
+    public mutating func taskStarted(_ id: String, startPoint: String) -> Transition {
+        guard var plan = state.plan, plan.task(id) != nil else { return Transition([], leaving: self) }
         if plan.status == .dispatching { plan.status = .running }
         if plan.phaseTip == nil { plan.phaseTip = startPoint }
         plan.update(id) { task in
@@ -58,12 +58,15 @@ extension JobMachine {
             task.startPoint = startPoint
         }
         state.plan = plan
-        return [event(.taskStarted, ["task": id, "branch": plan.branch(of: id), "startPoint": startPoint])]
+        return Transition(
+            [event(.taskStarted, ["task": id, "branch": plan.branch(of: id), "startPoint": startPoint])],
+            leaving: self
+        )
     }
 
     /// The task's agent ended; its work is committed on the task branch at `tip`.
-    public mutating func taskFinished(_ id: String, report: AgentReport, tip: String, durationMs: Int) -> [JobEvent] {
-        guard state.plan?.task(id) != nil else { return [] }
+    public mutating func taskFinished(_ id: String, report: AgentReport, tip: String, durationMs: Int) -> Transition {
+        guard state.plan?.task(id) != nil else { return Transition([], leaving: self) }
         state.plan?.update(id) { task in
             task.state = report.failure == nil ? .finished : .error
             task.tip = tip
@@ -76,35 +79,41 @@ extension JobMachine {
         data["commit"] = tip
         if let summary = report.outcome.summary { data["summary"] = summary }
         if let failure = report.failure { data["failure"] = failure }
-        return [event(.taskFinished, data)]
+        return Transition([event(.taskFinished, data)], leaving: self)
     }
 
     /// The task landed on the phase branch as `commit`.
-    public mutating func taskLanded(_ id: String, commit: String) -> [JobEvent] {
-        guard state.plan?.task(id) != nil else { return [] }
+    public mutating func taskLanded(_ id: String, commit: String) -> Transition {
+        guard state.plan?.task(id) != nil else { return Transition([], leaving: self) }
         state.plan?.update(id) { task in
             task.state = .done
             task.commit = commit
         }
         state.plan?.phaseTip = commit
-        return [event(.taskMerged, ["task": id, "commit": commit])]
+        return Transition([event(.taskMerged, ["task": id, "commit": commit])], leaving: self)
     }
 
     /// The task's branch conflicts with the phase branch at `paths`: nothing landed, its branch is kept.
-    public mutating func taskConflicted(_ id: String, paths: [String]) -> [JobEvent] {
-        guard let plan = state.plan, plan.task(id) != nil else { return [] }
+    public mutating func taskConflicted(_ id: String, paths: [String]) -> Transition {
+        guard let plan = state.plan, plan.task(id) != nil else { return Transition([], leaving: self) }
         state.plan?.update(id) { task in
             task.state = .conflict
             task.conflicts = paths
         }
-        return [
-            event(.taskConflict, ["task": id, "paths": paths.joined(separator: ","), "branch": plan.branch(of: id)])
-        ]
+        return Transition(
+            [
+                event(
+                    .taskConflict,
+                    ["task": id, "paths": paths.joined(separator: ","), "branch": plan.branch(of: id)]
+                )
+            ],
+            leaving: self
+        )
     }
 
     /// These tasks can never start: a dependency ended in error, conflict or blocked.
-    public mutating func tasksBlocked(_ ids: [String]) -> [JobEvent] {
-        guard var plan = state.plan else { return [] }
+    public mutating func tasksBlocked(_ ids: [String]) -> Transition {
+        guard var plan = state.plan else { return Transition([], leaving: self) }
         var events: [JobEvent] = []
         for id in ids {
             guard let task = plan.task(id), task.state == .queued else { continue }
@@ -116,12 +125,12 @@ extension JobMachine {
             events.append(event(.taskBlocked, ["task": id, "by": missing.joined(separator: ",")]))
         }
         state.plan = plan
-        return events
+        return Transition(events, leaving: self)
     }
 
     /// Every task is final: the phase's summary and retrospective say what landed, and the gates run next.
-    public mutating func dispatchCompleted() -> [JobEvent] {
-        guard var plan = state.plan else { return [] }
+    public mutating func dispatchCompleted() -> Transition {
+        guard var plan = state.plan else { return Transition([], leaving: self) }
         plan.status = .verifying
         state.plan = plan
         let landed = plan.tasks.filter { $0.state == .done }
@@ -142,7 +151,7 @@ extension JobMachine {
             )
         ]
         events += verifyScheduled(run: state.runs)
-        return events
+        return Transition(events, leaving: self)
     }
 
     // MARK: - Verification
@@ -167,7 +176,7 @@ extension JobMachine {
     }
 
     /// A gate ended on `commit` (the branch head the verification runs on).
-    public mutating func gateFinished(_ result: GateResult, commit: String) -> [JobEvent] {
+    public mutating func gateFinished(_ result: GateResult, commit: String) -> Transition {
         if state.verification?.phase != state.phase || state.verification?.revision != state.revision
             || state.verification?.commit != commit || state.verification?.isFinished == true
         {
@@ -179,12 +188,12 @@ extension JobMachine {
             "outcome": result.outcome,
         ]
         if let code = result.exitCode { data["exitCode"] = "\(code)" }
-        return [event(.gateFinished, data)]
+        return Transition([event(.gateFinished, data)], leaving: self)
     }
 
     /// Every gate ran on `commit` (none when `verify.gates` is empty): the plan is verified or failed, then the
     /// phase's critique when `critique`, else the boundary.
-    public mutating func verified(commit: String, critique: Bool) -> [JobEvent] {
+    public mutating func verified(commit: String, critique: Bool) -> Transition {
         var run = state.runs
         if case .verify(let scheduled) = state.next { run = scheduled }
         if state.verification?.phase != state.phase || state.verification?.revision != state.revision
@@ -218,8 +227,8 @@ extension JobMachine {
         if critique {
             state.next = .critique(run: run)
             events.append(event(.critiqueScheduled, ["run": "\(run)", "next": describeNext()]))
-            return events
+            return Transition(events, leaving: self)
         }
-        return events + decideBoundary(guardReason: nil)
+        return Transition(events + decideBoundary(guardReason: nil), leaving: self)
     }
 }

@@ -1,24 +1,23 @@
 import Foundation
 
-/// The job's state machine: pure, fed what happened, answering with the events to record.
+/// The job's state machine: pure, fed what happened, answering every input with a ``Transition``: the events to
+/// record and the ``Action`` the driver takes next.
 ///
-/// Through ``nextAction`` it also tells the shell what to do next (`JobMachine+Action.swift`):
-/// - ``Action/perform(_:)`` a step: prepare the phase, run the agent, commit the run, critique, dispatch, verify,
-///   request the review, merge, finish the phase;
-/// - ``Action/awaitVerdict(_:)``: frozen on a review, whose verdict the shell reads when its command may;
-/// - ``Action/finish(_:)``: completed, failed, blocked or cancelled.
+/// States are `JobState.status` × `JobState.next` (the recorded intent, persisted in `job.json`):
+/// - `created`, next `preparePhase` → `resumed()` (or `started()`) → `running`, action `preparePhase`
+/// - `running`: actions `preparePhase` → `runAgent` → `commitRun` → (`dispatch`, `verify`, `critique`) →
+///   `requestReview` or `merge` → `finishPhase` → the next phase's `preparePhase`
+/// - `pending_review`, next `awaitVerdict`: action `awaitVerdict(review)` → `verdictRead(_:)` → `merge` (also after
+///   a merge by hand), `runAgent` (feedback), `preparePhase` (redo) or `requestReview` again (a stale approval)
+/// - `failed`: `next` still names the step that failed, action `stop(.failed)`; `resumed()` retries it
+/// - `blocked`: a hard budget cap refused the step that stays next, action `stop(.blocked)`; `resumed()` checks again
+/// - `completed` (`next` nil), `cancelled`: actions `stop(.completed)`, `stop(.cancelled)`.
 ///
-/// States are `JobState.status` × `JobState.next`:
-/// - `created`, next `preparePhase` → `started()` → `running`
-/// - `running`: `preparePhase` → `runAgent` → `commitRun` → `requestReview` or `merge` → `finishPhase` → next phase
-/// - `pending_review`, next `awaitVerdict` → `verdictRead(_:)` → `merge` (also after a merge by hand), `runAgent`
-///   (feedback), `preparePhase` (redo)
-///   or `requestReview` again (a stale approval)
-/// - `failed`: `next` still names the step that failed; `retried()` → `running`
-/// - `completed`: `next` is nil.
-///
-/// The shell persists the state after every input, before doing the next step: that record is the intent.
+/// The action is always the one the new state stands at (``action``), so a job loaded after a crash answers
+/// `resumed()` with the same action it would have taken. The shell persists the state after every input, before
+/// doing the action: that record is the intent.
 public struct JobMachine: Sendable, Equatable {
+    /// Read-only outside the core: only the inputs move it.
     public internal(set) var state: JobState
 
     public init(state: JobState) {
@@ -28,42 +27,48 @@ public struct JobMachine: Sendable, Equatable {
     // MARK: - Inputs
 
     /// `run` was asked for a job that has not started.
-    public mutating func started() -> [JobEvent] {
-        guard state.status == .created else { return [] }
+    public mutating func started() -> Transition {
+        guard state.status == .created else { return Transition([], leaving: self) }
         state.status = .running
-        return [event(.jobStarted, ["autonomy": state.autonomy.rawValue, "next": describeNext()])]
+        return Transition(
+            [event(.jobStarted, ["autonomy": state.autonomy.rawValue, "next": describeNext()])],
+            leaving: self
+        )
     }
 
     /// `run` was asked again for a failed job: the failed step is tried again.
-    public mutating func retried() -> [JobEvent] {
-        guard state.status == .failed else { return [] }
+    public mutating func retried() -> Transition {
+        guard state.status == .failed else { return Transition([], leaving: self) }
         let cause = state.failure ?? ""
         state.status = .running
         state.failure = nil
-        return [event(.jobRetried, ["previousFailure": cause, "next": describeNext()])]
+        return Transition([event(.jobRetried, ["previousFailure": cause, "next": describeNext()])], leaving: self)
     }
 
     /// The phase branch exists and is checked out; `plan` says how a tactical phase runs (DESIGN §10): one agent
     /// run, or the plan's todos dispatched as tasks.
-    public mutating func phasePrepared(base: String, plan: PlanDecision = .single) -> [JobEvent] {
+    public mutating func phasePrepared(base: String, plan: PlanDecision = .single) -> Transition {
         state.revision = 1
         state.runs += 1
         let mode: AgentMode = state.pendingFeedback.isEmpty ? .work : .feedback
         state.next = .runAgent(run: state.runs, mode: mode)
         let planEvents = planDecided(plan)
-        return [
-            event(
-                .phaseStarted,
-                [
-                    "branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
-                    "base": base, "next": describeNext(),
-                ]
-            )
-        ] + planEvents
+        return Transition(
+            [
+                event(
+                    .phaseStarted,
+                    [
+                        "branch": state.branch, "type": state.phase.type.rawValue, "attempt": "\(state.phase.attempt)",
+                        "base": base, "next": describeNext(),
+                    ]
+                )
+            ] + planEvents,
+            leaving: self
+        )
     }
 
     /// The agent run ended (or was found already ended in its recorded result).
-    public mutating func agentFinished(run: Int, report: AgentReport) -> [JobEvent] {
+    public mutating func agentFinished(run: Int, report: AgentReport) -> Transition {
         state.lastRun = report
         state.next = .commitRun(run: run)
         var data = ["run": "\(run)", "next": describeNext()]
@@ -75,7 +80,7 @@ public struct JobMachine: Sendable, Equatable {
         }
         for (index, warning) in report.warnings.enumerated() { data["warning\(index + 1)"] = warning }
         if let usage = report.outcome.usage { add(usage) }
-        return [event(report.failure == nil ? .agentFinished : .agentFailed, data)]
+        return Transition([event(report.failure == nil ? .agentFinished : .agentFailed, data)], leaving: self)
     }
 
     /// The run's work is committed on the phase branch at `head`; `guardReason` is an escalation the shell found
@@ -90,7 +95,7 @@ public struct JobMachine: Sendable, Equatable {
         critique: Bool = false,
         verify: Bool = false,
         guardReason: String? = nil
-    ) -> [JobEvent] {
+    ) -> Transition {
         let report = state.lastRun ?? AgentReport()
         var events = [event(.revisionCommitted, ["run": "\(run)", "head": head, "branch": state.branch])]
         if let failure = report.failure {
@@ -100,7 +105,7 @@ public struct JobMachine: Sendable, Equatable {
             state.next = .runAgent(run: state.runs, mode: state.pendingFeedback.isEmpty ? .work : .feedback)
             state.lastRun = nil
             events.append(event(.jobFailed, ["cause": state.failure ?? failure, "next": describeNext()]))
-            return events
+            return Transition(events, leaving: self)
         }
         state.answered = Array(Set(state.answered).union(state.pendingFeedback.map(\.id))).sorted()
         state.pendingFeedback = []
@@ -118,22 +123,25 @@ public struct JobMachine: Sendable, Equatable {
         }
         state.lastRun = nil
         if verify {
-            return events + verifyScheduled(run: run)
+            return Transition(events + verifyScheduled(run: run), leaving: self)
         }
         if critique {
             state.next = .critique(run: run)
             events.append(event(.critiqueScheduled, ["run": "\(run)", "next": describeNext()]))
-            return events
+            return Transition(events, leaving: self)
         }
-        return events + decideBoundary(guardReason: guardReason)
+        return Transition(events + decideBoundary(guardReason: guardReason), leaving: self)
     }
 
     /// The phase's critique (and revision loop) finished; with `escalate`, a critique that did not pass freezes a
     /// boundary the autonomy level would merge.
-    public mutating func critiqueFinished(_ critique: PhaseCritique, escalate: Bool) -> [JobEvent] {
+    public mutating func critiqueFinished(_ critique: PhaseCritique, escalate: Bool) -> Transition {
         state.critique = critique
         let events = [event(.critiqueFinished, critique.eventData)]
-        return events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil)
+        return Transition(
+            events + decideBoundary(guardReason: escalate ? critique.escalationReason : nil),
+            leaving: self
+        )
     }
 
     /// Freezes or merges the boundary: a failed verification (DESIGN §10) freezes at every level, then the autonomy
@@ -160,33 +168,36 @@ public struct JobMachine: Sendable, Equatable {
     }
 
     /// The review is open (or was asked again) for the branch head: the job freezes.
-    public mutating func reviewRequested(_ handle: ReviewHandle) -> [JobEvent] {
+    public mutating func reviewRequested(_ handle: ReviewHandle) -> Transition {
         let reopened = state.review != nil
         state.review = handle
         state.status = .pendingReview
         state.next = .awaitVerdict
-        return [
-            event(
-                reopened ? .reviewRerequested : .reviewOpened,
-                [
-                    "host": handle.host.rawValue, "id": "\(handle.id)", "location": handle.location,
-                    "head": handle.head,
-                    "reason": state.freezeReason?.description ?? "",
-                ]
-            )
-        ]
+        return Transition(
+            [
+                event(
+                    reopened ? .reviewRerequested : .reviewOpened,
+                    [
+                        "host": handle.host.rawValue, "id": "\(handle.id)", "location": handle.location,
+                        "head": handle.head,
+                        "reason": state.freezeReason?.description ?? "",
+                    ]
+                )
+            ],
+            leaving: self
+        )
     }
 
     /// The verdict on the open review was read; `pushedBy` names the people whose own commits are on the branch.
-    public mutating func verdictRead(_ verdict: Verdict, pushedBy: [String] = []) -> [JobEvent] {
-        if case .pending = verdict { return [] }
+    public mutating func verdictRead(_ verdict: Verdict, pushedBy: [String] = []) -> Transition {
+        if case .pending = verdict { return Transition([], leaving: self) }
         let newPushers = pushedBy.filter { !state.coauthors.contains($0) }
         state.coauthors = (state.coauthors + newPushers).sorted()
         var events: [JobEvent] = []
         if !newPushers.isEmpty {
             events.append(event("branch.reviewer_commits", ["by": newPushers.joined(separator: ", ")]))
         }
-        return events + verdictActions(verdict)
+        return Transition(events + verdictActions(verdict), leaving: self)
     }
 
     private mutating func verdictActions(_ verdict: Verdict) -> [JobEvent] {
@@ -251,26 +262,29 @@ public struct JobMachine: Sendable, Equatable {
     }
 
     /// The phase branch landed on `main` as `commit`.
-    public mutating func phaseMerged(commit: String, approvers: [String]) -> [JobEvent] {
+    public mutating func phaseMerged(commit: String, approvers: [String]) -> Transition {
         state.merged.append(MergedPhase(phase: state.phase, commit: commit, approvers: approvers))
         state.next = .finishPhase
-        return [
-            event(
-                .phaseMerged,
-                ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()]
-            )
-        ]
+        return Transition(
+            [
+                event(
+                    .phaseMerged,
+                    ["commit": commit, "approvers": approvers.joined(separator: ","), "next": describeNext()]
+                )
+            ],
+            leaving: self
+        )
     }
 
     /// The merged branch is gone and the review closed: the next phase starts, or the job ends.
-    public mutating func phaseFinished() -> [JobEvent] {
+    public mutating func phaseFinished() -> Transition {
         let finished = state.phase
         state.review = nil
         state.freezeReason = nil
         if state.jobComplete {
             state.status = .completed
             state.next = nil
-            return [event(.jobCompleted, ["phases": "\(finished.number)"])]
+            return Transition([event(.jobCompleted, ["phases": "\(finished.number)"])], leaving: self)
         }
         if finished.number >= state.maxPhases {
             // The finish stays next: raising maxPhases (`tollgate config DIR --set maxPhases=N`) lets a run go on.
@@ -279,7 +293,10 @@ public struct JobMachine: Sendable, Equatable {
                 "the job reached maxPhases (\(state.maxPhases)) without the agent reporting it complete; "
                 + "raise it with `tollgate config DIR --set maxPhases=N` and run again to go on"
             state.next = .finishPhase
-            return [event(.jobFailed, ["cause": state.failure ?? "", "next": describeNext()])]
+            return Transition(
+                [event(.jobFailed, ["cause": state.failure ?? "", "next": describeNext()])],
+                leaving: self
+            )
         }
         // The event is about the phase that finished: its number and last revision, taken before they move on.
         var finishedEvent = event(.phaseFinished, ["branch": finished.branch])
@@ -291,33 +308,33 @@ public struct JobMachine: Sendable, Equatable {
         state.critique = nil
         state.next = .preparePhase
         finishedEvent.data["next"] = describeNext()
-        return [finishedEvent]
+        return Transition([finishedEvent], leaving: self)
     }
 
     /// A step failed in a way the user can fix (a git conflict, a host that is down); the step stays next.
-    public mutating func stepFailed(_ cause: String) -> [JobEvent] {
+    public mutating func stepFailed(_ cause: String) -> Transition {
         state.status = .failed
         state.failure = cause
-        return [event(.jobFailed, ["cause": cause, "next": describeNext()])]
+        return Transition([event(.jobFailed, ["cause": cause, "next": describeNext()])], leaving: self)
     }
 
     /// The owner changed settings of the job (`tollgate config DIR --set`): `changes` maps each key to its new value
     /// as text; `autonomy` and `maxPhases` are the job's own copies, which the state then follows.
-    public mutating func configured(_ changes: [String: String], autonomy: AutonomyLevel, maxPhases: Int) -> [JobEvent]
+    public mutating func configured(_ changes: [String: String], autonomy: AutonomyLevel, maxPhases: Int) -> Transition
     {
         state.autonomy = autonomy
         state.maxPhases = maxPhases
-        return [event(.configChanged, changes)]
+        return Transition([event(.configChanged, changes)], leaving: self)
     }
 
     /// The job was cancelled by its owner.
-    public mutating func cancelled(reason: String) -> [JobEvent] {
+    public mutating func cancelled(reason: String) -> Transition {
         if let plan = state.plan, [.draft, .dispatching, .running, .verifying].contains(plan.status) {
             state.plan?.status = .cancelled
         }
         state.status = .cancelled
         state.next = nil
-        return [event(.jobCancelled, ["reason": reason])]
+        return Transition([event(.jobCancelled, ["reason": reason])], leaving: self)
     }
 
     // MARK: - Helpers

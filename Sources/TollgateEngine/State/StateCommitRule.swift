@@ -10,9 +10,10 @@ import TollgateCore
 /// before the merged branch is deleted, every freeze, verdict, failure and the job's end.
 enum StateCommitRule {
     /// Whether the transition recorded after `step` (nil for the job's start or a retry, which have no side effect)
-    /// may wait for the next state commit, the job now standing at `state`.
-    static func mayWait(after step: Step?, now state: JobState) -> Bool {
-        guard state.status == .running, let next = state.next else { return false }
+    /// may wait for the next state commit, the machine answering it with `action` and the job now standing at
+    /// `state`.
+    static func mayWait(after step: Step?, then action: JobMachine.Action, now state: JobState) -> Bool {
+        guard state.status == .running, let next = action.step else { return false }
         switch (step, next) {
         // job.started, job.retried: nothing was done; phase.started, committed before the agent, carries them.
         case (nil, .preparePhase):

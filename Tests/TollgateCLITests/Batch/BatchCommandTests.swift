@@ -193,10 +193,12 @@ struct BatchCommandTests {
 
     @Test func aBatchKilledMidwayResumesWithoutCritiquingAFinishedUnitTwice() async throws {
         let running = try await startWithASlowUnit()
-        // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate then.
-        let deadline = Date().addingTimeInterval(30)
+        // ch/ship.md is critiqued and committed first; ch/slow.md then runs for 30 s: kill tollgate once its critic
+        // has started (it writes its pid before it sleeps), not merely once ch/ship.md is in.
+        let deadline = Date().addingTimeInterval(60)
+        let slowStarted = directory.path("runs.log.pid")
         var id: String?
-        while Date() < deadline, id == nil {
+        while Date() < deadline, id == nil || !FileManager.default.fileExists(atPath: slowStarted.path) {
             try await Task.sleep(for: .milliseconds(100))
             guard let branch = try await git("branch", "--list", "batch/*").split(separator: "/").last.map(String.init),
                 let summary = try? await git("show", "batch/\(branch):critique/batch-\(branch)/summary.json"),

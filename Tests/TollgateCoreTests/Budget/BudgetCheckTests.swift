@@ -85,7 +85,7 @@ struct BudgetCheckTests {
         return machine
     }
 
-    static func crossing(_ machine: inout JobMachine, spent: Double) -> [JobEvent] {
+    static func crossing(_ machine: inout JobMachine, spent: Double) -> JobMachine.Transition {
         var account = BudgetAccount()
         account.spent = [.tokens: spent]
         return machine.budgetCharged(
@@ -100,10 +100,12 @@ struct BudgetCheckTests {
     func aSoftCapCrossedFreezesTheNextBoundaryAtEveryLevelOnce(level: AutonomyLevel) async {
         var machine = Self.machine(level)
         let events = Self.crossing(&machine, spent: 120)
-        #expect(events.map(\.type) == [.budgetCharged, .budgetSoftCap])
+        #expect(events.events.map(\.type) == [.budgetCharged, .budgetSoftCap])
+        #expect(events.action == .runAgent(run: 1, mode: .work))
         _ = machine.agentFinished(run: 1, report: AgentReport(outcome: AgentOutcome(summary: "s")))
-        _ = machine.runCommitted(run: 1, head: "h")
+        let committed = machine.runCommitted(run: 1, head: "h")
         #expect(machine.state.next == .requestReview, "level \(level) merged past a soft cap")
+        #expect(committed.action == .requestReview)
         #expect(machine.state.budget?.softFreeze == [])
         // The next boundary, with no new crossing, follows the level alone.
         _ = machine.reviewRequested(ReviewHandle(host: .local, id: 1, location: "l", head: "h"))
@@ -121,12 +123,15 @@ struct BudgetCheckTests {
         var machine = Self.machine(.full)
         let next = machine.state.next
         let blocked = machine.budgetBlocked("over", cap: "budget.tokens.hard")
-        #expect(blocked.map(\.type) == [.budgetBlocked])
+        #expect(blocked.events.map(\.type) == [.budgetBlocked])
+        #expect(blocked.action == .stop(.blocked("over")))
         #expect(machine.state.status == .blocked)
         #expect(machine.state.next == next)
-        #expect(machine.unblocked().map(\.type) == [.jobUnblocked])
+        let unblocked = machine.resumed()
+        #expect(unblocked.events.map(\.type) == [.jobUnblocked])
+        #expect(unblocked.action.step == next)
         #expect(machine.state.status == .running)
         #expect(machine.state.budget?.blocked == nil)
-        #expect(machine.unblocked().isEmpty)
+        #expect(machine.unblocked().events.isEmpty)
     }
 }

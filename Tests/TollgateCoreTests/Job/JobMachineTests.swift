@@ -56,28 +56,173 @@ struct JobMachineTests {
         FeedbackItem(id: "inline-4", kind: .inline, reviewer: "ann", body: "why?", path: "plan.md", line: 2),
     ]
 
+    // MARK: - Input → action, line by line
+
+    /// One input fed to the machine and what it answers: the action, the status it leaves, the events.
+    struct Line: Sendable, CustomTestStringConvertible {
+        var input: String
+        var apply: @Sendable (inout JobMachine) -> JobMachine.Transition
+        var action: JobMachine.Action
+        var status: JobStatus
+        var events: [String]
+        var testDescription: String { "\(input) → \(action)" }
+
+        init(
+            _ input: String,
+            _ apply: @escaping @Sendable (inout JobMachine) -> JobMachine.Transition,
+            _ action: JobMachine.Action,
+            _ status: JobStatus,
+            _ events: [String]
+        ) {
+            self.input = input
+            self.apply = apply
+            self.action = action
+            self.status = status
+            self.events = events
+        }
+    }
+
+    static let rehandled = ReviewHandle(host: .local, id: 1, location: "tollgate/state:reviews.json#1", head: "h2")
+
+    /// A guided job's first phase, a revision, a failed merge retried, a budget block and a cancel.
+    static let guidedJob: [Line] = [
+        Line("resumed (created)", { $0.resumed() }, .preparePhase, .running, ["job.started"]),
+        Line(
+            "phasePrepared",
+            { $0.phasePrepared(base: "b") },
+            .runAgent(run: 1, mode: .work),
+            .running,
+            ["phase.started"]
+        ),
+        Line(
+            "agentFinished",
+            { $0.agentFinished(run: 1, report: AgentReport(outcome: AgentOutcome(summary: "s"))) },
+            .commitRun(run: 1),
+            .running,
+            ["agent.finished"]
+        ),
+        Line(
+            "runCommitted",
+            { $0.runCommitted(run: 1, head: "h1") },
+            .requestReview,
+            .running,
+            ["revision.committed", "boundary.freeze"]
+        ),
+        Line(
+            "reviewRequested",
+            { $0.reviewRequested(handle) },
+            .awaitVerdict(handle),
+            .pendingReview,
+            ["review.opened"]
+        ),
+        Line(
+            "verdictRead pending",
+            { $0.verdictRead(.pending(waitingFor: [])) },
+            .awaitVerdict(handle),
+            .pendingReview,
+            []
+        ),
+        Line(
+            "verdictRead changes requested",
+            { $0.verdictRead(.changesRequested(items)) },
+            .runAgent(run: 2, mode: .feedback),
+            .running,
+            ["verdict.changes_requested"]
+        ),
+        Line(
+            "agentFinished (feedback)",
+            { $0.agentFinished(run: 2, report: AgentReport(outcome: AgentOutcome(summary: "f"))) },
+            .commitRun(run: 2),
+            .running,
+            ["agent.finished"]
+        ),
+        Line(
+            "runCommitted (feedback)",
+            { $0.runCommitted(run: 2, head: "h2") },
+            .requestReview,
+            .running,
+            ["revision.committed", "boundary.freeze"]
+        ),
+        Line(
+            "reviewRequested again",
+            { $0.reviewRequested(rehandled) },
+            .awaitVerdict(rehandled),
+            .pendingReview,
+            ["review.rerequested"]
+        ),
+        Line(
+            "verdictRead approved",
+            { $0.verdictRead(.approved(by: ["ann"])) },
+            .merge(approvers: ["ann"]),
+            .running,
+            ["verdict.approved"]
+        ),
+        Line("stepFailed", { $0.stepFailed("conflict") }, .stop(.failed("conflict")), .failed, ["job.failed"]),
+        Line("resumed (failed)", { $0.resumed() }, .merge(approvers: ["ann"]), .running, ["job.retried"]),
+        Line(
+            "phaseMerged",
+            { $0.phaseMerged(commit: "c", approvers: ["ann"]) },
+            .finishPhase,
+            .running,
+            ["phase.merged"]
+        ),
+        Line("phaseFinished", { $0.phaseFinished() }, .preparePhase, .running, ["phase.finished"]),
+        Line(
+            "budgetBlocked",
+            { $0.budgetBlocked("over", cap: "budget.tokens.hard") },
+            .stop(.blocked("over")),
+            .blocked,
+            ["budget.blocked"]
+        ),
+        Line("resumed (blocked)", { $0.resumed() }, .preparePhase, .running, ["job.unblocked"]),
+        Line("resumed (running)", { $0.resumed() }, .preparePhase, .running, []),
+        Line("cancelled", { $0.cancelled(reason: "r") }, .stop(.cancelled), .cancelled, ["job.cancelled"]),
+        Line("resumed (cancelled)", { $0.resumed() }, .stop(.cancelled), .cancelled, []),
+    ]
+
+    @Test func eachInputAnswersTheActionTheJobStandsAt() async {
+        var machine = Self.machine()
+        for line in Self.guidedJob {
+            let transition = line.apply(&machine)
+            #expect(transition.action == line.action, "\(line.input)")
+            #expect(machine.action == line.action, "\(line.input)")
+            #expect(machine.state.status == line.status, "\(line.input)")
+            #expect(transition.events.map(\.type.rawValue) == line.events, "\(line.input)")
+        }
+    }
+
+    @Test func aCompletedJobResumesToItsStop() async {
+        var completed = Self.afterAgent(.full, phase: 2, outcome: AgentOutcome(jobComplete: true))
+        _ = completed.runCommitted(run: 2, head: "h")
+        _ = completed.phaseMerged(commit: "c", approvers: [])
+        #expect(completed.phaseFinished().action == .stop(.completed))
+        #expect(completed.resumed() == JobMachine.Transition(events: [], action: .stop(.completed)))
+    }
+
     // MARK: - Start and prepare
 
     @Test func startedMovesACreatedJobToRunningBeforeItsFirstPhase() async {
         var machine = Self.machine()
-        let events = machine.started()
+        let transition = machine.started()
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .preparePhase)
-        #expect(events.map(\.type.rawValue) == ["job.started"])
-        #expect(events.first?.data["autonomy"] == "guided")
+        #expect(machine.action == .preparePhase)
+        #expect(transition.events.map(\.type.rawValue) == ["job.started"])
+        #expect(transition.events.first?.data["autonomy"] == "guided")
     }
 
     @Test func phasePreparedStartsTheFirstRevisionInWorkMode() async {
         var machine = Self.machine()
         _ = machine.started()
-        let events = machine.phasePrepared(base: "abc")
+        let transition = machine.phasePrepared(base: "abc")
         #expect(machine.state.revision == 1)
         #expect(machine.state.runs == 1)
         #expect(machine.state.next == .runAgent(run: 1, mode: .work))
-        #expect(events.map(\.type.rawValue) == ["phase.started"])
-        #expect(events.first?.data["branch"] == "phase-1-strategic")
-        #expect(events.first?.data["base"] == "abc")
-        #expect(events.first?.phase == 1)
+        #expect(machine.action == .runAgent(run: 1, mode: .work))
+        #expect(transition.events.map(\.type.rawValue) == ["phase.started"])
+        #expect(transition.events.first?.data["branch"] == "phase-1-strategic")
+        #expect(transition.events.first?.data["base"] == "abc")
+        #expect(transition.events.first?.phase == 1)
     }
 
     @Test func phasePreparedWithPendingFeedbackRunsInFeedbackMode() async {
@@ -85,6 +230,7 @@ struct JobMachineTests {
         _ = machine.verdictRead(.closed(Self.items))
         _ = machine.phasePrepared(base: "main")
         #expect(machine.state.next == .runAgent(run: 2, mode: .feedback))
+        #expect(machine.action == .runAgent(run: 2, mode: .feedback))
         #expect(machine.state.branch == "phase-1-strategic-rev-2")
     }
 
@@ -95,22 +241,25 @@ struct JobMachineTests {
         _ = machine.started()
         _ = machine.phasePrepared(base: "b")
         let finished = machine.agentFinished(run: 1, report: AgentReport(failure: "the agent exited with status 2"))
-        #expect(finished.map(\.type.rawValue) == ["agent.failed"])
-        #expect(finished.first?.data["failure"] == "the agent exited with status 2")
+        #expect(finished.events.map(\.type.rawValue) == ["agent.failed"])
+        #expect(finished.events.first?.data["failure"] == "the agent exited with status 2")
         // The work is committed first: the job is still running until the commit is recorded.
         #expect(machine.state.next == .commitRun(run: 1))
+        #expect(machine.action == .commitRun(run: 1))
         #expect(machine.state.status == .running)
 
         let committed = machine.runCommitted(run: 1, head: "h")
-        #expect(committed.map(\.type.rawValue) == ["revision.committed", "job.failed"])
+        #expect(committed.events.map(\.type.rawValue) == ["revision.committed", "job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.failure?.contains("the agent exited with status 2") == true)
         #expect(machine.state.failure?.contains("phase 1") == true)
         // A rerun runs the agent again, as a new run of the same phase.
         #expect(machine.state.next == .runAgent(run: 2, mode: .work))
+        #expect(committed.action == .stop(.failed(machine.state.failure ?? "")))
 
         let retried = machine.retried()
-        #expect(retried.map(\.type.rawValue) == ["job.retried"])
+        #expect(retried.action == .runAgent(run: 2, mode: .work))
+        #expect(retried.events.map(\.type.rawValue) == ["job.retried"])
         #expect(machine.state.status == .running)
         #expect(machine.state.failure == nil)
     }
@@ -119,7 +268,7 @@ struct JobMachineTests {
         var machine = Self.machine()
         _ = machine.started()
         let before = machine
-        #expect(machine.retried().isEmpty)
+        #expect(machine.retried().events.isEmpty)
         #expect(machine == before)
     }
 
@@ -131,10 +280,10 @@ struct JobMachineTests {
             outcome: AgentOutcome(summary: "plan", usage: .init(inputTokens: 10, outputTokens: 5, costUSD: 0.5)),
             warnings: ["odd"]
         )
-        let events = machine.agentFinished(run: 1, report: report)
-        #expect(events.map(\.type.rawValue) == ["agent.finished"])
-        #expect(events.first?.data["warning1"] == "odd")
-        #expect(events.first?.data["summary"] == "plan")
+        let transition = machine.agentFinished(run: 1, report: report)
+        #expect(transition.events.map(\.type.rawValue) == ["agent.finished"])
+        #expect(transition.events.first?.data["warning1"] == "odd")
+        #expect(transition.events.first?.data["summary"] == "plan")
         #expect(machine.state.usage.inputTokens == 10)
         #expect(machine.state.usage.outputTokens == 5)
         #expect(machine.state.usage.costUSD == 0.5)
@@ -192,18 +341,20 @@ struct JobMachineTests {
             phase: row.phase,
             outcome: AgentOutcome(summary: "done", jobComplete: row.jobComplete)
         )
-        let events = machine.runCommitted(run: machine.state.runs, head: "head", guardReason: row.guardReason)
-        #expect(events.first?.type == "revision.committed")
-        #expect(events.first?.data["head"] == "head")
+        let transition = machine.runCommitted(run: machine.state.runs, head: "head", guardReason: row.guardReason)
+        #expect(transition.events.first?.type == "revision.committed")
+        #expect(transition.events.first?.data["head"] == "head")
         #expect(machine.state.jobComplete == row.jobComplete)
         #expect(machine.state.freezeReason == row.freezes)
         if let reason = row.freezes {
             #expect(machine.state.next == .requestReview)
-            #expect(events.last?.type == "boundary.freeze")
-            #expect(events.last?.data["reason"] == reason.description)
+            #expect(machine.action == .requestReview)
+            #expect(transition.events.last?.type == "boundary.freeze")
+            #expect(transition.events.last?.data["reason"] == reason.description)
         } else {
             #expect(machine.state.next == .merge(approvers: []))
-            #expect(events.last?.type == "boundary.merge")
+            #expect(machine.action == .merge(approvers: []))
+            #expect(transition.events.last?.type == "boundary.merge")
         }
         #expect(machine.state.status == .running)
         #expect(machine.state.lastRun == nil)
@@ -231,77 +382,86 @@ struct JobMachineTests {
         var machine = Self.afterAgent(.guided)
         _ = machine.runCommitted(run: 1, head: "h1")
         let opened = machine.reviewRequested(Self.handle)
-        #expect(opened.map(\.type.rawValue) == ["review.opened"])
+        #expect(opened.events.map(\.type.rawValue) == ["review.opened"])
         #expect(machine.state.status == .pendingReview)
         #expect(machine.state.next == .awaitVerdict)
+        #expect(machine.action == .awaitVerdict(Self.handle))
         #expect(machine.state.review == Self.handle)
         var newHead = Self.handle
         newHead.head = "h2"
-        #expect(machine.reviewRequested(newHead).map(\.type.rawValue) == ["review.rerequested"])
+        #expect(machine.reviewRequested(newHead).events.map(\.type.rawValue) == ["review.rerequested"])
         #expect(machine.state.review?.head == "h2")
     }
 
     @Test func aPendingVerdictChangesNothing() async {
         var machine = Self.frozen()
         let before = machine
-        #expect(machine.verdictRead(.pending(waitingFor: ["bob"])).isEmpty)
+        #expect(machine.verdictRead(.pending(waitingFor: ["bob"])).events.isEmpty)
         #expect(machine == before)
     }
 
     @Test func anApprovalMergesWithTheApprovers() async {
         var machine = Self.frozen()
-        let events = machine.verdictRead(.approved(by: ["ann", "bob"]))
-        #expect(events.map(\.type.rawValue) == ["verdict.approved"])
-        #expect(events.first?.data["by"] == "ann,bob")
+        let transition = machine.verdictRead(.approved(by: ["ann", "bob"]))
+        #expect(transition.events.map(\.type.rawValue) == ["verdict.approved"])
+        #expect(transition.events.first?.data["by"] == "ann,bob")
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .merge(approvers: ["ann", "bob"]))
+        #expect(machine.action == .merge(approvers: ["ann", "bob"]))
     }
 
     @Test func aStaleApprovalAsksForAReviewAgainAndStaysFrozen() async {
         var machine = Self.frozen()
-        let events = machine.verdictRead(.stale(approvers: ["ann"], head: "h2"), pushedBy: ["Rita <rita@example.com>"])
-        #expect(events.map(\.type.rawValue) == ["branch.reviewer_commits", "verdict.stale"])
-        #expect(events.last?.data["head"] == "h2")
+        let transition = machine.verdictRead(
+            .stale(approvers: ["ann"], head: "h2"),
+            pushedBy: ["Rita <rita@example.com>"]
+        )
+        #expect(transition.events.map(\.type.rawValue) == ["branch.reviewer_commits", "verdict.stale"])
+        #expect(transition.events.last?.data["head"] == "h2")
         #expect(machine.state.next == .requestReview)
+        #expect(machine.action == .requestReview)
         #expect(machine.state.status == .pendingReview)
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
         // The same pusher seen again is credited once.
         let again = machine.verdictRead(.approved(by: ["ann"]), pushedBy: ["Rita <rita@example.com>"])
-        #expect(again.map(\.type.rawValue) == ["verdict.approved"])
+        #expect(again.events.map(\.type.rawValue) == ["verdict.approved"])
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
     }
 
     @Test func requestedChangesStartANewRevisionOnTheSameBranch() async {
         var machine = Self.frozen()
-        let events = machine.verdictRead(.changesRequested(Self.items))
-        #expect(events.map(\.type.rawValue) == ["verdict.changes_requested"])
-        #expect(events.first?.data["ids"] == "review-3,inline-4")
+        let transition = machine.verdictRead(.changesRequested(Self.items))
+        #expect(transition.events.map(\.type.rawValue) == ["verdict.changes_requested"])
+        #expect(transition.events.first?.data["ids"] == "review-3,inline-4")
         #expect(machine.state.status == .running)
         #expect(machine.state.revision == 2)
         #expect(machine.state.branch == "phase-1-strategic")
         #expect(machine.state.pendingFeedback == Self.items)
         #expect(machine.state.next == .runAgent(run: 2, mode: .feedback))
+        #expect(machine.action == .runAgent(run: 2, mode: .feedback))
         #expect(machine.state.review == Self.handle)
     }
 
     @Test func aClosedReviewRedoesThePhaseFromMainOnARevBranch() async {
         var machine = Self.frozen()
-        let events = machine.verdictRead(.closed(Self.items))
-        #expect(events.map(\.type.rawValue) == ["verdict.closed"])
-        #expect(events.first?.data["closedBranch"] == "phase-1-strategic")
-        #expect(events.first?.data["redoBranch"] == "phase-1-strategic-rev-2")
+        let transition = machine.verdictRead(.closed(Self.items))
+        #expect(transition.events.map(\.type.rawValue) == ["verdict.closed"])
+        #expect(transition.events.first?.data["closedBranch"] == "phase-1-strategic")
+        #expect(transition.events.first?.data["redoBranch"] == "phase-1-strategic-rev-2")
         #expect(machine.state.phase == PhaseRef(number: 1, type: .strategic, attempt: 2))
         #expect(machine.state.revision == 0)
         #expect(machine.state.review == nil)
         #expect(machine.state.pendingFeedback == Self.items)
         #expect(machine.state.next == .preparePhase)
+        #expect(machine.action == .preparePhase)
         #expect(machine.state.status == .running)
     }
 
     @Test func aReviewMergedOnTheHostAdoptsTheMergeBeforeFinishing() async {
         var machine = Self.frozen()
-        #expect(machine.verdictRead(.mergedOnHost).map(\.type.rawValue) == ["verdict.merged_on_host"])
+        #expect(machine.verdictRead(.mergedOnHost).events.map(\.type.rawValue) == ["verdict.merged_on_host"])
         #expect(machine.state.next == .merge(approvers: []))
+        #expect(machine.action == .merge(approvers: []))
         #expect(machine.state.status == .running)
     }
 
@@ -311,22 +471,24 @@ struct JobMachineTests {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
         let merged = machine.phaseMerged(commit: "c1", approvers: ["ann"])
-        #expect(merged.map(\.type.rawValue) == ["phase.merged"])
+        #expect(merged.events.map(\.type.rawValue) == ["phase.merged"])
         #expect(machine.state.merged == [MergedPhase(phase: .first, commit: "c1", approvers: ["ann"])])
         #expect(machine.state.next == .finishPhase)
+        #expect(machine.action == .finishPhase)
         let revision = machine.state.revision
         let finished = machine.phaseFinished()
-        #expect(finished.map(\.type.rawValue) == ["phase.finished"])
+        #expect(finished.events.map(\.type.rawValue) == ["phase.finished"])
         // The event is the finished phase's: its number and revision, not the next one's.
-        #expect(finished.first?.phase == 1)
-        #expect(finished.first?.revision == revision)
+        #expect(finished.events.first?.phase == 1)
+        #expect(finished.events.first?.revision == revision)
         #expect(revision > 0)
-        #expect(finished.first?.data["branch"] == "phase-1-strategic")
+        #expect(finished.events.first?.data["branch"] == "phase-1-strategic")
         #expect(machine.state.phase == PhaseRef(number: 2, type: .tactical))
         #expect(machine.state.branch == "phase-2-tactical")
         #expect(machine.state.revision == 0)
         #expect(machine.state.review == nil)
         #expect(machine.state.next == .preparePhase)
+        #expect(machine.action == .preparePhase)
         #expect(machine.state.status == .running)
     }
 
@@ -334,29 +496,31 @@ struct JobMachineTests {
         var machine = Self.afterAgent(.full, phase: 2, outcome: AgentOutcome(jobComplete: true))
         _ = machine.runCommitted(run: 2, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
-        let events = machine.phaseFinished()
-        #expect(events.map(\.type.rawValue) == ["job.completed"])
+        let transition = machine.phaseFinished()
+        #expect(transition.events.map(\.type.rawValue) == ["job.completed"])
         #expect(machine.state.status == .completed)
         #expect(machine.state.next == nil)
+        #expect(machine.action == .stop(.completed))
     }
 
     @Test func reachingMaxPhasesFailsTheJobWithThatReason() async {
         var machine = Self.afterAgent(.full, phase: 3, maxPhases: 3)
         _ = machine.runCommitted(run: 3, head: "h")
         _ = machine.phaseMerged(commit: "c", approvers: [])
-        let events = machine.phaseFinished()
-        #expect(events.map(\.type.rawValue) == ["job.failed"])
+        let transition = machine.phaseFinished()
+        #expect(transition.events.map(\.type.rawValue) == ["job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.failure?.contains("maxPhases (3)") == true)
         #expect(machine.state.failure?.contains("--set maxPhases=N") == true)
         #expect(machine.state.merged.count == 3)
         // The finish stays next, so raising maxPhases lets the job go on; unchanged, it fails the same way.
         #expect(machine.state.next == .finishPhase)
-        _ = machine.retried()
-        #expect(machine.phaseFinished().map(\.type.rawValue) == ["job.failed"])
+        #expect(transition.action == .stop(.failed(machine.state.failure ?? "")))
+        #expect(machine.resumed().action == .finishPhase)
+        #expect(machine.phaseFinished().events.map(\.type.rawValue) == ["job.failed"])
         _ = machine.configured(["maxPhases": "5"], autonomy: .full, maxPhases: 5)
         _ = machine.retried()
-        #expect(machine.phaseFinished().map(\.type.rawValue) == ["phase.finished"])
+        #expect(machine.phaseFinished().events.map(\.type.rawValue) == ["phase.finished"])
         #expect(machine.state.phase.number == 4)
         #expect(machine.state.status == .running)
     }
@@ -373,18 +537,20 @@ struct JobMachineTests {
     @Test func aStepFailureKeepsTheStepToRetry() async {
         var machine = Self.frozen()
         _ = machine.verdictRead(.approved(by: ["ann"]))
-        let events = machine.stepFailed("phase-1-strategic conflicts with main")
-        #expect(events.map(\.type.rawValue) == ["job.failed"])
+        let transition = machine.stepFailed("phase-1-strategic conflicts with main")
+        #expect(transition.events.map(\.type.rawValue) == ["job.failed"])
         #expect(machine.state.status == .failed)
         #expect(machine.state.next == .merge(approvers: ["ann"]))
+        #expect(transition.action == .stop(.failed("phase-1-strategic conflicts with main")))
         _ = machine.retried()
         #expect(machine.state.next == .merge(approvers: ["ann"]))
+        #expect(machine.action == .merge(approvers: ["ann"]))
         #expect(machine.state.status == .running)
     }
 
     @Test func everyEventCarriesThePhaseAndRevision() async {
         var machine = Self.frozen()
-        let events = machine.verdictRead(.changesRequested(Self.items))
-        #expect(events.allSatisfy { $0.phase == 1 && $0.revision == 2 })
+        let transition = machine.verdictRead(.changesRequested(Self.items))
+        #expect(transition.events.allSatisfy { $0.phase == 1 && $0.revision == 2 })
     }
 }
