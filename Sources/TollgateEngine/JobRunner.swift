@@ -107,28 +107,30 @@ final class JobRunner {
         if !resumed.events.isEmpty { try record(resumed, after: nil) }
         var action = resumed.action
         while true {
-            if case .stop(let stop) = action { return Stop(stop) }
-            if let signal = ProcessGroups.interruption, action != .commitRun(run: state.runs) {
-                // The interrupted agent's work is committed (that step is let through) and every step so far is
-                // recorded: a later run goes on from this one.
-                return .failed(EngineError.interrupted(signal: signal).description)
-            }
-            if case .awaitVerdict(let review) = action {
+            switch action {
+            case .stop(let stop):
+                return Stop(stop)
+            case .awaitVerdict(let review):
                 guard mayReadVerdict else { return await frozenStop(review, note: freezeNote) }
                 mayReadVerdict = false
                 let read = try await self.readVerdict(review)
                 if let note = read.note { return await frozenStop(review, note: note) }
                 action = read.action
-                continue
-            }
-            do {
-                action = try await perform(action)
-            } catch EngineError.interrupted(let signal) {
-                return .failed(EngineError.interrupted(signal: signal).description)
-            } catch let block as BudgetBlock {
-                action = try recordBlocked(block, at: action.step)
-            } catch let error as EngineError where error.isUserFixable {
-                action = try record(machine.stepFailed(error.description), after: action.step)
+            case .perform(let step):
+                if let signal = ProcessGroups.interruption, step != .commitRun(run: state.runs) {
+                    // The interrupted agent's work is committed (that step is let through) and every step so far is
+                    // recorded: a later run goes on from this one.
+                    return .failed(EngineError.interrupted(signal: signal).description)
+                }
+                do {
+                    action = try await perform(step)
+                } catch EngineError.interrupted(let signal) {
+                    return .failed(EngineError.interrupted(signal: signal).description)
+                } catch let block as BudgetBlock {
+                    action = try recordBlocked(block, at: step)
+                } catch let error as EngineError where error.isUserFixable {
+                    action = try record(machine.stepFailed(error.description), after: step)
+                }
             }
         }
     }
@@ -147,10 +149,10 @@ final class JobRunner {
 
     // MARK: - Steps
 
-    /// Performs a step action; returns the action the machine answered its last recorded input with.
-    private func perform(_ action: JobMachine.Action) async throws -> JobMachine.Action {
-        nextAction = action
-        switch action {
+    /// Performs `step`; returns the action the machine answered its last recorded input with.
+    private func perform(_ step: Step) async throws -> JobMachine.Action {
+        nextAction = .perform(step)
+        switch step {
         case .preparePhase: try preparePhase()
         case .runAgent(let run, let mode): try await runAgent(run: run, mode: mode)
         case .commitRun(let run): try commitRun(run)
@@ -160,8 +162,8 @@ final class JobRunner {
         case .requestReview: try await requestReview()
         case .merge(let approvers): try await merge(approvers: approvers)
         case .finishPhase: try await finishPhase()
-        // Not steps: the drive loop waits or stops on them before it performs anything.
-        case .awaitVerdict, .stop: break
+        // The machine answers a recorded await-verdict as ``JobMachine/Action/awaitVerdict(_:)``, never as this.
+        case .awaitVerdict: break
         }
         return nextAction
     }

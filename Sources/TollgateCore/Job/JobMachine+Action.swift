@@ -25,25 +25,16 @@ extension JobMachine {
 
     /// What the driver does next: a step to perform (then feed its result back as an input), wait for a verdict,
     /// or stop.
+    ///
+    /// Each step answers with the input its doc comment names (``Step``): prepare-phase with
+    /// ``phasePrepared(base:plan:)``, run-agent with ``agentFinished(run:report:)``, commit-run with
+    /// ``runCommitted(run:head:critique:verify:guardReason:)``, critique with ``critiqueFinished(_:escalate:)``,
+    /// dispatch with the task inputs and ``dispatchCompleted()``, verify with ``verified(commit:critique:)``,
+    /// request-review with ``reviewRequested(_:)``, merge with ``phaseMerged(commit:approvers:)``, finish-phase with
+    /// ``phaseFinished()``.
     public enum Action: Sendable, Equatable, CustomStringConvertible {
-        /// Create the phase branch from `main` (or keep it) and check it out; then ``phasePrepared(base:plan:)``.
-        case preparePhase
-        /// Run the agent for run `run`; then ``agentFinished(run:report:)``.
-        case runAgent(run: Int, mode: AgentMode)
-        /// Commit what the agent left on the phase branch; then ``runCommitted(run:head:critique:verify:guardReason:)``.
-        case commitRun(run: Int)
-        /// Critique the phase's artifacts; then ``critiqueFinished(_:escalate:)``.
-        case critique(run: Int)
-        /// Run the plan's todos as tasks; then the task inputs and ``dispatchCompleted()``.
-        case dispatch
-        /// Run the gates on the branch head; then ``gateFinished(_:commit:)`` and ``verified(commit:critique:)``.
-        case verify(run: Int)
-        /// Open (or ask again for) the review of the branch head; then ``reviewRequested(_:)``.
-        case requestReview
-        /// Squash-merge the phase branch into `main`; then ``phaseMerged(commit:approvers:)``.
-        case merge(approvers: [String])
-        /// Delete the merged branch and close the review; then ``phaseFinished()``.
-        case finishPhase
+        /// Do `step` (never ``Step/awaitVerdict``: a frozen job is ``awaitVerdict(_:)``).
+        case perform(Step)
         /// Frozen: read the verdict on `review` when asked to; then ``verdictRead(_:pushedBy:)``.
         case awaitVerdict(ReviewHandle)
         /// Nothing more to do in this drive.
@@ -51,25 +42,15 @@ extension JobMachine {
 
         /// The persisted step this action performs (nil for waiting and stopping).
         public var step: Step? {
-            switch self {
-            case .preparePhase: .preparePhase
-            case .runAgent(let run, let mode): .runAgent(run: run, mode: mode)
-            case .commitRun(let run): .commitRun(run: run)
-            case .critique(let run): .critique(run: run)
-            case .dispatch: .dispatch
-            case .verify(let run): .verify(run: run)
-            case .requestReview: .requestReview
-            case .merge(let approvers): .merge(approvers: approvers)
-            case .finishPhase: .finishPhase
-            case .awaitVerdict, .stop: nil
-            }
+            if case .perform(let step) = self { return step }
+            return nil
         }
 
         public var description: String {
             switch self {
+            case .perform(let step): step.description
             case .awaitVerdict: "await-verdict"
             case .stop(let stop): "stop(\(stop))"
-            default: step?.description ?? "none"
             }
         }
     }
@@ -105,18 +86,10 @@ extension JobMachine {
         }
         switch state.next {
         case nil: return .stop(.failed("the job stopped with status \(state.status.rawValue)"))
-        case .preparePhase: return .preparePhase
-        case .runAgent(let run, let mode): return .runAgent(run: run, mode: mode)
-        case .commitRun(let run): return .commitRun(run: run)
-        case .critique(let run): return .critique(run: run)
-        case .dispatch: return .dispatch
-        case .verify(let run): return .verify(run: run)
-        case .requestReview: return .requestReview
-        case .merge(let approvers): return .merge(approvers: approvers)
-        case .finishPhase: return .finishPhase
         case .awaitVerdict:
             guard let review = state.review else { return .stop(.failed("frozen without an open review")) }
             return .awaitVerdict(review)
+        case let step?: return .perform(step)
         }
     }
 }

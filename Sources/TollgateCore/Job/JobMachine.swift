@@ -4,9 +4,9 @@ import Foundation
 /// record and the ``Action`` the driver takes next.
 ///
 /// States are `JobState.status` × `JobState.next` (the recorded intent, persisted in `job.json`):
-/// - `created`, next `preparePhase` → `resumed()` (or `started()`) → `running`, action `preparePhase`
-/// - `running`: actions `preparePhase` → `runAgent` → `commitRun` → (`dispatch`, `verify`, `critique`) →
-///   `requestReview` or `merge` → `finishPhase` → the next phase's `preparePhase`
+/// - `created`, next `preparePhase` → `resumed()` (or `started()`) → `running`, action `perform(.preparePhase)`
+/// - `running`: action `perform(step)`, steps `preparePhase` → `runAgent` → `commitRun` → (`dispatch`, `verify`,
+///   `critique`) → `requestReview` or `merge` → `finishPhase` → the next phase's `preparePhase`
 /// - `pending_review`, next `awaitVerdict`: action `awaitVerdict(review)` → `verdictRead(_:)` → `merge` (also after
 ///   a merge by hand), `runAgent` (feedback), `preparePhase` (redo) or `requestReview` again (a stale approval)
 /// - `failed`: `next` still names the step that failed, action `stop(.failed)`; `resumed()` retries it

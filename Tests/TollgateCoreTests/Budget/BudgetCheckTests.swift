@@ -101,11 +101,11 @@ struct BudgetCheckTests {
         var machine = Self.machine(level)
         let events = Self.crossing(&machine, spent: 120)
         #expect(events.events.map(\.type) == [.budgetCharged, .budgetSoftCap])
-        #expect(events.action == .runAgent(run: 1, mode: .work))
+        #expect(events.action == .perform(.runAgent(run: 1, mode: .work)))
         _ = machine.agentFinished(run: 1, report: AgentReport(outcome: AgentOutcome(summary: "s")))
         let committed = machine.runCommitted(run: 1, head: "h")
         #expect(machine.state.next == .requestReview, "level \(level) merged past a soft cap")
-        #expect(committed.action == .requestReview)
+        #expect(committed.action == .perform(.requestReview))
         #expect(machine.state.budget?.softFreeze == [])
         // The next boundary, with no new crossing, follows the level alone.
         _ = machine.reviewRequested(ReviewHandle(host: .local, id: 1, location: "l", head: "h"))

@@ -86,25 +86,25 @@ struct JobMachineTests {
 
     /// A guided job's first phase, a revision, a failed merge retried, a budget block and a cancel.
     static let guidedJob: [Line] = [
-        Line("resumed (created)", { $0.resumed() }, .preparePhase, .running, ["job.started"]),
+        Line("resumed (created)", { $0.resumed() }, .perform(.preparePhase), .running, ["job.started"]),
         Line(
             "phasePrepared",
             { $0.phasePrepared(base: "b") },
-            .runAgent(run: 1, mode: .work),
+            .perform(.runAgent(run: 1, mode: .work)),
             .running,
             ["phase.started"]
         ),
         Line(
             "agentFinished",
             { $0.agentFinished(run: 1, report: AgentReport(outcome: AgentOutcome(summary: "s"))) },
-            .commitRun(run: 1),
+            .perform(.commitRun(run: 1)),
             .running,
             ["agent.finished"]
         ),
         Line(
             "runCommitted",
             { $0.runCommitted(run: 1, head: "h1") },
-            .requestReview,
+            .perform(.requestReview),
             .running,
             ["revision.committed", "boundary.freeze"]
         ),
@@ -125,21 +125,21 @@ struct JobMachineTests {
         Line(
             "verdictRead changes requested",
             { $0.verdictRead(.changesRequested(items)) },
-            .runAgent(run: 2, mode: .feedback),
+            .perform(.runAgent(run: 2, mode: .feedback)),
             .running,
             ["verdict.changes_requested"]
         ),
         Line(
             "agentFinished (feedback)",
             { $0.agentFinished(run: 2, report: AgentReport(outcome: AgentOutcome(summary: "f"))) },
-            .commitRun(run: 2),
+            .perform(.commitRun(run: 2)),
             .running,
             ["agent.finished"]
         ),
         Line(
             "runCommitted (feedback)",
             { $0.runCommitted(run: 2, head: "h2") },
-            .requestReview,
+            .perform(.requestReview),
             .running,
             ["revision.committed", "boundary.freeze"]
         ),
@@ -153,20 +153,20 @@ struct JobMachineTests {
         Line(
             "verdictRead approved",
             { $0.verdictRead(.approved(by: ["ann"])) },
-            .merge(approvers: ["ann"]),
+            .perform(.merge(approvers: ["ann"])),
             .running,
             ["verdict.approved"]
         ),
         Line("stepFailed", { $0.stepFailed("conflict") }, .stop(.failed("conflict")), .failed, ["job.failed"]),
-        Line("resumed (failed)", { $0.resumed() }, .merge(approvers: ["ann"]), .running, ["job.retried"]),
+        Line("resumed (failed)", { $0.resumed() }, .perform(.merge(approvers: ["ann"])), .running, ["job.retried"]),
         Line(
             "phaseMerged",
             { $0.phaseMerged(commit: "c", approvers: ["ann"]) },
-            .finishPhase,
+            .perform(.finishPhase),
             .running,
             ["phase.merged"]
         ),
-        Line("phaseFinished", { $0.phaseFinished() }, .preparePhase, .running, ["phase.finished"]),
+        Line("phaseFinished", { $0.phaseFinished() }, .perform(.preparePhase), .running, ["phase.finished"]),
         Line(
             "budgetBlocked",
             { $0.budgetBlocked("over", cap: "budget.tokens.hard") },
@@ -174,8 +174,8 @@ struct JobMachineTests {
             .blocked,
             ["budget.blocked"]
         ),
-        Line("resumed (blocked)", { $0.resumed() }, .preparePhase, .running, ["job.unblocked"]),
-        Line("resumed (running)", { $0.resumed() }, .preparePhase, .running, []),
+        Line("resumed (blocked)", { $0.resumed() }, .perform(.preparePhase), .running, ["job.unblocked"]),
+        Line("resumed (running)", { $0.resumed() }, .perform(.preparePhase), .running, []),
         Line("cancelled", { $0.cancelled(reason: "r") }, .stop(.cancelled), .cancelled, ["job.cancelled"]),
         Line("resumed (cancelled)", { $0.resumed() }, .stop(.cancelled), .cancelled, []),
     ]
@@ -206,7 +206,7 @@ struct JobMachineTests {
         let transition = machine.started()
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .preparePhase)
-        #expect(machine.action == .preparePhase)
+        #expect(machine.action == .perform(.preparePhase))
         #expect(transition.events.map(\.type.rawValue) == ["job.started"])
         #expect(transition.events.first?.data["autonomy"] == "guided")
     }
@@ -218,7 +218,7 @@ struct JobMachineTests {
         #expect(machine.state.revision == 1)
         #expect(machine.state.runs == 1)
         #expect(machine.state.next == .runAgent(run: 1, mode: .work))
-        #expect(machine.action == .runAgent(run: 1, mode: .work))
+        #expect(machine.action == .perform(.runAgent(run: 1, mode: .work)))
         #expect(transition.events.map(\.type.rawValue) == ["phase.started"])
         #expect(transition.events.first?.data["branch"] == "phase-1-strategic")
         #expect(transition.events.first?.data["base"] == "abc")
@@ -230,7 +230,7 @@ struct JobMachineTests {
         _ = machine.verdictRead(.closed(Self.items))
         _ = machine.phasePrepared(base: "main")
         #expect(machine.state.next == .runAgent(run: 2, mode: .feedback))
-        #expect(machine.action == .runAgent(run: 2, mode: .feedback))
+        #expect(machine.action == .perform(.runAgent(run: 2, mode: .feedback)))
         #expect(machine.state.branch == "phase-1-strategic-rev-2")
     }
 
@@ -245,7 +245,7 @@ struct JobMachineTests {
         #expect(finished.events.first?.data["failure"] == "the agent exited with status 2")
         // The work is committed first: the job is still running until the commit is recorded.
         #expect(machine.state.next == .commitRun(run: 1))
-        #expect(machine.action == .commitRun(run: 1))
+        #expect(machine.action == .perform(.commitRun(run: 1)))
         #expect(machine.state.status == .running)
 
         let committed = machine.runCommitted(run: 1, head: "h")
@@ -258,7 +258,7 @@ struct JobMachineTests {
         #expect(committed.action == .stop(.failed(machine.state.failure ?? "")))
 
         let retried = machine.retried()
-        #expect(retried.action == .runAgent(run: 2, mode: .work))
+        #expect(retried.action == .perform(.runAgent(run: 2, mode: .work)))
         #expect(retried.events.map(\.type.rawValue) == ["job.retried"])
         #expect(machine.state.status == .running)
         #expect(machine.state.failure == nil)
@@ -348,12 +348,12 @@ struct JobMachineTests {
         #expect(machine.state.freezeReason == row.freezes)
         if let reason = row.freezes {
             #expect(machine.state.next == .requestReview)
-            #expect(machine.action == .requestReview)
+            #expect(machine.action == .perform(.requestReview))
             #expect(transition.events.last?.type == "boundary.freeze")
             #expect(transition.events.last?.data["reason"] == reason.description)
         } else {
             #expect(machine.state.next == .merge(approvers: []))
-            #expect(machine.action == .merge(approvers: []))
+            #expect(machine.action == .perform(.merge(approvers: [])))
             #expect(transition.events.last?.type == "boundary.merge")
         }
         #expect(machine.state.status == .running)
@@ -407,7 +407,7 @@ struct JobMachineTests {
         #expect(transition.events.first?.data["by"] == "ann,bob")
         #expect(machine.state.status == .running)
         #expect(machine.state.next == .merge(approvers: ["ann", "bob"]))
-        #expect(machine.action == .merge(approvers: ["ann", "bob"]))
+        #expect(machine.action == .perform(.merge(approvers: ["ann", "bob"])))
     }
 
     @Test func aStaleApprovalAsksForAReviewAgainAndStaysFrozen() async {
@@ -419,7 +419,7 @@ struct JobMachineTests {
         #expect(transition.events.map(\.type.rawValue) == ["branch.reviewer_commits", "verdict.stale"])
         #expect(transition.events.last?.data["head"] == "h2")
         #expect(machine.state.next == .requestReview)
-        #expect(machine.action == .requestReview)
+        #expect(machine.action == .perform(.requestReview))
         #expect(machine.state.status == .pendingReview)
         #expect(machine.state.coauthors == ["Rita <rita@example.com>"])
         // The same pusher seen again is credited once.
@@ -438,7 +438,7 @@ struct JobMachineTests {
         #expect(machine.state.branch == "phase-1-strategic")
         #expect(machine.state.pendingFeedback == Self.items)
         #expect(machine.state.next == .runAgent(run: 2, mode: .feedback))
-        #expect(machine.action == .runAgent(run: 2, mode: .feedback))
+        #expect(machine.action == .perform(.runAgent(run: 2, mode: .feedback)))
         #expect(machine.state.review == Self.handle)
     }
 
@@ -453,7 +453,7 @@ struct JobMachineTests {
         #expect(machine.state.review == nil)
         #expect(machine.state.pendingFeedback == Self.items)
         #expect(machine.state.next == .preparePhase)
-        #expect(machine.action == .preparePhase)
+        #expect(machine.action == .perform(.preparePhase))
         #expect(machine.state.status == .running)
     }
 
@@ -461,7 +461,7 @@ struct JobMachineTests {
         var machine = Self.frozen()
         #expect(machine.verdictRead(.mergedOnHost).events.map(\.type.rawValue) == ["verdict.merged_on_host"])
         #expect(machine.state.next == .merge(approvers: []))
-        #expect(machine.action == .merge(approvers: []))
+        #expect(machine.action == .perform(.merge(approvers: [])))
         #expect(machine.state.status == .running)
     }
 
@@ -474,7 +474,7 @@ struct JobMachineTests {
         #expect(merged.events.map(\.type.rawValue) == ["phase.merged"])
         #expect(machine.state.merged == [MergedPhase(phase: .first, commit: "c1", approvers: ["ann"])])
         #expect(machine.state.next == .finishPhase)
-        #expect(machine.action == .finishPhase)
+        #expect(machine.action == .perform(.finishPhase))
         let revision = machine.state.revision
         let finished = machine.phaseFinished()
         #expect(finished.events.map(\.type.rawValue) == ["phase.finished"])
@@ -488,7 +488,7 @@ struct JobMachineTests {
         #expect(machine.state.revision == 0)
         #expect(machine.state.review == nil)
         #expect(machine.state.next == .preparePhase)
-        #expect(machine.action == .preparePhase)
+        #expect(machine.action == .perform(.preparePhase))
         #expect(machine.state.status == .running)
     }
 
@@ -516,7 +516,7 @@ struct JobMachineTests {
         // The finish stays next, so raising maxPhases lets the job go on; unchanged, it fails the same way.
         #expect(machine.state.next == .finishPhase)
         #expect(transition.action == .stop(.failed(machine.state.failure ?? "")))
-        #expect(machine.resumed().action == .finishPhase)
+        #expect(machine.resumed().action == .perform(.finishPhase))
         #expect(machine.phaseFinished().events.map(\.type.rawValue) == ["job.failed"])
         _ = machine.configured(["maxPhases": "5"], autonomy: .full, maxPhases: 5)
         _ = machine.retried()
@@ -544,7 +544,7 @@ struct JobMachineTests {
         #expect(transition.action == .stop(.failed("phase-1-strategic conflicts with main")))
         _ = machine.retried()
         #expect(machine.state.next == .merge(approvers: ["ann"]))
-        #expect(machine.action == .merge(approvers: ["ann"]))
+        #expect(machine.action == .perform(.merge(approvers: ["ann"])))
         #expect(machine.state.status == .running)
     }
 
