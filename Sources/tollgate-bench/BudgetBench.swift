@@ -14,8 +14,8 @@ import TollgateEngine
 ///   charge rides with the run's own commit (and a plan's task's reservation with its `task.started` commit). For
 ///   comparison, the state commit a reservation used to cost (blob, tree, commit, reference, by GitKit, as the state
 ///   store does), which is no longer paid;
-/// - with `budget.project`, the project's ledger: ``ProjectLedger`` reserve and settle, each under `flock`, written
-///   to a temporary file, `fsync`ed and renamed.
+/// - with `budget.project`, the project's ledger: ``ProjectLedger`` reserve and settle, each under `flock`, each a
+///   line appended to the ledger's log, the reservation's `fdatasync`ed (compactions included, as they come).
 enum BudgetBench {
     static let ruleCycles = 20_000
     static let commitCycles = 300
@@ -127,7 +127,7 @@ enum BudgetBench {
         print(row("none", "-", milliseconds(0)))
         print(row("rules (admit + charge)", "\(ruleCycles)", milliseconds(rules)))
         print(row("reservation journal", "\(commitCycles)", milliseconds(journaled)))
-        print(row("project ledger (flock+fsync x2)", "\(ledgerCycles)", milliseconds(ledgerTimes)))
+        print(row("project ledger (append, 1 sync)", "\(ledgerCycles)", milliseconds(ledgerTimes)))
         print(row("(a state commit, no longer paid)", "\(commitCycles)", milliseconds(commit)))
         let jobOnly = rules + journaled
         let withProject = jobOnly + ledgerTimes

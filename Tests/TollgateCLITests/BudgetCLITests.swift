@@ -158,8 +158,10 @@ struct BudgetCLITests {
         var total = 0.0
         for job in jobs { await total += try spentTokens(job) }
         #expect(total == 500)
-        let ledger = shared.url.appendingPathComponent("tollgate/projects/shared.json")
-        let book = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: ledger)) as? [String: Any])
+        // The ledger is a log of books, one JSON line each: the last is the day's.
+        let ledger = shared.url.appendingPathComponent("tollgate/projects/shared.ndjson")
+        let last = try #require(String(contentsOf: ledger, encoding: .utf8).split(separator: "\n").last)
+        let book = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         let days = try #require(book["days"] as? [String: [String: Any]])
         #expect(days.count == 1)
         let spent = days.values.first?["spent"] as? [String: Any]

@@ -39,16 +39,25 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A project's daily ledger on disk (DESIGN §11): `<state>/tollgate/projects/<project>.json`, shared by the jobs
-/// of the machine, each change made under an exclusive `flock` on `<project>.lock` beside it and written whole to
-/// a temporary file renamed over the old one, so a crash at any point leaves the old book or the new one, and a
-/// reservation whose run never reported stays in the book, held against the caps like spend.
+/// A project's daily ledger on disk (DESIGN §11): `<state>/tollgate/projects/<project>.ndjson`, shared by the jobs
+/// of the machine, each change made under an exclusive `flock` on `<project>.lock` beside it.
+///
+/// The file is a log of books, one compact JSON line each, the last one current: a change appends the new book,
+/// so no file is created and nothing is renamed on the way (``LedgerLog``). A reservation is on the disk (`fdatasync`)
+/// before the run it holds for may start, so a crash of the machine at any point keeps it; a charge, a settlement or
+/// a release is appended without waiting for the disk: a crash that loses one leaves the run's reservation open, and
+/// an open reservation whose run never reported counts as spent, which is what a crash of that run does anyway. A
+/// line cut short by a crash is never the book: the one before it is, and the next change writes over the cut.
 ///
 /// The day is the UTC day of `now` (``BudgetRules/utcDay(_:)``). Run keys must be unique on the machine: the
 /// caller prefixes them with something that tells its job apart (``runKey(job:root:run:)``).
 public struct ProjectLedger: Sendable {
     public let project: String
+    /// The log, `<project>.ndjson`.
     public let file: URL
+    /// The single-object `<project>.json` that tollgate wrote before the log; read while there is no log, and removed
+    /// once the log holds its book.
+    public let legacyFile: URL
     private let lockFile: URL
 
     /// The ledger of `project` in `directory` (``defaultDirectory(environment:)`` for the real one).
@@ -57,7 +66,8 @@ public struct ProjectLedger: Sendable {
         if let problem = LedgerBook.problem(withProjectName: project) { throw .badProjectName(problem) }
         self.project = project
         let folder = directory.appendingPathComponent("projects", isDirectory: true)
-        self.file = folder.appendingPathComponent(project + ".json")
+        self.file = folder.appendingPathComponent(project + ".ndjson")
+        self.legacyFile = folder.appendingPathComponent(project + ".json")
         self.lockFile = folder.appendingPathComponent(project + ".lock")
     }
 
@@ -90,7 +100,7 @@ public struct ProjectLedger: Sendable {
         now: Date = Date()
     ) throws(LedgerError) -> Result<BudgetAccount, BudgetRules.Refusal> {
         let day = BudgetRules.utcDay(now)
-        return try update(now: now) { book in
+        return try update(now: now, durable: true) { book in
             let result = book.reserve(key, reservation: reservation, caps: caps, day: day)
             return (result, (try? result.get()) != nil)
         }
@@ -104,7 +114,9 @@ public struct ProjectLedger: Sendable {
         now: Date = Date()
     ) throws(LedgerError) -> BudgetRules.Charge {
         let day = BudgetRules.utcDay(now)
-        return try update(now: now) { book in (book.charge(key, usage: usage, caps: caps, day: day), true) }
+        return try update(now: now, durable: false) { book in
+            (book.charge(key, usage: usage, caps: caps, day: day), true)
+        }
     }
 
     /// Charges run `key` like ``charge(_:usage:caps:now:)``, but only while its reservation is open.
@@ -118,7 +130,7 @@ public struct ProjectLedger: Sendable {
         now: Date = Date()
     ) throws(LedgerError) -> BudgetRules.Charge? {
         let day = BudgetRules.utcDay(now)
-        return try update(now: now) { book in
+        return try update(now: now, durable: false) { book in
             guard book.isOpen(key) else { return (nil, false) }
             return (book.charge(key, usage: usage, caps: caps, day: day), true)
         }
@@ -135,7 +147,7 @@ public struct ProjectLedger: Sendable {
         now: Date = Date()
     ) throws(LedgerError) -> Result<BudgetAccount, BudgetRules.Refusal> {
         let day = BudgetRules.utcDay(now)
-        return try update(now: now) { book in
+        return try update(now: now, durable: true) { book in
             let settled = book.settleAbandoned(prefix: prefix, live: live.union([key]))
             let result = book.reserve(key, reservation: reservation, caps: caps, day: day)
             return (result, (try? result.get()) != nil || !settled.isEmpty)
@@ -144,7 +156,7 @@ public struct ProjectLedger: Sendable {
 
     /// Gives back the reservation of run `key`, which did not start after all.
     public func release(_ key: String, now: Date = Date()) throws(LedgerError) {
-        try update(now: now) { book in ((), book.release(key)) }
+        try update(now: now, durable: false) { book in ((), book.release(key)) }
     }
 
     /// The account of the UTC day of `now`: spend and open reservations.
@@ -156,61 +168,30 @@ public struct ProjectLedger: Sendable {
 
     // MARK: - Private
 
-    /// Runs `change` on the book under the exclusive lock, and writes the book when it says it changed something.
-    private func update<T>(now: Date, _ change: (inout LedgerBook) -> (T, Bool)) throws(LedgerError) -> T {
+    /// Runs `change` on the book under the exclusive lock, and appends the book when it says it changed something,
+    /// waiting for the disk when `durable`.
+    private func update<T>(
+        now: Date,
+        durable: Bool,
+        _ change: (inout LedgerBook) -> (T, Bool)
+    ) throws(LedgerError) -> T {
         let lock = try Lock(lockFile, shared: false)
         defer { lock.unlock() }
-        var book = try read()
+        let log = try LedgerLog(file: file, legacyFile: legacyFile, forWriting: true)
+        defer { log.close() }
+        var book = log.book
         let (result, changed) = change(&book)
         if changed {
             book.forget(before: BudgetRules.utcDay(now.addingTimeInterval(-Double(LedgerBook.keptDays) * 86_400)))
-            try write(book)
+            try log.append(book, durable: durable)
         }
         return result
     }
 
     private func read() throws(LedgerError) -> LedgerBook {
-        let data: Data
-        do {
-            data = try Data(contentsOf: file)
-        } catch {
-            if !FileManager.default.fileExists(atPath: file.path) { return LedgerBook() }
-            throw .unavailable(path: file.path, reason: "\(error.localizedDescription)")
-        }
-        struct Probe: Decodable { var version: Int }
-        guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
-            throw .corrupt(path: file.path, reason: "not a JSON object with a version")
-        }
-        guard probe.version == LedgerBook.currentVersion else {
-            throw .unsupportedVersion(path: file.path, found: probe.version)
-        }
-        do {
-            return try JSONDecoder().decode(LedgerBook.self, from: data)
-        } catch {
-            throw .corrupt(path: file.path, reason: DecodingProblem.sentence(error))
-        }
-    }
-
-    private func write(_ book: LedgerBook) throws(LedgerError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(project).json.\(getpid())")
-        do {
-            let data = try encoder.encode(book)
-            let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            defer { close(descriptor) }
-            let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard written == data.count, fsync(descriptor) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-            guard rename(temporary.path, file.path) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .unavailable(path: file.path, reason: "cannot write it: \(error.localizedDescription)")
-        }
+        let log = try LedgerLog(file: file, legacyFile: legacyFile, forWriting: false)
+        defer { log.close() }
+        return log.book
     }
 
     /// A `flock` on the ledger's lock file, waited for: other jobs hold it only for a read and a write.
@@ -218,16 +199,20 @@ public struct ProjectLedger: Sendable {
         let descriptor: Int32
 
         init(_ url: URL, shared: Bool) throws(LedgerError) {
-            do {
-                try FileManager.default.createDirectory(
-                    at: url.deletingLastPathComponent(),
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
-                )
-            } catch {
-                throw .unavailable(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+            var descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if descriptor < 0, errno == ENOENT {
+                // The first ledger of the machine: make its folder (private: it says what the projects spend).
+                do {
+                    try FileManager.default.createDirectory(
+                        at: url.deletingLastPathComponent(),
+                        withIntermediateDirectories: true,
+                        attributes: [.posixPermissions: 0o700]
+                    )
+                } catch {
+                    throw .unavailable(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+                }
+                descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             }
-            let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else {
                 throw .unavailable(path: url.path, reason: String(cString: strerror(errno)))
             }

@@ -10,7 +10,7 @@ import TollgateTestSupport
 struct ProjectLedgerTests {
     let directory: TemporaryDirectory
     let caps = BudgetCaps(hard: [.tokens: 1_000])
-    let now = Date(timeIntervalSince1970: 1_796_300_000)  // 2026-12-02 UTC
+    let now = Date(timeIntervalSince1970: 1_796_300_000)  // 2026-12-03 UTC
 
     init() throws { directory = try TemporaryDirectory("ledger") }
 
@@ -98,6 +98,7 @@ struct ProjectLedgerTests {
         ),
         Damage(contents: "not json", words: ["cannot be read", "not a JSON object with a version"]),
         Damage(contents: "{\"version\": 9, \"days\": {}}", words: ["layout version 9", "reads version 1"]),
+        Damage(contents: "not json\n{\"version\": 1, \"da", words: ["cannot be read", "last two lines"]),
     ])
     func aDamagedLedgerIsRefusedWithItsPathAndLeftAsItIs(_ damage: Damage) async throws {
         let ledger = try ledger()
@@ -115,6 +116,108 @@ struct ProjectLedgerTests {
             }
         }
         #expect(try String(contentsOf: ledger.file, encoding: .utf8) == damage.contents)
+    }
+
+    @Test func aChangeAppendsItsBookToTheSameFile() async throws {
+        let ledger = try ledger()
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 100], caps: caps, now: now).get()
+        let inode = try inodeNumber(ledger.file)
+        _ = try ledger.charge("job/run-1", usage: [.tokens: 80], caps: caps, now: now)
+        _ = try ledger.reserve("job/run-2", reservation: [.tokens: 100], caps: caps, now: now).get()
+        // One line a change, each a whole book, the last the current one; no file made or renamed for them.
+        let lines = try String(contentsOf: ledger.file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(try inodeNumber(ledger.file) == inode)
+        let last = try JSONDecoder().decode(LedgerBook.self, from: Data(try #require(lines.last).utf8))
+        #expect(last.account(on: BudgetRules.utcDay(now)).spent[.tokens] == 80)
+        #expect(last.account(on: BudgetRules.utcDay(now)).reserved.keys.sorted() == ["job/run-2"])
+    }
+
+    @Test func aLineCutShortByACrashIsNotTheBookAndTheNextChangeReplacesIt() async throws {
+        let ledger = try ledger()
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 100], caps: caps, now: now).get()
+        let whole = try Data(contentsOf: ledger.file)
+        // The machine went down while the next book was being appended: half a line, no newline.
+        let handle = try FileHandle(forWritingTo: ledger.file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"days\":{\"2026-12-02\":{\"res".utf8))
+        try handle.close()
+        #expect(try ledger.account(now: now).reserved.keys.sorted() == ["job/run-1"])
+        _ = try ledger.reserve("job/run-2", reservation: [.tokens: 100], caps: caps, now: now).get()
+        let text = try String(contentsOf: ledger.file, encoding: .utf8)
+        #expect(text.hasPrefix(String(decoding: whole, as: UTF8.self)))
+        #expect(text.split(separator: "\n").count == 2, "\(text)")
+        #expect(try ledger.account(now: now).reserved.keys.sorted() == ["job/run-1", "job/run-2"])
+    }
+
+    @Test func aBookWhoseNewlineWasCutStaysTheBookAndGetsOne() async throws {
+        let ledger = try ledger()
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 100], caps: caps, now: now).get()
+        let text = try String(contentsOf: ledger.file, encoding: .utf8)
+        try Data(text.dropLast().utf8).write(to: ledger.file)
+        _ = try ledger.reserve("job/run-2", reservation: [.tokens: 100], caps: caps, now: now).get()
+        let lines = try String(contentsOf: ledger.file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(try ledger.account(now: now).reservedTotal[.tokens] == 200)
+    }
+
+    @Test func theLogIsCompactedToItsLastBookAndStaysSmall() async throws {
+        let ledger = try ledger()
+        for run in 0..<400 {
+            _ = try ledger.reserve("job/run-\(run)", reservation: [.tokens: 1], caps: caps, now: now).get()
+            _ = try ledger.charge("job/run-\(run)", usage: [.tokens: 1], caps: caps, now: now)
+        }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: ledger.file.path)[.size] as? Int)
+        #expect(size <= 64 * 1024, "\(size) bytes")
+        #expect(try ledger.account(now: now).spent[.tokens] == 400)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: ledger.file.deletingLastPathComponent().path
+        )
+        #expect(leftovers.sorted() == ["docs.lock", "docs.ndjson"])
+    }
+
+    @Test func aLedgerOfTheEarlierSingleFileLayoutIsTakenUpAndReplaced() async throws {
+        let ledger = try ledger()
+        try FileManager.default.createDirectory(
+            at: ledger.file.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        // As the earlier layout wrote it: the one book, pretty-printed.
+        var earlier = LedgerBook()
+        var day = BudgetAccount()
+        day.spent = [.tokens: 700]
+        earlier.days[BudgetRules.utcDay(now)] = day
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(earlier).write(to: ledger.legacyFile)
+        #expect(try ledger.account(now: now).spent[.tokens] == 700)
+        let refused = try ledger.reserve("job/run-1", reservation: [.tokens: 400], caps: caps, now: now)
+        #expect((try? refused.get()) == nil)
+        #expect(FileManager.default.fileExists(atPath: ledger.legacyFile.path))
+        _ = try ledger.reserve("job/run-1", reservation: [.tokens: 300], caps: caps, now: now).get()
+        #expect(!FileManager.default.fileExists(atPath: ledger.legacyFile.path))
+        let account = try ledger.account(now: now)
+        #expect(account.spent[.tokens] == 700)
+        #expect(account.reservedTotal[.tokens] == 300)
+    }
+
+    @Test func aDamagedLedgerOfTheEarlierLayoutIsRefusedWithItsPath() async throws {
+        let ledger = try ledger()
+        try FileManager.default.createDirectory(
+            at: ledger.file.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        try Data("{\"version\": 1, \"days\"".utf8).write(to: ledger.legacyFile)
+        #expect {
+            try ledger.reserve("job/run-1", reservation: [.tokens: 100], caps: caps, now: now)
+        } throws: { error in
+            "\(error)".contains(ledger.legacyFile.path) && "\(error)".contains("cannot be read")
+        }
+        #expect(!FileManager.default.fileExists(atPath: ledger.file.path))
+    }
+
+    func inodeNumber(_ url: URL) throws -> UInt64 {
+        try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? UInt64)
     }
 
     @Test func aBadProjectNameIsRefused() async {
