@@ -9,12 +9,15 @@ extension Repository {
         try !uncommittedPaths(limit: 1).isEmpty
     }
 
-    /// The paths that differ from HEAD in the index or the working tree, untracked ones included (ignored ones not),
-    /// sorted, at most `limit` of them: what `git status --porcelain` lists.
-    public func uncommittedPaths(limit: Int = 20) throws(GitError) -> [String] {
+    /// The paths that differ from HEAD in the index or the working tree, sorted, at most `limit` of them.
+    ///
+    /// Untracked ones are included (ignored ones not): what `git status --porcelain` lists. With `workingTreeOnly`,
+    /// only the working tree's changes against the index and the untracked files (an index left behind HEAD by
+    /// landings counts as nobody's change).
+    public func uncommittedPaths(limit: Int = 20, workingTreeOnly: Bool = false) throws(GitError) -> [String] {
         var options = git_status_options()
         try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
-        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.show = workingTreeOnly ? GIT_STATUS_SHOW_WORKDIR_ONLY : GIT_STATUS_SHOW_INDEX_AND_WORKDIR
         options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         var list: OpaquePointer?
         try git("status") { git_status_list_new(&list, pointer, &options) }

@@ -28,7 +28,9 @@ extension Repository {
     /// - On conflicts nothing is written.
     /// - When HEAD is on `target`, the working tree and index are moved to the new tree (a safe checkout against the
     ///   old one) before the reference moves; a dirty working tree stops the landing (`isConflict`) with `target`
-    ///   unmoved.
+    ///   unmoved. With `leavingWorkingTree`, they stay as they are and only the reference moves, so the landing costs
+    ///   the same in a workspace of any size (rewriting the index is what grows); ``catchUpWorkingTree()`` brings them
+    ///   up to date once after a series of landings.
     /// - `target` moves only by compare-and-swap from the tip that was merged: if it moved meanwhile, the call throws
     ///   `isModified` and the working tree is put back; call again to merge with the new tip.
     /// - With `expectedTip`, that commit is `target`'s tip as far as the caller knows, and the one merged and swapped
@@ -46,7 +48,8 @@ extension Repository {
         trailerKey: String,
         trailerValue: String,
         author: Signature,
-        committer: Signature
+        committer: Signature,
+        leavingWorkingTree: Bool = false
     ) throws(GitError) -> LandingResult {
         let operation = "land \(branch) on \(target)"
         guard let current = try branchTip(target) else {
@@ -94,9 +97,33 @@ extension Repository {
             from: (ours, oursTree),
             to: (landed, newTree),
             reflog: "land: \(branch): \(Self.firstLine(of: message))",
-            operation: operation
+            operation: operation,
+            workingTreeFollows: !leavingWorkingTree
         )
         return .landed(landed, fastPath: fastPath)
+    }
+
+    /// Brings the index and the working tree up to HEAD's tree from the tree the index holds, after landings that left
+    /// them behind (`leavingWorkingTree`), as `git read-tree -m -u` from the index would.
+    ///
+    /// A safe checkout of the paths that differ: a file changed since the index was written is kept and stops it
+    /// (`isConflict`), nothing moved; files outside those paths, changed or untracked, are left alone.
+    /// - Returns: whether they were behind.
+    @discardableResult
+    public func catchUpWorkingTree() throws(GitError) -> Bool {
+        let operation = "bring the working tree up to HEAD"
+        guard let head = try resolve(reference: "HEAD") else { return false }
+        let index = try repositoryIndex()
+        try git(operation) { git_index_read(index, 0) }
+        var written = git_oid()
+        try git(operation) { git_index_write_tree(&written, index) }
+        let behind = OID(written)
+        let target = try treeID(ofCommit: head)
+        guard behind != target else { return false }
+        // The trees just written are on disk before the index that names them is.
+        try writePendingObjects()
+        try checkout(tree: target, baseline: behind, operation: operation)
+        return true
     }
 
     /// Moves branch `target` from `old` to `new` by compare-and-swap, as ``land(branch:startedAt:onto:expectedTip:branchTip:message:trailerKey:trailerValue:author:committer:)``

@@ -54,19 +54,23 @@ extension Repository {
 
     // MARK: - Helpers
 
-    /// Moves branch `target` from the commit `old` to `new` by compare-and-swap; when HEAD is on `target`, the working
-    /// tree and index are moved first (a safe checkout against the old tree), and put back if the reference then
-    /// cannot move, so a dirty working tree stops the move (`isConflict`) with `target` unmoved.
+    /// Moves branch `target` from the commit `old` to `new` by compare-and-swap.
+    ///
+    /// When HEAD is on `target`, the working tree and index are moved first (a safe checkout against the old tree),
+    /// and put back if the reference then cannot move, so a dirty working tree stops the move (`isConflict`) with
+    /// `target` unmoved. Unless `workingTreeFollows` is false: then the reference alone moves.
     func move(
         _ target: String,
         from old: (commit: OID, tree: OID),
         to new: (commit: OID, tree: OID),
         reflog: String,
-        operation: String
+        operation: String,
+        workingTreeFollows: Bool = true
     ) throws(GitError) {
         // The new tree's objects are on disk before the working tree and the index are moved to it.
         try writePendingObjects()
-        let moveWorkingTree = try currentBranch() == target && new.tree != old.tree
+        let headOnTarget = try currentBranch() == target
+        let moveWorkingTree = workingTreeFollows && headOnTarget && new.tree != old.tree
         if moveWorkingTree {
             try checkout(tree: new.tree, baseline: old.tree, operation: operation)
         }

@@ -129,12 +129,19 @@ extension JobRunner {
                 refusal = nil
             }
         }
+        let during = "bringing the main working tree up to \(plan.branch) after its tasks landed"
         if let interrupted {
             // The agents stopped ran since the last check: they are the suspects, not whoever comes before the next run.
             try guardPlanReferences()
+            // What landed is in the working tree for whoever looks; left behind, the next run catches up.
+            try? catchUpWorkingTree(during: during)
             throw EngineError.interrupted(signal: interrupted)
         }
-        if let refusal { throw refusal }
+        if let refusal {
+            try? catchUpWorkingTree(during: during)
+            throw refusal
+        }
+        try catchUpWorkingTree(during: during)
         try removeTaskWorktrees()
         try record(machine.dispatchCompleted(), after: .dispatch)
         if let done = state.currentPlan {
@@ -321,6 +328,12 @@ extension JobRunner {
         if try repository.currentBranch() != plan.branch {
             try checkout(plan.branch, during: "landing task \(id)")
         }
+        // The phase branch alone moves: rewriting the main index at every landing would cost what the workspace
+        // weighs. The record says the working tree is behind until it catches up, after the last landing.
+        let behind = workspace.workingTreeBehindRecord
+        if !FileManager.default.fileExists(atPath: behind.path) {
+            try Workspace.writeAtomically(Data(plan.branch.utf8), to: behind)
+        }
         let result = try land(task, base: base)
         switch result {
         case .landed(let commit, _), .alreadyLanded(let commit):
@@ -378,7 +391,8 @@ extension JobRunner {
                     trailerKey: PlanTexts.taskTrailer,
                     trailerValue: task.id,
                     author: signature,
-                    committer: signature
+                    committer: signature,
+                    leavingWorkingTree: true
                 )
             } catch {
                 if error.isConflict {
@@ -395,9 +409,10 @@ extension JobRunner {
         }
     }
 
-    /// The changed and untracked paths of the main working tree outside the engine's folders.
-    func strayChanges() throws -> [String] {
-        try repository.uncommittedPaths(limit: 50).filter { path in
+    /// The changed and untracked paths of the main working tree outside the engine's folders (against the index
+    /// alone with `workingTreeOnly`: an index landings left behind is no one's change).
+    func strayChanges(workingTreeOnly: Bool = false) throws -> [String] {
+        try repository.uncommittedPaths(limit: 50, workingTreeOnly: workingTreeOnly).filter { path in
             !Workspace.engineFolders.contains { path == $0 || path.hasPrefix($0 + "/") }
         }
     }

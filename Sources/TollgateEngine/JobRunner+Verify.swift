@@ -24,9 +24,7 @@ extension JobRunner {
             checked = state.verification.flatMap { OID(hex: $0.commit) } ?? headInfo.parents.first ?? head
             results = state.verification?.results ?? []
         } else {
-            if try repository.currentBranch() != branch {
-                try checkout(branch, during: "verifying \(state.phase)")
-            }
+            try workOn(branch, during: "verifying \(state.phase)")
             if state.currentPlan?.revision == revision {
                 // A dispatched revision: the main working tree is the phase branch's head, nothing more. Gates run
                 // on it, and the verification's commit would sweep in what a task's agent left there.

@@ -176,9 +176,7 @@ final class JobRunner {
         if try repository.branchTip(branch) == nil {
             try repository.createBranch(branch, at: main)
         }
-        if try repository.currentBranch() != branch {
-            try checkout(branch, during: "starting \(state.phase)")
-        }
+        try workOn(branch, during: "starting \(state.phase)")
         progress("\(state.phase) on \(branch)")
         try FaultPoint.afterBranch.trip()
         // A tactical phase reads the plan the strategic phase merged (JobRunner+Dispatch.swift).
@@ -198,9 +196,7 @@ final class JobRunner {
             if mode == .feedback, let review = state.review {
                 try await host.syncBranch(state.branch, review: review)
             }
-            if try repository.currentBranch() != state.branch {
-                try checkout(state.branch, during: "running the agent")
-            }
+            try workOn(state.branch, during: "running the agent")
             var invocation = try prepareInvocation(run: run, mode: mode)
             let reserved = try await reserveAgentRun("run-\(run)", invocation: &invocation)
             progress("  agent (\(mode.rawValue), revision \(state.revision)): \(invocation.command)")
@@ -320,9 +316,7 @@ final class JobRunner {
         {
             head = tip
         } else {
-            if try repository.currentBranch() != branch {
-                try checkout(branch, during: "committing the agent's work")
-            }
+            try workOn(branch, during: "committing the agent's work")
             if report.failure == nil { try writeRetrospective(report) }
             let summary =
                 report.failure == nil
@@ -367,9 +361,7 @@ final class JobRunner {
             guard let critic else {
                 throw EngineError.usage("critique.enabled is set but this build has no critic; unset critique.enabled")
             }
-            if try repository.currentBranch() != state.branch {
-                try checkout(state.branch, during: "critiquing \(state.phase)")
-            }
+            try workOn(state.branch, during: "critiquing \(state.phase)")
             progress("  critique: \(settings.command)")
             var request = CritiqueRequest(
                 phase: state.phase,
@@ -650,13 +642,43 @@ final class JobRunner {
         Signature(name: config[ConfigKeys.gitAuthorName], email: config[ConfigKeys.gitAuthorEmail])
     }
 
+    /// Checks out `branch` in the main working tree, brought up to date with HEAD first if landings left it behind.
     func checkout(_ branch: String, during: String) throws {
+        try catchUpWorkingTree(during: during)
         do {
             try repository.checkout(branch: branch)
         } catch {
             if error.isConflict { throw EngineError.dirtyWorkspace(path: workspace.root.path, during: during) }
             throw error
         }
+    }
+
+    /// Puts the main working tree on `branch` with its files, checking it out unless HEAD is on it already.
+    func workOn(_ branch: String, during: String) throws {
+        if try repository.currentBranch() == branch {
+            try catchUpWorkingTree(during: during)
+        } else {
+            try checkout(branch, during: during)
+        }
+    }
+
+    /// Brings the main working tree and index up to HEAD when a dispatch's landings left them behind
+    /// (``Workspace/workingTreeBehindRecord``); files someone changed on the paths that moved stop it, named.
+    func catchUpWorkingTree(during: String) throws {
+        let record = workspace.workingTreeBehindRecord
+        guard FileManager.default.fileExists(atPath: record.path) else { return }
+        do {
+            try repository.catchUpWorkingTree()
+        } catch {
+            guard error.isConflict else { throw error }
+            throw EngineError.strayChanges(
+                path: workspace.root.path,
+                paths: try strayChanges(workingTreeOnly: true),
+                branch: try repository.currentBranch() ?? "HEAD",
+                during: during
+            )
+        }
+        try FileManager.default.removeItem(at: record)
     }
 
     /// Records `events` in memory and in the state store's journal, for a transition a crash must not lose before

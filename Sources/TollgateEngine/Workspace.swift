@@ -89,6 +89,13 @@ public final class Workspace {
         file("agent-groups/\(name)")
     }
 
+    /// The record that the main working tree and index may be behind HEAD's branch.
+    ///
+    /// A dispatch's landings move the phase branch alone, and the working tree catches up once after them
+    /// (``JobRunner/catchUpWorkingTree(during:)``). Made before the first such landing, so a crash after it leaves the
+    /// file for the next run.
+    var workingTreeBehindRecord: URL { privateDirectory.appendingPathComponent("working-tree-behind") }
+
     /// The gate logs of a phase's revision: `.git/tollgate/verify/<phase branch>/rev-M/`.
     func verifyLogs(phase: PhaseRef, revision: Int) -> URL {
         file("verify/\(phase.branch)/rev-\(revision)/.keep").deletingLastPathComponent()

@@ -38,7 +38,7 @@ struct LandingTests {
         return commit
     }
 
-    func land(_ id: String, startedAt start: OID) throws -> LandingResult {
+    func land(_ id: String, startedAt start: OID, leavingWorkingTree: Bool = false) throws -> LandingResult {
         try repository.land(
             branch: "task-\(id)",
             startedAt: start,
@@ -47,7 +47,8 @@ struct LandingTests {
             trailerKey: "Tollgate-Task",
             trailerValue: id,
             author: Fixture.author,
-            committer: Fixture.committer
+            committer: Fixture.committer,
+            leavingWorkingTree: leavingWorkingTree
         )
     }
 
@@ -179,6 +180,58 @@ struct LandingTests {
         }
         #expect(try text("a.txt", at: landed) == "a changed\n")
         #expect(directory.read("a.txt") == "a1\na2\na3\n")
+    }
+
+    // MARK: - Leaving the working tree behind, and catching up
+
+    @Test func landingsThatLeaveTheWorkingTreeMoveTheBranchAloneAndOneCatchUpBringsItAll() async throws {
+        try task("a", from: base, ["a.txt": "a changed\n", "c.txt": nil])
+        try task("b", from: base, ["new/b.txt": "b\n"])
+        guard case .landed(let first, _) = try land("a", startedAt: base, leavingWorkingTree: true),
+            case .landed(let second, _) = try land("b", startedAt: base, leavingWorkingTree: true)
+        else {
+            Issue.record("a task did not land")
+            return
+        }
+        #expect(try repository.branchTip("phase") == second)
+        #expect(try repository.commitInfo(second).parents == [first])
+        // Index and files are the base's still: git sees the landed work as staged to be undone, nothing unstaged.
+        #expect(directory.read("a.txt") == "a1\na2\na3\n")
+        #expect(directory.read("c.txt") == "c\n")
+        #expect(try repository.uncommittedPaths(workingTreeOnly: true).isEmpty)
+        #expect(try repository.uncommittedPaths() == ["a.txt", "c.txt", "new/b.txt"])
+
+        #expect(try repository.catchUpWorkingTree())
+        #expect(directory.read("a.txt") == "a changed\n")
+        #expect(directory.read("new/b.txt") == "b\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("c.txt").path))
+        #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url).isEmpty)
+        #expect(try repository.catchUpWorkingTree() == false, "nothing was behind the second time")
+    }
+
+    @Test func catchingUpStopsAtAFileChangedOnAPathThatMovedAndLeavesOthersAlone() async throws {
+        try task("a", from: base, ["a.txt": "a changed\n"])
+        guard case .landed = try land("a", startedAt: base, leavingWorkingTree: true) else {
+            Issue.record("a did not land")
+            return
+        }
+        try directory.write("edited by hand\n", to: "a.txt")
+        #expect {
+            try repository.catchUpWorkingTree()
+        } throws: { error in
+            (error as? GitError)?.isConflict == true
+        }
+        #expect(directory.read("a.txt") == "edited by hand\n")
+        #expect(try repository.uncommittedPaths(workingTreeOnly: true) == ["a.txt"])
+
+        // Put back, the catch-up goes through, and a change and a new file elsewhere stay as they are.
+        try directory.write("a1\na2\na3\n", to: "a.txt")
+        try directory.write("b by hand\n", to: "b.txt")
+        try directory.write("mine\n", to: "untracked.txt")
+        #expect(try repository.catchUpWorkingTree())
+        #expect(directory.read("a.txt") == "a changed\n")
+        #expect(directory.read("b.txt") == "b by hand\n")
+        #expect(try repository.uncommittedPaths() == ["b.txt", "untracked.txt"])
     }
 
     @Test func aMissingBranchIsNotFound() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GitKit
+import Synchronization
 import Testing
 import TollgateCore
 import TollgateEngine
@@ -52,7 +53,18 @@ struct DispatchTests {
     }
 
     @Test func aDiamondRunsTheMiddleTasksAtOnceAndTheLastOneAfterBothLanded() async throws {
-        let agent = PlanAgentRunner(plan: Self.diamond, tasks: Self.diamondBehaviours)
+        // While d runs, a, b and c have landed on the phase branch; the main working tree has not followed.
+        let seenByD = Mutex<(files: [String], behindRecord: Bool)?>(nil)
+        var behaviours = Self.diamondBehaviours
+        behaviours["d"]?.act = { worktree in
+            let root = PlanReferenceGuardTests.root(of: worktree)
+            let files = ["a", "b", "c"].filter {
+                FileManager.default.fileExists(atPath: root.appendingPathComponent("tasks/\($0).txt").path)
+            }
+            let record = root.appendingPathComponent(".git/tollgate/working-tree-behind").path
+            seenByD.withLock { $0 = (files, FileManager.default.fileExists(atPath: record)) }
+        }
+        let agent = PlanAgentRunner(plan: Self.diamond, tasks: behaviours)
         let job = try await LocalJob(
             "dispatch-diamond",
             autonomy: .dependent,
@@ -96,7 +108,15 @@ struct DispatchTests {
             "log", "--format=%(trailers:key=Tollgate-Task,valueonly)", "main..phase-2-tactical",
         ])
         #expect(trailers.split(separator: "\n").sorted() == ["a", "b", "c", "d"])
-        // The main working tree follows the phase branch; the worktrees are gone.
+        // Each landing moved the phase branch alone (its cost does not grow with the workspace); the main working
+        // tree caught up once, after the last one. The worktrees are gone.
+        let seen = try #require(seenByD.withLock { $0 })
+        #expect(seen.files.isEmpty && seen.behindRecord, "\(seen)")
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: job.root.appendingPathComponent(".git/tollgate/working-tree-behind").path
+            )
+        )
         for id in ["a", "b", "c", "d"] {
             #expect(FileManager.default.fileExists(atPath: job.root.appendingPathComponent("tasks/\(id).txt").path))
         }
