@@ -12,13 +12,14 @@ extension Repository {
     /// The paths that differ from HEAD in the index or the working tree, sorted, at most `limit` of them.
     ///
     /// Untracked ones are included (ignored ones not): what `git status --porcelain` lists. With `workingTreeOnly`,
-    /// only the working tree's changes against the index and the untracked files (an index left behind HEAD by
-    /// landings counts as nobody's change).
+    /// only the working tree's changes against the index and the untracked files, each file named (an index left
+    /// behind HEAD by landings counts as nobody's change).
     public func uncommittedPaths(limit: Int = 20, workingTreeOnly: Bool = false) throws(GitError) -> [String] {
         var options = git_status_options()
         try git("status") { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
         options.show = workingTreeOnly ? GIT_STATUS_SHOW_WORKDIR_ONLY : GIT_STATUS_SHOW_INDEX_AND_WORKDIR
         options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        if workingTreeOnly { options.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue }
         var list: OpaquePointer?
         try git("status") { git_status_list_new(&list, pointer, &options) }
         defer { git_status_list_free(list) }

@@ -157,7 +157,7 @@ extension Repository {
     }
 
     /// Appends the paths of all non-directory entries below `tree`, each prefixed with `prefix`.
-    private func collectPaths(inTree tree: OID, prefix: String, into paths: inout [String]) throws(GitError) {
+    func collectPaths(inTree tree: OID, prefix: String, into paths: inout [String]) throws(GitError) {
         var subtrees: [(String, OID)] = []
         try withTree(tree) { object in
             for index in 0..<git_tree_entrycount(object) {

@@ -1,5 +1,16 @@
 internal import CGit2
 
+/// What ``Repository/catchUpWorkingTree()`` did.
+public enum WorkingTreeCatchUp: Sendable, Equatable {
+    /// The index already held HEAD's tree: nothing was behind.
+    case upToDate
+    /// Every path that was behind is HEAD's now.
+    case caughtUp
+    /// Paths stay behind, in the way of these files the working tree has of its own (changed since the index was
+    /// written, or untracked); every other path caught up.
+    case heldBack([String])
+}
+
 /// What ``Repository/land(branch:startedAt:onto:message:trailerKey:trailerValue:author:committer:)`` did.
 public enum LandingResult: Sendable, Equatable {
     /// The target now points at this new commit. `fastPath`: the target had not moved since the branch's start, so
@@ -106,24 +117,69 @@ extension Repository {
     /// Brings the index and the working tree up to HEAD's tree from the tree the index holds, after landings that left
     /// them behind (`leavingWorkingTree`), as `git read-tree -m -u` from the index would.
     ///
-    /// A safe checkout of the paths that differ: a file changed since the index was written is kept and stops it
-    /// (`isConflict`), nothing moved; files outside those paths, changed or untracked, are left alone.
-    /// - Returns: whether they were behind.
+    /// A safe checkout of the paths that differ. A path where the working tree has a change of its own since the
+    /// index was written (a modified file, an untracked one in the way) is held back: its file and its index entry
+    /// stay as they are, every other path catches up, and the answer names the working tree's files in the way, so
+    /// that once they are moved away a second call finishes. Files outside those paths, changed or untracked, are left alone.
     @discardableResult
-    public func catchUpWorkingTree() throws(GitError) -> Bool {
+    public func catchUpWorkingTree() throws(GitError) -> WorkingTreeCatchUp {
         let operation = "bring the working tree up to HEAD"
-        guard let head = try resolve(reference: "HEAD") else { return false }
+        guard let head = try resolve(reference: "HEAD") else { return .upToDate }
         let index = try repositoryIndex()
         try git(operation) { git_index_read(index, 0) }
         var written = git_oid()
         try git(operation) { git_index_write_tree(&written, index) }
         let behind = OID(written)
         let target = try treeID(ofCommit: head)
-        guard behind != target else { return false }
+        guard behind != target else { return .upToDate }
         // The trees just written are on disk before the index that names them is.
         try writePendingObjects()
-        try checkout(tree: target, baseline: behind, operation: operation)
-        return true
+        let paths = try differingPaths(fromTree: behind, toTree: target)
+        do {
+            try checkout(tree: target, baseline: behind, paths: paths, operation)
+            return .caughtUp
+        } catch {
+            guard error.isConflict else { throw error }
+        }
+        // Something is in the way: find what (a status of the working tree against the index), and move the rest.
+        let changed = try uncommittedPaths(limit: Int.max, workingTreeOnly: true)
+        func overlap(_ one: String, _ other: String) -> Bool {
+            one == other || one.hasPrefix(other + "/") || other.hasPrefix(one + "/")
+        }
+        // A folder new (or gone) as a whole is one path: where a file of it is in the way, go file by file.
+        var candidates: [String] = []
+        for path in paths {
+            if changed.contains(where: { overlap($0, path) }) {
+                candidates += try files(under: path, in: [behind, target])
+            } else {
+                candidates.append(path)
+            }
+        }
+        let blocked = candidates.filter { path in changed.contains { overlap($0, path) } }
+        try checkout(tree: target, baseline: behind, paths: candidates.filter { !blocked.contains($0) }, operation)
+        guard !blocked.isEmpty else { return .caughtUp }
+        return .heldBack(changed.filter { file in blocked.contains { overlap(file, $0) } })
+    }
+
+    /// The files under `path` in any of `trees` when it is a folder in one of them and a file in none; else `path`.
+    private func files(under path: String, in trees: [OID]) throws(GitError) -> [String] {
+        var folders: [OID] = []
+        for tree in trees {
+            var current: TreeEntry? = TreeEntry(id: tree, mode: GIT_FILEMODE_TREE.rawValue)
+            for name in path.split(separator: "/") {
+                guard let folder = current, folder.isTree else {
+                    current = nil
+                    break
+                }
+                current = try treeEntries(folder.id)[String(name)]
+            }
+            guard let entry = current else { continue }
+            guard entry.isTree else { return [path] }
+            folders.append(entry.id)
+        }
+        var files: [String] = []
+        for folder in folders { try collectPaths(inTree: folder, prefix: path + "/", into: &files) }
+        return files.isEmpty ? [path] : Array(Set(files)).sorted()
     }
 
     /// Moves branch `target` from `old` to `new` by compare-and-swap, as ``land(branch:startedAt:onto:expectedTip:branchTip:message:trailerKey:trailerValue:author:committer:)``

@@ -146,7 +146,11 @@ extension Repository {
     /// folders), the cost follows the change. Nothing else would change anyway: the other paths are the same in both
     /// trees, and a safe checkout leaves what it does not update as it is.
     func checkout(tree: OID, baseline: OID, operation: String) throws(GitError) {
-        let paths = try differingPaths(fromTree: baseline, toTree: tree)
+        try checkout(tree: tree, baseline: baseline, paths: differingPaths(fromTree: baseline, toTree: tree), operation)
+    }
+
+    /// Moves the working tree and index at `paths` from `baseline` to `tree` with a safe checkout.
+    func checkout(tree: OID, baseline: OID, paths: [String], _ operation: String) throws(GitError) {
         guard !paths.isEmpty else { return }
         try withTree(tree) { (newTree) throws(GitError) in
             try withTree(baseline) { (oldTree) throws(GitError) in

@@ -20,6 +20,9 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// While a plan was dispatched, something (a task's agent, a person) changed files in the main working tree,
     /// where no task works and tollgate commits nothing: they are left where they are.
     case strayChanges(path: String, paths: [String], branch: String, during: String)
+    /// After a dispatch's landings, files of the main working tree's own are in the way of what landed at `paths`:
+    /// everything else caught up, and they are left as they are.
+    case changesInTheWay(path: String, paths: [String], branch: String)
     case usage(String)
     case host(String)
     /// Tollgate was interrupted by `signal` during a step, which is not recorded: the next run does it again.
@@ -65,6 +68,12 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "nothing from the main one, so they block \(during) and are left as they are. Remove them "
                 + "(`git -C \(ShellQuoting.quoted(path)) stash -u` keeps them in a stash), then `tollgate run "
                 + "\(ShellQuoting.quoted(path))`; commit what you want on \(branch) once the phase is frozen for review."
+        case .changesInTheWay(let path, let paths, let branch):
+            "files in the main working tree of \(path) are in the way of what the plan's tasks landed on \(branch): "
+                + paths.prefix(5).joined(separator: ", ") + (paths.count > 5 ? " and \(paths.count - 5) more" : "")
+                + ". They are on no branch, so tollgate leaves them as they are; everything else of \(branch) is in "
+                + "place. Move them out of the workspace, then `tollgate run \(ShellQuoting.quoted(path))` puts the "
+                + "landed files there; commit what you want of yours on \(branch) once the phase is frozen for review."
         case .usage(let message):
             message
         case .host(let message):

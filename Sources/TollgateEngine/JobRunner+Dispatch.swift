@@ -395,14 +395,7 @@ extension JobRunner {
                     leavingWorkingTree: true
                 )
             } catch {
-                if error.isConflict {
-                    throw EngineError.strayChanges(
-                        path: workspace.root.path,
-                        paths: try strayChanges(),
-                        branch: plan.branch,
-                        during: "landing task \(task.id)"
-                    )
-                }
+                // The working tree stays behind (it catches up after the last landing), so no file of it is in the way.
                 if error.isModified, attempts < 3 { continue }
                 throw error
             }

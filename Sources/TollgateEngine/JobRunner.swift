@@ -667,15 +667,18 @@ final class JobRunner {
     func catchUpWorkingTree(during: String) throws {
         let record = workspace.workingTreeBehindRecord
         guard FileManager.default.fileExists(atPath: record.path) else { return }
+        let caughtUp: WorkingTreeCatchUp
         do {
-            try repository.catchUpWorkingTree()
+            caughtUp = try repository.catchUpWorkingTree()
         } catch {
             guard error.isConflict else { throw error }
-            throw EngineError.strayChanges(
+            caughtUp = .heldBack(try strayChanges(workingTreeOnly: true))
+        }
+        if case .heldBack(let paths) = caughtUp {
+            throw EngineError.changesInTheWay(
                 path: workspace.root.path,
-                paths: try strayChanges(workingTreeOnly: true),
-                branch: try repository.currentBranch() ?? "HEAD",
-                during: during
+                paths: paths,
+                branch: try repository.currentBranch() ?? "HEAD"
             )
         }
         try FileManager.default.removeItem(at: record)
@@ -720,7 +723,7 @@ extension EngineError {
     /// Failures a user fixes and then reruns: the job is marked failed with the cause instead of crashing.
     var isUserFixable: Bool {
         switch self {
-        case .mergeConflict, .dirtyWorkspace, .strayChanges, .host: true
+        case .mergeConflict, .dirtyWorkspace, .strayChanges, .changesInTheWay, .host: true
         default: false
         }
     }

@@ -141,7 +141,9 @@ enum TaskBench {
         }
         let catchUp = { () throws -> Duration in
             let clock = ContinuousClock.now
-            guard try repository.catchUpWorkingTree() else { throw BenchError("the working tree was not behind") }
+            guard try repository.catchUpWorkingTree() == .caughtUp else {
+                throw BenchError("the working tree was not behind")
+            }
             let elapsed = ContinuousClock.now - clock
             guard try !repository.hasUncommittedChanges() else { throw BenchError("the catch-up left changes") }
             return elapsed

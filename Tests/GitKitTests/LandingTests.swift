@@ -201,37 +201,46 @@ struct LandingTests {
         #expect(try repository.uncommittedPaths(workingTreeOnly: true).isEmpty)
         #expect(try repository.uncommittedPaths() == ["a.txt", "c.txt", "new/b.txt"])
 
-        #expect(try repository.catchUpWorkingTree())
+        #expect(try repository.catchUpWorkingTree() == .caughtUp)
         #expect(directory.read("a.txt") == "a changed\n")
         #expect(directory.read("new/b.txt") == "b\n")
         #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("c.txt").path))
         #expect(try await GitCLI.run(["status", "--porcelain"], in: directory.url).isEmpty)
-        #expect(try repository.catchUpWorkingTree() == false, "nothing was behind the second time")
+        #expect(try repository.catchUpWorkingTree() == .upToDate, "nothing was behind the second time")
     }
 
-    @Test func catchingUpStopsAtAFileChangedOnAPathThatMovedAndLeavesOthersAlone() async throws {
-        try task("a", from: base, ["a.txt": "a changed\n"])
+    @Test func catchingUpHoldsBackThePathsInTheWayOfOwnChangesAndMovesTheRest() async throws {
+        try task("a", from: base, ["a.txt": "a changed\n", "b.txt": "b changed\n", "new/one.txt": "one\n"])
         guard case .landed = try land("a", startedAt: base, leavingWorkingTree: true) else {
             Issue.record("a did not land")
             return
         }
         try directory.write("edited by hand\n", to: "a.txt")
-        #expect {
-            try repository.catchUpWorkingTree()
-        } throws: { error in
-            (error as? GitError)?.isConflict == true
-        }
+        try directory.write("mine\n", to: "new/one.txt")
+        try directory.write("c by hand\n", to: "c.txt")
+        try directory.write("elsewhere\n", to: "untracked.txt")
+        let held = try repository.catchUpWorkingTree()
+        #expect(held == .heldBack(["a.txt", "new/one.txt"]), "\(held)")
+        // Held back: the files as they were made by hand, their index entries the base's. Caught up: b.txt. Left
+        // alone: the change and the file on paths that did not move.
         #expect(directory.read("a.txt") == "edited by hand\n")
-        #expect(try repository.uncommittedPaths(workingTreeOnly: true) == ["a.txt"])
+        #expect(directory.read("new/one.txt") == "mine\n")
+        #expect(directory.read("b.txt") == "b changed\n")
+        #expect(directory.read("c.txt") == "c by hand\n")
+        #expect(
+            try repository.uncommittedPaths(workingTreeOnly: true) == [
+                "a.txt", "c.txt", "new/one.txt", "untracked.txt",
+            ]
+        )
 
-        // Put back, the catch-up goes through, and a change and a new file elsewhere stay as they are.
+        // Moved away, the next call finishes.
         try directory.write("a1\na2\na3\n", to: "a.txt")
-        try directory.write("b by hand\n", to: "b.txt")
-        try directory.write("mine\n", to: "untracked.txt")
-        #expect(try repository.catchUpWorkingTree())
+        try FileManager.default.removeItem(at: directory.url.appendingPathComponent("new"))
+        #expect(try repository.catchUpWorkingTree() == .caughtUp)
         #expect(directory.read("a.txt") == "a changed\n")
-        #expect(directory.read("b.txt") == "b by hand\n")
-        #expect(try repository.uncommittedPaths() == ["b.txt", "untracked.txt"])
+        #expect(directory.read("new/one.txt") == "one\n")
+        #expect(directory.read("c.txt") == "c by hand\n")
+        #expect(try repository.uncommittedPaths() == ["c.txt", "untracked.txt"])
     }
 
     @Test func aMissingBranchIsNotFound() async throws {

@@ -209,6 +209,40 @@ struct PlanReferenceGuardTests {
         #expect(subjects.filter { $0.hasPrefix("Task ") } == ["Task e: Do e"])
     }
 
+    @Test func aFileInTheWayOfWhatLandedIsLeftNamedAndTheRestCatchesUp() async throws {
+        var behaviours = DispatchTests.diamondBehaviours
+        behaviours["b"] = .init(
+            requires: ["tasks/a.txt"],
+            act: { worktree in
+                // d's file, in the main working tree, before d lands it.
+                try PlanAgentRunner.write("not d's\n", to: "tasks/d.txt", in: Self.root(of: worktree))
+            }
+        )
+        let agent = PlanAgentRunner(plan: DispatchTests.diamond, tasks: behaviours)
+        let job = try await LocalJob("guard-in-the-way", autonomy: .full, runner: agent)
+        let result = try await job.run()
+        guard case .failed(let cause) = result else {
+            Issue.record("expected the catch-up to stop, got \(result)")
+            return
+        }
+        #expect(
+            cause.contains("in the way of what the plan's tasks landed on phase-2-tactical: tasks/d.txt"),
+            "\(cause)"
+        )
+        #expect(try job.state.plan?.states == ["a": .done, "b": .done, "c": .done, "d": .done])
+        let file = job.root.appendingPathComponent("tasks/d.txt")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "not d's\n", "the file is left as it was")
+        for id in ["a", "b", "c"] {
+            #expect(FileManager.default.fileExists(atPath: job.root.appendingPathComponent("tasks/\(id).txt").path))
+        }
+
+        // Moved away, the run goes on with d's file in its place; nothing of the stranger's reached a branch.
+        try FileManager.default.removeItem(at: file)
+        #expect(try await job.run() == .completed)
+        #expect(try await job.git(["show", "main:tasks/d.txt"]) == "task d done")
+        #expect(try await job.git(["status", "--porcelain"]).isEmpty)
+    }
+
     @Test func filesAnAgentLeavesInTheMainWorkingTreeStopTheVerificationAndAreNeverCommitted() async throws {
         var behaviours = DispatchTests.diamondBehaviours
         behaviours["b"] = .init(
