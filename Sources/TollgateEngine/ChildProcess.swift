@@ -96,16 +96,43 @@ public struct ChildProcess: Sendable {
     /// background child outlives the run.
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started at all.
     public func run() throws -> Termination {
-        let pid = try ProcessLauncher.spawn(
-            arguments: arguments,
-            environment: environment,
-            directory: directory,
-            input: nil,
-            output: outputFile.map { .file($0) } ?? .inherited,
-            error: outputFile == nil ? .inherited : .standardOutput
-        )
+        // With a runtime record, the command waits behind a gate until the record names its group: a tollgate killed
+        // between the spawn and the record would otherwise leave an agent that no later command knows of. The shell
+        // reads a line from descriptor 3 before anything else; the write end dies with this process, so the gate
+        // of a tollgate killed before the record reads nothing and the command never runs.
+        var gate: [Int32] = [-1, -1]
+        var arguments = arguments
+        if runtimeRecord != nil, PrivacyMode.requested(by: environment) != .localOnly, arguments.count == 3,
+            arguments[0] == "/bin/sh", arguments[1] == "-c", pipe(&gate) == 0
+        {
+            // Close-on-exec here: every spawn of the engine closes what is not its child's anyway.
+            _ = (fcntl(gate[0], F_SETFD, FD_CLOEXEC), fcntl(gate[1], F_SETFD, FD_CLOEXEC))
+            arguments[2] = Self.gateLine + arguments[2]
+        }
+        let gated = gate[0] >= 0
+        let spawned: pid_t
+        do {
+            spawned = try ProcessLauncher.spawn(
+                arguments: arguments,
+                environment: environment,
+                directory: directory,
+                input: nil,
+                output: outputFile.map { .file($0) } ?? .inherited,
+                error: outputFile == nil ? .inherited : .standardOutput,
+                gate: gated ? gate[0] : nil
+            )
+        } catch {
+            if gated { _ = (close(gate[0]), close(gate[1])) }
+            throw error
+        }
+        let pid = spawned
+        if gated { close(gate[0]) }
         ProcessGroups.register(pid)
         if let runtimeRecord { Self.overwrite(runtimeRecord, with: ProcessGroups.runtimeRecord(for: pid)) }
+        if gated {
+            _ = write(gate[1], "\n", 1)
+            close(gate[1])
+        }
         defer {
             ProcessGroups.end(group: pid, graceSeconds: graceSeconds)
             ProcessGroups.unregister(pid)
@@ -129,6 +156,9 @@ public struct ChildProcess: Sendable {
         if let signal = ProcessGroups.interruption { return .interrupted(signal: signal) }
         return termination
     }
+
+    /// What a gated shell runs first: one line from the gate, or the end (125) when its writer died first.
+    static let gateLine = "read -r tollgate_gate <&3 || exit 125; exec 3<&-; "
 
     /// Replaces the contents of `file` in place (no new file, no `fsync`): the runtime record is rewritten for every
     /// agent, and emptied when it ends (an empty record names no group), so a long job does not create and delete a

@@ -41,7 +41,8 @@ enum ProcessLauncher {
 
     /// Spawns `arguments` and returns its process id, which is also the id of its new process group.
     ///
-    /// Every signal is reset to its default and unblocked in the child.
+    /// Every signal is reset to its default and unblocked in the child. With `gate`, the read end of a pipe, the child
+    /// has it as descriptor 3 (not in the local-only sandbox, which passes the standard streams alone).
     /// - Throws: `EngineError.spawnFailed` when the process cannot be started.
     static func spawn(
         arguments: [String],
@@ -49,7 +50,8 @@ enum ProcessLauncher {
         directory: URL,
         input: URL?,
         output: Sink,
-        error: Sink
+        error: Sink,
+        gate: Int32? = nil
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -67,7 +69,9 @@ enum ProcessLauncher {
         // Nothing but the three standard streams reaches the child: a descriptor inherited from whoever started
         // tollgate (a pipe its parent waits on) would otherwise be held open by the agent and its background
         // children after tollgate is gone.
-        _ = closeFrom?(&actions, 3)
+        // A gate (a pipe's read end) is the child's descriptor 3, and the only one beyond the standard streams.
+        if let gate { posix_spawn_file_actions_adddup2(&actions, gate, 3) }
+        _ = closeFrom?(&actions, gate == nil ? 3 : 4)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import TollgateEngine
 import TollgateTestSupport
+
+@testable import TollgateEngine
 
 /// The process layer under the agent and the critic: real `/bin/sh` children, their exit, their output, and the
 /// deadline that stops a whole process group.
@@ -82,6 +83,45 @@ struct ChildProcessTests {
         #expect(ProcessGroupProbe.livingMembers(of: process.pid).count == 2)
         _ = process.terminate(graceSeconds: 1)
         #expect(await ProcessGroupProbe.ended(process.pid))
+    }
+
+    @Test func aCommandWithARuntimeRecordRunsOnlyOnceTheRecordNamesItsGroup() async throws {
+        let record = directory.path("group.record")
+        let seen = directory.path("seen")
+        let process = ChildProcess.shell(
+            "cat '\(record.path)' > '\(seen.path)'; echo \"$$\" >> '\(seen.path)'",
+            environment: environment,
+            directory: directory.url,
+            runtimeRecord: record
+        )
+        #expect(try process.run() == .exited(0))
+        let lines = try String(contentsOf: seen, encoding: .utf8).split(separator: "\n")
+        // The record the command read names its own group (its shell's id) and the leader's start time.
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.split(separator: " ").first == lines.last, "\(lines)")
+        #expect(try String(contentsOf: record, encoding: .utf8).isEmpty, "the record is emptied once it ends")
+    }
+
+    @Test func aGateWhoseWriterIsGoneRunsNothing() async throws {
+        // As for a tollgate killed between the spawn and the record: the write end is closed, never written.
+        let ran = directory.path("ran")
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        close(ends[1])
+        let pid = try ProcessLauncher.spawn(
+            arguments: ["/bin/sh", "-c", ChildProcess.gateLine + "echo ran > '\(ran.path)'"],
+            environment: environment,
+            directory: directory.url,
+            input: nil,
+            output: .inherited,
+            error: .inherited,
+            gate: ends[0]
+        )
+        close(ends[0])
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, 0) == pid)
+        #expect((status >> 8) & 0xff == 125)
+        #expect(!FileManager.default.fileExists(atPath: ran.path))
     }
 
     @Test func aMissingDirectoryIsAFailedStartNotAHang() async throws {
