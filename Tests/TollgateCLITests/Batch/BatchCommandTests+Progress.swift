@@ -47,9 +47,13 @@ extension BatchCommandTests {
         // ch/ship.md is critiqued and committed first; then ch/slow.md's critic sleeps (30 s) until stopped.
         let started = running.waitForOutput(timeout: 60) { $0.contains("running: ch/slow.md") }
         #expect(started, "\(running.outputSoFar)")
-        let criticStarted = running.waitForOutput(timeout: 60) { _ in
-            FileManager.default.fileExists(atPath: slowPID.path)
+        // The shell's id in full: the file exists (empty) a moment before `echo` fills it.
+        let criticPID = { () -> Int32? in
+            (try? String(contentsOf: slowPID, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
+        let criticStarted = running.waitForOutput(timeout: 60) { _ in criticPID() != nil }
         guard criticStarted else {
             // Seen once in a full run under load: say what the batch and its critics did, and stop it.
             let runs = (try? String(contentsOf: directory.path("runs.log"), encoding: .utf8)) ?? "(no runs.log)"
@@ -58,9 +62,7 @@ extension BatchCommandTests {
             Issue.record("ch/slow.md's critic did not start in 60 s; critic runs: \(runs); tollgate: \(result)")
             return
         }
-        let critic = try #require(
-            Int32(try String(contentsOf: slowPID, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-        )
+        let critic = try #require(criticPID())
         kill(running.pid, SIGINT)
         let result = await running.wait(timeout: 60)
         #expect(result.status == 130, "\(result)")

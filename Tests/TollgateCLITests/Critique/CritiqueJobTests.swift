@@ -183,12 +183,17 @@ struct CritiqueJobTests {
             "--set", "critique.roundTimeoutSeconds=120", "--set", "critique.totalTimeoutSeconds=240",
         ])
         let process = try job.binary.start(["run", job.path], directory: job.directory.url)
+        // The shell's id in full: the file exists (empty) a moment before `echo` fills it.
+        let readPID = { () -> Int32? in
+            (try? String(contentsOf: hanging, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: hanging.path) && Date() < deadline {
+        while readPID() == nil && Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let text = try String(contentsOf: hanging, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let criticPID = try #require(Int32(text))
+        let criticPID = try #require(readPID())
         // The machine dies: tollgate and the critic it was waiting for. (The critic inherited descriptors by which
         // the test learns that tollgate ended, so the wait returns only once both are gone.)
         let group = getpgid(criticPID)
