@@ -44,13 +44,24 @@ public enum GitCLI {
         environment["GIT_COMMITTER_NAME"] = author.name
         environment["GIT_COMMITTER_EMAIL"] = author.email
         return try await Subprocess.run(
-            executable: URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: ["git"] + arguments,
+            executable: command.executable,
+            arguments: command.leading + arguments,
             environment: environment,
             directory: directory,
             timeout: 60
         )
     }
+
+    /// The `git` of the `PATH`, found once per test process as the shell finds it: the suite runs it thousands of
+    /// times, and `/usr/bin/env git` would be a second process and a walk of the `PATH` each time.
+    static let command: (executable: URL, leading: [String]) = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") where folder.hasPrefix("/") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent("git")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return (candidate, []) }
+        }
+        return (URL(fileURLWithPath: "/usr/bin/env"), ["git"])
+    }()
 
     /// The lines of `git <arguments>`, empty ones left out.
     public static func lines(_ arguments: [String], in directory: URL) async throws -> [String] {

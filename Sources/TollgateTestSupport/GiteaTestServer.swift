@@ -98,7 +98,7 @@ public final class GiteaTestServer: Sendable {
         rootURL: String? = nil,
         mergeCheckDelay: Double? = nil
     ) throws {
-        let root = FileManager.default.temporaryDirectory
+        let root = TemporaryDirectory.root
             .appendingPathComponent("gitea-test-server-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let logURL = root.appendingPathComponent("server.log")

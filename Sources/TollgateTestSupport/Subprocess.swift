@@ -20,7 +20,7 @@ public final class Subprocess {
 
     /// Starts `executable` with `arguments`, exactly `environment`, in `directory`; standard input is empty.
     public init(executable: URL, arguments: [String], environment: [String: String], directory: URL) throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let scratch = TemporaryDirectory.root.appendingPathComponent(
             "tollgate-subprocess-\(UUID().uuidString)"
         )
         stdoutFile = scratch.appendingPathExtension("out")

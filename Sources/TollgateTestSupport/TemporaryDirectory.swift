@@ -5,9 +5,29 @@ import Foundation
 public final class TemporaryDirectory: Sendable {
     public let url: URL
 
-    /// Creates `<tmp>/tollgate-<label>-<uuid>`.
+    /// Where the tests' folders go: `/dev/shm` when the machine has it, else the system's temporary directory.
+    ///
+    /// In memory because the suite makes and deletes tens of thousands of files, and on a disk file creation after
+    /// many deletions is much of the kernel's time (`docs/testing.md`). `TOLLGATE_TEST_TMPDIR` names another
+    /// folder (a disk, to run the suite where a user's workspace would be).
+    public static let root: URL = {
+        let environment = ProcessInfo.processInfo.environment
+        if let chosen = environment["TOLLGATE_TEST_TMPDIR"], chosen.hasPrefix("/") {
+            return URL(fileURLWithPath: chosen, isDirectory: true)
+        }
+        let memory = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: memory.path, isDirectory: &isFolder), isFolder.boolValue,
+            FileManager.default.isWritableFile(atPath: memory.path)
+        {
+            return memory
+        }
+        return FileManager.default.temporaryDirectory
+    }()
+
+    /// Creates `<root>/tollgate-<label>-<uuid>` (``root``).
     public init(_ label: String = "test") throws {
-        let url = FileManager.default.temporaryDirectory
+        let url = Self.root
             .appendingPathComponent("tollgate-\(label)-\(UUID().uuidString.prefix(8))", isDirectory: true)
             .standardizedFileURL
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -16,6 +16,8 @@ public struct TollgateBinary: Sendable {
         environment["USER"] = "tester"
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        // Its temporary files (and its agents') where the tests' folders are.
+        environment["TMPDIR"] = TemporaryDirectory.root.path
         self.environment = environment
     }
 
@@ -34,7 +36,7 @@ public struct TollgateBinary: Sendable {
             executable: url,
             arguments: arguments,
             environment: environment.merging(extra) { _, new in new },
-            directory: directory ?? FileManager.default.temporaryDirectory,
+            directory: directory ?? TemporaryDirectory.root,
             timeout: timeout
         )
     }
@@ -49,7 +51,7 @@ public struct TollgateBinary: Sendable {
             executable: url,
             arguments: arguments,
             environment: environment.merging(extra) { _, new in new },
-            directory: directory ?? FileManager.default.temporaryDirectory
+            directory: directory ?? TemporaryDirectory.root
         )
     }
 
@@ -67,7 +69,7 @@ public struct TollgateBinary: Sendable {
             executable: url,
             arguments: arguments,
             environment: environment.merging(extra) { _, new in new },
-            directory: directory ?? FileManager.default.temporaryDirectory,
+            directory: directory ?? TemporaryDirectory.root,
             columns: columns,
             rows: rows,
             timeout: timeout

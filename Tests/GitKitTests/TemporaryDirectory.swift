@@ -1,4 +1,5 @@
 import Foundation
+import TollgateTestSupport
 
 /// A fresh directory under the system's temporary directory, removed again when the object goes away.
 ///
@@ -10,7 +11,7 @@ final class TemporaryDirectory {
     /// Creates an empty directory whose name starts with `name` (by default the calling test's name).
     init(_ name: String = #function) throws {
         let safeName = name.filter { $0.isLetter || $0.isNumber }
-        url = FileManager.default.temporaryDirectory
+        url = TollgateTestSupport.TemporaryDirectory.root
             .appendingPathComponent("GitKitTests-\(safeName)-\(UUID().uuidString.prefix(8))", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }

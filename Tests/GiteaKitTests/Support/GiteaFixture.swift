@@ -13,7 +13,7 @@ final class GiteaFixture {
     /// otherwise (this fixture's transport records its backoff instead of sleeping, so it could not wait).
     init(version: String = "1.26.3", mergeCheckDelay: Double = 0) throws {
         self.server = try GiteaTestServer(version: version, mergeCheckDelay: mergeCheckDelay)
-        self.scratch = FileManager.default.temporaryDirectory
+        self.scratch = TemporaryDirectory.root
             .appendingPathComponent("gitea-fixture-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: self.scratch, withIntermediateDirectories: true)
     }

@@ -34,7 +34,7 @@ final class HookReceiver {
 
     /// Starts a receiver that checks signatures against `secret`.
     init(secret: String) throws {
-        recordFile = FileManager.default.temporaryDirectory.appendingPathComponent("hooks-\(UUID().uuidString).ndjson")
+        recordFile = TemporaryDirectory.root.appendingPathComponent("hooks-\(UUID().uuidString).ndjson")
         process = Process()
         Python.configure(process, arguments: [Self.scriptURL.path, secret, recordFile.path])
         input = Pipe()

@@ -111,9 +111,11 @@ struct BudgetDispatchTests {
         #expect(try await job.resume().isFrozen)
         let runs = agent.taskRuns.sorted { $0.started < $1.started }
         #expect(runs.count == 4)
-        // The first two share the cap: 60 s and what is left; the third waited for one of them to be charged.
-        #expect(runs[0].timeoutSeconds == 60)
-        #expect(runs[1].timeoutSeconds > 0 && runs[0].timeoutSeconds + runs[1].timeoutSeconds <= 100)
+        // The first two share the cap: 60 s for the one that reserved first and what is left for the other (which of
+        // the two agents is seen starting first is up to the scheduler); the third waited for one to be charged.
+        let firstTwo = runs.prefix(2).map(\.timeoutSeconds).sorted()
+        #expect(firstTwo.last == 60, "\(firstTwo)")
+        #expect(firstTwo[0] > 0 && firstTwo.reduce(0, +) <= 100, "\(firstTwo)")
         #expect(runs[2].started > min(runs[0].ended, runs[1].ended))
         #expect(try job.state.budget?.account.reserved.isEmpty == true)
     }

@@ -26,7 +26,7 @@ struct CritiqueFindingsTests {
     }
 
     @Test func noResultMeansNoFindings() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("findings-\(UUID().uuidString)")
+        let root = TemporaryDirectory.root.appendingPathComponent("findings-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let phase = PhaseRef(number: 1, type: .strategic)
         #expect(CritiqueFindings.read(root: root, phase: phase, revision: 1) == nil)

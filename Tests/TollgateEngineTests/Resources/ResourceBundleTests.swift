@@ -15,7 +15,7 @@ struct ResourceBundleTests {
         let url: URL
 
         init(of bundle: ResourceBundle) throws {
-            self.url = FileManager.default.temporaryDirectory
+            self.url = TemporaryDirectory.root
                 .appendingPathComponent("tollgate-bundle-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
             for folder in ["config", "Templates"] {

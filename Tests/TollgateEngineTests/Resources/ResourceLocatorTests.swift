@@ -11,7 +11,7 @@ struct ResourceLocatorTests {
 
         init() throws {
             self.url =
-                FileManager.default.temporaryDirectory
+                TemporaryDirectory.root
                 .appendingPathComponent("tollgate-locator-\(UUID().uuidString)").standardizedFileURL
             try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
         }
