@@ -127,7 +127,6 @@ public struct ChildProcess: Sendable {
         }
         let pid = spawned
         if gated { close(gate[0]) }
-        ProcessGroups.register(pid)
         if let runtimeRecord { Self.overwrite(runtimeRecord, with: ProcessGroups.runtimeRecord(for: pid)) }
         if gated {
             _ = write(gate[1], "\n", 1)

@@ -21,6 +21,8 @@ public enum ProcessGroups {
     public static let interruptGraceSeconds = 3
 
     private static let live = Mutex<Set<pid_t>>([])
+    /// Spawns under way: their child may run before its group is registered.
+    private static let spawning = Atomic<Int>(0)
     private static let received = Atomic<Int32>(0)
     private static let sources = Mutex<[any DispatchSourceSignal]>([])
 
@@ -62,7 +64,14 @@ public enum ProcessGroups {
             desired: signalNumber,
             ordering: .acquiringAndReleasing
         )
-        let groups = live.withLock { $0 }
+        var groups = live.withLock { $0 }
+        if exchanged, groups.isEmpty, spawning.load(ordering: .acquiring) > 0 {
+            // A child is starting: it is registered within moments, and killed at once then (the interruption is
+            // recorded). Exiting now would leave it running, unknown.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while spawning.load(ordering: .acquiring) > 0, ContinuousClock.now < deadline { usleep(1_000) }
+            groups = live.withLock { $0 }
+        }
         guard exchanged, !groups.isEmpty else {
             // Nothing to hand back to the engine, or a second signal: every step is safe to cut (DESIGN §6).
             for group in groups { kill(-group, SIGKILL) }
@@ -72,6 +81,17 @@ public enum ProcessGroups {
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(interruptGraceSeconds)) {
             for group in live.withLock({ $0 }) { kill(-group, SIGKILL) }
         }
+    }
+
+    /// A spawn begins: until ``spawnEnds(registering:)``, an interrupt waits for its child instead of exiting.
+    static func spawnStarts() {
+        spawning.add(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// The spawn ended: its child (if it started) is registered as live, then the wait of an interrupt is over.
+    static func spawnEnds(registering group: pid_t?) {
+        if let group { register(group) }
+        spawning.subtract(1, ordering: .acquiringAndReleasing)
     }
 
     /// Records `group` as live.

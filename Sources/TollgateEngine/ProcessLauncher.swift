@@ -39,7 +39,8 @@ enum ProcessLauncher {
         case standardOutput
     }
 
-    /// Spawns `arguments` and returns its process id, which is also the id of its new process group.
+    /// Spawns `arguments` and returns its process id, which is also the id of its new process group, registered as
+    /// live (``ProcessGroups``): the caller unregisters it once it is ended.
     ///
     /// Every signal is reset to its default and unblocked in the child. With `gate`, the read end of a pipe, the child
     /// has it as descriptor 3 (not in the local-only sandbox, which passes the standard streams alone).
@@ -108,10 +109,15 @@ enum ProcessLauncher {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
+        // Between the spawn and the registration the child runs but is no live group yet: an interrupt then must
+        // wait for it, not exit as if nothing ran (ProcessGroups). The child's group is registered here.
+        ProcessGroups.spawnStarts()
+        var started: pid_t?
+        defer { ProcessGroups.spawnEnds(registering: started) }
         // privacy.mode=local-only (DESIGN §11) travels in the child's environment: such a child is forked into a
         // user and network namespace of its own instead, or does not start at all.
         if sandboxed {
-            return try Sandbox.spawn(
+            let pid = try Sandbox.spawn(
                 arguments: cArguments,
                 environment: cEnvironment,
                 input: input,
@@ -119,6 +125,8 @@ enum ProcessLauncher {
                 error: error,
                 command: arguments.joined(separator: " ")
             )
+            started = pid
+            return pid
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
@@ -128,6 +136,7 @@ enum ProcessLauncher {
                 reason: String(cString: strerror(rc))
             )
         }
+        started = pid
         return pid
     }
 }

@@ -64,7 +64,6 @@ public final class StreamingChildProcess {
         close(pipeEnds[1])
         self.readDescriptor = pipeEnds[0]
         self.reaper = ProcessReaper(pid: pid)
-        ProcessGroups.register(pid)
     }
 
     /// The signal that interrupted tollgate while this process ran, if one did (the group was ended for it).

@@ -118,6 +118,7 @@ struct ChildProcessTests {
             gate: ends[0]
         )
         close(ends[0])
+        defer { ProcessGroups.unregister(pid) }
         var status: Int32 = 0
         #expect(waitpid(pid, &status, 0) == pid)
         #expect((status >> 8) & 0xff == 125)
