@@ -163,22 +163,18 @@ extension Repository {
 
     /// The files under `path` in any of `trees` when it is a folder in one of them and a file in none; else `path`.
     private func files(under path: String, in trees: [OID]) throws(GitError) -> [String] {
-        var folders: [OID] = []
-        for tree in trees {
-            var current: TreeEntry? = TreeEntry(id: tree, mode: GIT_FILEMODE_TREE.rawValue)
-            for name in path.split(separator: "/") {
-                guard let folder = current, folder.isTree else {
-                    current = nil
-                    break
-                }
-                current = try treeEntries(folder.id)[String(name)]
-            }
-            guard let entry = current else { continue }
-            guard entry.isTree else { return [path] }
-            folders.append(entry.id)
-        }
         var files: [String] = []
-        for folder in folders { try collectPaths(inTree: folder, prefix: path + "/", into: &files) }
+        for tree in trees {
+            let folder = try withTree(tree) { (root) throws(GitError) -> (isTree: Bool, id: OID)? in
+                var entry: OpaquePointer?
+                guard try gitFound("read \(path)", { git_tree_entry_bypath(&entry, root, path) }) else { return nil }
+                defer { git_tree_entry_free(entry) }
+                return (git_tree_entry_type(entry) == GIT_OBJECT_TREE, OID(git_tree_entry_id(entry)))
+            }
+            guard let folder else { continue }
+            guard folder.isTree else { return [path] }
+            try collectPaths(inTree: folder.id, prefix: path + "/", into: &files)
+        }
         return files.isEmpty ? [path] : Array(Set(files)).sorted()
     }
 

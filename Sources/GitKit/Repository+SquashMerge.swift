@@ -69,8 +69,8 @@ extension Repository {
     ) throws(GitError) {
         // The new tree's objects are on disk before the working tree and the index are moved to it.
         try writePendingObjects()
-        let headOnTarget = try currentBranch() == target
-        let moveWorkingTree = workingTreeFollows && headOnTarget && new.tree != old.tree
+        var moveWorkingTree = false
+        if workingTreeFollows, new.tree != old.tree { moveWorkingTree = try currentBranch() == target }
         if moveWorkingTree {
             try checkout(tree: new.tree, baseline: old.tree, operation: operation)
         }

@@ -110,9 +110,9 @@ public struct ChildProcess: Sendable {
             arguments[2] = Self.gateLine + arguments[2]
         }
         let gated = gate[0] >= 0
-        let spawned: pid_t
+        let pid: pid_t
         do {
-            spawned = try ProcessLauncher.spawn(
+            pid = try ProcessLauncher.spawn(
                 arguments: arguments,
                 environment: environment,
                 directory: directory,
@@ -125,7 +125,6 @@ public struct ChildProcess: Sendable {
             if gated { _ = (close(gate[0]), close(gate[1])) }
             throw error
         }
-        let pid = spawned
         if gated { close(gate[0]) }
         if let runtimeRecord { Self.overwrite(runtimeRecord, with: ProcessGroups.runtimeRecord(for: pid)) }
         if gated {

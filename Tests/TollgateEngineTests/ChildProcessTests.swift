@@ -85,7 +85,7 @@ struct ChildProcessTests {
         #expect(await ProcessGroupProbe.ended(process.pid))
     }
 
-    @Test func aCommandWithARuntimeRecordRunsOnlyOnceTheRecordNamesItsGroup() async throws {
+    @Test func theRecordACommandReadsAsItRunsNamesItsOwnGroup() async throws {
         let record = directory.path("group.record")
         let seen = directory.path("seen")
         let process = ChildProcess.shell(
