@@ -13,6 +13,17 @@ typedef struct {
     void *store;
 } tollgate_memory_backend;
 
+/// `deflateInit` for Swift, which cannot call the macro: a zlib stream (not raw deflate) at `level`.
+static inline int tollgate_deflate_init(z_stream *stream, int level) {
+    return deflateInit(stream, level);
+}
+
+/// Turns off libgit2's check that every object a new tree or commit names is in the object database
+/// (`GIT_OPT_ENABLE_STRICT_OBJECT_CREATION`): `git_libgit2_opts` is variadic, which Swift cannot call.
+static inline int tollgate_disable_strict_object_creation(void) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+}
+
 // Certificate checks for HTTPS remotes with a private certificate authority, done with mbedTLS, the TLS library
 // Debian's libgit2 is built with (libgit2-dev depends on libmbedtls-dev). GitKit calls this from libgit2's
 // `certificate_check` callback instead of changing libgit2's process-wide trust store (see docs/decisions.md).

@@ -70,7 +70,7 @@ extension Repository {
     ) throws(GitError) -> OID? {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
-        try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+        try stageAll(into: index)
         for path in try forcedFiles(under: forced, in: index) {
             // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
             // the index ("invalid path: 'archive/'", libgit2 1.5).
