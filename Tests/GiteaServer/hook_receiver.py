@@ -48,7 +48,8 @@ def main():
     server.secret = sys.argv[1].encode()
     server.output = sys.argv[2]
     server.lock = threading.Lock()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll interval: `shutdown()` waits for serve_forever's next look at its flag.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     print(json.dumps({"port": server.server_address[1]}), flush=True)
     sys.stdin.read()
     server.shutdown()
