@@ -13,9 +13,11 @@ typedef struct {
     void *store;
 } tollgate_memory_backend;
 
-/// `deflateInit` for Swift, which cannot call the macro: a zlib stream (not raw deflate) at `level`.
+/// `deflateInit2` for Swift, which cannot call the macro: a zlib stream at `level` with a 8 KiB window and
+/// memLevel 6, 64 KiB of state in all (the defaults take a quarter of a megabyte, which malloc maps and unmaps
+/// for every stream). GitKit compresses objects of a few kilobytes; any window size inflates alike.
 static inline int tollgate_deflate_init(z_stream *stream, int level) {
-    return deflateInit(stream, level);
+    return deflateInit2(stream, level, Z_DEFLATED, 13, 6, Z_DEFAULT_STRATEGY);
 }
 
 /// Turns off libgit2's check that every object a new tree or commit names is in the object database

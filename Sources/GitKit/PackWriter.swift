@@ -206,9 +206,10 @@ enum PackWriter {
         return bytes
     }
 
-    /// zlib at level 1, one stream for all the objects of a pack: the objects are small, mostly trees and JSON,
-    /// which level 6 (git's default) packs a few percent tighter for several times the CPU; and a stream of its own
-    /// for each (`compress2`) allocates and clears a quarter of a megabyte per object, more than compressing one.
+    /// zlib at level 1 with a small window, one stream for all the objects of a pack: the objects are small, mostly
+    /// trees and JSON, which level 6 (git's default) packs a few percent tighter for several times the CPU; and a
+    /// stream of its own for each (`compress2`) allocates and clears a quarter of a megabyte per object, more than
+    /// compressing one.
     private final class Deflater {
         private var stream = z_stream()
 

@@ -70,12 +70,7 @@ extension Repository {
     ) throws(GitError) -> OID? {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
-        try stageAll(into: index)
-        for path in try forcedFiles(under: forced, in: index) {
-            // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
-            // the index ("invalid path: 'archive/'", libgit2 1.5).
-            try git("add --force \(path)") { git_index_add_bypath(index, path) }
-        }
+        try stageAll(into: index, forcing: forced)
         return try commitIndex(index, message: message, author: author, committer: committer, allowEmpty: allowEmpty)
     }
 
@@ -148,7 +143,7 @@ extension Repository {
     /// cost does not grow with the rest of the working tree, nor with reading every file already committed there (a
     /// long job's `archive/` has one per phase). A status with the folders as pathspecs walked and compared the whole
     /// working tree a second time.
-    private func forcedFiles(under folders: [String], in index: OpaquePointer) throws(GitError) -> [String] {
+    func forcedFiles(under folders: [String], in index: OpaquePointer) throws(GitError) -> [String] {
         guard let root = workingDirectory?.path, !folders.isEmpty else { return [] }
         var paths: [String] = []
         var pending = folders.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

@@ -3,19 +3,25 @@ import Foundation
 
 extension Repository {
     /// Stages the whole working tree into `index` as `git add -A` does: changed and new files added (new ones unless
-    /// `.gitignore` keeps them out), files gone removed.
+    /// `.gitignore` keeps them out, or under one of the folders `forcing`, `git add --force`), files gone removed.
     ///
     /// `git_index_add_all` does this through a diff of the index against the working tree, whose iterators cost about
     /// 4 µs a file here: the largest part of a long job's commit, whose workspace grows by a file or two a phase. The
     /// scan below reads each folder once, compares each tracked file's `lstat` (relative to its folder) with what the
-    /// index recorded, and hands libgit2 only the paths that differ, about a quarter of the cost. It is git's own
-    /// rule for a file that may have changed: a different size, mtime, ctime, inode or mode, or a "racily clean"
-    /// entry (modified no earlier than the index was written), which libgit2 then hashes to be sure. Whatever the
-    /// scan does not model goes to `git_index_add_all` as before: conflicts, sparse or assume-unchanged entries,
-    /// submodules and nested repositories, case-insensitive or symlink-less configurations.
-    func stageAll(into index: OpaquePointer) throws(GitError) {
-        guard let changes = try workingTreeChanges(against: index) else {
+    /// index recorded, and hands libgit2 only the paths that differ. It is git's own rule for a file that may have
+    /// changed: a different size, mtime, ctime, inode or mode, or a "racily clean" entry (modified no earlier than
+    /// the index was written), which libgit2 then hashes to be sure. Whatever the scan does not model goes to
+    /// `git_index_add_all` as before: conflicts, sparse or assume-unchanged entries, submodules and nested
+    /// repositories, case-insensitive or symlink-less configurations.
+    func stageAll(into index: OpaquePointer, forcing forced: [String]) throws(GitError) {
+        let folders = forced.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        guard let changes = try workingTreeChanges(against: index, forcing: folders) else {
             try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
+            for path in try forcedFiles(under: folders, in: index) {
+                // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
+                // the index ("invalid path: 'archive/'", libgit2 1.5).
+                try git("add --force \(path)") { git_index_add_bypath(index, path) }
+            }
             return
         }
         for path in changes.removed {
@@ -26,9 +32,9 @@ extension Repository {
         }
     }
 
-    /// The paths to add (changed or new, not ignored) and to remove (gone), or nil when the index or the working tree
-    /// holds something only `git_index_add_all` handles.
-    private func workingTreeChanges(against index: OpaquePointer) throws(GitError) -> (
+    /// The paths to add (changed or new, not ignored unless forced) and to remove (gone), or nil when the index or
+    /// the working tree holds something only `git_index_add_all` handles.
+    private func workingTreeChanges(against index: OpaquePointer, forcing forced: [String]) throws(GitError) -> (
         added: [String], removed: [String]
     )? {
         guard let root = workingDirectory?.path, git_index_has_conflicts(index) == 0,
@@ -51,8 +57,12 @@ extension Repository {
 
         var added: [String] = []
         var seen = 0
-        var pending = [""]
-        while let folder = pending.popLast() {
+        // Folders still to read: the path (empty for the root) and whether it is one of `forced` or inside one.
+        var pending: [(path: String, forced: Bool)] = [("", false)]
+        // A path of the working tree as libgit2 takes it: the folder's path, a slash, the name, a NUL.
+        var path: [CChar] = []
+        path.reserveCapacity(4096)
+        while let (folder, folderForced) = pending.popLast() {
             let descriptor = Glibc.open(folder.isEmpty ? root : root + "/" + folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
             guard let directory = fdopendir(descriptor) else {
@@ -60,45 +70,66 @@ extension Repository {
                 continue
             }
             defer { closedir(directory) }
+            path.removeAll(keepingCapacity: true)
+            path.append(contentsOf: folder.utf8CString.dropLast())
+            if !folder.isEmpty { path.append(0x2F) }
+            let prefixLength = path.count
             while let item = readdir(directory) {
                 let type = Int32(item.pointee.d_type)
-                var info = stat()
-                var haveInfo = false
-                let name = withUnsafeBytes(of: &item.pointee.d_name) { bytes in
-                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                let isDot = withUnsafeBytes(of: &item.pointee.d_name) { name -> Bool in
+                    name[0] == 0x2E && (name[1] == 0 || (name[1] == 0x2E && name[2] == 0))
                 }
-                if name == "." || name == ".." { continue }
-                if name == ".git" {
+                if isDot { continue }
+                let isGit = withUnsafeBytes(of: &item.pointee.d_name) { name -> Bool in
+                    name[0] == 0x2E && name[1] == 0x67 && name[2] == 0x69 && name[3] == 0x74 && name[4] == 0
+                }
+                if isGit {
                     // The repository's own; anywhere deeper, a nested repository (a submodule to git).
                     guard folder.isEmpty else { return nil }
                     continue
                 }
+                path.removeSubrange(prefixLength...)
+                withUnsafeBytes(of: &item.pointee.d_name) { name in
+                    path.append(contentsOf: name.prefix { $0 != 0 }.map { CChar(bitPattern: $0) })
+                }
+                path.append(0)
+                var info = stat()
+                var haveInfo = false
                 var kind = type
                 if kind == Int32(DT_UNKNOWN) {
-                    guard fstatat(dirfd(directory), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                    let found = Self.statName(at: path, from: prefixLength, in: directory, into: &info)
+                    guard found == 0 else { continue }
                     haveInfo = true
                     kind = Self.directoryEntryType(info.st_mode)
                 }
-                let path = folder.isEmpty ? name : folder + "/" + name
                 switch kind {
                 case Int32(DT_DIR):
+                    let name = Self.text(path)
+                    let forcedHere = folderForced || forced.contains(name)
                     // An ignored folder is still read when it holds tracked files (they are updated, as git does).
                     var position = 0
-                    if git_index_find_prefix(&position, index, path + "/") == 0 {
-                        pending.append(path)
-                    } else if try !isIgnored(path + "/") {
-                        pending.append(path)
+                    if forcedHere || git_index_find_prefix(&position, index, name + "/") == 0 {
+                        pending.append((name, forcedHere))
+                    } else if try !isIgnored(name + "/") {
+                        pending.append((name, false))
                     }
                 case Int32(DT_REG), Int32(DT_LNK):
                     if let entry = git_index_get_bypath(index, path, 0) {
                         // Gone between the listing and the look: not seen, so removed below.
-                        if !haveInfo, fstatat(dirfd(directory), name, &info, AT_SYMLINK_NOFOLLOW) != 0 { continue }
+                        if !haveInfo {
+                            if Self.statName(at: path, from: prefixLength, in: directory, into: &info) != 0 { continue }
+                        }
                         seen += 1
                         if Self.mayDiffer(entry.pointee, from: info, racyFrom: racyFrom, settings: settings) {
-                            added.append(path)
+                            added.append(Self.text(path))
                         }
-                    } else if try !isIgnored(path) {
-                        added.append(path)
+                    } else {
+                        let name = Self.text(path)
+                        if folderForced {
+                            added.append(name)
+                        } else if try !isIgnored(name) {
+                            added.append(name)
+                        }
                     }
                 default:
                     continue
@@ -143,6 +174,24 @@ extension Repository {
         var ignored: Int32 = 0
         try git("check .gitignore for \(path)") { git_ignore_path_is_ignored(&ignored, pointer, path) }
         return ignored != 0
+    }
+
+    /// The NUL-terminated `path` as a string.
+    private static func text(_ path: [CChar]) -> String {
+        path.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { String(cString: $0) } ?? "" }
+    }
+
+    /// `lstat` of the name that starts at `offset` of `path` (NUL-terminated), relative to the open `directory`.
+    private static func statName(
+        at path: [CChar],
+        from offset: Int,
+        in directory: OpaquePointer,
+        into info: inout stat
+    ) -> Int32 {
+        path.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return -1 }
+            return fstatat(dirfd(directory), base + offset, &info, AT_SYMLINK_NOFOLLOW)
+        }
     }
 
     private static func isTrackable(_ mode: mode_t) -> Bool {
