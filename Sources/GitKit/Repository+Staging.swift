@@ -11,8 +11,9 @@ extension Repository {
     /// index recorded, and hands libgit2 only the paths that differ. It is git's own rule for a file that may have
     /// changed: a different size, mtime, ctime, inode or mode, or a "racily clean" entry (modified no earlier than
     /// the index was written), which libgit2 then hashes to be sure. Whatever the scan does not model goes to
-    /// `git_index_add_all` as before: conflicts, sparse or assume-unchanged entries, submodules and nested
-    /// repositories, case-insensitive or symlink-less configurations.
+    /// `git_index_add_all` as before: conflicts, sparse or assume-unchanged entries, submodules, case-insensitive or
+    /// symlink-less configurations. A repository inside the working tree (not ignored) is refused, named, with what
+    /// to do.
     func stageAll(into index: OpaquePointer, forcing forced: [String]) throws(GitError) {
         let folders = forced.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         guard let changes = try workingTreeChanges(against: index, forcing: folders) else {
@@ -84,8 +85,16 @@ extension Repository {
                     name[0] == 0x2E && name[1] == 0x67 && name[2] == 0x69 && name[3] == 0x74 && name[4] == 0
                 }
                 if isGit {
-                    // The repository's own; anywhere deeper, a nested repository (a submodule to git).
-                    guard folder.isEmpty else { return nil }
+                    // The repository's own; anywhere deeper, a nested repository, which git would record as a link
+                    // to a commit this repository does not have (libgit2 only says "invalid path").
+                    guard folder.isEmpty else {
+                        throw GitError(
+                            code: GIT_EINVALIDSPEC.rawValue,
+                            message: "'\(folder)/' is a git repository of its own inside the working tree, which "
+                                + "cannot be committed here; move it out, delete its .git, or list it in .gitignore",
+                            operation: "stage the working tree"
+                        )
+                    }
                     continue
                 }
                 path.removeSubrange(prefixLength...)
@@ -106,9 +115,12 @@ extension Repository {
                 case Int32(DT_DIR):
                     let name = Self.text(path)
                     let forcedHere = folderForced || forced.contains(name)
-                    // An ignored folder is still read when it holds tracked files (they are updated, as git does).
+                    // An ignored folder is still read when it holds tracked files (they are updated, as git does) or
+                    // a forced folder.
                     var position = 0
-                    if forcedHere || git_index_find_prefix(&position, index, name + "/") == 0 {
+                    if forcedHere || forced.contains(where: { $0.hasPrefix(name + "/") })
+                        || git_index_find_prefix(&position, index, name + "/") == 0
+                    {
                         pending.append((name, forcedHere))
                     } else if try !isIgnored(name + "/") {
                         pending.append((name, false))

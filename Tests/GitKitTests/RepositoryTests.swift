@@ -245,6 +245,18 @@ struct RepositoryTests {
         #expect(try await files() == ".gitignore\narchive/a.md\narchive/deep/b.md\narchive/new.md")
         #expect(try await GitCLI.run(["show", "HEAD:archive/a.md"], in: directory.url) == "two")
         #expect(try commit() == nil)
+
+        // A forced folder inside an ignored one that holds nothing tracked yet.
+        try Fixture.write(["outer/inner/d.md": "inner\n", "outer/e.txt": "noise\n"], in: directory)
+        #expect(
+            try repository.commitWorkingTree(
+                message: "nested",
+                author: Fixture.author,
+                committer: Fixture.committer,
+                forcing: ["outer/inner"]
+            ) != nil
+        )
+        #expect(try await files() == ".gitignore\narchive/a.md\narchive/deep/b.md\narchive/new.md\nouter/inner/d.md")
     }
 
     @Test func deletingABranchRemovesItsSettingsAndNoOthers() async throws {

@@ -96,9 +96,9 @@ struct StagingTests {
         #expect(try await gitsView(of: root) == (second, ""))
     }
 
-    /// A repository inside the working tree is what the scan leaves to `git_index_add_all`, which refuses it naming
-    /// the folder (git would add it as a submodule link, a commit this repository does not have).
-    @Test func aNestedRepositoryIsLeftToLibgit2AsBefore() async throws {
+    /// A repository inside the working tree is refused naming the folder and what to do (git would add it as a
+    /// link to a commit this repository does not have); once ignored, the rest is committed.
+    @Test func aNestedRepositoryIsRefusedNamedUnlessIgnored() async throws {
         let (directory, repository) = try Fixture.repository()
         let root = directory.url
         try directory.write("top\n", to: "top.txt")
@@ -107,6 +107,13 @@ struct StagingTests {
         let error = #expect(throws: GitError.self) {
             try repository.commitWorkingTree(message: "first", author: Fixture.author, committer: Fixture.committer)
         }
-        #expect(error?.description.contains("nested/") == true)
+        #expect(error?.description.contains("'nested/' is a git repository of its own") == true)
+        #expect(error?.description.contains("list it in .gitignore") == true)
+        try directory.write("nested/\n", to: ".gitignore")
+        let files = try await GitCLI.run(
+            ["ls-tree", "-r", "--name-only", Fixture.commitAll(repository, "first").hex],
+            in: root
+        )
+        #expect(files == ".gitignore\ntop.txt")
     }
 }
