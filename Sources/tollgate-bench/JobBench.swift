@@ -72,15 +72,15 @@ enum JobBench {
                 [binary.path, "status", job.path, "--home", home.path],
                 environment: environment
             )
-            let logFile = root.appendingPathComponent("log.ndjson")
-            let log = try Spawn.run(
-                [binary.path, "log", job.path, "--json", "--home", home.path],
-                environment: environment,
-                output: logFile
+            guard status.status == 0 else { throw BenchError("tollgate status exited with \(status.status)") }
+            let (log, starts) = try trail(
+                of: job,
+                into: root.appendingPathComponent("log.ndjson"),
+                binary: binary,
+                home: home,
+                environment: environment
             )
-            guard status.status == 0, log.status == 0 else { throw BenchError("tollgate status or log failed") }
             trailReads.append((phases, status.seconds, log.seconds))
-            let starts = try phaseStarts(in: Data(contentsOf: logFile))
             let early = earlyWindow.clamped(to: 1...(phases - 1))
             perPhase.append((phases, medianPhase(starts, in: early), medianPhase(starts, in: lateWindow)))
             let repository = try Repository.open(at: job)
@@ -264,19 +264,14 @@ enum JobBench {
         func leg(_ job: URL, phases: ClosedRange<Int>, status: Int32) throws -> (Spawn.Result, [Double]) {
             let run = try tollgate("run", job.path)
             guard run.status == status else { throw BenchError("tollgate run (\(phases)) exited with \(run.status)") }
-            let logFile = job.deletingLastPathComponent().appendingPathComponent("log.ndjson")
-            let log = try Spawn.run(
-                [binary.path, "log", job.path, "--json", "--home", home.path],
-                environment: environment,
-                output: logFile
+            let (_, starts) = try trail(
+                of: job,
+                into: job.deletingLastPathComponent().appendingPathComponent("log.ndjson"),
+                binary: binary,
+                home: home,
+                environment: environment
             )
-            guard log.status == 0 else { throw BenchError("tollgate log exited with \(log.status)") }
-            let starts = try phaseStarts(in: Data(contentsOf: logFile))
-            let costs = phases.dropFirst().dropLast().compactMap { phase -> Double? in
-                guard let start = starts[phase], let end = starts[phase + 1] else { return nil }
-                return end.timeIntervalSince(start)
-            }
-            return (run, costs)
+            return (run, phaseDurations(starts, in: (phases.lowerBound + 1)...(phases.upperBound - 1)))
         }
         let rounds = 3
         let fresh = try (0..<rounds).map { try newJob("early-\($0)", stoppingAt: 11) }
@@ -446,11 +441,33 @@ enum JobBench {
     /// The median time from one phase's start to the next one's, over the phases of `window`; nil when the job is
     /// shorter than the window.
     static func medianPhase(_ starts: [Int: Date], in window: ClosedRange<Int>) -> Double? {
-        let durations = window.compactMap { phase -> Double? in
+        let durations = phaseDurations(starts, in: window)
+        return durations.count == window.count ? GitBench.median(durations) : nil
+    }
+
+    /// The time from each start of the phases of `window` to the next phase's, for those the trail has both of.
+    static func phaseDurations(_ starts: [Int: Date], in window: ClosedRange<Int>) -> [Double] {
+        window.compactMap { phase -> Double? in
             guard let start = starts[phase], let end = starts[phase + 1] else { return nil }
             return end.timeIntervalSince(start)
         }
-        return durations.count == window.count ? GitBench.median(durations) : nil
+    }
+
+    /// Writes `tollgate log --json` of `job` to `file` and reads each phase's first start from it.
+    static func trail(
+        of job: URL,
+        into file: URL,
+        binary: URL,
+        home: URL,
+        environment: [String: String]
+    ) throws -> (log: Spawn.Result, starts: [Int: Date]) {
+        let log = try Spawn.run(
+            [binary.path, "log", job.path, "--json", "--home", home.path],
+            environment: environment,
+            output: file
+        )
+        guard log.status == 0 else { throw BenchError("tollgate log exited with \(log.status)") }
+        return (log, try phaseStarts(in: Data(contentsOf: file)))
     }
 
     /// Bytes on disk under `directory` (allocated blocks, as `du` counts them).
