@@ -3,6 +3,7 @@
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
 #include <mbedtls/sha1.h>
+#include <sys/vfs.h>
 #include <zlib.h>
 
 /// An object database backend of GitKit's own (the objects a repository batches in memory before writing them as
@@ -24,6 +25,13 @@ static inline int tollgate_deflate_init(z_stream *stream, int level) {
 /// (`GIT_OPT_ENABLE_STRICT_OBJECT_CREATION`): `git_libgit2_opts` is variadic, which Swift cannot call.
 static inline int tollgate_disable_strict_object_creation(void) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+}
+
+/// The file system type (`statfs`'s `f_type`, a magic number) of the folder open as `descriptor`, or -1; Swift's
+/// Glibc module has no `fstatfs`.
+static inline long tollgate_filesystem_type(int descriptor) {
+    struct statfs info;
+    return fstatfs(descriptor, &info) == 0 ? (long)info.f_type : -1;
 }
 
 // Certificate checks for HTTPS remotes with a private certificate authority, done with mbedTLS, the TLS library

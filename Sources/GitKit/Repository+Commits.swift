@@ -71,7 +71,15 @@ extension Repository {
         let index = try repositoryIndex()
         try git("read index") { git_index_read(index, 0) }
         try stageAll(into: index, forcing: forced)
-        return try commitIndex(index, message: message, author: author, committer: committer, allowEmpty: allowEmpty)
+        let commit = try commitIndex(
+            index,
+            message: message,
+            author: author,
+            committer: committer,
+            allowEmpty: allowEmpty
+        )
+        indexWrittenAfterStaging()
+        return commit
     }
 
     /// Stages `paths` alone and commits the index on the current branch: `git add -A -- PATHS && git commit`.

@@ -14,9 +14,15 @@ extension Repository {
     /// `git_index_add_all` as before: conflicts, sparse or assume-unchanged entries, submodules, case-insensitive or
     /// symlink-less configurations. A repository inside the working tree (not ignored) is refused, named, with what
     /// to do.
+    ///
+    /// With the working tree watched (``watchWorkingTree()``), a commit after the first examines only the paths the
+    /// kernel reported changed since the index was last written (WorkingTreeWatch.swift), and scans everything again
+    /// whenever the events cannot be trusted alone.
     func stageAll(into index: OpaquePointer, forcing forced: [String]) throws(GitError) {
         let folders = forced.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        stagedUnderWatch = nil
         guard let changes = try workingTreeChanges(against: index, forcing: folders) else {
+            workingTreeWatch = nil
             try git("add all") { git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil) }
             for path in try forcedFiles(under: folders, in: index) {
                 // One file at a time: `git_index_add_all` with GIT_INDEX_ADD_FORCE hands an ignored folder itself to
@@ -33,11 +39,33 @@ extension Repository {
         }
     }
 
+    /// Asks for the working tree to be watched from its next full scan on.
+    ///
+    /// Later commits of this process then examine only what changed (WorkingTreeWatch.swift). Without a file system
+    /// whose events can be trusted, or an inotify instance, every commit scans as before.
+    public func watchWorkingTree() {
+        watchesWorkingTree = true
+    }
+
+    /// Trusts the watch from the index just written: called once the commit that staged under it wrote its index.
+    func indexWrittenAfterStaging() {
+        guard let context = stagedUnderWatch, let watch = workingTreeWatch else { return }
+        stagedUnderWatch = nil
+        guard let path = indexFilePath, let stamp = WorkingTreeWatch.FileStamp(path: path) else { return }
+        watch.trusted = WorkingTreeWatch.Conditions(index: stamp, context: context)
+    }
+
+    private var indexFilePath: String? {
+        guard let index = try? repositoryIndex() else { return nil }
+        return git_index_path(index).map { String(cString: $0) }
+    }
+
     /// The paths to add (changed or new, not ignored unless forced) and to remove (gone), or nil when the index or
     /// the working tree holds something only `git_index_add_all` handles.
     private func workingTreeChanges(against index: OpaquePointer, forcing forced: [String]) throws(GitError) -> (
         added: [String], removed: [String]
     )? {
+        lastStagingWatched = false
         guard let root = workingDirectory?.path, git_index_has_conflicts(index) == 0,
             let settings = try stagingSettings()
         else { return nil }
@@ -55,15 +83,118 @@ extension Repository {
         var indexInfo = stat()
         let indexFile = git_index_path(index).map { String(cString: $0) }
         let racyFrom = indexFile.flatMap { lstat($0, &indexInfo) == 0 ? indexInfo.st_mtim : nil }
+        let scan = Scan(root: root, index: index, forced: forced, racyFrom: racyFrom, settings: settings)
 
+        let context = watchesWorkingTree ? stagingContext(settings, forced: forced) : nil
+        if let context, let watch = workingTreeWatch, let trusted = watch.trusted,
+            let stamp = indexFile.flatMap(WorkingTreeWatch.FileStamp.init(path:)),
+            trusted == WorkingTreeWatch.Conditions(index: stamp, context: context)
+        {
+            watch.trusted = nil  // again once this commit's index is written
+            if case .paths(let files, let folders) = watch.drain() {
+                let changes = try watchedChanges(files: files, folders: folders, scan: scan, watch: watch)
+                if workingTreeWatch != nil {
+                    stagedUnderWatch = context
+                    lastStagingWatched = true
+                }
+                return changes
+            }
+        }
+
+        // A full scan, watching each folder before reading it when asked: the events then cover what it missed.
+        workingTreeWatch = context == nil ? nil : WorkingTreeWatch(root: root)
         var added: [String] = []
+        let seen = try walk([WorkingTreeWatch.Folder(path: "", forced: false)], scan: scan, added: &added)
+        if let context, workingTreeWatch != nil { stagedUnderWatch = context }
+        guard seen < count else { return (added, []) }
+        // Some entry was not found as a file: deleted, or replaced by a folder or something git does not track.
+        var removed: [String] = []
+        for position in 0..<count {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            let path = String(cString: entry.pointee.path)
+            var info = stat()
+            if lstat(root + "/" + path, &info) != 0 || !Self.isTrackable(info.st_mode) { removed.append(path) }
+        }
+        return (added, removed)
+    }
+
+    /// What a scan compares against: the working tree, the index, the forced folders, the index's time.
+    private struct Scan {
+        var root: String
+        var index: OpaquePointer
+        var forced: [String]
+        var racyFrom: timespec?
+        var settings: StagingSettings
+    }
+
+    /// The changes among the paths the watch reported: each file looked at again (and hashed again when there, a
+    /// rewrite the stat data would miss included), each new folder read whole.
+    private func watchedChanges(
+        files: [WorkingTreeWatch.Folder],
+        folders: [WorkingTreeWatch.Folder],
+        scan: Scan,
+        watch: WorkingTreeWatch
+    ) throws(GitError) -> (added: [String], removed: [String]) {
+        var added: [String] = []
+        var removed: [String] = []
+        var examined = Set<String>()
+        for file in files where examined.insert(file.path).inserted {
+            var info = stat()
+            let tracked = git_index_get_bypath(scan.index, file.path, 0) != nil
+            if lstat(scan.root + "/" + file.path, &info) != 0 || !Self.isTrackable(info.st_mode) {
+                if tracked { removed.append(file.path) }
+            } else if tracked || file.forced {
+                added.append(file.path)
+            } else if try !isIgnored(file.path) {
+                added.append(file.path)
+            }
+        }
+        var seeds: [WorkingTreeWatch.Folder] = []
+        for folder in folders {
+            let parent = WorkingTreeWatch.Folder(path: "", forced: folder.forced)
+            if let read = try folderToRead(folder.path, in: parent, scan: scan) { seeds.append(read) }
+        }
+        var found: [String] = []
+        _ = try walk(seeds, scan: scan, added: &found)
+        for path in found where examined.insert(path).inserted { added.append(path) }
+        return (added, removed)
+    }
+
+    /// Whether the scan reads folder `name` of `parent`, and as forced or not: an ignored folder is still read when
+    /// it holds tracked files (they are updated, as git does) or a forced folder.
+    private func folderToRead(
+        _ name: String,
+        in parent: WorkingTreeWatch.Folder,
+        scan: Scan
+    ) throws(GitError) -> WorkingTreeWatch.Folder? {
+        let forcedHere = parent.forced || scan.forced.contains(name)
+        var position = 0
+        if forcedHere || scan.forced.contains(where: { $0.hasPrefix(name + "/") })
+            || git_index_find_prefix(&position, scan.index, name + "/") == 0
+        {
+            return WorkingTreeWatch.Folder(path: name, forced: forcedHere)
+        }
+        return try isIgnored(name + "/") ? nil : WorkingTreeWatch.Folder(path: name, forced: false)
+    }
+
+    /// Reads `seeds` and every folder under them the scan reads (watched first when the working tree is), appending
+    /// to `added` the files that are new or may differ from their entries.
+    /// - Returns: how many tracked files were found.
+    private func walk(
+        _ seeds: [WorkingTreeWatch.Folder],
+        scan: Scan,
+        added: inout [String]
+    ) throws(GitError) -> Int {
+        let (root, index, settings) = (scan.root, scan.index, scan.settings)
         var seen = 0
         // Folders still to read: the path (empty for the root) and whether it is one of `forced` or inside one.
-        var pending: [(path: String, forced: Bool)] = [("", false)]
+        var pending = seeds
         // A path of the working tree as libgit2 takes it: the folder's path, a slash, the name, a NUL.
         var path: [CChar] = []
         path.reserveCapacity(4096)
-        while let (folder, folderForced) = pending.popLast() {
+        while let next = pending.popLast() {
+            let (folder, folderForced) = (next.path, next.forced)
+            if let watch = workingTreeWatch, !watch.watch(next) { workingTreeWatch = nil }
             let descriptor = Glibc.open(folder.isEmpty ? root : root + "/" + folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
             guard let directory = fdopendir(descriptor) else {
@@ -113,18 +244,7 @@ extension Repository {
                 }
                 switch kind {
                 case Int32(DT_DIR):
-                    let name = Self.text(path)
-                    let forcedHere = folderForced || forced.contains(name)
-                    // An ignored folder is still read when it holds tracked files (they are updated, as git does) or
-                    // a forced folder.
-                    var position = 0
-                    if forcedHere || forced.contains(where: { $0.hasPrefix(name + "/") })
-                        || git_index_find_prefix(&position, index, name + "/") == 0
-                    {
-                        pending.append((name, forcedHere))
-                    } else if try !isIgnored(name + "/") {
-                        pending.append((name, false))
-                    }
+                    if let read = try folderToRead(Self.text(path), in: next, scan: scan) { pending.append(read) }
                 case Int32(DT_REG), Int32(DT_LNK):
                     if let entry = git_index_get_bypath(index, path, 0) {
                         // Gone between the listing and the look: not seen, so removed below.
@@ -132,7 +252,7 @@ extension Repository {
                             if Self.statName(at: path, from: prefixLength, in: directory, into: &info) != 0 { continue }
                         }
                         seen += 1
-                        if Self.mayDiffer(entry.pointee, from: info, racyFrom: racyFrom, settings: settings) {
+                        if Self.mayDiffer(entry.pointee, from: info, racyFrom: scan.racyFrom, settings: settings) {
                             added.append(Self.text(path))
                         }
                     } else {
@@ -148,22 +268,15 @@ extension Repository {
                 }
             }
         }
-        guard seen < count else { return (added, []) }
-        // Some entry was not found as a file: deleted, or replaced by a folder or something git does not track.
-        var removed: [String] = []
-        for position in 0..<count {
-            guard let entry = git_index_get_byindex(index, position) else { continue }
-            let path = String(cString: entry.pointee.path)
-            var info = stat()
-            if lstat(root + "/" + path, &info) != 0 || !Self.isTrackable(info.st_mode) { removed.append(path) }
-        }
-        return (added, removed)
+        return seen
     }
 
     /// What the scan needs of the configuration; nil when it holds something the scan does not model.
     private struct StagingSettings {
         var fileMode: Bool
         var trustCtime: Bool
+        /// `core.excludesFile`, expanded, when set.
+        var excludesFile: String?
     }
 
     private func stagingSettings() throws(GitError) -> StagingSettings? {
@@ -175,9 +288,30 @@ extension Repository {
             return git_config_get_bool(&result, config, name) == 0 ? result != 0 : value
         }
         guard !flag("core.ignorecase", default: false), flag("core.symlinks", default: true) else { return nil }
+        var excludes = git_buf()
+        defer { git_buf_dispose(&excludes) }
+        let excludesFile =
+            git_config_get_path(&excludes, config, "core.excludesfile") == 0
+            ? excludes.ptr.map { String(cString: $0) } : nil
         return StagingSettings(
             fileMode: flag("core.filemode", default: true),
-            trustCtime: flag("core.trustctime", default: true)
+            trustCtime: flag("core.trustctime", default: true),
+            excludesFile: excludesFile
+        )
+    }
+
+    /// What the watch must find unchanged to be trusted, besides the index (WorkingTreeWatch.Context).
+    private func stagingContext(_ settings: StagingSettings, forced: [String]) -> WorkingTreeWatch.Context {
+        let environment = ProcessInfo.processInfo.environment
+        let configHome =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["HOME"].map { $0 + "/.config" }
+        let files = [gitDirectory.path + "/info/exclude", settings.excludesFile, configHome.map { $0 + "/git/ignore" }]
+        return WorkingTreeWatch.Context(
+            fileMode: settings.fileMode,
+            trustCtime: settings.trustCtime,
+            forced: forced,
+            excludes: files.map { $0.flatMap(WorkingTreeWatch.FileStamp.init(path:)) }
         )
     }
 

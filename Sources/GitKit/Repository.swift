@@ -13,6 +13,14 @@ public final class Repository {
     private var cachedIndex: OpaquePointer?
     /// New objects waiting in memory to be written as one pack, once ``packNewObjects(maxPacks:)`` was called.
     var objectBatch: ObjectBatch?
+    /// Whether ``watchWorkingTree()`` asked for the working tree's changes to be watched.
+    var watchesWorkingTree = false
+    /// The watch, from the last full scan on (Repository+Staging.swift).
+    var workingTreeWatch: WorkingTreeWatch?
+    /// What the current commit staged under the watch, until its index is written (``indexWrittenAfterStaging()``).
+    var stagedUnderWatch: WorkingTreeWatch.Context?
+    /// Whether the last staging used the watch's events alone.
+    var lastStagingWatched = false
 
     private init(owning pointer: OpaquePointer) {
         self.pointer = pointer

@@ -21,6 +21,8 @@ public final class Workspace {
             throw EngineError.notAJob(path: root.path)
         }
         try repository.packNewObjects()
+        // A run commits once a phase: after the first, only what the kernel saw change is examined.
+        repository.watchWorkingTree()
         return Workspace(root: root, repository: repository)
     }
 

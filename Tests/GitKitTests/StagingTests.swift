@@ -6,14 +6,6 @@ import TollgateTestSupport
 /// `commitWorkingTree` stages by its own scan of the working tree (Repository+Staging.swift); git's `add -A` is the
 /// judge: after each commit, `git add -A` must find nothing left to stage, and the commit must hold what git would.
 struct StagingTests {
-    /// Runs `git add -A` in the repository and returns the tree the index then holds, and `git status`.
-    private func gitsView(of directory: URL) async throws -> (tree: String, status: String) {
-        _ = try await GitCLI.run(["add", "-A"], in: directory)
-        let tree = try await GitCLI.run(["write-tree"], in: directory)
-        let status = try await GitCLI.run(["status", "--porcelain", "--untracked-files=all"], in: directory)
-        return (tree, status)
-    }
-
     private func commitTree(_ repository: Repository, _ message: String, in directory: URL) async throws -> String {
         let commit = try Fixture.commitAll(repository, message)
         return try await GitCLI.run(["rev-parse", "\(commit.hex)^{tree}"], in: directory)
@@ -37,41 +29,25 @@ struct StagingTests {
         )
         _ = try await GitCLI.run(["add", "-f", "vendor/tracked.log"], in: root)
         let first = try await commitTree(repository, "first", in: root)
-        #expect(try await gitsView(of: root) == (first, ""))
+        #expect(try await Fixture.gitsView(of: root) == (first, ""))
 
         // Every change right after the commit: the same second, even the same size (git's racily clean entries).
-        try directory.write("bbbb\n", to: "same-size.txt")
-        try directory.remove("gone.txt")
-        #expect(chmod(root.appendingPathComponent("tool.sh").path, 0o755) == 0)
-        try directory.remove("was-file")
-        try directory.write("now a folder\n", to: "was-file/inside.txt")
+        try Fixture.changeEveryKind(in: directory, linkTarget: "kept")
         try directory.remove("was-folder")
         try directory.write("now a file\n", to: "was-folder")
-        try directory.write("new\n", to: "brand/new/folder/file.txt")
-        try directory.write("changed although ignored\n", to: "vendor/tracked.log")
-        try directory.write("untracked and ignored\n", to: "vendor/other.log")
-        try directory.write("ignored folder\n", to: "build/output.txt")
-        try FileManager.default.createSymbolicLink(
-            atPath: root.appendingPathComponent("link").path,
-            withDestinationPath: "kept"
-        )
         let second = try await commitTree(repository, "second", in: root)
-        let view = try await gitsView(of: root)
+        let view = try await Fixture.gitsView(of: root)
         #expect(view.status == "")
         #expect(view.tree == second)
-        let files = try await GitCLI.run(["ls-tree", "-r", "HEAD"], in: root)
-        #expect(files.contains("100755 blob") && files.contains("\ttool.sh"))
-        #expect(files.contains("120000 blob") && files.contains("\tlink"))
-        #expect(files.contains("\tvendor/tracked.log") && !files.contains("vendor/other.log"))
-        #expect(!files.contains("build/") && !files.contains("gone.txt"))
-        #expect(try await GitCLI.run(["show", "HEAD:same-size.txt"], in: root) == "bbbb")
+        try await Fixture.expectEveryKindCommitted(in: root)
+        #expect(try await GitCLI.run(["show", "HEAD:was-folder"], in: root) == "now a file")
 
         // Nothing changed: nothing to commit, and nothing git would stage either.
         #expect(
             try repository.commitWorkingTree(message: "none", author: Fixture.author, committer: Fixture.committer)
                 == nil
         )
-        #expect(try await gitsView(of: root) == (second, ""))
+        #expect(try await Fixture.gitsView(of: root) == (second, ""))
     }
 
     /// git's racy case: a file changed in the instant the index was written, its size and times unchanged.
@@ -93,7 +69,7 @@ struct StagingTests {
         #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
         let second = try await commitTree(repository, "second", in: root)
         #expect(try await GitCLI.run(["show", "HEAD:f.txt"], in: root) == "two")
-        #expect(try await gitsView(of: root) == (second, ""))
+        #expect(try await Fixture.gitsView(of: root) == (second, ""))
     }
 
     /// A repository inside the working tree is refused naming the folder and what to do (git would add it as a

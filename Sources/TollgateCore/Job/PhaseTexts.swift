@@ -79,6 +79,10 @@ public enum PhaseTexts {
         "archive/phase-\(state.phase.number)-\(state.phase.type.rawValue).md"
     }
 
+    /// How many of the latest merged phases a brief lists one by one; the earlier ones are one line, so a brief
+    /// stays the same size however long the job (the squash commits on `main` hold them all).
+    public static let previousInBrief = 10
+
     /// The agent's brief for a run in `mode` with `items` to answer; `outcomePath` is where it writes its outcome.
     public static func brief(
         _ state: JobState,
@@ -94,10 +98,15 @@ public enum PhaseTexts {
         let freezeNote =
             freeze.map { "This phase stops for a human review when you finish (\($0))." }
             ?? "This phase merges into main when you finish, unless you report the job complete."
-        let previous =
-            state.merged.isEmpty
-            ? "none yet"
-            : state.merged.map { "- \($0.phase): merged as \($0.commit.prefix(10))" }.joined(separator: "\n")
+        let recent = state.merged.suffix(previousInBrief)
+        var previous = recent.map { "- \($0.phase): merged as \($0.commit.prefix(10))" }
+        if recent.count < state.merged.count {
+            let earlier = state.merged.count - recent.count
+            previous.insert(
+                "- \(earlier) earlier phase\(earlier == 1 ? "" : "s"), from phase 1: `git log --first-parent main`",
+                at: 0
+            )
+        }
         return try templates.render(
             name,
             [
@@ -106,7 +115,8 @@ public enum PhaseTexts {
                 "phaseType": state.phase.type.rawValue, "revision": "\(state.revision)", "branch": state.branch,
                 "mode": mode.rawValue, "freezeNote": freezeNote,
                 "feedback": items.isEmpty ? "none" : items.map(\.markdown).joined(separator: "\n"),
-                "outcomePath": outcomePath, "previous": previous,
+                "outcomePath": outcomePath,
+                "previous": previous.isEmpty ? "none yet" : previous.joined(separator: "\n"),
             ]
         )
     }

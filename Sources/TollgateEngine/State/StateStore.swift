@@ -54,6 +54,8 @@ public final class StateStore {
     private var configOnBranch: ResolvedConfig?
     /// The blob id of each of ``files``: a state commit writes only the files that changed.
     private var blobs: [String: OID] = [:]
+    /// How many merged phases the tip's `merged/` files hold: a commit writes only the files after them.
+    private var mergedOnBranch = 0
     /// What of ``pending`` is journaled (``recordJournaled(_:events:now:)``), as the journal file holds it.
     private var journal: Journal?
 
@@ -111,6 +113,7 @@ public final class StateStore {
         self.journal = nil
         self.configOnBranch = files[Self.configFile] == nil ? nil : document.config
         self.blobs = try files.mapValues { try Repository.blobID(of: $0) }
+        self.mergedOnBranch = document.mergedInFiles
         if !isClone { adoptJournal() }
     }
 
@@ -122,6 +125,7 @@ public final class StateStore {
         self.pending = []
         self.configOnBranch = nil
         self.blobs = [:]
+        self.mergedOnBranch = 0
         try commit(document, events: events, extraFiles: [:], now: now)
     }
 
@@ -251,32 +255,31 @@ public final class StateStore {
         try refuseOnAClone()
         var stored = document
         let recorded = pending + sequenced(newEvents, in: &stored, now: now)
-        var files = self.files
         var onBranch = stored
         let merged = stored.job.merged
         onBranch.mergedInFiles = merged.count - merged.count % Self.mergedPerFile
         onBranch.job.merged = Array(merged[onBranch.mergedInFiles...])
         stored.mergedInFiles = onBranch.mergedInFiles
-        for start in stride(from: 0, to: onBranch.mergedInFiles, by: Self.mergedPerFile) {
+        // Only the files this commit writes are encoded and compared: the others keep their blobs.
+        var changed: [String: Data] = [:]
+        for start in stride(from: mergedOnBranch, to: onBranch.mergedInFiles, by: Self.mergedPerFile) {
             let name = Self.mergedFile(from: start + 1, to: start + Self.mergedPerFile)
             if files[name] == nil {
-                files[name] = try Self.lines(
+                changed[name] = try Self.lines(
                     JSONCoding.encoder.encode(Array(merged[start..<start + Self.mergedPerFile]))
                 )
             }
         }
-        files["job.json"] = try onBranch.encodedJobFile()
+        changed["job.json"] = try onBranch.encodedJobFile()
         if configOnBranch != stored.config || files[Self.configFile] == nil {
-            files[Self.configFile] = try stored.encodedConfig()
+            changed[Self.configFile] = try stored.encodedConfig()
         }
-        for (name, data) in extraFiles { files[name] = data }
-        var blobs: [String: OID] = [:]
-        for (name, data) in files {
-            if let known = self.blobs[name], self.files[name] == data {
-                blobs[name] = known
-            } else {
-                blobs[name] = try repository.writeBlob(data)
-            }
+        for (name, data) in extraFiles { changed[name] = data }
+        var files = self.files
+        var blobs = self.blobs
+        for (name, data) in changed where self.blobs[name] == nil || self.files[name] != data {
+            files[name] = data
+            blobs[name] = try repository.writeBlob(data)
         }
         let tree = try repository.writeTree(blobs: blobs)
         let message = try Self.message(for: recorded, job: stored.job)
@@ -302,6 +305,7 @@ public final class StateStore {
         self.pending = []
         self.configOnBranch = stored.config
         self.blobs = blobs
+        self.mergedOnBranch = stored.mergedInFiles
         if journal != nil {
             // Committed: the journal's transitions are in the state now.
             journal = nil
@@ -384,7 +388,11 @@ public final class StateStore {
 
     /// The file of merged phases `first` through `last` (numbered from 1 in merge order).
     static func mergedFile(from first: Int, to last: Int) -> String {
-        mergedFolder + String(format: "%05d-%05d.json", first, last)
+        func padded(_ number: Int) -> String {
+            let digits = String(number)
+            return String(repeating: "0", count: max(5 - digits.count, 0)) + digits
+        }
+        return mergedFolder + padded(first) + "-" + padded(last) + ".json"
     }
 
     /// The first `count` merged phases, read from the files of ``mergedFolder`` in order.

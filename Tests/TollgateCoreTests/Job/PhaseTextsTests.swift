@@ -132,4 +132,30 @@ struct PhaseTextsTests {
         #expect(!work.contains("Name the risks") && feedback.contains("Name the risks"))
         #expect(work != feedback)
     }
+
+    /// A brief lists the latest merged phases and counts the rest in one line, so it does not grow with the job.
+    @Test(arguments: [0, 1, 10, 11, 300])
+    func theBriefListsTheLatestMergedPhasesAndCountsTheEarlierOnes(_ merged: Int) async throws {
+        var state = Self.state()
+        state.merged = (0..<merged).map { number in
+            MergedPhase(
+                phase: PhaseRef(number: number + 1, type: number % 2 == 0 ? .strategic : .tactical),
+                commit: String(format: "%040x", number + 1),
+                approvers: []
+            )
+        }
+        let brief = try PhaseTexts.brief(
+            state,
+            mode: .work,
+            items: [],
+            outcomePath: "/o.json",
+            templates: try Self.templates()
+        )
+        let listed = brief.split(separator: "\n").filter { $0.hasPrefix("- phase ") && $0.contains("merged as") }
+        #expect(listed.count == min(merged, PhaseTexts.previousInBrief))
+        if merged > 0 { #expect(listed.last?.hasPrefix("- phase \(merged) ") == true) }
+        let earlier = merged - PhaseTexts.previousInBrief
+        #expect(brief.contains("- \(earlier) earlier phase") == (earlier > 0))
+        #expect(brief.contains("none yet") == (merged == 0))
+    }
 }
