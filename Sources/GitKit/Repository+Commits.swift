@@ -118,9 +118,7 @@ extension Repository {
         committer: Signature,
         allowEmpty: Bool
     ) throws(GitError) -> OID? {
-        var rawTree = git_oid()
-        try git("write tree") { git_index_write_tree(&rawTree, index) }
-        let tree = OID(rawTree)
+        let tree = try indexTree(index)
 
         let target = try symbolicHeadTarget() ?? "HEAD"
         let tip = try resolve(reference: target)

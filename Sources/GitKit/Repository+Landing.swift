@@ -127,9 +127,7 @@ extension Repository {
         guard let head = try resolve(reference: "HEAD") else { return .upToDate }
         let index = try repositoryIndex()
         try git(operation) { git_index_read(index, 0) }
-        var written = git_oid()
-        try git(operation) { git_index_write_tree(&written, index) }
-        let behind = OID(written)
+        let behind = try indexTree(index)
         let target = try treeID(ofCommit: head)
         guard behind != target else { return .upToDate }
         // The trees just written are on disk before the index that names them is.

@@ -21,6 +21,8 @@ public final class Repository {
     var stagedUnderWatch: WorkingTreeWatch.Context?
     /// Whether the last staging used the watch's events alone.
     var lastStagingWatched = false
+    /// Each folder's tree as ``indexTree(_:)`` last wrote it, by path.
+    var indexTrees: [[UInt8]: IndexTree] = [:]
 
     private init(owning pointer: OpaquePointer) {
         self.pointer = pointer
