@@ -104,37 +104,45 @@ public final class GiteaTestServer: Sendable {
         let logURL = root.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
 
-        let process = Process()
         var arguments = [
-            Self.scriptURL.path, "--root", root.path, "--version", version,
-            "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
+            "--root", root.path, "--version", version, "--user", "tollgate-bot", "--user", "alice", "--user", "bob",
         ]
         if verbose { arguments.append("--verbose") }
         if let rootURL { arguments += ["--root-url", rootURL] }
         if let mergeCheckDelay { arguments += ["--merge-check-delay", "\(mergeCheckDelay)"] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
-        Python.configure(process, arguments: arguments)
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: logURL)
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do {
-            try process.run()
-        } catch {
-            try? FileManager.default.removeItem(at: root)
-            throw Failure(description: "cannot start the Gitea test server (python3 \(Self.scriptURL.path)): \(error)")
+        var channel: Channel
+        if let zygote = PythonZygote.shared,
+            let connection = try? zygote.start(script: "gitea_server", arguments: arguments, stderrPath: logURL.path)
+        {
+            channel = Channel(connection: connection, logURL: logURL, root: root)
+        } else {
+            let process = Process()
+            Python.configure(process, arguments: [Self.scriptURL.path] + arguments)
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = try FileHandle(forWritingTo: logURL)
+            let exited = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in exited.signal() }
+            do {
+                try process.run()
+            } catch {
+                try? FileManager.default.removeItem(at: root)
+                throw Failure(
+                    description: "cannot start the Gitea test server (python3 \(Self.scriptURL.path)): \(error)"
+                )
+            }
+            channel = Channel(
+                process: process,
+                input: input.fileHandleForWriting,
+                output: output.fileHandleForReading,
+                exited: exited,
+                logURL: logURL,
+                root: root
+            )
         }
-        var channel = Channel(
-            process: process,
-            input: input.fileHandleForWriting,
-            output: output.fileHandleForReading,
-            exited: exited,
-            logURL: logURL,
-            root: root
-        )
 
         let ready: [String: Any]
         do {
@@ -143,6 +151,7 @@ public final class GiteaTestServer: Sendable {
             channel.shutDown()
             throw error
         }
+        channel.pid = (ready["pid"] as? Int).map { Int32($0) }
         guard let port = ready["port"] as? Int, let users = ready["users"] as? [String: String],
             let botToken = users["tollgate-bot"], let aliceToken = users["alice"], let bobToken = users["bob"],
             let baseURL = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/")
@@ -456,21 +465,35 @@ public final class GiteaTestServer: Sendable {
     }
 }
 
-/// The running process and its pipes; only used under the server's lock.
+/// The running server and its stdin and stdout; only used under the server's lock.
 private struct Channel {
-    let process: Process
+    /// A process of its own with pipes, or a child of the Python zygote on a socket connection.
+    enum Server {
+        case process(Process, exited: DispatchSemaphore)
+        case forked(connection: Int32)
+    }
+
+    let server: Server
     let input: FileHandle
     let output: FileHandle
-    let exited: DispatchSemaphore
     let logURL: URL
     let root: URL
     var buffer = Data()
+    /// The server's process, from its first line.
+    var pid: Int32?
 
     init(process: Process, input: FileHandle, output: FileHandle, exited: DispatchSemaphore, logURL: URL, root: URL) {
-        self.process = process
+        self.server = .process(process, exited: exited)
         self.input = input
         self.output = output
-        self.exited = exited
+        self.logURL = logURL
+        self.root = root
+    }
+
+    init(connection: Int32, logURL: URL, root: URL) {
+        self.server = .forked(connection: connection)
+        self.input = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
+        self.output = self.input
         self.logURL = logURL
         self.root = root
     }
@@ -510,12 +533,17 @@ private struct Channel {
     }
 
     func shutDown() {
-        try? self.input.close()
-        if self.process.isRunning {
-            if self.exited.wait(timeout: .now() + 2) == .timedOut {
-                self.process.terminate()
-                _ = self.exited.wait(timeout: .now() + 5)
+        switch self.server {
+        case .process(let process, let exited):
+            try? self.input.close()
+            if process.isRunning {
+                if exited.wait(timeout: .now() + 2) == .timedOut {
+                    process.terminate()
+                    _ = exited.wait(timeout: .now() + 5)
+                }
             }
+        case .forked(let connection):
+            PythonZygote.stop(connection, pid: self.pid)
         }
         try? FileManager.default.removeItem(at: self.root)
     }

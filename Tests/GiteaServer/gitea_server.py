@@ -2,7 +2,8 @@
 """A Gitea-compatible server for Tollgate's tests (Python 3 standard library only).
 
 It binds 127.0.0.1 on an ephemeral port and, when ready, prints one JSON line on stdout:
-``{"port": N, "root": "...", "users": {"login": "token", ...}}``.
+``{"port": N, "root": "...", "users": {"login": "token", ...}, "pid": P}``. The tests start it through
+``zygote.py`` (a fork of one process that has loaded it); run on its own it behaves the same.
 
 What it serves:
 
@@ -2185,7 +2186,7 @@ def main():
     # that look: at the default, every test that stops a server waited a quarter of a second on average for nothing.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
-    print(json.dumps({"port": port, "root": root, "users": users}), flush=True)
+    print(json.dumps({"port": port, "root": root, "users": users, "pid": os.getpid()}), flush=True)
 
     # Control channel: one JSON request per stdin line, one JSON answer per stdout line. EOF stops the server.
     for line in sys.stdin:

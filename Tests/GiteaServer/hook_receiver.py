@@ -11,6 +11,7 @@ Closing stdin stops it.
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,7 +51,7 @@ def main():
     server.lock = threading.Lock()
     # A short poll interval: `shutdown()` waits for serve_forever's next look at its flag.
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    print(json.dumps({"port": server.server_address[1]}), flush=True)
+    print(json.dumps({"port": server.server_address[1], "pid": os.getpid()}), flush=True)
     sys.stdin.read()
     server.shutdown()
 

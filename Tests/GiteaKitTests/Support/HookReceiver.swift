@@ -23,9 +23,14 @@ final class HookReceiver {
         let description: String
     }
 
-    let port: Int
-    private let process: Process
-    private let input: Pipe
+    private(set) var port = 0
+    /// The receiver: a process of its own with a pipe as its stdin, or a child of the Python zygote on a connection.
+    private enum Server {
+        case process(Process, input: Pipe)
+        case forked(connection: Int32, pid: Int32?)
+    }
+
+    private var server: Server?
     private let recordFile: URL
 
     private static let scriptURL = URL(fileURLWithPath: #filePath)
@@ -35,22 +40,42 @@ final class HookReceiver {
     /// Starts a receiver that checks signatures against `secret`.
     init(secret: String) throws {
         recordFile = TemporaryDirectory.root.appendingPathComponent("hooks-\(UUID().uuidString).ndjson")
-        process = Process()
-        Python.configure(process, arguments: [Self.scriptURL.path, secret, recordFile.path])
-        input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+        let arguments = [secret, recordFile.path]
+        let output: FileHandle
+        if let zygote = PythonZygote.shared,
+            let connection = try? zygote.start(script: "hook_receiver", arguments: arguments, stderrPath: "/dev/null")
+        {
+            output = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
+            server = .forked(connection: connection, pid: nil)
+        } else {
+            let process = Process()
+            Python.configure(process, arguments: [Self.scriptURL.path] + arguments)
+            let input = Pipe()
+            let pipe = Pipe()
+            process.standardInput = input
+            process.standardOutput = pipe
+            try process.run()
+            output = pipe.fileHandleForReading
+            server = .process(process, input: input)
+        }
         var buffer = Data()
         while !buffer.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw Failure(description: "the hook receiver exited before it listened") }
+            let chunk = output.availableData
+            if chunk.isEmpty {
+                stop()
+                throw Failure(description: "the hook receiver exited before it listened")
+            }
             buffer.append(chunk)
         }
-        guard let ready = try JSONSerialization.jsonObject(with: buffer) as? [String: Any],
+        guard let ready = try? JSONSerialization.jsonObject(with: buffer) as? [String: Any],
             let port = ready["port"] as? Int
-        else { throw Failure(description: "the hook receiver said \(String(decoding: buffer, as: UTF8.self))") }
+        else {
+            stop()
+            throw Failure(description: "the hook receiver said \(String(decoding: buffer, as: UTF8.self))")
+        }
+        if case .forked(let connection, _) = server {
+            server = .forked(connection: connection, pid: (ready["pid"] as? Int).map { Int32($0) })
+        }
         self.port = port
     }
 
@@ -79,9 +104,17 @@ final class HookReceiver {
         }
     }
 
-    /// Stops the receiver (closing its stdin).
+    /// Stops the receiver (closing its stdin) and waits for it to end; later calls do nothing.
     func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        switch server {
+        case .process(let process, let input):
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        case .forked(let connection, let pid):
+            PythonZygote.stop(connection, pid: pid)
+        case nil:
+            break
+        }
+        server = nil
     }
 }
