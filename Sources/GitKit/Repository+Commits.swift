@@ -182,12 +182,7 @@ extension Repository {
 
     /// Writes a blob; returns its id.
     public func writeBlob(_ contents: Data) throws(GitError) -> OID {
-        var raw = git_oid()
-        let code = contents.withUnsafeBytes { bytes in
-            git_blob_create_from_buffer(&raw, pointer, bytes.baseAddress, bytes.count)
-        }
-        try git("write blob") { code }
-        return OID(raw)
+        try writeObject(contents, type: GIT_OBJECT_BLOB)
     }
 
     /// The id `contents` has as a blob, computed without writing anything.
@@ -203,10 +198,15 @@ extension Repository {
     /// Writes a whole tree of blobs already written (``writeBlob(_:)``), by path; nested paths create subtrees.
     ///
     /// For a tree of which only some files change: the others are named by id, not written (and looked up) again.
-    public func writeTree(blobs: [String: OID]) throws(GitError) -> OID {
+    /// - Parameter trees: folders already written (by ``writeTree(blobs:trees:)`` or otherwise), by path, whose
+    ///   files `blobs` must not name again.
+    public func writeTree(blobs: [String: OID], trees: [String: OID] = [:]) throws(GitError) -> OID {
         var root = PendingTree()
         for (path, blob) in blobs {
             try root.insert(blob, at: try Self.treePath(path))
+        }
+        for (path, tree) in trees {
+            try root.insert(tree, at: try Self.treePath(path), folder: true)
         }
         return try write(root)
     }
@@ -227,7 +227,9 @@ extension Repository {
     /// The components of a path in a tree; throws for an empty one or one with `.` or `..`.
     private static func treePath(_ path: String) throws(GitError) -> ArraySlice<String> {
         let components = path.split(separator: "/").map(String.init)
-        guard !components.isEmpty, !components.contains("."), !components.contains("..") else {
+        guard !components.isEmpty, !components.contains("."), !components.contains(".."), !components.contains(".git"),
+            !path.utf8.contains(0)
+        else {
             throw GitError(
                 code: GIT_EINVALIDSPEC.rawValue,
                 message: "invalid path \"\(path)\"",
@@ -256,30 +258,33 @@ extension Repository {
             parentCommits.append(commit)
         }
         let text = message.hasSuffix("\n") ? message : message + "\n"
-        var result = git_oid()
+        // The commit's bytes as libgit2 makes them, written like any object (``writeObject(_:type:)``).
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
         try withTree(tree) { (treeObject) throws(GitError) in
             try withSignature(author) { (authorSignature) throws(GitError) in
                 try withSignature(committer) { (committerSignature) throws(GitError) in
                     let count = parentCommits.count
-                    let code = parentCommits.withUnsafeMutableBufferPointer { buffer in
-                        git_commit_create(
-                            &result,
-                            pointer,
-                            nil,
-                            authorSignature,
-                            committerSignature,
-                            nil,
-                            text,
-                            treeObject,
-                            count,
-                            buffer.baseAddress
-                        )
+                    let code = parentCommits.withUnsafeMutableBufferPointer { parents in
+                        parents.withMemoryRebound(to: OpaquePointer?.self) { rebound in
+                            git_commit_create_buffer(
+                                &buffer,
+                                pointer,
+                                authorSignature,
+                                committerSignature,
+                                nil,
+                                text,
+                                treeObject,
+                                count,
+                                rebound.baseAddress
+                            )
+                        }
                     }
                     try git("commit") { code }
                 }
             }
         }
-        return OID(result)
+        return try writeObject(UnsafeRawBufferPointer(start: buffer.ptr, count: buffer.size), type: GIT_OBJECT_COMMIT)
     }
 
     // MARK: - Helpers
@@ -291,34 +296,34 @@ extension Repository {
 
     /// Writes `tree` and its subtrees bottom-up; returns the root's id.
     private func write(_ tree: PendingTree) throws(GitError) -> OID {
-        var builder: OpaquePointer?
-        try git("write tree") { git_treebuilder_new(&builder, pointer, nil) }
-        defer { git_treebuilder_free(builder) }
-        for (name, blob) in tree.files {
-            var raw = blob.raw
-            try git("write tree entry \(name)") {
-                git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_BLOB)
-            }
-        }
+        // Git's order: by name, a folder's name compared as if it ended in a slash.
+        var entries: [(key: [UInt8], folder: Bool, id: OID)] = tree.files.map { (Array($0.key.utf8), false, $0.value) }
         for (name, subtree) in tree.directories {
-            var raw = try write(subtree).raw
-            try git("write tree entry \(name)") {
-                git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_TREE)
-            }
+            entries.append((Array(name.utf8) + [0x2F], true, try write(subtree)))
         }
-        var result = git_oid()
-        try git("write tree") { git_treebuilder_write(&result, builder) }
-        return OID(result)
+        for (name, written) in tree.written { entries.append((Array(name.utf8) + [0x2F], true, written)) }
+        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        var body: [UInt8] = []
+        for entry in entries {
+            body.append(contentsOf: entry.folder ? Array("40000 ".utf8) : Array("100644 ".utf8))
+            body.append(contentsOf: entry.folder ? entry.key.dropLast() : entry.key[...])
+            body.append(0)
+            var raw = entry.id.raw
+            withUnsafeBytes(of: &raw) { body.append(contentsOf: $0.prefix(20)) }
+        }
+        return try writeObject(body, type: GIT_OBJECT_TREE)
     }
 
-    /// A directory being assembled by `writeTree`: blobs and subdirectories by name.
+    /// A directory being assembled by `writeTree`: blobs, subdirectories, and subdirectories already written, by
+    /// name.
     private struct PendingTree {
         var files: [String: OID] = [:]
         var directories: [String: PendingTree] = [:]
+        var written: [String: OID] = [:]
 
-        /// Adds a blob at a relative path; throws when a file and a directory would share a name.
-        mutating func insert(_ blob: OID, at path: ArraySlice<String>) throws(GitError) {
-            guard add(blob, at: path) else {
+        /// Adds a blob (or a written tree, with `folder`) at a relative path; throws when a name is taken.
+        mutating func insert(_ id: OID, at path: ArraySlice<String>, folder: Bool = false) throws(GitError) {
+            guard add(id, at: path, folder: folder) else {
                 throw GitError(
                     code: GIT_EEXISTS.rawValue,
                     message: "\"\(path.joined(separator: "/"))\" is both a file and a directory",
@@ -327,15 +332,19 @@ extension Repository {
             }
         }
 
-        private mutating func add(_ blob: OID, at path: ArraySlice<String>) -> Bool {
+        private func taken(_ name: String) -> Bool {
+            files[name] != nil || directories[name] != nil || written[name] != nil
+        }
+
+        private mutating func add(_ id: OID, at path: ArraySlice<String>, folder: Bool) -> Bool {
             guard let name = path.first else { return false }
             if path.count == 1 {
-                guard directories[name] == nil, files[name] == nil else { return false }
-                files[name] = blob
+                guard !taken(name) else { return false }
+                if folder { written[name] = id } else { files[name] = id }
                 return true
             }
-            guard files[name] == nil else { return false }
-            return directories[name, default: PendingTree()].add(blob, at: path.dropFirst())
+            guard files[name] == nil, written[name] == nil else { return false }
+            return directories[name, default: PendingTree()].add(id, at: path.dropFirst(), folder: folder)
         }
     }
 }

@@ -58,15 +58,7 @@ extension Repository {
 
     /// Writes one tree object (its serialized entries) to the object database.
     fileprivate func writeTreeObject(_ body: [UInt8]) throws(GitError) -> OID {
-        var odb: OpaquePointer?
-        try git("write tree") { git_repository_odb(&odb, pointer) }
-        defer { git_odb_free(odb) }
-        var raw = git_oid()
-        let code = body.withUnsafeBytes { bytes in
-            git_odb_write(&raw, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TREE)
-        }
-        try git("write tree") { code }
-        return OID(raw)
+        try writeObject(body, type: GIT_OBJECT_TREE)
     }
 }
 

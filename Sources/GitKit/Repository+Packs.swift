@@ -50,6 +50,39 @@ extension Repository {
         if try packFileNames().count > batch.maxPacks { try consolidatePacks() }
     }
 
+    /// Writes an object of `type` with `contents` and returns its id: into the batch when objects are batched
+    /// (``packNewObjects(maxPacks:)``), else through libgit2.
+    ///
+    /// `git_odb_write` first asks every backend whether it has the object, and when none has it (a new object,
+    /// the usual case) reads the pack folder again before asking a second time: about twenty system calls, some
+    /// twenty times a phase. Here the question is asked once, without that refresh; an object in a pack this
+    /// process has not seen yet is then written again, which only costs its bytes.
+    func writeObject(_ contents: UnsafeRawBufferPointer, type: git_object_t) throws(GitError) -> OID {
+        var raw = git_oid()
+        guard let batch = objectBatch else {
+            _ = try withObjectDatabase { (odb) throws(GitError) in
+                try git("write an object") { git_odb_write(&raw, odb, contents.baseAddress, contents.count, type) }
+            }
+            return OID(raw)
+        }
+        try git("hash an object") { git_odb_hash(&raw, contents.baseAddress, contents.count, type) }
+        if batch.contains(raw) { return OID(raw) }
+        let known = try withObjectDatabase { (odb) throws(GitError) in
+            git_odb_exists_ext(odb, &raw, UInt32(GIT_ODB_LOOKUP_NO_REFRESH.rawValue)) == 1
+        }
+        if !known { try batch.insert(raw, type: type, contents: contents) }
+        return OID(raw)
+    }
+
+    /// ``writeObject(_:type:)`` for contents in a `Data` or an array.
+    func writeObject(_ contents: some ContiguousBytes, type: git_object_t) throws(GitError) -> OID {
+        var outcome = Result<OID, GitError>.failure(GitError(code: -1, message: "not written", operation: "write"))
+        contents.withUnsafeBytes { bytes in
+            outcome = Result { () throws(GitError) in try writeObject(bytes, type: type) }
+        }
+        return try outcome.get()
+    }
+
     /// The packs in `objects/pack` (by file name, without the extension), each with its object count and whether it
     /// may be rolled up (no `.keep`, no `.promisor`).
     public func packs() throws(GitError) -> [(name: String, objects: Int, movable: Bool)] {
@@ -271,6 +304,23 @@ final class ObjectBatch {
     /// Past this many bytes waiting, the batch is written at once, whatever comes next.
     static let largestBatchBytes = 32 << 20
 
+    /// Whether object `id` waits here.
+    func contains(_ id: git_oid) -> Bool { objects[Key(id)] != nil }
+
+    /// Keeps object `id` of `type` until the batch is written.
+    func insert(_ id: git_oid, type: git_object_t, contents: UnsafeRawBufferPointer) throws(GitError) {
+        let key = Key(id)
+        guard objects[key] == nil else { return }
+        objects[key] = Stored(id: id, type: type, data: Array(contents))
+        order.append(key)
+        bytes += contents.count
+        // An agent that writes big files does not make the batch hold them all: past a bound, what waits goes to
+        // disk now (objects nothing names yet, as loose ones were; a later read finds the pack).
+        guard bytes > ObjectBatch.largestBatchBytes else { return }
+        try writeAsPack()
+        removeAll()
+    }
+
     func removeAll() {
         objects.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
@@ -330,18 +380,8 @@ final class ObjectBatch {
         }
         backend.pointee.parent.write = { backend, id, data, length, type in
             guard let id, let batch = ObjectBatch.serving(backend) else { return -1 }
-            let key = Key(id.pointee)
-            guard batch.objects[key] == nil else { return 0 }
-            let bytes = data.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
-            batch.objects[key] = Stored(id: id.pointee, type: type, data: bytes)
-            batch.order.append(key)
-            batch.bytes += bytes.count
-            // An agent that writes big files does not make the batch hold them all: past a bound, what waits goes
-            // to disk now (objects nothing names yet, as loose ones were; a later read finds the pack).
-            guard batch.bytes > ObjectBatch.largestBatchBytes else { return 0 }
             do {
-                try batch.writeAsPack()
-                batch.removeAll()
+                try batch.insert(id.pointee, type: type, contents: UnsafeRawBufferPointer(start: data, count: length))
             } catch {
                 return -1
             }

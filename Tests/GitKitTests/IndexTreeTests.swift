@@ -80,4 +80,18 @@ struct IndexTreeTests {
         let files = try await GitCLI.run(["ls-tree", "-r", "--name-only", tree], in: root)
         #expect(files == "keep/a.txt\nkeep/b.txt\nkeep/c.txt\nother.txt")
     }
+
+    /// `writeTree(_:)` (the state branch's trees) serializes its entries itself too: the same tree as git's for the
+    /// same files, names that sort differently as folders included, and `git fsck` finds nothing wrong.
+    @Test func writeTreeOfContentsIsGitsTree() async throws {
+        let files = ["a-b": "dash\n", "a.txt": "dot\n", "a/x": "in a\n", "a0": "zero\n", "b/c/d.json": "{}\n"]
+        let (directory, repository) = try Fixture.repository()
+        let written = try repository.writeTree(files.mapValues { Data($0.utf8) })
+        let (other, otherRepository) = try Fixture.repository("\(#function)-git")
+        try Fixture.write(files, in: other)
+        let committed = try await commitTree(otherRepository, "same files", in: other.url)
+        #expect(written.hex == committed)
+        #expect(try await GitCLI.run(["fsck", "--strict", "--no-dangling"], in: directory.url) == "")
+        #expect(throws: GitError.self) { try repository.writeTree(["x/.git/config": Data()]) }
+    }
 }

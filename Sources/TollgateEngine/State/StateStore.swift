@@ -56,6 +56,8 @@ public final class StateStore {
     private var blobs: [String: OID] = [:]
     /// How many merged phases the tip's `merged/` files hold: a commit writes only the files after them.
     private var mergedOnBranch = 0
+    /// The `merged/` folder's tree as last written, with its number of files (written once, never changed).
+    private var mergedTree: (count: Int, id: OID)?
     /// What of ``pending`` is journaled (``recordJournaled(_:events:now:)``), as the journal file holds it.
     private var journal: Journal?
 
@@ -114,6 +116,7 @@ public final class StateStore {
         self.configOnBranch = files[Self.configFile] == nil ? nil : document.config
         self.blobs = try files.mapValues { try Repository.blobID(of: $0) }
         self.mergedOnBranch = document.mergedInFiles
+        self.mergedTree = nil
         if !isClone { adoptJournal() }
     }
 
@@ -281,7 +284,7 @@ public final class StateStore {
             files[name] = data
             blobs[name] = try repository.writeBlob(data)
         }
-        let tree = try repository.writeTree(blobs: blobs)
+        let tree = try writeStateTree(blobs)
         let message = try Self.message(for: recorded, job: stored.job)
         let stampedSignature = Signature(name: signature.name, email: signature.email, date: now)
         let commit = try repository.commit(
@@ -311,6 +314,27 @@ public final class StateStore {
             journal = nil
             Self.overwrite(journalFile, with: Data())
         }
+    }
+
+    /// The tree of `blobs`, with `merged/` written again only when a file joined it (it changes every ten phases).
+    private func writeStateTree(_ blobs: [String: OID]) throws -> OID {
+        let merged = blobs.filter { $0.key.hasPrefix(Self.mergedFolder) }
+        guard !merged.isEmpty else { return try repository.writeTree(blobs: blobs) }
+        let folder: OID
+        if let known = mergedTree, known.count == merged.count {
+            folder = known.id
+        } else {
+            folder = try repository.writeTree(
+                blobs: Dictionary(
+                    uniqueKeysWithValues: merged.map { (String($0.key.dropFirst(Self.mergedFolder.count)), $0.value) }
+                )
+            )
+            mergedTree = (merged.count, folder)
+        }
+        return try repository.writeTree(
+            blobs: blobs.filter { !$0.key.hasPrefix(Self.mergedFolder) },
+            trees: [String(Self.mergedFolder.dropLast()): folder]
+        )
     }
 
     /// Numbers `events` after the last one recorded and stamps them with `now`; `document` gets the new count and
