@@ -92,7 +92,7 @@ extension Repository {
         {
             watch.trusted = nil  // again once this commit's index is written
             if case .paths(let files, let folders) = watch.drain() {
-                let changes = try watchedChanges(files: files, folders: folders, scan: scan, watch: watch)
+                let changes = try watchedChanges(files: files, folders: folders, scan: scan)
                 if workingTreeWatch != nil {
                     stagedUnderWatch = context
                     lastStagingWatched = true
@@ -132,8 +132,7 @@ extension Repository {
     private func watchedChanges(
         files: [WorkingTreeWatch.Folder],
         folders: [WorkingTreeWatch.Folder],
-        scan: Scan,
-        watch: WorkingTreeWatch
+        scan: Scan
     ) throws(GitError) -> (added: [String], removed: [String]) {
         var added: [String] = []
         var removed: [String] = []
@@ -300,13 +299,19 @@ extension Repository {
         )
     }
 
-    /// What the watch must find unchanged to be trusted, besides the index (WorkingTreeWatch.Context).
-    private func stagingContext(_ settings: StagingSettings, forced: [String]) -> WorkingTreeWatch.Context {
+    /// The user's exclude file when `core.excludesFile` is unset: `$XDG_CONFIG_HOME/git/ignore` or
+    /// `~/.config/git/ignore`, found once (the environment is read whole each time it is asked for).
+    private static let userIgnoreFile: String? = {
         let environment = ProcessInfo.processInfo.environment
         let configHome =
             environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? environment["HOME"].map { $0 + "/.config" }
-        let files = [gitDirectory.path + "/info/exclude", settings.excludesFile, configHome.map { $0 + "/git/ignore" }]
+        return configHome.map { $0 + "/git/ignore" }
+    }()
+
+    /// What the watch must find unchanged to be trusted, besides the index (WorkingTreeWatch.Context).
+    private func stagingContext(_ settings: StagingSettings, forced: [String]) -> WorkingTreeWatch.Context {
+        let files = [gitDirectory.path + "/info/exclude", settings.excludesFile, Self.userIgnoreFile]
         return WorkingTreeWatch.Context(
             fileMode: settings.fileMode,
             trustCtime: settings.trustCtime,
