@@ -4,7 +4,7 @@
 // Module diagram (arrows point down only):
 //
 //   tollgate (exe) ── TollgateCLI ── TollgateEngine ──┬── TollgateCore (pure)
-//                                                     ├── GitKit ── CGit2 (libgit2)
+//                                                     ├── GitKit ── CGit2 (libgit2), CGitStart
 //                                                     └── GiteaKit ── HTTPKit ── CCurlShim (libcurl)
 //   tollgate-bench ── TollgateCLI (the batch's progress display), TollgateEngine (the budget ledger), TollgateCore,
 //                     GitKit, GiteaKit, HTTPKit (and the built `tollgate` binary)
@@ -39,6 +39,8 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         /** Typed, non-variadic wrappers around libcurl's setopt/getinfo. */
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        /** libgit2's start without its eager load of the system's certificate authorities (docs/decisions.md). */
+        .target(name: "CGitStart"),
         /** fork, unshare a user and network namespace, loopback up, exec: privacy.mode=local-only (DESIGN §11). */
         .target(name: "CSandbox"),
 
@@ -50,7 +52,7 @@ let package = Package(
         // MARK: - Adapters over C libraries
 
         /** Repository, commits, branches, squash merges, compare-and-swap refs, push and fetch. */
-        .target(name: "GitKit", dependencies: ["CGit2"]),
+        .target(name: "GitKit", dependencies: ["CGit2", "CGitStart"]),
         /** An HTTP client on libcurl: one reused easy handle, timeouts, retries. */
         .target(name: "HTTPKit", dependencies: ["CCurlShim"]),
         /** Gitea's REST API subset as value types over any HTTPTransport. */

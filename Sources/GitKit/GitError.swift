@@ -1,4 +1,5 @@
 internal import CGit2
+internal import CGitStart
 
 /// A failed libgit2 operation: its return code, error class and message, and what GitKit was doing.
 public struct GitError: Error, Sendable, CustomStringConvertible {
@@ -107,7 +108,11 @@ func git(_ operation: @autoclosure () -> String, _ call: () -> Int32) throws(Git
 /// every entry's object (a tree of 300 files, 300 pack look-ups), and writing a commit its tree and parents. GitKit
 /// writes trees from the index, whose blobs were written as their files were added, and from objects it has just
 /// written, so the look-ups never find anything missing; they were a fifth of a long job's commit.
+///
+/// The system's certificate authorities are not parsed here but before the first push or fetch
+/// (``SystemCertificates``): most tollgate processes never talk to a remote, and the parse was a third of a
+/// command's start.
 let libgit2Initialized: Void = {
-    _ = git_libgit2_init()
+    _ = tollgate_libgit2_init()
     _ = tollgate_disable_strict_object_creation()
 }()

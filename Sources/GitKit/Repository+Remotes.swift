@@ -109,6 +109,7 @@ extension Repository {
         _ body: (OpaquePointer?, RemoteSession, inout git_strarray) throws(GitError) -> Void
     ) throws(GitError) -> RemoteSession {
         _ = sigpipeIgnored
+        SystemCertificates.load()
         var remote: OpaquePointer?
         try git(operation) { git_remote_lookup(&remote, pointer, name) }
         defer { git_remote_free(remote) }

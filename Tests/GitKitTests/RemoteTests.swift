@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TollgateTestSupport
+
+@testable import GitKit
 
 /// Remotes, push and fetch against a local bare repository, and credential handling against a refusing server.
 @Suite(.runsProcesses)
@@ -28,6 +29,26 @@ struct RemoteTests {
             try repository.push(remote: "upstream", refspecs: ["refs/heads/main"], credentials: nil)
         }
         #expect(missing?.isNotFound == true)
+    }
+
+    /// libgit2's start notes the system's CA bundle without parsing it; the first push parses it, and only once.
+    ///
+    /// Other tests of this process push too, so this one cannot see the count at 0; the noted bundle shows that the
+    /// start deferred the parse, and the count that exactly one parse of it followed.
+    @Test func thePushParsesTheCertificateAuthoritiesLibgit2sStartLeftOut() async throws {
+        let (directory, repository, remote) = try await Self.setUp()
+        defer { withExtendedLifetime(directory) {} }
+        let bundle = try #require(SystemCertificates.deferredLocation)
+        #expect(FileManager.default.fileExists(atPath: bundle))
+        try repository.setRemote(name: "origin", url: remote.path)
+        try repository.push(remote: "origin", refspecs: ["refs/heads/main:refs/heads/main"], credentials: nil)
+        #expect(SystemCertificates.loads == 1)
+        try repository.fetch(
+            remote: "origin",
+            refspecs: ["+refs/heads/main:refs/remotes/origin/main"],
+            credentials: nil
+        )
+        #expect(SystemCertificates.loads == 1)
     }
 
     @Test func pushesAndFetchesWithALocalBareRepository() async throws {
