@@ -37,10 +37,10 @@ let package = Package(
 
         /** libgit2, found by pkg-config; every git operation goes through it. */
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        /** Typed, non-variadic wrappers around libcurl's setopt/getinfo. */
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        /** libcurl, loaded on first use (not linked: its libraries cost every start 3 ms), behind typed wrappers. */
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         /** libgit2's start without its eager load of the system's certificate authorities (docs/decisions.md). */
-        .target(name: "CGitStart"),
+        .target(name: "CGitStart", linkerSettings: [.linkedLibrary("dl")]),
         /** fork, unshare a user and network namespace, loopback up, exec: privacy.mode=local-only (DESIGN §11). */
         .target(name: "CSandbox"),
 

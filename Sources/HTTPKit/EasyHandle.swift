@@ -18,13 +18,21 @@ final class EasyHandle {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    /// Creates a handle, initialising libcurl on first use.
+    /// Creates a handle, loading and initialising libcurl on first use.
     init() throws(CurlError) {
         let initCode = ccurl_global_init()
+        if let reason = ccurl_load_error() {
+            throw CurlError(
+                code: Int(initCode.rawValue),
+                message: "libcurl could not be loaded (\(String(cString: reason))); install it (on Debian, apt-get "
+                    + "install libcurl4) and run the command again",
+                requestSent: false
+            )
+        }
         guard initCode == CURLE_OK else {
             throw CurlError(code: Int(initCode.rawValue), message: Self.describe(initCode), requestSent: false)
         }
-        guard let handle = curl_easy_init() else {
+        guard let handle = ccurl_easy_init() else {
             throw CurlError(code: Int(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed", requestSent: false)
         }
         self.handle = handle
@@ -33,23 +41,23 @@ final class EasyHandle {
     }
 
     deinit {
-        curl_easy_cleanup(self.handle)
+        ccurl_easy_cleanup(self.handle)
         self.errorBuffer.deallocate()
     }
 
     /// Performs `request` and returns the response, or the libcurl error.
     func perform(_ request: HTTPRequest, settings: Settings) -> Result<HTTPResponse, CurlError> {
-        curl_easy_reset(self.handle)
+        ccurl_easy_reset(self.handle)
         self.errorBuffer[0] = 0
         let sink = ResponseSink()
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { ccurl_slist_free_all(headerList) }
         do {
             try self.configure(request, settings: settings, sink: sink, headerList: &headerList)
         } catch {
             return .failure(error)
         }
-        let code = withExtendedLifetime(sink) { curl_easy_perform(self.handle) }
+        let code = withExtendedLifetime(sink) { ccurl_easy_perform(self.handle) }
         guard code == CURLE_OK else {
             return .failure(self.error(code, requestSent: self.requestBytesSent() > 0))
         }
@@ -104,7 +112,7 @@ final class EasyHandle {
         for field in headers {
             // "Name:" with an empty value removes a header curl would add; "Name;" sends it empty.
             let line = field.value.isEmpty ? "\(field.name):" : "\(field.name): \(field.value)"
-            guard let appended = curl_slist_append(headerList, line) else {
+            guard let appended = ccurl_slist_append(headerList, line) else {
                 throw CurlError(
                     code: Int(CURLE_OUT_OF_MEMORY.rawValue),
                     message: "could not build the header list",
@@ -170,7 +178,7 @@ final class EasyHandle {
     }
 
     private static func describe(_ code: CURLcode) -> String {
-        guard let text = curl_easy_strerror(code) else { return "unknown libcurl error" }
+        guard let text = ccurl_easy_strerror(code) else { return "unknown libcurl error" }
         return String(cString: text)
     }
 
