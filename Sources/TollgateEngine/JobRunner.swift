@@ -130,6 +130,16 @@ final class JobRunner {
                     action = try recordBlocked(block, at: step)
                 } catch let error as EngineError where error.isUserFixable {
                     action = try record(machine.stepFailed(error.description), after: step)
+                } catch let gitError as GitError {
+                    // git refused the step (a repository of its own inside the work, a ref someone else holds
+                    // locked, a full disk): like a user-fixable error, the job is marked failed with git's reason,
+                    // so `status` names it, and the next run retries the step. Were the record to fail too, the
+                    // first error is the one to report.
+                    do {
+                        action = try record(machine.stepFailed(gitError.description), after: step)
+                    } catch {
+                        throw gitError
+                    }
                 }
             }
         }
