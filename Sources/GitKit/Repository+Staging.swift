@@ -104,7 +104,7 @@ extension Repository {
         // A full scan, watching each folder before reading it when asked: the events then cover what it missed.
         workingTreeWatch = context == nil ? nil : WorkingTreeWatch(root: root)
         var added: [String] = []
-        let seen = try walk([WorkingTreeWatch.Folder(path: "", forced: false)], scan: scan, added: &added)
+        let seen = try walk([WorkingTreeWatch.Place(path: "", forced: false)], scan: scan, added: &added)
         if let context, workingTreeWatch != nil { stagedUnderWatch = context }
         guard seen < count else { return (added, []) }
         // Some entry was not found as a file: deleted, or replaced by a folder or something git does not track.
@@ -130,8 +130,8 @@ extension Repository {
     /// The changes among the paths the watch reported: each file looked at again (and hashed again when there, a
     /// rewrite the stat data would miss included), each new folder read whole.
     private func watchedChanges(
-        files: [WorkingTreeWatch.Folder],
-        folders: [WorkingTreeWatch.Folder],
+        files: [WorkingTreeWatch.Place],
+        folders: [WorkingTreeWatch.Place],
         scan: Scan
     ) throws(GitError) -> (added: [String], removed: [String]) {
         var added: [String] = []
@@ -148,9 +148,9 @@ extension Repository {
                 added.append(file.path)
             }
         }
-        var seeds: [WorkingTreeWatch.Folder] = []
+        var seeds: [WorkingTreeWatch.Place] = []
         for folder in folders {
-            let parent = WorkingTreeWatch.Folder(path: "", forced: folder.forced)
+            let parent = WorkingTreeWatch.Place(path: "", forced: folder.forced)
             if let read = try folderToRead(folder.path, in: parent, scan: scan) { seeds.append(read) }
         }
         var found: [String] = []
@@ -163,24 +163,24 @@ extension Repository {
     /// it holds tracked files (they are updated, as git does) or a forced folder.
     private func folderToRead(
         _ name: String,
-        in parent: WorkingTreeWatch.Folder,
+        in parent: WorkingTreeWatch.Place,
         scan: Scan
-    ) throws(GitError) -> WorkingTreeWatch.Folder? {
+    ) throws(GitError) -> WorkingTreeWatch.Place? {
         let forcedHere = parent.forced || scan.forced.contains(name)
         var position = 0
         if forcedHere || scan.forced.contains(where: { $0.hasPrefix(name + "/") })
             || git_index_find_prefix(&position, scan.index, name + "/") == 0
         {
-            return WorkingTreeWatch.Folder(path: name, forced: forcedHere)
+            return WorkingTreeWatch.Place(path: name, forced: forcedHere)
         }
-        return try isIgnored(name + "/") ? nil : WorkingTreeWatch.Folder(path: name, forced: false)
+        return try isIgnored(name + "/") ? nil : WorkingTreeWatch.Place(path: name, forced: false)
     }
 
     /// Reads `seeds` and every folder under them the scan reads (watched first when the working tree is), appending
     /// to `added` the files that are new or may differ from their entries.
     /// - Returns: how many tracked files were found.
     private func walk(
-        _ seeds: [WorkingTreeWatch.Folder],
+        _ seeds: [WorkingTreeWatch.Place],
         scan: Scan,
         added: inout [String]
     ) throws(GitError) -> Int {

@@ -14,8 +14,9 @@ import Foundation
 /// One inotify instance per watched repository (a user has 128 by default, shared with every other program), so
 /// the engine asks for it on the job's main working tree only (``Repository/watchWorkingTree()``).
 final class WorkingTreeWatch {
-    /// A path of the working tree (empty for the root) and whether it is, or is inside, a forced folder.
-    struct Folder: Equatable {
+    /// A file or folder of the working tree (its path, empty for the root) and whether it is, or is inside, a
+    /// forced folder.
+    struct Place: Equatable {
         var path: String
         var forced: Bool
     }
@@ -64,7 +65,7 @@ final class WorkingTreeWatch {
     enum Changes {
         /// Files created, written, changed or removed, and new folders, whose contents are unknown; each with its
         /// folder's `forced`.
-        case paths(files: [Folder], folders: [Folder])
+        case paths(files: [Place], folders: [Place])
         /// The events cannot say what changed.
         case rescan
     }
@@ -84,7 +85,7 @@ final class WorkingTreeWatch {
 
     let root: String
     private let descriptor: Int32
-    private var folders: [Int32: Folder] = [:]
+    private var folders: [Int32: Place] = [:]
     /// Set once the index a full scan staged is written; nil while the events cannot be trusted alone.
     var trusted: Conditions?
 
@@ -106,7 +107,7 @@ final class WorkingTreeWatch {
 
     /// Watches `folder` before the scan reads it, so a change the scan misses raises an event; false when the
     /// kernel refuses (the user's `max_user_watches`), and the watch must not be used.
-    func watch(_ folder: Folder) -> Bool {
+    func watch(_ folder: Place) -> Bool {
         let path = folder.path.isEmpty ? root : root + "/" + folder.path
         let watch = inotify_add_watch(descriptor, path, Self.mask)
         if watch < 0 { return errno == ENOENT || errno == ENOTDIR }
@@ -116,8 +117,8 @@ final class WorkingTreeWatch {
 
     /// Reads every event queued since the last drain.
     func drain() -> Changes {
-        var files: [Folder] = []
-        var newFolders: [Folder] = []
+        var files: [Place] = []
+        var newFolders: [Place] = []
         var rescan = false
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -141,7 +142,7 @@ final class WorkingTreeWatch {
                 case .ignore:
                     break
                 case .file(let path, let forced):
-                    files.append(Folder(path: path, forced: forced))
+                    files.append(Place(path: path, forced: forced))
                 case .folder(let folder):
                     newFolders.append(folder)
                 }
@@ -153,10 +154,10 @@ final class WorkingTreeWatch {
     private enum Event {
         case rescan, ignore
         case file(String, forced: Bool)
-        case folder(Folder)
+        case folder(Place)
     }
 
-    private func classify(_ mask: UInt32, name: String, folder: Folder?) -> Event {
+    private func classify(_ mask: UInt32, name: String, folder: Place?) -> Event {
         let structural = UInt32(IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)
         guard mask & structural == 0, let folder else { return .rescan }
         // The repository's own folder, seen from the root: its contents raise no event here.
@@ -167,7 +168,7 @@ final class WorkingTreeWatch {
         if name == ".gitignore" || name == ".git" { return .rescan }
         let path = folder.path.isEmpty ? name : folder.path + "/" + name
         if mask & UInt32(IN_ISDIR) != 0 {
-            if mask & UInt32(IN_CREATE) != 0 { return .folder(Folder(path: path, forced: folder.forced)) }
+            if mask & UInt32(IN_CREATE) != 0 { return .folder(Place(path: path, forced: folder.forced)) }
             // A folder's own attributes: git records none.
             if mask & UInt32(IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) == 0 { return .ignore }
             return .rescan

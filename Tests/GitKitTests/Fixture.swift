@@ -35,6 +35,28 @@ enum Fixture {
         )
     }
 
+    /// Commits the whole working tree (an empty commit too, `forcing` folders as the engine's) and returns the
+    /// commit's tree as git names it, for comparing with what git itself would stage.
+    static func commitTree(
+        _ repository: Repository,
+        _ message: String,
+        in root: URL,
+        forcing forced: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
+        let commit = try #require(
+            try repository.commitWorkingTree(
+                message: message,
+                author: author,
+                committer: committer,
+                allowEmpty: true,
+                forcing: forced
+            ),
+            sourceLocation: sourceLocation
+        )
+        return try await GitCLI.run(["rev-parse", "\(commit.hex)^{tree}"], in: root)
+    }
+
     /// Writes files into the working tree.
     static func write(_ files: [String: String], in directory: TemporaryDirectory) throws {
         for (path, text) in files { try directory.write(text, to: path) }

@@ -6,18 +6,6 @@ import TollgateTestSupport
 /// GitKit writes the index's tree itself (Repository+IndexTree.swift), reusing each folder's last tree when its
 /// entries are the same; `git write-tree` is the judge, after every change and after git itself changed the index.
 struct IndexTreeTests {
-    private func commitTree(_ repository: Repository, _ message: String, in root: URL) async throws -> String {
-        let commit = try #require(
-            try repository.commitWorkingTree(
-                message: message,
-                author: Fixture.author,
-                committer: Fixture.committer,
-                allowEmpty: true
-            )
-        )
-        return try await GitCLI.run(["rev-parse", "\(commit.hex)^{tree}"], in: root)
-    }
-
     @Test func writesTheTreeGitWouldAfterEveryChange() async throws {
         let (directory, repository) = try Fixture.repository()
         let root = directory.url
@@ -34,7 +22,7 @@ struct IndexTreeTests {
             atPath: root.appendingPathComponent("a/link").path,
             withDestinationPath: "x"
         )
-        var tree = try await commitTree(repository, "first", in: root)
+        var tree = try await Fixture.commitTree(repository, "first", in: root)
         #expect(try await Fixture.gitsView(of: root) == (tree, ""))
 
         let steps: [(String, () throws -> Void)] = [
@@ -55,7 +43,7 @@ struct IndexTreeTests {
         ]
         for (step, change) in steps {
             try change()
-            tree = try await commitTree(repository, step, in: root)
+            tree = try await Fixture.commitTree(repository, step, in: root)
             let view = try await Fixture.gitsView(of: root)
             #expect(view.tree == tree, "\(step)")
             #expect(view.status == "", "\(step)")
@@ -70,12 +58,12 @@ struct IndexTreeTests {
         let (directory, repository) = try Fixture.repository()
         let root = directory.url
         try Fixture.write(["keep/a.txt": "a\n", "keep/b.txt": "b\n", "other.txt": "o\n"], in: directory)
-        _ = try await commitTree(repository, "first", in: root)
+        _ = try await Fixture.commitTree(repository, "first", in: root)
         // git drops a file from the index and adds another without touching the working tree's other files.
         _ = try await GitCLI.run(["rm", "--cached", "-q", "keep/b.txt"], in: root)
         try directory.write("new\n", to: "keep/c.txt")
         _ = try await GitCLI.run(["add", "keep/c.txt"], in: root)
-        let tree = try await commitTree(repository, "second", in: root)
+        let tree = try await Fixture.commitTree(repository, "second", in: root)
         #expect(try await Fixture.gitsView(of: root) == (tree, ""))
         let files = try await GitCLI.run(["ls-tree", "-r", "--name-only", tree], in: root)
         #expect(files == "keep/a.txt\nkeep/b.txt\nkeep/c.txt\nother.txt")
@@ -89,7 +77,7 @@ struct IndexTreeTests {
         let written = try repository.writeTree(files.mapValues { Data($0.utf8) })
         let (other, otherRepository) = try Fixture.repository("\(#function)-git")
         try Fixture.write(files, in: other)
-        let committed = try await commitTree(otherRepository, "same files", in: other.url)
+        let committed = try await Fixture.commitTree(otherRepository, "same files", in: other.url)
         #expect(written.hex == committed)
         #expect(try await GitCLI.run(["fsck", "--strict", "--no-dangling"], in: directory.url) == "")
         #expect(throws: GitError.self) { try repository.writeTree(["x/.git/config": Data()]) }

@@ -10,19 +10,6 @@ import TollgateTestSupport
 /// StagingTests, and each test also checks which way the commit staged, so a watch that is never used, or used when
 /// it must not be, fails here.
 struct WatchedStagingTests {
-    private func commit(_ repository: Repository, _ message: String, in directory: URL) async throws -> String {
-        let commit = try #require(
-            try repository.commitWorkingTree(
-                message: message,
-                author: Fixture.author,
-                committer: Fixture.committer,
-                allowEmpty: true,
-                forcing: ["archive"]
-            )
-        )
-        return try await GitCLI.run(["rev-parse", "\(commit.hex)^{tree}"], in: directory)
-    }
-
     /// A repository watched from its first commit on, with `files` in it.
     private func watched(_ files: [String: String], _ name: String = #function) async throws -> (
         TemporaryDirectory, Repository
@@ -30,7 +17,7 @@ struct WatchedStagingTests {
         let (directory, repository) = try Fixture.repository(name)
         repository.watchWorkingTree()
         try Fixture.write(files, in: directory)
-        let first = try await commit(repository, "first", in: directory.url)
+        let first = try await Fixture.commitTree(repository, "first", in: directory.url, forcing: ["archive"])
         #expect(!repository.lastStagingWatched)
         try #require(repository.workingTreeWatch?.trusted != nil, "the watch is not available here")
         #expect(try await Fixture.gitsView(of: directory.url) == (first, ""))
@@ -48,11 +35,11 @@ struct WatchedStagingTests {
         ])
         let root = directory.url
         _ = try await GitCLI.run(["add", "-f", "vendor/tracked.log"], in: root)
-        _ = try await commit(repository, "tracked.log", in: root)
+        _ = try await Fixture.commitTree(repository, "tracked.log", in: root, forcing: ["archive"])
 
         try Fixture.changeEveryKind(in: directory, linkTarget: "brand")
         try directory.write("forced although ignored\n", to: "archive/phase-1.md")
-        let second = try await commit(repository, "second", in: root)
+        let second = try await Fixture.commitTree(repository, "second", in: root, forcing: ["archive"])
         #expect(repository.lastStagingWatched)
         let view = try await Fixture.gitsView(of: root)
         #expect(view.status == "")
@@ -63,7 +50,7 @@ struct WatchedStagingTests {
 
         // A new file in a folder the last commit created: watched from then on.
         try directory.write("later\n", to: "brand/new/later.txt")
-        let third = try await commit(repository, "third", in: root)
+        let third = try await Fixture.commitTree(repository, "third", in: root, forcing: ["archive"])
         #expect(repository.lastStagingWatched)
         #expect(try await Fixture.gitsView(of: root) == (third, ""))
 
@@ -92,12 +79,12 @@ struct WatchedStagingTests {
         // An hour old, so the entry is not racily clean and the scan trusts the stat data.
         var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
         #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
-        _ = try await commit(repository, "first", in: root)
+        _ = try await Fixture.commitTree(repository, "first", in: root, forcing: ["archive"])
         try #require(repository.workingTreeWatch?.trusted != nil, "the watch is not available here")
 
         try directory.write("two\n", to: "f.txt")
         #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
-        _ = try await commit(repository, "second", in: root)
+        _ = try await Fixture.commitTree(repository, "second", in: root, forcing: ["archive"])
         #expect(repository.lastStagingWatched)
         #expect(try await GitCLI.run(["show", "HEAD:f.txt"], in: root) == "two")
     }
@@ -132,12 +119,12 @@ struct WatchedStagingTests {
             _ = try await GitCLI.run(["config", "core.filemode", "false"], in: root)
             #expect(chmod(root.appendingPathComponent("kept.txt").path, 0o755) == 0)
         }
-        let tree = try await commit(repository, "after \(breaker)", in: root)
+        let tree = try await Fixture.commitTree(repository, "after \(breaker)", in: root, forcing: ["archive"])
         #expect(!repository.lastStagingWatched)
         #expect(try await Fixture.gitsView(of: root) == (tree, ""))
         // The scan armed the watch again.
         try directory.write("again\n", to: "kept.txt")
-        let next = try await commit(repository, "again", in: root)
+        let next = try await Fixture.commitTree(repository, "again", in: root, forcing: ["archive"])
         #expect(repository.lastStagingWatched)
         #expect(try await Fixture.gitsView(of: root) == (next, ""))
     }
@@ -151,9 +138,9 @@ struct WatchedStagingTests {
     @Test func anUnwatchedRepositoryAlwaysScans() async throws {
         let (directory, repository) = try Fixture.repository()
         try directory.write("one\n", to: "f.txt")
-        _ = try await commit(repository, "first", in: directory.url)
+        _ = try await Fixture.commitTree(repository, "first", in: directory.url, forcing: ["archive"])
         try directory.write("two\n", to: "f.txt")
-        _ = try await commit(repository, "second", in: directory.url)
+        _ = try await Fixture.commitTree(repository, "second", in: directory.url, forcing: ["archive"])
         #expect(!repository.lastStagingWatched && repository.workingTreeWatch == nil)
     }
 }
