@@ -111,38 +111,19 @@ public final class GiteaTestServer: Sendable {
         if let rootURL { arguments += ["--root-url", rootURL] }
         if let mergeCheckDelay { arguments += ["--merge-check-delay", "\(mergeCheckDelay)"] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile.path, "--tls-key", tls.keyFile.path] }
-        var channel: Channel
-        if let zygote = PythonZygote.shared,
-            let connection = try? zygote.start(script: "gitea_server", arguments: arguments, stderrPath: logURL.path)
-        {
-            channel = Channel(connection: connection, logURL: logURL, root: root)
-        } else {
-            let process = Process()
-            Python.configure(process, arguments: [Self.scriptURL.path] + arguments)
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = try FileHandle(forWritingTo: logURL)
-            let exited = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in exited.signal() }
-            do {
-                try process.run()
-            } catch {
-                try? FileManager.default.removeItem(at: root)
-                throw Failure(
-                    description: "cannot start the Gitea test server (python3 \(Self.scriptURL.path)): \(error)"
-                )
-            }
-            channel = Channel(
-                process: process,
-                input: input.fileHandleForWriting,
-                output: output.fileHandleForReading,
-                exited: exited,
-                logURL: logURL,
-                root: root
+        let server: PythonServer
+        do {
+            server = try PythonServer(
+                script: "gitea_server",
+                at: Self.scriptURL,
+                arguments: arguments,
+                stderrPath: logURL.path
             )
+        } catch {
+            try? FileManager.default.removeItem(at: root)
+            throw Failure(description: "cannot start the Gitea test server: \(error)")
         }
+        var channel = Channel(server: server, logURL: logURL, root: root)
 
         let ready: [String: Any]
         do {
@@ -151,7 +132,7 @@ public final class GiteaTestServer: Sendable {
             channel.shutDown()
             throw error
         }
-        channel.pid = (ready["pid"] as? Int).map { Int32($0) }
+        server.pid = (ready["pid"] as? Int).map { Int32($0) }
         guard let port = ready["port"] as? Int, let users = ready["users"] as? [String: String],
             let botToken = users["tollgate-bot"], let aliceToken = users["alice"], let bobToken = users["bob"],
             let baseURL = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)/")
@@ -465,42 +446,16 @@ public final class GiteaTestServer: Sendable {
     }
 }
 
-/// The running server and its stdin and stdout; only used under the server's lock.
+/// The running server and what it sent that was not read yet; only used under the server's lock.
 private struct Channel {
-    /// A process of its own with pipes, or a child of the Python zygote on a socket connection.
-    enum Server {
-        case process(Process, exited: DispatchSemaphore)
-        case forked(connection: Int32)
-    }
-
-    let server: Server
-    let input: FileHandle
-    let output: FileHandle
+    let server: PythonServer
     let logURL: URL
     let root: URL
     var buffer = Data()
-    /// The server's process, from its first line.
-    var pid: Int32?
-
-    init(process: Process, input: FileHandle, output: FileHandle, exited: DispatchSemaphore, logURL: URL, root: URL) {
-        self.server = .process(process, exited: exited)
-        self.input = input
-        self.output = output
-        self.logURL = logURL
-        self.root = root
-    }
-
-    init(connection: Int32, logURL: URL, root: URL) {
-        self.server = .forked(connection: connection)
-        self.input = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
-        self.output = self.input
-        self.logURL = logURL
-        self.root = root
-    }
 
     func write(_ data: Data) throws {
         do {
-            try self.input.write(contentsOf: data)
+            try self.server.input.write(contentsOf: data)
         } catch {
             throw GiteaTestServer.Failure(description: "the Gitea test server stopped: \(self.logTail())")
         }
@@ -519,7 +474,7 @@ private struct Channel {
                 }
                 return object
             }
-            let chunk = self.output.availableData
+            let chunk = self.server.output.availableData
             if chunk.isEmpty {
                 throw GiteaTestServer.Failure(description: "the Gitea test server exited: \(self.logTail())")
             }
@@ -533,18 +488,7 @@ private struct Channel {
     }
 
     func shutDown() {
-        switch self.server {
-        case .process(let process, let exited):
-            try? self.input.close()
-            if process.isRunning {
-                if exited.wait(timeout: .now() + 2) == .timedOut {
-                    process.terminate()
-                    _ = exited.wait(timeout: .now() + 5)
-                }
-            }
-        case .forked(let connection):
-            PythonZygote.stop(connection, pid: self.pid)
-        }
+        self.server.stop()
         try? FileManager.default.removeItem(at: self.root)
     }
 }

@@ -24,13 +24,7 @@ final class HookReceiver {
     }
 
     private(set) var port = 0
-    /// The receiver: a process of its own with a pipe as its stdin, or a child of the Python zygote on a connection.
-    private enum Server {
-        case process(Process, input: Pipe)
-        case forked(connection: Int32, pid: Int32?)
-    }
-
-    private var server: Server?
+    private var server: PythonServer?
     private let recordFile: URL
 
     private static let scriptURL = URL(fileURLWithPath: #filePath)
@@ -41,23 +35,14 @@ final class HookReceiver {
     init(secret: String) throws {
         recordFile = TemporaryDirectory.root.appendingPathComponent("hooks-\(UUID().uuidString).ndjson")
         let arguments = [secret, recordFile.path]
-        let output: FileHandle
-        if let zygote = PythonZygote.shared,
-            let connection = try? zygote.start(script: "hook_receiver", arguments: arguments, stderrPath: "/dev/null")
-        {
-            output = FileHandle(fileDescriptor: connection, closeOnDealloc: false)
-            server = .forked(connection: connection, pid: nil)
-        } else {
-            let process = Process()
-            Python.configure(process, arguments: [Self.scriptURL.path] + arguments)
-            let input = Pipe()
-            let pipe = Pipe()
-            process.standardInput = input
-            process.standardOutput = pipe
-            try process.run()
-            output = pipe.fileHandleForReading
-            server = .process(process, input: input)
-        }
+        let server = try PythonServer(
+            script: "hook_receiver",
+            at: Self.scriptURL,
+            arguments: arguments,
+            stderrPath: "/dev/null"
+        )
+        self.server = server
+        let output = server.output
         var buffer = Data()
         while !buffer.contains(UInt8(ascii: "\n")) {
             let chunk = output.availableData
@@ -73,9 +58,7 @@ final class HookReceiver {
             stop()
             throw Failure(description: "the hook receiver said \(String(decoding: buffer, as: UTF8.self))")
         }
-        if case .forked(let connection, _) = server {
-            server = .forked(connection: connection, pid: (ready["pid"] as? Int).map { Int32($0) })
-        }
+        server.pid = (ready["pid"] as? Int).map { Int32($0) }
         self.port = port
     }
 
@@ -106,15 +89,7 @@ final class HookReceiver {
 
     /// Stops the receiver (closing its stdin) and waits for it to end; later calls do nothing.
     func stop() {
-        switch server {
-        case .process(let process, let input):
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-        case .forked(let connection, let pid):
-            PythonZygote.stop(connection, pid: pid)
-        case nil:
-            break
-        }
+        server?.stop()
         server = nil
     }
 }
