@@ -242,20 +242,30 @@ final class JobRunner {
         )
     }
 
-    /// The references as they were before run `run`, kept in the run's private files so that a run started again
+    /// The references as they were before run `run`, kept in the job's private files so that a run started again
     /// after a crash compares with the same snapshot.
     ///
-    /// With `stateMovedByEngine` (a budget reservation was made since), the state branch is taken as it is now.
+    /// One file serves every run (`.git/tollgate/refs.json`, naming its run), rewritten in place before each agent
+    /// starts: a crash while it is written leaves no agent running and a file that does not read, so the next try
+    /// takes the snapshot again. With `stateMovedByEngine` (a budget reservation was made since), the state branch
+    /// is taken as it is now.
     private func referencesBeforeRun(_ run: Int, stateMovedByEngine: Bool = false) throws -> [String: String] {
-        let file = workspace.referenceSnapshot(run)
-        if let data = try? Data(contentsOf: file),
-            var saved = try? JSONDecoder().decode([String: String].self, from: data)
-        {
+        let file = workspace.referenceSnapshot
+        let saved =
+            (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(ReferenceSnapshot.self, from: $0) }
+            .flatMap { $0.run == run ? $0.references : nil }
+            ?? (try? Data(contentsOf: workspace.legacyReferenceSnapshot(run))).flatMap {
+                try? JSONDecoder().decode([String: String].self, from: $0)
+            }
+        if var saved {
             if stateMovedByEngine, let tip = store.tip { saved[StateStore.reference] = tip.hex }
             return saved
         }
         let current = try repository.references().mapValues(\.hex)
-        try Workspace.writeAtomically(try JSONCoding.encoder.encode(current), to: file)
+        try Workspace.writeInPlace(
+            try JSONCoding.encoder.encode(ReferenceSnapshot(run: run, references: current)),
+            to: file
+        )
         return current
     }
 
@@ -574,14 +584,17 @@ final class JobRunner {
         if !feedback.isEmpty {
             try Workspace.writeAtomically(try JSONCoding.encoder.encode(feedback), to: feedbackFile)
         }
-        let briefFile = workspace.brief(run)
-        try Workspace.writeAtomically(
+        // In place: a new file a run was a third of the run's new files, each costly where ext4 runs without a
+        // journal (docs/decisions.md); the agent reads it only after it was written whole, and a crash before the
+        // agent starts writes it again.
+        let briefFile = workspace.brief
+        try Workspace.writeInPlace(
             Data(
                 try PhaseTexts.brief(
                     state,
                     mode: mode,
                     items: feedback,
-                    outcomePath: workspace.outcome(run).path,
+                    outcomePath: workspace.outcome.path,
                     templates: templates
                 ).utf8
             ),
@@ -596,7 +609,7 @@ final class JobRunner {
             "TOLLGATE_AUTONOMY": state.autonomy.rawValue,
             "TOLLGATE_BRANCH": state.branch,
             "TOLLGATE_BRIEF": briefFile.path,
-            "TOLLGATE_OUTCOME": workspace.outcome(run).path,
+            "TOLLGATE_OUTCOME": workspace.outcome.path,
             "TOLLGATE_WORKSPACE": workspace.root.path,
         ]
         if !feedback.isEmpty { environment["TOLLGATE_FEEDBACK"] = feedbackFile.path }
@@ -604,7 +617,7 @@ final class JobRunner {
             command: config[ConfigKeys.agentCommand],
             environment: environment,
             directory: workspace.root,
-            outcomeFile: workspace.outcome(run),
+            outcomeFile: workspace.outcome,
             logFile: workspace.log(run),
             timeoutSeconds: config[ConfigKeys.agentTimeoutSeconds],
             graceSeconds: config[ConfigKeys.agentGraceSeconds],
@@ -742,4 +755,10 @@ extension EngineError {
 extension String {
     /// The string with its first letter upper-cased.
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
+
+/// The references before a run's agent started, and which run that was.
+struct ReferenceSnapshot: Codable {
+    var run: Int
+    var references: [String: String]
 }

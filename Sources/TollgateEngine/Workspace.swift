@@ -40,9 +40,15 @@ public final class Workspace {
     static let engineFolders = ["archive", "critique", "verify"]
 
     func runResult(_ run: Int) -> URL { file("runs/run-\(run).json") }
-    func referenceSnapshot(_ run: Int) -> URL { file("runs/run-\(run).refs.json") }
-    func outcome(_ run: Int) -> URL { file("runs/run-\(run).outcome.json") }
-    func brief(_ run: Int) -> URL { file("briefs/run-\(run).md") }
+    /// The references as they were before the latest run's agent started (``ReferenceSnapshot``), rewritten in place.
+    var referenceSnapshot: URL { file("refs.json") }
+    /// Where tollgate 0.4 kept run `run`'s snapshot, read when a job it left mid-run goes on.
+    func legacyReferenceSnapshot(_ run: Int) -> URL { file("runs/run-\(run).refs.json") }
+    /// The running agent's outcome file (`TOLLGATE_OUTCOME`), one for every run: emptied in place before each
+    /// agent starts, so an agent's `> "$TOLLGATE_OUTCOME"` rewrites it instead of creating a file.
+    var outcome: URL { file("outcome.json") }
+    /// The running agent's brief (`TOLLGATE_BRIEF`), one for every run, rewritten in place before each agent starts.
+    var brief: URL { file("brief.md") }
     func feedback(_ run: Int) -> URL { file("briefs/run-\(run).feedback.json") }
     func log(_ run: Int) -> URL { file(Self.logName(run)) }
     /// Where run `run`'s log is, relative to ``privateDirectory``.

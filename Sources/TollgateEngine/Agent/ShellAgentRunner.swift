@@ -22,7 +22,11 @@ public struct ShellAgentRunner: AgentRunner {
     }
 
     public func run(_ invocation: AgentInvocation) async throws -> AgentReport {
-        try? FileManager.default.removeItem(at: invocation.outcomeFile)
+        // Emptied, not removed: the agent's `>` then rewrites the file instead of creating one (a new file costs
+        // much more than a rewrite where ext4 runs without a journal). Empty reads as no outcome.
+        if truncate(invocation.outcomeFile.path, 0) != 0 && errno != ENOENT {
+            try? FileManager.default.removeItem(at: invocation.outcomeFile)
+        }
         try FileManager.default.createDirectory(
             at: invocation.logFile.deletingLastPathComponent(),
             withIntermediateDirectories: true
@@ -90,7 +94,7 @@ public struct ShellAgentRunner: AgentRunner {
 
     /// Reads the outcome JSON; a missing or malformed one comes back as a warning for the caller to weigh.
     static func readOutcome(at url: URL) -> AgentReport {
-        guard let data = try? Data(contentsOf: url) else {
+        guard let data = try? Data(contentsOf: url), !data.isEmpty else {
             return AgentReport(warnings: ["the agent wrote no outcome to TOLLGATE_OUTCOME"])
         }
         do {
