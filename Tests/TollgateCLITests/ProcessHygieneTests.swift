@@ -120,6 +120,50 @@ struct ProcessHygieneTests {
         for pid in ids { #expect(!Self.isAlive(pid), "process \(pid) survived the next command") }
     }
 
+    /// A run that tollgate 0.4 left mid-agent kept its reference snapshot as `runs/run-N.refs.json`; the run done
+    /// again after the upgrade compares with that one, so a branch the first agent made is still the agent's doing.
+    @Test func aReferenceSnapshotWhereTollgate04KeptItIsTheRunsSnapshotWhenItGoesOn() async throws {
+        let job = try CLIJob("hygiene-legacy-refs")
+        let pids = job.directory.path("pids")
+        let once = job.directory.path("killed-once")
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.custom(
+                """
+                if [ ! -e "\(once.path)" ]; then
+                  : > "\(once.path)"
+                  git -c user.name=agent -c user.email=agent@example.invalid branch stray
+                  echo "$$" > "\(pids.path)"
+                  sleep 60
+                fi
+                echo '{"summary": "done", "details": "Did it."}' > "$TOLLGATE_OUTCOME"
+                """
+            )
+        )
+        try await job.initialize(["--agent", agent, "--set", "agent.graceSeconds=1"])
+        let running = try job.binary.start(["run", job.path], directory: job.directory.url)
+        _ = try Self.agentPIDs(pids)
+        kill(running.pid, SIGKILL)
+        _ = await running.wait(timeout: 10)
+        // What tollgate 0.4 left: the snapshot of run 1 in its own file, as a plain map, and no refs.json.
+        let current = job.root.appendingPathComponent(".git/tollgate/refs.json")
+        let snapshot = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: current)) as? [String: Any]
+        )
+        #expect(snapshot["run"] as? Int == 1)
+        let references = try #require(snapshot["references"] as? [String: String])
+        #expect(references["refs/heads/stray"] == nil, "the snapshot was taken before the agent ran")
+        try JSONSerialization.data(withJSONObject: references).write(
+            to: job.root.appendingPathComponent(".git/tollgate/runs/run-1.refs.json")
+        )
+        try FileManager.default.removeItem(at: current)
+
+        let again = try await job.tollgate("run", job.path)
+        #expect(again.status == 1, "\(again)")
+        #expect(again.stderr.contains("created stray"), "\(again.stderr)")
+        #expect(try await job.git("branch", "--list", "stray").isEmpty)
+    }
+
     @Test func aRecordedIdNowUsedByAnotherProcessIsLeftAlone() async throws {
         let job = try CLIJob("hygiene-recycled")
         try await job.initialize(["--agent", "tollgate example-agent"])
