@@ -164,8 +164,10 @@ public final class Workspace {
 extension Workspace {
     /// Writes `data` over the file at `url` in place (created or truncated), without a temporary file or `fsync`.
     ///
-    /// For files of the working tree that the next commit takes in (a retrospective): a crash before that commit
-    /// leaves a file the step writes again, and a rewrite reuses the file instead of creating one.
+    /// For files of the working tree that the next commit takes in (a retrospective) and the running agent's files
+    /// of `.git/tollgate`: a crash before they are used leaves a file the step writes again, and a rewrite reuses the
+    /// file instead of creating one. Only a regular file of its own is written over: a symbolic link, a second hard
+    /// link, a FIFO (an agent's, say) is replaced by a new file, never written through.
     static func writeInPlace(_ data: Data, to url: URL) throws {
         guard writeWithoutSync(data, to: url.path) else {
             throw CocoaError(
@@ -184,7 +186,7 @@ extension Workspace {
 ///
 /// False on failure, with `errno` set.
 private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let descriptor = openOwnRegularFile(path)
     guard descriptor >= 0 else { return false }
     let complete = data.withUnsafeBytes { bytes -> Bool in
         var written = 0
@@ -202,6 +204,29 @@ private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
         return false
     }
     return true
+}
+
+/// Opens `path` for writing, emptied, as a regular file that no other name shares; -1 with `errno` on failure.
+///
+/// What an agent may have left at the path is never written through: a symbolic link (even to a file tollgate may
+/// write), a FIFO, or a hard link to some other file is removed and a new file created. The first open neither
+/// follows a link, nor truncates, nor waits for a FIFO's reader; the file is emptied only once it is known to be
+/// tollgate's own.
+func openOwnRegularFile(_ path: String) -> Int32 {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
+    if descriptor >= 0 {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
+            ftruncate(descriptor, 0) == 0, fcntl(descriptor, F_SETFL, 0) == 0
+        {
+            return descriptor
+        }
+        close(descriptor)
+    } else if errno != ELOOP && errno != ENXIO {
+        return -1
+    }
+    guard unlink(path) == 0 || errno == ENOENT else { return -1 }
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
 }
 
 @available(*, unavailable)

@@ -297,6 +297,37 @@ struct BadInputTests {
         #expect(brief.hasPrefix("# Brief: phase 2 (tactical) of job job"), "\(brief.prefix(400))")
     }
 
+    /// Links an agent leaves where tollgate's own files are (its outcome, the brief, the reference snapshot) are
+    /// replaced by files of tollgate's, never written through: the files they point at stay as they were.
+    @Test func linksAnAgentLeavesAtTollgatesFilesAreReplacedNotWrittenThrough() async throws {
+        let job = try CLIJob("agent-links")
+        let outcome = #"{"summary": "a user's file", "details": "Not tollgate's to empty."}"#
+        let victim = try job.directory.write("victim.json", outcome + "\n")
+        let other = try job.directory.write("other.txt", "precious\n")
+        let agent = try job.script(
+            "agent.sh",
+            AgentScript.custom(
+                """
+                private="$(dirname "$TOLLGATE_OUTCOME")"
+                if [ "$TOLLGATE_PHASE" = 1 ]; then
+                  ln -sf "\(victim.path)" "$TOLLGATE_OUTCOME"
+                  ln -sf "\(other.path)" "$TOLLGATE_BRIEF"
+                  ln -f "\(other.path)" "$private/refs.json"
+                else
+                  echo '{"summary": "done", "details": "Done.", "jobComplete": true}' > "$TOLLGATE_OUTCOME"
+                fi
+                """
+            )
+        )
+        try await job.initialize(["--agent", agent, "--autonomy", "full"])
+        let result = try await job.tollgate("run", job.path)
+        #expect(result.status == 0, "\(result)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == outcome + "\n")
+        #expect(try String(contentsOf: other, encoding: .utf8) == "precious\n")
+        let brief = try String(contentsOf: job.root.appendingPathComponent(".git/tollgate/brief.md"), encoding: .utf8)
+        #expect(brief.hasPrefix("# Brief: phase 2 (tactical)"), "\(brief.prefix(200))")
+    }
+
     @Test func anAgentThatLeavesAMalformedOutcomeFails() async throws {
         let job = try CLIJob("agent-bad-outcome")
         let agent = try job.script("agent.sh", AgentScript.custom("echo '{\"summary\": ' > \"$TOLLGATE_OUTCOME\""))

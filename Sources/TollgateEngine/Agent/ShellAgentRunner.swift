@@ -23,8 +23,12 @@ public struct ShellAgentRunner: AgentRunner {
 
     public func run(_ invocation: AgentInvocation) async throws -> AgentReport {
         // Emptied, not removed: the agent's `>` then rewrites the file instead of creating one (a new file costs
-        // much more than a rewrite where ext4 runs without a journal). Empty reads as no outcome.
-        if truncate(invocation.outcomeFile.path, 0) != 0 && errno != ENOENT {
+        // much more than a rewrite where ext4 runs without a journal). Empty reads as no outcome. A link or FIFO an
+        // agent left there is replaced, never emptied through.
+        let emptied = openOwnRegularFile(invocation.outcomeFile.path)
+        if emptied >= 0 {
+            close(emptied)
+        } else {
             try? FileManager.default.removeItem(at: invocation.outcomeFile)
         }
         try FileManager.default.createDirectory(
