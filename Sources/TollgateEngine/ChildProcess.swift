@@ -164,7 +164,7 @@ public struct ChildProcess: Sendable {
     ///
     /// A record cut short by a crash names no group either, as a missing one did.
     private static func overwrite(_ file: URL, with text: String) {
-        let descriptor = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = openOwnRegularFile(file.path)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
         var bytes = Array(text.utf8)

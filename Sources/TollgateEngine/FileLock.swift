@@ -14,7 +14,7 @@ public final class FileLock {
 
     /// Takes the lock or throws at once, naming the process that holds it.
     public init(at url: URL, job: String) throws {
-        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             throw EngineError.corruptState(
                 path: url.path,

@@ -62,7 +62,15 @@ enum ProcessLauncher {
             switch sink {
             case .inherited: break
             case .file(let url):
-                posix_spawn_file_actions_addopen(&actions, descriptor, url.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+                // Never appended through a link an agent left at the log's path.
+                removeUnlessOwnRegularFile(url.path)
+                posix_spawn_file_actions_addopen(
+                    &actions,
+                    descriptor,
+                    url.path,
+                    O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
+                    0o644
+                )
             case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, descriptor)
             case .standardOutput: posix_spawn_file_actions_adddup2(&actions, 1, descriptor)
             }

@@ -28,7 +28,10 @@ enum Sandbox {
         var opened: [Int32] = []
         defer { for descriptor in opened { close(descriptor) } }
         func openFile(_ path: String, _ flags: Int32) throws -> Int32 {
-            let descriptor = open(path, flags | O_CLOEXEC, 0o644)
+            // A file written to is never written through a link an agent left at its path.
+            let writing = flags & O_ACCMODE != O_RDONLY
+            if writing { removeUnlessOwnRegularFile(path) }
+            let descriptor = open(path, flags | O_CLOEXEC | (writing ? O_NOFOLLOW : 0), 0o644)
             guard descriptor >= 0 else {
                 throw EngineError.spawnFailed(command: command, reason: "\(path): \(String(cString: strerror(errno)))")
             }

@@ -229,5 +229,13 @@ func openOwnRegularFile(_ path: String) -> Int32 {
     return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
 }
 
+/// Removes what is at `path` unless it is a regular file that no other name shares (a link or FIFO an agent left
+/// there), so that a file tollgate then opens there to append to is its own; nothing at `path` is fine.
+func removeUnlessOwnRegularFile(_ path: String) {
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG || info.st_nlink != 1 else { return }
+    unlink(path)
+}
+
 @available(*, unavailable)
 extension Workspace: Sendable {}

@@ -297,8 +297,9 @@ struct BadInputTests {
         #expect(brief.hasPrefix("# Brief: phase 2 (tactical) of job job"), "\(brief.prefix(400))")
     }
 
-    /// Links an agent leaves where tollgate's own files are (its outcome, the brief, the reference snapshot) are
-    /// replaced by files of tollgate's, never written through: the files they point at stay as they were.
+    /// Links an agent leaves where tollgate's own files are (its outcome, the brief, the reference snapshot, the
+    /// process-group record, the next run's log, the telemetry) are replaced by files of tollgate's, never written
+    /// or appended through: the files they point at stay as they were.
     @Test func linksAnAgentLeavesAtTollgatesFilesAreReplacedNotWrittenThrough() async throws {
         let job = try CLIJob("agent-links")
         let outcome = #"{"summary": "a user's file", "details": "Not tollgate's to empty."}"#
@@ -313,6 +314,9 @@ struct BadInputTests {
                   ln -sf "\(victim.path)" "$TOLLGATE_OUTCOME"
                   ln -sf "\(other.path)" "$TOLLGATE_BRIEF"
                   ln -f "\(other.path)" "$private/refs.json"
+                  ln -sf "\(other.path)" "$private/agent-group"
+                  ln -sf "\(other.path)" "$private/logs/run-2.log"
+                  ln -sf "\(other.path)" "$private/telemetry.ndjson"
                 else
                   echo '{"summary": "done", "details": "Done.", "jobComplete": true}' > "$TOLLGATE_OUTCOME"
                 fi

@@ -164,7 +164,9 @@ struct LedgerLog {
     private func replace(with line: [UInt8]) throws(LedgerError) {
         let folder = file.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).\(getpid())")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A new file of its own: whatever is at the temporary name (a link, say) is removed, not written through.
+        unlink(temporary.path)
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create \(temporary.lastPathComponent)") }
         do throws(LedgerError) {
             defer { _ = Glibc.close(descriptor) }
