@@ -140,7 +140,7 @@ public final class JobSession {
                 if let ended = ProcessGroups.endSurvivors(recordedAt: record) { notes.append(ended) }
                 if tasks.contains(record), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     // Its agent ran under a tollgate that never saw it end: the dispatch that goes on suspects it.
-                    try? Data((Workspace.killedAgentRecord + "\n").utf8).write(to: record)
+                    try? Workspace.writeInPlace(Data((Workspace.killedAgentRecord + "\n").utf8), to: record)
                 }
             }
         }

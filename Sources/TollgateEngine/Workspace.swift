@@ -181,12 +181,14 @@ extension Workspace {
     }
 }
 
-/// Writes `data` to the file at `path` (created or truncated) with POSIX calls: Foundation's `Data.write(to:)`
+/// Writes `data` to the file at `path` (created or rewritten) with POSIX calls: Foundation's `Data.write(to:)`
 /// syncs the file even when not asked to write atomically.
 ///
 /// False on failure, with `errno` set.
 private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
-    let descriptor = openOwnRegularFile(path)
+    // Written over and then cut to its new length, not emptied first: on ext4 a file truncated to nothing is
+    // flushed when it is closed (`auto_da_alloc`), which a rewrite each run would pay for.
+    let descriptor = openOwnRegularFile(path, emptied: false)
     guard descriptor >= 0 else { return false }
     let complete = data.withUnsafeBytes { bytes -> Bool in
         var written = 0
@@ -196,7 +198,7 @@ private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
             guard count > 0 else { return false }
             written += count
         }
-        return true
+        return ftruncate(descriptor, off_t(bytes.count)) == 0
     }
     let failure = errno
     guard close(descriptor) == 0, complete else {
@@ -206,18 +208,19 @@ private func writeWithoutSync(_ data: Data, to path: String) -> Bool {
     return true
 }
 
-/// Opens `path` for writing, emptied, as a regular file that no other name shares; -1 with `errno` on failure.
+/// Opens `path` for writing (emptied, unless `emptied` is false) as a regular file that no other name shares; -1 with
+/// `errno` on failure.
 ///
 /// What an agent may have left at the path is never written through: a symbolic link (even to a file tollgate may
 /// write), a FIFO, or a hard link to some other file is removed and a new file created. The first open neither
 /// follows a link, nor truncates, nor waits for a FIFO's reader; the file is emptied only once it is known to be
 /// tollgate's own.
-func openOwnRegularFile(_ path: String) -> Int32 {
+func openOwnRegularFile(_ path: String, emptied: Bool = true) -> Int32 {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
     if descriptor >= 0 {
         var info = stat()
         if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1,
-            ftruncate(descriptor, 0) == 0, fcntl(descriptor, F_SETFL, 0) == 0
+            !emptied || ftruncate(descriptor, 0) == 0, fcntl(descriptor, F_SETFL, 0) == 0
         {
             return descriptor
         }

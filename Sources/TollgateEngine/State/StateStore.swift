@@ -223,13 +223,14 @@ public final class StateStore {
     /// file holds a shorter, unreadable mix. Empty `data` leaves only spaces: no journal.
     @discardableResult
     static func overwrite(_ file: URL, with data: Data) -> Bool {
-        var descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        // Written over, not emptied first (see above), and never through a link an agent left there.
+        var descriptor = openOwnRegularFile(file.path, emptied: false)
         if descriptor < 0 && errno == ENOENT {
             try? FileManager.default.createDirectory(
                 at: file.deletingLastPathComponent(),
                 withIntermediateDirectories: true
             )
-            descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            descriptor = openOwnRegularFile(file.path, emptied: false)
         }
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
