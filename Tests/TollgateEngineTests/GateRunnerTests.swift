@@ -94,6 +94,24 @@ struct GateRunnerTests {
         #expect(!result.passed && !result.timedOut)
     }
 
+    /// A link left where a gate's log goes (by an agent that knows the name) is replaced: the gate's output goes
+    /// to a log of tollgate's own, and the linked file stays as it was.
+    @Test func aLinkAtALogsPathIsReplacedNotAppendedThrough() async throws {
+        let victim = try directory.write("victim.txt", "precious\n")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            at: logs.appendingPathComponent("gate-1.log"),
+            withDestinationURL: victim
+        )
+        let runner = GateRunner(gates: [GateSpec(name: "say", command: "echo gate-output")], defaultTimeoutSeconds: 30)
+        let result = try #require(try runner.run(context()).first)
+        #expect(result.passed)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+        #expect(try log(1).contains("gate-output"))
+        let kind = try FileManager.default.attributesOfItem(atPath: logs.appendingPathComponent("gate-1.log").path)
+        #expect(kind[.type] as? FileAttributeType == .typeRegular)
+    }
+
     @Test func theOutputsEndIsCutAtALineAndRedacted() async throws {
         let runner = GateRunner(
             gates: [

@@ -128,7 +128,9 @@ public struct GateRunner: Sendable {
     private func run(_ gate: GateSpec, context: Context, log: URL, budget: BudgetDeadline?) throws -> GateResult {
         let timeout = budget?.limit.seconds ?? gate.timeoutSeconds ?? defaultTimeoutSeconds
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: log.path) { try Data().write(to: log) }
+        // Never appended through a link an agent left at the log's path (the log keeps what earlier runs wrote).
+        removeUnlessOwnRegularFile(log.path)
+        if !FileManager.default.fileExists(atPath: log.path) { try Workspace.writeInPlace(Data(), to: log) }
         _ = try Self.append("$ \(gate.command)\n", to: log)
         if let budget, let cap = budget.limit.cap, timeout <= 0 {
             // The gates before it used what the budget left: it does not start with no time at all.
