@@ -45,13 +45,7 @@ enum JobBench {
         var workspaces: [URL] = []
         defer { for root in workspaces { try? FileManager.default.removeItem(at: root) } }
         for phases in lengths {
-            let root = FileManager.default.temporaryDirectory
-                .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
-            workspaces.append(root)
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let agent = root.appendingPathComponent("agent.sh")
-            try Data(agentScript(lastPhase: phases).utf8).write(to: agent)
-            guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+            let (root, agent) = try jobFolder(phases: phases, workspaces: &workspaces)
 
             // tollgate
             let job = root.appendingPathComponent("tollgate/job")
@@ -162,6 +156,19 @@ enum JobBench {
         print("")
     }
 
+    /// A new folder for one pair of `phases`-phase jobs (added to `workspaces`, deleted when the section ends) and the
+    /// agent both sides run, written into it.
+    static func jobFolder(phases: Int, workspaces: inout [URL]) throws -> (root: URL, agent: URL) {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        workspaces.append(root)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let agent = root.appendingPathComponent("agent.sh")
+        try Data(agentScript(lastPhase: phases).utf8).write(to: agent)
+        guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+        return (root, agent)
+    }
+
     /// `tollgate init` and `tollgate run` of a `phases`-phase job at `full` autonomy in `job`; the run's result.
     static func tollgateJob(at job: URL, phases: Int, agent: URL, binary: URL, home: URL) throws -> Spawn.Result {
         try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
@@ -184,19 +191,12 @@ enum JobBench {
     ///
     /// Whichever job runs second pays for the files the first one deleted: on an ext4 without a journal every file
     /// created in the next minute (six, while the freed inodes' table blocks are not written back) walks them
-    /// (`recently_deleted`), and in the first pair
-    /// tollgate's 300-phase job follows the command line's 100-phase one. Timing each side once first and once
-    /// second (A B B A) cancels that order; the ratio is of the two sides' sums.
+    /// (`recently_deleted`), and in the first pair tollgate's 300-phase job follows the command line's 100-phase one.
+    /// Timing each side once first and once second (A B B A) cancels that order; the ratio is of the two sides' sums.
     static func reversedPair(phases: Int, binary: URL, home: URL, workspaces: inout [URL]) throws -> (
         tollgate: Double, cli: Double
     ) {
-        let root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tollgate-bench-job-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        workspaces.append(root)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let agent = root.appendingPathComponent("agent.sh")
-        try Data(agentScript(lastPhase: phases).utf8).write(to: agent)
-        guard chmod(agent.path, 0o755) == 0 else { throw BenchError("cannot make \(agent.path) executable") }
+        let (root, agent) = try jobFolder(phases: phases, workspaces: &workspaces)
         let plain = root.appendingPathComponent("cli/job")
         try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
         let cli = try commandLineJob(at: plain, phases: phases, agent: agent, scratch: root).seconds
