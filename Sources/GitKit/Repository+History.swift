@@ -116,7 +116,7 @@ extension Repository {
 
     /// True when `ancestor` is reachable from `descendant` (also when they are equal).
     public func isAncestor(_ ancestor: OID, of descendant: OID) throws(GitError) -> Bool {
-        if ancestor == descendant { return true }
+        if try firstParentLine(from: descendant, reaches: ancestor) { return true }
         var rawAncestor = ancestor.raw
         var rawDescendant = descendant.raw
         return try git("is \(ancestor) an ancestor of \(descendant)") {
@@ -126,6 +126,8 @@ extension Repository {
 
     /// The best common ancestor of two commits; nil when their histories are unrelated.
     public func mergeBase(_ a: OID, _ b: OID) throws(GitError) -> OID? {
+        if try firstParentLine(from: b, reaches: a) { return a }
+        if try firstParentLine(from: a, reaches: b) { return b }
         var rawA = a.raw
         var rawB = b.raw
         var base = git_oid()
@@ -133,6 +135,29 @@ extension Repository {
             return nil
         }
         return OID(base)
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its first `limit` first parents: the usual case of a branch and
+    /// the commit it started from, answered by reading those few commits.
+    ///
+    /// libgit2's merge base (and `git_graph_descendant_of`, built on it) paints both sides down by commit time, and
+    /// among commits made in the same second, as a job's are, the side already painted runs ahead of the wave that
+    /// marks it stale: it reads the whole history below the answer (1.2 ms at phase 300 of the bench job, 0.3 ms at
+    /// phase 10). A first parent read here is a commit libgit2 would read anyway; a miss costs at most `limit` of them.
+    private func firstParentLine(from descendant: OID, reaches ancestor: OID, limit: Int = 32) throws(GitError)
+        -> Bool
+    {
+        var next: OID? = descendant
+        var read = 0
+        while let oid = next {
+            if oid == ancestor { return true }
+            guard read < limit else { return false }
+            next = try withCommit(oid) { commit in
+                git_commit_parentcount(commit) > 0 ? git_commit_parent_id(commit, 0).map(OID.init) : nil
+            }
+            read += 1
+        }
+        return false
     }
 
     // MARK: - Helpers

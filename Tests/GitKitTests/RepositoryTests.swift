@@ -460,6 +460,41 @@ struct RepositoryTests {
         #expect(all.first == merge.hex)
     }
 
+    /// Ancestry and merge bases answered by the first-parent shortcut, beyond its reach and off the first-parent line,
+    /// each compared with `git merge-base` over a history whose commits share one second, as a job's do.
+    @Test func ancestryAgreesWithGitBeyondTheFirstParentShortcut() async throws {
+        let (directory, repository) = try Fixture.repository()
+        let tree = try repository.writeTree(["file.txt": Data("x\n".utf8)])
+        func commit(_ message: String, _ parents: [OID]) throws -> OID {
+            try repository.commit(
+                tree: tree,
+                parents: parents,
+                message: message,
+                author: Fixture.author,
+                committer: Fixture.committer
+            )
+        }
+        var line: [OID] = [try commit("root", [])]
+        for index in 1...40 { line.append(try commit("line \(index)", [line[index - 1]])) }
+        let side = try commit("side", [line[3]])
+        let merge = try commit("merge", [line[40], side])
+        let orphan = try commit("orphan", [])
+        let cases: [(OID, OID)] = [
+            (line[38], line[40]), (line[40], line[38]), (line[0], line[40]), (line[40], line[0]),
+            (side, line[40]), (side, merge), (merge, side), (line[3], merge), (line[39], merge), (side, line[2]),
+        ]
+        for (one, other) in cases {
+            let expected = try await GitCLI.run(["merge-base", one.hex, other.hex], in: directory.url)
+            #expect(try repository.mergeBase(one, other)?.hex == expected, "merge base of \(one) and \(other)")
+            let reachable = expected == one.hex
+            #expect(try repository.isAncestor(one, of: other) == reachable, "is \(one) an ancestor of \(other)")
+        }
+        #expect(try repository.mergeBase(orphan, line[40]) == nil)
+        #expect(try !repository.isAncestor(orphan, of: merge))
+        #expect(try repository.isAncestor(side, of: merge))
+        #expect(try repository.isAncestor(line[0], of: merge))
+    }
+
     // MARK: - Values
 
     @Test func validatesAndEncodesObjectIDs() async throws {
