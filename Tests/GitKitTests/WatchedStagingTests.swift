@@ -89,6 +89,38 @@ struct WatchedStagingTests {
         #expect(try await GitCLI.run(["show", "HEAD:f.txt"], in: root) == "two")
     }
 
+    /// A racily clean entry (its file written no earlier than the index) is hashed again by a watched commit, as
+    /// `git add -A` would: here the file is rewritten through a hard link outside the working tree, which raises no
+    /// event in it, so only that rule can see the change.
+    @Test func aRacilyCleanEntryIsHashedAgainUnderTheWatch() async throws {
+        let (directory, repository) = try Fixture.repository()
+        let root = directory.url
+        let outside = try TemporaryDirectory("outside-link")
+        repository.watchWorkingTree()
+        try directory.write("one\n", to: "f.txt")
+        try directory.write("other\n", to: "g.txt")
+        let file = root.appendingPathComponent("f.txt").path
+        let link = outside.path("f-link").path
+        #expect(Glibc.link(file, link) == 0)
+        // An hour ahead: the entry stays newer than every index written meanwhile, racily clean.
+        var times = [timespec(tv_sec: time(nil) + 3600, tv_nsec: 0), timespec(tv_sec: time(nil) + 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, file, &times, 0) == 0)
+        _ = try await Fixture.commitTree(repository, "first", in: root)
+        try #require(repository.workingTreeWatch?.trusted != nil, "the watch is not available here")
+
+        // The same size, written where the working tree's watch cannot see it, with the hour-ahead time put back.
+        let descriptor = Glibc.open(link, O_WRONLY | O_TRUNC)
+        #expect(descriptor >= 0)
+        #expect(Glibc.write(descriptor, "two\n", 4) == 4)
+        close(descriptor)
+        #expect(utimensat(AT_FDCWD, link, &times, 0) == 0)
+        try directory.write("changed\n", to: "g.txt")
+        let second = try await Fixture.commitTree(repository, "second", in: root)
+        #expect(repository.lastStagingWatched)
+        #expect(try await GitCLI.run(["show", "HEAD:f.txt"], in: root) == "two")
+        #expect(try await Fixture.gitsView(of: root) == (second, ""))
+    }
+
     /// Whatever raises no event in the working tree, or an event that cannot say what changed, makes the next
     /// commit scan everything again, and the result is what git would stage.
     @Test(arguments: WatchBreaker.allCases)
