@@ -858,9 +858,11 @@ class Handler(BaseHTTPRequestHandler):
             if fault["kind"] == "drop":
                 self.drop_connection(path)
                 return
+            # Logged before the answer goes out, as every answer is: a client that read the 502 and then asks for
+            # the request log must find it there (logged after, a loaded machine let the client ask first).
+            self.record(path, fault["status"], "status")
             self.send(fault["status"], b"<html><body>Bad Gateway</body></html>", "text/html",
                       [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") is not None else [])
-            self.record(path, fault["status"], "status")
             return
         # Logged as the answer's status line goes out, not after its body: a client that has read the answer and
         # then asks for the request log must find the request in it.
