@@ -367,9 +367,10 @@ public final class GiteaTestServer: Sendable {
         public let status: Int
     }
 
-    /// The webhook deliveries finished so far (deliveries run in the background, as Gitea's queue does).
-    public func webhookDeliveries() throws -> [Delivery] {
-        let result = try self.control("hooks/deliveries", [:])
+    /// The webhook deliveries finished so far (deliveries run in the background, as Gitea's queue does); with
+    /// `settled`, once every delivery started so far has finished, so that nothing is still on its way.
+    public func webhookDeliveries(settled: Bool = false) throws -> [Delivery] {
+        let result = try self.control("hooks/deliveries", settled ? ["settled": true] : [:])
         let entries = result["deliveries"] as? [[String: Any]] ?? []
         return entries.map {
             Delivery(

@@ -274,6 +274,9 @@ class State:
         self.hooks = {}  # hook id -> {"id", "repo": (owner, name) key, "config", "events", "active", ...}
         self.statuses = {}  # (repo key, commit sha) -> [status dicts], oldest first
         self.deliveries = []  # {"hook_id", "event", "event_type", "status", "error", "at"}
+        # Deliveries started and not finished; notified as each one finishes, so a test can wait for none.
+        self.deliveries_pending = 0
+        self.deliveries_done = threading.Condition(self.lock)
 
     # ---- ids, urls
 
@@ -677,6 +680,8 @@ class State:
                    "requested_reviewer": reviewer, "repository": self.repo_json(repo), "sender": reviewer,
                    "commit_id": "", "review": {"type": event_type, "content": review["body"]}}
         for hook in hooks:
+            with self.lock:
+                self.deliveries_pending += 1
             thread = threading.Thread(target=self.deliver, args=(hook, event, event_type, payload), daemon=True)
             thread.start()
 
@@ -716,6 +721,8 @@ class State:
             record["error"] = str(error)
         with self.lock:
             self.deliveries.append(record)
+            self.deliveries_pending -= 1
+            self.deliveries_done.notify_all()
 
     def close_pr(self, pr, _actor):
         stamp = now_unix()
@@ -2057,7 +2064,10 @@ class Server(ThreadingHTTPServer):
                 return {"faults": [f for f in state.faults if f["count"] > 0], "merge_busy": state.merge_busy,
                         "move_on_merge": len(state.move_on_merge)}
             if op == "hooks/deliveries":
-                return {"deliveries": list(state.deliveries)}
+                if args.get("settled"):
+                    # Every delivery started so far has finished (each has a 5 s timeout of its own).
+                    state.deliveries_done.wait_for(lambda: state.deliveries_pending == 0, timeout=120)
+                return {"deliveries": list(state.deliveries), "pending": state.deliveries_pending}
             if op == "mergeability":
                 if "delay" in args:
                     state.merge_check_delay = max(0.0, float(args["delay"]))
