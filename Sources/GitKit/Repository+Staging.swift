@@ -142,10 +142,7 @@ extension Repository {
             guard let entry = git_index_get_byindex(scan.index, position),
                 UInt32(entry.pointee.flags_extended) & GIT_INDEX_ENTRY_UPTODATE.rawValue == 0
             else { continue }
-            let seconds = Int(entry.pointee.mtime.seconds)
-            if seconds > racyFrom.tv_sec
-                || (seconds == racyFrom.tv_sec && Int(entry.pointee.mtime.nanoseconds) >= racyFrom.tv_nsec)
-            {
+            if Self.isRacy(entry.pointee.mtime, from: racyFrom) {
                 places.append(WorkingTreeWatch.Place(path: String(cString: entry.pointee.path), forced: false))
             }
         }
@@ -408,9 +405,13 @@ extension Repository {
             return true
         }
         guard let racyFrom else { return true }
-        let seconds = Int(entry.mtime.seconds)
-        return seconds > racyFrom.tv_sec
-            || (seconds == racyFrom.tv_sec && Int(entry.mtime.nanoseconds) >= racyFrom.tv_nsec)
+        return isRacy(entry.mtime, from: racyFrom)
+    }
+
+    /// Whether an entry modified at `time` is racily clean: no earlier than the index was written (`racyFrom`).
+    private static func isRacy(_ time: git_index_time, from racyFrom: timespec) -> Bool {
+        let seconds = Int(time.seconds)
+        return seconds > racyFrom.tv_sec || (seconds == racyFrom.tv_sec && Int(time.nanoseconds) >= racyFrom.tv_nsec)
     }
 
     private static func same(_ time: git_index_time, _ spec: timespec) -> Bool {
