@@ -31,6 +31,7 @@ enum JobBench {
         print("squash into main, delete the branch. git CLI = the same steps and the same agent, one git process each.")
         print("")
         print("workspaces under \(FileManager.default.temporaryDirectory.path) (TMPDIR)")
+        print(FileSystemKind.describe(FileManager.default.temporaryDirectory))
         print("")
         print(row("phases", "tollgate", "git CLI", "CLI/tg", "state commits", "peak RSS", ".git tg / CLI"))
         var perPhase: [(phases: Int, early: Double?, late: Double?)] = []
