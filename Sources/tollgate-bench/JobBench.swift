@@ -6,7 +6,9 @@ import GitKit
 ///
 /// Each job starts from a 100-file workspace; the agent (a `/bin/sh` script, the same on both sides) writes one file
 /// a phase and reports the job complete at the last phase. Per-phase cost comes from the job's own trail (the
-/// `phase.started` times of `tollgate log --json`); peak RSS is the `tollgate run` process's own (`wait4`).
+/// `phase.started` times of `tollgate log --json`); peak RSS is the `tollgate run` process's own, its `VmHWM` read
+/// while it runs (`wait4`'s figure also holds this process's high-water mark, which a vfork child inherits at its
+/// `exec`: after the in-process sections of a whole bench run it read 190 MB for every job).
 enum JobBench {
     /// Job lengths, in phases.
     static let lengths = [10, 100, 300]
@@ -97,11 +99,12 @@ enum JobBench {
                     String(format: "%.2f s", cliSeconds),
                     String(format: "%.2f×", cliSeconds / jobRun.seconds),
                     String(format: "%d (%.1f/phase)", stateCommits, Double(stateCommits) / Double(phases)),
-                    megabytes(jobRun.maxResidentBytes),
+                    megabytes(jobRun.ownPeakBytes ?? jobRun.maxResidentBytes),
                     "\(megabytes(ourSize)) / \(megabytes(theirSize))"
                 )
             )
-            runs.append((phases, jobRun.seconds, cliSeconds, jobRun.maxResidentBytes, ourSize, theirSize, packs))
+            let peak = jobRun.ownPeakBytes ?? jobRun.maxResidentBytes
+            runs.append((phases, jobRun.seconds, cliSeconds, peak, ourSize, theirSize, packs))
         }
         let reversed = try reversedPair(phases: 300, binary: binary, home: home, workspaces: &workspaces)
         print(
@@ -183,7 +186,11 @@ enum JobBench {
             environment: environment
         )
         guard initRun.status == 0 else { throw BenchError("tollgate init exited with \(initRun.status)") }
-        let jobRun = try Spawn.run([binary.path, "run", job.path, "--home", home.path], environment: environment)
+        let jobRun = try Spawn.run(
+            [binary.path, "run", job.path, "--home", home.path],
+            environment: environment,
+            samplingPeak: true
+        )
         guard jobRun.status == 0 else { throw BenchError("tollgate run exited with \(jobRun.status)") }
         return jobRun
     }
