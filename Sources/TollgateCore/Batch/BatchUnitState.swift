@@ -34,7 +34,9 @@ public enum BatchUnitState: String, Sendable, Codable, CaseIterable, CustomStrin
     public var isFinished: Bool { self != .queued && self != .running && self != .blocked }
 
     /// The words progress lines and reports use (`below threshold`).
-    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+    public var words: String {
+        rawValue.utf8.contains(UInt8(ascii: "_")) ? rawValue.replacingOccurrences(of: "_", with: " ") : rawValue
+    }
 
     public var description: String { rawValue }
 }
