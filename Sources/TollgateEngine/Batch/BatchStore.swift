@@ -8,6 +8,8 @@ struct BatchStore {
     /// The worktree's root.
     var root: URL
     var batch: String
+    /// Keeps each unit's encoded line between summaries.
+    let summaryEncoding = BatchSummaryEncoding()
 
     var folder: URL { root.appendingPathComponent(BatchSettings.folder(batch), isDirectory: true) }
 
@@ -35,10 +37,9 @@ struct BatchStore {
 
     /// Writes `summary.json` and `report.md`.
     func writeSummary(_ summary: BatchSummary) throws {
-        try Workspace.writeAtomically(
-            try CritiqueDocuments.encoded(summary),
-            to: folder.appendingPathComponent("summary.json")
-        )
+        var json = try summaryEncoding.encoded(summary)
+        json.append(0x0A)
+        try Workspace.writeAtomically(json, to: folder.appendingPathComponent("summary.json"))
         try Workspace.writeAtomically(Data(summary.report().utf8), to: folder.appendingPathComponent("report.md"))
     }
 
