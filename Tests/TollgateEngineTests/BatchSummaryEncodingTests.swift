@@ -4,10 +4,11 @@ import TollgateCore
 
 @testable import TollgateEngine
 
-/// `summary.json` from pieces is byte for byte the JSON encoder's whole summary, through a batch's life: units
+/// `summary.json` and `report.md` from pieces are byte for byte the whole summary's, through a batch's life: units
 /// queued, finished one by one, a budget and a block set, a unit added.
 struct BatchSummaryEncodingTests {
     private func expectSame(_ encoding: BatchSummaryEncoding, _ summary: BatchSummary) throws {
+        #expect(encoding.report(summary) == summary.report())
         let pieces = try encoding.encoded(summary)
         let whole = try JSONCoding.encoder.encode(summary)
         #expect(

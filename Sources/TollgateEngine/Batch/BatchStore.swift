@@ -40,7 +40,10 @@ struct BatchStore {
         var json = try summaryEncoding.encoded(summary)
         json.append(0x0A)
         try Workspace.writeAtomically(json, to: folder.appendingPathComponent("summary.json"))
-        try Workspace.writeAtomically(Data(summary.report().utf8), to: folder.appendingPathComponent("report.md"))
+        try Workspace.writeAtomically(
+            Data(summaryEncoding.report(summary).utf8),
+            to: folder.appendingPathComponent("report.md")
+        )
     }
 
     /// Writes a finished unit's files (and its kept revision over the unit's file, when it has one).

@@ -1,7 +1,8 @@
 import Foundation
 import TollgateCore
 
-/// `summary.json` assembled from pieces: each unit's object is encoded once and reused while its line is unchanged.
+/// `summary.json` (and `report.md`) assembled from pieces: each unit's object (and row) is made once and reused while
+/// its line is unchanged.
 ///
 /// A batch writes its summary again after every unit, and the summary lists every unit: encoded whole each time, the
 /// JSON encoder's work grew with the batch (15 % of a 1,000-unit batch's samples). Here a write re-encodes the units
@@ -9,6 +10,25 @@ import TollgateCore
 /// summary (pretty-printed, keys sorted), which a test checks.
 final class BatchSummaryEncoding {
     private var units: [String: (line: BatchSummary.Unit, json: Data)] = [:]
+    private var rows: [String: (line: BatchSummary.Unit, row: String)] = [:]
+
+    /// The summary's `report.md`, as `summary.report()` gives it, each unit's row made once while its line stands.
+    func report(_ summary: BatchSummary) -> String {
+        var seen: [String: (line: BatchSummary.Unit, row: String)] = [:]
+        seen.reserveCapacity(summary.units.count)
+        let text = summary.report { line in
+            let row: String
+            if let kept = rows[line.unit], kept.line == line {
+                row = kept.row
+            } else {
+                row = BatchSummary.reportLine(line)
+            }
+            seen[line.unit] = (line, row)
+            return row
+        }
+        rows = seen
+        return text
+    }
 
     /// The summary's JSON, as `JSONCoding.encoder.encode(summary)` would give it.
     func encoded(_ summary: BatchSummary) throws -> Data {
