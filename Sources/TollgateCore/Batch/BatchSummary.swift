@@ -106,12 +106,12 @@ public struct BatchSummary: Sendable, Equatable, Codable {
 
     /// `report.md`: a table of the units that reads well in Gitea and in a terminal.
     public func report() -> String {
-        report(line: Self.reportLine)
-    }
-
-    /// `report.md` with each unit's table row from `line` (``reportLine(_:)`` or a copy of what it gave for the same
-    /// unit: a batch writes its report after every unit, and keeps the rows).
-    public func report(line: (Unit) -> String) -> String {
+        func number(_ value: Double?) -> String { value.map { "\(Scoreboard.rounded($0))" } ?? "–" }
+        // Looked for in the bytes first: the report is written again after every unit, and Foundation's search and
+        // replacement cost microseconds even when there is nothing to replace (a fifth of a 1,000-unit batch's CPU).
+        func cell(_ text: String) -> String {
+            text.utf8.contains(UInt8(ascii: "|")) ? text.replacingOccurrences(of: "|", with: "\\|") : text
+        }
         let counts = self.counts
         let tally = BatchUnitState.allCases.filter { $0.isFinished || $0 == .blocked }.compactMap { state -> String? in
             let count = counts[state.rawValue] ?? 0
@@ -124,23 +124,15 @@ public struct BatchSummary: Sendable, Equatable, Codable {
             "|---|---|---:|---:|---:|---:|---:|",
         ]
         if let blocked { lines.insert(contentsOf: ["Blocked: \(blocked)", ""], at: 4) }
-        lines.reserveCapacity(lines.count + units.count)
-        for unit in units { lines.append(line(unit)) }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// A unit's row of the report's table.
-    public static func reportLine(_ unit: Unit) -> String {
-        func number(_ value: Double?) -> String { value.map { "\(Scoreboard.rounded($0))" } ?? "–" }
-        // Looked for in the bytes first: Foundation's search and replacement cost microseconds even when there is
-        // nothing to replace.
-        func cell(_ text: String) -> String {
-            text.utf8.contains(UInt8(ascii: "|")) ? text.replacingOccurrences(of: "|", with: "\\|") : text
+        for unit in units {
+            let path = "units/\(unit.unit)/report.md"
+            let link = path.utf8.contains(UInt8(ascii: " ")) ? path.replacingOccurrences(of: " ", with: "%20") : path
+            let report = unit.state.isFinished ? "[`\(cell(unit.unit))`](\(link))" : "`\(cell(unit.unit))`"
+            lines.append(
+                "| \(report) | \(unit.state.words) | \(number(unit.firstComposite)) | \(number(unit.finalComposite)) | "
+                    + "\(unit.mustFix) | \(unit.iterations) | \(String(format: "%.1f s", Double(unit.durationMs) / 1000)) |"
+            )
         }
-        let path = "units/\(unit.unit)/report.md"
-        let link = path.utf8.contains(UInt8(ascii: " ")) ? path.replacingOccurrences(of: " ", with: "%20") : path
-        let report = unit.state.isFinished ? "[`\(cell(unit.unit))`](\(link))" : "`\(cell(unit.unit))`"
-        return "| \(report) | \(unit.state.words) | \(number(unit.firstComposite)) | \(number(unit.finalComposite)) | "
-            + "\(unit.mustFix) | \(unit.iterations) | \(String(format: "%.1f s", Double(unit.durationMs) / 1000)) |"
+        return lines.joined(separator: "\n") + "\n"
     }
 }

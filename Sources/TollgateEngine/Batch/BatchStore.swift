@@ -8,8 +8,6 @@ struct BatchStore {
     /// The worktree's root.
     var root: URL
     var batch: String
-    /// Keeps each unit's encoded line between summaries.
-    let summaryEncoding = BatchSummaryEncoding()
 
     var folder: URL { root.appendingPathComponent(BatchSettings.folder(batch), isDirectory: true) }
 
@@ -37,13 +35,11 @@ struct BatchStore {
 
     /// Writes `summary.json` and `report.md`.
     func writeSummary(_ summary: BatchSummary) throws {
-        var json = try summaryEncoding.encoded(summary)
-        json.append(0x0A)
-        try Workspace.writeAtomically(json, to: folder.appendingPathComponent("summary.json"))
         try Workspace.writeAtomically(
-            Data(summaryEncoding.report(summary).utf8),
-            to: folder.appendingPathComponent("report.md")
+            try CritiqueDocuments.encoded(summary),
+            to: folder.appendingPathComponent("summary.json")
         )
+        try Workspace.writeAtomically(Data(summary.report().utf8), to: folder.appendingPathComponent("report.md"))
     }
 
     /// Writes a finished unit's files (and its kept revision over the unit's file, when it has one).
