@@ -15,6 +15,15 @@ public final class FileLock {
     /// Takes the lock or throws at once, naming the process that holds it.
     public init(at url: URL, job: String) throws {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if fd < 0 && errno == ELOOP {
+            // Not tollgate's lock (an agent or a tool put a link there): refused, not followed, and not replaced
+            // either, since a tollgate may still hold the file the link took the place of.
+            throw EngineError.stateDamaged(
+                path: url.deletingLastPathComponent().deletingLastPathComponent().path,
+                reason: "its lock file \(url.path) is a symbolic link, not tollgate's own. Once no tollgate works on "
+                    + "the job, remove it (`rm '\(url.path)'`) and run the command again"
+            )
+        }
         guard fd >= 0 else {
             throw EngineError.corruptState(
                 path: url.path,

@@ -297,6 +297,25 @@ struct BadInputTests {
         #expect(brief.hasPrefix("# Brief: phase 2 (tactical) of job job"), "\(brief.prefix(400))")
     }
 
+    /// A link at the job's lock file is refused with what to do, and neither followed nor replaced (a tollgate may
+    /// still hold the file it took the place of); once removed, the job runs.
+    @Test func aLinkAtTheJobsLockFileIsRefusedNamingIt() async throws {
+        let job = try CLIJob("lock-link")
+        let other = try job.directory.write("other.txt", "precious\n")
+        try await job.initialize(["--autonomy", "full", "--agent", "tollgate example-agent"])
+        let lock = job.root.appendingPathComponent(".git/tollgate.lock").path
+        unlink(lock)
+        #expect(symlink(other.path, lock) == 0)
+        let refused = try await job.tollgate("run", job.path)
+        #expect(refused.status != 0, "\(refused)")
+        #expect(refused.stderr.contains("is a symbolic link, not tollgate's own"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("rm '\(lock)'"), "\(refused.stderr)")
+        #expect(try String(contentsOf: other, encoding: .utf8) == "precious\n")
+        #expect(unlink(lock) == 0)
+        let run = try await job.tollgate("run", job.path)
+        #expect(run.status == 0, "\(run)")
+    }
+
     /// Links an agent leaves where tollgate's own files are (its outcome, the brief, the reference snapshot, the
     /// process-group record, the next run's log, the telemetry) are replaced by files of tollgate's, never written
     /// or appended through: the files they point at stay as they were.
